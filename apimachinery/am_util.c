@@ -1,0 +1,487 @@
+/*
+ * am_util.c - internal helpers of the apimachinery component: a string
+ * buffer, Go-style formatting of values inside error messages, and an index
+ * of JSON scalars. See am_util.h for why these exist.
+ */
+#include "am_util.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Error messages quoting whole documents are useless past this size and
+ * would let a hostile patch make us build huge strings. */
+#define GOFMT_MAX_BYTES 16384
+
+/* ---- string buffer ------------------------------------------------------- */
+
+static bool buf_reserve(k1s__buf *b, size_t extra)
+{
+    if (b->oom)
+        return false;
+    if (extra > SIZE_MAX / 2 - b->len) {
+        b->oom = true;
+        return false;
+    }
+    size_t need = b->len + extra + 1;
+    if (need <= b->cap)
+        return true;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < need)
+        cap *= 2;
+    char *p = realloc(b->p, cap);
+    if (!p) {
+        b->oom = true;
+        return false;
+    }
+    b->p = p;
+    b->cap = cap;
+    return true;
+}
+
+void k1s__buf_putn(k1s__buf *b, const char *s, size_t n)
+{
+    if (!buf_reserve(b, n))
+        return;
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+void k1s__buf_puts(k1s__buf *b, const char *s)
+{
+    k1s__buf_putn(b, s, strlen(s));
+}
+
+void k1s__buf_putc(k1s__buf *b, char c)
+{
+    k1s__buf_putn(b, &c, 1);
+}
+
+void k1s__buf_printf(k1s__buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || !buf_reserve(b, (size_t)n)) {
+        b->oom = true;
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+char *k1s__buf_take(k1s__buf *b)
+{
+    char *p = NULL;
+    if (!b->oom) {
+        if (!b->p)
+            p = strdup("");
+        else
+            p = b->p, b->p = NULL;
+    }
+    k1s__buf_free(b);
+    return p;
+}
+
+void k1s__buf_free(k1s__buf *b)
+{
+    free(b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+    b->oom = false;
+}
+
+char *k1s__asprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    int n = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    return n < 0 ? NULL : s;
+}
+
+/* ---- Go %q ------------------------------------------------------------- */
+
+/* Length of the valid UTF-8 sequence at s (1..4) with its code point, or 0
+ * when the bytes are not valid UTF-8 (overlong, surrogate, > U+10FFFF). */
+size_t k1s__utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+    unsigned char c = s[0];
+    size_t len;
+    uint32_t v, min;
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    } else if (c >= 0xc2 && c <= 0xdf) {
+        len = 2, v = c & 0x1f, min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3, v = c & 0x0f, min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4, v = c & 0x07, min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        v = (v << 6) | (s[i] & 0x3f);
+    }
+    if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+        return 0;
+    *cp = v;
+    return len;
+}
+
+/* Roughly Go's unicode.IsPrint for code points above ASCII: the C1
+ * controls, format characters and private use areas are not printable. */
+static bool go_isprint(uint32_t r)
+{
+    if (r < 0x20 || r == 0x7f)
+        return false;
+    if (r < 0x7f)
+        return true;
+    if (r <= 0x9f || r == 0xad || r == 0x2028 || r == 0x2029 || r == 0xfeff)
+        return false;
+    if ((r >= 0x200b && r <= 0x200f) || (r >= 0x202a && r <= 0x202e) ||
+        (r >= 0x2060 && r <= 0x206f))
+        return false;
+    if ((r >= 0xe000 && r <= 0xf8ff) || r >= 0xf0000 || r == 0xfffe ||
+        r == 0xffff)
+        return false;
+    return true;
+}
+
+void k1s__buf_goquote(k1s__buf *b, const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    k1s__buf_putc(b, '"');
+    for (size_t i = 0; i < n;) {
+        uint32_t r;
+        size_t len = k1s__utf8_decode(u + i, n - i, &r);
+        if (len == 0) {
+            k1s__buf_printf(b, "\\x%02x", u[i]);
+            i++;
+            continue;
+        }
+        switch (r) {
+        case '"': k1s__buf_puts(b, "\\\""); break;
+        case '\\': k1s__buf_puts(b, "\\\\"); break;
+        case '\a': k1s__buf_puts(b, "\\a"); break;
+        case '\b': k1s__buf_puts(b, "\\b"); break;
+        case '\f': k1s__buf_puts(b, "\\f"); break;
+        case '\n': k1s__buf_puts(b, "\\n"); break;
+        case '\r': k1s__buf_puts(b, "\\r"); break;
+        case '\t': k1s__buf_puts(b, "\\t"); break;
+        case '\v': k1s__buf_puts(b, "\\v"); break;
+        default:
+            if (go_isprint(r))
+                k1s__buf_putn(b, s + i, len);
+            else if (r < 0x20 || r == 0x7f)
+                k1s__buf_printf(b, "\\x%02x", (unsigned)r);
+            else if (r < 0x10000)
+                k1s__buf_printf(b, "\\u%04x", (unsigned)r);
+            else
+                k1s__buf_printf(b, "\\U%08x", (unsigned)r);
+        }
+        i += len;
+    }
+    k1s__buf_putc(b, '"');
+}
+
+/* ---- Go %v of decoded JSON ---------------------------------------------- */
+
+/* Go prints float64 with %v as strconv 'g' with the shortest digits that
+ * round-trip, switching to exponent form below 1e-4 and from 1e6 up. */
+static void gofmt_float(k1s__buf *b, double v)
+{
+    if (isnan(v)) {
+        k1s__buf_puts(b, "NaN");
+        return;
+    }
+    if (isinf(v)) {
+        k1s__buf_puts(b, v > 0 ? "+Inf" : "-Inf");
+        return;
+    }
+    char e[64];
+    int prec = 1;
+    for (; prec <= 17; prec++) {
+        snprintf(e, sizeof e, "%.*e", prec - 1, v);
+        if (strtod(e, NULL) == v)
+            break;
+    }
+    if (prec > 17)
+        prec = 17;
+    const char *ep = strchr(e, 'e');
+    int exp = ep ? atoi(ep + 1) : 0;
+    if (exp < -4 || exp >= 6) {
+        k1s__buf_printf(b, "%.*e", prec - 1, v);
+        return;
+    }
+    int decimals = prec - 1 - exp;
+    k1s__buf_printf(b, "%.*f", decimals > 0 ? decimals : 0, v);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void gofmt(k1s__buf *b, const json_t *v)
+{
+    if (b->len > GOFMT_MAX_BYTES) {
+        k1s__buf_puts(b, "...");
+        return;
+    }
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        size_t n = json_object_size(v), i = 0;
+        const char **keys = n ? calloc(n, sizeof *keys) : NULL;
+        if (n && !keys) {
+            b->oom = true;
+            return;
+        }
+        const char *k;
+        json_t *val;
+        json_object_foreach((json_t *)v, k, val) keys[i++] = k;
+        if (n > 1)
+            qsort(keys, n, sizeof *keys, cmp_str);
+        k1s__buf_puts(b, "map[");
+        for (i = 0; i < n && b->len <= GOFMT_MAX_BYTES; i++) {
+            if (i)
+                k1s__buf_putc(b, ' ');
+            k1s__buf_puts(b, keys[i]);
+            k1s__buf_putc(b, ':');
+            gofmt(b, json_object_get(v, keys[i]));
+        }
+        k1s__buf_putc(b, ']');
+        free(keys);
+        break;
+    }
+    case JSON_ARRAY:
+        k1s__buf_putc(b, '[');
+        for (size_t i = 0; i < json_array_size(v) && b->len <= GOFMT_MAX_BYTES;
+             i++) {
+            if (i)
+                k1s__buf_putc(b, ' ');
+            gofmt(b, json_array_get(v, i));
+        }
+        k1s__buf_putc(b, ']');
+        break;
+    case JSON_STRING:
+        k1s__buf_putn(b, json_string_value(v), json_string_length(v));
+        break;
+    case JSON_INTEGER:
+        k1s__buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        break;
+    case JSON_REAL:
+        gofmt_float(b, json_real_value(v));
+        break;
+    case JSON_TRUE: k1s__buf_puts(b, "true"); break;
+    case JSON_FALSE: k1s__buf_puts(b, "false"); break;
+    case JSON_NULL: k1s__buf_puts(b, "<nil>"); break;
+    }
+}
+
+void k1s__buf_gofmt(k1s__buf *b, const json_t *v)
+{
+    if (!v) {
+        k1s__buf_puts(b, "<nil>");
+        return;
+    }
+    gofmt(b, v);
+}
+
+const char *k1s__json_cstr(const json_t *v)
+{
+    if (!json_is_string(v) ||
+        strlen(json_string_value(v)) != json_string_length(v))
+        return NULL;
+    return json_string_value(v);
+}
+
+const char *k1s__json_kind(const json_t *v)
+{
+    switch (v ? json_typeof(v) : JSON_NULL) {
+    case JSON_OBJECT: return "object";
+    case JSON_ARRAY: return "array";
+    case JSON_STRING: return "string";
+    case JSON_INTEGER:
+    case JSON_REAL: return "number";
+    case JSON_TRUE:
+    case JSON_FALSE: return "bool";
+    default: return "null";
+    }
+}
+
+const char *k1s__gotype(const json_t *v)
+{
+    if (!v)
+        return "<nil>";
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return "map[string]interface {}";
+    case JSON_ARRAY: return "[]interface {}";
+    case JSON_STRING: return "string";
+    case JSON_INTEGER: return "int64";
+    case JSON_REAL: return "float64";
+    case JSON_TRUE:
+    case JSON_FALSE: return "bool";
+    case JSON_NULL: return "<nil>";
+    }
+    return "<nil>";
+}
+
+static int gotype_id(const json_t *v)
+{
+    json_type t = json_typeof(v);
+    return t == JSON_FALSE ? JSON_TRUE : (int)t;
+}
+
+bool k1s__same_gotype(const json_t *a, const json_t *b)
+{
+    return gotype_id(a) == gotype_id(b);
+}
+
+bool k1s__scalar_eq(const json_t *a, const json_t *b)
+{
+    if (!a || !b || json_typeof(a) != json_typeof(b))
+        return false;
+    switch (json_typeof(a)) {
+    case JSON_STRING:
+        return json_string_length(a) == json_string_length(b) &&
+               memcmp(json_string_value(a), json_string_value(b),
+                      json_string_length(a)) == 0;
+    case JSON_INTEGER:
+        return json_integer_value(a) == json_integer_value(b);
+    case JSON_REAL:
+        return json_real_value(a) == json_real_value(b);
+    case JSON_TRUE:
+    case JSON_FALSE:
+    case JSON_NULL:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* ---- scalar index --------------------------------------------------------- */
+
+struct k1s__idx {
+    struct slot {
+        const json_t *v; /* borrowed; NULL marks an empty slot */
+        size_t pos;
+    } *slots;
+    size_t cap; /* power of two */
+    size_t n;
+};
+
+static bool indexable(const json_t *v)
+{
+    return v && !json_is_object(v) && !json_is_array(v);
+}
+
+static uint64_t hash_value(const json_t *v)
+{
+    uint64_t h = 1469598103934665603ull ^ (uint64_t)json_typeof(v);
+    const unsigned char *p = NULL;
+    size_t n = 0;
+    json_int_t i;
+    double d;
+    switch (json_typeof(v)) {
+    case JSON_STRING:
+        p = (const unsigned char *)json_string_value(v);
+        n = json_string_length(v);
+        break;
+    case JSON_INTEGER:
+        i = json_integer_value(v);
+        p = (const unsigned char *)&i, n = sizeof i;
+        break;
+    case JSON_REAL:
+        d = json_real_value(v);
+        if (d == 0)
+            d = 0; /* -0.0 == 0.0 in Go */
+        p = (const unsigned char *)&d, n = sizeof d;
+        break;
+    default:
+        break;
+    }
+    for (size_t k = 0; k < n; k++) {
+        h ^= p[k];
+        h *= 1099511628211ull;
+    }
+    return h ^ (h >> 29);
+}
+
+k1s__idx *k1s__idx_new(size_t hint)
+{
+    k1s__idx *ix = calloc(1, sizeof *ix);
+    if (!ix)
+        return NULL;
+    size_t cap = 16;
+    while (cap < hint * 2 && cap < ((size_t)1 << 40))
+        cap *= 2;
+    ix->slots = calloc(cap, sizeof *ix->slots);
+    if (!ix->slots) {
+        free(ix);
+        return NULL;
+    }
+    ix->cap = cap;
+    return ix;
+}
+
+void k1s__idx_free(k1s__idx *ix)
+{
+    if (!ix)
+        return;
+    free(ix->slots);
+    free(ix);
+}
+
+static struct slot *idx_slot(struct slot *slots, size_t cap, const json_t *v)
+{
+    size_t i = (size_t)hash_value(v) & (cap - 1);
+    while (slots[i].v && !k1s__scalar_eq(slots[i].v, v))
+        i = (i + 1) & (cap - 1);
+    return &slots[i];
+}
+
+int k1s__idx_add(k1s__idx *ix, const json_t *v, size_t pos)
+{
+    if (!indexable(v))
+        return 0;
+    if ((ix->n + 1) * 2 > ix->cap) {
+        size_t cap = ix->cap * 2;
+        struct slot *s = calloc(cap, sizeof *s);
+        if (!s)
+            return -1;
+        for (size_t i = 0; i < ix->cap; i++)
+            if (ix->slots[i].v)
+                *idx_slot(s, cap, ix->slots[i].v) = ix->slots[i];
+        free(ix->slots);
+        ix->slots = s;
+        ix->cap = cap;
+    }
+    struct slot *sl = idx_slot(ix->slots, ix->cap, v);
+    if (!sl->v) {
+        sl->v = v;
+        sl->pos = pos;
+        ix->n++;
+    }
+    return 0;
+}
+
+long k1s__idx_find(const k1s__idx *ix, const json_t *v)
+{
+    if (!ix || !indexable(v))
+        return -1;
+    const struct slot *sl = idx_slot(ix->slots, ix->cap, v);
+    return sl->v ? (long)sl->pos : -1;
+}

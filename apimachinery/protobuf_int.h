@@ -1,0 +1,79 @@
+/*
+ * protobuf_int.h - pieces shared by the protobuf decoder's files (internal
+ * to apimachinery): a bounds-checked wire reader (protobuf_wire.c), the
+ * decoding state with its error and output budget, and the Kubernetes
+ * well-known messages (protobuf_wellknown.c). protobuf_decode.c walks the
+ * schema with them.
+ */
+#ifndef K1S_PROTOBUF_INT_H
+#define K1S_PROTOBUF_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "k1s_protobuf.h"
+
+/* Wire types of the protobuf encoding. */
+#define K1S__PB_VARINT 0
+#define K1S__PB_FIXED64 1
+#define K1S__PB_LEN 2
+#define K1S__PB_FIXED32 5
+
+/* One message's bytes being read; pos never passes len. */
+typedef struct k1s__pb_reader {
+    const unsigned char *p;
+    size_t len, pos;
+} k1s__pb_reader;
+
+/* Decoding state: the first error wins; `cost` is charged against
+ * K1S_PROTOBUF_MAX_OUTPUT. base is the whole body, for error offsets. */
+typedef struct k1s__pb_ctx {
+    const unsigned char *base;
+    size_t cost;
+    int rc;    /* 0 or the first K1S_PROTOBUF_E* */
+    char *err; /* malloc'd message of the first error, or NULL */
+} k1s__pb_ctx;
+
+/* Records an error (only the first is kept) and returns c->rc. */
+int k1s__pb_fail(k1s__pb_ctx *c, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Offset of the reader's position in the whole body, for messages. */
+size_t k1s__pb_offset(const k1s__pb_ctx *c, const k1s__pb_reader *r);
+/* Charges n units to the output budget: 0, or the ELIMIT error. */
+int k1s__pb_charge(k1s__pb_ctx *c, size_t n);
+/* Takes a newly built value (NULL means out of memory) and charges it.
+ * Returns v, or NULL with the error recorded (v released). */
+json_t *k1s__pb_node(k1s__pb_ctx *c, json_t *v);
+
+/* ---- wire reading (protobuf_wire.c); each returns 0 or -1 on malformed
+ * or truncated input, leaving the position unspecified. ---------------- */
+int k1s__pb_varint(k1s__pb_reader *r, uint64_t *v);
+/* A field key: number (1..2^29-1) and wire type. */
+int k1s__pb_key(k1s__pb_reader *r, uint32_t *num, unsigned *wire);
+/* A length-delimited payload, as a pointer into the buffer. */
+int k1s__pb_len(k1s__pb_reader *r, const unsigned char **p, size_t *n);
+int k1s__pb_fixed64(k1s__pb_reader *r, uint64_t *v);
+int k1s__pb_fixed32(k1s__pb_reader *r, uint32_t *v);
+/* Skips one value of the given wire type (groups are refused). */
+int k1s__pb_skip(k1s__pb_reader *r, unsigned wire);
+
+/* ---- values (protobuf_wellknown.c); each returns a new reference or NULL
+ * with the error recorded in c. ----------------------------------------- */
+
+/* A protobuf string as JSON, invalid UTF-8 replaced by U+FFFD as Go's JSON
+ * encoder does. */
+json_t *k1s__pb_string(k1s__pb_ctx *c, const unsigned char *s, size_t n);
+/* []byte as its standard padded base64 JSON string. */
+json_t *k1s__pb_base64(k1s__pb_ctx *c, const unsigned char *s, size_t n);
+/* metav1.Time / MicroTime message {1 seconds, 2 nanos}: RFC 3339 in UTC,
+ * with 6 fractional digits when micro; JSON null for an empty message (the
+ * zero time). */
+json_t *k1s__pb_time(k1s__pb_ctx *c, const unsigned char *p, size_t n,
+                     bool micro);
+/* intstr.IntOrString {1 type, 2 intVal, 3 strVal}: a number or a string. */
+json_t *k1s__pb_intorstring(k1s__pb_ctx *c, const unsigned char *p, size_t n);
+/* resource.Quantity {1 string}: the string ("0" when absent). */
+json_t *k1s__pb_quantity(k1s__pb_ctx *c, const unsigned char *p, size_t n);
+#endif

@@ -1,0 +1,309 @@
+/*
+ * api.c - the read side of the client interface (get, list) and the API
+ * context's life cycle. Lists stream stored text straight to the caller;
+ * objects are parsed only when a selector needs their fields.
+ */
+#include "api_internal.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int k1s_parse_rv(const char *s, int64_t *rev)
+{
+    if (!s || !*s || strlen(s) > 19)
+        return -1;
+    int64_t v = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return -1;
+        v = v * 10 + (*p - '0');
+    }
+    *rev = v;
+    return 0;
+}
+
+static int parse_cidr(const char *cidr, uint32_t *net, uint32_t *mask)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%s", cidr);
+    char *slash = strchr(buf, '/');
+    if (!slash)
+        return -1;
+    *slash = 0;
+    int bits = atoi(slash + 1);
+    struct in_addr a;
+    if (bits < 8 || bits > 30 || inet_pton(AF_INET, buf, &a) != 1)
+        return -1;
+    *mask = bits == 0 ? 0 : 0xffffffffu << (32 - bits);
+    *net = ntohl(a.s_addr) & *mask;
+    return 0;
+}
+
+int k1s_api_open(const k1s_api_config *cfg, k1s_api **out, char **err)
+{
+    k1s_api *api = calloc(1, sizeof *api);
+    if (!api)
+        return -1;
+    const char *cidr = cfg->service_cidr ? cfg->service_cidr : "10.96.0.0/12";
+    if (parse_cidr(cidr, &api->svc_net, &api->svc_mask)) {
+        if (asprintf(err, "invalid service CIDR %s", cidr) < 0)
+            *err = NULL;
+        free(api);
+        return -1;
+    }
+    api->node_port_min = cfg->node_port_min ? cfg->node_port_min : 30000;
+    api->node_port_max = cfg->node_port_max ? cfg->node_port_max : 32767;
+    char regerr[256];
+    if (k1s_registry_check(regerr, sizeof regerr)) {
+        *err = strdup(regerr);
+        free(api);
+        return -1;
+    }
+    int rc = k1s_store_open(cfg->db_path, &api->store);
+    if (rc) {
+        if (asprintf(err, "cannot open store %s (error %d)", cfg->db_path, rc) < 0)
+            *err = NULL;
+        free(api);
+        return -1;
+    }
+    *out = api;
+    return 0;
+}
+
+void k1s_api_close(k1s_api *api)
+{
+    if (!api)
+        return;
+    k1s_store_close(api->store);
+    free(api);
+}
+
+k1s_store *k1s_api_store(k1s_api *api)
+{
+    return api->store;
+}
+
+static const char *target_ns(const k1s_target *t)
+{
+    return t->kind->namespaced && t->ns ? t->ns : "";
+}
+
+int k1s_api_get_raw(k1s_api *api, const k1s_target *t, char **json,
+                    k1s_status *st)
+{
+    k1s_key k = {t->kind->group, t->kind->plural, target_ns(t), t->name};
+    int64_t rev;
+    int rc = k1s_store_get(api->store, &k, json, &rev);
+    if (rc == K1S_ENOTFOUND)
+        return k1s_err_not_found(st, t->kind->group, t->kind->plural, t->name);
+    if (rc)
+        return k1s_err_internal(st, "storage failure");
+    return 0;
+}
+
+int k1s_api_get(k1s_api *api, const k1s_target *t, json_t **out,
+                k1s_status *st)
+{
+    char *text = NULL;
+    if (k1s_api_get_raw(api, t, &text, st))
+        return -1;
+    json_error_t je;
+    *out = json_loads(text, 0, &je);
+    free(text);
+    if (!*out)
+        return k1s_err_internal(st, "stored object is not valid JSON");
+    return 0;
+}
+
+/* ---- list ------------------------------------------------------------------ */
+
+/* Continue tokens: base64 of "<rev>\n<namespace>\n<name>". Opaque to
+ * clients; validated on the way back in. */
+static const char b64[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static char *b64_encode(const char *in, size_t n)
+{
+    char *out = malloc(4 * ((n + 2) / 3) + 1), *p = out;
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned char)in[i] << 16;
+        if (i + 1 < n)
+            v |= (unsigned char)in[i + 1] << 8;
+        if (i + 2 < n)
+            v |= (unsigned char)in[i + 2];
+        *p++ = b64[(v >> 18) & 63];
+        *p++ = b64[(v >> 12) & 63];
+        *p++ = i + 1 < n ? b64[(v >> 6) & 63] : '=';
+        *p++ = i + 2 < n ? b64[v & 63] : '=';
+    }
+    *p = 0;
+    return out;
+}
+
+static char *b64_decode(const char *in, size_t *outlen)
+{
+    size_t n = strlen(in);
+    if (n % 4 || n > 4096)
+        return NULL;
+    char *out = malloc(n / 4 * 3 + 1);
+    size_t o = 0;
+    for (size_t i = 0; out && i < n; i += 4) {
+        unsigned v = 0;
+        int pad = 0;
+        for (int j = 0; j < 4; j++) {
+            char ch = in[i + j];
+            const char *pos = ch ? strchr(b64, ch) : NULL;
+            if (ch == '=' && i + 4 == n && j >= 2) {
+                pad++;
+                v <<= 6;
+            } else if (pos && !pad) {
+                v = (v << 6) | (unsigned)(pos - b64);
+            } else {
+                free(out);
+                return NULL;
+            }
+        }
+        out[o++] = (char)(v >> 16);
+        if (pad < 2)
+            out[o++] = (char)(v >> 8);
+        if (pad < 1)
+            out[o++] = (char)v;
+    }
+    if (out)
+        out[o] = 0;
+    *outlen = o;
+    return out;
+}
+
+typedef struct listctx {
+    const k1s_filter *filter;
+    k1s_list_item_fn cb;
+    void *ctx;
+    long long want;       /* items still to deliver; <0: unlimited */
+    long long delivered;
+    char *last_ns, *last_name; /* key of the last item looked at */
+    int stopped_full;     /* stopped because want reached 0 */
+    k1s_status *st;
+} listctx;
+
+static int list_item(void *vctx, const char *ns, const char *name,
+                     const char *json, size_t len, int64_t rev)
+{
+    listctx *c = vctx;
+    (void)rev;
+    if (c->want == 0) {
+        c->stopped_full = 1;
+        return 1;
+    }
+    free(c->last_ns);
+    free(c->last_name);
+    c->last_ns = strdup(ns);
+    c->last_name = strdup(name);
+    if (c->filter) {
+        json_t *obj = json_loadb(json, len, 0, NULL);
+        bool ok = obj && k1s_filter_match(c->filter, obj);
+        json_decref(obj);
+        if (!ok)
+            return 0;
+    }
+    int rc = c->cb(c->ctx, json, len);
+    if (rc)
+        return rc;
+    c->delivered++;
+    if (c->want > 0)
+        c->want--;
+    return 0;
+}
+
+int k1s_api_list(k1s_api *api, const k1s_kind *kind, const char *ns,
+                 const k1s_list_opts *lo, k1s_list_item_fn cb, void *ctx,
+                 k1s_list_result *res, k1s_status *st)
+{
+    memset(res, 0, sizeof *res);
+    res->remaining = -1;
+    if (!kind->namespaced || (ns && !*ns))
+        ns = kind->namespaced ? NULL : "";
+    k1s_filter *filter = NULL;
+    if (k1s_filter_new(kind, lo->label_selector, lo->field_selector, &filter, st))
+        return -1;
+    int64_t rv = 0;
+    if (lo->resource_version && *lo->resource_version &&
+        k1s_parse_rv(lo->resource_version, &rv)) {
+        k1s_filter_free(filter);
+        return k1s_err_bad_request(st, "invalid resource version: %.64s",
+                                   lo->resource_version);
+    }
+    if (lo->resource_version_match && *lo->resource_version_match) {
+        const char *m = lo->resource_version_match;
+        if (strcmp(m, "Exact") && strcmp(m, "NotOlderThan")) {
+            k1s_filter_free(filter);
+            return k1s_status_set(st, 422, "Invalid",
+                                  "resourceVersionMatch: Unsupported value: \"%.64s\": supported values: \"Exact\", \"NotOlderThan\"", m);
+        }
+        if (!lo->resource_version || !*lo->resource_version) {
+            k1s_filter_free(filter);
+            return k1s_status_set(st, 422, "Invalid",
+                                  "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided");
+        }
+        if (!strcmp(m, "Exact") && rv != k1s_store_revision(api->store)) {
+            /* history of objects is not kept, only of events */
+            k1s_filter_free(filter);
+            return k1s_err_gone(st, (long long)rv,
+                                (long long)k1s_store_revision(api->store));
+        }
+    }
+    char *after_ns = NULL, *after_name = NULL, *tok = NULL;
+    if (lo->continue_token && *lo->continue_token) {
+        size_t tl = 0;
+        tok = b64_decode(lo->continue_token, &tl);
+        char *nl1 = tok ? strchr(tok, '\n') : NULL;
+        char *nl2 = nl1 ? strchr(nl1 + 1, '\n') : NULL;
+        if (!nl2 || strlen(tok) != tl) {
+            free(tok);
+            k1s_filter_free(filter);
+            return k1s_err_bad_request(st, "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+        }
+        *nl1 = *nl2 = 0;
+        after_ns = nl1 + 1;
+        after_name = nl2 + 1;
+    }
+    listctx c = {.filter = filter, .cb = cb, .ctx = ctx,
+                 .want = lo->limit > 0 ? lo->limit : -1, .st = st};
+    int more = 0;
+    int64_t list_rev = 0;
+    /* one extra row tells whether anything follows the last item */
+    int rc = k1s_store_list(api->store, kind->group, kind->plural, ns,
+                            after_ns, after_name, 0, list_item, &c, &list_rev,
+                            &more);
+    free(tok);
+    k1s_filter_free(filter);
+    if (rc < 0 || (rc > 0 && !c.stopped_full)) {
+        free(c.last_ns);
+        free(c.last_name);
+        if (!st->code)
+            k1s_err_internal(st, "storage failure");
+        return -1;
+    }
+    res->rev = list_rev;
+    if (c.stopped_full && c.last_ns) {
+        char *raw = NULL;
+        if (asprintf(&raw, "%lld\n%s\n%s", (long long)list_rev, c.last_ns,
+                     c.last_name) >= 0) {
+            res->continue_token = b64_encode(raw, strlen(raw));
+            free(raw);
+        }
+    }
+    free(c.last_ns);
+    free(c.last_name);
+    return 0;
+}
+
+void k1s_list_result_free(k1s_list_result *r)
+{
+    free(r->continue_token);
+    r->continue_token = NULL;
+}

@@ -1,0 +1,60 @@
+/*
+ * bootstrap.c - what exists after the first start of every cluster: the
+ * system namespaces and the `kubernetes` service. Idempotent: later starts
+ * find them and change nothing.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "k1s_apiserver.h"
+
+static int ensure(k1s_api *api, const k1s_kind *k, const char *ns, json_t *obj,
+                  char *err, size_t errlen)
+{
+    k1s_target t = {k, ns, json_string_value(json_object_get(
+                               json_object_get(obj, "metadata"), "name")),
+                    NULL};
+    k1s_status st = {0};
+    json_t *out = NULL;
+    int rc = 0;
+    if (k1s_api_get(api, &t, &out, &st) == 0) {
+        json_decref(out);
+    } else if (st.code == 404) {
+        k1s_status_clear(&st);
+        if (k1s_api_create(api, &t, obj, NULL, &out, &st) == 0)
+            json_decref(out);
+        else
+            rc = -1;
+    } else {
+        rc = -1;
+    }
+    if (rc)
+        snprintf(err, errlen, "bootstrap of %s %s failed: %s", k->kind, t.name,
+                 st.message ? st.message : "unknown error");
+    k1s_status_clear(&st);
+    json_decref(obj);
+    return rc;
+}
+
+int k1s_api_bootstrap(k1s_api *api, int api_port, char *err, size_t errlen)
+{
+    static const char *const namespaces[] = {"default", "kube-system",
+                                             "kube-public", "kube-node-lease",
+                                             NULL};
+    const k1s_kind *nsk = k1s_registry_find_kind("", "Namespace");
+    for (const char *const *n = namespaces; *n; n++)
+        if (ensure(api, nsk, "",
+                   json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "v1", "kind",
+                             "Namespace", "metadata", "name", *n),
+                   err, errlen))
+            return -1;
+    json_t *svc = json_pack(
+        "{s:s, s:s, s:{s:s, s:s, s:{s:s, s:s}}, s:{s:s, s:s, s:[{s:s, s:i, s:s, s:i}]}}",
+        "apiVersion", "v1", "kind", "Service", "metadata", "name", "kubernetes",
+        "namespace", "default", "labels", "component", "apiserver", "provider",
+        "kubernetes", "spec", "type", "ClusterIP", "clusterIP", "10.96.0.1",
+        "ports", "name", "https", "port", 443, "protocol", "TCP", "targetPort",
+        api_port);
+    return ensure(api, k1s_registry_find_kind("", "Service"), "default", svc,
+                  err, errlen);
+}

@@ -1,0 +1,92 @@
+/*
+ * http_internal.h - what the http_*.c files share: the server context, one
+ * request's state, and the reply helpers.
+ */
+#ifndef K1S_HTTP_INTERNAL_H
+#define K1S_HTTP_INTERNAL_H
+
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "k1s_apiserver.h"
+
+#define K1S_MAX_BODY (3 * 1024 * 1024)
+
+typedef struct k1s_wstream k1s_wstream;
+
+struct k1s_server {
+    struct MHD_Daemon *d;
+    k1s_api *api;
+    char *token;            /* owned or NULL */
+    int port;
+    char *bind;             /* owned */
+    bool tls;
+    pthread_mutex_t streams_mu;
+    k1s_wstream *streams;   /* live watch streams, linked by ->next */
+    pthread_t ticker;
+    bool ticker_running;
+    pthread_mutex_t stop_mu;
+    pthread_cond_t stop_cv;
+    bool stopping;
+};
+
+/* One HTTP request, accumulated across libmicrohttpd's calls. */
+typedef struct k1s_req {
+    char *body;
+    size_t len, cap;
+    bool too_large;
+    bool bad_utf8;
+} k1s_req;
+
+/* What a resource URL names (kube's RequestInfo). */
+typedef struct k1s_route {
+    const char *group, *version;  /* borrowed from the path copy */
+    const char *ns;               /* NULL when not in the path */
+    const char *resource, *name, *sub;
+    bool legacy_watch;            /* /api/v1/watch/... */
+} k1s_route;
+
+/* Parse path (modified in place: '/' become NUL). 0: a resource path;
+ * 1: not a resource path (discovery etc.); -1: malformed. */
+int k1s__route_parse(char *path, k1s_route *r);
+
+/* Replies. All return MHD_YES/MHD_NO as the access handler must. */
+enum MHD_Result k1s__reply_json(struct MHD_Connection *c, int code,
+                                const json_t *body, const json_t *warnings);
+enum MHD_Result k1s__reply_text(struct MHD_Connection *c, int code,
+                                const char *content_type, char *text,
+                                size_t len, const json_t *warnings);
+enum MHD_Result k1s__reply_status(struct MHD_Connection *c,
+                                  const k1s_status *st);
+enum MHD_Result k1s__reply_error(struct MHD_Connection *c, int code,
+                                 const char *reason, const char *msg);
+
+const char *k1s__arg(struct MHD_Connection *c, const char *name);
+bool k1s__arg_true(struct MHD_Connection *c, const char *name);
+const char *k1s__header(struct MHD_Connection *c, const char *name);
+
+enum MHD_Result k1s__handle_resource(k1s_server *s, struct MHD_Connection *c,
+                                     const char *method, k1s_route *r,
+                                     k1s_req *rq);
+enum MHD_Result k1s__handle_nonresource(k1s_server *s,
+                                        struct MHD_Connection *c,
+                                        const char *method, const char *url);
+enum MHD_Result k1s__handle_watch(k1s_server *s, struct MHD_Connection *c,
+                                  const k1s_kind *kind, const char *ns,
+                                  const char *name);
+void *k1s__watch_ticker(void *arg);
+void k1s__watch_stop_all(k1s_server *s);
+
+/* A growable byte buffer for building responses. */
+typedef struct k1s_buf {
+    char *p;
+    size_t len, cap;
+    bool failed;
+} k1s_buf;
+void k1s_buf_add(k1s_buf *b, const char *s, size_t n);
+void k1s_buf_adds(k1s_buf *b, const char *s);
+/* Hand the bytes over (caller frees); NULL if an allocation failed. */
+char *k1s_buf_take(k1s_buf *b, size_t *len);
+
+#endif

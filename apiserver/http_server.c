@@ -1,0 +1,340 @@
+/*
+ * http_server.c - the libmicrohttpd daemon: accepts requests, gathers
+ * bodies (bounded), checks the bearer token and hands each request to the
+ * resource or non-resource handlers. Watches are suspended connections, not
+ * threads, so thousands of them cost only memory.
+ */
+#include "http_internal.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "k1s_names.h"
+
+/* ---- buffers and replies ----------------------------------------------------- */
+
+void k1s_buf_add(k1s_buf *b, const char *s, size_t n)
+{
+    if (b->failed)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (!p) {
+            b->failed = true;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = 0;
+}
+
+void k1s_buf_adds(k1s_buf *b, const char *s)
+{
+    k1s_buf_add(b, s, strlen(s));
+}
+
+char *k1s_buf_take(k1s_buf *b, size_t *len)
+{
+    if (b->failed) {
+        free(b->p);
+        memset(b, 0, sizeof *b);
+        return NULL;
+    }
+    if (!b->p)
+        k1s_buf_add(b, "", 0);
+    char *p = b->p;
+    *len = b->len;
+    memset(b, 0, sizeof *b);
+    return p;
+}
+
+static void add_warnings(struct MHD_Response *r, const json_t *warnings)
+{
+    size_t i;
+    json_t *w;
+    json_array_foreach(warnings, i, w)
+    {
+        char *q = json_dumps(w, JSON_ENCODE_ANY);
+        char *h = NULL;
+        if (q && asprintf(&h, "299 - %s", q) >= 0)
+            MHD_add_response_header(r, "Warning", h);
+        free(q);
+        free(h);
+    }
+}
+
+enum MHD_Result k1s__reply_text(struct MHD_Connection *c, int code,
+                                const char *content_type, char *text,
+                                size_t len, const json_t *warnings)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(text);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", content_type);
+    MHD_add_response_header(r, "Cache-Control", "no-cache, private");
+    add_warnings(r, warnings);
+    enum MHD_Result ret = MHD_queue_response(c, (unsigned)code, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+enum MHD_Result k1s__reply_json(struct MHD_Connection *c, int code,
+                                const json_t *body, const json_t *warnings)
+{
+    char *text = json_dumps(body, JSON_COMPACT);
+    if (!text)
+        return k1s__reply_error(c, 500, "InternalError", "encoding failed");
+    size_t n = strlen(text);
+    /* kube ends JSON bodies with a newline; clients do not care, curl users do */
+    char *t2 = realloc(text, n + 2);
+    if (t2) {
+        t2[n] = '\n';
+        t2[n + 1] = 0;
+        text = t2;
+        n++;
+    }
+    return k1s__reply_text(c, code, "application/json", text, n, warnings);
+}
+
+enum MHD_Result k1s__reply_status(struct MHD_Connection *c,
+                                  const k1s_status *st)
+{
+    json_t *j = k1s_status_json(st);
+    enum MHD_Result r = k1s__reply_json(c, st->code ? st->code : 500, j, NULL);
+    json_decref(j);
+    return r;
+}
+
+enum MHD_Result k1s__reply_error(struct MHD_Connection *c, int code,
+                                 const char *reason, const char *msg)
+{
+    k1s_status st = {0};
+    k1s_status_set(&st, code, reason, "%s", msg);
+    enum MHD_Result r = k1s__reply_status(c, &st);
+    k1s_status_clear(&st);
+    return r;
+}
+
+const char *k1s__arg(struct MHD_Connection *c, const char *name)
+{
+    return MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
+}
+
+bool k1s__arg_true(struct MHD_Connection *c, const char *name)
+{
+    const char *v = k1s__arg(c, name);
+    return v && (!strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "True"));
+}
+
+const char *k1s__header(struct MHD_Connection *c, const char *name)
+{
+    return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+/* ---- requests ------------------------------------------------------------ */
+
+static bool authorized(k1s_server *s, struct MHD_Connection *c, const char *url)
+{
+    if (!s->token)
+        return true;
+    /* health and version are public, as kube's system:public-info-viewer */
+    if (!strcmp(url, "/healthz") || !strcmp(url, "/livez") ||
+        !strcmp(url, "/readyz") || !strcmp(url, "/version") ||
+        !strncmp(url, "/healthz/", 9) || !strncmp(url, "/livez/", 7) ||
+        !strncmp(url, "/readyz/", 8))
+        return true;
+    const char *h = k1s__header(c, "Authorization");
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+        return false;
+    h += 7;
+    while (*h == ' ')
+        h++;
+    /* constant-time compare: the token guards the whole cluster */
+    size_t n = strlen(s->token), m = strlen(h);
+    unsigned diff = (unsigned)(n ^ m);
+    for (size_t i = 0; i < n; i++)
+        diff |= (unsigned char)s->token[i] ^ (unsigned char)(i < m ? h[i] : 0);
+    return diff == 0;
+}
+
+static enum MHD_Result dispatch(k1s_server *s, struct MHD_Connection *c,
+                                const char *url, const char *method,
+                                k1s_req *rq)
+{
+    if (!authorized(s, c, url))
+        return k1s__reply_error(c, 401, "Unauthorized", "Unauthorized");
+    if (rq->too_large)
+        return k1s__reply_error(c, 413, "RequestEntityTooLarge",
+                                "Request entity too large: limit is 3145728");
+    if (strlen(url) > 4096)
+        return k1s__reply_error(c, 414, "RequestURITooLong", "the request URI is too long");
+    char *path = strdup(url);
+    if (!path)
+        return MHD_NO;
+    k1s_route r;
+    int kind = k1s__route_parse(path, &r);
+    enum MHD_Result ret;
+    if (kind == 0)
+        ret = k1s__handle_resource(s, c, method, &r, rq);
+    else if (kind == 1)
+        ret = k1s__handle_nonresource(s, c, method, url);
+    else
+        ret = k1s__reply_error(c, 404, "NotFound", "the server could not find the requested resource");
+    free(path);
+    return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
+                                  const char *url, const char *method,
+                                  const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls)
+{
+    k1s_server *s = cls;
+    (void)version;
+    k1s_req *rq = *con_cls;
+    if (!rq) {
+        rq = calloc(1, sizeof *rq);
+        if (!rq)
+            return MHD_NO;
+        *con_cls = rq;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        size_t n = *upload_size;
+        *upload_size = 0;
+        if (rq->too_large || rq->len + n > K1S_MAX_BODY) {
+            rq->too_large = true; /* keep reading, answer 413 at the end */
+            free(rq->body);
+            rq->body = NULL;
+            rq->len = rq->cap = 0;
+            return MHD_YES;
+        }
+        if (rq->len + n + 1 > rq->cap) {
+            size_t cap = rq->cap ? rq->cap * 2 : 8192;
+            while (cap < rq->len + n + 1)
+                cap *= 2;
+            char *p = realloc(rq->body, cap);
+            if (!p)
+                return MHD_NO;
+            rq->body = p;
+            rq->cap = cap;
+        }
+        memcpy(rq->body + rq->len, upload, n);
+        rq->len += n;
+        rq->body[rq->len] = 0;
+        return MHD_YES;
+    }
+    return dispatch(s, c, url, method, rq);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)c;
+    (void)toe;
+    k1s_req *rq = *con_cls;
+    if (rq) {
+        free(rq->body);
+        free(rq);
+        *con_cls = NULL;
+    }
+}
+
+int k1s_server_start(const k1s_server_config *cfg, k1s_server **out,
+                     char **err)
+{
+    k1s_server *s = calloc(1, sizeof *s);
+    if (!s)
+        return -1;
+    s->api = cfg->api;
+    s->token = cfg->token ? strdup(cfg->token) : NULL;
+    s->bind = strdup(cfg->bind ? cfg->bind : "127.0.0.1");
+    pthread_mutex_init(&s->streams_mu, NULL);
+    pthread_mutex_init(&s->stop_mu, NULL);
+    pthread_cond_init(&s->stop_cv, NULL);
+
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons((uint16_t)cfg->port)};
+    if (inet_pton(AF_INET, s->bind, &sa.sin_addr) != 1) {
+        if (asprintf(err, "invalid bind address %s", s->bind) < 0)
+            *err = NULL;
+        goto fail;
+    }
+    /* one descriptor per watcher: make room for thousands */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    unsigned threads = cfg->threads > 0 ? (unsigned)cfg->threads : 4;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    bool tls = cfg->tls_cert && cfg->tls_key;
+    if (tls)
+        flags |= MHD_USE_TLS;
+    s->tls = tls;
+    s->d = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, s,
+        MHD_OPTION_HTTPS_MEM_CERT, tls ? cfg->tls_cert : NULL,
+        MHD_OPTION_HTTPS_MEM_KEY, tls ? cfg->tls_key : NULL,
+        MHD_OPTION_SOCK_ADDR, &sa,
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)20000, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+    if (!s->d) {
+        if (asprintf(err, "cannot listen on %s:%d", s->bind, cfg->port) < 0)
+            *err = NULL;
+        goto fail;
+    }
+    const union MHD_DaemonInfo *info =
+        MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = info ? info->port : cfg->port;
+    if (pthread_create(&s->ticker, NULL, k1s__watch_ticker, s) == 0)
+        s->ticker_running = true;
+    *out = s;
+    return 0;
+fail:
+    free(s->token);
+    free(s->bind);
+    free(s);
+    return -1;
+}
+
+int k1s_server_port(const k1s_server *s)
+{
+    return s->port;
+}
+
+void k1s_server_stop(k1s_server *s)
+{
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->stop_mu);
+    s->stopping = true;
+    pthread_cond_broadcast(&s->stop_cv);
+    pthread_mutex_unlock(&s->stop_mu);
+    if (s->ticker_running)
+        pthread_join(s->ticker, NULL);
+    k1s__watch_stop_all(s);
+    MHD_stop_daemon(s->d);
+    pthread_mutex_destroy(&s->streams_mu);
+    pthread_mutex_destroy(&s->stop_mu);
+    pthread_cond_destroy(&s->stop_cv);
+    free(s->token);
+    free(s->bind);
+    free(s);
+}

@@ -1,0 +1,330 @@
+/*
+ * http_watch.c - watch responses: long-lived chunked streams of
+ * {"type":..,"object":..} lines. A stream with nothing to send suspends its
+ * connection; the store's notify callback (or the ticker, for timeouts and
+ * bookmarks) resumes it. No thread waits per watcher.
+ */
+#include "http_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct k1s_wstream {
+    k1s_wstream *next;               /* in server->streams */
+    k1s_server *srv;
+    struct MHD_Connection *con;
+    pthread_mutex_t mu;
+    k1s_watch *w;                    /* owned; NULL once closed */
+    const k1s_kind *kind;
+    k1s_filter *filter;              /* owned or NULL */
+    char *name;                      /* owned: watch of one object, or NULL */
+    k1s_buf out;                     /* bytes not yet handed to MHD */
+    size_t off;
+    bool suspended, ending, ended;
+    time_t deadline;
+    bool bookmarks;
+    time_t next_bookmark;
+    int64_t last_rev;
+};
+
+static void stream_notify(void *ctx)
+{
+    k1s_wstream *ws = ctx;
+    pthread_mutex_lock(&ws->mu);
+    if (ws->suspended) {
+        ws->suspended = false;
+        MHD_resume_connection(ws->con);
+    }
+    pthread_mutex_unlock(&ws->mu);
+}
+
+static void add_event_text(k1s_buf *b, const char *type, const char *obj,
+                           size_t len)
+{
+    k1s_buf_adds(b, "{\"type\":\"");
+    k1s_buf_adds(b, type);
+    k1s_buf_adds(b, "\",\"object\":");
+    k1s_buf_add(b, obj, len);
+    k1s_buf_adds(b, "}\n");
+}
+
+static void add_bookmark(k1s_wstream *ws, bool initial_end)
+{
+    char av[96], text[512];
+    k1s_kind_api_version(ws->kind, av, sizeof av);
+    snprintf(text, sizeof text,
+             "{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":{\"resourceVersion\":\"%lld\",\"creationTimestamp\":null%s}}",
+             ws->kind->kind, av, (long long)ws->last_rev,
+             initial_end ? ",\"annotations\":{\"k8s.io/initial-events-end\":\"true\"}" : "");
+    add_event_text(&ws->out, "BOOKMARK", text, strlen(text));
+}
+
+static bool wanted(k1s_wstream *ws, const char *json, size_t len,
+                   const char *name)
+{
+    if (ws->name && strcmp(ws->name, name) != 0)
+        return false;
+    if (!ws->filter)
+        return true;
+    json_t *o = json_loadb(json, len, 0, NULL);
+    bool ok = o && k1s_filter_match(ws->filter, o);
+    json_decref(o);
+    return ok;
+}
+
+/* Move queued store events into the output buffer. Caller holds ws->mu. */
+static void drain(k1s_wstream *ws)
+{
+    k1s_event *ev;
+    int rc;
+    while (ws->w && ws->out.len - ws->off < 256 * 1024 &&
+           (rc = k1s_watch_next(ws->w, &ev)) != 0) {
+        if (rc < 0) {
+            /* dropped for falling behind: the client relists */
+            k1s_status st = {0};
+            k1s_err_gone(&st, (long long)ws->last_rev, (long long)ws->last_rev);
+            json_t *j = k1s_status_json(&st);
+            char *t = json_dumps(j, JSON_COMPACT);
+            if (t)
+                add_event_text(&ws->out, "ERROR", t, strlen(t));
+            free(t);
+            json_decref(j);
+            k1s_status_clear(&st);
+            ws->ending = true;
+            return;
+        }
+        ws->last_rev = ev->rev;
+        if (wanted(ws, ev->json, ev->len, ev->name)) {
+            const char *type = ev->type == K1S_EV_ADDED      ? "ADDED"
+                               : ev->type == K1S_EV_MODIFIED ? "MODIFIED"
+                                                             : "DELETED";
+            add_event_text(&ws->out, type, ev->json, ev->len);
+        }
+        k1s_event_unref(ev);
+    }
+}
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    k1s_wstream *ws = cls;
+    (void)pos;
+    pthread_mutex_lock(&ws->mu);
+    if (ws->out.len == ws->off) {
+        ws->out.len = ws->off = 0;
+        drain(ws);
+        time_t now = time(NULL);
+        if (ws->out.len == 0 && ws->bookmarks && now >= ws->next_bookmark) {
+            add_bookmark(ws, false);
+            ws->next_bookmark = now + 60;
+        }
+        if (ws->out.len == 0 && (ws->ending || (ws->deadline && now >= ws->deadline))) {
+            ws->ended = true;
+            pthread_mutex_unlock(&ws->mu);
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        }
+        if (ws->out.len == 0) {
+            ws->suspended = true;
+            MHD_suspend_connection(ws->con);
+            pthread_mutex_unlock(&ws->mu);
+            return 0;
+        }
+    }
+    size_t n = ws->out.len - ws->off;
+    if (n > max)
+        n = max;
+    memcpy(buf, ws->out.p + ws->off, n);
+    ws->off += n;
+    pthread_mutex_unlock(&ws->mu);
+    return (ssize_t)n;
+}
+
+static void stream_free(void *cls)
+{
+    k1s_wstream *ws = cls;
+    k1s_server *s = ws->srv;
+    pthread_mutex_lock(&s->streams_mu);
+    for (k1s_wstream **p = &s->streams; *p; p = &(*p)->next)
+        if (*p == ws) {
+            *p = ws->next;
+            break;
+        }
+    pthread_mutex_unlock(&s->streams_mu);
+    if (ws->w)
+        k1s_watch_close(ws->w); /* no notify runs after this */
+    k1s_filter_free(ws->filter);
+    free(ws->name);
+    free(ws->out.p);
+    pthread_mutex_destroy(&ws->mu);
+    free(ws);
+}
+
+/* Wakes streams whose timeout or bookmark is due, once a second. */
+void *k1s__watch_ticker(void *arg)
+{
+    k1s_server *s = arg;
+    pthread_mutex_lock(&s->stop_mu);
+    while (!s->stopping) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += 1;
+        pthread_cond_timedwait(&s->stop_cv, &s->stop_mu, &ts);
+        if (s->stopping)
+            break;
+        pthread_mutex_unlock(&s->stop_mu);
+        time_t now = time(NULL);
+        pthread_mutex_lock(&s->streams_mu);
+        for (k1s_wstream *ws = s->streams; ws; ws = ws->next) {
+            pthread_mutex_lock(&ws->mu);
+            bool due = (ws->deadline && now >= ws->deadline) ||
+                       (ws->bookmarks && now >= ws->next_bookmark);
+            if (due && ws->suspended) {
+                ws->suspended = false;
+                MHD_resume_connection(ws->con);
+            }
+            pthread_mutex_unlock(&ws->mu);
+        }
+        pthread_mutex_unlock(&s->streams_mu);
+        pthread_mutex_lock(&s->stop_mu);
+    }
+    pthread_mutex_unlock(&s->stop_mu);
+    return NULL;
+}
+
+/* At shutdown every stream ends so MHD can close its connection. */
+void k1s__watch_stop_all(k1s_server *s)
+{
+    pthread_mutex_lock(&s->streams_mu);
+    for (k1s_wstream *ws = s->streams; ws; ws = ws->next) {
+        pthread_mutex_lock(&ws->mu);
+        ws->ending = true;
+        if (ws->suspended) {
+            ws->suspended = false;
+            MHD_resume_connection(ws->con);
+        }
+        pthread_mutex_unlock(&ws->mu);
+    }
+    pthread_mutex_unlock(&s->streams_mu);
+}
+
+typedef struct initctx {
+    k1s_wstream *ws;
+} initctx;
+
+static int initial_item(void *ctx, const char *json, size_t len)
+{
+    initctx *ic = ctx;
+    /* list already applied the selectors; only a name filter remains */
+    if (ic->ws->name) {
+        json_t *o = json_loadb(json, len, 0, NULL);
+        const char *n = json_string_value(json_object_get(json_object_get(o, "metadata"), "name"));
+        bool ok = n && !strcmp(n, ic->ws->name);
+        json_decref(o);
+        if (!ok)
+            return 0;
+    }
+    add_event_text(&ic->ws->out, "ADDED", json, len);
+    return ic->ws->out.failed ? -1 : 0;
+}
+
+enum MHD_Result k1s__handle_watch(k1s_server *s, struct MHD_Connection *c,
+                                  const k1s_kind *kind, const char *ns,
+                                  const char *name)
+{
+    k1s_status st = {0};
+    const char *rvs = k1s__arg(c, "resourceVersion");
+    const char *ts = k1s__arg(c, "timeoutSeconds");
+    bool send_initial = k1s__arg_true(c, "sendInitialEvents");
+    int64_t rv = 0;
+    if (rvs && *rvs && k1s_parse_rv(rvs, &rv))
+        return k1s__reply_error(c, 400, "BadRequest", "invalid resource version");
+    k1s_wstream *ws = calloc(1, sizeof *ws);
+    if (!ws)
+        return MHD_NO;
+    pthread_mutex_init(&ws->mu, NULL);
+    ws->srv = s;
+    ws->con = c;
+    ws->kind = kind;
+    ws->name = name ? strdup(name) : NULL;
+    ws->bookmarks = k1s__arg_true(c, "allowWatchBookmarks");
+    ws->next_bookmark = time(NULL) + 60;
+    if (ts && *ts) {
+        long long t = atoll(ts);
+        if (t > 0)
+            ws->deadline = time(NULL) + t;
+    }
+    if (k1s_filter_new(kind, k1s__arg(c, "labelSelector"),
+                       k1s__arg(c, "fieldSelector"), &ws->filter, &st))
+        goto fail_status;
+
+    int64_t from = rv;
+    bool initial = send_initial || !rvs || !*rvs || rv == 0;
+    if (send_initial && !ws->bookmarks) {
+        k1s_status_set(&st, 422, "Invalid",
+                       "ListOptions.meta.k8s.io \"\" is invalid: allowWatchBookmarks: Forbidden: sendInitialEvents requires setting allowWatchBookmarks=true");
+        goto fail_status;
+    }
+    if (initial) {
+        k1s_list_opts lo = {.label_selector = k1s__arg(c, "labelSelector"),
+                            .field_selector = k1s__arg(c, "fieldSelector")};
+        k1s_list_result res;
+        initctx ic = {ws};
+        if (k1s_api_list(s->api, kind, ns, &lo, initial_item, &ic, &res, &st))
+            goto fail_status;
+        k1s_list_result_free(&res);
+        from = res.rev;
+        ws->last_rev = res.rev;
+        if (send_initial)
+            add_bookmark(ws, true);
+    } else {
+        ws->last_rev = rv;
+    }
+    k1s_store *store = k1s_api_store(s->api);
+    int rc = k1s_store_watch(store, kind->group, kind->plural,
+                             kind->namespaced && ns && *ns ? ns : NULL, from,
+                             stream_notify, ws, &ws->w);
+    if (rc == K1S_EGONE) {
+        /* kube answers 200 and an ERROR event for a compacted revision */
+        k1s_err_gone(&st, (long long)rv, (long long)k1s_store_compacted_revision(store) + 1);
+        json_t *j = k1s_status_json(&st);
+        char *t = json_dumps(j, JSON_COMPACT);
+        if (t)
+            add_event_text(&ws->out, "ERROR", t, strlen(t));
+        free(t);
+        json_decref(j);
+        k1s_status_clear(&st);
+        ws->ending = true;
+        ws->w = NULL;
+    } else if (rc) {
+        k1s_err_internal(&st, "cannot start watch");
+        goto fail_status;
+    }
+    struct MHD_Response *resp = MHD_create_response_from_callback(
+        MHD_SIZE_UNKNOWN, 64 * 1024, stream_read, ws, stream_free);
+    if (!resp) {
+        stream_free(ws);
+        return MHD_NO;
+    }
+    pthread_mutex_lock(&s->streams_mu);
+    ws->next = s->streams;
+    s->streams = ws;
+    pthread_mutex_unlock(&s->streams_mu);
+    MHD_add_response_header(resp, "Content-Type", "application/json");
+    MHD_add_response_header(resp, "Cache-Control", "no-cache, private");
+    enum MHD_Result ret = MHD_queue_response(c, 200, resp);
+    MHD_destroy_response(resp);
+    return ret;
+
+fail_status:;
+    enum MHD_Result r = k1s__reply_status(c, &st);
+    k1s_status_clear(&st);
+    if (ws->w)
+        k1s_watch_close(ws->w);
+    k1s_filter_free(ws->filter);
+    free(ws->name);
+    free(ws->out.p);
+    pthread_mutex_destroy(&ws->mu);
+    free(ws);
+    return r;
+}

@@ -1,0 +1,80 @@
+/*
+ * k1s_registry.h - the one table of served kinds. Routing, discovery, OpenAPI
+ * paths and the generic store are all driven by its rows; adding a kind is a
+ * row here plus its strategy (defaults, validation) and its table columns.
+ */
+#ifndef K1S_REGISTRY_H
+#define K1S_REGISTRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <jansson.h>
+
+#include "k1s_status.h"
+
+struct k1s_api;
+
+enum {
+    K1S_SUB_STATUS = 1 << 0,
+    K1S_SUB_SCALE = 1 << 1,
+    K1S_SUB_BINDING = 1 << 2, /* pods/binding */
+};
+
+/* Per-kind behaviour. Every hook is optional. Objects are borrowed and may
+ * be modified in place where the hook says so. */
+typedef struct k1s_strategy {
+    /* Conditional defaults the schema cannot express (static ones come from
+     * the schema). Runs on create and update, after static defaults. */
+    void (*defaults)(json_t *obj);
+    /* Reset what a client may not set on create (e.g. status). */
+    void (*prepare_create)(json_t *obj);
+    /* Kind-specific validation. old is NULL on create. Append to fe. */
+    void (*validate)(const json_t *obj, const json_t *old, k1s_ferrs *fe);
+    /* Runs inside the write transaction after validation: allocations that
+     * must see every other object (Service IPs and ports). old is NULL on
+     * create. Return 0 or fill st and return -1. */
+    int (*allocate)(struct k1s_api *api, json_t *obj, const json_t *old,
+                    k1s_status *st);
+    /* Field selector support: the field names this kind accepts besides
+     * metadata.name and metadata.namespace (NULL-terminated). */
+    const char *const *field_labels;
+} k1s_strategy;
+
+typedef struct k1s_kind {
+    const char *group;    /* "" for core */
+    const char *version;
+    const char *kind;
+    const char *plural;
+    const char *singular;
+    const char *short_names[4]; /* NULL-terminated */
+    bool namespaced;
+    bool in_all;          /* member of the "all" category */
+    unsigned sub;         /* K1S_SUB_* */
+    bool has_spec;        /* generation bumps on spec change */
+    const k1s_strategy *strategy;
+} k1s_kind;
+
+/* Every served kind, in discovery order. */
+const k1s_kind *k1s_registry_kinds(size_t *n);
+/* By group, version and plural (the URL form); NULL if not served. */
+const k1s_kind *k1s_registry_find(const char *group, const char *version,
+                                  const char *plural);
+/* By group and Kind; NULL if not served. */
+const k1s_kind *k1s_registry_find_kind(const char *group, const char *kind);
+/* The apiVersion string of a kind ("v1" or "apps/v1") into buf. */
+void k1s_kind_api_version(const k1s_kind *k, char *buf, size_t len);
+/* Check the table at start-up (unique plurals, schemas present). 0 or -1. */
+int k1s_registry_check(char *err, size_t errlen);
+
+/* Strategies, defined next to their kinds (strategy_<group>.c). */
+extern const k1s_strategy k1s__strategy_namespace, k1s__strategy_pod,
+    k1s__strategy_service, k1s__strategy_endpoints, k1s__strategy_configmap,
+    k1s__strategy_secret, k1s__strategy_serviceaccount, k1s__strategy_node,
+    k1s__strategy_event, k1s__strategy_pv, k1s__strategy_pvc,
+    k1s__strategy_statefulset, k1s__strategy_deployment,
+    k1s__strategy_replicaset, k1s__strategy_daemonset,
+    k1s__strategy_controllerrevision, k1s__strategy_storageclass,
+    k1s__strategy_endpointslice, k1s__strategy_lease,
+    k1s__strategy_events_event;
+
+#endif

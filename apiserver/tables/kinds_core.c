@@ -1,0 +1,757 @@
+/*
+ * kinds_core.c - tables of the core group's kinds other than Pod and the
+ * volume kinds: PodTemplate, ReplicationController, Service, Endpoints,
+ * Node, Namespace, Secret, ServiceAccount, ConfigMap, ComponentStatus,
+ * ResourceQuota and Event, plus events.k8s.io Event (kube serves both from
+ * one store, so both print the same columns).
+ */
+#include "tables_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static bool str_eq(const char *a, const char *b)
+{
+    return a && b && strcmp(a, b) == 0;
+}
+
+static const char *or_none(const char *s)
+{
+    return k1s__tb_nonempty(s) ? s : "<none>";
+}
+
+/* ---- PodTemplate, ReplicationController ------------------------------------ */
+
+static json_t *podtemplate_containers(const json_t *o, time_t now)
+{
+    (void)now;
+    return k1s__tb_jcontainers(k1s__tb_at(o, "template.spec.containers"), "name");
+}
+
+static json_t *podtemplate_images(const json_t *o, time_t now)
+{
+    (void)now;
+    return k1s__tb_jcontainers(k1s__tb_at(o, "template.spec.containers"), "image");
+}
+
+static json_t *podtemplate_labels(const json_t *o, time_t now)
+{
+    (void)now;
+    return k1s__tb_jlabels(k1s__tb_at(o, "template.metadata.labels"));
+}
+
+static const k1s__tb_column podtemplate_columns[] = {
+    K1S__COL_NAME,
+    {"Containers", "string", "", 0, K1S__DESC_CONTAINERS, podtemplate_containers},
+    {"Images", "string", "", 0, K1S__DESC_IMAGES, podtemplate_images},
+    {"Pod Labels", "string", "", 0, "Labels of the pods made from the template.",
+     podtemplate_labels},
+};
+
+static json_t *rc_desired(const json_t *o, time_t now)
+{
+    (void)now;
+    return k1s__tb_jint(k1s__tb_int(o, "spec.replicas", 1));
+}
+
+static json_t *status_replicas(const json_t *o, time_t now)
+{
+    (void)now;
+    return k1s__tb_jint(k1s__tb_int(o, "status.replicas", 0));
+}
+
+static json_t *status_ready_replicas(const json_t *o, time_t now)
+{
+    (void)now;
+    return k1s__tb_jint(k1s__tb_int(o, "status.readyReplicas", 0));
+}
+
+static json_t *template_containers(const json_t *o, time_t now)
+{
+    (void)now;
+    return k1s__tb_jcontainers(k1s__tb_at(o, "spec.template.spec.containers"), "name");
+}
+
+static json_t *template_images(const json_t *o, time_t now)
+{
+    (void)now;
+    return k1s__tb_jcontainers(k1s__tb_at(o, "spec.template.spec.containers"), "image");
+}
+
+static json_t *rc_selector(const json_t *o, time_t now)
+{
+    (void)now;
+    return k1s__tb_jlabels(k1s__tb_at(o, "spec.selector"));
+}
+
+static const k1s__tb_column rc_columns[] = {
+    K1S__COL_NAME,
+    {"Desired", "integer", "", 0, "Number of replicas asked for.", rc_desired},
+    {"Current", "integer", "", 0, "Number of replicas that exist.", status_replicas},
+    {"Ready", "integer", "", 0, "Number of replicas that are ready.", status_ready_replicas},
+    K1S__COL_AGE,
+    {"Containers", "string", "", 1, K1S__DESC_CONTAINERS, template_containers},
+    {"Images", "string", "", 1, K1S__DESC_IMAGES, template_images},
+    {"Selector", "string", "", 1, "Labels of the pods the controller owns.", rc_selector},
+};
+
+/* ---- Service ------------------------------------------------------------------ */
+
+static const char *service_type(const json_t *o)
+{
+    return k1s__tb_str_or(o, "spec.type", "ClusterIP");
+}
+
+static json_t *svc_type(const json_t *o, time_t now)
+{
+    (void)now;
+    return k1s__tb_jstr(service_type(o));
+}
+
+static json_t *svc_cluster_ip(const json_t *o, time_t now)
+{
+    (void)now;
+    /* clusterIPs is authoritative; decoding fills it from clusterIP. */
+    const json_t *ips = k1s__tb_array(o, "spec.clusterIPs");
+    if (json_array_size(ips)) {
+        const json_t *ip = json_array_get(ips, 0);
+        return k1s__tb_jstr(json_is_string(ip) ? json_string_value(ip) : "");
+    }
+    return k1s__tb_jstr(or_none(k1s__tb_str(o, "spec.clusterIP")));
+}
+
+static void sb_string_list(k1s__tb_sb *sb, const json_t *list, bool *first)
+{
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        const json_t *v = json_array_get(list, i);
+        if (!*first)
+            k1s__tb_sb_add(sb, ",");
+        k1s__tb_sb_add(sb, json_is_string(v) ? json_string_value(v) : "");
+        *first = false;
+    }
+}
+
+/* Load balancer ingress points: IPs or hostnames, sorted, without repeats. */
+static size_t lb_addresses(const json_t *ingress, const char **out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < json_array_size(ingress) && n < max; i++) {
+        const json_t *e = json_array_get(ingress, i);
+        const char *a = k1s__tb_str(e, "ip");
+        if (!k1s__tb_nonempty(a))
+            a = k1s__tb_str(e, "hostname");
+        if (k1s__tb_nonempty(a))
+            out[n++] = a;
+    }
+    k1s__tb_sort_strings(out, n);
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++)
+        if (u == 0 || strcmp(out[u - 1], out[i]) != 0)
+            out[u++] = out[i];
+    return u;
+}
+
+static json_t *svc_external_ip(const json_t *o, time_t now)
+{
+    (void)now;
+    const char *type = service_type(o);
+    const json_t *ext = k1s__tb_array(o, "spec.externalIPs");
+    k1s__tb_sb sb = {0};
+    bool first = true;
+
+    if (strcmp(type, "ClusterIP") == 0 || strcmp(type, "NodePort") == 0) {
+        if (json_array_size(ext) == 0)
+            return json_string("<none>");
+        sb_string_list(&sb, ext, &first);
+        return k1s__tb_sb_json(&sb);
+    }
+    if (strcmp(type, "ExternalName") == 0)
+        return k1s__tb_jstr(k1s__tb_str(o, "spec.externalName"));
+    if (strcmp(type, "LoadBalancer") != 0)
+        return json_string("<unknown>");
+
+    /* The server prints wide, so load balancer addresses are not clipped. */
+    const json_t *ingress = k1s__tb_array(o, "status.loadBalancer.ingress");
+    size_t cap = json_array_size(ingress);
+    const char *addrs[64];
+    size_t n = lb_addresses(ingress, addrs, cap < 64 ? cap : 64);
+    for (size_t i = 0; i < n; i++) {
+        if (!first)
+            k1s__tb_sb_add(&sb, ",");
+        k1s__tb_sb_add(&sb, addrs[i]);
+        first = false;
+    }
+    sb_string_list(&sb, ext, &first);
+    if (first) {
+        k1s__tb_sb_free(&sb);
+        return json_string("<pending>");
+    }
+    return k1s__tb_sb_json(&sb);
+}
+
+static json_t *svc_ports(const json_t *o, time_t now)
+{
+    (void)now;
+    const json_t *ports = k1s__tb_array(o, "spec.ports");
+    k1s__tb_sb sb = {0};
+    if (json_array_size(ports) == 0)
+        return json_string("<none>");
+    for (size_t i = 0; i < json_array_size(ports); i++) {
+        const json_t *p = json_array_get(ports, i);
+        long long node_port = k1s__tb_int(p, "nodePort", 0);
+        if (i)
+            k1s__tb_sb_add(&sb, ",");
+        if (node_port > 0)
+            k1s__tb_sb_addf(&sb, "%lld:%lld/", k1s__tb_int(p, "port", 0), node_port);
+        else
+            k1s__tb_sb_addf(&sb, "%lld/", k1s__tb_int(p, "port", 0));
+        k1s__tb_sb_add(&sb, k1s__tb_str_or(p, "protocol", "TCP"));
+    }
+    return k1s__tb_sb_json(&sb);
+}
+
+static json_t *svc_selector(const json_t *o, time_t now)
+{
+    (void)now;
+    return k1s__tb_jlabels(k1s__tb_at(o, "spec.selector"));
+}
+
+static const k1s__tb_column service_columns[] = {
+    K1S__COL_NAME,
+    {"Type", "string", "", 0, "How the service is exposed.", svc_type},
+    {"Cluster-IP", "string", "", 0, "The service's virtual IP inside the cluster.",
+     svc_cluster_ip},
+    {"External-IP", "string", "", 0, "Addresses the service is reachable at from outside.",
+     svc_external_ip},
+    {"Port(s)", "string", "", 0, "Ports the service exposes (port:nodePort/protocol).",
+     svc_ports},
+    K1S__COL_AGE,
+    {"Selector", "string", "", 1, "Labels of the pods traffic is sent to.", svc_selector},
+};
+
+/* ---- Endpoints ------------------------------------------------------------------ */
+
+#define LIST_MAX 3 /* kube lists three entries, then "+ N more..." */
+
+static json_t *ep_endpoints(const json_t *o, time_t now)
+{
+    (void)now;
+    const json_t *subsets = k1s__tb_array(o, "subsets");
+    k1s__tb_sb sb = {0};
+    size_t shown = 0;
+    long long count = 0;
+    bool more = false;
+
+    if (json_array_size(subsets) == 0)
+        return json_string("<none>");
+    for (size_t s = 0; s < json_array_size(subsets); s++) {
+        const json_t *ss = json_array_get(subsets, s);
+        const json_t *addrs = k1s__tb_array(ss, "addresses");
+        const json_t *ports = k1s__tb_array(ss, "ports");
+        size_t na = json_array_size(addrs);
+        /* Headless services may list addresses without ports. */
+        size_t np = json_array_size(ports) ? json_array_size(ports) : 1;
+        for (size_t p = 0; p < np; p++) {
+            const json_t *port = json_array_get(ports, p);
+            count += (long long)na;
+            for (size_t a = 0; a < na; a++) {
+                if (shown == LIST_MAX) {
+                    more = true;
+                    break;
+                }
+                if (shown)
+                    k1s__tb_sb_add(&sb, ",");
+                const char *ip = k1s__tb_str_or(json_array_get(addrs, a), "ip", "");
+                if (port)
+                    k1s__tb_sb_hostport(&sb, ip, k1s__tb_int(port, "port", 0));
+                else
+                    k1s__tb_sb_add(&sb, ip);
+                shown++;
+            }
+        }
+    }
+    if (more)
+        k1s__tb_sb_addf(&sb, " + %lld more...", count - LIST_MAX);
+    return k1s__tb_sb_json(&sb);
+}
+
+static const k1s__tb_column endpoints_columns[] = {
+    K1S__COL_NAME,
+    {"Endpoints", "string", "", 0, "Addresses and ports of the endpoints.", ep_endpoints},
+    K1S__COL_AGE,
+};
+
+/* ---- Node --------------------------------------------------------------------- */
+
+static json_t *node_status(const json_t *o, time_t now)
+{
+    (void)now;
+    const json_t *conds = k1s__tb_array(o, "status.conditions");
+    const json_t *ready = NULL;
+    k1s__tb_sb sb = {0};
+    /* kube keeps the last condition of each type. */
+    for (size_t i = 0; i < json_array_size(conds); i++)
+        if (str_eq(k1s__tb_str(json_array_get(conds, i), "type"), "Ready"))
+            ready = json_array_get(conds, i);
+    if (!ready)
+        k1s__tb_sb_add(&sb, "Unknown");
+    else if (str_eq(k1s__tb_str(ready, "status"), "True"))
+        k1s__tb_sb_add(&sb, "Ready");
+    else
+        k1s__tb_sb_add(&sb, "NotReady");
+    if (k1s__tb_bool(o, "spec.unschedulable", false))
+        k1s__tb_sb_add(&sb, ",SchedulingDisabled");
+    return k1s__tb_sb_json(&sb);
+}
+
+static json_t *node_roles(const json_t *o, time_t now)
+{
+    (void)now;
+    static const char prefix[] = "node-role.kubernetes.io/";
+    const json_t *labels = k1s__tb_at(o, "metadata.labels");
+    size_t n = json_is_object(labels) ? json_object_size(labels) : 0;
+    const char *roles[256];
+    size_t nr = 0;
+    const char *key;
+    json_t *val;
+    k1s__tb_sb sb = {0};
+
+    if (n) {
+        json_object_foreach((json_t *)labels, key, val) {
+            const char *role = NULL;
+            if (strncmp(key, prefix, sizeof prefix - 1) == 0 && key[sizeof prefix - 1])
+                role = key + sizeof prefix - 1;
+            else if (strcmp(key, "kubernetes.io/role") == 0 && json_is_string(val) &&
+                     *json_string_value(val))
+                role = json_string_value(val);
+            if (role && nr < sizeof roles / sizeof roles[0])
+                roles[nr++] = role;
+        }
+    }
+    k1s__tb_sort_strings(roles, nr);
+    for (size_t i = 0; i < nr; i++) {
+        if (i && strcmp(roles[i], roles[i - 1]) == 0)
+            continue; /* a set */
+        if (sb.len)
+            k1s__tb_sb_add(&sb, ",");
+        k1s__tb_sb_add(&sb, roles[i]);
+    }
+    if (sb.len == 0)
+        k1s__tb_sb_add(&sb, "<none>");
+    return k1s__tb_sb_json(&sb);
+}
+
+static json_t *node_version(const json_t *o, time_t now)
+{
+    (void)now;
+    return k1s__tb_jstr(k1s__tb_str(o, "status.nodeInfo.kubeletVersion"));
+}
+
+static json_t *node_address(const json_t *o, const char *type)
+{
+    const json_t *addrs = k1s__tb_array(o, "status.addresses");
+    for (size_t i = 0; i < json_array_size(addrs); i++) {
+        const json_t *a = json_array_get(addrs, i);
+        if (str_eq(k1s__tb_str(a, "type"), type))
+            return k1s__tb_jstr(k1s__tb_str(a, "address"));
+    }
+    return json_string("<none>");
+}
+
+static json_t *node_internal_ip(const json_t *o, time_t now)
+{
+    (void)now;
+    return node_address(o, "InternalIP");
+}
+
+static json_t *node_external_ip(const json_t *o, time_t now)
+{
+    (void)now;
+    return node_address(o, "ExternalIP");
+}
+
+static json_t *node_info(const json_t *o, const char *path)
+{
+    const char *s = k1s__tb_str(o, path);
+    return k1s__tb_jstr(k1s__tb_nonempty(s) ? s : "<unknown>");
+}
+
+static json_t *node_os_image(const json_t *o, time_t now)
+{
+    (void)now;
+    return node_info(o, "status.nodeInfo.osImage");
+}
+
+static json_t *node_kernel(const json_t *o, time_t now)
+{
+    (void)now;
+    return node_info(o, "status.nodeInfo.kernelVersion");
+}
+
+static json_t *node_runtime(const json_t *o, time_t now)
+{
+    (void)now;
+    return node_info(o, "status.nodeInfo.containerRuntimeVersion");
+}
+
+static const k1s__tb_column node_columns[] = {
+    K1S__COL_NAME,
+    {"Status", "string", "", 0, "Whether the node is ready, and schedulable.", node_status},
+    {"Roles", "string", "", 0, "The node's roles, from its node-role labels.", node_roles},
+    K1S__COL_AGE,
+    {"Version", "string", "", 0, "The kubelet's version.", node_version},
+    {"Internal-IP", "string", "", 1, "The node's internal IP address.", node_internal_ip},
+    {"External-IP", "string", "", 1, "The node's external IP address.", node_external_ip},
+    {"OS-Image", "string", "", 1, "The node's operating system image.", node_os_image},
+    {"Kernel-Version", "string", "", 1, "The node's kernel version.", node_kernel},
+    {"Container-Runtime", "string", "", 1, "The container runtime and its version.",
+     node_runtime},
+};
+
+/* ---- Namespace, Secret, ServiceAccount, ConfigMap ------------------------------ */
+
+static json_t *ns_status(const json_t *o, time_t now)
+{
+    (void)now;
+    return k1s__tb_jstr(k1s__tb_str(o, "status.phase"));
+}
+
+static const k1s__tb_column namespace_columns[] = {
+    K1S__COL_NAME,
+    {"Status", "string", "", 0, "Whether the namespace is active or terminating.", ns_status},
+    K1S__COL_AGE,
+};
+
+static json_t *secret_type(const json_t *o, time_t now)
+{
+    (void)now;
+    return k1s__tb_jstr(k1s__tb_str(o, "type"));
+}
+
+static json_t *secret_data(const json_t *o, time_t now)
+{
+    (void)now;
+    return k1s__tb_jint((long long)k1s__tb_count(o, "data"));
+}
+
+static const k1s__tb_column secret_columns[] = {
+    K1S__COL_NAME,
+    {"Type", "string", "", 0, "The kind of secret.", secret_type},
+    {"Data", "string", "", 0, "Number of data entries.", secret_data},
+    K1S__COL_AGE,
+};
+
+static json_t *sa_secrets(const json_t *o, time_t now)
+{
+    (void)now;
+    return k1s__tb_jint((long long)k1s__tb_count(o, "secrets"));
+}
+
+static const k1s__tb_column serviceaccount_columns[] = {
+    K1S__COL_NAME,
+    {"Secrets", "string", "", 0, "Number of secrets the service account lists.", sa_secrets},
+    K1S__COL_AGE,
+};
+
+static json_t *cm_data(const json_t *o, time_t now)
+{
+    (void)now;
+    return k1s__tb_jint((long long)(k1s__tb_count(o, "data") + k1s__tb_count(o, "binaryData")));
+}
+
+static const k1s__tb_column configmap_columns[] = {
+    K1S__COL_NAME,
+    {"Data", "string", "", 0, "Number of data and binaryData entries.", cm_data},
+    K1S__COL_AGE,
+};
+
+/* ---- ComponentStatus, ResourceQuota ------------------------------------------ */
+
+static const json_t *cs_healthy(const json_t *o)
+{
+    const json_t *conds = k1s__tb_array(o, "conditions");
+    for (size_t i = 0; i < json_array_size(conds); i++)
+        if (str_eq(k1s__tb_str(json_array_get(conds, i), "type"), "Healthy"))
+            return json_array_get(conds, i);
+    return NULL;
+}
+
+static json_t *cs_status(const json_t *o, time_t now)
+{
+    (void)now;
+    const json_t *c = cs_healthy(o);
+    if (!c)
+        return json_string("Unknown");
+    return json_string(str_eq(k1s__tb_str(c, "status"), "True") ? "Healthy" : "Unhealthy");
+}
+
+static json_t *cs_message(const json_t *o, time_t now)
+{
+    (void)now;
+    return k1s__tb_jstr(k1s__tb_str(cs_healthy(o), "message"));
+}
+
+static json_t *cs_error(const json_t *o, time_t now)
+{
+    (void)now;
+    return k1s__tb_jstr(k1s__tb_str(cs_healthy(o), "error"));
+}
+
+static const k1s__tb_column componentstatus_columns[] = {
+    K1S__COL_NAME,
+    {"Status", "string", "", 0, "Whether the component is healthy.", cs_status},
+    {"Message", "string", "", 0, "Message of the health condition.", cs_message},
+    {"Error", "string", "", 0, "Error of the health condition.", cs_error},
+};
+
+/* "resource: used/hard, ..." for the hard limits whose name starts with
+ * "limits." (limits) or not (requests), sorted by resource name. */
+static json_t *quota_cell(const json_t *o, bool limits)
+{
+    const json_t *hard = k1s__tb_at(o, "status.hard");
+    const json_t *used = k1s__tb_at(o, "status.used");
+    size_t n = json_is_object(hard) ? json_object_size(hard) : 0;
+    const char *names[512];
+    size_t nn = 0;
+    const char *key;
+    json_t *val;
+    k1s__tb_sb sb = {0};
+
+    if (n) {
+        json_object_foreach((json_t *)hard, key, val) {
+            if (nn < sizeof names / sizeof names[0])
+                names[nn++] = key;
+        }
+    }
+    k1s__tb_sort_strings(names, nn);
+    for (size_t i = 0; i < nn; i++) {
+        const char *dot = strchr(names[i], '.');
+        bool is_limit = dot && (size_t)(dot - names[i]) == 6 && strncmp(names[i], "limits", 6) == 0;
+        if (is_limit != limits)
+            continue;
+        if (sb.len)
+            k1s__tb_sb_add(&sb, ", ");
+        k1s__tb_sb_add(&sb, names[i]);
+        k1s__tb_sb_add(&sb, ": ");
+        k1s__tb_sb_quantity(&sb, k1s__tb_member(used, names[i]), "0");
+        k1s__tb_sb_add(&sb, "/");
+        k1s__tb_sb_quantity(&sb, k1s__tb_member(hard, names[i]), "0");
+    }
+    return k1s__tb_sb_json(&sb);
+}
+
+static json_t *quota_request(const json_t *o, time_t now)
+{
+    (void)now;
+    return quota_cell(o, false);
+}
+
+static json_t *quota_limit(const json_t *o, time_t now)
+{
+    (void)now;
+    return quota_cell(o, true);
+}
+
+static const k1s__tb_column resourcequota_columns[] = {
+    K1S__COL_NAME,
+    {"Request", "string", "", 0, "Used and hard quota of requests and object counts.",
+     quota_request},
+    {"Limit", "string", "", 0, "Used and hard quota of limits.", quota_limit},
+    K1S__COL_AGE,
+};
+
+/* ---- Event (core/v1 and events.k8s.io/v1) ------------------------------------ */
+
+/* Where each field lives in the two versions of Event. */
+typedef struct event_fields {
+    const char *first, *last, *count, *object, *source, *message, *controller;
+} event_fields;
+
+static const event_fields core_event = {
+    "firstTimestamp", "lastTimestamp", "count", "involvedObject", "source", "message",
+    "reportingComponent",
+};
+
+static const event_fields events_event = {
+    "deprecatedFirstTimestamp", "deprecatedLastTimestamp", "deprecatedCount", "regarding",
+    "deprecatedSource", "note", "reportingController",
+};
+
+static void event_first_seen(const json_t *o, const event_fields *f, time_t now, char *buf,
+                             size_t len)
+{
+    k1s__tb_time t = k1s__tb_time_at(o, f->first);
+    if (t.zero)
+        t = k1s__tb_time_at(o, "eventTime");
+    k1s__tb_since(buf, len, t, now);
+}
+
+static json_t *event_last_seen(const json_t *o, const event_fields *f, time_t now)
+{
+    char buf[32];
+    if (json_is_object(k1s__tb_at(o, "series"))) {
+        k1s__tb_since(buf, sizeof buf, k1s__tb_time_at(o, "series.lastObservedTime"), now);
+    } else {
+        k1s__tb_time t = k1s__tb_time_at(o, f->last);
+        if (t.zero)
+            event_first_seen(o, f, now, buf, sizeof buf);
+        else
+            k1s__tb_since(buf, sizeof buf, t, now);
+    }
+    return json_string(buf);
+}
+
+static json_t *event_first(const json_t *o, const event_fields *f, time_t now)
+{
+    char buf[32];
+    event_first_seen(o, f, now, buf, sizeof buf);
+    return json_string(buf);
+}
+
+static json_t *event_count(const json_t *o, const event_fields *f)
+{
+    if (json_is_object(k1s__tb_at(o, "series")))
+        return k1s__tb_jint(k1s__tb_int(o, "series.count", 0));
+    long long c = k1s__tb_int(o, f->count, 0);
+    return k1s__tb_jint(c ? c : 1); /* singleton events carry no count */
+}
+
+static json_t *event_object(const json_t *o, const event_fields *f)
+{
+    const json_t *ref = k1s__tb_at(o, f->object);
+    const char *name = k1s__tb_str(ref, "name");
+    k1s__tb_sb sb = {0};
+    k1s__tb_sb_lower(&sb, k1s__tb_str(ref, "kind"));
+    if (k1s__tb_nonempty(name)) {
+        k1s__tb_sb_add(&sb, "/");
+        k1s__tb_sb_add(&sb, name);
+    }
+    return k1s__tb_sb_json(&sb);
+}
+
+static json_t *event_subobject(const json_t *o, const event_fields *f)
+{
+    return k1s__tb_jstr(k1s__tb_str(k1s__tb_at(o, f->object), "fieldPath"));
+}
+
+static json_t *event_source(const json_t *o, const event_fields *f)
+{
+    const json_t *src = k1s__tb_at(o, f->source);
+    const char *component = k1s__tb_str(src, "component");
+    const char *instance = k1s__tb_str(src, "host");
+    k1s__tb_sb sb = {0};
+    if (!k1s__tb_nonempty(component))
+        component = k1s__tb_str(o, f->controller);
+    if (!k1s__tb_nonempty(instance))
+        instance = k1s__tb_str(o, "reportingInstance");
+    k1s__tb_sb_add(&sb, component);
+    if (k1s__tb_nonempty(instance)) {
+        k1s__tb_sb_add(&sb, ", ");
+        k1s__tb_sb_add(&sb, instance);
+    }
+    return k1s__tb_sb_json(&sb);
+}
+
+static json_t *event_message(const json_t *o, const event_fields *f)
+{
+    const char *m = k1s__tb_str_or(o, f->message, "");
+    size_t n = strlen(m);
+    /* strings.TrimSpace, ASCII white space only. */
+    while (n && strchr(" \t\n\v\f\r", m[n - 1]))
+        n--;
+    while (n && strchr(" \t\n\v\f\r", *m)) {
+        m++;
+        n--;
+    }
+    k1s__tb_sb sb = {0};
+    k1s__tb_sb_addn(&sb, m, n);
+    return k1s__tb_sb_json(&sb);
+}
+
+static json_t *event_type(const json_t *o, time_t now)
+{
+    (void)now;
+    return k1s__tb_jstr(k1s__tb_str(o, "type"));
+}
+
+static json_t *event_reason(const json_t *o, time_t now)
+{
+    (void)now;
+    return k1s__tb_jstr(k1s__tb_str(o, "reason"));
+}
+
+/* One set of cell functions per version of Event. */
+#define EVENT_CELLS(tag, fields)                                                      \
+    static json_t *tag##_last(const json_t *o, time_t now)                            \
+    {                                                                                 \
+        return event_last_seen(o, &fields, now);                                      \
+    }                                                                                 \
+    static json_t *tag##_first(const json_t *o, time_t now)                           \
+    {                                                                                 \
+        return event_first(o, &fields, now);                                          \
+    }                                                                                 \
+    static json_t *tag##_count(const json_t *o, time_t now)                           \
+    {                                                                                 \
+        (void)now;                                                                    \
+        return event_count(o, &fields);                                               \
+    }                                                                                 \
+    static json_t *tag##_object(const json_t *o, time_t now)                          \
+    {                                                                                 \
+        (void)now;                                                                    \
+        return event_object(o, &fields);                                              \
+    }                                                                                 \
+    static json_t *tag##_subobject(const json_t *o, time_t now)                       \
+    {                                                                                 \
+        (void)now;                                                                    \
+        return event_subobject(o, &fields);                                           \
+    }                                                                                 \
+    static json_t *tag##_source(const json_t *o, time_t now)                          \
+    {                                                                                 \
+        (void)now;                                                                    \
+        return event_source(o, &fields);                                              \
+    }                                                                                 \
+    static json_t *tag##_message(const json_t *o, time_t now)                         \
+    {                                                                                 \
+        (void)now;                                                                    \
+        return event_message(o, &fields);                                             \
+    }                                                                                 \
+    static const k1s__tb_column tag##_columns[] = {                                      \
+        {"Last Seen", "string", "", 0, "Time since the event was last seen.",         \
+         tag##_last},                                                                 \
+        {"Type", "string", "", 0, "Normal or Warning.", event_type},                  \
+        {"Reason", "string", "", 0, "Short machine-readable reason.", event_reason},  \
+        {"Object", "string", "", 0, "The object the event is about.", tag##_object},  \
+        {"Subobject", "string", "", 1, "The part of the object (field path).",        \
+         tag##_subobject},                                                            \
+        {"Source", "string", "", 1, "The component that reported the event.",        \
+         tag##_source},                                                               \
+        {"Message", "string", "", 0, "What happened, for humans.", tag##_message},    \
+        {"First Seen", "string", "", 1, "Time since the event was first seen.",       \
+         tag##_first},                                                                \
+        {"Count", "string", "", 1, "How many times the event occurred.", tag##_count}, \
+        {"Name", "string", "name", 1, K1S__DESC_NAME, k1s__tb_cell_name},                \
+    };
+
+EVENT_CELLS(core_ev, core_event)
+EVENT_CELLS(events_ev, events_event)
+
+/* ---- the kinds ------------------------------------------------------------------ */
+
+#define KIND(group, kind, cols) {group, kind, cols, K1S__NCOLS(cols), NULL, NULL}
+
+const k1s__tb_kind_table k1s__tb_kinds_core[] = {
+    KIND("", "PodTemplate", podtemplate_columns),
+    KIND("", "ReplicationController", rc_columns),
+    KIND("", "Service", service_columns),
+    KIND("", "Endpoints", endpoints_columns),
+    KIND("", "Node", node_columns),
+    KIND("", "Namespace", namespace_columns),
+    KIND("", "Secret", secret_columns),
+    KIND("", "ServiceAccount", serviceaccount_columns),
+    KIND("", "ConfigMap", configmap_columns),
+    KIND("", "ComponentStatus", componentstatus_columns),
+    KIND("", "ResourceQuota", resourcequota_columns),
+    KIND("", "Event", core_ev_columns),
+    KIND("events.k8s.io", "Event", events_ev_columns),
+};
+const size_t k1s__tb_kinds_core_count = K1S__NCOLS(k1s__tb_kinds_core);

@@ -1,0 +1,66 @@
+"""Small helpers the conformance cases share: assertions with useful output
+and table parsing that ignores what differs run to run (ages, IPs, UIDs)."""
+import json
+import os
+import re
+
+from k1s_fixture import SCENARIO
+
+SC = os.path.join(SCENARIO, "test-storage-class.yaml")
+STS = os.path.join(SCENARIO, "nginx-service-statefulset.yaml")
+
+AGE = re.compile(r"^(\d+[smhdy])+$|^<invalid>$")
+
+
+def eq(got, want, what=""):
+    if got != want:
+        raise AssertionError("%s\n  got:  %r\n  want: %r" % (what, got, want))
+
+
+def contains(text, part, what=""):
+    if part not in text:
+        raise AssertionError("%s: %r not in:\n%s" % (what, part, text))
+
+
+def table(text):
+    """Rows of a kubectl table as lists of cells (header first)."""
+    rows = []
+    lines = [l for l in text.splitlines()]
+    if not lines:
+        return rows
+    header = lines[0]
+    # column starts are where header words start
+    starts = [m.start() for m in re.finditer(r"\S+(?: \S+)*", header)]
+    for line in lines:
+        if not line.strip():
+            continue
+        cells = []
+        for i, s in enumerate(starts):
+            e = starts[i + 1] if i + 1 < len(starts) else None
+            cells.append(line[s:e].strip() if e else line[s:].strip())
+        rows.append(cells)
+    return rows
+
+
+def check_layout(text, header, rows_without_age):
+    """Checks a table's header line exactly, and each row's cells except
+    those under AGE, which must look like an age."""
+    lines = [l for l in text.splitlines() if l.strip()]
+    eq(lines[0].split(), header.split(), "header")
+    t = table(text)
+    hdr = t[0]
+    body = t[1:]
+    eq(len(body), len(rows_without_age), "row count in\n" + text)
+    for row, want in zip(body, rows_without_age):
+        got = []
+        for h, cell in zip(hdr, row):
+            if h == "AGE":
+                if not AGE.match(cell):
+                    raise AssertionError("AGE cell %r in\n%s" % (cell, text))
+            else:
+                got.append(cell)
+        eq(got, want, "row of\n" + text)
+
+
+def jget(server, *args, kubectl=None):
+    return json.loads(server.kubectl(*args, "-o", "json", kubectl=kubectl).stdout)

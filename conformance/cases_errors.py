@@ -1,0 +1,133 @@
+"""Conformance cases: bad input gets kube-apiserver's Status errors, and
+nothing already stored changes."""
+import base64
+import json
+import ssl
+import urllib.request
+import urllib.error
+
+from casekit import eq, contains, jget
+
+TESTS = []
+
+
+def case(fn):
+    TESTS.append((fn.__name__, fn))
+    return fn
+
+
+def kubeconfig_value(s, key):
+    for line in open(s.kubeconfig):
+        line = line.strip()
+        if line.startswith(key + ":"):
+            return line.split(":", 1)[1].strip()
+    raise AssertionError("no %s in kubeconfig" % key)
+
+
+def token_of(s):
+    return kubeconfig_value(s, "token")
+
+
+def tls_context(s):
+    ca = base64.b64decode(kubeconfig_value(s, "certificate-authority-data")).decode()
+    return ssl.create_default_context(cadata=ca)
+
+
+def http(s, method, path, body=None, ctype="application/json", token=True):
+    data = body.encode() if isinstance(body, str) else body
+    req = urllib.request.Request(s.url + path, data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", ctype)
+    if token:
+        req.add_header("Authorization", "Bearer " + token_of(s))
+    try:
+        with urllib.request.urlopen(req, timeout=10, context=tls_context(s)) as r:
+            raw = r.read()
+            if r.headers.get("Content-Type", "").startswith("application/json"):
+                return r.status, json.loads(raw or b"null")
+            return r.status, raw.decode()
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null")
+
+
+@case
+def test_strict_unknown_field(s):
+    bad = """apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: strict-cm
+datta:
+  a: b
+"""
+    p = s.kubectl("apply", "--validate=strict", "-f", "-", input=bad, check=False)
+    eq(p.returncode, 1)
+    contains(p.stderr, 'strict decoding error: unknown field "datta"', "strict apply")
+    p = s.kubectl("get", "configmap", "strict-cm", check=False)
+    eq(p.returncode, 1, "nothing created")
+
+
+@case
+def test_invalid_name(s):
+    p = s.kubectl("create", "configmap", "Bad_Name", check=False)
+    eq(p.returncode, 1)
+    contains(p.stderr, 'ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": '
+             "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters",
+             "invalid name")
+
+
+@case
+def test_conflicting_update(s):
+    s.kubectl("create", "configmap", "conflicted", "--from-literal=a=1")
+    cm = jget(s, "get", "configmap", "conflicted")
+    cm["data"]["a"] = "2"
+    s.kubectl("replace", "-f", "-", input=json.dumps(cm))
+    cm["data"]["a"] = "3"  # still carries the old resourceVersion
+    p = s.kubectl("replace", "-f", "-", input=json.dumps(cm), check=False)
+    eq(p.returncode, 1)
+    contains(p.stderr, 'Operation cannot be fulfilled on configmaps "conflicted": the object has been '
+             "modified; please apply your changes to the latest version and try again", "conflict")
+    eq(jget(s, "get", "configmap", "conflicted")["data"]["a"], "2")
+
+
+@case
+def test_unauthorized_without_token(s):
+    code, body = http(s, "GET", "/api/v1/namespaces", token=False)
+    eq(code, 401)
+    eq(body["reason"], "Unauthorized")
+    code, body = http(s, "GET", "/readyz".replace("/readyz", "/version"), token=False)
+    eq(code, 200)
+
+
+@case
+def test_malformed_json_and_mismatches(s):
+    code, body = http(s, "POST", "/api/v1/namespaces/default/configmaps", "{not json")
+    eq((code, body["reason"]), (400, "BadRequest"))
+    code, body = http(s, "POST", "/api/v1/namespaces/default/configmaps",
+                      '{"apiVersion":"apps/v1","kind":"ConfigMap","metadata":{"name":"x"}}')
+    eq((code, body["reason"]), (400, "BadRequest"))
+    code, body = http(s, "POST", "/api/v1/namespaces/default/configmaps",
+                      '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x","namespace":"kube-system"}}')
+    eq((code, body["reason"]), (400, "BadRequest"))
+    contains(body["message"], "does not match the namespace", "namespace mismatch")
+    code, body = http(s, "POST", "/api/v1/namespaces/default/configmaps", b"\xff\xfe{}")
+    eq((code, body["reason"]), (400, "BadRequest"))
+    code, body = http(s, "GET", "/api/v1/namespaces/default/nosuchthings")
+    eq((code, body["reason"]), (404, "NotFound"))
+    code, body = http(s, "POST", "/api/v1/namespaces/default/configmaps",
+                      '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"big"},"data":{"a":"'
+                      + "x" * (3 * 1024 * 1024 + 10) + '"}}')
+    eq((code, body["reason"]), (413, "RequestEntityTooLarge"))
+    code, body = http(s, "GET", "/api/v1/namespaces/default/configmaps/big")
+    eq(code, 404, "nothing stored")
+    name = "a" * 300
+    code, body = http(s, "POST", "/api/v1/namespaces/default/configmaps",
+                      '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"%s"}}' % name)
+    eq((code, body["reason"]), (422, "Invalid"))
+    code, body = http(s, "GET", "/healthz", token=False)
+    eq(code, 200, "server still up")
+
+
+@case
+def test_not_found_status(s):
+    p = s.kubectl("get", "sts", "nope", check=False)
+    contains(p.stderr, 'statefulsets.apps "nope" not found', "not found")

@@ -1,0 +1,21 @@
+#!/bin/sh
+# Installs the Debian packages k1s needs to build and test, only those
+# missing, so a second run is quick and offline-safe.
+set -e
+pkgs="build-essential cmake pkg-config python3 libmicrohttpd-dev libsqlite3-dev
+libjansson-dev libcurl4-openssl-dev libyaml-dev libprotobuf-c-dev protobuf-c-compiler
+python3-kubernetes curl"
+missing=""
+for p in $pkgs; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "installing:$missing"
+if [ "$(id -u)" != 0 ]; then
+    echo "k1s: need root to install$missing" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing

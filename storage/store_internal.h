@@ -1,0 +1,152 @@
+/*
+ * store_internal.h - private structures and helpers shared by the files of
+ * the storage component (store.c, store_db.c, store_read.c, store_update.c,
+ * store_event.c, store_watch.c). Nothing outside storage/ includes this,
+ * except the storage unit tests, which use k1s__store_set_watch_limits to
+ * provoke watcher overflow cheaply.
+ *
+ * Locking order (outer first): write_mu -> mem_mu -> hub->mu -> watch->mu.
+ * pool_mu is a leaf lock.
+ */
+#ifndef K1S_STORE_INTERNAL_H
+#define K1S_STORE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sqlite3.h>
+
+#include "k1s_store.h"
+
+/* Largest serialized object accepted (kube-apiserver's etcd limit is ~1.5
+ * MiB per request, etcd's own is larger; 3 MiB leaves room for both). */
+#define K1S__MAX_OBJECT_BYTES ((size_t)3 * 1024 * 1024)
+/* Longest group/resource/namespace/name accepted; real ones are < 254. */
+#define K1S__MAX_KEY_PART 1024
+#define K1S__MAX_META_KEY 1024
+#define K1S__MAX_META_VALUE ((size_t)1024 * 1024)
+/* Recent events kept in memory so live fan-out and short replays never
+ * touch SQLite. A power of two: slots are indexed by rev & (size - 1). */
+#define K1S__RING_SIZE 4096
+/* Per-watcher queue bound; past it the watcher is dropped. */
+#define K1S__WATCH_MAX_EVENTS ((size_t)100000)
+#define K1S__WATCH_MAX_BYTES ((size_t)128 * 1024 * 1024)
+/* Idle reader connections kept open; more are opened on demand. */
+#define K1S__MAX_IDLE_READERS 8
+
+/* Meta keys the store itself owns; k1s_store_meta_set refuses them. */
+#define K1S__META_PREFIX "k1s.store."
+#define K1S__META_REV "k1s.store.revision"
+#define K1S__META_COMPACTED "k1s.store.compacted"
+#define K1S__META_SCHEMA "k1s.store.schema"
+
+/* Every SQL statement the store runs; each connection prepares them lazily
+ * and keeps them for its lifetime. */
+enum k1s__stmt_id {
+    K1S__ST_BEGIN,
+    K1S__ST_BEGIN_IMMEDIATE,
+    K1S__ST_COMMIT,
+    K1S__ST_ROLLBACK,
+    K1S__ST_GET,
+    K1S__ST_PUT,
+    K1S__ST_DEL,
+    K1S__ST_EVENT_ADD,
+    K1S__ST_EVENTS_RANGE,
+    K1S__ST_COMPACT,
+    K1S__ST_META_GET,
+    K1S__ST_META_SET,
+    K1S__ST_META_DEL,
+    K1S__ST_LIST_ALL,
+    K1S__ST_LIST_ALL_AFTER,
+    K1S__ST_LIST_NS,
+    K1S__ST_LIST_NS_AFTER,
+    K1S__ST_COUNT_ALL,
+    K1S__ST_COUNT_NS,
+    K1S__ST_N
+};
+
+typedef struct k1s__conn {
+    sqlite3 *db;
+    sqlite3_stmt *st[K1S__ST_N];
+    struct k1s__conn *next; /* idle pool link */
+} k1s__conn;
+
+typedef struct k1s__hub k1s__hub;
+
+struct k1s_store {
+    int mem;       /* 1: private in-memory database, one shared connection */
+    char *path;    /* file name (file mode) */
+    k1s__conn *writer;
+    pthread_mutex_t write_mu; /* serialises every write transaction */
+    /* Memory mode only: the single connection is shared by the writer and
+     * every reader, so all SQL on it runs under this (recursive) mutex. */
+    pthread_mutex_t mem_mu;
+    pthread_mutex_t pool_mu; /* file mode: idle reader connections */
+    k1s__conn *idle;
+    size_t nidle;
+    _Atomic int64_t rev;       /* newest committed revision */
+    _Atomic int64_t compacted; /* events <= this are gone */
+    k1s__hub *hub;
+};
+
+/* ---- store_db.c ---------------------------------------------------------- */
+int k1s__conn_open(const char *path, int mem, int writer, k1s__conn **out);
+void k1s__conn_close(k1s__conn *c);
+/* A ready (reset, unbound) statement. Normally the connection's cached one;
+ * when that one is already running (a list callback re-entering the store
+ * in memory mode) a temporary one is prepared. Give it back with stmt_done. */
+int k1s__stmt(k1s__conn *c, int id, sqlite3_stmt **out);
+void k1s__stmt_done(k1s__conn *c, int id, sqlite3_stmt *st);
+/* Run a statement that returns no rows (BEGIN, COMMIT, ...). */
+int k1s__exec(k1s__conn *c, int id);
+int k1s__meta_get_int(k1s__conn *c, const char *key, int64_t *out);
+int k1s__meta_set_int(k1s__conn *c, const char *key, int64_t v);
+/* Bind a key part; parts are validated by k1s__key_valid first. */
+int k1s__bind_str(sqlite3_stmt *st, int idx, const char *v);
+int k1s__key_part_valid(const char *v);
+int k1s__key_valid(const k1s_key *k);
+/* ROLLBACK if (and only if) a transaction is still open: SQLite rolls some
+ * failed statements back on its own. */
+void k1s__rollback(k1s__conn *c);
+
+/* A connection for reading. File mode: from the pool (never blocks on the
+ * writer). Memory mode: the shared connection, with mem_mu held. */
+int k1s__reader_get(k1s_store *s, k1s__conn **out);
+void k1s__reader_put(k1s_store *s, k1s__conn *c);
+/* Bracket SQL on the writer connection (locks mem_mu in memory mode). */
+void k1s__db_enter(k1s_store *s);
+void k1s__db_leave(k1s_store *s);
+
+/* ---- store_event.c ------------------------------------------------------- */
+/* A new event with refs = 1. Takes ownership of json (malloc'd, NUL
+ * terminated, len bytes) only on success. */
+k1s_event *k1s__event_new(int64_t rev, int type, const char *group,
+                          const char *resource, const char *ns,
+                          const char *name, char *json, size_t len);
+
+/* ---- store_watch.c ------------------------------------------------------- */
+/* Watchers collected by a publish, to be notified once locks are dropped. */
+typedef struct k1s__notify_batch {
+    k1s_watch *inl[16];
+    k1s_watch **v;
+    size_t n, cap;
+} k1s__notify_batch;
+
+int k1s__hub_new(int64_t head, k1s__hub **out);
+/* Drops every watcher (their next k1s_watch_next reports overflow) and
+ * releases the store's reference; watches still open keep the hub alive. */
+void k1s__hub_shutdown(k1s__hub *h);
+/* Called with write_mu held, in revision order. Takes the caller's reference
+ * to e. Fills nb with watchers to notify after write_mu is released. */
+void k1s__hub_publish(k1s__hub *h, k1s_event *e, k1s__notify_batch *nb);
+/* A committed revision whose event could not be built: no watcher can be
+ * served without a gap any more, so all are dropped. */
+void k1s__hub_lost(k1s__hub *h, int64_t rev, k1s__notify_batch *nb);
+void k1s__notify_batch_init(k1s__notify_batch *nb);
+/* Calls every collected notify (no store lock may be held) and empties nb. */
+void k1s__notify_batch_run(k1s__notify_batch *nb);
+
+/* Test hook: change the per-watcher queue bound for watches created later. */
+void k1s__store_set_watch_limits(k1s_store *s, size_t max_events,
+                                 size_t max_bytes);
+
+#endif

@@ -1,0 +1,820 @@
+/*
+ * test_strategy.c - the per-kind strategies and ObjectMeta validation:
+ * defaults, create-time status and the exact 422 messages kube-apiserver
+ * gives, driven the way the write path drives them (prepare_create, static
+ * schema defaults, kind defaults, validation), plus Service allocation
+ * through a k1s_api on an in-memory store.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_internal.h"
+#include "k1s_test.h"
+#include "strategy_internal.h"
+
+/* ---- helpers --------------------------------------------------------------- */
+
+static const k1s_kind *kind(const char *group, const char *k)
+{
+    const k1s_kind *r = k1s_registry_find_kind(group, k);
+    if (!r)
+        fprintf(stderr, "no kind %s/%s\n", group, k);
+    return r;
+}
+
+/* JSON text with ' for " (readable literals). New reference. */
+static json_t *J(const char *text)
+{
+    char *t = strdup(text);
+    for (char *p = t; *p; p++)
+        if (*p == '\'')
+            *p = '"';
+    json_error_t err;
+    json_t *v = json_loads(t, 0, &err);
+    if (!v)
+        fprintf(stderr, "bad test JSON: %s: %s\n", err.text, t);
+    free(t);
+    return v;
+}
+
+static void defaults(const k1s_kind *k, json_t *obj)
+{
+    const k1s_type *t = k1s__kind_schema(k);
+    if (t)
+        k1s_schema_apply_defaults(t, obj);
+    if (k->strategy->defaults)
+        k->strategy->defaults(obj);
+}
+
+/* What the write path does to a body before validating a create. */
+static json_t *created(const k1s_kind *k, const char *text)
+{
+    json_t *obj = J(text);
+    json_t *m = k1s__meta(obj);
+    if (k->namespaced && !json_object_get(m, "namespace"))
+        json_object_set_new(m, "namespace", json_string("default"));
+    if (k->strategy->prepare_create)
+        k->strategy->prepare_create(obj);
+    defaults(k, obj);
+    return obj;
+}
+
+/* The 422 message for obj (old NULL on create), or NULL when valid.
+ * malloc'd. */
+static char *invalid(const k1s_kind *k, const json_t *obj, const json_t *old)
+{
+    k1s_ferrs fe;
+    k1s_ferrs_init(&fe);
+    k1s__validate_meta(k, obj, old, &fe);
+    if (k->strategy->validate)
+        k->strategy->validate(obj, old, &fe);
+    char *msg = NULL;
+    if (k1s_ferrs_count(&fe)) {
+        k1s_status st = {0};
+        k1s_err_invalid(&st, k->group, k->kind, k1s__meta_str(obj, "name"), &fe);
+        msg = st.message ? strdup(st.message) : strdup("?");
+        k1s_status_clear(&st);
+    }
+    k1s_ferrs_free(&fe);
+    return msg;
+}
+
+#define CHECK_VALID(k, obj, old)                                               \
+    do {                                                                       \
+        char *m_ = invalid((k), (obj), (old));                                 \
+        if (m_) {                                                              \
+            fprintf(stderr, "%s:%d: unexpectedly invalid: %s\n", __FILE__,     \
+                    __LINE__, m_);                                             \
+            k1s_test_failures++;                                               \
+        }                                                                      \
+        free(m_);                                                              \
+    } while (0)
+
+#define CHECK_INVALID(k, obj, old, want)                                       \
+    do {                                                                       \
+        char *m_ = invalid((k), (obj), (old));                                 \
+        CHECK_STR(m_, (want));                                                 \
+        free(m_);                                                              \
+    } while (0)
+
+/* obj at a dotted path ("spec.ports.0.nodePort"), borrowed. */
+static json_t *at(const json_t *obj, const char *path)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", path);
+    json_t *v = (json_t *)obj;
+    for (char *s = strtok(buf, "."); s && v; s = strtok(NULL, "."))
+        v = json_is_array(v) ? json_array_get(v, strtoul(s, NULL, 10))
+                             : json_object_get(v, s);
+    return v;
+}
+
+static const char *str_at(const json_t *obj, const char *path)
+{
+    return json_string_value(at(obj, path));
+}
+
+/* ---- the scenario's manifests ------------------------------------------------ */
+
+static const char *const sts_text =
+    "{'apiVersion':'apps/v1','kind':'StatefulSet',"
+    " 'metadata':{'name':'nginx-statefulset'},"
+    " 'spec':{'selector':{'matchLabels':{'app':'nginx'}},"
+    "  'serviceName':'nginx-service','replicas':3,"
+    "  'template':{'metadata':{'labels':{'app':'nginx'}},"
+    "   'spec':{'terminationGracePeriodSeconds':10,"
+    "    'containers':[{'name':'nginx','image':'k8s.gcr.io/nginx-slim:0.8',"
+    "     'ports':[{'containerPort':80,'name':'web'}],"
+    "     'volumeMounts':[{'name':'html-volume','mountPath':'/usr/share/nginx/html'}]}]}},"
+    "  'volumeClaimTemplates':[{'metadata':{'name':'html-volume'},"
+    "   'spec':{'accessModes':['ReadWriteOnce'],'storageClassName':'test-storage-class',"
+    "    'resources':{'requests':{'storage':'1Gi'}}}}]}}";
+
+static const char *const svc_text =
+    "{'apiVersion':'v1','kind':'Service',"
+    " 'metadata':{'name':'nginx-service','labels':{'app':'nginx'}},"
+    " 'spec':{'ports':[{'port':80,'name':'web','targetPort':80,'protocol':'TCP','nodePort':30080}],"
+    "  'selector':{'app':'nginx'},'type':'NodePort'}}";
+
+static const char *const sc_text =
+    "{'apiVersion':'storage.k8s.io/v1','kind':'StorageClass',"
+    " 'metadata':{'name':'test-storage-class'},"
+    " 'provisioner':'docker.io/hostpath','reclaimPolicy':'Retain'}";
+
+/* ---- StatefulSet ---------------------------------------------------------------- */
+
+TEST(test_statefulset_scenario)
+{
+    const k1s_kind *k = kind("apps", "StatefulSet");
+    json_t *sts = created(k, sts_text);
+    CHECK_VALID(k, sts, NULL);
+    CHECK_STR(str_at(sts, "spec.updateStrategy.type"), "RollingUpdate");
+    CHECK_INT(json_integer_value(at(sts, "spec.updateStrategy.rollingUpdate.partition")), 0);
+    CHECK_STR(str_at(sts, "spec.podManagementPolicy"), "OrderedReady");
+    CHECK_STR(str_at(sts, "spec.template.spec.containers.0.imagePullPolicy"),
+              "IfNotPresent");
+    CHECK_STR(str_at(sts, "spec.volumeClaimTemplates.0.apiVersion"), "v1");
+    CHECK_STR(str_at(sts, "spec.volumeClaimTemplates.0.kind"), "PersistentVolumeClaim");
+    CHECK_STR(str_at(sts, "spec.volumeClaimTemplates.0.spec.volumeMode"), "Filesystem");
+    CHECK_STR(str_at(sts, "spec.volumeClaimTemplates.0.status.phase"), "Pending");
+    json_t *want = J("{'availableReplicas':0,'replicas':0}");
+    CHECK(json_equal(json_object_get(sts, "status"), want));
+    json_decref(want);
+    json_decref(sts);
+}
+
+TEST(test_statefulset_strategy_defaults)
+{
+    const k1s_kind *k = kind("apps", "StatefulSet");
+    /* a typed strategy keeps no rollingUpdate (kube leaves it nil) */
+    json_t *a = created(k, "{'metadata':{'name':'a'},'spec':{'updateStrategy':{'type':'RollingUpdate'}}}");
+    CHECK(at(a, "spec.updateStrategy.rollingUpdate") == NULL);
+    /* an untyped one becomes a rolling update from partition 0 */
+    json_t *b = created(k, "{'metadata':{'name':'b'},'spec':{'updateStrategy':{}}}");
+    CHECK_STR(str_at(b, "spec.updateStrategy.type"), "RollingUpdate");
+    CHECK_INT(json_integer_value(at(b, "spec.updateStrategy.rollingUpdate.partition")), 0);
+    json_decref(a);
+    json_decref(b);
+}
+
+TEST(test_statefulset_selector_mismatch)
+{
+    const k1s_kind *k = kind("apps", "StatefulSet");
+    json_t *sts = created(k, sts_text);
+    json_object_set_new(at(sts, "spec.template.metadata.labels"), "app",
+                        json_string("other"));
+    CHECK_INVALID(k, sts, NULL,
+                  "StatefulSet.apps \"nginx-statefulset\" is invalid: "
+                  "spec.template.metadata.labels: Invalid value: "
+                  "map[string]string{\"app\":\"other\"}: `selector` does not match template `labels`");
+    json_decref(sts);
+}
+
+TEST(test_statefulset_spec_errors)
+{
+    const k1s_kind *k = kind("apps", "StatefulSet");
+    json_t *sts = created(k, sts_text);
+    json_object_set_new(at(sts, "spec"), "replicas", json_integer(-1));
+    json_object_set_new(at(sts, "spec.template.spec"), "restartPolicy",
+                        json_string("Never"));
+    CHECK_INVALID(k, sts, NULL,
+                  "StatefulSet.apps \"nginx-statefulset\" is invalid: ["
+                  "spec.replicas: Invalid value: -1: must be greater than or equal to 0, "
+                  "spec.template.spec.restartPolicy: Unsupported value: \"Never\": supported values: \"Always\"]");
+    json_decref(sts);
+    /* a mount of neither a volume nor a claim template */
+    sts = created(k, sts_text);
+    json_object_set_new(at(sts, "spec.template.spec.containers.0.volumeMounts.0"),
+                        "name", json_string("nope"));
+    CHECK_INVALID(k, sts, NULL,
+                  "StatefulSet.apps \"nginx-statefulset\" is invalid: "
+                  "spec.template.spec.containers[0].volumeMounts[0].name: Not found: \"nope\"");
+    json_decref(sts);
+    /* names are DNS labels */
+    sts = created(k, sts_text);
+    json_object_set_new(at(sts, "metadata"), "name", json_string("web.v1"));
+    char *m = invalid(k, sts, NULL);
+    CHECK(m && strstr(m, "metadata.name: Invalid value: \"web.v1\": a lowercase RFC 1123 label"));
+    free(m);
+    json_decref(sts);
+}
+
+TEST(test_statefulset_update)
+{
+    const k1s_kind *k = kind("apps", "StatefulSet");
+    json_t *old = created(k, sts_text);
+    json_t *cur = json_deep_copy(old);
+    json_object_set_new(at(cur, "spec"), "replicas", json_integer(1));
+    json_object_set_new(at(cur, "spec.template.spec.containers.0"), "image",
+                        json_string("nginx:1.27"));
+    CHECK_VALID(k, cur, old);
+    json_object_set_new(at(cur, "spec"), "serviceName", json_string("other"));
+    CHECK_INVALID(k, cur, old,
+                  "StatefulSet.apps \"nginx-statefulset\" is invalid: spec: Forbidden: "
+                  "updates to statefulset spec for fields other than 'replicas', 'ordinals', "
+                  "'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and "
+                  "'minReadySeconds' are forbidden");
+    json_decref(cur);
+    json_decref(old);
+}
+
+/* ---- Deployment, DaemonSet ------------------------------------------------------- */
+
+TEST(test_deployment)
+{
+    const k1s_kind *k = kind("apps", "Deployment");
+    const char *text =
+        "{'metadata':{'name':'web'},'spec':{'selector':{'matchLabels':{'app':'web'}},"
+        "'strategy':{'type':'RollingUpdate'},"
+        "'template':{'metadata':{'labels':{'app':'web'}},"
+        "'spec':{'containers':[{'name':'web','image':'nginx'}]}}}}";
+    json_t *d = created(k, text);
+    CHECK_VALID(k, d, NULL);
+    CHECK_STR(str_at(d, "spec.strategy.rollingUpdate.maxUnavailable"), "25%");
+    CHECK_STR(str_at(d, "spec.strategy.rollingUpdate.maxSurge"), "25%");
+    CHECK_STR(str_at(d, "spec.template.spec.containers.0.imagePullPolicy"), "Always");
+    CHECK(json_is_object(at(d, "status")) && json_object_size(at(d, "status")) == 0);
+    json_t *cur = json_deep_copy(d);
+    json_object_set_new(at(cur, "spec.selector.matchLabels"), "app", json_string("x"));
+    json_object_set_new(at(cur, "spec.template.metadata.labels"), "app", json_string("x"));
+    CHECK_INVALID(k, cur, d,
+                  "Deployment.apps \"web\" is invalid: spec.selector: Invalid value: "
+                  "v1.LabelSelector{MatchLabels:map[string]string{\"app\":\"x\"}, "
+                  "MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable");
+    json_decref(cur);
+    json_decref(d);
+    d = created(k, "{'metadata':{'name':'web'},'spec':{'template':{'spec':{'containers':[{'name':'a','image':'x'}]}}}}");
+    char *m = invalid(k, d, NULL);
+    CHECK(m && strstr(m, "spec.selector: Required value"));
+    free(m);
+    json_decref(d);
+}
+
+TEST(test_daemonset_defaults)
+{
+    const k1s_kind *k = kind("apps", "DaemonSet");
+    json_t *d = created(k,
+                        "{'metadata':{'name':'agent'},'spec':{'selector':{'matchLabels':{'a':'b'}},"
+                        "'updateStrategy':{'type':'RollingUpdate'},"
+                        "'template':{'metadata':{'labels':{'a':'b'}},"
+                        "'spec':{'containers':[{'name':'a','image':'x:1'}]}}}}");
+    CHECK_VALID(k, d, NULL);
+    CHECK_INT(json_integer_value(at(d, "spec.updateStrategy.rollingUpdate.maxUnavailable")), 1);
+    CHECK_INT(json_integer_value(at(d, "spec.updateStrategy.rollingUpdate.maxSurge")), 0);
+    CHECK_INT(json_integer_value(at(d, "status.numberReady")), 0);
+    json_decref(d);
+}
+
+/* ---- Service ----------------------------------------------------------------------- */
+
+TEST(test_service_scenario_defaults)
+{
+    const k1s_kind *k = kind("", "Service");
+    json_t *svc = created(k, svc_text);
+    CHECK_VALID(k, svc, NULL);
+    CHECK_STR(str_at(svc, "spec.externalTrafficPolicy"), "Cluster");
+    CHECK_STR(str_at(svc, "spec.internalTrafficPolicy"), "Cluster");
+    CHECK_STR(str_at(svc, "spec.ipFamilyPolicy"), "SingleStack");
+    CHECK_STR(str_at(svc, "spec.ipFamilies.0"), "IPv4");
+    CHECK_INT(json_array_size(at(svc, "spec.ipFamilies")), 1);
+    CHECK_STR(str_at(svc, "spec.sessionAffinity"), "None");
+    CHECK_INT(json_integer_value(at(svc, "spec.ports.0.targetPort")), 80);
+    json_t *want = J("{'loadBalancer':{}}");
+    CHECK(json_equal(at(svc, "status"), want));
+    json_decref(want);
+    json_decref(svc);
+    /* targetPort follows port; ClientIP affinity gets its timeout */
+    svc = created(k, "{'metadata':{'name':'a'},'spec':{'sessionAffinity':'ClientIP',"
+                     "'ports':[{'port':8080}]}}");
+    CHECK_INT(json_integer_value(at(svc, "spec.ports.0.targetPort")), 8080);
+    CHECK_INT(json_integer_value(at(svc, "spec.sessionAffinityConfig.clientIP.timeoutSeconds")),
+              10800);
+    CHECK(at(svc, "spec.externalTrafficPolicy") == NULL);
+    CHECK_VALID(k, svc, NULL);
+    json_decref(svc);
+    /* headless without selector is dual-stack by default, as in kube */
+    svc = created(k, "{'metadata':{'name':'h'},'spec':{'clusterIP':'None'}}");
+    CHECK_STR(str_at(svc, "spec.ipFamilyPolicy"), "RequireDualStack");
+    CHECK_STR(str_at(svc, "spec.ipFamilies.1"), "IPv6");
+    CHECK_STR(str_at(svc, "spec.clusterIPs.0"), "None");
+    CHECK_VALID(k, svc, NULL);
+    json_decref(svc);
+}
+
+TEST(test_service_validation)
+{
+    const k1s_kind *k = kind("", "Service");
+    json_t *svc = created(k, "{'metadata':{'name':'s'},'spec':{'ports':[{'port':80,'nodePort':30001}]}}");
+    CHECK_INVALID(k, svc, NULL,
+                  "Service \"s\" is invalid: spec.ports[0].nodePort: Forbidden: "
+                  "may not be used when `type` is 'ClusterIP'");
+    json_decref(svc);
+    svc = created(k, "{'metadata':{'name':'s'},'spec':{'ports':[{'port':80},{'port':0,'name':'b'}]}}");
+    CHECK_INVALID(k, svc, NULL,
+                  "Service \"s\" is invalid: [spec.ports[0].name: Required value, "
+                  "spec.ports[1].port: Invalid value: 0: must be between 1 and 65535, inclusive]");
+    json_decref(svc);
+    svc = created(k, "{'metadata':{'name':'s'},'spec':{'type':'Magic','ports':[{'port':80}]}}");
+    char *m = invalid(k, svc, NULL);
+    CHECK(m && strstr(m, "spec.type: Unsupported value: \"Magic\": supported values: "
+                         "\"ClusterIP\", \"ExternalName\", \"LoadBalancer\", \"NodePort\""));
+    free(m);
+    json_decref(svc);
+    svc = created(k, "{'metadata':{'name':'1svc'},'spec':{'ports':[{'port':80}]}}");
+    m = invalid(k, svc, NULL);
+    CHECK(m && strstr(m, "metadata.name: Invalid value: \"1svc\": a DNS-1035 label"));
+    free(m);
+    json_decref(svc);
+    svc = created(k, "{'metadata':{'name':'s'},'spec':{'ipFamilyPolicy':'RequireDualStack','ports':[{'port':80}]}}");
+    CHECK_INVALID(k, svc, NULL,
+                  "Service \"s\" is invalid: spec.ipFamilyPolicy: Invalid value: "
+                  "\"RequireDualStack\": this cluster is not configured for dual-stack services");
+    json_decref(svc);
+    svc = created(k, "{'metadata':{'name':'s'},'spec':{'ports':[{'port':80},{'port':80,'name':'b'}]}}");
+    m = invalid(k, svc, NULL);
+    CHECK(m && strstr(m, "spec.ports[1]: Duplicate value: core.ServicePort{Name:\"\", "
+                         "Protocol:\"TCP\", AppProtocol:(*string)(nil), Port:80, "
+                         "TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:\"\"}, NodePort:0}"));
+    free(m);
+    json_decref(svc);
+}
+
+TEST(test_service_update_keeps_allocations)
+{
+    const k1s_kind *k = kind("", "Service");
+    json_t *old = created(k, svc_text);
+    json_object_set_new(at(old, "spec"), "clusterIP", json_string("10.96.0.10"));
+    json_object_set_new(at(old, "spec"), "clusterIPs", json_pack("[s]", "10.96.0.10"));
+    /* a replace without the allocated values carries them over */
+    json_t *cur = J(svc_text);
+    json_object_del(at(cur, "spec.ports.0"), "nodePort");
+    k1s__strategy_prepare_update(k->strategy, cur, old);
+    defaults(k, cur);
+    CHECK_VALID(k, cur, old);
+    CHECK_STR(str_at(cur, "spec.clusterIP"), "10.96.0.10");
+    CHECK_INT(json_integer_value(at(cur, "spec.ports.0.nodePort")), 30080);
+    /* changing the address is refused */
+    json_object_set_new(at(cur, "spec"), "clusterIP", json_string("10.96.0.20"));
+    json_object_del(at(cur, "spec"), "clusterIPs");
+    CHECK_INVALID(k, cur, old,
+                  "Service \"nginx-service\" is invalid: spec.clusterIPs[0]: Invalid value: "
+                  "[]string{\"10.96.0.20\"}: may not change once set");
+    json_decref(cur);
+    /* going ClusterIP drops the node ports kube allocated */
+    cur = json_deep_copy(old);
+    json_object_set_new(at(cur, "spec"), "type", json_string("ClusterIP"));
+    k1s__strategy_prepare_update(k->strategy, cur, old);
+    defaults(k, cur);
+    CHECK(at(cur, "spec.ports.0.nodePort") == NULL);
+    CHECK(at(cur, "spec.externalTrafficPolicy") == NULL);
+    CHECK_VALID(k, cur, old);
+    json_decref(cur);
+    json_decref(old);
+}
+
+/* Creates through the API (allocation runs in the write transaction). */
+static int api_create(k1s_api *api, const k1s_kind *k, const char *text,
+                      json_t **out, char **msg)
+{
+    json_t *body = J(text);
+    k1s_target t = {k, k->namespaced ? "default" : "",
+                    k1s__meta_str(body, "name"), NULL};
+    k1s_status st = {0};
+    *out = NULL;
+    int rc = k1s_api_create(api, &t, body, NULL, out, &st);
+    *msg = st.message ? strdup(st.message) : NULL;
+    k1s_status_clear(&st);
+    json_decref(body);
+    return rc;
+}
+
+static bool in_cidr(const char *ip)
+{
+    unsigned a, b, c, d;
+    return ip && sscanf(ip, "%u.%u.%u.%u", &a, &b, &c, &d) == 4 && a == 10 &&
+           b >= 96 && b <= 111 && strcmp(ip, "10.96.0.1") != 0;
+}
+
+TEST(test_service_allocation)
+{
+    k1s_api_config cfg = {.db_path = ":memory:"};
+    k1s_api *api = NULL;
+    char *err = NULL;
+    if (k1s_api_open(&cfg, &api, &err) != 0) {
+        fprintf(stderr, "k1s_api_open: %s\n", err ? err : "?");
+        free(err);
+        k1s_test_failures++;
+        return;
+    }
+    const k1s_kind *svck = kind("", "Service");
+    json_t *out = NULL;
+    char *msg = NULL;
+    CHECK_INT(api_create(api, kind("", "Namespace"), "{'metadata':{'name':'default'}}",
+                         &out, &msg), 0);
+    json_decref(out);
+    free(msg);
+
+    CHECK_INT(api_create(api, svck, svc_text, &out, &msg), 0);
+    const char *ip = str_at(out, "spec.clusterIP");
+    char first[64];
+    snprintf(first, sizeof first, "%s", ip ? ip : "");
+    CHECK(in_cidr(first));
+    CHECK_STR(str_at(out, "spec.clusterIPs.0"), first);
+    CHECK_INT(json_integer_value(at(out, "spec.ports.0.nodePort")), 30080);
+    json_decref(out);
+    free(msg);
+
+    /* the same node port again */
+    CHECK(api_create(api, svck,
+                     "{'metadata':{'name':'b'},'spec':{'type':'NodePort',"
+                     "'ports':[{'port':81,'nodePort':30080}]}}",
+                     &out, &msg) != 0);
+    CHECK_STR(msg, "Service \"b\" is invalid: spec.ports[0].nodePort: Invalid value: 30080: "
+                   "provided port is already allocated");
+    free(msg);
+    /* out of the node-port range */
+    CHECK(api_create(api, svck,
+                     "{'metadata':{'name':'b'},'spec':{'type':'NodePort',"
+                     "'ports':[{'port':81,'nodePort':40000}]}}",
+                     &out, &msg) != 0);
+    CHECK_STR(msg, "Service \"b\" is invalid: spec.ports[0].nodePort: Invalid value: 40000: "
+                   "provided port is not in the valid range. The range of valid ports is 30000-32767");
+    free(msg);
+    /* the same cluster IP again */
+    char text[512], want[512];
+    snprintf(text, sizeof text,
+             "{'metadata':{'name':'c'},'spec':{'clusterIP':'%s','ports':[{'port':80}]}}", first);
+    CHECK(api_create(api, svck, text, &out, &msg) != 0);
+    snprintf(want, sizeof want,
+             "Service \"c\" is invalid: spec.clusterIPs: Invalid value: []string{\"%s\"}: "
+             "failed to allocate IP %s: provided IP is already allocated", first, first);
+    CHECK_STR(msg, want);
+    free(msg);
+    /* outside the service CIDR */
+    CHECK(api_create(api, svck,
+                     "{'metadata':{'name':'c'},'spec':{'clusterIP':'10.200.0.5','ports':[{'port':80}]}}",
+                     &out, &msg) != 0);
+    CHECK_STR(msg, "Service \"c\" is invalid: spec.clusterIPs: Invalid value: []string{\"10.200.0.5\"}: "
+                   "failed to allocate IP 10.200.0.5: the provided IP (10.200.0.5) is not in the "
+                   "valid range. The range of valid IPs is 10.96.0.0/12");
+    free(msg);
+    /* a requested free address, the kubernetes one */
+    CHECK_INT(api_create(api, svck,
+                         "{'metadata':{'name':'kubernetes'},'spec':{'clusterIP':'10.96.0.1',"
+                         "'ports':[{'port':443}]}}",
+                         &out, &msg), 0);
+    CHECK_STR(str_at(out, "spec.clusterIPs.0"), "10.96.0.1");
+    json_decref(out);
+    free(msg);
+    /* picked node ports are in range and distinct, TCP and UDP share one */
+    CHECK_INT(api_create(api, svck,
+                         "{'metadata':{'name':'dns'},'spec':{'type':'NodePort','ports':["
+                         "{'name':'a','port':53,'protocol':'UDP'},"
+                         "{'name':'b','port':53,'protocol':'TCP'},"
+                         "{'name':'c','port':9153}]}}",
+                         &out, &msg), 0);
+    json_int_t p0 = json_integer_value(at(out, "spec.ports.0.nodePort"));
+    json_int_t p1 = json_integer_value(at(out, "spec.ports.1.nodePort"));
+    json_int_t p2 = json_integer_value(at(out, "spec.ports.2.nodePort"));
+    CHECK(p0 >= 30000 && p0 <= 32767 && p0 != 30080);
+    CHECK_INT(p1, p0);
+    CHECK(p2 >= 30000 && p2 <= 32767 && p2 != p0 && p2 != 30080);
+    CHECK(in_cidr(str_at(out, "spec.clusterIP")) &&
+          strcmp(str_at(out, "spec.clusterIP"), first) != 0);
+    json_decref(out);
+    free(msg);
+
+    /* a replace without the allocated values keeps them */
+    k1s_target t = {svck, "default", "nginx-service", NULL};
+    json_t *body = J(svc_text);
+    json_object_del(at(body, "spec.ports.0"), "nodePort");
+    k1s_status st = {0};
+    CHECK_INT(k1s_api_update(api, &t, body, NULL, &out, &st), 0);
+    if (st.message)
+        fprintf(stderr, "update: %s\n", st.message);
+    CHECK_STR(str_at(out, "spec.clusterIP"), first);
+    CHECK_INT(json_integer_value(at(out, "spec.ports.0.nodePort")), 30080);
+    json_decref(out);
+    json_decref(body);
+    k1s_status_clear(&st);
+
+    /* deleting releases: the address can be asked for again */
+    k1s_opts o = {.grace_seconds = -1};
+    int removed = 0;
+    CHECK_INT(k1s_api_delete(api, &t, &o, &out, &removed, &st), 0);
+    json_decref(out);
+    k1s_status_clear(&st);
+    CHECK_INT(api_create(api, svck, text, &out, &msg), 0);
+    CHECK_STR(str_at(out, "spec.clusterIP"), first);
+    json_decref(out);
+    free(msg);
+    k1s_api_close(api);
+}
+
+/* ---- Pod ------------------------------------------------------------------------------ */
+
+static const char *pod_qos(const char *resources)
+{
+    static char buf[32];
+    char text[512];
+    snprintf(text, sizeof text,
+             "{'metadata':{'name':'p'},'spec':{'containers':[{'name':'a','image':'x'%s%s}]}}",
+             *resources ? ",'resources':" : "", resources);
+    json_t *p = created(kind("", "Pod"), text);
+    snprintf(buf, sizeof buf, "%s", str_at(p, "status.qosClass") ? str_at(p, "status.qosClass") : "");
+    json_decref(p);
+    return buf;
+}
+
+TEST(test_pod_create)
+{
+    const k1s_kind *k = kind("", "Pod");
+    json_t *p = created(k,
+                        "{'metadata':{'name':'p'},'spec':{'containers':["
+                        "{'name':'a','image':'nginx'},{'name':'b','image':'nginx:latest'},"
+                        "{'name':'c','image':'nginx:1.27'},{'name':'d','image':'localhost:5000/app'},"
+                        "{'name':'e','image':'app@sha256:abc'}],"
+                        "'initContainers':[{'name':'i','image':'busybox:1'}]},"
+                        "'status':{'phase':'Running'}}");
+    CHECK_VALID(k, p, NULL);
+    CHECK_STR(str_at(p, "status.phase"), "Pending");
+    CHECK_STR(str_at(p, "status.qosClass"), "BestEffort");
+    CHECK_STR(str_at(p, "spec.containers.0.imagePullPolicy"), "Always");
+    CHECK_STR(str_at(p, "spec.containers.1.imagePullPolicy"), "Always");
+    CHECK_STR(str_at(p, "spec.containers.2.imagePullPolicy"), "IfNotPresent");
+    CHECK_STR(str_at(p, "spec.containers.3.imagePullPolicy"), "Always");
+    CHECK_STR(str_at(p, "spec.containers.4.imagePullPolicy"), "IfNotPresent");
+    CHECK_STR(str_at(p, "spec.initContainers.0.imagePullPolicy"), "IfNotPresent");
+    CHECK(json_is_true(at(p, "spec.enableServiceLinks")));
+    CHECK_STR(str_at(p, "spec.tolerations.0.key"), "node.kubernetes.io/not-ready");
+    CHECK_INT(json_integer_value(at(p, "spec.tolerations.1.tolerationSeconds")), 300);
+    CHECK_INT(json_integer_value(at(p, "spec.priority")), 0);
+    json_decref(p);
+
+    CHECK_STR(pod_qos(""), "BestEffort");
+    CHECK_STR(pod_qos("{'requests':{'cpu':'100m'}}"), "Burstable");
+    CHECK_STR(pod_qos("{'limits':{'cpu':'1','memory':'1Gi'}}"), "Guaranteed");
+    CHECK_STR(pod_qos("{'limits':{'cpu':'1','memory':'1Gi'},'requests':{'cpu':'1000m'}}"),
+              "Guaranteed");
+    CHECK_STR(pod_qos("{'limits':{'cpu':'1','memory':'1Gi'},'requests':{'cpu':'500m'}}"),
+              "Burstable");
+    CHECK_STR(pod_qos("{'limits':{'cpu':'1'}}"), "Burstable");
+}
+
+TEST(test_pod_validation)
+{
+    const k1s_kind *k = kind("", "Pod");
+    json_t *p = created(k, "{'metadata':{'name':'p'},'spec':{}}");
+    CHECK_INVALID(k, p, NULL, "Pod \"p\" is invalid: spec.containers: Required value");
+    json_decref(p);
+    p = created(k,
+                "{'metadata':{'name':'p'},'spec':{'volumes':[{'name':'v','emptyDir':{},"
+                "'hostPath':{'path':'/x'}}],'containers':[{'name':'a','image':'x',"
+                "'ports':[{'containerPort':70000}],"
+                "'volumeMounts':[{'name':'data','mountPath':'/d'}]},{'name':'a','image':''}]}}");
+    CHECK_INVALID(k, p, NULL,
+                  "Pod \"p\" is invalid: ["
+                  "spec.volumes[0].hostPath: Forbidden: may not specify more than 1 volume type, "
+                  "spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive, "
+                  "spec.containers[0].volumeMounts[0].name: Not found: \"data\", "
+                  "spec.containers[1].image: Required value, "
+                  "spec.containers[1].name: Duplicate value: \"a\"]");
+    json_decref(p);
+    /* a volume without a source is an emptyDir */
+    p = created(k, "{'metadata':{'name':'p'},'spec':{'volumes':[{'name':'v'}],"
+                   "'containers':[{'name':'a','image':'x','volumeMounts':[{'name':'v','mountPath':'/v'}]}]}}");
+    CHECK(json_is_object(at(p, "spec.volumes.0.emptyDir")));
+    CHECK_VALID(k, p, NULL);
+    json_decref(p);
+    p = created(k, "{'metadata':{'name':'p'},'spec':{'restartPolicy':'Sometimes',"
+                   "'containers':[{'name':'a','image':'x'}]}}");
+    CHECK_INVALID(k, p, NULL,
+                  "Pod \"p\" is invalid: spec.restartPolicy: Unsupported value: \"Sometimes\": "
+                  "supported values: \"Always\", \"OnFailure\", \"Never\"");
+    json_decref(p);
+}
+
+TEST(test_pod_update)
+{
+    const k1s_kind *k = kind("", "Pod");
+    json_t *old = created(k, "{'metadata':{'name':'p'},'spec':{'containers':[{'name':'a','image':'x:1'}]}}");
+    json_t *cur = json_deep_copy(old);
+    json_object_set_new(at(cur, "spec.containers.0"), "image", json_string("x:2"));
+    json_array_append_new(at(cur, "spec.tolerations"),
+                          J("{'key':'k','operator':'Exists'}"));
+    CHECK_VALID(k, cur, old);
+    json_object_set_new(at(cur, "spec.containers.0"), "command", json_pack("[s]", "sh"));
+    char *m = invalid(k, cur, old);
+    CHECK(m && strstr(m, "Pod \"p\" is invalid: spec: Forbidden: pod updates may not change "
+                         "fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,"
+                         "`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing "
+                         "tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 "
+                         "if it was previously negative)\n"));
+    free(m);
+    json_decref(cur);
+    cur = json_deep_copy(old);
+    json_array_append_new(at(cur, "spec.containers"), J("{'name':'b','image':'y','imagePullPolicy':'Always','terminationMessagePolicy':'File'}"));
+    m = invalid(k, cur, old);
+    CHECK(m && strstr(m, "spec.containers: Forbidden: pod updates may not add or remove containers"));
+    free(m);
+    json_decref(cur);
+    json_decref(old);
+}
+
+/* ---- storage ---------------------------------------------------------------------------- */
+
+TEST(test_pvc)
+{
+    const k1s_kind *k = kind("", "PersistentVolumeClaim");
+    json_t *c = created(k, "{'metadata':{'name':'c'},'spec':{'resources':{}}}");
+    CHECK_STR(str_at(c, "status.phase"), "Pending");
+    CHECK_INVALID(k, c, NULL,
+                  "PersistentVolumeClaim \"c\" is invalid: ["
+                  "spec.accessModes: Required value: at least 1 access mode is required, "
+                  "spec.resources[storage]: Required value]");
+    json_decref(c);
+    json_t *old = created(k, "{'metadata':{'name':'c'},'spec':{'accessModes':['ReadWriteOnce'],"
+                             "'resources':{'requests':{'storage':'1Gi'}}}}");
+    CHECK_VALID(k, old, NULL);
+    json_t *cur = json_deep_copy(old);
+    json_object_set_new(at(cur, "spec"), "volumeName", json_string("pv-1"));
+    CHECK_VALID(k, cur, old);
+    json_object_set_new(at(cur, "spec"), "accessModes", json_pack("[s]", "ReadWriteMany"));
+    char *m = invalid(k, cur, old);
+    CHECK(m && strstr(m, "spec: Forbidden: spec is immutable after creation except "
+                         "resources.requests and volumeAttributesClassName for bound claims\n"));
+    free(m);
+    json_decref(cur);
+    json_decref(old);
+}
+
+TEST(test_pv)
+{
+    const k1s_kind *k = kind("", "PersistentVolume");
+    json_t *pv = created(k, "{'metadata':{'name':'pv-1'},'spec':{'capacity':{'storage':'1Gi'},"
+                            "'accessModes':['ReadWriteOnce'],'hostPath':{'path':'/data/pv-1'}}}");
+    CHECK_VALID(k, pv, NULL);
+    CHECK_STR(str_at(pv, "status.phase"), "Pending");
+    CHECK(str_at(pv, "status.lastPhaseTransitionTime") != NULL);
+    CHECK_STR(str_at(pv, "spec.persistentVolumeReclaimPolicy"), "Retain");
+    json_decref(pv);
+    pv = created(k, "{'metadata':{'name':'pv-1'},'spec':{'capacity':{'storage':'1Gi'},"
+                    "'accessModes':['ReadWriteOnce']}}");
+    CHECK_INVALID(k, pv, NULL,
+                  "PersistentVolume \"pv-1\" is invalid: spec: Required value: must specify a volume type");
+    json_decref(pv);
+}
+
+TEST(test_storageclass)
+{
+    const k1s_kind *k = kind("storage.k8s.io", "StorageClass");
+    json_t *old = created(k, sc_text);
+    CHECK_VALID(k, old, NULL);
+    CHECK_STR(str_at(old, "volumeBindingMode"), "Immediate");
+    json_t *cur = json_deep_copy(old);
+    json_object_set_new(cur, "reclaimPolicy", json_string("Delete"));
+    json_object_set_new(cur, "parameters", J("{'a':'b'}"));
+    CHECK_INVALID(k, cur, old,
+                  "StorageClass.storage.k8s.io \"test-storage-class\" is invalid: ["
+                  "parameters: Forbidden: updates to parameters are forbidden., "
+                  "reclaimPolicy: Forbidden: updates to reclaimPolicy are forbidden.]");
+    json_decref(cur);
+    cur = created(k, "{'metadata':{'name':'x'},'reclaimPolicy':'Recycle','volumeBindingMode':'Later'}");
+    CHECK_INVALID(k, cur, NULL,
+                  "StorageClass.storage.k8s.io \"x\" is invalid: [provisioner: Required value, "
+                  "reclaimPolicy: Unsupported value: \"Recycle\": supported values: \"Delete\", \"Retain\", "
+                  "volumeBindingMode: Unsupported value: \"Later\": supported values: \"Immediate\", "
+                  "\"WaitForFirstConsumer\"]");
+    json_decref(cur);
+    json_decref(old);
+}
+
+/* ---- core kinds -------------------------------------------------------------------------- */
+
+TEST(test_namespace)
+{
+    const k1s_kind *k = kind("", "Namespace");
+    json_t *ns = created(k, "{'metadata':{'name':'team-a'}}");
+    CHECK_VALID(k, ns, NULL);
+    CHECK_STR(str_at(ns, "spec.finalizers.0"), "kubernetes");
+    CHECK_STR(str_at(ns, "status.phase"), "Active");
+    CHECK_STR(json_string_value(json_object_get(at(ns, "metadata.labels"),
+                                                "kubernetes.io/metadata.name")),
+              "team-a");
+    json_decref(ns);
+    ns = created(k, "{'metadata':{'name':'team.a'}}");
+    char *m = invalid(k, ns, NULL);
+    CHECK(m && strstr(m, "Namespace \"team.a\" is invalid: metadata.name: Invalid value: "
+                         "\"team.a\": a lowercase RFC 1123 label must consist of"));
+    free(m);
+    json_decref(ns);
+}
+
+TEST(test_configmap_and_secret)
+{
+    const k1s_kind *cm = kind("", "ConfigMap");
+    json_t *c = created(cm, "{'metadata':{'name':'c'},'data':{'a b':'x','ok':'y'}}");
+    CHECK_INVALID(cm, c, NULL,
+                  "ConfigMap \"c\" is invalid: data[a b]: Invalid value: \"a b\": a valid config key "
+                  "must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or "
+                  "'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')");
+    json_decref(c);
+    const k1s_kind *sk = kind("", "Secret");
+    json_t *s = created(sk, "{'metadata':{'name':'s'},'data':{'a':'b2xk'},"
+                            "'stringData':{'a':'hello','b':''}}");
+    CHECK_VALID(sk, s, NULL);
+    CHECK(at(s, "stringData") == NULL);
+    CHECK_STR(str_at(s, "data.a"), "aGVsbG8=");
+    CHECK_STR(str_at(s, "data.b"), "");
+    CHECK_STR(str_at(s, "type"), "Opaque");
+    json_t *cur = json_deep_copy(s);
+    json_object_set_new(cur, "type", json_string("kubernetes.io/tls"));
+    CHECK_INVALID(sk, cur, s,
+                  "Secret \"s\" is invalid: [type: Invalid value: \"kubernetes.io/tls\": field is immutable, "
+                  "data[tls.crt]: Required value, data[tls.key]: Required value]");
+    json_decref(cur);
+    json_decref(s);
+}
+
+TEST(test_object_meta)
+{
+    const k1s_kind *cm = kind("", "ConfigMap");
+    json_t *c = created(cm, "{'metadata':{'name':'Bad_Name','labels':{'a':'b c'},"
+                            "'finalizers':['custom']}}");
+    char *m = invalid(cm, c, NULL);
+    CHECK(m && strstr(m, "metadata.name: Invalid value: \"Bad_Name\": a lowercase RFC 1123 subdomain"));
+    CHECK(m && strstr(m, "metadata.labels: Invalid value: \"b c\": a valid label must be"));
+    CHECK(m && strstr(m, "metadata.finalizers[0]: Invalid value: \"custom\": name is neither a "
+                         "standard finalizer name nor is it fully qualified"));
+    free(m);
+    json_decref(c);
+    /* annotations are limited to 256 KiB in all */
+    c = created(cm, "{'metadata':{'name':'c'}}");
+    char *big = malloc(300 * 1024);
+    memset(big, 'x', 300 * 1024 - 1);
+    big[300 * 1024 - 1] = 0;
+    json_object_set_new(k1s__ensure_obj(at(c, "metadata"), "annotations"), "a",
+                        json_string(big));
+    free(big);
+    CHECK_INVALID(cm, c, NULL,
+                  "ConfigMap \"c\" is invalid: metadata.annotations: Too long: may not be more "
+                  "than 262144 bytes");
+    json_decref(c);
+    /* owner references need their identity */
+    c = created(cm, "{'metadata':{'name':'c','ownerReferences':[{'apiVersion':'apps/v1',"
+                    "'kind':'ReplicaSet','name':'rs'}]}}");
+    CHECK_INVALID(cm, c, NULL,
+                  "ConfigMap \"c\" is invalid: metadata.ownerReferences.uid: Invalid value: \"\": "
+                  "must not be empty");
+    json_decref(c);
+    /* identity fields are immutable on update */
+    json_t *old = created(cm, "{'metadata':{'name':'c','uid':'u1'}}");
+    json_t *cur = created(cm, "{'metadata':{'name':'c','uid':'u2'}}");
+    CHECK_INVALID(cm, cur, old,
+                  "ConfigMap \"c\" is invalid: metadata.uid: Invalid value: \"u2\": field is immutable");
+    json_decref(cur);
+    json_decref(old);
+}
+
+TEST(test_field_labels)
+{
+    const k1s_kind *pod = kind("", "Pod");
+    bool found = false;
+    for (const char *const *f = pod->strategy->field_labels; f && *f; f++)
+        found |= !strcmp(*f, "spec.nodeName");
+    CHECK(found);
+    CHECK_STR(kind("", "Secret")->strategy->field_labels[0], "type");
+    CHECK_STR(kind("", "Node")->strategy->field_labels[0], "spec.unschedulable");
+    CHECK_STR(kind("", "Namespace")->strategy->field_labels[0], "status.phase");
+    CHECK_STR(kind("apps", "ReplicaSet")->strategy->field_labels[0], "status.replicas");
+}
+
+K1S_TEST_MAIN(T(test_statefulset_scenario), T(test_statefulset_strategy_defaults),
+              T(test_statefulset_selector_mismatch), T(test_statefulset_spec_errors),
+              T(test_statefulset_update), T(test_deployment), T(test_daemonset_defaults),
+              T(test_service_scenario_defaults), T(test_service_validation),
+              T(test_service_update_keeps_allocations), T(test_service_allocation),
+              T(test_pod_create), T(test_pod_validation), T(test_pod_update), T(test_pvc),
+              T(test_pv), T(test_storageclass), T(test_namespace),
+              T(test_configmap_and_secret), T(test_object_meta), T(test_field_labels))
