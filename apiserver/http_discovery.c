@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "k1s_schema.h"
+#include "k1s_schema_ext.h"
 
 #define K1S_KUBE_MINOR "33"
 #define K1S_KUBE_VERSION "v1.33.0-k1s"
@@ -275,18 +276,44 @@ static enum MHD_Result reply_openapi_v3(struct MHD_Connection *c,
     return r;
 }
 
+/* Whether Accept asks for gnostic's protobuf form of /openapi/v2 (media
+ * type ...spec.v2.v1.0+protobuf, or the deprecated ...spec.v2@v1.0+protobuf)
+ * ahead of JSON. kube-apiserver serves the first acceptable type listed;
+ * kubectl 1.27/1.28 list only the protobuf one. */
+static bool wants_openapi_pb(const char *accept)
+{
+    const char *pb = accept ? strstr(accept, "application/com.github.proto-openapi.spec.v2") : NULL;
+    if (!pb)
+        return false;
+    const char *js = strstr(accept, "application/json");
+    return !js || pb < js;
+}
+
 static enum MHD_Result reply_openapi_v2(struct MHD_Connection *c)
 {
     const char *a = k1s__header(c, "Accept");
-    if (a && strstr(a, "protobuf") && !strstr(a, "application/json"))
+    bool pb = wants_openapi_pb(a);
+    if (!pb && a && strstr(a, "protobuf") && !strstr(a, "application/json"))
         return k1s__reply_error(c, 406, "NotAcceptable",
-                                "only application/json is supported for /openapi/v2");
+                                "only application/json and application/com.github.proto-openapi.spec.v2.v1.0+protobuf are supported for /openapi/v2");
     k1s_openapi_resource res[64];
     size_t m = openapi_resources(res, 64, NULL, NULL);
-    json_t *doc = k1s_openapi_v2(res, m);
-    enum MHD_Result r = k1s__reply_json(c, 200, doc, NULL);
+    json_t *doc = k1s_openapi_v2(res, m); /* new reference */
+    if (!doc)
+        return k1s__reply_error(c, 500, "InternalError", "building the OpenAPI document failed");
+    if (!pb) {
+        enum MHD_Result r = k1s__reply_json(c, 200, doc, NULL);
+        json_decref(doc);
+        return r;
+    }
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    int rc = k1s_openapi_v2_protobuf(doc, &bytes, &len);
     json_decref(doc);
-    return r;
+    if (rc < 0)
+        return k1s__reply_error(c, 500, "InternalError", "encoding the OpenAPI document as protobuf failed");
+    return k1s__reply_text(c, 200, "application/com.github.proto-openapi.spec.v2.v1.0+protobuf",
+                           (char *)bytes, len, NULL);
 }
 
 /* ---- entry -------------------------------------------------------------- */

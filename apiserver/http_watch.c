@@ -11,6 +11,9 @@
 #include <string.h>
 #include <time.h>
 
+/* kube-apiserver sends a bookmark about once a minute */
+#define BOOKMARK_EVERY_MS 60000
+
 struct k1s_wstream {
     k1s_wstream *next;               /* in server->streams */
     k1s_server *srv;
@@ -19,15 +22,25 @@ struct k1s_wstream {
     k1s_watch *w;                    /* owned; NULL once closed */
     const k1s_kind *kind;
     k1s_filter *filter;              /* owned or NULL */
+    json_t *known;                   /* owned set ("ns/name" keys) of objects
+                                        last sent as matching the filter;
+                                        NULL when there is no filter */
     char *name;                      /* owned: watch of one object, or NULL */
     k1s_buf out;                     /* bytes not yet handed to MHD */
     size_t off;
     bool suspended, ending, ended;
-    time_t deadline;
+    int64_t deadline;                /* ms on the monotonic clock, 0: none */
     bool bookmarks;
-    time_t next_bookmark;
+    int64_t next_bookmark;           /* ms on the monotonic clock */
     int64_t last_rev;
 };
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void stream_notify(void *ctx)
 {
@@ -61,17 +74,40 @@ static void add_bookmark(k1s_wstream *ws, bool initial_end)
     add_event_text(&ws->out, "BOOKMARK", text, strlen(text));
 }
 
-static bool wanted(k1s_wstream *ws, const char *json, size_t len,
-                   const char *name)
+static void key_of(char *buf, size_t len, const char *ns, const char *name)
 {
-    if (ws->name && strcmp(ws->name, name) != 0)
-        return false;
+    snprintf(buf, len, "%s/%s", ns ? ns : "", name ? name : "");
+}
+
+/* Which event, if any, a watcher with a filter sees: an object that starts
+ * matching arrives as ADDED, one that stops matching as DELETED, as
+ * kube-apiserver's watch cache reports them. NULL: nothing to send. */
+static const char *filtered_type(k1s_wstream *ws, const k1s_event *ev)
+{
+    static const char *const names[] = {NULL, "ADDED", "MODIFIED", "DELETED"};
+    if (ws->name && strcmp(ws->name, ev->name) != 0)
+        return NULL;
     if (!ws->filter)
-        return true;
-    json_t *o = json_loadb(json, len, 0, NULL);
-    bool ok = o && k1s_filter_match(ws->filter, o);
+        return names[ev->type];
+    json_t *o = json_loadb(ev->json, ev->len, 0, NULL);
+    bool match = o && k1s_filter_match(ws->filter, o);
     json_decref(o);
-    return ok;
+    char key[600];
+    key_of(key, sizeof key, ev->ns, ev->name);
+    bool known = json_object_get(ws->known, key) != NULL;
+    if (ev->type == K1S_EV_DELETED) {
+        json_object_del(ws->known, key);
+        return match || known ? "DELETED" : NULL;
+    }
+    if (match && !known) {
+        json_object_set_new(ws->known, key, json_true());
+        return "ADDED";
+    }
+    if (!match && known) {
+        json_object_del(ws->known, key);
+        return "DELETED";
+    }
+    return match ? names[ev->type] : NULL;
 }
 
 /* Move queued store events into the output buffer. Caller holds ws->mu. */
@@ -96,12 +132,9 @@ static void drain(k1s_wstream *ws)
             return;
         }
         ws->last_rev = ev->rev;
-        if (wanted(ws, ev->json, ev->len, ev->name)) {
-            const char *type = ev->type == K1S_EV_ADDED      ? "ADDED"
-                               : ev->type == K1S_EV_MODIFIED ? "MODIFIED"
-                                                             : "DELETED";
+        const char *type = filtered_type(ws, ev);
+        if (type)
             add_event_text(&ws->out, type, ev->json, ev->len);
-        }
         k1s_event_unref(ev);
     }
 }
@@ -114,10 +147,10 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
     if (ws->out.len == ws->off) {
         ws->out.len = ws->off = 0;
         drain(ws);
-        time_t now = time(NULL);
+        int64_t now = now_ms();
         if (ws->out.len == 0 && ws->bookmarks && now >= ws->next_bookmark) {
             add_bookmark(ws, false);
-            ws->next_bookmark = now + 60;
+            ws->next_bookmark = now + BOOKMARK_EVERY_MS;
         }
         if (ws->out.len == 0 && (ws->ending || (ws->deadline && now >= ws->deadline))) {
             ws->ended = true;
@@ -154,6 +187,7 @@ static void stream_free(void *cls)
     if (ws->w)
         k1s_watch_close(ws->w); /* no notify runs after this */
     k1s_filter_free(ws->filter);
+    json_decref(ws->known);
     free(ws->name);
     free(ws->out.p);
     pthread_mutex_destroy(&ws->mu);
@@ -173,7 +207,7 @@ void *k1s__watch_ticker(void *arg)
         if (s->stopping)
             break;
         pthread_mutex_unlock(&s->stop_mu);
-        time_t now = time(NULL);
+        int64_t now = now_ms();
         pthread_mutex_lock(&s->streams_mu);
         for (k1s_wstream *ws = s->streams; ws; ws = ws->next) {
             pthread_mutex_lock(&ws->mu);
@@ -210,22 +244,31 @@ void k1s__watch_stop_all(k1s_server *s)
 
 typedef struct initctx {
     k1s_wstream *ws;
+    bool send;      /* emit ADDED events, or only note what matches */
 } initctx;
 
 static int initial_item(void *ctx, const char *json, size_t len)
 {
     initctx *ic = ctx;
+    k1s_wstream *ws = ic->ws;
     /* list already applied the selectors; only a name filter remains */
-    if (ic->ws->name) {
+    if (ws->name || ws->known) {
         json_t *o = json_loadb(json, len, 0, NULL);
-        const char *n = json_string_value(json_object_get(json_object_get(o, "metadata"), "name"));
-        bool ok = n && !strcmp(n, ic->ws->name);
+        const json_t *m = json_object_get(o, "metadata");
+        const char *n = json_string_value(json_object_get(m, "name"));
+        bool ok = n && (!ws->name || !strcmp(n, ws->name));
+        if (ok && ws->known) {
+            char key[600];
+            key_of(key, sizeof key, json_string_value(json_object_get(m, "namespace")), n);
+            json_object_set_new(ws->known, key, json_true());
+        }
         json_decref(o);
         if (!ok)
             return 0;
     }
-    add_event_text(&ic->ws->out, "ADDED", json, len);
-    return ic->ws->out.failed ? -1 : 0;
+    if (ic->send)
+        add_event_text(&ws->out, "ADDED", json, len);
+    return ws->out.failed ? -1 : 0;
 }
 
 enum MHD_Result k1s__handle_watch(k1s_server *s, struct MHD_Connection *c,
@@ -248,16 +291,18 @@ enum MHD_Result k1s__handle_watch(k1s_server *s, struct MHD_Connection *c,
     ws->kind = kind;
     ws->name = name ? strdup(name) : NULL;
     ws->bookmarks = k1s__arg_true(c, "allowWatchBookmarks");
-    ws->next_bookmark = time(NULL) + 60;
+    ws->next_bookmark = now_ms() + BOOKMARK_EVERY_MS;
     if (ts && *ts) {
         long long t = atoll(ts);
-        if (t > 0)
-            ws->deadline = time(NULL) + t;
+        if (t > 0 && t < 365LL * 24 * 3600)
+            ws->deadline = now_ms() + t * 1000;
     }
     if (k1s_filter_new(kind, k1s__arg(c, "labelSelector"),
                        k1s__arg(c, "fieldSelector"), &ws->filter, &st))
         goto fail_status;
 
+    if (ws->filter)
+        ws->known = json_object();
     int64_t from = rv;
     bool initial = send_initial || !rvs || !*rvs || rv == 0;
     if (send_initial && !ws->bookmarks) {
@@ -269,7 +314,7 @@ enum MHD_Result k1s__handle_watch(k1s_server *s, struct MHD_Connection *c,
         k1s_list_opts lo = {.label_selector = k1s__arg(c, "labelSelector"),
                             .field_selector = k1s__arg(c, "fieldSelector")};
         k1s_list_result res;
-        initctx ic = {ws};
+        initctx ic = {ws, true};
         if (k1s_api_list(s->api, kind, ns, &lo, initial_item, &ic, &res, &st))
             goto fail_status;
         k1s_list_result_free(&res);
@@ -279,6 +324,17 @@ enum MHD_Result k1s__handle_watch(k1s_server *s, struct MHD_Connection *c,
             add_bookmark(ws, true);
     } else {
         ws->last_rev = rv;
+        if (ws->known) {
+            /* what matches now stands in for what matched at rv: the log
+               keeps events, not past states */
+            k1s_list_opts lo = {.label_selector = k1s__arg(c, "labelSelector"),
+                                .field_selector = k1s__arg(c, "fieldSelector")};
+            k1s_list_result res;
+            initctx ic = {ws, false};
+            if (k1s_api_list(s->api, kind, ns, &lo, initial_item, &ic, &res, &st))
+                goto fail_status;
+            k1s_list_result_free(&res);
+        }
     }
     k1s_store *store = k1s_api_store(s->api);
     int rc = k1s_store_watch(store, kind->group, kind->plural,
@@ -322,6 +378,7 @@ fail_status:;
     if (ws->w)
         k1s_watch_close(ws->w);
     k1s_filter_free(ws->filter);
+    json_decref(ws->known);
     free(ws->name);
     free(ws->out.p);
     pthread_mutex_destroy(&ws->mu);

@@ -588,9 +588,7 @@ static void controllerrevision_validate(const json_t *obj, const json_t *old,
     if (!data || json_is_null(data))
         k1s_ferr_required(fe, "data", "data is mandatory");
     k1s__ferr_nonneg(fe, "revision", json_object_get(obj, "revision"));
-    if (old && !json_equal(data ? data : json_null(),
-                           json_object_get(old, "data") ? json_object_get(old, "data")
-                                                        : json_null())) {
+    if (old && !k1s__sem_equal(data, json_object_get(old, "data"))) {
         char *t = data ? json_dumps(data, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
         k1s__ferr_invalid_text(fe, "data", t ? t : "null", "field is immutable");
         free(t);

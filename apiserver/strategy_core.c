@@ -450,8 +450,7 @@ static void endpoints_validate(const json_t *obj, const json_t *old,
             else if (*k1s__str0(p, "name"))
                 k1s__check_dns_label(fe, k1s__fp(fp, "%s.name", pp), name);
             json_t *port = json_object_get(p, "port");
-            k1s__ferr_msgs(fe, k1s__fp(fp, "%s.port", pp), port,
-                           k1s_is_port_num(json_integer_value(port)));
+            k1s__check_port_num(fe, k1s__fp(fp, "%s.port", pp), port);
             json_t *proto = json_object_get(p, "protocol");
             if (!*k1s__str0(p, "protocol"))
                 k1s_ferr_required(fe, k1s__fp(fp, "%s.protocol", pp), "");
@@ -534,19 +533,15 @@ const k1s_strategy k1s__strategy_event = {
 
 /* ---- update preparation -------------------------------------------------------------- */
 
+/* (kube also keeps a namespace's spec.finalizers on updates of the main
+ * resource, they change through /finalize; k1s serves no finalize
+ * subresource, so the namespace controller's update of them is allowed.) */
+
 void k1s__strategy_prepare_update(const k1s_strategy *s, json_t *obj,
                                   const json_t *old)
 {
     if (s == &k1s__strategy_service) {
         k1s__service_prepare(obj, old);
-    } else if (s == &k1s__strategy_namespace) {
-        /* spec.finalizers change through the finalize subresource only */
-        json_t *ofin = json_object_get(k1s__objv(old, "spec"), "finalizers");
-        json_t *spec = k1s__ensure_obj(obj, "spec");
-        if (ofin && spec)
-            json_object_set(spec, "finalizers", ofin);
-        else if (spec)
-            json_object_del(spec, "finalizers");
     } else if (s == &k1s__strategy_pv) {
         /* a phase change is stamped, as kube's status strategy does */
         json_t *st = k1s__objv(obj, "status");

@@ -61,6 +61,9 @@ void k1s__ferr_nonneg(k1s_ferrs *fe, const char *field, const json_t *v);
 /* One Invalid error per message (msgs is freed; NULL adds nothing). */
 void k1s__ferr_msgs(k1s_ferrs *fe, const char *field, const json_t *value,
                     char **msgs);
+/* IsValidPortNum on an integer field; absent counts as 0, as Go's zero
+ * value does. */
+void k1s__check_port_num(k1s_ferrs *fe, const char *field, const json_t *v);
 /* NotSupported for a string value. */
 void k1s__ferr_not_supported_str(k1s_ferrs *fe, const char *field,
                                  const char *value,

@@ -127,8 +127,7 @@ static void endpointslice_validate(const json_t *obj, const json_t *old,
             }
             json_t *port = json_object_get(p, "port");
             if (json_is_integer(port))
-                k1s__ferr_msgs(fe, k1s__fp(fp, "%s.port", ep), port,
-                               k1s_is_port_num(json_integer_value(port)));
+                k1s__check_port_num(fe, k1s__fp(fp, "%s.port", ep), port);
             json_t *proto = json_object_get(p, "protocol");
             if (!json_is_string(proto))
                 k1s_ferr_required(fe, k1s__fp(fp, "%s.protocol", ep), "");

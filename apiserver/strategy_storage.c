@@ -280,8 +280,8 @@ static void pvc_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
     if (!old)
         return;
     const json_t *ospec = k1s__objv(old, "spec");
-    json_t *n = json_deep_copy(spec ? spec : json_object());  /* new */
-    json_t *o = json_deep_copy(ospec ? ospec : json_object()); /* new */
+    json_t *n = spec ? json_deep_copy(spec) : json_object();   /* new */
+    json_t *o = ospec ? json_deep_copy(ospec) : json_object(); /* new */
     if (!n || !o) {
         json_decref(n);
         json_decref(o);
@@ -329,12 +329,12 @@ static void pvc_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
     k1s_quantity ns, os, cs;
     json_t *cap = json_object_get(k1s__objv(k1s__objv(old, "status"), "capacity"),
                                   "storage");
-    if (k1s_quantity_from_json(storage_request(spec), &ns) == 0 &&
-        k1s_quantity_from_json(storage_request(ospec), &os) == 0 &&
-        k1s_quantity_cmp(&ns, &os) < 0) {
+    json_t *nreq = storage_request(spec), *oreq = storage_request(ospec);
+    if (nreq && oreq && k1s_quantity_from_json(nreq, &ns) == 0 &&
+        k1s_quantity_from_json(oreq, &os) == 0 && k1s_quantity_cmp(&ns, &os) < 0) {
         /* RecoverVolumeExpansionFailure: shrinking back to the size the
            volume really has is allowed */
-        if (k1s_quantity_from_json(cap, &cs) != 0)
+        if (!cap || k1s_quantity_from_json(cap, &cs) != 0)
             memset(&cs, 0, sizeof cs);
         if (k1s_quantity_cmp(&ns, &cs) <= 0)
             k1s_ferr_forbidden(fe, "spec.resources.requests.storage",

@@ -47,12 +47,10 @@ static void validate_ports(const json_t *ports, const char *path,
         if (!json_is_integer(cp) || json_integer_value(cp) == 0)
             k1s_ferr_required(fe, k1s__fp(fp, "%s.containerPort", ip), "");
         else
-            k1s__ferr_msgs(fe, k1s__fp(fp, "%s.containerPort", ip), cp,
-                           k1s_is_port_num(json_integer_value(cp)));
+            k1s__check_port_num(fe, k1s__fp(fp, "%s.containerPort", ip), cp);
         json_t *hp = json_object_get(p, "hostPort");
         if (json_is_integer(hp) && json_integer_value(hp) != 0)
-            k1s__ferr_msgs(fe, k1s__fp(fp, "%s.hostPort", ip), hp,
-                           k1s_is_port_num(json_integer_value(hp)));
+            k1s__check_port_num(fe, k1s__fp(fp, "%s.hostPort", ip), hp);
         json_t *proto = json_object_get(p, "protocol");
         if (!json_is_string(proto) || !json_string_length(proto))
             k1s_ferr_required(fe, k1s__fp(fp, "%s.protocol", ip), "");
@@ -487,12 +485,10 @@ static void validate_resources(const json_t *res, const char *path,
 static void port_num_or_name(const json_t *port, const char *path,
                              k1s_ferrs *fe)
 {
-    if (json_is_integer(port))
-        k1s__ferr_msgs(fe, path, port, k1s_is_port_num(json_integer_value(port)));
-    else if (json_is_string(port))
+    if (json_is_string(port))
         k1s__check_str(fe, path, port, k1s_is_port_name);
     else
-        k1s__ferr_msgs(fe, path, port, k1s_is_port_num(0));
+        k1s__check_port_num(fe, path, port);
 }
 
 static void handler(const json_t *h, const char *path, bool probe,
@@ -534,8 +530,7 @@ static void handler(const json_t *h, const char *path, bool probe,
                              k1s__fp(fp, "%s.tcpSocket.port", path), fe);
         } else if (!strcmp(*k, "grpc")) {
             json_t *port = json_object_get(a, "port");
-            k1s__ferr_msgs(fe, k1s__fp(fp, "%s.grpc.port", path), port,
-                           k1s_is_port_num(json_integer_value(port)));
+            k1s__check_port_num(fe, k1s__fp(fp, "%s.grpc.port", path), port);
         }
     }
     if (n == 0)

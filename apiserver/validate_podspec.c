@@ -74,6 +74,15 @@ void k1s__podspec_defaults(json_t *spec)
         for (size_t i = 0; i < json_array_size(ctrs); i++)
             container_defaults(json_array_get(ctrs, i));
     }
+    /* the deprecated serviceAccount field mirrors serviceAccountName, as
+       kube's conversion writes it */
+    const char *san = k1s__str(spec, "serviceAccountName");
+    const char *sa = k1s__str(spec, "serviceAccount");
+    if ((!san || !*san) && sa && *sa)
+        json_object_set_new(spec, "serviceAccountName", json_string(sa));
+    san = k1s__str(spec, "serviceAccountName");
+    if (san && *san)
+        json_object_set_new(spec, "serviceAccount", json_string(san));
     json_t *vols = k1s__arrv(spec, "volumes");
     for (size_t i = 0; i < json_array_size(vols); i++) {
         json_t *v = json_array_get(vols, i);

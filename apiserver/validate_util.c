@@ -172,6 +172,17 @@ void k1s__ferr_msgs(k1s_ferrs *fe, const char *field, const json_t *value,
     k1s_msgs_free(msgs);
 }
 
+void k1s__check_port_num(k1s_ferrs *fe, const char *field, const json_t *v)
+{
+    json_int_t n = json_integer_value(v);
+    char **msgs = k1s_is_port_num(n);
+    if (!msgs)
+        return;
+    json_t *iv = json_integer(n); /* new */
+    k1s__ferr_msgs(fe, field, iv, msgs);
+    json_decref(iv);
+}
+
 void k1s__ferr_not_supported_str(k1s_ferrs *fe, const char *field,
                                  const char *value,
                                  const char *const *supported)

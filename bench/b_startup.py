@@ -50,7 +50,23 @@ def server_reported_ms(srv):
     return float(m.group(1)) if m else None
 
 
-def one_polled(children, binary, workdir, memory, ctx, deadline_s=10):
+def one_polled(children, binary, workdir, memory, ctx, tries=3):
+    """The port is chosen before exec; should another process take it in
+    between, the server exits at once and we try again with another."""
+    for attempt in range(tries):
+        try:
+            return _polled(children, binary, workdir, memory, ctx)
+        except PortTaken:
+            if attempt == tries - 1:
+                raise RuntimeError("the chosen ports kept being taken")
+    raise AssertionError("unreachable")
+
+
+class PortTaken(Exception):
+    pass
+
+
+def _polled(children, binary, workdir, memory, ctx, deadline_s=10):
     srv = harness.K1s(children, binary, workdir, memory=memory, port=harness.free_port())
     try:
         t0 = time.perf_counter()
@@ -63,6 +79,8 @@ def one_polled(children, binary, workdir, memory, ctx, deadline_s=10):
             if status == 200:
                 took = time.perf_counter() - t0
                 break
+            if srv.proc.poll() is not None and re.search(r"listen|bind|in use", srv.log()):
+                raise PortTaken()
             if time.perf_counter() > deadline or srv.proc.poll() is not None:
                 raise RuntimeError("no 200 on /readyz (last %r)\n%s" % (status, srv.log()))
             time.sleep(POLL_S)

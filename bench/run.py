@@ -77,6 +77,13 @@ def machine():
             "python": platform.python_version()}
 
 
+def errors(out, what, rounds):
+    """A row for failed requests, which would make a req/s figure a lie."""
+    bad = sum(r.get("non_2xx", 0) + r.get("socket_errors", 0) for r in rounds)
+    if bad:
+        out.append(("%s: non-2xx answers or socket errors" % what, str(bad), "0", False))
+
+
 def rows(res, a):
     """(figure, measured, target, verdict) for the table. verdict is None
     when no target applies, else True/False; a missing figure is 'n/a'."""
@@ -109,6 +116,7 @@ def rows(res, a):
         ratio = g.get("ratio")
         add("GET k1s / nginx", ratio * 100 if ratio else None, "%.0f %%", ">= 50 %",
             lambda v: v >= 50)
+        errors(out, "GET", g.get("k1s_rounds", []))
     c = res.get("create")
     if isinstance(c, dict):
         add("create configmap (disk), k1s", c.get("k1s", {}).get("rps"), "%.0f /s")
@@ -117,6 +125,7 @@ def rows(res, a):
         ratio = c.get("ratio")
         add("create k1s / SQLite", ratio * 100 if ratio else None, "%.0f %%", ">= 50 %",
             lambda v: v >= 50)
+        errors(out, "create", c.get("k1s_rounds", []))
     li = res.get("list")
     if isinstance(li, dict):
         n = li.get("pods", a.pods)
@@ -168,6 +177,11 @@ def main():
     res = {}
     failed = False
     started = time.time()
+    load_before = os.getloadavg()
+    log("k1s benchmarks: %s, %d cores, load average %.2f"
+        % (binary, os.cpu_count() or 0, load_before[0]))
+    if load_before[0] > 0.5:
+        log("  note: the machine is busy; figures will be pessimistic and noisy")
     try:
         wrk = nginx = None
         if "get" in a.only or "create" in a.only:
@@ -179,9 +193,11 @@ def main():
                       lambda: b_startup.cold_start(children, binary, workdir, a.runs, log)),
             "rss": ("2. idle RSS after start and bootstrap",
                     lambda: b_startup.idle_rss(children, binary, workdir, 1.0, log)),
-            "get": ("3. GET req/s: wrk -t2 -c64 -d%ds, keep-alive, k1s vs nginx" % a.seconds,
+            "get": ("3. GET req/s: wrk -t2 -c64 -d%ds, keep-alive, k1s vs nginx,"
+                    " best of 2 alternating rounds" % a.seconds,
                     lambda: b_get.run(children, binary, workdir, wrk, nginx, a.seconds, log)),
-            "create": ("4. creates/s: wrk -t2 -c64 -d%ds POST, k1s vs raw SQLite" % a.seconds,
+            "create": ("4. creates/s: wrk -t2 -c64 -d%ds POST, k1s vs raw SQLite,"
+                       " best of 2 alternating rounds" % a.seconds,
                        lambda: b_create.run(children, binary, workdir, wrk, a.seconds, log)),
             "list": ("5. LIST %d pods (median of 5, warm connection)" % a.pods,
                      lambda: b_list.run(children, binary, workdir, a.pods, log)),
@@ -222,6 +238,7 @@ def main():
         "binary": binary, "machine": machine(), "quick": a.quick,
         "seconds": a.seconds, "runs": a.runs, "pods": a.pods, "watchers": a.watchers,
         "took_s": round(time.time() - started, 1), "results": res,
+        "load_average_before": load_before[0], "load_average_after": os.getloadavg()[0],
         "table": [{"figure": f, "measured": v, "target": t, "ok": ok} for f, v, t, ok in table],
     }
     os.makedirs(os.path.dirname(os.path.abspath(a.json)), exist_ok=True)

@@ -4,12 +4,14 @@
  * a stored ConfigMap, in a table whose primary key is an index like k1s's.
  * bench/b_create.py compiles it (cc -O2 ... -lsqlite3) and runs
  *   sqlite_ceiling DB_PATH SECONDS ROW_BYTES
- * which prints one line: "<rows> rows in <seconds> s: <rows/s> inserts/s". */
+ * (DB_PATH may hold rows of an earlier run: the new ones are added) which
+ * prints one line: "<rows> rows in <seconds> s: <rows/s> inserts/s". */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Bounds the run even on a disk that is faster than any we expect. */
 #define MAX_ROWS 20000000L
@@ -83,7 +85,8 @@ int main(int argc, char **argv)
     /* outside an explicit BEGIN each INSERT is its own transaction: one
      * commit (one WAL append) per row, as one create is in k1s */
     while (n < MAX_ROWS && t < end) {
-        snprintf(name, sizeof name, "bench-%ld", n);
+        /* the pid keeps names unique when a later run reuses the file */
+        snprintf(name, sizeof name, "bench-%ld-%ld", (long)getpid(), n);
         sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(st, 2, n + 1);
         sqlite3_bind_text(st, 3, row, (int)row_bytes, SQLITE_STATIC);

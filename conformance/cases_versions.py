@@ -11,14 +11,30 @@ def case(fn):
     return fn
 
 
+def manifest_for(minor):
+    """The scenario's service and statefulset with a node port of this
+    version's own, since node ports are unique across namespaces."""
+    with open(STS) as f:
+        text = f.read()
+    return text.replace("nodePort: 30080", "nodePort: %d" % (30100 + minor))
+
+
 @case
 def test_apply_get_scale_delete(s, kc):
-    ns = "v" + os.path.basename(kc).replace("kubectl.1.", "")
+    minor = int(os.path.basename(kc).replace("kubectl.1.", ""))
+    ns = "v%d" % minor
     s.kubectl("create", "namespace", ns, kubectl=kc)
-    out = s.kubectl("apply", "-n", ns, "-f", STS, kubectl=kc).stdout
+    try:
+        apply_get_scale_delete(s, kc, ns, manifest_for(minor))
+    finally:
+        s.kubectl("delete", "-n", ns, "svc,sts", "--all", kubectl=kc, check=False)
+
+
+def apply_get_scale_delete(s, kc, ns, manifest):
+    out = s.kubectl("apply", "-n", ns, "-f", "-", input=manifest, kubectl=kc).stdout
     eq(out.strip().splitlines(), ["service/nginx-service created",
                                   "statefulset.apps/nginx-statefulset created"])
-    out = s.kubectl("apply", "-n", ns, "-f", STS, kubectl=kc).stdout
+    out = s.kubectl("apply", "-n", ns, "-f", "-", input=manifest, kubectl=kc).stdout
     eq(out.strip().splitlines(), ["service/nginx-service unchanged",
                                   "statefulset.apps/nginx-statefulset unchanged"])
     out = s.kubectl("get", "-n", ns, "statefulset", kubectl=kc).stdout
@@ -27,7 +43,7 @@ def test_apply_get_scale_delete(s, kc):
                     kubectl=kc).stdout
     eq(out.strip(), "statefulset.apps/nginx-statefulset scaled")
     eq(jget(s, "get", "-n", ns, "sts", "nginx-statefulset", kubectl=kc)["spec"]["replicas"], 1)
-    out = s.kubectl("delete", "-n", ns, "-f", STS, kubectl=kc).stdout
+    out = s.kubectl("delete", "-n", ns, "-f", "-", input=manifest, kubectl=kc).stdout
     contains(out, 'service "nginx-service" deleted', "delete")
     contains(out, 'statefulset.apps "nginx-statefulset" deleted', "delete")
     p = s.kubectl("get", "-n", ns, "sts", "nginx-statefulset", kubectl=kc, check=False)

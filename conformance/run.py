@@ -15,6 +15,7 @@ from k1s_fixture import Server, kubectl_versions, default_kubectl, SCENARIO  # n
 import cases_api  # noqa: E402
 import cases_errors  # noqa: E402
 import cases_versions  # noqa: E402
+import cases_watch  # noqa: E402
 
 
 def main():
@@ -28,7 +29,7 @@ def main():
         print("conformance: scenario manifests not found at %s" % SCENARIO)
         return 1
 
-    tests = [(n, f, None) for n, f in cases_api.TESTS + cases_errors.TESTS]
+    tests = [(n, f, None) for n, f in cases_api.TESTS + cases_errors.TESTS + cases_watch.TESTS]
     if args.all_kubectl:
         for kc in kubectl_versions():
             for n, f in cases_versions.TESTS:

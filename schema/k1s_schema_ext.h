@@ -47,4 +47,16 @@ const k1s_field *k1s_schema_field_by_pb(const k1s_type *t, int outer, int num);
  * own JSON fields (see k1s_schema_field_pb). */
 bool k1s_schema_pb_inline(const k1s_type *t, int num);
 
+/* ---- OpenAPI v2 as protobuf ---------------------------------------------- */
+
+/* The Swagger 2.0 document swagger (borrowed; k1s_openapi_v2's output) as
+ * gnostic's openapi.v2.Document protobuf message, what kube-apiserver sends
+ * for Accept: application/com.github.proto-openapi.spec.v2.v1.0+protobuf.
+ * On success returns 0 and *out (malloc'd, caller frees) holds *len bytes;
+ * otherwise *out is NULL and the result is -EINVAL (not an object, NULL
+ * out/len), -ENOMEM, -E2BIG (over 64 MiB) or -ELOOP (nested too deeply).
+ * JSON gnostic has no field for is left out. */
+int k1s_openapi_v2_protobuf(const json_t *swagger, unsigned char **out,
+                            size_t *len);
+
 #endif

@@ -215,7 +215,7 @@ TEST(test_statefulset_spec_errors)
     sts = created(k, sts_text);
     json_object_set_new(at(sts, "metadata"), "name", json_string("web.v1"));
     char *m = invalid(k, sts, NULL);
-    CHECK(m && strstr(m, "metadata.name: Invalid value: \"web.v1\": a lowercase RFC 1123 label"));
+    CHECK(m && strstr(m, "metadata.name: Invalid value: \"web.v1\": must not contain dots"));
     free(m);
     json_decref(sts);
 }
@@ -333,7 +333,8 @@ TEST(test_service_validation)
     svc = created(k, "{'metadata':{'name':'s'},'spec':{'ports':[{'port':80},{'port':0,'name':'b'}]}}");
     CHECK_INVALID(k, svc, NULL,
                   "Service \"s\" is invalid: [spec.ports[0].name: Required value, "
-                  "spec.ports[1].port: Invalid value: 0: must be between 1 and 65535, inclusive]");
+                  "spec.ports[1].port: Invalid value: 0: must be between 1 and 65535, inclusive, "
+                  "spec.ports[1].targetPort: Invalid value: 0: must be between 1 and 65535, inclusive]");
     json_decref(svc);
     svc = created(k, "{'metadata':{'name':'s'},'spec':{'type':'Magic','ports':[{'port':80}]}}");
     char *m = invalid(k, svc, NULL);
@@ -369,6 +370,7 @@ TEST(test_service_update_keeps_allocations)
     /* a replace without the allocated values carries them over */
     json_t *cur = J(svc_text);
     json_object_del(at(cur, "spec.ports.0"), "nodePort");
+    json_object_set_new(at(cur, "metadata"), "namespace", json_string("default"));
     k1s__strategy_prepare_update(k->strategy, cur, old);
     defaults(k, cur);
     CHECK_VALID(k, cur, old);
@@ -398,6 +400,10 @@ static int api_create(k1s_api *api, const k1s_kind *k, const char *text,
                       json_t **out, char **msg)
 {
     json_t *body = J(text);
+    char av[64];
+    k1s_kind_api_version(k, av, sizeof av);
+    json_object_set_new(body, "apiVersion", json_string(av));
+    json_object_set_new(body, "kind", json_string(k->kind));
     k1s_target t = {k, k->namespaced ? "default" : "",
                     k1s__meta_str(body, "name"), NULL};
     k1s_status st = {0};
@@ -555,7 +561,8 @@ TEST(test_pod_create)
                         "{'name':'a','image':'nginx'},{'name':'b','image':'nginx:latest'},"
                         "{'name':'c','image':'nginx:1.27'},{'name':'d','image':'localhost:5000/app'},"
                         "{'name':'e','image':'app@sha256:abc'}],"
-                        "'initContainers':[{'name':'i','image':'busybox:1'}]},"
+                        "'initContainers':[{'name':'i','image':'busybox:1'}],"
+                        "'serviceAccountName':'builder'},"
                         "'status':{'phase':'Running'}}");
     CHECK_VALID(k, p, NULL);
     CHECK_STR(str_at(p, "status.phase"), "Pending");
@@ -567,6 +574,7 @@ TEST(test_pod_create)
     CHECK_STR(str_at(p, "spec.containers.4.imagePullPolicy"), "IfNotPresent");
     CHECK_STR(str_at(p, "spec.initContainers.0.imagePullPolicy"), "IfNotPresent");
     CHECK(json_is_true(at(p, "spec.enableServiceLinks")));
+    CHECK_STR(str_at(p, "spec.serviceAccount"), "builder");
     CHECK_STR(str_at(p, "spec.tolerations.0.key"), "node.kubernetes.io/not-ready");
     CHECK_INT(json_integer_value(at(p, "spec.tolerations.1.tolerationSeconds")), 300);
     CHECK_INT(json_integer_value(at(p, "spec.priority")), 0);
@@ -725,8 +733,8 @@ TEST(test_namespace)
     json_decref(ns);
     ns = created(k, "{'metadata':{'name':'team.a'}}");
     char *m = invalid(k, ns, NULL);
-    CHECK(m && strstr(m, "Namespace \"team.a\" is invalid: metadata.name: Invalid value: "
-                         "\"team.a\": a lowercase RFC 1123 label must consist of"));
+    CHECK_STR(m, "Namespace \"team.a\" is invalid: metadata.name: Invalid value: "
+                 "\"team.a\": must not contain dots");
     free(m);
     json_decref(ns);
 }
@@ -797,6 +805,136 @@ TEST(test_object_meta)
     json_decref(old);
 }
 
+TEST(test_events)
+{
+    const k1s_kind *k = kind("", "Event");
+    json_t *e = created(k, "{'metadata':{'name':'x.1','namespace':'default'},"
+                           "'involvedObject':{'kind':'Pod','namespace':'other','name':'p'}}");
+    CHECK_INVALID(k, e, NULL,
+                  "Event \"x.1\" is invalid: involvedObject.namespace: Invalid value: \"other\": "
+                  "does not match event.namespace");
+    json_decref(e);
+    e = created(k, "{'metadata':{'name':'x.1','namespace':'default'},"
+                   "'eventTime':'2024-01-01T00:00:00.000000Z',"
+                   "'involvedObject':{'kind':'Pod','namespace':'default','name':'p'}}");
+    /* kube checks the empty name's format too */
+    char *m = invalid(k, e, NULL);
+    CHECK(m && !strncmp(m, "Event \"x.1\" is invalid: [reportingComponent: Required value, "
+                           "reportingComponent: Invalid value: \"\": name part must be non-empty, ",
+                        110));
+    CHECK(m && strstr(m, ", reportingInstance: Required value, action: Required value, "
+                         "reason: Required value]"));
+    free(m);
+    json_decref(e);
+    const k1s_kind *ek = kind("events.k8s.io", "Event");
+    e = created(ek, "{'metadata':{'name':'x.2'},'eventTime':'2024-01-01T00:00:00.000000Z',"
+                    "'regarding':{'kind':'Pod','namespace':'default','name':'p'},"
+                    "'reportingController':'k1s.io/kubelet','reportingInstance':'node-1',"
+                    "'action':'Pulling','reason':'Pulling','type':'Odd'}");
+    CHECK_INVALID(ek, e, NULL,
+                  "Event.events.k8s.io \"x.2\" is invalid: type: Invalid value: \"\": "
+                  "has invalid value: Odd");
+    json_decref(e);
+}
+
+TEST(test_misc_kinds)
+{
+    const k1s_kind *k = kind("discovery.k8s.io", "EndpointSlice");
+    json_t *s = created(k, "{'metadata':{'name':'web-abc'},'addressType':'IPv4',"
+                           "'endpoints':[{'addresses':['10.1.2.3']},{'addresses':['300.1.1.1']},"
+                           "{'addresses':[]}],'ports':[{'name':'web','port':80,'protocol':'TCP'}]}");
+    CHECK_INVALID(k, s, NULL,
+                  "EndpointSlice.discovery.k8s.io \"web-abc\" is invalid: ["
+                  "endpoints[1].addresses[0]: Invalid value: \"300.1.1.1\": must be a valid IPv4 address, "
+                  "endpoints[2].addresses: Required value: must contain at least 1 address]");
+    json_decref(s);
+    const k1s_kind *lk = kind("coordination.k8s.io", "Lease");
+    json_t *l = created(lk, "{'metadata':{'name':'node-1'},'spec':{'leaseDurationSeconds':0}}");
+    CHECK_INVALID(lk, l, NULL,
+                  "Lease.coordination.k8s.io \"node-1\" is invalid: spec.leaseDurationSeconds: "
+                  "Invalid value: 0: must be greater than 0");
+    json_decref(l);
+    const k1s_kind *nk = kind("", "Node");
+    json_t *n = created(nk, "{'metadata':{'name':'node-1'},'spec':{'taints':[{'key':'a','effect':'Sometimes'}]},"
+                            "'status':{'capacity':{'cpu':'4','memory':'8Gi'}}}");
+    CHECK_INVALID(nk, n, NULL,
+                  "Node \"node-1\" is invalid: metadata.taints[0].effect: Unsupported value: "
+                  "\"Sometimes\": supported values: \"NoSchedule\", \"PreferNoSchedule\", \"NoExecute\"");
+    CHECK_STR(str_at(n, "status.allocatable.memory"), "8Gi");
+    json_decref(n);
+    const k1s_kind *epk = kind("", "Endpoints");
+    json_t *ep = created(epk, "{'metadata':{'name':'web'},'subsets':[{'ports':[{'port':80}]}]}");
+    CHECK_INVALID(epk, ep, NULL,
+                  "Endpoints \"web\" is invalid: subsets[0]: Required value: must specify "
+                  "`addresses` or `notReadyAddresses`");
+    json_decref(ep);
+}
+
+/* Bodies with every field of the wrong shape: the hooks must neither crash
+ * nor leak (ASan runs these tests), whatever they report. */
+TEST(test_hostile_shapes)
+{
+    static const char *const bodies[] = {
+        "{}",
+        "{'metadata':5,'spec':5,'status':'x'}",
+        "{'metadata':{'name':5,'labels':[1],'annotations':{'a':5},'finalizers':{},"
+        "'ownerReferences':[5,{'controller':true},{'controller':true}]},"
+        "'spec':{'containers':'x','volumes':[5,null,{'name':5}],'ports':[5,null,{}],"
+        "'selector':5,'template':[],'type':5,'clusterIP':5,'clusterIPs':[5,null],"
+        "'ipFamilies':[5],'accessModes':[5],'resources':{'requests':{'storage':[]}},"
+        "'updateStrategy':{'type':5,'rollingUpdate':5},'strategy':{'rollingUpdate':{'maxSurge':[]}},"
+        "'finalizers':[5],'taints':[5,{'key':5}],'capacity':5,'nodeAffinity':5}}",
+        "{'metadata':{'name':'a'},'spec':{'containers':[5,null,{'name':5,'ports':[5,{'containerPort':'x'}],"
+        "'env':[5,{'valueFrom':{'fieldRef':{'fieldPath':'metadata.labels[x'}}}],"
+        "'volumeMounts':[5,{}],'resources':{'limits':5,'requests':{'cpu':{}}},"
+        "'livenessProbe':{'httpGet':{'port':[]}}}],"
+        "'template':{'metadata':{'labels':5},'spec':{'containers':[{}]}},"
+        "'selector':{'matchExpressions':[5,{'operator':5,'values':[5]}]},"
+        "'volumeClaimTemplates':[5,{'metadata':5}],'ports':[{'port':'x','nodePort':[]}],"
+        "'sessionAffinity':'ClientIP','sessionAffinityConfig':{'clientIP':5}},"
+        "'data':{'a':5},'stringData':{'b':5},'subsets':[5,{'addresses':[5]}],"
+        "'endpoints':[5,{'addresses':[5]}],'regarding':5,'involvedObject':5}",
+        "{'metadata':[],'spec':[],'status':[],'data':[],'stringData':[],'subsets':{},"
+        "'provisioner':[],'parameters':[],'type':{},'addressType':[]}",
+        "{'metadata':{'name':'a','namespace':7},'spec':{'type':'LoadBalancer','clusterIP':'None',"
+        "'clusterIPs':['None','x','y'],'ipFamilies':['IPv6','IPv6'],'externalIPs':[5,'0.0.0.0'],"
+        "'externalTrafficPolicy':'Local','healthCheckNodePort':-1,"
+        "'ports':[{'port':99999,'nodePort':1,'targetPort':'BAD_NAME'},{'port':99999}],"
+        "'containers':[{'name':'a','image':' x ','resources':{'limits':{'foo/bar':'1.5',"
+        "'hugepages-2Mi':'1Mi'},'requests':{'cpu':'-1','foo/bar':'2'}},"
+        "'livenessProbe':{'exec':{},'httpGet':{},'successThreshold':2}}],"
+        "'volumes':[{'name':'v','ephemeral':{'volumeClaimTemplate':{'metadata':{'name':'n'},"
+        "'spec':{'dataSource':{'kind':'X'},'dataSourceRef':{'kind':'Y','namespace':'z'}}}}}],"
+        "'accessModes':['ReadWriteOncePod','ReadWriteOnce'],'capacity':{'storage':'-1'},"
+        "'hostPath':{'path':'/','type':'Odd'},'nfs':{'path':'rel'},"
+        "'persistentVolumeReclaimPolicy':'Recycle'}}",
+    };
+    size_t n;
+    const k1s_kind *kinds = k1s_registry_kinds(&n);
+    for (size_t i = 0; i < n; i++) {
+        const k1s_kind *k = &kinds[i];
+        for (size_t b = 0; b < sizeof bodies / sizeof bodies[0]; b++) {
+            json_t *obj = J(bodies[b]);
+            json_t *old = J(bodies[b]);
+            CHECK(obj && old);
+            if (!obj || !old)
+                return;
+            if (k->strategy->prepare_create)
+                k->strategy->prepare_create(obj);
+            if (k->strategy->defaults) {
+                k->strategy->defaults(obj);
+                k->strategy->defaults(old);
+            }
+            k1s__strategy_prepare_update(k->strategy, obj, old);
+            free(invalid(k, obj, NULL));
+            free(invalid(k, obj, old));
+            json_decref(obj);
+            json_decref(old);
+        }
+    }
+    CHECK(1); /* reaching here without a sanitizer report is the test */
+}
+
 TEST(test_field_labels)
 {
     const k1s_kind *pod = kind("", "Pod");
@@ -817,4 +955,5 @@ K1S_TEST_MAIN(T(test_statefulset_scenario), T(test_statefulset_strategy_defaults
               T(test_service_update_keeps_allocations), T(test_service_allocation),
               T(test_pod_create), T(test_pod_validation), T(test_pod_update), T(test_pvc),
               T(test_pv), T(test_storageclass), T(test_namespace),
-              T(test_configmap_and_secret), T(test_object_meta), T(test_field_labels))
+              T(test_configmap_and_secret), T(test_object_meta), T(test_events),
+              T(test_misc_kinds), T(test_hostile_shapes), T(test_field_labels))
