@@ -103,7 +103,8 @@ static unsigned wire_of(k1s_tkind k)
 }
 
 /* RawExtension / FieldsV1 {1 raw}: the JSON the raw bytes hold, null when
- * empty, or the object of a nested k8s\0 body. */
+ * empty, or the object of a nested k8s\0 body. New reference, or NULL with
+ * the error recorded. */
 static json_t *raw_json(k1s__pb_ctx *c, const unsigned char *p, size_t n,
                         int depth)
 {
@@ -151,7 +152,8 @@ static json_t *raw_json(k1s__pb_ctx *c, const unsigned char *p, size_t n,
     return v;
 }
 
-/* Go's zero value of kind k, for a map entry without a value. */
+/* Go's zero value of kind k, for a map entry without a value (new
+ * reference, NULL with the error recorded). */
 static json_t *zero_value(k1s__pb_ctx *c, k1s_tkind k)
 {
     switch (k) {
@@ -279,7 +281,8 @@ static int append(k1s__pb_ctx *c, json_t *arr, json_t *v)
     return 0;
 }
 
-/* A repeated field: one element, or a packed run of numeric elements. */
+/* A repeated field: one element, or a packed run of numeric elements,
+ * appended to the list obj[f->name] (obj borrowed). */
 static int decode_list(k1s__pb_ctx *c, const k1s_field *f, unsigned flags,
                        const wire_val *w, json_t *obj, int depth)
 {
@@ -304,7 +307,8 @@ static int decode_list(k1s__pb_ctx *c, const k1s_field *f, unsigned flags,
                   value(c, f->elem, f->type, flags, w, depth, f->name, &zero));
 }
 
-/* One map entry {1 key, 2 value}; a missing value is Go's zero value. */
+/* One map entry {1 key, 2 value} stored into the object obj[f->name] (obj
+ * borrowed); a missing value is Go's zero value, a missing key "". */
 static int decode_map_entry(k1s__pb_ctx *c, const k1s_field *f, unsigned flags,
                             const wire_val *w, json_t *obj, int depth)
 {
@@ -357,9 +361,9 @@ cleanup:
     return c->rc;
 }
 
-/* A field that is neither list nor map: nested objects merge into what an
- * earlier occurrence built (protobuf's rule); scalars replace it, and Go's
- * omitempty zero values remove it. */
+/* A field that is neither list nor map, set in obj (borrowed): nested
+ * objects merge into what an earlier occurrence built (protobuf's rule);
+ * scalars replace it, and Go's omitempty zero values remove it. */
 static int decode_single(k1s__pb_ctx *c, const k1s_field *f, unsigned flags,
                          const wire_val *w, json_t *obj, int depth)
 {
@@ -423,7 +427,8 @@ static int decode_message(k1s__pb_ctx *c, const k1s_type *t,
         const k1s_field *f = k1s_schema_field_by_pb(t, outer, (int)num);
         /* unknown numbers are newer fields: skipped, like kube's decoder;
          * opaque types have no layout we could read */
-        if (!f || (f->kind == K1S_T_OBJECT && (!f->type || f->type->nfields == 0)))
+        if (!f || (f->kind == K1S_T_OBJECT &&
+                   (!f->type || f->type->nfields == 0)))
             continue;
         unsigned flags = 0;
         k1s_schema_field_pb(f, NULL, &flags);
@@ -532,8 +537,8 @@ static int decode_unknown(k1s__pb_ctx *c, const unsigned char *p, size_t n,
         group[slash - api_version] = '\0';
         version = slash + 1;
     }
-    const k1s_type *t = strchr(version, '/') ? NULL
-                                             : k1s_schema_kind(group, version, kind);
+    const k1s_type *t =
+        strchr(version, '/') ? NULL : k1s_schema_kind(group, version, kind);
     if (!t)
         return k1s__pb_fail(c, K1S_PROTOBUF_EKIND,
                             "no kind \"%s\" is registered for version \"%s\"",

@@ -438,6 +438,8 @@ static int update_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
         else
             json_object_del(obj, "status");
     }
+    if (k->strategy && k->strategy->prepare_update)
+        k->strategy->prepare_update(obj, cur);
     apply_defaults(k, obj);
     if (validate(k, obj, cur, c->st))
         goto fail;

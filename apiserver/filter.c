@@ -12,9 +12,27 @@
 #include "k1s_selector.h"
 
 struct k1s_filter {
+    const k1s_kind *kind;
     k1s_selector *labels; /* owned or NULL */
     k1s_selector *fields; /* owned or NULL */
 };
+
+/* Field selector names that are not paths of the object (kube's field
+ * label conversion functions). */
+static const struct {
+    const char *group, *kind, *field, *path;
+} aliases[] = {
+    {"", "Event", "source", "source.component"},
+};
+
+static const char *field_path(const k1s_kind *k, const char *field)
+{
+    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+        if (!strcmp(aliases[i].group, k->group) &&
+            !strcmp(aliases[i].kind, k->kind) && !strcmp(aliases[i].field, field))
+            return aliases[i].path;
+    return field;
+}
 
 static const char *const meta_fields[] = {"metadata.name", "metadata.namespace",
                                           NULL};
@@ -43,6 +61,7 @@ int k1s_filter_new(const k1s_kind *kind, const char *label_selector,
     k1s_filter *f = calloc(1, sizeof *f);
     if (!f)
         return k1s_err_internal(st, "out of memory");
+    f->kind = kind;
     char *err = NULL;
     if (has_l && k1s_label_selector_parse(label_selector, &f->labels, &err)) {
         k1s_err_bad_request(st, "%s", err ? err : "invalid label selector");
@@ -70,18 +89,23 @@ fail:
 }
 
 typedef struct fieldctx {
+    const k1s_kind *kind;
     const json_t *obj;
     char buf[64];
 } fieldctx;
 
-/* A dotted path's value as the string kube compares against. */
+/* A dotted path's value as the string kube compares against. An absent
+ * field has its Go zero value: "false" for booleans, "0" for numbers, ""
+ * otherwise (the schema says which). */
 static const char *field_value(void *vctx, const char *field)
 {
     fieldctx *c = vctx;
     const json_t *v = c->obj;
+    const k1s_type *t = k1s__kind_schema(c->kind);
+    const k1s_field *sf = NULL;
     char part[128];
-    const char *p = field;
-    while (v && *p) {
+    const char *p = field_path(c->kind, field);
+    while (*p) {
         const char *dot = strchr(p, '.');
         size_t n = dot ? (size_t)(dot - p) : strlen(p);
         if (n >= sizeof part)
@@ -89,8 +113,14 @@ static const char *field_value(void *vctx, const char *field)
         memcpy(part, p, n);
         part[n] = 0;
         v = json_object_get(v, part);
+        sf = t ? k1s_schema_field(t, part) : NULL;
+        t = sf && sf->kind == K1S_T_OBJECT ? sf->type : NULL;
         p = dot ? dot + 1 : p + n;
     }
+    if (!v && sf && sf->kind == K1S_T_BOOL)
+        return "false";
+    if (!v && sf && (sf->kind == K1S_T_INT32 || sf->kind == K1S_T_INT64))
+        return "0";
     if (json_is_string(v))
         return json_string_value(v);
     if (json_is_boolean(v))
@@ -112,7 +142,7 @@ bool k1s_filter_match(const k1s_filter *f, const json_t *obj)
         !k1s_selector_matches_labels(f->labels, json_object_get(meta, "labels")))
         return false;
     if (f->fields) {
-        fieldctx c = {.obj = obj};
+        fieldctx c = {.kind = f->kind, .obj = obj};
         if (!k1s_selector_matches_fields(f->fields, field_value, &c))
             return false;
     }

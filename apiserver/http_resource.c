@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "k1s_names.h"
+#include "k1s_protobuf.h"
 #include "k1s_tables.h"
 
 /* ---- request options ---------------------------------------------------- */
@@ -272,14 +273,22 @@ static enum MHD_Result do_write(k1s_server *s, struct MHD_Connection *c,
     json_t *out = NULL;
     int rc = write_opts(c, &o, warnings, &st);
     const char *ctype = k1s__header(c, "Content-Type");
-    if (!rc && strcmp(method, "PATCH") && ctype &&
-        strncmp(ctype, "application/json", 16) != 0) {
-        /* kube's clients fall back to JSON when protobuf is refused this way */
+    json_t *pbody = NULL;
+    if (!rc && strcmp(method, "PATCH") && k1s_protobuf_content_type(ctype)) {
+        /* kubectl >= 1.33 sends typed objects as protobuf */
+        char *perr = NULL;
+        if (k1s_protobuf_decode(rq->body ? rq->body : "", rq->len, &pbody, &perr) != 0) {
+            k1s_err_bad_request(&st, "%s", perr ? perr : "invalid protobuf body");
+            free(perr);
+            return finish(c, t->kind, -1, 0, NULL, warnings, &st);
+        }
+    } else if (!rc && strcmp(method, "PATCH") && ctype &&
+               strncmp(ctype, "application/json", 16) != 0) {
         k1s_status_set(&st, 415, "UnsupportedMediaType",
-                       "the body of the request was in an unknown format - accepted media types include: application/json");
+                       "the body of the request was in an unknown format - accepted media types include: application/json, application/vnd.kubernetes.protobuf");
         return finish(c, t->kind, -1, 0, NULL, warnings, &st);
     }
-    json_t *body = rc ? NULL : parse_body(rq, &st);
+    json_t *body = rc ? NULL : pbody ? pbody : parse_body(rq, &st);
     if (!body)
         return finish(c, t->kind, -1, 0, NULL, warnings, &st);
     int code = 200;

@@ -5,6 +5,7 @@
  * bookmarks) resumes it. No thread waits per watcher.
  */
 #include "http_internal.h"
+#include "k1s_tables.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,8 @@ struct k1s_wstream {
                                         last sent as matching the filter;
                                         NULL when there is no filter */
     char *name;                      /* owned: watch of one object, or NULL */
+    bool table;                      /* objects sent as meta.k8s.io Tables */
+    char *include_object;            /* owned: Table includeObject, or NULL */
     k1s_buf out;                     /* bytes not yet handed to MHD */
     size_t off;
     bool suspended, ending, ended;
@@ -61,6 +64,32 @@ static void add_event_text(k1s_buf *b, const char *type, const char *obj,
     k1s_buf_adds(b, "\",\"object\":");
     k1s_buf_add(b, obj, len);
     k1s_buf_adds(b, "}\n");
+}
+
+/* An object event, as a one-row Table when the client asked for tables
+ * (kubectl get -w), else the stored text as it is. */
+static void add_object_event(k1s_wstream *ws, const char *type,
+                             const char *obj, size_t len)
+{
+    if (!ws->table) {
+        add_event_text(&ws->out, type, obj, len);
+        return;
+    }
+    json_t *o = json_loadb(obj, len, 0, NULL);
+    json_t *tbl = o ? k1s_table_build(ws->kind->group, ws->kind->kind, o,
+                                      ws->include_object, time(NULL))
+                    : NULL;
+    if (tbl) {
+        json_t *rv = json_object_get(json_object_get(o, "metadata"), "resourceVersion");
+        if (rv)
+            json_object_set_new(tbl, "metadata", json_pack("{s:O}", "resourceVersion", rv));
+        char *text = json_dumps(tbl, JSON_COMPACT);
+        if (text)
+            add_event_text(&ws->out, type, text, strlen(text));
+        free(text);
+    }
+    json_decref(tbl);
+    json_decref(o);
 }
 
 static void add_bookmark(k1s_wstream *ws, bool initial_end)
@@ -134,7 +163,7 @@ static void drain(k1s_wstream *ws)
         ws->last_rev = ev->rev;
         const char *type = filtered_type(ws, ev);
         if (type)
-            add_event_text(&ws->out, type, ev->json, ev->len);
+            add_object_event(ws, type, ev->json, ev->len);
         k1s_event_unref(ev);
     }
 }
@@ -188,6 +217,7 @@ static void stream_free(void *cls)
         k1s_watch_close(ws->w); /* no notify runs after this */
     k1s_filter_free(ws->filter);
     json_decref(ws->known);
+    free(ws->include_object);
     free(ws->name);
     free(ws->out.p);
     pthread_mutex_destroy(&ws->mu);
@@ -267,7 +297,7 @@ static int initial_item(void *ctx, const char *json, size_t len)
             return 0;
     }
     if (ic->send)
-        add_event_text(&ws->out, "ADDED", json, len);
+        add_object_event(ws, "ADDED", json, len);
     return ws->out.failed ? -1 : 0;
 }
 
@@ -290,6 +320,10 @@ enum MHD_Result k1s__handle_watch(k1s_server *s, struct MHD_Connection *c,
     ws->con = c;
     ws->kind = kind;
     ws->name = name ? strdup(name) : NULL;
+    const char *accept = k1s__header(c, "Accept");
+    ws->table = accept && strstr(accept, "as=Table") && strstr(accept, "g=meta.k8s.io");
+    const char *inc = k1s__arg(c, "includeObject");
+    ws->include_object = inc ? strdup(inc) : NULL;
     ws->bookmarks = k1s__arg_true(c, "allowWatchBookmarks");
     ws->next_bookmark = now_ms() + BOOKMARK_EVERY_MS;
     if (ts && *ts) {
@@ -379,6 +413,7 @@ fail_status:;
         k1s_watch_close(ws->w);
     k1s_filter_free(ws->filter);
     json_decref(ws->known);
+    free(ws->include_object);
     free(ws->name);
     free(ws->out.p);
     pthread_mutex_destroy(&ws->mu);

@@ -28,6 +28,9 @@ typedef struct k1s_strategy {
     void (*defaults)(json_t *obj);
     /* Reset what a client may not set on create (e.g. status). */
     void (*prepare_create)(json_t *obj);
+    /* Carry over or stamp what an update must keep (e.g. allocated
+     * addresses a replace left out); obj is the new object. */
+    void (*prepare_update)(json_t *obj, const json_t *old);
     /* Kind-specific validation. old is NULL on create. Append to fe. */
     void (*validate)(const json_t *obj, const json_t *old, k1s_ferrs *fe);
     /* Runs inside the write transaction after validation: allocations that
@@ -50,7 +53,8 @@ typedef struct k1s_kind {
     bool namespaced;
     bool in_all;          /* member of the "all" category */
     unsigned sub;         /* K1S_SUB_* */
-    bool has_spec;        /* generation bumps on spec change */
+    bool has_spec;        /* metadata.generation is set, and bumped on
+                             spec changes (kube does so for workloads) */
     const k1s_strategy *strategy;
 } k1s_kind;
 

@@ -14,12 +14,12 @@
 
 static const k1s_kind kinds[] = {
     /* group, version, kind, plural, singular, short names, namespaced,
-       in "all", subresources, has spec, strategy */
+       in "all", subresources, metadata.generation tracked, strategy */
     {"", "v1", "Namespace", "namespaces", "namespace", {"ns"}, false, false,
-     ST, true, &k1s__strategy_namespace},
+     ST, false, &k1s__strategy_namespace},
     {"", "v1", "Pod", "pods", "pod", {"po"}, true, true,
      ST | K1S_SUB_BINDING, true, &k1s__strategy_pod},
-    {"", "v1", "Service", "services", "service", {"svc"}, true, true, ST, true,
+    {"", "v1", "Service", "services", "service", {"svc"}, true, true, ST, false,
      &k1s__strategy_service},
     {"", "v1", "Endpoints", "endpoints", "endpoints", {"ep"}, true, false, 0,
      false, &k1s__strategy_endpoints},
@@ -29,14 +29,14 @@ static const k1s_kind kinds[] = {
      &k1s__strategy_secret},
     {"", "v1", "ServiceAccount", "serviceaccounts", "serviceaccount", {"sa"},
      true, false, 0, false, &k1s__strategy_serviceaccount},
-    {"", "v1", "Node", "nodes", "node", {"no"}, false, false, ST, true,
+    {"", "v1", "Node", "nodes", "node", {"no"}, false, false, ST, false,
      &k1s__strategy_node},
     {"", "v1", "Event", "events", "event", {"ev"}, true, false, 0, false,
      &k1s__strategy_event},
     {"", "v1", "PersistentVolume", "persistentvolumes", "persistentvolume",
-     {"pv"}, false, false, ST, true, &k1s__strategy_pv},
+     {"pv"}, false, false, ST, false, &k1s__strategy_pv},
     {"", "v1", "PersistentVolumeClaim", "persistentvolumeclaims",
-     "persistentvolumeclaim", {"pvc"}, true, false, ST, true,
+     "persistentvolumeclaim", {"pvc"}, true, false, ST, false,
      &k1s__strategy_pvc},
     {"apps", "v1", "StatefulSet", "statefulsets", "statefulset", {"sts"}, true,
      true, ST | SC, true, &k1s__strategy_statefulset},
@@ -55,7 +55,7 @@ static const k1s_kind kinds[] = {
      "endpointslice", {NULL}, true, false, 0, false,
      &k1s__strategy_endpointslice},
     {"coordination.k8s.io", "v1", "Lease", "leases", "lease", {NULL}, true,
-     false, 0, true, &k1s__strategy_lease},
+     false, 0, false, &k1s__strategy_lease},
     {"events.k8s.io", "v1", "Event", "events", "event", {"ev"}, true, false, 0,
      false, &k1s__strategy_events_event},
 };

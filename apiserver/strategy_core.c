@@ -531,25 +531,3 @@ const k1s_strategy k1s__strategy_event = {
     .field_labels = event_fields,
 };
 
-/* ---- update preparation -------------------------------------------------------------- */
-
-/* (kube also keeps a namespace's spec.finalizers on updates of the main
- * resource, they change through /finalize; k1s serves no finalize
- * subresource, so the namespace controller's update of them is allowed.) */
-
-void k1s__strategy_prepare_update(const k1s_strategy *s, json_t *obj,
-                                  const json_t *old)
-{
-    if (s == &k1s__strategy_service) {
-        k1s__service_prepare(obj, old);
-    } else if (s == &k1s__strategy_pv) {
-        /* a phase change is stamped, as kube's status strategy does */
-        json_t *st = k1s__objv(obj, "status");
-        const json_t *ost = k1s__objv(old, "status");
-        if (st && strcmp(k1s__str0(st, "phase"), k1s__str0(ost, "phase"))) {
-            char ts[32];
-            k1s__now_rfc3339(ts, sizeof ts);
-            json_object_set_new(st, "lastPhaseTransitionTime", json_string(ts));
-        }
-    }
-}

@@ -187,12 +187,5 @@ int k1s__service_allocate(struct k1s_api *api, json_t *svc, const json_t *old,
 /* The service CIDR as text ("10.96.0.0/12") into buf. */
 void k1s__service_cidr_text(const struct k1s_api *api, char *buf, size_t len);
 
-/* Update preparation that needs the old object (kube's PrepareForUpdate):
- * keeps what a client may not change through the main resource and carries
- * allocated values over. obj is modified in place, old borrowed. The write
- * path should call this before defaults and validation on updates of the
- * main resource; the strategies tolerate it not being called. */
-void k1s__strategy_prepare_update(const k1s_strategy *s, json_t *obj,
-                                  const json_t *old);
 
 #endif

@@ -229,6 +229,7 @@ static void service_defaults(json_t *obj)
 const k1s_strategy k1s__strategy_service = {
     .defaults = service_defaults,
     .prepare_create = service_prepare_create,
+    .prepare_update = k1s__service_prepare,
     .validate = k1s__service_validate,
     .allocate = k1s__service_allocate,
 };

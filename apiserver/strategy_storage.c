@@ -255,7 +255,20 @@ static void pv_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
         k1s_ferr_forbidden(fe, "nodeAffinity", "field is immutable");
 }
 
+/* A phase change is stamped, as kube's status strategy does. */
+static void pv_prepare_update(json_t *obj, const json_t *old)
+{
+    json_t *st = k1s__objv(obj, "status");
+    const json_t *ost = k1s__objv(old, "status");
+    if (st && strcmp(k1s__str0(st, "phase"), k1s__str0(ost, "phase"))) {
+        char ts[32];
+        k1s__now_rfc3339(ts, sizeof ts);
+        json_object_set_new(st, "lastPhaseTransitionTime", json_string(ts));
+    }
+}
+
 const k1s_strategy k1s__strategy_pv = {
+    .prepare_update = pv_prepare_update,
     .prepare_create = pv_prepare_create,
     .validate = pv_validate,
 };

@@ -50,6 +50,10 @@ def server_reported_ms(srv):
     return float(m.group(1)) if m else None
 
 
+class PortTaken(Exception):
+    """The server could not listen on the port we chose for it."""
+
+
 def one_polled(children, binary, workdir, memory, ctx, tries=3):
     """The port is chosen before exec; should another process take it in
     between, the server exits at once and we try again with another."""
@@ -60,10 +64,6 @@ def one_polled(children, binary, workdir, memory, ctx, tries=3):
             if attempt == tries - 1:
                 raise RuntimeError("the chosen ports kept being taken")
     raise AssertionError("unreachable")
-
-
-class PortTaken(Exception):
-    pass
 
 
 def _polled(children, binary, workdir, memory, ctx, deadline_s=10):

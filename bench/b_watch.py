@@ -164,7 +164,7 @@ def _c_session(children, exe, srv, count, log):
                           stderr=subprocess.DEVNULL)
     try:
         buf = [b""]
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 22
         line = _read_line(proc, buf, deadline)
         m = re.match(r"opened (\d+) of (\d+) in ([0-9.]+) s, errors (\d+)", line or "")
         if not m or _read_line(proc, buf, deadline) != "ready":
@@ -176,7 +176,7 @@ def _c_session(children, exe, srv, count, log):
         out["with_watchers"] = srv.status()
         proc.stdin.write(b"go\n")
         proc.stdin.flush()
-        line = _read_line(proc, buf, time.monotonic() + 20)
+        line = _read_line(proc, buf, time.monotonic() + 10)
         m = re.match(r"received (\d+) of \d+ all_ms (\S+) p50_ms (\S+) first_ms (\S+)"
                      r" post_status (\d+) post_ms (\S+)", line or "")
         if not m:
@@ -192,7 +192,7 @@ def _c_session(children, exe, srv, count, log):
     return out
 
 
-def run(children, binary, workdir, count, log, open_budget_s=20, event_budget_s=8):
+def run(children, binary, workdir, count, log, open_budget_s=18, event_budget_s=8):
     srv = harness.K1s(children, binary, workdir)
     try:
         srv.start()

@@ -38,17 +38,13 @@ class Children:
             except subprocess.TimeoutExpired:
                 pass
         if proc.poll() is None:
+            # the leader is not reaped yet, so its group id is still ours:
+            # this also ends any worker it forked (nginx)
             try:
                 os.killpg(proc.pid, signal.SIGKILL)
             except OSError:
                 proc.kill()
             proc.wait(timeout=timeout)
-        else:
-            # the leader is gone; a forked worker may still hold the group
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except OSError:
-                pass
         if proc in self.procs:
             self.procs.remove(proc)
         for stream in (proc.stdout, proc.stderr, proc.stdin):

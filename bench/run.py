@@ -137,7 +137,8 @@ def rows(res, a):
     w = res.get("watch")
     if isinstance(w, dict):
         n = w.get("watchers", a.watchers)
-        add("watchers opened", w.get("opened"), "%d of " + str(n))
+        client = "C" if w.get("client", "").startswith("C") else "asyncio"
+        add("watchers opened (%s client)" % client, w.get("opened"), "%d of " + str(n))
         add("create -> ADDED at all %d watchers" % n, w.get("all_ms"), "%.1f ms")
         kib = w.get("with_watchers", {}).get("VmRSS")
         add("server RSS with %d watchers" % n, kib / 1024 if kib else None, "%.1f MiB")

@@ -173,7 +173,7 @@ def test_scale(s):
 @case
 def test_watch_receives_events(s):
     p = subprocess.Popen([default_kubectl(), "--kubeconfig", s.kubeconfig,
-                          "get", "configmaps", "-w", "--output-watch-events", "-o", "name"],
+                          "get", "configmaps", "-w", "--output-watch-events"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         time.sleep(1.0)
@@ -183,9 +183,10 @@ def test_watch_receives_events(s):
     finally:
         p.terminate()
         out, err = p.communicate(timeout=10)
-    contains(out, "ADDED", "get -w output")
-    contains(out, "configmap/watched", "get -w output")
-    contains(out, "DELETED", "get -w output")
+    rows = [l.split() for l in out.splitlines()]
+    eq(rows[0], ["EVENT", "NAME", "DATA", "AGE"], "get -w header (server-side table)")
+    got = [r[:3] for r in rows[1:] if r[1] == "watched"]
+    eq(got, [["ADDED", "watched", "1"], ["DELETED", "watched", "1"]], "get -w events")
 
 
 @case
