@@ -186,17 +186,9 @@ static void statefulset_defaults(json_t *obj)
     if (ru && !strcmp(k1s__str0(us, "type"), "RollingUpdate") &&
         !k1s__has(ru, "partition"))
         json_object_set_new(ru, "partition", json_integer(0));
-    /* claim templates print as full PersistentVolumeClaims */
-    json_t *vcts = k1s__arrv(spec, "volumeClaimTemplates");
-    for (size_t i = 0; i < json_array_size(vcts); i++) {
-        json_t *c = json_array_get(vcts, i);
-        if (!json_is_object(c))
-            continue;
-        if (!k1s__has(c, "apiVersion"))
-            json_object_set_new(c, "apiVersion", json_string("v1"));
-        if (!k1s__has(c, "kind"))
-            json_object_set_new(c, "kind", json_string("PersistentVolumeClaim"));
-    }
+    /* Claim templates are kept as written (no apiVersion/kind, no PVC
+       defaults) so re-applying an unchanged manifest is "unchanged"; the
+       claims made from them get the PVC defaults. See docs/supported.md. */
 }
 
 static void statefulset_strategy(const json_t *spec, k1s_ferrs *fe)

@@ -103,6 +103,8 @@ def rows(res, a):
             add("cold start (%s): exec -> URL line" % mode, m.get("url_line_ms"), "%.1f ms")
             add("cold start (%s): URL line + one /readyz" % mode,
                 m.get("url_line_plus_readyz_ms"), "%.1f ms", "<= 20 ms", lambda v: v <= 20)
+            add("cold start (%s): k1s's own 'ready in' (from main)" % mode,
+                m.get("server_reported_ms"), "%.1f ms")
     rss = res.get("rss")
     if isinstance(rss, dict):
         for mode in ("disk", "memory"):

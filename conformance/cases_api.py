@@ -74,7 +74,11 @@ def test_defaults_applied(s):
     eq(pod["dnsPolicy"], "ClusterFirst")
     eq(pod["terminationGracePeriodSeconds"], 10)
     eq(pod["containers"][0]["imagePullPolicy"], "IfNotPresent")
-    eq(spec["volumeClaimTemplates"][0]["spec"]["volumeMode"], "Filesystem")
+    # claim templates are stored as written, so re-apply says "unchanged"
+    eq(spec["volumeClaimTemplates"][0], {
+        "metadata": {"name": "html-volume"},
+        "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "test-storage-class",
+                 "resources": {"requests": {"storage": "1Gi"}}}})
     eq(sts["metadata"]["generation"], 1)
     if not sts["metadata"].get("uid") or not sts["metadata"].get("creationTimestamp"):
         raise AssertionError("uid/creationTimestamp missing")

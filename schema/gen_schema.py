@@ -195,6 +195,7 @@ class Field:
         self.pb = None
         self.keepzero = False
         self.microtime = False
+        self.nodefaults = False
 
 
 class Type:
@@ -269,6 +270,10 @@ def parse_field(tokens, where, warn):
             if innermost(f.texpr) != ("scalar", "time"):
                 raise DefError(where, f"microtime on {name}, which is not a time field")
             f.microtime = True
+        elif key == "nodefaults" and not eq:
+            if innermost(f.texpr)[0] != "ref":
+                raise DefError(where, f"nodefaults on {name}, which holds no objects")
+            f.nodefaults = True
         elif key in IGNORED_ATTRS:
             pass
         else:
@@ -496,8 +501,9 @@ def emit(types, sources):
             outer, num = f.pb if f.pb else (0, 0)
             flags = ((PB_FLAG_KEEPZERO if f.keepzero else 0) |
                      (PB_FLAG_MICROTIME if f.microtime else 0))
-            ext.append("    {%s, %s, %s, %d, %d, %d}," % (
-                keys, c_str(f.map_type), elem2, num, outer, flags))
+            ext.append("    {%s, %s, %s, %d, %d, %d, %s}," % (
+                keys, c_str(f.map_type), elem2, num, outer, flags,
+                "true" if f.nodefaults else "false"))
         g, v, k = t.gvk if t.gvk else (None, None, None)
         type_rows.append("    {%s, %s, %s, %d, %s, %s, %s}," % (
             c_str(t.name), c_str(t.description),

@@ -23,6 +23,7 @@ typedef struct k1s__field_ext {
     int pb;          /* protobuf field number, 0 when not carried (pb=-) */
     int pb_outer;    /* number of the inline message holding it, or 0 */
     unsigned pb_flags; /* K1S_PB_* */
+    bool no_defaults;  /* static defaults do not descend into this field */
 } k1s__field_ext;
 
 typedef struct k1s__type_ext {

@@ -292,13 +292,14 @@ static void put_field(pbw *w, const fdesc *f, unsigned num, const json_t *v,
 }
 
 /* Write obj's fields in table order (ascending numbers, as Go writes
- * them); base is added to every number (see prim_block). Always true: an
- * empty message is still a present one. */
+ * them); base is added to every number (see prim_block). False when obj is
+ * not an object, which gnostic would reject: the message is left out. An
+ * object without known keys is still a present (empty) message. */
 static bool fields(pbw *w, const json_t *obj, const fdesc *t, size_t n,
                    unsigned base, int depth)
 {
     if (!json_is_object(obj))
-        return true;
+        return false;
     for (size_t i = 0; i < n && !w->rc; i++) {
         if (t[i].kind == F_VEXT) {
             put_vext(w, base + t[i].num, obj);
@@ -312,7 +313,7 @@ static bool fields(pbw *w, const json_t *obj, const fdesc *t, size_t n,
 }
 
 /* name-keyed maps: Named*{name = 1, value = 2} under field num, one per key
- * that keep() accepts (NULL: every key). */
+ * that keep() accepts (NULL: every key) and whose value fn can write. */
 static void named_map(pbw *w, unsigned num, const json_t *obj, msg_fn fn,
                       bool (*keep)(const char *k), int depth)
 {
@@ -330,8 +331,10 @@ static void named_map(pbw *w, unsigned num, const json_t *obj, msg_fn fn,
             continue;
         pbw_mark m = pbw_begin(w, num);
         pbw_bytes(w, 1, k, strlen(k));
-        nested(w, 2, v, fn, depth + 1);
-        pbw_end(w, m);
+        if (nested(w, 2, v, fn, depth + 1))
+            pbw_end(w, m);
+        else
+            pbw_cancel(w, m);
     }
 }
 

@@ -55,6 +55,9 @@ static void defaults_object(const k1s_type *t, json_t *obj, int depth)
             if (d && json_object_set_new(obj, f->name, d) == 0)
                 v = json_object_get(obj, f->name);
         }
+        const k1s__field_ext *ext = k1s__schema_field_ext_of(f);
+        if (ext && ext->no_defaults)
+            continue;
         if (v && has_objects(f->kind, f->elem, k1s_schema_field_elem2(f)))
             defaults_value(f->kind, f->elem, k1s_schema_field_elem2(f),
                            f->type, v, depth);

@@ -123,8 +123,8 @@ TEST(test_sample)
     CHECK(strstr(c, "k1s__schema_nkinds = 5;") != NULL);
     /* protobuf numbers: ContainerPort.containerPort is pb=3 keepzero, the
      * ports list of Container (keys containerPort,protocol) is pb=6 */
-    CHECK(strstr(c, "    {k1s__keys_0, NULL, K1S_T_STRING, 6, 0, 0},") != NULL);
-    CHECK(strstr(c, "    {NULL, NULL, K1S_T_STRING, 3, 0, 1},") != NULL);
+    CHECK(strstr(c, "    {k1s__keys_0, NULL, K1S_T_STRING, 6, 0, 0, false},") != NULL);
+    CHECK(strstr(c, "    {NULL, NULL, K1S_T_STRING, 3, 0, 1, false},") != NULL);
 
     /* the output is valid C */
     char cmd[8192];
@@ -168,10 +168,10 @@ TEST(test_nested_and_warnings)
     CHECK(c && strstr(c, "{\"objs\", K1S_T_ARRAY, K1S_T_MAP, "
                          "&k1s__schema_types[1],"));
     /* ext rows: keys, map type, inner kind, pb, inline message, flags */
-    CHECK(c && strstr(c, "{NULL, NULL, K1S_T_OBJECT, 1, 2, 0},"));
-    CHECK(c && strstr(c, "{NULL, NULL, K1S_T_STRING, 0, 0, 0},"));
-    CHECK(c && strstr(c, "{NULL, NULL, K1S_T_STRING, 1, 0, 1},"));
-    CHECK(c && strstr(c, "{NULL, NULL, K1S_T_STRING, 2, 0, 2},"));
+    CHECK(c && strstr(c, "{NULL, NULL, K1S_T_OBJECT, 1, 2, 0, false},"));
+    CHECK(c && strstr(c, "{NULL, NULL, K1S_T_STRING, 0, 0, 0, false},"));
+    CHECK(c && strstr(c, "{NULL, NULL, K1S_T_STRING, 1, 0, 1, false},"));
+    CHECK(c && strstr(c, "{NULL, NULL, K1S_T_STRING, 2, 0, 2, false},"));
     /* A's numbered fields by (inline, number): b(3), groups(9), objs(2.1);
      * grid has none */
     CHECK(c && strstr(c, "k1s__schema_by_pb[] = {\n    3, 1, 2, 0, 1,\n"));

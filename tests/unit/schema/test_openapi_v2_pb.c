@@ -409,6 +409,13 @@ TEST(test_bad_input)
     json_decref(arr);
     json_decref(obj);
 
+    /* values of the wrong JSON type are left out, not written empty */
+    CHECK_INT(encode("{\"info\":\"x\",\"definitions\":{\"A\":5,\"B\":{}}}",
+                     &b, &n), 0);
+    /* 9: Definitions{1: NamedSchema{1: "B", 2: Schema{}}} */
+    CHECK(BYTES_ARE(b, n, "\x4a\x07\x0a\x05\x0a\x01" "B" "\x12\x00"));
+    free(b);
+
     /* 1000 nested schemas: refused, not a stack overflow */
     json_t *s = json_object();
     for (int i = 0; i < 1000; i++)
