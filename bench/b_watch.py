@@ -158,17 +158,23 @@ def _c_session(children, exe, srv, count, log):
     cli.close()
     out = {"watchers": count, "client": "C (bench/watchers.c)", "before": srv.status()}
     name = "watch-probe-" + os.urandom(4).hex()
-    proc = children.spawn([exe, str(srv.port), srv.token,
-                           "%s?watch=1&resourceVersion=%s" % (CMS, rv), CMS, name, str(count)],
-                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                          stderr=subprocess.DEVNULL)
+    err_path = os.path.join(srv.dir, "watchers.err")
+    with open(err_path, "wb") as err:
+        proc = children.spawn([exe, str(srv.port), srv.token,
+                               "%s?watch=1&resourceVersion=%s" % (CMS, rv), CMS, name,
+                               str(count)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err)
+
+    def failed(line):
+        with open(err_path, errors="replace") as f:
+            return RuntimeError("watchers client: %r %s" % (line, f.read()[-1000:]))
     try:
         buf = [b""]
         deadline = time.monotonic() + 22
         line = _read_line(proc, buf, deadline)
         m = re.match(r"opened (\d+) of (\d+) in ([0-9.]+) s, errors (\d+)", line or "")
         if not m or _read_line(proc, buf, deadline) != "ready":
-            raise RuntimeError("watchers client: %r" % line)
+            raise failed(line)
         out["opened"], out["open_s"] = int(m.group(1)), float(m.group(3))
         out["open_errors"] = int(m.group(4))
         log("  opened %d/%d watches in %.1f s" % (out["opened"], count, out["open_s"]))
@@ -180,7 +186,7 @@ def _c_session(children, exe, srv, count, log):
         m = re.match(r"received (\d+) of \d+ all_ms (\S+) p50_ms (\S+) first_ms (\S+)"
                      r" post_status (\d+) post_ms (\S+)", line or "")
         if not m:
-            raise RuntimeError("watchers client: %r" % line)
+            raise failed(line)
         out["received"] = int(m.group(1))
         if out["received"]:
             out["all_ms"], out["p50_ms"] = float(m.group(2)), float(m.group(3))

@@ -86,7 +86,8 @@ def errors(out, what, rounds):
 
 def rows(res, a):
     """(figure, measured, target, verdict) for the table. verdict is None
-    when no target applies, else True/False; a missing figure is 'n/a'."""
+    when no target applies, True/False against the target, or "error" for
+    a section that did not run; a missing figure is 'n/a'."""
     out = []
 
     def add(fig, value, fmt, target=None, ok=None):
@@ -151,7 +152,10 @@ def rows(res, a):
             (lambda v: v <= idle_threads) if idle_threads else None)
     for name in SECTIONS:
         if isinstance(res.get(name), str):
-            out.append(("%s: section failed" % name, res[name].splitlines()[-1][:60], "", False))
+            first = res[name].splitlines()[0] if res[name] else ""
+            skipped = first.startswith("skipped")
+            out.append(("%s: section did not run" % name, first[:70], "",
+                        None if skipped else "error"))
     return out
 
 
@@ -163,7 +167,8 @@ def print_table(table):
     log("%-*s  %*s  %-*s  %s" % (w0, "figure", w1, "measured", w2, "target", ""))
     log("-" * (w0 + w1 + w2 + 12))
     for fig, val, target, ok in table:
-        mark = "" if ok is None else ("ok" if ok else "MISSED")
+        mark = "" if ok is None else ok.upper() if isinstance(ok, str) else (
+            "ok" if ok else "MISSED")
         log("%-*s  %*s  %-*s  %s" % (w0, fig, w1, val, w2, target, mark))
 
 
@@ -226,8 +231,6 @@ def main():
                 log("  error: %s" % e)
     except KeyboardInterrupt:
         log("bench: interrupted")
-        children.stop_all()
-        shutil.rmtree(workdir, ignore_errors=True)
         return 130
     finally:
         children.stop_all()
