@@ -91,23 +91,40 @@ static enum MHD_Result reply_object(struct MHD_Connection *c, int code,
     return k1s__reply_json(c, code, obj, warnings);
 }
 
+/* A list answer is built as text, item by item: the stored JSON is copied
+ * as it is, and for tables each item becomes one row right away, so no tree
+ * of every object is ever held in memory. */
 typedef struct listout {
-    k1s_buf buf;
-    json_t *items; /* for tables */
+    k1s_buf buf;           /* items, or table rows, comma-separated */
+    const k1s_kind *kind;
+    bool table;
+    const char *include;   /* Table includeObject */
+    char *columns;         /* columnDefinitions text */
+    time_t now;
     size_t count;
 } listout;
 
 static int list_collect(void *ctx, const char *json, size_t len)
 {
     listout *lo = ctx;
-    if (lo->items) {
-        json_t *o = json_loadb(json, len, 0, NULL);
-        if (o)
-            json_array_append_new(lo->items, o);
-    } else {
-        if (lo->count)
-            k1s_buf_add(&lo->buf, ",", 1);
+    if (lo->count)
+        k1s_buf_add(&lo->buf, ",", 1);
+    if (!lo->table) {
         k1s_buf_add(&lo->buf, json, len);
+    } else {
+        json_t *o = json_loadb(json, len, 0, NULL);
+        json_t *row = o ? k1s_table_row(lo->kind->group, lo->kind->kind, o,
+                                        lo->include, lo->now)
+                        : NULL;
+        char *text = row ? json_dumps(row, JSON_COMPACT) : NULL;
+        bool ok = text != NULL;
+        if (ok)
+            k1s_buf_adds(&lo->buf, text);
+        free(text);
+        json_decref(row);
+        json_decref(o);
+        if (!ok)
+            return -1;
     }
     lo->count++;
     return lo->buf.failed ? -1 : 0;
@@ -147,57 +164,63 @@ static enum MHD_Result do_list(k1s_server *s, struct MHD_Connection *c,
         k1s_status_clear(&st);
         return r;
     }
-    bool table = wants_table(c);
-    listout out = {0};
-    if (table)
-        out.items = json_array();
+    listout out = {.kind = k, .table = wants_table(c),
+                   .include = k1s__arg(c, "includeObject"), .now = time(NULL)};
+    if (out.table && out.include && !k1s_table_include_object_valid(out.include)) {
+        k1s_err_bad_request(&st, "unrecognized includeObject value: \"%.64s\"", out.include);
+        enum MHD_Result r = k1s__reply_status(c, &st);
+        k1s_status_clear(&st);
+        return r;
+    }
     k1s_list_result res;
     if (k1s_api_list(s->api, k, ns, &lo, list_collect, &out, &res, &st)) {
-        json_decref(out.items);
         free(out.buf.p);
+        free(out.columns);
         enum MHD_Result r = k1s__reply_status(c, &st);
         k1s_status_clear(&st);
         return r;
     }
     char rv[32];
     snprintf(rv, sizeof rv, "%lld", (long long)res.rev);
-    enum MHD_Result r;
-    if (table) {
-        json_t *tbl = k1s_table_build(k->group, k->kind, out.items,
-                                      k1s__arg(c, "includeObject"), time(NULL));
-        json_t *meta = json_pack("{s:s}", "resourceVersion", rv);
-        if (res.continue_token)
-            json_object_set_new(meta, "continue", json_string(res.continue_token));
-        json_object_set_new(tbl, "metadata", meta);
-        r = k1s__reply_json(c, 200, tbl, NULL);
-        json_decref(tbl);
-        json_decref(out.items);
+    char av[96];
+    k1s_kind_api_version(k, av, sizeof av);
+    k1s_buf b = {0};
+    if (out.table) {
+        json_t *cols = k1s_table_columns(k->group, k->kind);
+        out.columns = cols ? json_dumps(cols, JSON_COMPACT) : NULL;
+        json_decref(cols);
+        k1s_buf_adds(&b, "{\"kind\":\"Table\",\"apiVersion\":\"meta.k8s.io/v1\"");
     } else {
-        char av[96];
-        k1s_kind_api_version(k, av, sizeof av);
-        k1s_buf b = {0};
         k1s_buf_adds(&b, "{\"kind\":\"");
         k1s_buf_adds(&b, k->kind);
         k1s_buf_adds(&b, "List\",\"apiVersion\":\"");
         k1s_buf_adds(&b, av);
-        k1s_buf_adds(&b, "\",\"metadata\":{\"resourceVersion\":\"");
-        k1s_buf_adds(&b, rv);
         k1s_buf_adds(&b, "\"");
-        if (res.continue_token) {
-            k1s_buf_adds(&b, ",\"continue\":\"");
-            k1s_buf_adds(&b, res.continue_token); /* base64: no escaping needed */
-            k1s_buf_adds(&b, "\"");
-        }
-        k1s_buf_adds(&b, "},\"items\":[");
-        if (out.buf.p)
-            k1s_buf_add(&b, out.buf.p, out.buf.len);
-        k1s_buf_adds(&b, "]}\n");
-        free(out.buf.p);
-        size_t len;
-        char *text = k1s_buf_take(&b, &len);
-        r = text ? k1s__reply_text(c, 200, "application/json", text, len, NULL)
-                 : k1s__reply_error(c, 500, "InternalError", "out of memory");
     }
+    k1s_buf_adds(&b, ",\"metadata\":{\"resourceVersion\":\"");
+    k1s_buf_adds(&b, rv);
+    k1s_buf_adds(&b, "\"");
+    if (res.continue_token) {
+        k1s_buf_adds(&b, ",\"continue\":\"");
+        k1s_buf_adds(&b, res.continue_token); /* base64: no escaping needed */
+        k1s_buf_adds(&b, "\"");
+    }
+    if (out.table) {
+        k1s_buf_adds(&b, "},\"columnDefinitions\":");
+        k1s_buf_adds(&b, out.columns ? out.columns : "[]");
+        k1s_buf_adds(&b, ",\"rows\":[");
+    } else {
+        k1s_buf_adds(&b, "},\"items\":[");
+    }
+    if (out.buf.p)
+        k1s_buf_add(&b, out.buf.p, out.buf.len);
+    k1s_buf_adds(&b, "]}\n");
+    free(out.buf.p);
+    free(out.columns);
+    size_t len;
+    char *text = k1s_buf_take(&b, &len);
+    enum MHD_Result r = text ? k1s__reply_text(c, 200, "application/json", text, len, NULL)
+                             : k1s__reply_error(c, 500, "InternalError", "out of memory");
     k1s_list_result_free(&res);
     return r;
 }

@@ -40,6 +40,15 @@
 json_t *k1s_table_build(const char *group, const char *kind, const json_t *items,
                         const char *include_object, time_t now);
 
+/* One row (new reference) of a table of group/kind for obj (borrowed), as
+ * k1s_table_build would render it; NULL for a bad include_object. Lets a
+ * long list be rendered row by row without holding every object. Kinds
+ * whose rows kube sorts (FlowSchema) come out in the caller's order. */
+json_t *k1s_table_row(const char *group, const char *kind, const json_t *obj,
+                      const char *include_object, time_t now);
+/* The columnDefinitions array (new reference) of group/kind. */
+json_t *k1s_table_columns(const char *group, const char *kind);
+
 /* Whether include_object is a value k1s_table_build accepts. */
 bool k1s_table_include_object_valid(const char *include_object);
 

@@ -239,3 +239,19 @@ cleanup:
     free(order);
     return NULL;
 }
+
+json_t *k1s_table_row(const char *group, const char *kind, const json_t *obj,
+                      const char *include_object, time_t now)
+{
+    enum include_mode mode;
+    if (!json_is_object(obj) || !parse_include(include_object, &mode))
+        return NULL;
+    const k1s__tb_kind_table *kt = k1s__tb_kind_lookup(group, kind);
+    return render_row(kt ? kt : &default_table, obj, mode, now);
+}
+
+json_t *k1s_table_columns(const char *group, const char *kind)
+{
+    const k1s__tb_kind_table *kt = k1s__tb_kind_lookup(group, kind);
+    return column_definitions(kt ? kt : &default_table);
+}
