@@ -291,7 +291,11 @@ int k1s_server_start(const k1s_server_config *cfg, k1s_server **out,
         MHD_OPTION_HTTPS_MEM_CERT, tls ? cfg->tls_cert : NULL,
         MHD_OPTION_HTTPS_MEM_KEY, tls ? cfg->tls_key : NULL,
         MHD_OPTION_SOCK_ADDR, &sa,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
+        MHD_OPTION_THREAD_POOL_SIZE, threads,
+        /* per-connection pool: headers and read buffer (bodies are copied
+           out as they arrive), small so idle watchers stay cheap */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024),
+        MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)20000, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);

@@ -12,6 +12,12 @@
 #include <string.h>
 #include <time.h>
 
+/* libmicrohttpd keeps a block of this size per watcher: small, since most
+ * watchers are idle and events larger than a block just take more calls */
+#define STREAM_BLOCK (8 * 1024)
+/* a burst may grow a watcher's buffer; beyond this it is given back */
+#define STREAM_KEEP (64 * 1024)
+
 /* kube-apiserver sends a bookmark about once a minute */
 #define BOOKMARK_EVERY_MS 60000
 
@@ -175,6 +181,10 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
     pthread_mutex_lock(&ws->mu);
     if (ws->out.len == ws->off) {
         ws->out.len = ws->off = 0;
+        if (ws->out.cap > STREAM_KEEP) {
+            free(ws->out.p);
+            ws->out = (k1s_buf){0};
+        }
         drain(ws);
         int64_t now = now_ms();
         if (ws->out.len == 0 && ws->bookmarks && now >= ws->next_bookmark) {
@@ -391,7 +401,7 @@ enum MHD_Result k1s__handle_watch(k1s_server *s, struct MHD_Connection *c,
         goto fail_status;
     }
     struct MHD_Response *resp = MHD_create_response_from_callback(
-        MHD_SIZE_UNKNOWN, 64 * 1024, stream_read, ws, stream_free);
+        MHD_SIZE_UNKNOWN, STREAM_BLOCK, stream_read, ws, stream_free);
     if (!resp) {
         stream_free(ws);
         return MHD_NO;

@@ -1,12 +1,13 @@
 /*
  * store_internal.h - private structures and helpers shared by the files of
  * the storage component (store.c, store_db.c, store_read.c, store_update.c,
- * store_event.c, store_watch.c). Nothing outside storage/ includes this,
- * except the storage unit tests, which use k1s__store_set_watch_limits to
- * provoke watcher overflow cheaply.
+ * store_apply.c, store_event.c, store_watch.c). Nothing outside storage/
+ * includes this, except the storage unit tests, which use
+ * k1s__store_set_watch_limits to provoke watcher overflow cheaply.
  *
  * Locking order (outer first): write_mu -> mem_mu -> hub->mu -> watch->mu.
- * pool_mu is a leaf lock.
+ * pool_mu and q_mu are leaf locks. Leadership of the write queue (q_leader)
+ * is taken before write_mu and is never waited for while holding a lock.
  */
 #ifndef K1S_STORE_INTERNAL_H
 #define K1S_STORE_INTERNAL_H
@@ -32,6 +33,8 @@
 #define K1S__WATCH_MAX_BYTES ((size_t)128 * 1024 * 1024)
 /* Idle reader connections kept open; more are opened on demand. */
 #define K1S__MAX_IDLE_READERS 8
+/* Most queued writes one group commit applies in a single transaction. */
+#define K1S__BATCH_MAX 64
 
 /* Meta keys the store itself owns; k1s_store_meta_set refuses them. */
 #define K1S__META_PREFIX "k1s.store."
@@ -46,6 +49,9 @@ enum k1s__stmt_id {
     K1S__ST_BEGIN_IMMEDIATE,
     K1S__ST_COMMIT,
     K1S__ST_ROLLBACK,
+    K1S__ST_SAVEPOINT,
+    K1S__ST_RELEASE,
+    K1S__ST_ROLLBACK_TO,
     K1S__ST_GET,
     K1S__ST_PUT,
     K1S__ST_DEL,
@@ -72,6 +78,24 @@ typedef struct k1s__conn {
 
 typedef struct k1s__hub k1s__hub;
 
+/* One queued k1s_store_update call. It lives on the caller's stack; the
+ * caller sleeps on cv until a leader (maybe itself) has applied it. Fields
+ * below `done` are written by the leader before done is set. */
+typedef struct k1s__wreq {
+    const k1s_key *key;
+    k1s_store_mutate_fn fn;
+    void *ctx;
+    struct k1s__wreq *next; /* queue link, guarded by q_mu */
+    pthread_cond_t cv;
+    int done; /* guarded by q_mu */
+    int ret;
+    int type;       /* K1S_EV_* when the write was applied, else 0 */
+    int64_t rev;
+    json_t *result; /* new reference for the caller (may be NULL) */
+    char *text;     /* serialized object until it becomes the event */
+    size_t len;
+} k1s__wreq;
+
 struct k1s_store {
     int mem;       /* 1: private in-memory database, one shared connection */
     char *path;    /* file name (file mode) */
@@ -86,6 +110,13 @@ struct k1s_store {
     _Atomic int64_t rev;       /* newest committed revision */
     _Atomic int64_t compacted; /* events <= this are gone */
     k1s__hub *hub;
+    /* Group commit: k1s_store_update calls wait here in arrival order. */
+    pthread_mutex_t q_mu;
+    k1s__wreq *q_head, *q_tail;
+    int q_leader; /* 1 while some thread is applying a batch */
+    /* The newest revision applied in the open write transaction (leader
+     * only, under write_mu): what a list inside a callback reflects. */
+    int64_t tx_rev;
 };
 
 /* ---- store_db.c ---------------------------------------------------------- */
@@ -108,13 +139,27 @@ int k1s__key_valid(const k1s_key *k);
  * failed statements back on its own. */
 void k1s__rollback(k1s__conn *c);
 
-/* A connection for reading. File mode: from the pool (never blocks on the
- * writer). Memory mode: the shared connection, with mem_mu held. */
+/* A connection for reading. Inside a mutate callback of s: the writer
+ * connection, so the open batch's earlier writes are visible. Otherwise in
+ * file mode: from the pool (never blocks on the writer); memory mode: the
+ * shared connection, with mem_mu held. A read that needs a snapshot opens
+ * its own transaction only when c != s->writer. */
 int k1s__reader_get(k1s_store *s, k1s__conn **out);
 void k1s__reader_put(k1s_store *s, k1s__conn *c);
 /* Bracket SQL on the writer connection (locks mem_mu in memory mode). */
 void k1s__db_enter(k1s_store *s);
 void k1s__db_leave(k1s_store *s);
+
+/* ---- store_apply.c ------------------------------------------------------- */
+/* 1 while this thread runs a mutate callback of s (a per-thread marker that
+ * names the store, so stores never see each other's callbacks). */
+int k1s__in_callback(const k1s_store *s);
+/* Leader, write_mu held, write transaction open on s->writer: reads r's
+ * current object, runs its callback with new_rev and, for PUT/DELETE,
+ * writes the object and event rows inside a savepoint. Fills r's results;
+ * r->type != 0 means the write was applied and used new_rev. Returns 0, or
+ * a negative code when the transaction itself was lost (r->ret says why). */
+int k1s__apply(k1s_store *s, k1s__wreq *r, int64_t new_rev);
 
 /* ---- store_event.c ------------------------------------------------------- */
 /* A new event with refs = 1. Takes ownership of json (malloc'd, NUL
