@@ -48,3 +48,15 @@ def apply_get_scale_delete(s, kc, ns, manifest):
     contains(out, 'statefulset.apps "nginx-statefulset" deleted', "delete")
     p = s.kubectl("get", "-n", ns, "sts", "nginx-statefulset", kubectl=kc, check=False)
     eq(p.returncode, 1)
+
+
+@case
+def test_explain_and_strict_validation(s, kc):
+    out = s.kubectl("explain", "statefulset.spec.volumeClaimTemplates", kubectl=kc).stdout
+    contains(out, "volumeClaimTemplates", "explain")
+    contains(out, "PersistentVolumeClaim", "explain")
+    bad = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: strict-%s\ndatta:\n  a: b\n"
+           % os.path.basename(kc).replace(".", "-"))
+    p = s.kubectl("apply", "--validate=strict", "-f", "-", input=bad, kubectl=kc, check=False)
+    eq(p.returncode, 1, "strict apply of a misspelt field")
+    contains(p.stderr, 'unknown field "datta"', "strict apply")

@@ -16,6 +16,7 @@ import cases_api  # noqa: E402
 import cases_errors  # noqa: E402
 import cases_versions  # noqa: E402
 import cases_watch  # noqa: E402
+import cases_lifecycle  # noqa: E402
 
 
 def main():
@@ -29,7 +30,8 @@ def main():
         print("conformance: scenario manifests not found at %s" % SCENARIO)
         return 1
 
-    tests = [(n, f, None) for n, f in cases_api.TESTS + cases_errors.TESTS + cases_watch.TESTS]
+    tests = [(n, f, None) for n, f in cases_api.TESTS + cases_errors.TESTS + cases_watch.TESTS
+             + cases_lifecycle.TESTS]
     if args.all_kubectl:
         for kc in kubectl_versions():
             for n, f in cases_versions.TESTS:
