@@ -14,6 +14,7 @@
 
 #include "am_util.h"
 #include "protobuf_int.h"
+#include "k1s_base64.h"
 
 json_t *k1s__pb_string(k1s__pb_ctx *c, const unsigned char *s, size_t n)
 {
@@ -58,36 +59,12 @@ json_t *k1s__pb_string(k1s__pb_ctx *c, const unsigned char *s, size_t n)
 
 json_t *k1s__pb_base64(k1s__pb_ctx *c, const unsigned char *s, size_t n)
 {
-    static const char digits[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    if (n > SIZE_MAX / 2) {
-        k1s__pb_fail(c, K1S_PROTOBUF_ELIMIT, "bytes value too long");
-        return NULL;
-    }
-    size_t olen = (n + 2) / 3 * 4;
-    char *out = malloc(olen + 1);
+    char *out = k1s_base64_encode(s, n);
     if (!out) {
-        k1s__pb_fail(c, K1S_PROTOBUF_ENOMEM, "out of memory");
+        k1s__pb_fail(c, K1S_PROTOBUF_ENOMEM, "bytes value too long or out of memory");
         return NULL;
     }
-    size_t o = 0, i = 0;
-    for (; i + 3 <= n; i += 3) {
-        uint32_t w = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8 | s[i + 2];
-        out[o++] = digits[w >> 18];
-        out[o++] = digits[(w >> 12) & 63];
-        out[o++] = digits[(w >> 6) & 63];
-        out[o++] = digits[w & 63];
-    }
-    if (i < n) {
-        uint32_t w = (uint32_t)s[i] << 16;
-        if (i + 1 < n)
-            w |= (uint32_t)s[i + 1] << 8;
-        out[o++] = digits[w >> 18];
-        out[o++] = digits[(w >> 12) & 63];
-        out[o++] = i + 1 < n ? digits[(w >> 6) & 63] : '=';
-        out[o++] = '=';
-    }
-    json_t *v = json_stringn(out, o);
+    json_t *v = json_string_nocheck(out);
     free(out);
     return k1s__pb_node(c, v);
 }

@@ -4,6 +4,7 @@
  * objects are parsed only when a selector needs their fields.
  */
 #include "api_internal.h"
+#include "k1s_base64.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -121,63 +122,6 @@ int k1s_api_get(k1s_api *api, const k1s_target *t, json_t **out,
 
 /* Continue tokens: base64 of "<rev>\n<namespace>\n<name>". Opaque to
  * clients; validated on the way back in. */
-static const char b64[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static char *b64_encode(const char *in, size_t n)
-{
-    char *out = malloc(4 * ((n + 2) / 3) + 1), *p = out;
-    if (!out)
-        return NULL;
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned char)in[i] << 16;
-        if (i + 1 < n)
-            v |= (unsigned char)in[i + 1] << 8;
-        if (i + 2 < n)
-            v |= (unsigned char)in[i + 2];
-        *p++ = b64[(v >> 18) & 63];
-        *p++ = b64[(v >> 12) & 63];
-        *p++ = i + 1 < n ? b64[(v >> 6) & 63] : '=';
-        *p++ = i + 2 < n ? b64[v & 63] : '=';
-    }
-    *p = 0;
-    return out;
-}
-
-static char *b64_decode(const char *in, size_t *outlen)
-{
-    size_t n = strlen(in);
-    if (n % 4 || n > 4096)
-        return NULL;
-    char *out = malloc(n / 4 * 3 + 1);
-    size_t o = 0;
-    for (size_t i = 0; out && i < n; i += 4) {
-        unsigned v = 0;
-        int pad = 0;
-        for (int j = 0; j < 4; j++) {
-            char ch = in[i + j];
-            const char *pos = ch ? strchr(b64, ch) : NULL;
-            if (ch == '=' && i + 4 == n && j >= 2) {
-                pad++;
-                v <<= 6;
-            } else if (pos && !pad) {
-                v = (v << 6) | (unsigned)(pos - b64);
-            } else {
-                free(out);
-                return NULL;
-            }
-        }
-        out[o++] = (char)(v >> 16);
-        if (pad < 2)
-            out[o++] = (char)(v >> 8);
-        if (pad < 1)
-            out[o++] = (char)v;
-    }
-    if (out)
-        out[o] = 0;
-    *outlen = o;
-    return out;
-}
 
 typedef struct listctx {
     const k1s_filter *filter;
@@ -259,7 +203,8 @@ int k1s_api_list(k1s_api *api, const k1s_kind *kind, const char *ns,
     char *after_ns = NULL, *after_name = NULL, *tok = NULL;
     if (lo->continue_token && *lo->continue_token) {
         size_t tl = 0;
-        tok = b64_decode(lo->continue_token, &tl);
+        tok = (char *)k1s_base64_decode(lo->continue_token,
+                                        strnlen(lo->continue_token, 4097), &tl);
         char *nl1 = tok ? strchr(tok, '\n') : NULL;
         char *nl2 = nl1 ? strchr(nl1 + 1, '\n') : NULL;
         if (!nl2 || strlen(tok) != tl) {
@@ -293,7 +238,7 @@ int k1s_api_list(k1s_api *api, const k1s_kind *kind, const char *ns,
         char *raw = NULL;
         if (asprintf(&raw, "%lld\n%s\n%s", (long long)list_rev, c.last_ns,
                      c.last_name) >= 0) {
-            res->continue_token = b64_encode(raw, strlen(raw));
+            res->continue_token = k1s_base64_encode(raw, strlen(raw));
             free(raw);
         }
     }

@@ -212,6 +212,21 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
     return (ssize_t)n;
 }
 
+/* Release what a stream owns; it is not (or no longer) in the list. */
+static void stream_destroy(k1s_wstream *ws)
+{
+    if (ws->w)
+        k1s_watch_close(ws->w); /* no notify runs after this */
+    k1s_filter_free(ws->filter);
+    json_decref(ws->known);
+    free(ws->include_object);
+    free(ws->name);
+    free(ws->out.p);
+    pthread_mutex_destroy(&ws->mu);
+    free(ws);
+}
+
+/* libmicrohttpd is done with the response: unlink, then release. */
 static void stream_free(void *cls)
 {
     k1s_wstream *ws = cls;
@@ -223,15 +238,7 @@ static void stream_free(void *cls)
             break;
         }
     pthread_mutex_unlock(&s->streams_mu);
-    if (ws->w)
-        k1s_watch_close(ws->w); /* no notify runs after this */
-    k1s_filter_free(ws->filter);
-    json_decref(ws->known);
-    free(ws->include_object);
-    free(ws->name);
-    free(ws->out.p);
-    pthread_mutex_destroy(&ws->mu);
-    free(ws);
+    stream_destroy(ws);
 }
 
 /* Wakes streams whose timeout or bookmark is due, once a second. */
@@ -403,7 +410,7 @@ enum MHD_Result k1s__handle_watch(k1s_server *s, struct MHD_Connection *c,
     struct MHD_Response *resp = MHD_create_response_from_callback(
         MHD_SIZE_UNKNOWN, STREAM_BLOCK, stream_read, ws, stream_free);
     if (!resp) {
-        stream_free(ws);
+        stream_destroy(ws);
         return MHD_NO;
     }
     pthread_mutex_lock(&s->streams_mu);
@@ -419,14 +426,6 @@ enum MHD_Result k1s__handle_watch(k1s_server *s, struct MHD_Connection *c,
 fail_status:;
     enum MHD_Result r = k1s__reply_status(c, &st);
     k1s_status_clear(&st);
-    if (ws->w)
-        k1s_watch_close(ws->w);
-    k1s_filter_free(ws->filter);
-    json_decref(ws->known);
-    free(ws->include_object);
-    free(ws->name);
-    free(ws->out.p);
-    pthread_mutex_destroy(&ws->mu);
-    free(ws);
+    stream_destroy(ws);
     return r;
 }

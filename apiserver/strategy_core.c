@@ -6,6 +6,7 @@
  */
 #include "api_internal.h"
 #include "strategy_internal.h"
+#include "k1s_base64.h"
 
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -163,28 +164,6 @@ const k1s_strategy k1s__strategy_configmap = {
     .validate = configmap_validate,
 };
 
-static char *b64_encode(const unsigned char *in, size_t n)
-{
-    static const char tbl[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    char *out = malloc(4 * ((n + 2) / 3) + 1), *p = out;
-    if (!out)
-        return NULL;
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned)in[i] << 16;
-        if (i + 1 < n)
-            v |= (unsigned)in[i + 1] << 8;
-        if (i + 2 < n)
-            v |= in[i + 2];
-        *p++ = tbl[(v >> 18) & 63];
-        *p++ = tbl[(v >> 12) & 63];
-        *p++ = i + 1 < n ? tbl[(v >> 6) & 63] : '=';
-        *p++ = i + 2 < n ? tbl[v & 63] : '=';
-    }
-    *p = 0;
-    return out;
-}
-
 /* stringData is a write-only convenience: its entries replace data's. */
 static void secret_defaults(json_t *obj)
 {
@@ -194,8 +173,7 @@ static void secret_defaults(json_t *obj)
         const char *k;
         json_t *v;
         json_object_foreach(sd, k, v) {
-            char *enc = b64_encode((const unsigned char *)k1s__str0(sd, k),
-                                   json_string_length(v));
+            char *enc = k1s_base64_encode(k1s__str0(sd, k), json_string_length(v));
             if (enc && data)
                 json_object_set_new(data, k, json_string(enc));
             free(enc);

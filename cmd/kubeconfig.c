@@ -4,6 +4,7 @@
  * server with that token (context "k1s").
  */
 #include "cmd.h"
+#include "k1s_base64.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -51,33 +52,10 @@ int k1s_cmd_token(const char *data_dir, char *buf, size_t len)
     return rc;
 }
 
-static char *base64(const char *in)
-{
-    static const char tab[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t n = strlen(in);
-    char *out = malloc(4 * ((n + 2) / 3) + 1), *p = out;
-    if (!out)
-        return NULL;
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned char)in[i] << 16;
-        if (i + 1 < n)
-            v |= (unsigned char)in[i + 1] << 8;
-        if (i + 2 < n)
-            v |= (unsigned char)in[i + 2];
-        *p++ = tab[(v >> 18) & 63];
-        *p++ = tab[(v >> 12) & 63];
-        *p++ = i + 1 < n ? tab[(v >> 6) & 63] : '=';
-        *p++ = i + 2 < n ? tab[v & 63] : '=';
-    }
-    *p = 0;
-    return out;
-}
-
 int k1s_cmd_write_kubeconfig(const char *path, const char *url,
                              const char *token, const char *ca_pem)
 {
-    char *ca = base64(ca_pem);
+    char *ca = k1s_base64_encode(ca_pem, strlen(ca_pem));
     if (!ca)
         return -1;
     char tmp[4200];

@@ -71,6 +71,7 @@ int k1s_store_open(const char *path, k1s_store **out)
     pthread_mutexattr_destroy(&ra);
     pthread_mutex_init(&s->write_mu, NULL);
     pthread_mutex_init(&s->pool_mu, NULL);
+    pthread_mutex_init(&s->q_mu, NULL);
     s->mem = strcmp(path, ":memory:") == 0;
     if (!s->mem && !(s->path = strdup(path)))
         goto cleanup;
@@ -102,6 +103,7 @@ void k1s_store_close(k1s_store *s)
     pthread_mutex_destroy(&s->mem_mu);
     pthread_mutex_destroy(&s->write_mu);
     pthread_mutex_destroy(&s->pool_mu);
+    pthread_mutex_destroy(&s->q_mu);
     free(s->path);
     free(s);
 }
@@ -174,6 +176,9 @@ int k1s_store_meta_set(k1s_store *s, const char *key, const char *value)
         return K1S_EINVAL;
     if (value && strnlen(value, K1S__MAX_META_VALUE + 1) > K1S__MAX_META_VALUE)
         return K1S_ETOOLARGE;
+    /* A mutate callback's thread holds write_mu already. */
+    if (k1s__in_callback(s))
+        return K1S_EINVAL;
     int id = value ? K1S__ST_META_SET : K1S__ST_META_DEL;
     sqlite3_stmt *st = NULL;
     pthread_mutex_lock(&s->write_mu);
@@ -197,7 +202,7 @@ cleanup:
 
 int k1s_store_compact(k1s_store *s, int64_t keep_from)
 {
-    if (!s)
+    if (!s || k1s__in_callback(s))
         return K1S_EINVAL;
     sqlite3_stmt *st = NULL;
     int ret = 0, in_tx = 0;

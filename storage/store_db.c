@@ -20,6 +20,9 @@ static const char *const stmt_sql[K1S__ST_N] = {
     [K1S__ST_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
     [K1S__ST_COMMIT] = "COMMIT",
     [K1S__ST_ROLLBACK] = "ROLLBACK",
+    [K1S__ST_SAVEPOINT] = "SAVEPOINT k1s_req",
+    [K1S__ST_RELEASE] = "RELEASE k1s_req",
+    [K1S__ST_ROLLBACK_TO] = "ROLLBACK TO k1s_req",
     [K1S__ST_GET] = "SELECT json, rev FROM objects"
                     " WHERE grp=?1 AND res=?2 AND ns=?3 AND name=?4",
     [K1S__ST_PUT] = "INSERT INTO objects(grp,res,ns,name,rev,json)"
@@ -143,6 +146,9 @@ int k1s__conn_open(const char *path, int mem, int writer, k1s__conn **out)
             goto cleanup;
     }
     if (writer) {
+        /* Savepoint journals stay in memory: no temporary files per batch. */
+        if ((ret = exec_sql(c->db, "PRAGMA temp_store=MEMORY")))
+            goto cleanup;
         if ((ret = exec_sql(c->db, "BEGIN IMMEDIATE")))
             goto cleanup;
         ret = exec_sql(c->db, schema_sql);
@@ -282,7 +288,9 @@ void k1s__rollback(k1s__conn *c)
 
 int k1s__reader_get(k1s_store *s, k1s__conn **out)
 {
-    if (s->mem) {
+    /* The leader holds write_mu (and mem_mu) for the whole batch, so this
+     * thread already owns the writer connection. */
+    if (s->mem || k1s__in_callback(s)) {
         pthread_mutex_lock(&s->mem_mu);
         *out = s->writer;
         return 0;
@@ -306,7 +314,8 @@ int k1s__reader_get(k1s_store *s, k1s__conn **out)
 
 void k1s__reader_put(k1s_store *s, k1s__conn *c)
 {
-    if (s->mem) {
+    if (c == s->writer) {
+        /* Never roll back here: that would undo the open batch. */
         pthread_mutex_unlock(&s->mem_mu);
         return;
     }

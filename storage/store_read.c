@@ -2,8 +2,10 @@
  * store_read.c - the read side of the object store: get, list and count.
  * Each runs on a reader connection (file mode: a pooled WAL reader, so it
  * never waits for the writer), list inside one read transaction so the items
- * and the revision it reports come from the same snapshot. Rows are streamed
- * to the caller's callback straight out of SQLite, without copies.
+ * and the revision it reports come from the same snapshot. Called from inside
+ * a mutate callback they run on the writer connection instead, inside the
+ * open batch, so they see the writes applied before this one. Rows are
+ * streamed to the caller's callback straight out of SQLite, without copies.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -138,15 +140,20 @@ int k1s_store_list(k1s_store *s, const char *group, const char *resource,
     int ret = k1s__reader_get(s, &c);
     if (ret)
         return ret;
-    /* Memory mode holds mem_mu for the whole list, which already makes it
-     * a snapshot; WAL readers need a transaction for that. */
-    if (!s->mem) {
+    /* On the writer connection (memory mode, or inside a mutate callback)
+     * the list is a snapshot already: nobody else writes meanwhile. WAL
+     * readers need a transaction for that. */
+    if (c != s->writer) {
         if ((ret = k1s__exec(c, K1S__ST_BEGIN)))
             goto cleanup;
         in_tx = 1;
     }
     int64_t rev = 0;
-    if ((ret = k1s__meta_get_int(c, K1S__META_REV, &rev)))
+    /* Inside a callback the batch's earlier writes are visible but the
+     * revision meta row is written only at commit. */
+    if (k1s__in_callback(s))
+        rev = s->tx_rev;
+    else if ((ret = k1s__meta_get_int(c, K1S__META_REV, &rev)))
         goto cleanup;
     if ((ret = k1s__stmt(c, id, &st)))
         goto cleanup;

@@ -393,7 +393,7 @@ static int replay_read(k1s_store *s, const k1s_watch *w, int64_t from_rev,
         return ret;
     /* The compaction check and the rows must come from one snapshot, or
      * a compaction in between could silently open a gap. */
-    if (!s->mem) {
+    if (c != s->writer) {
         if ((ret = k1s__exec(c, K1S__ST_BEGIN)))
             goto cleanup;
         in_tx = 1;
