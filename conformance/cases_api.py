@@ -210,3 +210,57 @@ def test_delete_wait(s):
     p = s.kubectl("get", "configmap", "doomed", check=False)
     eq(p.returncode, 1)
     contains(p.stderr, 'configmaps "doomed" not found', "get after delete")
+
+
+PV_PVC = """apiVersion: v1
+kind: PersistentVolume
+metadata:
+  name: pvc-146ef4c5-cd7a-4bbc-8c9b-57ffa6a92d6e
+spec:
+  capacity:
+    storage: 1Gi
+  accessModes: [ReadWriteOnce]
+  persistentVolumeReclaimPolicy: Retain
+  storageClassName: test-storage-class
+  hostPath:
+    path: /tmp/k1s-conformance-pv
+  claimRef:
+    namespace: default
+    name: html-volume-nginx-statefulset-0
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: html-volume-nginx-statefulset-0
+spec:
+  accessModes: [ReadWriteOnce]
+  storageClassName: test-storage-class
+  volumeName: pvc-146ef4c5-cd7a-4bbc-8c9b-57ffa6a92d6e
+  resources:
+    requests:
+      storage: 1Gi
+"""
+
+
+@case
+def test_pv_pvc_tables_like_scenario(s):
+    s.kubectl("apply", "-f", "-", input=PV_PVC)
+    pv = "pvc-146ef4c5-cd7a-4bbc-8c9b-57ffa6a92d6e"
+    claim = "html-volume-nginx-statefulset-0"
+    # what the PV controller will do: mark both Bound through /status
+    s.kubectl("patch", "pv", pv, "--subresource=status", "--type=merge",
+              "-p", '{"status":{"phase":"Bound"}}')
+    s.kubectl("patch", "pvc", claim, "--subresource=status", "--type=merge",
+              "-p", '{"status":{"phase":"Bound","accessModes":["ReadWriteOnce"],'
+                    '"capacity":{"storage":"1Gi"}}}')
+    out = s.kubectl("get", "pv").stdout
+    check_layout(out, "NAME CAPACITY ACCESS MODES RECLAIM POLICY STATUS CLAIM STORAGECLASS "
+                      "VOLUMEATTRIBUTESCLASS REASON AGE",
+                 [[pv, "1Gi", "RWO", "Retain", "Bound", "default/" + claim,
+                   "test-storage-class", "<unset>", ""]])
+    out = s.kubectl("get", "pvc").stdout
+    check_layout(out, "NAME STATUS VOLUME CAPACITY ACCESS MODES STORAGECLASS "
+                      "VOLUMEATTRIBUTESCLASS AGE",
+                 [[claim, "Bound", pv, "1Gi", "RWO", "test-storage-class", "<unset>"]])
+    s.kubectl("delete", "pvc", claim)
+    s.kubectl("delete", "pv", pv)
