@@ -252,3 +252,18 @@ void k1s_list_result_free(k1s_list_result *r)
     free(r->continue_token);
     r->continue_token = NULL;
 }
+
+int k1s_api_watch(k1s_api *api, const k1s_kind *kind, const char *ns,
+                  int64_t from_rev, k1s_watch_notify_fn notify, void *ctx,
+                  k1s_watch **out, k1s_status *st)
+{
+    int rc = k1s_store_watch(api->store, kind->group, kind->plural,
+                             kind->namespaced && ns && *ns ? ns : NULL,
+                             from_rev, notify, ctx, out);
+    if (rc == K1S_EGONE)
+        return k1s_err_gone(st, (long long)from_rev,
+                            (long long)k1s_store_compacted_revision(api->store) + 1);
+    if (rc)
+        return k1s_err_internal(st, "cannot start watch");
+    return 0;
+}

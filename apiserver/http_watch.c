@@ -387,13 +387,10 @@ enum MHD_Result k1s__handle_watch(k1s_server *s, struct MHD_Connection *c,
             k1s_list_result_free(&res);
         }
     }
-    k1s_store *store = k1s_api_store(s->api);
-    int rc = k1s_store_watch(store, kind->group, kind->plural,
-                             kind->namespaced && ns && *ns ? ns : NULL, from,
-                             stream_notify, ws, &ws->w);
-    if (rc == K1S_EGONE) {
+    if (k1s_api_watch(s->api, kind, ns, from, stream_notify, ws, &ws->w, &st)) {
+        if (st.code != 410)
+            goto fail_status;
         /* kube answers 200 and an ERROR event for a compacted revision */
-        k1s_err_gone(&st, (long long)rv, (long long)k1s_store_compacted_revision(store) + 1);
         json_t *j = k1s_status_json(&st);
         char *t = json_dumps(j, JSON_COMPACT);
         if (t)
@@ -403,9 +400,6 @@ enum MHD_Result k1s__handle_watch(k1s_server *s, struct MHD_Connection *c,
         k1s_status_clear(&st);
         ws->ending = true;
         ws->w = NULL;
-    } else if (rc) {
-        k1s_err_internal(&st, "cannot start watch");
-        goto fail_status;
     }
     struct MHD_Response *resp = MHD_create_response_from_callback(
         MHD_SIZE_UNKNOWN, STREAM_BLOCK, stream_read, ws, stream_free);

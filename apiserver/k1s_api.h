@@ -117,6 +117,14 @@ int k1s_filter_new(const k1s_kind *kind, const char *label_selector,
 bool k1s_filter_match(const k1s_filter *f, const json_t *obj);
 void k1s_filter_free(k1s_filter *f);
 
+/* Watch objects of a kind in ns (NULL: all namespaces) for changes after
+ * from_rev (the rev of a list). See k1s_store_watch for the contract of
+ * notify and k1s_watch_next. 0, or -1 with st set (410 when from_rev was
+ * compacted away). */
+int k1s_api_watch(k1s_api *api, const k1s_kind *kind, const char *ns,
+                  int64_t from_rev, k1s_watch_notify_fn notify, void *ctx,
+                  k1s_watch **out, k1s_status *st);
+
 /* Parse a resourceVersion string: 0 on success with *rev set. */
 int k1s_parse_rv(const char *s, int64_t *rev);
 

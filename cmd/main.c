@@ -17,6 +17,7 @@
 
 #include "cmd.h"
 #include "k1s_apiserver.h"
+#include "k1s_controllers.h"
 
 /* Events kept for watches resuming from an older resourceVersion. */
 #define K1S_KEEP_EVENTS 10000
@@ -180,12 +181,27 @@ static int run_server(int argc, char **argv)
         k1s_api_close(api);
         return 1;
     }
+    k1s_controllers *ctl = NULL;
+    if (!o.disable_controllers) {
+        k1s_controllers_config ccfg = {.api = api, .kubelet = o.kubelet,
+                                       .data_dir = memory ? NULL : o.data_dir,
+                                       .api_host = o.bind, .api_port = port};
+        if (k1s_controllers_start(&ccfg, &ctl, &err)) {
+            fprintf(stderr, "k1s: %s\n", err ? err : "cannot start the controllers");
+            free(err);
+            free(cert);
+            k1s_server_stop(srv);
+            k1s_api_close(api);
+            return 1;
+        }
+    }
     char url[128];
     snprintf(url, sizeof url, "https://%s:%d", o.bind, port);
     rc = k1s_cmd_write_kubeconfig(kubeconfig, url, token, cert);
     free(cert);
     if (rc) {
         fprintf(stderr, "k1s: cannot write %s: %s\n", kubeconfig, strerror(errno));
+        k1s_controllers_stop(ctl);
         k1s_server_stop(srv);
         k1s_api_close(api);
         return 1;
@@ -206,6 +222,7 @@ static int run_server(int argc, char **argv)
         k1s_store_compact_auto(k1s_api_store(api), K1S_KEEP_EVENTS);
     }
     fprintf(stderr, "k1s: signal %d, stopping\n", sig);
+    k1s_controllers_stop(ctl);
     k1s_server_stop(srv);
     k1s_api_close(api);
     return 0;
