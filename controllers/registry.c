@@ -3,6 +3,33 @@
  */
 #include "ctrl.h"
 
+extern const k1s_controller_def k1s__ctrl_statefulset;
+extern const k1s_controller_def k1s__ctrl_scheduler;
+extern const k1s_controller_def k1s__ctrl_kubelet_sim;
+extern const k1s_controller_def k1s__ctrl_pv_binder;
+extern const k1s_controller_def k1s__ctrl_hostpath_provisioner;
+extern const k1s_controller_def k1s__ctrl_namespace;
+extern const k1s_controller_def k1s__ctrl_serviceaccount;
+extern const k1s_controller_def k1s__ctrl_gc;
+extern const k1s_controller_def k1s__ctrl_endpoints;
+extern const k1s_controller_def k1s__ctrl_endpointslice;
+extern const k1s_controller_def k1s__ctrl_deployment;
+extern const k1s_controller_def k1s__ctrl_replicaset;
+extern const k1s_controller_def k1s__ctrl_daemonset;
+
 const k1s_controller_def *const k1s__controller_defs[] = {
+    &k1s__ctrl_statefulset,
+    &k1s__ctrl_scheduler,
+    &k1s__ctrl_kubelet_sim,
+    &k1s__ctrl_pv_binder,
+    &k1s__ctrl_hostpath_provisioner,
+    &k1s__ctrl_namespace,
+    &k1s__ctrl_serviceaccount,
+    &k1s__ctrl_gc,
+    &k1s__ctrl_endpoints,
+    &k1s__ctrl_endpointslice,
+    &k1s__ctrl_deployment,
+    &k1s__ctrl_replicaset,
+    &k1s__ctrl_daemonset,
     NULL,
 };
