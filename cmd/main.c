@@ -15,12 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cmd.h"
-#include "k1s_apiserver.h"
-#include "k1s_controllers.h"
-
-/* Events kept for watches resuming from an older resourceVersion. */
-#define K1S_KEEP_EVENTS 10000
+#include "k1s.h"
 
 #ifndef K1S_VERSION
 #define K1S_VERSION "0.0.0"
@@ -46,14 +41,6 @@ static void usage(FILE *f)
             "       k1s version\n"
             "  --data-dir :memory: keeps everything in memory (needs --kubeconfig-out)\n"
             "  --port 0 picks a free port\n");
-}
-
-static double ms_since(const struct timespec *t0)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)(t.tv_sec - t0->tv_sec) * 1e3 +
-           (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
 static int parse(int argc, char **argv, options *o)
@@ -109,8 +96,6 @@ static int parse(int argc, char **argv, options *o)
 
 static int run_server(int argc, char **argv)
 {
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
     options o;
     if (parse(argc, argv, &o))
         return 2;
@@ -119,11 +104,7 @@ static int run_server(int argc, char **argv)
         fprintf(stderr, "k1s: --data-dir :memory: needs --kubeconfig-out FILE\n");
         return 2;
     }
-    if (!memory && mkdir(o.data_dir, 0700) != 0 && errno != EEXIST) {
-        fprintf(stderr, "k1s: cannot create %s: %s\n", o.data_dir, strerror(errno));
-        return 1;
-    }
-    /* signals are taken by sigwait below, not by any thread */
+    /* signals are taken by sigtimedwait below, not by any thread */
     sigset_t sigs;
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGINT);
@@ -131,100 +112,28 @@ static int run_server(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    char db[4096], kubeconfig[4096], token[128];
-    snprintf(db, sizeof db, "%s", memory ? ":memory:" : "");
-    if (!memory)
-        snprintf(db, sizeof db, "%s/k1s.db", o.data_dir);
-    if (o.kubeconfig_out)
-        snprintf(kubeconfig, sizeof kubeconfig, "%s", o.kubeconfig_out);
-    else
-        snprintf(kubeconfig, sizeof kubeconfig, "%s/kubeconfig", o.data_dir);
-    if (k1s_cmd_token(memory ? NULL : o.data_dir, token, sizeof token)) {
-        fprintf(stderr, "k1s: cannot create the access token in %s\n", o.data_dir);
-        return 1;
-    }
-
-    k1s_api_config acfg = {.db_path = db};
-    k1s_api *api = NULL;
+    k1s_options ko = {.data_dir = o.data_dir, .kubeconfig_out = o.kubeconfig_out,
+                      .bind = o.bind, .port = o.port, .kubelet = o.kubelet,
+                      .disable_controllers = o.disable_controllers};
+    k1s *k = NULL;
     char *err = NULL;
-    if (k1s_api_open(&acfg, &api, &err)) {
-        fprintf(stderr, "k1s: %s\n", err ? err : "cannot open the API");
+    if (k1s_start(&ko, &k, &err)) {
+        fprintf(stderr, "k1s: %s\n", err ? err : "cannot start");
         free(err);
         return 1;
     }
-    fprintf(stderr, "k1s: store %s (revision %lld)\n", db,
-            (long long)k1s_store_revision(k1s_api_store(api)));
-
-    char *cert = NULL, *key = NULL;
-    if (k1s_tls_material(memory ? NULL : o.data_dir, o.bind, &cert, &key)) {
-        fprintf(stderr, "k1s: cannot create the serving certificate\n");
-        k1s_api_close(api);
-        return 1;
-    }
-    k1s_server_config scfg = {.api = api, .bind = o.bind, .port = o.port,
-                              .token = token, .tls_cert = cert, .tls_key = key};
-    k1s_server *srv = NULL;
-    int rc = k1s_server_start(&scfg, &srv, &err);
-    free(key);
-    if (rc) {
-        fprintf(stderr, "k1s: %s\n", err ? err : "cannot start the API server");
-        free(err);
-        free(cert);
-        k1s_api_close(api);
-        return 1;
-    }
-    int port = k1s_server_port(srv);
-    char berr[512];
-    if (k1s_api_bootstrap(api, port, berr, sizeof berr)) {
-        fprintf(stderr, "k1s: %s\n", berr);
-        k1s_server_stop(srv);
-        k1s_api_close(api);
-        return 1;
-    }
-    k1s_controllers *ctl = NULL;
-    if (!o.disable_controllers) {
-        k1s_controllers_config ccfg = {.api = api, .kubelet = o.kubelet,
-                                       .data_dir = memory ? NULL : o.data_dir,
-                                       .api_host = o.bind, .api_port = port};
-        if (k1s_controllers_start(&ccfg, &ctl, &err)) {
-            fprintf(stderr, "k1s: %s\n", err ? err : "cannot start the controllers");
-            free(err);
-            free(cert);
-            k1s_server_stop(srv);
-            k1s_api_close(api);
-            return 1;
-        }
-    }
-    char url[128];
-    snprintf(url, sizeof url, "https://%s:%d", o.bind, port);
-    rc = k1s_cmd_write_kubeconfig(kubeconfig, url, token, cert);
-    free(cert);
-    if (rc) {
-        fprintf(stderr, "k1s: cannot write %s: %s\n", kubeconfig, strerror(errno));
-        k1s_controllers_stop(ctl);
-        k1s_server_stop(srv);
-        k1s_api_close(api);
-        return 1;
-    }
-    fprintf(stderr, "k1s: API server on %s (kubelet: %s, controllers: %s), ready in %.1f ms\n",
-            url, o.kubelet, o.disable_controllers ? "off" : "on", ms_since(&t0));
-    printf("export KUBECONFIG=%s\n%s\n", kubeconfig, url);
+    printf("export KUBECONFIG=%s\n%s\n", k1s_kubeconfig(k), k1s_url(k));
     fflush(stdout);
-
-    /* The event log keeps a full copy of every write: trim it once a
-     * minute, keeping enough history for watchers to resume. */
     int sig;
     for (;;) {
         struct timespec tick = {60, 0};
         sig = sigtimedwait(&sigs, NULL, &tick);
         if (sig > 0)
             break;
-        k1s_store_compact_auto(k1s_api_store(api), K1S_KEEP_EVENTS);
+        k1s_tick(k);
     }
     fprintf(stderr, "k1s: signal %d, stopping\n", sig);
-    k1s_controllers_stop(ctl);
-    k1s_server_stop(srv);
-    k1s_api_close(api);
+    k1s_stop(k);
     return 0;
 }
 

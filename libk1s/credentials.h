@@ -1,8 +1,8 @@
 /*
- * cmd.h - pieces of the k1s command line kept out of main.c.
+ * credentials.h - the token and kubeconfig a k1s instance hands out.
  */
-#ifndef K1S_CMD_H
-#define K1S_CMD_H
+#ifndef K1S_CREDENTIALS_H
+#define K1S_CREDENTIALS_H
 
 #include <stddef.h>
 

@@ -1,9 +1,9 @@
 /*
- * kubeconfig.c - the client credentials a k1s server hands out: a random
+ * credentials.c - the client credentials a k1s server hands out: a random
  * bearer token kept in the data directory, and a kubeconfig pointing at the
  * server with that token (context "k1s").
  */
-#include "cmd.h"
+#include "credentials.h"
 #include "k1s_base64.h"
 
 #include <errno.h>
