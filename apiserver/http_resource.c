@@ -498,6 +498,29 @@ static enum MHD_Result do_delete_collection(k1s_server *s,
     return r;
 }
 
+/* POST .../pods/NAME/binding (the scheduler's verb): k1s_api_bind. */
+static enum MHD_Result do_bind(k1s_server *s, struct MHD_Connection *c,
+                               const k1s_target *t, k1s_req *rq)
+{
+    k1s_status st = {0};
+    json_t *out = NULL, *body = NULL;
+    const char *ctype = k1s__header(c, "Content-Type");
+    if (k1s_protobuf_content_type(ctype)) {
+        char *perr = NULL;
+        if (k1s_protobuf_decode(rq->body ? rq->body : "", rq->len, &body, &perr) != 0)
+            k1s_err_bad_request(&st, "%s", perr ? perr : "invalid protobuf body");
+        free(perr);
+    } else {
+        body = parse_body(rq, &st);
+    }
+    int rc = body ? k1s_api_bind(s->api, t->ns, t->name, body, &out, &st) : -1;
+    json_decref(body);
+    enum MHD_Result r = rc ? k1s__reply_status(c, &st) : k1s__reply_json(c, 201, out, NULL);
+    json_decref(out);
+    k1s_status_clear(&st);
+    return r;
+}
+
 /* URL segments become keys and messages: keep them sane. */
 static bool segment_ok(const char *s)
 {
@@ -536,6 +559,8 @@ enum MHD_Result k1s__handle_resource(k1s_server *s, struct MHD_Connection *c,
     if (k->namespaced && !r->ns && !(r->name == NULL && !strcmp(method, "POST")))
         return k1s__reply_error(c, 404, "NotFound", "the server could not find the requested resource");
     if (!strcmp(method, "POST")) {
+        if (r->name && r->sub && !strcmp(r->sub, "binding") && (k->sub & K1S_SUB_BINDING))
+            return do_bind(s, c, &t, rq);
         if (r->name)
             return k1s__reply_error(c, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
         return do_write(s, c, method, &t, rq);

@@ -128,4 +128,15 @@ int k1s_api_watch(k1s_api *api, const k1s_kind *kind, const char *ns,
 /* Parse a resourceVersion string: 0 on success with *rev set. */
 int k1s_parse_rv(const char *s, int64_t *rev);
 
+/* ---- pods/binding --------------------------------------------------------- */
+
+/* POST .../namespaces/ns/pods/name/binding: bind the pod to the node named
+ * by binding (borrowed; a core/v1 Binding whose target is {kind: Node,
+ * name}). Sets spec.nodeName once (409 on pods/binding when it is already
+ * set or the pod is being deleted) and marks PodScheduled True. The
+ * binding's metadata.uid and resourceVersion, when given, are
+ * preconditions. *out: a new reference to the Status kube answers. */
+int k1s_api_bind(k1s_api *api, const char *ns, const char *name,
+                 const json_t *binding, json_t **out, k1s_status *st);
+
 #endif

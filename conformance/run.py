@@ -17,6 +17,12 @@ import cases_errors  # noqa: E402
 import cases_versions  # noqa: E402
 import cases_watch  # noqa: E402
 import cases_lifecycle  # noqa: E402
+import cases_gc  # noqa: E402
+import cases_kubelet_sim  # noqa: E402
+import cases_storage  # noqa: E402
+import cases_scenario  # noqa: E402
+import cases_statefulset  # noqa: E402
+import cases_workloads  # noqa: E402
 
 
 def main():
@@ -31,7 +37,9 @@ def main():
         return 1
 
     tests = [(n, f, None) for n, f in cases_api.TESTS + cases_errors.TESTS + cases_watch.TESTS
-             + cases_lifecycle.TESTS]
+             + cases_lifecycle.TESTS + cases_scenario.TESTS + cases_storage.TESTS
+             + cases_kubelet_sim.TESTS + cases_gc.TESTS + cases_statefulset.TESTS
+             + cases_workloads.TESTS]
     if args.all_kubectl:
         for kc in kubectl_versions():
             for n, f in cases_versions.TESTS:

@@ -36,6 +36,9 @@ typedef int (*k1s_informer_each_fn)(void *ctx, const json_t *obj);
 void k1s_informer_each(k1s_informer *inf, const char *ns,
                        k1s_informer_each_fn fn, void *ctx);
 size_t k1s_informer_count(k1s_informer *inf);
+/* The store revision the cache reflects: a write that returned an object
+ * with resourceVersion <= this is visible in the cache. */
+int64_t k1s_informer_revision(k1s_informer *inf);
 
 /* ---- controllers ----------------------------------------------------------- */
 
@@ -54,12 +57,16 @@ typedef void (*k1s_map_fn)(k1s_ctrl *c, int ctrl_id, const json_t *old,
 
 typedef struct k1s_controller_def {
     const char *name;               /* for logs and event sources */
-    const char *group, *kind;       /* primary kind: its changes enqueue it */
+    const char *group, *kind;       /* primary kind: its changes enqueue it
+                                       (kind NULL: none, see watch_all) */
     k1s_reconcile_fn reconcile;
     struct {
         const char *group, *kind;
         k1s_map_fn map;             /* NULL: enqueue the object itself */
     } watches[K1S_CTRL_MAX_WATCHES];
+    /* Non-NULL: also watch every served kind through this map (for
+     * controllers that follow all objects, e.g. the garbage collector). */
+    k1s_map_fn watch_all;
     /* Optional per-controller state made at start and freed at stop. */
     void *(*init)(k1s_ctrl *c);
     void (*fini)(void *state);
@@ -77,6 +84,10 @@ void k1s_ctrl_enqueue_after(k1s_ctrl *c, int ctrl_id, const char *ns,
  * given kind: enqueue that owner (a common k1s_map_fn shape). */
 void k1s_ctrl_enqueue_owner(k1s_ctrl *c, int ctrl_id, const json_t *obj,
                             const char *owner_kind);
+
+/* The state made by controller ctrl_id's init (NULL if none), so that map
+ * functions can keep their own index of what they saw. */
+void *k1s_ctrl_state(k1s_ctrl *c, int ctrl_id);
 
 k1s_api *k1s_ctrl_api(k1s_ctrl *c);
 const k1s_controllers_config *k1s_ctrl_config(k1s_ctrl *c);

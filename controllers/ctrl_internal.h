@@ -16,6 +16,7 @@ struct k1s_informer {
     const k1s_kind *kind;
     json_t *cache;        /* owned: "ns/name" -> object */
     k1s_watch *w;         /* owned */
+    int64_t rev;          /* revision of the last list or event applied */
     /* controllers interested, with their map functions */
     struct {
         int ctrl_id;

@@ -81,6 +81,7 @@ int k1s__informer_sync(k1s_ctrl *c, k1s_informer *inf)
             k1s__ctrl_changed(c, inf, obj, NULL);
     }
     json_decref(old);
+    inf->rev = res.rev;
     return 0;
 }
 
@@ -109,6 +110,8 @@ int k1s__informer_drain(k1s_ctrl *c, k1s_informer *inf)
         }
         json_decref(prev);
         json_decref(obj);
+        if (ev->rev > inf->rev)
+            inf->rev = ev->rev;
         k1s_event_unref(ev);
         n++;
     }
@@ -141,4 +144,9 @@ void k1s_informer_each(k1s_informer *inf, const char *ns,
 size_t k1s_informer_count(k1s_informer *inf)
 {
     return json_object_size(inf->cache);
+}
+
+int64_t k1s_informer_revision(k1s_informer *inf)
+{
+    return inf->rev;
 }

@@ -31,6 +31,13 @@ const k1s_controllers_config *k1s_ctrl_config(k1s_ctrl *c)
     return &c->cfg;
 }
 
+void *k1s_ctrl_state(k1s_ctrl *c, int ctrl_id)
+{
+    if (ctrl_id < 0 || ctrl_id >= c->nctrls)
+        return NULL;
+    return c->ctrls[ctrl_id].state;
+}
+
 void k1s__ctrl_wake(void *ctx)
 {
     k1s_ctrl *c = ctx;
@@ -332,7 +339,14 @@ int k1s_controllers_start(const k1s_controllers_config *cfg,
     }
     for (int id = 0; id < c->nctrls; id++) {
         const k1s_controller_def *d = c->ctrls[id].def;
-        subscribe(c, id, d->group, d->kind, NULL);
+        if (d->kind)
+            subscribe(c, id, d->group, d->kind, NULL);
+        if (d->watch_all) {
+            size_t n;
+            const k1s_kind *kinds = k1s_registry_kinds(&n);
+            for (size_t i = 0; i < n; i++)
+                subscribe(c, id, kinds[i].group, kinds[i].kind, d->watch_all);
+        }
         for (int w = 0; w < K1S_CTRL_MAX_WATCHES && d->watches[w].kind; w++)
             subscribe(c, id, d->watches[w].group, d->watches[w].kind,
                       d->watches[w].map);

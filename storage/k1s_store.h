@@ -4,8 +4,12 @@
  * log that feeds watches.
  *
  * Threading: every function may be called from any thread. Writes are
- * serialised inside the store (one writer connection); reads use their own
- * connections so they run beside the writer.
+ * serialised inside the store (one writer connection) and concurrent ones
+ * are committed together (group commit, see k1s_store_update); reads use
+ * their own connections so they run beside the writer.
+ *
+ * Files: the process holds an exclusive lock on the database file while the
+ * store is open; another process cannot open it meanwhile.
  *
  * Errors: functions return 0 on success or a negative K1S_E* code.
  */
@@ -74,6 +78,19 @@ int k1s_store_count(k1s_store *s, const char *group, const char *resource,
  * The one write primitive (kube-apiserver's GuaranteedUpdate): under the
  * writer lock, fn sees the current object (cur: borrowed, NULL when absent;
  * cur_rev 0 when absent) and the revision this write will get (new_rev).
+ *
+ * Group commit: calls made while another write is being committed queue up
+ * and are applied together in one transaction, in arrival order, each with
+ * its own revision (strictly increasing in that order) and rolled back on
+ * its own if it fails. So fn may run on another caller's thread, while this
+ * caller sleeps: it must not rely on thread-local state (errno, TLS, locks
+ * it expects to hold). Reads of this store from inside fn (get, list, count,
+ * meta_get) see the writes applied before it in the same batch; a list
+ * there reports new_rev - 1 as its revision. fn must not write this store:
+ * k1s_store_update, k1s_store_meta_set and k1s_store_compact called from
+ * inside fn return K1S_EINVAL. It should not block for long either: every
+ * writer waits for it.
+ *
  * fn returns:
  *   K1S_STORE_PUT    and sets *out to a new reference: stored as the object.
  *                    The store sets metadata.resourceVersion to new_rev.
@@ -83,7 +100,8 @@ int k1s_store_count(k1s_store *s, const char *group, const char *resource,
  *   < 0              abort; that value is returned.
  * On success *result (if non-NULL) gets a new reference to the object as
  * stored (for DELETE: the deleted object; for NOOP: cur) and *rev its
- * revision. The event is published to watchers after commit.
+ * revision. The event is published to watchers after commit. If the
+ * transaction fails to commit, every write in it fails with K1S_EIO.
  */
 enum { K1S_STORE_NOOP = 0, K1S_STORE_PUT = 1, K1S_STORE_DELETE = 2 };
 typedef int (*k1s_store_mutate_fn)(void *ctx, json_t *cur, int64_t cur_rev,
@@ -118,8 +136,10 @@ void k1s_event_ref(k1s_event *e);
 void k1s_event_unref(k1s_event *e);
 
 typedef struct k1s_watch k1s_watch;
-/* Called from the writing thread, with no store lock held, whenever new
- * events are queued for this watch (or it is dropped). Must not block. */
+/* Called from the writing thread (the one that committed the batch, which
+ * may be another caller's; possibly just after the writing call returned),
+ * with no store lock held, whenever new events are queued for this watch
+ * (or it is dropped). Must not block and must not write the store. */
 typedef void (*k1s_watch_notify_fn)(void *ctx);
 
 /* Watch group/resource in ns (NULL: all namespaces; resource NULL: all

@@ -27,26 +27,23 @@ cleanup:
     return ret;
 }
 
-/* The newest revision ever used. The meta row is authoritative (it survives
- * deletion of the newest object); the table maxima guard against a meta row
- * lost to an older version of this code or manual editing. */
+/* The newest revision ever used. Every revision writes an event row, and
+ * only compaction removes event rows, recording the compacted revision (and
+ * the head revision, in the meta row) as it does; so the head is the largest
+ * of those, even when the newest object has been deleted since. The objects
+ * maximum guards against manual editing; older versions of this code wrote
+ * the revision row on every commit, which is read the same way. */
 static int load_revisions(k1s_store *s)
 {
-    int64_t meta_rev = 0, ev_rev = 0, obj_rev = 0, comp = 0;
-    int ret = k1s__meta_get_int(s->writer, K1S__META_REV, &meta_rev);
-    if (!ret)
-        ret = scalar_int(s->writer->db, "SELECT max(rev) FROM events", &ev_rev);
+    int64_t head = 0, obj_rev = 0, comp = 0;
+    int ret = k1s__head_rev(s->writer, &head);
     if (!ret)
         ret = scalar_int(s->writer->db, "SELECT max(rev) FROM objects", &obj_rev);
     if (!ret)
         ret = k1s__meta_get_int(s->writer, K1S__META_COMPACTED, &comp);
     if (ret)
         return ret;
-    int64_t rev = meta_rev;
-    if (ev_rev > rev)
-        rev = ev_rev;
-    if (obj_rev > rev)
-        rev = obj_rev;
+    int64_t rev = head > obj_rev ? head : obj_rev;
     if (rev < 0 || comp < 0 || comp > rev)
         return K1S_EIO;
     atomic_store(&s->rev, rev);
@@ -226,7 +223,10 @@ int k1s_store_compact(k1s_store *s, int64_t keep_from)
         ret = K1S_EIO;
         goto cleanup;
     }
-    if ((ret = k1s__meta_set_int(s->writer, K1S__META_COMPACTED, newc)))
+    /* The head revision too: the event rows that carried it may be gone,
+     * and older versions of this code read the head from this row. */
+    if ((ret = k1s__meta_set_int(s->writer, K1S__META_COMPACTED, newc)) ||
+        (ret = k1s__meta_set_int(s->writer, K1S__META_REV, cur)))
         goto cleanup;
     if ((ret = k1s__exec(s->writer, K1S__ST_COMMIT)))
         goto cleanup;

@@ -156,12 +156,12 @@ static int tx_open(k1s__conn *c)
     return !sqlite3_get_autocommit(c->db);
 }
 
-int k1s__apply(k1s_store *s, k1s__wreq *r, int64_t new_rev)
+int k1s__apply(k1s_store *s, k1s__wreq *r, int64_t new_rev, int first_write)
 {
     json_t *cur = NULL; /* new reference */
     json_t *out = NULL; /* new reference, from the callback */
     int64_t cur_rev = 0;
-    int type = 0, in_sp = 0;
+    int type = 0, in_sp = 0, wrote = 0;
     r->type = 0;
     r->result = NULL;
     r->rev = 0;
@@ -209,14 +209,23 @@ int k1s__apply(k1s_store *s, k1s__wreq *r, int64_t new_rev)
         goto cleanup;
     }
 
-    if ((ret = k1s__exec(s->writer, K1S__ST_SAVEPOINT)))
-        goto cleanup;
-    in_sp = 1;
+    /* The first write of a transaction needs no savepoint: if it fails,
+     * rolling back the whole transaction undoes only this request, and the
+     * leader begins a new one. That keeps a lone writer as cheap as before
+     * group commit (a savepoint copies every page it touches). */
+    if (!first_write) {
+        if ((ret = k1s__exec(s->writer, K1S__ST_SAVEPOINT)))
+            goto cleanup;
+        in_sp = 1;
+    }
+    wrote = 1;
     if ((ret = write_rows(s->writer, r->key, type, new_rev, r->text, r->len)))
         goto cleanup;
-    if ((ret = k1s__exec(s->writer, K1S__ST_RELEASE)))
-        goto cleanup;
-    in_sp = 0;
+    if (in_sp) {
+        if ((ret = k1s__exec(s->writer, K1S__ST_RELEASE)))
+            goto cleanup;
+        in_sp = 0;
+    }
     r->type = type;
     r->rev = new_rev;
     if (type == K1S_EV_DELETED) {
@@ -228,11 +237,13 @@ int k1s__apply(k1s_store *s, k1s__wreq *r, int64_t new_rev)
     }
 
 cleanup:
-    /* Only this request's rows are undone; SQLite may already have rolled
-     * back the whole transaction after some failures (full disk, I/O). */
-    if (in_sp && tx_open(s->writer) &&
-        (k1s__exec(s->writer, K1S__ST_ROLLBACK_TO) ||
-         k1s__exec(s->writer, K1S__ST_RELEASE)))
+    /* Only this request's rows are undone (SQLite may already have rolled
+     * back the whole transaction after some failures: full disk, I/O). */
+    if (ret && wrote && !in_sp)
+        k1s__rollback(s->writer); /* the first write: nothing else to keep */
+    else if (in_sp && tx_open(s->writer) &&
+             (k1s__exec(s->writer, K1S__ST_ROLLBACK_TO) ||
+              k1s__exec(s->writer, K1S__ST_RELEASE)))
         k1s__rollback(s->writer); /* never commit half of a request */
     if (ret) {
         free(r->text);

@@ -38,6 +38,15 @@ static const char *const stmt_sql[K1S__ST_N] = {
         " WHERE rev>?1 AND rev<=?2 AND (?3 IS NULL OR grp=?3)"
         " AND (?4 IS NULL OR res=?4) AND (?5 IS NULL OR ns=?5) ORDER BY rev",
     [K1S__ST_COMPACT] = "DELETE FROM events WHERE rev<?1",
+    /* The newest revision in this snapshot: every revision has an event row
+     * until compaction, which records the compacted (and head) revision.
+     * Meta values are stored as text (column affinity), hence the casts. */
+    [K1S__ST_HEAD_REV] =
+        "SELECT max(coalesce((SELECT max(rev) FROM events),0),"
+        " coalesce((SELECT CAST(v AS INTEGER) FROM meta"
+        " WHERE k='" K1S__META_COMPACTED "'),0),"
+        " coalesce((SELECT CAST(v AS INTEGER) FROM meta"
+        " WHERE k='" K1S__META_REV "'),0))",
     [K1S__ST_META_GET] = "SELECT v FROM meta WHERE k=?1",
     [K1S__ST_META_SET] = "INSERT INTO meta(k,v) VALUES(?1,?2)"
                          " ON CONFLICT(k) DO UPDATE SET v=excluded.v",
@@ -127,7 +136,15 @@ int k1s__conn_open(const char *path, int mem, int writer, k1s__conn **out)
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
     if (writer)
         flags |= SQLITE_OPEN_CREATE;
-    int rc = sqlite3_open_v2(mem ? ":memory:" : path, &c->db, flags, NULL);
+    /* unix-excl: the process takes an exclusive lock on the database file
+     * once and keeps the WAL index in its own memory, so transactions cost
+     * no fcntl lock calls at all; connections of this process still share
+     * the file. Another process cannot open the database meanwhile, which
+     * the in-memory revision counter requires anyway. */
+    const char *vfs = NULL;
+    if (!mem && sqlite3_vfs_find("unix-excl"))
+        vfs = "unix-excl";
+    int rc = sqlite3_open_v2(mem ? ":memory:" : path, &c->db, flags, vfs);
     if (rc != SQLITE_OK) {
         ret = map_rc(rc);
         goto cleanup;
@@ -261,6 +278,22 @@ cleanup:
     return ret;
 }
 
+int k1s__head_rev(k1s__conn *c, int64_t *out)
+{
+    sqlite3_stmt *st = NULL;
+    *out = 0;
+    int ret = k1s__stmt(c, K1S__ST_HEAD_REV, &st);
+    if (ret)
+        return ret;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    else
+        ret = map_rc(rc);
+    k1s__stmt_done(c, K1S__ST_HEAD_REV, st);
+    return ret;
+}
+
 int k1s__bind_str(sqlite3_stmt *st, int idx, const char *v)
 {
     int rc = v ? sqlite3_bind_text(st, idx, v, -1, SQLITE_STATIC)
@@ -284,6 +317,19 @@ void k1s__rollback(k1s__conn *c)
 {
     if (!sqlite3_get_autocommit(c->db))
         k1s__exec(c, K1S__ST_ROLLBACK);
+}
+
+int k1s__reader_get_short(k1s_store *s, k1s__conn **out)
+{
+    /* The writer's page cache is always current, while a pooled reader's
+     * is dropped by every commit and re-read from the file; a lookup that
+     * finds no write running borrows the writer for a few microseconds. */
+    if (!s->mem && !k1s__in_callback(s) &&
+        pthread_mutex_trylock(&s->write_mu) == 0) {
+        *out = s->writer;
+        return 0;
+    }
+    return k1s__reader_get(s, out);
 }
 
 int k1s__reader_get(k1s_store *s, k1s__conn **out)
@@ -315,8 +361,12 @@ int k1s__reader_get(k1s_store *s, k1s__conn **out)
 void k1s__reader_put(k1s_store *s, k1s__conn *c)
 {
     if (c == s->writer) {
-        /* Never roll back here: that would undo the open batch. */
-        pthread_mutex_unlock(&s->mem_mu);
+        /* Never roll back here: inside a callback that would undo the open
+         * batch (and a borrowed writer has no transaction open). */
+        if (!s->mem && !k1s__in_callback(s))
+            pthread_mutex_unlock(&s->write_mu); /* borrowed */
+        else
+            pthread_mutex_unlock(&s->mem_mu);
         return;
     }
     /* A reader must never go back with a transaction open: it would pin an

@@ -2,8 +2,8 @@
  * store_internal.h - private structures and helpers shared by the files of
  * the storage component (store.c, store_db.c, store_read.c, store_update.c,
  * store_apply.c, store_event.c, store_watch.c). Nothing outside storage/
- * includes this, except the storage unit tests, which use
- * k1s__store_set_watch_limits to provoke watcher overflow cheaply.
+ * includes this, except the storage unit tests, which use the test hooks
+ * at the end (and peek at the write queue to line up batches).
  *
  * Locking order (outer first): write_mu -> mem_mu -> hub->mu -> watch->mu.
  * pool_mu and q_mu are leaf locks. Leadership of the write queue (q_leader)
@@ -13,6 +13,7 @@
 #define K1S_STORE_INTERNAL_H
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <sqlite3.h>
 
@@ -58,6 +59,7 @@ enum k1s__stmt_id {
     K1S__ST_EVENT_ADD,
     K1S__ST_EVENTS_RANGE,
     K1S__ST_COMPACT,
+    K1S__ST_HEAD_REV,
     K1S__ST_META_GET,
     K1S__ST_META_SET,
     K1S__ST_META_DEL,
@@ -78,16 +80,19 @@ typedef struct k1s__conn {
 
 typedef struct k1s__hub k1s__hub;
 
-/* One queued k1s_store_update call. It lives on the caller's stack; the
- * caller sleeps on cv until a leader (maybe itself) has applied it. Fields
- * below `done` are written by the leader before done is set. */
+/* One queued k1s_store_update call. It lives on the caller's stack. A
+ * caller that finds a leader at work sleeps on sem, which is posted exactly
+ * once: after the leader applied the request (state K1S__WREQ_DONE) or when
+ * leadership is handed to it (K1S__WREQ_LEAD). The fields below are written
+ * before that post and read after it. */
+enum { K1S__WREQ_WAITING, K1S__WREQ_DONE, K1S__WREQ_LEAD };
 typedef struct k1s__wreq {
     const k1s_key *key;
     k1s_store_mutate_fn fn;
     void *ctx;
     struct k1s__wreq *next; /* queue link, guarded by q_mu */
-    pthread_cond_t cv;
-    int done; /* guarded by q_mu */
+    sem_t sem;
+    int state;
     int ret;
     int type;       /* K1S_EV_* when the write was applied, else 0 */
     int64_t rev;
@@ -113,10 +118,13 @@ struct k1s_store {
     /* Group commit: k1s_store_update calls wait here in arrival order. */
     pthread_mutex_t q_mu;
     k1s__wreq *q_head, *q_tail;
-    int q_leader; /* 1 while some thread is applying a batch */
+    int q_leader; /* 1 while some thread leads (or is being handed) it */
     /* The newest revision applied in the open write transaction (leader
      * only, under write_mu): what a list inside a callback reflects. */
     int64_t tx_rev;
+    /* Group commit counters for tests (under write_mu). */
+    uint64_t n_batches, n_batched;
+    size_t max_batch;
 };
 
 /* ---- store_db.c ---------------------------------------------------------- */
@@ -145,7 +153,12 @@ void k1s__rollback(k1s__conn *c);
  * shared connection, with mem_mu held. A read that needs a snapshot opens
  * its own transaction only when c != s->writer. */
 int k1s__reader_get(k1s_store *s, k1s__conn **out);
+/* For one short statement: the writer connection when no write is running
+ * (its page cache is warm), else as k1s__reader_get. */
+int k1s__reader_get_short(k1s_store *s, k1s__conn **out);
 void k1s__reader_put(k1s_store *s, k1s__conn *c);
+/* The newest revision visible on c (see K1S__ST_HEAD_REV). */
+int k1s__head_rev(k1s__conn *c, int64_t *out);
 /* Bracket SQL on the writer connection (locks mem_mu in memory mode). */
 void k1s__db_enter(k1s_store *s);
 void k1s__db_leave(k1s_store *s);
@@ -156,10 +169,11 @@ void k1s__db_leave(k1s_store *s);
 int k1s__in_callback(const k1s_store *s);
 /* Leader, write_mu held, write transaction open on s->writer: reads r's
  * current object, runs its callback with new_rev and, for PUT/DELETE,
- * writes the object and event rows inside a savepoint. Fills r's results;
- * r->type != 0 means the write was applied and used new_rev. Returns 0, or
- * a negative code when the transaction itself was lost (r->ret says why). */
-int k1s__apply(k1s_store *s, k1s__wreq *r, int64_t new_rev);
+ * writes the object and event rows (inside a savepoint unless first_write:
+ * no write applied yet in this transaction). Fills r's results; r->type != 0
+ * means the write was applied and used new_rev. Returns 0, or K1S_EIO when
+ * the transaction is no longer open (r->ret says what happened to r). */
+int k1s__apply(k1s_store *s, k1s__wreq *r, int64_t new_rev, int first_write);
 
 /* ---- store_event.c ------------------------------------------------------- */
 /* A new event with refs = 1. Takes ownership of json (malloc'd, NUL
@@ -189,6 +203,11 @@ void k1s__hub_lost(k1s__hub *h, int64_t rev, k1s__notify_batch *nb);
 void k1s__notify_batch_init(k1s__notify_batch *nb);
 /* Calls every collected notify (no store lock may be held) and empties nb. */
 void k1s__notify_batch_run(k1s__notify_batch *nb);
+
+/* Test hook: how many batches the leaders applied, how many requests they
+ * held in all, and the largest one. */
+void k1s__store_batch_stats(k1s_store *s, uint64_t *batches,
+                            uint64_t *requests, size_t *max_batch);
 
 /* Test hook: change the per-watcher queue bound for watches created later. */
 void k1s__store_set_watch_limits(k1s_store *s, size_t max_events,

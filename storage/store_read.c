@@ -23,7 +23,7 @@ int k1s_store_get(k1s_store *s, const k1s_key *key, char **json, int64_t *rev)
         return K1S_EINVAL;
     k1s__conn *c = NULL;
     sqlite3_stmt *st = NULL;
-    int ret = k1s__reader_get(s, &c);
+    int ret = k1s__reader_get_short(s, &c);
     if (ret)
         return ret;
     if ((ret = k1s__stmt(c, K1S__ST_GET, &st)))
@@ -149,11 +149,11 @@ int k1s_store_list(k1s_store *s, const char *group, const char *resource,
         in_tx = 1;
     }
     int64_t rev = 0;
-    /* Inside a callback the batch's earlier writes are visible but the
-     * revision meta row is written only at commit. */
+    /* Inside a callback the batch's earlier writes are visible, and they
+     * are not committed yet: the leader knows which revision they reach. */
     if (k1s__in_callback(s))
         rev = s->tx_rev;
-    else if ((ret = k1s__meta_get_int(c, K1S__META_REV, &rev)))
+    else if ((ret = k1s__head_rev(c, &rev)))
         goto cleanup;
     if ((ret = k1s__stmt(c, id, &st)))
         goto cleanup;

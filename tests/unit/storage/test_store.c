@@ -575,8 +575,9 @@ TEST(test_meta)
     CHECK_INT(k1s_store_meta_get(s, "a", &v), K1S_ENOTFOUND);
     /* The store's own keys are readable but not writable. */
     CHECK_INT(k1s_store_meta_set(s, "k1s.store.revision", "100"), K1S_EINVAL);
+    CHECK_INT(k1s_store_meta_set(s, "k1s.store.compacted", "100"), K1S_EINVAL);
     CHECK_INT(run(s, "pods", "n", "x", OP_CREATE, "{}", NULL, NULL), 0);
-    CHECK_INT(k1s_store_meta_get(s, "k1s.store.revision", &v), 0);
+    CHECK_INT(k1s_store_meta_get(s, "k1s.store.schema", &v), 0);
     CHECK_STR(v, "1");
     free(v);
     CHECK_INT(k1s_store_meta_set(s, "", "x"), K1S_EINVAL);

@@ -1,0 +1,476 @@
+/*
+ * test_gc.c - the garbage collector against a real API on an in-memory
+ * store: dangling dependents deleted, several owners, foreground with
+ * blockOwnerDeletion, orphan, graceful pod deletion, the system
+ * namespaces left alone, and convergence after the controllers restart.
+ * Owners and dependents are ConfigMaps and Secrets, which no other
+ * controller touches.
+ */
+#include "k1s_test.h"
+
+#include <time.h>
+#include <unistd.h>
+
+#include "k1s_api.h"
+#include "k1s_apiserver.h"
+#include "k1s_controllers.h"
+
+#define WAIT_MS 10000
+
+static k1s_api *open_api(void)
+{
+    k1s_api_config cfg = {.db_path = ":memory:"};
+    k1s_api *api = NULL;
+    char *err = NULL;
+    if (k1s_api_open(&cfg, &api, &err) != 0) {
+        fprintf(stderr, "open: %s\n", err ? err : "?");
+        free(err);
+        return NULL;
+    }
+    char berr[256];
+    if (k1s_api_bootstrap(api, 6443, berr, sizeof berr) != 0) {
+        fprintf(stderr, "bootstrap: %s\n", berr);
+        k1s_api_close(api);
+        return NULL;
+    }
+    return api;
+}
+
+static k1s_controllers *start(k1s_api *api)
+{
+    k1s_controllers_config cfg = {.api = api, .kubelet = "none",
+                                  .node_name = "node1"};
+    k1s_controllers *ctl = NULL;
+    char *err = NULL;
+    if (k1s_controllers_start(&cfg, &ctl, &err) != 0) {
+        fprintf(stderr, "controllers: %s\n", err ? err : "?");
+        free(err);
+        return NULL;
+    }
+    return ctl;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* JSON written with single quotes, for readability. New reference. */
+static json_t *J(const char *text)
+{
+    char *s = strdup(text);
+    for (char *p = s; *p; p++)
+        if (*p == '\'')
+            *p = '"';
+    json_error_t e;
+    json_t *o = json_loads(s, 0, &e);
+    if (!o)
+        fprintf(stderr, "bad test JSON: %s: %s\n", e.text, s);
+    free(s);
+    return o;
+}
+
+static const k1s_kind *K(const char *kind)
+{
+    return k1s_registry_find_kind("", kind);
+}
+
+static const char *meta(const json_t *o, const char *f)
+{
+    return json_string_value(json_object_get(json_object_get(o, "metadata"), f));
+}
+
+/* Create an object; returns it as stored (new) or NULL. */
+static json_t *create(k1s_api *api, const char *kind, const char *ns,
+                      const char *text)
+{
+    json_t *body = J(text);
+    k1s_target t = {K(kind), ns, NULL, NULL};
+    k1s_status st = {0};
+    json_t *out = NULL;
+    if (!body || k1s_api_create(api, &t, body, NULL, &out, &st)) {
+        fprintf(stderr, "create %s: %s\n", kind, st.message ? st.message : "?");
+        out = NULL;
+    }
+    k1s_status_clear(&st);
+    json_decref(body);
+    return out;
+}
+
+static json_t *get(k1s_api *api, const char *kind, const char *ns,
+                   const char *name)
+{
+    k1s_target t = {K(kind), ns, name, NULL};
+    k1s_status st = {0};
+    json_t *out = NULL;
+    if (k1s_api_get(api, &t, &out, &st))
+        out = NULL;
+    k1s_status_clear(&st);
+    return out;
+}
+
+static int del(k1s_api *api, const char *kind, const char *ns, const char *name,
+               const char *propagation)
+{
+    k1s_target t = {K(kind), ns, name, NULL};
+    k1s_opts o = {.propagation = propagation, .grace_seconds = -1};
+    k1s_status st = {0};
+    json_t *out = NULL;
+    int removed = 0;
+    int rc = k1s_api_delete(api, &t, &o, &out, &removed, &st);
+    json_decref(out);
+    k1s_status_clear(&st);
+    return rc;
+}
+
+static bool wait_gone(k1s_api *api, const char *kind, const char *ns,
+                      const char *name)
+{
+    for (int waited = 0; waited < WAIT_MS; waited += 10) {
+        json_t *o = get(api, kind, ns, name);
+        if (!o)
+            return true;
+        json_decref(o);
+        sleep_ms(10);
+    }
+    return false;
+}
+
+static bool exists(k1s_api *api, const char *kind, const char *ns,
+                   const char *name)
+{
+    json_t *o = get(api, kind, ns, name);
+    json_decref(o);
+    return o != NULL;
+}
+
+/* An owner reference to o (ConfigMap) as JSON text into buf. */
+static const char *ref(char *buf, size_t len, const json_t *o, bool block)
+{
+    snprintf(buf, len,
+             "{'apiVersion':'v1','kind':'ConfigMap','name':'%s','uid':'%s'%s}",
+             meta(o, "name"), meta(o, "uid"),
+             block ? ",'blockOwnerDeletion':true" : "");
+    return buf;
+}
+
+static json_t *dependent(k1s_api *api, const char *name, const char *refs,
+                         const char *finalizers)
+{
+    char text[2048];
+    snprintf(text, sizeof text,
+             "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'%s',"
+             "'ownerReferences':[%s]%s%s}}",
+             name, refs, finalizers ? ",'finalizers':" : "",
+             finalizers ? finalizers : "");
+    return create(api, "ConfigMap", "default", text);
+}
+
+static json_t *owner(k1s_api *api, const char *name)
+{
+    char text[256];
+    snprintf(text, sizeof text,
+             "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'%s'}}",
+             name);
+    return create(api, "ConfigMap", "default", text);
+}
+
+TEST(test_owner_gone_dependents_deleted)
+{
+    k1s_api *api = open_api();
+    k1s_controllers *ctl = api ? start(api) : NULL;
+    CHECK(ctl != NULL);
+    if (!ctl)
+        goto done;
+    json_t *o = owner(api, "o1");
+    char r[512];
+    json_t *d1 = dependent(api, "d1", ref(r, sizeof r, o, false), NULL);
+    snprintf(r, sizeof r, "{'apiVersion':'v1','kind':'ConfigMap','name':'o1',"
+                          "'uid':'%s'}", meta(o, "uid"));
+    char text[1024];
+    snprintf(text, sizeof text,
+             "{'apiVersion':'v1','kind':'Secret','metadata':{'name':'s1',"
+             "'ownerReferences':[%s]}}", r);
+    json_t *s1 = create(api, "Secret", "default", text);
+    json_t *free_cm = owner(api, "free");
+    /* an owner that never existed (by uid: same name, other uid) */
+    json_t *ghost = dependent(api, "ghost",
+                              "{'apiVersion':'v1','kind':'ConfigMap','name':'o1',"
+                              "'uid':'00000000-0000-0000-0000-000000000000'}", NULL);
+    CHECK(o && d1 && s1 && free_cm && ghost);
+    CHECK(wait_gone(api, "ConfigMap", "default", "ghost"));
+    /* the owner lives: its dependents stay */
+    sleep_ms(200);
+    CHECK(exists(api, "ConfigMap", "default", "d1"));
+    CHECK(exists(api, "Secret", "default", "s1"));
+    CHECK_INT(del(api, "ConfigMap", "default", "o1", "Background"), 0);
+    CHECK(wait_gone(api, "ConfigMap", "default", "d1"));
+    CHECK(wait_gone(api, "Secret", "default", "s1"));
+    CHECK(exists(api, "ConfigMap", "default", "free"));
+    json_decref(o);
+    json_decref(d1);
+    json_decref(s1);
+    json_decref(free_cm);
+    json_decref(ghost);
+done:
+    k1s_controllers_stop(ctl);
+    k1s_api_close(api);
+}
+
+TEST(test_dependent_of_two_owners_kept_while_one_lives)
+{
+    k1s_api *api = open_api();
+    k1s_controllers *ctl = api ? start(api) : NULL;
+    CHECK(ctl != NULL);
+    if (!ctl)
+        goto done;
+    json_t *a = owner(api, "a"), *b = owner(api, "b");
+    char ra[512], rb[512], refs[1100];
+    snprintf(refs, sizeof refs, "%s,%s", ref(ra, sizeof ra, a, false),
+             ref(rb, sizeof rb, b, false));
+    json_t *d = dependent(api, "shared", refs, NULL);
+    CHECK(a && b && d);
+    CHECK_INT(del(api, "ConfigMap", "default", "a", NULL), 0);
+    /* the reference to the gone owner is dropped, the object kept */
+    int n = -1;
+    for (int waited = 0; waited < WAIT_MS && n != 1; waited += 10) {
+        json_t *cur = get(api, "ConfigMap", "default", "shared");
+        n = cur ? (int)json_array_size(json_object_get(json_object_get(cur, "metadata"),
+                                                       "ownerReferences"))
+                : -1;
+        json_decref(cur);
+        sleep_ms(10);
+    }
+    CHECK_INT(n, 1);
+    json_t *cur = get(api, "ConfigMap", "default", "shared");
+    json_t *left = json_array_get(json_object_get(json_object_get(cur, "metadata"),
+                                                  "ownerReferences"), 0);
+    CHECK_STR(json_string_value(json_object_get(left, "name")), "b");
+    json_decref(cur);
+    CHECK_INT(del(api, "ConfigMap", "default", "b", NULL), 0);
+    CHECK(wait_gone(api, "ConfigMap", "default", "shared"));
+    json_decref(a);
+    json_decref(b);
+    json_decref(d);
+done:
+    k1s_controllers_stop(ctl);
+    k1s_api_close(api);
+}
+
+TEST(test_foreground_waits_for_blocking_dependents)
+{
+    k1s_api *api = open_api();
+    k1s_controllers *ctl = api ? start(api) : NULL;
+    CHECK(ctl != NULL);
+    if (!ctl)
+        goto done;
+    json_t *o = owner(api, "fg");
+    char r[512];
+    /* the blocking one is held by a finalizer, so the wait can be seen */
+    json_t *blk = dependent(api, "blocker", ref(r, sizeof r, o, true),
+                            "['example.com/hold']");
+    json_t *loose = dependent(api, "loose", ref(r, sizeof r, o, false), NULL);
+    CHECK(o && blk && loose);
+    CHECK_INT(del(api, "ConfigMap", "default", "fg", "Foreground"), 0);
+    CHECK(wait_gone(api, "ConfigMap", "default", "loose"));
+    /* the blocker is being deleted, the owner waits for it */
+    bool marked = false;
+    for (int waited = 0; waited < WAIT_MS && !marked; waited += 10) {
+        json_t *cur = get(api, "ConfigMap", "default", "blocker");
+        marked = cur && meta(cur, "deletionTimestamp");
+        json_decref(cur);
+        sleep_ms(10);
+    }
+    CHECK(marked);
+    sleep_ms(300);
+    json_t *cur = get(api, "ConfigMap", "default", "fg");
+    CHECK(cur != NULL);
+    CHECK(cur && meta(cur, "deletionTimestamp") != NULL);
+    json_decref(cur);
+    /* let the blocker go: the owner follows */
+    cur = get(api, "ConfigMap", "default", "blocker");
+    if (cur) {
+        json_object_del(json_object_get(cur, "metadata"), "finalizers");
+        k1s_target t = {K("ConfigMap"), "default", "blocker", NULL};
+        k1s_status st = {0};
+        json_t *out = NULL;
+        CHECK_INT(k1s_api_update(api, &t, cur, NULL, &out, &st), 0);
+        k1s_status_clear(&st);
+        json_decref(out);
+        json_decref(cur);
+    }
+    CHECK(wait_gone(api, "ConfigMap", "default", "blocker"));
+    CHECK(wait_gone(api, "ConfigMap", "default", "fg"));
+    json_decref(o);
+    json_decref(blk);
+    json_decref(loose);
+done:
+    k1s_controllers_stop(ctl);
+    k1s_api_close(api);
+}
+
+static int refs_of(k1s_api *api, const char *name)
+{
+    json_t *cur = get(api, "ConfigMap", "default", name);
+    int n = cur ? (int)json_array_size(json_object_get(json_object_get(cur, "metadata"),
+                                                       "ownerReferences"))
+                : -1;
+    json_decref(cur);
+    return n;
+}
+
+TEST(test_orphan_releases_dependents)
+{
+    k1s_api *api = open_api();
+    k1s_controllers *ctl = api ? start(api) : NULL;
+    CHECK(ctl != NULL);
+    if (!ctl)
+        goto done;
+    json_t *o = owner(api, "parent");
+    char r[512];
+    json_t *k1 = dependent(api, "kid1", ref(r, sizeof r, o, true), NULL);
+    json_t *k2 = dependent(api, "kid2", ref(r, sizeof r, o, false), NULL);
+    CHECK(o && k1 && k2);
+    CHECK_INT(del(api, "ConfigMap", "default", "parent", "Orphan"), 0);
+    CHECK(wait_gone(api, "ConfigMap", "default", "parent"));
+    sleep_ms(200);
+    CHECK_INT(refs_of(api, "kid1"), 0);
+    CHECK_INT(refs_of(api, "kid2"), 0);
+    json_decref(o);
+    json_decref(k1);
+    json_decref(k2);
+done:
+    k1s_controllers_stop(ctl);
+    k1s_api_close(api);
+}
+
+TEST(test_bound_pod_deleted_gracefully)
+{
+    k1s_api *api = open_api();
+    k1s_controllers *ctl = api ? start(api) : NULL;
+    CHECK(ctl != NULL);
+    if (!ctl)
+        goto done;
+    json_t *o = owner(api, "podowner");
+    char r[512], text[2048];
+    snprintf(text, sizeof text,
+             "{'apiVersion':'v1','kind':'Pod','metadata':{'name':'p',"
+             "'ownerReferences':[%s]},'spec':{'nodeName':'node1',"
+             "'containers':[{'name':'c','image':'nginx'}]}}",
+             ref(r, sizeof r, o, true));
+    json_t *p = create(api, "Pod", "default", text);
+    CHECK(o && p);
+    CHECK_INT(del(api, "ConfigMap", "default", "podowner", NULL), 0);
+    /* no kubelet here: the pod is marked and stays */
+    json_t *cur = NULL;
+    for (int waited = 0; waited < WAIT_MS; waited += 10) {
+        cur = get(api, "Pod", "default", "p");
+        if (!cur || meta(cur, "deletionTimestamp"))
+            break;
+        json_decref(cur);
+        cur = NULL;
+        sleep_ms(10);
+    }
+    CHECK(cur != NULL);
+    CHECK(cur && meta(cur, "deletionTimestamp") != NULL);
+    CHECK_INT(json_integer_value(json_object_get(json_object_get(cur, "metadata"),
+                                                 "deletionGracePeriodSeconds")),
+              30);
+    json_decref(cur);
+    json_decref(o);
+    json_decref(p);
+done:
+    k1s_controllers_stop(ctl);
+    k1s_api_close(api);
+}
+
+TEST(test_system_namespaces_left_alone)
+{
+    k1s_api *api = open_api();
+    k1s_controllers *ctl = api ? start(api) : NULL;
+    CHECK(ctl != NULL);
+    if (!ctl)
+        goto done;
+    /* a dangling owner reference on a system namespace */
+    json_t *ns = get(api, "Namespace", "", "kube-node-lease");
+    CHECK(ns != NULL);
+    if (ns) {
+        json_object_set_new(json_object_get(ns, "metadata"), "ownerReferences",
+                            J("[{'apiVersion':'v1','kind':'ConfigMap','name':'x',"
+                              "'uid':'11111111-1111-1111-1111-111111111111'}]"));
+        k1s_target t = {K("Namespace"), "", "kube-node-lease", NULL};
+        k1s_status st = {0};
+        json_t *out = NULL;
+        CHECK_INT(k1s_api_update(api, &t, ns, NULL, &out, &st), 0);
+        k1s_status_clear(&st);
+        json_decref(out);
+        json_decref(ns);
+    }
+    /* a dangling ConfigMap made after it is collected: the GC has looked */
+    json_t *g = dependent(api, "after",
+                          "{'apiVersion':'v1','kind':'ConfigMap','name':'x',"
+                          "'uid':'11111111-1111-1111-1111-111111111111'}", NULL);
+    CHECK(g != NULL);
+    CHECK(wait_gone(api, "ConfigMap", "default", "after"));
+    json_t *cur = get(api, "Namespace", "", "kube-node-lease");
+    CHECK(cur != NULL && !meta(cur, "deletionTimestamp"));
+    json_decref(cur);
+    /* and kube's immortal namespaces refuse deletion */
+    k1s_target t = {K("Namespace"), "", "default", NULL};
+    k1s_opts o = {.grace_seconds = -1};
+    k1s_status st = {0};
+    json_t *out = NULL;
+    int removed = 0;
+    CHECK_INT(k1s_api_delete(api, &t, &o, &out, &removed, &st), -1);
+    CHECK_INT(st.code, 403);
+    CHECK_STR(st.message, "namespaces \"default\" is forbidden: this namespace may not be deleted");
+    k1s_status_clear(&st);
+    json_decref(g);
+done:
+    k1s_controllers_stop(ctl);
+    k1s_api_close(api);
+}
+
+TEST(test_restart_converges)
+{
+    k1s_api *api = open_api();
+    k1s_controllers *ctl = api ? start(api) : NULL;
+    CHECK(ctl != NULL);
+    if (!ctl)
+        goto done;
+    json_t *o = owner(api, "old"), *keep = owner(api, "keeper");
+    char r[512];
+    json_t *d = dependent(api, "stale", ref(r, sizeof r, o, false), NULL);
+    json_t *kd = dependent(api, "kept", ref(r, sizeof r, keep, false), NULL);
+    CHECK(o && keep && d && kd);
+    sleep_ms(100);
+    k1s_controllers_stop(ctl);
+    /* changes while nobody collects */
+    CHECK_INT(del(api, "ConfigMap", "default", "old", NULL), 0);
+    CHECK_INT(del(api, "ConfigMap", "default", "keeper", "Orphan"), 0);
+    sleep_ms(100);
+    CHECK(exists(api, "ConfigMap", "default", "stale"));
+    CHECK(exists(api, "ConfigMap", "default", "keeper"));
+    ctl = start(api);
+    CHECK(ctl != NULL);
+    CHECK(wait_gone(api, "ConfigMap", "default", "stale"));
+    CHECK(wait_gone(api, "ConfigMap", "default", "keeper"));
+    CHECK(exists(api, "ConfigMap", "default", "kept"));
+    CHECK_INT(refs_of(api, "kept"), 0);
+    json_decref(o);
+    json_decref(keep);
+    json_decref(d);
+    json_decref(kd);
+done:
+    k1s_controllers_stop(ctl);
+    k1s_api_close(api);
+}
+
+K1S_TEST_MAIN(T(test_owner_gone_dependents_deleted),
+              T(test_dependent_of_two_owners_kept_while_one_lives),
+              T(test_foreground_waits_for_blocking_dependents),
+              T(test_orphan_releases_dependents),
+              T(test_bound_pod_deleted_gracefully),
+              T(test_system_namespaces_left_alone),
+              T(test_restart_converges))

@@ -1,0 +1,518 @@
+/*
+ * test_scheduler.c - the default-scheduler and the pods/binding
+ * subresource it writes through: binding rules and errors, pods bound to
+ * the simulated kubelet's node, nodeSelector / taints / resources /
+ * claims that keep a pod Pending with kube's Unschedulable condition and
+ * FailedScheduling event, and the retry when the node changes.
+ */
+#include "k1s_test.h"
+
+#include <time.h>
+#include <unistd.h>
+
+#include "k1s_api.h"
+#include "k1s_apiserver.h"
+#include "k1s_controllers.h"
+
+#define NODE "node1"
+
+static k1s_api *open_api(void)
+{
+    k1s_api_config cfg = {.db_path = ":memory:"};
+    k1s_api *api = NULL;
+    char *err = NULL;
+    if (k1s_api_open(&cfg, &api, &err) != 0) {
+        fprintf(stderr, "open: %s\n", err ? err : "?");
+        free(err);
+        return NULL;
+    }
+    char berr[256];
+    if (k1s_api_bootstrap(api, 6443, berr, sizeof berr) != 0) {
+        fprintf(stderr, "bootstrap: %s\n", berr);
+        k1s_api_close(api);
+        return NULL;
+    }
+    return api;
+}
+
+static k1s_controllers *start(k1s_api *api, const char *kubelet)
+{
+    k1s_controllers_config cfg = {.api = api, .kubelet = kubelet, .node_name = NODE};
+    k1s_controllers *ctl = NULL;
+    char *err = NULL;
+    if (k1s_controllers_start(&cfg, &ctl, &err) != 0) {
+        fprintf(stderr, "controllers: %s\n", err ? err : "?");
+        free(err);
+        return NULL;
+    }
+    return ctl;
+}
+
+static const char *s_at(const json_t *o, const char *a, const char *b)
+{
+    return json_string_value(json_object_get(json_object_get(o, a), b));
+}
+
+static const k1s_kind *pod_kind(void)
+{
+    return k1s_registry_find_kind("", "Pod");
+}
+
+/* A pod with one nginx container; extra (stolen, may be NULL) is merged
+ * into its spec. */
+static int create_pod(k1s_api *api, const char *name, json_t *extra)
+{
+    json_t *pod = json_pack("{s:s, s:s, s:{s:s}, s:{s:[{s:s, s:s}]}}", "apiVersion", "v1",
+                            "kind", "Pod", "metadata", "name", name, "spec", "containers",
+                            "name", "nginx", "image", "nginx");
+    if (extra)
+        json_object_update(json_object_get(pod, "spec"), extra);
+    json_decref(extra);
+    k1s_target t = {pod_kind(), "default", NULL, NULL};
+    k1s_status st = {0};
+    json_t *out = NULL;
+    int rc = k1s_api_create(api, &t, pod, NULL, &out, &st);
+    if (rc)
+        fprintf(stderr, "create %s: %s\n", name, st.message ? st.message : "?");
+    k1s_status_clear(&st);
+    json_decref(out);
+    json_decref(pod);
+    return rc;
+}
+
+static json_t *get(k1s_api *api, const char *group, const char *kind, const char *ns,
+                   const char *name)
+{
+    k1s_target t = {k1s_registry_find_kind(group, kind), ns, name, NULL};
+    k1s_status st = {0};
+    json_t *out = NULL;
+    if (k1s_api_get(api, &t, &out, &st) != 0)
+        out = NULL;
+    k1s_status_clear(&st);
+    return out;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static const json_t *condition(const json_t *pod, const char *type)
+{
+    size_t i;
+    const json_t *c;
+    json_array_foreach(json_object_get(json_object_get(pod, "status"), "conditions"), i, c)
+    {
+        if (!strcmp(json_string_value(json_object_get(c, "type")), type))
+            return c;
+    }
+    return NULL;
+}
+
+typedef bool (*pod_pred)(const json_t *pod, const void *arg);
+
+/* Poll (<= ms) until pred holds; the last pod seen (new ref) or NULL. */
+static json_t *wait_pod(k1s_api *api, const char *name, pod_pred pred, const void *arg, int ms)
+{
+    json_t *pod = NULL;
+    for (int waited = 0; waited <= ms; waited += 10) {
+        json_decref(pod);
+        pod = get(api, "", "Pod", "default", name);
+        if (pod && pred(pod, arg))
+            return pod;
+        sleep_ms(10);
+    }
+    return pod;
+}
+
+static bool is_bound(const json_t *pod, const void *arg)
+{
+    (void)arg;
+    const char *n = s_at(pod, "spec", "nodeName");
+    return n && *n;
+}
+
+static bool has_message(const json_t *pod, const void *arg)
+{
+    const json_t *c = condition(pod, "PodScheduled");
+    const char *m = json_string_value(json_object_get(c, "message"));
+    return m && !strcmp(m, arg);
+}
+
+typedef struct evfind {
+    const char *name, *reason;
+    json_t *found; /* new ref */
+} evfind;
+
+static int find_event(void *ctx, const char *json, size_t len)
+{
+    evfind *f = ctx;
+    json_t *ev = json_loadb(json, len, 0, NULL);
+    if (ev && !strcmp(s_at(ev, "involvedObject", "name"), f->name) &&
+        !strcmp(json_string_value(json_object_get(ev, "reason")), f->reason) && !f->found)
+        f->found = json_incref(ev);
+    json_decref(ev);
+    return 0;
+}
+
+/* The event with reason about object name (new ref), waiting <= 2 s. */
+static json_t *event(k1s_api *api, const char *name, const char *reason)
+{
+    for (int i = 0; i < 200; i++) {
+        evfind f = {name, reason, NULL};
+        k1s_list_opts lo = {0};
+        k1s_list_result res;
+        k1s_status st = {0};
+        if (k1s_api_list(api, k1s_registry_find_kind("", "Event"), NULL, &lo, find_event, &f,
+                         &res, &st) == 0)
+            k1s_list_result_free(&res);
+        k1s_status_clear(&st);
+        if (f.found)
+            return f.found;
+        sleep_ms(10);
+    }
+    return NULL;
+}
+
+static int merge_patch(k1s_api *api, const char *group, const char *kind, const char *ns,
+                       const char *name, const char *patch)
+{
+    k1s_target t = {k1s_registry_find_kind(group, kind), ns, name, NULL};
+    json_t *p = json_loads(patch, 0, NULL);
+    json_t *out = NULL;
+    k1s_status st = {0};
+    int rc = k1s_api_patch(api, &t, K1S_PATCH_MERGE, p, NULL, &out, &st);
+    if (rc)
+        fprintf(stderr, "patch %s: %s\n", name, st.message ? st.message : "?");
+    k1s_status_clear(&st);
+    json_decref(out);
+    json_decref(p);
+    return rc;
+}
+
+/* ---- the binding subresource ------------------------------------------------------ */
+
+static json_t *binding(const char *name, const char *node)
+{
+    return json_pack("{s:s, s:s, s:{s:s}, s:{s:s, s:s}}", "apiVersion", "v1", "kind",
+                     "Binding", "metadata", "name", name, "target", "kind", "Node", "name",
+                     node);
+}
+
+TEST(test_binding_subresource)
+{
+    k1s_api *api = open_api();
+    CHECK(api != NULL);
+    if (!api)
+        return;
+    CHECK_INT(create_pod(api, "p", NULL), 0);
+    k1s_status st = {0};
+    json_t *out = NULL, *b = binding("p", "n1");
+
+    /* the name in the body must be the one in the URL */
+    CHECK_INT(k1s_api_bind(api, "default", "other", b, &out, &st), -1);
+    CHECK_INT(st.code, 400);
+    CHECK_STR(st.message, "name in URL does not match name in Binding object");
+    k1s_status_clear(&st);
+
+    /* ValidatePodBinding: kube answers its aggregate as a 500 */
+    json_t *noname = binding("p", "");
+    CHECK_INT(k1s_api_bind(api, "default", "p", noname, &out, &st), -1);
+    CHECK_INT(st.code, 500);
+    CHECK_STR(st.message, "target.name: Required value");
+    k1s_status_clear(&st);
+    json_object_set_new(json_object_get(noname, "target"), "kind", json_string("Pod"));
+    CHECK_INT(k1s_api_bind(api, "default", "p", noname, &out, &st), -1);
+    CHECK_STR(st.message, "[target.kind: Unsupported value: \"Pod\": supported values: \"Node\", \"<empty>\", target.name: Required value]");
+    k1s_status_clear(&st);
+    json_decref(noname);
+
+    /* a wrong uid is a failed precondition */
+    json_t *wrong = binding("p", "n1");
+    json_object_set_new(json_object_get(wrong, "metadata"), "uid", json_string("nope"));
+    CHECK_INT(k1s_api_bind(api, "default", "p", wrong, &out, &st), -1);
+    CHECK_INT(st.code, 409);
+    json_decref(wrong);
+    k1s_status_clear(&st);
+
+    json_t *gone = binding("missing", "n1");
+    CHECK_INT(k1s_api_bind(api, "default", "missing", gone, &out, &st), -1);
+    json_decref(gone);
+    CHECK_INT(st.code, 404);
+    CHECK_STR(st.message, "pods \"missing\" not found");
+    k1s_status_clear(&st);
+
+    json_object_set_new(json_object_get(b, "metadata"), "annotations",
+                        json_pack("{s:s}", "scheduler.example/why", "test"));
+    CHECK_INT(k1s_api_bind(api, "default", "p", b, &out, &st), 0);
+    CHECK_STR(json_string_value(json_object_get(out, "kind")), "Status");
+    CHECK_STR(json_string_value(json_object_get(out, "status")), "Success");
+    CHECK_INT(json_integer_value(json_object_get(out, "code")), 201);
+    json_decref(out);
+    out = NULL;
+    json_t *pod = get(api, "", "Pod", "default", "p");
+    CHECK_STR(s_at(pod, "spec", "nodeName"), "n1");
+    CHECK_STR(s_at(json_object_get(pod, "metadata"), "annotations", "scheduler.example/why"), "test");
+    const json_t *c = condition(pod, "PodScheduled");
+    CHECK_STR(json_string_value(json_object_get(c, "status")), "True");
+    CHECK(json_is_string(json_object_get(c, "lastTransitionTime")));
+    /* a binding is not a spec update: the generation stays */
+    CHECK_INT(json_integer_value(json_object_get(json_object_get(pod, "metadata"), "generation")), 1);
+    json_decref(pod);
+
+    CHECK_INT(k1s_api_bind(api, "default", "p", b, &out, &st), -1);
+    CHECK_INT(st.code, 409);
+    CHECK_STR(st.message, "Operation cannot be fulfilled on pods/binding \"p\": pod p is already assigned to node \"n1\"");
+    k1s_status_clear(&st);
+    json_decref(b);
+    k1s_api_close(api);
+}
+
+/* ---- scheduling ---------------------------------------------------------------------- */
+
+TEST(test_binds_to_the_node_with_an_event)
+{
+    k1s_api *api = open_api();
+    if (!api)
+        return;
+    k1s_controllers *ctl = start(api, "simulated");
+    CHECK(ctl != NULL);
+    CHECK_INT(create_pod(api, "web-0", NULL), 0);
+    json_t *pod = wait_pod(api, "web-0", is_bound, NULL, 10000);
+    CHECK(pod && is_bound(pod, NULL));
+    CHECK_STR(s_at(pod, "spec", "nodeName"), NODE);
+    CHECK_STR(json_string_value(json_object_get(condition(pod, "PodScheduled"), "status")), "True");
+    json_decref(pod);
+    json_t *ev = event(api, "web-0", "Scheduled");
+    CHECK(ev != NULL);
+    CHECK_STR(json_string_value(json_object_get(ev, "message")),
+              "Successfully assigned default/web-0 to " NODE);
+    CHECK_STR(s_at(ev, "source", "component"), "default-scheduler");
+    CHECK_STR(json_string_value(json_object_get(ev, "type")), "Normal");
+    json_decref(ev);
+    /* another scheduler's pods are not ours */
+    CHECK_INT(create_pod(api, "other", json_pack("{s:s}", "schedulerName", "my-scheduler")), 0);
+    sleep_ms(300);
+    pod = get(api, "", "Pod", "default", "other");
+    CHECK(pod && !is_bound(pod, NULL));
+    json_decref(pod);
+    k1s_controllers_stop(ctl);
+    k1s_api_close(api);
+}
+
+#define SELECTOR_MSG                                                                     \
+    "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector. "   \
+    "preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling."
+
+TEST(test_node_selector_waits_for_a_matching_node)
+{
+    k1s_api *api = open_api();
+    if (!api)
+        return;
+    k1s_controllers *ctl = start(api, "simulated");
+    CHECK_INT(create_pod(api, "picky", json_pack("{s:{s:s}}", "nodeSelector", "disktype", "ssd")), 0);
+    json_t *pod = wait_pod(api, "picky", has_message, SELECTOR_MSG, 10000);
+    const json_t *c = condition(pod, "PodScheduled");
+    CHECK_STR(json_string_value(json_object_get(c, "status")), "False");
+    CHECK_STR(json_string_value(json_object_get(c, "reason")), "Unschedulable");
+    CHECK_STR(json_string_value(json_object_get(c, "message")), SELECTOR_MSG);
+    CHECK(!is_bound(pod, NULL));
+    CHECK_STR(s_at(pod, "status", "phase"), "Pending");
+    CHECK_STR(s_at(pod, "status", "qosClass"), "BestEffort");
+    json_decref(pod);
+    json_t *ev = event(api, "picky", "FailedScheduling");
+    CHECK(ev != NULL);
+    CHECK_STR(json_string_value(json_object_get(ev, "type")), "Warning");
+    CHECK_STR(json_string_value(json_object_get(ev, "message")), SELECTOR_MSG);
+    /* the condition write that follows does not record the failure again */
+    sleep_ms(300);
+    json_decref(ev);
+    ev = event(api, "picky", "FailedScheduling");
+    CHECK_INT(json_integer_value(json_object_get(ev, "count")), 1);
+    json_decref(ev);
+    /* required node affinity: a label In a set, or the node's name */
+    CHECK_INT(create_pod(api, "affine", json_loads(
+        "{\"affinity\":{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+        "{\"nodeSelectorTerms\":[{\"matchExpressions\":[{\"key\":\"disktype\",\"operator\":\"In\","
+        "\"values\":[\"nvme\",\"ssd\"]}]}]}}}}", 0, NULL)), 0);
+    CHECK_INT(create_pod(api, "elsewhere", json_loads(
+        "{\"affinity\":{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+        "{\"nodeSelectorTerms\":[{\"matchFields\":[{\"key\":\"metadata.name\",\"operator\":\"NotIn\","
+        "\"values\":[\"" NODE "\"]}]}]}}}}", 0, NULL)), 0);
+    pod = wait_pod(api, "affine", has_message, SELECTOR_MSG, 10000);
+    CHECK(has_message(pod, SELECTOR_MSG));
+    json_decref(pod);
+    /* a node that starts matching takes the pods */
+    CHECK_INT(merge_patch(api, "", "Node", "", NODE, "{\"metadata\":{\"labels\":{\"disktype\":\"ssd\"}}}"), 0);
+    pod = wait_pod(api, "picky", is_bound, NULL, 10000);
+    CHECK(is_bound(pod, NULL));
+    CHECK_STR(json_string_value(json_object_get(condition(pod, "PodScheduled"), "status")), "True");
+    json_decref(pod);
+    pod = wait_pod(api, "affine", is_bound, NULL, 10000);
+    CHECK(is_bound(pod, NULL));
+    json_decref(pod);
+    pod = wait_pod(api, "elsewhere", has_message, SELECTOR_MSG, 10000);
+    CHECK(has_message(pod, SELECTOR_MSG) && !is_bound(pod, NULL));
+    json_decref(pod);
+    k1s_controllers_stop(ctl);
+    k1s_api_close(api);
+}
+
+#define TAINT_MSG                                                                            \
+    "0/1 nodes are available: 1 node(s) had untolerated taint {dedicated: db}. preemption: " \
+    "0/1 nodes are available: 1 Preemption is not helpful for scheduling."
+
+TEST(test_taints_and_tolerations)
+{
+    k1s_api *api = open_api();
+    if (!api)
+        return;
+    k1s_controllers *ctl = start(api, "simulated");
+    CHECK_INT(merge_patch(api, "", "Node", "", NODE,
+                          "{\"spec\":{\"taints\":[{\"key\":\"dedicated\",\"value\":\"db\",\"effect\":\"NoSchedule\"}]}}"), 0);
+    sleep_ms(100);
+    CHECK_INT(create_pod(api, "plain", NULL), 0);
+    CHECK_INT(create_pod(api, "tolerant",
+                         json_pack("{s:[{s:s, s:s, s:s, s:s}]}", "tolerations", "key", "dedicated",
+                                   "operator", "Equal", "value", "db", "effect", "NoSchedule")), 0);
+    json_t *pod = wait_pod(api, "plain", has_message, TAINT_MSG, 10000);
+    CHECK(has_message(pod, TAINT_MSG));
+    json_decref(pod);
+    pod = wait_pod(api, "tolerant", is_bound, NULL, 10000);
+    CHECK(is_bound(pod, NULL));
+    json_decref(pod);
+    /* PreferNoSchedule is no hard rule */
+    CHECK_INT(merge_patch(api, "", "Node", "", NODE,
+                          "{\"spec\":{\"taints\":[{\"key\":\"dedicated\",\"value\":\"db\",\"effect\":\"PreferNoSchedule\"}]}}"), 0);
+    pod = wait_pod(api, "plain", is_bound, NULL, 10000);
+    CHECK(is_bound(pod, NULL));
+    json_decref(pod);
+    k1s_controllers_stop(ctl);
+    k1s_api_close(api);
+}
+
+TEST(test_resources_and_claims)
+{
+    k1s_api *api = open_api();
+    if (!api)
+        return;
+    k1s_controllers *ctl = start(api, "simulated");
+    CHECK_INT(create_pod(api, "huge",
+                         json_pack("{s:[{s:s, s:s, s:{s:{s:s}}}]}", "containers", "name", "big",
+                                   "image", "nginx", "resources", "requests", "cpu", "100000")), 0);
+    const char *cpu_msg = "0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.";
+    json_t *pod = wait_pod(api, "huge", has_message, cpu_msg, 10000);
+    CHECK(has_message(pod, cpu_msg));
+    json_decref(pod);
+    CHECK_INT(create_pod(api, "claimer",
+                         json_pack("{s:[{s:s, s:{s:s}}]}", "volumes", "name", "data",
+                                   "persistentVolumeClaim", "claimName", "data-claimer")), 0);
+    const char *claim_msg = "0/1 nodes are available: persistentvolumeclaim \"data-claimer\" not found. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.";
+    pod = wait_pod(api, "claimer", has_message, claim_msg, 10000);
+    CHECK(has_message(pod, claim_msg));
+    json_decref(pod);
+    k1s_controllers_stop(ctl);
+    k1s_api_close(api);
+}
+
+static int create_obj(k1s_api *api, const char *group, const char *kind, const char *ns,
+                      const char *json)
+{
+    k1s_target t = {k1s_registry_find_kind(group, kind), ns, NULL, NULL};
+    json_t *obj = json_loads(json, 0, NULL);
+    json_t *out = NULL;
+    k1s_status st = {0};
+    int rc = k1s_api_create(api, &t, obj, NULL, &out, &st);
+    if (rc)
+        fprintf(stderr, "create %s: %s\n", kind, st.message ? st.message : "?");
+    k1s_status_clear(&st);
+    json_decref(out);
+    json_decref(obj);
+    return rc;
+}
+
+static bool selected(const json_t *pvc, const void *arg)
+{
+    (void)arg;
+    const json_t *ann = json_object_get(json_object_get(pvc, "metadata"), "annotations");
+    const char *n = json_string_value(json_object_get(ann, "volume.kubernetes.io/selected-node"));
+    return n && !strcmp(n, NODE);
+}
+
+TEST(test_wait_for_first_consumer_claims)
+{
+    k1s_api *api = open_api();
+    if (!api)
+        return;
+    k1s_controllers *ctl = start(api, "simulated");
+    /* a provisioner nobody runs: only this test binds the claim */
+    CHECK_INT(create_obj(api, "storage.k8s.io", "StorageClass", "",
+                         "{\"apiVersion\":\"storage.k8s.io/v1\",\"kind\":\"StorageClass\","
+                         "\"metadata\":{\"name\":\"late\"},\"provisioner\":\"example.com/none\","
+                         "\"volumeBindingMode\":\"WaitForFirstConsumer\"}"), 0);
+    CHECK_INT(create_obj(api, "", "PersistentVolumeClaim", "default",
+                         "{\"apiVersion\":\"v1\",\"kind\":\"PersistentVolumeClaim\","
+                         "\"metadata\":{\"name\":\"data\"},\"spec\":{\"accessModes\":[\"ReadWriteOnce\"],"
+                         "\"storageClassName\":\"late\",\"resources\":{\"requests\":{\"storage\":\"1Gi\"}}}}"), 0);
+    CHECK_INT(create_pod(api, "consumer",
+                         json_pack("{s:[{s:s, s:{s:s}}]}", "volumes", "name", "data",
+                                   "persistentVolumeClaim", "claimName", "data")), 0);
+    /* the claim is told where the pod goes; the pod waits for it */
+    json_t *pvc = NULL;
+    for (int i = 0; i < 1000 && !(pvc && selected(pvc, NULL)); i++) {
+        json_decref(pvc);
+        pvc = get(api, "", "PersistentVolumeClaim", "default", "data");
+        sleep_ms(10);
+    }
+    CHECK(pvc && selected(pvc, NULL));
+    json_decref(pvc);
+    sleep_ms(200);
+    json_t *pod = get(api, "", "Pod", "default", "consumer");
+    CHECK(pod && !is_bound(pod, NULL) && !condition(pod, "PodScheduled"));
+    json_decref(pod);
+    /* bound (as a provisioner would): the pod follows */
+    CHECK_INT(create_obj(api, "", "PersistentVolume", "",
+                         "{\"apiVersion\":\"v1\",\"kind\":\"PersistentVolume\",\"metadata\":{\"name\":\"pv-data\"},"
+                         "\"spec\":{\"capacity\":{\"storage\":\"1Gi\"},\"accessModes\":[\"ReadWriteOnce\"],"
+                         "\"storageClassName\":\"late\",\"hostPath\":{\"path\":\"/tmp/pv-data\"},"
+                         "\"claimRef\":{\"namespace\":\"default\",\"name\":\"data\"}}}"), 0);
+    CHECK_INT(merge_patch(api, "", "PersistentVolumeClaim", "default", "data",
+                          "{\"spec\":{\"volumeName\":\"pv-data\"}}"), 0);
+    k1s_target st_t = {k1s_registry_find_kind("", "PersistentVolumeClaim"), "default", "data", "status"};
+    json_t *bound = json_loads("{\"status\":{\"phase\":\"Bound\"}}", 0, NULL), *out = NULL;
+    k1s_status st = {0};
+    CHECK_INT(k1s_api_patch(api, &st_t, K1S_PATCH_MERGE, bound, NULL, &out, &st), 0);
+    k1s_status_clear(&st);
+    json_decref(out);
+    json_decref(bound);
+    pod = wait_pod(api, "consumer", is_bound, NULL, 10000);
+    CHECK(is_bound(pod, NULL));
+    json_decref(pod);
+    k1s_controllers_stop(ctl);
+    k1s_api_close(api);
+}
+
+TEST(test_no_node_without_a_kubelet)
+{
+    k1s_api *api = open_api();
+    if (!api)
+        return;
+    k1s_controllers *ctl = start(api, "none");
+    CHECK_INT(create_pod(api, "lonely", NULL), 0);
+    json_t *pod = wait_pod(api, "lonely", has_message, "no nodes available to schedule pods", 10000);
+    CHECK(has_message(pod, "no nodes available to schedule pods"));
+    CHECK(!is_bound(pod, NULL));
+    CHECK_STR(s_at(pod, "status", "phase"), "Pending");
+    json_decref(pod);
+    json_t *node = get(api, "", "Node", "", NODE);
+    CHECK(node == NULL);
+    json_decref(node);
+    k1s_controllers_stop(ctl);
+    k1s_api_close(api);
+}
+
+K1S_TEST_MAIN(T(test_binding_subresource), T(test_binds_to_the_node_with_an_event),
+              T(test_node_selector_waits_for_a_matching_node), T(test_taints_and_tolerations),
+              T(test_resources_and_claims), T(test_wait_for_first_consumer_claims),
+              T(test_no_node_without_a_kubelet))
