@@ -28,9 +28,10 @@ import b_get  # noqa: E402
 import b_list  # noqa: E402
 import b_startup  # noqa: E402
 import b_watch  # noqa: E402
+import b_scenario  # noqa: E402
 import harness  # noqa: E402
 
-SECTIONS = ["start", "rss", "get", "create", "list", "watch"]
+SECTIONS = ["start", "rss", "get", "create", "list", "watch", "scenario"]
 
 
 def log(msg):
@@ -150,6 +151,13 @@ def rows(res, a):
         add("server threads with %d watchers" % n, threads, "%d",
             "idle count (%s)" % idle_threads if idle_threads else "",
             (lambda v: v <= idle_threads) if idle_threads else None)
+    sc = res.get("scenario")
+    if isinstance(sc, dict):
+        add("fixture ready (k1s_start, in process)", sc.get("fixture_ready_inside_ms"),
+            "%.1f ms", "<= 20 ms", lambda v: v <= 20)
+        add("fixture start, exec to URL line", sc.get("fixture_start_ms"), "%.1f ms")
+        add("fixture RSS", sc.get("fixture_rss_mib"), "%.1f MiB")
+        add("kubectl apply scenario -> 3/3 Ready", sc.get("apply_to_ready_ms"), "%.0f ms")
     for name in SECTIONS:
         if isinstance(res.get(name), str):
             first = res[name].splitlines()[0] if res[name] else ""
@@ -211,6 +219,8 @@ def main():
                      lambda: b_list.run(children, binary, workdir, a.pods, log)),
             "watch": ("6. %d watchers on configmaps, one create" % a.watchers,
                       lambda: b_watch.run(children, binary, workdir, a.watchers, log)),
+            "scenario": ("7. fixture (in memory, simulated kubelet) and the scenario to 3/3 Ready",
+                         lambda: b_scenario.run(children, binary, workdir, 5, log)),
         }
         for name in SECTIONS:
             if name not in a.only:
