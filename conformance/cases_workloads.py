@@ -163,7 +163,8 @@ def test_endpoints_and_slices_with_kubectl(shared):
         eq(rows[0], ["NAME", "ENDPOINTS", "AGE"])
         eq(sorted(rows[1][1].split(",")), sorted(ip + ":80" for ip in ips))
         ep = jget(s, "get", "endpoints", "web")
-        eq(ep["metadata"]["labels"], {"app": "web"})
+        eq(ep["metadata"]["labels"], {"app": "web",
+                                      "endpoints.kubernetes.io/managed-by": "endpoint-controller"})
         for a in ep["subsets"][0]["addresses"]:
             eq(a["targetRef"]["kind"], "Pod")
         slices = jget(s, "get", "endpointslices", "-l", "kubernetes.io/service-name=web")["items"]

@@ -105,7 +105,7 @@ typedef struct podsctx {
     k1s_ctrl *c;
     const json_t *ds;
     k1s_selector *sel;
-    json_t *out;
+    json_t *out; /* new once set */
 } podsctx;
 
 /* kube's claimPods over every pod of the namespace. */
@@ -132,7 +132,7 @@ static int claim(void *vctx, const json_t *pod)
 /* node name -> pods (new reference), without terminal pods being deleted. */
 static json_t *by_node(const json_t *pods)
 {
-    json_t *m = json_object();
+    json_t *m = json_object(); /* new */
     size_t i;
     const json_t *p;
     json_array_foreach(pods, i, p)
@@ -142,7 +142,7 @@ static json_t *by_node(const json_t *pods)
         const char *node = k1s__ds_target_node(p);
         if (!*node)
             continue;
-        json_t *list = json_object_get(m, node);
+        json_t *list = json_object_get(m, node); /* borrowed */
         if (!list) {
             list = json_array();
             json_object_set_new(m, node, list);
@@ -174,7 +174,7 @@ static int pod_order(const void *pa, const void *pb)
 static json_t *ordered(const json_t *pods)
 {
     size_t n = json_array_size(pods);
-    json_t *out = json_array();
+    json_t *out = json_array(); /* new */
     json_t **v = n ? malloc(n * sizeof *v) : NULL;
     if (!v)
         return json_array_extend(out, (json_t *)pods), out;
@@ -191,7 +191,7 @@ static json_t *ordered(const json_t *pods)
 
 static bool in_backoff(k1s__ds_state *s, const char *key, int64_t *wait)
 {
-    json_t *e = json_object_get(s->backoff, key);
+    json_t *e = json_object_get(s->backoff, key); /* borrowed */
     if (!e)
         return false;
     int64_t since = k1s_ctrl_now_ms() - json_integer_value(json_object_get(e, "at"));
@@ -203,7 +203,7 @@ static bool in_backoff(k1s__ds_state *s, const char *key, int64_t *wait)
 static void backoff_next(k1s__ds_state *s, const char *key)
 {
     int64_t now = k1s_ctrl_now_ms();
-    json_t *e = json_object_get(s->backoff, key);
+    json_t *e = json_object_get(s->backoff, key); /* borrowed */
     int64_t delay = BACKOFF_INITIAL_MS;
     if (e && now - json_integer_value(json_object_get(e, "at")) <= 2 * BACKOFF_MAX_MS) {
         delay = json_integer_value(json_object_get(e, "delay")) * 2;
@@ -248,7 +248,7 @@ static void on_node(k1s_ctrl *c, k1s__ds_state *s, const json_t *ds, const json_
                 json_array_append_new(p->del, json_string(k1s__wl_name(pod)));
         return;
     }
-    json_t *running = json_array();
+    json_t *running = json_array(); /* new */
     json_array_foreach(pods, i, pod)
     {
         if (k1s__wl_deleting(pod))
@@ -274,7 +274,7 @@ static void on_node(k1s_ctrl *c, k1s__ds_state *s, const json_t *ds, const json_
             json_array_append(running, (json_t *)pod);
         }
     }
-    json_t *sorted = ordered(running);
+    json_t *sorted = ordered(running); /* new */
     json_decref(running);
     if (!allows_surge(ds)) {
         /* one pod per node: the oldest stays */
@@ -319,11 +319,11 @@ static bool sync_nodes(k1s_ctrl *c, k1s__ds_state *s, const json_t *ds, const js
     {
         if (i >= BURST)
             break;
-        json_t *tmpl = k1s__ds_pod_template(ds, hash);
-        json_t *pod = k1s__wl_pod_from_template(tmpl, ds, "apps/v1", "DaemonSet");
+        json_t *tmpl = k1s__ds_pod_template(ds, hash); /* new */
+        json_t *pod = k1s__wl_pod_from_template(tmpl, ds, "apps/v1", "DaemonSet"); /* new */
         json_decref(tmpl);
         k1s__ds_pin(json_object_get(pod, "spec"), json_string_value(v));
-        json_t *made = NULL;
+        json_t *made = NULL; /* new once set */
         int rc = k1s__wl_create_pod(c, K1S_DS_COMPONENT, ds, pod, &made, NULL, 0);
         json_decref(pod);
         if (rc)
@@ -370,7 +370,7 @@ static int update_status(k1s_ctrl *c, const json_t *ds, const json_t *nodes,
         if (!scheduled)
             continue;
         current++;
-        json_t *sorted = ordered(pods);
+        json_t *sorted = ordered(pods); /* new */
         const json_t *pod = json_array_get(sorted, 0);
         if (k1s__wl_pod_ready(pod)) {
             ready++;
@@ -394,6 +394,7 @@ static int update_status(k1s_ctrl *c, const json_t *ds, const json_t *nodes,
         k1s__wl_int(old, "numberAvailable", 0) == available &&
         k1s__wl_int(old, "numberUnavailable", 0) == desired - available && og >= dgen)
         return 0;
+    /* new */
     json_t *st = json_pack("{s:I, s:I, s:I, s:I}", "currentNumberScheduled", (json_int_t)current,
                            "numberMisscheduled", (json_int_t)mis, "desiredNumberScheduled",
                            (json_int_t)desired, "numberReady", (json_int_t)ready);
@@ -406,13 +407,13 @@ static int update_status(k1s_ctrl *c, const json_t *ds, const json_t *nodes,
         json_object_set_new(st, "numberAvailable", json_integer(available));
     if (desired - available)
         json_object_set_new(st, "numberUnavailable", json_integer(desired - available));
-    json_t *cc = json_object_get(old, "collisionCount");
+    json_t *cc = json_object_get(old, "collisionCount"); /* borrowed */
     if (cc)
         json_object_set(st, "collisionCount", cc);
-    json_t *conds = json_object_get(old, "conditions");
+    json_t *conds = json_object_get(old, "conditions"); /* borrowed */
     if (json_array_size(conds))
         json_object_set(st, "conditions", conds);
-    json_t *up = json_deep_copy(ds);
+    json_t *up = json_deep_copy(ds); /* new */
     json_object_set_new(up, "status", st);
     int rc = k1s_ctrl_update(c, "apps", "DaemonSet", k1s__wl_ns(ds), "status", up, NULL);
     json_decref(up);
@@ -443,19 +444,19 @@ static int reconcile(k1s_ctrl *c, void *state, const char *ns, const char *name)
     if (k1s__wl_deleting(ds))
         return 0;
     char hash[64];
-    json_t *old_revs = NULL;
+    json_t *old_revs = NULL; /* new once set */
     int rc = k1s__ds_history(c, ds, hash, sizeof hash, &old_revs);
     if (rc) {
         json_decref(old_revs);
         return rc;
     }
-    json_t *nodes = json_array();
+    json_t *nodes = json_array(); /* new */
     k1s_informer_each(ni, NULL, collect, nodes);
     podsctx pc = {c, ds, k1s__wl_selector(selector), json_array()};
     if (pc.sel)
         k1s_informer_each(pi, ns, claim, &pc);
     k1s_selector_free(pc.sel);
-    json_t *bynode = by_node(pc.out);
+    json_t *bynode = by_node(pc.out); /* new */
     int64_t requeue = 0;
     if (!k1s__wl_expect_satisfied(s->exp, ns, name, pi)) {
         rc = update_status(c, ds, nodes, bynode, hash, false, &requeue);
@@ -463,7 +464,7 @@ static int reconcile(k1s_ctrl *c, void *state, const char *ns, const char *name)
         goto cleanup;
     }
     plan p = {json_array(), json_array(), 0};
-    json_t *known = json_object();
+    json_t *known = json_object(); /* new */
     size_t i;
     const json_t *node;
     json_array_foreach(nodes, i, node)
@@ -488,7 +489,7 @@ static int reconcile(k1s_ctrl *c, void *state, const char *ns, const char *name)
     const char *type = json_string_value(json_object_get(
         json_object_get(json_object_get(ds, "spec"), "updateStrategy"), "type"));
     if (!acted && type && !strcmp(type, "RollingUpdate")) {
-        json_t *del = json_array(), *create = json_array();
+        json_t *del = json_array(), *create = json_array(); /* new */
         k1s__ds_rolling(ds, nodes, bynode, hash, del, create);
         sync_nodes(c, s, ds, del, create, hash);
         json_decref(del);

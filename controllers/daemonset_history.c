@@ -21,7 +21,7 @@ static json_t *sorted(const json_t *v, int depth)
     if (depth > 64)
         return json_deep_copy(v);
     if (json_is_array(v)) {
-        json_t *a = json_array();
+        json_t *a = json_array(); /* new */
         size_t i;
         const json_t *x;
         json_array_foreach(v, i, x)
@@ -45,7 +45,7 @@ static json_t *sorted(const json_t *v, int depth)
             keys[j] = keys[j - 1];
             keys[j - 1] = t;
         }
-    json_t *o = json_object();
+    json_t *o = json_object(); /* new */
     for (size_t i = 0; i < k; i++)
         json_object_set_new(o, keys[i], sorted(json_object_get(v, keys[i]), depth + 1));
     free(keys);
@@ -58,7 +58,7 @@ static json_t *patch_of(const json_t *ds)
     json_t *tmpl = json_deep_copy(json_object_get(json_object_get(ds, "spec"), "template"));
     if (!tmpl)
         tmpl = json_object();
-    json_t *meta = json_object_get(tmpl, "metadata");
+    json_t *meta = json_object_get(tmpl, "metadata"); /* borrowed */
     if (!json_is_object(meta)) {
         meta = json_object();
         json_object_set_new(tmpl, "metadata", meta);
@@ -67,15 +67,15 @@ static json_t *patch_of(const json_t *ds)
     if (!json_object_get(meta, "creationTimestamp"))
         json_object_set_new(meta, "creationTimestamp", json_null());
     json_object_set_new(tmpl, "$patch", json_string("replace"));
-    json_t *p = json_pack("{s:{s:o}}", "spec", "template", tmpl);
-    json_t *s = sorted(p, 0);
+    json_t *p = json_pack("{s:{s:o}}", "spec", "template", tmpl); /* new */
+    json_t *s = sorted(p, 0); /* new */
     json_decref(p);
     return s;
 }
 
 static bool matches(const json_t *ds, const json_t *rev)
 {
-    json_t *p = patch_of(ds);
+    json_t *p = patch_of(ds); /* new */
     bool eq = k1s__wl_sem_equal(p, json_object_get(rev, "data"));
     json_decref(p);
     return eq;
@@ -85,7 +85,7 @@ typedef struct histctx {
     k1s_ctrl *c;
     const json_t *ds;
     k1s_selector *sel;
-    json_t *out;
+    json_t *out; /* new once set */
 } histctx;
 
 /* kube's controlledHistories: owned revisions, selected orphans adopted. */
@@ -131,12 +131,14 @@ static int snapshot(k1s_ctrl *c, const json_t *ds, long long revision, char *has
         labels = json_object();
     }
     json_object_set_new(labels, K1S_DS_HASH_LABEL, json_string(h));
+    /* new */
     json_t *meta = json_pack("{s:s, s:s, s:o, s:[o]}", "name", name, "namespace",
                              k1s__wl_ns(ds), "labels", labels, "ownerReferences",
                              k1s__wl_owner_ref(ds, "apps/v1", "DaemonSet"));
-    json_t *ann = json_object_get(json_object_get(ds, "metadata"), "annotations");
+    json_t *ann = json_object_get(json_object_get(ds, "metadata"), "annotations"); /* borrowed */
     if (json_object_size(ann))
         json_object_set_new(meta, "annotations", json_deep_copy(ann));
+    /* new */
     json_t *rev = json_pack("{s:s, s:s, s:o, s:o, s:I}", "apiVersion", "apps/v1", "kind",
                             "ControllerRevision", "metadata", meta, "data", patch_of(ds),
                             "revision", (json_int_t)revision);
@@ -151,8 +153,8 @@ static int snapshot(k1s_ctrl *c, const json_t *ds, long long revision, char *has
         }
         if (cur) {
             /* a hash collision: bump collisionCount and try again */
-            json_t *up = json_deep_copy(ds);
-            json_t *st = json_object_get(up, "status");
+            json_t *up = json_deep_copy(ds); /* new */
+            json_t *st = json_object_get(up, "status"); /* borrowed */
             if (!json_is_object(st)) {
                 st = json_object();
                 json_object_set_new(up, "status", st);
@@ -183,17 +185,17 @@ int k1s__ds_history(k1s_ctrl *c, const json_t *ds, char *hash, size_t hashlen,
     if (h.sel)
         k1s_informer_each(ri, k1s__wl_ns(ds), claim, &h);
     k1s_selector_free(h.sel);
-    json_t *current = json_array();
+    json_t *current = json_array(); /* new */
     int rc = 0;
     size_t i;
-    json_t *rev;
+    json_t *rev; /* new once set */
     json_array_foreach(h.out, i, rev)
     {
         if (!k1s__wl_label(rev, K1S_DS_HASH_LABEL)) {
             /* kube labels old revisions by their name */
-            json_t *up = json_deep_copy(rev);
-            json_t *m = json_object_get(up, "metadata");
-            json_t *l = json_object_get(m, "labels");
+            json_t *up = json_deep_copy(rev); /* new */
+            json_t *m = json_object_get(up, "metadata"); /* borrowed */
+            json_t *l = json_object_get(m, "labels"); /* borrowed */
             if (!json_is_object(l)) {
                 l = json_object();
                 json_object_set_new(m, "labels", l);
@@ -216,7 +218,7 @@ int k1s__ds_history(k1s_ctrl *c, const json_t *ds, char *hash, size_t hashlen,
         goto cleanup;
     }
     /* duplicates of the current template: keep the newest */
-    json_t *keep = json_array_get(current, 0);
+    json_t *keep = json_array_get(current, 0); /* borrowed */
     json_array_foreach(current, i, rev)
         if (revision_of(rev) > revision_of(keep))
             keep = rev;
@@ -230,7 +232,7 @@ int k1s__ds_history(k1s_ctrl *c, const json_t *ds, char *hash, size_t hashlen,
     const char *h2 = k1s__wl_label(keep, K1S_DS_HASH_LABEL);
     snprintf(hash, hashlen, "%s", h2 ? h2 : k1s__wl_name(keep));
     if (revision_of(keep) < next) {
-        json_t *up = json_deep_copy(keep);
+        json_t *up = json_deep_copy(keep); /* new */
         json_object_set_new(up, "revision", json_integer(next));
         rc = update_rev(c, up);
         json_decref(up);

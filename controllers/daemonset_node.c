@@ -73,7 +73,7 @@ static void add_daemon_tolerations(json_t *spec)
     size_t n = sizeof defaults / sizeof defaults[0];
     if (!json_is_true(json_object_get(spec, "hostNetwork")))
         n--; /* network-unavailable only for host-network pods */
-    json_t *tols = json_object_get(spec, "tolerations");
+    json_t *tols = json_object_get(spec, "tolerations"); /* borrowed */
     if (!json_is_array(tols)) {
         tols = json_array();
         json_object_set_new(spec, "tolerations", tols);
@@ -242,18 +242,18 @@ json_t *k1s__ds_pod_template(const json_t *ds, const char *hash)
     json_t *tmpl = json_deep_copy(json_object_get(json_object_get(ds, "spec"), "template"));
     if (!tmpl)
         tmpl = json_object();
-    json_t *spec = json_object_get(tmpl, "spec");
+    json_t *spec = json_object_get(tmpl, "spec"); /* borrowed */
     if (!json_is_object(spec)) {
         spec = json_object();
         json_object_set_new(tmpl, "spec", spec);
     }
     add_daemon_tolerations(spec);
-    json_t *meta = json_object_get(tmpl, "metadata");
+    json_t *meta = json_object_get(tmpl, "metadata"); /* borrowed */
     if (!json_is_object(meta)) {
         meta = json_object();
         json_object_set_new(tmpl, "metadata", meta);
     }
-    json_t *labels = json_object_get(meta, "labels");
+    json_t *labels = json_object_get(meta, "labels"); /* borrowed */
     if (!json_is_object(labels)) {
         labels = json_object();
         json_object_set_new(meta, "labels", labels);
@@ -271,14 +271,15 @@ json_t *k1s__ds_pod_template(const json_t *ds, const char *hash)
 
 void k1s__ds_pin(json_t *spec, const char *node)
 {
+    /* new */
     json_t *terms = json_pack("[{s:[{s:s, s:s, s:[s]}]}]", "matchFields", "key",
                               "metadata.name", "operator", "In", "values", node);
-    json_t *aff = json_object_get(spec, "affinity");
+    json_t *aff = json_object_get(spec, "affinity"); /* borrowed */
     if (!json_is_object(aff)) {
         aff = json_object();
         json_object_set_new(spec, "affinity", aff);
     }
-    json_t *na = json_object_get(aff, "nodeAffinity");
+    json_t *na = json_object_get(aff, "nodeAffinity"); /* borrowed */
     if (!json_is_object(na)) {
         na = json_object();
         json_object_set_new(aff, "nodeAffinity", na);

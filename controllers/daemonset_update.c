@@ -73,7 +73,7 @@ void k1s__ds_rolling(const json_t *ds, const json_t *nodes, const json_t *by_nod
     const json_t *pods;
     if (surge == 0) {
         long long n_unavail = 0;
-        json_t *replace = json_array(), *candidates = json_array();
+        json_t *replace = json_array(), *candidates = json_array(); /* new */
         json_object_foreach((json_t *)by_node, name, pods)
         {
             const json_t *np, *op;
@@ -105,7 +105,7 @@ void k1s__ds_rolling(const json_t *ds, const json_t *nodes, const json_t *by_nod
         return;
     }
     long long n_surge = 0;
-    json_t *allowed = json_array(), *candidates = json_array();
+    json_t *allowed = json_array(), *candidates = json_array(); /* new */
     json_object_foreach((json_t *)by_node, name, pods)
     {
         const json_t *np, *op;

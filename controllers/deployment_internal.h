@@ -40,6 +40,7 @@ typedef struct k1s__dsync {
     json_t *new_rs;     /* borrowed member of rss, or NULL */
     k1s__rsvec old;     /* every other member of rss */
     int err;            /* first failed write: its HTTP code */
+    bool report;        /* write the status even so (ReplicaSetCreateError) */
     int64_t requeue_ms; /* > 0: sync again after this long */
 } k1s__dsync;
 

@@ -11,6 +11,7 @@
 
 static bool reconcile_new(k1s__dsync *x)
 {
+    /* borrowed */
     json_t *n = x->new_rs;
     long long want = k1s__dep_replicas(x->d), have = k1s__dep_rs_replicas(n);
     if (have == want)
@@ -29,6 +30,7 @@ static long long cleanup_unhealthy(k1s__dsync *x, k1s__rsvec *olds, long long ma
     k1s__rsvec_sort_created(olds, false);
     long long total = 0;
     for (size_t i = 0; i < olds->n && total < max && !x->err; i++) {
+        /* borrowed */
         json_t *rs = olds->v[i];
         long long replicas = k1s__dep_rs_replicas(rs);
         long long avail = k1s__dep_rs_status(rs, "availableReplicas");
@@ -59,6 +61,7 @@ static long long scale_down_old(k1s__dsync *x, const k1s__rsvec *all,
     k1s__rsvec_sort_created(olds, false);
     long long total = 0, goal = available - min_avail;
     for (size_t i = 0; i < olds->n && total < goal && !x->err; i++) {
+        /* borrowed */
         json_t *rs = olds->v[i];
         long long replicas = k1s__dep_rs_replicas(rs);
         if (replicas == 0)

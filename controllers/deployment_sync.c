@@ -14,7 +14,7 @@
 
 static json_t *status_of(k1s__dsync *x)
 {
-    json_t *st = json_object_get(x->d, "status");
+    json_t *st = json_object_get(x->d, "status"); /* borrowed */
     if (!json_is_object(st)) {
         st = json_object();
         json_object_set_new(x->d, "status", st);
@@ -33,7 +33,7 @@ static void replace(json_t *rs, json_t *fresh)
 
 static int update_rs(k1s__dsync *x, json_t *rs)
 {
-    json_t *out = NULL;
+    json_t *out = NULL; /* new once set */
     int rc = k1s_ctrl_update(x->c, "apps", "ReplicaSet", k1s__wl_ns(rs), NULL,
                              rs, &out);
     if (rc) {
@@ -69,7 +69,7 @@ static void split(k1s__dsync *x)
     x->new_rs = find_new(x);
     x->old.n = 0;
     for (size_t i = 0; i < json_array_size(x->rss); i++) {
-        json_t *rs = json_array_get(x->rss, i);
+        json_t *rs = json_array_get(x->rss, i); /* borrowed */
         if (rs != x->new_rs)
             k1s__rsvec_add(&x->old, rs);
     }
@@ -91,17 +91,17 @@ static long long max_revision(const k1s__rsvec *v)
 static void create_new(k1s__dsync *x, long long revision)
 {
     const json_t *spec = json_object_get(x->d, "spec");
-    json_t *status = status_of(x);
+    json_t *status = status_of(x); /* borrowed */
     char hash[16];
     k1s__wl_template_hash(json_object_get(spec, "template"),
                           json_object_get(status, "collisionCount"), hash);
     json_t *tmpl = json_deep_copy(json_object_get(spec, "template")); /* new */
-    json_t *tmeta = json_object_get(tmpl, "metadata");
+    json_t *tmeta = json_object_get(tmpl, "metadata"); /* borrowed */
     if (!json_is_object(tmeta)) {
         tmeta = json_object();
         json_object_set_new(tmpl, "metadata", tmeta);
     }
-    json_t *labels = json_object_get(tmeta, "labels");
+    json_t *labels = json_object_get(tmeta, "labels"); /* borrowed */
     if (!json_is_object(labels)) {
         labels = json_object();
         json_object_set_new(tmeta, "labels", labels);
@@ -112,7 +112,7 @@ static void create_new(k1s__dsync *x, long long revision)
         json_decref(sel);
         sel = json_object();
     }
-    json_t *ml = json_object_get(sel, "matchLabels");
+    json_t *ml = json_object_get(sel, "matchLabels"); /* borrowed */
     if (!json_is_object(ml)) {
         ml = json_object();
         json_object_set_new(sel, "matchLabels", ml);
@@ -120,6 +120,7 @@ static void create_new(k1s__dsync *x, long long revision)
     json_object_set_new(ml, K1S_DEP_HASH_LABEL, json_string(hash));
     char name[320];
     snprintf(name, sizeof name, "%.250s-%s", k1s__wl_name(x->d), hash);
+    /* new */
     json_t *rs = json_pack(
         "{s:s, s:s, s:{s:s, s:s, s:o, s:[o]}, s:{s:i, s:I, s:o, s:o}}",
         "apiVersion", "apps/v1", "kind", "ReplicaSet", "metadata", "name", name,
@@ -140,7 +141,7 @@ static void create_new(k1s__dsync *x, long long revision)
     k1s_target t = {k1s_registry_find_kind("apps", "ReplicaSet"), k1s__wl_ns(x->d),
                     name, NULL};
     k1s_status st = {0};
-    json_t *made = NULL;
+    json_t *made = NULL; /* new once set */
     bool existed = false;
     if (k1s_api_create(k1s_ctrl_api(x->c), &t, rs, NULL, &made, &st)) {
         int code = st.code ? st.code : 500;
@@ -158,6 +159,7 @@ static void create_new(k1s__dsync *x, long long revision)
                 long long cc = k1s__wl_int(status, "collisionCount", 0);
                 json_object_set_new(status, "collisionCount", json_integer(cc + 1));
                 x->err = 409;
+                x->report = true; /* the next sync hashes anew */
             } else {
                 x->err = 409;
             }
@@ -171,6 +173,7 @@ static void create_new(k1s__dsync *x, long long revision)
             k1s_ctrl_event(x->c, K1S_DEP_COMPONENT, x->orig, "Warning",
                            "ReplicaSetCreateError", "%s", msg);
             x->err = code;
+            x->report = true;
         }
         k1s_status_clear(&st);
     }
@@ -202,8 +205,9 @@ void k1s__dsync_all_rs(k1s__dsync *x, bool create)
     split(x);
     long long revision = max_revision(&x->old) + 1;
     if (x->new_rs) {
+        /* borrowed */
         json_t *rs = x->new_rs;
-        json_t *copy = json_deep_copy(rs);
+        json_t *copy = json_deep_copy(rs); /* new */
         bool changed = k1s__dep_set_new_rs_annotations(x->d, copy, revision, true);
         const json_t *dspec = json_object_get(x->d, "spec");
         long long mrs = k1s__wl_int(dspec, "minReadySeconds", 0);
@@ -217,7 +221,7 @@ void k1s__dsync_all_rs(k1s__dsync *x, bool create)
         }
         json_decref(copy);
         k1s__dep_set_revision(x->d, k1s__wl_annotation(rs, K1S_DEP_REVISION));
-        json_t *status = status_of(x);
+        json_t *status = status_of(x); /* borrowed */
         if (k1s__dep_has_deadline(x->d) && !k1s__dep_cond_get(status, "Progressing")) {
             char msg[400];
             snprintf(msg, sizeof msg, "Found new replica set \"%s\"", k1s__wl_name(rs));
@@ -244,7 +248,7 @@ static bool scale_rs(k1s__dsync *x, json_t *rs, long long scale)
     bool size = old != scale;
     if (!size && !k1s__dep_replicas_annotations_stale(rs, want, max))
         return false;
-    json_t *copy = json_deep_copy(rs);
+    json_t *copy = json_deep_copy(rs); /* new */
     json_object_set_new(json_object_get(copy, "spec"), "replicas", json_integer(scale));
     k1s__dep_set_replicas_annotations(copy, want, max);
     int rc = update_rs(x, copy);
@@ -341,7 +345,7 @@ void k1s__dsync_scale(k1s__dsync *x)
 {
     const json_t *d = x->d;
     long long want = k1s__dep_replicas(d);
-    json_t *one = active_or_latest(x);
+    json_t *one = active_or_latest(x); /* borrowed */
     if (one) {
         if (k1s__dep_rs_replicas(one) != want)
             k1s__dsync_scale_rs(x, one, want);
@@ -404,6 +408,7 @@ void k1s__dsync_cleanup(k1s__dsync *x)
         return;
     k1s__rsvec_sort_revision(&alive);
     for (long long i = 0; i < diff && i < (long long)alive.n; i++) {
+        /* borrowed */
         json_t *rs = alive.v[i];
         if (k1s__dep_rs_status(rs, "replicas") != 0 || k1s__dep_rs_replicas(rs) != 0 ||
             k1s__wl_generation(rs) > k1s__dep_rs_status(rs, "observedGeneration") ||
@@ -441,17 +446,17 @@ static json_t *calculate(k1s__dsync *x)
     if (unavailable < 0)
         unavailable = 0;
     const json_t *cur = json_object_get(x->d, "status");
-    json_t *st = json_object();
+    json_t *st = json_object(); /* new */
     put_count(st, "observedGeneration", k1s__wl_generation(x->d));
     put_count(st, "replicas", k1s__rsvec_status(&all, "replicas"));
     put_count(st, "updatedReplicas", k1s__rsvec_status(&only_new, "replicas"));
     put_count(st, "readyReplicas", k1s__rsvec_status(&all, "readyReplicas"));
     put_count(st, "availableReplicas", available);
     put_count(st, "unavailableReplicas", unavailable);
-    json_t *conds = json_object_get(cur, "conditions");
+    json_t *conds = json_object_get(cur, "conditions"); /* borrowed */
     if (json_array_size(conds))
         json_object_set_new(st, "conditions", json_deep_copy(conds));
-    json_t *cc = json_object_get(cur, "collisionCount");
+    json_t *cc = json_object_get(cur, "collisionCount"); /* borrowed */
     if (cc)
         json_object_set(st, "collisionCount", cc);
     if (available >= k1s__dep_replicas(x->d) - k1s__dep_max_unavailable(x->d))
@@ -536,7 +541,7 @@ static void requeue_stuck(k1s__dsync *x, const json_t *st)
 
 void k1s__dsync_rollout_status(k1s__dsync *x)
 {
-    json_t *st = calculate(x);
+    json_t *st = calculate(x); /* new */
     if (!k1s__dep_has_deadline(x->d))
         k1s__dep_cond_remove(st, "Progressing");
     const json_t *cur = k1s__dep_cond_get(json_object_get(x->d, "status"), "Progressing");
@@ -554,7 +559,7 @@ void k1s__dsync_rollout_status(k1s__dsync *x)
             json_t *cnd = k1s__dep_cond_new("Progressing", "True", "ReplicaSetUpdated", msg);
             if (cur) {
                 const char *cs = json_string_value(json_object_get(cur, "status"));
-                json_t *lt = json_object_get(cur, "lastTransitionTime");
+                json_t *lt = json_object_get(cur, "lastTransitionTime"); /* borrowed */
                 if (cs && !strcmp(cs, "True") && lt)
                     json_object_set(cnd, "lastTransitionTime", lt);
                 k1s__dep_cond_remove(st, "Progressing");
@@ -575,6 +580,7 @@ void k1s__dsync_rollout_status(k1s__dsync *x)
         failure = k1s__dep_cond_get(json_object_get(x->old.v[i], "status"), "ReplicaFailure");
     if (failure) {
         const json_t *lt = json_object_get(failure, "lastTransitionTime");
+        /* new */
         json_t *cnd = json_pack("{s:s, s:O, s:O, s:O, s:O, s:O}", "type", "ReplicaFailure",
                                 "status", json_object_get(failure, "status"),
                                 "lastUpdateTime", lt, "lastTransitionTime", lt, "reason",
@@ -615,7 +621,7 @@ void k1s__dsync_paused_conditions(k1s__dsync *x)
 {
     if (!k1s__dep_has_deadline(x->d))
         return;
-    json_t *st = status_of(x);
+    json_t *st = status_of(x); /* borrowed */
     const json_t *cnd = k1s__dep_cond_get(st, "Progressing");
     const char *reason = json_string_value(json_object_get(cnd, "reason"));
     if (reason && !strcmp(reason, "ProgressDeadlineExceeded"))

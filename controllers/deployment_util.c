@@ -209,7 +209,7 @@ long long k1s__rsvec_status(const k1s__rsvec *v, const char *key)
 json_t *k1s__dep_cond_get(const json_t *status, const char *type)
 {
     size_t i;
-    json_t *cnd;
+    json_t *cnd; /* new once set */
     json_array_foreach(json_object_get(status, "conditions"), i, cnd)
     {
         const char *t = json_string_value(json_object_get(cnd, "type"));
@@ -221,7 +221,7 @@ json_t *k1s__dep_cond_get(const json_t *status, const char *type)
 
 void k1s__dep_cond_remove(json_t *status, const char *type)
 {
-    json_t *conds = json_object_get(status, "conditions");
+    json_t *conds = json_object_get(status, "conditions"); /* borrowed */
     for (size_t i = 0; i < json_array_size(conds);) {
         const char *t = json_string_value(
             json_object_get(json_array_get(conds, i), "type"));
@@ -256,18 +256,18 @@ void k1s__dep_cond_set(json_t *status, json_t *cond)
     if (!cond)
         return;
     const char *type = json_string_value(json_object_get(cond, "type"));
-    json_t *cur = k1s__dep_cond_get(status, type ? type : "");
+    json_t *cur = k1s__dep_cond_get(status, type ? type : ""); /* borrowed */
     if (cur && same_str(cur, cond, "status") && same_str(cur, cond, "reason")) {
         json_decref(cond);
         return;
     }
     if (cur && same_str(cur, cond, "status")) {
-        json_t *lt = json_object_get(cur, "lastTransitionTime");
+        json_t *lt = json_object_get(cur, "lastTransitionTime"); /* borrowed */
         if (lt)
             json_object_set(cond, "lastTransitionTime", lt);
     }
     k1s__dep_cond_remove(status, type ? type : "");
-    json_t *conds = json_object_get(status, "conditions");
+    json_t *conds = json_object_get(status, "conditions"); /* borrowed */
     if (!json_is_array(conds)) {
         conds = json_array();
         json_object_set_new(status, "conditions", conds);
@@ -279,8 +279,8 @@ void k1s__dep_cond_set(json_t *status, json_t *cond)
 
 static json_t *annotations(json_t *obj)
 {
-    json_t *m = json_object_get(obj, "metadata");
-    json_t *a = json_object_get(m, "annotations");
+    json_t *m = json_object_get(obj, "metadata"); /* borrowed */
+    json_t *a = json_object_get(m, "annotations"); /* borrowed */
     if (!json_is_object(a)) {
         a = json_object();
         json_object_set_new(m, "annotations", a);
@@ -290,7 +290,7 @@ static json_t *annotations(json_t *obj)
 
 static bool set_annotation(json_t *obj, const char *key, const char *value)
 {
-    json_t *a = annotations(obj);
+    json_t *a = annotations(obj); /* borrowed */
     const char *cur = json_string_value(json_object_get(a, key));
     if (cur && !strcmp(cur, value))
         return false;
@@ -341,7 +341,7 @@ bool k1s__dep_set_new_rs_annotations(const json_t *d, json_t *rs,
 {
     bool changed = false;
     const char *k;
-    json_t *v;
+    json_t *v; /* new once set */
     json_object_foreach(json_object_get(json_object_get(d, "metadata"), "annotations"), k, v)
     {
         if (skipped(k) || !json_is_string(v))

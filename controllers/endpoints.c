@@ -5,9 +5,10 @@
  * (addresses when ready or publishNotReadyAddresses, notReadyAddresses
  * otherwise) with ip, hostname, nodeName and targetRef, and the ports the
  * service ports' targetPorts reach (numbers or named container ports).
- * Labels are the Service's (plus service.kubernetes.io/headless for
- * headless ones), annotations last-change-trigger-time and over-capacity.
- * The Endpoints of a deleted Service go, and at start those left over.
+ * Labels are the Service's plus endpoints.kubernetes.io/managed-by:
+ * endpoint-controller (and service.kubernetes.io/headless for headless
+ * ones), annotations last-change-trigger-time and over-capacity. The
+ * Endpoints of a deleted Service go, and at start ours left over.
  *
  * default/kubernetes has no selector: it points at the API server, as
  * kube-apiserver keeps it (endpoints_apiserver.c).
@@ -56,9 +57,10 @@ static void map_endpoints(k1s_ctrl *c, int id, const json_t *old, const json_t *
         return;
     }
     ep_state *s = k1s_ctrl_state(c, id);
-    /* leader-election records live in Endpoints without a Service */
-    if (!old && obj && s && !s->started &&
-        !k1s__wl_annotation(obj, "control-plane.alpha.kubernetes.io/leader"))
+    /* only ours: an Endpoints without a Service may be someone's on
+       purpose (leader-election records, say) */
+    const char *by = k1s__wl_label(obj, K1S_EP_MANAGED_BY);
+    if (!old && obj && s && !s->started && by && !strcmp(by, K1S_EP_CONTROLLER))
         k1s_ctrl_enqueue(c, id, k1s__wl_ns(obj), k1s__wl_name(obj));
 }
 
@@ -66,7 +68,7 @@ static void map_endpoints(k1s_ctrl *c, int id, const json_t *old, const json_t *
 
 static json_t *address_of(const json_t *pod, const json_t *svc, const char *ip)
 {
-    json_t *a = json_pack("{s:s}", "ip", ip);
+    json_t *a = json_pack("{s:s}", "ip", ip); /* new */
     const char *host = k1s__ep_hostname(pod, svc);
     if (host)
         json_object_set_new(a, "hostname", json_string(host));
@@ -99,20 +101,20 @@ static json_t *subsets_of(const json_t *svc, const json_t *pods)
     const json_t *spec = json_object_get(svc, "spec");
     bool publish = json_is_true(json_object_get(spec, "publishNotReadyAddresses"));
     const json_t *ports = json_object_get(spec, "ports");
-    json_t *entries = json_array();
+    json_t *entries = json_array(); /* new */
     size_t i;
     const json_t *pod;
     json_array_foreach(pods, i, pod)
     {
         if (!k1s__ep_pod_included(pod, publish))
             continue;
-        json_t *ips = k1s__ep_pod_ips(pod, service_ipv6(svc, pod));
+        json_t *ips = k1s__ep_pod_ips(pod, service_ipv6(svc, pod)); /* new */
         const char *ip = json_string_value(json_array_get(ips, 0));
         if (!ip) {
             json_decref(ips);
             continue;
         }
-        json_t *addr = address_of(pod, svc, ip);
+        json_t *addr = address_of(pod, svc, ip); /* new */
         json_decref(ips);
         bool ready = publish || k1s__wl_pod_ready(pod);
         if (json_array_size(ports) == 0) {
@@ -128,14 +130,14 @@ static json_t *subsets_of(const json_t *svc, const json_t *pods)
             long long num;
             if (k1s__ep_find_port(pod, sp, &num))
                 continue;
-            json_t *epp = json_object();
+            json_t *epp = json_object(); /* new */
             const char *name = json_string_value(json_object_get(sp, "name"));
             if (name && *name)
                 json_object_set_new(epp, "name", json_string(name));
             json_object_set_new(epp, "port", json_integer(num));
             const char *proto = json_string_value(json_object_get(sp, "protocol"));
             json_object_set_new(epp, "protocol", json_string(proto ? proto : "TCP"));
-            json_t *ap = json_object_get(sp, "appProtocol");
+            json_t *ap = json_object_get(sp, "appProtocol"); /* borrowed */
             if (json_is_string(ap))
                 json_object_set(epp, "appProtocol", ap);
             json_array_append_new(entries, json_pack("{s:O, s:o, s:b}", "addr", addr,
@@ -143,19 +145,24 @@ static json_t *subsets_of(const json_t *svc, const json_t *pods)
         }
         json_decref(addr);
     }
-    json_t *subsets = k1s__ep_repack(entries);
+    json_t *subsets = k1s__ep_repack(entries); /* new */
     json_decref(entries);
     return subsets;
 }
 
-/* Labels without the headless marker, for comparing with the Service's. */
-static json_t *labels_sans_headless(const json_t *obj)
+/* kube's labelsCorrectForEndpoints: marked as ours, and otherwise the
+ * Service's labels (the headless marker aside). */
+static bool labels_right(const json_t *ep, const json_t *svc_labels)
 {
-    json_t *l = json_deep_copy(json_object_get(json_object_get(obj, "metadata"), "labels"));
-    if (!l)
-        l = json_object();
+    const char *by = k1s__wl_label(ep, K1S_EP_MANAGED_BY);
+    if (!by || strcmp(by, K1S_EP_CONTROLLER) != 0)
+        return false;
+    json_t *l = json_deep_copy(json_object_get(json_object_get(ep, "metadata"), "labels")); /* new */
     json_object_del(l, K1S_EP_HEADLESS);
-    return l;
+    json_object_del(l, K1S_EP_MANAGED_BY);
+    bool same = k1s__wl_sem_equal(l, svc_labels);
+    json_decref(l);
+    return same;
 }
 
 static bool capacity_marked_right(const json_t *ep)
@@ -174,40 +181,35 @@ static bool capacity_marked_right(const json_t *ep)
 static int sync_service(k1s_ctrl *c, ep_state *s, const json_t *svc)
 {
     const char *ns = k1s__wl_ns(svc), *name = k1s__wl_name(svc);
-    json_t *pods = k1s__ep_service_pods(c, svc);
+    json_t *pods = k1s__ep_service_pods(c, svc); /* new */
     int64_t trigger = k1s__ep_tracker_compute(s->tracker, svc, pods);
-    json_t *subsets = subsets_of(svc, pods);
+    json_t *subsets = subsets_of(svc, pods); /* new */
     json_decref(pods);
 
     k1s_informer *ei = k1s_ctrl_informer(c, "", "Endpoints");
     const json_t *cur = ei ? k1s_informer_get(ei, ns, name) : NULL;
     const json_t *svc_labels = json_object_get(json_object_get(svc, "metadata"), "labels");
     if (cur) {
-        json_t *have = labels_sans_headless(cur);
         bool same = k1s__wl_sem_equal(json_object_get(cur, "subsets"), subsets) &&
-                    k1s__wl_sem_equal(have, svc_labels) && capacity_marked_right(cur);
-        json_decref(have);
+                    labels_right(cur, svc_labels) && capacity_marked_right(cur);
         if (same) {
             json_decref(subsets);
             return 0;
         }
     }
+    /* new */
     json_t *ep = cur ? json_deep_copy(cur)
                      : json_pack("{s:s, s:s, s:{s:s, s:s}}", "apiVersion", "v1", "kind",
                                  "Endpoints", "metadata", "name", name, "namespace", ns);
-    json_t *meta = json_object_get(ep, "metadata");
+    json_t *meta = json_object_get(ep, "metadata"); /* borrowed */
     json_t *labels = json_is_object(svc_labels) ? json_deep_copy(svc_labels) : json_object();
+    json_object_set_new(labels, K1S_EP_MANAGED_BY, json_string(K1S_EP_CONTROLLER));
     if (!k1s__ep_ip_set(svc))
         json_object_set_new(labels, K1S_EP_HEADLESS, json_string(""));
     else
         json_object_del(labels, K1S_EP_HEADLESS);
-    if (json_object_size(labels))
-        json_object_set_new(meta, "labels", labels);
-    else {
-        json_decref(labels);
-        json_object_del(meta, "labels");
-    }
-    json_t *ann = json_object_get(meta, "annotations");
+    json_object_set_new(meta, "labels", labels);
+    json_t *ann = json_object_get(meta, "annotations"); /* borrowed */
     if (!json_is_object(ann)) {
         ann = json_object();
         json_object_set_new(meta, "annotations", ann);

@@ -46,7 +46,8 @@ int k1s__ep_sync_apiserver_endpoints(k1s_ctrl *c, const json_t *svc)
     long long port;
     if (k1s__ep_apiserver(c, svc, ip, sizeof ip, &port))
         return 0; /* no address an Endpoints may hold */
-    json_t *labels = json_pack("{s:s}", "endpointslice.kubernetes.io/skip-mirror", "true");
+    json_t *labels = json_pack("{s:s}", "endpointslice.kubernetes.io/skip-mirror", "true"); /* new */
+    /* new */
     json_t *subsets = json_pack("[{s:[{s:s}], s:[o]}]", "addresses", "ip", ip, "ports",
                                 https_port(port, false));
     k1s_informer *inf = k1s_ctrl_informer(c, "", "Endpoints");
@@ -57,6 +58,7 @@ int k1s__ep_sync_apiserver_endpoints(k1s_ctrl *c, const json_t *svc)
         json_decref(subsets);
         return 0;
     }
+    /* new */
     json_t *obj = cur ? json_deep_copy(cur)
                       : json_pack("{s:s, s:s, s:{s:s, s:s}}", "apiVersion", "v1", "kind",
                                   "Endpoints", "metadata", "name", "kubernetes",
@@ -73,10 +75,11 @@ int k1s__ep_sync_apiserver_slice(k1s_ctrl *c, const json_t *svc)
     if (k1s__ep_apiserver(c, svc, ip, sizeof ip, &port))
         return 0;
     bool v6 = strchr(ip, ':') != NULL;
-    json_t *labels = json_pack("{s:s}", "kubernetes.io/service-name", "kubernetes");
+    json_t *labels = json_pack("{s:s}", "kubernetes.io/service-name", "kubernetes"); /* new */
+    /* new */
     json_t *endpoints = json_pack("[{s:[s], s:{s:b}}]", "addresses", ip, "conditions",
                                   "ready", 1);
-    json_t *ports = json_pack("[o]", https_port(port, true));
+    json_t *ports = json_pack("[o]", https_port(port, true)); /* new */
     k1s_informer *inf = k1s_ctrl_informer(c, "discovery.k8s.io", "EndpointSlice");
     const json_t *cur = inf ? k1s_informer_get(inf, "default", "kubernetes") : NULL;
     const char *at = json_string_value(json_object_get(cur, "addressType"));
@@ -97,6 +100,7 @@ int k1s__ep_sync_apiserver_slice(k1s_ctrl *c, const json_t *svc)
         json_decref(ports);
         return 0;
     }
+    /* new */
     json_t *obj = cur ? json_deep_copy(cur)
                       : json_pack("{s:s, s:s, s:{s:s, s:s}, s:s}", "apiVersion",
                                   "discovery.k8s.io/v1", "kind", "EndpointSlice",

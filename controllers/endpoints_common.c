@@ -32,7 +32,7 @@ bool k1s__ep_pod_included(const json_t *pod, bool include_terminating)
 
 json_t *k1s__ep_pod_ips(const json_t *pod, bool ipv6)
 {
-    json_t *out = json_array();
+    json_t *out = json_array(); /* new */
     const json_t *st = json_object_get(pod, "status");
     const json_t *ips = json_object_get(st, "podIPs");
     size_t i;
@@ -73,7 +73,7 @@ static int named_port(const json_t *containers, const char *name,
 
 int k1s__ep_find_port(const json_t *pod, const json_t *svc_port, long long *port)
 {
-    json_t *tp = json_object_get(svc_port, "targetPort");
+    json_t *tp = json_object_get(svc_port, "targetPort"); /* borrowed */
     if (!tp || json_is_null(tp)) {
         *port = k1s__wl_int(svc_port, "port", 0);
         return 0;
@@ -115,7 +115,7 @@ bool k1s__ep_ip_set(const json_t *svc)
 
 typedef struct podsctx {
     k1s_selector *sel;
-    json_t *out;
+    json_t *out; /* new once set */
 } podsctx;
 
 static int add_if_selected(void *vctx, const json_t *pod)
@@ -248,7 +248,7 @@ int64_t k1s__ep_tracker_compute(k1s__ep_tracker *t, const json_t *svc,
         return created;
     char key[600];
     snprintf(key, sizeof key, "%s/%s", k1s__wl_ns(svc), k1s__wl_name(svc));
-    json_t *state = json_object_get(t->m, key);
+    json_t *state = json_object_get(t->m, key); /* borrowed */
     bool known = state != NULL;
     const json_t *seen = json_object_get(state, "pods");
     int64_t min = -1;
@@ -350,7 +350,7 @@ int k1s__ep_apiserver(k1s_ctrl *c, const json_t *svc, char *ip, size_t iplen,
     *port = cfg->api_port;
     if (*port <= 0) {
         const json_t *p = json_array_get(json_object_get(json_object_get(svc, "spec"), "ports"), 0);
-        json_t *tp = json_object_get(p, "targetPort");
+        json_t *tp = json_object_get(p, "targetPort"); /* borrowed */
         *port = json_is_integer(tp) ? json_integer_value(tp) : k1s__wl_int(p, "port", 443);
     }
     return 0;

@@ -12,6 +12,8 @@
 
 #define K1S_EP_TRIGGER_TIME "endpoints.kubernetes.io/last-change-trigger-time"
 #define K1S_EP_HEADLESS "service.kubernetes.io/headless"
+#define K1S_EP_MANAGED_BY "endpoints.kubernetes.io/managed-by"
+#define K1S_EP_CONTROLLER "endpoint-controller"
 
 /* Whether a pod belongs in a Service's endpoints at all (kube's
  * ShouldPodBeInEndpoints): not terminal, has an IP, and not terminating

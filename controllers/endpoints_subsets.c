@@ -109,13 +109,13 @@ json_t *k1s__ep_repack(const json_t *entries)
         if (ak && pk) {
             if (!json_object_get(addrs, ak))
                 json_object_set(addrs, ak, (json_t *)addr);
-            json_t *g = json_object_get(byport, pk);
+            json_t *g = json_object_get(byport, pk); /* borrowed */
             if (!g) {
                 g = json_pack("{s:O, s:{}}", "port", port ? port : json_null(), "set");
                 json_object_set_new(byport, pk, g);
             }
-            json_t *set = json_object_get(g, "set");
-            json_t *was = json_object_get(set, ak);
+            json_t *set = json_object_get(g, "set"); /* borrowed */
+            json_t *was = json_object_get(set, ak); /* borrowed */
             /* not ready always wins over ready */
             if (!was || json_is_true(was))
                 json_object_set_new(set, ak, json_boolean(ready));
@@ -127,38 +127,38 @@ json_t *k1s__ep_repack(const json_t *entries)
        a subset */
     json_t *groups = json_object(); /* signature -> {"ports": [], "set": {}} */
     const char *pk;
-    json_t *g;
+    json_t *g; /* new once set */
     json_object_foreach(byport, pk, g)
     {
-        json_t *set = json_object_get(g, "set");
+        json_t *set = json_object_get(g, "set"); /* borrowed */
         char *sig = json_dumps(set, JSON_COMPACT | JSON_SORT_KEYS);
         if (!sig)
             continue;
-        json_t *grp = json_object_get(groups, sig);
+        json_t *grp = json_object_get(groups, sig); /* borrowed */
         if (!grp) {
             grp = json_pack("{s:[], s:O}", "ports", "set", set);
             json_object_set_new(groups, sig, grp);
         }
-        json_t *port = json_object_get(g, "port");
+        json_t *port = json_object_get(g, "port"); /* borrowed */
         if (!json_is_null(port))
             json_array_append(json_object_get(grp, "ports"), port);
         free(sig);
     }
-    json_t *subsets = json_array();
+    json_t *subsets = json_array(); /* new */
     const char *sig;
     json_object_foreach(groups, sig, g)
     {
-        json_t *ready = json_array(), *notready = json_array();
+        json_t *ready = json_array(), *notready = json_array(); /* new */
         const char *ak;
-        json_t *r;
+        json_t *r; /* new once set */
         json_object_foreach(json_object_get(g, "set"), ak, r)
             json_array_append(json_is_true(r) ? ready : notready,
                               json_object_get(addrs, ak));
         sort_array(ready, cmp_addr);
         sort_array(notready, cmp_addr);
-        json_t *ports = json_object_get(g, "ports");
+        json_t *ports = json_object_get(g, "ports"); /* borrowed */
         sort_array(ports, cmp_port);
-        json_t *ss = json_object();
+        json_t *ss = json_object(); /* new */
         if (json_array_size(ready))
             json_object_set(ss, "addresses", ready);
         if (json_array_size(notready))
@@ -178,7 +178,7 @@ json_t *k1s__ep_repack(const json_t *entries)
 
 static void keep_first(json_t *ss, const char *key, long long n)
 {
-    json_t *a = json_object_get(ss, key);
+    json_t *a = json_object_get(ss, key); /* borrowed */
     while ((long long)json_array_size(a) > n)
         json_array_remove(a, json_array_size(a) - 1);
     if (a && json_array_size(a) == 0)
@@ -189,7 +189,7 @@ bool k1s__ep_truncate(json_t *subsets)
 {
     long long ready = 0, notready = 0;
     size_t i;
-    json_t *ss;
+    json_t *ss; /* new once set */
     json_array_foreach(subsets, i, ss)
     {
         ready += (long long)json_array_size(json_object_get(ss, "addresses"));

@@ -110,6 +110,7 @@ static json_t *endpoint_of(const json_t *pod, const json_t *node, const json_t *
     bool serving = k1s__wl_pod_ready(pod);
     bool terminating = k1s__wl_deleting(pod);
     bool ready = publish || (serving && !terminating);
+    /* new */
     json_t *ep = json_pack("{s:o, s:{s:b, s:b, s:b}}", "addresses",
                            k1s__ep_pod_ips(pod, ipv6), "conditions", "ready", ready,
                            "serving", serving, "terminating", terminating);
@@ -142,7 +143,7 @@ static int cmp_port(const void *pa, const void *pb)
 /* The ports of the pod for the Service, sorted (new reference). */
 static json_t *ports_of(const json_t *pod, const json_t *svc)
 {
-    json_t *out = json_array();
+    json_t *out = json_array(); /* new */
     const json_t *ports = json_object_get(json_object_get(svc, "spec"), "ports");
     size_t i;
     const json_t *sp;
@@ -152,9 +153,10 @@ static json_t *ports_of(const json_t *pod, const json_t *svc)
         if (k1s__ep_find_port(pod, sp, &num))
             continue;
         const char *proto = str_at(sp, "protocol");
+        /* new */
         json_t *p = json_pack("{s:s, s:s, s:I}", "name", str_at(sp, "name"), "protocol",
                               *proto ? proto : "TCP", "port", (json_int_t)num);
-        json_t *ap = json_object_get(sp, "appProtocol");
+        json_t *ap = json_object_get(sp, "appProtocol"); /* borrowed */
         if (json_is_string(ap))
             json_object_set(p, "appProtocol", ap);
         json_array_append_new(out, p);
@@ -225,7 +227,7 @@ static json_t *new_slice(const json_t *svc, const json_t *ports, const char *typ
     char prefix[300];
     snprintf(prefix, sizeof prefix, "%.250s-", k1s__wl_name(svc));
     bool changed;
-    json_t *labels = slice_labels(NULL, svc, &changed);
+    json_t *labels = slice_labels(NULL, svc, &changed); /* new */
     return json_pack("{s:s, s:s, s:{s:s, s:s, s:o, s:[o]}, s:s, s:[], s:O}", "apiVersion",
                      "discovery.k8s.io/v1", "kind", "EndpointSlice", "metadata",
                      "generateName", prefix, "namespace", k1s__wl_ns(svc), "labels", labels,
@@ -266,7 +268,7 @@ static int by_len_desc(const void *pa, const void *pb)
 
 static void fill(json_t *slice, json_t *desired)
 {
-    json_t *eps = json_object_get(slice, "endpoints");
+    json_t *eps = json_object_get(slice, "endpoints"); /* borrowed */
     if (!json_is_array(eps)) {
         eps = json_array();
         json_object_set_new(slice, "endpoints", eps);
@@ -292,14 +294,14 @@ static void by_ports(plan *p, const json_t *svc, const json_t *existing, json_t 
     const json_t *slice;
     json_array_foreach(existing, i, slice)
     {
-        json_t *kept = json_array();
+        json_t *kept = json_array(); /* new */
         bool changed_ep = false;
         size_t j;
         const json_t *ep;
         json_array_foreach(json_object_get(slice, "endpoints"), j, ep)
         {
             char *key = endpoint_key(ep);
-            json_t *got = key ? json_object_get(desired, key) : NULL;
+            json_t *got = key ? json_object_get(desired, key) : NULL; /* borrowed */
             if (got) {
                 json_array_append(kept, got);
                 if (!k1s__wl_sem_equal(got, ep))
@@ -309,18 +311,18 @@ static void by_ports(plan *p, const json_t *svc, const json_t *existing, json_t 
             free(key);
         }
         bool labels_changed;
-        json_t *labels = slice_labels(slice, svc, &labels_changed);
+        json_t *labels = slice_labels(slice, svc, &labels_changed); /* new */
         if (changed_ep || json_array_size(kept) != endpoints_n(slice)) {
             if (json_array_size(kept) == 0) {
                 json_array_append(p->del, (json_t *)slice);
             } else {
-                json_t *copy = json_deep_copy(slice);
+                json_t *copy = json_deep_copy(slice); /* new */
                 json_object_set(copy, "endpoints", kept);
                 json_object_set(json_object_get(copy, "metadata"), "labels", labels);
                 json_array_append_new(updates, copy);
             }
         } else if (labels_changed) {
-            json_t *copy = json_deep_copy(slice);
+            json_t *copy = json_deep_copy(slice); /* new */
             json_object_set(json_object_get(copy, "metadata"), "labels", labels);
             json_array_append_new(updates, copy);
         } else {
@@ -343,7 +345,7 @@ static void by_ports(plan *p, const json_t *svc, const json_t *existing, json_t 
         }
     }
     while (json_object_size(desired)) {
-        json_t *target = NULL;
+        json_t *target = NULL; /* new once set */
         size_t left = json_object_size(desired);
         if (left < MAX_PER_SLICE && json_array_size(unchanged)) {
             /* the unchanged slice that ends up closest to full */
@@ -406,13 +408,13 @@ static void by_type(k1s_ctrl *c, plan *p, const json_t *svc, const json_t *pods,
             json_array_append(p->del, (json_t *)slice);
             continue;
         }
-        json_t *ports = json_object_get(slice, "ports");
-        json_t *empty = json_array();
+        json_t *ports = json_object_get(slice, "ports"); /* borrowed */
+        json_t *empty = json_array(); /* new */
         char *pk = ports_key(json_array_size(ports) ? ports : empty);
         json_decref(empty);
         if (!pk)
             continue;
-        json_t *list = json_object_get(existing_by, pk);
+        json_t *list = json_object_get(existing_by, pk); /* borrowed */
         if (!list) {
             list = json_array();
             json_object_set_new(existing_by, pk, list);
@@ -432,12 +434,12 @@ static void by_type(k1s_ctrl *c, plan *p, const json_t *svc, const json_t *pods,
             nc->node_missing = true; /* kube retries until the node shows */
             continue;
         }
-        json_t *ports = ports_of(pod, svc);
+        json_t *ports = ports_of(pod, svc); /* new */
         char *pk = ports_key(ports);
-        json_t *ep = endpoint_of(pod, node, svc, ipv6);
+        json_t *ep = endpoint_of(pod, node, svc, ipv6); /* new */
         char *ek = endpoint_key(ep);
         if (pk && ek && json_array_size(json_object_get(ep, "addresses"))) {
-            json_t *d = json_object_get(desired, pk);
+            json_t *d = json_object_get(desired, pk); /* borrowed */
             if (!d) {
                 d = json_pack("{s:O, s:{}}", "ports", ports, "eps");
                 json_object_set_new(desired, pk, d);
@@ -450,11 +452,11 @@ static void by_type(k1s_ctrl *c, plan *p, const json_t *svc, const json_t *pods,
         json_decref(ports);
     }
     const char *pk;
-    json_t *d;
+    json_t *d; /* new once set */
     json_object_foreach(desired, pk, d)
         by_ports(p, svc, json_object_get(existing_by, pk), json_object_get(d, "eps"),
                  json_object_get(d, "ports"), type);
-    json_t *list;
+    json_t *list; /* new once set */
     json_object_foreach(existing_by, pk, list)
     {
         if (!json_object_get(desired, pk))
@@ -463,14 +465,14 @@ static void by_type(k1s_ctrl *c, plan *p, const json_t *svc, const json_t *pods,
     size_t deleting = json_array_size(p->del) - del_before;
     if (existing_n == deleting && json_array_size(p->create) == create_before) {
         /* no endpoints: one empty placeholder slice */
-        json_t *empty = json_array();
-        json_t *ph = new_slice(svc, empty, type);
+        json_t *empty = json_array(); /* new */
+        json_t *ph = new_slice(svc, empty, type); /* new */
         json_decref(empty);
         const json_t *only = deleting == 1 ? json_array_get(p->del, del_before) : NULL;
         bool same = false;
         if (only && ph) {
             bool changed;
-            json_t *labels = slice_labels(only, svc, &changed);
+            json_t *labels = slice_labels(only, svc, &changed); /* new */
             same = endpoints_n(only) == 0 &&
                    json_array_size(json_object_get(only, "ports")) == 0 &&
                    k1s__wl_sem_equal(json_object_get(json_object_get(only, "metadata"), "labels"),
@@ -504,8 +506,8 @@ static void nulls_for_empty(json_t *slice)
 static void set_trigger(json_t *slice, int64_t trigger)
 {
     nulls_for_empty(slice);
-    json_t *meta = json_object_get(slice, "metadata");
-    json_t *ann = json_object_get(meta, "annotations");
+    json_t *meta = json_object_get(slice, "metadata"); /* borrowed */
+    json_t *ann = json_object_get(meta, "annotations"); /* borrowed */
     if (!json_is_object(ann)) {
         ann = json_object();
         json_object_set_new(meta, "annotations", ann);
@@ -527,10 +529,10 @@ static int finalize(k1s_ctrl *c, es_state *s, const json_t *svc, plan *p, int64_
     /* creates become updates of slices that would be deleted */
     for (size_t i = 0; i < json_array_size(p->del) && json_array_size(p->create);) {
         const json_t *old = json_array_get(p->del, i);
-        json_t *neu = json_array_get(p->create, json_array_size(p->create) - 1);
+        json_t *neu = json_array_get(p->create, json_array_size(p->create) - 1); /* borrowed */
         if (!strcmp(str_at(old, "addressType"), str_at(neu, "addressType")) &&
             owned_by(old, svc)) {
-            json_t *m = json_object_get(neu, "metadata");
+            json_t *m = json_object_get(neu, "metadata"); /* borrowed */
             json_object_set_new(m, "name", json_string(k1s__wl_name(old)));
             json_object_set(m, "resourceVersion",
                             json_object_get(json_object_get(old, "metadata"), "resourceVersion"));
@@ -543,12 +545,12 @@ static int finalize(k1s_ctrl *c, es_state *s, const json_t *svc, plan *p, int64_
     }
     int rc = 0;
     size_t i;
-    json_t *slice;
+    json_t *slice; /* new once set */
     if (!k1s__wl_deleting(svc)) {
         json_array_foreach(p->create, i, slice)
         {
             set_trigger(slice, trigger);
-            json_t *out = NULL;
+            json_t *out = NULL; /* new once set */
             int r = k1s_ctrl_create(c, "discovery.k8s.io", "EndpointSlice", ns, slice, &out);
             if (r) {
                 rc = r;
@@ -563,7 +565,7 @@ static int finalize(k1s_ctrl *c, es_state *s, const json_t *svc, plan *p, int64_
     json_array_foreach(p->update, i, slice)
     {
         set_trigger(slice, trigger);
-        json_t *out = NULL;
+        json_t *out = NULL; /* new once set */
         int r = k1s_ctrl_update(c, "discovery.k8s.io", "EndpointSlice", ns, NULL, slice, &out);
         if (r)
             return r;
@@ -585,7 +587,7 @@ static int finalize(k1s_ctrl *c, es_state *s, const json_t *svc, plan *p, int64_
 
 typedef struct slicesctx {
     const char *svc;
-    json_t *out;
+    json_t *out; /* new once set */
 } slicesctx;
 
 static int ours(void *vctx, const json_t *slice)
@@ -633,7 +635,7 @@ static int sync_service(k1s_ctrl *c, es_state *s, const json_t *svc)
         return -1;
     if (!k1s__wl_expect_satisfied(s->exp, ns, name, esi))
         return 20; /* our last writes are not in the cache yet */
-    json_t *pods = k1s__ep_service_pods(c, svc);
+    json_t *pods = k1s__ep_service_pods(c, svc); /* new */
     slicesctx sc = {name, json_array()};
     k1s_informer_each(esi, ns, ours, &sc);
     int64_t trigger = k1s__ep_tracker_compute(s->tracker, svc, pods);

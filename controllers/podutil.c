@@ -59,7 +59,7 @@ const char *k1s__wl_label(const json_t *obj, const char *key)
 
 long long k1s__wl_int(const json_t *o, const char *key, long long def)
 {
-    json_t *v = json_object_get(o, key);
+    json_t *v = json_object_get(o, key); /* borrowed */
     return json_is_integer(v) ? (long long)json_integer_value(v) : def;
 }
 
@@ -171,21 +171,22 @@ json_t *k1s__wl_pod_from_template(const json_t *tmpl, const json_t *owner,
     const json_t *tm = json_object_get(tmpl, "metadata");
     char prefix[300];
     snprintf(prefix, sizeof prefix, "%.250s-", k1s__wl_name(owner));
+    /* new */
     json_t *meta = json_pack("{s:s, s:s}", "generateName", prefix,
                              "namespace", k1s__wl_ns(owner)); /* new */
     static const char *const copy[] = {"labels", "annotations", NULL};
     for (const char *const *k = copy; *k; k++) {
-        json_t *v = json_object_get(tm, *k);
+        json_t *v = json_object_get(tm, *k); /* borrowed */
         if (json_object_size(v))
             json_object_set_new(meta, *k, json_deep_copy(v));
     }
     json_object_set_new(meta, "ownerReferences",
                         json_pack("[o]", k1s__wl_owner_ref(owner, owner_api_version,
                                                            owner_kind)));
-    json_t *fin = json_object_get(tm, "finalizers");
+    json_t *fin = json_object_get(tm, "finalizers"); /* borrowed */
     if (json_array_size(fin))
         json_object_set_new(meta, "finalizers", json_deep_copy(fin));
-    json_t *spec = json_object_get(tmpl, "spec");
+    json_t *spec = json_object_get(tmpl, "spec"); /* borrowed */
     return json_pack("{s:s, s:s, s:o, s:o}", "apiVersion", "v1", "kind", "Pod",
                      "metadata", meta, "spec",
                      spec ? json_deep_copy(spec) : json_object());
@@ -208,7 +209,7 @@ int k1s__wl_create_pod(k1s_ctrl *c, const char *component,
     k1s_target t = {k1s_registry_find_kind("", "Pod"), k1s__wl_ns(owner), NULL,
                     NULL};
     k1s_status st = {0};
-    json_t *res = NULL;
+    json_t *res = NULL; /* new once set */
     if (k1s_api_create(k1s_ctrl_api(c), &t, pod, NULL, &res, &st)) {
         int code = st.code ? st.code : 500;
         const char *msg = st.message ? st.message : "unknown error";
@@ -240,7 +241,7 @@ int k1s__wl_delete_pod(k1s_ctrl *c, const char *component,
                     k1s__wl_name(pod), NULL};
     k1s_opts o = {.grace_seconds = -1};
     k1s_status st = {0};
-    json_t *res = NULL;
+    json_t *res = NULL; /* new once set */
     int removed = 0;
     if (k1s_api_delete(k1s_ctrl_api(c), &t, &o, &res, &removed, &st)) {
         int code = st.code ? st.code : 500;
@@ -294,6 +295,7 @@ json_t *k1s__wl_owner_ref(const json_t *owner, const char *api_version,
 static int patch_refs(k1s_ctrl *c, const char *group, const char *kind,
                       const json_t *obj, json_t *refs /* stolen */)
 {
+    /* new */
     json_t *patch = json_pack("{s:{s:o}}", "metadata", "ownerReferences",
                               json_array_size(refs) ? refs
                                                     : (json_decref(refs), json_null()));
@@ -313,7 +315,7 @@ int k1s__wl_adopt(k1s_ctrl *c, const char *group, const char *kind,
 {
     const json_t *refs = json_object_get(json_object_get(obj, "metadata"),
                                          "ownerReferences");
-    json_t *next = json_is_array(refs) ? json_deep_copy(refs) : json_array();
+    json_t *next = json_is_array(refs) ? json_deep_copy(refs) : json_array(); /* new */
     json_array_append_new(next, k1s__wl_owner_ref(owner, owner_api_version,
                                                   owner_kind));
     return patch_refs(c, group, kind, obj, next);
@@ -324,7 +326,7 @@ int k1s__wl_release(k1s_ctrl *c, const char *group, const char *kind,
 {
     const json_t *refs = json_object_get(json_object_get(obj, "metadata"),
                                          "ownerReferences");
-    json_t *next = json_array();
+    json_t *next = json_array(); /* new */
     size_t i;
     const json_t *r;
     json_array_foreach(refs, i, r)

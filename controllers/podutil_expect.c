@@ -40,7 +40,7 @@ static json_t *entry(k1s__wl_expect *e, const char *ns, const char *name)
 {
     char key[600];
     snprintf(key, sizeof key, "%s/%s", ns ? ns : "", name ? name : "");
-    json_t *en = json_object_get(e->m, key);
+    json_t *en = json_object_get(e->m, key); /* borrowed */
     if (!en) {
         en = json_pack("{s:I, s:{}, s:I}", "rev", (json_int_t)0, "del", "since",
                        (json_int_t)k1s_ctrl_now_ms());
@@ -53,7 +53,7 @@ static json_t *entry(k1s__wl_expect *e, const char *ns, const char *name)
 void k1s__wl_expect_write(k1s__wl_expect *e, const char *ns, const char *name,
                           const json_t *written)
 {
-    json_t *en = e ? entry(e, ns, name) : NULL;
+    json_t *en = e ? entry(e, ns, name) : NULL; /* borrowed */
     if (!en)
         return;
     int64_t rev = k1s__wl_rev(written);
@@ -66,7 +66,7 @@ void k1s__wl_expect_delete(k1s__wl_expect *e, const char *ns,
                            const char *name, const char *obj_name,
                            const char *uid)
 {
-    json_t *en = e ? entry(e, ns, name) : NULL;
+    json_t *en = e ? entry(e, ns, name) : NULL; /* borrowed */
     if (!en || !obj_name)
         return;
     json_object_set_new(json_object_get(en, "del"), obj_name,
@@ -81,7 +81,7 @@ bool k1s__wl_expect_satisfied(k1s__wl_expect *e, const char *ns,
         return true;
     char key[600];
     snprintf(key, sizeof key, "%s/%s", ns ? ns : "", name ? name : "");
-    json_t *en = json_object_get(e->m, key);
+    json_t *en = json_object_get(e->m, key); /* borrowed */
     if (!en)
         return true;
     if (k1s_ctrl_now_ms() - json_integer_value(json_object_get(en, "since")) >
@@ -92,7 +92,7 @@ bool k1s__wl_expect_satisfied(k1s__wl_expect *e, const char *ns,
     if (k1s_informer_revision(inf) < json_integer_value(json_object_get(en, "rev")))
         return false;
     const char *obj_name;
-    json_t *uid;
+    json_t *uid; /* new once set */
     json_object_foreach(json_object_get(en, "del"), obj_name, uid)
     {
         const json_t *o = k1s_informer_get(inf, ns, obj_name);

@@ -275,8 +275,8 @@ static int manage(k1s_ctrl *c, rs_state *s, const json_t *rs, podvec *pods,
         long long want = -diff > BURST ? BURST : -diff;
         const json_t *tmpl = json_object_get(json_object_get(rs, "spec"), "template");
         for (long long i = 0; i < want; i++) {
-            json_t *pod = k1s__wl_pod_from_template(tmpl, rs, "apps/v1", "ReplicaSet");
-            json_t *made = NULL;
+            json_t *pod = k1s__wl_pod_from_template(tmpl, rs, "apps/v1", "ReplicaSet"); /* new */
+            json_t *made = NULL; /* new once set */
             rc = k1s__wl_create_pod(c, COMPONENT, rs, pod, &made, err, errlen);
             json_decref(pod);
             if (rc)
@@ -330,7 +330,7 @@ static json_t *rs_status(const json_t *rs, const podvec *pods, int manage_rc,
     k1s_selector_free(tsel);
 
     const json_t *old = json_object_get(rs, "status");
-    json_t *st = json_object();
+    json_t *st = json_object(); /* new */
     json_object_set_new(st, "replicas", json_integer((json_int_t)pods->n));
     if (labeled)
         json_object_set_new(st, "fullyLabeledReplicas", json_integer(labeled));
@@ -338,11 +338,11 @@ static json_t *rs_status(const json_t *rs, const podvec *pods, int manage_rc,
         json_object_set_new(st, "readyReplicas", json_integer(ready));
     if (available)
         json_object_set_new(st, "availableReplicas", json_integer(available));
-    json_t *og = json_object_get(old, "observedGeneration");
+    json_t *og = json_object_get(old, "observedGeneration"); /* borrowed */
     if (og)
         json_object_set(st, "observedGeneration", og);
     /* ReplicaFailure: set on a failed create/delete, dropped on success */
-    json_t *conds = json_array();
+    json_t *conds = json_array(); /* new */
     const json_t *failure = NULL;
     size_t i;
     const json_t *cnd;
@@ -400,7 +400,7 @@ static int reconcile(k1s_ctrl *c, void *state, const char *ns, const char *name)
     if (need_sync && !k1s__wl_deleting(rs))
         manage_rc = manage(c, s, rs, &pods, err, sizeof err);
 
-    json_t *status = rs_status(rs, &pods, manage_rc, err);
+    json_t *status = rs_status(rs, &pods, manage_rc, err); /* new */
     int ret = 0;
     long long gen = k1s__wl_generation(rs);
     const json_t *old = json_object_get(rs, "status");
@@ -408,7 +408,7 @@ static int reconcile(k1s_ctrl *c, void *state, const char *ns, const char *name)
         k1s__wl_int(old, "observedGeneration", 0) != gen) {
         if (gen)
             json_object_set_new(status, "observedGeneration", json_integer(gen));
-        json_t *up = json_deep_copy(rs);
+        json_t *up = json_deep_copy(rs); /* new */
         json_object_set(up, "status", status);
         int rc = k1s_ctrl_update(c, "apps", "ReplicaSet", ns, "status", up, NULL);
         json_decref(up);

@@ -76,6 +76,8 @@ int k1s_store_open(const char *path, k1s_store **out)
         goto cleanup;
     if ((ret = load_revisions(s)))
         goto cleanup;
+    if (!s->mem && (ret = k1s__ckpt_start(s)))
+        goto cleanup;
     if ((ret = k1s__hub_new(atomic_load(&s->rev), &s->hub)))
         goto cleanup;
     *out = s;
@@ -91,6 +93,7 @@ void k1s_store_close(k1s_store *s)
         return;
     if (s->hub)
         k1s__hub_shutdown(s->hub);
+    k1s__ckpt_stop(s);
     while (s->idle) {
         k1s__conn *c = s->idle;
         s->idle = c->next;

@@ -1,12 +1,12 @@
 /*
  * store_internal.h - private structures and helpers shared by the files of
  * the storage component (store.c, store_db.c, store_read.c, store_update.c,
- * store_apply.c, store_event.c, store_watch.c). Nothing outside storage/
+ * store_apply.c, store_ckpt.c, store_event.c, store_watch.c). Nothing outside storage/
  * includes this, except the storage unit tests, which use the test hooks
  * at the end (and peek at the write queue to line up batches).
  *
  * Locking order (outer first): write_mu -> mem_mu -> hub->mu -> watch->mu.
- * pool_mu and q_mu are leaf locks. Leadership of the write queue (q_leader)
+ * pool_mu, q_mu and ckpt_mu are leaf locks. Leadership of the write queue (q_leader)
  * is taken before write_mu and is never waited for while holding a lock.
  */
 #ifndef K1S_STORE_INTERNAL_H
@@ -36,6 +36,10 @@
 #define K1S__MAX_IDLE_READERS 8
 /* Most queued writes one group commit applies in a single transaction. */
 #define K1S__BATCH_MAX 64
+/* WAL frames (pages) that wake the background checkpointer, and the WAL
+ * size at which the committing writer checkpoints inline (store_ckpt.c). */
+#define K1S__CKPT_FRAMES 1000
+#define K1S__CKPT_INLINE_FRAMES 4000
 
 /* Meta keys the store itself owns; k1s_store_meta_set refuses them. */
 #define K1S__META_PREFIX "k1s.store."
@@ -125,6 +129,14 @@ struct k1s_store {
     /* Group commit counters for tests (under write_mu). */
     uint64_t n_batches, n_batched;
     size_t max_batch;
+    /* Background checkpoints (file mode, store_ckpt.c). ckpt_mu guards
+     * ckpt_want, ckpt_stop and ckpt_done; it is a leaf lock. */
+    pthread_mutex_t ckpt_mu;
+    pthread_cond_t ckpt_cv;
+    pthread_t ckpt_thread;
+    k1s__conn *ckpt_conn;
+    int ckpt_inited, ckpt_running, ckpt_want, ckpt_stop;
+    int ckpt_done; /* WAL frames the last background checkpoint copied */
 };
 
 /* ---- store_db.c ---------------------------------------------------------- */
@@ -174,6 +186,12 @@ int k1s__in_callback(const k1s_store *s);
  * means the write was applied and used new_rev. Returns 0, or K1S_EIO when
  * the transaction is no longer open (r->ret says what happened to r). */
 int k1s__apply(k1s_store *s, k1s__wreq *r, int64_t new_rev, int first_write);
+
+/* ---- store_ckpt.c -------------------------------------------------------- */
+/* File mode, after the writer is open: the checkpoint thread and the
+ * writer's WAL hook. Stop joins the thread; safe to call when not started. */
+int k1s__ckpt_start(k1s_store *s);
+void k1s__ckpt_stop(k1s_store *s);
 
 /* ---- store_event.c ------------------------------------------------------- */
 /* A new event with refs = 1. Takes ownership of json (malloc'd, NUL

@@ -146,6 +146,7 @@ TEST(test_endpoints_follow_readiness)
     CHECK(wl_wait(api, endpoints_are, &one_one));
     json_t *ep = wl_get(api, "", "Endpoints", NS, "web");
     CHECK_STR(wl_label(ep, "team"), "blue");
+    CHECK_STR(wl_label(ep, "endpoints.kubernetes.io/managed-by"), "endpoint-controller");
     CHECK(wl_label(ep, "service.kubernetes.io/headless") == NULL);
     CHECK(wl_annotation(ep, "endpoints.kubernetes.io/last-change-trigger-time") != NULL);
     const json_t *ss = json_array_get(json_object_get(ep, "subsets"), 0);
@@ -224,7 +225,9 @@ TEST(test_endpoints_follow_readiness)
     for (int w = 0; w < 200; w++) {
         sl = slices_of(api, "web");
         e = find_endpoint(sl, "b");
-        bool ok = e && json_is_true(json_object_get(json_object_get(e, "conditions"), "ready"));
+        const json_t *ea = find_endpoint(sl, "a");
+        bool ok = e && json_is_true(json_object_get(json_object_get(e, "conditions"), "ready")) &&
+                  ea && json_is_false(json_object_get(json_object_get(ea, "conditions"), "ready"));
         json_decref(sl);
         if (ok)
             break;

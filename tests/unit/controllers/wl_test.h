@@ -212,9 +212,9 @@ static inline bool wl_pod_ready(const json_t *pod)
     return false;
 }
 
-/* Play the kubelet: Running with ip (NULL: none) and Ready ready. */
-static inline int wl_set_pod_status(k1s_api *api, const char *ns, const char *name,
-                                    const char *ip, bool ready)
+/* Play the kubelet: Running with ip (NULL: none) and Ready ready, once. */
+static inline int wl_set_pod_status_once(k1s_api *api, const char *ns, const char *name,
+                                         const char *ip, bool ready)
 {
     json_t *pod = wl_get(api, "", "Pod", ns, name);
     if (!pod)
@@ -249,6 +249,16 @@ static inline int wl_set_pod_status(k1s_api *api, const char *ns, const char *na
     }
     int rc = wl_update(api, "", "Pod", ns, "status", pod);
     json_decref(pod);
+    return rc;
+}
+
+/* The same, again when another writer (the scheduler) got there first. */
+static inline int wl_set_pod_status(k1s_api *api, const char *ns, const char *name,
+                                    const char *ip, bool ready)
+{
+    int rc = 409;
+    for (int i = 0; i < 50 && rc == 409; i++)
+        rc = wl_set_pod_status_once(api, ns, name, ip, ready);
     return rc;
 }
 
