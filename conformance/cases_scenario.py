@@ -142,3 +142,33 @@ def test_scenario_on_simulated_kubelet(shared):
         rc = s.stop()
         s.cleanup()
     eq(rc, 0, "server exit code")
+
+
+@case
+def test_restart_mid_scale_converges(shared):
+    """k1s killed in the middle of a scale-down, restarted on the same data:
+    the controllers finish the job from what is stored, nothing duplicated."""
+    s = Server(shared.binary, extra=["--kubelet", "simulated"]).start()
+    try:
+        s.kubectl("apply", "-f", SC)
+        s.kubectl("apply", "-f", STS)
+        wait_for("3/3 ready", lambda: ready_count(s) == 3)
+        claims = sorted(p["metadata"]["uid"] for p in jget(s, "get", "pvc")["items"])
+        s.kubectl("scale", "--replicas=1", "statefulset", "nginx-statefulset")
+        s.proc.kill()  # no clean shutdown
+        s.proc.wait(timeout=10)
+        s.start()
+        wait_for("only pod 0", lambda: [p["metadata"]["name"] for p in jget(s, "get", "pods")["items"]]
+                 == ["nginx-statefulset-0"])
+        wait_for("1/1 ready", lambda: ready_count(s) == 1)
+        eq(sorted(p["metadata"]["uid"] for p in jget(s, "get", "pvc")["items"]), claims,
+           "the same claims, none lost or added")
+        s.kubectl("scale", "--replicas=3", "statefulset", "nginx-statefulset")
+        wait_for("3/3 ready after restart", lambda: ready_count(s) == 3)
+        pods = [p["metadata"]["name"] for p in jget(s, "get", "pods")["items"]]
+        eq(sorted(pods), ["nginx-statefulset-%d" % i for i in range(3)], "no duplicate pods")
+        eq(len(jget(s, "get", "pv")["items"]), 3, "no extra volumes")
+    finally:
+        rc = s.stop()
+        s.cleanup()
+    eq(rc, 0, "server exit code after the restart")
