@@ -5,6 +5,8 @@ ASAN_BUILD ?= build-asan
 JOBS ?= 2
 DATA_DIR ?= ./k1s-data
 PORT ?= 6443
+# The containerd kubelet is not written yet: pods run on the simulated one.
+KUBELET ?= simulated
 
 .PHONY: all deps build asan run test unit conformance bench clean
 
@@ -22,7 +24,7 @@ asan: deps
 	@cmake --build $(ASAN_BUILD) -j$(JOBS)
 
 run: build
-	$(BUILD)/k1s server --data-dir $(DATA_DIR) --port $(PORT)
+	$(BUILD)/k1s server --data-dir $(DATA_DIR) --port $(PORT) --kubelet $(KUBELET)
 
 # Unit tests under the sanitizers, then the kubectl conformance suite
 # against both builds.
