@@ -1,6 +1,7 @@
 """Small helpers the conformance cases share: assertions with useful output
 and table parsing that ignores what differs run to run (ages, IPs, UIDs)."""
 import json
+import time
 import os
 import re
 
@@ -64,3 +65,32 @@ def check_layout(text, header, rows_without_age):
 
 def jget(server, *args, kubectl=None):
     return json.loads(server.kubectl(*args, "-o", "json", kubectl=kubectl).stdout)
+
+
+def collector():
+    """A module's test list and the decorator that fills it:
+    TESTS, case = collector()."""
+    tests = []
+
+    def case(fn):
+        tests.append((fn.__name__, fn))
+        return fn
+    return tests, case
+
+
+def wait_for(what, fn, timeout=60):
+    """Polls fn until it returns something true; fails naming what."""
+    end = time.time() + timeout
+    last = None
+    while time.time() < end:
+        last = fn()
+        if last:
+            return last
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting for %s (last: %r)" % (what, last))
+
+
+def sim_server(shared):
+    """A server of the case's own, on the simulated kubelet."""
+    from k1s_fixture import Server
+    return Server(shared.binary, extra=["--kubelet", "simulated"]).start()

@@ -7,14 +7,9 @@ import tempfile
 import time
 
 from k1s_fixture import default_kubectl
-from casekit import SC, STS, eq, contains, check_layout, jget
+from casekit import SC, STS, eq, contains, check_layout, jget, collector
 
-TESTS = []
-
-
-def case(fn):
-    TESTS.append((fn.__name__, fn))
-    return fn
+TESTS, case = collector()
 
 
 @case

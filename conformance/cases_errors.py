@@ -6,14 +6,9 @@ import ssl
 import urllib.request
 import urllib.error
 
-from casekit import eq, contains, jget
+from casekit import eq, contains, jget, collector
 
-TESTS = []
-
-
-def case(fn):
-    TESTS.append((fn.__name__, fn))
-    return fn
+TESTS, case = collector()
 
 
 def kubeconfig_value(s, key):

@@ -5,29 +5,9 @@ import json
 import time
 
 from k1s_fixture import Server
-from casekit import eq, contains
+from casekit import eq, contains, collector, sim_server, wait_for
 
-TESTS = []
-
-
-def case(fn):
-    TESTS.append((fn.__name__, fn))
-    return fn
-
-
-def own_server(shared):
-    return Server(shared.binary, extra=["--kubelet", "simulated"]).start()
-
-
-def wait(what, fn, timeout=40):
-    deadline = time.time() + timeout
-    while True:
-        got = fn()
-        if got:
-            return got
-        if time.time() > deadline:
-            raise AssertionError("timed out waiting for " + what)
-        time.sleep(0.1)
+TESTS, case = collector()
 
 
 def owned_pod(name, owner_kind, owner, uid):
@@ -59,10 +39,10 @@ def gone(s, *what):
 
 @case
 def test_namespace_delete_removes_contents_then_itself(shared):
-    s = own_server(shared)
+    s = sim_server(shared)
     try:
         s.kubectl("create", "namespace", "scratch")
-        wait("the default ServiceAccount",
+        wait_for("the default ServiceAccount",
              lambda: s.kubectl("get", "sa", "default", "-n", "scratch", check=False).returncode == 0)
         s.kubectl("create", "configmap", "c", "-n", "scratch", "--from-literal=a=b")
         s.kubectl("create", "secret", "generic", "s", "-n", "scratch", "--from-literal=a=b")
@@ -78,7 +58,7 @@ def test_namespace_delete_removes_contents_then_itself(shared):
            "configmap/bystander", "other namespaces untouched")
         # a namespace of the same name starts afresh, with its ServiceAccount
         s.kubectl("create", "namespace", "scratch")
-        wait("the default ServiceAccount again",
+        wait_for("the default ServiceAccount again",
              lambda: s.kubectl("get", "sa", "default", "-n", "scratch", check=False).returncode == 0)
     finally:
         rc = s.stop()
@@ -88,7 +68,7 @@ def test_namespace_delete_removes_contents_then_itself(shared):
 
 @case
 def test_system_namespaces_may_not_be_deleted(shared):
-    s = own_server(shared)
+    s = sim_server(shared)
     try:
         for ns in ("default", "kube-system", "kube-public"):
             p = s.kubectl("delete", "namespace", ns, check=False)
@@ -105,7 +85,7 @@ def test_system_namespaces_may_not_be_deleted(shared):
 
 @case
 def test_cascade_background_orphan_foreground(shared):
-    s = own_server(shared)
+    s = sim_server(shared)
     try:
         # background (kubectl's default): dependents follow the owner
         s.kubectl("create", "deployment", "bg", "--image=nginx", "--replicas=0")
@@ -113,8 +93,8 @@ def test_cascade_background_orphan_foreground(shared):
         s.kubectl("apply", "-f", "-", input=owned_pod("bg-pod", "Deployment", "bg", uid))
         s.kubectl("apply", "-f", "-", input=owned_cm("bg-cm", "Deployment", "bg", uid))
         s.kubectl("delete", "deployment", "bg")
-        wait("bg-pod collected", lambda: gone(s, "pod", "bg-pod"))
-        wait("bg-cm collected", lambda: gone(s, "configmap", "bg-cm"))
+        wait_for("bg-pod collected", lambda: gone(s, "pod", "bg-pod"))
+        wait_for("bg-cm collected", lambda: gone(s, "configmap", "bg-cm"))
 
         # orphan: the owner goes, its dependents stay without the reference
         s.kubectl("create", "-f", "-", input=json.dumps({

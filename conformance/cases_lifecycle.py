@@ -9,14 +9,9 @@ import urllib.parse
 import http.client
 
 from k1s_fixture import Server
-from casekit import eq, contains
+from casekit import eq, contains, collector
 
-TESTS = []
-
-
-def case(fn):
-    TESTS.append((fn.__name__, fn))
-    return fn
+TESTS, case = collector()
 
 
 def own_server(shared):

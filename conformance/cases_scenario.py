@@ -6,26 +6,10 @@ import threading
 import time
 
 from k1s_fixture import Server, default_kubectl
-from casekit import SC, STS, eq, contains, check_layout
+from casekit import SC, STS, eq, contains, check_layout, collector, wait_for
 import subprocess
 
-TESTS = []
-
-
-def case(fn):
-    TESTS.append((fn.__name__, fn))
-    return fn
-
-
-def wait_for(what, fn, timeout=60):
-    end = time.time() + timeout
-    last = None
-    while time.time() < end:
-        last = fn()
-        if last:
-            return last
-        time.sleep(0.2)
-    raise AssertionError("timed out waiting for %s (last: %r)" % (what, last))
+TESTS, case = collector()
 
 
 def jget(s, *args):

@@ -9,18 +9,9 @@ import json
 import time
 
 from k1s_fixture import Server
-from casekit import eq, contains, table, jget, SC
+from casekit import eq, contains, table, jget, SC, collector, sim_server
 
-TESTS = []
-
-
-def case(fn):
-    TESTS.append((fn.__name__, fn))
-    return fn
-
-
-def sim_server(shared):
-    return Server(shared.binary, extra=["--kubelet", "simulated"]).start()
+TESTS, case = collector()
 
 
 def wait_for(fn, what, timeout=20):

@@ -8,14 +8,9 @@ import os
 import time
 
 from k1s_fixture import Server
-from casekit import eq, contains, check_layout, SC
+from casekit import eq, contains, check_layout, SC, collector
 
-TESTS = []
-
-
-def case(fn):
-    TESTS.append((fn.__name__, fn))
-    return fn
+TESTS, case = collector()
 
 
 CLAIM_NAME = "html-volume-nginx-statefulset-0"

@@ -1,14 +1,9 @@
 """The apply/get/scale/delete part, run with each installed kubectl."""
 import os
 
-from casekit import SC, STS, eq, contains, check_layout, jget
+from casekit import SC, STS, eq, contains, check_layout, jget, collector
 
-TESTS = []
-
-
-def case(fn):
-    TESTS.append((fn.__name__, fn))
-    return fn
+TESTS, case = collector()
 
 
 def manifest_for(minor):

@@ -5,15 +5,10 @@ import threading
 import time
 import urllib.parse
 
-from casekit import eq
+from casekit import eq, collector
 from cases_errors import http as request, tls_context, token_of
 
-TESTS = []
-
-
-def case(fn):
-    TESTS.append((fn.__name__, fn))
-    return fn
+TESTS, case = collector()
 
 
 class Watch:
