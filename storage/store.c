@@ -1,8 +1,9 @@
 /*
  * store.c - the object store's lifecycle and small operations: open/close,
  * the revision counters, the meta key/value table and event-log compaction.
- * Reads live in store_read.c, the write path in store_update.c, watches in
- * store_watch.c. See docs/internals/storage.md.
+ * Reads live in store_read.c, the write path in store_update.c and
+ * store_apply.c, checkpoints in store_ckpt.c, watches in store_watch.c.
+ * See docs/internals/storage.md.
  */
 #include <stdlib.h>
 #include <string.h>

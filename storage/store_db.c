@@ -1,8 +1,10 @@
 /*
  * store_db.c - SQLite plumbing for the object store: opening connections
- * (WAL for files, one private database for ":memory:"), the schema, the table
- * of SQL statements with a per-connection prepared-statement cache, and the
- * pool of reader connections that lets reads run beside the writer.
+ * (WAL on the process-exclusive "unix-excl" VFS for files, one private
+ * database for ":memory:"), the schema, the table of SQL statements with a
+ * per-connection prepared-statement cache, and the choice of connection for
+ * a read: a pooled reader beside the writer, the writer itself inside a
+ * mutate callback, or the idle writer for a single-object get.
  *
  * Used only by the other storage sources through store_internal.h.
  */

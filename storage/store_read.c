@@ -1,7 +1,8 @@
 /*
  * store_read.c - the read side of the object store: get, list and count.
  * Each runs on a reader connection (file mode: a pooled WAL reader, so it
- * never waits for the writer), list inside one read transaction so the items
+ * never waits for the writer; a get borrows the writer connection instead
+ * when no write is running), list inside one read transaction so the items
  * and the revision it reports come from the same snapshot. Called from inside
  * a mutate callback they run on the writer connection instead, inside the
  * open batch, so they see the writes applied before this one. Rows are

@@ -3,8 +3,9 @@
  * concurrent k1s_store_update calls applied as one transaction by a leader,
  * reads from inside a mutate callback that see the batch's earlier writes
  * (unique allocation under concurrency), failures that roll back only their
- * own request, re-entry refused from a callback, and the head revision
- * surviving a restart after everything was compacted.
+ * own request, re-entry refused from a callback, the head revision
+ * surviving a restart after everything was compacted, WAL checkpoints done
+ * by the store's thread, and the database file kept from other processes.
  *
  * Some tests line requests up in a known batch order by watching the write
  * queue through store_internal.h.
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -631,6 +633,70 @@ TEST(test_revision_after_full_compaction)
     tmpdb_remove(&t);
 }
 
+/* ---- background checkpoints ---------------------------------------------- */
+
+static long file_size(const char *path, const char *suffix)
+{
+    char p[160];
+    snprintf(p, sizeof p, "%s%s", path, suffix);
+    struct stat st;
+    return stat(p, &st) == 0 ? (long)st.st_size : -1;
+}
+
+TEST(test_wal_checkpoints_in_background)
+{
+    tmpdb t;
+    tmpdb_init(&t);
+    k1s_store *s = NULL;
+    CHECK_INT(k1s_store_open(t.path, &s), 0);
+    long db0 = file_size(t.path, "");
+    /* About 3 WAL pages per create: well past the background threshold,
+     * well short of the inline one. */
+    char name[32];
+    int n = 4 * K1S__CKPT_FRAMES / 5;
+    for (int i = 0; i < n; i++) {
+        snprintf(name, sizeof name, "c%05d", i);
+        k1s_key k = {"", "things", "ns", name};
+        if (k1s_store_update(s, &k, nop_cb, NULL, NULL, NULL) != 0) {
+            CHECK(0);
+            break;
+        }
+    }
+    /* No inline checkpoint ran (SQLite's own would have started the WAL
+     * over at K1S__CKPT_FRAMES), yet pages reach the database file: only
+     * the checkpoint thread copies them. */
+    CHECK(file_size(t.path, "-wal") > 3L * K1S__CKPT_FRAMES / 2 * (4096 + 24));
+    long db1 = db0;
+    for (int i = 0; i < 2000 && db1 <= db0 + 4096; i++) {
+        usleep(1000);
+        db1 = file_size(t.path, "");
+    }
+    CHECK(db1 > db0 + 4096);
+
+    /* Many cycles: the WAL file starts over instead of growing. */
+    for (int i = n; i < 12 * K1S__CKPT_FRAMES / 3 + n; i++) {
+        snprintf(name, sizeof name, "c%05d", i);
+        k1s_key k = {"", "things", "ns", name};
+        if (k1s_store_update(s, &k, nop_cb, NULL, NULL, NULL) != 0) {
+            CHECK(0);
+            break;
+        }
+    }
+    long wal = file_size(t.path, "-wal");
+    CHECK(wal > 0);
+    CHECK(wal <= 2L * K1S__CKPT_INLINE_FRAMES * (4096 + 24) + 32);
+    int64_t last = k1s_store_revision(s);
+    k1s_store_close(s);
+
+    CHECK_INT(k1s_store_open(t.path, &s), 0);
+    CHECK_INT(k1s_store_revision(s), last);
+    int64_t cnt = 0;
+    CHECK_INT(k1s_store_count(s, "", "things", NULL, &cnt), 0);
+    CHECK_INT(cnt, last);
+    k1s_store_close(s);
+    tmpdb_remove(&t);
+}
+
 /* ---- another process is kept out ----------------------------------------- */
 
 TEST(test_file_is_exclusive_to_the_process)
@@ -683,4 +749,5 @@ K1S_TEST_MAIN(T(test_unique_allocation_file), T(test_unique_allocation_memory),
               T(test_failures_roll_back_only_themselves),
               T(test_reentry_from_callback),
               T(test_revision_after_full_compaction),
+              T(test_wal_checkpoints_in_background),
               T(test_file_is_exclusive_to_the_process))
