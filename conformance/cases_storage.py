@@ -5,10 +5,9 @@ a real cluster (`kubectl get pv,pvc`, `describe`, the volume's directory,
 release with reclaim policy Retain)."""
 import json
 import os
-import time
 
 from k1s_fixture import Server
-from casekit import eq, contains, check_layout, SC, collector
+from casekit import eq, contains, check_layout, SC, collector, wait_for
 
 TESTS, case = collector()
 
@@ -31,17 +30,6 @@ PV_HEADER = ("NAME CAPACITY ACCESS MODES RECLAIM POLICY STATUS CLAIM STORAGECLAS
 PVC_HEADER = "NAME STATUS VOLUME CAPACITY ACCESS MODES STORAGECLASS VOLUMEATTRIBUTESCLASS AGE"
 
 
-def wait_for(what, fn, timeout=15):
-    deadline = time.time() + timeout
-    last = None
-    while time.time() < deadline:
-        last = fn()
-        if last:
-            return last
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting for %s (last: %r)" % (what, last))
-
-
 def phase(s, kind, name):
     p = s.kubectl("get", kind, name, "-o", "jsonpath={.status.phase}", check=False)
     return p.stdout.strip() if p.returncode == 0 else ""
@@ -53,11 +41,11 @@ def test_scenario_claim_is_provisioned_and_bound(shared):
     try:
         s.kubectl("apply", "-f", SC)
         s.kubectl("apply", "-f", "-", input=CLAIM)
-        wait_for("the claim to be Bound", lambda: phase(s, "pvc", CLAIM_NAME) == "Bound")
+        wait_for("the claim to be Bound", lambda: phase(s, "pvc", CLAIM_NAME) == "Bound", timeout=15)
         claim = json.loads(s.kubectl("get", "pvc", CLAIM_NAME, "-o", "json").stdout)
         pv = "pvc-" + claim["metadata"]["uid"]
         eq(claim["spec"]["volumeName"], pv, "volumeName")
-        wait_for("the volume to be Bound", lambda: phase(s, "pv", pv) == "Bound")
+        wait_for("the volume to be Bound", lambda: phase(s, "pv", pv) == "Bound", timeout=15)
 
         out = s.kubectl("get", "pv,pvc").stdout
         parts = [p for p in out.split("\n\n") if p.strip()]
@@ -97,7 +85,7 @@ def test_scenario_claim_is_provisioned_and_bound(shared):
         with open(os.path.join(path, "whoami.html"), "w") as f:
             f.write("im 0\n")
         s.kubectl("delete", "pvc", CLAIM_NAME)
-        wait_for("the volume to be Released", lambda: phase(s, "pv", pv) == "Released")
+        wait_for("the volume to be Released", lambda: phase(s, "pv", pv) == "Released", timeout=15)
         check_layout(s.kubectl("get", "pv").stdout, PV_HEADER,
                      [[pv, "1Gi", "RWO", "Retain", "Released", "default/" + CLAIM_NAME,
                        "test-storage-class", "<unset>", ""]])
