@@ -22,6 +22,8 @@ struct k1s_server {
     int port;
     char *bind;             /* owned */
     bool tls;
+    /* borrowed, set after start: read with k1s__node_backend() */
+    const k1s_node_backend *node;
     pthread_mutex_t streams_mu;
     k1s_wstream *streams;   /* live watch streams, linked by ->next */
     pthread_t ticker;
@@ -65,6 +67,9 @@ enum MHD_Result k1s__reply_error(struct MHD_Connection *c, int code,
 const char *k1s__arg(struct MHD_Connection *c, const char *name);
 bool k1s__arg_true(struct MHD_Connection *c, const char *name);
 const char *k1s__header(struct MHD_Connection *c, const char *name);
+
+/* The node backend now (NULL: none), safe from any thread. */
+const k1s_node_backend *k1s__node_backend(k1s_server *s);
 
 enum MHD_Result k1s__handle_resource(k1s_server *s, struct MHD_Connection *c,
                                      const char *method, k1s_route *r,

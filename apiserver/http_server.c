@@ -323,6 +323,16 @@ int k1s_server_port(const k1s_server *s)
     return s->port;
 }
 
+void k1s_server_set_node_backend(k1s_server *s, const k1s_node_backend *b)
+{
+    __atomic_store_n(&s->node, b, __ATOMIC_RELEASE);
+}
+
+const k1s_node_backend *k1s__node_backend(k1s_server *s)
+{
+    return __atomic_load_n(&s->node, __ATOMIC_ACQUIRE);
+}
+
 void k1s_server_stop(k1s_server *s)
 {
     if (!s)

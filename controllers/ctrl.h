@@ -116,6 +116,18 @@ void k1s_ctrl_event(k1s_ctrl *c, const char *component, const json_t *obj,
                     const char *type, const char *reason, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
+/* The user pointer given to k1s_controllers_start_defs (NULL for the
+ * built-in controllers). */
+void *k1s_ctrl_user(k1s_ctrl *c);
+
+/* Run defs (NULL-terminated) on a loop thread of their own, with their own
+ * informers: for a component that reuses the controller machinery but must
+ * not hold up the built-in controllers (the kubelet, whose calls into
+ * containerd block). Stop with k1s_controllers_stop. */
+int k1s_controllers_start_defs(const k1s_controllers_config *cfg,
+                               const k1s_controller_def *const *defs,
+                               void *user, k1s_controllers **out, char **err);
+
 /* The controllers, defined next to their code. */
 extern const k1s_controller_def *const k1s__controller_defs[];
 

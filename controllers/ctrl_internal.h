@@ -43,6 +43,7 @@ typedef struct k1s__controller {
 struct k1s_ctrl {
     k1s_api *api;
     k1s_controllers_config cfg;
+    void *user;         /* borrowed: k1s_controllers_start_defs' user */
     char *node_name, *data_dir, *api_host; /* owned copies */
     k1s_informer informers[K1S_CTRL_MAX_INFORMERS];
     int ninformers;

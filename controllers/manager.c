@@ -31,6 +31,11 @@ const k1s_controllers_config *k1s_ctrl_config(k1s_ctrl *c)
     return &c->cfg;
 }
 
+void *k1s_ctrl_user(k1s_ctrl *c)
+{
+    return c->user;
+}
+
 void *k1s_ctrl_state(k1s_ctrl *c, int ctrl_id)
 {
     if (ctrl_id < 0 || ctrl_id >= c->nctrls)
@@ -306,11 +311,20 @@ static void release(k1s_ctrl *c)
 int k1s_controllers_start(const k1s_controllers_config *cfg,
                           k1s_controllers **out, char **err)
 {
+    return k1s_controllers_start_defs(cfg, k1s__controller_defs, NULL, out,
+                                      err);
+}
+
+int k1s_controllers_start_defs(const k1s_controllers_config *cfg,
+                               const k1s_controller_def *const *defs,
+                               void *user, k1s_controllers **out, char **err)
+{
     k1s_ctrl *c = calloc(1, sizeof *c);
     if (!c)
         return -1;
     c->api = cfg->api;
     c->cfg = *cfg;
+    c->user = user;
     char host[256] = "k1s";
     if (!cfg->node_name && gethostname(host, sizeof host - 1) != 0)
         snprintf(host, sizeof host, "k1s");
@@ -324,7 +338,7 @@ int k1s_controllers_start(const k1s_controllers_config *cfg,
         c->cfg.kubelet = "none";
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->cv, NULL);
-    for (const k1s_controller_def *const *d = k1s__controller_defs; *d; d++) {
+    for (const k1s_controller_def *const *d = defs; *d; d++) {
         if ((*d)->enabled && !(*d)->enabled(&c->cfg))
             continue;
         if (c->nctrls == K1S_CTRL_MAX)
