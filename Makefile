@@ -5,8 +5,9 @@ ASAN_BUILD ?= build-asan
 JOBS ?= 2
 DATA_DIR ?= ./k1s-data
 PORT ?= 6443
-# The containerd kubelet is not written yet: pods run on the simulated one.
-KUBELET ?= simulated
+# containerd (real pods, needs root) or simulated
+KUBELET ?= containerd
+NGINX_IMAGE = $(DATA_DIR)/images/nginx-slim.tar
 
 .PHONY: all deps build asan run test unit conformance bench clean
 
@@ -23,7 +24,14 @@ asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DK1S_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 	@cmake --build $(ASAN_BUILD) -j$(JOBS)
 
+# Without a reachable registry the scenario's image is built from Debian's
+# nginx and left where k1s imports images at start.
 run: build
+	@if [ "$(KUBELET)" = containerd ] && [ ! -f $(NGINX_IMAGE) ] && \
+	    ! curl -s -o /dev/null --max-time 3 https://registry.k8s.io/v2/; then \
+		echo "no container registry reachable: building k8s.gcr.io/nginx-slim:0.8 from Debian's nginx"; \
+		mkdir -p $(DATA_DIR)/images && sh scripts/build-nginx-image.sh $(NGINX_IMAGE); \
+	fi
 	$(BUILD)/k1s server --data-dir $(DATA_DIR) --port $(PORT) --kubelet $(KUBELET)
 
 # Unit tests under the sanitizers, then the kubectl conformance suite

@@ -114,6 +114,7 @@ static int run_server(int argc, char **argv)
 
     k1s_options ko = {.data_dir = o.data_dir, .kubeconfig_out = o.kubeconfig_out,
                       .bind = o.bind, .port = o.port, .kubelet = o.kubelet,
+                      .runtime_endpoint = o.runtime_endpoint,
                       .disable_controllers = o.disable_controllers};
     k1s *k = NULL;
     char *err = NULL;

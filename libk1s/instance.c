@@ -7,6 +7,7 @@
 #include "k1s.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "credentials.h"
 #include "k1s_apiserver.h"
 #include "k1s_controllers.h"
+#include "k1s_kubelet.h"
 
 /* Events kept for watches resuming from an older resourceVersion. */
 #define K1S_KEEP_EVENTS 10000
@@ -26,6 +28,7 @@ struct k1s {
     k1s_api *api;
     k1s_server *srv;
     k1s_controllers *ctl;
+    k1s_kubelet *kubelet;   /* --kubelet containerd only */
     char kubeconfig[4096];
     char url[128];
     bool own_kubeconfig;  /* a temp file this instance made */
@@ -58,6 +61,10 @@ int k1s_start(const k1s_options *o, k1s **out, char **err)
     bool memory = !o->data_dir || !strcmp(o->data_dir, ":memory:");
     const char *bind = o->bind ? o->bind : "127.0.0.1";
     const char *kubelet = o->kubelet ? o->kubelet : "simulated";
+    bool real_kubelet = !strcmp(kubelet, "containerd");
+    if (memory && real_kubelet)
+        return fail(err, "the containerd kubelet needs a data directory "
+                         "(--data-dir DIR), not :memory:");
     if (!memory && mkdir(o->data_dir, 0700) != 0 && errno != EEXIST)
         return fail(err, "cannot create %s: %s", o->data_dir, strerror(errno));
     k1s *k = calloc(1, sizeof *k);
@@ -109,6 +116,20 @@ int k1s_start(const k1s_options *o, k1s **out, char **err)
         if (k1s_controllers_start(&ccfg, &k->ctl, err))
             goto fail;
     }
+    if (real_kubelet && !o->disable_controllers) {
+        /* containerd's config, mounts and log paths need absolute paths */
+        char abs_dir[PATH_MAX];
+        if (!realpath(o->data_dir, abs_dir)) {
+            fail(err, "cannot resolve %s: %s", o->data_dir, strerror(errno));
+            goto fail;
+        }
+        k1s_kubelet_config kcfg = {.api = k->api, .data_dir = abs_dir,
+                                   .runtime_endpoint = o->runtime_endpoint,
+                                   .quiet = o->quiet};
+        if (k1s_kubelet_start(&kcfg, &k->kubelet, err))
+            goto fail;
+        k1s_server_set_node_backend(k->srv, k1s_kubelet_backend(k->kubelet));
+    }
     snprintf(k->url, sizeof k->url, "https://%s:%d", bind, port);
     if (k1s_cmd_write_kubeconfig(k->kubeconfig, k->url, token, cert)) {
         fail(err, "cannot write %s: %s", k->kubeconfig, strerror(errno));
@@ -156,6 +177,9 @@ void k1s_stop(k1s *k)
 {
     if (!k)
         return;
+    if (k->srv)
+        k1s_server_set_node_backend(k->srv, NULL);
+    k1s_kubelet_stop(k->kubelet);
     k1s_controllers_stop(k->ctl);
     k1s_server_stop(k->srv);
     k1s_api_close(k->api);

@@ -26,6 +26,8 @@ typedef struct k1s_options {
     const char *bind;           /* default 127.0.0.1 */
     int port;                   /* 0: a free port */
     const char *kubelet;        /* "none", "simulated" (default) or "containerd" */
+    const char *runtime_endpoint; /* containerd kubelet: a running containerd's
+                                     socket; NULL: k1s starts its own */
     bool disable_controllers;
     bool quiet;                 /* no start-up lines on stderr */
 } k1s_options;

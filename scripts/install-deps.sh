@@ -3,8 +3,9 @@
 # missing, so a second run is quick and offline-safe.
 set -e
 pkgs="build-essential cmake pkg-config python3 libmicrohttpd-dev libsqlite3-dev
-libjansson-dev libcurl4-openssl-dev libyaml-dev libprotobuf-c-dev protobuf-c-compiler
-python3-kubernetes curl"
+libjansson-dev libcurl4-openssl-dev libgnutls28-dev libyaml-dev libprotobuf-c-dev
+protobuf-c-compiler python3-kubernetes curl
+containerd runc containernetworking-plugins iptables iproute2"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

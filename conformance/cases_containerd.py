@@ -1,0 +1,205 @@
+"""The reference scenario (../shared/scenario/README.md) with real containers:
+k1s starts its own containerd, runs the stand-in nginx image built offline by
+scripts/build-nginx-image.sh, and real kubectl execs into the pods, reads
+their logs, and curl reaches them through the NodePort. Needs root (CI runs
+as root); elsewhere it says loudly that it did not run."""
+import os
+import pty
+import select
+import subprocess
+import tempfile
+import time
+
+from k1s_fixture import Server, default_kubectl, kubectl_versions
+from casekit import SC, STS, eq, contains, check_layout, collector, jget, wait_for
+from cases_scenario import PodWatch, ready_count
+
+TESTS, case = collector()
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+NODE_PORT = 30080
+PODS = ["nginx-statefulset-%d" % i for i in range(3)]
+
+
+def skip_reason():
+    if os.geteuid() != 0:
+        return "not running as root"
+    for tool in ("containerd", "runc"):
+        if not any(os.access(os.path.join(d, tool), os.X_OK)
+                   for d in os.environ.get("PATH", "/usr/bin").split(":") + ["/usr/sbin"]):
+            return "%s is not installed" % tool
+    return None
+
+
+def curl(path="/whoami.html", port=NODE_PORT):
+    p = subprocess.run(["curl", "-sS", "--max-time", "5", "http://localhost:%d%s" % (port, path)],
+                       capture_output=True, text=True)
+    return p.stdout.strip() if p.returncode == 0 else "curl failed: %s" % p.stderr.strip()
+
+
+def read_until(fd, marker, timeout):
+    """Reads a pseudo-terminal until marker shows up; returns what was read."""
+    buf = b""
+    deadline = time.time() + timeout
+    while marker not in buf:
+        left = deadline - time.time()
+        if left <= 0:
+            raise AssertionError("no %r on the terminal, got %r" % (marker, buf[-400:]))
+        r, _, _ = select.select([fd], [], [], left)
+        if not r:
+            continue
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        buf += chunk
+    return buf
+
+
+def exec_interactive(s, pod, line, kubectl=None):
+    """`kubectl exec -it POD -c nginx -- bash` under a pseudo-terminal, as a
+    user types it: waits for the prompt, types line, then exit."""
+    kc = kubectl or default_kubectl()
+    pid, fd = pty.fork()
+    if pid == 0:
+        env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
+        env["TERM"] = "xterm"
+        os.execve(kc, [kc, "--kubeconfig", s.kubeconfig, "exec", "-it", pod, "-c", "nginx",
+                       "--", "bash"], env)
+    try:
+        prompt = ("root@%s:/#" % pod).encode()
+        read_until(fd, prompt, 30)
+        os.write(fd, line.encode() + b"\n")
+        out = read_until(fd, prompt, 15)
+        os.write(fd, b"exit\n")
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                return out, os.waitstatus_to_exitcode(status)
+            r, _, _ = select.select([fd], [], [], 0.2)
+            if r:
+                try:
+                    os.read(fd, 4096)
+                except OSError:
+                    pass
+        raise AssertionError("kubectl exec -it did not end after exit")
+    finally:
+        try:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+        os.close(fd)
+
+
+def three_curls():
+    return [curl() for _ in range(3)]
+
+
+def containers_left(s):
+    """Containers and sandboxes containerd still has in k1s's namespace."""
+    sock = os.path.join(s.data_dir, "containerd", "containerd.sock")
+    p = subprocess.run(["ctr", "--address", sock, "-n", "k8s.io", "containers", "ls", "-q"],
+                       capture_output=True, text=True)
+    return [l for l in p.stdout.split() if l]
+
+
+def build_image(images_dir):
+    os.makedirs(images_dir, exist_ok=True)
+    cached = os.environ.get("K1S_NGINX_IMAGE")
+    out = os.path.join(images_dir, "nginx-slim.tar")
+    if cached and os.path.exists(cached):
+        os.link(cached, out) if os.stat(cached).st_dev == os.stat(images_dir).st_dev \
+            else subprocess.run(["cp", cached, out], check=True)
+        return
+    subprocess.run([os.path.join(ROOT, "scripts", "build-nginx-image.sh"), out],
+                   check=True, capture_output=True)
+
+
+@case
+def test_scenario_with_real_containers(shared):
+    why = skip_reason()
+    if why:
+        print("!" * 72)
+        print("!!! SKIPPED: the scenario with real containers did not run: %s" % why)
+        print("!" * 72)
+        return
+    data_dir = tempfile.mkdtemp(prefix="k1s-ctr-")
+    build_image(os.path.join(data_dir, "images"))
+    s = Server(shared.binary, extra=["--kubelet", "containerd"], data_dir=data_dir)
+    s.start(timeout=120)
+    w = None
+    try:
+        w = PodWatch(s)
+        time.sleep(0.3)
+        # 1. apply
+        eq(s.kubectl("apply", "-f", SC).stdout.strip(),
+           "storageclass.storage.k8s.io/test-storage-class created")
+        s.kubectl("apply", "-f", STS)
+        wait_for("3/3 ready with real containers", lambda: ready_count(s) == 3, timeout=120)
+        added = [n for t, n, _ in w.events if t == "ADDED"]
+        eq(added[:3], PODS, "creation order")
+        # 2. look
+        check_layout(s.kubectl("get", "pods").stdout, "NAME READY STATUS RESTARTS AGE",
+                     [[p, "1/1", "Running", "0"] for p in PODS])
+        pod0 = jget(s, "get", "pod", PODS[0])
+        st = pod0["status"]
+        contains(st.get("podIP", ""), "10.244.0.", "pod IP from the pod CIDR")
+        cs = st["containerStatuses"][0]
+        eq(cs["name"], "nginx")
+        eq(cs["ready"], True, "container ready")
+        contains(cs.get("containerID", ""), "containerd://", "containerID")
+        eq(cs["image"], "k8s.gcr.io/nginx-slim:0.8", "image")
+        # 3. write into each pod's volume: pod 0 as a user types it, under a
+        # terminal; pods 1 and 2 non-interactively
+        out, rc = exec_interactive(s, PODS[0], 'echo "im 0" > /usr/share/nginx/html/whoami.html')
+        eq(rc, 0, "exit code of the interactive exec")
+        for i in (1, 2):
+            s.kubectl("exec", PODS[i], "-c", "nginx", "--", "sh", "-c",
+                      'echo "im %d" > /usr/share/nginx/html/whoami.html' % i)
+        # exit codes and stdin pass through
+        p = s.kubectl("exec", PODS[0], "-c", "nginx", "--", "sh", "-c", "exit 3", check=False)
+        eq(p.returncode, 3, "exit code passed through")
+        p = s.kubectl("exec", "-i", PODS[0], "-c", "nginx", "--", "cat", input="from stdin\n")
+        eq(p.stdout, "from stdin\n", "stdin passed through")
+        # every kubectl version reaches the container (SPDY or WebSocket)
+        for kc in kubectl_versions():
+            p = s.kubectl("exec", PODS[1], "-c", "nginx", "--", "cat",
+                          "/usr/share/nginx/html/whoami.html", kubectl=kc)
+            eq(p.stdout.strip(), "im 1", "exec with %s" % os.path.basename(kc))
+        # 4. the NodePort answers from each pod in turn
+        eq(three_curls(), ["im 0", "im 1", "im 2"], "NodePort round-robin")
+        logs = s.kubectl("logs", PODS[0], "-c", "nginx").stdout
+        contains(logs, "GET /whoami.html", "nginx's access log through kubectl logs")
+        # 5. scale down: only pod 0 answers
+        s.kubectl("scale", "--replicas=1", "statefulset", "nginx-statefulset")
+        wait_for("only pod 0", lambda: [p["metadata"]["name"] for p in
+                                        jget(s, "get", "pods")["items"]] == [PODS[0]],
+                 timeout=90)
+        eq(three_curls(), ["im 0"] * 3, "only pod 0 answers")
+        # 6. scale up: the retained claims come back with their data
+        s.kubectl("scale", "--replicas=3", "statefulset", "nginx-statefulset")
+        wait_for("3/3 ready again", lambda: ready_count(s) == 3, timeout=120)
+        eq(three_curls(), ["im 0", "im 1", "im 2"], "NodePort after scaling up")
+        out, rc = exec_interactive(s, PODS[1], "cat /usr/share/nginx/html/whoami.html")
+        contains(out.decode(errors="replace"), "im 1", "data kept in the retained volume")
+        # delete everything: nothing is left behind
+        s.kubectl("delete", "-f", STS)
+        wait_for("pods gone", lambda: not jget(s, "get", "pods")["items"], timeout=90)
+        s.kubectl("delete", "pvc", "--all")
+        s.kubectl("delete", "pv", "--all")
+        s.kubectl("delete", "-f", SC)
+        wait_for("no containers left", lambda: containers_left(s) == [], timeout=30)
+    finally:
+        if w:
+            w.stop()
+        rc = s.stop()
+        subprocess.run([os.path.join(ROOT, "scripts", "k1s-cleanup.sh"), data_dir],
+                       capture_output=True)
+        mounts = [l for l in open("/proc/mounts").read().splitlines() if data_dir in l]
+        subprocess.run(["rm", "-rf", data_dir])
+    eq(rc, 0, "server exit code")
+    eq(mounts, [], "mounts left under the data directory")
