@@ -29,9 +29,10 @@ import b_list  # noqa: E402
 import b_startup  # noqa: E402
 import b_watch  # noqa: E402
 import b_scenario  # noqa: E402
+import b_pods  # noqa: E402
 import harness  # noqa: E402
 
-SECTIONS = ["start", "rss", "get", "create", "list", "watch", "scenario"]
+SECTIONS = ["start", "rss", "get", "create", "list", "watch", "scenario", "pods"]
 
 
 def log(msg):
@@ -158,6 +159,13 @@ def rows(res, a):
         add("fixture start, exec to URL line", sc.get("fixture_start_ms"), "%.1f ms")
         add("fixture RSS", sc.get("fixture_rss_mib"), "%.1f MiB")
         add("kubectl apply scenario -> 3/3 Ready", sc.get("apply_to_ready_ms"), "%.0f ms")
+    pods = res.get("pods")
+    if isinstance(pods, dict):
+        add("k1s start with its own containerd", pods.get("start_with_containerd_ms"), "%.0f ms")
+        add("real pods: kubectl apply scenario -> 3/3 Ready", pods.get("apply_to_ready_ms"),
+            "%.0f ms", "<= 2000 ms", lambda v: v <= 2000)
+        add("real pods: pod create -> Running, p50", pods.get("pod_create_to_running_p50_ms"),
+            "%.0f ms", "<= 300 ms", lambda v: v <= 300)
     for name in SECTIONS:
         if isinstance(res.get(name), str):
             first = res[name].splitlines()[0] if res[name] else ""
@@ -221,6 +229,8 @@ def main():
                       lambda: b_watch.run(children, binary, workdir, a.watchers, log)),
             "scenario": ("7. fixture (in memory, simulated kubelet) and the scenario to 3/3 Ready",
                          lambda: b_scenario.run(children, binary, workdir, 5, log)),
+            "pods": ("8. real pods on containerd: scenario to 3/3 Ready, pod create -> Running",
+                     lambda: b_pods.run(children, binary, workdir, 3, log)),
         }
         for name in SECTIONS:
             if name not in a.only:
