@@ -462,14 +462,8 @@ static int update_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
         c->dry = obj;
         return DRY_RUN_ABORT;
     }
-    /* a namespace also waits for its spec.finalizers (the namespace
-     * controller's "kubernetes") */
-    if (k->strategy == &k1s__strategy_namespace &&
-        json_array_size(json_object_get(json_object_get(obj, "spec"), "finalizers")))
-        deleting = false;
     if (deleting && json_array_size(fin) == 0 &&
-        !(k->strategy == &k1s__strategy_pod && json_object_get(json_object_get(obj, "metadata"), "deletionGracePeriodSeconds") &&
-          json_integer_value(json_object_get(json_object_get(obj, "metadata"), "deletionGracePeriodSeconds")) > 0)) {
+        !(s && s->deletion_held && s->deletion_held(obj))) {
         /* the last finalizer went: the object goes with it */
         json_decref(obj);
         c->removed = 1;
@@ -655,16 +649,9 @@ int k1s_api_delete(k1s_api *api, const k1s_target *t, const k1s_opts *o,
         o = &default_opts;
     if (t->sub)
         return k1s_err_method_not_allowed(st, "delete", t->kind->group, t->kind->plural);
-    /* kube's NamespaceLifecycle admission keeps these for good */
-    static const char *const immortal[] = {"default", "kube-system",
-                                           "kube-public", NULL};
-    for (const char *const *n = immortal; t->kind->strategy == &k1s__strategy_namespace && *n; n++)
-        if (t->name && !strcmp(t->name, *n)) {
-            k1s_status_set(st, 403, "Forbidden",
-                           "namespaces \"%s\" is forbidden: this namespace may not be deleted", *n);
-            k1s_status_details(st, *n, "", "namespaces");
-            return -1;
-        }
+    const k1s_strategy *s = t->kind->strategy;
+    if (s && s->admit_delete && s->admit_delete(t->name, st))
+        return -1;
     wctx c = {.api = api, .t = t, .o = o, .mode = W_DELETE, .st = st};
     k1s_key key = target_key(t);
     int64_t rev = 0;

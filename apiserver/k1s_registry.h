@@ -38,6 +38,14 @@ typedef struct k1s_strategy {
      * create. Return 0 or fill st and return -1. */
     int (*allocate)(struct k1s_api *api, json_t *obj, const json_t *old,
                     k1s_status *st);
+    /* Whether an object marked for deletion must stay even with no
+     * metadata.finalizers left: a namespace until its spec.finalizers are
+     * done, a pod until its kubelet has stopped it (grace period > 0).
+     * NULL: it goes with its last finalizer. */
+    bool (*deletion_held)(const json_t *obj);
+    /* Refuse a delete before anything is read (kube's admission, e.g. the
+     * namespaces that may never go). Return 0 or fill st and return -1. */
+    int (*admit_delete)(const char *name, k1s_status *st);
     /* Field selector support: the field names this kind accepts besides
      * metadata.name and metadata.namespace (NULL-terminated). */
     const char *const *field_labels;

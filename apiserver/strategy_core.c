@@ -82,10 +82,33 @@ static void namespace_validate(const json_t *obj, const json_t *old,
 
 static const char *const namespace_fields[] = {"status.phase", NULL};
 
+/* the namespace controller's "kubernetes" finalizer in spec.finalizers */
+static bool namespace_deletion_held(const json_t *obj)
+{
+    return json_array_size(json_object_get(json_object_get(obj, "spec"), "finalizers")) > 0;
+}
+
+/* kube's NamespaceLifecycle admission keeps these for good */
+static int namespace_admit_delete(const char *name, k1s_status *st)
+{
+    static const char *const immortal[] = {"default", "kube-system",
+                                           "kube-public", NULL};
+    for (const char *const *n = immortal; name && *n; n++)
+        if (!strcmp(name, *n)) {
+            k1s_status_set(st, 403, "Forbidden",
+                           "namespaces \"%s\" is forbidden: this namespace may not be deleted", *n);
+            k1s_status_details(st, *n, "", "namespaces");
+            return -1;
+        }
+    return 0;
+}
+
 const k1s_strategy k1s__strategy_namespace = {
     .defaults = namespace_defaults,
     .prepare_create = namespace_prepare_create,
     .validate = namespace_validate,
+    .deletion_held = namespace_deletion_held,
+    .admit_delete = namespace_admit_delete,
     .field_labels = namespace_fields,
 };
 

@@ -327,8 +327,17 @@ static const char *const pod_fields[] = {
     "spec.serviceAccountName", "spec.hostNetwork",   "status.phase",
     "status.podIP",            "status.nominatedNodeName", NULL};
 
+/* A pod marked for deletion with a grace period waits for its kubelet to
+ * stop the containers and delete it with grace 0. */
+static bool pod_deletion_held(const json_t *obj)
+{
+    return json_integer_value(json_object_get(json_object_get(obj, "metadata"),
+                                              "deletionGracePeriodSeconds")) > 0;
+}
+
 const k1s_strategy k1s__strategy_pod = {
     .defaults = pod_defaults,
+    .deletion_held = pod_deletion_held,
     .prepare_create = pod_prepare_create,
     .validate = pod_validate,
     .field_labels = pod_fields,
