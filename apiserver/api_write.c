@@ -580,27 +580,16 @@ static int delete_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
 
     char ts[32];
     k1s__now_rfc3339(ts, sizeof ts);
-    long long grace = 0;
-    if (k == k1s_registry_find_kind("", "Pod")) {
-        const json_t *spec = json_object_get(obj, "spec");
-        const char *node = json_string_value(json_object_get(spec, "nodeName"));
-        const char *phase = json_string_value(json_object_get(json_object_get(obj, "status"), "phase"));
-        grace = o->grace_seconds >= 0
-                    ? o->grace_seconds
-                    : json_integer_value(json_object_get(spec, "terminationGracePeriodSeconds"));
-        /* only a pod a kubelet may be running needs time to stop */
-        if (!node || !*node || (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed"))))
-            grace = 0;
-        if (grace > 0) {
-            time_t when = time(NULL) + grace;
-            struct tm tm;
-            gmtime_r(&when, &tm);
-            strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        }
+    const k1s_strategy *s = k->strategy;
+    long long grace = s && s->deletion_grace ? s->deletion_grace(obj, o->grace_seconds) : 0;
+    if (grace > 0) {
+        time_t when = time(NULL) + grace;
+        struct tm tm;
+        gmtime_r(&when, &tm);
+        strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
     }
-    bool ns_finalizers = k == k1s_registry_find_kind("", "Namespace") &&
-                         json_array_size(json_object_get(json_object_get(obj, "spec"), "finalizers"));
-    bool keep = json_array_size(json_object_get(m, "finalizers")) > 0 || grace > 0 || ns_finalizers;
+    bool held = s && s->prepare_delete && s->prepare_delete(obj);
+    bool keep = json_array_size(json_object_get(m, "finalizers")) > 0 || grace > 0 || held;
     int rc;
     if (keep) {
         if (!already) {
@@ -613,14 +602,6 @@ static int delete_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
                 json_object_set_new(m, "deletionTimestamp", json_string(ts));
                 json_object_set_new(m, "deletionGracePeriodSeconds", json_integer(grace));
             }
-        }
-        if (ns_finalizers) {
-            json_t *status = json_object_get(obj, "status");
-            if (!json_is_object(status)) {
-                status = json_object();
-                json_object_set_new(obj, "status", status);
-            }
-            json_object_set_new(status, "phase", json_string("Terminating"));
         }
         if (json_equal(obj, cur)) {
             json_decref(obj);

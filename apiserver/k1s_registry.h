@@ -43,6 +43,13 @@ typedef struct k1s_strategy {
      * done, a pod until its kubelet has stopped it (grace period > 0).
      * NULL: it goes with its last finalizer. */
     bool (*deletion_held)(const json_t *obj);
+    /* Seconds a delete waits before the object may go (a pod's grace
+     * period; requested: the client's gracePeriodSeconds or -1). NULL: 0. */
+    long long (*deletion_grace)(const json_t *obj, long long requested);
+    /* Runs on the copy being marked for deletion; true when the object
+     * must stay for now (a namespace with spec.finalizers turns
+     * Terminating). */
+    bool (*prepare_delete)(json_t *obj);
     /* Refuse a delete before anything is read (kube's admission, e.g. the
      * namespaces that may never go). Return 0 or fill st and return -1. */
     int (*admit_delete)(const char *name, k1s_status *st);

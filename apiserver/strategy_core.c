@@ -88,6 +88,19 @@ static bool namespace_deletion_held(const json_t *obj)
     return json_array_size(json_object_get(json_object_get(obj, "spec"), "finalizers")) > 0;
 }
 
+static bool namespace_prepare_delete(json_t *obj)
+{
+    if (!namespace_deletion_held(obj))
+        return false;
+    json_t *status = json_object_get(obj, "status");
+    if (!json_is_object(status)) {
+        status = json_object();
+        json_object_set_new(obj, "status", status);
+    }
+    json_object_set_new(status, "phase", json_string("Terminating"));
+    return true;
+}
+
 /* kube's NamespaceLifecycle admission keeps these for good */
 static int namespace_admit_delete(const char *name, k1s_status *st)
 {
@@ -108,6 +121,7 @@ const k1s_strategy k1s__strategy_namespace = {
     .prepare_create = namespace_prepare_create,
     .validate = namespace_validate,
     .deletion_held = namespace_deletion_held,
+    .prepare_delete = namespace_prepare_delete,
     .admit_delete = namespace_admit_delete,
     .field_labels = namespace_fields,
 };

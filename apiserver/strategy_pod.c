@@ -335,9 +335,22 @@ static bool pod_deletion_held(const json_t *obj)
                                               "deletionGracePeriodSeconds")) > 0;
 }
 
+/* Only a pod a kubelet may be running needs time to stop. */
+static long long pod_deletion_grace(const json_t *pod, long long requested)
+{
+    const json_t *spec = json_object_get(pod, "spec");
+    const char *node = json_string_value(json_object_get(spec, "nodeName"));
+    const char *phase = json_string_value(json_object_get(json_object_get(pod, "status"), "phase"));
+    if (!node || !*node || (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed"))))
+        return 0;
+    return requested >= 0 ? requested
+                          : json_integer_value(json_object_get(spec, "terminationGracePeriodSeconds"));
+}
+
 const k1s_strategy k1s__strategy_pod = {
     .defaults = pod_defaults,
     .deletion_held = pod_deletion_held,
+    .deletion_grace = pod_deletion_grace,
     .prepare_create = pod_prepare_create,
     .validate = pod_validate,
     .field_labels = pod_fields,
