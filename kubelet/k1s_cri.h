@@ -47,4 +47,10 @@ void k1s_cri_close(k1s_cri *c);
 int k1s_cri_call(k1s_cri *c, const char *method, const json_t *request,
                  json_t **reply, int timeout_ms, k1s_cri_error *e);
 
+/* The bytes of a bytes field of a reply (ExecSync's "stdout" and "stderr"
+ * are base64 strings): malloc'd and NUL-terminated for convenience, *len
+ * (len may be NULL) not counting the NUL. NULL when v is NULL, not a
+ * string, or not base64. */
+char *k1s_cri_bytes(const json_t *v, size_t *len);
+
 #endif
