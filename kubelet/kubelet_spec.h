@@ -103,4 +103,30 @@ bool k1s_prober_step(k1s_prober *p, const json_t *probe, const char *pod_ip,
                      k1s_spec_exec_fn exec_fn, void *exec_ctx, int64_t now_ms,
                      char *msg, size_t msglen);
 
+/* ---- additions (spec helper) ------------------------------------------------- */
+
+/* k1s_spec_mounts with the container's environment given (the "envs" array
+ * of k1s_spec_envs, borrowed) for subPathExpr; k1s_spec_mounts computes it
+ * itself without lookups, so variables from ConfigMaps and Secrets are
+ * unknown there ("missing value for X"): the pod sync should call this
+ * one. envs may be NULL when no volumeMount has a subPathExpr. 0, or -1
+ * with *e set (CreateContainerConfigError). */
+int k1s_spec_mounts_env(const json_t *pod, const json_t *container,
+                        const json_t *paths, const json_t *envs,
+                        json_t **mounts, k1s_spec_error *e);
+
+/* The pod's managed /etc/hosts, as kubelet writes it to pod_dir/etc-hosts:
+ * localhost lines, "<pod_ip>\t<hostname>" (or FQDN with spec.subdomain),
+ * spec.hostAliases; for hostNetwork pods the node's /etc/hosts. *mount
+ * (new reference) is the CRI Mount to add to every container that does
+ * not mount /etc/hosts itself; NULL (and 0) when kubelet would not mount
+ * it (pod network and no pod_ip yet). 0, or -1 with errno. */
+int k1s_spec_etc_hosts(const json_t *pod, const char *pod_ip,
+                       const char *pod_dir, json_t **mount);
+
+/* The container's oom_score_adj by its pod's QoS class (Guaranteed -997,
+ * BestEffort 1000, Burstable 1000 - 1000*memoryRequest/hostMemory within
+ * [3, 999]), as kubelet puts it into LinuxContainerResources. */
+int k1s_spec_oom_score_adj(const json_t *pod, const json_t *container);
+
 #endif
