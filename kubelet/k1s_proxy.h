@@ -17,6 +17,12 @@ typedef struct k1s_proxy_config {
     k1s_api *api;          /* borrowed; must outlive the proxy */
     const char *bind;      /* address NodePorts listen on; default 0.0.0.0 */
     bool quiet;
+    /* Also make each Service's ClusterIP reachable from the host and from
+     * pods: the address goes on a local interface (a dummy one, or lo when
+     * dummy links are not available) and ClusterIP:port is forwarded the
+     * same way. Needs root; skipped with a message otherwise. */
+    bool cluster_ips;
+    const char *cluster_ip_iface; /* default "k1s-svc" (at most 12 chars) */
 } k1s_proxy_config;
 
 int k1s_proxy_start(const k1s_proxy_config *cfg, k1s_proxy **out, char **err);
