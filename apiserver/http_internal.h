@@ -26,6 +26,9 @@ struct k1s_server {
     const k1s_node_backend *node;
     pthread_mutex_t streams_mu;
     k1s_wstream *streams;   /* live watch streams, linked by ->next */
+    /* pods exec/attach/portforward tunnels and followed logs (owned;
+       stream_internal.h) */
+    struct k1s_stream_hub *stream_hub;
     pthread_t ticker;
     bool ticker_running;
     pthread_mutex_t stop_mu;

@@ -13,6 +13,7 @@
 #include "k1s_names.h"
 #include "k1s_protobuf.h"
 #include "k1s_tables.h"
+#include "stream_internal.h"
 
 /* ---- request options ---------------------------------------------------- */
 
@@ -544,6 +545,14 @@ enum MHD_Result k1s__handle_resource(k1s_server *s, struct MHD_Connection *c,
         !segment_ok(r->name) || !segment_ok(r->sub))
         return k1s__reply_error(c, 404, "NotFound", "the server could not find the requested resource");
     k1s_target t = {k, r->ns ? r->ns : "", r->name, r->sub};
+    if (r->ns && r->name && r->sub && k == k1s_registry_find_kind("", "Pod")) {
+        /* the node's subresources: streams, not objects */
+        if (!strcmp(r->sub, "exec") || !strcmp(r->sub, "attach") ||
+            !strcmp(r->sub, "portforward"))
+            return k1s__handle_pod_connect(s, c, method, r->ns, r->name, r->sub);
+        if (!strcmp(r->sub, "log"))
+            return k1s__handle_pod_log(s, c, method, r->ns, r->name);
+    }
     bool watch = r->legacy_watch || k1s__arg_true(c, "watch");
     if (!strcmp(method, "GET")) {
         if (watch)

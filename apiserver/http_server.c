@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 
 #include "k1s_names.h"
+#include "stream_internal.h"
 
 /* ---- buffers and replies ----------------------------------------------------- */
 
@@ -265,6 +266,11 @@ int k1s_server_start(const k1s_server_config *cfg, k1s_server **out,
     pthread_mutex_init(&s->streams_mu, NULL);
     pthread_mutex_init(&s->stop_mu, NULL);
     pthread_cond_init(&s->stop_cv, NULL);
+    s->stream_hub = k1s__stream_hub_new();
+    if (!s->stream_hub) {
+        *err = strdup("out of memory");
+        goto fail;
+    }
 
     struct sockaddr_in sa = {.sin_family = AF_INET,
                              .sin_port = htons((uint16_t)cfg->port)};
@@ -281,7 +287,8 @@ int k1s_server_start(const k1s_server_config *cfg, k1s_server **out,
     }
     unsigned threads = cfg->threads > 0 ? (unsigned)cfg->threads : 4;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+                     MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE |
+                     MHD_USE_ERROR_LOG;
     bool tls = cfg->tls_cert && cfg->tls_key;
     if (tls)
         flags |= MHD_USE_TLS;
@@ -312,6 +319,7 @@ int k1s_server_start(const k1s_server_config *cfg, k1s_server **out,
     *out = s;
     return 0;
 fail:
+    k1s__stream_hub_free(s->stream_hub);
     free(s->token);
     free(s->bind);
     free(s);
@@ -344,7 +352,9 @@ void k1s_server_stop(k1s_server *s)
     if (s->ticker_running)
         pthread_join(s->ticker, NULL);
     k1s__watch_stop_all(s);
+    k1s__stream_hub_stop(s->stream_hub);
     MHD_stop_daemon(s->d);
+    k1s__stream_hub_free(s->stream_hub);
     pthread_mutex_destroy(&s->streams_mu);
     pthread_mutex_destroy(&s->stop_mu);
     pthread_cond_destroy(&s->stop_cv);

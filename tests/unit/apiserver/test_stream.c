@@ -1,0 +1,324 @@
+/*
+ * test_stream.c - pods/exec, attach and portforward over real HTTP: the
+ * checks kube-apiserver makes before it contacts the node, and the upgrade
+ * proxy, against a fake runtime streaming server that answers a SPDY-style
+ * upgrade and then echoes bytes.
+ */
+#include "k1s_test.h"
+#include "test_stream_fake.h"
+
+static const char *POD_P =
+    "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},"
+    "\"spec\":{\"nodeName\":\"n1\",\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}}";
+static const char *POD_TWO =
+    "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"two\"},"
+    "\"spec\":{\"nodeName\":\"n1\",\"initContainers\":[{\"name\":\"i\",\"image\":\"x\"}],"
+    "\"containers\":[{\"name\":\"a\",\"image\":\"x\"},{\"name\":\"b\",\"image\":\"x\"}]}}";
+static const char *POD_UNBOUND =
+    "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"u\"},"
+    "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}}";
+static const char *POD_DONE =
+    "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"done\"},"
+    "\"spec\":{\"nodeName\":\"n1\",\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}}";
+
+#define SPDY_HEADERS                                                       \
+    "Connection: Upgrade\r\nUpgrade: SPDY/3.1\r\n"                         \
+    "X-Stream-Protocol-Version: v4.channel.k8s.io\r\n"                     \
+    "X-Stream-Protocol-Version: v3.channel.k8s.io\r\n"
+
+static bool has(const tc_resp *r, const char *s)
+{
+    return r->body && strstr(r->body, s) != NULL;
+}
+
+/* ---- tests ------------------------------------------------------------------ */
+
+TEST(test_errors_before_the_node)
+{
+    tc_server t;
+    if (tc_start(&t))
+        return;
+    CHECK_INT(tc_pod(&t, POD_P, NULL), 0);
+    CHECK_INT(tc_pod(&t, POD_TWO, NULL), 0);
+    CHECK_INT(tc_pod(&t, POD_UNBOUND, NULL), 0);
+    tc_resp r;
+    const char *ex = "/api/v1/namespaces/default/pods/%s/exec?command=ls&stdout=true%s";
+    char path[512];
+
+    snprintf(path, sizeof path, ex, "nope", "");
+    CHECK_INT(tc_request(t.port, "POST", path, SPDY_HEADERS, &r), 0);
+    CHECK_INT(r.code, 404);
+    CHECK(has(&r, "pods \\\"nope\\\" not found"));
+    tc_resp_free(&r);
+
+    snprintf(path, sizeof path, ex, "u", "");
+    CHECK_INT(tc_request(t.port, "POST", path, SPDY_HEADERS, &r), 0);
+    CHECK_INT(r.code, 400);
+    CHECK(has(&r, "pod u does not have a host assigned"));
+    tc_resp_free(&r);
+
+    snprintf(path, sizeof path, ex, "p", "&container=zz");
+    CHECK_INT(tc_request(t.port, "GET", path, SPDY_HEADERS, &r), 0);
+    CHECK_INT(r.code, 400);
+    CHECK(has(&r, "container zz is not valid for pod p"));
+    tc_resp_free(&r);
+
+    snprintf(path, sizeof path, ex, "two", "");
+    CHECK_INT(tc_request(t.port, "POST", path, SPDY_HEADERS, &r), 0);
+    CHECK_INT(r.code, 400);
+    CHECK(has(&r, "a container name must be specified for pod two, choose one of: [i a b]"));
+    tc_resp_free(&r);
+
+    /* no kubelet: kube-apiserver's dial error, never a hang */
+    snprintf(path, sizeof path, ex, "p", "");
+    CHECK_INT(tc_request(t.port, "POST", path, SPDY_HEADERS, &r), 0);
+    CHECK_INT(r.code, 500);
+    CHECK(has(&r, "error dialing backend"));
+    tc_resp_free(&r);
+    CHECK_INT(tc_request(t.port, "POST",
+                         "/api/v1/namespaces/default/pods/p/log", NULL, &r), 0);
+    CHECK_INT(r.code, 405);
+    tc_resp_free(&r);
+    CHECK_INT(tc_request(t.port, "PUT", path, SPDY_HEADERS, &r), 0);
+    CHECK_INT(r.code, 405);
+    tc_resp_free(&r);
+    tc_stop(&t);
+}
+
+TEST(test_request_checks_with_a_node)
+{
+    tc_server t;
+    if (tc_start(&t))
+        return;
+    fake_node fn = {.rt_port = 1};
+    k1s_node_backend b = {.ctx = &fn, .stream_url = fake_stream_url};
+    k1s_server_set_node_backend(t.srv, &b);
+    CHECK_INT(tc_pod(&t, POD_P, NULL), 0);
+    CHECK_INT(tc_pod(&t, POD_DONE, "{\"status\":{\"phase\":\"Succeeded\"}}"), 0);
+    tc_resp r;
+
+    /* plain GET: kube's upgrade-aware proxy insists on an upgrade */
+    CHECK_INT(tc_request(t.port, "GET", "/api/v1/namespaces/default/pods/p/exec?command=ls&stdout=1",
+                         NULL, &r), 0);
+    CHECK_INT(r.code, 400);
+    CHECK(has(&r, "Upgrade request required"));
+    tc_resp_free(&r);
+
+    CHECK_INT(tc_request(t.port, "POST", "/api/v1/namespaces/default/pods/p/exec?stdout=true",
+                         SPDY_HEADERS, &r), 0);
+    CHECK_INT(r.code, 400);
+    CHECK(has(&r, "you must specify at least 1 command"));
+    tc_resp_free(&r);
+
+    CHECK_INT(tc_request(t.port, "POST", "/api/v1/namespaces/default/pods/p/exec?command=ls&stdout=false",
+                         SPDY_HEADERS, &r), 0);
+    CHECK_INT(r.code, 400);
+    CHECK(has(&r, "you must specify at least 1 of stdin, stdout, stderr"));
+    tc_resp_free(&r);
+
+    CHECK_INT(tc_request(t.port, "POST", "/api/v1/namespaces/default/pods/done/exec?command=ls&stdout=true",
+                         SPDY_HEADERS, &r), 0);
+    CHECK_INT(r.code, 400);
+    CHECK(has(&r, "cannot exec into a container in a completed pod; current phase is Succeeded"));
+    tc_resp_free(&r);
+
+    /* a WebSocket upgrade gets a non-101 answer, so kubectl falls back to SPDY */
+    CHECK_INT(tc_request(t.port, "GET", "/api/v1/namespaces/default/pods/p/exec?command=ls&stdout=true",
+                         "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+                         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                         "Sec-WebSocket-Protocol: v5.channel.k8s.io\r\n", &r), 0);
+    CHECK_INT(r.code, 400);
+    tc_resp_free(&r);
+
+    CHECK_INT(tc_request(t.port, "POST", "/api/v1/namespaces/default/pods/p/portforward?ports=8x",
+                         SPDY_HEADERS, &r), 0);
+    CHECK_INT(r.code, 400);
+    tc_resp_free(&r);
+    CHECK_INT(fn.calls, 0);
+
+    /* the runtime is down: the dial error comes back */
+    CHECK_INT(tc_request(t.port, "POST", "/api/v1/namespaces/default/pods/p/attach?stdin=true&stdout=true",
+                         SPDY_HEADERS, &r), 0);
+    CHECK_INT(r.code, 500);
+    CHECK(has(&r, "error dialing backend: dial tcp 127.0.0.1:1: connect: Connection refused"));
+    CHECK_STR(fn.verb, "attach");
+    CHECK_STR(fn.container, "c");
+    tc_resp_free(&r);
+    k1s_server_set_node_backend(t.srv, NULL);
+    tc_stop(&t);
+}
+
+TEST(test_runtime_refusal_is_relayed)
+{
+    tc_server t;
+    if (tc_start(&t))
+        return;
+    fake_rt rt;
+    CHECK_INT(fake_rt_start(&rt, true, false), 0);
+    fake_node fn = {.rt_port = rt.port};
+    k1s_node_backend b = {.ctx = &fn, .stream_url = fake_stream_url};
+    k1s_server_set_node_backend(t.srv, &b);
+    CHECK_INT(tc_pod(&t, POD_P, NULL), 0);
+    tc_resp r;
+    CHECK_INT(tc_request(t.port, "POST", "/api/v1/namespaces/default/pods/p/portforward?ports=80,443&ports=8080",
+                         SPDY_HEADERS, &r), 0);
+    CHECK_INT(r.code, 404);
+    CHECK_STR(r.body, "unknown exec token\n");
+    CHECK_INT(fn.nports, 3);
+    CHECK_INT(fn.ports[0], 80);
+    CHECK_INT(fn.ports[1], 443);
+    CHECK_INT(fn.ports[2], 8080);
+    tc_resp_free(&r);
+    fake_rt_stop(&rt);
+    k1s_server_set_node_backend(t.srv, NULL);
+    tc_stop(&t);
+}
+
+/* Open an upgraded exec through the server; fd, or -1. */
+static int open_exec(tc_server *t, tc_buf *in)
+{
+    int fd = tc_connect(t->port);
+    const char *req =
+        "POST /api/v1/namespaces/default/pods/p/exec?command=echo&command=hi%20there"
+        "&container=c&stdin=true&stdout=true&stderr=true&tty=true HTTP/1.1\r\n"
+        "Host: localhost\r\nAuthorization: Bearer " TC_TOKEN "\r\n" SPDY_HEADERS
+        "Content-Length: 0\r\n\r\n";
+    if (fd < 0 || tc_send(fd, req, strlen(req)) || !tc_wait_for(fd, in, 0, "\r\n\r\n", 5000)) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+TEST(test_upgrade_joins_both_ways)
+{
+    tc_server t;
+    if (tc_start(&t))
+        return;
+    fake_rt rt;
+    CHECK_INT(fake_rt_start(&rt, false, false), 0);
+    fake_node fn = {.rt_port = rt.port};
+    k1s_node_backend b = {.ctx = &fn, .stream_url = fake_stream_url};
+    k1s_server_set_node_backend(t.srv, &b);
+    CHECK_INT(tc_pod(&t, POD_P, NULL), 0);
+
+    tc_buf in = {0};
+    int fd = open_exec(&t, &in);
+    CHECK(fd >= 0);
+    if (fd >= 0) {
+        CHECK(!strncmp(in.p, "HTTP/1.1 101", 12));
+        CHECK(strcasestr(in.p, "\r\nUpgrade: SPDY/3.1\r\n") != NULL);
+        CHECK(strcasestr(in.p, "\r\nConnection: Upgrade\r\n") != NULL);
+        CHECK(strcasestr(in.p, "\r\nX-Stream-Protocol-Version: v4.channel.k8s.io\r\n") != NULL);
+        size_t head = (size_t)(strstr(in.p, "\r\n\r\n") + 4 - in.p);
+        /* the runtime's bytes that came right behind its 101 */
+        CHECK(tc_wait_for(fd, &in, head, "HELLO", 5000));
+        /* small, then large: both directions, through the buffers */
+        CHECK_INT(tc_send(fd, "ping-1234", 9), 0);
+        CHECK(tc_wait_for(fd, &in, head, "HELLOping-1234", 5000));
+        size_t big = 300 * 1024;
+        char *data = malloc(big);
+        for (size_t i = 0; i < big; i++)
+            data[i] = (char)('a' + i % 26);
+        memcpy(data + big - 4, "END!", 4);
+        /* interleave sends and reads: the echo must not fill every buffer */
+        for (size_t off = 0; off < big; off += 16384) {
+            size_t n = big - off < 16384 ? big - off : 16384;
+            CHECK_INT(tc_send(fd, data + off, n), 0);
+            while (tc_recv(fd, &in, 0) > 0)
+                ;
+        }
+        CHECK(tc_wait_for(fd, &in, head, "END!", 10000));
+        CHECK_INT(in.len - head, 5 + 9 + big);
+        if (in.len - head == 5 + 9 + big)
+            CHECK(!memcmp(in.p + head + 14, data, big));
+        free(data);
+        /* kubectl closes: the runtime sees the end, closes, and so do we */
+        shutdown(fd, SHUT_WR);
+        int rc;
+        while ((rc = tc_recv(fd, &in, 5000)) > 0)
+            ;
+        CHECK_INT(rc, 0);
+        close(fd);
+    }
+    fake_rt_stop(&rt);
+    CHECK(rt.saw_eof);
+    /* what the runtime was asked: its path, kubectl's protocol list,
+       none of kubectl's credentials */
+    CHECK(!strncmp(rt.head, "POST /exec/tok123 HTTP/1.1\r\n", 28));
+    CHECK(strstr(rt.head, "X-Stream-Protocol-Version: v4.channel.k8s.io\r\n"
+                          "X-Stream-Protocol-Version: v3.channel.k8s.io\r\n") != NULL);
+    CHECK(strcasestr(rt.head, "Upgrade: SPDY/3.1\r\n") != NULL);
+    CHECK(strcasestr(rt.head, "Authorization") == NULL);
+    CHECK_STR(fn.cmd, "echo|hi there|");
+    CHECK(fn.in && fn.out && fn.tty && !fn.err); /* no stderr with a tty */
+    free(in.p);
+    k1s_server_set_node_backend(t.srv, NULL);
+    tc_stop(&t);
+}
+
+TEST(test_stop_ends_live_tunnels)
+{
+    tc_server t;
+    if (tc_start(&t))
+        return;
+    fake_rt rt;
+    CHECK_INT(fake_rt_start(&rt, false, false), 0);
+    fake_node fn = {.rt_port = rt.port};
+    k1s_node_backend b = {.ctx = &fn, .stream_url = fake_stream_url};
+    k1s_server_set_node_backend(t.srv, &b);
+    CHECK_INT(tc_pod(&t, POD_P, NULL), 0);
+    tc_buf in = {0};
+    int fd = open_exec(&t, &in);
+    CHECK(fd >= 0);
+    CHECK(fd >= 0 && tc_wait_for(fd, &in, 0, "HELLO", 5000));
+    /* the server stops while the stream is open: it must not wait for it */
+    int64_t t0 = tc_ms();
+    k1s_server_set_node_backend(t.srv, NULL);
+    tc_stop(&t);
+    CHECK(tc_ms() - t0 < 3000);
+    fake_rt_stop(&rt);
+    CHECK(rt.saw_eof);
+    if (fd >= 0) {
+        while (tc_recv(fd, &in, 2000) > 0)
+            ;
+        close(fd);
+    }
+    free(in.p);
+}
+
+TEST(test_runtime_hangup_ends_the_stream)
+{
+    tc_server t;
+    if (tc_start(&t))
+        return;
+    fake_rt rt;
+    CHECK_INT(fake_rt_start(&rt, false, true), 0);
+    fake_node fn = {.rt_port = rt.port};
+    k1s_node_backend b = {.ctx = &fn, .stream_url = fake_stream_url};
+    k1s_server_set_node_backend(t.srv, &b);
+    CHECK_INT(tc_pod(&t, POD_P, NULL), 0);
+    tc_buf in = {0};
+    int64_t t0 = tc_ms();
+    int fd = open_exec(&t, &in);
+    CHECK(fd >= 0);
+    if (fd >= 0) {
+        /* the command ended: its last bytes, then the end, at once */
+        CHECK(tc_wait_for(fd, &in, 0, "HELLO", 5000));
+        int rc;
+        while ((rc = tc_recv(fd, &in, 5000)) > 0)
+            ;
+        CHECK_INT(rc, 0);
+        CHECK(tc_ms() - t0 < 2000);
+        close(fd);
+    }
+    fake_rt_stop(&rt);
+    free(in.p);
+    k1s_server_set_node_backend(t.srv, NULL);
+    tc_stop(&t);
+}
+
+K1S_TEST_MAIN(T(test_errors_before_the_node), T(test_request_checks_with_a_node),
+              T(test_runtime_refusal_is_relayed), T(test_upgrade_joins_both_ways),
+              T(test_stop_ends_live_tunnels), T(test_runtime_hangup_ends_the_stream))
