@@ -1,29 +1,276 @@
 /*
- * kubelet.c - placeholder until the pod sync lands: the containerd kubelet
- * is not available yet.
+ * kubelet.c - the node agent for `--kubelet containerd`: starts the
+ * container runtime (k1s_containerd.h), opens the CRI client, starts the
+ * NodePort proxy, and runs the kubelet's reconcilers on a controller loop
+ * of their own (k1s_controllers_start_defs), so calls into containerd never
+ * hold up the built-in controllers.
+ *
+ * Keys on the loop: "ns/name" of pods (kubelet_pod_sync.c), "/<node>" for
+ * the Node, its Lease and the runtime check (kubelet_node.c), "/#poll" for
+ * the container poll and "/#sweep" for the orphan sweep
+ * (kubelet_pod_runtime.c).
  */
-#include "k1s_kubelet.h"
+#include "kubelet_internal.h"
 
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
-int k1s_kubelet_start(const k1s_kubelet_config *cfg, k1s_kubelet **out,
-                      char **err)
+static int fail(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(char **err, const char *fmt, ...)
 {
-    (void)cfg;
-    *out = NULL;
-    if (asprintf(err, "the containerd kubelet is not built yet") < 0)
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(err, fmt, ap) < 0)
         *err = NULL;
+    va_end(ap);
+    return -1;
+}
+
+/* ---- the CRI, with error text ------------------------------------------------- */
+
+json_t *k1s__cri(k1s_kubelet *kl, const char *method, const json_t *req,
+                 int timeout_ms, char *err, size_t errlen)
+{
+    json_t *reply = NULL;
+    k1s_cri_error e = {0};
+    if (k1s_cri_call(kl->cri, method, req, &reply, timeout_ms, &e) != 0) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s", e.message ? e.message : "rpc error");
+        k1s_cri_error_clear(&e);
+        return NULL;
+    }
+    if (err && errlen)
+        err[0] = 0;
+    return reply;
+}
+
+/* ---- lookups for kubelet_spec.h ------------------------------------------------------ */
+
+static const json_t *lookup_get(void *ctx, const char *kind, const char *ns, const char *name)
+{
+    k1s_kubelet *kl = ctx;
+    const char *group = "";
+    k1s_informer *inf = k1s_ctrl_informer(kl->c, group, kind);
+    return inf ? k1s_informer_get(inf, ns ? ns : "", name) : NULL;
+}
+
+k1s_spec_lookup k1s__lookup(k1s_kubelet *kl)
+{
+    return (k1s_spec_lookup){kl, lookup_get};
+}
+
+/* ---- the controller ------------------------------------------------------------------- */
+
+static int reconcile(k1s_ctrl *c, void *state, const char *ns, const char *name)
+{
+    k1s_kubelet *kl = state;
+    if (!kl)
+        return -1;
+    kl->c = c;
+    if (!*ns) {
+        if (!strcmp(name, K1S__KEY_POLL))
+            return k1s__poll(kl);
+        if (!strcmp(name, K1S__KEY_SWEEP))
+            return k1s__sweep(kl);
+        if (!strcmp(name, kl->node))
+            return k1s__node_sync(kl);
+        return 0;
+    }
+    k1s_informer *pods = k1s_ctrl_informer(c, "", "Pod");
+    return k1s__pod_sync(kl, ns, name, pods ? k1s_informer_get(pods, ns, name) : NULL);
+}
+
+static void map_node(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
+{
+    const json_t *any = obj ? obj : old;
+    const char *node = k1s_ctrl_config(c)->node_name;
+    if (!strcmp(k1s__kl_meta(any, "name"), node))
+        k1s_ctrl_enqueue(c, id, "", node);
+}
+
+static void map_lease(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
+{
+    const json_t *any = obj ? obj : old;
+    if (!strcmp(k1s__kl_meta(any, "namespace"), K1S__KL_LEASE_NS))
+        map_node(c, id, old, obj);
+}
+
+/* A ConfigMap, Secret, claim or volume changed: pods waiting for one try
+ * again now rather than at their next retry. */
+static void map_config(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
+{
+    k1s_kubelet *kl = k1s_ctrl_user(c);
+    const char *ns = k1s__kl_meta(obj ? obj : old, "namespace");
+    for (size_t i = 0; kl && i < kl->npods; i++) {
+        k1s__pod *ps = kl->pods[i];
+        if (ps->config_wait && (!*ns || !strcmp(ns, ps->ns)))
+            k1s_ctrl_enqueue(c, id, ps->ns, ps->name);
+    }
+}
+
+static void *init(k1s_ctrl *c)
+{
+    k1s_kubelet *kl = k1s_ctrl_user(c);
+    kl->c = c;
+    kl->seen = json_object();
+    kl->probes = k1s__probes_new(kl->cri);
+    kl->runtime_ok = true;
+    /* a kubelet registers before it runs anything; a failure is retried
+     * by the node's key */
+    kl->registered = k1s__node_register(kl) == 0;
+    /* defs holds this controller alone, so its id is 0; timers (unlike
+     * the queue) may be set before the loop runs */
+    k1s_ctrl_enqueue_after(c, 0, "", kl->node, 1);
+    k1s_ctrl_enqueue_after(c, 0, "", K1S__KEY_SWEEP, 1);
+    k1s_ctrl_enqueue_after(c, 0, "", K1S__KEY_POLL, 1);
+    return kl;
+}
+
+static void fini(void *state)
+{
+    k1s_kubelet *kl = state;
+    if (!kl)
+        return;
+    k1s__reaps_join(kl, true);
+    while (kl->npods)
+        k1s__pod_drop(kl, kl->pods[kl->npods - 1]);
+    free(kl->pods);
+    kl->pods = NULL;
+    k1s__pulls_gc(kl, true);
+    free(kl->pulls);
+    kl->pulls = NULL;
+    free(kl->reaps);
+    free(kl->reap_jobs);
+    kl->reaps = NULL;
+    kl->reap_jobs = NULL;
+    k1s__probes_free(kl->probes);
+    kl->probes = NULL;
+    json_decref(kl->seen);
+    kl->seen = NULL;
+}
+
+static const k1s_controller_def kubelet_def = {
+    .name = K1S__KL,
+    .group = "",
+    .kind = "Pod",
+    .reconcile = reconcile,
+    .watches = {
+        {"", "Node", map_node},
+        {"coordination.k8s.io", "Lease", map_lease},
+        {"", "ConfigMap", map_config},
+        {"", "Secret", map_config},
+        {"", "PersistentVolumeClaim", map_config},
+        {"", "PersistentVolume", map_config},
+    },
+    .init = init,
+    .fini = fini,
+};
+
+/* ---- start and stop ------------------------------------------------------------------ */
+
+/* The runtime answers Version: "<runtime_name>://<runtime_version>". */
+static int wait_runtime(k1s_kubelet *kl, char **err)
+{
+    char why[512] = "";
+    for (int i = 0; i < 200; i++) {
+        json_t *req = json_pack("{s:s}", "version", "v1");
+        json_t *r = k1s__cri(kl, "Version", req, 2000, why, sizeof why);
+        json_decref(req);
+        if (r) {
+            const char *name = k1s__kl_str(r, "runtime_name");
+            snprintf(kl->runtime_version, sizeof kl->runtime_version, "%.60s://%.90s",
+                     *name ? name : "containerd", k1s__kl_str(r, "runtime_version"));
+            json_decref(r);
+            return 0;
+        }
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return fail(err, "container runtime does not answer: %s", why);
+}
+
+int k1s_kubelet_start(const k1s_kubelet_config *cfg, k1s_kubelet **out, char **err)
+{
+    *out = NULL;
+    *err = NULL;
+    if (!cfg || !cfg->api || !cfg->data_dir || !*cfg->data_dir)
+        return fail(err, "kubelet: an API and a data directory are required");
+    k1s_kubelet *kl = calloc(1, sizeof *kl);
+    if (!kl)
+        return fail(err, "out of memory");
+    kl->api = cfg->api;
+    kl->quiet = cfg->quiet;
+    char host[256] = "k1s";
+    if (!cfg->node_name && gethostname(host, sizeof host - 1) != 0)
+        snprintf(host, sizeof host, "k1s");
+    kl->node = strdup(cfg->node_name ? cfg->node_name : host);
+    kl->data_dir = strdup(cfg->data_dir);
+    kl->pod_cidr = strdup(cfg->pod_cidr ? cfg->pod_cidr : K1S__KL_DEFAULT_CIDR);
+    if (asprintf(&kl->pods_dir, "%s/pods", cfg->data_dir) < 0)
+        kl->pods_dir = NULL;
+    if (!kl->node || !kl->data_dir || !kl->pod_cidr || !kl->pods_dir) {
+        k1s_kubelet_stop(kl);
+        return fail(err, "out of memory");
+    }
+    if (mkdir(kl->pods_dir, 0755) != 0 && errno != EEXIST) {
+        fail(err, "cannot create %s: %s", kl->pods_dir, strerror(errno));
+        k1s_kubelet_stop(kl);
+        return -1;
+    }
+    k1s__host_ip(kl->node_ip, sizeof kl->node_ip);
+    k1s_containerd_config ccfg = {.data_dir = cfg->data_dir, .endpoint = cfg->runtime_endpoint,
+                                  .pod_cidr = kl->pod_cidr, .quiet = cfg->quiet};
+    if (k1s_containerd_start(&ccfg, &kl->ctd, err) != 0)
+        goto fail;
+    if (k1s_cri_open(k1s_containerd_socket(kl->ctd), &kl->cri, err) != 0)
+        goto fail;
+    if (wait_runtime(kl, err) != 0)
+        goto fail;
+    k1s_proxy_config pcfg = {.api = cfg->api, .quiet = cfg->quiet};
+    if (k1s_proxy_start(&pcfg, &kl->proxy, err) != 0)
+        goto fail;
+    kl->backend = k1s__backend(kl);
+    k1s_controllers_config lcfg = {.api = cfg->api, .kubelet = "containerd",
+                                   .data_dir = cfg->data_dir, .node_name = kl->node,
+                                   .api_host = kl->node_ip};
+    static const k1s_controller_def *const defs[] = {&kubelet_def, NULL};
+    if (k1s_controllers_start_defs(&lcfg, defs, kl, &kl->loop, err) != 0)
+        goto fail;
+    if (!cfg->quiet)
+        fprintf(stderr, "k1s: kubelet: node %s (%s), runtime %s\n", kl->node, kl->node_ip,
+                kl->runtime_version);
+    *out = kl;
+    return 0;
+fail:
+    if (!*err)
+        fail(err, "cannot start the kubelet");
+    k1s_kubelet_stop(kl);
     return -1;
 }
 
 const k1s_node_backend *k1s_kubelet_backend(k1s_kubelet *k)
 {
-    (void)k;
-    return NULL;
+    return k ? &k->backend : NULL;
 }
 
 void k1s_kubelet_stop(k1s_kubelet *k)
 {
-    (void)k;
+    if (!k)
+        return;
+    /* the loop first: it uses the CRI client and the runtime */
+    k1s_controllers_stop(k->loop);
+    k1s_proxy_stop(k->proxy);
+    k1s_cri_close(k->cri);
+    k1s_containerd_stop(k->ctd);
+    free(k->node);
+    free(k->data_dir);
+    free(k->pods_dir);
+    free(k->pod_cidr);
+    free(k);
 }
