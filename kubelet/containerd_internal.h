@@ -59,6 +59,12 @@ struct k1s_containerd {
     pthread_mutex_t import_lock;
 };
 
+/* ---- containerd_bridge.c ---- */
+
+/* Remove the k1s0 bridge when an earlier run left it with another pod
+ * CIDR's address and no pod is attached (else every pod would fail). */
+void k1s__cd_reset_stale_bridge(const char *pod_cidr, bool quiet);
+
 /* ---- containerd_config.c ---- */
 
 /* Whether s is an IPv4 CIDR "a.b.c.d/n" with n in 8..30. */

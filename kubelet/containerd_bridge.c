@@ -1,0 +1,82 @@
+/*
+ * containerd_bridge.c - the CNI bridge k1s0 left by an earlier run with
+ * another pod CIDR. The bridge plugin refuses to add pods to a bridge whose
+ * address differs from the gateway it wants ("k1s0" already has an IP
+ * address different from ...), so every pod would fail. A bridge with no
+ * pod attached is k1s's own leftover and safe to remove; one with pods
+ * belongs to another running k1s and is left alone.
+ */
+#include "containerd_internal.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define BRIDGE "k1s0"
+
+static int attached_ports(void)
+{
+    DIR *d = opendir("/sys/class/net/" BRIDGE "/brif");
+    if (!d)
+        return 0;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n;
+}
+
+/* "a.b.c.(d+1)/n" for the CIDR "a.b.c.d/n": the gateway the plugin sets. */
+static int gateway_of(const char *cidr, char *out, size_t len)
+{
+    char net[32];
+    const char *slash = strchr(cidr, '/');
+    if (!slash || (size_t)(slash - cidr) >= sizeof net)
+        return -1;
+    memcpy(net, cidr, (size_t)(slash - cidr));
+    net[slash - cidr] = 0;
+    struct in_addr a;
+    if (inet_pton(AF_INET, net, &a) != 1)
+        return -1;
+    a.s_addr = htonl(ntohl(a.s_addr) + 1);
+    char ip[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &a, ip, sizeof ip);
+    snprintf(out, len, "%s%s", ip, slash);
+    return 0;
+}
+
+void k1s__cd_reset_stale_bridge(const char *pod_cidr, bool quiet)
+{
+    if (access("/sys/class/net/" BRIDGE, F_OK) != 0)
+        return;
+    char want[48];
+    char *ip_bin = k1s__cd_which("ip");
+    if (!ip_bin || gateway_of(pod_cidr, want, sizeof want) != 0) {
+        free(ip_bin);
+        return;
+    }
+    char *show[] = {ip_bin, "-4", "-o", "addr", "show", "dev", BRIDGE, NULL};
+    char *out = NULL;
+    int rc = k1s__cd_run(show, -1, &out);
+    /* no address yet, or ours: the plugin is happy with it */
+    bool stale = rc == 0 && out && strstr(out, " inet ") && !strstr(out, want);
+    free(out);
+    if (stale && attached_ports() == 0) {
+        char *del[] = {ip_bin, "link", "delete", BRIDGE, NULL};
+        out = NULL;
+        rc = k1s__cd_run(del, -1, &out);
+        if (!quiet)
+            fprintf(stderr, "k1s: removed the bridge %s left by a run with another "
+                            "pod CIDR%s%s\n", BRIDGE, rc ? ": " : "", rc && out ? out : "");
+        free(out);
+    } else if (stale && !quiet) {
+        fprintf(stderr, "k1s: warning: bridge %s has pods of another k1s with "
+                        "another pod CIDR; pods here will fail to get a network\n", BRIDGE);
+    }
+    free(ip_bin);
+}
