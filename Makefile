@@ -30,7 +30,7 @@ run: build
 	@if [ "$(KUBELET)" = containerd ] && [ ! -f $(NGINX_IMAGE) ] && \
 	    ! curl -s -o /dev/null --max-time 3 https://registry.k8s.io/v2/; then \
 		echo "no container registry reachable: building k8s.gcr.io/nginx-slim:0.8 from Debian's nginx"; \
-		mkdir -p $(DATA_DIR)/images && sh scripts/build-nginx-image.sh $(NGINX_IMAGE); \
+		mkdir -p $(DATA_DIR)/images && bash scripts/build-nginx-image.sh $(NGINX_IMAGE); \
 	fi
 	$(BUILD)/k1s server --data-dir $(DATA_DIR) --port $(PORT) --kubelet $(KUBELET)
 

@@ -67,7 +67,7 @@ def run(children, binary, workdir, runs, log):
     srv = harness.K1s(children, binary, workdir, extra=["--kubelet", "containerd"])
     images = os.path.join(srv.dir, "data", "images")
     os.makedirs(images)
-    subprocess.run(["sh", os.path.join(HERE, "..", "scripts", "build-nginx-image.sh"),
+    subprocess.run(["bash", os.path.join(HERE, "..", "scripts", "build-nginx-image.sh"),
                     os.path.join(images, "nginx-slim.tar")], check=True, capture_output=True)
     try:
         t0 = time.perf_counter()
@@ -97,7 +97,7 @@ def run(children, binary, workdir, runs, log):
         rss = srv.status().get("VmRSS", 0) / 1024
     finally:
         srv.stop()
-        subprocess.run(["sh", os.path.join(HERE, "..", "scripts", "k1s-cleanup.sh"),
+        subprocess.run(["bash", os.path.join(HERE, "..", "scripts", "k1s-cleanup.sh"),
                         os.path.join(srv.dir, "data")], capture_output=True)
         srv.cleanup()
     res = {"start_with_containerd_ms": start_ms, "containerd_ready_ms": ctr_ms,

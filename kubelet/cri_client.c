@@ -5,15 +5,26 @@
  */
 #include "cri_internal.h"
 
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/un.h>
+#include <time.h>
 
 #define DEFAULT_TIMEOUT_MS 120000
 
 struct k1s_cri {
     cri_grpc *grpc;
+    bool trace; /* K1S_TRACE_CRI set: each call's time on stderr */
 };
+
+static double now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
 
 void k1s_cri_error_clear(k1s_cri_error *e)
 {
@@ -44,6 +55,8 @@ int k1s_cri_open(const char *socket_path, k1s_cri **out, char **err)
         *err = strdup("out of memory");
         return -1;
     }
+    const char *trace = getenv("K1S_TRACE_CRI");
+    c->trace = trace && *trace && strcmp(trace, "0");
     if (cri_grpc_open(path, &c->grpc, err) < 0) {
         free(c);
         return -1;
@@ -107,6 +120,7 @@ int k1s_cri_call(k1s_cri *c, const char *method, const json_t *request,
     }
     uint8_t *req = NULL, *rep = NULL;
     size_t req_len = 0, rep_len = 0;
+    double t0 = c->trace ? now_ms() : 0;
     int rc = encode(m, request, &req, &req_len, e);
     if (rc == 0)
         rc = cri_grpc_unary(c->grpc, m->path, req, req_len,
@@ -131,6 +145,9 @@ int k1s_cri_call(k1s_cri *c, const char *method, const json_t *request,
         }
     }
     free(rep);
+    if (c->trace)
+        fprintf(stderr, "k1s: cri %s %.1f ms%s%s\n", method, now_ms() - t0,
+                rc ? ": " : "", rc && e->message ? e->message : "");
     k1s_cri_error_clear(&scratch);
     return rc;
 }
