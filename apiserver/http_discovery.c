@@ -53,6 +53,26 @@ static size_t group_list(const char **groups, size_t max)
 
 /* ---- plain discovery ---------------------------------------------------- */
 
+/* Subresources as discovery lists them: kind NULL is the parent's kind,
+ * group NULL the parent's group and version. */
+typedef struct subresource {
+    unsigned flag;
+    const char *name; /* with its leading slash */
+    const char *group, *version, *kind;
+    const char *verbs[4]; /* NULL-terminated */
+} subresource;
+
+static const subresource subresources[] = {
+    {K1S_SUB_NODE, "/attach", "", "v1", "PodAttachOptions", {"create", "get"}},
+    {K1S_SUB_BINDING, "/binding", "", "v1", "Binding", {"create"}},
+    {K1S_SUB_NODE, "/exec", "", "v1", "PodExecOptions", {"create", "get"}},
+    {K1S_SUB_NODE, "/log", "", "v1", "Pod", {"get"}},
+    {K1S_SUB_NODE, "/portforward", "", "v1", "PodPortForwardOptions", {"create", "get"}},
+    {K1S_SUB_SCALE, "/scale", "autoscaling", "v1", "Scale", {"get", "patch", "update"}},
+    {K1S_SUB_STATUS, "/status", NULL, NULL, NULL, {"get", "patch", "update"}},
+    {0, NULL, NULL, NULL, NULL, {NULL}},
+};
+
 static void add_resource_entries(json_t *arr, const k1s_kind *k)
 {
     json_t *r = json_pack("{s:s, s:s, s:b, s:s, s:o}", "name", k->plural,
@@ -64,24 +84,19 @@ static void add_resource_entries(json_t *arr, const k1s_kind *k)
         json_object_set_new(r, "categories", json_pack("[s]", "all"));
     json_object_set_new(r, "storageVersionHash", json_string(""));
     json_array_append_new(arr, r);
-    if (k->sub & K1S_SUB_STATUS)
-        json_array_append_new(
-            arr, json_pack("{s:s+, s:s, s:b, s:s, s:[s,s,s]}", "name", k->plural,
-                           "/status", "singularName", "", "namespaced",
-                           k->namespaced, "kind", k->kind, "verbs", "get",
-                           "patch", "update"));
-    if (k->sub & K1S_SUB_SCALE)
-        json_array_append_new(
-            arr, json_pack("{s:s+, s:s, s:b, s:s, s:s, s:s, s:[s,s,s]}", "name",
-                           k->plural, "/scale", "singularName", "", "namespaced",
-                           k->namespaced, "group", "autoscaling", "version",
-                           "v1", "kind", "Scale", "verbs", "get", "patch",
-                           "update"));
-    if (k->sub & K1S_SUB_BINDING)
-        json_array_append_new(
-            arr, json_pack("{s:s+, s:s, s:b, s:s, s:[s]}", "name", k->plural,
-                           "/binding", "singularName", "", "namespaced",
-                           k->namespaced, "kind", "Binding", "verbs", "create"));
+    for (const subresource *sr = subresources; sr->name; sr++) {
+        if (!(k->sub & sr->flag))
+            continue;
+        json_t *e = json_pack("{s:s+, s:s, s:b, s:s, s:o}", "name", k->plural, sr->name,
+                              "singularName", "", "namespaced", k->namespaced,
+                              "kind", sr->kind ? sr->kind : k->kind,
+                              "verbs", strings_json(sr->verbs));
+        if (sr->group && *sr->group) {
+            json_object_set_new(e, "group", json_string(sr->group));
+            json_object_set_new(e, "version", json_string(sr->version));
+        }
+        json_array_append_new(arr, e);
+    }
 }
 
 static json_t *resource_list(const char *group, const char *version)
@@ -126,23 +141,17 @@ static json_t *agg_resource(const k1s_kind *k)
     if (k->in_all)
         json_object_set_new(r, "categories", json_pack("[s]", "all"));
     json_t *subs = json_array();
-    if (k->sub & K1S_SUB_STATUS)
+    for (const subresource *sr = subresources; sr->name; sr++) {
+        if (!(k->sub & sr->flag))
+            continue;
+        const char *group = sr->group ? sr->group : k->group;
+        const char *version = sr->group ? sr->version : k->version;
         json_array_append_new(
-            subs, json_pack("{s:s, s:{s:s, s:s, s:s}, s:[s,s,s]}", "subresource",
-                            "status", "responseKind", "group", k->group,
-                            "version", k->version, "kind", k->kind, "verbs",
-                            "get", "patch", "update"));
-    if (k->sub & K1S_SUB_SCALE)
-        json_array_append_new(
-            subs, json_pack("{s:s, s:{s:s, s:s, s:s}, s:[s,s,s]}", "subresource",
-                            "scale", "responseKind", "group", "autoscaling",
-                            "version", "v1", "kind", "Scale", "verbs", "get",
-                            "patch", "update"));
-    if (k->sub & K1S_SUB_BINDING)
-        json_array_append_new(
-            subs, json_pack("{s:s, s:{s:s, s:s, s:s}, s:[s]}", "subresource",
-                            "binding", "responseKind", "group", "", "version",
-                            "v1", "kind", "Binding", "verbs", "create"));
+            subs, json_pack("{s:s, s:{s:s, s:s, s:s}, s:o}", "subresource", sr->name + 1,
+                            "responseKind", "group", group, "version", version,
+                            "kind", sr->kind ? sr->kind : k->kind,
+                            "verbs", strings_json(sr->verbs)));
+    }
     if (json_array_size(subs))
         json_object_set_new(r, "subresources", subs);
     else

@@ -18,6 +18,7 @@ enum {
     K1S_SUB_STATUS = 1 << 0,
     K1S_SUB_SCALE = 1 << 1,
     K1S_SUB_BINDING = 1 << 2, /* pods/binding */
+    K1S_SUB_NODE = 1 << 3,    /* pods/attach, exec, log, portforward */
 };
 
 /* Per-kind behaviour. Every hook is optional. Objects are borrowed and may

@@ -18,7 +18,7 @@ static const k1s_kind kinds[] = {
     {"", "v1", "Namespace", "namespaces", "namespace", {"ns"}, false, false,
      ST, false, &k1s__strategy_namespace},
     {"", "v1", "Pod", "pods", "pod", {"po"}, true, true,
-     ST | K1S_SUB_BINDING, true, &k1s__strategy_pod},
+     ST | K1S_SUB_BINDING | K1S_SUB_NODE, true, &k1s__strategy_pod},
     {"", "v1", "Service", "services", "service", {"svc"}, true, true, ST, false,
      &k1s__strategy_service},
     {"", "v1", "Endpoints", "endpoints", "endpoints", {"ep"}, true, false, 0,
