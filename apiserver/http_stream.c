@@ -5,12 +5,12 @@
  * then the node backend's streaming URL and the upgrade proxy.
  *
  * Which upgrades are joined: SPDY/3.1, which every kubectl from 1.27 on
- * speaks. kubectl >= 1.30 first tries a WebSocket (v5.channel.k8s.io for
- * exec/attach, SPDY-in-WebSocket for port-forward >= 1.31) and falls back
- * to SPDY on any answer but 101; that answer is what it gets here, because
- * containerd's streaming server speaks only v4 over WebSocket, which
- * cannot close stdin (kubectl exec -i < file, kubectl cp would hang). See
- * docs/internals/streaming.md.
+ * speaks, is proxied to the runtime as it is. kubectl >= 1.30 first tries
+ * a WebSocket: v5.channel.k8s.io for exec/attach is bridged to SPDY
+ * towards the runtime (http_ws.c, stream_bridge*.c), as kube-apiserver's
+ * StreamTranslator does, because containerd's own WebSocket speaks only
+ * v4, which cannot close stdin; port-forward's WebSocket (>= 1.31) gets a
+ * 400 and kubectl falls back to SPDY. See docs/internals/streaming.md.
  */
 #include "stream_internal.h"
 
@@ -187,8 +187,8 @@ static enum MHD_Result scan_token(void *cls, enum MHD_ValueKind kind,
     return MHD_YES;
 }
 
-static bool header_has_token(struct MHD_Connection *c, const char *name,
-                             const char *token)
+bool k1s__header_has_token(struct MHD_Connection *c, const char *name,
+                           const char *token)
 {
     tokscan ts = {name, token, false};
     MHD_get_connection_values(c, MHD_HEADER_KIND, scan_token, &ts);
@@ -276,7 +276,7 @@ static int check_request(k1s_server *s, struct MHD_Connection *c,
         return k1s_err_bad_request(st, "pod %s does not have a host assigned", pname ? pname : "");
     if (!k1s__node_backend(s))
         return k1s__stream_no_node(st, pod, NULL);
-    if (!header_has_token(c, "Connection", "upgrade") || !k1s__header(c, "Upgrade"))
+    if (!k1s__header_has_token(c, "Connection", "upgrade") || !k1s__header(c, "Upgrade"))
         return k1s_err_bad_request(st, "Upgrade request required");
     if (!pf) {
         rq->in = k1s__stream_bool(c, "stdin");
@@ -320,11 +320,18 @@ enum MHD_Result k1s__handle_pod_connect(k1s_server *s, struct MHD_Connection *c,
     rq.pod = pod;
     if (check_request(s, c, sub, pod, &rq, &st))
         goto fail;
-    const char *upgrade = k1s__header(c, "Upgrade");
-    if (!strcasecmp(upgrade, "websocket")) {
-        /* any answer but 101 makes kubectl fall back to SPDY */
-        k1s_err_bad_request(&st, "WebSocket streaming is not supported by this server; use SPDY/3.1");
-        goto fail;
+    const char *wsproto = NULL;
+    if (!strcasecmp(k1s__header(c, "Upgrade"), "websocket")) {
+        /* port-forward's WebSocket (SPDY inside WebSocket messages) is
+           not bridged: any answer but 101 makes kubectl fall back to
+           SPDY, which is joined to the runtime as it is */
+        if (!strcmp(sub, "portforward")) {
+            k1s_err_bad_request(&st, "WebSocket port forwarding is not supported by this server; use SPDY/3.1");
+            goto fail;
+        }
+        wsproto = k1s__ws_check(c, &st);
+        if (!wsproto)
+            goto fail;
     }
     const k1s_node_backend *b = k1s__node_backend(s);
     if (!b || !b->stream_url) {
@@ -336,7 +343,8 @@ enum MHD_Result k1s__handle_pod_connect(k1s_server *s, struct MHD_Connection *c,
             k1s_err_internal(&st, "the node returned no streaming URL");
         goto fail;
     }
-    ret = k1s__stream_proxy(s, c, method, url);
+    ret = wsproto ? k1s__ws_bridge(s, c, url, &rq, wsproto)
+                  : k1s__stream_proxy(s, c, method, url);
     free(url);
     free(command);
     free(ports);

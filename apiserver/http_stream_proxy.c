@@ -5,7 +5,9 @@
  * streaming URL (kubectl's Upgrade, Connection and X-Stream-Protocol-Version
  * headers, not its credentials), and kubectl gets the runtime's answer:
  * 101 with the protocol the runtime chose, after which the tunnel copies
- * bytes; or the runtime's error as it was sent.
+ * bytes; or the runtime's error as it was sent. The dialing and the
+ * replayed upgrade (k1s__runtime_upgrade) also serve the WebSocket bridge
+ * (http_ws.c), which asks the runtime for SPDY itself.
  */
 #include "stream_internal.h"
 
@@ -154,8 +156,8 @@ static int read_more(int fd, k1s_buf *b, size_t cap, int64_t deadline)
 
 /* The value of header name in a response head ("Name: value\r\n" lines),
  * copied into out; false when absent. */
-static bool head_value(const char *head, const char *name, char *out,
-                       size_t outlen)
+bool k1s__head_value(const char *head, const char *name, char *out,
+                     size_t outlen)
 {
     size_t nl = strlen(name);
     for (const char *l = strstr(head, "\r\n"); l && l[2]; l = strstr(l + 2, "\r\n")) {
@@ -181,30 +183,27 @@ static bool head_value(const char *head, const char *name, char *out,
 
 /* ---- the request to the runtime ---------------------------------------------- */
 
-typedef struct reqbuild {
-    k1s_buf *b;
-} reqbuild;
-
 /* kubectl's protocol headers go through as they came, one line each:
  * the runtime picks one version from the list. */
 static enum MHD_Result copy_header(void *cls, enum MHD_ValueKind kind,
                                    const char *key, const char *value)
 {
-    reqbuild *rb = cls;
+    k1s_buf *b = cls;
     (void)kind;
-    static const char *const pass[] = {"X-Stream-Protocol-Version", "Upgrade", NULL};
+    static const char *const pass[] = {"X-Stream-Protocol-Version", "Upgrade",
+                                       "User-Agent", NULL};
     for (const char *const *p = pass; *p; p++)
         if (key && value && !strcasecmp(key, *p)) {
-            k1s_buf_adds(rb->b, *p);
-            k1s_buf_adds(rb->b, ": ");
-            k1s_buf_adds(rb->b, value);
-            k1s_buf_adds(rb->b, "\r\n");
+            k1s_buf_adds(b, *p);
+            k1s_buf_adds(b, ": ");
+            k1s_buf_adds(b, value);
+            k1s_buf_adds(b, "\r\n");
         }
     return MHD_YES;
 }
 
-static char *build_request(struct MHD_Connection *c, const char *method,
-                           const target *t, size_t *len)
+static char *build_request(const char *method, const target *t,
+                           const char *hdrs, size_t *len)
 {
     k1s_buf b = {0};
     k1s_buf_adds(&b, method);
@@ -217,14 +216,7 @@ static char *build_request(struct MHD_Connection *c, const char *method,
     k1s_buf_adds(&b, v6 ? "]:" : ":");
     k1s_buf_adds(&b, t->port);
     k1s_buf_adds(&b, "\r\nConnection: Upgrade\r\n");
-    reqbuild rb = {&b};
-    MHD_get_connection_values(c, MHD_HEADER_KIND, copy_header, &rb);
-    const char *ua = k1s__header(c, "User-Agent");
-    if (ua) {
-        k1s_buf_adds(&b, "User-Agent: ");
-        k1s_buf_adds(&b, ua);
-        k1s_buf_adds(&b, "\r\n");
-    }
+    k1s_buf_adds(&b, hdrs);
     k1s_buf_adds(&b, "Content-Length: 0\r\n\r\n");
     return k1s_buf_take(&b, len);
 }
@@ -242,11 +234,11 @@ static enum MHD_Result relay_error(struct MHD_Connection *c, int fd, int code,
                                    k1s_buf *in, size_t head_len, int64_t deadline)
 {
     char v[64];
-    bool has_len = head_value(in->p, "Content-Length", v, sizeof v);
+    bool has_len = k1s__head_value(in->p, "Content-Length", v, sizeof v);
     size_t want = has_len ? (size_t)strtoull(v, NULL, 10) : MAX_ERROR_BODY;
     if (want > MAX_ERROR_BODY)
         want = MAX_ERROR_BODY;
-    bool chunked = head_value(in->p, "Transfer-Encoding", v, sizeof v) &&
+    bool chunked = k1s__head_value(in->p, "Transfer-Encoding", v, sizeof v) &&
                    strcasestr(v, "chunked");
     while (in->len - head_len < want &&
            !(chunked && chunked_complete(in->p + head_len, in->len - head_len)) &&
@@ -276,7 +268,7 @@ static enum MHD_Result relay_error(struct MHD_Connection *c, int fd, int code,
         k1s_buf_add(&out, body, blen);
     }
     char ctype[128] = "text/plain; charset=utf-8";
-    head_value(in->p, "Content-Type", ctype, sizeof ctype);
+    k1s__head_value(in->p, "Content-Type", ctype, sizeof ctype);
     size_t len;
     char *text = k1s_buf_take(&out, &len);
     if (!text)
@@ -320,31 +312,29 @@ static void on_upgraded(void *cls, struct MHD_Connection *c, void *con_cls,
     free(p);
 }
 
+/* The runtime said 101: say it to kubectl, with the runtime's protocol,
+ * and park the runtime's connection until libmicrohttpd hands kubectl's
+ * socket over. Takes l. */
 static enum MHD_Result answer_upgrade(k1s_server *s, struct MHD_Connection *c,
-                                      int fd, k1s_buf *in, size_t head_len)
+                                      k1s_runtime_link *l)
 {
     pending *p = calloc(1, sizeof *p);
     struct MHD_Response *r = p ? MHD_create_response_for_upgrade(on_upgraded, s->stream_hub)
                                : NULL;
     if (!r) {
         free(p);
-        close(fd);
+        k1s__runtime_link_free(l);
         return k1s__reply_error(c, 500, "InternalError", "out of memory");
     }
     char v[256];
-    if (head_value(in->p, "Upgrade", v, sizeof v))
+    if (k1s__head_value(l->head, "Upgrade", v, sizeof v))
         MHD_add_response_header(r, "Upgrade", v);
-    if (head_value(in->p, "X-Stream-Protocol-Version", v, sizeof v))
+    if (k1s__head_value(l->head, "X-Stream-Protocol-Version", v, sizeof v))
         MHD_add_response_header(r, "X-Stream-Protocol-Version", v);
-    p->backend = fd;
-    p->nearly = in->len - head_len;
-    if (p->nearly) {
-        p->early = malloc(p->nearly);
-        if (p->early)
-            memcpy(p->early, in->p + head_len, p->nearly);
-        else
-            p->nearly = 0;
-    }
+    p->backend = l->fd;
+    p->early = l->early;
+    p->nearly = l->nearly;
+    free(l->head);
     p->base.con = c;
     p->base.deadline_ms = k1s__mono_ms() + PENDING_MS;
     p->base.discard = pending_discard;
@@ -359,23 +349,29 @@ static enum MHD_Result answer_upgrade(k1s_server *s, struct MHD_Connection *c,
     return ret;
 }
 
-enum MHD_Result k1s__stream_proxy(k1s_server *s, struct MHD_Connection *c,
-                                  const char *method, const char *url)
+int k1s__runtime_upgrade(struct MHD_Connection *c, const char *method,
+                         const char *url, const char *hdrs,
+                         k1s_runtime_link *l, enum MHD_Result *ret)
 {
+    memset(l, 0, sizeof *l);
+    l->fd = -1;
     target t;
-    if (parse_url(url, &t))
-        return k1s__reply_error(c, 500, "InternalError",
+    if (parse_url(url, &t)) {
+        *ret = k1s__reply_error(c, 500, "InternalError",
                                 "Internal error occurred: the node returned an unusable streaming URL");
+        return -1;
+    }
     int64_t deadline = k1s__mono_ms() + HANDSHAKE_MS;
     char err[512];
     int fd = dial(&t, deadline, err, sizeof err);
     if (fd < 0) {
         char msg[600];
         snprintf(msg, sizeof msg, "error dialing backend: %s", err);
-        return k1s__reply_error(c, 500, "", msg);
+        *ret = k1s__reply_error(c, 500, "", msg);
+        return -1;
     }
     size_t rlen;
-    char *req = build_request(c, method, &t, &rlen);
+    char *req = build_request(method, &t, hdrs, &rlen);
     k1s_buf in = {0};
     int rc = req ? send_all(fd, req, rlen, deadline) : -1;
     free(req);
@@ -385,17 +381,58 @@ enum MHD_Result k1s__stream_proxy(k1s_server *s, struct MHD_Connection *c,
     int code = 0;
     if (end && sscanf(in.p, "HTTP/1.%*d %d", &code) != 1)
         code = 0;
-    enum MHD_Result ret;
     if (!end || code < 100) {
         close(fd);
-        ret = k1s__reply_error(c, 500, "",
-                               "error dialing backend: the runtime's streaming server gave no valid answer");
-    } else if (code != 101) {
-        ret = relay_error(c, fd, code, &in, (size_t)(end + 4 - in.p), deadline);
-        close(fd);
-    } else {
-        ret = answer_upgrade(s, c, fd, &in, (size_t)(end + 4 - in.p));
+        *ret = k1s__reply_error(c, 500, "",
+                                "error dialing backend: the runtime's streaming server gave no valid answer");
+        free(in.p);
+        return -1;
     }
-    free(in.p);
-    return ret;
+    size_t head_len = (size_t)(end + 4 - in.p);
+    if (code != 101) {
+        *ret = relay_error(c, fd, code, &in, head_len, deadline);
+        close(fd);
+        free(in.p);
+        return -1;
+    }
+    l->fd = fd;
+    l->nearly = in.len - head_len;
+    if (l->nearly) {
+        l->early = malloc(l->nearly);
+        if (l->early)
+            memcpy(l->early, in.p + head_len, l->nearly);
+        else
+            l->nearly = 0;
+    }
+    in.p[head_len] = 0; /* in.p keeps the head only */
+    l->head = in.p;
+    return 0;
+}
+
+void k1s__runtime_link_free(k1s_runtime_link *l)
+{
+    if (l->fd >= 0)
+        close(l->fd);
+    free(l->head);
+    free(l->early);
+    memset(l, 0, sizeof *l);
+    l->fd = -1;
+}
+
+enum MHD_Result k1s__stream_proxy(k1s_server *s, struct MHD_Connection *c,
+                                  const char *method, const char *url)
+{
+    k1s_buf hdrs = {0};
+    MHD_get_connection_values(c, MHD_HEADER_KIND, copy_header, &hdrs);
+    size_t hl;
+    char *h = k1s_buf_take(&hdrs, &hl);
+    if (!h)
+        return k1s__reply_error(c, 500, "InternalError", "out of memory");
+    k1s_runtime_link l;
+    enum MHD_Result ret;
+    int rc = k1s__runtime_upgrade(c, method, url, h, &l, &ret);
+    free(h);
+    if (rc)
+        return ret;
+    return answer_upgrade(s, c, &l);
 }
