@@ -70,8 +70,6 @@ typedef struct k1s_controller_def {
     /* Optional per-controller state made at start and freed at stop. */
     void *(*init)(k1s_ctrl *c);
     void (*fini)(void *state);
-    /* Runs only when this returns true (e.g. the kubelet mode). */
-    bool (*enabled)(const k1s_controllers_config *cfg);
 } k1s_controller_def;
 
 /* Queue ns/name for controller ctrl_id (deduplicated). */

@@ -1,6 +1,6 @@
 /*
  * k1s_controllers.h - the built-in controllers (StatefulSet, PV binding, the
- * hostpath provisioner, scheduler, simulated kubelet, ...) running inside
+ * hostpath provisioner, scheduler, ...) running inside
  * k1s server as level-triggered reconcile loops on one thread, fed by
  * watches through the client interface (k1s_api.h).
  */
@@ -13,7 +13,9 @@ typedef struct k1s_controllers k1s_controllers;
 
 typedef struct k1s_controllers_config {
     k1s_api *api;            /* borrowed; must outlive the controllers */
-    const char *kubelet;     /* "none", "simulated" or "containerd" */
+    const char *kubelet;     /* "none", "simulated" or "containerd": the
+                                kubelet's mode, for information (the
+                                kubelet, kubelet/, runs apart) */
     const char *data_dir;    /* NULL for :memory: (provisioner uses a tmp dir) */
     const char *node_name;   /* default: the host name */
     const char *api_host;    /* address the API is served on */

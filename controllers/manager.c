@@ -339,8 +339,6 @@ int k1s_controllers_start_defs(const k1s_controllers_config *cfg,
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->cv, NULL);
     for (const k1s_controller_def *const *d = defs; *d; d++) {
-        if ((*d)->enabled && !(*d)->enabled(&c->cfg))
-            continue;
         if (c->nctrls == K1S_CTRL_MAX)
             break;
         k1s__controller *k = &c->ctrls[c->nctrls];

@@ -5,7 +5,6 @@
 
 extern const k1s_controller_def k1s__ctrl_statefulset;
 extern const k1s_controller_def k1s__ctrl_scheduler;
-extern const k1s_controller_def k1s__ctrl_kubelet_sim;
 extern const k1s_controller_def k1s__ctrl_pv_binder;
 extern const k1s_controller_def k1s__ctrl_hostpath_provisioner;
 extern const k1s_controller_def k1s__ctrl_namespace;
@@ -20,7 +19,6 @@ extern const k1s_controller_def k1s__ctrl_daemonset;
 const k1s_controller_def *const k1s__controller_defs[] = {
     &k1s__ctrl_statefulset,
     &k1s__ctrl_scheduler,
-    &k1s__ctrl_kubelet_sim,
     &k1s__ctrl_pv_binder,
     &k1s__ctrl_hostpath_provisioner,
     &k1s__ctrl_namespace,

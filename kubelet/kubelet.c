@@ -1,17 +1,20 @@
 /*
- * kubelet.c - the node agent for `--kubelet containerd`: starts the
- * container runtime (k1s_containerd.h), opens the CRI client, starts the
- * NodePort proxy, and runs the kubelet's reconcilers on a controller loop
- * of their own (k1s_controllers_start_defs), so calls into containerd never
- * hold up the built-in controllers.
+ * kubelet.c - the node agent, started the same way in both modes. For
+ * `--kubelet containerd` it starts the container runtime
+ * (k1s_containerd.h), opens the CRI client and starts the NodePort proxy;
+ * for `--kubelet simulated` none of these (sim.c). Then it runs the mode's
+ * reconcilers on a controller loop of their own
+ * (k1s_controllers_start_defs), so calls into containerd never hold up the
+ * built-in controllers.
  *
- * Keys on the loop: "ns/name" of pods (kubelet_pod_sync.c), "/<node>" for
- * the Node, its Lease and the runtime check (kubelet_node.c), "/#poll" for
- * the container poll and "/#sweep" for the orphan sweep
- * (kubelet_pod_runtime.c).
+ * Keys on the loop: "ns/name" of pods (kubelet_pod_sync.c, or sim.c),
+ * "/<node>" for the Node, its Lease and the runtime check (kubelet_node.c),
+ * and in containerd mode "/#poll" for the container poll and "/#sweep" for
+ * the orphan sweep (kubelet_pod_runtime.c).
  */
 #include "kubelet_internal.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -86,7 +89,7 @@ static int reconcile(k1s_ctrl *c, void *state, const char *ns, const char *name)
     return k1s__pod_sync(kl, ns, name, pods ? k1s_informer_get(pods, ns, name) : NULL);
 }
 
-static void map_node(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
+void k1s__map_node(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
 {
     const json_t *any = obj ? obj : old;
     const char *node = k1s_ctrl_config(c)->node_name;
@@ -94,11 +97,11 @@ static void map_node(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
         k1s_ctrl_enqueue(c, id, "", node);
 }
 
-static void map_lease(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
+void k1s__map_lease(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
 {
     const json_t *any = obj ? obj : old;
     if (!strcmp(k1s__kl_meta(any, "namespace"), K1S__KL_LEASE_NS))
-        map_node(c, id, old, obj);
+        k1s__map_node(c, id, old, obj);
 }
 
 /* A ConfigMap, Secret, claim or volume changed: pods waiting for one try
@@ -161,8 +164,8 @@ static const k1s_controller_def kubelet_def = {
     .kind = "Pod",
     .reconcile = reconcile,
     .watches = {
-        {"", "Node", map_node},
-        {"coordination.k8s.io", "Lease", map_lease},
+        {"", "Node", k1s__map_node},
+        {"coordination.k8s.io", "Lease", k1s__map_lease},
         {"", "ConfigMap", map_config},
         {"", "Secret", map_config},
         {"", "PersistentVolumeClaim", map_config},
@@ -195,52 +198,79 @@ static int wait_runtime(k1s_kubelet *kl, char **err)
     return fail(err, "container runtime does not answer: %s", why);
 }
 
+/* The Node's InternalIP: the one configured if it is a specific IPv4
+ * address, else the default route's (simulated: 127.0.0.1). */
+static void pick_node_ip(k1s_kubelet *kl, const char *want)
+{
+    struct in_addr a;
+    if (want && inet_pton(AF_INET, want, &a) == 1 && a.s_addr != 0)
+        snprintf(kl->node_ip, sizeof kl->node_ip, "%s", want);
+    else if (kl->simulated)
+        snprintf(kl->node_ip, sizeof kl->node_ip, "127.0.0.1");
+    else
+        k1s__host_ip(kl->node_ip, sizeof kl->node_ip);
+}
+
+/* containerd mode: the runtime, the CRI client, the proxy, the backend. */
+static int start_runtime(k1s_kubelet *kl, const k1s_kubelet_config *cfg, char **err)
+{
+    if (mkdir(kl->pods_dir, 0755) != 0 && errno != EEXIST)
+        return fail(err, "cannot create %s: %s", kl->pods_dir, strerror(errno));
+    k1s_containerd_config ccfg = {.data_dir = cfg->data_dir, .endpoint = cfg->runtime_endpoint,
+                                  .pod_cidr = kl->pod_cidr, .quiet = cfg->quiet};
+    if (k1s_containerd_start(&ccfg, &kl->ctd, err) != 0)
+        return -1;
+    if (k1s_cri_open(k1s_containerd_socket(kl->ctd), &kl->cri, err) != 0)
+        return -1;
+    if (wait_runtime(kl, err) != 0)
+        return -1;
+    k1s_proxy_config pcfg = {.api = cfg->api, .quiet = cfg->quiet};
+    if (k1s_proxy_start(&pcfg, &kl->proxy, err) != 0)
+        return -1;
+    kl->backend = k1s__backend(kl);
+    return 0;
+}
+
 int k1s_kubelet_start(const k1s_kubelet_config *cfg, k1s_kubelet **out, char **err)
 {
     *out = NULL;
     *err = NULL;
-    if (!cfg || !cfg->api || !cfg->data_dir || !*cfg->data_dir)
+    if (!cfg || !cfg->api)
+        return fail(err, "kubelet: an API is required");
+    bool has_dir = cfg->data_dir && *cfg->data_dir;
+    if (!cfg->simulated && !has_dir)
         return fail(err, "kubelet: an API and a data directory are required");
     k1s_kubelet *kl = calloc(1, sizeof *kl);
     if (!kl)
         return fail(err, "out of memory");
     kl->api = cfg->api;
     kl->quiet = cfg->quiet;
+    kl->simulated = cfg->simulated;
     char host[256] = "k1s";
     if (!cfg->node_name && gethostname(host, sizeof host - 1) != 0)
         snprintf(host, sizeof host, "k1s");
     kl->node = strdup(cfg->node_name ? cfg->node_name : host);
-    kl->data_dir = strdup(cfg->data_dir);
     kl->pod_cidr = strdup(cfg->pod_cidr ? cfg->pod_cidr : K1S__KL_DEFAULT_CIDR);
-    if (asprintf(&kl->pods_dir, "%s/pods", cfg->data_dir) < 0)
-        kl->pods_dir = NULL;
-    if (!kl->node || !kl->data_dir || !kl->pod_cidr || !kl->pods_dir) {
+    if (has_dir) {
+        kl->data_dir = strdup(cfg->data_dir);
+        if (asprintf(&kl->pods_dir, "%s/pods", cfg->data_dir) < 0)
+            kl->pods_dir = NULL;
+    }
+    if (!kl->node || !kl->pod_cidr || (has_dir && (!kl->data_dir || !kl->pods_dir))) {
         k1s_kubelet_stop(kl);
         return fail(err, "out of memory");
     }
-    if (mkdir(kl->pods_dir, 0755) != 0 && errno != EEXIST) {
-        fail(err, "cannot create %s: %s", kl->pods_dir, strerror(errno));
-        k1s_kubelet_stop(kl);
-        return -1;
-    }
-    k1s__host_ip(kl->node_ip, sizeof kl->node_ip);
-    k1s_containerd_config ccfg = {.data_dir = cfg->data_dir, .endpoint = cfg->runtime_endpoint,
-                                  .pod_cidr = kl->pod_cidr, .quiet = cfg->quiet};
-    if (k1s_containerd_start(&ccfg, &kl->ctd, err) != 0)
+    pick_node_ip(kl, cfg->node_ip);
+    if ((kl->simulated ? k1s__sim_prepare(kl, err) : start_runtime(kl, cfg, err)) != 0)
         goto fail;
-    if (k1s_cri_open(k1s_containerd_socket(kl->ctd), &kl->cri, err) != 0)
-        goto fail;
-    if (wait_runtime(kl, err) != 0)
-        goto fail;
-    k1s_proxy_config pcfg = {.api = cfg->api, .quiet = cfg->quiet};
-    if (k1s_proxy_start(&pcfg, &kl->proxy, err) != 0)
-        goto fail;
-    kl->backend = k1s__backend(kl);
-    k1s_controllers_config lcfg = {.api = cfg->api, .kubelet = "containerd",
-                                   .data_dir = cfg->data_dir, .node_name = kl->node,
+    k1s_controllers_config lcfg = {.api = cfg->api,
+                                   .kubelet = kl->simulated ? "simulated" : "containerd",
+                                   .data_dir = kl->data_dir, .node_name = kl->node,
                                    .api_host = kl->node_ip};
-    static const k1s_controller_def *const defs[] = {&kubelet_def, NULL};
-    if (k1s_controllers_start_defs(&lcfg, defs, kl, &kl->loop, err) != 0)
+    static const k1s_controller_def *const real_defs[] = {&kubelet_def, NULL};
+    static const k1s_controller_def *const sim_defs[] = {&k1s__sim_def, NULL};
+    if (k1s_controllers_start_defs(&lcfg, kl->simulated ? sim_defs : real_defs, kl, &kl->loop,
+                                   err) != 0)
         goto fail;
     if (!cfg->quiet)
         fprintf(stderr, "k1s: kubelet: node %s (%s), runtime %s\n", kl->node, kl->node_ip,
@@ -256,7 +286,7 @@ fail:
 
 const k1s_node_backend *k1s_kubelet_backend(k1s_kubelet *k)
 {
-    return k ? &k->backend : NULL;
+    return k && !k->simulated ? &k->backend : NULL;
 }
 
 void k1s_kubelet_stop(k1s_kubelet *k)

@@ -17,6 +17,10 @@
  *                           liveness kills, orphans) in the background
  *   kubelet_pod_probe.c     the prober thread
  *   kubelet_backend.c       exec/attach/port-forward URLs and log paths
+ *   sim.c, sim_status.c     the simulated mode (`--kubelet simulated`): no
+ *                           runtime, pods Running and Ready at once; it
+ *                           shares the Node, Lease, host facts and the pod
+ *                           phase/condition helpers above
  *
  * Threads: everything but the tasks, the prober and the backend runs on
  * the kubelet's own controller loop (k1s_controllers_start_defs), so pod
@@ -153,8 +157,11 @@ typedef struct k1s__pod {
 struct k1s_kubelet {
     k1s_api *api;           /* borrowed */
     char *node;             /* owned */
-    char *data_dir, *pods_dir, *pod_cidr; /* owned */
+    char *data_dir, *pods_dir, *pod_cidr; /* owned; data_dir and pods_dir
+                                             NULL in simulated mode without
+                                             a data directory */
     bool quiet;
+    bool simulated;         /* no runtime, CRI or proxy (sim.c) */
     k1s_containerd *ctd;
     k1s_cri *cri;
     k1s_proxy *proxy;
@@ -180,6 +187,12 @@ struct k1s_kubelet {
     int64_t next_lease, next_status, next_check;
     bool runtime_ok, registered;
     char runtime_msg[512];  /* why not ready ("" when ready) */
+    /* simulated mode (loop-only but sim_net) */
+    uint32_t sim_net;       /* the pod CIDR's /24 network, host order */
+    json_t *sim_ips;        /* owned: pod IP -> uid handed out (the cache
+                               may not show them yet) */
+    json_t *sim_stopping;   /* owned: "ns/name" -> uid whose Killing events
+                               were recorded */
 };
 
 /* Keys of the loop besides "ns/name" of pods. */
@@ -230,6 +243,10 @@ int64_t k1s__backoff_delay(k1s__pod *ps, const char *key);
 
 /* The k1s_node_backend (kubelet_backend.c). */
 k1s_node_backend k1s__backend(k1s_kubelet *kl);
+/* Watch maps of both modes: the node's own changes, and its lease's, wake
+ * the node's key "/<node>". */
+void k1s__map_node(k1s_ctrl *c, int id, const json_t *old, const json_t *obj);
+void k1s__map_lease(k1s_ctrl *c, int id, const json_t *old, const json_t *obj);
 
 /* ---- kubelet_node_host.c, kubelet_node.c ---------------------------------------------- */
 
@@ -237,15 +254,20 @@ k1s_node_backend k1s__backend(k1s_kubelet *kl);
 void k1s__host_ip(char *buf, size_t len);
 /* The first line of a small file, without its newline ("" if none). */
 void k1s__host_first_line(const char *path, char *buf, size_t len);
+/* /etc/machine-id, or (hosts without one: containers) 32 hex digits
+ * derived from the node name, the same across restarts. */
+void k1s__host_machine_id(const char *node, char *buf, size_t len);
 /* PRETTY_NAME of /etc/os-release ("Linux" if none). */
 void k1s__host_os_image(char *buf, size_t len);
 /* Go's GOARCH for this machine. */
 const char *k1s__host_arch(void);
-/* The Node's capacity (or allocatable: kubelet's eviction reserves off). */
+/* The Node's capacity (or allocatable: kubelet's eviction reserves off);
+ * the disk is the data directory's (or /'s without one). */
 json_t *k1s__host_resources(k1s_kubelet *kl, bool allocatable);
 /* Register (or refresh) the Node and its Lease. 0 or -1. */
 int k1s__node_register(k1s_kubelet *kl);
-/* The node key's reconcile: runtime check, lease, status heartbeat. */
+/* The node key's reconcile: runtime check (not in simulated mode), lease,
+ * status heartbeat. */
 int k1s__node_sync(k1s_kubelet *kl);
 
 /* ---- kubelet_pod_runtime.c ---------------------------------------------------------- */
@@ -373,6 +395,10 @@ const char *k1s__pod_phase(const json_t *spec, const json_t *inits,
 json_t *k1s__pod_conditions(const json_t *pod, const json_t *status,
                             bool sandbox_ok, const char *now);
 const json_t *k1s__named(const json_t *arr, const char *name);
+/* The volumeMounts of a container status, as the runtime reports them
+ * (RecursiveReadOnlyMounts); rro: the runtime can make a read-only mount
+ * recursive, so recursiveReadOnly IfPossible is Enabled. New ref or NULL. */
+json_t *k1s__mount_statuses(const json_t *ctr, bool rro);
 /* A container status's state has this key (running, waiting, terminated). */
 bool k1s__cs_has(const json_t *cs, const char *state);
 /* exitCode of its "state" or "lastState" termination. */
@@ -412,5 +438,21 @@ void k1s__reap(k1s_kubelet *kl, const char *uid, const json_t *sandbox_ids,
 void k1s__reaps_join(k1s_kubelet *kl, bool all);
 /* Grace seconds for pod's deletion (metadata, spec, default 30). */
 int64_t k1s__grace(const json_t *pod);
+
+/* ---- sim.c, sim_status.c: the simulated mode ------------------------------------------ */
+
+/* The controller of the simulated mode (the containerd mode's is in
+ * kubelet.c); run on the kubelet's own loop like it. */
+extern const k1s_controller_def k1s__sim_def;
+/* Check the simulated mode's settings (the pod CIDR must be an IPv4 /24)
+ * and fill kl->sim_net and kl->runtime_version. 0, or -1 with *err set. */
+int k1s__sim_prepare(k1s_kubelet *kl, char **err);
+/* The status a kubelet reports for pod (borrowed) once its containers run
+ * on this node with the given IPs: every field already in the pod's status
+ * is kept, containers already running stay as they are. New reference.
+ * *started: new array of the containers started by this status (their
+ * spec entries, borrowed from pod), for the kubelet's events. */
+json_t *k1s__sim_pod_status(const json_t *pod, const char *host_ip,
+                            const char *pod_ip, json_t **started);
 
 #endif

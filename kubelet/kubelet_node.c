@@ -1,14 +1,12 @@
 /*
- * kubelet_node.c - the Node this kubelet runs: registered at start (or
- * refreshed after a restart) with the host's real capacity, addresses and
- * system info; a Lease in kube-node-lease renewed every 10 s; the runtime
- * checked every 2 s (containerd alive, CRI Status conditions), Ready False
- * "container runtime is down" while it is not, back to True by itself.
- *
- * The simulated kubelet (controllers/kubelet_sim_node.c) builds a Node of
- * the same shape; this one differs in what it reads (the real runtime's
- * version and health, the host's default-route address; the host's facts
- * are in kubelet_node_host.c), so the two stay separate and small.
+ * kubelet_node.c - the Node this kubelet runs, in both modes: registered at
+ * start (or refreshed after a restart) with the host's real capacity,
+ * addresses and system info (kubelet_node_host.c); a Lease in
+ * kube-node-lease renewed every 10 s; the status heartbeat every 60 s.
+ * containerd mode also checks the runtime every 2 s (containerd alive, CRI
+ * Status conditions): Ready False "container runtime is down" while it is
+ * not, back to True by itself. The simulated mode has no runtime to check:
+ * its Node is always Ready, its runtime version "simulated://1.0".
  */
 #include "kubelet_internal.h"
 
@@ -61,9 +59,12 @@ static json_t *node_status(k1s_kubelet *kl, const json_t *old)
     if (uname(&u) == 0)
         snprintf(kernel, sizeof kernel, "%s", u.release);
     k1s__host_os_image(osimg, sizeof osimg);
-    k1s__host_first_line("/etc/machine-id", mid, sizeof mid);
+    k1s__host_machine_id(kl->node, mid, sizeof mid);
     k1s__host_first_line("/proc/sys/kernel/random/boot_id", boot, sizeof boot);
     k1s__host_first_line("/sys/class/dmi/id/product_uuid", uuid, sizeof uuid);
+    if (!*uuid && strlen(mid) >= 32) /* no DMI (containers, some VMs) */
+        snprintf(uuid, sizeof uuid, "%.8s-%.4s-%.4s-%.4s-%.12s", mid, mid + 8, mid + 12,
+                 mid + 16, mid + 20);
     json_t *s = json_pack(
         "{s:o, s:o, s:o, s:[{s:s, s:s}, {s:s, s:s}], s:{s:{s:i}},"
         " s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}}",
@@ -84,13 +85,15 @@ static json_t *node_status(k1s_kubelet *kl, const json_t *old)
     return s;
 }
 
+/* The labels kubelet owns and sets again at every start. (The node-role
+ * label is not one of them: kubelet may not set it; k1s's node gets it at
+ * creation, as kubeadm gives it to a control-plane node once.) */
 static json_t *own_labels(k1s_kubelet *kl)
 {
     const char *arch = k1s__host_arch();
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "beta.kubernetes.io/arch", arch,
+    return json_pack("{s:s, s:s, s:s, s:s, s:s}", "beta.kubernetes.io/arch", arch,
                      "beta.kubernetes.io/os", "linux", "kubernetes.io/arch", arch,
-                     "kubernetes.io/hostname", kl->node, "kubernetes.io/os", "linux",
-                     "node-role.kubernetes.io/control-plane", "");
+                     "kubernetes.io/hostname", kl->node, "kubernetes.io/os", "linux");
 }
 
 static void node_event(k1s_kubelet *kl, const json_t *node, const char *reason, const char *msg)
@@ -173,9 +176,11 @@ int k1s__node_register(k1s_kubelet *kl)
         }
         json_decref(copy);
     } else if (st.code == 404) {
+        json_t *labels = own_labels(kl);
+        json_object_set_new(labels, "node-role.kubernetes.io/control-plane", json_string(""));
         json_t *obj = json_pack(
             "{s:s, s:s, s:{s:s, s:o, s:{s:s, s:s}}, s:{s:s, s:[s]}, s:o}", "apiVersion", "v1",
-            "kind", "Node", "metadata", "name", kl->node, "labels", own_labels(kl),
+            "kind", "Node", "metadata", "name", kl->node, "labels", labels,
             "annotations", "node.alpha.kubernetes.io/ttl", "0",
             "volumes.kubernetes.io/controller-managed-attach-detach", "true", "spec", "podCIDR",
             kl->pod_cidr, "podCIDRs", kl->pod_cidr, "status", node_status(kl, NULL));
@@ -196,16 +201,22 @@ int k1s__node_register(k1s_kubelet *kl)
     node_event(kl, node, "Starting", "Starting kubelet.");
     node_event(kl, node, "NodeAllocatableEnforced", "Updated Node Allocatable limit across pods");
     if (created) {
+        /* the new node's conditions as they appear, and the node
+         * controller's notice (k1s has no node controller to post it),
+         * which comes before the node is Ready */
         static const char *const became[] = {"NodeHasSufficientMemory", "NodeHasNoDiskPressure",
                                              "NodeHasSufficientPID", "NodeReady"};
         char msg[600];
         for (size_t i = 0; i < sizeof became / sizeof became[0]; i++) {
+            if (!strcmp(became[i], "NodeReady")) {
+                snprintf(msg, sizeof msg, "Node %.253s event: Registered Node %.253s in Controller",
+                         kl->node, kl->node);
+                k1s_ctrl_event(kl->c, "node-controller", node, "Normal", "RegisteredNode", "%s",
+                               msg);
+            }
             snprintf(msg, sizeof msg, "Node %.253s status is now: %s", kl->node, became[i]);
             node_event(kl, node, became[i], msg);
         }
-        snprintf(msg, sizeof msg, "Node %.253s event: Registered Node %.253s in Controller",
-                 kl->node, kl->node);
-        k1s_ctrl_event(kl->c, "node-controller", node, "Normal", "RegisteredNode", "%s", msg);
     }
     int64_t now = k1s_ctrl_now_ms();
     kl->next_status = now + STATUS_REPORT_MS;
@@ -263,7 +274,7 @@ int k1s__node_sync(k1s_kubelet *kl)
         if (!kl->registered)
             return k1s__requeue(&kl->node_armed, 1000);
     }
-    if (now >= kl->next_check) {
+    if (!kl->simulated && now >= kl->next_check) {
         bool was = kl->runtime_ok;
         char before[sizeof kl->runtime_msg];
         memcpy(before, kl->runtime_msg, sizeof before);
@@ -309,10 +320,8 @@ int k1s__node_sync(k1s_kubelet *kl)
         int rc = renew_lease(kl, lease, k1s__kl_meta(node, "uid"));
         kl->next_lease = now + (rc == 0 ? LEASE_RENEW_MS : rc == 409 ? 100 : 1000);
     }
-    int64_t next = kl->next_check;
-    if (kl->next_lease < next)
-        next = kl->next_lease;
-    if (kl->next_status < next)
-        next = kl->next_status;
+    int64_t next = kl->next_lease < kl->next_status ? kl->next_lease : kl->next_status;
+    if (!kl->simulated && kl->next_check < next)
+        next = kl->next_check;
     return k1s__requeue(&kl->node_armed, next - now);
 }

@@ -1,12 +1,14 @@
 /*
- * kubelet_node_host.c - what the Node says about the host: its address on
- * the default route, CPUs, memory (/proc/meminfo), disk of the data
- * directory (statvfs), the OS image (/etc/os-release PRETTY_NAME) and
- * architecture (Go's names), as kubelet reports them.
+ * kubelet_node_host.c - what the Node says about the host, in both modes:
+ * its address on the default route, CPUs, memory (/proc/meminfo), disk of
+ * the data directory (statvfs), the machine ID, the OS image
+ * (/etc/os-release PRETTY_NAME) and architecture (Go's names), as kubelet
+ * reports them.
  */
 #include "kubelet_internal.h"
 
 #include <arpa/inet.h>
+#include <gnutls/crypto.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -74,6 +76,20 @@ static unsigned long long mem_kib(void)
     return kib;
 }
 
+void k1s__host_machine_id(const char *node, char *buf, size_t len)
+{
+    k1s__host_first_line("/etc/machine-id", buf, len);
+    if (strlen(buf) >= 32)
+        return;
+    unsigned char d[32];
+    if (gnutls_hash_fast(GNUTLS_DIG_SHA256, node, strlen(node), d) != 0)
+        memset(d, 0, sizeof d);
+    size_t n = 0;
+    buf[0] = 0;
+    for (int i = 0; i < 16 && n + 2 < len; i++)
+        n += (size_t)snprintf(buf + n, len - n, "%02x", d[i]);
+}
+
 void k1s__host_os_image(char *buf, size_t len)
 {
     snprintf(buf, len, "Linux");
@@ -117,7 +133,7 @@ json_t *k1s__host_resources(k1s_kubelet *kl, bool allocatable)
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned long long mem = mem_kib(), disk = 0;
     struct statvfs vfs;
-    if (statvfs(kl->data_dir, &vfs) == 0)
+    if (statvfs(kl->data_dir ? kl->data_dir : "/", &vfs) == 0)
         disk = (unsigned long long)vfs.f_blocks * vfs.f_frsize;
     char cpu[32], memory[48], eph[48];
     snprintf(cpu, sizeof cpu, "%ld", cpus > 0 ? cpus : 1);

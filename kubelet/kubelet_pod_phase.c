@@ -2,7 +2,9 @@
  * kubelet_pod_phase.c - a pod's phase and conditions from its container
  * statuses, as kubelet 1.33 computes them (getPhase; the Initialized,
  * ContainersReady and Ready generators with their reasons and messages;
- * PodReadyToStartContainers from the sandbox; readiness gates).
+ * PodReadyToStartContainers from the sandbox; readiness gates). Both modes
+ * use them: kubelet_pod_status.c on the runtime's containers, sim_status.c
+ * on the simulated ones.
  */
 #include "kubelet_internal.h"
 

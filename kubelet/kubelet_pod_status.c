@@ -80,7 +80,7 @@ static json_t *state_of(const json_t *cs)
     return json_pack("{s:{s:s}}", "waiting", "reason", "ContainerCreating");
 }
 
-static json_t *mount_statuses(const json_t *ctr)
+json_t *k1s__mount_statuses(const json_t *ctr, bool rro)
 {
     const json_t *mounts = json_object_get(ctr, "volumeMounts");
     if (!json_array_size(mounts))
@@ -93,10 +93,10 @@ static json_t *mount_statuses(const json_t *ctr)
         json_t *s = json_pack("{s:s, s:s}", "name", k1s__kl_str(m, "name"), "mountPath",
                               k1s__kl_str(m, "mountPath"));
         if (json_is_true(json_object_get(m, "readOnly"))) {
-            const char *rro = k1s__kl_str(m, "recursiveReadOnly");
+            const char *mode = k1s__kl_str(m, "recursiveReadOnly");
             json_object_set_new(s, "readOnly", json_true());
-            json_object_set_new(s, "recursiveReadOnly",
-                                json_string(!strcmp(rro, "Enabled") ? "Enabled" : "Disabled"));
+            bool on = !strcmp(mode, "Enabled") || (rro && !strcmp(mode, "IfPossible"));
+            json_object_set_new(s, "recursiveReadOnly", json_string(on ? "Enabled" : "Disabled"));
         }
         json_array_append_new(out, s);
     }
@@ -164,7 +164,8 @@ static json_t *container_status(k1s_kubelet *kl, const k1s__status_in *in, const
     if (*cid)
         json_object_set_new(s, "containerID", json_string(cid));
     json_object_set_new(s, "started", json_boolean(started));
-    json_t *mounts = mount_statuses(ctr);
+    /* containerd 1.6 has no recursive read-only mounts */
+    json_t *mounts = k1s__mount_statuses(ctr, false);
     if (mounts)
         json_object_set_new(s, "volumeMounts", mounts);
     return s;

@@ -28,7 +28,7 @@ struct k1s {
     k1s_api *api;
     k1s_server *srv;
     k1s_controllers *ctl;
-    k1s_kubelet *kubelet;   /* --kubelet containerd only */
+    k1s_kubelet *kubelet;   /* --kubelet simulated or containerd */
     char kubeconfig[4096];
     char url[128];
     bool own_kubeconfig;  /* a temp file this instance made */
@@ -116,18 +116,23 @@ int k1s_start(const k1s_options *o, k1s **out, char **err)
         if (k1s_controllers_start(&ccfg, &k->ctl, err))
             goto fail;
     }
-    if (real_kubelet && !o->disable_controllers) {
+    if ((real_kubelet || !strcmp(kubelet, "simulated")) && !o->disable_controllers) {
         /* containerd's config, mounts and log paths need absolute paths */
         char abs_dir[PATH_MAX];
-        if (!realpath(o->data_dir, abs_dir)) {
+        if (!memory && !realpath(o->data_dir, abs_dir)) {
             fail(err, "cannot resolve %s: %s", o->data_dir, strerror(errno));
             goto fail;
         }
-        k1s_kubelet_config kcfg = {.api = k->api, .data_dir = abs_dir,
+        /* the simulated node's address is the API's (127.0.0.1 when the
+         * API listens everywhere); the real one's, its host's */
+        k1s_kubelet_config kcfg = {.api = k->api, .simulated = !real_kubelet,
+                                   .data_dir = memory ? NULL : abs_dir,
                                    .runtime_endpoint = o->runtime_endpoint,
+                                   .node_ip = real_kubelet ? NULL : bind,
                                    .quiet = o->quiet};
         if (k1s_kubelet_start(&kcfg, &k->kubelet, err))
             goto fail;
+        /* NULL in simulated mode: exec and logs answer that no node serves them */
         k1s_server_set_node_backend(k->srv, k1s_kubelet_backend(k->kubelet));
     }
     snprintf(k->url, sizeof k->url, "https://%s:%d", bind, port);

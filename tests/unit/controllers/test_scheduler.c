@@ -1,7 +1,7 @@
 /*
  * test_scheduler.c - the default-scheduler and the pods/binding
  * subresource it writes through: binding rules and errors, pods bound to
- * the simulated kubelet's node, nodeSelector / taints / resources /
+ * the node (registered here as a kubelet would), nodeSelector / taints / resources /
  * claims that keep a pod Pending with kube's Unschedulable condition and
  * FailedScheduling event, and the retry when the node changes.
  */
@@ -35,8 +35,30 @@ static k1s_api *open_api(void)
     return api;
 }
 
+/* The Node a kubelet registers (the kubelet, kubelet/, is not part of the
+ * controllers): what the scheduler reads of it. */
+static void register_node(k1s_api *api)
+{
+    json_t *node = json_pack("{s:s, s:s, s:{s:s, s:{s:s}}, s:{s:{s:s, s:s, s:s},"
+                             " s:[{s:s, s:s}]}}", "apiVersion", "v1", "kind", "Node",
+                             "metadata", "name", NODE, "labels", "kubernetes.io/hostname", NODE,
+                             "status", "allocatable", "cpu", "2", "memory", "4Gi", "pods", "110",
+                             "conditions", "type", "Ready", "status", "True");
+    k1s_target t = {k1s_registry_find_kind("", "Node"), "", NULL, NULL};
+    k1s_status st = {0};
+    json_t *out = NULL;
+    if (k1s_api_create(api, &t, node, NULL, &out, &st) != 0)
+        fprintf(stderr, "create node: %s\n", st.message ? st.message : "?");
+    k1s_status_clear(&st);
+    json_decref(out);
+    json_decref(node);
+}
+
+/* kubelet "simulated": with a node to schedule to; "none": without. */
 static k1s_controllers *start(k1s_api *api, const char *kubelet)
 {
+    if (!strcmp(kubelet, "simulated"))
+        register_node(api);
     k1s_controllers_config cfg = {.api = api, .kubelet = kubelet, .node_name = NODE};
     k1s_controllers *ctl = NULL;
     char *err = NULL;

@@ -1,9 +1,12 @@
 /*
- * test_kubelet_sim.c - the simulated kubelet: the Node it registers
+ * test_kubelet_sim.c - the kubelet's simulated mode, started as k1s starts
+ * it (k1s_kubelet_start with simulated set, next to the built-in
+ * controllers, whose scheduler binds the pods): the Node it registers
  * (labels, conditions, capacity from the host), the Lease it renews, pods
  * bound to it going Running and Ready with unique IPs and a kubelet's
- * status, deletion after the containers stop, and a restart of the
- * controllers that changes nothing already running.
+ * status, deletion after the containers stop, a restart of the kubelet
+ * that changes nothing already running, another pod CIDR, and what it
+ * refuses. Needs no root and no containerd.
  */
 #include "k1s_test.h"
 
@@ -13,6 +16,7 @@
 #include "k1s_api.h"
 #include "k1s_apiserver.h"
 #include "k1s_controllers.h"
+#include "k1s_kubelet.h"
 
 #define NODE "node1"
 
@@ -35,18 +39,52 @@ static k1s_api *open_api(void)
     return api;
 }
 
-static k1s_controllers *start(k1s_api *api)
+/* The simulated kubelet of node NODE; cidr NULL: the default. */
+static k1s_kubelet *start_kubelet(k1s_api *api, const char *cidr)
 {
-    k1s_controllers_config cfg = {.api = api, .kubelet = "simulated", .node_name = NODE,
-                                  .api_host = "127.0.0.1"};
-    k1s_controllers *ctl = NULL;
+    k1s_kubelet_config cfg = {.api = api, .simulated = true, .node_name = NODE,
+                              .node_ip = "0.0.0.0", .pod_cidr = cidr, .quiet = true};
+    k1s_kubelet *kl = NULL;
     char *err = NULL;
-    if (k1s_controllers_start(&cfg, &ctl, &err) != 0) {
-        fprintf(stderr, "controllers: %s\n", err ? err : "?");
+    if (k1s_kubelet_start(&cfg, &kl, &err) != 0) {
+        fprintf(stderr, "kubelet: %s\n", err ? err : "?");
         free(err);
         return NULL;
     }
-    return ctl;
+    return kl;
+}
+
+/* A cluster as k1s runs it: the built-in controllers (the scheduler binds
+ * to NODE), then the kubelet. */
+typedef struct cluster {
+    k1s_api *api;
+    k1s_controllers *ctl;
+    k1s_kubelet *kl;
+} cluster;
+
+static bool start(cluster *cl, const char *cidr)
+{
+    *cl = (cluster){.api = open_api()};
+    if (!cl->api)
+        return false;
+    k1s_controllers_config cfg = {.api = cl->api, .kubelet = "simulated", .node_name = NODE,
+                                  .api_host = "127.0.0.1"};
+    char *err = NULL;
+    if (k1s_controllers_start(&cfg, &cl->ctl, &err) != 0) {
+        fprintf(stderr, "controllers: %s\n", err ? err : "?");
+        free(err);
+        return false;
+    }
+    cl->kl = start_kubelet(cl->api, cidr);
+    return cl->kl != NULL;
+}
+
+static void stop(cluster *cl)
+{
+    k1s_kubelet_stop(cl->kl);
+    k1s_controllers_stop(cl->ctl);
+    k1s_api_close(cl->api);
+    *cl = (cluster){0};
 }
 
 static const json_t *at(const json_t *o, const char *path)
@@ -182,17 +220,70 @@ static int delete_pod(k1s_api *api, const char *name)
     return rc ? -1 : removed;
 }
 
+/* The reasons of the events about obj (kind/name) that component recorded
+ * (NULL: any), in the order they were recorded ("," joined) into buf. */
+typedef struct evscan {
+    const char *kind, *name, *component;
+    json_t *found; /* [rv, reason] pairs */
+} evscan;
+
+static int ev_item(void *ctx, const char *text, size_t len)
+{
+    evscan *e = ctx;
+    json_t *ev = json_loadb(text, len, 0, NULL);
+    if (ev && !strcmp(sat(ev, "involvedObject.kind") ? sat(ev, "involvedObject.kind") : "", e->kind) &&
+        !strcmp(sat(ev, "involvedObject.name") ? sat(ev, "involvedObject.name") : "", e->name) &&
+        (!e->component || (sat(ev, "source.component") && !strcmp(sat(ev, "source.component"), e->component))))
+        json_array_append_new(e->found, json_pack("[I, s]", atoll(sat(ev, "metadata.resourceVersion")),
+                                                  sat(ev, "reason")));
+    json_decref(ev);
+    return 0;
+}
+
+static int by_rv(const void *a, const void *b)
+{
+    json_int_t x = json_integer_value(json_array_get(*(json_t *const *)a, 0));
+    json_int_t y = json_integer_value(json_array_get(*(json_t *const *)b, 0));
+    return x < y ? -1 : x > y;
+}
+
+static void event_reasons(k1s_api *api, const char *kind, const char *name,
+                          const char *component, char *buf, size_t len)
+{
+    evscan e = {kind, name, component, json_array()};
+    k1s_list_opts lo = {0};
+    k1s_list_result res = {0};
+    k1s_status st = {0};
+    if (k1s_api_list(api, k1s_registry_find_kind("", "Event"), NULL, &lo, ev_item, &e, &res, &st) == 0)
+        k1s_list_result_free(&res);
+    k1s_status_clear(&st);
+    size_t n = json_array_size(e.found), used = 0;
+    json_t **items = calloc(n + 1, sizeof *items);
+    for (size_t i = 0; i < n; i++)
+        items[i] = json_array_get(e.found, i);
+    qsort(items, n, sizeof *items, by_rv);
+    buf[0] = 0;
+    for (size_t i = 0; i < n && used < len; i++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? "," : "",
+                                 json_string_value(json_array_get(items[i], 1)));
+    free(items);
+    json_decref(e.found);
+}
+
 /* ---- the node ------------------------------------------------------------------------ */
 
 TEST(test_node_and_lease)
 {
-    k1s_api *api = open_api();
-    CHECK(api != NULL);
-    if (!api)
+    cluster cl;
+    CHECK(start(&cl, NULL));
+    k1s_api *api = cl.api;
+    if (!cl.kl) {
+        stop(&cl);
         return;
-    k1s_controllers *ctl = start(api);
-    CHECK(ctl != NULL);
-    /* registered before the controllers are reported started */
+    }
+    /* no exec or logs: nothing to reach */
+    CHECK(k1s_kubelet_backend(cl.kl) == NULL);
+    /* registered before k1s_kubelet_start returns */
     json_t *node = get(api, "", "Node", "", NODE);
     CHECK(node != NULL);
     const json_t *labels = at(node, "metadata.labels");
@@ -201,6 +292,7 @@ TEST(test_node_and_lease)
     CHECK_STR(json_string_value(json_object_get(labels, "kubernetes.io/os")), "linux");
     CHECK(json_string_value(json_object_get(labels, "kubernetes.io/arch")) != NULL);
     CHECK_STR(json_string_value(json_object_get(labels, "node-role.kubernetes.io/control-plane")), "");
+    CHECK_STR(sat(node, "spec.podCIDR"), "10.244.0.0/24");
     const json_t *ready = condition(node, "Ready");
     CHECK_STR(sat(ready, "status"), "True");
     CHECK_STR(sat(ready, "reason"), "KubeletReady");
@@ -221,11 +313,21 @@ TEST(test_node_and_lease)
     CHECK_STR(sat(node, "status.nodeInfo.containerRuntimeVersion"), "simulated://1.0");
     CHECK_STR(sat(node, "status.nodeInfo.operatingSystem"), "linux");
     CHECK(sat(node, "status.nodeInfo.kernelVersion") && *sat(node, "status.nodeInfo.kernelVersion"));
+    const char *mid = sat(node, "status.nodeInfo.machineID");
+    CHECK(mid && strlen(mid) >= 32);
+    CHECK(sat(node, "status.nodeInfo.systemUUID") && *sat(node, "status.nodeInfo.systemUUID"));
+    /* an unspecified node IP: 127.0.0.1, not the host's address */
     CHECK_STR(sat(node, "status.addresses.0.type"), "InternalIP");
     CHECK_STR(sat(node, "status.addresses.0.address"), "127.0.0.1");
     CHECK_STR(sat(node, "status.addresses.1.type"), "Hostname");
+    CHECK_STR(sat(node, "status.addresses.1.address"), NODE);
     CHECK_INT(json_integer_value(at(node, "status.daemonEndpoints.kubeletEndpoint.Port")), 10250);
     json_decref(node);
+    /* a kubelet's start, and the node controller's notice before NodeReady */
+    char reasons[512];
+    event_reasons(api, "Node", NODE, NULL, reasons, sizeof reasons);
+    CHECK_STR(reasons, "Starting,NodeAllocatableEnforced,NodeHasSufficientMemory,"
+                       "NodeHasNoDiskPressure,NodeHasSufficientPID,RegisteredNode,NodeReady");
 
     json_t *lease = get(api, "coordination.k8s.io", "Lease", "kube-node-lease", NODE);
     CHECK(lease != NULL);
@@ -247,18 +349,16 @@ TEST(test_node_and_lease)
         json_decref(lease);
     }
     CHECK(renewed);
-    k1s_controllers_stop(ctl);
-    k1s_api_close(api);
+    stop(&cl);
 }
 
 /* ---- pods ----------------------------------------------------------------------------- */
 
 TEST(test_pods_run_with_unique_ips)
 {
-    k1s_api *api = open_api();
-    if (!api)
-        return;
-    k1s_controllers *ctl = start(api);
+    cluster cl;
+    CHECK(start(&cl, NULL));
+    k1s_api *api = cl.api;
     long long t0 = now_ms();
     static const char *const names[] = {"web-0", "web-1", "web-2", NULL};
     for (const char *const *n = names; *n; n++)
@@ -281,6 +381,7 @@ TEST(test_pods_run_with_unique_ips)
             CHECK_STR(sat(cond, "type"), conds[c]);
             CHECK_STR(sat(cond, "status"), "True");
             CHECK(sat(cond, "lastTransitionTime") != NULL);
+            CHECK(json_object_get(cond, "reason") == NULL);
         }
         const json_t *cs = at(p, "status.containerStatuses.0");
         CHECK_STR(sat(cs, "name"), "nginx");
@@ -306,16 +407,50 @@ TEST(test_pods_run_with_unique_ips)
     /* quick: three pods scheduled and running well within a second (ASan) */
     CHECK(now_ms() - t0 < 3000);
     CHECK(strcmp(ips[0], ips[1]) && strcmp(ips[1], ips[2]) && strcmp(ips[0], ips[2]));
-    k1s_controllers_stop(ctl);
-    k1s_api_close(api);
+    char reasons[512];
+    /* the scheduler's Scheduled runs apart: the kubelet's own, in order */
+    event_reasons(api, "Pod", "web-0", "kubelet", reasons, sizeof reasons);
+    CHECK_STR(reasons, "Pulled,Created,Started,Pulled,Created,Started");
+    stop(&cl);
+}
+
+TEST(test_readiness_gates_and_recursive_read_only)
+{
+    cluster cl;
+    CHECK(start(&cl, NULL));
+    k1s_api *api = cl.api;
+    json_t *p = pod("gated", NULL);
+    json_t *spec = json_object_get(p, "spec");
+    json_object_set_new(spec, "readinessGates", json_pack("[{s:s}]", "conditionType", "example.com/lb"));
+    json_object_set_new(json_array_get(json_object_get(json_array_get(json_object_get(spec, "containers"), 0),
+                                                       "volumeMounts"), 0),
+                        "recursiveReadOnly", json_string("IfPossible"));
+    CHECK_INT(create(api, "Pod", p), 0);
+    json_t *got = NULL;
+    for (long long t0 = now_ms(); now_ms() - t0 < 10000; sleep_ms(5)) {
+        json_decref(got);
+        got = get(api, "", "Pod", "default", "gated");
+        if (got && sat(got, "status.phase") && !strcmp(sat(got, "status.phase"), "Running"))
+            break;
+    }
+    CHECK_STR(sat(got, "status.phase"), "Running");
+    const json_t *ready = condition(got, "Ready");
+    CHECK_STR(sat(ready, "status"), "False");
+    CHECK_STR(sat(ready, "reason"), "ReadinessGatesNotReady");
+    CHECK_STR(sat(ready, "message"),
+              "corresponding condition of pod readiness gate \"example.com/lb\" does not exist.");
+    CHECK_STR(sat(condition(got, "ContainersReady"), "status"), "True");
+    /* a simulated runtime makes read-only mounts recursive when it may */
+    CHECK_STR(sat(got, "status.containerStatuses.0.volumeMounts.0.recursiveReadOnly"), "Enabled");
+    json_decref(got);
+    stop(&cl);
 }
 
 TEST(test_deletion_after_the_containers_stop)
 {
-    k1s_api *api = open_api();
-    if (!api)
-        return;
-    k1s_controllers *ctl = start(api);
+    cluster cl;
+    CHECK(start(&cl, NULL));
+    k1s_api *api = cl.api;
     CHECK_INT(create(api, "Pod", pod("quick", NULL)), 0);
     json_t *p = wait_running(api, "quick", 10000);
     CHECK(running_ready(p));
@@ -327,6 +462,9 @@ TEST(test_deletion_after_the_containers_stop)
     json_decref(p);
     long long took = wait_gone(api, "quick", 5000);
     CHECK(took >= 0 && took < 2000);
+    char reasons[512];
+    event_reasons(api, "Pod", "quick", "kubelet", reasons, sizeof reasons);
+    CHECK_STR(reasons, "Pulled,Created,Started,Pulled,Created,Started,Killing");
 
     /* containers that take 2 s to stop keep the pod that long */
     CHECK_INT(create(api, "Pod", pod("slow", json_pack("{s:s}", "k1s.io/simulated-stop-seconds", "2"))), 0);
@@ -336,24 +474,22 @@ TEST(test_deletion_after_the_containers_stop)
     CHECK_INT(delete_pod(api, "slow"), 0);
     took = wait_gone(api, "slow", 6000);
     CHECK(took >= 900 && took < 4000);
-    k1s_controllers_stop(ctl);
-    k1s_api_close(api);
+    stop(&cl);
 }
 
 TEST(test_restart_keeps_running_pods)
 {
-    k1s_api *api = open_api();
-    if (!api)
-        return;
-    k1s_controllers *ctl = start(api);
+    cluster cl;
+    CHECK(start(&cl, NULL));
+    k1s_api *api = cl.api;
     CHECK_INT(create(api, "Pod", pod("stay", NULL)), 0);
     json_t *before = wait_running(api, "stay", 10000);
     CHECK(running_ready(before));
     json_t *node1 = get(api, "", "Node", "", NODE);
-    k1s_controllers_stop(ctl);
+    k1s_kubelet_stop(cl.kl);
 
-    ctl = start(api);
-    CHECK(ctl != NULL);
+    cl.kl = start_kubelet(api, NULL);
+    CHECK(cl.kl != NULL);
     sleep_ms(500);
     json_t *after = get(api, "", "Pod", "default", "stay");
     /* not even rewritten */
@@ -375,9 +511,57 @@ TEST(test_restart_keeps_running_pods)
     json_decref(after);
     json_decref(node1);
     json_decref(node2);
-    k1s_controllers_stop(ctl);
+    stop(&cl);
+}
+
+/* ---- settings ----------------------------------------------------------------------------- */
+
+TEST(test_other_pod_cidr)
+{
+    cluster cl;
+    CHECK(start(&cl, "10.9.8.0/24"));
+    k1s_api *api = cl.api;
+    json_t *node = get(api, "", "Node", "", NODE);
+    CHECK_STR(sat(node, "spec.podCIDR"), "10.9.8.0/24");
+    json_decref(node);
+    CHECK_INT(create(api, "Pod", pod("here", NULL)), 0);
+    json_t *p = wait_running(api, "here", 10000);
+    CHECK(running_ready(p));
+    CHECK_STR(sat(p, "status.podIP"), "10.9.8.2");
+    json_decref(p);
+    stop(&cl);
+}
+
+TEST(test_refused_settings)
+{
+    k1s_api *api = open_api();
+    if (!api)
+        return;
+    static const char *const bad[] = {"10.0.0.0/16", "10.0.0.0", "fd00::/64", "10.0.0.0/24x", NULL};
+    for (const char *const *c = bad; *c; c++) {
+        k1s_kubelet_config cfg = {.api = api, .simulated = true, .node_name = NODE,
+                                  .pod_cidr = *c, .quiet = true};
+        k1s_kubelet *kl = NULL;
+        char *err = NULL;
+        CHECK_INT(k1s_kubelet_start(&cfg, &kl, &err), -1);
+        CHECK(kl == NULL);
+        CHECK(err && strstr(err, "must be an IPv4 /24"));
+        free(err);
+    }
+    /* the containerd mode wants a data directory; nothing was registered */
+    k1s_kubelet_config cfg = {.api = api, .node_name = NODE, .quiet = true};
+    k1s_kubelet *kl = NULL;
+    char *err = NULL;
+    CHECK_INT(k1s_kubelet_start(&cfg, &kl, &err), -1);
+    CHECK(err && strstr(err, "data directory"));
+    free(err);
+    json_t *node = get(api, "", "Node", "", NODE);
+    CHECK(node == NULL);
+    json_decref(node);
     k1s_api_close(api);
 }
 
 K1S_TEST_MAIN(T(test_node_and_lease), T(test_pods_run_with_unique_ips),
-              T(test_deletion_after_the_containers_stop), T(test_restart_keeps_running_pods))
+              T(test_readiness_gates_and_recursive_read_only),
+              T(test_deletion_after_the_containers_stop), T(test_restart_keeps_running_pods),
+              T(test_other_pod_cidr), T(test_refused_settings))
