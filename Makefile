@@ -39,7 +39,7 @@ run: build
 test: build asan
 	cd $(ASAN_BUILD) && ctest --output-on-failure
 	K1S_BIN=$(abspath $(ASAN_BUILD))/k1s python3 conformance/run.py
-	K1S_BIN=$(abspath $(BUILD))/k1s python3 conformance/run.py --all-kubectl
+	K1S_EXEC_PROTOCOLS=1 K1S_BIN=$(abspath $(BUILD))/k1s python3 conformance/run.py --all-kubectl
 
 bench: build
 	python3 bench/run.py --k1s $(BUILD)/k1s
