@@ -102,6 +102,7 @@ static int start_own(k1s_containerd *c, char **err)
     if (k1s__cd_write_configs(c, err) != 0)
         return -1;
     k1s__cd_reset_stale_bridge(c->pod_cidr, c->quiet);
+    k1s__cd_ensure_masquerade(c->pod_cidr, c->quiet);
 
     int64_t t0 = k1s__cd_now_ms();
     if (k1s__cd_spawn_and_wait(c, K1S_CD_READY_TIMEOUT_MS, err) != 0)

@@ -5,6 +5,11 @@
  * address different from ...), so every pod would fail. A bridge with no
  * pod attached is k1s's own leftover and safe to remove; one with pods
  * belongs to another running k1s and is left alone.
+ *
+ * Masquerading of pod traffic leaving the node is one rule for the whole
+ * pod CIDR, set here once, instead of the bridge plugin's ipMasq, which
+ * makes a chain and rules per pod and costs ~70 ms of every sandbox's
+ * start and stop. scripts/k1s-cleanup.sh removes it with the bridge.
  */
 #include "containerd_internal.h"
 
@@ -79,4 +84,31 @@ void k1s__cd_reset_stale_bridge(const char *pod_cidr, bool quiet)
                         "another pod CIDR; pods here will fail to get a network\n", BRIDGE);
     }
     free(ip_bin);
+}
+
+void k1s__cd_ensure_masquerade(const char *pod_cidr, bool quiet)
+{
+    char *ipt = k1s__cd_which("iptables");
+    if (!ipt) {
+        if (!quiet)
+            fprintf(stderr, "k1s: warning: iptables not found; pods cannot reach "
+                            "addresses outside the node\n");
+        return;
+    }
+    char cidr[64];
+    snprintf(cidr, sizeof cidr, "%s", pod_cidr);
+    char *check[] = {ipt, "-w", "5", "-t", "nat", "-C", "POSTROUTING", "-s", cidr,
+                     "!", "-d", cidr, "-m", "comment", "--comment", K1S_MASQ_COMMENT,
+                     "-j", "MASQUERADE", NULL};
+    char *out = NULL;
+    if (k1s__cd_run(check, -1, &out) != 0) {
+        free(out);
+        out = NULL;
+        check[5] = "-A";
+        if (k1s__cd_run(check, -1, &out) != 0 && !quiet)
+            fprintf(stderr, "k1s: warning: cannot add the pod masquerade rule: %s\n",
+                    out ? out : "");
+    }
+    free(out);
+    free(ipt);
 }

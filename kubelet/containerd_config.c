@@ -167,7 +167,7 @@ char *k1s__cd_cni_conflist(const char *pod_cidr, const char *ipam_dir)
         "{s:s, s:s, s:[{s:s, s:s, s:b, s:b, s:b, s:{s:s, s:[[{s:s}]],"
         " s:[{s:s}], s:s}}, {s:s, s:{s:b}}]}",
         "cniVersion", "1.0.0", "name", "k1s", "plugins",
-        "type", "bridge", "bridge", "k1s0", "isGateway", 1, "ipMasq", 1,
+        "type", "bridge", "bridge", "k1s0", "isGateway", 1, "ipMasq", 0,
         "hairpinMode", 1, "ipam", "type", "host-local", "ranges", "subnet",
         pod_cidr, "routes", "dst", "0.0.0.0/0", "dataDir", ipam_dir,
         "type", "portmap", "capabilities", "portMappings", 1);

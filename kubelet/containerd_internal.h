@@ -64,6 +64,10 @@ struct k1s_containerd {
 /* Remove the k1s0 bridge when an earlier run left it with another pod
  * CIDR's address and no pod is attached (else every pod would fail). */
 void k1s__cd_reset_stale_bridge(const char *pod_cidr, bool quiet);
+/* The one nat rule that masquerades pod traffic leaving the pod CIDR
+ * (added if missing; kept after stop for pods that keep running). */
+#define K1S_MASQ_COMMENT "k1s pod masquerade"
+void k1s__cd_ensure_masquerade(const char *pod_cidr, bool quiet);
 
 /* ---- containerd_config.c ---- */
 

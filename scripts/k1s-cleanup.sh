@@ -349,6 +349,14 @@ bridge_used_elsewhere() {
     done
     return 1
 }
+# The one masquerade rule k1s sets for the pod CIDR goes with the bridge.
+drop_masquerade() {
+    local rule
+    iptables -w 5 -t nat -S POSTROUTING 2>/dev/null | grep -- '--comment "k1s pod masquerade"' |
+        while read -r rule; do
+            eval "iptables -w 5 -t nat -D ${rule#-A }" && say "removed the pod masquerade rule"
+        done
+}
 if [ -d "/sys/class/net/$bridge" ] && { [ -n "$conflist" ] || [ $all_network = 1 ]; }; then
     # veths go when their netns does; that is asynchronous, give it a moment
     for ((i = 0; i < 20; i++)); do
@@ -358,12 +366,14 @@ if [ -d "/sys/class/net/$bridge" ] && { [ -n "$conflist" ] || [ $all_network = 1
     ports=$(ls "/sys/class/net/$bridge/brif" 2>/dev/null | tr '\n' ' ')
     if [ $all_network = 1 ]; then
         ip link delete "$bridge" type bridge && say "deleted bridge $bridge"
+        drop_masquerade
     elif [ -n "$ports" ]; then
         echo "k1s-cleanup: bridge $bridge still has ports ($ports); left in place"
     elif user=$(bridge_used_elsewhere); then
         echo "k1s-cleanup: bridge $bridge is configured by a running containerd ($user); left in place"
     else
         ip link delete "$bridge" type bridge && say "deleted bridge $bridge"
+        drop_masquerade
     fi
 fi
 

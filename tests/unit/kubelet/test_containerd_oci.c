@@ -256,7 +256,7 @@ TEST(config_toml_parses_and_has_the_settings)
         "n = json.load(open(d + '/cni/10-k1s.conflist'))\n"
         "b, pm = n['plugins']\n"
         "ok = ok and n['name'] == 'k1s' and b['type'] == 'bridge'\n"
-        "ok = ok and b['bridge'] == 'k1s0' and b['isGateway'] and b['ipMasq']\n"
+        "ok = ok and b['bridge'] == 'k1s0' and b['isGateway'] and not b['ipMasq']\n"
         "ok = ok and b['hairpinMode']\n"
         "ok = ok and b['ipam']['ranges'] == [[{'subnet': '10.77.0.0/24'}]]\n"
         "ok = ok and b['ipam']['routes'] == [{'dst': '0.0.0.0/0'}]\n"
