@@ -6,6 +6,7 @@ as root); elsewhere it says loudly that it did not run."""
 import os
 import pty
 import select
+import socket
 import subprocess
 import tempfile
 import time
@@ -95,6 +96,28 @@ def exec_interactive(s, pod, line, kubectl=None):
         os.close(fd)
 
 
+def port_forward(s, pod, kubectl):
+    """`kubectl port-forward pod/POD PORT:80`; returns what curl gets
+    through it (SPDY for kubectl < 1.31, WebSocket tunnelling falling back
+    to SPDY after)."""
+    with socket.socket() as sk:
+        sk.bind(("127.0.0.1", 0))
+        port = sk.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
+    pf = subprocess.Popen([kubectl, "--kubeconfig", s.kubeconfig, "port-forward",
+                           "pod/" + pod, "%d:80" % port], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        r, _, _ = select.select([pf.stdout], [], [], 30)
+        line = pf.stdout.readline() if r else ""
+        if "Forwarding from" not in line:
+            raise AssertionError("kubectl port-forward did not start: %r" % line)
+        return curl("/whoami.html", port=port)
+    finally:
+        pf.terminate()
+        pf.wait(timeout=10)
+
+
 def three_curls():
     return [curl() for _ in range(3)]
 
@@ -182,6 +205,9 @@ def test_scenario_with_real_containers(shared):
             wait_for("the attach pod gone", lambda: len(jget(s, "get", "pods")["items"]) == 3)
         # 4. the NodePort answers from each pod in turn
         eq(three_curls(), ["im 0", "im 1", "im 2"], "NodePort round-robin")
+        for kc in (kubectl_versions()[0], kubectl_versions()[-1]):
+            eq(port_forward(s, PODS[0], kc), "im 0",
+               "port-forward with %s" % os.path.basename(kc))
         logs = s.kubectl("logs", PODS[0], "-c", "nginx").stdout
         contains(logs, "GET /whoami.html", "nginx's access log through kubectl logs")
         # 5. scale down: only pod 0 answers

@@ -146,7 +146,7 @@ int k1s_cri_call(k1s_cri *c, const char *method, const json_t *request,
     }
     free(rep);
     if (c->trace)
-        fprintf(stderr, "k1s: cri %s %.1f ms%s%s\n", method, now_ms() - t0,
+        fprintf(stderr, "k1s: cri [%.0f] %s %.1f ms%s%s\n", t0, method, now_ms() - t0,
                 rc ? ": " : "", rc && e->message ? e->message : "");
     k1s_cri_error_clear(&scratch);
     return rc;
