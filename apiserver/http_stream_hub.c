@@ -7,6 +7,7 @@
  */
 #include "stream_internal.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -183,6 +184,30 @@ void k1s__hub_thread_done(k1s_stream_hub *h)
     h->nthreads--;
     pthread_cond_broadcast(&h->cv);
     pthread_mutex_unlock(&h->mu);
+}
+
+int k1s__hub_run(k1s_stream_hub *h, k1s_hub_member *m, int client, int backend,
+                 void *(*fn)(void *), void *arg)
+{
+    fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK);
+    fcntl(backend, F_SETFL, fcntl(backend, F_GETFL) | O_NONBLOCK);
+    if (k1s__hub_thread_start(h))
+        return -1;
+    if (k1s__hub_join(h, m)) {
+        k1s__hub_thread_done(h);
+        return -1;
+    }
+    pthread_attr_t a;
+    pthread_attr_init(&a);
+    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+    pthread_t th;
+    int rc = pthread_create(&th, &a, fn, arg);
+    pthread_attr_destroy(&a);
+    if (rc == 0)
+        return 0;
+    k1s__hub_leave(h, m);
+    k1s__hub_thread_done(h);
+    return -1;
 }
 
 void k1s__hub_pending_add(k1s_stream_hub *h, k1s_pending_upgrade *p)

@@ -197,25 +197,8 @@ void k1s__tunnel_start(k1s_stream_hub *h, int client, int raw,
     if (t->wake < 0 || buf_init(&t->up, to_backend, nb) ||
         buf_init(&t->down, to_client, nc))
         goto fail;
-    /* never block the thread on one side while the other has data */
-    fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK);
-    fcntl(backend, F_SETFL, fcntl(backend, F_GETFL) | O_NONBLOCK);
-    if (k1s__hub_thread_start(h))
-        goto fail;
-    if (k1s__hub_join(h, &t->member)) {
-        k1s__hub_thread_done(h);
-        goto fail;
-    }
-    pthread_attr_t a;
-    pthread_attr_init(&a);
-    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-    pthread_t th;
-    int rc = pthread_create(&th, &a, tunnel_main, t);
-    pthread_attr_destroy(&a);
-    if (rc == 0)
+    if (k1s__hub_run(h, &t->member, client, backend, tunnel_main, t) == 0)
         return;
-    k1s__hub_leave(h, &t->member);
-    k1s__hub_thread_done(h);
 fail:
     if (t) {
         if (t->wake >= 0)

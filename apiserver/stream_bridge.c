@@ -257,25 +257,8 @@ void k1s__bridge_start(k1s_stream_hub *h, int client, int raw,
         memcpy(b->rin, from_runtime, nr);
     b->ncin = nc;
     b->nrin = nr;
-    /* never block the thread on one side while the other has data */
-    fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK);
-    fcntl(backend, F_SETFL, fcntl(backend, F_GETFL) | O_NONBLOCK);
-    if (k1s__hub_thread_start(h))
-        goto fail;
-    if (k1s__hub_join(h, &b->member)) {
-        k1s__hub_thread_done(h);
-        goto fail;
-    }
-    pthread_attr_t a;
-    pthread_attr_init(&a);
-    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-    pthread_t th;
-    int rc = pthread_create(&th, &a, bridge_main, b);
-    pthread_attr_destroy(&a);
-    if (rc == 0)
+    if (k1s__hub_run(h, &b->member, client, backend, bridge_main, b) == 0)
         return;
-    k1s__hub_leave(h, &b->member);
-    k1s__hub_thread_done(h);
 fail:
     if (b) {
         if (b->wake >= 0)

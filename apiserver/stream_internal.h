@@ -57,6 +57,12 @@ void k1s__hub_leave(k1s_stream_hub *h, k1s_hub_member *m);
  * (-1 when stopping), _done as the thread's last act. */
 int k1s__hub_thread_start(k1s_stream_hub *h);
 void k1s__hub_thread_done(k1s_stream_hub *h);
+/* Start a stream's copying thread: both sockets made non-blocking (never
+ * block on one side while the other has data), m joined to the hub, and
+ * fn(arg) run detached; fn ends with k1s__hub_leave and
+ * k1s__hub_thread_done. 0, or -1 with nothing joined (the caller frees). */
+int k1s__hub_run(k1s_stream_hub *h, k1s_hub_member *m, int client, int backend,
+                 void *(*fn)(void *), void *arg);
 
 /* An upgrade queued but not yet handed over by libmicrohttpd: the
  * handler takes it back by connection; if the 101 never reaches the
