@@ -22,7 +22,9 @@
 #include <unistd.h>
 
 /* the runtime is local: a handshake slower than this is a dead runtime */
-#define HANDSHAKE_MS 10000
+/* the runtime is on this host: a few seconds is plenty, and the request
+ * thread waits that long at most */
+#define HANDSHAKE_MS 3000
 #define MAX_HEAD (16 * 1024)
 #define MAX_ERROR_BODY (64 * 1024)
 /* how long an answered upgrade may wait for libmicrohttpd's hand-over */
@@ -255,10 +257,13 @@ static enum MHD_Result relay_error(struct MHD_Connection *c, int fd, int code,
         while (p < end) {
             char *e = NULL;
             unsigned long n = strtoul(p, &e, 16);
-            const char *data = e ? strstr(e, "\r\n") : NULL;
+            /* the size line may be cut off by want: stay inside the body */
+            const char *data = e && e < end ? memmem(e, (size_t)(end - e), "\r\n", 2) : NULL;
             if (!data || n == 0)
                 break;
             data += 2;
+            if (data > end)
+                break;
             if ((size_t)(end - data) < n)
                 n = (unsigned long)(end - data);
             k1s_buf_add(&out, data, n);
@@ -281,6 +286,8 @@ typedef struct pending {
     int backend;
     char *early;                     /* runtime bytes that followed its 101 */
     size_t nearly;
+    bool bridge;                     /* WebSocket to translate, else raw */
+    k1s_bridge_opts opts;
 } pending;
 
 static void pending_discard(k1s_pending_upgrade *p)
@@ -306,17 +313,20 @@ static void on_upgraded(void *cls, struct MHD_Connection *c, void *con_cls,
     }
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-    k1s__tunnel_start(h, sock, ci ? ci->connect_fd : -1, urh, p->backend,
-                      extra_in, extra_in_size, p->early, p->nearly);
+    int raw = ci ? ci->connect_fd : -1;
+    if (p->bridge)
+        k1s__bridge_start(h, sock, raw, urh, p->backend, &p->opts, extra_in, extra_in_size,
+                          p->early, p->nearly);
+    else
+        k1s__tunnel_start(h, sock, raw, urh, p->backend, extra_in, extra_in_size, p->early,
+                          p->nearly);
     free(p->early);
     free(p);
 }
 
-/* The runtime said 101: say it to kubectl, with the runtime's protocol,
- * and park the runtime's connection until libmicrohttpd hands kubectl's
- * socket over. Takes l. */
-static enum MHD_Result answer_upgrade(k1s_server *s, struct MHD_Connection *c,
-                                      k1s_runtime_link *l)
+enum MHD_Result k1s__answer_upgrade(k1s_server *s, struct MHD_Connection *c,
+                                    k1s_runtime_link *l, const char *const *headers,
+                                    const k1s_bridge_opts *bridge)
 {
     pending *p = calloc(1, sizeof *p);
     struct MHD_Response *r = p ? MHD_create_response_for_upgrade(on_upgraded, s->stream_hub)
@@ -326,15 +336,15 @@ static enum MHD_Result answer_upgrade(k1s_server *s, struct MHD_Connection *c,
         k1s__runtime_link_free(l);
         return k1s__reply_error(c, 500, "InternalError", "out of memory");
     }
-    char v[256];
-    if (k1s__head_value(l->head, "Upgrade", v, sizeof v))
-        MHD_add_response_header(r, "Upgrade", v);
-    if (k1s__head_value(l->head, "X-Stream-Protocol-Version", v, sizeof v))
-        MHD_add_response_header(r, "X-Stream-Protocol-Version", v);
+    for (; headers && headers[0]; headers += 2)
+        MHD_add_response_header(r, headers[0], headers[1]);
     p->backend = l->fd;
     p->early = l->early;
     p->nearly = l->nearly;
     free(l->head);
+    p->bridge = bridge != NULL;
+    if (bridge)
+        p->opts = *bridge;
     p->base.con = c;
     p->base.deadline_ms = k1s__mono_ms() + PENDING_MS;
     p->base.discard = pending_discard;
@@ -347,6 +357,24 @@ static enum MHD_Result answer_upgrade(k1s_server *s, struct MHD_Connection *c,
             back->discard(back);
     }
     return ret;
+}
+
+/* The runtime said 101: say it to kubectl, with the runtime's protocol. */
+static enum MHD_Result answer_upgrade(k1s_server *s, struct MHD_Connection *c,
+                                      k1s_runtime_link *l)
+{
+    char up[256], ver[256];
+    const char *h[5] = {NULL};
+    int n = 0;
+    if (k1s__head_value(l->head, "Upgrade", up, sizeof up)) {
+        h[n++] = "Upgrade";
+        h[n++] = up;
+    }
+    if (k1s__head_value(l->head, "X-Stream-Protocol-Version", ver, sizeof ver)) {
+        h[n++] = "X-Stream-Protocol-Version";
+        h[n++] = ver;
+    }
+    return k1s__answer_upgrade(s, c, l, h, NULL);
 }
 
 int k1s__runtime_upgrade(struct MHD_Connection *c, const char *method,
@@ -381,7 +409,8 @@ int k1s__runtime_upgrade(struct MHD_Connection *c, const char *method,
     int code = 0;
     if (end && sscanf(in.p, "HTTP/1.%*d %d", &code) != 1)
         code = 0;
-    if (!end || code < 100) {
+    /* only a 101 or a final status kubectl can be answered with */
+    if (!end || (code != 101 && (code < 200 || code > 599))) {
         close(fd);
         *ret = k1s__reply_error(c, 500, "",
                                 "error dialing backend: the runtime's streaming server gave no valid answer");

@@ -25,7 +25,6 @@
 /* RFC 6455's fixed GUID, appended to the key before hashing */
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 /* how long an answered upgrade may wait for libmicrohttpd's hand-over */
-#define PENDING_MS 30000
 
 char *k1s__ws_accept(const char *key)
 {
@@ -67,43 +66,6 @@ const char *k1s__ws_check(struct MHD_Connection *c, k1s_status *st)
     return NULL;
 }
 
-typedef struct ws_pending {
-    k1s_pending_upgrade base;        /* first: the hub hands this back */
-    int backend;
-    char *early;                     /* runtime bytes that followed its 101 */
-    size_t nearly;
-    k1s_bridge_opts opts;
-} ws_pending;
-
-static void ws_pending_discard(k1s_pending_upgrade *p)
-{
-    ws_pending *x = (ws_pending *)p;
-    close(x->backend);
-    free(x->early);
-    free(x);
-}
-
-/* libmicrohttpd sent our 101 and hands over kubectl's socket. */
-static void on_upgraded(void *cls, struct MHD_Connection *c, void *con_cls,
-                        const char *extra_in, size_t extra_in_size,
-                        MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
-{
-    k1s_stream_hub *h = cls;
-    (void)con_cls;
-    ws_pending *p = (ws_pending *)k1s__hub_pending_take(h, c);
-    if (!p) {
-        /* reaped, or the server is stopping */
-        MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
-        return;
-    }
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-    k1s__bridge_start(h, sock, ci ? ci->connect_fd : -1, urh, p->backend, &p->opts,
-                      extra_in, extra_in_size, p->early, p->nearly);
-    free(p->early);
-    free(p);
-}
-
 /* The runtime must have taken SPDY/3.1 with the v4 stream protocol, the
  * only one the bridge speaks to it. */
 static bool runtime_agreed(const char *head)
@@ -112,42 +74,6 @@ static bool runtime_agreed(const char *head)
     return k1s__head_value(head, "Upgrade", v, sizeof v) && !strcasecmp(v, "SPDY/3.1") &&
            k1s__head_value(head, "X-Stream-Protocol-Version", v, sizeof v) &&
            !strcmp(v, K1S_WS_V4);
-}
-
-/* Queue kubectl's 101 and park the runtime link until the hand-over.
- * Takes l. */
-static enum MHD_Result answer(k1s_server *s, struct MHD_Connection *c,
-                              k1s_runtime_link *l, const char *accept,
-                              const char *proto, const k1s_bridge_opts *o)
-{
-    ws_pending *p = calloc(1, sizeof *p);
-    struct MHD_Response *r = p ? MHD_create_response_for_upgrade(on_upgraded, s->stream_hub)
-                               : NULL;
-    if (!r) {
-        free(p);
-        k1s__runtime_link_free(l);
-        return k1s__reply_error(c, 500, "InternalError", "out of memory");
-    }
-    MHD_add_response_header(r, "Upgrade", "websocket");
-    MHD_add_response_header(r, "Sec-WebSocket-Accept", accept);
-    MHD_add_response_header(r, "Sec-WebSocket-Protocol", proto);
-    p->backend = l->fd;
-    p->early = l->early;
-    p->nearly = l->nearly;
-    free(l->head);
-    p->opts = *o;
-    p->base.con = c;
-    p->base.deadline_ms = k1s__mono_ms() + PENDING_MS;
-    p->base.discard = ws_pending_discard;
-    k1s__hub_pending_add(s->stream_hub, &p->base);
-    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_SWITCHING_PROTOCOLS, r);
-    MHD_destroy_response(r);
-    if (ret != MHD_YES) {
-        k1s_pending_upgrade *back = k1s__hub_pending_take(s->stream_hub, c);
-        if (back)
-            back->discard(back);
-    }
-    return ret;
 }
 
 enum MHD_Result k1s__ws_bridge(k1s_server *s, struct MHD_Connection *c,
@@ -182,7 +108,9 @@ enum MHD_Result k1s__ws_bridge(k1s_server *s, struct MHD_Connection *c,
     }
     k1s_bridge_opts o = {.v5 = !strcmp(proto, K1S_WS_V5), .in = rq->in, .out = rq->out,
                          .err = rq->err && !rq->tty, .tty = rq->tty};
-    ret = answer(s, c, &l, accept, proto, &o);
+    const char *h[] = {"Upgrade", "websocket", "Sec-WebSocket-Accept", accept,
+                       "Sec-WebSocket-Protocol", proto, NULL};
+    ret = k1s__answer_upgrade(s, c, &l, h, &o);
     free(accept);
     return ret;
 }

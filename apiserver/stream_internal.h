@@ -282,6 +282,14 @@ void k1s__xlate_close_client(k1s_xlate *x, uint16_t code, const char *reason);
  * up under TLS) and the runtime's SPDY connection (backend). Owns backend
  * and urh from here on, also on failure. from_client / from_runtime:
  * bytes already read from each side (copied). */
+/* Queue kubectl's 101 with headers (name, value pairs, NULL-terminated)
+ * and park the runtime link l (taken) until libmicrohttpd hands kubectl's
+ * socket over; then a raw tunnel (bridge NULL) or the WebSocket bridge
+ * runs between them. */
+enum MHD_Result k1s__answer_upgrade(k1s_server *s, struct MHD_Connection *c,
+                                    k1s_runtime_link *l, const char *const *headers,
+                                    const k1s_bridge_opts *bridge);
+
 void k1s__bridge_start(k1s_stream_hub *h, int client, int raw,
                        struct MHD_UpgradeResponseHandle *urh, int backend,
                        const k1s_bridge_opts *o, const char *from_client,
