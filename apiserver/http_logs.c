@@ -105,7 +105,10 @@ static int log_options(struct MHD_Connection *c, const char *pod, k1s_logopts *o
     if (has_since_s) {
         struct timespec now;
         clock_gettime(CLOCK_REALTIME, &now);
-        o->since_ns = ((int64_t)now.tv_sec - since_s) * 1000000000LL + now.tv_nsec;
+        /* further back than the epoch: everything (kube accepts any size) */
+        o->since_ns = since_s >= (int64_t)now.tv_sec
+                          ? 0
+                          : ((int64_t)now.tv_sec - since_s) * 1000000000LL + now.tv_nsec;
     } else if (has_since_t) {
         /* the API server hands the kubelet whole seconds */
         o->since_ns = since_t - ((since_t % 1000000000LL) + 1000000000LL) % 1000000000LL;

@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -21,6 +22,10 @@ void k1s_buf_add(k1s_buf *b, const char *s, size_t n)
 {
     if (b->failed)
         return;
+    if (n > SIZE_MAX / 4 - b->len) {
+        b->failed = true;
+        return;
+    }
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 4096;
         while (cap < b->len + n + 1)

@@ -14,6 +14,7 @@
  */
 #include "stream_internal.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,8 +207,9 @@ static int parse_ports(struct MHD_Connection *c, int **ports, size_t *nports,
     *nports = 0;
     size_t cap = 0;
     for (size_t i = 0; i < n; i++) {
-        const char *p = vals[i];
-        while (*p) {
+        /* every comma-separated piece, empty ones included (kube refuses
+         * "ports=" and "ports=80,") */
+        for (const char *p = vals[i];; p++) {
             size_t len = strcspn(p, ",");
             char word[32];
             size_t wl = len < sizeof word ? len : sizeof word - 1;
@@ -215,13 +217,17 @@ static int parse_ports(struct MHD_Connection *c, int **ports, size_t *nports,
             word[wl] = 0;
             char *end = NULL;
             errno = 0;
-            long v = strtol(word, &end, 10);
-            if (len != wl || !*word || *end || errno || v < INT32_MIN || v > INT32_MAX) {
+            unsigned long v = isdigit((unsigned char)word[0]) ? strtoul(word, &end, 10) : 0;
+            const char *why = !end || *end || len != wl ? "invalid syntax"
+                              : errno || v > 65535       ? "value out of range"
+                                                         : NULL;
+            if (why) {
                 free(vals);
                 free(*ports);
                 *ports = NULL;
                 *nports = 0;
-                return k1s_err_bad_request(st, "strconv.ParseInt: parsing \"%s\": invalid syntax", word);
+                return k1s_err_bad_request(st, "cannot convert to []int32: strconv.ParseUint: "
+                                               "parsing \"%s\": %s", word, why);
             }
             if (*nports == cap) {
                 cap = cap ? cap * 2 : 4;
@@ -233,9 +239,9 @@ static int parse_ports(struct MHD_Connection *c, int **ports, size_t *nports,
                 *ports = np;
             }
             (*ports)[(*nports)++] = (int)v;
-            p += strcspn(p, ",");
-            if (*p == ',')
-                p++;
+            p += len;
+            if (*p != ',')
+                break;
         }
     }
     free(vals);

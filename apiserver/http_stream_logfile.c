@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -87,7 +88,12 @@ static int parse_time(const char *s, size_t n, int64_t *ns, char *fixed)
     struct tm tm = {.tm_year = Y - 1900, .tm_mon = M - 1, .tm_mday = D,
                     .tm_hour = h, .tm_min = m, .tm_sec = sec};
     time_t t = timegm(&tm);
-    *ns = ((int64_t)t - off) * 1000000000LL + atoll(frac);
+    /* times beyond what nanoseconds since 1970 hold are clamped, not
+     * overflowed */
+    int64_t secs = (int64_t)t - off;
+    const int64_t lim = INT64_MAX / 1000000000LL - 1;
+    secs = secs > lim ? lim : secs < -lim ? -lim : secs;
+    *ns = secs * 1000000000LL + atoll(frac);
     if (fixed) {
         char zone[8] = "Z";
         if (off)

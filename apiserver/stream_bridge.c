@@ -168,8 +168,11 @@ static void *bridge_main(void *arg)
             {.fd = b->wake, .events = POLLIN},
             {.fd = hangup ? -1 : b->raw, .events = POLLRDHUP},
         };
+        /* kubectl's pings queue pongs: stop reading a client that does
+           not read its own answers */
         if (!b->client_broken && b->ncin < IN_CLIENT &&
-            k1s__outq_pending(&x->to_runtime) < HIGH_WATER)
+            k1s__outq_pending(&x->to_runtime) < HIGH_WATER &&
+            k1s__outq_pending(&x->to_client) < HIGH_WATER)
             pf[0].events |= POLLIN;
         if (!out_empty)
             pf[0].events |= POLLOUT;

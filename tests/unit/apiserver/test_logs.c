@@ -167,6 +167,10 @@ TEST(test_log_options)
     CHECK_LOG(&fx, "p", "sinceTime=2024-01-01T00:00:03Z", 200, "part-a part-b part-c\nzoned\nlast\n");
     CHECK_LOG(&fx, "p", "sinceTime=2024-01-01T02:00:04%2B02:00", 200, "zoned\nlast\n");
     CHECK_LOG(&fx, "p", "sinceSeconds=60", 200, "");
+    /* further back than the epoch, or beyond 2262: clamped, never overflowed */
+    CHECK_LOG(&fx, "p", "sinceSeconds=100000000000&tailLines=1", 200, "last\n");
+    CHECK_LOG(&fx, "p", "sinceTime=0001-01-01T00:00:00Z&tailLines=1", 200, "last\n");
+    CHECK_LOG(&fx, "p", "sinceTime=3000-01-01T00:00:00Z", 200, "");
     CHECK_LOG(&fx, "p", "limitBytes=12", 200, "line one\nerr");
     CHECK_LOG(&fx, "p", "limitBytes=1000&tailLines=1&timestamps=1", 200,
               "2024-01-01T00:00:05.123456789Z last\n");

@@ -141,7 +141,19 @@ TEST(test_request_checks_with_a_node)
     CHECK_INT(tc_request(t.port, "POST", "/api/v1/namespaces/default/pods/p/portforward?ports=8x",
                          SPDY_HEADERS, &r), 0);
     CHECK_INT(r.code, 400);
+    CHECK(has(&r, "cannot convert to []int32: strconv.ParseUint: parsing \\\"8x\\\": invalid syntax"));
     tc_resp_free(&r);
+    /* as kube's ParseUint(v, 10, 16): no sign, at most 65535, no empty piece */
+    const char *bad[][2] = {{"70000", "value out of range"}, {"-5", "invalid syntax"},
+                            {"80,", "invalid syntax"}, {"%2B5", "invalid syntax"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char url[160];
+        snprintf(url, sizeof url, "/api/v1/namespaces/default/pods/p/portforward?ports=%s", bad[i][0]);
+        CHECK_INT(tc_request(t.port, "POST", url, SPDY_HEADERS, &r), 0);
+        CHECK_INT(r.code, 400);
+        CHECK(has(&r, bad[i][1]));
+        tc_resp_free(&r);
+    }
     CHECK_INT(fn.calls, 0);
 
     /* the runtime is down: the dial error comes back */
