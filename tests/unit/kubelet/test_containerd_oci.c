@@ -303,9 +303,10 @@ TEST(children_inherit_no_descriptors)
     int fd = open("/dev/null", O_RDONLY);
     CHECK(fd >= 3);
     int st;
-    char *out = sh("ls /proc/$$/fd | sort -n | tr '\\n' ' '", &st);
+    /* one command, no pipeline: the shell's own pipes would show up */
+    char *out = sh("ls /proc/$$/fd", &st);
     CHECK_INT(st, 0);
-    CHECK_STR(out, "0 1 2 ");
+    CHECK_STR(out, "0\n1\n2\n");
     free(out);
     close(fd);
 
