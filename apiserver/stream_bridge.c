@@ -34,6 +34,8 @@
 /* after our close frame: how long kubectl may take to read the rest and
    answer (measured from the last byte it took) */
 #define LINGER_MS 60000
+/* kube's streamCreationTimeout: the runtime must answer our streams */
+#define STREAM_CREATION_MS 30000
 /* after TLS kubectl hung up, how long bytes it sent just before may take
    to come through libmicrohttpd's forwarding */
 #define TLS_GRACE_MS 200
@@ -52,6 +54,7 @@ typedef struct bridge {
     bool client_broken;          /* broke the protocol: read no more */
     bool runtime_eof;
     int64_t deadline;            /* 0: none */
+    int64_t ready_by;            /* the runtime's stream replies are due */
 } bridge;
 
 static void bridge_poke(void *ctx, bool stopping)
@@ -155,6 +158,12 @@ static void *bridge_main(void *arg)
         if (!translate(b))
             break;
         int64_t now = k1s__mono_ms();
+        bool waiting = b->backend >= 0 && !x->close_sent && !k1s__xlate_ready(x);
+        if (waiting && now >= b->ready_by) {
+            k1s__xlate_runtime_ended(x, "timed out waiting for the container runtime's streams");
+            close_backend(b);
+            continue;
+        }
         if (x->close_sent && !b->deadline)
             b->deadline = now + LINGER_MS;
         bool out_empty = k1s__outq_pending(&x->to_client) == 0;
@@ -189,6 +198,8 @@ static void *bridge_main(void *arg)
             if (!pf[i].events)
                 pf[i].fd = -1;
         int timeout = b->deadline ? (int)(b->deadline - now) : -1;
+        if (waiting && (timeout < 0 || b->ready_by - now < timeout))
+            timeout = (int)(b->ready_by - now);
         int n = poll(pf, 4, timeout);
         if (n < 0 && errno != EINTR)
             break;
@@ -240,6 +251,8 @@ void k1s__bridge_start(k1s_stream_hub *h, int client, int raw,
                        size_t nc, const char *from_runtime, size_t nr)
 {
     bridge *b = calloc(1, sizeof *b);
+    if (b)
+        b->ready_by = k1s__mono_ms() + STREAM_CREATION_MS;
     if (!b)
         goto fail;
     b->hub = h;
