@@ -13,9 +13,6 @@ typedef struct k1s_controllers k1s_controllers;
 
 typedef struct k1s_controllers_config {
     k1s_api *api;            /* borrowed; must outlive the controllers */
-    const char *kubelet;     /* "none", "simulated" or "containerd": the
-                                kubelet's mode, for information (the
-                                kubelet, kubelet/, runs apart) */
     const char *data_dir;    /* NULL for :memory: (provisioner uses a tmp dir) */
     const char *node_name;   /* default: the host name */
     const char *api_host;    /* address the API is served on */

@@ -334,8 +334,6 @@ int k1s_controllers_start_defs(const k1s_controllers_config *cfg,
     c->cfg.node_name = c->node_name;
     c->cfg.data_dir = c->data_dir;
     c->cfg.api_host = c->api_host;
-    if (!c->cfg.kubelet)
-        c->cfg.kubelet = "none";
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->cv, NULL);
     for (const k1s_controller_def *const *d = defs; *d; d++) {

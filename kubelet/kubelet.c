@@ -264,7 +264,6 @@ int k1s_kubelet_start(const k1s_kubelet_config *cfg, k1s_kubelet **out, char **e
     if ((kl->simulated ? k1s__sim_prepare(kl, err) : start_runtime(kl, cfg, err)) != 0)
         goto fail;
     k1s_controllers_config lcfg = {.api = cfg->api,
-                                   .kubelet = kl->simulated ? "simulated" : "containerd",
                                    .data_dir = kl->data_dir, .node_name = kl->node,
                                    .api_host = kl->node_ip};
     static const k1s_controller_def *const real_defs[] = {&kubelet_def, NULL};

@@ -110,7 +110,7 @@ int k1s_start(const k1s_options *o, k1s **out, char **err)
         goto fail;
     }
     if (!o->disable_controllers) {
-        k1s_controllers_config ccfg = {.api = k->api, .kubelet = kubelet,
+        k1s_controllers_config ccfg = {.api = k->api,
                                        .data_dir = memory ? NULL : o->data_dir,
                                        .api_host = bind, .api_port = port};
         if (k1s_controllers_start(&ccfg, &k->ctl, err))

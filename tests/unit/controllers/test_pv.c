@@ -42,7 +42,7 @@ static void sleep_ms(int ms)
 
 static int start_controllers(env *e)
 {
-    k1s_controllers_config cfg = {.api = e->api, .kubelet = "none",
+    k1s_controllers_config cfg = {.api = e->api,
                                   .node_name = "node1", .data_dir = e->data};
     char *err = NULL;
     if (k1s_controllers_start(&cfg, &e->ctl, &err) != 0) {

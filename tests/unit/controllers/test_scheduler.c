@@ -59,7 +59,7 @@ static k1s_controllers *start(k1s_api *api, const char *kubelet)
 {
     if (!strcmp(kubelet, "simulated"))
         register_node(api);
-    k1s_controllers_config cfg = {.api = api, .kubelet = kubelet, .node_name = NODE};
+    k1s_controllers_config cfg = {.api = api, .node_name = NODE};
     k1s_controllers *ctl = NULL;
     char *err = NULL;
     if (k1s_controllers_start(&cfg, &ctl, &err) != 0) {

@@ -58,7 +58,7 @@ static k1s_api *open_api(void)
 
 static k1s_controllers *start(k1s_api *api)
 {
-    k1s_controllers_config cfg = {.api = api, .kubelet = "none",
+    k1s_controllers_config cfg = {.api = api,
                                   .node_name = "node1"};
     k1s_controllers *ctl = NULL;
     char *err = NULL;

@@ -43,7 +43,7 @@ static inline k1s_api *wl_open_api(void)
 
 static inline k1s_controllers *wl_start(k1s_api *api)
 {
-    k1s_controllers_config cfg = {.api = api, .kubelet = "none", .node_name = WL_NODE,
+    k1s_controllers_config cfg = {.api = api, .node_name = WL_NODE,
                                   .api_host = "0.0.0.0", .api_port = 6443};
     k1s_controllers *ctl = NULL;
     char *err = NULL;

@@ -956,7 +956,7 @@ int main(void)
     int rc = 1;
     k1s_api_config acfg = {.db_path = ":memory:"};
     char *err = NULL, berr[256];
-    k1s_controllers_config ccfg = {.kubelet = "containerd", .node_name = NODE};
+    k1s_controllers_config ccfg = {.node_name = NODE};
     if (k1s_api_open(&acfg, &api, &err) != 0 || k1s_api_bootstrap(api, 6443, berr, sizeof berr)) {
         fprintf(stderr, "api: %s\n", err ? err : berr);
         free(err);

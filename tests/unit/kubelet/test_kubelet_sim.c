@@ -67,7 +67,7 @@ static bool start(cluster *cl, const char *cidr)
     *cl = (cluster){.api = open_api()};
     if (!cl->api)
         return false;
-    k1s_controllers_config cfg = {.api = cl->api, .kubelet = "simulated", .node_name = NODE,
+    k1s_controllers_config cfg = {.api = cl->api, .node_name = NODE,
                                   .api_host = "127.0.0.1"};
     char *err = NULL;
     if (k1s_controllers_start(&cfg, &cl->ctl, &err) != 0) {
