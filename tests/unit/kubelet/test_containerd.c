@@ -22,6 +22,7 @@
 
 #include "containerd_internal.h"
 #include "k1s_test.h"
+#include "leftovers.h"
 
 static char tmpdir[64];
 static char *data_dir;
@@ -95,47 +96,6 @@ static bool process_has_socket(pid_t pid, ino_t ino)
     }
     if (d)
         closedir(d);
-    return found;
-}
-
-/* Processes whose command line mentions our temp dir. */
-static int our_processes(void)
-{
-    DIR *d = opendir("/proc");
-    int n = 0;
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        if (e->d_name[0] < '1' || e->d_name[0] > '9')
-            continue;
-        char p[300];
-        snprintf(p, sizeof p, "/proc/%s/cmdline", e->d_name);
-        FILE *f = fopen(p, "re");
-        if (!f)
-            continue;
-        char buf[4096];
-        size_t len = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        for (size_t i = 0; i < len; i++)
-            if (!buf[i])
-                buf[i] = ' ';
-        buf[len] = '\0';
-        if (strstr(buf, tmpdir) && atoi(e->d_name) != (int)getpid())
-            n++;
-    }
-    if (d)
-        closedir(d);
-    return n;
-}
-
-static bool mounts_under_tmpdir(void)
-{
-    FILE *f = fopen("/proc/self/mountinfo", "re");
-    char line[4096];
-    bool found = false;
-    while (f && fgets(line, sizeof line, f))
-        found |= strstr(line, tmpdir) != NULL;
-    if (f)
-        fclose(f);
     return found;
 }
 
@@ -436,8 +396,8 @@ TEST(stop_leaves_nothing)
     fprintf(stderr, "  stop: %lld ms\n", (long long)(k1s__cd_now_ms() - t0));
     cd = NULL;
     CHECK(kill(pid, 0) == -1 && errno == ESRCH);
-    CHECK_INT(our_processes(), 0);
-    CHECK(!mounts_under_tmpdir());
+    CHECK_INT(k1s_test_procs_mentioning(tmpdir, false), 0);
+    CHECK(!k1s_test_mounts_under(tmpdir));
     CHECK(!k1s__cd_socket_accepts(sock));
     char *pidf = k1s__cd_strf("%s/containerd/containerd.pid", data_dir);
     CHECK(access(pidf, F_OK) != 0);
@@ -476,11 +436,11 @@ int main(void)
     int rc = containerd_tests();
     if (cd) /* a failed check above: still stop it */
         k1s_containerd_stop(cd);
-    if (our_processes() != 0) {
+    if (k1s_test_procs_mentioning(tmpdir, false) != 0) {
         fprintf(stderr, "processes of %s remain\n", tmpdir);
         rc = 1;
     }
-    if (!mounts_under_tmpdir())
+    if (!k1s_test_mounts_under(tmpdir))
         sh(NULL, "rm -rf '%s'", tmpdir);
     else
         fprintf(stderr, "mounts remain under %s; not removed\n", tmpdir);

@@ -22,6 +22,7 @@
 #include "k1s_containerd.h"
 #include "k1s_cri.h"
 #include "k1s_test.h"
+#include "leftovers.h"
 
 #define POD_CIDR_PREFIX "10.244.213."
 
@@ -382,49 +383,6 @@ K1S_TEST_MAIN(T(version_and_status), T(images), T(run_sandbox),
               T(stop_and_remove))
 #undef main
 
-/* Processes whose command line mentions our temp dir (containerd, shims). */
-static int our_processes(bool say)
-{
-    DIR *d = opendir("/proc");
-    int n = 0;
-    struct dirent *de;
-    while (d && (de = readdir(d))) {
-        if (de->d_name[0] < '1' || de->d_name[0] > '9' || atoi(de->d_name) == (int)getpid())
-            continue;
-        char p[300], buf[4096];
-        snprintf(p, sizeof p, "/proc/%s/cmdline", de->d_name);
-        FILE *f = fopen(p, "re");
-        if (!f)
-            continue;
-        size_t len = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        for (size_t i = 0; i < len; i++)
-            if (!buf[i])
-                buf[i] = ' ';
-        buf[len] = '\0';
-        if (strstr(buf, tmpdir)) {
-            if (say)
-                fprintf(stderr, "  still running: %s: %s\n", de->d_name, buf);
-            n++;
-        }
-    }
-    if (d)
-        closedir(d);
-    return n;
-}
-
-static bool mounts_under_tmpdir(void)
-{
-    FILE *f = fopen("/proc/self/mountinfo", "re");
-    char line[4096];
-    bool found = false;
-    while (f && fgets(line, sizeof line, f))
-        found |= strstr(line, tmpdir) != NULL;
-    if (f)
-        fclose(f);
-    return found;
-}
-
 int main(void)
 {
     if (geteuid() != 0 || system("command -v containerd >/dev/null && "
@@ -458,13 +416,13 @@ int main(void)
     if (cd)
         k1s_containerd_stop(cd);
     int left = 0;
-    for (int i = 0; i < 50 && (left = our_processes(i == 49)) > 0; i++)
+    for (int i = 0; i < 50 && (left = k1s_test_procs_mentioning(tmpdir, i == 49)) > 0; i++)
         usleep(100000); /* shims exit a moment after their last task */
     if (left != 0) {
         fprintf(stderr, "processes of %s remain\n", tmpdir);
         rc = 1;
     }
-    if (mounts_under_tmpdir()) {
+    if (k1s_test_mounts_under(tmpdir)) {
         fprintf(stderr, "mounts remain under %s; not removed\n", tmpdir);
         return 1;
     }

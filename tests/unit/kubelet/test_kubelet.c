@@ -17,6 +17,7 @@
  * containerd; exits 77 (skip) otherwise.
  */
 #include "k1s_test.h"
+#include "leftovers.h"
 
 #include <arpa/inet.h>
 #include <signal.h>
@@ -765,48 +766,6 @@ TEST(restart_adopts_running_pods)
     json_decref(after);
 }
 
-static int our_processes(bool say)
-{
-    DIR *d = opendir("/proc");
-    int n = 0;
-    struct dirent *de;
-    while (d && (de = readdir(d))) {
-        if (de->d_name[0] < '1' || de->d_name[0] > '9' || atoi(de->d_name) == (int)getpid())
-            continue;
-        char p[300], buf[4096];
-        snprintf(p, sizeof p, "/proc/%s/cmdline", de->d_name);
-        FILE *f = fopen(p, "re");
-        if (!f)
-            continue;
-        size_t len = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        for (size_t i = 0; i < len; i++)
-            if (!buf[i])
-                buf[i] = ' ';
-        buf[len] = 0;
-        if (strstr(buf, tmpdir)) {
-            if (say)
-                fprintf(stderr, "  still running: %s: %s\n", de->d_name, buf);
-            n++;
-        }
-    }
-    if (d)
-        closedir(d);
-    return n;
-}
-
-static bool mounts_under_tmpdir(void)
-{
-    FILE *f = fopen("/proc/self/mountinfo", "re");
-    char line[4096];
-    bool found = false;
-    while (f && fgets(line, sizeof line, f))
-        found |= strstr(line, tmpdir) != NULL;
-    if (f)
-        fclose(f);
-    return found;
-}
-
 static bool dir_empty(const char *path)
 {
     DIR *d = opendir(path);
@@ -839,10 +798,10 @@ TEST(stop_leaves_nothing)
     k1s_kubelet_stop(kl);
     kl = NULL;
     int left = 0;
-    for (int i = 0; i < 50 && (left = our_processes(i == 49)) > 0; i++)
+    for (int i = 0; i < 50 && (left = k1s_test_procs_mentioning(tmpdir, i == 49)) > 0; i++)
         sleep_ms(100); /* shims exit a moment after their last task */
     CHECK_INT(left, 0);
-    CHECK(!mounts_under_tmpdir());
+    CHECK(!k1s_test_mounts_under(tmpdir));
     /* the bridge this test's pod CIDR made goes too, so the next k1s on the
      * host (with its own CIDR) can make it again */
     if (bridge_is_ours() && dir_empty("/sys/class/net/k1s0/brif"))
@@ -978,7 +937,7 @@ int main(void)
     k1s_controllers_stop(ctl);
     k1s_api_close(api);
     json_decref(sandbox_ids);
-    if (our_processes(false) || mounts_under_tmpdir()) {
+    if (k1s_test_procs_mentioning(tmpdir, false) || k1s_test_mounts_under(tmpdir)) {
         /* a failed run: take away what it left, as an operator would */
         const char *src = getenv("K1S_SOURCE_DIR");
         char cmd[600];
@@ -988,7 +947,7 @@ int main(void)
             fprintf(stderr, "cleanup script failed\n");
         rc = 1;
     }
-    if (mounts_under_tmpdir()) {
+    if (k1s_test_mounts_under(tmpdir)) {
         fprintf(stderr, "mounts remain under %s; not removed\n", tmpdir);
         return 1;
     }
