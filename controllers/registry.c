@@ -1,7 +1,8 @@
 /*
- * registry.c - the list of built-in controllers, in start order.
+ * registry.c - the built-in controllers, in start order, and their start.
  */
 #include "ctrl.h"
+#include "k1s_controllers.h"
 
 extern const k1s_controller_def k1s__ctrl_statefulset;
 extern const k1s_controller_def k1s__ctrl_scheduler;
@@ -16,7 +17,7 @@ extern const k1s_controller_def k1s__ctrl_deployment;
 extern const k1s_controller_def k1s__ctrl_replicaset;
 extern const k1s_controller_def k1s__ctrl_daemonset;
 
-const k1s_controller_def *const k1s__controller_defs[] = {
+static const k1s_controller_def *const defs[] = {
     &k1s__ctrl_statefulset,
     &k1s__ctrl_scheduler,
     &k1s__ctrl_pv_binder,
@@ -31,3 +32,10 @@ const k1s_controller_def *const k1s__controller_defs[] = {
     &k1s__ctrl_daemonset,
     NULL,
 };
+
+int k1s_controllers_start(const k1s_controllers_config *cfg,
+                          k1s_controllers **out, char **err)
+{
+    return k1s_controllers_start_defs(cfg, defs, NULL, out,
+                                      err);
+}

@@ -2,17 +2,20 @@
  * kubelet.c - the node agent, started the same way in both modes. For
  * `--kubelet containerd` it starts the container runtime
  * (k1s_containerd.h), opens the CRI client and starts the NodePort proxy;
- * for `--kubelet simulated` none of these (sim.c). Then it runs the mode's
+ * for `--kubelet simulated` none of these (sim/). Then it runs the mode's
  * reconcilers on a controller loop of their own
  * (k1s_controllers_start_defs), so calls into containerd never hold up the
  * built-in controllers.
  *
- * Keys on the loop: "ns/name" of pods (kubelet_pod_sync.c, or sim.c),
- * "/<node>" for the Node, its Lease and the runtime check (kubelet_node.c),
+ * Keys on the loop: "ns/name" of pods (pods/pod_sync.c, or sim/sim.c),
+ * "/<node>" for the Node, its Lease and the runtime check (node/node.c),
  * and in containerd mode "/#poll" for the container poll and "/#sweep" for
- * the orphan sweep (kubelet_pod_runtime.c).
+ * the orphan sweep (pods/pod_runtime.c).
  */
-#include "kubelet_internal.h"
+#include "pods_internal.h"
+#include "sim_internal.h"
+#include "k1s_containerd.h"
+#include "k1s_proxy.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -34,146 +37,6 @@ static int fail(char **err, const char *fmt, ...)
     va_end(ap);
     return -1;
 }
-
-/* ---- the CRI, with error text ------------------------------------------------- */
-
-json_t *k1s__cri(k1s_kubelet *kl, const char *method, const json_t *req,
-                 int timeout_ms, char *err, size_t errlen)
-{
-    json_t *reply = NULL;
-    k1s_cri_error e = {0};
-    if (k1s_cri_call(kl->cri, method, req, &reply, timeout_ms, &e) != 0) {
-        if (err && errlen)
-            snprintf(err, errlen, "%s", e.message ? e.message : "rpc error");
-        k1s_cri_error_clear(&e);
-        return NULL;
-    }
-    if (err && errlen)
-        err[0] = 0;
-    return reply;
-}
-
-/* ---- lookups for kubelet_spec.h ------------------------------------------------------ */
-
-static const json_t *lookup_get(void *ctx, const char *kind, const char *ns, const char *name)
-{
-    k1s_kubelet *kl = ctx;
-    const char *group = "";
-    k1s_informer *inf = k1s_ctrl_informer(kl->c, group, kind);
-    return inf ? k1s_informer_get(inf, ns ? ns : "", name) : NULL;
-}
-
-k1s_spec_lookup k1s__lookup(k1s_kubelet *kl)
-{
-    return (k1s_spec_lookup){kl, lookup_get};
-}
-
-/* ---- the controller ------------------------------------------------------------------- */
-
-static int reconcile(k1s_ctrl *c, void *state, const char *ns, const char *name)
-{
-    k1s_kubelet *kl = state;
-    if (!kl)
-        return -1;
-    kl->c = c;
-    if (!*ns) {
-        if (!strcmp(name, K1S__KEY_POLL))
-            return k1s__poll(kl);
-        if (!strcmp(name, K1S__KEY_SWEEP))
-            return k1s__sweep(kl);
-        if (!strcmp(name, kl->node))
-            return k1s__node_sync(kl);
-        return 0;
-    }
-    k1s_informer *pods = k1s_ctrl_informer(c, "", "Pod");
-    return k1s__pod_sync(kl, ns, name, pods ? k1s_informer_get(pods, ns, name) : NULL);
-}
-
-void k1s__map_node(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
-{
-    const json_t *any = obj ? obj : old;
-    const char *node = k1s_ctrl_config(c)->node_name;
-    if (!strcmp(k1s__kl_meta(any, "name"), node))
-        k1s_ctrl_enqueue(c, id, "", node);
-}
-
-void k1s__map_lease(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
-{
-    const json_t *any = obj ? obj : old;
-    if (!strcmp(k1s__kl_meta(any, "namespace"), K1S__KL_LEASE_NS))
-        k1s__map_node(c, id, old, obj);
-}
-
-/* A ConfigMap, Secret, claim or volume changed: pods waiting for one try
- * again now rather than at their next retry. */
-static void map_config(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
-{
-    k1s_kubelet *kl = k1s_ctrl_user(c);
-    const char *ns = k1s__kl_meta(obj ? obj : old, "namespace");
-    for (size_t i = 0; kl && i < kl->npods; i++) {
-        k1s__pod *ps = kl->pods[i];
-        if (ps->config_wait && (!*ns || !strcmp(ns, ps->ns)))
-            k1s_ctrl_enqueue(c, id, ps->ns, ps->name);
-    }
-}
-
-static void *init(k1s_ctrl *c)
-{
-    k1s_kubelet *kl = k1s_ctrl_user(c);
-    kl->c = c;
-    kl->seen = json_object();
-    kl->probes = k1s__probes_new(kl->cri);
-    kl->runtime_ok = true;
-    /* a kubelet registers before it runs anything; a failure is retried
-     * by the node's key */
-    kl->registered = k1s__node_register(kl) == 0;
-    /* defs holds this controller alone, so its id is 0; timers (unlike
-     * the queue) may be set before the loop runs */
-    k1s_ctrl_enqueue_after(c, 0, "", kl->node, 1);
-    k1s_ctrl_enqueue_after(c, 0, "", K1S__KEY_SWEEP, 1);
-    k1s_ctrl_enqueue_after(c, 0, "", K1S__KEY_POLL, 1);
-    return kl;
-}
-
-static void fini(void *state)
-{
-    k1s_kubelet *kl = state;
-    if (!kl)
-        return;
-    k1s__reaps_join(kl, true);
-    while (kl->npods)
-        k1s__pod_drop(kl, kl->pods[kl->npods - 1]);
-    free(kl->pods);
-    kl->pods = NULL;
-    k1s__pulls_gc(kl, true);
-    free(kl->pulls);
-    kl->pulls = NULL;
-    free(kl->reaps);
-    free(kl->reap_jobs);
-    kl->reaps = NULL;
-    kl->reap_jobs = NULL;
-    k1s__probes_free(kl->probes);
-    kl->probes = NULL;
-    json_decref(kl->seen);
-    kl->seen = NULL;
-}
-
-static const k1s_controller_def kubelet_def = {
-    .name = K1S__KL,
-    .group = "",
-    .kind = "Pod",
-    .reconcile = reconcile,
-    .watches = {
-        {"", "Node", k1s__map_node},
-        {"coordination.k8s.io", "Lease", k1s__map_lease},
-        {"", "ConfigMap", map_config},
-        {"", "Secret", map_config},
-        {"", "PersistentVolumeClaim", map_config},
-        {"", "PersistentVolume", map_config},
-    },
-    .init = init,
-    .fini = fini,
-};
 
 /* ---- start and stop ------------------------------------------------------------------ */
 
@@ -266,7 +129,7 @@ int k1s_kubelet_start(const k1s_kubelet_config *cfg, k1s_kubelet **out, char **e
     k1s_controllers_config lcfg = {.api = cfg->api,
                                    .data_dir = kl->data_dir, .node_name = kl->node,
                                    .api_host = kl->node_ip};
-    static const k1s_controller_def *const real_defs[] = {&kubelet_def, NULL};
+    static const k1s_controller_def *const real_defs[] = {&k1s__pods_def, NULL};
     static const k1s_controller_def *const sim_defs[] = {&k1s__sim_def, NULL};
     if (k1s_controllers_start_defs(&lcfg, kl->simulated ? sim_defs : real_defs, kl, &kl->loop,
                                    err) != 0)

@@ -11,7 +11,7 @@
  * --previous), its log file from CRI ContainerStatus, with kubelet's
  * messages when there is none.
  */
-#include "kubelet_internal.h"
+#include "pods_internal.h"
 
 #include <dirent.h>
 #include <stdio.h>

@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "pv_internal.h"
+#include "k1s_pv.h"
 
 static void *init(k1s_ctrl *c)
 {

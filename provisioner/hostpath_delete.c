@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pv_internal.h"
+#include "k1s_pv.h"
 
 /* What the library's shouldDelete asks. */
 static bool should_delete(const json_t *volume)

@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pv_internal.h"
+#include "k1s_pv.h"
 
 const char *const k1s__hostpath_names[] = {
     "docker.io/hostpath",

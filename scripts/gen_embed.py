@@ -5,7 +5,7 @@ The build runs it as
     python3 scripts/gen_embed.py --name k1s_pause_bin -o build/pause_bin.c build/pause
 and links the output into k1s_kubelet, which declares
     extern const unsigned char NAME[]; extern const size_t NAME_len;
-(kubelet/containerd_internal.h). Used for the static pause program that k1s
+(kubelet/runtime/containerd_internal.h). Used for the static pause program that k1s
 turns into its sandbox image at start, so the k1s binary carries it.
 """
 

@@ -1,0 +1,444 @@
+/*
+ * replicaset.c - the replicaset-controller, as kube-controller-manager's
+ * pkg/controller/replicaset: each ReplicaSet adopts the orphan pods its
+ * selector matches (and releases owned ones it no longer matches), creates
+ * pods "<rs>-<5 random>" from its template or deletes the ones kube ranks
+ * first (unscheduled, pending, not ready, cheap, recently ready, restarted,
+ * young) until it has spec.replicas active pods, and reports replicas,
+ * fullyLabeledReplicas, readyReplicas, availableReplicas and
+ * observedGeneration. Events: SuccessfulCreate "Created pod: web-x2c4z",
+ * SuccessfulDelete "Deleted pod: ...", FailedCreate/FailedDelete.
+ *
+ * Expectations (podutil.h) hold a ReplicaSet back until the pod cache shows
+ * its own creates and deletes, so a stale cache never doubles them.
+ */
+#include "k1s_podutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define COMPONENT "replicaset-controller"
+/* kube's burstReplicas: the most pods one sync creates or deletes */
+#define BURST 500
+
+typedef struct rs_state {
+    k1s__wl_expect *exp;
+} rs_state;
+
+static void *rs_init(k1s_ctrl *c)
+{
+    (void)c;
+    rs_state *s = calloc(1, sizeof *s);
+    if (s)
+        s->exp = k1s__wl_expect_new();
+    return s;
+}
+
+static void rs_fini(void *state)
+{
+    rs_state *s = state;
+    if (!s)
+        return;
+    k1s__wl_expect_free(s->exp);
+    free(s);
+}
+
+/* ---- pod changes -------------------------------------------------------------- */
+
+typedef struct orphanctx {
+    k1s_ctrl *c;
+    int id;
+    const json_t *pod;
+} orphanctx;
+
+static int enqueue_if_selects(void *vctx, const json_t *rs)
+{
+    orphanctx *o = vctx;
+    k1s_selector *sel = k1s__wl_selector(
+        json_object_get(json_object_get(rs, "spec"), "selector"));
+    if (sel && k1s__wl_matches(sel, o->pod))
+        k1s_ctrl_enqueue(o->c, o->id, k1s__wl_ns(rs), k1s__wl_name(rs));
+    k1s_selector_free(sel);
+    return 0;
+}
+
+/* A pod concerns its controlling ReplicaSet; an orphan every ReplicaSet
+ * that might adopt it. */
+static void map_pod(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
+{
+    const json_t *pods[2] = {old, obj};
+    for (int i = 0; i < 2; i++) {
+        const json_t *p = pods[i];
+        if (!p)
+            continue;
+        const json_t *ref = k1s__wl_controller_of(p);
+        if (ref) {
+            const char *kind = json_string_value(json_object_get(ref, "kind"));
+            if (kind && !strcmp(kind, "ReplicaSet"))
+                k1s_ctrl_enqueue(c, id, k1s__wl_ns(p),
+                                 json_string_value(json_object_get(ref, "name")));
+        } else if (p == obj && !k1s__wl_deleting(p)) {
+            k1s_informer *inf = k1s_ctrl_informer(c, "apps", "ReplicaSet");
+            orphanctx o = {c, id, p};
+            if (inf)
+                k1s_informer_each(inf, k1s__wl_ns(p), enqueue_if_selects, &o);
+        }
+    }
+}
+
+/* ---- the pods of a ReplicaSet ---------------------------------------------------- */
+
+typedef struct podvec {
+    const json_t **v; /* borrowed from the cache */
+    size_t n, cap;
+} podvec;
+
+static int push(podvec *pv, const json_t *p)
+{
+    if (pv->n == pv->cap) {
+        size_t cap = pv->cap ? pv->cap * 2 : 16;
+        const json_t **v = realloc(pv->v, cap * sizeof *v);
+        if (!v)
+            return -1;
+        pv->v = v;
+        pv->cap = cap;
+    }
+    pv->v[pv->n++] = p;
+    return 0;
+}
+
+static int collect(void *vctx, const json_t *pod)
+{
+    return push(vctx, pod) ? 1 : 0;
+}
+
+/* kube's claimPods over the active pods of the namespace: keep the owned
+ * ones still selected, release the others, adopt selected orphans. */
+static void claim_pods(k1s_ctrl *c, const json_t *rs, const k1s_selector *sel,
+                       const podvec *all, podvec *out)
+{
+    const char *uid = k1s__wl_uid(rs);
+    bool rs_deleting = k1s__wl_deleting(rs);
+    for (size_t i = 0; i < all->n; i++) {
+        const json_t *pod = all->v[i];
+        if (!k1s__wl_pod_active(pod))
+            continue;
+        const json_t *ref = k1s__wl_controller_of(pod);
+        bool selected = k1s__wl_matches(sel, pod);
+        if (ref) {
+            if (!k1s__wl_controlled_by(pod, uid))
+                continue;
+            if (selected)
+                push(out, pod);
+            else if (!rs_deleting)
+                k1s__wl_release(c, "", "Pod", pod, uid);
+            continue;
+        }
+        if (!selected || rs_deleting || k1s__wl_deleting(pod))
+            continue;
+        if (k1s__wl_adopt(c, "", "Pod", pod, rs, "apps/v1", "ReplicaSet") == 0)
+            push(out, pod);
+    }
+}
+
+/* ---- which pods go first ---------------------------------------------------------- */
+
+static int phase_ordinal(const json_t *pod)
+{
+    const char *p = json_string_value(
+        json_object_get(json_object_get(pod, "status"), "phase"));
+    if (p && !strcmp(p, "Unknown"))
+        return 1;
+    if (p && !strcmp(p, "Running"))
+        return 2;
+    return 0; /* Pending, or none yet */
+}
+
+static long long deletion_cost(const json_t *pod)
+{
+    const char *v = k1s__wl_annotation(pod, "controller.kubernetes.io/pod-deletion-cost");
+    if (!v)
+        return 0;
+    char *end = NULL;
+    long long n = strtoll(v, &end, 10);
+    if (end == v || *end || n < -2147483648LL || n > 2147483647LL)
+        return 0;
+    return n;
+}
+
+static int64_t time_ns(const char *s)
+{
+    int64_t sec;
+    long ns;
+    if (k1s__wl_parse_time_ns(s, &sec, &ns) || sec < 0)
+        return 0; /* zero time */
+    return sec * 1000000000LL + ns;
+}
+
+static int64_t ready_ns(const json_t *pod)
+{
+    if (!k1s__wl_pod_ready(pod))
+        return 0;
+    const json_t *conds =
+        json_object_get(json_object_get(pod, "status"), "conditions");
+    size_t i;
+    const json_t *cnd;
+    json_array_foreach(conds, i, cnd)
+    {
+        const char *type = json_string_value(json_object_get(cnd, "type"));
+        if (type && !strcmp(type, "Ready"))
+            return time_ns(json_string_value(json_object_get(cnd, "lastTransitionTime")));
+    }
+    return 0;
+}
+
+/* floor(log2(now - t)) or -1, kube's logarithmic buckets of age */
+static int log_rank(int64_t t, int64_t now)
+{
+    int64_t d = now - t;
+    return d > 0 ? 63 - __builtin_clzll((unsigned long long)d) : -1;
+}
+
+/* kube's ActivePodsWithRanks.Less with LogarithmicScaleDown: whether a
+ * is deleted before b. Ranks of pods doubled up on a node are all equal on
+ * a single node and left out. */
+static int time_order(int64_t ta, int64_t tb, int64_t now, const json_t *a,
+                      const json_t *b)
+{
+    if (ta == 0 || tb == 0 || now == 0) {
+        /* the zero time counts as after any other: deleted first */
+        if (ta == 0)
+            return -1;
+        if (tb == 0)
+            return 1;
+        return ta > tb ? -1 : 1;
+    }
+    int diff = log_rank(ta, now) - log_rank(tb, now);
+    if (diff == 0)
+        return strcmp(k1s__wl_uid(a), k1s__wl_uid(b));
+    return diff < 0 ? -1 : 1;
+}
+
+static int delete_order(const void *pa, const void *pb, void *vnow)
+{
+    const json_t *a = *(const json_t *const *)pa;
+    const json_t *b = *(const json_t *const *)pb;
+    int64_t now = *(const int64_t *)vnow;
+    const char *na = json_string_value(json_object_get(json_object_get(a, "spec"), "nodeName"));
+    const char *nb = json_string_value(json_object_get(json_object_get(b, "spec"), "nodeName"));
+    bool ua = !na || !*na, ub = !nb || !*nb;
+    if (ua != ub)
+        return ua ? -1 : 1;
+    int oa = phase_ordinal(a), ob = phase_ordinal(b);
+    if (oa != ob)
+        return oa < ob ? -1 : 1;
+    bool ra = k1s__wl_pod_ready(a), rb = k1s__wl_pod_ready(b);
+    if (ra != rb)
+        return ra ? 1 : -1;
+    long long ca = deletion_cost(a), cb = deletion_cost(b);
+    if (ca != cb)
+        return ca < cb ? -1 : 1;
+    if (ra && rb) {
+        int64_t ta = ready_ns(a), tb = ready_ns(b);
+        if (ta != tb)
+            return time_order(ta, tb, now, a, b);
+    }
+    long long xa = k1s__wl_pod_max_restarts(a), xb = k1s__wl_pod_max_restarts(b);
+    if (xa != xb)
+        return xa > xb ? -1 : 1;
+    const json_t *ma = json_object_get(a, "metadata"), *mb = json_object_get(b, "metadata");
+    int64_t ta = time_ns(json_string_value(json_object_get(ma, "creationTimestamp")));
+    int64_t tb = time_ns(json_string_value(json_object_get(mb, "creationTimestamp")));
+    if (ta != tb)
+        return time_order(ta, tb, now, a, b);
+    return strcmp(k1s__wl_name(a), k1s__wl_name(b));
+}
+
+/* ---- sync ---------------------------------------------------------------------------- */
+
+static long long spec_replicas(const json_t *rs)
+{
+    return k1s__wl_int(json_object_get(rs, "spec"), "replicas", 1);
+}
+
+/* Create or delete pods towards spec.replicas. 0, or the HTTP code of the
+ * first failure with its message in err. */
+static int manage(k1s_ctrl *c, rs_state *s, const json_t *rs, podvec *pods,
+                  char *err, size_t errlen)
+{
+    const char *ns = k1s__wl_ns(rs), *name = k1s__wl_name(rs);
+    long long diff = (long long)pods->n - spec_replicas(rs);
+    int rc = 0;
+    if (diff < 0) {
+        long long want = -diff > BURST ? BURST : -diff;
+        const json_t *tmpl = json_object_get(json_object_get(rs, "spec"), "template");
+        for (long long i = 0; i < want; i++) {
+            json_t *pod = k1s__wl_pod_from_template(tmpl, rs, "apps/v1", "ReplicaSet"); /* new */
+            json_t *made = NULL; /* new once set */
+            rc = k1s__wl_create_pod(c, COMPONENT, rs, pod, &made, err, errlen);
+            json_decref(pod);
+            if (rc)
+                break; /* kube's slow start stops at the first failure */
+            k1s__wl_expect_write(s->exp, ns, name, made);
+            json_decref(made);
+        }
+    } else if (diff > 0) {
+        size_t want = diff > BURST ? BURST : (size_t)diff;
+        if (want < pods->n) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            int64_t now = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+            qsort_r(pods->v, pods->n, sizeof *pods->v, delete_order, &now);
+        }
+        for (size_t i = 0; i < want; i++) {
+            const json_t *pod = pods->v[i];
+            k1s__wl_expect_delete(s->exp, ns, name, k1s__wl_name(pod),
+                                  k1s__wl_uid(pod));
+            int r = k1s__wl_delete_pod(c, COMPONENT, rs, pod, rc ? NULL : err, errlen);
+            if (r && r != 404 && !rc)
+                rc = r;
+        }
+    }
+    return rc;
+}
+
+/* The status kube's calculateStatus gives (new reference). */
+static json_t *rs_status(const json_t *rs, const podvec *pods, int manage_rc,
+                         const char *manage_err)
+{
+    const json_t *spec = json_object_get(rs, "spec");
+    const json_t *tmpl_labels = json_object_get(
+        json_object_get(json_object_get(spec, "template"), "metadata"), "labels");
+    k1s_selector *tsel = NULL;
+    char *serr = NULL;
+    if (k1s_label_selector_from_map(tmpl_labels, &tsel, &serr))
+        free(serr);
+    long long min_ready = k1s__wl_int(spec, "minReadySeconds", 0);
+    int64_t now = k1s__wl_now();
+    long long labeled = 0, ready = 0, available = 0;
+    for (size_t i = 0; i < pods->n; i++) {
+        if (k1s__wl_matches(tsel, pods->v[i]))
+            labeled++;
+        if (k1s__wl_pod_ready(pods->v[i])) {
+            ready++;
+            if (k1s__wl_pod_available(pods->v[i], min_ready, now))
+                available++;
+        }
+    }
+    k1s_selector_free(tsel);
+
+    const json_t *old = json_object_get(rs, "status");
+    json_t *st = json_object(); /* new */
+    json_object_set_new(st, "replicas", json_integer((json_int_t)pods->n));
+    if (labeled)
+        json_object_set_new(st, "fullyLabeledReplicas", json_integer(labeled));
+    if (ready)
+        json_object_set_new(st, "readyReplicas", json_integer(ready));
+    if (available)
+        json_object_set_new(st, "availableReplicas", json_integer(available));
+    json_t *og = json_object_get(old, "observedGeneration"); /* borrowed */
+    if (og)
+        json_object_set(st, "observedGeneration", og);
+    /* ReplicaFailure: set on a failed create/delete, dropped on success */
+    json_t *conds = json_array(); /* new */
+    const json_t *failure = NULL;
+    size_t i;
+    const json_t *cnd;
+    json_array_foreach(json_object_get(old, "conditions"), i, cnd)
+    {
+        const char *type = json_string_value(json_object_get(cnd, "type"));
+        if (type && !strcmp(type, "ReplicaFailure")) {
+            failure = cnd;
+            if (!manage_rc)
+                continue;
+        }
+        json_array_append(conds, (json_t *)cnd);
+    }
+    if (manage_rc && !failure) {
+        long long diff = (long long)pods->n - spec_replicas(rs);
+        char ts[32];
+        k1s__wl_format_time(k1s__wl_now(), ts, sizeof ts);
+        json_array_append_new(
+            conds, json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", "ReplicaFailure",
+                             "status", "True", "lastTransitionTime", ts, "reason",
+                             diff < 0 ? "FailedCreate" : diff > 0 ? "FailedDelete" : "",
+                             "message", manage_err ? manage_err : ""));
+    }
+    if (json_array_size(conds))
+        json_object_set_new(st, "conditions", conds);
+    else
+        json_decref(conds);
+    return st;
+}
+
+static int reconcile(k1s_ctrl *c, void *state, const char *ns, const char *name)
+{
+    rs_state *s = state;
+    k1s_informer *rsi = k1s_ctrl_informer(c, "apps", "ReplicaSet");
+    k1s_informer *pi = k1s_ctrl_informer(c, "", "Pod");
+    if (!rsi || !pi || !s)
+        return -1;
+    const json_t *rs = k1s_informer_get(rsi, ns, name);
+    if (!rs) {
+        k1s__wl_expect_forget(s->exp, ns, name);
+        return 0;
+    }
+    bool need_sync = k1s__wl_expect_satisfied(s->exp, ns, name, pi);
+    k1s_selector *sel = k1s__wl_selector(
+        json_object_get(json_object_get(rs, "spec"), "selector"));
+    if (!sel)
+        return 0; /* kube: an unusable selector is logged and dropped */
+    podvec all = {0}, pods = {0};
+    k1s_informer_each(pi, ns, collect, &all);
+    claim_pods(c, rs, sel, &all, &pods);
+    k1s_selector_free(sel);
+
+    char err[512] = "";
+    int manage_rc = 0;
+    if (need_sync && !k1s__wl_deleting(rs))
+        manage_rc = manage(c, s, rs, &pods, err, sizeof err);
+
+    json_t *status = rs_status(rs, &pods, manage_rc, err); /* new */
+    int ret = 0;
+    long long gen = k1s__wl_generation(rs);
+    const json_t *old = json_object_get(rs, "status");
+    if (!k1s__wl_sem_equal(status, old) ||
+        k1s__wl_int(old, "observedGeneration", 0) != gen) {
+        if (gen)
+            json_object_set_new(status, "observedGeneration", json_integer(gen));
+        json_t *up = json_deep_copy(rs); /* new */
+        json_object_set(up, "status", status);
+        int rc = k1s_ctrl_update(c, "apps", "ReplicaSet", ns, "status", up, NULL);
+        json_decref(up);
+        if (rc == 409)
+            ret = 50; /* the cache is behind; the watch brings the fresh one */
+        else if (rc && rc != 404)
+            ret = -1;
+    }
+    long long want = spec_replicas(rs);
+    long long min_ready = k1s__wl_int(json_object_get(rs, "spec"), "minReadySeconds", 0);
+    if (ret == 0 && manage_rc)
+        ret = -1;
+    if (ret == 0 && !need_sync)
+        ret = 1000; /* the watch normally comes first */
+    if (ret == 0 && min_ready > 0 &&
+        k1s__wl_int(status, "readyReplicas", 0) == want &&
+        k1s__wl_int(status, "availableReplicas", 0) != want)
+        ret = (int)(min_ready > 86400 ? 86400000 : min_ready * 1000);
+    json_decref(status);
+    free(all.v);
+    free(pods.v);
+    return ret;
+}
+
+const k1s_controller_def k1s__ctrl_replicaset = {
+    .name = "replicaset-controller",
+    .group = "apps",
+    .kind = "ReplicaSet",
+    .reconcile = reconcile,
+    .watches = {{"", "Pod", map_pod}},
+    .init = rs_init,
+    .fini = rs_fini,
+};

@@ -1,0 +1,167 @@
+/*
+ * spec_internal.h - what the kubelet_spec.h files share:
+ *   spec_env.c              env, envFrom, $(VAR) expansion
+ *   spec_env_fields.c       downward API pod field values (fieldRef)
+ *   spec_resources.c        cgroup numbers, resourceFieldRef values, QoS
+ *   spec_volumes.c          the volume dispatcher, emptyDir, hostPath, PVC
+ *   spec_volumes_payload.c  configMap/secret/downwardAPI/projected contents
+ *   spec_volumes_atomic.c   kubelet's AtomicWriter layout (..data symlink)
+ *   spec_mounts.c           volumeMounts, subPath, subPathExpr
+ *   spec_mounts_hosts.c     the pod's managed /etc/hosts
+ *   spec_probe.c            probe state, thresholds, exec and tcp probes
+ *   spec_probe_http.c       httpGet and grpc probes over libcurl
+ */
+#ifndef K1S_SPEC_INTERNAL_H
+#define K1S_SPEC_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <jansson.h>
+
+#include "k1s_spec.h"
+
+/* Messages built inside (then maybe wrapped) fit this. */
+#define SPEC_ERRLEN 400
+
+/* ---- small JSON readers (never NULL-crash on bad input) ---- */
+
+static inline const char *spec_str(const json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+static inline bool spec_bool(const json_t *o, const char *key)
+{
+    return json_is_true(json_object_get(o, key));
+}
+/* An integer field, or def when absent or not an integer. */
+static inline long long spec_int(const json_t *o, const char *key,
+                                 long long def)
+{
+    const json_t *v = json_object_get(o, key);
+    return json_is_integer(v) ? json_integer_value(v) : def;
+}
+
+/* Fill *e (when non-NULL). */
+void spec_fail(k1s_spec_error *e, const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* snprintf into a SPEC_ERRLEN-sized buffer; returns -1 for "return -1;". */
+int spec_errf(char *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ---- environment (spec_env.c) ---- */
+
+/* k1s_spec_envs; lenient: a variable whose source cannot be resolved is
+ * left out instead of failing (what k1s_spec_mounts can know without a
+ * lookup). */
+int spec_envs(const json_t *pod, const json_t *container,
+              const k1s_spec_lookup *lk, bool lenient, json_t **envs,
+              k1s_spec_error *e);
+
+/* ---- pod fields (spec_env_fields.c) ---- */
+
+/* The value of a downward API fieldRef ({apiVersion, fieldPath}) for pod:
+ * metadata.name/namespace/uid, metadata.labels / metadata.annotations
+ * (whole, as kubelet's FormatMap, or ['key']), spec.nodeName,
+ * spec.serviceAccountName, status.hostIP(s), status.podIP(s). 0 with *out
+ * malloc'd, or -1 with err set. lk may be NULL (used for the Node's IP
+ * when the pod's status has no hostIP). */
+int spec_field_value(const json_t *pod, const json_t *field_ref,
+                     const k1s_spec_lookup *lk, char **out, char *err);
+
+/* $(VAR) expansion as kubelet's expansion.Expand: $$ is a literal $,
+ * $(NAME) the mapping's value (or "$(NAME)" left as written when map
+ * returns NULL), anything else copied. NULL only when out of memory. */
+typedef const char *(*spec_map_fn)(void *ctx, const char *name);
+char *spec_expand(const char *in, spec_map_fn map, void *ctx);
+
+/* ---- resources (spec_resources.c) ---- */
+
+/* The value of a resourceFieldRef ({containerName, resource, divisor})
+ * of container (when containerName is empty) or of the named container of
+ * pod, limits defaulting to the node's allocatable (lk "Node" lookup of
+ * spec.nodeName, else the host's CPUs and memory). 0 with *out malloc'd,
+ * or -1 with err set. */
+int spec_resource_value(const json_t *pod, const json_t *container,
+                        const json_t *ref, const k1s_spec_lookup *lk,
+                        char **out, char *err);
+
+/* ---- paths (spec_volumes_atomic.c) ---- */
+
+/* A relative path a volume may write: not absolute, no ".." element, not
+ * starting with "..", not empty. 0, or -1 with err as kubelet words it. */
+int spec_check_rel_path(const char *path, char *err);
+/* mkdir -p with mode for the directories it creates (not umasked). */
+int spec_mkdir_p(const char *path, mode_t mode);
+/* rm -rf that never follows symlinks nor crosses into other mounts. */
+int spec_remove_tree(const char *path);
+/* malloc'd "a/b", NULL when out of memory. */
+char *spec_join(const char *a, const char *b);
+
+/* ---- volume contents (spec_volumes_payload.c, spec_volumes_atomic.c) ---- */
+
+typedef struct spec_file {
+    char *path;          /* relative, checked */
+    unsigned char *data;
+    size_t len;
+    int mode;            /* permission bits */
+} spec_file;
+
+typedef struct spec_payload {
+    spec_file *files;
+    size_t n, cap;
+} spec_payload;
+
+/* Add (or replace, like kubelet's map) path -> data; data is copied. */
+int spec_payload_add(spec_payload *p, const char *path, const void *data,
+                     size_t len, int mode);
+void spec_payload_free(spec_payload *p);
+
+/* The payloads of the volume kinds that project objects: 0, or -1 with err
+ * (kubelet's message, without the "MountVolume.SetUp failed" prefix). */
+int spec_payload_configmap(const json_t *pod, const json_t *src,
+                           const k1s_spec_lookup *lk, int default_mode,
+                           spec_payload *p, char *err);
+int spec_payload_secret(const json_t *pod, const json_t *src,
+                        const k1s_spec_lookup *lk, int default_mode,
+                        spec_payload *p, char *err);
+int spec_payload_downward(const json_t *pod, const json_t *src,
+                          const k1s_spec_lookup *lk, int default_mode,
+                          spec_payload *p, char *err);
+int spec_payload_projected(const json_t *pod, const json_t *src,
+                           const k1s_spec_lookup *lk, spec_payload *p,
+                           char *err);
+
+/* Make dir hold exactly payload the way kubelet's AtomicWriter does:
+ * a timestamped ..YYYY_MM_DD_HH_MM_SS.NNNNNN directory with the files, the
+ * ..data symlink to it swapped by rename, and one top-level symlink per
+ * first path element pointing into ..data. Nothing is touched when the
+ * contents are already the same. 0, or -1 with err. */
+int spec_atomic_write(const char *dir, const spec_payload *p, char *err);
+
+/* ---- probes (spec_probe.c, spec_probe_http.c) ---- */
+
+typedef enum spec_probe_result {
+    SPEC_PROBE_SUCCESS,
+    SPEC_PROBE_WARNING,   /* success, with something to say (a redirect
+                             to another host that was not followed) */
+    SPEC_PROBE_FAILURE,   /* msg says why */
+    SPEC_PROBE_ERROR,     /* the probe could not run; kubelet retries */
+} spec_probe_result;
+
+/* GET scheme://host:port/path as kubelet's HTTP prober (msg: the failure
+ * text). */
+spec_probe_result spec_probe_http(const json_t *http_get, const char *host,
+                                  int port, int timeout_s, char *msg,
+                                  size_t msglen);
+/* grpc.health.v1.Health/Check on host:port (h2c), service may be "". */
+spec_probe_result spec_probe_grpc(const char *host, int port,
+                                  const char *service, int timeout_s,
+                                  char *msg, size_t msglen);
+/* A Go time.Duration's String() for whole seconds ("1s", "1m30s"). */
+void spec_go_seconds(char *buf, size_t n, long long s);
+
+#endif

@@ -1,0 +1,70 @@
+/*
+ * test_spec_fixture.h - what the kubelet_spec.h tests share: JSON written
+ * with single quotes, a fake object cache behind k1s_spec_lookup, and a
+ * temporary directory per test program.
+ */
+#ifndef TEST_SPEC_FIXTURE_H
+#define TEST_SPEC_FIXTURE_H
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "k1s_spec.h"
+
+/* JSON with ' for " and ` for ' (kubelet's "metadata.labels['k']").
+ * New reference; aborts the test program on a typo, a bug in the test. */
+static inline json_t *J(const char *s)
+{
+    char *t = strdup(s);
+    for (char *p = t; *p; p++)
+        if (*p == '\'')
+            *p = '"';
+        else if (*p == '`')
+            *p = '\'';
+    json_error_t err;
+    json_t *j = json_loads(t, 0, &err);
+    if (!j) {
+        fprintf(stderr, "bad test JSON: %s: %s\n", err.text, s);
+        abort();
+    }
+    free(t);
+    return j;
+}
+
+/* Objects by "Kind/ns/name". */
+typedef struct fake_cache {
+    json_t *objs;
+} fake_cache;
+
+static inline const json_t *fake_get(void *ctx, const char *kind, const char *ns,
+                              const char *name)
+{
+    fake_cache *c = ctx;
+    char key[512];
+    snprintf(key, sizeof key, "%s/%s/%s", kind, ns, name);
+    return json_object_get(c->objs, key);
+}
+
+/* Add obj (stolen) under kind/ns/name. */
+static inline void fake_put(fake_cache *c, const char *kind, const char *ns,
+                     const char *name, json_t *obj)
+{
+    char key[512];
+    snprintf(key, sizeof key, "%s/%s/%s", kind, ns, name);
+    json_object_set_new(c->objs, key, obj);
+}
+
+/* The value of key in a CRI envs array, NULL when absent. */
+static inline const char *env_get(const json_t *envs, const char *key)
+{
+    size_t i;
+    const json_t *kv;
+    json_array_foreach(envs, i, kv)
+        if (!strcmp(json_string_value(json_object_get(kv, "key")), key))
+            return json_string_value(json_object_get(kv, "value"));
+    return NULL;
+}
+
+#endif
