@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "k1s_apiserver.h"
+#include "k1s_api.h"
 
 static int ensure(k1s_api *api, const k1s_kind *k, const char *ns, json_t *obj,
                   char *err, size_t errlen)

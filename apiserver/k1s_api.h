@@ -139,4 +139,10 @@ int k1s_parse_rv(const char *s, int64_t *rev);
 int k1s_api_bind(k1s_api *api, const char *ns, const char *name,
                  const json_t *binding, json_t **out, k1s_status *st);
 
+/* ---- bootstrap -------------------------------------------------------------- */
+
+/* Create the system namespaces and the `kubernetes` service if absent.
+ * api_port: the port the API server answers on (the service's targetPort). */
+int k1s_api_bootstrap(k1s_api *api, int api_port, char *err, size_t errlen);
+
 #endif

@@ -14,7 +14,7 @@
 #include <stdbool.h>
 
 #include "k1s_api.h"
-#include "k1s_apiserver.h"
+#include "k1s_node_backend.h"
 
 typedef struct k1s_kubelet k1s_kubelet;
 

@@ -22,7 +22,6 @@
 
 #include "hostpath_internal.h"
 #include "k1s_api.h"
-#include "k1s_apiserver.h"
 #include "k1s_controllers.h"
 
 #define WAIT_MS 10000

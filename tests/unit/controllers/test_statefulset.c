@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include "k1s_api.h"
-#include "k1s_apiserver.h"
 #include "k1s_controllers.h"
 
 #define WAIT_MS 10000

@@ -16,7 +16,6 @@
 #include <time.h>
 
 #include "k1s_api.h"
-#include "k1s_apiserver.h"
 #include "k1s_controllers.h"
 
 #define WL_NODE "node1"

@@ -29,7 +29,6 @@
 #include <unistd.h>
 
 #include "k1s_api.h"
-#include "k1s_apiserver.h"
 #include "k1s_containerd.h"
 #include "k1s_controllers.h"
 #include "k1s_cri.h"

@@ -21,7 +21,6 @@
 #include <unistd.h>
 
 #include "k1s_api.h"
-#include "k1s_apiserver.h"
 #include "k1s_proxy.h"
 
 /* ---- the stand-in pods -------------------------------------------------- */

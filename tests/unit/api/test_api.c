@@ -6,7 +6,6 @@
 #include "k1s_test.h"
 
 #include "k1s_api.h"
-#include "k1s_apiserver.h"
 
 static k1s_api *open_api(void)
 {

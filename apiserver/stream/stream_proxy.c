@@ -324,12 +324,12 @@ static void on_upgraded(void *cls, struct MHD_Connection *c, void *con_cls,
     free(p);
 }
 
-enum MHD_Result k1s__answer_upgrade(k1s_server *s, struct MHD_Connection *c,
+enum MHD_Result k1s__answer_upgrade(k1s_stream_hub *hub, struct MHD_Connection *c,
                                     k1s_runtime_link *l, const char *const *headers,
                                     const k1s_bridge_opts *bridge)
 {
     pending *p = calloc(1, sizeof *p);
-    struct MHD_Response *r = p ? MHD_create_response_for_upgrade(on_upgraded, s->stream_hub)
+    struct MHD_Response *r = p ? MHD_create_response_for_upgrade(on_upgraded, hub)
                                : NULL;
     if (!r) {
         free(p);
@@ -348,11 +348,11 @@ enum MHD_Result k1s__answer_upgrade(k1s_server *s, struct MHD_Connection *c,
     p->base.con = c;
     p->base.deadline_ms = k1s__mono_ms() + PENDING_MS;
     p->base.discard = pending_discard;
-    k1s__hub_pending_add(s->stream_hub, &p->base);
+    k1s__hub_pending_add(hub, &p->base);
     enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_SWITCHING_PROTOCOLS, r);
     MHD_destroy_response(r);
     if (ret != MHD_YES) {
-        k1s_pending_upgrade *back = k1s__hub_pending_take(s->stream_hub, c);
+        k1s_pending_upgrade *back = k1s__hub_pending_take(hub, c);
         if (back)
             back->discard(back);
     }
@@ -360,7 +360,7 @@ enum MHD_Result k1s__answer_upgrade(k1s_server *s, struct MHD_Connection *c,
 }
 
 /* The runtime said 101: say it to kubectl, with the runtime's protocol. */
-static enum MHD_Result answer_upgrade(k1s_server *s, struct MHD_Connection *c,
+static enum MHD_Result answer_upgrade(k1s_stream_hub *hub, struct MHD_Connection *c,
                                       k1s_runtime_link *l)
 {
     char up[256], ver[256];
@@ -374,7 +374,7 @@ static enum MHD_Result answer_upgrade(k1s_server *s, struct MHD_Connection *c,
         h[n++] = "X-Stream-Protocol-Version";
         h[n++] = ver;
     }
-    return k1s__answer_upgrade(s, c, l, h, NULL);
+    return k1s__answer_upgrade(hub, c, l, h, NULL);
 }
 
 int k1s__runtime_upgrade(struct MHD_Connection *c, const char *method,
@@ -448,7 +448,7 @@ void k1s__runtime_link_free(k1s_runtime_link *l)
     l->fd = -1;
 }
 
-enum MHD_Result k1s__stream_proxy(k1s_server *s, struct MHD_Connection *c,
+enum MHD_Result k1s__stream_proxy(k1s_stream_hub *hub, struct MHD_Connection *c,
                                   const char *method, const char *url)
 {
     k1s_buf hdrs = {0};
@@ -463,5 +463,5 @@ enum MHD_Result k1s__stream_proxy(k1s_server *s, struct MHD_Connection *c,
     free(h);
     if (rc)
         return ret;
-    return answer_upgrade(s, c, &l);
+    return answer_upgrade(hub, c, &l);
 }

@@ -76,7 +76,7 @@ static bool runtime_agreed(const char *head)
            !strcmp(v, K1S_WS_V4);
 }
 
-enum MHD_Result k1s__ws_bridge(k1s_server *s, struct MHD_Connection *c,
+enum MHD_Result k1s__ws_bridge(k1s_stream_hub *hub, struct MHD_Connection *c,
                                const char *url, const k1s_stream_request *rq,
                                const char *proto)
 {
@@ -110,7 +110,7 @@ enum MHD_Result k1s__ws_bridge(k1s_server *s, struct MHD_Connection *c,
                          .err = rq->err && !rq->tty, .tty = rq->tty};
     const char *h[] = {"Upgrade", "websocket", "Sec-WebSocket-Accept", accept,
                        "Sec-WebSocket-Protocol", proto, NULL};
-    ret = k1s__answer_upgrade(s, c, &l, h, &o);
+    ret = k1s__answer_upgrade(hub, c, &l, h, &o);
     free(accept);
     return ret;
 }

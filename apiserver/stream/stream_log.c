@@ -25,7 +25,7 @@
 typedef struct logstream {
     k1s_hub_member member;           /* joined only when following */
     bool joined;
-    k1s_server *srv;
+    k1s_stream_hub *hub;
     struct MHD_Connection *con;
     pthread_mutex_t mu;
     k1s_logfile *f;                  /* owned */
@@ -190,7 +190,7 @@ static int log_status(const json_t *pod, const char *pname, const char *cname,
 static bool still_running(logstream *ls)
 {
     k1s_status st = {0};
-    json_t *pod = k1s__stream_pod(ls->srv, ls->ns, ls->pod, &st);
+    json_t *pod = k1s__stream_pod(ls->hub, ls->ns, ls->pod, &st);
     k1s_status_clear(&st);
     const json_t *cs = pod ? container_status(pod, ls->container) : NULL;
     bool running = cs && json_object_get(json_object_get(cs, "state"), "running");
@@ -301,7 +301,7 @@ static void log_free(void *cls)
 {
     logstream *ls = cls;
     if (ls->joined)
-        k1s__hub_leave(ls->srv->stream_hub, &ls->member);
+        k1s__hub_leave(ls->hub, &ls->member);
     log_destroy(ls);
 }
 
@@ -313,7 +313,7 @@ static int open_failed(k1s_status *st, const char *path, int e)
     return k1s_err_bad_request(st, "failed to open log file \"%s\": open %s: %s", path, path, strerror(e));
 }
 
-enum MHD_Result k1s__handle_pod_log(k1s_server *s, struct MHD_Connection *c,
+enum MHD_Result k1s_stream_pod_log(k1s_stream_hub *hub, struct MHD_Connection *c,
                                     const char *method, const char *ns,
                                     const char *name)
 {
@@ -328,7 +328,7 @@ enum MHD_Result k1s__handle_pod_log(k1s_server *s, struct MHD_Connection *c,
     const char *cid = NULL;
     if (log_options(c, name, &o, &st))
         goto fail;
-    pod = k1s__stream_pod(s, ns, name, &st);
+    pod = k1s__stream_pod(hub, ns, name, &st);
     if (!pod)
         goto fail;
     const char *container = k1s__stream_container(pod, k1s__arg(c, "container"), &st);
@@ -340,7 +340,7 @@ enum MHD_Result k1s__handle_pod_log(k1s_server *s, struct MHD_Connection *c,
         json_decref(pod);
         return k1s__reply_text(c, 204, "text/plain", NULL, 0, NULL);
     }
-    const k1s_node_backend *b = k1s__node_backend(s);
+    const k1s_node_backend *b = k1s__hub_node(hub);
     if (!b || !b->log_path) {
         char url[1024];
         snprintf(url, sizeof url, "https://%s:10250/containerLogs/%s/%s/%s", node, ns, name, container);
@@ -361,7 +361,7 @@ enum MHD_Result k1s__handle_pod_log(k1s_server *s, struct MHD_Connection *c,
         goto fail;
     }
     pthread_mutex_init(&ls->mu, NULL);
-    ls->srv = s;
+    ls->hub = hub;
     ls->con = c;
     ls->follow = o.follow;
     ls->next_check = k1s__mono_ms() + CHECK_EVERY_MS;
@@ -380,7 +380,7 @@ enum MHD_Result k1s__handle_pod_log(k1s_server *s, struct MHD_Connection *c,
     }
     if (o.follow) {
         ls->member = (k1s_hub_member){.poke = log_poke, .ctx = ls, .periodic = true};
-        if (k1s__hub_join(s->stream_hub, &ls->member)) {
+        if (k1s__hub_join(hub, &ls->member)) {
             k1s_status_set(&st, 503, "ServiceUnavailable", "the server is shutting down");
             goto fail;
         }
@@ -390,7 +390,7 @@ enum MHD_Result k1s__handle_pod_log(k1s_server *s, struct MHD_Connection *c,
         MHD_SIZE_UNKNOWN, LOG_BLOCK, log_read, ls, log_free);
     if (!r) {
         if (ls->joined)
-            k1s__hub_leave(s->stream_hub, &ls->member);
+            k1s__hub_leave(hub, &ls->member);
         log_destroy(ls);
         free(path);
         json_decref(pod);

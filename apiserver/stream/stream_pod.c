@@ -73,12 +73,12 @@ bool k1s__stream_bool(struct MHD_Connection *c, const char *name)
 
 /* ---- pods ------------------------------------------------------------------ */
 
-json_t *k1s__stream_pod(k1s_server *s, const char *ns, const char *name,
+json_t *k1s__stream_pod(k1s_stream_hub *hub, const char *ns, const char *name,
                         k1s_status *st)
 {
     k1s_target t = {k1s_registry_find_kind("", "Pod"), ns ? ns : "", name, NULL};
     json_t *pod = NULL;
-    if (k1s_api_get(s->api, &t, &pod, st))
+    if (k1s_api_get(k1s__hub_api(hub), &t, &pod, st))
         return NULL;
     return pod;
 }
@@ -264,7 +264,7 @@ static int check_phase(const char *verb, const json_t *pod, k1s_status *st)
 }
 
 /* Everything before the backend is asked: 0, or -1 with st set. */
-static int check_request(k1s_server *s, struct MHD_Connection *c,
+static int check_request(k1s_stream_hub *hub, struct MHD_Connection *c,
                          const char *verb, const json_t *pod,
                          k1s_stream_request *rq, k1s_status *st)
 {
@@ -280,7 +280,7 @@ static int check_request(k1s_server *s, struct MHD_Connection *c,
         json_object_get(json_object_get(pod, "metadata"), "name"));
     if (!node || !*node)
         return k1s_err_bad_request(st, "pod %s does not have a host assigned", pname ? pname : "");
-    if (!k1s__node_backend(s))
+    if (!k1s__hub_node(hub))
         return k1s__stream_no_node(st, pod, NULL);
     if (!k1s__header_has_token(c, "Connection", "upgrade") || !k1s__header(c, "Upgrade"))
         return k1s_err_bad_request(st, "Upgrade request required");
@@ -298,7 +298,7 @@ static int check_request(k1s_server *s, struct MHD_Connection *c,
     return check_phase(verb, pod, st);
 }
 
-enum MHD_Result k1s__handle_pod_connect(k1s_server *s, struct MHD_Connection *c,
+enum MHD_Result k1s_stream_pod_connect(k1s_stream_hub *hub, struct MHD_Connection *c,
                                         const char *method, const char *ns,
                                         const char *name, const char *sub)
 {
@@ -320,11 +320,11 @@ enum MHD_Result k1s__handle_pod_connect(k1s_server *s, struct MHD_Connection *c,
     if (!strcmp(sub, "portforward") && parse_ports(c, &ports, &rq.nports, &st))
         goto fail;
     rq.ports = ports;
-    pod = k1s__stream_pod(s, ns, name, &st);
+    pod = k1s__stream_pod(hub, ns, name, &st);
     if (!pod)
         goto fail;
     rq.pod = pod;
-    if (check_request(s, c, sub, pod, &rq, &st))
+    if (check_request(hub, c, sub, pod, &rq, &st))
         goto fail;
     const char *wsproto = NULL;
     if (!strcasecmp(k1s__header(c, "Upgrade"), "websocket")) {
@@ -339,7 +339,7 @@ enum MHD_Result k1s__handle_pod_connect(k1s_server *s, struct MHD_Connection *c,
         if (!wsproto)
             goto fail;
     }
-    const k1s_node_backend *b = k1s__node_backend(s);
+    const k1s_node_backend *b = k1s__hub_node(hub);
     if (!b || !b->stream_url) {
         k1s__stream_no_node(&st, pod, NULL);
         goto fail;
@@ -349,8 +349,8 @@ enum MHD_Result k1s__handle_pod_connect(k1s_server *s, struct MHD_Connection *c,
             k1s_err_internal(&st, "the node returned no streaming URL");
         goto fail;
     }
-    ret = wsproto ? k1s__ws_bridge(s, c, url, &rq, wsproto)
-                  : k1s__stream_proxy(s, c, method, url);
+    ret = wsproto ? k1s__ws_bridge(hub, c, url, &rq, wsproto)
+                  : k1s__stream_proxy(hub, c, method, url);
     free(url);
     free(command);
     free(ports);

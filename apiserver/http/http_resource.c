@@ -13,7 +13,7 @@
 #include "k1s_names.h"
 #include "k1s_protobuf.h"
 #include "k1s_tables.h"
-#include "stream_internal.h"
+#include "k1s_stream.h"
 
 /* ---- request options ---------------------------------------------------- */
 
@@ -549,9 +549,9 @@ enum MHD_Result k1s__handle_resource(k1s_server *s, struct MHD_Connection *c,
         /* the node's subresources: streams, not objects */
         if (!strcmp(r->sub, "exec") || !strcmp(r->sub, "attach") ||
             !strcmp(r->sub, "portforward"))
-            return k1s__handle_pod_connect(s, c, method, r->ns, r->name, r->sub);
+            return k1s_stream_pod_connect(s->stream_hub, c, method, r->ns, r->name, r->sub);
         if (!strcmp(r->sub, "log"))
-            return k1s__handle_pod_log(s, c, method, r->ns, r->name);
+            return k1s_stream_pod_log(s->stream_hub, c, method, r->ns, r->name);
     }
     bool watch = r->legacy_watch || k1s__arg_true(c, "watch");
     if (!strcmp(method, "GET")) {

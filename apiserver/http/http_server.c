@@ -14,140 +14,7 @@
 #include <sys/resource.h>
 
 #include "k1s_names.h"
-#include "stream_internal.h"
-
-/* ---- buffers and replies ----------------------------------------------------- */
-
-void k1s_buf_add(k1s_buf *b, const char *s, size_t n)
-{
-    if (b->failed)
-        return;
-    if (n > SIZE_MAX / 4 - b->len) {
-        b->failed = true;
-        return;
-    }
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->failed = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = 0;
-}
-
-void k1s_buf_adds(k1s_buf *b, const char *s)
-{
-    k1s_buf_add(b, s, strlen(s));
-}
-
-char *k1s_buf_take(k1s_buf *b, size_t *len)
-{
-    if (b->failed) {
-        free(b->p);
-        memset(b, 0, sizeof *b);
-        return NULL;
-    }
-    if (!b->p)
-        k1s_buf_add(b, "", 0);
-    char *p = b->p;
-    *len = b->len;
-    memset(b, 0, sizeof *b);
-    return p;
-}
-
-static void add_warnings(struct MHD_Response *r, const json_t *warnings)
-{
-    size_t i;
-    json_t *w;
-    json_array_foreach(warnings, i, w)
-    {
-        char *q = json_dumps(w, JSON_ENCODE_ANY);
-        char *h = NULL;
-        if (q && asprintf(&h, "299 - %s", q) >= 0)
-            MHD_add_response_header(r, "Warning", h);
-        free(q);
-        free(h);
-    }
-}
-
-enum MHD_Result k1s__reply_text(struct MHD_Connection *c, int code,
-                                const char *content_type, char *text,
-                                size_t len, const json_t *warnings)
-{
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
-    if (!r) {
-        free(text);
-        return MHD_NO;
-    }
-    MHD_add_response_header(r, "Content-Type", content_type);
-    MHD_add_response_header(r, "Cache-Control", "no-cache, private");
-    add_warnings(r, warnings);
-    enum MHD_Result ret = MHD_queue_response(c, (unsigned)code, r);
-    MHD_destroy_response(r);
-    return ret;
-}
-
-enum MHD_Result k1s__reply_json(struct MHD_Connection *c, int code,
-                                const json_t *body, const json_t *warnings)
-{
-    char *text = json_dumps(body, JSON_COMPACT);
-    if (!text)
-        return k1s__reply_error(c, 500, "InternalError", "encoding failed");
-    size_t n = strlen(text);
-    /* kube ends JSON bodies with a newline; clients do not care, curl users do */
-    char *t2 = realloc(text, n + 2);
-    if (t2) {
-        t2[n] = '\n';
-        t2[n + 1] = 0;
-        text = t2;
-        n++;
-    }
-    return k1s__reply_text(c, code, "application/json", text, n, warnings);
-}
-
-enum MHD_Result k1s__reply_status(struct MHD_Connection *c,
-                                  const k1s_status *st)
-{
-    json_t *j = k1s_status_json(st);
-    enum MHD_Result r = k1s__reply_json(c, st->code ? st->code : 500, j, NULL);
-    json_decref(j);
-    return r;
-}
-
-enum MHD_Result k1s__reply_error(struct MHD_Connection *c, int code,
-                                 const char *reason, const char *msg)
-{
-    k1s_status st = {0};
-    k1s_status_set(&st, code, reason, "%s", msg);
-    enum MHD_Result r = k1s__reply_status(c, &st);
-    k1s_status_clear(&st);
-    return r;
-}
-
-const char *k1s__arg(struct MHD_Connection *c, const char *name)
-{
-    return MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
-}
-
-bool k1s__arg_true(struct MHD_Connection *c, const char *name)
-{
-    const char *v = k1s__arg(c, name);
-    return v && (!strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "True"));
-}
-
-const char *k1s__header(struct MHD_Connection *c, const char *name)
-{
-    return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
-}
+#include "k1s_stream.h"
 
 /* ---- requests ------------------------------------------------------------ */
 
@@ -271,7 +138,7 @@ int k1s_server_start(const k1s_server_config *cfg, k1s_server **out,
     pthread_mutex_init(&s->streams_mu, NULL);
     pthread_mutex_init(&s->stop_mu, NULL);
     pthread_cond_init(&s->stop_cv, NULL);
-    s->stream_hub = k1s__stream_hub_new();
+    s->stream_hub = k1s_stream_hub_new(s->api);
     if (!s->stream_hub) {
         *err = strdup("out of memory");
         goto fail;
@@ -324,7 +191,7 @@ int k1s_server_start(const k1s_server_config *cfg, k1s_server **out,
     *out = s;
     return 0;
 fail:
-    k1s__stream_hub_free(s->stream_hub);
+    k1s_stream_hub_free(s->stream_hub);
     free(s->token);
     free(s->bind);
     free(s);
@@ -338,12 +205,7 @@ int k1s_server_port(const k1s_server *s)
 
 void k1s_server_set_node_backend(k1s_server *s, const k1s_node_backend *b)
 {
-    __atomic_store_n(&s->node, b, __ATOMIC_RELEASE);
-}
-
-const k1s_node_backend *k1s__node_backend(k1s_server *s)
-{
-    return __atomic_load_n(&s->node, __ATOMIC_ACQUIRE);
+    k1s_stream_hub_set_node_backend(s->stream_hub, b);
 }
 
 void k1s_server_stop(k1s_server *s)
@@ -357,9 +219,9 @@ void k1s_server_stop(k1s_server *s)
     if (s->ticker_running)
         pthread_join(s->ticker, NULL);
     k1s__watch_stop_all(s);
-    k1s__stream_hub_stop(s->stream_hub);
+    k1s_stream_hub_stop(s->stream_hub);
     MHD_stop_daemon(s->d);
-    k1s__stream_hub_free(s->stream_hub);
+    k1s_stream_hub_free(s->stream_hub);
     pthread_mutex_destroy(&s->streams_mu);
     pthread_mutex_destroy(&s->stop_mu);
     pthread_cond_destroy(&s->stop_cv);

@@ -1,5 +1,5 @@
 /*
- * http_stream_hub.c - the owner of a server's long-lived pod streams:
+ * stream_hub.c - the owner of a server's long-lived pod streams:
  * upgraded exec/attach/portforward tunnels (a thread each) and followed
  * logs (suspended connections). It lets the server stop them all, wakes
  * followed logs on a ticker so no one polls in a loop, and reaps upgrade
@@ -8,10 +8,14 @@
 #include "stream_internal.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
 
 struct k1s_stream_hub {
+    k1s_api *api;               /* borrowed */
+    /* borrowed, set after start: read with k1s__hub_node() */
+    const k1s_node_backend *node;
     pthread_mutex_t mu;
     pthread_cond_t cv;          /* ticker wake-ups; thread count changes */
     bool stopping;
@@ -90,11 +94,12 @@ static void *ticker_main(void *arg)
     return NULL;
 }
 
-k1s_stream_hub *k1s__stream_hub_new(void)
+k1s_stream_hub *k1s_stream_hub_new(k1s_api *api)
 {
     k1s_stream_hub *h = calloc(1, sizeof *h);
     if (!h)
         return NULL;
+    h->api = api;
     pthread_mutex_init(&h->mu, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -106,7 +111,7 @@ k1s_stream_hub *k1s__stream_hub_new(void)
     return h;
 }
 
-void k1s__stream_hub_stop(k1s_stream_hub *h)
+void k1s_stream_hub_stop(k1s_stream_hub *h)
 {
     if (!h)
         return;
@@ -130,14 +135,29 @@ void k1s__stream_hub_stop(k1s_stream_hub *h)
     pthread_mutex_unlock(&h->mu);
 }
 
-void k1s__stream_hub_free(k1s_stream_hub *h)
+void k1s_stream_hub_free(k1s_stream_hub *h)
 {
     if (!h)
         return;
-    k1s__stream_hub_stop(h);
+    k1s_stream_hub_stop(h);
     pthread_mutex_destroy(&h->mu);
     pthread_cond_destroy(&h->cv);
     free(h);
+}
+
+k1s_api *k1s__hub_api(k1s_stream_hub *h)
+{
+    return h->api;
+}
+
+void k1s_stream_hub_set_node_backend(k1s_stream_hub *h, const k1s_node_backend *b)
+{
+    __atomic_store_n(&h->node, b, __ATOMIC_RELEASE);
+}
+
+const k1s_node_backend *k1s__hub_node(k1s_stream_hub *h)
+{
+    return __atomic_load_n(&h->node, __ATOMIC_ACQUIRE);
 }
 
 int k1s__hub_join(k1s_stream_hub *h, k1s_hub_member *m)

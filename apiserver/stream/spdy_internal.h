@@ -19,7 +19,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "http_internal.h"
+#include "k1s_wire.h"
 
 #define K1S_SPDY_VERSION 3
 

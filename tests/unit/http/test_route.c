@@ -3,7 +3,7 @@
  */
 #include "k1s_test.h"
 
-#include "../../../apiserver/http_internal.h"
+#include "http_internal.h"
 
 static int route(const char *path, k1s_route *r, char *buf, size_t len)
 {

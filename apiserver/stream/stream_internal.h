@@ -8,34 +8,18 @@
 #ifndef K1S_STREAM_INTERNAL_H
 #define K1S_STREAM_INTERNAL_H
 
+#include <pthread.h>
 #include <stdint.h>
 
-#include "http_internal.h"
+#include "k1s_stream.h"
+#include "k1s_wire.h"
 #include "spdy_internal.h"
 
-/* ---- entry points (called from http_resource.c / http_server.c) --------- */
+/* ---- the stream hub (k1s_stream.h), from within -------------------------- */
 
-/* GET/POST .../pods/NAME/{exec,attach,portforward}. */
-enum MHD_Result k1s__handle_pod_connect(k1s_server *s, struct MHD_Connection *c,
-                                        const char *method, const char *ns,
-                                        const char *name, const char *sub);
-/* GET .../pods/NAME/log. */
-enum MHD_Result k1s__handle_pod_log(k1s_server *s, struct MHD_Connection *c,
-                                    const char *method, const char *ns,
-                                    const char *name);
-
-/* ---- the stream hub ------------------------------------------------------ */
-
-/* One per server: knows every live tunnel and followed log so that stop
- * can end them, runs the ticker that wakes followed logs, and reaps
- * upgrades libmicrohttpd never completed. Created with the server;
- * k1s__stream_hub_stop before MHD_stop_daemon (ends everything, waits for
- * the tunnel threads); k1s__stream_hub_free after it. */
-typedef struct k1s_stream_hub k1s_stream_hub;
-
-k1s_stream_hub *k1s__stream_hub_new(void);
-void k1s__stream_hub_stop(k1s_stream_hub *h);
-void k1s__stream_hub_free(k1s_stream_hub *h);
+k1s_api *k1s__hub_api(k1s_stream_hub *h);
+/* The node backend now (NULL: none), safe from any thread. */
+const k1s_node_backend *k1s__hub_node(k1s_stream_hub *h);
 
 /* Something the hub wakes: poke(ctx, stopping) runs on the ticker thread
  * every K1S_HUB_TICK_MS while the member is periodic, and once with
@@ -84,7 +68,7 @@ int64_t k1s__mono_ms(void);
 /* ---- pods ----------------------------------------------------------------- */
 
 /* The pod, or NULL with st set (404 as kube). New reference. */
-json_t *k1s__stream_pod(k1s_server *s, const char *ns, const char *name,
+json_t *k1s__stream_pod(k1s_stream_hub *hub, const char *ns, const char *name,
                         k1s_status *st);
 /* kube's validateContainer: want if it names one of the pod's containers
  * (init, regular or ephemeral), else the only container when want is
@@ -109,7 +93,7 @@ bool k1s__stream_bool(struct MHD_Connection *c, const char *name);
 /* Join kubectl's upgrade request on c to the runtime's streaming URL:
  * replay the upgrade there, answer kubectl as the runtime answered, and
  * on 101 copy bytes both ways on a thread of the hub. */
-enum MHD_Result k1s__stream_proxy(k1s_server *s, struct MHD_Connection *c,
+enum MHD_Result k1s__stream_proxy(k1s_stream_hub *hub, struct MHD_Connection *c,
                                   const char *method, const char *url);
 
 /* The runtime's answer to an upgrade replayed by k1s__runtime_upgrade. */
@@ -215,7 +199,7 @@ char *k1s__ws_accept(const char *key);
  * st. */
 const char *k1s__ws_check(struct MHD_Connection *c, k1s_status *st);
 /* Join kubectl's WebSocket to the runtime's streaming URL over SPDY. */
-enum MHD_Result k1s__ws_bridge(k1s_server *s, struct MHD_Connection *c,
+enum MHD_Result k1s__ws_bridge(k1s_stream_hub *hub, struct MHD_Connection *c,
                                const char *url, const k1s_stream_request *rq,
                                const char *proto);
 
@@ -286,7 +270,7 @@ void k1s__xlate_close_client(k1s_xlate *x, uint16_t code, const char *reason);
  * and park the runtime link l (taken) until libmicrohttpd hands kubectl's
  * socket over; then a raw tunnel (bridge NULL) or the WebSocket bridge
  * runs between them. */
-enum MHD_Result k1s__answer_upgrade(k1s_server *s, struct MHD_Connection *c,
+enum MHD_Result k1s__answer_upgrade(k1s_stream_hub *hub, struct MHD_Connection *c,
                                     k1s_runtime_link *l, const char *const *headers,
                                     const k1s_bridge_opts *bridge);
 

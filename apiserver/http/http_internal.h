@@ -10,6 +10,8 @@
 #include <stdbool.h>
 
 #include "k1s_apiserver.h"
+#include "k1s_stream.h"
+#include "k1s_wire.h"
 
 #define K1S_MAX_BODY (3 * 1024 * 1024)
 
@@ -22,13 +24,11 @@ struct k1s_server {
     int port;
     char *bind;             /* owned */
     bool tls;
-    /* borrowed, set after start: read with k1s__node_backend() */
-    const k1s_node_backend *node;
     pthread_mutex_t streams_mu;
     k1s_wstream *streams;   /* live watch streams, linked by ->next */
-    /* pods exec/attach/portforward tunnels and followed logs (owned;
-       stream_internal.h) */
-    struct k1s_stream_hub *stream_hub;
+    /* pods exec/attach/portforward tunnels and followed logs, and the
+       node they go to (owned; k1s_stream.h) */
+    k1s_stream_hub *stream_hub;
     pthread_t ticker;
     bool ticker_running;
     pthread_mutex_t stop_mu;
@@ -56,23 +56,6 @@ typedef struct k1s_route {
  * 1: not a resource path (discovery etc.); -1: malformed. */
 int k1s__route_parse(char *path, k1s_route *r);
 
-/* Replies. All return MHD_YES/MHD_NO as the access handler must. */
-enum MHD_Result k1s__reply_json(struct MHD_Connection *c, int code,
-                                const json_t *body, const json_t *warnings);
-enum MHD_Result k1s__reply_text(struct MHD_Connection *c, int code,
-                                const char *content_type, char *text,
-                                size_t len, const json_t *warnings);
-enum MHD_Result k1s__reply_status(struct MHD_Connection *c,
-                                  const k1s_status *st);
-enum MHD_Result k1s__reply_error(struct MHD_Connection *c, int code,
-                                 const char *reason, const char *msg);
-
-const char *k1s__arg(struct MHD_Connection *c, const char *name);
-bool k1s__arg_true(struct MHD_Connection *c, const char *name);
-const char *k1s__header(struct MHD_Connection *c, const char *name);
-
-/* The node backend now (NULL: none), safe from any thread. */
-const k1s_node_backend *k1s__node_backend(k1s_server *s);
 
 enum MHD_Result k1s__handle_resource(k1s_server *s, struct MHD_Connection *c,
                                      const char *method, k1s_route *r,
@@ -85,16 +68,5 @@ enum MHD_Result k1s__handle_watch(k1s_server *s, struct MHD_Connection *c,
                                   const char *name);
 void *k1s__watch_ticker(void *arg);
 void k1s__watch_stop_all(k1s_server *s);
-
-/* A growable byte buffer for building responses. */
-typedef struct k1s_buf {
-    char *p;
-    size_t len, cap;
-    bool failed;
-} k1s_buf;
-void k1s_buf_add(k1s_buf *b, const char *s, size_t n);
-void k1s_buf_adds(k1s_buf *b, const char *s);
-/* Hand the bytes over (caller frees); NULL if an allocation failed. */
-char *k1s_buf_take(k1s_buf *b, size_t *len);
 
 #endif
