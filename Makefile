@@ -9,7 +9,7 @@ PORT ?= 6443
 KUBELET ?= containerd
 NGINX_IMAGE = $(DATA_DIR)/images/nginx-slim.tar
 
-.PHONY: all deps build asan run test unit conformance bench clean
+.PHONY: all deps build asan buildtypes run test unit conformance bench clean
 
 all: build
 
@@ -17,12 +17,21 @@ deps:
 	@sh scripts/install-deps.sh
 
 build: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
 
 asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DK1S_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 	@cmake --build $(ASAN_BUILD) -j$(JOBS)
+
+# The other build types must compile with -Werror too (their optimisers
+# warn about different things); built, not run.
+buildtypes: deps
+	@for t in RelWithDebInfo MinSizeRel; do \
+		cmake -S . -B build-types/$$t -DCMAKE_BUILD_TYPE=$$t >/dev/null && \
+		cmake --build build-types/$$t -j$(JOBS) >/dev/null || exit 1; \
+		echo "build type $$t: built"; \
+	done
 
 # Without a reachable registry the scenario's image is built from Debian's
 # nginx and left where k1s imports images at start.
@@ -35,8 +44,8 @@ run: build
 	$(BUILD)/k1s server --data-dir $(DATA_DIR) --port $(PORT) --kubelet $(KUBELET)
 
 # Unit tests under the sanitizers, then the kubectl conformance suite
-# against both builds.
-test: build asan
+# against both builds (Release and the sanitizer build).
+test: build asan buildtypes
 	cd $(ASAN_BUILD) && ctest --output-on-failure
 	K1S_BIN=$(abspath $(ASAN_BUILD))/k1s python3 conformance/run.py
 	K1S_EXEC_PROTOCOLS=1 K1S_BIN=$(abspath $(BUILD))/k1s python3 conformance/run.py --all-kubectl
@@ -45,4 +54,4 @@ bench: build
 	python3 bench/run.py --k1s $(BUILD)/k1s
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-types

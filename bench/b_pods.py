@@ -15,7 +15,7 @@ import httpc
 
 KUBECTL = "/usr/lib/google-cloud-sdk/bin/kubectl.1.33"
 HERE = os.path.dirname(os.path.abspath(__file__))
-SCENARIO = os.path.join(HERE, "..", "..", "shared", "scenario")
+SCENARIO = os.path.join(HERE, "..", "examples", "statefulset")
 IMAGE = "k8s.gcr.io/nginx-slim:0.8"
 
 

@@ -12,8 +12,7 @@ import time
 import harness
 
 KUBECTL = "/usr/lib/google-cloud-sdk/bin/kubectl.1.33"
-SCENARIO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared",
-                        "scenario")
+SCENARIO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples", "statefulset")
 
 
 def kubectl(srv, *args, stdin=None):

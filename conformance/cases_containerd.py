@@ -1,4 +1,4 @@
-"""The reference scenario (../shared/scenario/README.md) with real containers:
+"""The reference scenario (examples/statefulset/README.md) with real containers:
 k1s starts its own containerd, runs the stand-in nginx image built offline by
 scripts/build-nginx-image.sh, and real kubectl execs into the pods, reads
 their logs, and curl reaches them through the NodePort. Needs root (CI runs

@@ -1,4 +1,4 @@
-"""The reference scenario (../shared/scenario/README.md) on the simulated
+"""The reference scenario (examples/statefulset/README.md) on the simulated
 kubelet: ordered start, claims and hostpath volumes, scale down and up with
 the retained claims, as real kubectl shows it."""
 import json

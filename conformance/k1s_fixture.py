@@ -10,7 +10,7 @@ import time
 KUBECTL_DIR = "/usr/lib/google-cloud-sdk/bin"
 SCENARIO = os.environ.get(
     "K1S_SCENARIO",
-    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "scenario"))
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples", "statefulset"))
 
 
 def kubectl_versions():

@@ -6,7 +6,7 @@
  * Everything containerd keeps (root, state, sockets, runc state, IPAM
  * leases) lives under the data directory, so it never collides with a
  * system containerd or another k1s. The settings are the ones known to work
- * on these machines (/work/shared/notes/containerd.md); the why of each is
+ * on these machines; the why of each is
  * next to it below and in docs/internals/containerd.md.
  */
 #include "containerd_internal.h"

@@ -83,13 +83,13 @@ static int env_open(env *e, bool controllers)
 
 static void rm_rf(const char *path)
 {
-    char cmd[PATH_MAX + 32];
+    char *cmd = NULL;
     if (strncmp(path, "/tmp/k1s-test-pv-", 17) != 0 &&
         strncmp(path, "/tmp/k1s-storage-", 17) != 0)
         return;
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
-    if (system(cmd) != 0)
+    if (asprintf(&cmd, "rm -rf '%s'", path) < 0 || system(cmd) != 0)
         fprintf(stderr, "cannot remove %s\n", path);
+    free(cmd);
 }
 
 static void env_close(env *e)

@@ -56,11 +56,14 @@ static void write_file(const char *name, const char *text)
  * returns its exit status, output (stdout+stderr) in out. */
 static int gen(const char *args, char *out, size_t n)
 {
-    char cmd[8192];
-    snprintf(cmd, sizeof cmd,
-             "cd '%s' && '%s' '%s/schema/gen_schema.py' -o out.c %s 2>&1",
-             tmp, python, src, args);
+    char *cmd = NULL;
+    if (asprintf(&cmd, "cd '%s' && '%s' '%s/schema/gen_schema.py' -o out.c %s 2>&1",
+                 tmp, python, src, args) < 0) {
+        out[0] = '\0';
+        return -1;
+    }
     FILE *p = popen(cmd, "r");
+    free(cmd);
     size_t len = 0;
     if (p) {
         len = fread(out, 1, n - 1, p);
