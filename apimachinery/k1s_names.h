@@ -8,7 +8,7 @@
  * when the value is valid, otherwise a malloc'd NULL-terminated array of
  * malloc'd strings, in the order kube reports them. Free it with
  * k1s_msgs_free. An allocation failure must not look like "valid", so on
- * out-of-memory the checks return K1S_MSGS_OOM, a static one-message list
+ * out-of-memory the checks return k1s_msgs_oom, a static one-message list
  * ("out of memory") that k1s_msgs_free ignores.
  *
  * Values are C strings: a caller holding a JSON string must first reject
@@ -21,7 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-extern char *const K1S_MSGS_OOM[];
+extern char *const k1s_msgs_oom[];
 
 /* RFC 1123 subdomain: at most 253 characters (object names of most kinds). */
 char **k1s_is_dns1123_subdomain(const char *v);

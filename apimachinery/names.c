@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-char *const K1S_MSGS_OOM[] = {"out of memory", NULL};
+char *const k1s_msgs_oom[] = {"out of memory", NULL};
 
 #define DNS1123_LABEL_MAX 63
 #define DNS1123_SUBDOMAIN_MAX 253
@@ -115,7 +115,7 @@ static char **msgs_done(msgs *m)
 {
     if (m->oom) {
         k1s_msgs_free(m->v);
-        return (char **)K1S_MSGS_OOM;
+        return (char **)k1s_msgs_oom;
     }
     return m->v;
 }
@@ -454,7 +454,7 @@ char **k1s_validate_name(k1s_name_rule rule, const char *name, bool prefix)
     if (prefix && n > 1 && name[n - 1] == '-') {
         masked = strdup(name);
         if (!masked)
-            return (char **)K1S_MSGS_OOM;
+            return (char **)k1s_msgs_oom;
         masked[n - 1] = 'a';
         name = masked;
     }
@@ -494,7 +494,7 @@ char *k1s_msgs_join(char *const *msgs, const char *sep)
 
 void k1s_msgs_free(char **msgs)
 {
-    if (!msgs || msgs == (char **)K1S_MSGS_OOM)
+    if (!msgs || msgs == (char **)k1s_msgs_oom)
         return;
     for (size_t i = 0; msgs[i]; i++)
         free(msgs[i]);

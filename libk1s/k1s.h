@@ -17,6 +17,10 @@
 
 #include <stdbool.h>
 
+/* What libk1s.so exports: these functions and nothing else (everything
+ * inside is built with hidden visibility). */
+#define K1S_EXPORT __attribute__((visibility("default")))
+
 typedef struct k1s k1s;
 
 typedef struct k1s_options {
@@ -33,16 +37,16 @@ typedef struct k1s_options {
 } k1s_options;
 
 /* 0, or -1 with *err a malloc'd message. */
-int k1s_start(const k1s_options *o, k1s **out, char **err);
+K1S_EXPORT int k1s_start(const k1s_options *o, k1s **out, char **err);
 /* Path of the kubeconfig that reaches this instance. */
-const char *k1s_kubeconfig(const k1s *k);
+K1S_EXPORT const char *k1s_kubeconfig(const k1s *k);
 /* https://ADDR:PORT */
-const char *k1s_url(const k1s *k);
+K1S_EXPORT const char *k1s_url(const k1s *k);
 /* Milliseconds from k1s_start's call to ready. */
-double k1s_start_ms(const k1s *k);
+K1S_EXPORT double k1s_start_ms(const k1s *k);
 /* Stop everything and free it; removes a kubeconfig it made in /tmp. */
-void k1s_stop(k1s *k);
+K1S_EXPORT void k1s_stop(k1s *k);
 /* Housekeeping to run about once a minute (trims the watch event log). */
-void k1s_tick(k1s *k);
+K1S_EXPORT void k1s_tick(k1s *k);
 
 #endif

@@ -12,7 +12,7 @@
 static const char alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-char *cri_base64_encode(const uint8_t *data, size_t len)
+char *k1s__cri_base64_encode(const uint8_t *data, size_t len)
 {
     char *out = malloc((len + 2) / 3 * 4 + 1), *o = out;
     if (!out)
@@ -49,7 +49,7 @@ static int sextet(char c)
     return -1;
 }
 
-int cri_base64_decode(const char *s, size_t slen, uint8_t **out, size_t *len)
+int k1s__cri_base64_decode(const char *s, size_t slen, uint8_t **out, size_t *len)
 {
     while (slen > 0 && s[slen - 1] == '=')
         slen--;

@@ -15,7 +15,7 @@
 #define DEFAULT_TIMEOUT_MS 120000
 
 struct k1s_cri {
-    cri_grpc *grpc;
+    k1s__cri_grpc *grpc;
     bool trace; /* K1S_TRACE_CRI set: each call's time on stderr */
 };
 
@@ -57,7 +57,7 @@ int k1s_cri_open(const char *socket_path, k1s_cri **out, char **err)
     }
     const char *trace = getenv("K1S_TRACE_CRI");
     c->trace = trace && *trace && strcmp(trace, "0");
-    if (cri_grpc_open(path, &c->grpc, err) < 0) {
+    if (k1s__cri_grpc_open(path, &c->grpc, err) < 0) {
         free(c);
         return -1;
     }
@@ -69,18 +69,18 @@ void k1s_cri_close(k1s_cri *c)
 {
     if (!c)
         return;
-    cri_grpc_close(c->grpc);
+    k1s__cri_grpc_close(c->grpc);
     free(c);
 }
 
 /* The request as protobuf bytes. 0, or -1 with e filled. */
-static int encode(const cri_method *m, const json_t *request, uint8_t **buf,
+static int encode(const k1s__cri_method *m, const json_t *request, uint8_t **buf,
                   size_t *len, k1s_cri_error *e)
 {
     ProtobufCMessage *msg;
     char *why = NULL;
-    if (cri_json_to_pb(m->request, request, &msg, &why) < 0) {
-        cri_error_set(e, 3, 3, "k1s: bad %s: %s", m->request->name,
+    if (k1s__cri_json_to_pb(m->request, request, &msg, &why) < 0) {
+        k1s__cri_error_set(e, 3, 3, "k1s: bad %s: %s", m->request->name,
                       why ? why : "out of memory");
         free(why);
         return -1;
@@ -89,7 +89,7 @@ static int encode(const cri_method *m, const json_t *request, uint8_t **buf,
     *buf = malloc(*len ? *len : 1);
     if (!*buf) {
         protobuf_c_message_free_unpacked(msg, NULL);
-        cri_error_set(e, 8, 8, "out of memory");
+        k1s__cri_error_set(e, 8, 8, "out of memory");
         return -1;
     }
     protobuf_c_message_pack(msg, *buf);
@@ -107,13 +107,13 @@ int k1s_cri_call(k1s_cri *c, const char *method, const json_t *request,
     e->message = NULL;
     *reply = NULL;
     if (!c) {
-        cri_error_set(e, -1, 14, "k1s: the CRI client is not open");
+        k1s__cri_error_set(e, -1, 14, "k1s: the CRI client is not open");
         k1s_cri_error_clear(&scratch);
         return -1;
     }
-    const cri_method *m = cri_method_find(method);
+    const k1s__cri_method *m = k1s__cri_method_find(method);
     if (!m) {
-        cri_error_set(e, 12, 12, "k1s: unknown CRI method \"%s\"",
+        k1s__cri_error_set(e, 12, 12, "k1s: unknown CRI method \"%s\"",
                       method ? method : "");
         k1s_cri_error_clear(&scratch);
         return -1;
@@ -123,7 +123,7 @@ int k1s_cri_call(k1s_cri *c, const char *method, const json_t *request,
     double t0 = c->trace ? now_ms() : 0;
     int rc = encode(m, request, &req, &req_len, e);
     if (rc == 0)
-        rc = cri_grpc_unary(c->grpc, m->path, req, req_len,
+        rc = k1s__cri_grpc_unary(c->grpc, m->path, req, req_len,
                             timeout_ms > 0 ? timeout_ms : DEFAULT_TIMEOUT_MS,
                             &rep, &rep_len, e);
     free(req);
@@ -131,15 +131,15 @@ int k1s_cri_call(k1s_cri *c, const char *method, const json_t *request,
         ProtobufCMessage *msg = protobuf_c_message_unpack(m->reply, NULL,
                                                           rep_len, rep);
         if (!msg) {
-            cri_error_set(e, 13, 13,
+            k1s__cri_error_set(e, 13, 13,
                           "grpc: failed to unmarshal the received %s",
                           m->reply->name);
             rc = -1;
         } else {
-            *reply = cri_pb_to_json(msg);
+            *reply = k1s__cri_pb_to_json(msg);
             protobuf_c_message_free_unpacked(msg, NULL);
             if (!*reply) {
-                cri_error_set(e, 8, 8, "out of memory");
+                k1s__cri_error_set(e, 8, 8, "out of memory");
                 rc = -1;
             }
         }
@@ -157,7 +157,7 @@ char *k1s_cri_bytes(const json_t *v, size_t *len)
     uint8_t *out;
     size_t n;
     if (!v || !json_is_string(v) ||
-        cri_base64_decode(json_string_value(v), json_string_length(v), &out,
+        k1s__cri_base64_decode(json_string_value(v), json_string_length(v), &out,
                           &n) < 0)
         return NULL;
     if (len)

@@ -21,7 +21,7 @@
  *
  * gRPC over HTTP/2: POST /<service>/<method> with content-type
  * application/grpc and te: trailers; the body is the framed message
- * (cri_frame). The reply's grpc-status and grpc-message come as trailers,
+ * (k1s__cri_frame). The reply's grpc-status and grpc-message come as trailers,
  * or in the headers alone when the server fails early; libcurl hands both
  * to the header callback.
  */
@@ -50,7 +50,7 @@ typedef struct pooled {
     bool warm;
 } pooled;
 
-struct cri_grpc {
+struct k1s__cri_grpc {
     char *socket_path;
     pthread_mutex_t mu;
     pooled idle[POOL_MAX];
@@ -66,10 +66,10 @@ typedef struct reply_buf {
     char *grpc_message;
 } reply_buf;
 
-int cri_grpc_open(const char *socket_path, cri_grpc **out, char **err)
+int k1s__cri_grpc_open(const char *socket_path, k1s__cri_grpc **out, char **err)
 {
     *out = NULL;
-    cri_grpc *g = calloc(1, sizeof *g);
+    k1s__cri_grpc *g = calloc(1, sizeof *g);
     if (!g || !(g->socket_path = strdup(socket_path))) {
         free(g);
         *err = strdup("out of memory");
@@ -86,7 +86,7 @@ int cri_grpc_open(const char *socket_path, cri_grpc **out, char **err)
     return 0;
 }
 
-void cri_grpc_close(cri_grpc *g)
+void k1s__cri_grpc_close(k1s__cri_grpc *g)
 {
     if (!g)
         return;
@@ -100,7 +100,7 @@ void cri_grpc_close(cri_grpc *g)
 
 /* A handle from the pool, or a new (cold) one; p->h NULL when out of
  * memory. */
-static void acquire(cri_grpc *g, pooled *p)
+static void acquire(k1s__cri_grpc *g, pooled *p)
 {
     p->h = NULL;
     p->warm = false;
@@ -113,7 +113,7 @@ static void acquire(cri_grpc *g, pooled *p)
 }
 
 /* Back to the pool (keep) or closed with its connection. */
-static void release(cri_grpc *g, pooled *p, bool keep)
+static void release(k1s__cri_grpc *g, pooled *p, bool keep)
 {
     CURL *h = p->h;
     p->h = NULL;
@@ -181,7 +181,7 @@ static size_t on_header(char *line, size_t size, size_t n, void *arg)
         r->grpc_status = (v == end || code > 1000) ? 2 /* Unknown */ : code;
     } else if (name_len == 12 && strncasecmp(line, "grpc-message", 12) == 0) {
         free(r->grpc_message);
-        r->grpc_message = cri_percent_decode(v, (size_t)(end - v));
+        r->grpc_message = k1s__cri_percent_decode(v, (size_t)(end - v));
     }
     return len;
 }
@@ -237,29 +237,29 @@ static int finish(CURL *h, CURLcode rc, const char *errbuf, reply_buf *r,
                   k1s_cri_error *e)
 {
     if (r->too_big) {
-        cri_error_set(e, 8, 8, "grpc: received message larger than max (%zu)",
+        k1s__cri_error_set(e, 8, 8, "grpc: received message larger than max (%zu)",
                       REPLY_MAX);
         return -1;
     }
     if (r->oom) {
-        cri_error_set(e, 8, 8, "out of memory reading the reply");
+        k1s__cri_error_set(e, 8, 8, "out of memory reading the reply");
         return -1;
     }
     if (rc == CURLE_COULDNT_CONNECT) {
         char why[128];
         dial_error(socket_path, why, sizeof why);
-        cri_error_set(e, -1, 14,
+        k1s__cri_error_set(e, -1, 14,
                       "connection error: desc = \"transport: Error while "
                       "dialing: dial unix %s: connect: %s\"",
                       socket_path, why);
         return -1;
     }
     if (rc == CURLE_OPERATION_TIMEDOUT) {
-        cri_error_set(e, 4, 4, "context deadline exceeded");
+        k1s__cri_error_set(e, 4, 4, "context deadline exceeded");
         return -1;
     }
     if (rc != CURLE_OK) {
-        cri_error_set(e, 14, 14, "transport: %s",
+        k1s__cri_error_set(e, 14, 14, "transport: %s",
                       errbuf[0] ? errbuf : curl_easy_strerror(rc));
         return -1;
     }
@@ -267,26 +267,26 @@ static int finish(CURL *h, CURLcode rc, const char *errbuf, reply_buf *r,
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &http);
     if (r->grpc_status < 0) {
         if (http != 200) {
-            int code = cri_code_from_http(http);
-            cri_error_set(e, code, code,
+            int code = k1s__cri_code_from_http(http);
+            k1s__cri_error_set(e, code, code,
                           "unexpected HTTP status code received from server: %ld",
                           http);
         } else {
-            cri_error_set(e, 13, 13,
+            k1s__cri_error_set(e, 13, 13,
                           "server closed the stream without sending trailers");
         }
         return -1;
     }
     if (r->grpc_status != 0) {
-        cri_error_set(e, r->grpc_status, r->grpc_status, "%s",
+        k1s__cri_error_set(e, r->grpc_status, r->grpc_status, "%s",
                       r->grpc_message ? r->grpc_message : "");
         return -1;
     }
     const uint8_t *msg;
     size_t len;
     const char *why;
-    if (cri_unframe(r->body, r->len, &msg, &len, &why) < 0) {
-        cri_error_set(e, 13, 13, "grpc: %s", why);
+    if (k1s__cri_unframe(r->body, r->len, &msg, &len, &why) < 0) {
+        k1s__cri_error_set(e, 13, 13, "grpc: %s", why);
         return -1;
     }
     memmove(r->body, msg, len); /* hand over the buffer, unframed */
@@ -298,7 +298,7 @@ static int finish(CURL *h, CURLcode rc, const char *errbuf, reply_buf *r,
 
 /* One transfer on p->h. Returns curl's code; *new_conn: whether it had to
  * open a connection. */
-static CURLcode perform(cri_grpc *g, pooled *p, const char *url,
+static CURLcode perform(k1s__cri_grpc *g, pooled *p, const char *url,
                         struct curl_slist *hdrs, const uint8_t *framed,
                         size_t framed_len, int timeout_ms, reply_buf *r,
                         char *errbuf, bool *new_conn)
@@ -333,18 +333,18 @@ static CURLcode perform(cri_grpc *g, pooled *p, const char *url,
     return rc;
 }
 
-int cri_grpc_unary(cri_grpc *g, const char *path, const uint8_t *req,
+int k1s__cri_grpc_unary(k1s__cri_grpc *g, const char *path, const uint8_t *req,
                    size_t req_len, int timeout_ms, uint8_t **reply,
                    size_t *reply_len, k1s_cri_error *e)
 {
     *reply = NULL;
     *reply_len = 0;
     size_t framed_len;
-    uint8_t *framed = cri_frame(req, req_len, &framed_len);
+    uint8_t *framed = k1s__cri_frame(req, req_len, &framed_len);
     char *url = NULL;
     struct curl_slist *hdrs = call_headers(timeout_ms);
     if (!framed || !hdrs || asprintf(&url, "http://localhost%s", path) < 0) {
-        cri_error_set(e, 8, 8, "out of memory");
+        k1s__cri_error_set(e, 8, 8, "out of memory");
         free(framed);
         curl_slist_free_all(hdrs);
         return -1;
@@ -374,7 +374,7 @@ int cri_grpc_unary(cri_grpc *g, const char *path, const uint8_t *req,
     }
     int ret;
     if (!p.h) {
-        cri_error_set(e, 8, 8, "out of memory");
+        k1s__cri_error_set(e, 8, 8, "out of memory");
         ret = -1;
     } else {
         ret = finish(p.h, rc, errbuf, &r, g->socket_path, reply, reply_len, e);

@@ -242,7 +242,7 @@ static int set_value(in_ctx *c, const ProtobufCFieldDescriptor *f,
         ProtobufCBinaryData *bd = dst;
         uint8_t *data;
         size_t n;
-        if (cri_base64_decode(json_string_value(v), json_string_length(v),
+        if (k1s__cri_base64_decode(json_string_value(v), json_string_length(v),
                               &data, &n) < 0)
             return fail(c, "not a base64 string");
         if (n == 0) {
@@ -327,7 +327,7 @@ static int set_field(in_ctx *c, const ProtobufCFieldDescriptor *f,
                      const json_t *v, ProtobufCMessage *msg)
 {
     if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-        if (f->type == PROTOBUF_C_TYPE_MESSAGE && cri_is_map_entry(f->descriptor))
+        if (f->type == PROTOBUF_C_TYPE_MESSAGE && k1s__cri_is_map_entry(f->descriptor))
             return set_map(c, f, v, msg);
         return set_repeated(c, f, v, msg);
     }
@@ -383,7 +383,7 @@ static int new_message(in_ctx *c, const ProtobufCMessageDescriptor *d,
     return fill_message(c, d, obj, msg);
 }
 
-int cri_json_to_pb(const ProtobufCMessageDescriptor *desc, const json_t *obj,
+int k1s__cri_json_to_pb(const ProtobufCMessageDescriptor *desc, const json_t *obj,
                    ProtobufCMessage **out, char **err)
 {
     in_ctx c = {.len = 0, .err = NULL};

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int cri_is_map_entry(const ProtobufCMessageDescriptor *d)
+int k1s__cri_is_map_entry(const ProtobufCMessageDescriptor *d)
 {
     size_t n = strlen(d->name);
     return n > 5 && strcmp(d->name + n - 5, "Entry") == 0 &&
@@ -127,14 +127,14 @@ static json_t *value_json(const ProtobufCFieldDescriptor *f, const void *p)
         return string_json(*(char *const *)p);
     case PROTOBUF_C_TYPE_BYTES: {
         const ProtobufCBinaryData *bd = p;
-        char *b64 = cri_base64_encode(bd->data, bd->len);
+        char *b64 = k1s__cri_base64_encode(bd->data, bd->len);
         json_t *j = b64 ? json_string(b64) : NULL;
         free(b64);
         return j;
     }
     case PROTOBUF_C_TYPE_MESSAGE: {
         const ProtobufCMessage *m = *(ProtobufCMessage *const *)p;
-        return m ? cri_pb_to_json(m) : json_object();
+        return m ? k1s__cri_pb_to_json(m) : json_object();
     }
     }
     return NULL;
@@ -171,7 +171,7 @@ static json_t *repeated_json(const ProtobufCFieldDescriptor *f,
 {
     size_t n = *(const size_t *)((const char *)msg + f->quantifier_offset);
     const char *arr = *(char *const *)((const char *)msg + f->offset);
-    if (f->type == PROTOBUF_C_TYPE_MESSAGE && cri_is_map_entry(f->descriptor))
+    if (f->type == PROTOBUF_C_TYPE_MESSAGE && k1s__cri_is_map_entry(f->descriptor))
         return map_json(f, n, (ProtobufCMessage *const *)arr);
     size_t es;
     switch (f->type) {
@@ -210,7 +210,7 @@ static bool present(const ProtobufCFieldDescriptor *f,
     return true;
 }
 
-json_t *cri_pb_to_json(const ProtobufCMessage *msg)
+json_t *k1s__cri_pb_to_json(const ProtobufCMessage *msg)
 {
     const ProtobufCMessageDescriptor *d = msg->descriptor;
     json_t *obj = json_object();

@@ -18,7 +18,7 @@
      &runtime__v1__##c##_request__descriptor,                        \
      &runtime__v1__##c##_response__descriptor}
 
-static const cri_method methods[] = {
+static const k1s__cri_method methods[] = {
     RT(Version, version),
     RT(RunPodSandbox, run_pod_sandbox),
     RT(StopPodSandbox, stop_pod_sandbox),
@@ -48,7 +48,7 @@ static const cri_method methods[] = {
     IMG(ImageFsInfo, image_fs_info),
 };
 
-const cri_method *cri_method_find(const char *name)
+const k1s__cri_method *k1s__cri_method_find(const char *name)
 {
     if (!name)
         return NULL;

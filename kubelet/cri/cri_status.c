@@ -18,14 +18,14 @@ static const char *const code_names[] = {
     "Internal", "Unavailable", "DataLoss", "Unauthenticated",
 };
 
-const char *cri_code_name(int code)
+const char *k1s__cri_code_name(int code)
 {
     if (code < 0 || code >= (int)(sizeof code_names / sizeof code_names[0]))
         return NULL;
     return code_names[code];
 }
 
-int cri_code_from_http(long http_status)
+int k1s__cri_code_from_http(long http_status)
 {
     switch (http_status) {
     case 400: return 13; /* Internal */
@@ -45,7 +45,7 @@ static int hexval(char c)
     return -1;
 }
 
-char *cri_percent_decode(const char *s, size_t len)
+char *k1s__cri_percent_decode(const char *s, size_t len)
 {
     char *out = malloc(len + 1), *o = out;
     if (!out)
@@ -67,7 +67,7 @@ char *cri_percent_decode(const char *s, size_t len)
     return out;
 }
 
-void cri_error_set(k1s_cri_error *e, int code, int display_code,
+void k1s__cri_error_set(k1s_cri_error *e, int code, int display_code,
                    const char *fmt, ...)
 {
     if (!e)
@@ -81,7 +81,7 @@ void cri_error_set(k1s_cri_error *e, int code, int display_code,
     if (vasprintf(&desc, fmt, ap) < 0)
         desc = NULL;
     va_end(ap);
-    const char *name = cri_code_name(display_code);
+    const char *name = k1s__cri_code_name(display_code);
     char num[24];
     if (!name) {
         snprintf(num, sizeof num, "Code(%d)", display_code);
@@ -93,7 +93,7 @@ void cri_error_set(k1s_cri_error *e, int code, int display_code,
     free(desc);
 }
 
-uint8_t *cri_frame(const uint8_t *msg, size_t len, size_t *framed_len)
+uint8_t *k1s__cri_frame(const uint8_t *msg, size_t len, size_t *framed_len)
 {
     if (len > UINT32_MAX)
         return NULL;
@@ -111,7 +111,7 @@ uint8_t *cri_frame(const uint8_t *msg, size_t len, size_t *framed_len)
     return f;
 }
 
-int cri_unframe(const uint8_t *body, size_t body_len, const uint8_t **msg,
+int k1s__cri_unframe(const uint8_t *body, size_t body_len, const uint8_t **msg,
                 size_t *len, const char **why)
 {
     if (body_len == 0) {

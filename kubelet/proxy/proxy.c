@@ -16,14 +16,14 @@
 #include <time.h>
 #include <unistd.h>
 
-int64_t proxy_now_ms(void)
+int64_t k1s__proxy_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void proxy_log(const k1s_proxy *p, const char *fmt, ...)
+void k1s__proxy_log(const k1s_proxy *p, const char *fmt, ...)
 {
     if (p->quiet)
         return;
@@ -40,8 +40,8 @@ static void on_wake(k1s_proxy *p)
     uint64_t v;
     ssize_t r = read(p->wakefd, &v, sizeof v);
     (void)r;
-    int more = proxy_sync_drain(p, &p->svcs);
-    more |= proxy_sync_drain(p, &p->eps);
+    int more = k1s__proxy_sync_drain(p, &p->svcs);
+    more |= k1s__proxy_sync_drain(p, &p->eps);
     if (more) {
         uint64_t one = 1;
         r = write(p->wakefd, &one, sizeof one);
@@ -51,23 +51,23 @@ static void on_wake(k1s_proxy *p)
 static void tick(k1s_proxy *p, int64_t now)
 {
     if (!p->svcs.w)
-        proxy_sync_list(p, &p->svcs);
+        k1s__proxy_sync_list(p, &p->svcs);
     if (!p->eps.w)
-        proxy_sync_list(p, &p->eps);
-    proxy_listeners_retry(p);
-    proxy_conn_tick(p, now);
+        k1s__proxy_sync_list(p, &p->eps);
+    k1s__proxy_listeners_retry(p);
+    k1s__proxy_conn_tick(p, now);
 }
 
 static void dispatch(k1s_proxy *p, struct epoll_event *ev)
 {
-    proxy_handle *h = ev->data.ptr;
+    k1s__proxy_handle *h = ev->data.ptr;
     switch (h->kind) {
     case PH_LISTENER:
-        proxy_accept(p, (proxy_listener *)h);
+        k1s__proxy_accept(p, (k1s__proxy_listener *)h);
         break;
     case PH_CLIENT:
     case PH_BACKEND:
-        proxy_conn_event(p, (proxy_side *)h, ev->events);
+        k1s__proxy_conn_event(p, (k1s__proxy_side *)h, ev->events);
         break;
     default:
         break;
@@ -77,43 +77,43 @@ static void dispatch(k1s_proxy *p, struct epoll_event *ev)
 static void *run(void *arg)
 {
     k1s_proxy *p = arg;
-    proxy_cip_init(p);
-    proxy_sync_list(p, &p->svcs);
-    proxy_sync_list(p, &p->eps);
-    int64_t next_tick = proxy_now_ms() + 1000;
+    k1s__proxy_cip_init(p);
+    k1s__proxy_sync_list(p, &p->svcs);
+    k1s__proxy_sync_list(p, &p->eps);
+    int64_t next_tick = k1s__proxy_now_ms() + 1000;
     struct epoll_event evs[64];
     while (!atomic_load(&p->stop)) {
         if (p->dirty) {
             p->dirty = false;
-            proxy_reconcile(p);
+            k1s__proxy_reconcile(p);
         }
-        int64_t now = proxy_now_ms();
+        int64_t now = k1s__proxy_now_ms();
         int timeout = p->again ? 0 : (int)(next_tick > now ? next_tick - now : 0);
         int n = epoll_wait(p->epfd, evs, 64, timeout);
         if (n < 0 && errno != EINTR) {
-            proxy_log(p, "epoll_wait: %s", strerror(errno));
+            k1s__proxy_log(p, "epoll_wait: %s", strerror(errno));
             break;
         }
         /* Watch news first, so a connection accepted in this same turn
          * already sees an endpoint change that happened before it. */
         for (int i = 0; i < n; i++)
-            if (((proxy_handle *)evs[i].data.ptr)->kind == PH_WAKE) {
+            if (((k1s__proxy_handle *)evs[i].data.ptr)->kind == PH_WAKE) {
                 on_wake(p);
                 if (p->dirty) {
                     p->dirty = false;
-                    proxy_reconcile(p);
+                    k1s__proxy_reconcile(p);
                 }
             }
         for (int i = 0; i < n; i++)
-            if (((proxy_handle *)evs[i].data.ptr)->kind != PH_WAKE)
+            if (((k1s__proxy_handle *)evs[i].data.ptr)->kind != PH_WAKE)
                 dispatch(p, &evs[i]);
-        proxy_conn_run_again(p);
-        proxy_conn_reap(p);
-        proxy_listeners_reap(p);
-        now = proxy_now_ms();
+        k1s__proxy_conn_run_again(p);
+        k1s__proxy_conn_reap(p);
+        k1s__proxy_listeners_reap(p);
+        now = k1s__proxy_now_ms();
         if (now >= next_tick) {
             tick(p, now);
-            proxy_conn_reap(p);
+            k1s__proxy_conn_reap(p);
             next_tick = now + 1000;
         }
     }
@@ -122,12 +122,12 @@ static void *run(void *arg)
 
 static void destroy(k1s_proxy *p)
 {
-    proxy_sync_free(&p->svcs);
-    proxy_sync_free(&p->eps);
-    proxy_conn_close_all(p);
-    proxy_conn_reap(p);
-    proxy_reconcile_free(p);
-    proxy_cip_fini(p);
+    k1s__proxy_sync_free(&p->svcs);
+    k1s__proxy_sync_free(&p->eps);
+    k1s__proxy_conn_close_all(p);
+    k1s__proxy_conn_reap(p);
+    k1s__proxy_reconcile_free(p);
+    k1s__proxy_cip_fini(p);
     if (p->epfd >= 0)
         close(p->epfd);
     if (p->wakefd >= 0)
@@ -164,7 +164,7 @@ int k1s_proxy_start(const k1s_proxy_config *cfg, k1s_proxy **out, char **err)
         why = "no API or no Service/Endpoints kinds";
         goto fail_msg;
     }
-    p->scratch = malloc(PROXY_BUF);
+    p->scratch = malloc(K1S__PROXY_BUF);
     if (!p->bind || !p->iface || !p->scratch) {
         why = "out of memory";
         goto fail_msg;

@@ -31,42 +31,42 @@ static void collect_stale(void *vctx, const char *ip, const char *label)
 static void drop_stale(k1s_proxy *p)
 {
     stale_ctx s = {p->cip.label, json_object()};
-    if (s.ips && proxy_nl_addr_each(p->cip.nl, p->cip.ifindex, collect_stale, &s) == 0) {
+    if (s.ips && k1s__proxy_nl_addr_each(p->cip.nl, p->cip.ifindex, collect_stale, &s) == 0) {
         const char *ip;
         json_t *v;
         json_object_foreach(s.ips, ip, v)
-            proxy_nl_addr(p->cip.nl, false, p->cip.ifindex, ip, NULL);
+            k1s__proxy_nl_addr(p->cip.nl, false, p->cip.ifindex, ip, NULL);
     }
     json_decref(s.ips);
 }
 
-int proxy_cip_init(k1s_proxy *p)
+int k1s__proxy_cip_init(k1s_proxy *p)
 {
-    proxy_cip *c = &p->cip;
+    k1s__proxy_cip *c = &p->cip;
     if (!p->cluster_ips)
         return 0;
     if (geteuid() != 0) {
-        proxy_log(p, "ClusterIPs are not served: that needs root");
+        k1s__proxy_log(p, "ClusterIPs are not served: that needs root");
         return 0;
     }
-    if ((c->nl = proxy_nl_open()) < 0 || !(c->have = json_object())) {
-        proxy_log(p, "ClusterIPs are not served: netlink: %s", strerror(errno));
+    if ((c->nl = k1s__proxy_nl_open()) < 0 || !(c->have = json_object())) {
+        k1s__proxy_log(p, "ClusterIPs are not served: netlink: %s", strerror(errno));
         return -1;
     }
     int idx = (int)if_nametoindex(p->iface);
     if (idx > 0) /* ours, from a run that did not stop cleanly */
-        proxy_nl_link_del(c->nl, idx);
-    int rc = proxy_nl_link_add_dummy(c->nl, p->iface);
+        k1s__proxy_nl_link_del(c->nl, idx);
+    int rc = k1s__proxy_nl_link_add_dummy(c->nl, p->iface);
     if (rc == 0 && (idx = (int)if_nametoindex(p->iface)) > 0 &&
-        (rc = proxy_nl_link_up(c->nl, idx)) == 0) {
+        (rc = k1s__proxy_nl_link_up(c->nl, idx)) == 0) {
         c->ifindex = idx;
         c->own_iface = true;
     } else {
         if (idx > 0 && rc == 0)
-            proxy_nl_link_del(c->nl, idx);
+            k1s__proxy_nl_link_del(c->nl, idx);
         c->ifindex = (int)if_nametoindex("lo");
         snprintf(c->label, sizeof c->label, "lo:%s", p->iface);
-        proxy_log(p, "no dummy link %s (%s); ClusterIPs go on lo as %s",
+        k1s__proxy_log(p, "no dummy link %s (%s); ClusterIPs go on lo as %s",
                   p->iface, strerror(rc < 0 ? -rc : ENODEV), c->label);
         if (c->ifindex <= 0)
             return -1;
@@ -76,9 +76,9 @@ int proxy_cip_init(k1s_proxy *p)
     return 0;
 }
 
-void proxy_cip_add(k1s_proxy *p, const json_t *want)
+void k1s__proxy_cip_add(k1s_proxy *p, const json_t *want)
 {
-    proxy_cip *c = &p->cip;
+    k1s__proxy_cip *c = &p->cip;
     if (!c->on)
         return;
     const char *ip;
@@ -87,17 +87,17 @@ void proxy_cip_add(k1s_proxy *p, const json_t *want)
     {
         if (json_object_get(c->have, ip))
             continue;
-        int rc = proxy_nl_addr(c->nl, true, c->ifindex, ip, c->label);
+        int rc = k1s__proxy_nl_addr(c->nl, true, c->ifindex, ip, c->label);
         if (rc == 0)
             json_object_set_new(c->have, ip, json_true());
         else if (rc != -EEXIST) /* someone else's: used, never removed */
-            proxy_log(p, "cannot add ClusterIP %s: %s", ip, strerror(-rc));
+            k1s__proxy_log(p, "cannot add ClusterIP %s: %s", ip, strerror(-rc));
     }
 }
 
-void proxy_cip_del(k1s_proxy *p, const json_t *want)
+void k1s__proxy_cip_del(k1s_proxy *p, const json_t *want)
 {
-    proxy_cip *c = &p->cip;
+    k1s__proxy_cip *c = &p->cip;
     if (!c->on)
         return;
     const char *ip;
@@ -107,21 +107,21 @@ void proxy_cip_del(k1s_proxy *p, const json_t *want)
     {
         if (json_object_get(want, ip))
             continue;
-        proxy_nl_addr(c->nl, false, c->ifindex, ip, NULL);
+        k1s__proxy_nl_addr(c->nl, false, c->ifindex, ip, NULL);
         json_object_del(c->have, ip);
     }
 }
 
-void proxy_cip_fini(k1s_proxy *p)
+void k1s__proxy_cip_fini(k1s_proxy *p)
 {
-    proxy_cip *c = &p->cip;
+    k1s__proxy_cip *c = &p->cip;
     if (c->on) {
         if (c->own_iface) {
-            proxy_nl_link_del(c->nl, c->ifindex); /* takes its addresses */
+            k1s__proxy_nl_link_del(c->nl, c->ifindex); /* takes its addresses */
         } else {
             json_t *none = json_object();
             if (none)
-                proxy_cip_del(p, none);
+                k1s__proxy_cip_del(p, none);
             json_decref(none);
         }
     }

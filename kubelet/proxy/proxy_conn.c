@@ -33,7 +33,7 @@ static void reset_close(int fd)
     close(fd);
 }
 
-static void conn_close(k1s_proxy *p, proxy_conn *c, bool reset)
+static void conn_close(k1s_proxy *p, k1s__proxy_conn *c, bool reset)
 {
     if (c->closed)
         return;
@@ -57,15 +57,15 @@ static void conn_close(k1s_proxy *p, proxy_conn *c, bool reset)
     }
 }
 
-static void conn_free(proxy_conn *c)
+static void conn_free(k1s__proxy_conn *c)
 {
-    proxy_svcport_unref(c->sp);
+    k1s__proxy_svcport_unref(c->sp);
     free(c->up.data);
     free(c->down.data);
     free(c);
 }
 
-static int add_fd(k1s_proxy *p, proxy_side *s)
+static int add_fd(k1s_proxy *p, k1s__proxy_side *s)
 {
     struct epoll_event ev = {
         .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
@@ -76,7 +76,7 @@ static int add_fd(k1s_proxy *p, proxy_side *s)
 
 /* Start connecting to the next backend. 0: in progress or done; -1: no
  * backend could be tried (the client was reset). */
-static int conn_connect(k1s_proxy *p, proxy_conn *c)
+static int conn_connect(k1s_proxy *p, k1s__proxy_conn *c)
 {
     if (c->be.fd >= 0) {
         close(c->be.fd);
@@ -85,7 +85,7 @@ static int conn_connect(k1s_proxy *p, proxy_conn *c)
     size_t limit = c->sp->be.n < MAX_TRIES ? c->sp->be.n : MAX_TRIES;
     while ((size_t)c->tries < limit && !c->sp->dead) {
         c->tries++;
-        const proxy_backend *be = proxy_svcport_pick(c->sp);
+        const k1s__proxy_backend *be = k1s__proxy_svcport_pick(c->sp);
         if (!be)
             break;
         int fd = socket(be->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -99,10 +99,10 @@ static int conn_connect(k1s_proxy *p, proxy_conn *c)
         if (connect(fd, (const struct sockaddr *)&be->sa, be->salen) == 0 ||
             errno == EINPROGRESS) {
             c->connecting = true;
-            c->deadline_ms = proxy_now_ms() + CONNECT_TIMEOUT_MS;
+            c->deadline_ms = k1s__proxy_now_ms() + CONNECT_TIMEOUT_MS;
             return 0;
         }
-        proxy_log(p, "%s: connect to %s:%d: %s", c->sp->key, be->ip, be->port,
+        k1s__proxy_log(p, "%s: connect to %s:%d: %s", c->sp->key, be->ip, be->port,
                   strerror(errno));
         close(fd);
         c->be.fd = -1;
@@ -111,7 +111,7 @@ static int conn_connect(k1s_proxy *p, proxy_conn *c)
     return -1;
 }
 
-void proxy_accept(k1s_proxy *p, proxy_listener *l)
+void k1s__proxy_accept(k1s_proxy *p, k1s__proxy_listener *l)
 {
     for (int i = 0; i < 64; i++) {
         int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -119,7 +119,7 @@ void proxy_accept(k1s_proxy *p, proxy_listener *l)
             if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
                 errno == ENOMEM) {
                 /* Level-triggered: it would spin. Resume on the tick. */
-                proxy_log(p, "accept on %s:%d: %s; pausing", l->addr, l->port,
+                k1s__proxy_log(p, "accept on %s:%d: %s; pausing", l->addr, l->port,
                           strerror(errno));
                 epoll_ctl(p->epfd, EPOLL_CTL_DEL, l->fd, NULL);
                 l->paused = true;
@@ -130,13 +130,13 @@ void proxy_accept(k1s_proxy *p, proxy_listener *l)
             reset_close(fd);
             continue;
         }
-        proxy_conn *c = calloc(1, sizeof *c);
+        k1s__proxy_conn *c = calloc(1, sizeof *c);
         if (!c) {
             reset_close(fd);
             continue;
         }
-        c->cl = (proxy_side){{PH_CLIENT}, fd, c};
-        c->be = (proxy_side){{PH_BACKEND}, -1, c};
+        c->cl = (k1s__proxy_side){{PH_CLIENT}, fd, c};
+        c->be = (k1s__proxy_side){{PH_BACKEND}, -1, c};
         c->sp = l->sp;
         c->sp->refs++;
         c->next = p->conns;
@@ -161,11 +161,11 @@ static bool transient(int e)
 
 /* Move what can move from src to dst. Data goes through the proxy's one
  * scratch buffer straight on; only what dst does not take at once is kept
- * (b->data, malloc'd, at most PROXY_BUF), and nothing more is read from
+ * (b->data, malloc'd, at most K1S__PROXY_BUF), and nothing more is read from
  * src until it is flushed: so an idle connection costs no buffer, and a
  * slow reader holds back its writer. 1: progress, 0: none, -1: a socket
  * error. dst_ok: dst is connected and may be written. */
-static int move(k1s_proxy *p, int src, int dst, proxy_buf *b, bool dst_ok)
+static int move(k1s_proxy *p, int src, int dst, k1s__proxy_buf *b, bool dst_ok)
 {
     int progress = 0;
     if (dst_ok && b->tail > b->head) {
@@ -183,7 +183,7 @@ static int move(k1s_proxy *p, int src, int dst, proxy_buf *b, bool dst_ok)
         b->head = b->tail = 0;
     }
     if (!b->data && !b->eof) {
-        ssize_t n = recv(src, p->scratch, PROXY_BUF, 0);
+        ssize_t n = recv(src, p->scratch, K1S__PROXY_BUF, 0);
         if (n == 0) {
             b->eof = true;
             progress = 1;
@@ -214,7 +214,7 @@ static int move(k1s_proxy *p, int src, int dst, proxy_buf *b, bool dst_ok)
     return progress;
 }
 
-static void pump(k1s_proxy *p, proxy_conn *c)
+static void pump(k1s_proxy *p, k1s__proxy_conn *c)
 {
     bool ok = !c->connecting;
     for (int round = 0; round < PUMP_ROUNDS; round++) {
@@ -239,14 +239,14 @@ static void pump(k1s_proxy *p, proxy_conn *c)
 }
 
 /* The backend socket is writable or failed while connecting. */
-static void connect_done(k1s_proxy *p, proxy_conn *c)
+static void connect_done(k1s_proxy *p, k1s__proxy_conn *c)
 {
     int err = 0;
     socklen_t len = sizeof err;
     if (getsockopt(c->be.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
         err = errno;
     if (err) {
-        proxy_log(p, "%s: connect to %s:%d: %s", c->sp->key, c->to_ip,
+        k1s__proxy_log(p, "%s: connect to %s:%d: %s", c->sp->key, c->to_ip,
                   c->to_port, strerror(err));
         conn_connect(p, c); /* the next backend, or the client is reset */
         return;
@@ -260,9 +260,9 @@ static void connect_done(k1s_proxy *p, proxy_conn *c)
     setsockopt(c->be.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
-void proxy_conn_event(k1s_proxy *p, proxy_side *s, uint32_t events)
+void k1s__proxy_conn_event(k1s_proxy *p, k1s__proxy_side *s, uint32_t events)
 {
-    proxy_conn *c = s->conn;
+    k1s__proxy_conn *c = s->conn;
     if (c->closed)
         return;
     if (s == &c->be && c->connecting) {
@@ -275,12 +275,12 @@ void proxy_conn_event(k1s_proxy *p, proxy_side *s, uint32_t events)
     pump(p, c);
 }
 
-void proxy_conn_run_again(k1s_proxy *p)
+void k1s__proxy_conn_run_again(k1s_proxy *p)
 {
-    proxy_conn *list = p->again;
+    k1s__proxy_conn *list = p->again;
     p->again = NULL;
     while (list) {
-        proxy_conn *c = list;
+        k1s__proxy_conn *c = list;
         list = c->again;
         c->queued = false;
         if (c->closed) {
@@ -293,31 +293,31 @@ void proxy_conn_run_again(k1s_proxy *p)
     }
 }
 
-void proxy_conn_tick(k1s_proxy *p, int64_t now)
+void k1s__proxy_conn_tick(k1s_proxy *p, int64_t now)
 {
-    proxy_conn *next;
-    for (proxy_conn *c = p->conns; c; c = next) {
+    k1s__proxy_conn *next;
+    for (k1s__proxy_conn *c = p->conns; c; c = next) {
         next = c->next; /* conn_connect may close c */
         if (c->connecting && now >= c->deadline_ms) {
-            proxy_log(p, "%s: connect to %s:%d timed out", c->sp->key,
+            k1s__proxy_log(p, "%s: connect to %s:%d timed out", c->sp->key,
                       c->to_ip, c->to_port);
             conn_connect(p, c);
         }
     }
 }
 
-void proxy_conn_reap(k1s_proxy *p)
+void k1s__proxy_conn_reap(k1s_proxy *p)
 {
     while (p->graveyard) {
-        proxy_conn *c = p->graveyard;
+        k1s__proxy_conn *c = p->graveyard;
         p->graveyard = c->again;
         conn_free(c);
     }
 }
 
-void proxy_conn_close_all(k1s_proxy *p)
+void k1s__proxy_conn_close_all(k1s_proxy *p)
 {
     while (p->conns)
         conn_close(p, p->conns, true);
-    proxy_conn_run_again(p); /* moves closed queued ones to the graveyard */
+    k1s__proxy_conn_run_again(p); /* moves closed queued ones to the graveyard */
 }

@@ -22,7 +22,7 @@ typedef struct nlreq {
     char room[512];
 } nlreq;
 
-int proxy_nl_open(void)
+int k1s__proxy_nl_open(void)
 {
     int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
     if (fd < 0)
@@ -94,7 +94,7 @@ static void link_req(nlreq *r, int type, int flags, int ifindex)
     ifi->ifi_index = ifindex;
 }
 
-int proxy_nl_link_add_dummy(int nl, const char *name)
+int k1s__proxy_nl_link_add_dummy(int nl, const char *name)
 {
     nlreq r;
     link_req(&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
@@ -105,7 +105,7 @@ int proxy_nl_link_add_dummy(int nl, const char *name)
     return talk(nl, &r);
 }
 
-int proxy_nl_link_up(int nl, int ifindex)
+int k1s__proxy_nl_link_up(int nl, int ifindex)
 {
     nlreq r;
     link_req(&r, RTM_NEWLINK, 0, ifindex);
@@ -115,14 +115,14 @@ int proxy_nl_link_up(int nl, int ifindex)
     return talk(nl, &r);
 }
 
-int proxy_nl_link_del(int nl, int ifindex)
+int k1s__proxy_nl_link_del(int nl, int ifindex)
 {
     nlreq r;
     link_req(&r, RTM_DELLINK, 0, ifindex);
     return talk(nl, &r);
 }
 
-int proxy_nl_addr(int nl, bool add, int ifindex, const char *ip,
+int k1s__proxy_nl_addr(int nl, bool add, int ifindex, const char *ip,
                   const char *label)
 {
     unsigned char a[16];
@@ -148,7 +148,7 @@ int proxy_nl_addr(int nl, bool add, int ifindex, const char *ip,
     return talk(nl, &r);
 }
 
-int proxy_nl_addr_each(int nl, int ifindex,
+int k1s__proxy_nl_addr_each(int nl, int ifindex,
                        void (*fn)(void *ctx, const char *ip, const char *label),
                        void *ctx)
 {

@@ -26,22 +26,22 @@ static const char *str_or(const json_t *o, const char *k, const char *dflt)
     return s ? s : dflt;
 }
 
-void proxy_svcport_unref(proxy_svcport *sp)
+void k1s__proxy_svcport_unref(k1s__proxy_svcport *sp)
 {
     if (!sp || --sp->refs > 0)
         return;
-    proxy_backends_free(&sp->be);
+    k1s__proxy_backends_free(&sp->be);
     free(sp->last.pod);
     free(sp->key);
     free(sp);
 }
 
-const proxy_backend *proxy_svcport_pick(proxy_svcport *sp)
+const k1s__proxy_backend *k1s__proxy_svcport_pick(k1s__proxy_svcport *sp)
 {
-    long i = proxy_rr_next(&sp->be, sp->has_last ? &sp->last : NULL);
+    long i = k1s__proxy_rr_next(&sp->be, sp->has_last ? &sp->last : NULL);
     if (i < 0)
         return NULL;
-    const proxy_backend *be = &sp->be.v[i];
+    const k1s__proxy_backend *be = &sp->be.v[i];
     char *pod = strdup(be->pod);
     if (pod) {
         free(sp->last.pod);
@@ -52,30 +52,30 @@ const proxy_backend *proxy_svcport_pick(proxy_svcport *sp)
     return be;
 }
 
-static bool same_backends(const proxy_backends *a, const proxy_backends *b)
+static bool same_backends(const k1s__proxy_backends *a, const k1s__proxy_backends *b)
 {
     if (a->n != b->n)
         return false;
     for (size_t i = 0; i < a->n; i++)
-        if (proxy_backend_cmp(&a->v[i], &b->v[i]) != 0)
+        if (k1s__proxy_backend_cmp(&a->v[i], &b->v[i]) != 0)
             return false;
     return true;
 }
 
-static proxy_svcport *svcport_get(k1s_proxy *p, const char *key)
+static k1s__proxy_svcport *svcport_get(k1s_proxy *p, const char *key)
 {
     for (size_t i = 0; i < p->nsps; i++)
         if (!strcmp(p->sps[i]->key, key))
             return p->sps[i];
     if (p->nsps == p->capsps) {
         size_t nc = p->capsps ? p->capsps * 2 : 16;
-        proxy_svcport **v = realloc(p->sps, nc * sizeof *v);
+        k1s__proxy_svcport **v = realloc(p->sps, nc * sizeof *v);
         if (!v)
             return NULL;
         p->sps = v;
         p->capsps = nc;
     }
-    proxy_svcport *sp = calloc(1, sizeof *sp);
+    k1s__proxy_svcport *sp = calloc(1, sizeof *sp);
     if (!sp || !(sp->key = strdup(key))) {
         free(sp);
         return NULL;
@@ -85,21 +85,21 @@ static proxy_svcport *svcport_get(k1s_proxy *p, const char *key)
     return sp;
 }
 
-static void listener_close(k1s_proxy *p, proxy_listener *l)
+static void listener_close(k1s_proxy *p, k1s__proxy_listener *l)
 {
     if (l->fd >= 0) {
-        proxy_log(p, "stopped listening on %s:%d", l->addr, l->port);
+        k1s__proxy_log(p, "stopped listening on %s:%d", l->addr, l->port);
         close(l->fd); /* also leaves the epoll set */
     }
     l->fd = -1;
 }
 
 static void want_listener(k1s_proxy *p, const char *addr, int port,
-                          proxy_svcport *sp, bool cluster_ip)
+                          k1s__proxy_svcport *sp, bool cluster_ip)
 {
     if (port < 1 || port > 65535 || strlen(addr) >= INET6_ADDRSTRLEN)
         return;
-    for (proxy_listener *l = p->listeners; l; l = l->next)
+    for (k1s__proxy_listener *l = p->listeners; l; l = l->next)
         if (l->port == port && !strcmp(l->addr, addr)) {
             if (!l->want) { /* else taken by another port: first wins */
                 l->want = true;
@@ -107,7 +107,7 @@ static void want_listener(k1s_proxy *p, const char *addr, int port,
             }
             return;
         }
-    proxy_listener *l = calloc(1, sizeof *l);
+    k1s__proxy_listener *l = calloc(1, sizeof *l);
     if (!l)
         return;
     l->h.kind = PH_LISTENER;
@@ -121,10 +121,10 @@ static void want_listener(k1s_proxy *p, const char *addr, int port,
     p->listeners = l;
 }
 
-static int listener_open(k1s_proxy *p, proxy_listener *l)
+static int listener_open(k1s_proxy *p, k1s__proxy_listener *l)
 {
-    proxy_backend where = {0};
-    if (proxy_backend_addr(&where, l->addr, l->port)) {
+    k1s__proxy_backend where = {0};
+    if (k1s__proxy_backend_addr(&where, l->addr, l->port)) {
         errno = EINVAL;
         return -1;
     }
@@ -148,17 +148,17 @@ static int listener_open(k1s_proxy *p, proxy_listener *l)
     return 0;
 }
 
-static void try_open(k1s_proxy *p, proxy_listener *l, int64_t now)
+static void try_open(k1s_proxy *p, k1s__proxy_listener *l, int64_t now)
 {
     if (l->fd >= 0 || l->retry_ms > now)
         return;
     if (listener_open(p, l) == 0) {
-        proxy_log(p, "listening on %s:%d for %s", l->addr, l->port, l->sp->key);
+        k1s__proxy_log(p, "listening on %s:%d for %s", l->addr, l->port, l->sp->key);
         l->warned = false;
         return;
     }
     if (!l->warned)
-        proxy_log(p, "cannot listen on %s:%d for %s: %s (retrying)", l->addr,
+        k1s__proxy_log(p, "cannot listen on %s:%d for %s: %s (retrying)", l->addr,
                   l->port, l->sp->key, strerror(errno));
     l->warned = true;
     l->retry_ms = now + 5000;
@@ -185,16 +185,16 @@ static void want_service(k1s_proxy *p, const char *key, const json_t *svc,
         int port = (int)json_integer_value(json_object_get(pt, "port"));
         char spkey[700];
         snprintf(spkey, sizeof spkey, "%s:%s", key, *name ? name : "");
-        proxy_svcport *sp = svcport_get(p, spkey);
+        k1s__proxy_svcport *sp = svcport_get(p, spkey);
         if (!sp)
             continue;
-        proxy_backends be;
-        if (!sp->seen && proxy_backends_from(eps, name, n == 1, &be) == 0) {
+        k1s__proxy_backends be;
+        if (!sp->seen && k1s__proxy_backends_from(eps, name, n == 1, &be) == 0) {
             /* a new set of ready endpoints starts a new round from the
              * first (the scenario's im 0, im 1, im 2 after scaling up) */
             if (!same_backends(&sp->be, &be))
                 sp->has_last = false;
-            proxy_backends_free(&sp->be);
+            k1s__proxy_backends_free(&sp->be);
             sp->be = be;
         }
         sp->seen = true;
@@ -208,22 +208,22 @@ static void want_service(k1s_proxy *p, const char *key, const json_t *svc,
     }
 }
 
-void proxy_reconcile(k1s_proxy *p)
+void k1s__proxy_reconcile(k1s_proxy *p)
 {
     for (size_t i = 0; i < p->nsps; i++)
         p->sps[i]->seen = false;
-    for (proxy_listener *l = p->listeners; l; l = l->next)
+    for (k1s__proxy_listener *l = p->listeners; l; l = l->next)
         l->want = false;
     json_t *cips = json_object();
     const char *key;
     json_t *svc;
     json_object_foreach(p->svcs.cache, key, svc)
         want_service(p, key, svc, cips);
-    proxy_cip_add(p, cips);
+    k1s__proxy_cip_add(p, cips);
     /* Close what is no longer wanted before opening, so a nodePort that
      * moved from one service to another can be bound again. */
-    for (proxy_listener **pl = &p->listeners; *pl;) {
-        proxy_listener *l = *pl;
+    for (k1s__proxy_listener **pl = &p->listeners; *pl;) {
+        k1s__proxy_listener *l = *pl;
         if (l->want) {
             pl = &l->next;
             continue;
@@ -235,28 +235,28 @@ void proxy_reconcile(k1s_proxy *p)
         l->next = p->gone;
         p->gone = l;
     }
-    int64_t now = proxy_now_ms();
-    for (proxy_listener *l = p->listeners; l; l = l->next)
+    int64_t now = k1s__proxy_now_ms();
+    for (k1s__proxy_listener *l = p->listeners; l; l = l->next)
         try_open(p, l, now);
-    proxy_cip_del(p, cips);
+    k1s__proxy_cip_del(p, cips);
     json_decref(cips);
     size_t keep = 0;
     for (size_t i = 0; i < p->nsps; i++) {
-        proxy_svcport *sp = p->sps[i];
+        k1s__proxy_svcport *sp = p->sps[i];
         if (sp->seen) {
             p->sps[keep++] = sp;
             continue;
         }
         sp->dead = true;
-        proxy_svcport_unref(sp);
+        k1s__proxy_svcport_unref(sp);
     }
     p->nsps = keep;
 }
 
-void proxy_listeners_retry(k1s_proxy *p)
+void k1s__proxy_listeners_retry(k1s_proxy *p)
 {
-    int64_t now = proxy_now_ms();
-    for (proxy_listener *l = p->listeners; l; l = l->next) {
+    int64_t now = k1s__proxy_now_ms();
+    for (k1s__proxy_listener *l = p->listeners; l; l = l->next) {
         if (l->fd >= 0 && l->paused) {
             struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &l->h};
             if (epoll_ctl(p->epfd, EPOLL_CTL_ADD, l->fd, &ev) == 0)
@@ -266,27 +266,27 @@ void proxy_listeners_retry(k1s_proxy *p)
     }
 }
 
-void proxy_listeners_reap(k1s_proxy *p)
+void k1s__proxy_listeners_reap(k1s_proxy *p)
 {
     while (p->gone) {
-        proxy_listener *l = p->gone;
+        k1s__proxy_listener *l = p->gone;
         p->gone = l->next;
         free(l);
     }
 }
 
-void proxy_reconcile_free(k1s_proxy *p)
+void k1s__proxy_reconcile_free(k1s_proxy *p)
 {
-    proxy_listeners_reap(p);
+    k1s__proxy_listeners_reap(p);
     while (p->listeners) {
-        proxy_listener *l = p->listeners;
+        k1s__proxy_listener *l = p->listeners;
         p->listeners = l->next;
         listener_close(p, l);
         free(l);
     }
     for (size_t i = 0; i < p->nsps; i++) {
         p->sps[i]->dead = true;
-        proxy_svcport_unref(p->sps[i]);
+        k1s__proxy_svcport_unref(p->sps[i]);
     }
     free(p->sps);
     p->sps = NULL;

@@ -40,7 +40,7 @@ static int list_item(void *ctx, const char *json, size_t len)
     return 0;
 }
 
-int proxy_sync_list(k1s_proxy *p, proxy_informer *inf)
+int k1s__proxy_sync_list(k1s_proxy *p, k1s__proxy_informer *inf)
 {
     if (inf->w) {
         k1s_watch_close(inf->w);
@@ -54,7 +54,7 @@ int proxy_sync_list(k1s_proxy *p, proxy_informer *inf)
     k1s_list_result res = {0};
     if (k1s_api_list(p->api, inf->kind, NULL, &lo, list_item, fresh, &res, &st) ||
         k1s_api_watch(p->api, inf->kind, NULL, res.rev, wake, p, &inf->w, &st)) {
-        proxy_log(p, "list/watch %s failed: %s", inf->kind->plural,
+        k1s__proxy_log(p, "list/watch %s failed: %s", inf->kind->plural,
                   st.message ? st.message : "?");
         k1s_status_clear(&st);
         k1s_list_result_free(&res);
@@ -72,14 +72,14 @@ int proxy_sync_list(k1s_proxy *p, proxy_informer *inf)
     return 0;
 }
 
-int proxy_sync_drain(k1s_proxy *p, proxy_informer *inf)
+int k1s__proxy_sync_drain(k1s_proxy *p, k1s__proxy_informer *inf)
 {
     k1s_event *ev;
     int rc, n = 0;
     while (inf->w && (rc = k1s_watch_next(inf->w, &ev)) != 0) {
         if (rc < 0) {
-            proxy_log(p, "watch of %s dropped; relisting", inf->kind->plural);
-            proxy_sync_list(p, inf);
+            k1s__proxy_log(p, "watch of %s dropped; relisting", inf->kind->plural);
+            k1s__proxy_sync_list(p, inf);
             return 0;
         }
         char key[600];
@@ -100,7 +100,7 @@ int proxy_sync_drain(k1s_proxy *p, proxy_informer *inf)
     return 0;
 }
 
-void proxy_sync_free(proxy_informer *inf)
+void k1s__proxy_sync_free(k1s__proxy_informer *inf)
 {
     if (inf->w)
         k1s_watch_close(inf->w);

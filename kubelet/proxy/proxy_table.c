@@ -18,7 +18,7 @@ static const char *str_or(const json_t *o, const char *k, const char *dflt)
     return s ? s : dflt;
 }
 
-int proxy_backend_addr(proxy_backend *be, const char *ip, int port)
+int k1s__proxy_backend_addr(k1s__proxy_backend *be, const char *ip, int port)
 {
     if (!ip || port < 1 || port > 65535)
         return -1;
@@ -45,7 +45,7 @@ int proxy_backend_addr(proxy_backend *be, const char *ip, int port)
     return 0;
 }
 
-static int addr_cmp(const proxy_backend *a, const proxy_backend *b)
+static int addr_cmp(const k1s__proxy_backend *a, const k1s__proxy_backend *b)
 {
     if (a->sa.ss_family != b->sa.ss_family)
         return a->sa.ss_family < b->sa.ss_family ? -1 : 1;
@@ -56,7 +56,7 @@ static int addr_cmp(const proxy_backend *a, const proxy_backend *b)
                   &((const struct sockaddr_in6 *)&b->sa)->sin6_addr, 16);
 }
 
-int proxy_backend_cmp(const proxy_backend *a, const proxy_backend *b)
+int k1s__proxy_backend_cmp(const k1s__proxy_backend *a, const k1s__proxy_backend *b)
 {
     int c = strverscmp(a->pod ? a->pod : "", b->pod ? b->pod : "");
     if (c)
@@ -68,7 +68,7 @@ int proxy_backend_cmp(const proxy_backend *a, const proxy_backend *b)
 
 static int qcmp(const void *a, const void *b)
 {
-    return proxy_backend_cmp(a, b);
+    return k1s__proxy_backend_cmp(a, b);
 }
 
 /* The port of subset sub that serves the service port, or -1. */
@@ -91,17 +91,17 @@ static int subset_port(const json_t *sub, const char *port_name, bool only_port)
     return -1;
 }
 
-static int push(proxy_backends *b, size_t *cap, const json_t *addr, int port)
+static int push(k1s__proxy_backends *b, size_t *cap, const json_t *addr, int port)
 {
-    proxy_backend be = {0};
-    if (proxy_backend_addr(&be, str_or(addr, "ip", NULL), port))
+    k1s__proxy_backend be = {0};
+    if (k1s__proxy_backend_addr(&be, str_or(addr, "ip", NULL), port))
         return 0; /* validation should have caught it: skip, never crash */
     const char *pod = str_or(json_object_get(addr, "targetRef"), "name", "");
     if (!(be.pod = strdup(pod)))
         return -1;
     if (b->n == *cap) {
         size_t nc = *cap ? *cap * 2 : 8;
-        proxy_backend *v = realloc(b->v, nc * sizeof *v);
+        k1s__proxy_backend *v = realloc(b->v, nc * sizeof *v);
         if (!v) {
             free(be.pod);
             return -1;
@@ -113,8 +113,8 @@ static int push(proxy_backends *b, size_t *cap, const json_t *addr, int port)
     return 0;
 }
 
-int proxy_backends_from(const json_t *eps, const char *port_name,
-                        bool only_port, proxy_backends *out)
+int k1s__proxy_backends_from(const json_t *eps, const char *port_name,
+                        bool only_port, k1s__proxy_backends *out)
 {
     out->v = NULL;
     out->n = 0;
@@ -128,7 +128,7 @@ int proxy_backends_from(const json_t *eps, const char *port_name,
         const json_t *addrs = json_object_get(sub, "addresses");
         for (size_t j = 0; j < json_array_size(addrs); j++)
             if (push(out, &cap, json_array_get(addrs, j), port)) {
-                proxy_backends_free(out);
+                k1s__proxy_backends_free(out);
                 return -1;
             }
     }
@@ -137,7 +137,7 @@ int proxy_backends_from(const json_t *eps, const char *port_name,
     return 0;
 }
 
-void proxy_backends_free(proxy_backends *b)
+void k1s__proxy_backends_free(k1s__proxy_backends *b)
 {
     for (size_t i = 0; i < b->n; i++)
         free(b->v[i].pod);
@@ -146,14 +146,14 @@ void proxy_backends_free(proxy_backends *b)
     b->n = 0;
 }
 
-long proxy_rr_next(const proxy_backends *b, const proxy_backend *last)
+long k1s__proxy_rr_next(const k1s__proxy_backends *b, const k1s__proxy_backend *last)
 {
     if (!b->n)
         return -1;
     if (!last)
         return 0;
     for (size_t i = 0; i < b->n; i++)
-        if (proxy_backend_cmp(&b->v[i], last) > 0)
+        if (k1s__proxy_backend_cmp(&b->v[i], last) > 0)
             return (long)i;
     return 0;
 }

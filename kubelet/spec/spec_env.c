@@ -12,7 +12,7 @@
 
 #include "k1s_base64.h"
 
-void spec_fail(k1s_spec_error *e, const char *reason, const char *fmt, ...)
+void k1s__spec_fail(k1s_spec_error *e, const char *reason, const char *fmt, ...)
 {
     if (!e)
         return;
@@ -23,18 +23,18 @@ void spec_fail(k1s_spec_error *e, const char *reason, const char *fmt, ...)
     va_end(ap);
 }
 
-int spec_errf(char *err, const char *fmt, ...)
+int k1s__spec_errf(char *err, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err, SPEC_ERRLEN, fmt, ap);
+    vsnprintf(err, K1S__SPEC_ERRLEN, fmt, ap);
     va_end(ap);
     return -1;
 }
 
 /* ---- $(VAR) expansion ---- */
 
-char *spec_expand(const char *in, spec_map_fn map, void *ctx)
+char *k1s__spec_expand(const char *in, spec_map_fn map, void *ctx)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -134,7 +134,7 @@ static int env_from(const json_t *pod, const json_t *c,
         if (!obj) {
             if (lenient || spec_bool(ref, "optional"))
                 continue;
-            spec_fail(e, "CreateContainerConfigError", "%s \"%s\" not found",
+            k1s__spec_fail(e, "CreateContainerConfigError", "%s \"%s\" not found",
                       secret ? "secret" : "configmap", name);
             return -1;
         }
@@ -154,7 +154,7 @@ static int env_from(const json_t *pod, const json_t *c,
     }
     return 0;
 oom:
-    spec_fail(e, "CreateContainerConfigError", "out of memory");
+    k1s__spec_fail(e, "CreateContainerConfigError", "out of memory");
     return -1;
 }
 
@@ -171,7 +171,7 @@ static int key_ref(const json_t *pod, const json_t *ref, bool secret,
     if (!obj) {
         if (optional)
             return 0;
-        spec_fail(e, "CreateContainerConfigError", "%s \"%s\" not found",
+        k1s__spec_fail(e, "CreateContainerConfigError", "%s \"%s\" not found",
                   secret ? "secret" : "configmap", name);
         return -1;
     }
@@ -182,7 +182,7 @@ static int key_ref(const json_t *pod, const json_t *ref, bool secret,
         *out = NULL;
         if (optional)
             return 0;
-        spec_fail(e, "CreateContainerConfigError", "couldn't find key %s in %s %s/%s",
+        k1s__spec_fail(e, "CreateContainerConfigError", "couldn't find key %s in %s %s/%s",
                   key, secret ? "Secret" : "ConfigMap", ns, name);
         return -1;
     }
@@ -194,25 +194,25 @@ static int env_value(const json_t *pod, const json_t *c, const json_t *ev,
                      const k1s_spec_lookup *lk, json_t *env, json_t **out,
                      k1s_spec_error *e)
 {
-    char err[SPEC_ERRLEN];
+    char err[K1S__SPEC_ERRLEN];
     char *s = NULL;
     const char *value = spec_str(ev, "value");
     const json_t *from = json_object_get(ev, "valueFrom");
     const json_t *r;
     if (*value || !from) {
-        s = spec_expand(value, map_env, env);
+        s = k1s__spec_expand(value, map_env, env);
         if (!s) {
-            spec_fail(e, "CreateContainerConfigError", "out of memory");
+            k1s__spec_fail(e, "CreateContainerConfigError", "out of memory");
             return -1;
         }
     } else if ((r = json_object_get(from, "fieldRef"))) {
-        if (spec_field_value(pod, r, lk, &s, err) < 0) {
-            spec_fail(e, "CreateContainerConfigError", "%s", err);
+        if (k1s__spec_field_value(pod, r, lk, &s, err) < 0) {
+            k1s__spec_fail(e, "CreateContainerConfigError", "%s", err);
             return -1;
         }
     } else if ((r = json_object_get(from, "resourceFieldRef"))) {
-        if (spec_resource_value(pod, c, r, lk, &s, err) < 0) {
-            spec_fail(e, "CreateContainerConfigError", "%s", err);
+        if (k1s__spec_resource_value(pod, c, r, lk, &s, err) < 0) {
+            k1s__spec_fail(e, "CreateContainerConfigError", "%s", err);
             return -1;
         }
     } else if ((r = json_object_get(from, "configMapKeyRef"))) {
@@ -225,7 +225,7 @@ static int env_value(const json_t *pod, const json_t *c, const json_t *ev,
     *out = s ? json_stringn_nocheck(s, strlen(s)) : NULL;
     free(s);
     if (!*out) {
-        spec_fail(e, "CreateContainerConfigError", "out of memory");
+        k1s__spec_fail(e, "CreateContainerConfigError", "out of memory");
         return -1;
     }
     return 1;
@@ -235,10 +235,10 @@ int k1s_spec_envs(const json_t *pod, const json_t *container,
                   const k1s_spec_lookup *lk, json_t **envs,
                   k1s_spec_error *e)
 {
-    return spec_envs(pod, container, lk, false, envs, e);
+    return k1s__spec_envs(pod, container, lk, false, envs, e);
 }
 
-int spec_envs(const json_t *pod, const json_t *container,
+int k1s__spec_envs(const json_t *pod, const json_t *container,
               const k1s_spec_lookup *lk, bool lenient, json_t **envs,
               k1s_spec_error *e)
 {
@@ -247,7 +247,7 @@ int spec_envs(const json_t *pod, const json_t *container,
      * order; a redefinition replaces the value in place). */
     json_t *env = json_object();
     if (!env) {
-        spec_fail(e, "CreateContainerConfigError", "out of memory");
+        k1s__spec_fail(e, "CreateContainerConfigError", "out of memory");
         return -1;
     }
     if (env_from(pod, container, lk, lenient, env, e) < 0)
@@ -281,7 +281,7 @@ int spec_envs(const json_t *pod, const json_t *container,
     json_decref(env);
     if (!complete) {
         json_decref(arr);
-        spec_fail(e, "CreateContainerConfigError", "out of memory");
+        k1s__spec_fail(e, "CreateContainerConfigError", "out of memory");
         return -1;
     }
     *envs = arr;

@@ -152,13 +152,13 @@ static bool subscript(const char *fp, const char *map, const char **key,
     return true;
 }
 
-int spec_field_value(const json_t *pod, const json_t *field_ref,
+int k1s__spec_field_value(const json_t *pod, const json_t *field_ref,
                      const k1s_spec_lookup *lk, char **out, char *err)
 {
     *out = NULL;
     const char *ver = spec_str(field_ref, "apiVersion");
     if (*ver && strcmp(ver, "v1"))
-        return spec_errf(err, "unsupported pod version: %s", ver);
+        return k1s__spec_errf(err, "unsupported pod version: %s", ver);
     const char *fp = spec_str(field_ref, "fieldPath");
     const json_t *meta = json_object_get(pod, "metadata");
     const json_t *spec = json_object_get(pod, "spec");
@@ -173,15 +173,15 @@ int spec_field_value(const json_t *pod, const json_t *field_ref,
         if (subscript(fp, map, &key, &kl)) {
             char *k = strndup(key, kl);
             if (!k)
-                return spec_errf(err, "out of memory");
+                return k1s__spec_errf(err, "out of memory");
             v = spec_str(json_object_get(meta, map + 9), k);
             free(k);
             *out = strdup(v);
-            return *out ? 0 : spec_errf(err, "out of memory");
+            return *out ? 0 : k1s__spec_errf(err, "out of memory");
         }
         if (!strcmp(fp, map)) {
             *out = format_map(json_object_get(meta, map + 9));
-            return *out ? 0 : spec_errf(err, "out of memory");
+            return *out ? 0 : k1s__spec_errf(err, "out of memory");
         }
     }
     if (!strcmp(fp, "metadata.name") || !strcmp(fp, "metadata.namespace") ||
@@ -199,10 +199,10 @@ int spec_field_value(const json_t *pod, const json_t *field_ref,
         }
     } else if (!strcmp(fp, "spec.restartPolicy") || !strcmp(fp, "spec.schedulerName") ||
                !strcmp(fp, "status.phase"))
-        return spec_errf(err, "unsupported fieldPath: %s", fp);
+        return k1s__spec_errf(err, "unsupported fieldPath: %s", fp);
     else
-        return spec_errf(err, "field label not supported: %s", fp);
+        return k1s__spec_errf(err, "field label not supported: %s", fp);
     if (v)
         *out = strdup(v);
-    return *out ? 0 : spec_errf(err, "out of memory");
+    return *out ? 0 : k1s__spec_errf(err, "out of memory");
 }

@@ -24,7 +24,7 @@
 #include "k1s_spec.h"
 
 /* Messages built inside (then maybe wrapped) fit this. */
-#define SPEC_ERRLEN 400
+#define K1S__SPEC_ERRLEN 400
 
 /* ---- small JSON readers (never NULL-crash on bad input) ---- */
 
@@ -46,10 +46,10 @@ static inline long long spec_int(const json_t *o, const char *key,
 }
 
 /* Fill *e (when non-NULL). */
-void spec_fail(k1s_spec_error *e, const char *reason, const char *fmt, ...)
+void k1s__spec_fail(k1s_spec_error *e, const char *reason, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* snprintf into a SPEC_ERRLEN-sized buffer; returns -1 for "return -1;". */
-int spec_errf(char *err, const char *fmt, ...)
+/* snprintf into a K1S__SPEC_ERRLEN-sized buffer; returns -1 for "return -1;". */
+int k1s__spec_errf(char *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* ---- environment (spec_env.c) ---- */
@@ -57,7 +57,7 @@ int spec_errf(char *err, const char *fmt, ...)
 /* k1s_spec_envs; lenient: a variable whose source cannot be resolved is
  * left out instead of failing (what k1s_spec_mounts can know without a
  * lookup). */
-int spec_envs(const json_t *pod, const json_t *container,
+int k1s__spec_envs(const json_t *pod, const json_t *container,
               const k1s_spec_lookup *lk, bool lenient, json_t **envs,
               k1s_spec_error *e);
 
@@ -69,14 +69,14 @@ int spec_envs(const json_t *pod, const json_t *container,
  * spec.serviceAccountName, status.hostIP(s), status.podIP(s). 0 with *out
  * malloc'd, or -1 with err set. lk may be NULL (used for the Node's IP
  * when the pod's status has no hostIP). */
-int spec_field_value(const json_t *pod, const json_t *field_ref,
+int k1s__spec_field_value(const json_t *pod, const json_t *field_ref,
                      const k1s_spec_lookup *lk, char **out, char *err);
 
 /* $(VAR) expansion as kubelet's expansion.Expand: $$ is a literal $,
  * $(NAME) the mapping's value (or "$(NAME)" left as written when map
  * returns NULL), anything else copied. NULL only when out of memory. */
 typedef const char *(*spec_map_fn)(void *ctx, const char *name);
-char *spec_expand(const char *in, spec_map_fn map, void *ctx);
+char *k1s__spec_expand(const char *in, spec_map_fn map, void *ctx);
 
 /* ---- resources (spec_resources.c) ---- */
 
@@ -85,7 +85,7 @@ char *spec_expand(const char *in, spec_map_fn map, void *ctx);
  * pod, limits defaulting to the node's allocatable (lk "Node" lookup of
  * spec.nodeName, else the host's CPUs and memory). 0 with *out malloc'd,
  * or -1 with err set. */
-int spec_resource_value(const json_t *pod, const json_t *container,
+int k1s__spec_resource_value(const json_t *pod, const json_t *container,
                         const json_t *ref, const k1s_spec_lookup *lk,
                         char **out, char *err);
 
@@ -93,46 +93,46 @@ int spec_resource_value(const json_t *pod, const json_t *container,
 
 /* A relative path a volume may write: not absolute, no ".." element, not
  * starting with "..", not empty. 0, or -1 with err as kubelet words it. */
-int spec_check_rel_path(const char *path, char *err);
+int k1s__spec_check_rel_path(const char *path, char *err);
 /* mkdir -p with mode for the directories it creates (not umasked). */
-int spec_mkdir_p(const char *path, mode_t mode);
+int k1s__spec_mkdir_p(const char *path, mode_t mode);
 /* rm -rf that never follows symlinks nor crosses into other mounts. */
-int spec_remove_tree(const char *path);
+int k1s__spec_remove_tree(const char *path);
 /* malloc'd "a/b", NULL when out of memory. */
-char *spec_join(const char *a, const char *b);
+char *k1s__spec_join(const char *a, const char *b);
 
 /* ---- volume contents (spec_volumes_payload.c, spec_volumes_atomic.c) ---- */
 
-typedef struct spec_file {
+typedef struct k1s__spec_file {
     char *path;          /* relative, checked */
     unsigned char *data;
     size_t len;
     int mode;            /* permission bits */
-} spec_file;
+} k1s__spec_file;
 
-typedef struct spec_payload {
-    spec_file *files;
+typedef struct k1s__spec_payload {
+    k1s__spec_file *files;
     size_t n, cap;
-} spec_payload;
+} k1s__spec_payload;
 
 /* Add (or replace, like kubelet's map) path -> data; data is copied. */
-int spec_payload_add(spec_payload *p, const char *path, const void *data,
+int k1s__spec_payload_add(k1s__spec_payload *p, const char *path, const void *data,
                      size_t len, int mode);
-void spec_payload_free(spec_payload *p);
+void k1s__spec_payload_free(k1s__spec_payload *p);
 
 /* The payloads of the volume kinds that project objects: 0, or -1 with err
  * (kubelet's message, without the "MountVolume.SetUp failed" prefix). */
-int spec_payload_configmap(const json_t *pod, const json_t *src,
+int k1s__spec_payload_configmap(const json_t *pod, const json_t *src,
                            const k1s_spec_lookup *lk, int default_mode,
-                           spec_payload *p, char *err);
-int spec_payload_secret(const json_t *pod, const json_t *src,
+                           k1s__spec_payload *p, char *err);
+int k1s__spec_payload_secret(const json_t *pod, const json_t *src,
                         const k1s_spec_lookup *lk, int default_mode,
-                        spec_payload *p, char *err);
-int spec_payload_downward(const json_t *pod, const json_t *src,
+                        k1s__spec_payload *p, char *err);
+int k1s__spec_payload_downward(const json_t *pod, const json_t *src,
                           const k1s_spec_lookup *lk, int default_mode,
-                          spec_payload *p, char *err);
-int spec_payload_projected(const json_t *pod, const json_t *src,
-                           const k1s_spec_lookup *lk, spec_payload *p,
+                          k1s__spec_payload *p, char *err);
+int k1s__spec_payload_projected(const json_t *pod, const json_t *src,
+                           const k1s_spec_lookup *lk, k1s__spec_payload *p,
                            char *err);
 
 /* Make dir hold exactly payload the way kubelet's AtomicWriter does:
@@ -140,28 +140,28 @@ int spec_payload_projected(const json_t *pod, const json_t *src,
  * ..data symlink to it swapped by rename, and one top-level symlink per
  * first path element pointing into ..data. Nothing is touched when the
  * contents are already the same. 0, or -1 with err. */
-int spec_atomic_write(const char *dir, const spec_payload *p, char *err);
+int k1s__spec_atomic_write(const char *dir, const k1s__spec_payload *p, char *err);
 
 /* ---- probes (spec_probe.c, spec_probe_http.c) ---- */
 
-typedef enum spec_probe_result {
+typedef enum k1s__spec_probe_result {
     SPEC_PROBE_SUCCESS,
     SPEC_PROBE_WARNING,   /* success, with something to say (a redirect
                              to another host that was not followed) */
     SPEC_PROBE_FAILURE,   /* msg says why */
     SPEC_PROBE_ERROR,     /* the probe could not run; kubelet retries */
-} spec_probe_result;
+} k1s__spec_probe_result;
 
 /* GET scheme://host:port/path as kubelet's HTTP prober (msg: the failure
  * text). */
-spec_probe_result spec_probe_http(const json_t *http_get, const char *host,
+k1s__spec_probe_result k1s__spec_probe_http(const json_t *http_get, const char *host,
                                   int port, int timeout_s, char *msg,
                                   size_t msglen);
 /* grpc.health.v1.Health/Check on host:port (h2c), service may be "". */
-spec_probe_result spec_probe_grpc(const char *host, int port,
+k1s__spec_probe_result k1s__spec_probe_grpc(const char *host, int port,
                                   const char *service, int timeout_s,
                                   char *msg, size_t msglen);
 /* A Go time.Duration's String() for whole seconds ("1s", "1m30s"). */
-void spec_go_seconds(char *buf, size_t n, long long s);
+void k1s__spec_go_seconds(char *buf, size_t n, long long s);
 
 #endif

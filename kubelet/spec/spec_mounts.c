@@ -46,7 +46,7 @@ static bool within(const char *path, const char *base)
  * the rest is made with mkdirat/openat(O_NOFOLLOW). */
 static int make_subpath(const char *root, const char *sub, mode_t mode)
 {
-    char *full = spec_join(root, sub);
+    char *full = k1s__spec_join(root, sub);
     if (!full)
         return -1;
     /* longest existing prefix */
@@ -110,26 +110,26 @@ static int subpath(const char *volume, const char *sub, const char *mname,
     char root[PATH_MAX], real[PATH_MAX];
     struct stat st;
     if (!realpath(volume, root) || stat(root, &st) < 0) {
-        spec_fail(e, CONFIG_ERR, "failed to create subPath directory for volumeMount \"%s\" of container \"%s\"",
+        k1s__spec_fail(e, CONFIG_ERR, "failed to create subPath directory for volumeMount \"%s\" of container \"%s\"",
                   mname, cname);
         return -1;
     }
-    char *joined = spec_join(root, sub);
+    char *joined = k1s__spec_join(root, sub);
     if (!joined) {
-        spec_fail(e, CONFIG_ERR, "out of memory");
+        k1s__spec_fail(e, CONFIG_ERR, "out of memory");
         return -1;
     }
     mode_t mode = (st.st_mode & 07777) | 0700;  /* the volume's own, as kubelet */
     if (lstat(joined, &st) < 0 && make_subpath(root, sub, mode) < 0) {
         free(joined);
-        spec_fail(e, CONFIG_ERR, "failed to create subPath directory for volumeMount \"%s\" of container \"%s\"",
+        k1s__spec_fail(e, CONFIG_ERR, "failed to create subPath directory for volumeMount \"%s\" of container \"%s\"",
                   mname, cname);
         return -1;
     }
     bool ok = realpath(joined, real) && within(real, root);
     free(joined);
     if (!ok || !(*out = strdup(real))) {
-        spec_fail(e, CONFIG_ERR, "failed to prepare subPath for volumeMount \"%s\" of container \"%s\"",
+        k1s__spec_fail(e, CONFIG_ERR, "failed to prepare subPath for volumeMount \"%s\" of container \"%s\"",
                   mname, cname);
         return -1;
     }
@@ -169,7 +169,7 @@ static int expand_expr(const char *expr, const json_t *envs, char **out,
                        k1s_spec_error *e)
 {
     expr_ctx ctx = {envs, json_object()};
-    *out = ctx.missing ? spec_expand(expr, map_expr, &ctx) : NULL;
+    *out = ctx.missing ? k1s__spec_expand(expr, map_expr, &ctx) : NULL;
     size_t n = json_object_size(ctx.missing);
     if (*out && n) {
         const char **names = calloc(n, sizeof *names);
@@ -179,12 +179,12 @@ static int expand_expr(const char *expr, const json_t *envs, char **out,
         json_object_foreach(ctx.missing, key, v) if (names) names[k++] = key;
         if (names)
             qsort(names, k, sizeof *names, cmp_str);
-        char list[SPEC_ERRLEN] = "";
+        char list[K1S__SPEC_ERRLEN] = "";
         for (size_t i = 0; i < k; i++)
             snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
                      i ? ", " : "", names[i]);
         free(names);
-        spec_fail(e, CONFIG_ERR, "missing value for %s", list);
+        k1s__spec_fail(e, CONFIG_ERR, "missing value for %s", list);
         free(*out);
         *out = NULL;
         json_decref(ctx.missing);
@@ -192,7 +192,7 @@ static int expand_expr(const char *expr, const json_t *envs, char **out,
     }
     json_decref(ctx.missing);
     if (!*out) {
-        spec_fail(e, CONFIG_ERR, "out of memory");
+        k1s__spec_fail(e, CONFIG_ERR, "out of memory");
         return -1;
     }
     return 0;
@@ -232,7 +232,7 @@ static json_t *one_mount(const json_t *pod, const json_t *c, const json_t *vm,
     const char *name = spec_str(vm, "name"), *cname = spec_str(c, "name");
     const char *host = json_string_value(json_object_get(paths, name));
     if (!host) {
-        spec_fail(e, CONFIG_ERR, "cannot find volume \"%s\" to mount into container \"%s\"",
+        k1s__spec_fail(e, CONFIG_ERR, "cannot find volume \"%s\" to mount into container \"%s\"",
                   name, cname);
         return NULL;
     }
@@ -241,19 +241,19 @@ static json_t *one_mount(const json_t *pod, const json_t *c, const json_t *vm,
         if (expand_expr(spec_str(vm, "subPathExpr"), envs, &sub, e) < 0)
             return NULL;
     } else if (!(sub = strdup(spec_str(vm, "subPath")))) {
-        spec_fail(e, CONFIG_ERR, "out of memory");
+        k1s__spec_fail(e, CONFIG_ERR, "out of memory");
         return NULL;
     }
     json_t *m = NULL;
     const char *prop = propagation(spec_str(vm, "mountPropagation"));
     if (*sub && sub[0] == '/') {
-        spec_fail(e, CONFIG_ERR, "error SubPath `%s` must not be an absolute path", sub);
+        k1s__spec_fail(e, CONFIG_ERR, "error SubPath `%s` must not be an absolute path", sub);
     } else if (has_backstep(sub)) {
-        spec_fail(e, CONFIG_ERR, "unable to provision SubPath `%s`: must not contain '..'", sub);
+        k1s__spec_fail(e, CONFIG_ERR, "unable to provision SubPath `%s`: must not contain '..'", sub);
     } else if (*sub && subpath(host, sub, name, cname, &host_path, e) < 0) {
         /* *e set */
     } else if (!prop) {
-        spec_fail(e, CONFIG_ERR, "invalid MountPropagation mode: \"%s\"",
+        k1s__spec_fail(e, CONFIG_ERR, "invalid MountPropagation mode: \"%s\"",
                   spec_str(vm, "mountPropagation"));
     } else {
         const char *cp = spec_str(vm, "mountPath");
@@ -263,7 +263,7 @@ static json_t *one_mount(const json_t *pod, const json_t *c, const json_t *vm,
         if (m && strcmp(prop, "PROPAGATION_PRIVATE"))
             json_object_set_new(m, "propagation", json_string(prop));
         if (!m)
-            spec_fail(e, CONFIG_ERR, "invalid mount of volume \"%s\"", name);
+            k1s__spec_fail(e, CONFIG_ERR, "invalid mount of volume \"%s\"", name);
     }
     free(sub);
     free(host_path);
@@ -276,7 +276,7 @@ int k1s_spec_mounts_env(const json_t *pod, const json_t *container,
 {
     *mounts = json_array();
     if (!*mounts) {
-        spec_fail(e, CONFIG_ERR, "out of memory");
+        k1s__spec_fail(e, CONFIG_ERR, "out of memory");
         return -1;
     }
     size_t i;
@@ -301,7 +301,7 @@ int k1s_spec_mounts(const json_t *pod, const json_t *container,
     json_array_foreach(json_object_get(container, "volumeMounts"), i, vm)
         exprs = exprs || *spec_str(vm, "subPathExpr");
     json_t *envs = NULL;
-    if (exprs && spec_envs(pod, container, NULL, true, &envs, e) < 0) {
+    if (exprs && k1s__spec_envs(pod, container, NULL, true, &envs, e) < 0) {
         *mounts = NULL;
         return -1;
     }

@@ -91,9 +91,9 @@ int k1s_spec_etc_hosts(const json_t *pod, const char *pod_ip,
     if (!host_net && (!pod_ip || !*pod_ip))
         return 0;                         /* kubelet waits for the IP */
     char *text = hosts_content(pod, pod_ip ? pod_ip : "");
-    char *path = spec_join(pod_dir, "etc-hosts");
+    char *path = k1s__spec_join(pod_dir, "etc-hosts");
     int rc = -1;
-    if (text && path && spec_mkdir_p(pod_dir, 0750) == 0) {
+    if (text && path && k1s__spec_mkdir_p(pod_dir, 0750) == 0) {
         /* rewritten in place: running containers have the inode mounted */
         int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         size_t len = strlen(text), off = 0;

@@ -34,7 +34,7 @@ static long long positive(const json_t *probe, const char *key, long long def)
     return v > 0 ? v : def;
 }
 
-void spec_go_seconds(char *buf, size_t n, long long s)
+void k1s__spec_go_seconds(char *buf, size_t n, long long s)
 {
     if (s < 60)
         snprintf(buf, n, "%llds", s);
@@ -115,7 +115,7 @@ static void go_errno(char *buf, size_t n, int err)
 }
 
 /* net.DialTimeout("tcp", host:port) then close. */
-static spec_probe_result probe_tcp(const char *host, int port, int timeout_s,
+static k1s__spec_probe_result probe_tcp(const char *host, int port, int timeout_s,
                                    char *msg, size_t msglen)
 {
     char sport[16], addr[INET6_ADDRSTRLEN + 16], why[128];
@@ -165,7 +165,7 @@ static spec_probe_result probe_tcp(const char *host, int port, int timeout_s,
 }
 
 /* exec through the runtime: exit 0 is success. */
-static spec_probe_result probe_exec(const json_t *ex, const char *cid,
+static k1s__spec_probe_result probe_exec(const json_t *ex, const char *cid,
                                     k1s_spec_exec_fn fn, void *ctx,
                                     int timeout_s, char *msg, size_t msglen)
 {
@@ -201,7 +201,7 @@ static spec_probe_result probe_exec(const json_t *ex, const char *cid,
     return SPEC_PROBE_FAILURE;
 }
 
-static spec_probe_result run_once(const json_t *probe, const char *pod_ip,
+static k1s__spec_probe_result run_once(const json_t *probe, const char *pod_ip,
                                   const json_t *container, const char *cid,
                                   k1s_spec_exec_fn exec_fn, void *exec_ctx,
                                   char *msg, size_t msglen)
@@ -215,7 +215,7 @@ static spec_probe_result run_once(const json_t *probe, const char *pod_ip,
         if (port < 0)
             return SPEC_PROBE_ERROR;
         const char *host = *spec_str(h, "host") ? spec_str(h, "host") : pod_ip ? pod_ip : "";
-        return spec_probe_http(h, host, port, timeout, msg, msglen);
+        return k1s__spec_probe_http(h, host, port, timeout, msg, msglen);
     }
     if ((h = json_object_get(probe, "tcpSocket"))) {
         int port = probe_port(json_object_get(h, "port"), container, msg, msglen);
@@ -230,7 +230,7 @@ static spec_probe_result run_once(const json_t *probe, const char *pod_ip,
             snprintf(msg, msglen, "invalid port number: %lld", port);
             return SPEC_PROBE_ERROR;
         }
-        return spec_probe_grpc(pod_ip ? pod_ip : "", (int)port, spec_str(h, "service"),
+        return k1s__spec_probe_grpc(pod_ip ? pod_ip : "", (int)port, spec_str(h, "service"),
                                timeout, msg, msglen);
     }
     snprintf(msg, msglen, "missing probe handler for %s", spec_str(container, "name"));
@@ -243,7 +243,7 @@ bool k1s_prober_step(k1s_prober *p, const json_t *probe, const char *pod_ip,
                      char *msg, size_t msglen)
 {
     char buf[512] = "";
-    spec_probe_result r = SPEC_PROBE_ERROR;
+    k1s__spec_probe_result r = SPEC_PROBE_ERROR;
     for (int i = 0; i < MAX_RETRIES && r == SPEC_PROBE_ERROR; i++) {
         buf[0] = '\0';
         r = run_once(probe, pod_ip, container, container_id, exec_fn, exec_ctx,

@@ -151,7 +151,7 @@ static bool redirect_code(long code)
     return code == 301 || code == 302 || code == 303 || code == 307 || code == 308;
 }
 
-spec_probe_result spec_probe_http(const json_t *hg, const char *host,
+k1s__spec_probe_result k1s__spec_probe_http(const json_t *hg, const char *host,
                                   int port, int timeout_s, char *msg,
                                   size_t msglen)
 {
@@ -174,7 +174,7 @@ spec_probe_result spec_probe_http(const json_t *hg, const char *host,
         return SPEC_PROBE_ERROR;
     }
     int64_t deadline = now_ms() + (int64_t)timeout_s * 1000;
-    spec_probe_result res = SPEC_PROBE_FAILURE;
+    k1s__spec_probe_result res = SPEC_PROBE_FAILURE;
     for (int hops = 0;; hops++) {
         if (hops > MAX_REDIRECTS) {
             snprintf(msg, msglen, "Get \"%s\": stopped after %d redirects", url, MAX_REDIRECTS);
@@ -299,14 +299,14 @@ static bool complete_frame(const body *b)
     return b->len == 5 + n;
 }
 
-spec_probe_result spec_probe_grpc(const char *host, int port,
+k1s__spec_probe_result k1s__spec_probe_grpc(const char *host, int port,
                                   const char *service, int timeout_s,
                                   char *msg, size_t msglen)
 {
     char url[512], addr[300], within[32];
     snprintf(addr, sizeof addr, strchr(host, ':') ? "[%s]:%d" : "%s:%d", host, port);
     snprintf(url, sizeof url, "http://%s/grpc.health.v1.Health/Check", addr);
-    spec_go_seconds(within, sizeof within, timeout_s);
+    k1s__spec_go_seconds(within, sizeof within, timeout_s);
     /* HealthCheckRequest{service} in one gRPC frame */
     size_t sl = strlen(service) > 120 ? 120 : strlen(service);
     unsigned char req[5 + 2 + 120];
@@ -328,7 +328,7 @@ spec_probe_result spec_probe_grpc(const char *host, int port,
         if ((t = curl_slist_append(h, lines[i])))
             h = t;
     grpc_hdrs g = {.status = -1};
-    spec_probe_result res = SPEC_PROBE_FAILURE;
+    k1s__spec_probe_result res = SPEC_PROBE_FAILURE;
     if (!c || !b) {
         snprintf(msg, msglen, "out of memory");
         res = SPEC_PROBE_ERROR;

@@ -134,7 +134,7 @@ static int64_t ceil_div(int64_t a, int64_t b)
     return a / b + (a % b != 0);
 }
 
-int spec_resource_value(const json_t *pod, const json_t *container,
+int k1s__spec_resource_value(const json_t *pod, const json_t *container,
                         const json_t *ref, const k1s_spec_lookup *lk,
                         char **out, char *err)
 {
@@ -144,7 +144,7 @@ int spec_resource_value(const json_t *pod, const json_t *container,
     if (*cname) {
         c = find_container(pod, cname);
         if (!c)
-            return spec_errf(err, "container %s not found", cname);
+            return k1s__spec_errf(err, "container %s not found", cname);
     }
     const char *res = spec_str(ref, "resource");
     bool lim = !strncmp(res, "limits.", 7), req = !strncmp(res, "requests.", 9);
@@ -153,7 +153,7 @@ int spec_resource_value(const json_t *pod, const json_t *container,
     bool known = cpu || !strcmp(name, "memory") || !strcmp(name, "ephemeral-storage") ||
                  !strncmp(name, "hugepages-", 10);
     if (!known)
-        return spec_errf(err, "unsupported container resource : %s", res);
+        return k1s__spec_errf(err, "unsupported container resource : %s", res);
     int64_t v = 0;
     if (!res_get(c, lim ? "limits" : "requests", name, cpu, &v) && lim &&
         strncmp(name, "hugepages-", 10))
@@ -168,7 +168,7 @@ int spec_resource_value(const json_t *pod, const json_t *container,
         d = cpu ? MILLI_PER_CPU : 1;
     if (asprintf(out, "%lld", (long long)ceil_div(v, d)) < 0) {
         *out = NULL;
-        return spec_errf(err, "out of memory");
+        return k1s__spec_errf(err, "out of memory");
     }
     return 0;
 }

@@ -31,13 +31,13 @@ static char *volume_dir(const char *pod_dir, const char *plugin,
 {
     char *parent = NULL, *dir = NULL;
     if (asprintf(&parent, "%s/volumes/%s", pod_dir, plugin) < 0) {
-        spec_errf(err, "out of memory");
+        k1s__spec_errf(err, "out of memory");
         return NULL;
     }
-    if (spec_mkdir_p(parent, 0750) < 0)
-        spec_errf(err, "mkdir %s: %s", parent, strerror(errno));
-    else if (!(dir = spec_join(parent, name)))
-        spec_errf(err, "out of memory");
+    if (k1s__spec_mkdir_p(parent, 0750) < 0)
+        k1s__spec_errf(err, "mkdir %s: %s", parent, strerror(errno));
+    else if (!(dir = k1s__spec_join(parent, name)))
+        k1s__spec_errf(err, "out of memory");
     free(parent);
     return dir;
 }
@@ -47,12 +47,12 @@ static char *volume_dir(const char *pod_dir, const char *plugin,
 static int make_world_dir(const char *dir, char *err)
 {
     if (mkdir(dir, 0777) < 0 && errno != EEXIST)
-        return spec_errf(err, "mkdir %s: %s", dir, strerror(errno));
+        return k1s__spec_errf(err, "mkdir %s: %s", dir, strerror(errno));
     struct stat st;
     if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
-        return spec_errf(err, "%s is not a directory", dir);
+        return k1s__spec_errf(err, "%s is not a directory", dir);
     if ((st.st_mode & 07777) != 0777 && chmod(dir, 0777) < 0)
-        return spec_errf(err, "chmod %s: %s", dir, strerror(errno));
+        return k1s__spec_errf(err, "chmod %s: %s", dir, strerror(errno));
     return 0;
 }
 
@@ -64,35 +64,35 @@ static int check_host_path(const char *path, const char *type, char *err)
     if (!*type)
         return 0;
     if (!strcmp(type, "DirectoryOrCreate") && !exists) {
-        if (spec_mkdir_p(path, 0755) < 0)
-            return spec_errf(err, "mkdir %s: %s", path, strerror(errno));
+        if (k1s__spec_mkdir_p(path, 0755) < 0)
+            return k1s__spec_errf(err, "mkdir %s: %s", path, strerror(errno));
         return 0;
     }
     if (!strcmp(type, "FileOrCreate") && !exists) {
         int fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0644);
         if (fd < 0)
-            return spec_errf(err, "open %s: %s", path, strerror(errno));
+            return k1s__spec_errf(err, "open %s: %s", path, strerror(errno));
         fchmod(fd, 0644);
         close(fd);
         return 0;
     }
     if (!strcmp(type, "DirectoryOrCreate") || !strcmp(type, "Directory")) {
         if (!exists || !S_ISDIR(st.st_mode))
-            return spec_errf(err, "hostPath type check failed: %s is not a directory", path);
+            return k1s__spec_errf(err, "hostPath type check failed: %s is not a directory", path);
     } else if (!strcmp(type, "FileOrCreate") || !strcmp(type, "File")) {
         if (!exists || !S_ISREG(st.st_mode))
-            return spec_errf(err, "hostPath type check failed: %s is not a file", path);
+            return k1s__spec_errf(err, "hostPath type check failed: %s is not a file", path);
     } else if (!strcmp(type, "Socket")) {
         if (!exists || !S_ISSOCK(st.st_mode))
-            return spec_errf(err, "hostPath type check failed: %s is not a socket file", path);
+            return k1s__spec_errf(err, "hostPath type check failed: %s is not a socket file", path);
     } else if (!strcmp(type, "CharDevice")) {
         if (!exists || !S_ISCHR(st.st_mode))
-            return spec_errf(err, "hostPath type check failed: %s is not a character device", path);
+            return k1s__spec_errf(err, "hostPath type check failed: %s is not a character device", path);
     } else if (!strcmp(type, "BlockDevice")) {
         if (!exists || !S_ISBLK(st.st_mode))
-            return spec_errf(err, "hostPath type check failed: %s is not a block device", path);
+            return k1s__spec_errf(err, "hostPath type check failed: %s is not a block device", path);
     } else {
-        return spec_errf(err, "%s is an invalid volume type", type);
+        return k1s__spec_errf(err, "%s is an invalid volume type", type);
     }
     return 0;
 }
@@ -105,7 +105,7 @@ static int claim_path(const json_t *pod, const json_t *vol,
     const char *ns = spec_str(json_object_get(pod, "metadata"), "namespace");
     const char *vname = spec_str(vol, "name");
     const char *claim = spec_str(json_object_get(vol, "persistentVolumeClaim"), "claimName");
-    char why[SPEC_ERRLEN] = "";
+    char why[K1S__SPEC_ERRLEN] = "";
     const json_t *pvc = lk && lk->get ? lk->get(lk->ctx, "PersistentVolumeClaim", ns, claim) : NULL;
     const json_t *pvc_meta = json_object_get(pvc, "metadata");
     const char *pv_name = spec_str(json_object_get(pvc, "spec"), "volumeName");
@@ -132,7 +132,7 @@ static int claim_path(const json_t *pod, const json_t *vol,
                      pv_name, ruid, cuid);
     }
     if (*why) {
-        spec_fail(e, WAITING, "Unable to attach or mount volumes: unmounted volumes=[%s], "
+        k1s__spec_fail(e, WAITING, "Unable to attach or mount volumes: unmounted volumes=[%s], "
                   "unattached volumes=[], failed to process volumes=[%s]: error processing PVC %s/%s: %s",
                   vname, vname, ns, claim, why);
         return -1;
@@ -140,28 +140,28 @@ static int claim_path(const json_t *pod, const json_t *vol,
     const json_t *spec = json_object_get(pv, "spec");
     const json_t *hp = json_object_get(spec, "hostPath");
     const json_t *local = json_object_get(spec, "local");
-    char err[SPEC_ERRLEN];
+    char err[K1S__SPEC_ERRLEN];
     struct stat st;
     if (hp) {
         if (check_host_path(spec_str(hp, "path"), spec_str(hp, "type"), err) < 0) {
-            spec_fail(e, WAITING, "MountVolume.SetUp failed for volume \"%s\" : %s", pv_name, err);
+            k1s__spec_fail(e, WAITING, "MountVolume.SetUp failed for volume \"%s\" : %s", pv_name, err);
             return -1;
         }
         *path = strdup(spec_str(hp, "path"));
     } else if (local) {
         if (stat(spec_str(local, "path"), &st) < 0) {
-            spec_fail(e, WAITING, "MountVolume.NewMounter initialization failed for volume \"%s\" : path \"%s\" does not exist",
+            k1s__spec_fail(e, WAITING, "MountVolume.NewMounter initialization failed for volume \"%s\" : path \"%s\" does not exist",
                       pv_name, spec_str(local, "path"));
             return -1;
         }
         *path = strdup(spec_str(local, "path"));
     } else {
-        spec_fail(e, WAITING, "MountVolume.SetUp failed for volume \"%s\" : k1s mounts only hostPath and local persistent volumes",
+        k1s__spec_fail(e, WAITING, "MountVolume.SetUp failed for volume \"%s\" : k1s mounts only hostPath and local persistent volumes",
                   pv_name);
         return -1;
     }
     if (!*path) {
-        spec_fail(e, WAITING, "out of memory");
+        k1s__spec_fail(e, WAITING, "out of memory");
         return -1;
     }
     return 0;
@@ -175,31 +175,31 @@ static int projected_volume(const json_t *pod, const json_t *vol,
     const char *name = spec_str(vol, "name");
     const json_t *src;
     const char *plugin;
-    spec_payload p = {0};
+    k1s__spec_payload p = {0};
     int rc;
     if ((src = json_object_get(vol, "configMap"))) {
         plugin = "kubernetes.io~configmap";
-        rc = spec_payload_configmap(pod, src, lk, (int)spec_int(src, "defaultMode", 0644), &p, err);
+        rc = k1s__spec_payload_configmap(pod, src, lk, (int)spec_int(src, "defaultMode", 0644), &p, err);
     } else if ((src = json_object_get(vol, "secret"))) {
         plugin = "kubernetes.io~secret";
-        rc = spec_payload_secret(pod, src, lk, (int)spec_int(src, "defaultMode", 0644), &p, err);
+        rc = k1s__spec_payload_secret(pod, src, lk, (int)spec_int(src, "defaultMode", 0644), &p, err);
     } else if ((src = json_object_get(vol, "downwardAPI"))) {
         plugin = "kubernetes.io~downward-api";
-        rc = spec_payload_downward(pod, src, lk, (int)spec_int(src, "defaultMode", 0644), &p, err);
+        rc = k1s__spec_payload_downward(pod, src, lk, (int)spec_int(src, "defaultMode", 0644), &p, err);
     } else {
         src = json_object_get(vol, "projected");
         plugin = "kubernetes.io~projected";
-        rc = spec_payload_projected(pod, src, lk, &p, err);
+        rc = k1s__spec_payload_projected(pod, src, lk, &p, err);
     }
     char *dir = rc < 0 ? NULL : volume_dir(pod_dir, plugin, name, err);
-    if (dir && make_world_dir(dir, err) == 0 && spec_atomic_write(dir, &p, err) == 0) {
+    if (dir && make_world_dir(dir, err) == 0 && k1s__spec_atomic_write(dir, &p, err) == 0) {
         *path = dir;
         dir = NULL;
     } else {
         rc = -1;
     }
     free(dir);
-    spec_payload_free(&p);
+    k1s__spec_payload_free(&p);
     return rc;
 }
 
@@ -208,12 +208,12 @@ static int one_volume(const json_t *pod, const json_t *vol, const char *pod_dir,
                       const k1s_spec_lookup *lk, char **path, k1s_spec_error *e)
 {
     const char *name = spec_str(vol, "name");
-    char err[SPEC_ERRLEN] = "";
+    char err[K1S__SPEC_ERRLEN] = "";
     const json_t *src;
     int rc = 0;
     *path = NULL;
     if (!*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, "..")) {
-        spec_fail(e, WAITING, "invalid volume name \"%s\"", name);
+        k1s__spec_fail(e, WAITING, "invalid volume name \"%s\"", name);
         return -1;
     }
     if (json_object_get(vol, "persistentVolumeClaim"))
@@ -222,7 +222,7 @@ static int one_volume(const json_t *pod, const json_t *vol, const char *pod_dir,
         const char *hp = spec_str(src, "path");
         rc = check_host_path(hp, spec_str(src, "type"), err);
         if (rc == 0 && !(*path = strdup(hp)))
-            rc = spec_errf(err, "out of memory");
+            rc = k1s__spec_errf(err, "out of memory");
     } else if (json_object_get(vol, "emptyDir")) {
         /* medium Memory is a plain directory too (see the docs) */
         *path = volume_dir(pod_dir, "kubernetes.io~empty-dir", name, err);
@@ -231,12 +231,12 @@ static int one_volume(const json_t *pod, const json_t *vol, const char *pod_dir,
                json_object_get(vol, "downwardAPI") || json_object_get(vol, "projected")) {
         rc = projected_volume(pod, vol, pod_dir, lk, path, err);
     } else {
-        rc = spec_errf(err, "k1s does not support this volume source");
+        rc = k1s__spec_errf(err, "k1s does not support this volume source");
     }
     if (rc < 0) {
         free(*path);
         *path = NULL;
-        spec_fail(e, WAITING, "MountVolume.SetUp failed for volume \"%s\" : %s", name, err);
+        k1s__spec_fail(e, WAITING, "MountVolume.SetUp failed for volume \"%s\" : %s", name, err);
     }
     return rc;
 }
@@ -247,7 +247,7 @@ int k1s_spec_volumes(const json_t *pod, const char *pod_dir,
 {
     *paths = json_object();
     if (!*paths) {
-        spec_fail(e, WAITING, "out of memory");
+        k1s__spec_fail(e, WAITING, "out of memory");
         return -1;
     }
     size_t i;
@@ -262,7 +262,7 @@ int k1s_spec_volumes(const json_t *pod, const char *pod_dir,
         json_t *js = json_string(path);   /* NULL when not UTF-8 */
         free(path);
         if (!js || json_object_set_new(*paths, spec_str(vol, "name"), js) < 0) {
-            spec_fail(e, WAITING, "MountVolume.SetUp failed for volume \"%s\" : "
+            k1s__spec_fail(e, WAITING, "MountVolume.SetUp failed for volume \"%s\" : "
                       "the host path is not valid UTF-8", spec_str(vol, "name"));
             json_decref(*paths);
             *paths = NULL;
@@ -278,7 +278,7 @@ void k1s_spec_volumes_cleanup(const char *pod_dir)
     for (size_t i = 0; pod_plugins[i]; i++) {
         if (asprintf(&p, "%s/volumes/%s", pod_dir, pod_plugins[i]) < 0)
             continue;
-        spec_remove_tree(p);
+        k1s__spec_remove_tree(p);
         free(p);
     }
     if (asprintf(&p, "%s/volumes", pod_dir) >= 0) {

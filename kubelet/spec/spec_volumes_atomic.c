@@ -27,26 +27,26 @@
 #define MAX_PATH_LEN 4096
 #define MAX_NAME_LEN 255
 
-int spec_check_rel_path(const char *path, char *err)
+int k1s__spec_check_rel_path(const char *path, char *err)
 {
     if (!*path)
-        return spec_errf(err, "invalid path: must not be empty: \"\"");
+        return k1s__spec_errf(err, "invalid path: must not be empty: \"\"");
     if (path[0] == '/')
-        return spec_errf(err, "invalid path: must be relative path: %s", path);
+        return k1s__spec_errf(err, "invalid path: must be relative path: %s", path);
     if (strlen(path) > MAX_PATH_LEN)
-        return spec_errf(err, "invalid path: must be less than or equal to %d characters",
+        return k1s__spec_errf(err, "invalid path: must be less than or equal to %d characters",
                          MAX_PATH_LEN);
     const char *p = path;
     bool first = true;
     while (1) {
         size_t n = strcspn(p, "/");
         if (n == 2 && !strncmp(p, "..", 2))
-            return spec_errf(err, "invalid path: must not contain '..': %s", path);
+            return k1s__spec_errf(err, "invalid path: must not contain '..': %s", path);
         if (n > MAX_NAME_LEN)
-            return spec_errf(err, "invalid path: filenames must be less than or equal to %d characters",
+            return k1s__spec_errf(err, "invalid path: filenames must be less than or equal to %d characters",
                              MAX_NAME_LEN);
         if (first && n > 2 && !strncmp(p, "..", 2))
-            return spec_errf(err, "invalid path: must not start with '..': %s", path);
+            return k1s__spec_errf(err, "invalid path: must not start with '..': %s", path);
         first = false;
         if (!p[n])
             break;
@@ -55,13 +55,13 @@ int spec_check_rel_path(const char *path, char *err)
     return 0;
 }
 
-char *spec_join(const char *a, const char *b)
+char *k1s__spec_join(const char *a, const char *b)
 {
     char *s;
     return asprintf(&s, "%s/%s", a, b) < 0 ? NULL : s;
 }
 
-int spec_mkdir_p(const char *path, mode_t mode)
+int k1s__spec_mkdir_p(const char *path, mode_t mode)
 {
     char *p = strdup(path);
     if (!p)
@@ -101,7 +101,7 @@ static int remove_entry(const char *path, const struct stat *st, int flag,
     return 0;
 }
 
-int spec_remove_tree(const char *path)
+int k1s__spec_remove_tree(const char *path)
 {
     struct stat st;
     if (lstat(path, &st) < 0)
@@ -140,7 +140,7 @@ static char *clean_path(const char *in)
     return out;
 }
 
-int spec_payload_add(spec_payload *p, const char *path, const void *data,
+int k1s__spec_payload_add(k1s__spec_payload *p, const char *path, const void *data,
                      size_t len, int mode)
 {
     char *clean = path[0] == '/' ? strdup(path) : clean_path(path);
@@ -156,13 +156,13 @@ int spec_payload_add(spec_payload *p, const char *path, const void *data,
         if (!strcmp(p->files[i].path, clean)) {      /* same key: replaced */
             free(p->files[i].path);
             free(p->files[i].data);
-            p->files[i] = (spec_file){clean, copy, len, mode};
+            p->files[i] = (k1s__spec_file){clean, copy, len, mode};
             return 0;
         }
     }
     if (p->n == p->cap) {
         size_t cap = p->cap ? p->cap * 2 : 8;
-        spec_file *f = realloc(p->files, cap * sizeof *f);
+        k1s__spec_file *f = realloc(p->files, cap * sizeof *f);
         if (!f) {
             free(clean);
             free(copy);
@@ -171,18 +171,18 @@ int spec_payload_add(spec_payload *p, const char *path, const void *data,
         p->files = f;
         p->cap = cap;
     }
-    p->files[p->n++] = (spec_file){clean, copy, len, mode};
+    p->files[p->n++] = (k1s__spec_file){clean, copy, len, mode};
     return 0;
 }
 
-void spec_payload_free(spec_payload *p)
+void k1s__spec_payload_free(k1s__spec_payload *p)
 {
     for (size_t i = 0; i < p->n; i++) {
         free(p->files[i].path);
         free(p->files[i].data);
     }
     free(p->files);
-    *p = (spec_payload){0};
+    *p = (k1s__spec_payload){0};
 }
 
 /* ---- the writer ---- */
@@ -216,7 +216,7 @@ static size_t count_files(int dirfd)
     return n;
 }
 
-static bool same_file(const char *path, const spec_file *f)
+static bool same_file(const char *path, const k1s__spec_file *f)
 {
     int fd = open(path, O_RDONLY | O_NOFOLLOW);
     if (fd < 0)
@@ -238,16 +238,16 @@ static bool same_file(const char *path, const spec_file *f)
 }
 
 /* Whether dir/..data already holds exactly p. */
-static bool unchanged(const char *dir, const char *old, const spec_payload *p)
+static bool unchanged(const char *dir, const char *old, const k1s__spec_payload *p)
 {
     if (!*old)
         return false;
-    char *base = spec_join(dir, old);
+    char *base = k1s__spec_join(dir, old);
     if (!base)
         return false;
     bool same = true;
     for (size_t i = 0; same && i < p->n; i++) {
-        char *fp = spec_join(base, p->files[i].path);
+        char *fp = k1s__spec_join(base, p->files[i].path);
         same = fp && same_file(fp, &p->files[i]);
         free(fp);
     }
@@ -257,29 +257,29 @@ static bool unchanged(const char *dir, const char *old, const spec_payload *p)
     return same;
 }
 
-static int write_one(const char *base, const spec_file *f, char *err)
+static int write_one(const char *base, const k1s__spec_file *f, char *err)
 {
-    char *fp = spec_join(base, f->path);
+    char *fp = k1s__spec_join(base, f->path);
     if (!fp)
-        return spec_errf(err, "out of memory");
+        return k1s__spec_errf(err, "out of memory");
     char *slash = strrchr(fp, '/');
     int rc = 0;
     *slash = '\0';
-    if (spec_mkdir_p(fp, 0755) < 0)
-        rc = spec_errf(err, "mkdir %s: %s", fp, strerror(errno));
+    if (k1s__spec_mkdir_p(fp, 0755) < 0)
+        rc = k1s__spec_errf(err, "mkdir %s: %s", fp, strerror(errno));
     *slash = '/';
     int fd = rc < 0 ? -1 : open(fp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
     if (rc == 0 && fd < 0)
-        rc = spec_errf(err, "open %s: %s", fp, strerror(errno));
+        rc = k1s__spec_errf(err, "open %s: %s", fp, strerror(errno));
     for (size_t off = 0; fd >= 0 && rc == 0 && off < f->len;) {
         ssize_t w = write(fd, f->data + off, f->len - off);
         if (w <= 0)
-            rc = spec_errf(err, "write %s: %s", fp, strerror(errno));
+            rc = k1s__spec_errf(err, "write %s: %s", fp, strerror(errno));
         else
             off += (size_t)w;
     }
     if (fd >= 0 && rc == 0 && fchmod(fd, (mode_t)(f->mode & 07777)) < 0)
-        rc = spec_errf(err, "chmod %s: %s", fp, strerror(errno));
+        rc = k1s__spec_errf(err, "chmod %s: %s", fp, strerror(errno));
     if (fd >= 0)
         close(fd);
     free(fp);
@@ -293,7 +293,7 @@ static const char *top_of(const char *path, char *buf, size_t n)
     return buf;
 }
 
-static bool in_payload(const spec_payload *p, const char *name)
+static bool in_payload(const k1s__spec_payload *p, const char *name)
 {
     char top[MAX_NAME_LEN + 1];
     for (size_t i = 0; i < p->n; i++)
@@ -303,23 +303,23 @@ static bool in_payload(const spec_payload *p, const char *name)
 }
 
 /* Top-level links for p, and none for what left it. */
-static int relink(const char *dir, const spec_payload *p, char *err)
+static int relink(const char *dir, const k1s__spec_payload *p, char *err)
 {
     char top[MAX_NAME_LEN + 1], target[MAX_NAME_LEN + 16];
     for (size_t i = 0; i < p->n; i++) {
         top_of(p->files[i].path, top, sizeof top);
         snprintf(target, sizeof target, "..data/%s", top);
-        char *link = spec_join(dir, top);
+        char *link = k1s__spec_join(dir, top);
         if (!link)
-            return spec_errf(err, "out of memory");
+            return k1s__spec_errf(err, "out of memory");
         struct stat st;
         int rc = 0;
         if (lstat(link, &st) == 0) {
             if (!S_ISLNK(st.st_mode))
-                rc = spec_errf(err, "%s exists and is not a symlink", link);
+                rc = k1s__spec_errf(err, "%s exists and is not a symlink", link);
         } else if (errno != ENOENT ||
                    (symlink(target, link) < 0 && errno != EEXIST)) {
-            rc = spec_errf(err, "symlink %s: %s", link, strerror(errno));
+            rc = k1s__spec_errf(err, "symlink %s: %s", link, strerror(errno));
         }
         free(link);
         if (rc < 0)
@@ -341,16 +341,16 @@ static int relink(const char *dir, const spec_payload *p, char *err)
     return 0;
 }
 
-int spec_atomic_write(const char *dir, const spec_payload *p, char *err)
+int k1s__spec_atomic_write(const char *dir, const k1s__spec_payload *p, char *err)
 {
     for (size_t i = 0; i < p->n; i++)
-        if (spec_check_rel_path(p->files[i].path, err) < 0)
+        if (k1s__spec_check_rel_path(p->files[i].path, err) < 0)
             return -1;
-    char *data = spec_join(dir, "..data"), *tmp = spec_join(dir, "..data_tmp");
+    char *data = k1s__spec_join(dir, "..data"), *tmp = k1s__spec_join(dir, "..data_tmp");
     char old[NAME_MAX + 1] = "", *ts = NULL;
     int rc = 0;
     if (!data || !tmp) {
-        rc = spec_errf(err, "out of memory");
+        rc = k1s__spec_errf(err, "out of memory");
         goto out;
     }
     ssize_t n = readlink(data, old, sizeof old - 1);
@@ -364,9 +364,9 @@ int spec_atomic_write(const char *dir, const spec_payload *p, char *err)
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(stamp, sizeof stamp, "..%Y_%m_%d_%H_%M_%S.XXXXXX", &tm);
-    ts = spec_join(dir, stamp);
+    ts = k1s__spec_join(dir, stamp);
     if (!ts || !mkdtemp(ts)) {
-        rc = spec_errf(err, "mkdtemp in %s: %s", dir, strerror(errno));
+        rc = k1s__spec_errf(err, "mkdtemp in %s: %s", dir, strerror(errno));
         goto out;
     }
     chmod(ts, 0755);
@@ -374,17 +374,17 @@ int spec_atomic_write(const char *dir, const spec_payload *p, char *err)
         rc = write_one(ts, &p->files[i], err);
     unlink(tmp);
     if (rc == 0 && (symlink(strrchr(ts, '/') + 1, tmp) < 0 || rename(tmp, data) < 0))
-        rc = spec_errf(err, "swapping %s: %s", data, strerror(errno));
+        rc = k1s__spec_errf(err, "swapping %s: %s", data, strerror(errno));
     if (rc < 0) {
-        spec_remove_tree(ts);
+        k1s__spec_remove_tree(ts);
         unlink(tmp);
         goto out;
     }
     rc = relink(dir, p, err);
     if (*old) {
-        char *o = spec_join(dir, old);
+        char *o = k1s__spec_join(dir, old);
         if (o)
-            spec_remove_tree(o);
+            k1s__spec_remove_tree(o);
         free(o);
     }
 out:

@@ -2,7 +2,7 @@
  * spec_volumes_payload.c - what the files of a configMap, secret,
  * downwardAPI or projected volume contain (pkg/volume/configmap|secret
  * MakePayload, downwardapi CollectData, projected collectData): relative
- * path -> bytes and mode, written afterwards by spec_atomic_write.
+ * path -> bytes and mode, written afterwards by k1s__spec_atomic_write.
  */
 #include "spec_internal.h"
 
@@ -52,7 +52,7 @@ static int object_value(const json_t *obj, bool secret, const char *key,
 /* configMap or secret source (also as a projected source): obj is the
  * object (NULL: missing and optional). */
 static int project_object(const json_t *obj, const json_t *src, bool secret,
-                          int default_mode, spec_payload *p, char *err)
+                          int default_mode, k1s__spec_payload *p, char *err)
 {
     bool optional = spec_bool(src, "optional");
     const json_t *items = json_object_get(src, "items");
@@ -66,10 +66,10 @@ static int project_object(const json_t *obj, const json_t *src, bool secret,
             json_object_foreach(json_object_get(obj, maps[m]), k, v) {
                 if (object_value(obj, secret, k, &raw, &len) <= 0)
                     continue;
-                int rc = spec_payload_add(p, k, raw, len, default_mode);
+                int rc = k1s__spec_payload_add(p, k, raw, len, default_mode);
                 free(raw);
                 if (rc < 0)
-                    return spec_errf(err, "out of memory");
+                    return k1s__spec_errf(err, "out of memory");
             }
         }
         return 0;
@@ -80,22 +80,22 @@ static int project_object(const json_t *obj, const json_t *src, bool secret,
         const char *key = spec_str(it, "key");
         int rc = obj ? object_value(obj, secret, key, &raw, &len) : 0;
         if (rc < 0)
-            return spec_errf(err, "out of memory");
+            return k1s__spec_errf(err, "out of memory");
         if (rc == 0) {
             if (optional)
                 continue;
-            return secret ? spec_errf(err, "references non-existent secret key: %s", key)
-                          : spec_errf(err, "configmap references non-existent config key: %s", key);
+            return secret ? k1s__spec_errf(err, "references non-existent secret key: %s", key)
+                          : k1s__spec_errf(err, "configmap references non-existent config key: %s", key);
         }
         const char *path = spec_str(it, "path");
-        if (spec_check_rel_path(path, err) < 0) {
+        if (k1s__spec_check_rel_path(path, err) < 0) {
             free(raw);
             return -1;
         }
-        rc = spec_payload_add(p, path, raw, len, item_mode(it, default_mode));
+        rc = k1s__spec_payload_add(p, path, raw, len, item_mode(it, default_mode));
         free(raw);
         if (rc < 0)
-            return spec_errf(err, "out of memory");
+            return k1s__spec_errf(err, "out of memory");
     }
     return 0;
 }
@@ -111,12 +111,12 @@ static int fetch(const json_t *pod, const k1s_spec_lookup *lk, bool secret,
         return 1;
     if (optional)
         return 0;
-    return spec_errf(err, "%s \"%s\" not found", secret ? "secret" : "configmap", name);
+    return k1s__spec_errf(err, "%s \"%s\" not found", secret ? "secret" : "configmap", name);
 }
 
-int spec_payload_configmap(const json_t *pod, const json_t *src,
+int k1s__spec_payload_configmap(const json_t *pod, const json_t *src,
                            const k1s_spec_lookup *lk, int default_mode,
-                           spec_payload *p, char *err)
+                           k1s__spec_payload *p, char *err)
 {
     const json_t *obj;
     if (fetch(pod, lk, false, spec_str(src, "name"), spec_bool(src, "optional"),
@@ -125,9 +125,9 @@ int spec_payload_configmap(const json_t *pod, const json_t *src,
     return project_object(obj, src, false, default_mode, p, err);
 }
 
-int spec_payload_secret(const json_t *pod, const json_t *src,
+int k1s__spec_payload_secret(const json_t *pod, const json_t *src,
                         const k1s_spec_lookup *lk, int default_mode,
-                        spec_payload *p, char *err)
+                        k1s__spec_payload *p, char *err)
 {
     /* the secret volume names it secretName; a projected source, name */
     const char *name = json_object_get(src, "secretName")
@@ -138,36 +138,36 @@ int spec_payload_secret(const json_t *pod, const json_t *src,
     return project_object(obj, src, true, default_mode, p, err);
 }
 
-int spec_payload_downward(const json_t *pod, const json_t *src,
+int k1s__spec_payload_downward(const json_t *pod, const json_t *src,
                           const k1s_spec_lookup *lk, int default_mode,
-                          spec_payload *p, char *err)
+                          k1s__spec_payload *p, char *err)
 {
     size_t i;
     const json_t *it;
     json_array_foreach(json_object_get(src, "items"), i, it) {
         const char *path = spec_str(it, "path");
-        if (spec_check_rel_path(path, err) < 0)
+        if (k1s__spec_check_rel_path(path, err) < 0)
             return -1;
         char *value = NULL;
         const json_t *ref;
         int rc = 0;
         if ((ref = json_object_get(it, "fieldRef")))
-            rc = spec_field_value(pod, ref, lk, &value, err);
+            rc = k1s__spec_field_value(pod, ref, lk, &value, err);
         else if ((ref = json_object_get(it, "resourceFieldRef")))
-            rc = spec_resource_value(pod, NULL, ref, lk, &value, err);
+            rc = k1s__spec_resource_value(pod, NULL, ref, lk, &value, err);
         if (rc < 0)
             return -1;
-        rc = spec_payload_add(p, path, value ? value : "", value ? strlen(value) : 0,
+        rc = k1s__spec_payload_add(p, path, value ? value : "", value ? strlen(value) : 0,
                               item_mode(it, default_mode));
         free(value);
         if (rc < 0)
-            return spec_errf(err, "out of memory");
+            return k1s__spec_errf(err, "out of memory");
     }
     return 0;
 }
 
-int spec_payload_projected(const json_t *pod, const json_t *src,
-                           const k1s_spec_lookup *lk, spec_payload *p,
+int k1s__spec_payload_projected(const json_t *pod, const json_t *src,
+                           const k1s_spec_lookup *lk, k1s__spec_payload *p,
                            char *err)
 {
     int mode = (int)spec_int(src, "defaultMode", DEFAULT_MODE);
@@ -176,19 +176,19 @@ int spec_payload_projected(const json_t *pod, const json_t *src,
     json_array_foreach(json_object_get(src, "sources"), i, s) {
         int rc = 0;
         if ((v = json_object_get(s, "configMap")))
-            rc = spec_payload_configmap(pod, v, lk, mode, p, err);
+            rc = k1s__spec_payload_configmap(pod, v, lk, mode, p, err);
         else if ((v = json_object_get(s, "secret")))
-            rc = spec_payload_secret(pod, v, lk, mode, p, err);
+            rc = k1s__spec_payload_secret(pod, v, lk, mode, p, err);
         else if ((v = json_object_get(s, "downwardAPI")))
-            rc = spec_payload_downward(pod, v, lk, mode, p, err);
+            rc = k1s__spec_payload_downward(pod, v, lk, mode, p, err);
         else if ((v = json_object_get(s, "serviceAccountToken"))) {
             /* k1s issues no tokens: an empty file where the token goes,
              * so images that read it find it. */
             const char *path = spec_str(v, "path");
-            if (spec_check_rel_path(path, err) < 0)
+            if (k1s__spec_check_rel_path(path, err) < 0)
                 return -1;
-            if (spec_payload_add(p, path, "", 0, mode) < 0)
-                return spec_errf(err, "out of memory");
+            if (k1s__spec_payload_add(p, path, "", 0, mode) < 0)
+                return k1s__spec_errf(err, "out of memory");
         }
         if (rc < 0)
             return -1;

@@ -265,7 +265,7 @@ TEST(test_msgs_helpers)
     free(j);
     k1s_msgs_free(v);
     k1s_msgs_free(NULL);
-    k1s_msgs_free((char **)K1S_MSGS_OOM); /* must be a no-op */
+    k1s_msgs_free((char **)k1s_msgs_oom); /* must be a no-op */
     j = k1s_msgs_join(NULL, ",");
     CHECK_STR(j, "");
     free(j);

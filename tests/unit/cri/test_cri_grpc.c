@@ -24,57 +24,57 @@
 TEST(test_framing)
 {
     size_t n;
-    uint8_t *f = cri_frame((const uint8_t *)"abc", 3, &n);
+    uint8_t *f = k1s__cri_frame((const uint8_t *)"abc", 3, &n);
     CHECK_INT(n, 8);
     CHECK(f && memcmp(f, "\0\0\0\0\3abc", 8) == 0);
     const uint8_t *m;
     size_t len;
     const char *why = NULL;
-    CHECK_INT(cri_unframe(f, n, &m, &len, &why), 0);
+    CHECK_INT(k1s__cri_unframe(f, n, &m, &len, &why), 0);
     CHECK(len == 3 && memcmp(m, "abc", 3) == 0);
-    CHECK_INT(cri_unframe(f, 7, &m, &len, &why), -1);
+    CHECK_INT(k1s__cri_unframe(f, 7, &m, &len, &why), -1);
     CHECK_STR(why, "the reply's message is cut short");
-    CHECK_INT(cri_unframe(f, 3, &m, &len, &why), -1);
+    CHECK_INT(k1s__cri_unframe(f, 3, &m, &len, &why), -1);
     CHECK_STR(why, "the reply's message header is cut short");
-    CHECK_INT(cri_unframe(f, 0, &m, &len, &why), -1);
+    CHECK_INT(k1s__cri_unframe(f, 0, &m, &len, &why), -1);
     CHECK_STR(why, "the reply has no message");
     f[0] = 1;
-    CHECK_INT(cri_unframe(f, n, &m, &len, &why), -1);
+    CHECK_INT(k1s__cri_unframe(f, n, &m, &len, &why), -1);
     CHECK_STR(why, "the reply is compressed");
     free(f);
-    f = cri_frame(NULL, 0, &n);
+    f = k1s__cri_frame(NULL, 0, &n);
     CHECK(n == 5 && f && memcmp(f, "\0\0\0\0\0", 5) == 0);
-    CHECK_INT(cri_unframe(f, n, &m, &len, &why), 0);
+    CHECK_INT(k1s__cri_unframe(f, n, &m, &len, &why), 0);
     CHECK_INT(len, 0);
     free(f);
     const uint8_t two[] = {0, 0, 0, 0, 1, 'x', 0, 0, 0, 0, 0};
-    CHECK_INT(cri_unframe(two, sizeof two, &m, &len, &why), -1);
+    CHECK_INT(k1s__cri_unframe(two, sizeof two, &m, &len, &why), -1);
     CHECK_STR(why, "the reply holds more than one message");
 }
 
 TEST(test_status_helpers)
 {
-    CHECK_STR(cri_code_name(0), "OK");
-    CHECK_STR(cri_code_name(5), "NotFound");
-    CHECK_STR(cri_code_name(14), "Unavailable");
-    CHECK_STR(cri_code_name(16), "Unauthenticated");
-    CHECK(cri_code_name(17) == NULL && cri_code_name(-1) == NULL);
-    CHECK_INT(cri_code_from_http(404), 12);
-    CHECK_INT(cri_code_from_http(503), 14);
-    CHECK_INT(cri_code_from_http(401), 16);
-    CHECK_INT(cri_code_from_http(500), 2);
+    CHECK_STR(k1s__cri_code_name(0), "OK");
+    CHECK_STR(k1s__cri_code_name(5), "NotFound");
+    CHECK_STR(k1s__cri_code_name(14), "Unavailable");
+    CHECK_STR(k1s__cri_code_name(16), "Unauthenticated");
+    CHECK(k1s__cri_code_name(17) == NULL && k1s__cri_code_name(-1) == NULL);
+    CHECK_INT(k1s__cri_code_from_http(404), 12);
+    CHECK_INT(k1s__cri_code_from_http(503), 14);
+    CHECK_INT(k1s__cri_code_from_http(401), 16);
+    CHECK_INT(k1s__cri_code_from_http(500), 2);
     const char *in = "a%20b%zz%2%E2%9C%93%00%";
-    char *s = cri_percent_decode(in, strlen(in));
+    char *s = k1s__cri_percent_decode(in, strlen(in));
     CHECK_STR(s, "a b%zz%2\xe2\x9c\x93%00%");
     free(s);
     k1s_cri_error e = {0, NULL};
-    cri_error_set(&e, 5, 5, "container \"%s\" not found", "abc");
+    k1s__cri_error_set(&e, 5, 5, "container \"%s\" not found", "abc");
     CHECK_INT(e.code, 5);
     CHECK_STR(e.message, "rpc error: code = NotFound desc = container \"abc\" not found");
-    cri_error_set(&e, -1, 14, "x"); /* replaces, no leak */
+    k1s__cri_error_set(&e, -1, 14, "x"); /* replaces, no leak */
     CHECK_INT(e.code, -1);
     CHECK_STR(e.message, "rpc error: code = Unavailable desc = x");
-    cri_error_set(&e, 42, 42, "odd");
+    k1s__cri_error_set(&e, 42, 42, "odd");
     CHECK_STR(e.message, "rpc error: code = Code(42) desc = odd");
     k1s_cri_error_clear(&e);
     CHECK(e.message == NULL && e.code == 0);

@@ -45,7 +45,7 @@ static json_t *round_trip(const ProtobufCMessageDescriptor *d, const json_t *in,
 {
     ProtobufCMessage *m;
     char *err = NULL;
-    if (cri_json_to_pb(d, in, &m, &err) < 0) {
+    if (k1s__cri_json_to_pb(d, in, &m, &err) < 0) {
         fprintf(stderr, "  encode error: %s\n", err);
         free(err);
         return NULL;
@@ -55,7 +55,7 @@ static json_t *round_trip(const ProtobufCMessageDescriptor *d, const json_t *in,
     protobuf_c_message_pack(m, buf);
     protobuf_c_message_free_unpacked(m, NULL);
     ProtobufCMessage *back = protobuf_c_message_unpack(d, NULL, n, buf);
-    json_t *out = back ? cri_pb_to_json(back) : NULL;
+    json_t *out = back ? k1s__cri_pb_to_json(back) : NULL;
     if (back)
         protobuf_c_message_free_unpacked(back, NULL);
     if (wire) {
@@ -78,7 +78,7 @@ static char *encode_error(const ProtobufCMessageDescriptor *d, const char *text)
     }
     ProtobufCMessage *m = NULL;
     char *err = NULL;
-    if (cri_json_to_pb(d, in, &m, &err) == 0) {
+    if (k1s__cri_json_to_pb(d, in, &m, &err) == 0) {
         protobuf_c_message_free_unpacked(m, NULL);
         err = NULL;
     }
@@ -390,7 +390,7 @@ TEST(test_reply_strings_not_utf8)
     Runtime__V1__VersionResponse v = RUNTIME__V1__VERSION_RESPONSE__INIT;
     char bad[] = "run\xff" "c\xe2\x82";
     v.runtime_name = bad;
-    json_t *out = cri_pb_to_json(&v.base);
+    json_t *out = k1s__cri_pb_to_json(&v.base);
     CHECK_STR(json_string_value(json_object_get(out, "runtime_name")),
               "run\xef\xbf\xbd" "c\xef\xbf\xbd\xef\xbf\xbd");
     CHECK_STR(json_string_value(json_object_get(out, "version")), "");
@@ -399,18 +399,18 @@ TEST(test_reply_strings_not_utf8)
 
 TEST(test_methods)
 {
-    const cri_method *m = cri_method_find("Version");
+    const k1s__cri_method *m = k1s__cri_method_find("Version");
     CHECK(m && strcmp(m->path, "/runtime.v1.RuntimeService/Version") == 0);
     CHECK(m && m->reply == &runtime__v1__version_response__descriptor);
-    m = cri_method_find("PullImage");
+    m = k1s__cri_method_find("PullImage");
     CHECK(m && strcmp(m->path, "/runtime.v1.ImageService/PullImage") == 0);
-    m = cri_method_find("ImageFsInfo");
+    m = k1s__cri_method_find("ImageFsInfo");
     CHECK(m && strcmp(m->path, "/runtime.v1.ImageService/ImageFsInfo") == 0);
-    m = cri_method_find("ListPodSandbox");
+    m = k1s__cri_method_find("ListPodSandbox");
     CHECK(m && m->request == &runtime__v1__list_pod_sandbox_request__descriptor);
-    CHECK(cri_method_find("version") == NULL);
-    CHECK(cri_method_find("Nope") == NULL);
-    CHECK(cri_method_find(NULL) == NULL);
+    CHECK(k1s__cri_method_find("version") == NULL);
+    CHECK(k1s__cri_method_find("Nope") == NULL);
+    CHECK(k1s__cri_method_find(NULL) == NULL);
 }
 
 TEST(test_base64_edges)
@@ -418,20 +418,20 @@ TEST(test_base64_edges)
     const char *samples[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
     const char *enc[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
     for (size_t i = 0; i < 7; i++) {
-        char *e = cri_base64_encode((const uint8_t *)samples[i], strlen(samples[i]));
+        char *e = k1s__cri_base64_encode((const uint8_t *)samples[i], strlen(samples[i]));
         CHECK_STR(e, enc[i]);
         uint8_t *d = NULL;
         size_t n = 0;
-        CHECK_INT(cri_base64_decode(e, strlen(e), &d, &n), 0);
+        CHECK_INT(k1s__cri_base64_decode(e, strlen(e), &d, &n), 0);
         CHECK_STR((char *)d, samples[i]);
         free(d);
         free(e);
     }
     uint8_t *d = NULL;
     size_t n;
-    CHECK_INT(cri_base64_decode("Zm9=v", 5, &d, &n), -1);
-    CHECK_INT(cri_base64_decode("Z", 1, &d, &n), -1);
-    CHECK_INT(cri_base64_decode("Zm 9", 4, &d, &n), -1);
+    CHECK_INT(k1s__cri_base64_decode("Zm9=v", 5, &d, &n), -1);
+    CHECK_INT(k1s__cri_base64_decode("Z", 1, &d, &n), -1);
+    CHECK_INT(k1s__cri_base64_decode("Zm 9", 4, &d, &n), -1);
 }
 
 K1S_TEST_MAIN(T(test_sandbox_config_round_trip), T(test_container_config_round_trip),

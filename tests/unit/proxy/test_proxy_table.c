@@ -16,7 +16,7 @@ static json_t *eps(const char *json)
     return o;
 }
 
-static const char *pod_at(const proxy_backends *b, size_t i)
+static const char *pod_at(const k1s__proxy_backends *b, size_t i)
 {
     return i < b->n ? b->v[i].pod : "(none)";
 }
@@ -31,8 +31,8 @@ TEST(test_sorted_by_pod_name_then_ip)
                     "{\"addresses\":[{\"ip\":\"10.0.0.10\"},{\"ip\":\"10.0.0.2\"},"
                     "{\"ip\":\"10.0.0.1\",\"targetRef\":{\"name\":\"web-1\"}}],"
                     "\"ports\":[{\"name\":\"http\",\"port\":8080}]}]}");
-    proxy_backends b;
-    CHECK_INT(proxy_backends_from(e, "http", false, &b), 0);
+    k1s__proxy_backends b;
+    CHECK_INT(k1s__proxy_backends_from(e, "http", false, &b), 0);
     CHECK_INT(b.n, 5);
     /* no pod name first, by numeric IP; then web-1, web-2, web-10 */
     CHECK_STR(b.n == 5 ? b.v[0].ip : "", "10.0.0.2");
@@ -42,7 +42,7 @@ TEST(test_sorted_by_pod_name_then_ip)
     CHECK_STR(pod_at(&b, 4), "web-10");
     CHECK_INT(b.n == 5 ? b.v[2].port : 0, 8080);
     CHECK_INT(b.n == 5 ? b.v[3].port : 0, 80);
-    proxy_backends_free(&b);
+    k1s__proxy_backends_free(&b);
     json_decref(e);
 }
 
@@ -57,24 +57,24 @@ TEST(test_port_matching)
                     "\"ports\":[{\"name\":\"http\",\"port\":53,\"protocol\":\"UDP\"}]},"
                     "{\"addresses\":[{\"ip\":\"not-an-ip\"},{\"ip\":\"fd00::5\"}],"
                     "\"ports\":[{\"name\":\"http\",\"port\":82}]}]}");
-    proxy_backends b;
-    CHECK_INT(proxy_backends_from(e, "http", false, &b), 0);
+    k1s__proxy_backends b;
+    CHECK_INT(k1s__proxy_backends_from(e, "http", false, &b), 0);
     CHECK_INT(b.n, 2); /* a:80 and the IPv6 one; UDP and bad IP skipped */
     CHECK_STR(pod_at(&b, 1), "a");
     CHECK_INT(b.n == 2 ? b.v[1].port : 0, 80);
     CHECK_STR(b.n == 2 ? b.v[0].ip : "", "fd00::5");
-    proxy_backends_free(&b);
+    k1s__proxy_backends_free(&b);
     /* a one-port service takes a subset's only port whatever its name */
-    CHECK_INT(proxy_backends_from(e, "web", true, &b), 0);
+    CHECK_INT(k1s__proxy_backends_from(e, "web", true, &b), 0);
     CHECK_INT(b.n, 2);
     CHECK_STR(pod_at(&b, 1), "b");
     CHECK_INT(b.n == 2 ? b.v[1].port : 0, 81);
     CHECK_INT(b.n == 2 ? b.v[0].port : 0, 82);
-    proxy_backends_free(&b);
-    CHECK_INT(proxy_backends_from(e, "web", false, &b), 0);
+    k1s__proxy_backends_free(&b);
+    CHECK_INT(k1s__proxy_backends_from(e, "web", false, &b), 0);
     CHECK_INT(b.n, 0);
-    proxy_backends_free(&b);
-    CHECK_INT(proxy_backends_from(NULL, "", true, &b), 0);
+    k1s__proxy_backends_free(&b);
+    CHECK_INT(k1s__proxy_backends_from(NULL, "", true, &b), 0);
     CHECK_INT(b.n, 0);
     json_decref(e);
 }
@@ -100,38 +100,38 @@ static json_t *three(bool p1_ready)
 
 TEST(test_round_robin_follows_changes)
 {
-    proxy_svcport sp = {.refs = 1};
+    k1s__proxy_svcport sp = {.refs = 1};
     json_t *e = three(true);
-    CHECK_INT(proxy_backends_from(e, "", true, &sp.be), 0);
+    CHECK_INT(k1s__proxy_backends_from(e, "", true, &sp.be), 0);
     json_decref(e);
     const char *want1[] = {"p-0", "p-1", "p-2", "p-0"};
     for (int i = 0; i < 4; i++) {
-        const proxy_backend *b = proxy_svcport_pick(&sp);
+        const k1s__proxy_backend *b = k1s__proxy_svcport_pick(&sp);
         CHECK_STR(b ? b->pod : "(none)", want1[i]);
     }
     /* p-1 not ready: the turn goes on from p-0 to p-2 */
-    proxy_backends_free(&sp.be);
+    k1s__proxy_backends_free(&sp.be);
     e = three(false);
-    CHECK_INT(proxy_backends_from(e, "", true, &sp.be), 0);
+    CHECK_INT(k1s__proxy_backends_from(e, "", true, &sp.be), 0);
     json_decref(e);
     const char *want2[] = {"p-2", "p-0", "p-2"};
     for (int i = 0; i < 3; i++) {
-        const proxy_backend *b = proxy_svcport_pick(&sp);
+        const k1s__proxy_backend *b = k1s__proxy_svcport_pick(&sp);
         CHECK_STR(b ? b->pod : "(none)", want2[i]);
     }
     /* back: after p-2 comes p-0, then p-1 again */
-    proxy_backends_free(&sp.be);
+    k1s__proxy_backends_free(&sp.be);
     e = three(true);
-    CHECK_INT(proxy_backends_from(e, "", true, &sp.be), 0);
+    CHECK_INT(k1s__proxy_backends_from(e, "", true, &sp.be), 0);
     json_decref(e);
     const char *want3[] = {"p-0", "p-1", "p-2"};
     for (int i = 0; i < 3; i++) {
-        const proxy_backend *b = proxy_svcport_pick(&sp);
+        const k1s__proxy_backend *b = k1s__proxy_svcport_pick(&sp);
         CHECK_STR(b ? b->pod : "(none)", want3[i]);
     }
     /* nothing ready: no pick, and the memory of the turn stays */
-    proxy_backends_free(&sp.be);
-    CHECK(proxy_svcport_pick(&sp) == NULL);
+    k1s__proxy_backends_free(&sp.be);
+    CHECK(k1s__proxy_svcport_pick(&sp) == NULL);
     CHECK_STR(sp.last.pod, "p-2");
     free(sp.last.pod);
 }
