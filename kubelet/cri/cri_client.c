@@ -154,11 +154,10 @@ int k1s_cri_call(k1s_cri *c, const char *method, const json_t *request,
 
 char *k1s_cri_bytes(const json_t *v, size_t *len)
 {
-    uint8_t *out;
+    unsigned char *out;
     size_t n;
     if (!v || !json_is_string(v) ||
-        k1s__cri_base64_decode(json_string_value(v), json_string_length(v), &out,
-                          &n) < 0)
+        !(out = k1s_base64_decode_any(json_string_value(v), json_string_length(v), &n)))
         return NULL;
     if (len)
         *len = n;

@@ -4,7 +4,6 @@
  *   cri_methods.c    method name -> service path and message descriptors
  *   cri_json_in.c    JSON object -> protobuf-c message (requests)
  *   cri_json_out.c   protobuf-c message -> JSON object (replies)
- *   cri_base64.c     bytes fields
  *   cri_status.c     gRPC framing, status codes, error text
  *   cri_grpc.c       the HTTP/2 transport over libcurl (handle pool)
  *   cri_client.c     the public k1s_cri_* functions
@@ -17,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "k1s_base64.h"
 #include "k1s_cri.h"
 
 /* ---- methods (cri_methods.c) ---- */
@@ -47,14 +47,6 @@ json_t *k1s__cri_pb_to_json(const ProtobufCMessage *msg);
 /* Whether a repeated message field of this type is a protobuf map: protoc
  * generates a nested "<Name>Entry" message with fields key = 1, value = 2. */
 int k1s__cri_is_map_entry(const ProtobufCMessageDescriptor *d);
-
-/* ---- base64 (cri_base64.c) ---- */
-
-/* Standard alphabet with padding. NULL only when out of memory. */
-char *k1s__cri_base64_encode(const uint8_t *data, size_t len);
-/* Standard or URL-safe alphabet, padding optional. 0 and *out malloc'd
- * (NUL-terminated, *len without the NUL), or -1 when s is not base64. */
-int k1s__cri_base64_decode(const char *s, size_t slen, uint8_t **out, size_t *len);
 
 /* ---- gRPC status and framing (cri_status.c) ---- */
 

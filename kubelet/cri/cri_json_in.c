@@ -240,10 +240,9 @@ static int set_value(in_ctx *c, const ProtobufCFieldDescriptor *f,
         if (!json_is_string(v))
             return fail(c, "expected a base64 string, got %s", json_kind(v));
         ProtobufCBinaryData *bd = dst;
-        uint8_t *data;
         size_t n;
-        if (k1s__cri_base64_decode(json_string_value(v), json_string_length(v),
-                              &data, &n) < 0)
+        uint8_t *data = k1s_base64_decode_any(json_string_value(v), json_string_length(v), &n);
+        if (!data)
             return fail(c, "not a base64 string");
         if (n == 0) {
             free(data);

@@ -127,7 +127,7 @@ static json_t *value_json(const ProtobufCFieldDescriptor *f, const void *p)
         return string_json(*(char *const *)p);
     case PROTOBUF_C_TYPE_BYTES: {
         const ProtobufCBinaryData *bd = p;
-        char *b64 = k1s__cri_base64_encode(bd->data, bd->len);
+        char *b64 = k1s_base64_encode(bd->data, bd->len);
         json_t *j = b64 ? json_string(b64) : NULL;
         free(b64);
         return j;

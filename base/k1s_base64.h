@@ -1,6 +1,7 @@
 /*
  * k1s_base64.h - standard base64 (RFC 4648, with padding), as Kubernetes
- * uses it for []byte fields, Secret data and kubeconfig certificate data.
+ * uses it for []byte fields, Secret data and kubeconfig certificate data,
+ * and the lenient form protobuf's JSON mapping reads (CRI bytes fields).
  */
 #ifndef K1S_BASE64_H
 #define K1S_BASE64_H
@@ -14,5 +15,8 @@ char *k1s_base64_encode(const void *in, size_t n);
  * and their count in *outlen; NULL if the text is not canonical padded
  * base64 or memory ran out. */
 unsigned char *k1s_base64_decode(const char *in, size_t n, size_t *outlen);
+/* Decode as protobuf's JSON mapping accepts bytes: the standard or the
+ * URL-safe alphabet, with or without padding. Same result as above. */
+unsigned char *k1s_base64_decode_any(const char *in, size_t n, size_t *outlen);
 
 #endif

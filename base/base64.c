@@ -1,5 +1,5 @@
 /*
- * base64.c - standard padded base64 (see k1s_base64.h).
+ * base64.c - base64, standard padded and lenient (see k1s_base64.h).
  */
 #include "k1s_base64.h"
 
@@ -75,5 +75,44 @@ unsigned char *k1s_base64_decode(const char *in, size_t n, size_t *outlen)
     }
     out[o] = 0;
     *outlen = o;
+    return out;
+}
+
+static int any_value_of(char c)
+{
+    if (c == '-')
+        return 62;
+    if (c == '_')
+        return 63;
+    return value_of(c);
+}
+
+unsigned char *k1s_base64_decode_any(const char *in, size_t n, size_t *outlen)
+{
+    while (n > 0 && in[n - 1] == '=')
+        n--;
+    if (n % 4 == 1)
+        return NULL; /* a lone sextet cannot encode a byte */
+    unsigned char *out = malloc(n / 4 * 3 + 3), *o = out;
+    if (!out)
+        return NULL;
+    uint32_t acc = 0;
+    int bits = 0;
+    for (size_t i = 0; i < n; i++) {
+        int v = any_value_of(in[i]);
+        if (v < 0) {
+            free(out);
+            return NULL;
+        }
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            *o++ = (unsigned char)(acc >> bits);
+            acc &= (1u << bits) - 1;
+        }
+    }
+    *o = 0;
+    *outlen = (size_t)(o - out);
     return out;
 }

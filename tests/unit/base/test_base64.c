@@ -49,4 +49,32 @@ TEST(test_rejects_bad_text)
     }
 }
 
-K1S_TEST_MAIN(T(test_vectors), T(test_binary_round_trip), T(test_rejects_bad_text))
+/* protobuf's JSON mapping: either alphabet, padding optional. */
+TEST(test_decode_any)
+{
+    static const struct {
+        const char *in, *out;
+    } ok[] = {
+        {"", ""}, {"Zg==", "f"}, {"Zg", "f"}, {"Zm8", "fo"}, {"Zm9vYmFy", "foobar"},
+        {"-_8", "\xfb\xff"}, {"+/8=", "\xfb\xff"},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        size_t n = 99;
+        unsigned char *d = k1s_base64_decode_any(ok[i].in, strlen(ok[i].in), &n);
+        CHECK(d != NULL);
+        CHECK_INT(n, strlen(ok[i].out));
+        CHECK(d && memcmp(d, ok[i].out, n) == 0 && d[n] == 0);
+        free(d);
+    }
+    static const char *const bad[] = {"Zm9=v", "Z", "Zm 9", "Zm9v!"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        size_t n;
+        CHECK(k1s_base64_decode_any(bad[i], strlen(bad[i]), &n) == NULL);
+    }
+    /* the strict decoder refuses what only the lenient one takes */
+    size_t n;
+    CHECK(k1s_base64_decode("Zg", 2, &n) == NULL);
+    CHECK(k1s_base64_decode("-_8=", 4, &n) == NULL);
+}
+
+K1S_TEST_MAIN(T(test_decode_any), T(test_vectors), T(test_binary_round_trip), T(test_rejects_bad_text))
