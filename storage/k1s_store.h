@@ -11,7 +11,8 @@
  * Files: the process holds an exclusive lock on the database file while the
  * store is open; another process cannot open it meanwhile.
  *
- * Errors: functions return 0 on success or a negative K1S_E* code.
+ * Errors: functions return 0 on success or a negative K1S_E* code
+ * (k1s_err.h).
  */
 #ifndef K1S_STORE_H
 #define K1S_STORE_H
@@ -20,18 +21,7 @@
 #include <stdint.h>
 #include <jansson.h>
 
-enum {
-    K1S_OK = 0,
-    K1S_ENOTFOUND = -2,  /* no object at that key */
-    K1S_EEXISTS = -3,    /* create of a key that exists */
-    K1S_ECONFLICT = -4,  /* resourceVersion precondition failed */
-    K1S_EGONE = -5,      /* revision compacted away (410 Expired) */
-    K1S_EIO = -6,        /* SQLite failed */
-    K1S_ENOMEM = -7,
-    K1S_EINVAL = -8,
-    K1S_ETOOLARGE = -9,
-    K1S_EWATCHOVERFLOW = -10, /* a watcher fell too far behind and was dropped */
-};
+#include "k1s_err.h"
 
 typedef struct k1s_store k1s_store;
 
@@ -150,7 +140,7 @@ int k1s_store_watch(k1s_store *s, const char *group, const char *resource,
                     const char *ns, int64_t from_rev, k1s_watch_notify_fn notify,
                     void *ctx, k1s_watch **out);
 /* Non-blocking. 1: *ev is the next event (caller unrefs), 0: none queued now,
- * K1S_EWATCHOVERFLOW: the watcher was dropped (client must relist). */
+ * K1S_EOVERFLOW: the watcher was dropped (client must relist). */
 int k1s_watch_next(k1s_watch *w, k1s_event **ev);
 /* Stop watching; no notify call runs after this returns. */
 void k1s_watch_close(k1s_watch *w);

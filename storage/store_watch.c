@@ -581,7 +581,7 @@ int k1s_watch_next(k1s_watch *w, k1s_event **ev)
     pthread_mutex_lock(&w->mu);
     int ret = 0;
     if (w->dropped) {
-        ret = K1S_EWATCHOVERFLOW;
+        ret = K1S_EOVERFLOW;
     } else if (w->qlen) {
         *ev = w->q[w->qhead];
         w->q[w->qhead] = NULL;

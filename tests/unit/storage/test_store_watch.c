@@ -667,11 +667,11 @@ TEST(test_slow_watcher_overflows)
     CHECK_INT(put(s, "", "pods", "ns", "p"), 12);
     int before = atomic_load(&slow_n);
     CHECK_INT(before, 12); /* the drop itself was notified */
-    CHECK_INT(k1s_watch_next(slow, &e), K1S_EWATCHOVERFLOW);
+    CHECK_INT(k1s_watch_next(slow, &e), K1S_EOVERFLOW);
     CHECK(e == NULL);
     CHECK_INT(put(s, "", "pods", "ns", "p"), 13);
     CHECK_INT(atomic_load(&slow_n), before); /* dropped: no more notifies */
-    CHECK_INT(k1s_watch_next(slow, &e), K1S_EWATCHOVERFLOW);
+    CHECK_INT(k1s_watch_next(slow, &e), K1S_EOVERFLOW);
     drain(fast, &gf);
     CHECK(consecutive(&gf, 1, 13));
     CHECK_INT(gf.rc, 0);
@@ -679,7 +679,7 @@ TEST(test_slow_watcher_overflows)
     /* A replay longer than the bound overflows at once. */
     k1s_watch *replay = NULL;
     CHECK_INT(k1s_store_watch(s, "", "pods", NULL, 0, NULL, NULL, &replay), 0);
-    CHECK_INT(k1s_watch_next(replay, &e), K1S_EWATCHOVERFLOW);
+    CHECK_INT(k1s_watch_next(replay, &e), K1S_EOVERFLOW);
     k1s_watch_close(replay);
 
     /* The byte bound applies too. */
@@ -690,7 +690,7 @@ TEST(test_slow_watcher_overflows)
     CHECK_INT(k1s_store_watch(s, "", "pods", NULL, 13, NULL, NULL, &roomy), 0);
     for (int i = 0; i < 200; i++)
         put(s, "", "pods", "ns", "p");
-    CHECK_INT(k1s_watch_next(bytes, &e), K1S_EWATCHOVERFLOW);
+    CHECK_INT(k1s_watch_next(bytes, &e), K1S_EOVERFLOW);
     got gr = {0};
     drain(roomy, &gr);
     CHECK(consecutive(&gr, 14, 213));
@@ -772,7 +772,7 @@ TEST(test_watch_outlives_store)
     k1s_store_close(s);
     CHECK_INT(atomic_load(&n), 2); /* the event, then the shutdown */
     k1s_event *e = NULL;
-    CHECK_INT(k1s_watch_next(w, &e), K1S_EWATCHOVERFLOW);
+    CHECK_INT(k1s_watch_next(w, &e), K1S_EOVERFLOW);
     k1s_watch_close(w);
 }
 
