@@ -23,6 +23,9 @@ PODS = ["nginx-statefulset-%d" % i for i in range(3)]
 
 
 def skip_reason():
+    # for runs beside another that has the host's k1s0 bridge and NodePorts
+    if os.environ.get("K1S_NO_CONTAINERD"):
+        return "K1S_NO_CONTAINERD is set"
     if os.geteuid() != 0:
         return "not running as root"
     for tool in ("containerd", "runc"):
