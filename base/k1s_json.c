@@ -87,8 +87,7 @@ json_t *k1s_json_object_at(json_t *o, const char *key)
 
 static bool zero(const json_t *v)
 {
-    return !v || json_is_null(v) || (json_is_string(v) && json_string_length(v) == 0) ||
-           (json_is_array(v) && json_array_size(v) == 0) ||
+    return !v || json_is_null(v) || (json_is_array(v) && json_array_size(v) == 0) ||
            (json_is_object(v) && json_object_size(v) == 0);
 }
 

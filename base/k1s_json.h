@@ -35,10 +35,11 @@ const char *k1s_meta_annotation(const json_t *o, const char *key);
 json_t *k1s_json_object_at(json_t *o, const char *key);
 
 /* Whether a and b are equal as kube's Semantic.DeepEqual sees the Go
- * structs they decode into: an absent key, null, "", [] and {} are all
- * the zero value, and so is an object whose members all are (false and 0
- * are not: pointer fields keep them apart); numbers compare by value;
- * beyond a nesting depth of 64 plain equality decides. */
+ * structs they decode into: an absent key, null, [] and {} are all the
+ * zero value, and so is an object whose members all are; "", false and 0
+ * are not (kube's pointer fields, such as a claim's storageClassName, keep
+ * them apart from absent); numbers compare by value; beyond a nesting
+ * depth of 64 plain equality decides. */
 bool k1s_json_semantic_equal(const json_t *a, const json_t *b);
 
 #endif

@@ -89,14 +89,14 @@ static int stamp_rv(json_t *obj, int64_t rev)
     return 0;
 }
 
-/* *text: malloc'd compact JSON of obj, bounded by K1S__MAX_OBJECT_BYTES. */
+/* *text: malloc'd compact JSON of obj, bounded by K1S_MAX_OBJECT_BYTES. */
 static int serialize(json_t *obj, char **text, size_t *len)
 {
     *text = json_dumps(obj, JSON_COMPACT);
     if (!*text)
         return K1S_ENOMEM;
     *len = strlen(*text);
-    if (*len > K1S__MAX_OBJECT_BYTES) {
+    if (*len > K1S_MAX_OBJECT_BYTES) {
         free(*text);
         *text = NULL;
         return K1S_ETOOLARGE;

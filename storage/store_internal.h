@@ -17,11 +17,9 @@
 #include <stdatomic.h>
 #include <sqlite3.h>
 
+#include "k1s_limits.h"
 #include "k1s_store.h"
 
-/* Largest serialized object accepted (kube-apiserver's etcd limit is ~1.5
- * MiB per request, etcd's own is larger; 3 MiB leaves room for both). */
-#define K1S__MAX_OBJECT_BYTES ((size_t)3 * 1024 * 1024)
 /* Longest group/resource/namespace/name accepted; real ones are < 254. */
 #define K1S__MAX_KEY_PART 1024
 #define K1S__MAX_META_KEY 1024

@@ -10,10 +10,10 @@
 #include <stdbool.h>
 
 #include "k1s_apiserver.h"
+#include "k1s_limits.h"
 #include "k1s_stream.h"
 #include "k1s_wire.h"
 
-#define K1S_MAX_BODY (3 * 1024 * 1024)
 
 typedef struct k1s_wstream k1s_wstream;
 
@@ -38,10 +38,8 @@ struct k1s_server {
 
 /* One HTTP request, accumulated across libmicrohttpd's calls. */
 typedef struct k1s_req {
-    char *body;
-    size_t len, cap;
-    bool too_large;
-    bool bad_utf8;
+    k1s_buf body;   /* capped at K1S_MAX_OBJECT_BYTES */
+    bool too_large; /* it went past: the rest is read and dropped, 413 */
 } k1s_req;
 
 /* What a resource URL names (kube's RequestInfo). */

@@ -52,16 +52,16 @@ static int write_opts(struct MHD_Connection *c, k1s_opts *o, json_t *warnings,
 /* Parse a request body. New reference, or NULL with st set. */
 static json_t *parse_body(k1s_req *rq, k1s_status *st)
 {
-    if (!rq->body || rq->len == 0) {
+    if (rq->body.len == 0) {
         k1s_err_bad_request(st, "the request body is empty");
         return NULL;
     }
-    if (!k1s_utf8_valid(rq->body, rq->len)) {
+    if (!k1s_utf8_valid(rq->body.p, rq->body.len)) {
         k1s_err_bad_request(st, "the request body is not valid UTF-8");
         return NULL;
     }
     json_error_t je;
-    json_t *j = json_loadb(rq->body, rq->len, 0, &je);
+    json_t *j = json_loadb(rq->body.p, rq->body.len, 0, &je);
     if (!j) {
         k1s_err_bad_request(st, "couldn't get version/kind; json parse error: %s (line %d, column %d)",
                             je.text, je.line, je.column);
@@ -128,7 +128,7 @@ static int list_collect(void *ctx, const char *json, size_t len)
             return -1;
     }
     lo->count++;
-    return lo->buf.failed ? -1 : 0;
+    return k1s_buf_failed(&lo->buf) ? -1 : 0;
 }
 
 static void list_opts_from(struct MHD_Connection *c, k1s_list_opts *lo,
@@ -301,7 +301,7 @@ static enum MHD_Result do_write(k1s_server *s, struct MHD_Connection *c,
     if (!rc && strcmp(method, "PATCH") && k1s_protobuf_content_type(ctype)) {
         /* kubectl >= 1.33 sends typed objects as protobuf */
         char *perr = NULL;
-        if (k1s_protobuf_decode(rq->body ? rq->body : "", rq->len, &pbody, &perr) != 0) {
+        if (k1s_protobuf_decode(k1s_buf_str(&rq->body), rq->body.len, &pbody, &perr) != 0) {
             k1s_err_bad_request(&st, "%s", perr ? perr : "invalid protobuf body");
             free(perr);
             return finish(c, t->kind, -1, 0, NULL, warnings, &st);
@@ -358,7 +358,7 @@ static int delete_opts(struct MHD_Connection *c, k1s_req *rq, k1s_opts *o,
     *holder = NULL;
     const char *pp = k1s__arg(c, "propagationPolicy");
     const char *gp = k1s__arg(c, "gracePeriodSeconds");
-    if (rq->body && rq->len) {
+    if (rq->body.len) {
         json_t *b = parse_body(rq, st);
         if (!b)
             return -1;
@@ -508,7 +508,7 @@ static enum MHD_Result do_bind(k1s_server *s, struct MHD_Connection *c,
     const char *ctype = k1s__header(c, "Content-Type");
     if (k1s_protobuf_content_type(ctype)) {
         char *perr = NULL;
-        if (k1s_protobuf_decode(rq->body ? rq->body : "", rq->len, &body, &perr) != 0)
+        if (k1s_protobuf_decode(k1s_buf_str(&rq->body), rq->body.len, &body, &perr) != 0)
             k1s_err_bad_request(&st, "%s", perr ? perr : "invalid protobuf body");
         free(perr);
     } else {

@@ -49,8 +49,9 @@ static enum MHD_Result dispatch(k1s_server *s, struct MHD_Connection *c,
     if (!authorized(s, c, url))
         return k1s__reply_error(c, 401, "Unauthorized", "Unauthorized");
     if (rq->too_large)
-        return k1s__reply_error(c, 413, "RequestEntityTooLarge",
-                                "Request entity too large: limit is 3145728");
+        return k1s__reply_errorf(c, 413, "RequestEntityTooLarge",
+                                 "Request entity too large: limit is %zu",
+                                 K1S_MAX_OBJECT_BYTES);
     if (strlen(url) > 4096)
         return k1s__reply_error(c, 414, "RequestURITooLong", "the request URI is too long");
     char *path = strdup(url);
@@ -81,32 +82,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         rq = calloc(1, sizeof *rq);
         if (!rq)
             return MHD_NO;
+        rq->body.max = K1S_MAX_OBJECT_BYTES;
         *con_cls = rq;
         return MHD_YES;
     }
     if (*upload_size) {
         size_t n = *upload_size;
         *upload_size = 0;
-        if (rq->too_large || rq->len + n > K1S_MAX_BODY) {
-            rq->too_large = true; /* keep reading, answer 413 at the end */
-            free(rq->body);
-            rq->body = NULL;
-            rq->len = rq->cap = 0;
+        if (rq->too_large)
             return MHD_YES;
+        k1s_buf_add(&rq->body, upload, n);
+        if (rq->body.oom)
+            return MHD_NO;
+        if (rq->body.full) {
+            rq->too_large = true; /* keep reading, answer 413 at the end */
+            k1s_buf_free(&rq->body);
         }
-        if (rq->len + n + 1 > rq->cap) {
-            size_t cap = rq->cap ? rq->cap * 2 : 8192;
-            while (cap < rq->len + n + 1)
-                cap *= 2;
-            char *p = realloc(rq->body, cap);
-            if (!p)
-                return MHD_NO;
-            rq->body = p;
-            rq->cap = cap;
-        }
-        memcpy(rq->body + rq->len, upload, n);
-        rq->len += n;
-        rq->body[rq->len] = 0;
         return MHD_YES;
     }
     return dispatch(s, c, url, method, rq);
@@ -120,7 +111,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     (void)toe;
     k1s_req *rq = *con_cls;
     if (rq) {
-        free(rq->body);
+        k1s_buf_free(&rq->body);
         free(rq);
         *con_cls = NULL;
     }

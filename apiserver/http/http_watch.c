@@ -315,7 +315,7 @@ static int initial_item(void *ctx, const char *json, size_t len)
     }
     if (ic->send)
         add_object_event(ws, "ADDED", json, len);
-    return ws->out.failed ? -1 : 0;
+    return k1s_buf_failed(&ws->out) ? -1 : 0;
 }
 
 enum MHD_Result k1s__handle_watch(k1s_server *s, struct MHD_Connection *c,

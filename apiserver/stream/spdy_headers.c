@@ -67,7 +67,7 @@ int k1s__spdy_block_encode(k1s_spdy_zlib *z, const k1s_spdy_header *hs,
         put32(&plain, (uint32_t)vl);
         k1s_buf_add(&plain, hs[i].value, vl);
     }
-    if (plain.failed) {
+    if (k1s_buf_failed(&plain)) {
         free(plain.p);
         return -1;
     }
@@ -87,7 +87,7 @@ int k1s__spdy_block_encode(k1s_spdy_zlib *z, const k1s_spdy_header *hs,
         /* a full chunk may mean more output is pending */
     } while (z->def.avail_in > 0 || z->def.avail_out == 0);
     free(plain.p);
-    return rc || out->failed ? -1 : 0;
+    return rc || k1s_buf_failed(out) ? -1 : 0;
 }
 
 int k1s__spdy_block_decode(k1s_spdy_zlib *z, const uint8_t *in, size_t n,
@@ -114,7 +114,7 @@ int k1s__spdy_block_decode(k1s_spdy_zlib *z, const uint8_t *in, size_t n,
         if (out->len - start + got > max)
             return -1;
         k1s_buf_add(out, (const char *)chunk, got);
-        if (out->failed)
+        if (k1s_buf_failed(out))
             return -1;
         if (z->inf.avail_in == 0 && z->inf.avail_out != 0)
             return 0;

@@ -113,7 +113,7 @@ int k1s__spdy_parse_control(const k1s_spdy_head *h, const uint8_t *payload,
                             k1s_spdy_ctrl *c);
 
 /* Frame writers: append one frame to b. Those with header blocks return
- * -1 on zlib failure; b->failed reports memory. */
+ * -1 on zlib failure; k1s_buf_failed(b) reports memory. */
 int k1s__spdy_put_syn_stream(k1s_buf *b, k1s_spdy_zlib *z, uint32_t sid,
                              uint8_t priority, uint8_t flags,
                              const k1s_spdy_header *hs, size_t n);

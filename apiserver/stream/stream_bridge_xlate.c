@@ -40,7 +40,7 @@ void k1s__outq_consumed(k1s_outq *q, size_t n)
 
 static bool out_failed(const k1s_xlate *x)
 {
-    return x->failed || x->to_client.b.failed || x->to_runtime.b.failed;
+    return x->failed || k1s_buf_failed(&x->to_client.b) || k1s_buf_failed(&x->to_runtime.b);
 }
 
 int k1s__xlate_init(k1s_xlate *x, const k1s_bridge_opts *o)

@@ -250,7 +250,7 @@ int k1s__logfile_read(k1s_logfile *f, k1s_buf *out, size_t want, bool final,
         if (n > 0) {
             f->off += n;
             k1s_buf_add(&f->rb, chunk, (size_t)n);
-            if (f->rb.failed)
+            if (k1s_buf_failed(&f->rb))
                 return -1;
             continue;
         }
@@ -260,7 +260,7 @@ int k1s__logfile_read(k1s_logfile *f, k1s_buf *out, size_t want, bool final,
         }
         break;
     }
-    if (out->failed)
+    if (k1s_buf_failed(out))
         return -1;
     *done = f->finished;
     return out->len > start ? 1 : 0;

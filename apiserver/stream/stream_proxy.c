@@ -145,7 +145,7 @@ static int read_more(int fd, k1s_buf *b, size_t cap, int64_t deadline)
         ssize_t n = recv(fd, chunk, room < sizeof chunk ? room : sizeof chunk, 0);
         if (n > 0) {
             k1s_buf_add(b, chunk, (size_t)n);
-            return b->failed ? -1 : 1;
+            return k1s_buf_failed(b) ? -1 : 1;
         }
         if (n == 0)
             return 0;

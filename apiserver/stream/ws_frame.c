@@ -167,7 +167,7 @@ void k1s__ws_put(k1s_buf *b, bool fin, uint8_t opcode, const uint8_t *mask,
         k1s_buf_add(b, p1, n1);
     if (n2)
         k1s_buf_add(b, p2, n2);
-    if (mask && !b->failed)
+    if (mask && !k1s_buf_failed(b))
         k1s__ws_unmask((uint8_t *)b->p + start, b->len - start, mask, 0);
 }
 

@@ -5,6 +5,7 @@
  */
 #include "k1s_wire.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,20 @@ enum MHD_Result k1s__reply_error(struct MHD_Connection *c, int code,
     k1s_status_set(&st, code, reason, "%s", msg);
     enum MHD_Result r = k1s__reply_status(c, &st);
     k1s_status_clear(&st);
+    return r;
+}
+
+enum MHD_Result k1s__reply_errorf(struct MHD_Connection *c, int code,
+                                  const char *reason, const char *fmt, ...)
+{
+    char *msg = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&msg, fmt, ap) < 0)
+        msg = NULL;
+    va_end(ap);
+    enum MHD_Result r = k1s__reply_error(c, code, reason, msg ? msg : "out of memory");
+    free(msg);
     return r;
 }
 

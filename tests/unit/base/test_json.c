@@ -63,7 +63,7 @@ TEST(test_semantic_equality)
         {"{}", "{}", true},
         {"{\"x\":null}", "{}", true},
         {"{\"x\":[]}", "{\"y\":{}}", true},
-        {"{\"x\":\"\"}", "{}", true},               /* "" is a string's zero value */
+        {"{\"x\":\"\"}", "{}", false},              /* "" is a value: pointer fields */
         {"{\"x\":0}", "{}", false},                 /* 0 and false are kept apart */
         {"{\"x\":false}", "{}", false},
         {"{\"x\":1}", "{\"x\":1.0}", true},

@@ -341,7 +341,7 @@ static int batch_cb(void *ctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
     case B_NOOP:
         return K1S_STORE_NOOP;
     case B_HUGE: {
-        size_t n = K1S__MAX_OBJECT_BYTES + 10;
+        size_t n = K1S_MAX_OBJECT_BYTES + 10;
         char *big = malloc(n + 1);
         if (!big)
             return K1S_ENOMEM;
