@@ -4,9 +4,9 @@
  * objects are parsed only when a selector needs their fields.
  */
 #include "api_internal.h"
+#include "k1s_net.h"
 #include "k1s_base64.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,20 +25,14 @@ int k1s_parse_rv(const char *s, int64_t *rev)
     return 0;
 }
 
+/* The service CIDR: IPv4, a prefix of 8 to 30 bits (host bits ignored). */
 static int parse_cidr(const char *cidr, uint32_t *net, uint32_t *mask)
 {
-    char buf[64];
-    snprintf(buf, sizeof buf, "%s", cidr);
-    char *slash = strchr(buf, '/');
-    if (!slash)
+    k1s_cidr4 c;
+    if (k1s_cidr4_parse(cidr, &c) != 0 || c.bits < 8 || c.bits > 30)
         return -1;
-    *slash = 0;
-    int bits = atoi(slash + 1);
-    struct in_addr a;
-    if (bits < 8 || bits > 30 || inet_pton(AF_INET, buf, &a) != 1)
-        return -1;
-    *mask = bits == 0 ? 0 : 0xffffffffu << (32 - bits);
-    *net = ntohl(a.s_addr) & *mask;
+    *net = c.net;
+    *mask = c.mask;
     return 0;
 }
 

@@ -40,7 +40,7 @@ static void mark_scheduled(json_t *pod)
         json_object_set_new(status, "conditions", conds);
     }
     char ts[32];
-    k1s__now_rfc3339(ts, sizeof ts);
+    k1s_time_format_now(ts, sizeof ts);
     size_t i;
     json_t *c;
     json_array_foreach(conds, i, c)
@@ -73,8 +73,8 @@ static int bind_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
     (void)new_rev;
     if (!cur)
         return k1s_err_not_found(b->st, "", "pods", b->name);
-    const char *uid = k1s__meta_str(cur, "uid");
-    const char *rv = k1s__meta_str(cur, "resourceVersion");
+    const char *uid = k1s_meta(cur, "uid");
+    const char *rv = k1s_meta(cur, "resourceVersion");
     char why[512];
     if (b->uid && strcmp(b->uid, uid ? uid : "") != 0) {
         snprintf(why, sizeof why,
@@ -116,7 +116,7 @@ static int bind_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
     }
     json_object_set_new(pspec, "nodeName", json_string(b->node));
     if (json_object_size(b->annotations)) {
-        json_t *m = k1s__meta(pod);
+        json_t *m = k1s_json_object_at(pod, "metadata");
         json_t *ann = json_object_get(m, "annotations");
         if (!json_is_object(ann)) {
             ann = json_object();

@@ -9,7 +9,9 @@
 #include <stdint.h>
 
 #include "k1s_api.h"
+#include "k1s_json.h"
 #include "k1s_schema.h"
+#include "k1s_time.h"
 
 struct k1s_api {
     k1s_store *store;           /* owned */
@@ -17,13 +19,8 @@ struct k1s_api {
     int node_port_min, node_port_max;
 };
 
-/* Current time as RFC 3339 (seconds) into buf (>= 21 bytes). */
-void k1s__now_rfc3339(char *buf, size_t len);
 /* A random RFC 4122 version 4 UUID into buf (>= 37 bytes). */
 void k1s__uuid(char *buf, size_t len);
-/* Borrowed metadata object of obj, created empty if absent. */
-json_t *k1s__meta(json_t *obj);
-const char *k1s__meta_str(const json_t *obj, const char *field);
 /* Object-metadata validation common to every kind (names, labels,
  * annotations, finalizers). old is NULL on create. */
 void k1s__validate_meta(const k1s_kind *k, const json_t *obj,

@@ -13,14 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-void k1s__now_rfc3339(char *buf, size_t len)
-{
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 void k1s__uuid(char *buf, size_t len)
 {
     unsigned char b[16];
@@ -35,22 +27,6 @@ void k1s__uuid(char *buf, size_t len)
              "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
              b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10],
              b[11], b[12], b[13], b[14], b[15]);
-}
-
-json_t *k1s__meta(json_t *obj)
-{
-    json_t *m = json_object_get(obj, "metadata");
-    if (!json_is_object(m)) {
-        m = json_object();
-        json_object_set_new(obj, "metadata", m);
-    }
-    return m;
-}
-
-const char *k1s__meta_str(const json_t *obj, const char *field)
-{
-    return json_string_value(
-        json_object_get(json_object_get(obj, "metadata"), field));
 }
 
 const k1s_type *k1s__kind_schema(const k1s_kind *k)

@@ -126,7 +126,7 @@ static int validate(const k1s_kind *k, const json_t *obj, const json_t *old,
         k->strategy->validate(obj, old, &fe);
     int rc = 0;
     if (k1s_ferrs_count(&fe))
-        rc = k1s_err_invalid(st, k->group, k->kind, k1s__meta_str(obj, "name"),
+        rc = k1s_err_invalid(st, k->group, k->kind, k1s_meta(obj, "name"),
                              &fe);
     k1s_ferrs_free(&fe);
     return rc;
@@ -168,7 +168,7 @@ int k1s_api_create(k1s_api *api, const k1s_target *t0, json_t *body,
     if (k1s__decode_check(k, body, o, st))
         return -1;
     json_t *obj = json_deep_copy(body);
-    json_t *m = k1s__meta(obj);
+    json_t *m = k1s_json_object_at(obj, "metadata");
     char namebuf[320];
     const char *name = json_string_value(json_object_get(m, "name"));
     const char *gen = json_string_value(json_object_get(m, "generateName"));
@@ -201,7 +201,7 @@ int k1s_api_create(k1s_api *api, const k1s_target *t0, json_t *body,
         json_object_del(m, "namespace");
     }
     char ts[32], uid[40];
-    k1s__now_rfc3339(ts, sizeof ts);
+    k1s_time_format_now(ts, sizeof ts);
     k1s__uuid(uid, sizeof uid);
     json_object_set_new(m, "uid", json_string(uid));
     json_object_set_new(m, "creationTimestamp", json_string(ts));
@@ -243,8 +243,8 @@ cleanup:
 
 static bool rv_mismatch(const json_t *obj, const json_t *cur)
 {
-    const char *want = k1s__meta_str(obj, "resourceVersion");
-    const char *have = k1s__meta_str(cur, "resourceVersion");
+    const char *want = k1s_meta(obj, "resourceVersion");
+    const char *have = k1s_meta(cur, "resourceVersion");
     return want && *want && have && strcmp(want, have) != 0;
 }
 
@@ -255,7 +255,7 @@ static void keep_system_meta(json_t *obj, const json_t *cur)
                                        "deletionTimestamp",
                                        "deletionGracePeriodSeconds",
                                        "generation", "namespace", "name", NULL};
-    json_t *m = k1s__meta(obj);
+    json_t *m = k1s_json_object_at(obj, "metadata");
     const json_t *cm = json_object_get(cur, "metadata");
     for (const char *const *f = keep; *f; f++) {
         json_t *v = json_object_get(cm, *f);
@@ -308,7 +308,7 @@ static int merge_subresource(wctx *c, json_t *cur, json_t **obj)
             json_object_del(next, "status");
         /* the status endpoint may change labels and annotations only */
         json_t *sm = json_object_get(sent, "metadata");
-        json_t *nm = k1s__meta(next);
+        json_t *nm = k1s_json_object_at(next, "metadata");
         if (json_object_get(sm, "resourceVersion"))
             json_object_set(nm, "resourceVersion",
                             json_object_get(sm, "resourceVersion"));
@@ -333,9 +333,9 @@ static int merge_subresource(wctx *c, json_t *cur, json_t **obj)
             json_object_set_new(next, "spec", spec);
         }
         json_object_set_new(spec, "replicas", json_integer(json_integer_value(rep)));
-        const char *want = k1s__meta_str(sent, "resourceVersion");
+        const char *want = k1s_meta(sent, "resourceVersion");
         if (want && *want)
-            json_object_set_new(k1s__meta(next), "resourceVersion", json_string(want));
+            json_object_set_new(k1s_json_object_at(next, "metadata"), "resourceVersion", json_string(want));
     }
     (void)k;
     json_decref(sent);
@@ -411,13 +411,13 @@ static int update_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
     int rc = -1;
     if (c->t->sub && merge_subresource(c, cur, &obj))
         goto fail;
-    const char *bname = k1s__meta_str(obj, "name");
+    const char *bname = k1s_meta(obj, "name");
     if (bname && *bname && strcmp(bname, c->t->name) != 0) {
         k1s_err_bad_request(c->st, "the name of the object (%s) does not match the name on the URL (%s)",
                             bname, c->t->name);
         goto fail;
     }
-    const char *bns = k1s__meta_str(obj, "namespace");
+    const char *bns = k1s_meta(obj, "namespace");
     if (k->namespaced && bns && *bns && strcmp(bns, tgt_ns(c->t)) != 0) {
         k1s_err_bad_request(c->st, "the namespace of the provided object does not match the namespace sent on the request");
         goto fail;
@@ -428,7 +428,7 @@ static int update_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
         goto fail;
     }
     keep_system_meta(obj, cur);
-    json_object_set(k1s__meta(obj), "resourceVersion",
+    json_object_set(k1s_json_object_at(obj, "metadata"), "resourceVersion",
                     json_object_get(json_object_get(cur, "metadata"), "resourceVersion"));
     if (!c->t->sub && (k->sub & K1S_SUB_STATUS)) {
         /* the main resource cannot change status when status is a subresource */
@@ -447,7 +447,7 @@ static int update_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
         !json_equal(json_object_get(obj, "spec"), json_object_get(cur, "spec"))) {
         json_int_t g = json_integer_value(
             json_object_get(json_object_get(cur, "metadata"), "generation"));
-        json_object_set_new(k1s__meta(obj), "generation", json_integer(g + 1));
+        json_object_set_new(k1s_json_object_at(obj, "metadata"), "generation", json_integer(g + 1));
     }
     if (json_equal(obj, cur)) {
         json_decref(obj);
@@ -554,7 +554,7 @@ static int delete_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
     (void)new_rev;
     if (!cur)
         return k1s_err_not_found(c->st, k->group, k->plural, c->t->name);
-    const char *uid = k1s__meta_str(cur, "uid");
+    const char *uid = k1s_meta(cur, "uid");
     if (o->precondition_uid && *o->precondition_uid &&
         strcmp(o->precondition_uid, uid ? uid : "") != 0) {
         char why[256];
@@ -562,7 +562,7 @@ static int delete_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
                  o->precondition_uid, uid ? uid : "");
         return k1s_err_conflict(c->st, k->group, k->plural, c->t->name, why);
     }
-    const char *rv = k1s__meta_str(cur, "resourceVersion");
+    const char *rv = k1s_meta(cur, "resourceVersion");
     if (o->precondition_rv && *o->precondition_rv &&
         strcmp(o->precondition_rv, rv ? rv : "") != 0) {
         char why[256];
@@ -571,7 +571,7 @@ static int delete_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
         return k1s_err_conflict(c->st, k->group, k->plural, c->t->name, why);
     }
     json_t *obj = json_deep_copy(cur);
-    json_t *m = k1s__meta(obj);
+    json_t *m = k1s_json_object_at(obj, "metadata");
     bool already = json_object_get(m, "deletionTimestamp") != NULL;
     if (o->propagation && !strcmp(o->propagation, "Orphan"))
         add_finalizer(m, "orphan");
@@ -579,15 +579,11 @@ static int delete_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
         add_finalizer(m, "foregroundDeletion");
 
     char ts[32];
-    k1s__now_rfc3339(ts, sizeof ts);
+    k1s_time_format_now(ts, sizeof ts);
     const k1s_strategy *s = k->strategy;
     long long grace = s && s->deletion_grace ? s->deletion_grace(obj, o->grace_seconds) : 0;
-    if (grace > 0) {
-        time_t when = time(NULL) + grace;
-        struct tm tm;
-        gmtime_r(&when, &tm);
-        strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    }
+    if (grace > 0)
+        k1s_time_format(k1s_time_now() + grace, ts, sizeof ts);
     bool held = s && s->prepare_delete && s->prepare_delete(obj);
     bool keep = json_array_size(json_object_get(m, "finalizers")) > 0 || grace > 0 || held;
     int rc;

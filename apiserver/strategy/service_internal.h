@@ -70,7 +70,7 @@ static inline bool is_ipv4(const char *ip)
 
 static inline bool same_field(const json_t *a, const json_t *b, const char *k)
 {
-    return k1s__sem_equal(json_object_get(a, k), json_object_get(b, k));
+    return k1s_json_semantic_equal(json_object_get(a, k), json_object_get(b, k));
 }
 
 /* ValidateService and ValidateServiceUpdate (validate_service.c). */

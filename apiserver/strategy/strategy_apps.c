@@ -84,7 +84,7 @@ static void immutable_selector(const json_t *obj, const json_t *old,
 {
     json_t *sel = json_object_get(k1s__objv(obj, "spec"), "selector");
     json_t *osel = json_object_get(k1s__objv(old, "spec"), "selector");
-    if (!k1s__sem_equal(sel, osel)) {
+    if (!k1s_json_semantic_equal(sel, osel)) {
         char *t = k1s__go_label_selector(sel);
         k1s__ferr_invalid_text(fe, "spec.selector", t, "field is immutable");
         free(t);
@@ -304,7 +304,7 @@ static void statefulset_validate(const json_t *obj, const json_t *old,
             else
                 json_object_del(n, *f);
         }
-        if (!k1s__sem_equal(n, ospec))
+        if (!k1s_json_semantic_equal(n, ospec))
             k1s_ferr_forbidden(fe, "spec",
                                "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden");
         json_decref(n);
@@ -580,7 +580,7 @@ static void controllerrevision_validate(const json_t *obj, const json_t *old,
     if (!data || json_is_null(data))
         k1s_ferr_required(fe, "data", "data is mandatory");
     k1s__ferr_nonneg(fe, "revision", json_object_get(obj, "revision"));
-    if (old && !k1s__sem_equal(data, json_object_get(old, "data"))) {
+    if (old && !k1s_json_semantic_equal(data, json_object_get(old, "data"))) {
         char *t = data ? json_dumps(data, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
         k1s__ferr_invalid_text(fe, "data", t ? t : "null", "field is immutable");
         free(t);

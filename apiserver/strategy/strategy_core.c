@@ -167,7 +167,7 @@ static void immutable_data(const json_t *obj, const json_t *old,
     if (!json_is_true(json_object_get(obj, "immutable")))
         k1s_ferr_forbidden(fe, "immutable", msg);
     for (const char *const *f = fields; *f; f++)
-        if (!k1s__sem_equal(json_object_get(obj, *f), json_object_get(old, *f)))
+        if (!k1s_json_semantic_equal(json_object_get(obj, *f), json_object_get(old, *f)))
             k1s_ferr_forbidden(fe, *f, msg);
 }
 
@@ -225,7 +225,7 @@ static void secret_validate(const json_t *obj, const json_t *old,
     static const char *const fields[] = {"data", NULL};
     if (old) {
         json_t *t = json_object_get(obj, "type");
-        if (!k1s__sem_equal(t, json_object_get(old, "type"))) {
+        if (!k1s_json_semantic_equal(t, json_object_get(old, "type"))) {
             json_t *empty = t ? NULL : json_string(""); /* new */
             k1s_ferr_invalid(fe, "type", empty ? empty : t, "field is immutable");
             json_decref(empty);
@@ -364,14 +364,14 @@ static void node_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
     const json_t *ospec = k1s__objv(old, "spec");
     const json_t *ocidrs = k1s__arrv(ospec, "podCIDRs");
     if (json_array_size(ocidrs) > 0 &&
-        !k1s__sem_equal(ocidrs, json_object_get(spec, "podCIDRs")))
+        !k1s_json_semantic_equal(ocidrs, json_object_get(spec, "podCIDRs")))
         k1s_ferr_forbidden(fe, "spec.podCIDRs",
                            "node updates may not change podCIDR except from \"\" to valid");
     const char *opid = k1s__str0(ospec, "providerID");
     if (*opid && strcmp(opid, k1s__str0(spec, "providerID")))
         k1s_ferr_forbidden(fe, "spec.providerID",
                            "node updates may not change providerID except from \"\" to valid");
-    if (!k1s__sem_equal(json_object_get(spec, "externalID"),
+    if (!k1s_json_semantic_equal(json_object_get(spec, "externalID"),
                         json_object_get(ospec, "externalID")))
         k1s_ferr_forbidden(fe, "spec.externalID", "may not be updated");
 }

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <jansson.h>
 
+#include "k1s_json.h"
 #include "k1s_names.h"
 #include "k1s_registry.h"
 #include "k1s_status.h"
@@ -41,10 +42,6 @@ json_t *k1s__arrv(const json_t *obj, const char *key);
 json_t *k1s__ensure_obj(json_t *obj, const char *key);
 /* obj[key] is present and not null. */
 bool k1s__has(const json_t *obj, const char *key);
-
-/* Go's apiequality.Semantic.DeepEqual as far as JSON can tell: an absent
- * field, null, [] and {} are the same (Go's nil and empty). */
-bool k1s__sem_equal(const json_t *a, const json_t *b);
 
 /* ---- field errors status.c lacks ------------------------------------------ */
 

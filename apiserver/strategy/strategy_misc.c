@@ -142,7 +142,7 @@ static void endpointslice_validate(const json_t *obj, const json_t *old,
     }
     if (old) {
         json_t *oat = json_object_get(old, "addressType");
-        if (!k1s__sem_equal(at, oat)) {
+        if (!k1s_json_semantic_equal(at, oat)) {
             json_t *empty = at ? NULL : json_string(""); /* new */
             k1s_ferr_invalid(fe, "addressType", empty ? empty : at,
                              "field is immutable");
@@ -238,7 +238,7 @@ static void events_event_validate(const json_t *obj, const json_t *old,
                      {"reportingInstance", "reportingInstance"}};
         for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
             json_t *v = json_object_get(obj, fixed[i].json);
-            if (k1s__sem_equal(v, json_object_get(old, fixed[i].json)))
+            if (k1s_json_semantic_equal(v, json_object_get(old, fixed[i].json)))
                 continue;
             char *t = v ? k1s__go_plain(v) : NULL;
             if (json_is_string(v))

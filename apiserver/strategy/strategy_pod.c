@@ -171,7 +171,7 @@ static void only_added_tolerations(const json_t *cur, const json_t *old,
                 json_object_set(o, "tolerationSeconds", ts);
             else
                 json_object_del(o, "tolerationSeconds");
-            found = k1s__sem_equal(o, n);
+            found = k1s_json_semantic_equal(o, n);
         }
         json_decref(o);
         if (!found) {
@@ -265,7 +265,7 @@ static void validate_pod_update(const json_t *spec, const json_t *ospec,
                            k1s__arrv(ospec, "tolerations"), fe);
     only_deleted_gates(k1s__arrv(spec, "schedulingGates"),
                        k1s__arrv(ospec, "schedulingGates"), fe);
-    if (k1s__sem_equal(spec, ospec))
+    if (k1s_json_semantic_equal(spec, ospec))
         return;
     json_t *m = json_deep_copy(spec); /* new: spec with the updatable parts
                                          taken from the old one */
@@ -281,7 +281,7 @@ static void validate_pod_update(const json_t *spec, const json_t *ospec,
     json_t *tg = json_object_get(m, "terminationGracePeriodSeconds");
     if (json_integer_value(otg) < 0 && json_integer_value(tg) == 1)
         set_or_del(m, "terminationGracePeriodSeconds", otg);
-    if (!k1s__sem_equal(m, ospec)) {
+    if (!k1s_json_semantic_equal(m, ospec)) {
         char *msg = k1s__diff_message(updatable, "core.PodSpec", ospec, m);
         k1s_ferr_forbidden(fe, "spec", msg ? msg : updatable);
         free(msg);
@@ -314,7 +314,7 @@ static void pod_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
     /* status updates: the QoS class never changes */
     json_t *q = json_object_get(k1s__objv(obj, "status"), "qosClass");
     json_t *oq = json_object_get(k1s__objv(old, "status"), "qosClass");
-    if (!k1s__sem_equal(q, oq)) {
+    if (!k1s_json_semantic_equal(q, oq)) {
         json_t *empty = q ? NULL : json_string(""); /* new */
         k1s_ferr_invalid(fe, "status.qosClass", empty ? empty : q,
                          "field is immutable");

@@ -55,7 +55,7 @@ static const char *const host_path_types[] = {
 static void pv_prepare_create(json_t *obj)
 {
     char ts[32];
-    k1s__now_rfc3339(ts, sizeof ts);
+    k1s_time_format_now(ts, sizeof ts);
     json_object_set_new(obj, "status",
                         json_pack("{s:s, s:s}", "phase", "Pending",
                                   "lastPhaseTransitionTime", ts));
@@ -234,7 +234,7 @@ static void pv_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
         json_object_del(c, "controllerExpandSecretRef");
         json_object_set_new(src, "csi", c);
     }
-    if (!k1s__sem_equal(src, osrc)) {
+    if (!k1s_json_semantic_equal(src, osrc)) {
         char *msg = k1s__diff_message("spec.persistentvolumesource is immutable after creation",
                                       "core.PersistentVolumeSource", osrc, src);
         k1s_ferr_forbidden(fe, "spec.persistentvolumesource",
@@ -244,14 +244,14 @@ static void pv_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
     json_decref(src);
     json_decref(osrc);
     json_t *vm = json_object_get(spec, "volumeMode");
-    if (!k1s__sem_equal(vm, json_object_get(ospec, "volumeMode"))) {
+    if (!k1s_json_semantic_equal(vm, json_object_get(ospec, "volumeMode"))) {
         if (vm)
             k1s_ferr_invalid(fe, "volumeMode", vm, "field is immutable");
         else
             k1s__ferr_invalid_text(fe, "volumeMode", "null", "field is immutable");
     }
     const json_t *na = k1s__objv(ospec, "nodeAffinity");
-    if (na && !k1s__sem_equal(na, json_object_get(spec, "nodeAffinity")))
+    if (na && !k1s_json_semantic_equal(na, json_object_get(spec, "nodeAffinity")))
         k1s_ferr_forbidden(fe, "nodeAffinity", "field is immutable");
 }
 
@@ -262,7 +262,7 @@ static void pv_prepare_update(json_t *obj, const json_t *old)
     const json_t *ost = k1s__objv(old, "status");
     if (st && strcmp(k1s__str0(st, "phase"), k1s__str0(ost, "phase"))) {
         char ts[32];
-        k1s__now_rfc3339(ts, sizeof ts);
+        k1s_time_format_now(ts, sizeof ts);
         json_object_set_new(st, "lastPhaseTransitionTime", json_string(ts));
     }
 }
@@ -331,7 +331,7 @@ static void pvc_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
                 json_object_del(n, "volumeAttributesClassName");
         }
     }
-    if (!k1s__sem_equal(n, o)) {
+    if (!k1s_json_semantic_equal(n, o)) {
         const char *head = "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims";
         char *msg = k1s__diff_message(head, "core.PersistentVolumeClaimSpec", o, n);
         k1s_ferr_forbidden(fe, "spec", msg ? msg : head);
@@ -354,7 +354,7 @@ static void pvc_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
                                "field can not be less than status.capacity");
     }
     json_t *vm = json_object_get(spec, "volumeMode");
-    if (!k1s__sem_equal(vm, json_object_get(ospec, "volumeMode"))) {
+    if (!k1s_json_semantic_equal(vm, json_object_get(ospec, "volumeMode"))) {
         if (vm)
             k1s_ferr_invalid(fe, "volumeMode", vm, "field is immutable");
         else
@@ -419,14 +419,14 @@ static void storageclass_validate(const json_t *obj, const json_t *old,
         k1s_ferr_not_supported(fe, "volumeBindingMode", bm, modes);
     if (!old)
         return;
-    if (!k1s__sem_equal(params, json_object_get(old, "parameters")))
+    if (!k1s_json_semantic_equal(params, json_object_get(old, "parameters")))
         k1s_ferr_forbidden(fe, "parameters", "updates to parameters are forbidden.");
     if (strcmp(ps ? ps : "", k1s__str0(old, "provisioner")))
         k1s_ferr_forbidden(fe, "provisioner", "updates to provisioner are forbidden.");
     if (strcmp(k1s__str0(obj, "reclaimPolicy"), k1s__str0(old, "reclaimPolicy")))
         k1s_ferr_forbidden(fe, "reclaimPolicy", "updates to reclaimPolicy are forbidden.");
     json_t *obm = json_object_get(old, "volumeBindingMode");
-    if (!k1s__sem_equal(bm, obm)) {
+    if (!k1s_json_semantic_equal(bm, obm)) {
         if (bm && !json_is_null(bm))
             k1s_ferr_invalid(fe, "volumeBindingMode", bm, "field is immutable");
         else

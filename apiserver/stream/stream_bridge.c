@@ -157,7 +157,7 @@ static void *bridge_main(void *arg)
     for (;;) {
         if (!translate(b))
             break;
-        int64_t now = k1s__mono_ms();
+        int64_t now = k1s_time_mono_ms();
         bool waiting = b->backend >= 0 && !x->close_sent && !k1s__xlate_ready(x);
         if (waiting && now >= b->ready_by) {
             k1s__xlate_runtime_ended(x, "timed out waiting for the container runtime's streams");
@@ -225,11 +225,11 @@ static void *bridge_main(void *arg)
         if (w < 0)
             break;
         if (w > 0 && b->deadline && !hangup)
-            b->deadline = k1s__mono_ms() + LINGER_MS;
+            b->deadline = k1s_time_mono_ms() + LINGER_MS;
         if (pf[3].revents) {
             /* kubectl hung up under TLS: let what is in flight arrive */
             hangup = true;
-            b->deadline = k1s__mono_ms() + TLS_GRACE_MS;
+            b->deadline = k1s_time_mono_ms() + TLS_GRACE_MS;
         }
     }
     k1s_stream_hub *h = b->hub;
@@ -252,7 +252,7 @@ void k1s__bridge_start(k1s_stream_hub *h, int client, int raw,
 {
     bridge *b = calloc(1, sizeof *b);
     if (b)
-        b->ready_by = k1s__mono_ms() + STREAM_CREATION_MS;
+        b->ready_by = k1s_time_mono_ms() + STREAM_CREATION_MS;
     if (!b)
         goto fail;
     b->hub = h;

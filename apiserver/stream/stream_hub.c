@@ -27,13 +27,6 @@ struct k1s_stream_hub {
     bool ticker_running;
 };
 
-int64_t k1s__mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Reap pending upgrades past their deadline. Caller holds h->mu; the
  * reaped ones are returned as a list to discard outside the lock. */
 static k1s_pending_upgrade *expired_pending(k1s_stream_hub *h, int64_t now)
@@ -83,7 +76,7 @@ static void *ticker_main(void *arg)
         for (k1s_hub_member *m = h->members; m; m = m->next)
             if (m->periodic)
                 m->poke(m->ctx, false);
-        k1s_pending_upgrade *dead = expired_pending(h, k1s__mono_ms());
+        k1s_pending_upgrade *dead = expired_pending(h, k1s_time_mono_ms());
         if (dead) {
             pthread_mutex_unlock(&h->mu);
             discard_all(dead);

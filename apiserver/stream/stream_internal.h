@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "k1s_stream.h"
+#include "k1s_time.h"
 #include "k1s_wire.h"
 #include "spdy_internal.h"
 
@@ -63,7 +64,6 @@ void k1s__hub_pending_add(k1s_stream_hub *h, k1s_pending_upgrade *p);
 k1s_pending_upgrade *k1s__hub_pending_take(k1s_stream_hub *h,
                                            struct MHD_Connection *con);
 
-int64_t k1s__mono_ms(void);
 
 /* ---- pods ----------------------------------------------------------------- */
 

@@ -245,7 +245,7 @@ static ssize_t log_read(void *cls, uint64_t pos, char *buf, size_t max)
             ls->done = true;
             continue;
         }
-        int64_t now = k1s__mono_ms();
+        int64_t now = k1s_time_mono_ms();
         if (now >= ls->next_check) {
             ls->next_check = now + CHECK_EVERY_MS;
             if (client_gone(ls->con)) {
@@ -277,7 +277,7 @@ static void log_poke(void *ctx, bool stopping)
     pthread_mutex_lock(&ls->mu);
     if (stopping)
         ls->ending = true;
-    if (ls->suspended && (stopping || k1s__mono_ms() >= ls->next_check ||
+    if (ls->suspended && (stopping || k1s_time_mono_ms() >= ls->next_check ||
                           k1s__logfile_grown(ls->f))) {
         ls->suspended = false;
         MHD_resume_connection(ls->con);
@@ -364,7 +364,7 @@ enum MHD_Result k1s_stream_pod_log(k1s_stream_hub *hub, struct MHD_Connection *c
     ls->hub = hub;
     ls->con = c;
     ls->follow = o.follow;
-    ls->next_check = k1s__mono_ms() + CHECK_EVERY_MS;
+    ls->next_check = k1s_time_mono_ms() + CHECK_EVERY_MS;
     ls->ns = strdup(ns);
     ls->pod = strdup(name);
     ls->container = strdup(container);

@@ -38,69 +38,25 @@ struct k1s_logfile {
 
 /* ---- time ---------------------------------------------------------------- */
 
-static int digits(const char *s, int n)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
 /* Parse an RFC 3339 time; fixed (if not NULL, 40 bytes) gets Go's
  * RFC3339NanoFixed rendering of it, in the zone it was written in. */
 static int parse_time(const char *s, size_t n, int64_t *ns, char *fixed)
 {
-    if (n < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
-        s[13] != ':' || s[16] != ':')
+    k1s_time t;
+    if (k1s_time_parse(s, n, &t) != 0)
         return -1;
-    int Y = digits(s, 4), M = digits(s + 5, 2), D = digits(s + 8, 2);
-    int h = digits(s + 11, 2), m = digits(s + 14, 2), sec = digits(s + 17, 2);
-    if (Y < 0 || M < 1 || M > 12 || D < 1 || D > 31 || h < 0 || h > 23 ||
-        m < 0 || m > 59 || sec < 0 || sec > 60)
-        return -1;
-    size_t i = 19;
-    char frac[10] = "000000000";
-    if (i < n && s[i] == '.') {
-        size_t k = 0;
-        for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++, k++)
-            if (k < 9)
-                frac[k] = s[i];
-        if (k == 0)
-            return -1;
-    }
-    int off = 0;
-    if (i < n && (s[i] == 'Z' || s[i] == 'z')) {
-        i++;
-    } else if (i + 6 <= n && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':') {
-        int oh = digits(s + i + 1, 2), om = digits(s + i + 4, 2);
-        if (oh < 0 || om < 0 || oh > 23 || om > 59)
-            return -1;
-        off = (oh * 60 + om) * 60 * (s[i] == '-' ? -1 : 1);
-        i += 6;
-    } else {
-        return -1;
-    }
-    if (i != n)
-        return -1;
-    struct tm tm = {.tm_year = Y - 1900, .tm_mon = M - 1, .tm_mday = D,
-                    .tm_hour = h, .tm_min = m, .tm_sec = sec};
-    time_t t = timegm(&tm);
     /* times beyond what nanoseconds since 1970 hold are clamped, not
      * overflowed */
-    int64_t secs = (int64_t)t - off;
     const int64_t lim = INT64_MAX / 1000000000LL - 1;
-    secs = secs > lim ? lim : secs < -lim ? -lim : secs;
-    *ns = secs * 1000000000LL + atoll(frac);
+    int64_t secs = t.sec > lim ? lim : t.sec < -lim ? -lim : t.sec;
+    *ns = secs * 1000000000LL + t.nsec;
     if (fixed) {
-        char zone[8] = "Z";
-        if (off)
-            snprintf(zone, sizeof zone, "%c%02d:%02d", off < 0 ? '-' : '+',
-                     abs(off) / 3600, abs(off) / 60 % 60);
-        snprintf(fixed, 40, "%.19s.%s%s", s, frac, zone);
-        fixed[10] = 'T';
+        char zone[16] = "Z";
+        int off = t.offset < 0 ? -t.offset : t.offset;
+        if (t.offset)
+            snprintf(zone, sizeof zone, "%c%02d:%02d", t.offset < 0 ? '-' : '+', off / 3600,
+                     off / 60 % 60);
+        snprintf(fixed, 40, "%.19s.%09d%s", s, (int)t.nsec, zone);
     }
     return 0;
 }

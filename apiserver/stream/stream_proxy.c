@@ -75,7 +75,7 @@ static int parse_url(const char *url, target *t)
 static int wait_fd(int fd, short ev, int64_t deadline)
 {
     for (;;) {
-        int64_t left = deadline - k1s__mono_ms();
+        int64_t left = deadline - k1s_time_mono_ms();
         if (left <= 0)
             return -1;
         struct pollfd p = {.fd = fd, .events = ev};
@@ -346,7 +346,7 @@ enum MHD_Result k1s__answer_upgrade(k1s_stream_hub *hub, struct MHD_Connection *
     if (bridge)
         p->opts = *bridge;
     p->base.con = c;
-    p->base.deadline_ms = k1s__mono_ms() + PENDING_MS;
+    p->base.deadline_ms = k1s_time_mono_ms() + PENDING_MS;
     p->base.discard = pending_discard;
     k1s__hub_pending_add(hub, &p->base);
     enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_SWITCHING_PROTOCOLS, r);
@@ -389,7 +389,7 @@ int k1s__runtime_upgrade(struct MHD_Connection *c, const char *method,
                                 "Internal error occurred: the node returned an unusable streaming URL");
         return -1;
     }
-    int64_t deadline = k1s__mono_ms() + HANDSHAKE_MS;
+    int64_t deadline = k1s_time_mono_ms() + HANDSHAKE_MS;
     char err[512];
     int fd = dial(&t, deadline, err, sizeof err);
     if (fd < 0) {

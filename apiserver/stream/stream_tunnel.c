@@ -137,7 +137,7 @@ static void *tunnel_main(void *arg)
             pf[3].fd = -1;
         int timeout = -1;
         if (deadline) {
-            int64_t left = deadline - k1s__mono_ms();
+            int64_t left = deadline - k1s_time_mono_ms();
             if (left <= 0)
                 break;
             timeout = (int)left;
@@ -162,9 +162,9 @@ static void *tunnel_main(void *arg)
             /* kubectl hung up under TLS: libmicrohttpd does not pass the
                end through its socketpair, so let what is in flight
                arrive, then finish */
-            deadline = k1s__mono_ms() + TLS_GRACE_MS;
+            deadline = k1s_time_mono_ms() + TLS_GRACE_MS;
         } else if ((t->up.eof || t->down.eof) && !deadline) {
-            deadline = k1s__mono_ms() + FLUSH_MS;
+            deadline = k1s_time_mono_ms() + FLUSH_MS;
         }
     }
     k1s_stream_hub *h = t->hub;

@@ -361,7 +361,7 @@ static void immutable(const json_t *m, const json_t *om, const char *field,
                       k1s_ferrs *fe)
 {
     json_t *v = json_object_get(m, field), *ov = json_object_get(om, field);
-    if (k1s__sem_equal(v, ov))
+    if (k1s_json_semantic_equal(v, ov))
         return;
     char fp[K1S_FP_MAX];
     if (v)

@@ -11,7 +11,6 @@
 #include <string.h>
 
 /* Deeper JSON is compared with json_equal: specs are far shallower. */
-#define SEM_MAX_DEPTH 64
 
 const char *k1s__fp(char *buf, const char *fmt, ...)
 {
@@ -65,53 +64,6 @@ bool k1s__has(const json_t *obj, const char *key)
 {
     json_t *v = json_object_get(obj, key);
     return v && !json_is_null(v);
-}
-
-static bool sem_empty(const json_t *v)
-{
-    return !v || json_is_null(v) ||
-           (json_is_array(v) && json_array_size(v) == 0) ||
-           (json_is_object(v) && json_object_size(v) == 0);
-}
-
-static bool sem_equal(const json_t *a, const json_t *b, int depth)
-{
-    if (sem_empty(a) || sem_empty(b))
-        return sem_empty(a) && sem_empty(b);
-    if (depth > SEM_MAX_DEPTH)
-        return json_equal(a, b);
-    if (json_is_number(a) && json_is_number(b))
-        return json_number_value(a) == json_number_value(b) &&
-               (!json_is_integer(a) || !json_is_integer(b) ||
-                json_integer_value(a) == json_integer_value(b));
-    if (json_typeof(a) != json_typeof(b))
-        return false;
-    if (json_is_object(a)) {
-        const char *k;
-        json_t *v;
-        json_object_foreach((json_t *)a, k, v)
-            if (!sem_equal(v, json_object_get(b, k), depth + 1))
-                return false;
-        json_object_foreach((json_t *)b, k, v)
-            if (!json_object_get(a, k) && !sem_empty(v))
-                return false;
-        return true;
-    }
-    if (json_is_array(a)) {
-        if (json_array_size(a) != json_array_size(b))
-            return false;
-        for (size_t i = 0; i < json_array_size(a); i++)
-            if (!sem_equal(json_array_get(a, i), json_array_get(b, i),
-                           depth + 1))
-                return false;
-        return true;
-    }
-    return json_equal(a, b);
-}
-
-bool k1s__sem_equal(const json_t *a, const json_t *b)
-{
-    return sem_equal(a, b, 0);
 }
 
 /* ---- field errors ----------------------------------------------------------- */
@@ -432,7 +384,7 @@ char *k1s__diff_message(const char *head, const char *type_name,
     size_t same = 0;
     json_object_foreach((json_t *)old, k, v) {
         json_t *nv = json_object_get(cur, k);
-        if (k1s__sem_equal(v, nv)) {
+        if (k1s_json_semantic_equal(v, nv)) {
             same++;
             continue;
         }
@@ -440,7 +392,7 @@ char *k1s__diff_message(const char *head, const char *type_name,
         diff_line(f, '+', k, nv);
     }
     json_object_foreach((json_t *)cur, k, v)
-        if (!json_object_get(old, k) && !k1s__sem_equal(NULL, v)) {
+        if (!json_object_get(old, k) && !k1s_json_semantic_equal(NULL, v)) {
             diff_line(f, '-', k, NULL);
             diff_line(f, '+', k, v);
         }

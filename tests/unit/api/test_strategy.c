@@ -51,7 +51,7 @@ static void defaults(const k1s_kind *k, json_t *obj)
 static json_t *created(const k1s_kind *k, const char *text)
 {
     json_t *obj = J(text);
-    json_t *m = k1s__meta(obj);
+    json_t *m = k1s_json_object_at(obj, "metadata");
     if (k->namespaced && !json_object_get(m, "namespace"))
         json_object_set_new(m, "namespace", json_string("default"));
     if (k->strategy->prepare_create)
@@ -72,7 +72,7 @@ static char *invalid(const k1s_kind *k, const json_t *obj, const json_t *old)
     char *msg = NULL;
     if (k1s_ferrs_count(&fe)) {
         k1s_status st = {0};
-        k1s_err_invalid(&st, k->group, k->kind, k1s__meta_str(obj, "name"), &fe);
+        k1s_err_invalid(&st, k->group, k->kind, k1s_meta(obj, "name"), &fe);
         msg = st.message ? strdup(st.message) : strdup("?");
         k1s_status_clear(&st);
     }
@@ -408,7 +408,7 @@ static int api_create(k1s_api *api, const k1s_kind *k, const char *text,
     json_object_set_new(body, "apiVersion", json_string(av));
     json_object_set_new(body, "kind", json_string(k->kind));
     k1s_target t = {k, k->namespaced ? "default" : "",
-                    k1s__meta_str(body, "name"), NULL};
+                    k1s_meta(body, "name"), NULL};
     k1s_status st = {0};
     *out = NULL;
     int rc = k1s_api_create(api, &t, body, NULL, out, &st);
