@@ -8,6 +8,7 @@
  */
 #include "api_internal.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,23 +108,24 @@ static int check_namespace(k1s_api *api, const k1s_target *t, k1s_status *st)
     return 0;
 }
 
-static void apply_defaults(const k1s_kind *k, json_t *obj)
+/* s: the kind's strategy, or a subresource's (kube's status strategy). */
+static void apply_defaults(const k1s_kind *k, const k1s_strategy *s, json_t *obj)
 {
     const k1s_type *t = k1s__kind_schema(k);
     if (t)
         k1s_schema_apply_defaults(t, obj);
-    if (k->strategy && k->strategy->defaults)
-        k->strategy->defaults(obj);
+    if (s && s->defaults)
+        s->defaults(obj);
 }
 
-static int validate(const k1s_kind *k, const json_t *obj, const json_t *old,
-                    k1s_status *st)
+static int validate(const k1s_kind *k, const k1s_strategy *s, const json_t *obj,
+                    const json_t *old, k1s_status *st)
 {
     k1s_ferrs fe;
     k1s_ferrs_init(&fe);
     k1s__validate_meta(k, obj, old, &fe);
-    if (k->strategy && k->strategy->validate)
-        k->strategy->validate(obj, old, &fe);
+    if (s && s->validate)
+        s->validate(obj, old, &fe);
     int rc = 0;
     if (k1s_ferrs_count(&fe))
         rc = k1s_err_invalid(st, k->group, k->kind, k1s_meta(obj, "name"),
@@ -215,8 +217,8 @@ int k1s_api_create(k1s_api *api, const k1s_target *t0, json_t *body,
         json_object_del(m, "generation");
     if (k->strategy && k->strategy->prepare_create)
         k->strategy->prepare_create(obj);
-    apply_defaults(k, obj);
-    if (validate(k, obj, NULL, st))
+    apply_defaults(k, k->strategy, obj);
+    if (validate(k, k->strategy, obj, NULL, st))
         goto cleanup;
     if (check_namespace(api, &t, st))
         goto cleanup;
@@ -267,8 +269,9 @@ static void keep_system_meta(json_t *obj, const json_t *cur)
     json_object_del(m, "selfLink");
 }
 
-/* The Scale (autoscaling/v1) view of an object with replicas. New ref. */
-static json_t *scale_of(const json_t *cur)
+/* The Scale (autoscaling/v1) view of an object, read where sr says.
+ * New ref. */
+static json_t *scale_of(const json_t *cur, const k1s_subresource *sr)
 {
     const json_t *cm = json_object_get(cur, "metadata");
     json_t *meta = json_object();
@@ -278,29 +281,43 @@ static json_t *scale_of(const json_t *cur)
     for (const char *const *p = f; *p; p++)
         if (json_object_get(cm, *p))
             json_object_set(meta, *p, json_object_get(cm, *p));
-    const json_t *spec = json_object_get(cur, "spec");
-    const json_t *status = json_object_get(cur, "status");
-    json_t *sel = json_object_get(spec, "selector");
-    char *selstr = k1s__selector_string(sel);
+    const json_t *sel = k1s_json_at(cur, sr->selector);
+    char *selstr = json_is_string(sel) ? strdup(json_string_value(sel))
+                                       : k1s__selector_string(sel);
     json_t *scale = json_pack(
         "{s:s, s:s, s:o, s:{s:I}, s:{s:I, s:s}}", "kind", "Scale",
         "apiVersion", "autoscaling/v1", "metadata", meta, "spec", "replicas",
-        (json_int_t)json_integer_value(json_object_get(spec, "replicas")),
-        "status", "replicas",
-        (json_int_t)json_integer_value(json_object_get(status, "replicas")),
-        "selector", selstr ? selstr : "");
+        (json_int_t)k1s_json_int(cur, sr->spec_replicas, 0), "status", "replicas",
+        (json_int_t)k1s_json_int(cur, sr->status_replicas, 0), "selector",
+        selstr ? selstr : "");
     free(selstr);
     return scale;
 }
 
-/* Turn what a client sent to a subresource into the whole new object. */
-static int merge_subresource(wctx *c, json_t *cur, json_t **obj)
+/* Set the integer at a dotted path of obj, making the objects on the way.
+ * 0, or -1 when out of memory. */
+static int set_int_at(json_t *obj, const char *path, json_int_t v)
 {
-    const k1s_kind *k = c->t->kind;
-    const char *sub = c->t->sub;
+    char key[128];
+    const char *p = path;
+    for (const char *dot; (dot = strchr(p, '.')); p = dot + 1) {
+        size_t n = (size_t)(dot - p);
+        assert(n < sizeof key);
+        memcpy(key, p, n);
+        key[n] = 0;
+        if (!(obj = k1s_json_object_at(obj, key)))
+            return -1;
+    }
+    return json_object_set_new(obj, p, json_integer(v));
+}
+
+/* Turn what a client sent to a status or scale subresource into the whole
+ * new object. */
+static int merge_subresource(wctx *c, const k1s_subresource *sr, json_t *cur, json_t **obj)
+{
     json_t *sent = *obj;
     json_t *next = json_deep_copy(cur);
-    if (!strcmp(sub, "status")) {
+    if (sr->type == K1S_SUBR_STATUS) {
         json_t *s = json_object_get(sent, "status");
         if (s)
             json_object_set(next, "status", s);
@@ -312,7 +329,8 @@ static int merge_subresource(wctx *c, json_t *cur, json_t **obj)
         if (json_object_get(sm, "resourceVersion"))
             json_object_set(nm, "resourceVersion",
                             json_object_get(sm, "resourceVersion"));
-    } else { /* scale */
+    } else {
+        assert(sr->type == K1S_SUBR_SCALE);
         const json_t *rep = json_object_get(json_object_get(sent, "spec"), "replicas");
         if (rep && !json_is_integer(rep)) {
             json_decref(next);
@@ -327,28 +345,32 @@ static int merge_subresource(wctx *c, json_t *cur, json_t **obj)
             k1s_ferrs_free(&fe);
             return -1;
         }
-        json_t *spec = json_object_get(next, "spec");
-        if (!json_is_object(spec)) {
-            spec = json_object();
-            json_object_set_new(next, "spec", spec);
+        if (set_int_at(next, sr->spec_replicas, json_integer_value(rep))) {
+            json_decref(next);
+            return k1s_status_set(c->st, 500, "InternalError", "out of memory");
         }
-        json_object_set_new(spec, "replicas", json_integer(json_integer_value(rep)));
         const char *want = k1s_meta(sent, "resourceVersion");
         if (want && *want)
             json_object_set_new(k1s_json_object_at(next, "metadata"), "resourceVersion", json_string(want));
     }
-    (void)k;
     json_decref(sent);
     *obj = next;
     return 0;
+}
+
+/* The subresource written to (status, scale), or NULL for the object. */
+static const k1s_subresource *written_sub(const wctx *c)
+{
+    return c->t->sub ? k1s_kind_subresource(c->t->kind, c->t->sub) : NULL;
 }
 
 static int apply_patch(wctx *c, json_t *base, json_t **out)
 {
     char *err = NULL;
     int rc;
-    const k1s_type *t = c->t->sub && !strcmp(c->t->sub, "scale")
-                            ? k1s_schema_kind("autoscaling", "v1", "Scale")
+    const k1s_subresource *sr = written_sub(c);
+    const k1s_type *t = sr && sr->type == K1S_SUBR_SCALE
+                            ? k1s_schema_kind(sr->group, sr->version, sr->kind)
                             : k1s__kind_schema(c->t->kind);
     switch (c->ptype) {
     case K1S_PATCH_JSON:
@@ -394,9 +416,12 @@ static int update_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
     if (!cur)
         return k1s_err_not_found(c->st, k->group, k->plural, c->t->name);
     json_t *obj = NULL;
-    bool scale = c->t->sub && !strcmp(c->t->sub, "scale");
+    const k1s_subresource *sr = written_sub(c);
+    bool scale = sr && sr->type == K1S_SUBR_SCALE;
+    /* a status write runs the status strategy when the kind has one */
+    const k1s_strategy *ws = sr && sr->strategy ? sr->strategy : k->strategy;
     if (c->mode == W_PATCH) {
-        json_t *base = scale ? scale_of(cur) : json_incref(cur);
+        json_t *base = scale ? scale_of(cur, sr) : json_incref(cur);
         int rc = apply_patch(c, base, &obj);
         json_decref(base);
         if (rc)
@@ -409,7 +434,7 @@ static int update_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
         obj = json_deep_copy(c->body);
     }
     int rc = -1;
-    if (c->t->sub && merge_subresource(c, cur, &obj))
+    if (sr && merge_subresource(c, sr, cur, &obj))
         goto fail;
     const char *bname = k1s_meta(obj, "name");
     if (bname && *bname && strcmp(bname, c->t->name) != 0) {
@@ -430,7 +455,7 @@ static int update_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
     keep_system_meta(obj, cur);
     json_object_set(k1s_json_object_at(obj, "metadata"), "resourceVersion",
                     json_object_get(json_object_get(cur, "metadata"), "resourceVersion"));
-    if (!c->t->sub && (k->sub & K1S_SUB_STATUS)) {
+    if (!sr && k1s_kind_subresource_of(k, K1S_SUBR_STATUS)) {
         /* the main resource cannot change status when status is a subresource */
         json_t *s = json_object_get(cur, "status");
         if (s)
@@ -438,10 +463,10 @@ static int update_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
         else
             json_object_del(obj, "status");
     }
-    if (k->strategy && k->strategy->prepare_update)
-        k->strategy->prepare_update(obj, cur);
-    apply_defaults(k, obj);
-    if (validate(k, obj, cur, c->st))
+    if (ws && ws->prepare_update)
+        ws->prepare_update(obj, cur);
+    apply_defaults(k, ws, obj);
+    if (validate(k, ws, obj, cur, c->st))
         goto fail;
     if (k->has_spec &&
         !json_equal(json_object_get(obj, "spec"), json_object_get(cur, "spec"))) {
@@ -480,8 +505,8 @@ static int write_existing(k1s_api *api, const k1s_target *t, wctx *c,
                           json_t **out, k1s_status *st)
 {
     const k1s_kind *k = t->kind;
-    if (t->sub && !((!strcmp(t->sub, "status") && (k->sub & K1S_SUB_STATUS)) ||
-                    (!strcmp(t->sub, "scale") && (k->sub & K1S_SUB_SCALE))))
+    const k1s_subresource *sr = written_sub(c);
+    if (t->sub && !(sr && (sr->type == K1S_SUBR_STATUS || sr->type == K1S_SUBR_SCALE)))
         return k1s_err_not_found(st, k->group, k->plural, t->name);
     k1s_key key = target_key(t);
     int64_t rev = 0;
@@ -495,8 +520,8 @@ static int write_existing(k1s_api *api, const k1s_target *t, wctx *c,
             store_error(st, rc, t);
         return -1;
     }
-    if (t->sub && !strcmp(t->sub, "scale")) {
-        *out = scale_of(res);
+    if (sr && sr->type == K1S_SUBR_SCALE) {
+        *out = scale_of(res, sr);
         json_decref(res);
     } else {
         *out = res;
@@ -509,7 +534,8 @@ int k1s_api_update(k1s_api *api, const k1s_target *t, json_t *obj,
 {
     if (!o)
         o = &default_opts;
-    bool scale = t->sub && !strcmp(t->sub, "scale");
+    const k1s_subresource *sr = t->sub ? k1s_kind_subresource(t->kind, t->sub) : NULL;
+    bool scale = sr && sr->type == K1S_SUBR_SCALE;
     if (!scale && k1s__decode_check(t->kind, obj, o, st))
         return -1;
     if (scale && !json_is_object(obj))

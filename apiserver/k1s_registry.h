@@ -14,13 +14,6 @@
 
 struct k1s_api;
 
-enum {
-    K1S_SUB_STATUS = 1 << 0,
-    K1S_SUB_SCALE = 1 << 1,
-    K1S_SUB_BINDING = 1 << 2, /* pods/binding */
-    K1S_SUB_NODE = 1 << 3,    /* pods/attach, exec, log, portforward */
-};
-
 /* Per-kind behaviour. Every hook is optional. Objects are borrowed and may
  * be modified in place where the hook says so. */
 typedef struct k1s_strategy {
@@ -59,6 +52,34 @@ typedef struct k1s_strategy {
     const char *const *field_labels;
 } k1s_strategy;
 
+/* What a subresource is, and so which code serves it. */
+typedef enum {
+    K1S_SUBR_STATUS,  /* the object; a write through it changes its status */
+    K1S_SUBR_SCALE,   /* an autoscaling/v1 Scale view of the replicas */
+    K1S_SUBR_BINDING, /* POST a core/v1 Binding (pods/binding) */
+    K1S_SUBR_CONNECT, /* a stream to the node: exec, attach, portforward */
+    K1S_SUBR_LOG,     /* a container's log, read on the node */
+} k1s_subr_type;
+
+/* One subresource of a kind, as discovery lists it and the API serves it.
+ * Kinds share these rows (registry.c). */
+typedef struct k1s_subresource {
+    const char *name;               /* "status", "scale", "exec", ... */
+    k1s_subr_type type;
+    /* The kind a request or answer carries, as discovery names it; NULL
+     * group: the parent's own kind. */
+    const char *group, *version, *kind;
+    const char *verbs[4];           /* NULL-terminated */
+    /* K1S_SUBR_STATUS: kube's status strategy, the hooks a write through
+     * the subresource runs (prepare_update, defaults, validate). NULL:
+     * the kind's own strategy. */
+    const struct k1s_strategy *strategy;
+    /* K1S_SUBR_SCALE: dotted paths of the replicas wanted and seen, and
+     * of the pods' label selector (a LabelSelector object, or a selector
+     * string as custom resources keep it). */
+    const char *spec_replicas, *status_replicas, *selector;
+} k1s_subresource;
+
 typedef struct k1s_kind {
     const char *group;    /* "" for core */
     const char *version;
@@ -68,10 +89,15 @@ typedef struct k1s_kind {
     const char *short_names[4]; /* NULL-terminated */
     bool namespaced;
     bool in_all;          /* member of the "all" category */
-    unsigned sub;         /* K1S_SUB_* */
     bool has_spec;        /* metadata.generation is set, and bumped on
                              spec changes (kube does so for workloads) */
+    /* A delete that removes the object answers with the object rather
+     * than a Status (kube's ReturnDeletedObject: pods, services). */
+    bool return_deleted;
     const k1s_strategy *strategy;
+    /* Its subresources, in discovery order, ended by a NULL name; NULL:
+     * none. */
+    const k1s_subresource *subresources;
 } k1s_kind;
 
 /* Every served kind, in discovery order. */
@@ -83,7 +109,13 @@ const k1s_kind *k1s_registry_find(const char *group, const char *version,
 const k1s_kind *k1s_registry_find_kind(const char *group, const char *kind);
 /* The apiVersion string of a kind ("v1" or "apps/v1") into buf. */
 void k1s_kind_api_version(const k1s_kind *k, char *buf, size_t len);
-/* Check the table at start-up (unique plurals, schemas present). 0 or -1. */
+/* A kind's subresource by name, or NULL. */
+const k1s_subresource *k1s_kind_subresource(const k1s_kind *k, const char *name);
+/* Its first subresource of type t, or NULL. */
+const k1s_subresource *k1s_kind_subresource_of(const k1s_kind *k, k1s_subr_type t);
+/* Check the table at start-up: plurals unique, and every kind has a
+ * strategy, a schema and table columns, every subresource what its type
+ * needs. 0, or -1 with the first problem in err. */
 int k1s_registry_check(char *err, size_t errlen);
 
 /* Strategies, defined next to their kinds (strategy_<group>.c). */

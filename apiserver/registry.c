@@ -8,56 +8,78 @@
 #include <string.h>
 
 #include "k1s_schema.h"
+#include "k1s_tables.h"
 
-#define ST K1S_SUB_STATUS
-#define SC K1S_SUB_SCALE
+/* ---- subresources: rows the kinds share -------------------------------------- */
+
+#define STATUS {"status", K1S_SUBR_STATUS, NULL, NULL, NULL, {"get", "patch", "update"}, NULL, \
+                NULL, NULL, NULL}
+/* the workloads' Scale: spec.replicas, status.replicas, spec.selector */
+#define SCALE {"scale", K1S_SUBR_SCALE, "autoscaling", "v1", "Scale", {"get", "patch", "update"}, \
+               NULL, "spec.replicas", "status.replicas", "spec.selector"}
+#define END {NULL, 0, NULL, NULL, NULL, {NULL}, NULL, NULL, NULL, NULL}
+
+static const k1s_subresource status_only[] = {STATUS, END};
+static const k1s_subresource scale_status[] = {SCALE, STATUS, END};
+static const k1s_subresource pod_subresources[] = {
+    {"attach", K1S_SUBR_CONNECT, "", "v1", "PodAttachOptions", {"create", "get"}, NULL, NULL,
+     NULL, NULL},
+    {"binding", K1S_SUBR_BINDING, "", "v1", "Binding", {"create"}, NULL, NULL, NULL, NULL},
+    {"exec", K1S_SUBR_CONNECT, "", "v1", "PodExecOptions", {"create", "get"}, NULL, NULL, NULL,
+     NULL},
+    {"log", K1S_SUBR_LOG, "", "v1", "Pod", {"get"}, NULL, NULL, NULL, NULL},
+    {"portforward", K1S_SUBR_CONNECT, "", "v1", "PodPortForwardOptions", {"create", "get"}, NULL,
+     NULL, NULL, NULL},
+    STATUS,
+    END,
+};
+
+/* ---- the kinds ------------------------------------------------------------------ */
 
 static const k1s_kind kinds[] = {
     /* group, version, kind, plural, singular, short names, namespaced,
-       in "all", subresources, metadata.generation tracked, strategy */
-    {"", "v1", "Namespace", "namespaces", "namespace", {"ns"}, false, false,
-     ST, false, &k1s__strategy_namespace},
-    {"", "v1", "Pod", "pods", "pod", {"po"}, true, true,
-     ST | K1S_SUB_BINDING | K1S_SUB_NODE, true, &k1s__strategy_pod},
-    {"", "v1", "Service", "services", "service", {"svc"}, true, true, ST, false,
-     &k1s__strategy_service},
-    {"", "v1", "Endpoints", "endpoints", "endpoints", {"ep"}, true, false, 0,
-     false, &k1s__strategy_endpoints},
-    {"", "v1", "ConfigMap", "configmaps", "configmap", {"cm"}, true, false, 0,
-     false, &k1s__strategy_configmap},
-    {"", "v1", "Secret", "secrets", "secret", {NULL}, true, false, 0, false,
-     &k1s__strategy_secret},
-    {"", "v1", "ServiceAccount", "serviceaccounts", "serviceaccount", {"sa"},
-     true, false, 0, false, &k1s__strategy_serviceaccount},
-    {"", "v1", "Node", "nodes", "node", {"no"}, false, false, ST, false,
-     &k1s__strategy_node},
-    {"", "v1", "Event", "events", "event", {"ev"}, true, false, 0, false,
-     &k1s__strategy_event},
-    {"", "v1", "PersistentVolume", "persistentvolumes", "persistentvolume",
-     {"pv"}, false, false, ST, false, &k1s__strategy_pv},
-    {"", "v1", "PersistentVolumeClaim", "persistentvolumeclaims",
-     "persistentvolumeclaim", {"pvc"}, true, false, ST, false,
-     &k1s__strategy_pvc},
-    {"apps", "v1", "StatefulSet", "statefulsets", "statefulset", {"sts"}, true,
-     true, ST | SC, true, &k1s__strategy_statefulset},
-    {"apps", "v1", "Deployment", "deployments", "deployment", {"deploy"}, true,
-     true, ST | SC, true, &k1s__strategy_deployment},
-    {"apps", "v1", "ReplicaSet", "replicasets", "replicaset", {"rs"}, true,
-     true, ST | SC, true, &k1s__strategy_replicaset},
-    {"apps", "v1", "DaemonSet", "daemonsets", "daemonset", {"ds"}, true, true,
-     ST, true, &k1s__strategy_daemonset},
-    {"apps", "v1", "ControllerRevision", "controllerrevisions",
-     "controllerrevision", {NULL}, true, false, 0, false,
-     &k1s__strategy_controllerrevision},
-    {"storage.k8s.io", "v1", "StorageClass", "storageclasses", "storageclass",
-     {"sc"}, false, false, 0, false, &k1s__strategy_storageclass},
-    {"discovery.k8s.io", "v1", "EndpointSlice", "endpointslices",
-     "endpointslice", {NULL}, true, false, 0, false,
-     &k1s__strategy_endpointslice},
-    {"coordination.k8s.io", "v1", "Lease", "leases", "lease", {NULL}, true,
-     false, 0, false, &k1s__strategy_lease},
-    {"events.k8s.io", "v1", "Event", "events", "event", {"ev"}, true, false, 0,
-     false, &k1s__strategy_events_event},
+       in "all", metadata.generation tracked, delete returns the object,
+       strategy, subresources */
+    {"", "v1", "Namespace", "namespaces", "namespace", {"ns"}, false, false, false, false,
+     &k1s__strategy_namespace, status_only},
+    {"", "v1", "Pod", "pods", "pod", {"po"}, true, true, true, true, &k1s__strategy_pod,
+     pod_subresources},
+    {"", "v1", "Service", "services", "service", {"svc"}, true, true, false, true,
+     &k1s__strategy_service, status_only},
+    {"", "v1", "Endpoints", "endpoints", "endpoints", {"ep"}, true, false, false, false,
+     &k1s__strategy_endpoints, NULL},
+    {"", "v1", "ConfigMap", "configmaps", "configmap", {"cm"}, true, false, false, false,
+     &k1s__strategy_configmap, NULL},
+    {"", "v1", "Secret", "secrets", "secret", {NULL}, true, false, false, false,
+     &k1s__strategy_secret, NULL},
+    {"", "v1", "ServiceAccount", "serviceaccounts", "serviceaccount", {"sa"}, true, false, false,
+     false, &k1s__strategy_serviceaccount, NULL},
+    {"", "v1", "Node", "nodes", "node", {"no"}, false, false, false, false, &k1s__strategy_node,
+     status_only},
+    {"", "v1", "Event", "events", "event", {"ev"}, true, false, false, false,
+     &k1s__strategy_event, NULL},
+    {"", "v1", "PersistentVolume", "persistentvolumes", "persistentvolume", {"pv"}, false, false,
+     false, false, &k1s__strategy_pv, status_only},
+    {"", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", "persistentvolumeclaim",
+     {"pvc"}, true, false, false, false, &k1s__strategy_pvc, status_only},
+    {"apps", "v1", "StatefulSet", "statefulsets", "statefulset", {"sts"}, true, true, true, false,
+     &k1s__strategy_statefulset, scale_status},
+    {"apps", "v1", "Deployment", "deployments", "deployment", {"deploy"}, true, true, true, false,
+     &k1s__strategy_deployment, scale_status},
+    {"apps", "v1", "ReplicaSet", "replicasets", "replicaset", {"rs"}, true, true, true, false,
+     &k1s__strategy_replicaset, scale_status},
+    {"apps", "v1", "DaemonSet", "daemonsets", "daemonset", {"ds"}, true, true, true, false,
+     &k1s__strategy_daemonset, status_only},
+    {"apps", "v1", "ControllerRevision", "controllerrevisions", "controllerrevision", {NULL},
+     true, false, false, false, &k1s__strategy_controllerrevision, NULL},
+    {"storage.k8s.io", "v1", "StorageClass", "storageclasses", "storageclass", {"sc"}, false,
+     false, false, false, &k1s__strategy_storageclass, NULL},
+    {"discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", "endpointslice", {NULL}, true,
+     false, false, false, &k1s__strategy_endpointslice, NULL},
+    {"coordination.k8s.io", "v1", "Lease", "leases", "lease", {NULL}, true, false, false, false,
+     &k1s__strategy_lease, NULL},
+    {"events.k8s.io", "v1", "Event", "events", "event", {"ev"}, true, false, false, false,
+     &k1s__strategy_events_event, NULL},
 };
 
 const k1s_kind *k1s_registry_kinds(size_t *n)
@@ -93,22 +115,64 @@ void k1s_kind_api_version(const k1s_kind *k, char *buf, size_t len)
         snprintf(buf, len, "%s", k->version);
 }
 
+const k1s_subresource *k1s_kind_subresource(const k1s_kind *k, const char *name)
+{
+    for (const k1s_subresource *sr = k->subresources; name && sr && sr->name; sr++)
+        if (!strcmp(sr->name, name))
+            return sr;
+    return NULL;
+}
+
+const k1s_subresource *k1s_kind_subresource_of(const k1s_kind *k, k1s_subr_type t)
+{
+    for (const k1s_subresource *sr = k->subresources; sr && sr->name; sr++)
+        if (sr->type == t)
+            return sr;
+    return NULL;
+}
+
+static int check_subresources(const k1s_kind *k, char *err, size_t errlen)
+{
+    for (const k1s_subresource *sr = k->subresources; sr && sr->name; sr++) {
+        if (!sr->verbs[0]) {
+            snprintf(err, errlen, "%s/%s has no verbs", k->plural, sr->name);
+            return -1;
+        }
+        if (sr->type == K1S_SUBR_SCALE &&
+            (!sr->spec_replicas || !sr->status_replicas || !sr->selector ||
+             !k1s_schema_kind(sr->group, sr->version, sr->kind))) {
+            snprintf(err, errlen, "%s/%s needs its replicas and selector paths and the Scale schema",
+                     k->plural, sr->name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int k1s_registry_check(char *err, size_t errlen)
 {
     size_t n = sizeof kinds / sizeof kinds[0];
     for (size_t i = 0; i < n; i++) {
+        const k1s_kind *k = &kinds[i];
         for (size_t j = i + 1; j < n; j++)
-            if (!strcmp(kinds[i].group, kinds[j].group) &&
-                !strcmp(kinds[i].plural, kinds[j].plural)) {
-                snprintf(err, errlen, "duplicate resource %s in group '%s'",
-                         kinds[i].plural, kinds[i].group);
+            if (!strcmp(k->group, kinds[j].group) && !strcmp(k->plural, kinds[j].plural)) {
+                snprintf(err, errlen, "duplicate resource %s in group '%s'", k->plural, k->group);
                 return -1;
             }
-        if (!k1s_schema_kind(kinds[i].group, kinds[i].version, kinds[i].kind)) {
-            snprintf(err, errlen, "no schema for %s/%s %s", kinds[i].group,
-                     kinds[i].version, kinds[i].kind);
+        if (!k1s_schema_kind(k->group, k->version, k->kind)) {
+            snprintf(err, errlen, "no schema for %s/%s %s", k->group, k->version, k->kind);
             return -1;
         }
+        if (!k->strategy) {
+            snprintf(err, errlen, "no strategy for %s/%s %s", k->group, k->version, k->kind);
+            return -1;
+        }
+        if (!k1s_table_has_columns(k->group, k->kind)) {
+            snprintf(err, errlen, "no table columns for %s/%s %s", k->group, k->version, k->kind);
+            return -1;
+        }
+        if (check_subresources(k, err, errlen))
+            return -1;
     }
     return 0;
 }

@@ -53,26 +53,6 @@ static size_t group_list(const char **groups, size_t max)
 
 /* ---- plain discovery ---------------------------------------------------- */
 
-/* Subresources as discovery lists them: kind NULL is the parent's kind,
- * group NULL the parent's group and version. */
-typedef struct subresource {
-    unsigned flag;
-    const char *name; /* with its leading slash */
-    const char *group, *version, *kind;
-    const char *verbs[4]; /* NULL-terminated */
-} subresource;
-
-static const subresource subresources[] = {
-    {K1S_SUB_NODE, "/attach", "", "v1", "PodAttachOptions", {"create", "get"}},
-    {K1S_SUB_BINDING, "/binding", "", "v1", "Binding", {"create"}},
-    {K1S_SUB_NODE, "/exec", "", "v1", "PodExecOptions", {"create", "get"}},
-    {K1S_SUB_NODE, "/log", "", "v1", "Pod", {"get"}},
-    {K1S_SUB_NODE, "/portforward", "", "v1", "PodPortForwardOptions", {"create", "get"}},
-    {K1S_SUB_SCALE, "/scale", "autoscaling", "v1", "Scale", {"get", "patch", "update"}},
-    {K1S_SUB_STATUS, "/status", NULL, NULL, NULL, {"get", "patch", "update"}},
-    {0, NULL, NULL, NULL, NULL, {NULL}},
-};
-
 static void add_resource_entries(json_t *arr, const k1s_kind *k)
 {
     json_t *r = json_pack("{s:s, s:s, s:b, s:s, s:o}", "name", k->plural,
@@ -84,10 +64,10 @@ static void add_resource_entries(json_t *arr, const k1s_kind *k)
         json_object_set_new(r, "categories", json_pack("[s]", "all"));
     json_object_set_new(r, "storageVersionHash", json_string(""));
     json_array_append_new(arr, r);
-    for (const subresource *sr = subresources; sr->name; sr++) {
-        if (!(k->sub & sr->flag))
-            continue;
-        json_t *e = json_pack("{s:s+, s:s, s:b, s:s, s:o}", "name", k->plural, sr->name,
+    for (const k1s_subresource *sr = k->subresources; sr && sr->name; sr++) {
+        char name[160];
+        snprintf(name, sizeof name, "%s/%s", k->plural, sr->name);
+        json_t *e = json_pack("{s:s, s:s, s:b, s:s, s:o}", "name", name,
                               "singularName", "", "namespaced", k->namespaced,
                               "kind", sr->kind ? sr->kind : k->kind,
                               "verbs", strings_json(sr->verbs));
@@ -141,13 +121,11 @@ static json_t *agg_resource(const k1s_kind *k)
     if (k->in_all)
         json_object_set_new(r, "categories", json_pack("[s]", "all"));
     json_t *subs = json_array();
-    for (const subresource *sr = subresources; sr->name; sr++) {
-        if (!(k->sub & sr->flag))
-            continue;
+    for (const k1s_subresource *sr = k->subresources; sr && sr->name; sr++) {
         const char *group = sr->group ? sr->group : k->group;
         const char *version = sr->group ? sr->version : k->version;
         json_array_append_new(
-            subs, json_pack("{s:s, s:{s:s, s:s, s:s}, s:o}", "subresource", sr->name + 1,
+            subs, json_pack("{s:s, s:{s:s, s:s, s:s}, s:o}", "subresource", sr->name,
                             "responseKind", "group", group, "version", version,
                             "kind", sr->kind ? sr->kind : k->kind,
                             "verbs", strings_json(sr->verbs)));
@@ -232,8 +210,8 @@ static size_t openapi_resources(k1s_openapi_resource *out, size_t max,
         r->kind = k[i].kind;
         r->plural = k[i].plural;
         r->namespaced = k[i].namespaced;
-        r->has_status = k[i].sub & K1S_SUB_STATUS;
-        r->has_scale = k[i].sub & K1S_SUB_SCALE;
+        r->has_status = k1s_kind_subresource_of(&k[i], K1S_SUBR_STATUS) != NULL;
+        r->has_scale = k1s_kind_subresource_of(&k[i], K1S_SUBR_SCALE) != NULL;
         r->list_kind = NULL;
     }
     return m;

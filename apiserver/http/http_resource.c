@@ -231,12 +231,9 @@ static enum MHD_Result do_get(k1s_server *s, struct MHD_Connection *c,
 {
     k1s_status st = {0};
     enum MHD_Result r;
-    if (t->sub) {
-        bool ok = (!strcmp(t->sub, "status") && (t->kind->sub & K1S_SUB_STATUS)) ||
-                  (!strcmp(t->sub, "scale") && (t->kind->sub & K1S_SUB_SCALE));
-        if (!ok)
-            return k1s__reply_error(c, 404, "NotFound", "the server could not find the requested resource");
-    }
+    const k1s_subresource *sr = t->sub ? k1s_kind_subresource(t->kind, t->sub) : NULL;
+    if (t->sub && !(sr && (sr->type == K1S_SUBR_STATUS || sr->type == K1S_SUBR_SCALE)))
+        return k1s__reply_error(c, 404, "NotFound", "the server could not find the requested resource");
     if (!t->sub && !wants_table(c)) {
         char *text = NULL;
         if (k1s_api_get_raw(s->api, t, &text, &st)) {
@@ -247,7 +244,7 @@ static enum MHD_Result do_get(k1s_server *s, struct MHD_Connection *c,
         return k1s__reply_text(c, 200, "application/json", text, strlen(text), NULL);
     }
     json_t *obj = NULL;
-    if (t->sub && !strcmp(t->sub, "scale")) {
+    if (sr && sr->type == K1S_SUBR_SCALE) {
         /* an empty merge patch yields the Scale view without writing */
         json_t *empty = json_object();
         k1s_opts o = {.dry_run = true, .grace_seconds = -1};
@@ -420,7 +417,7 @@ static enum MHD_Result do_delete(k1s_server *s, struct MHD_Connection *c,
         return r;
     }
     json_decref(holder);
-    if (removed && t->kind != k1s_registry_find_kind("", "Pod")) {
+    if (removed && !t->kind->return_deleted) {
         json_t *ok = deleted_status(t, out);
         r = k1s__reply_json(c, 200, ok, NULL);
         json_decref(ok);
@@ -545,14 +542,12 @@ enum MHD_Result k1s__handle_resource(k1s_server *s, struct MHD_Connection *c,
         !segment_ok(r->name) || !segment_ok(r->sub))
         return k1s__reply_error(c, 404, "NotFound", "the server could not find the requested resource");
     k1s_target t = {k, r->ns ? r->ns : "", r->name, r->sub};
-    if (r->ns && r->name && r->sub && k == k1s_registry_find_kind("", "Pod")) {
-        /* the node's subresources: streams, not objects */
-        if (!strcmp(r->sub, "exec") || !strcmp(r->sub, "attach") ||
-            !strcmp(r->sub, "portforward"))
-            return k1s_stream_pod_connect(s->stream_hub, c, method, r->ns, r->name, r->sub);
-        if (!strcmp(r->sub, "log"))
-            return k1s_stream_pod_log(s->stream_hub, c, method, r->ns, r->name);
-    }
+    const k1s_subresource *sr = r->name ? k1s_kind_subresource(k, r->sub) : NULL;
+    /* the node's subresources: streams, not objects */
+    if (sr && r->ns && sr->type == K1S_SUBR_CONNECT)
+        return k1s_stream_pod_connect(s->stream_hub, c, method, r->ns, r->name, r->sub);
+    if (sr && r->ns && sr->type == K1S_SUBR_LOG)
+        return k1s_stream_pod_log(s->stream_hub, c, method, r->ns, r->name);
     bool watch = r->legacy_watch || k1s__arg_true(c, "watch");
     if (!strcmp(method, "GET")) {
         if (watch)
@@ -568,7 +563,7 @@ enum MHD_Result k1s__handle_resource(k1s_server *s, struct MHD_Connection *c,
     if (k->namespaced && !r->ns && !(r->name == NULL && !strcmp(method, "POST")))
         return k1s__reply_error(c, 404, "NotFound", "the server could not find the requested resource");
     if (!strcmp(method, "POST")) {
-        if (r->name && r->sub && !strcmp(r->sub, "binding") && (k->sub & K1S_SUB_BINDING))
+        if (sr && sr->type == K1S_SUBR_BINDING)
             return do_bind(s, c, &t, rq);
         if (r->name)
             return k1s__reply_error(c, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
