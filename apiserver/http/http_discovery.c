@@ -36,19 +36,15 @@ static json_t *strings_json(const char *const *s)
 }
 
 /* Group names in discovery order (core first), deduplicated. */
-static size_t group_list(const char **groups, size_t max)
+/* Whether kind i is the first of its group in the table: walking the
+ * table with this visits every served group once, in table order, with no
+ * list to fill (so no limit on how many groups there are). */
+static bool first_of_group(const k1s_kind *k, size_t i)
 {
-    size_t n, ng = 0;
-    const k1s_kind *k = k1s_registry_kinds(&n);
-    for (size_t i = 0; i < n; i++) {
-        size_t j;
-        for (j = 0; j < ng; j++)
-            if (!strcmp(groups[j], k[i].group))
-                break;
-        if (j == ng && ng < max)
-            groups[ng++] = k[i].group;
-    }
-    return ng;
+    for (size_t j = 0; j < i; j++)
+        if (!strcmp(k[j].group, k[i].group))
+            return false;
+    return true;
 }
 
 /* ---- plain discovery ---------------------------------------------------- */
@@ -140,20 +136,20 @@ static json_t *agg_resource(const k1s_kind *k)
 /* core: only the "" group (for /api); else every named group (/apis). */
 static json_t *aggregated(bool core, const char *api_version)
 {
-    const char *groups[32];
-    size_t ng = group_list(groups, 32), n;
+    size_t n;
     const k1s_kind *k = k1s_registry_kinds(&n);
     json_t *items = json_array();
-    for (size_t g = 0; g < ng; g++) {
-        if (core != (*groups[g] == 0))
+    for (size_t g = 0; g < n; g++) {
+        const char *group = k[g].group;
+        if (!first_of_group(k, g) || core != (*group == 0))
             continue;
         json_t *res = json_array();
         for (size_t i = 0; i < n; i++)
-            if (!strcmp(k[i].group, groups[g]))
+            if (!strcmp(k[i].group, group))
                 json_array_append_new(res, agg_resource(&k[i]));
         json_t *meta = json_object();
-        if (*groups[g])
-            json_object_set_new(meta, "name", json_string(groups[g]));
+        if (*group)
+            json_object_set_new(meta, "name", json_string(group));
         else
             json_object_set_new(meta, "creationTimestamp", json_null());
         json_array_append_new(
@@ -196,15 +192,20 @@ static enum MHD_Result reply_agg(struct MHD_Connection *c, bool core,
 
 /* ---- OpenAPI ------------------------------------------------------------ */
 
-static size_t openapi_resources(k1s_openapi_resource *out, size_t max,
-                                const char *group, const char *version)
+/* The resources of group/version (NULL: all) for the OpenAPI documents,
+ * in a malloc'd array of *m (room for every kind: no limit to pass), or
+ * NULL when out of memory. */
+static k1s_openapi_resource *openapi_resources(const char *group, const char *version,
+                                               size_t *m)
 {
-    size_t n, m = 0;
+    size_t n;
     const k1s_kind *k = k1s_registry_kinds(&n);
-    for (size_t i = 0; i < n && m < max; i++) {
+    k1s_openapi_resource *out = calloc(n ? n : 1, sizeof *out);
+    *m = 0;
+    for (size_t i = 0; out && i < n; i++) {
         if (group && (strcmp(k[i].group, group) || strcmp(k[i].version, version)))
             continue;
-        k1s_openapi_resource *r = &out[m++];
+        k1s_openapi_resource *r = &out[(*m)++];
         r->group = k[i].group;
         r->version = k[i].version;
         r->kind = k[i].kind;
@@ -214,20 +215,22 @@ static size_t openapi_resources(k1s_openapi_resource *out, size_t max,
         r->has_scale = k1s_kind_subresource_of(&k[i], K1S_SUBR_SCALE) != NULL;
         r->list_kind = NULL;
     }
-    return m;
+    return out;
 }
 
 static enum MHD_Result reply_openapi_v3(struct MHD_Connection *c,
                                         const char *url)
 {
     if (!strcmp(url, "/openapi/v3") || !strcmp(url, "/openapi/v3/")) {
-        const char *groups[32];
-        size_t ng = group_list(groups, 32);
+        size_t n;
+        const k1s_kind *k = k1s_registry_kinds(&n);
         json_t *paths = json_object();
-        for (size_t g = 0; g < ng; g++) {
+        for (size_t g = 0; g < n; g++) {
+            if (!first_of_group(k, g))
+                continue;
             char p[160];
-            if (*groups[g])
-                snprintf(p, sizeof p, "apis/%s/v1", groups[g]);
+            if (*k[g].group)
+                snprintf(p, sizeof p, "apis/%s/v1", k[g].group);
             else
                 snprintf(p, sizeof p, "api/v1");
             char url2[200];
@@ -253,11 +256,16 @@ static enum MHD_Result reply_openapi_v3(struct MHD_Connection *c,
     } else {
         group = version = NULL;
     }
-    k1s_openapi_resource res[64];
-    size_t m = group && version ? openapi_resources(res, 64, group, version) : 0;
-    if (!m)
+    size_t m = 0;
+    k1s_openapi_resource *res = group && version ? openapi_resources(group, version, &m) : NULL;
+    if (group && version && !res)
+        return k1s__reply_error(c, 500, "InternalError", "out of memory");
+    if (!m) {
+        free(res);
         return k1s__reply_error(c, 404, "NotFound", "the server could not find the requested resource");
+    }
     json_t *doc = k1s_openapi_v3(group, version, res, m);
+    free(res);
     enum MHD_Result r = k1s__reply_json(c, 200, doc, NULL);
     json_decref(doc);
     return r;
@@ -283,9 +291,10 @@ static enum MHD_Result reply_openapi_v2(struct MHD_Connection *c)
     if (!pb && a && strstr(a, "protobuf") && !strstr(a, "application/json"))
         return k1s__reply_error(c, 406, "NotAcceptable",
                                 "only application/json and application/com.github.proto-openapi.spec.v2.v1.0+protobuf are supported for /openapi/v2");
-    k1s_openapi_resource res[64];
-    size_t m = openapi_resources(res, 64, NULL, NULL);
-    json_t *doc = k1s_openapi_v2(res, m); /* new reference */
+    size_t m = 0;
+    k1s_openapi_resource *res = openapi_resources(NULL, NULL, &m);
+    json_t *doc = res ? k1s_openapi_v2(res, m) : NULL; /* new reference */
+    free(res);
     if (!doc)
         return k1s__reply_error(c, 500, "InternalError", "building the OpenAPI document failed");
     if (!pb) {
@@ -344,12 +353,12 @@ enum MHD_Result k1s__handle_nonresource(k1s_server *s,
         const char *v = agg_version(c);
         if (v)
             return reply_agg(c, false, v);
-        const char *groups[32];
-        size_t ng = group_list(groups, 32);
+        size_t n;
+        const k1s_kind *k = k1s_registry_kinds(&n);
         json_t *arr = json_array();
-        for (size_t g = 0; g < ng; g++)
-            if (*groups[g])
-                json_array_append_new(arr, group_entry(groups[g]));
+        for (size_t g = 0; g < n; g++)
+            if (*k[g].group && first_of_group(k, g))
+                json_array_append_new(arr, group_entry(k[g].group));
         json_t *j = json_pack("{s:s, s:s, s:o}", "kind", "APIGroupList",
                               "apiVersion", "v1", "groups", arr);
         enum MHD_Result r = k1s__reply_json(c, 200, j, NULL);
@@ -369,10 +378,10 @@ enum MHD_Result k1s__handle_nonresource(k1s_server *s,
         else if (!strcmp(a, "apis") && b && cpart)
             j = resource_list(b, cpart);
         else if (!strcmp(a, "apis") && b && !cpart) {
-            const char *groups[32];
-            size_t ng = group_list(groups, 32);
-            for (size_t g = 0; g < ng; g++)
-                if (!strcmp(groups[g], b)) {
+            size_t n;
+            const k1s_kind *k = k1s_registry_kinds(&n);
+            for (size_t g = 0; g < n && !j; g++)
+                if (!strcmp(k[g].group, b)) {
                     j = group_entry(b);
                     json_object_set_new(j, "kind", json_string("APIGroup"));
                     json_object_set_new(j, "apiVersion", json_string("v1"));
