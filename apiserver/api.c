@@ -7,6 +7,7 @@
 #include "k1s_net.h"
 #include "k1s_base64.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,7 @@ static const char *target_ns(const k1s_target *t)
 int k1s_api_get_raw(k1s_api *api, const k1s_target *t, char **json,
                     k1s_status *st)
 {
+    assert(api && t && t->kind && t->name && st && json);
     k1s_key k = {t->kind->group, t->kind->plural, target_ns(t), t->name};
     int64_t rev;
     int rc = k1s_store_get(api->store, &k, json, &rev);
@@ -101,6 +103,7 @@ int k1s_api_get_raw(k1s_api *api, const k1s_target *t, char **json,
 int k1s_api_get(k1s_api *api, const k1s_target *t, json_t **out,
                 k1s_status *st)
 {
+    assert(api && t && t->kind && t->name && st && out);
     char *text = NULL;
     if (k1s_api_get_raw(api, t, &text, st))
         return -1;
@@ -161,6 +164,7 @@ int k1s_api_list(k1s_api *api, const k1s_kind *kind, const char *ns,
                  const k1s_list_opts *lo, k1s_list_item_fn cb, void *ctx,
                  k1s_list_result *res, k1s_status *st)
 {
+    assert(api && kind && cb && res && st);
     memset(res, 0, sizeof *res);
     res->remaining = -1;
     if (!kind->namespaced || (ns && !*ns))
@@ -251,6 +255,7 @@ int k1s_api_watch(k1s_api *api, const k1s_kind *kind, const char *ns,
                   int64_t from_rev, k1s_watch_notify_fn notify, void *ctx,
                   k1s_watch **out, k1s_status *st)
 {
+    assert(api && kind && out && st);
     int rc = k1s_store_watch(api->store, kind->group, kind->plural,
                              kind->namespaced && ns && *ns ? ns : NULL,
                              from_rev, notify, ctx, out);

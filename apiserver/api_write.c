@@ -162,6 +162,7 @@ static int create_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
 int k1s_api_create(k1s_api *api, const k1s_target *t0, json_t *body,
                    const k1s_opts *o, json_t **out, k1s_status *st)
 {
+    assert(api && t0 && t0->kind && body && st);
     if (!o)
         o = &default_opts;
     const k1s_kind *k = t0->kind;
@@ -228,7 +229,10 @@ int k1s_api_create(k1s_api *api, const k1s_target *t0, json_t *body,
     int64_t rev = 0;
     int src = k1s_store_update(api->store, &key, create_cb, &c, out, &rev);
     if (src == DRY_RUN_ABORT) {
-        *out = c.dry;
+        if (out)
+            *out = c.dry;
+        else
+            json_decref(c.dry);
         rc = 0;
     } else if (src < 0) {
         if (!st->code)
@@ -532,6 +536,7 @@ static int write_existing(k1s_api *api, const k1s_target *t, wctx *c,
 int k1s_api_update(k1s_api *api, const k1s_target *t, json_t *obj,
                    const k1s_opts *o, json_t **out, k1s_status *st)
 {
+    assert(api && t && t->kind && t->name && st && obj && out);
     if (!o)
         o = &default_opts;
     const k1s_subresource *sr = t->sub ? k1s_kind_subresource(t->kind, t->sub) : NULL;
@@ -548,6 +553,7 @@ int k1s_api_patch(k1s_api *api, const k1s_target *t, k1s_patch_type type,
                   const json_t *patch, const k1s_opts *o, json_t **out,
                   k1s_status *st)
 {
+    assert(api && t && t->kind && t->name && st && patch && out);
     if (!o)
         o = &default_opts;
     wctx c = {.api = api, .t = t, .o = o, .mode = W_PATCH, .ptype = type,
@@ -648,6 +654,7 @@ static int delete_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
 int k1s_api_delete(k1s_api *api, const k1s_target *t, const k1s_opts *o,
                    json_t **out, int *removed, k1s_status *st)
 {
+    assert(api && t && t->kind && t->name && st && out && removed);
     if (!o)
         o = &default_opts;
     if (t->sub)

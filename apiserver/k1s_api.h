@@ -70,6 +70,7 @@ int k1s_api_get(k1s_api *api, const k1s_target *t, json_t **out,
  * *json is malloc'd, owned by the caller. */
 int k1s_api_get_raw(k1s_api *api, const k1s_target *t, char **json,
                     k1s_status *st);
+/* out may be NULL when the caller does not want the created object. */
 int k1s_api_create(k1s_api *api, const k1s_target *t, json_t *obj,
                    const k1s_opts *o, json_t **out, k1s_status *st);
 int k1s_api_update(k1s_api *api, const k1s_target *t, json_t *obj,

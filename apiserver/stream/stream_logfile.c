@@ -38,7 +38,11 @@ struct k1s_logfile {
 
 /* ---- time ---------------------------------------------------------------- */
 
-/* Parse an RFC 3339 time; fixed (if not NULL, 40 bytes) gets Go's
+/* "2006-01-02T15:04:05.000000000+07:00" and room for what the compiler
+ * cannot prove about the zone */
+#define FIXED_LEN 48
+
+/* Parse an RFC 3339 time; fixed (if not NULL, FIXED_LEN bytes) gets Go's
  * RFC3339NanoFixed rendering of it, in the zone it was written in. */
 static int parse_time(const char *s, size_t n, int64_t *ns, char *fixed)
 {
@@ -56,7 +60,7 @@ static int parse_time(const char *s, size_t n, int64_t *ns, char *fixed)
         if (t.offset)
             snprintf(zone, sizeof zone, "%c%02d:%02d", t.offset < 0 ? '-' : '+', off / 3600,
                      off / 60 % 60);
-        snprintf(fixed, 40, "%.19s.%09d%s", s, (int)t.nsec, zone);
+        snprintf(fixed, FIXED_LEN, "%.19s.%09d%s", s, (int)t.nsec, zone);
     }
     return 0;
 }
@@ -133,7 +137,7 @@ static void emit(k1s_logfile *f, const char *line, size_t len, k1s_buf *out)
     const char *end = line + len;
     const char *sp = memchr(line, ' ', len);
     int64_t ns;
-    char fixed[40];
+    char fixed[FIXED_LEN];
     if (!sp || parse_time(line, (size_t)(sp - line), &ns, fixed))
         return;
     const char *stream = sp + 1;
