@@ -51,13 +51,13 @@ static int enqueue_if_selected(void *vctx, const json_t *set)
     matchctx *m = vctx;
     k1s_selector *sel = NULL;
     char *err = NULL;
-    if (k1s_label_selector_from_json(k1s__sts_at(set, "spec.selector"), &sel, &err)) {
+    if (k1s_label_selector_from_json(k1s_json_at(set, "spec.selector"), &sel, &err)) {
         free(err);
         return 0;
     }
-    if (k1s_selector_matches_labels(sel, k1s__sts_at(m->obj, "metadata.labels")))
-        k1s_ctrl_enqueue(m->c, m->id, k1s__sts_meta(set, "namespace"),
-                         k1s__sts_meta(set, "name"));
+    if (k1s_selector_matches_labels(sel, k1s_json_at(m->obj, "metadata.labels")))
+        k1s_ctrl_enqueue(m->c, m->id, k1s_meta(set, "namespace"),
+                         k1s_meta(set, "name"));
     k1s_selector_free(sel);
     return 0;
 }
@@ -66,7 +66,7 @@ static int enqueue_if_selected(void *vctx, const json_t *set)
 static void enqueue_selecting(k1s_ctrl *c, int id, const json_t *obj)
 {
     k1s_informer *sets = k1s_ctrl_informer(c, "apps", "StatefulSet");
-    const char *ns = k1s__sts_meta(obj, "namespace");
+    const char *ns = k1s_meta(obj, "namespace");
     if (!sets || !ns)
         return;
     matchctx m = {c, id, obj};
@@ -103,17 +103,17 @@ typedef struct claimctx {
 static int enqueue_if_claim_of(void *vctx, const json_t *set)
 {
     claimctx *m = vctx;
-    const char *name = k1s__sts_meta(set, "name");
+    const char *name = k1s_meta(set, "name");
     size_t i;
     const json_t *t;
-    json_array_foreach(k1s__sts_at(set, "spec.volumeClaimTemplates"), i, t)
+    json_array_foreach(k1s_json_at(set, "spec.volumeClaimTemplates"), i, t)
     {
         char prefix[K1S_STS_NAME_MAX];
-        const char *tn = k1s__sts_meta(t, "name");
+        const char *tn = k1s_meta(t, "name");
         int n = tn && name ? snprintf(prefix, sizeof prefix, "%s-%s", tn, name) : -1;
         if (n > 0 && (size_t)n < sizeof prefix &&
             k1s__sts_ordinal(prefix, m->claim) >= 0) {
-            k1s_ctrl_enqueue(m->c, m->id, k1s__sts_meta(set, "namespace"), name);
+            k1s_ctrl_enqueue(m->c, m->id, k1s_meta(set, "namespace"), name);
             break;
         }
     }
@@ -127,8 +127,8 @@ static void map_claim(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
     const json_t *any = obj ? obj : old;
     k1s_ctrl_enqueue_owner(c, id, any, "StatefulSet");
     k1s_informer *sets = k1s_ctrl_informer(c, "apps", "StatefulSet");
-    const char *ns = k1s__sts_meta(any, "namespace");
-    const char *name = k1s__sts_meta(any, "name");
+    const char *ns = k1s_meta(any, "namespace");
+    const char *name = k1s_meta(any, "name");
     if (!sets || !ns || !name)
         return;
     claimctx m = {c, id, name};
@@ -139,27 +139,20 @@ static void map_claim(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
 
 typedef struct podlist {
     k1s__sts *s;
-    const json_t **items; /* borrowed pods */
-    size_t n, cap;
-    const json_t **orphans;
-    size_t norphans, caporphans;
-    const json_t **released;
-    size_t nreleased, capreleased;
+    /* of const json_t *, borrowed pods */
+    k1s_vec items, orphans, released;
     bool oom;
 } podlist;
 
-static bool push(const json_t ***arr, size_t *n, size_t *cap, const json_t *v)
+static bool push(k1s_vec *v, const json_t *pod)
 {
-    if (*n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 16;
-        const json_t **a = realloc(*arr, nc * sizeof *a);
-        if (!a)
-            return false;
-        *arr = a;
-        *cap = nc;
-    }
-    (*arr)[(*n)++] = v;
-    return true;
+    return k1s_vec_append(v, &pod) == 0;
+}
+
+/* The pods of v, as an array. */
+static const json_t *const *pods_of(const k1s_vec *v)
+{
+    return v->p;
 }
 
 static int sort_pod(void *vctx, const json_t *pod)
@@ -167,20 +160,20 @@ static int sort_pod(void *vctx, const json_t *pod)
     podlist *l = vctx;
     k1s__sts *s = l->s;
     const json_t *ref = k1s__sts_controller_of(pod);
-    bool member = k1s__sts_ordinal(s->name, k1s__sts_meta(pod, "name")) >= 0 &&
-                  k1s_selector_matches_labels(s->sel, k1s__sts_at(pod, "metadata.labels"));
+    bool member = k1s__sts_ordinal(s->name, k1s_meta(pod, "name")) >= 0 &&
+                  k1s_selector_matches_labels(s->sel, k1s_json_at(pod, "metadata.labels"));
     bool ok = true;
     if (ref) {
-        const char *uid = k1s__sts_str(ref, "uid");
+        const char *uid = k1s_json_str(ref, "uid");
         if (!uid || strcmp(uid, s->uid))
             return 0; /* another controller's */
         if (member)
-            ok = push(&l->items, &l->n, &l->cap, pod);
+            ok = push(&l->items, pod);
         else if (!k1s__sts_pod_terminating(s->set))
-            ok = push(&l->released, &l->nreleased, &l->capreleased, pod);
+            ok = push(&l->released, pod);
     } else if (member && !k1s__sts_pod_terminating(s->set) &&
                !k1s__sts_pod_terminating(pod)) {
-        ok = push(&l->orphans, &l->norphans, &l->caporphans, pod);
+        ok = push(&l->orphans, pod);
     }
     l->oom |= !ok;
     return l->oom;
@@ -191,14 +184,14 @@ static int sort_pod(void *vctx, const json_t *pod)
 static int set_owner(k1s__sts *s, const json_t *pod, bool adopt)
 {
     json_t *copy = json_deep_copy(pod); /* new */
-    json_t *meta = k1s__sts_ensure(copy, "metadata");
+    json_t *meta = k1s_json_object_at(copy, "metadata");
     const json_t *old = json_object_get(meta, "ownerReferences");
     json_t *refs = json_array(); /* new */
     size_t i;
     const json_t *r;
     json_array_foreach(old, i, r)
     {
-        const char *uid = k1s__sts_str(r, "uid");
+        const char *uid = k1s_json_str(r, "uid");
         if (!uid || strcmp(uid, s->uid))
             json_array_append(refs, (json_t *)r);
     }
@@ -225,14 +218,15 @@ static int claim_pods(k1s__sts *s, podlist *l)
     if (l->oom)
         return -1;
     int rc = 0;
-    for (size_t i = 0; i < l->nreleased; i++)
-        if (set_owner(s, l->released[i], false))
+    for (size_t i = 0; i < l->released.n; i++)
+        if (set_owner(s, pods_of(&l->released)[i], false))
             rc = -1;
-    if (l->norphans && k1s__sts_can_adopt(s)) {
-        for (size_t i = 0; i < l->norphans; i++) {
-            if (set_owner(s, l->orphans[i], true))
+    if (l->orphans.n && k1s__sts_can_adopt(s)) {
+        for (size_t i = 0; i < l->orphans.n; i++) {
+            const json_t *pod = pods_of(&l->orphans)[i];
+            if (set_owner(s, pod, true))
                 rc = -1;
-            else if (!push(&l->items, &l->n, &l->cap, l->orphans[i]))
+            else if (!push(&l->items, pod))
                 return -1;
         }
     }
@@ -254,7 +248,7 @@ typedef struct slots {
 
 static long long ordinal_of(k1s__sts *s, const json_t *pod)
 {
-    return k1s__sts_ordinal(s->name, k1s__sts_meta(pod, "name"));
+    return k1s__sts_ordinal(s->name, k1s_meta(pod, "name"));
 }
 
 static int by_ordinal_desc(const void *a, const void *b, void *vs)
@@ -426,13 +420,13 @@ static int update_set(k1s__sts *s, const json_t *const *pods, size_t npods,
     }
     compute_counts(s, &sl, n);
 
-    const json_t *us = k1s__sts_at(s->set, "spec.updateStrategy");
-    const char *type = k1s__sts_str(us, "type");
+    const json_t *us = k1s_json_at(s->set, "spec.updateStrategy");
+    const char *type = k1s_json_str(us, "type");
     if (type && !strcmp(type, "OnDelete"))
         goto cleanup;
     /* rolling update: from the highest ordinal down to the partition, one
        pod at a time, each waiting for its predecessor to be available */
-    long long partition = k1s__sts_int(us, "rollingUpdate.partition", 0);
+    long long partition = k1s_json_int(us, "rollingUpdate.partition", 0);
     if (partition < 0)
         partition = 0;
     for (size_t t = sl.n; t-- > 0 && (long long)t >= partition;) {
@@ -470,8 +464,8 @@ static void put_count(json_t *status, const char *key, long long v, bool always)
 /* Write the status when it differs from what is stored. */
 static int write_status(k1s__sts *s, counts *n)
 {
-    long long want = k1s__sts_int(s->set, "spec.replicas", 1);
-    const char *type = k1s__sts_str(k1s__sts_at(s->set, "spec.updateStrategy"), "type");
+    long long want = k1s_json_int(s->set, "spec.replicas", 1);
+    const char *type = k1s_json_str(k1s_json_at(s->set, "spec.updateStrategy"), "type");
     const char *current = s->current_rev;
     /* completeRollingUpdate: every pod updated and ready */
     if (type && !strcmp(type, "RollingUpdate") && n->updated == want &&
@@ -481,7 +475,7 @@ static int write_status(k1s__sts *s, counts *n)
     }
     const json_t *old = json_object_get(s->set, "status");
     json_t *status = json_object(); /* new */
-    put_count(status, "observedGeneration", k1s__sts_int(s->set, "metadata.generation", 0), false);
+    put_count(status, "observedGeneration", k1s_json_int(s->set, "metadata.generation", 0), false);
     put_count(status, "replicas", n->replicas, true);
     put_count(status, "readyReplicas", n->ready, false);
     put_count(status, "currentReplicas", n->current, false);
@@ -514,7 +508,9 @@ static int write_status(k1s__sts *s, counts *n)
 
 static int sync_set(k1s__sts *s)
 {
-    podlist l = {.s = s};
+    podlist l = {.s = s, .items = K1S_VEC(const json_t *),
+                 .orphans = K1S_VEC(const json_t *),
+                 .released = K1S_VEC(const json_t *)};
     int rc = claim_pods(s, &l);
     if (rc == 0)
         rc = k1s__sts_revisions(s);
@@ -522,14 +518,14 @@ static int sync_set(k1s__sts *s)
         if (!k1s__sts_pod_terminating(s->set))
             k1s__sts_collect_claims(s);
         counts n;
-        rc = update_set(s, l.items, l.n, &n);
+        rc = update_set(s, pods_of(&l.items), l.items.n, &n);
         if (write_status(s, &n))
             rc = -1;
-        k1s__sts_truncate_history(s, l.items, l.n);
+        k1s__sts_truncate_history(s, pods_of(&l.items), l.items.n);
     }
-    free(l.items);
-    free(l.orphans);
-    free(l.released);
+    k1s_vec_free(&l.items);
+    k1s_vec_free(&l.orphans);
+    k1s_vec_free(&l.released);
     return rc;
 }
 
@@ -542,27 +538,27 @@ static int reconcile(k1s_ctrl *c, void *state, const char *ns, const char *name)
     if (!set)
         return 0; /* gone: the garbage collector takes its pods */
     k1s__sts s = {.c = c, .st = st, .ns = ns, .name = name, .set = set};
-    s.uid = k1s__sts_meta(set, "uid");
+    s.uid = k1s_meta(set, "uid");
     if (!s.uid)
         return 0;
     char *err = NULL;
-    if (k1s_label_selector_from_json(k1s__sts_at(set, "spec.selector"), &s.sel, &err)) {
+    if (k1s_label_selector_from_json(k1s_json_at(set, "spec.selector"), &s.sel, &err)) {
         free(err);
         return 0; /* an invalid selector does not heal by retrying */
     }
-    long long replicas = k1s__sts_int(set, "spec.replicas", 1);
+    long long replicas = k1s_json_int(set, "spec.replicas", 1);
     s.replicas = replicas < 0 ? 0 : replicas > K1S_STS_MAX_REPLICAS ? K1S_STS_MAX_REPLICAS : replicas;
-    s.start = k1s__sts_int(set, "spec.ordinals.start", 0);
+    s.start = k1s_json_int(set, "spec.ordinals.start", 0);
     if (s.start < 0 || s.start > 2147483647LL - s.replicas)
         s.start = 0;
-    s.min_ready = k1s__sts_int(set, "spec.minReadySeconds", 0);
+    s.min_ready = k1s_json_int(set, "spec.minReadySeconds", 0);
     if (s.min_ready < 0 || s.min_ready > 2147483647LL)
         s.min_ready = 0; /* an int32 in kube; no overflow in time sums */
     const json_t *spec = json_object_get(set, "spec");
-    const char *pmp = k1s__sts_str(spec, "podManagementPolicy");
+    const char *pmp = k1s_json_str(spec, "podManagementPolicy");
     s.monotonic = !pmp || strcmp(pmp, "Parallel") != 0;
     const json_t *rp = json_object_get(spec, "persistentVolumeClaimRetentionPolicy");
-    const char *ws = k1s__sts_str(rp, "whenScaled"), *wd = k1s__sts_str(rp, "whenDeleted");
+    const char *ws = k1s_json_str(rp, "whenScaled"), *wd = k1s_json_str(rp, "whenDeleted");
     s.scaled_delete = ws && !strcmp(ws, "Delete");
     s.deleted_delete = wd && !strcmp(wd, "Delete");
 

@@ -12,6 +12,8 @@
 #include <jansson.h>
 
 #include "ctrl.h"
+#include "k1s_json.h"
+#include "k1s_vec.h"
 #include "k1s_selector.h"
 
 #define K1S_STS_COMPONENT "statefulset-controller"
@@ -58,18 +60,8 @@ typedef struct k1s__sts {
     long long collision_count;
 } k1s__sts;
 
-/* ---- small JSON helpers ------------------------------------------------ */
+/* ---- requeues ---------------------------------------------------------- */
 
-/* A string member, or NULL. */
-const char *k1s__sts_str(const json_t *o, const char *key);
-/* Walk a dotted path of object members ("spec.template.metadata"). */
-const json_t *k1s__sts_at(const json_t *o, const char *path);
-/* An integer at path, or dflt when absent. */
-long long k1s__sts_int(const json_t *o, const char *path, long long dflt);
-/* metadata.<key> as a string, or NULL. */
-const char *k1s__sts_meta(const json_t *o, const char *key);
-/* The object member key of o, created when missing (borrowed). */
-json_t *k1s__sts_ensure(json_t *o, const char *key);
 /* Remember the shortest requeue a step asks for. */
 void k1s__sts_want(k1s__sts *s, int64_t ms);
 

@@ -17,7 +17,7 @@
 
 static const char *template_name(const json_t *tmpl)
 {
-    const char *n = k1s__sts_meta(tmpl, "name");
+    const char *n = k1s_meta(tmpl, "name");
     return n && *n ? n : NULL;
 }
 
@@ -33,13 +33,13 @@ static int claim_name(k1s__sts *s, const json_t *tmpl, long long ord,
 
 static const json_t *claim_templates(k1s__sts *s)
 {
-    const json_t *a = k1s__sts_at(s->set, "spec.volumeClaimTemplates");
+    const json_t *a = k1s_json_at(s->set, "spec.volumeClaimTemplates");
     return json_is_array(a) ? a : NULL;
 }
 
 static long long pod_ordinal(k1s__sts *s, const json_t *pod)
 {
-    return k1s__sts_ordinal(s->name, k1s__sts_meta(pod, "name"));
+    return k1s__sts_ordinal(s->name, k1s_meta(pod, "name"));
 }
 
 static bool in_range(k1s__sts *s, long long ord)
@@ -77,7 +77,7 @@ static void set_claim_volumes(k1s__sts *s, json_t *spec, long long ord)
     const json_t *v;
     json_array_foreach(old, i, v)
     {
-        const char *vn = k1s__sts_str(v, "name");
+        const char *vn = k1s_json_str(v, "name");
         bool shadowed = false;
         size_t j;
         json_array_foreach(tmpls, j, t)
@@ -104,7 +104,7 @@ json_t *k1s__sts_new_pod(k1s__sts *s, const json_t *from_set, const char *rev,
         return NULL;
     snprintf(prefix, sizeof prefix, "%s-", s->name);
     snprintf(index, sizeof index, "%lld", ord);
-    const json_t *tmpl = k1s__sts_at(from_set, "spec.template");
+    const json_t *tmpl = k1s_json_at(from_set, "spec.template");
     const json_t *tmeta = json_object_get(tmpl, "metadata");
     const json_t *tspec = json_object_get(tmpl, "spec");
 
@@ -127,7 +127,7 @@ json_t *k1s__sts_new_pod(k1s__sts *s, const json_t *from_set, const char *rev,
 
     json_t *spec = json_is_object(tspec) ? json_deep_copy(tspec) : json_object(); /* new */
     json_object_set_new(spec, "hostname", json_string(name));
-    const char *svc = k1s__sts_str(json_object_get(s->set, "spec"), "serviceName");
+    const char *svc = k1s_json_str(json_object_get(s->set, "spec"), "serviceName");
     if (svc && *svc)
         json_object_set_new(spec, "subdomain", json_string(svc));
     set_claim_volumes(s, spec, ord);
@@ -140,15 +140,15 @@ json_t *k1s__sts_versioned_pod(k1s__sts *s, long long ord)
     /* newVersionedStatefulSetPod: below the partition (or, without
        rollingUpdate parameters, below currentReplicas) pods stay at the
        current revision */
-    const json_t *us = k1s__sts_at(s->set, "spec.updateStrategy");
-    const char *type = k1s__sts_str(us, "type");
+    const json_t *us = k1s_json_at(s->set, "spec.updateStrategy");
+    const char *type = k1s_json_str(us, "type");
     const json_t *ru = json_object_get(us, "rollingUpdate");
     bool current;
     if (json_is_object(ru))
-        current = ord < s->start + k1s__sts_int(ru, "partition", 0);
+        current = ord < s->start + k1s_json_int(ru, "partition", 0);
     else
         current = type && !strcmp(type, "RollingUpdate") &&
-                  ord < s->start + k1s__sts_int(s->set, "status.currentReplicas", 0);
+                  ord < s->start + k1s_json_int(s->set, "status.currentReplicas", 0);
     if (current)
         return k1s__sts_new_pod(s, s->current_set, s->current_rev, ord);
     return k1s__sts_new_pod(s, s->update_set, s->update_rev, ord);
@@ -164,14 +164,14 @@ typedef struct podid {
 static bool is_ref(const json_t *ref, const char *av, const char *kind,
                    const char *name)
 {
-    const char *a = k1s__sts_str(ref, "apiVersion"), *k = k1s__sts_str(ref, "kind");
-    const char *n = k1s__sts_str(ref, "name");
+    const char *a = k1s_json_str(ref, "apiVersion"), *k = k1s_json_str(ref, "kind");
+    const char *n = k1s_json_str(ref, "name");
     return a && k && n && !strcmp(a, av) && !strcmp(k, kind) && !strcmp(n, name);
 }
 
 static const char *ref_uid(const json_t *ref)
 {
-    const char *u = k1s__sts_str(ref, "uid");
+    const char *u = k1s_json_str(ref, "uid");
     return u ? u : "";
 }
 
@@ -187,7 +187,7 @@ static bool is_pod_ref(const podid *p, const json_t *ref)
 
 static const json_t *claim_refs(const json_t *claim)
 {
-    return k1s__sts_at(claim, "metadata.ownerReferences");
+    return k1s_json_at(claim, "metadata.ownerReferences");
 }
 
 /* A reference to the set or pod by name whose uid is another's: the
@@ -285,7 +285,7 @@ static bool claim_up_to_date(k1s__sts *s, const json_t *claim, const podid *p)
 static void claim_set_refs(k1s__sts *s, json_t *claim, const podid *p)
 {
     bool unexpected = unexpected_controller(s, claim, p);
-    json_t *meta = k1s__sts_ensure(claim, "metadata");
+    json_t *meta = k1s_json_object_at(claim, "metadata");
     const json_t *old = json_object_get(meta, "ownerReferences");
     json_t *refs = json_array(); /* new */
     size_t i;
@@ -312,8 +312,8 @@ static void claim_set_refs(k1s__sts *s, json_t *claim, const podid *p)
 
 static podid pod_id(k1s__sts *s, const json_t *pod)
 {
-    const char *uid = k1s__sts_meta(pod, "uid");
-    podid p = {k1s__sts_meta(pod, "name"), uid ? uid : "",
+    const char *uid = k1s_meta(pod, "uid");
+    podid p = {k1s_meta(pod, "name"), uid ? uid : "",
                !in_range(s, pod_ordinal(s, pod))};
     if (!p.name)
         p.name = "";
@@ -405,7 +405,7 @@ static json_t *new_claim(k1s__sts *s, const json_t *tmpl, const char *name)
     json_object_del(claim, "status");
     json_object_set_new(claim, "apiVersion", json_string("v1"));
     json_object_set_new(claim, "kind", json_string("PersistentVolumeClaim"));
-    json_t *meta = k1s__sts_ensure(claim, "metadata");
+    json_t *meta = k1s_json_object_at(claim, "metadata");
     static const char *const drop[] = {"uid", "resourceVersion",
                                        "creationTimestamp", "generateName",
                                        "ownerReferences", "deletionTimestamp",
@@ -416,7 +416,7 @@ static json_t *new_claim(k1s__sts *s, const json_t *tmpl, const char *name)
     json_object_set_new(meta, "namespace", json_string(s->ns));
     /* the template's labels, then the selector's matchLabels over them */
     json_t *labels = copy_map(json_object_get(meta, "labels")); /* new */
-    const json_t *ml = k1s__sts_at(s->set, "spec.selector.matchLabels");
+    const json_t *ml = k1s_json_at(s->set, "spec.selector.matchLabels");
     const char *k;
     json_t *v;
     json_object_foreach((json_t *)ml, k, v) json_object_set(labels, k, v);
@@ -510,7 +510,7 @@ static int create_claims(k1s__sts *s, const char *pod_name, long long ord,
 int k1s__sts_create_missing_claims(k1s__sts *s, const json_t *pod)
 {
     char *err = NULL;
-    const char *name = k1s__sts_meta(pod, "name");
+    const char *name = k1s_meta(pod, "name");
     int rc = create_claims(s, name ? name : "", pod_ordinal(s, pod), &err);
     free(err);
     if (rc == 0)
@@ -520,7 +520,7 @@ int k1s__sts_create_missing_claims(k1s__sts *s, const json_t *pod)
 
 int k1s__sts_create_pod(k1s__sts *s, json_t *pod)
 {
-    const char *name = k1s__sts_meta(pod, "name");
+    const char *name = k1s_meta(pod, "name");
     char *err = NULL;
     if (create_claims(s, name, pod_ordinal(s, pod), &err)) {
         k1s_ctrl_event(s->c, K1S_STS_COMPONENT, s->set, "Warning",
@@ -557,9 +557,9 @@ int k1s__sts_create_pod(k1s__sts *s, json_t *pod)
 
 int k1s__sts_delete_pod(k1s__sts *s, const json_t *pod)
 {
-    const char *name = k1s__sts_meta(pod, "name");
+    const char *name = k1s_meta(pod, "name");
     char *err = NULL;
-    int rc = k1s__sts_delete(s, "", "Pod", name, k1s__sts_meta(pod, "uid"), &err);
+    int rc = k1s__sts_delete(s, "", "Pod", name, k1s_meta(pod, "uid"), &err);
     if (rc == 404) {
         free(err);
         return 0; /* already gone */
@@ -582,8 +582,8 @@ int k1s__sts_delete_pod(k1s__sts *s, const json_t *pod)
 
 static bool identity_matches(k1s__sts *s, const json_t *pod)
 {
-    const json_t *labels = k1s__sts_at(pod, "metadata.labels");
-    const char *name = k1s__sts_meta(pod, "name");
+    const json_t *labels = k1s_json_at(pod, "metadata.labels");
+    const char *name = k1s_meta(pod, "name");
     const char *pn = json_string_value(json_object_get(labels, K1S_STS_POD_NAME_LABEL));
     const char *pi = json_string_value(json_object_get(labels, K1S_STS_POD_INDEX_LABEL));
     char index[32];
@@ -594,7 +594,7 @@ static bool identity_matches(k1s__sts *s, const json_t *pod)
 static bool storage_matches(k1s__sts *s, const json_t *pod)
 {
     long long ord = pod_ordinal(s, pod);
-    const json_t *vols = k1s__sts_at(pod, "spec.volumes");
+    const json_t *vols = k1s_json_at(pod, "spec.volumes");
     size_t i;
     const json_t *t;
     json_array_foreach(claim_templates(s), i, t)
@@ -607,9 +607,9 @@ static bool storage_matches(k1s__sts *s, const json_t *pod)
         const json_t *v;
         json_array_foreach(vols, j, v)
         {
-            const char *vn = k1s__sts_str(v, "name");
+            const char *vn = k1s_json_str(v, "name");
             const char *claim = json_string_value(
-                k1s__sts_at(v, "persistentVolumeClaim.claimName"));
+                k1s_json_at(v, "persistentVolumeClaim.claimName"));
             if (vn && !strcmp(vn, template_name(t)))
                 found = claim && !strcmp(claim, cn);
         }
@@ -621,14 +621,14 @@ static bool storage_matches(k1s__sts *s, const json_t *pod)
 
 int k1s__sts_update_pod(k1s__sts *s, const json_t *pod)
 {
-    const char *name = k1s__sts_meta(pod, "name");
+    const char *name = k1s_meta(pod, "name");
     bool dirty = false;
     int rc = 0;
     json_t *copy = json_deep_copy(pod); /* new */
     if (!identity_matches(s, pod)) {
         char index[32];
         snprintf(index, sizeof index, "%lld", pod_ordinal(s, pod));
-        json_t *labels = k1s__sts_ensure(k1s__sts_ensure(copy, "metadata"), "labels");
+        json_t *labels = k1s_json_object_at(k1s_json_object_at(copy, "metadata"), "labels");
         json_object_set_new(labels, K1S_STS_POD_NAME_LABEL, json_string(name));
         json_object_set_new(labels, K1S_STS_POD_INDEX_LABEL, json_string(index));
         dirty = true;
@@ -695,7 +695,7 @@ static int find_orphaned_claim(void *vctx, const json_t *claim)
 {
     gcctx *g = vctx;
     k1s__sts *s = g->s;
-    const char *name = k1s__sts_meta(claim, "name");
+    const char *name = k1s_meta(claim, "name");
     const json_t *refs = claim_refs(claim);
     if (!name || !json_array_size(refs) || k1s__sts_pod_terminating(claim) ||
         claim_ordinal(s, name) < 0)
@@ -704,15 +704,15 @@ static int find_orphaned_claim(void *vctx, const json_t *claim)
     const json_t *r;
     json_array_foreach(refs, i, r)
     {
-        const char *kind = k1s__sts_str(r, "kind"), *av = k1s__sts_str(r, "apiVersion");
+        const char *kind = k1s_json_str(r, "kind"), *av = k1s_json_str(r, "apiVersion");
         if (!kind || !av || strcmp(kind, "Pod") || strcmp(av, "v1"))
             return 0; /* some other owner: not ours to judge */
-        const json_t *pod = k1s_informer_get(s->st->pods, s->ns, k1s__sts_str(r, "name"));
-        const char *uid = k1s__sts_meta(pod, "uid");
+        const json_t *pod = k1s_informer_get(s->st->pods, s->ns, k1s_json_str(r, "name"));
+        const char *uid = k1s_meta(pod, "uid");
         if (uid && !strcmp(uid, ref_uid(r)))
             return 0; /* its pod is still there */
     }
-    const char *uid = k1s__sts_meta(claim, "uid");
+    const char *uid = k1s_meta(claim, "uid");
     json_object_set_new(g->doomed, name, json_string(uid ? uid : ""));
     return 0;
 }

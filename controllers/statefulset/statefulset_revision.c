@@ -22,13 +22,13 @@
 
 json_t *k1s__sts_revision_data(const json_t *set)
 {
-    const json_t *t = k1s__sts_at(set, "spec.template");
+    const json_t *t = k1s_json_at(set, "spec.template");
     json_t *tmpl = json_is_object(t) ? json_deep_copy(t) : json_object(); /* new */
     if (!tmpl)
         return NULL;
     /* kube's encoder writes the template's zero creationTimestamp as null;
        keeping it makes the bytes what kubectl computes for rollout undo */
-    json_t *meta = k1s__sts_ensure(tmpl, "metadata");
+    json_t *meta = k1s_json_object_at(tmpl, "metadata");
     if (!json_object_get(meta, "creationTimestamp"))
         json_object_set_new(meta, "creationTimestamp", json_null());
     json_object_set_new(tmpl, "$patch", json_string("replace"));
@@ -87,7 +87,7 @@ int k1s__sts_revision_name(const char *set_name, const json_t *data,
 static json_t *apply_revision(const json_t *set, const json_t *rev)
 {
     json_t *copy = json_deep_copy(set); /* new */
-    const json_t *t = k1s__sts_at(rev, "data.spec.template");
+    const json_t *t = k1s_json_at(rev, "data.spec.template");
     if (!copy || !json_is_object(t))
         return copy;
     json_t *tmpl = json_deep_copy(t); /* new */
@@ -95,7 +95,7 @@ static json_t *apply_revision(const json_t *set, const json_t *rev)
     json_t *meta = json_object_get(tmpl, "metadata");
     if (json_is_null(json_object_get(meta, "creationTimestamp")))
         json_object_del(meta, "creationTimestamp");
-    json_object_set_new(k1s__sts_ensure(copy, "spec"), "template", tmpl);
+    json_object_set_new(k1s_json_object_at(copy, "spec"), "template", tmpl);
     return copy;
 }
 
@@ -103,8 +103,7 @@ static json_t *apply_revision(const json_t *set, const json_t *rev)
 
 typedef struct listctx {
     k1s__sts *s;
-    const json_t **items;
-    size_t n, cap;
+    k1s_vec items; /* of const json_t *, borrowed revisions */
     bool orphans;
 } listctx;
 
@@ -113,47 +112,38 @@ static int collect(void *vctx, const json_t *rev)
     listctx *l = vctx;
     const json_t *ref = k1s__sts_controller_of(rev);
     if (ref) {
-        const char *uid = k1s__sts_str(ref, "uid");
+        const char *uid = k1s_json_str(ref, "uid");
         if (!uid || strcmp(uid, l->s->uid))
             return 0;
     } else if (!k1s_selector_matches_labels(l->s->sel,
-                                            k1s__sts_at(rev, "metadata.labels"))) {
+                                            k1s_json_at(rev, "metadata.labels"))) {
         return 0;
     } else {
         l->orphans = true;
     }
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        const json_t **it = realloc(l->items, cap * sizeof *it);
-        if (!it)
-            return 1;
-        l->items = it;
-        l->cap = cap;
-    }
-    l->items[l->n++] = rev;
-    return 0;
+    return k1s_vec_append(&l->items, &rev) != 0;
 }
 
 /* As history.SortControllerRevisions: by number, then age, then name. */
 static int by_revision(const void *a, const void *b)
 {
     const json_t *x = *(const json_t *const *)a, *y = *(const json_t *const *)b;
-    long long rx = k1s__sts_int(x, "revision", 0), ry = k1s__sts_int(y, "revision", 0);
+    long long rx = k1s_json_int(x, "revision", 0), ry = k1s_json_int(y, "revision", 0);
     if (rx != ry)
         return rx < ry ? -1 : 1;
-    const char *cx = k1s__sts_meta(x, "creationTimestamp");
-    const char *cy = k1s__sts_meta(y, "creationTimestamp");
+    const char *cx = k1s_meta(x, "creationTimestamp");
+    const char *cy = k1s_meta(y, "creationTimestamp");
     int c = strcmp(cx ? cx : "", cy ? cy : "");
     if (c)
         return c;
-    const char *nx = k1s__sts_meta(x, "name"), *ny = k1s__sts_meta(y, "name");
+    const char *nx = k1s_meta(x, "name"), *ny = k1s_meta(y, "name");
     return strcmp(nx ? nx : "", ny ? ny : "");
 }
 
 static int adopt(k1s__sts *s, const json_t *rev)
 {
     json_t *copy = json_deep_copy(rev); /* new */
-    json_t *meta = k1s__sts_ensure(copy, "metadata");
+    json_t *meta = k1s_json_object_at(copy, "metadata");
     json_t *refs = json_object_get(meta, "ownerReferences");
     if (!json_is_array(refs)) {
         refs = json_array();
@@ -175,7 +165,7 @@ static json_t *new_revision(k1s__sts *s, const char *name, json_t *data,
     char hash[64];
     const char *dash = strrchr(name, '-');
     snprintf(hash, sizeof hash, "%.32s", dash ? dash + 1 : name);
-    const json_t *tl = k1s__sts_at(s->set, "spec.template.metadata.labels");
+    const json_t *tl = k1s_json_at(s->set, "spec.template.metadata.labels");
     json_t *labels = json_is_object(tl) ? json_deep_copy(tl) : json_object();
     json_object_set_new(labels, K1S_STS_HASH_LABEL, json_string(hash));
     json_t *meta = json_pack("{s:s, s:s, s:o, s:[o]}", "name", name,
@@ -185,7 +175,7 @@ static json_t *new_revision(k1s__sts *s, const char *name, json_t *data,
                                                 s->name, s->uid));
     /* the set's annotations travel with the revision: kubectl rollout
        history shows kubernetes.io/change-cause from there */
-    const json_t *ann = k1s__sts_at(s->set, "metadata.annotations");
+    const json_t *ann = k1s_json_at(s->set, "metadata.annotations");
     if (meta && json_is_object(ann) && json_object_size(ann))
         json_object_set_new(meta, "annotations", json_deep_copy(ann));
     return json_pack("{s:s, s:s, s:o, s:O, s:I}", "apiVersion", "apps/v1",
@@ -233,23 +223,23 @@ static int create_revision(k1s__sts *s, json_t *data, long long number,
 
 int k1s__sts_revisions(k1s__sts *s)
 {
-    listctx l = {.s = s};
+    listctx l = {.s = s, .items = K1S_VEC(const json_t *)};
     k1s_informer_each(s->st->revisions, s->ns, collect, &l);
-    s->revs = l.items;
-    s->nrevs = l.n;
+    s->revs = l.items.p; /* the vector's array, now s's */
+    s->nrevs = l.items.n;
     if (l.orphans && !k1s__sts_pod_terminating(s->set) && k1s__sts_can_adopt(s)) {
-        for (size_t i = 0; i < l.n; i++)
-            if (!k1s__sts_controller_of(l.items[i]) && adopt(s, l.items[i]))
+        for (size_t i = 0; i < s->nrevs; i++)
+            if (!k1s__sts_controller_of(s->revs[i]) && adopt(s, s->revs[i]))
                 return -1;
     }
     if (s->nrevs > 1)
         qsort(s->revs, s->nrevs, sizeof *s->revs, by_revision);
     /* both are int32/int64 counters a client can set anywhere: kept in
        range so that stepping them cannot overflow */
-    s->collision_count = k1s__sts_int(s->set, "status.collisionCount", 0);
+    s->collision_count = k1s_json_int(s->set, "status.collisionCount", 0);
     if (s->collision_count < 0 || s->collision_count > 2147483647LL - MAX_COLLISIONS)
         s->collision_count = 0;
-    long long last = s->nrevs ? k1s__sts_int(s->revs[s->nrevs - 1], "revision", 0) : 0;
+    long long last = s->nrevs ? k1s_json_int(s->revs[s->nrevs - 1], "revision", 0) : 0;
     long long next = last < 0 ? 1 : last < LLONG_MAX ? last + 1 : LLONG_MAX;
 
     json_t *data = k1s__sts_revision_data(s->set); /* new */
@@ -277,9 +267,9 @@ int k1s__sts_revisions(k1s__sts *s)
     if (rc || !s->update_obj)
         return -1;
 
-    const char *cur = k1s__sts_str(json_object_get(s->set, "status"), "currentRevision");
+    const char *cur = k1s_json_str(json_object_get(s->set, "status"), "currentRevision");
     for (size_t i = 0; cur && i < s->nrevs; i++) {
-        const char *n = k1s__sts_meta(s->revs[i], "name");
+        const char *n = k1s_meta(s->revs[i], "name");
         if (n && !strcmp(n, cur)) {
             s->current_obj = json_deep_copy(s->revs[i]);
             break;
@@ -287,8 +277,8 @@ int k1s__sts_revisions(k1s__sts *s)
     }
     if (!s->current_obj)
         s->current_obj = json_deep_copy(s->update_obj);
-    s->update_rev = k1s__sts_meta(s->update_obj, "name");
-    s->current_rev = k1s__sts_meta(s->current_obj, "name");
+    s->update_rev = k1s_meta(s->update_obj, "name");
+    s->current_rev = k1s_meta(s->current_obj, "name");
     s->update_set = apply_revision(s->set, s->update_obj);
     s->current_set = apply_revision(s->set, s->current_obj);
     if (!s->update_rev || !s->current_rev || !s->update_set || !s->current_set)
@@ -309,7 +299,7 @@ static bool live(const char *name, const char *const *names, size_t n)
 void k1s__sts_truncate_history(k1s__sts *s, const json_t *const *pods,
                                size_t npods)
 {
-    long long limit = k1s__sts_int(s->set, "spec.revisionHistoryLimit", 10);
+    long long limit = k1s_json_int(s->set, "spec.revisionHistoryLimit", 10);
     if (limit < 0 || s->nrevs <= (size_t)limit)
         return;
     const char **names = calloc(npods + 2, sizeof *names);
@@ -321,17 +311,17 @@ void k1s__sts_truncate_history(k1s__sts *s, const json_t *const *pods,
         names[i + 2] = k1s__sts_pod_revision(pods[i]);
     size_t old = 0;
     for (size_t i = 0; i < s->nrevs; i++) {
-        const char *n = k1s__sts_meta(s->revs[i], "name");
+        const char *n = k1s_meta(s->revs[i], "name");
         if (n && !live(n, names, npods + 2))
             old++;
     }
     /* the oldest go first, until the limit holds */
     for (size_t i = 0; i < s->nrevs && old > (size_t)limit; i++) {
-        const char *n = k1s__sts_meta(s->revs[i], "name");
+        const char *n = k1s_meta(s->revs[i], "name");
         if (!n || live(n, names, npods + 2))
             continue;
         k1s__sts_delete(s, "apps", "ControllerRevision", n,
-                        k1s__sts_meta(s->revs[i], "uid"), NULL);
+                        k1s_meta(s->revs[i], "uid"), NULL);
         old--;
     }
     free(names);

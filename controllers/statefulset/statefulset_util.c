@@ -1,6 +1,6 @@
 /*
- * statefulset_util.c - the statefulset controller's small helpers: JSON
- * access, member ordinals, pod readiness and availability as kube's
+ * statefulset_util.c - the statefulset controller's small helpers: requeues,
+ * member ordinals, pod readiness and availability as kube's
  * podutil judges them, owner references, and API writes that keep the
  * failure text for the Warning events kube records.
  */
@@ -9,52 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-/* ---- JSON ------------------------------------------------------------------- */
+#include "k1s_time.h"
 
-const char *k1s__sts_str(const json_t *o, const char *key)
-{
-    return json_string_value(json_object_get(o, key));
-}
-
-const json_t *k1s__sts_at(const json_t *o, const char *path)
-{
-    char key[128];
-    const char *p = path;
-    while (o && *p) {
-        const char *dot = strchr(p, '.');
-        size_t n = dot ? (size_t)(dot - p) : strlen(p);
-        if (n >= sizeof key)
-            return NULL;
-        memcpy(key, p, n);
-        key[n] = 0;
-        o = json_object_get(o, key);
-        p += n + (dot ? 1 : 0);
-    }
-    return o;
-}
-
-long long k1s__sts_int(const json_t *o, const char *path, long long dflt)
-{
-    const json_t *v = k1s__sts_at(o, path);
-    return json_is_integer(v) ? (long long)json_integer_value(v) : dflt;
-}
-
-const char *k1s__sts_meta(const json_t *o, const char *key)
-{
-    return json_string_value(json_object_get(json_object_get(o, "metadata"), key));
-}
-
-json_t *k1s__sts_ensure(json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-    if (json_is_object(v))
-        return v;
-    v = json_object();
-    json_object_set_new(o, key, v);
-    return v;
-}
+/* ---- requeues ---------------------------------------------------------------- */
 
 void k1s__sts_want(k1s__sts *s, int64_t ms)
 {
@@ -90,18 +48,17 @@ long long k1s__sts_ordinal(const char *set_name, const char *pod_name)
 
 const char *k1s__sts_pod_phase(const json_t *pod)
 {
-    const char *p = json_string_value(k1s__sts_at(pod, "status.phase"));
-    return p ? p : "";
+    return k1s_json_str_or(pod, "status.phase", "");
 }
 
 static const json_t *ready_condition(const json_t *pod)
 {
-    const json_t *conds = k1s__sts_at(pod, "status.conditions");
+    const json_t *conds = k1s_json_at(pod, "status.conditions");
     size_t i;
     const json_t *cnd;
     json_array_foreach(conds, i, cnd)
     {
-        const char *type = k1s__sts_str(cnd, "type");
+        const char *type = k1s_json_str(cnd, "type");
         if (type && !strcmp(type, "Ready"))
             return cnd;
     }
@@ -110,7 +67,7 @@ static const json_t *ready_condition(const json_t *pod)
 
 static bool pod_ready(const json_t *pod)
 {
-    const char *st = k1s__sts_str(ready_condition(pod), "status");
+    const char *st = k1s_json_str(ready_condition(pod), "status");
     return st && !strcmp(st, "True");
 }
 
@@ -122,14 +79,8 @@ bool k1s__sts_pod_running_ready(const json_t *pod)
 /* Seconds since the epoch of an RFC 3339 time, or -1. */
 static long long parse_time(const char *s)
 {
-    if (!s)
-        return -1;
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    const char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (!end)
-        return -1;
-    return (long long)timegm(&tm);
+    k1s_time t;
+    return s && k1s_time_parse(s, strlen(s), &t) == 0 ? (long long)t.sec : -1;
 }
 
 bool k1s__sts_pod_available(const json_t *pod, long long min_ready,
@@ -139,11 +90,11 @@ bool k1s__sts_pod_available(const json_t *pod, long long min_ready,
         return false;
     if (min_ready <= 0)
         return true;
-    long long since = parse_time(k1s__sts_str(ready_condition(pod),
+    long long since = parse_time(k1s_json_str(ready_condition(pod),
                                               "lastTransitionTime"));
     if (since < 0)
         return false;
-    long long now = (long long)time(NULL);
+    long long now = (long long)k1s_time_now();
     if (since + min_ready < now)
         return true;
     if (wait_ms) {
@@ -156,13 +107,12 @@ bool k1s__sts_pod_available(const json_t *pod, long long min_ready,
 
 bool k1s__sts_pod_terminating(const json_t *pod)
 {
-    return k1s__sts_at(pod, "metadata.deletionTimestamp") != NULL;
+    return k1s_json_at(pod, "metadata.deletionTimestamp") != NULL;
 }
 
 const char *k1s__sts_pod_revision(const json_t *pod)
 {
-    const char *r = json_string_value(
-        json_object_get(k1s__sts_at(pod, "metadata.labels"), K1S_STS_REVISION_LABEL));
+    const char *r = k1s_meta_label(pod, K1S_STS_REVISION_LABEL);
     return r ? r : "";
 }
 
@@ -185,7 +135,7 @@ json_t *k1s__sts_owner_ref(const char *api_version, const char *kind,
 
 const json_t *k1s__sts_controller_of(const json_t *obj)
 {
-    const json_t *refs = k1s__sts_at(obj, "metadata.ownerReferences");
+    const json_t *refs = k1s_json_at(obj, "metadata.ownerReferences");
     size_t i;
     const json_t *r;
     json_array_foreach(refs, i, r)
@@ -216,7 +166,7 @@ int k1s__sts_create(k1s__sts *s, const char *group, const char *kind,
                     json_t *obj, json_t **out, char **msg)
 {
     const k1s_kind *k = k1s_registry_find_kind(group, kind);
-    const char *name = k1s__sts_meta(obj, "name");
+    const char *name = k1s_meta(obj, "name");
     if (!k)
         return 404;
     k1s_target t = {k, s->ns, name, NULL};
@@ -235,7 +185,7 @@ int k1s__sts_update(k1s__sts *s, const char *group, const char *kind,
                     const char *sub, json_t *obj, json_t **out, char **msg)
 {
     const k1s_kind *k = k1s_registry_find_kind(group, kind);
-    const char *name = k1s__sts_meta(obj, "name");
+    const char *name = k1s_meta(obj, "name");
     if (!k)
         return 404;
     k1s_target t = {k, s->ns, name, sub};
@@ -277,9 +227,9 @@ bool k1s__sts_can_adopt(k1s__sts *s)
         k1s_status_clear(&st);
         return false;
     }
-    const char *uid = k1s__sts_meta(fresh, "uid");
+    const char *uid = k1s_meta(fresh, "uid");
     bool ok = uid && !strcmp(uid, s->uid) &&
-              !k1s__sts_at(fresh, "metadata.deletionTimestamp");
+              !k1s_json_at(fresh, "metadata.deletionTimestamp");
     json_decref(fresh);
     return ok;
 }
