@@ -107,7 +107,7 @@ static int reconcile(k1s_ctrl *c, void *state, const char *ns, const char *name)
     if (!g || k1s__gc_parse(ns, name, &id))
         return 0;
     const json_t *obj = k1s__gc_cached(c, &id);
-    const char *uid = k1s__gc_meta(obj, "uid");
+    const char *uid = k1s_meta(obj, "uid");
     if (!obj || !uid)
         return 0;
     if (k1s__gc_deleting(obj)) {

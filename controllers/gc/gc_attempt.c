@@ -39,11 +39,8 @@ static int classify(k1s_ctrl *c, const k1s__gc_id *id, const json_t *refs,
     const json_t *r;
     json_array_foreach(refs, i, r)
     {
-        const k1s_kind *ok = k1s__gc_resolve(
-            json_string_value(json_object_get(r, "apiVersion")),
-            json_string_value(json_object_get(r, "kind")));
-        const char *name = json_string_value(json_object_get(r, "name"));
-        const char *uid = json_string_value(json_object_get(r, "uid"));
+        const char *name, *uid;
+        const k1s_kind *ok = k1s__gc_ref(r, &name, &uid);
         if (!ok || !name || !*name || !uid || !*uid ||
             (!id->kind->namespaced && ok->namespaced)) {
             v->solid++;
@@ -61,7 +58,7 @@ static int classify(k1s_ctrl *c, const k1s__gc_id *id, const json_t *refs,
             k1s_informer *inf = k1s_ctrl_informer(c, ok->group, ok->kind);
             owner = inf ? k1s_informer_get(inf, ns, name) : NULL;
         }
-        const char *ouid = k1s__gc_meta(owner, "uid");
+        const char *ouid = k1s_meta(owner, "uid");
         if (!owner || !ouid || strcmp(ouid, uid))
             json_array_append_new(v->dangling, json_string(uid));
         else if (waits_for_dependents(owner))
@@ -111,8 +108,8 @@ int k1s__gc_attempt_delete(k1s_ctrl *c, k1s__gc *g, const k1s__gc_id *id,
         goto cleanup;
 
     int code = k1s__gc_get(c, id->kind, id->ns, id->name, &cur);
-    const char *uid = k1s__gc_meta(cur, "uid");
-    const char *want = k1s__gc_meta(obj, "uid");
+    const char *uid = k1s_meta(cur, "uid");
+    const char *want = k1s_meta(obj, "uid");
     if (code) {
         rc = code == 404 ? 0 : -1;
         goto cleanup;
@@ -127,7 +124,7 @@ int k1s__gc_attempt_delete(k1s_ctrl *c, k1s__gc *g, const k1s__gc_id *id,
         rc = -1;
         goto cleanup;
     }
-    const char *rv = k1s__gc_meta(cur, "resourceVersion");
+    const char *rv = k1s_meta(cur, "resourceVersion");
     if (v.solid) {
         if (json_array_size(v.dangling) || json_array_size(v.waiting)) {
             json_array_extend(v.dangling, v.waiting);

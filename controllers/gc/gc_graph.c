@@ -12,16 +12,9 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *k1s__gc_meta(const json_t *obj, const char *field)
-{
-    return json_string_value(
-        json_object_get(json_object_get(obj, "metadata"), field));
-}
-
 bool k1s__gc_deleting(const json_t *obj)
 {
-    return json_object_get(json_object_get(obj, "metadata"),
-                           "deletionTimestamp") != NULL;
+    return k1s_json_at(obj, "metadata.deletionTimestamp") != NULL;
 }
 
 bool k1s__gc_has_finalizer(const json_t *obj, const char *f)
@@ -55,10 +48,18 @@ const k1s_kind *k1s__gc_resolve(const char *api_version, const char *kind)
     return k1s_registry_find_kind(group, kind);
 }
 
+const k1s_kind *k1s__gc_ref(const json_t *ref, const char **name,
+                            const char **uid)
+{
+    *name = k1s_json_str(ref, "name");
+    *uid = k1s_json_str(ref, "uid");
+    return k1s__gc_resolve(k1s_json_str(ref, "apiVersion"), k1s_json_str(ref, "kind"));
+}
+
 int k1s__gc_key(const k1s_kind *k, const json_t *obj, char *buf, size_t len)
 {
-    const char *ns = k->namespaced ? k1s__gc_meta(obj, "namespace") : "";
-    const char *name = k1s__gc_meta(obj, "name");
+    const char *ns = k->namespaced ? k1s_meta(obj, "namespace") : "";
+    const char *name = k1s_meta(obj, "name");
     if (!ns || !name || !*name || strchr(ns, '/') || strchr(name, '/'))
         return -1;
     int n = snprintf(buf, len, "%s/%s/%s/%s", ns, k->group, k->kind, name);
@@ -183,17 +184,14 @@ static void notify_owners(k1s_ctrl *c, k1s__gc *g, const k1s_kind *k,
     const json_t *r;
     json_array_foreach(refs, i, r)
     {
-        const k1s_kind *ok = k1s__gc_resolve(
-            json_string_value(json_object_get(r, "apiVersion")),
-            json_string_value(json_object_get(r, "kind")));
-        const char *name = json_string_value(json_object_get(r, "name"));
-        const char *uid = json_string_value(json_object_get(r, "uid"));
+        const char *name, *uid;
+        const k1s_kind *ok = k1s__gc_ref(r, &name, &uid);
         if (!ok || !name || !uid || (!k->namespaced && ok->namespaced))
             continue;
         k1s_informer *inf = k1s_ctrl_informer(c, ok->group, ok->kind);
-        const char *ns = ok->namespaced ? k1s__gc_meta(obj, "namespace") : "";
+        const char *ns = ok->namespaced ? k1s_meta(obj, "namespace") : "";
         const json_t *owner = inf && ns ? k1s_informer_get(inf, ns, name) : NULL;
-        const char *ouid = k1s__gc_meta(owner, "uid");
+        const char *ouid = k1s_meta(owner, "uid");
         char key[K1S_GC_KEY_MAX];
         if (owner && ouid && !strcmp(ouid, uid) && k1s__gc_deleting(owner) &&
             (k1s__gc_has_finalizer(owner, "orphan") ||
@@ -214,8 +212,8 @@ void k1s__gc_map(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
     if (!g || !k || k1s__gc_key(k, any, key, sizeof key))
         return;
     g->id = id;
-    const char *uid = k1s__gc_meta(obj, "uid");
-    const char *old_uid = k1s__gc_meta(old, "uid");
+    const char *uid = k1s_meta(obj, "uid");
+    const char *old_uid = k1s_meta(old, "uid");
     /* an identity went away: what it owned may be garbage now */
     if (old_uid && (!uid || strcmp(uid, old_uid)))
         enqueue_dependents(c, g, old_uid);

@@ -14,6 +14,7 @@
 #define K1S_GC_INTERNAL_H
 
 #include "ctrl.h"
+#include "k1s_json.h"
 
 #define K1S_GC_KEY_MAX 600
 
@@ -50,7 +51,10 @@ const json_t *k1s__gc_cached(k1s_ctrl *c, const k1s__gc_id *id);
  * collecting. */
 void k1s__gc_map(k1s_ctrl *c, int id, const json_t *old, const json_t *obj);
 
-const char *k1s__gc_meta(const json_t *obj, const char *field);
+/* The kind an ownerReference names (NULL when not served), with its name
+ * and uid (NULL when absent). */
+const k1s_kind *k1s__gc_ref(const json_t *ref, const char **name,
+                            const char **uid);
 bool k1s__gc_deleting(const json_t *obj);
 bool k1s__gc_has_finalizer(const json_t *obj, const char *f);
 

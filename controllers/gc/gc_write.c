@@ -69,7 +69,7 @@ static int latest(k1s_ctrl *c, const k1s__gc_id *id, const char *uid,
     int code = k1s__gc_get(c, id->kind, id->ns, id->name, out);
     if (code)
         return code;
-    const char *have = k1s__gc_meta(*out, "uid");
+    const char *have = k1s_meta(*out, "uid");
     if (uid && (!have || strcmp(have, uid))) {
         json_decref(*out);
         *out = NULL;
