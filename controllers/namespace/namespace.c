@@ -15,11 +15,12 @@
  * in it goes.
  */
 #include "ctrl.h"
+#include "k1s_json.h"
+#include "k1s_time.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define FINALIZER "kubernetes"
 
@@ -37,14 +38,9 @@ typedef struct tally {
     int left;
 } tally;
 
-static const char *meta(const json_t *o, const char *f)
-{
-    return json_string_value(json_object_get(json_object_get(o, "metadata"), f));
-}
-
 static bool deleting(const json_t *o)
 {
-    return json_object_get(json_object_get(o, "metadata"), "deletionTimestamp");
+    return k1s_json_at(o, "metadata.deletionTimestamp") != NULL;
 }
 
 static bool has_spec_finalizer(const json_t *ns)
@@ -92,10 +88,10 @@ static int delete_one(void *ctx, const json_t *obj)
         count_left(t, obj);
         return 0;
     }
-    k1s_target tg = {t->kind, meta(obj, "namespace"), meta(obj, "name"), NULL};
+    k1s_target tg = {t->kind, k1s_meta(obj, "namespace"), k1s_meta(obj, "name"), NULL};
     /* background, as kube's namespace deleter; pods keep their grace */
     k1s_opts o = {.propagation = "Background", .grace_seconds = -1,
-                  .precondition_uid = meta(obj, "uid")};
+                  .precondition_uid = k1s_meta(obj, "uid")};
     k1s_status st = {0};
     json_t *out = NULL; /* new */
     int removed = 0;
@@ -220,22 +216,14 @@ static json_t *failure_message(json_t *errors)
     return s ? s : json_string("Failed to delete all resource types");
 }
 
-static void now_rfc3339(char *buf, size_t len)
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* Set condition type in conds (borrowed array) as kube does: a transition
  * time when it is new or its status changes. Returns true if it changed. */
 static bool set_condition(json_t *conds, const char *type, bool on,
                           const char *reason, json_t *message /* stolen */)
 {
     const char *status = on ? "True" : "False";
-    char now[32];
-    now_rfc3339(now, sizeof now);
+    char now[K1S_TIME_LEN];
+    k1s_time_format_now(now, sizeof now);
     size_t i;
     json_t *c;
     json_array_foreach(conds, i, c)
@@ -343,18 +331,18 @@ static int finalize(k1s_ctrl *c, const json_t *ns)
  * finalizer nobody removes). */
 static int64_t recheck_ms(const json_t *ns)
 {
-    const char *ts = meta(ns, "deletionTimestamp");
-    struct tm tm = {0};
-    if (!ts || !strptime(ts, "%Y-%m-%dT%H:%M:%SZ", &tm))
+    const char *ts = k1s_meta(ns, "deletionTimestamp");
+    k1s_time t;
+    if (!ts || k1s_time_parse(ts, strlen(ts), &t) != 0)
         return 1000;
-    double age = difftime(time(NULL), timegm(&tm));
+    int64_t age = k1s_time_now() - t.sec;
     return age < 10 ? 200 : age < 120 ? 1000 : 5000;
 }
 
 /* One requeue timer per namespace, however often events wake it. */
 static int requeue(ns_state *s, const char *name, const json_t *ns)
 {
-    int64_t now = k1s_ctrl_now_ms();
+    int64_t now = k1s_time_mono_ms();
     json_int_t due = json_integer_value(json_object_get(s->timer, name));
     if (due > now)
         return 0;
@@ -423,7 +411,7 @@ static void content_gone(k1s_ctrl *c, int id, const json_t *old,
 {
     if (obj || !old)
         return;
-    const char *ns = meta(old, "namespace");
+    const char *ns = k1s_meta(old, "namespace");
     k1s_informer *nsi = k1s_ctrl_informer(c, "", "Namespace");
     const json_t *n = nsi && ns ? k1s_informer_get(nsi, "", ns) : NULL;
     if (n && deleting(n))
