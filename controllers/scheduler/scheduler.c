@@ -20,9 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "k1s_json.h"
 #include "k1s_quantity.h"
+#include "k1s_time.h"
 
 #define SCHEDULER "default-scheduler"
 #define SELECTED_NODE "volume.kubernetes.io/selected-node"
@@ -36,25 +37,14 @@ typedef struct sched_state {
     json_t *assumed;
 } sched_state;
 
-static const char *str(const json_t *o, const char *key)
-{
-    const char *s = json_string_value(json_object_get(o, key));
-    return s ? s : "";
-}
-
-static const char *meta_str(const json_t *o, const char *key)
-{
-    return str(json_object_get(o, "metadata"), key);
-}
-
 /* ---- which pods are ours to schedule ------------------------------------------ */
 
 static bool wants_scheduling(const json_t *pod)
 {
     const json_t *spec = json_object_get(pod, "spec");
-    const char *sched = str(spec, "schedulerName");
-    const char *phase = str(json_object_get(pod, "status"), "phase");
-    return !*str(spec, "nodeName") && (!*sched || !strcmp(sched, SCHEDULER)) &&
+    const char *sched = k1s_json_str_or(spec, "schedulerName", "");
+    const char *phase = k1s_json_str_or(pod, "status.phase", "");
+    return !*k1s_json_str_or(spec, "nodeName", "") && (!*sched || !strcmp(sched, SCHEDULER)) &&
            !json_object_get(json_object_get(pod, "metadata"), "deletionTimestamp") &&
            !json_array_size(json_object_get(spec, "schedulingGates")) &&
            strcmp(phase, "Succeeded") != 0 && strcmp(phase, "Failed") != 0;
@@ -73,7 +63,7 @@ static bool uses_claim(const json_t *pod, const char *claim)
     json_array_foreach(json_object_get(json_object_get(pod, "spec"), "volumes"), i, v)
     {
         const json_t *pvc = json_object_get(v, "persistentVolumeClaim");
-        if (pvc && !strcmp(str(pvc, "claimName"), claim))
+        if (pvc && !strcmp(k1s_json_str_or(pvc, "claimName", ""), claim))
             return true;
     }
     return false;
@@ -83,8 +73,8 @@ static int enqueue_pending(void *vctx, const json_t *pod)
 {
     pendctx *p = vctx;
     if (wants_scheduling(pod) && (!p->claim || uses_claim(pod, p->claim)))
-        k1s_ctrl_enqueue(p->c, p->id, meta_str(pod, "namespace"),
-                         meta_str(pod, "name"));
+        k1s_ctrl_enqueue(p->c, p->id, k1s_json_str_or(pod, "metadata.namespace", ""),
+                         k1s_json_str_or(pod, "metadata.name", ""));
     return 0;
 }
 
@@ -120,9 +110,9 @@ static void map_node(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
 /* A pod leaving a node (gone or finished) frees room for pending ones. */
 static void map_pod(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
 {
-    if (!old || !*str(json_object_get(old, "spec"), "nodeName"))
+    if (!old || !*k1s_json_str_or(old, "spec.nodeName", ""))
         return;
-    const char *phase = str(json_object_get(obj, "status"), "phase");
+    const char *phase = k1s_json_str_or(obj, "status.phase", "");
     if (!obj || !strcmp(phase, "Succeeded") || !strcmp(phase, "Failed"))
         requeue_pending(c, id, NULL, NULL);
 }
@@ -130,7 +120,8 @@ static void map_pod(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
 static void map_claim(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
 {
     const json_t *any = obj ? obj : old;
-    requeue_pending(c, id, meta_str(any, "namespace"), meta_str(any, "name"));
+    requeue_pending(c, id, k1s_json_str_or(any, "metadata.namespace", ""),
+                    k1s_json_str_or(any, "metadata.name", ""));
 }
 
 /* ---- filters ------------------------------------------------------------------------ */
@@ -142,15 +133,16 @@ static bool tolerates(const json_t *tolerations, const json_t *taint)
     const json_t *t;
     json_array_foreach(tolerations, i, t)
     {
-        const char *eff = str(t, "effect"), *key = str(t, "key");
-        const char *op = str(t, "operator");
-        if (*eff && strcmp(eff, str(taint, "effect")) != 0)
+        const char *eff = k1s_json_str_or(t, "effect", ""), *key = k1s_json_str_or(t, "key", "");
+        const char *op = k1s_json_str_or(t, "operator", "");
+        if (*eff && strcmp(eff, k1s_json_str_or(taint, "effect", "")) != 0)
             continue;
-        if (*key && strcmp(key, str(taint, "key")) != 0)
+        if (*key && strcmp(key, k1s_json_str_or(taint, "key", "")) != 0)
             continue;
         if (!strcmp(op, "Exists"))
             return true;
-        if ((!*op || !strcmp(op, "Equal")) && !strcmp(str(t, "value"), str(taint, "value")))
+        if ((!*op || !strcmp(op, "Equal")) &&
+            !strcmp(k1s_json_str_or(t, "value", ""), k1s_json_str_or(taint, "value", "")))
             return true;
     }
     return false;
@@ -164,7 +156,7 @@ static const json_t *untolerated_taint(const json_t *node, const json_t *pod)
     const json_t *t;
     json_array_foreach(json_object_get(json_object_get(node, "spec"), "taints"), i, t)
     {
-        const char *eff = str(t, "effect");
+        const char *eff = k1s_json_str_or(t, "effect", "");
         if ((!strcmp(eff, "NoSchedule") || !strcmp(eff, "NoExecute")) &&
             !tolerates(tols, t))
             return t;
@@ -195,7 +187,7 @@ static bool parse_int(const char *s, long long *out)
 /* One NodeSelectorRequirement against a value set (labels or fields). */
 static bool requirement_matches(const json_t *req, const json_t *values_of)
 {
-    const char *key = str(req, "key"), *op = str(req, "operator");
+    const char *key = k1s_json_str_or(req, "key", ""), *op = k1s_json_str_or(req, "operator", "");
     const json_t *have = json_object_get(values_of, key);
     const char *v = json_string_value(have);
     const json_t *vals = json_object_get(req, "values");
@@ -265,7 +257,8 @@ static bool affinity_matches(const json_t *node, const json_t *pod)
         "requiredDuringSchedulingIgnoredDuringExecution");
     if (!req)
         return true;
-    json_t *fields = json_pack("{s:s}", "metadata.name", meta_str(node, "name")); /* new */
+    json_t *fields = json_pack("{s:s}", "metadata.name",
+                               k1s_json_str_or(node, "metadata.name", "")); /* new */
     bool any = false;
     size_t i;
     const json_t *term;
@@ -332,7 +325,7 @@ static void pod_requests(const json_t *pod, long long *cpu, long long *mem)
     {
         long long c, m;
         container_requests(ctr, &c, &m);
-        if (!strcmp(str(ctr, "restartPolicy"), "Always")) {
+        if (!strcmp(k1s_json_str_or(ctr, "restartPolicy", ""), "Always")) {
             side_c = add(side_c, c);
             side_m = add(side_m, m);
             c = side_c;
@@ -366,8 +359,8 @@ static void add_ports(json_t *ports, const json_t *pod)
             json_int_t hp = json_integer_value(json_object_get(p, "hostPort"));
             if (hp <= 0)
                 continue;
-            const char *proto = str(p, "protocol");
-            const char *ip = str(p, "hostIP");
+            const char *proto = k1s_json_str_or(p, "protocol", "");
+            const char *ip = k1s_json_str_or(p, "hostIP", "");
             json_array_append_new(ports, json_pack("[s, s, I]", *proto ? proto : "TCP",
                                                    *ip ? ip : "0.0.0.0", hp));
         }
@@ -393,8 +386,8 @@ static void count_pod(usage *u, const json_t *pod)
 static int sum_pod(void *vctx, const json_t *pod)
 {
     usectx *x = vctx;
-    const char *phase = str(json_object_get(pod, "status"), "phase");
-    if (pod != x->skip && !strcmp(str(json_object_get(pod, "spec"), "nodeName"), x->node) &&
+    const char *phase = k1s_json_str_or(pod, "status.phase", "");
+    if (pod != x->skip && !strcmp(k1s_json_str_or(pod, "spec.nodeName", ""), x->node) &&
         strcmp(phase, "Succeeded") != 0 && strcmp(phase, "Failed") != 0)
         count_pod(x->u, pod);
     return 0;
@@ -417,11 +410,11 @@ static void node_usage(k1s_ctrl *c, sched_state *s, const char *node,
     json_object_foreach_safe(s->assumed, tmp, uid, a)
     {
         const json_t *pod = json_array_get(a, 1);
-        const json_t *now = pods ? k1s_informer_get(pods, meta_str(pod, "namespace"),
-                                                    meta_str(pod, "name"))
-                                 : NULL;
-        if (!now || strcmp(meta_str(now, "uid"), uid) != 0 ||
-            *str(json_object_get(now, "spec"), "nodeName")) {
+        const char *pns = k1s_json_str_or(pod, "metadata.namespace", "");
+        const char *pname = k1s_json_str_or(pod, "metadata.name", "");
+        const json_t *now = pods ? k1s_informer_get(pods, pns, pname) : NULL;
+        if (!now || strcmp(k1s_json_str_or(now, "metadata.uid", ""), uid) != 0 ||
+            *k1s_json_str_or(now, "spec.nodeName", "")) {
             json_object_del(s->assumed, uid);
             continue;
         }
@@ -468,7 +461,7 @@ static volstate check_volumes(k1s_ctrl *c, const json_t *pod, char *msg, size_t 
 {
     k1s_informer *pvcs = k1s_ctrl_informer(c, "", "PersistentVolumeClaim");
     k1s_informer *classes = k1s_ctrl_informer(c, "storage.k8s.io", "StorageClass");
-    const char *ns = meta_str(pod, "namespace");
+    const char *ns = k1s_json_str_or(pod, "metadata.namespace", "");
     bool unbound_immediate = false, waiting = false;
     size_t i;
     const json_t *v;
@@ -477,7 +470,7 @@ static volstate check_volumes(k1s_ctrl *c, const json_t *pod, char *msg, size_t 
         const json_t *ref = json_object_get(v, "persistentVolumeClaim");
         if (!ref)
             continue;
-        const char *claim = str(ref, "claimName");
+        const char *claim = k1s_json_str_or(ref, "claimName", "");
         const json_t *pvc = pvcs ? k1s_informer_get(pvcs, ns, claim) : NULL;
         if (!pvc) {
             snprintf(msg, len, "persistentvolumeclaim \"%.253s\" not found", claim);
@@ -487,12 +480,12 @@ static volstate check_volumes(k1s_ctrl *c, const json_t *pod, char *msg, size_t 
             snprintf(msg, len, "persistentvolumeclaim \"%.253s\" is being deleted", claim);
             return VOL_FAIL;
         }
-        if (*str(json_object_get(pvc, "spec"), "volumeName") &&
-            !strcmp(str(json_object_get(pvc, "status"), "phase"), "Bound"))
+        if (*k1s_json_str_or(pvc, "spec.volumeName", "") &&
+            !strcmp(k1s_json_str_or(pvc, "status.phase", ""), "Bound"))
             continue;
-        const char *cls = str(json_object_get(pvc, "spec"), "storageClassName");
+        const char *cls = k1s_json_str_or(pvc, "spec.storageClassName", "");
         const json_t *sc = classes && *cls ? k1s_informer_get(classes, "", cls) : NULL;
-        if (sc && !strcmp(str(sc, "volumeBindingMode"), "WaitForFirstConsumer"))
+        if (sc && !strcmp(k1s_json_str_or(sc, "volumeBindingMode", ""), "WaitForFirstConsumer"))
             waiting = true;
         else
             unbound_immediate = true;
@@ -510,16 +503,16 @@ static volstate check_volumes(k1s_ctrl *c, const json_t *pod, char *msg, size_t 
 static void select_node(k1s_ctrl *c, const json_t *pod, const char *node)
 {
     k1s_informer *pvcs = k1s_ctrl_informer(c, "", "PersistentVolumeClaim");
-    const char *ns = meta_str(pod, "namespace");
+    const char *ns = k1s_json_str_or(pod, "metadata.namespace", "");
     size_t i;
     const json_t *v;
     json_array_foreach(json_object_get(json_object_get(pod, "spec"), "volumes"), i, v)
     {
-        const char *claim = str(json_object_get(v, "persistentVolumeClaim"), "claimName");
+        const char *claim = k1s_json_str_or(v, "persistentVolumeClaim.claimName", "");
         const json_t *pvc = pvcs && *claim ? k1s_informer_get(pvcs, ns, claim) : NULL;
-        const json_t *ann = json_object_get(json_object_get(pvc, "metadata"), "annotations");
-        if (!pvc || *str(json_object_get(pvc, "spec"), "volumeName") ||
-            !strcmp(str(ann, SELECTED_NODE), node))
+        const char *selected = k1s_meta_annotation(pvc, SELECTED_NODE);
+        if (!pvc || *k1s_json_str_or(pvc, "spec.volumeName", "") ||
+            (selected && !strcmp(selected, node)))
             continue;
         json_t *p = json_pack("{s:{s:{s:s}}}", "metadata", "annotations", SELECTED_NODE,
                               node); /* new */
@@ -548,7 +541,7 @@ static bool misfit(k1s_ctrl *c, sched_state *s, const json_t *node,
     const json_t *taint = untolerated_taint(node, pod);
     if (taint) {
         snprintf(msg, len, "1 node(s) had untolerated taint {%.253s: %.63s}",
-                 str(taint, "key"), str(taint, "value"));
+                 k1s_json_str_or(taint, "key", ""), k1s_json_str_or(taint, "value", ""));
         return true;
     }
     if (!affinity_matches(node, pod)) {
@@ -556,7 +549,7 @@ static bool misfit(k1s_ctrl *c, sched_state *s, const json_t *node,
         return true;
     }
     usage u;
-    node_usage(c, s, meta_str(node, "name"), pod, &u);
+    node_usage(c, s, k1s_json_str_or(node, "metadata.name", ""), pod, &u);
     bool clash = port_conflict(u.ports, pod);
     json_decref(u.ports);
     if (clash) {
@@ -585,7 +578,7 @@ static json_t *find_condition(json_t *status, const char *type)
     json_t *cnd;
     json_array_foreach(json_object_get(status, "conditions"), i, cnd)
     {
-        if (!strcmp(str(cnd, "type"), type))
+        if (!strcmp(k1s_json_str_or(cnd, "type", ""), type))
             return cnd;
     }
     return NULL;
@@ -596,24 +589,18 @@ static json_t *find_condition(json_t *status, const char *type)
 static int record_failure(k1s_ctrl *c, const json_t *pod, const char *msg)
 {
     json_t *cur = find_condition(json_object_get(pod, "status"), "PodScheduled");
-    if (cur && !strcmp(str(cur, "status"), "False") &&
-        !strcmp(str(cur, "reason"), "Unschedulable") && !strcmp(str(cur, "message"), msg))
+    if (cur && !strcmp(k1s_json_str_or(cur, "status", ""), "False") &&
+        !strcmp(k1s_json_str_or(cur, "reason", ""), "Unschedulable") &&
+        !strcmp(k1s_json_str_or(cur, "message", ""), msg))
         return 0;
     json_t *copy = json_deep_copy(pod); /* new */
-    json_t *status = json_object_get(copy, "status");
-    if (!json_is_object(status)) {
-        status = json_object();
-        json_object_set_new(copy, "status", status);
-    }
-    char ts[32];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    json_t *status = k1s_json_object_at(copy, "status");
+    char ts[K1S_TIME_LEN];
+    k1s_time_format_now(ts, sizeof ts);
     json_t *cnd = json_pack("{s:s, s:s, s:n, s:s, s:s, s:s}", "type", "PodScheduled",
                             "status", "False", "lastProbeTime", "lastTransitionTime",
                             ts, "reason", "Unschedulable", "message", msg); /* new */
-    if (cur && !strcmp(str(cur, "status"), "False") &&
+    if (cur && !strcmp(k1s_json_str_or(cur, "status", ""), "False") &&
         json_is_string(json_object_get(cur, "lastTransitionTime")))
         json_object_set(cnd, "lastTransitionTime", json_object_get(cur, "lastTransitionTime"));
     json_t *conds = json_object_get(status, "conditions");
@@ -625,14 +612,15 @@ static int record_failure(k1s_ctrl *c, const json_t *pod, const char *msg)
     json_t *x;
     json_array_foreach(conds, i, x)
     {
-        if (!strcmp(str(x, "type"), "PodScheduled"))
+        if (!strcmp(k1s_json_str_or(x, "type", ""), "PodScheduled"))
             break;
     }
     if (i < json_array_size(conds))
         json_array_set_new(conds, i, cnd);
     else
         json_array_append_new(conds, cnd);
-    int rc = k1s_ctrl_update(c, "", "Pod", meta_str(pod, "namespace"), "status", copy, NULL);
+    int rc = k1s_ctrl_update(c, "", "Pod", k1s_json_str_or(pod, "metadata.namespace", ""),
+                             "status", copy, NULL);
     json_decref(copy);
     if (rc == 0)
         k1s_ctrl_event(c, SCHEDULER, pod, "Warning", "FailedScheduling", "%s", msg);
@@ -642,11 +630,12 @@ static int record_failure(k1s_ctrl *c, const json_t *pod, const char *msg)
 
 static int bind(k1s_ctrl *c, sched_state *s, const json_t *pod, const char *node)
 {
-    const char *ns = meta_str(pod, "namespace"), *name = meta_str(pod, "name");
+    const char *ns = k1s_json_str_or(pod, "metadata.namespace", "");
+    const char *name = k1s_json_str_or(pod, "metadata.name", "");
     json_t *b = json_pack("{s:s, s:s, s:{s:s, s:s, s:s}, s:{s:s, s:s}}", "apiVersion",
                           "v1", "kind", "Binding", "metadata", "name", name,
-                          "namespace", ns, "uid", meta_str(pod, "uid"), "target",
-                          "kind", "Node", "name", node); /* new */
+                          "namespace", ns, "uid", k1s_json_str_or(pod, "metadata.uid", ""),
+                          "target", "kind", "Node", "name", node); /* new */
     json_t *out = NULL;
     k1s_status st = {0};
     int rc = k1s_api_bind(k1s_ctrl_api(c), ns, name, b, &out, &st);
@@ -660,7 +649,8 @@ static int bind(k1s_ctrl *c, sched_state *s, const json_t *pod, const char *node
         k1s_status_clear(&st);
         return code == 404 || code == 409 ? 0 : -1;
     }
-    json_object_set_new(s->assumed, meta_str(pod, "uid"), json_pack("[s, O]", node, pod));
+    json_object_set_new(s->assumed, k1s_json_str_or(pod, "metadata.uid", ""),
+                        json_pack("[s, O]", node, pod));
     k1s_ctrl_event(c, SCHEDULER, pod, "Normal", "Scheduled",
                    "Successfully assigned %s/%s to %s", ns, name, node);
     return 0;
@@ -688,7 +678,7 @@ static int reconcile(k1s_ctrl *c, void *state, const char *ns, const char *name)
         return record_failure(c, pod, msg);
     }
     if (misfit(c, s, node, pod, why, sizeof why, &resolvable)) {
-        const char *policy = str(json_object_get(pod, "spec"), "preemptionPolicy");
+        const char *policy = k1s_json_str_or(pod, "spec.preemptionPolicy", "");
         if (!strcmp(policy, "Never"))
             snprintf(msg, sizeof msg, "0/1 nodes are available: %s. preemption: not eligible due to preemptionPolicy=Never.",
                      why);
