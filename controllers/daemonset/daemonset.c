@@ -91,7 +91,7 @@ static void map_node(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
     if (old && obj &&
         json_equal(json_object_get(json_object_get(old, "metadata"), "labels"),
                    json_object_get(json_object_get(obj, "metadata"), "labels")) &&
-        k1s__wl_sem_equal(json_object_get(old, "spec"), json_object_get(obj, "spec")))
+        k1s_json_semantic_equal(json_object_get(old, "spec"), json_object_get(obj, "spec")))
         return;
     k1s_informer *inf = k1s_ctrl_informer(c, "apps", "DaemonSet");
     selctx s = {c, id, NULL};
@@ -194,7 +194,7 @@ static bool in_backoff(k1s__ds_state *s, const char *key, int64_t *wait)
     json_t *e = json_object_get(s->backoff, key); /* borrowed */
     if (!e)
         return false;
-    int64_t since = k1s_ctrl_now_ms() - json_integer_value(json_object_get(e, "at"));
+    int64_t since = k1s_time_mono_ms() - json_integer_value(json_object_get(e, "at"));
     int64_t delay = json_integer_value(json_object_get(e, "delay"));
     *wait = delay - since;
     return since < delay;
@@ -202,7 +202,7 @@ static bool in_backoff(k1s__ds_state *s, const char *key, int64_t *wait)
 
 static void backoff_next(k1s__ds_state *s, const char *key)
 {
-    int64_t now = k1s_ctrl_now_ms();
+    int64_t now = k1s_time_mono_ms();
     json_t *e = json_object_get(s->backoff, key); /* borrowed */
     int64_t delay = BACKOFF_INITIAL_MS;
     if (e && now - json_integer_value(json_object_get(e, "at")) <= 2 * BACKOFF_MAX_MS) {
@@ -297,10 +297,10 @@ static void on_node(k1s_ctrl *c, k1s__ds_state *s, const json_t *ds, const json_
             }
             json_array_append_new(p->del, json_string(k1s__wl_name(pod)));
         }
-        long long min_ready = k1s__wl_int(json_object_get(ds, "spec"), "minReadySeconds", 0);
+        long long min_ready = k1s_json_int(ds, "spec.minReadySeconds", 0);
         if (oldest_new && oldest_old &&
             (!k1s__wl_pod_ready(oldest_old) ||
-             k1s__wl_pod_available(oldest_new, min_ready, k1s__wl_now())))
+             k1s__wl_pod_available(oldest_new, min_ready, k1s_time_now())))
             json_array_append_new(p->del, json_string(k1s__wl_name(oldest_old)));
     }
     json_decref(sorted);
@@ -351,9 +351,9 @@ static int update_status(k1s_ctrl *c, const json_t *ds, const json_t *nodes,
                          int64_t *requeue_ms)
 {
     long long desired = 0, current = 0, mis = 0, ready = 0, updated = 0, available = 0;
-    long long min_ready = k1s__wl_int(json_object_get(ds, "spec"), "minReadySeconds", 0);
+    long long min_ready = k1s_json_int(ds, "spec.minReadySeconds", 0);
     long long gen = k1s__ds_template_generation(ds);
-    int64_t now = k1s__wl_now();
+    int64_t now = k1s_time_now();
     size_t i;
     const json_t *node;
     json_array_foreach(nodes, i, node)
@@ -382,17 +382,17 @@ static int update_status(k1s_ctrl *c, const json_t *ds, const json_t *nodes,
         json_decref(sorted);
     }
     const json_t *old = json_object_get(ds, "status");
-    long long og = k1s__wl_int(old, "observedGeneration", 0);
+    long long og = k1s_json_int(old, "observedGeneration", 0);
     long long dgen = k1s__wl_generation(ds);
     if (min_ready > 0 && ready != available)
         *requeue_ms = min_ready > 86400 ? 86400000 : min_ready * 1000;
-    if (k1s__wl_int(old, "desiredNumberScheduled", 0) == desired &&
-        k1s__wl_int(old, "currentNumberScheduled", 0) == current &&
-        k1s__wl_int(old, "numberMisscheduled", 0) == mis &&
-        k1s__wl_int(old, "numberReady", 0) == ready &&
-        k1s__wl_int(old, "updatedNumberScheduled", 0) == updated &&
-        k1s__wl_int(old, "numberAvailable", 0) == available &&
-        k1s__wl_int(old, "numberUnavailable", 0) == desired - available && og >= dgen)
+    if (k1s_json_int(old, "desiredNumberScheduled", 0) == desired &&
+        k1s_json_int(old, "currentNumberScheduled", 0) == current &&
+        k1s_json_int(old, "numberMisscheduled", 0) == mis &&
+        k1s_json_int(old, "numberReady", 0) == ready &&
+        k1s_json_int(old, "updatedNumberScheduled", 0) == updated &&
+        k1s_json_int(old, "numberAvailable", 0) == available &&
+        k1s_json_int(old, "numberUnavailable", 0) == desired - available && og >= dgen)
         return 0;
     /* new */
     json_t *st = json_pack("{s:I, s:I, s:I, s:I}", "currentNumberScheduled", (json_int_t)current,

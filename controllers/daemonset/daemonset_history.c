@@ -76,7 +76,7 @@ static json_t *patch_of(const json_t *ds)
 static bool matches(const json_t *ds, const json_t *rev)
 {
     json_t *p = patch_of(ds); /* new */
-    bool eq = k1s__wl_sem_equal(p, json_object_get(rev, "data"));
+    bool eq = k1s_json_semantic_equal(p, json_object_get(rev, "data"));
     json_decref(p);
     return eq;
 }
@@ -106,7 +106,7 @@ static int claim(void *vctx, const json_t *rev)
 
 static long long revision_of(const json_t *rev)
 {
-    return k1s__wl_int(rev, "revision", 0);
+    return k1s_json_int(rev, "revision", 0);
 }
 
 static int update_rev(k1s_ctrl *c, json_t *rev)
@@ -160,7 +160,7 @@ static int snapshot(k1s_ctrl *c, const json_t *ds, long long revision, char *has
                 json_object_set_new(up, "status", st);
             }
             json_object_set_new(st, "collisionCount",
-                                json_integer(k1s__wl_int(st, "collisionCount", 0) + 1));
+                                json_integer(k1s_json_int(st, "collisionCount", 0) + 1));
             k1s_ctrl_update(c, "apps", "DaemonSet", k1s__wl_ns(ds), "status", up, NULL);
             json_decref(up);
         }
@@ -191,7 +191,7 @@ int k1s__ds_history(k1s_ctrl *c, const json_t *ds, char *hash, size_t hashlen,
     json_t *rev; /* new once set */
     json_array_foreach(h.out, i, rev)
     {
-        if (!k1s__wl_label(rev, K1S_DS_HASH_LABEL)) {
+        if (!k1s_meta_label(rev, K1S_DS_HASH_LABEL)) {
             /* kube labels old revisions by their name */
             json_t *up = json_deep_copy(rev); /* new */
             json_t *m = json_object_get(up, "metadata"); /* borrowed */
@@ -229,7 +229,7 @@ int k1s__ds_history(k1s_ctrl *c, const json_t *ds, char *hash, size_t hashlen,
         k1s_ctrl_delete(c, "apps", "ControllerRevision", k1s__wl_ns(rev), k1s__wl_name(rev),
                         -1, k1s__wl_uid(rev));
     }
-    const char *h2 = k1s__wl_label(keep, K1S_DS_HASH_LABEL);
+    const char *h2 = k1s_meta_label(keep, K1S_DS_HASH_LABEL);
     snprintf(hash, hashlen, "%s", h2 ? h2 : k1s__wl_name(keep));
     if (revision_of(keep) < next) {
         json_t *up = json_deep_copy(keep); /* new */
@@ -261,7 +261,7 @@ void k1s__ds_cleanup_history(k1s_ctrl *c, const json_t *ds, const json_t *pods, 
     const json_t *p;
     json_array_foreach(pods, i, p)
     {
-        const char *h = k1s__wl_label(p, K1S_DS_HASH_LABEL);
+        const char *h = k1s_meta_label(p, K1S_DS_HASH_LABEL);
         if (h && *h)
             json_object_set_new(live, h, json_true());
     }
@@ -272,7 +272,7 @@ void k1s__ds_cleanup_history(k1s_ctrl *c, const json_t *ds, const json_t *pods, 
             v[k] = json_array_get(old, k);
         qsort(v, n, sizeof *v, by_revision);
         for (size_t k = 0; k < n && kill > 0; k++) {
-            const char *h = k1s__wl_label(v[k], K1S_DS_HASH_LABEL);
+            const char *h = k1s_meta_label(v[k], K1S_DS_HASH_LABEL);
             if (h && json_object_get(live, h))
                 continue;
             k1s_ctrl_delete(c, "apps", "ControllerRevision", k1s__wl_ns(v[k]),

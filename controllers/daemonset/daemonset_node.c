@@ -11,25 +11,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *str_at(const json_t *o, const char *key)
-{
-    const char *s = json_string_value(json_object_get(o, key));
-    return s ? s : "";
-}
-
 /* ---- tolerations --------------------------------------------------------------- */
 
 static bool tolerates(const json_t *tol, const json_t *taint)
 {
-    const char *effect = str_at(tol, "effect");
-    if (*effect && strcmp(effect, str_at(taint, "effect")) != 0)
+    const char *effect = k1s_json_str_or(tol, "effect", "");
+    if (*effect && strcmp(effect, k1s_json_str_or(taint, "effect", "")) != 0)
         return false;
-    const char *key = str_at(tol, "key");
-    if (*key && strcmp(key, str_at(taint, "key")) != 0)
+    const char *key = k1s_json_str_or(tol, "key", "");
+    if (*key && strcmp(key, k1s_json_str_or(taint, "key", "")) != 0)
         return false;
-    const char *op = str_at(tol, "operator");
+    const char *op = k1s_json_str_or(tol, "operator", "");
     if (!*op || !strcmp(op, "Equal"))
-        return !strcmp(str_at(tol, "value"), str_at(taint, "value"));
+        return !strcmp(k1s_json_str_or(tol, "value", ""), k1s_json_str_or(taint, "value", ""));
     return !strcmp(op, "Exists");
 }
 
@@ -40,7 +34,7 @@ static bool untolerated(const json_t *taints, const json_t *tols, bool no_schedu
     const json_t *t, *tol;
     json_array_foreach(taints, i, t)
     {
-        const char *effect = str_at(t, "effect");
+        const char *effect = k1s_json_str_or(t, "effect", "");
         if (strcmp(effect, "NoExecute") != 0 &&
             !(no_schedule && !strcmp(effect, "NoSchedule")))
             continue;
@@ -84,9 +78,10 @@ static void add_daemon_tolerations(json_t *spec)
         const json_t *t;
         json_array_foreach(tols, i, t)
         {
-            if (!strcmp(str_at(t, "key"), defaults[d][0]) &&
-                !strcmp(str_at(t, "operator"), "Exists") && !*str_at(t, "value") &&
-                !strcmp(str_at(t, "effect"), defaults[d][1])) {
+            if (!strcmp(k1s_json_str_or(t, "key", ""), defaults[d][0]) &&
+                !strcmp(k1s_json_str_or(t, "operator", ""), "Exists") &&
+                !*k1s_json_str_or(t, "value", "") &&
+                !strcmp(k1s_json_str_or(t, "effect", ""), defaults[d][1])) {
                 have = true;
                 break;
             }
@@ -114,7 +109,7 @@ static bool value_in(const json_t *values, const char *v)
 
 static bool requirement(const json_t *req, const char *value /* NULL: absent */)
 {
-    const char *op = str_at(req, "operator");
+    const char *op = k1s_json_str_or(req, "operator", "");
     const json_t *values = json_object_get(req, "values");
     if (!strcmp(op, "In"))
         return value && value_in(values, value);
@@ -144,17 +139,16 @@ static bool term_matches(const json_t *term, const json_t *node)
     const json_t *fields = json_object_get(term, "matchFields");
     if (json_array_size(exprs) == 0 && json_array_size(fields) == 0)
         return false; /* an empty term matches nothing */
-    const json_t *labels = json_object_get(json_object_get(node, "metadata"), "labels");
     size_t i;
     const json_t *r;
     json_array_foreach(exprs, i, r)
     {
-        if (!requirement(r, json_string_value(json_object_get(labels, str_at(r, "key")))))
+        if (!requirement(r, k1s_meta_label(node, k1s_json_str_or(r, "key", ""))))
             return false;
     }
     json_array_foreach(fields, i, r)
     {
-        if (strcmp(str_at(r, "key"), "metadata.name") != 0 ||
+        if (strcmp(k1s_json_str_or(r, "key", ""), "metadata.name") != 0 ||
             !requirement(r, k1s__wl_name(node)))
             return false;
     }
@@ -193,7 +187,7 @@ void k1s__ds_should_run(const json_t *node, const json_t *ds, bool *run, bool *k
     *run = *keep = false;
     const json_t *tspec = json_object_get(
         json_object_get(json_object_get(ds, "spec"), "template"), "spec");
-    const char *want = str_at(tspec, "nodeName");
+    const char *want = k1s_json_str_or(tspec, "nodeName", "");
     if (*want && strcmp(want, k1s__wl_name(node)) != 0)
         return;
     if (!affinity_matches(tspec, node))
@@ -216,7 +210,7 @@ void k1s__ds_should_run(const json_t *node, const json_t *ds, bool *run, bool *k
 
 long long k1s__ds_template_generation(const json_t *ds)
 {
-    const char *v = k1s__wl_annotation(ds, K1S_DS_GENERATION_ANNOTATION);
+    const char *v = k1s_meta_annotation(ds, K1S_DS_GENERATION_ANNOTATION);
     if (!v)
         return -1;
     char *end = NULL;
@@ -226,14 +220,14 @@ long long k1s__ds_template_generation(const json_t *ds)
 
 bool k1s__ds_pod_updated(const json_t *pod, const char *hash, long long generation)
 {
-    const char *h = k1s__wl_label(pod, K1S_DS_HASH_LABEL);
+    const char *h = k1s_meta_label(pod, K1S_DS_HASH_LABEL);
     if (hash && *hash && h && !strcmp(h, hash))
         return true;
     if (generation < 0)
         return false;
     char g[24];
     snprintf(g, sizeof g, "%lld", generation);
-    const char *pg = k1s__wl_label(pod, K1S_DS_GENERATION_LABEL);
+    const char *pg = k1s_meta_label(pod, K1S_DS_GENERATION_LABEL);
     return pg && !strcmp(pg, g);
 }
 
@@ -295,7 +289,7 @@ void k1s__ds_pin(json_t *spec, const char *node)
 const char *k1s__ds_target_node(const json_t *pod)
 {
     const json_t *spec = json_object_get(pod, "spec");
-    const char *n = str_at(spec, "nodeName");
+    const char *n = k1s_json_str_or(spec, "nodeName", "");
     if (*n)
         return n;
     const json_t *req = json_object_get(
@@ -307,8 +301,8 @@ const char *k1s__ds_target_node(const json_t *pod)
     {
         json_array_foreach(json_object_get(term, "matchFields"), j, f)
         {
-            if (!strcmp(str_at(f, "key"), "metadata.name") &&
-                !strcmp(str_at(f, "operator"), "In")) {
+            if (!strcmp(k1s_json_str_or(f, "key", ""), "metadata.name") &&
+                !strcmp(k1s_json_str_or(f, "operator", ""), "In")) {
                 const json_t *values = json_object_get(f, "values");
                 if (json_array_size(values) != 1)
                     return "";

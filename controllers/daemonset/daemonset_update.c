@@ -55,9 +55,9 @@ static bool new_and_old(const json_t *pods, const char *hash, long long gen,
 void k1s__ds_rolling(const json_t *ds, const json_t *nodes, const json_t *by_node,
                      const char *hash, json_t *del, json_t *create)
 {
-    long long min_ready = k1s__wl_int(json_object_get(ds, "spec"), "minReadySeconds", 0);
+    long long min_ready = k1s_json_int(ds, "spec.minReadySeconds", 0);
     long long gen = k1s__ds_template_generation(ds);
-    int64_t now = k1s__wl_now();
+    int64_t now = k1s_time_now();
     long long desired = 0;
     size_t i;
     const json_t *node;

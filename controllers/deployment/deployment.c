@@ -133,7 +133,7 @@ static int finish(k1s__dsync *x)
 {
     const json_t *d0 = x->orig;
     int rc = 0;
-    if ((!x->err || x->report) && !k1s__wl_sem_equal(json_object_get(x->d, "status"),
+    if ((!x->err || x->report) && !k1s_json_semantic_equal(json_object_get(x->d, "status"),
                                                      json_object_get(d0, "status"))) {
         json_t *up = json_deep_copy(d0); /* new */
         json_object_set(up, "status", json_object_get(x->d, "status"));
@@ -143,8 +143,8 @@ static int finish(k1s__dsync *x)
         if (rc && !x->err)
             x->err = rc;
     }
-    const char *want = k1s__wl_annotation(x->d, K1S_DEP_REVISION);
-    const char *have = k1s__wl_annotation(d0, K1S_DEP_REVISION);
+    const char *want = k1s_meta_annotation(x->d, K1S_DEP_REVISION);
+    const char *have = k1s_meta_annotation(d0, K1S_DEP_REVISION);
     if (!x->err && want && (!have || strcmp(want, have) != 0)) {
         /* new */
         json_t *patch = json_pack("{s:{s:{s:s}}}", "metadata", "annotations",
@@ -188,7 +188,7 @@ static int reconcile(k1s_ctrl *c, void *state, const char *ns, const char *name)
         k1s_ctrl_event(c, K1S_DEP_COMPONENT, d0, "Warning", "SelectingAll",
                        "This deployment is selecting all pods. A non-empty selector is required.");
         json_t *st = json_object_get(x.d, "status"); /* borrowed */
-        if (k1s__wl_int(st, "observedGeneration", 0) < k1s__wl_generation(d0)) {
+        if (k1s_json_int(st, "observedGeneration", 0) < k1s__wl_generation(d0)) {
             if (!json_is_object(st)) {
                 st = json_object();
                 json_object_set_new(x.d, "status", st);

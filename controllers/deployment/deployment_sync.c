@@ -126,7 +126,7 @@ static void create_new(k1s__dsync *x, long long revision)
         "apiVersion", "apps/v1", "kind", "ReplicaSet", "metadata", "name", name,
         "namespace", k1s__wl_ns(x->d), "labels", json_deep_copy(labels), "ownerReferences",
         k1s__wl_owner_ref(x->d, "apps/v1", "Deployment"), "spec", "replicas", 0,
-        "minReadySeconds", (json_int_t)k1s__wl_int(spec, "minReadySeconds", 0),
+        "minReadySeconds", (json_int_t)k1s_json_int(spec, "minReadySeconds", 0),
         "selector", sel, "template", tmpl); /* new */
     if (!rs) {
         x->err = 500;
@@ -156,7 +156,7 @@ static void create_new(k1s__dsync *x, long long revision)
                 made = json_deep_copy(cur);
                 existed = true;
             } else if (cur) {
-                long long cc = k1s__wl_int(status, "collisionCount", 0);
+                long long cc = k1s_json_int(status, "collisionCount", 0);
                 json_object_set_new(status, "collisionCount", json_integer(cc + 1));
                 x->err = 409;
                 x->report = true; /* the next sync hashes anew */
@@ -210,8 +210,8 @@ void k1s__dsync_all_rs(k1s__dsync *x, bool create)
         json_t *copy = json_deep_copy(rs); /* new */
         bool changed = k1s__dep_set_new_rs_annotations(x->d, copy, revision, true);
         const json_t *dspec = json_object_get(x->d, "spec");
-        long long mrs = k1s__wl_int(dspec, "minReadySeconds", 0);
-        if (changed || k1s__wl_int(json_object_get(copy, "spec"), "minReadySeconds", 0) != mrs) {
+        long long mrs = k1s_json_int(dspec, "minReadySeconds", 0);
+        if (changed || k1s_json_int(copy, "spec.minReadySeconds", 0) != mrs) {
             json_object_set_new(json_object_get(copy, "spec"), "minReadySeconds",
                                 json_integer(mrs));
             if (update_rs(x, copy) == 0)
@@ -220,7 +220,7 @@ void k1s__dsync_all_rs(k1s__dsync *x, bool create)
             return;
         }
         json_decref(copy);
-        k1s__dep_set_revision(x->d, k1s__wl_annotation(rs, K1S_DEP_REVISION));
+        k1s__dep_set_revision(x->d, k1s_meta_annotation(rs, K1S_DEP_REVISION));
         json_t *status = status_of(x); /* borrowed */
         if (k1s__dep_has_deadline(x->d) && !k1s__dep_cond_get(status, "Progressing")) {
             char msg[400];
@@ -290,7 +290,7 @@ static bool saturated(const json_t *d, const json_t *rs)
 {
     if (!rs)
         return false;
-    const char *desired = k1s__wl_annotation(rs, K1S_DEP_DESIRED);
+    const char *desired = k1s_meta_annotation(rs, K1S_DEP_DESIRED);
     if (!desired)
         return false;
     char *end = NULL;
@@ -311,7 +311,7 @@ static long long fraction(const json_t *rs, const json_t *d)
         return -size;
     long long max = want + k1s__dep_max_surge(d);
     long long before = 0;
-    const char *ann = k1s__wl_annotation(rs, K1S_DEP_MAX);
+    const char *ann = k1s_meta_annotation(rs, K1S_DEP_MAX);
     if (ann) {
         char *end = NULL;
         before = strtoll(ann, &end, 10);
@@ -319,7 +319,7 @@ static long long fraction(const json_t *rs, const json_t *d)
             before = 0;
     }
     if (before == 0) {
-        before = k1s__wl_int(json_object_get(d, "status"), "replicas", 0);
+        before = k1s_json_int(d, "status.replicas", 0);
         if (before == 0)
             return 0;
     }
@@ -484,17 +484,17 @@ void k1s__dsync_status(k1s__dsync *x)
 static bool progressing(const json_t *d, const json_t *st)
 {
     const json_t *old = json_object_get(d, "status");
-    long long oldold = k1s__wl_int(old, "replicas", 0) - k1s__wl_int(old, "updatedReplicas", 0);
-    long long newold = k1s__wl_int(st, "replicas", 0) - k1s__wl_int(st, "updatedReplicas", 0);
-    return k1s__wl_int(st, "updatedReplicas", 0) > k1s__wl_int(old, "updatedReplicas", 0) ||
+    long long oldold = k1s_json_int(old, "replicas", 0) - k1s_json_int(old, "updatedReplicas", 0);
+    long long newold = k1s_json_int(st, "replicas", 0) - k1s_json_int(st, "updatedReplicas", 0);
+    return k1s_json_int(st, "updatedReplicas", 0) > k1s_json_int(old, "updatedReplicas", 0) ||
            newold < oldold ||
-           k1s__wl_int(st, "readyReplicas", 0) > k1s__wl_int(old, "readyReplicas", 0) ||
-           k1s__wl_int(st, "availableReplicas", 0) > k1s__wl_int(old, "availableReplicas", 0);
+           k1s_json_int(st, "readyReplicas", 0) > k1s_json_int(old, "readyReplicas", 0) ||
+           k1s_json_int(st, "availableReplicas", 0) > k1s_json_int(old, "availableReplicas", 0);
 }
 
 static long long deadline(const json_t *d)
 {
-    return k1s__wl_int(json_object_get(d, "spec"), "progressDeadlineSeconds", 600);
+    return k1s_json_int(d, "spec.progressDeadlineSeconds", 600);
 }
 
 static bool timed_out(const json_t *d, const json_t *st)
@@ -510,7 +510,7 @@ static bool timed_out(const json_t *d, const json_t *st)
     if (reason && !strcmp(reason, "ProgressDeadlineExceeded"))
         return true;
     int64_t from = k1s__wl_parse_time(json_string_value(json_object_get(cnd, "lastUpdateTime")));
-    return from >= 0 && from + deadline(d) < k1s__wl_now();
+    return from >= 0 && from + deadline(d) < k1s_time_now();
 }
 
 static void rs_message(char *buf, size_t len, const k1s__dsync *x, const char *what)
@@ -533,7 +533,7 @@ static void requeue_stuck(k1s__dsync *x, const json_t *st)
     int64_t from = k1s__wl_parse_time(json_string_value(json_object_get(cur, "lastUpdateTime")));
     if (from < 0)
         return;
-    int64_t after = from + deadline(x->d) - k1s__wl_now();
+    int64_t after = from + deadline(x->d) - k1s_time_now();
     int64_t ms = after < 1 ? 1000 : (after + 1) * 1000;
     if (x->requeue_ms <= 0 || ms < x->requeue_ms)
         x->requeue_ms = ms;
@@ -546,7 +546,7 @@ void k1s__dsync_rollout_status(k1s__dsync *x)
         k1s__dep_cond_remove(st, "Progressing");
     const json_t *cur = k1s__dep_cond_get(json_object_get(x->d, "status"), "Progressing");
     const char *cur_reason = json_string_value(json_object_get(cur, "reason"));
-    bool complete_before = k1s__wl_int(st, "replicas", 0) == k1s__wl_int(st, "updatedReplicas", 0) &&
+    bool complete_before = k1s_json_int(st, "replicas", 0) == k1s_json_int(st, "updatedReplicas", 0) &&
                            cur_reason && !strcmp(cur_reason, "NewReplicaSetAvailable");
     char msg[400];
     if (k1s__dep_has_deadline(x->d) && !complete_before) {
@@ -606,7 +606,7 @@ bool k1s__dsync_scaling_event(k1s__dsync *x)
     k1s__rsvec_active(&all, &active);
     long long want = k1s__dep_replicas(x->d);
     for (size_t i = 0; i < active.n; i++) {
-        const char *desired = k1s__wl_annotation(active.v[i], K1S_DEP_DESIRED);
+        const char *desired = k1s_meta_annotation(active.v[i], K1S_DEP_DESIRED);
         if (!desired)
             continue;
         char *end = NULL;

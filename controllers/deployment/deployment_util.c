@@ -14,17 +14,17 @@
 
 long long k1s__dep_replicas(const json_t *d)
 {
-    return k1s__wl_int(json_object_get(d, "spec"), "replicas", 1);
+    return k1s_json_int(d, "spec.replicas", 1);
 }
 
 long long k1s__dep_rs_replicas(const json_t *rs)
 {
-    return k1s__wl_int(json_object_get(rs, "spec"), "replicas", 1);
+    return k1s_json_int(rs, "spec.replicas", 1);
 }
 
 long long k1s__dep_rs_status(const json_t *rs, const char *key)
 {
-    return k1s__wl_int(json_object_get(rs, "status"), key, 0);
+    return k1s_json_int(json_object_get(rs, "status"), key, 0);
 }
 
 static const json_t *strategy(const json_t *d)
@@ -80,7 +80,7 @@ bool k1s__dep_has_deadline(const json_t *d)
 
 long long k1s__dep_rs_revision(const json_t *rs)
 {
-    const char *v = k1s__wl_annotation(rs, K1S_DEP_REVISION);
+    const char *v = k1s_meta_annotation(rs, K1S_DEP_REVISION);
     if (!v)
         return 0;
     char *end = NULL;
@@ -91,10 +91,10 @@ long long k1s__dep_rs_revision(const json_t *rs)
 bool k1s__dep_complete(const json_t *d, const json_t *status)
 {
     long long want = k1s__dep_replicas(d);
-    return k1s__wl_int(status, "updatedReplicas", 0) == want &&
-           k1s__wl_int(status, "replicas", 0) == want &&
-           k1s__wl_int(status, "availableReplicas", 0) == want &&
-           k1s__wl_int(status, "observedGeneration", 0) >= k1s__wl_generation(d);
+    return k1s_json_int(status, "updatedReplicas", 0) == want &&
+           k1s_json_int(status, "replicas", 0) == want &&
+           k1s_json_int(status, "availableReplicas", 0) == want &&
+           k1s_json_int(status, "observedGeneration", 0) >= k1s__wl_generation(d);
 }
 
 long long k1s__dep_new_rs_replicas(const json_t *d, const k1s__rsvec *all,
@@ -238,7 +238,7 @@ json_t *k1s__dep_cond_new(const char *type, const char *cstatus,
                           const char *reason, const char *message)
 {
     char ts[32];
-    k1s__wl_format_time(k1s__wl_now(), ts, sizeof ts);
+    k1s_time_format(k1s_time_now(), ts, sizeof ts);
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "type", type, "status",
                      cstatus, "lastUpdateTime", ts, "lastTransitionTime", ts,
                      "reason", reason, "message", message);
@@ -315,8 +315,8 @@ bool k1s__dep_replicas_annotations_stale(const json_t *rs, long long desired,
     char d[24], m[24];
     snprintf(d, sizeof d, "%lld", desired);
     snprintf(m, sizeof m, "%lld", max);
-    const char *cd = k1s__wl_annotation(rs, K1S_DEP_DESIRED);
-    const char *cm = k1s__wl_annotation(rs, K1S_DEP_MAX);
+    const char *cd = k1s_meta_annotation(rs, K1S_DEP_DESIRED);
+    const char *cm = k1s_meta_annotation(rs, K1S_DEP_MAX);
     return !cd || strcmp(cd, d) || !cm || strcmp(cm, m);
 }
 
@@ -348,7 +348,7 @@ bool k1s__dep_set_new_rs_annotations(const json_t *d, json_t *rs,
             continue;
         changed |= set_annotation(rs, k, json_string_value(v));
     }
-    const char *old = k1s__wl_annotation(rs, K1S_DEP_REVISION);
+    const char *old = k1s_meta_annotation(rs, K1S_DEP_REVISION);
     char oldbuf[32] = "";
     if (old)
         snprintf(oldbuf, sizeof oldbuf, "%s", old);
@@ -366,7 +366,7 @@ bool k1s__dep_set_new_rs_annotations(const json_t *d, json_t *rs,
         changed = true;
         /* a rollback to this ReplicaSet: remember the revisions it had */
         if (old) {
-            const char *hist = k1s__wl_annotation(rs, K1S_DEP_REVISION_HISTORY);
+            const char *hist = k1s_meta_annotation(rs, K1S_DEP_REVISION_HISTORY);
             if (!hist || !*hist) {
                 set_annotation(rs, K1S_DEP_REVISION_HISTORY, oldbuf);
             } else {

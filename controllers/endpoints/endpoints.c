@@ -59,7 +59,7 @@ static void map_endpoints(k1s_ctrl *c, int id, const json_t *old, const json_t *
     ep_state *s = k1s_ctrl_state(c, id);
     /* only ours: an Endpoints without a Service may be someone's on
        purpose (leader-election records, say) */
-    const char *by = k1s__wl_label(obj, K1S_EP_MANAGED_BY);
+    const char *by = k1s_meta_label(obj, K1S_EP_MANAGED_BY);
     if (!old && obj && s && !s->started && by && !strcmp(by, K1S_EP_CONTROLLER))
         k1s_ctrl_enqueue(c, id, k1s__wl_ns(obj), k1s__wl_name(obj));
 }
@@ -154,13 +154,13 @@ static json_t *subsets_of(const json_t *svc, const json_t *pods)
  * Service's labels (the headless marker aside). */
 static bool labels_right(const json_t *ep, const json_t *svc_labels)
 {
-    const char *by = k1s__wl_label(ep, K1S_EP_MANAGED_BY);
+    const char *by = k1s_meta_label(ep, K1S_EP_MANAGED_BY);
     if (!by || strcmp(by, K1S_EP_CONTROLLER) != 0)
         return false;
     json_t *l = json_deep_copy(json_object_get(json_object_get(ep, "metadata"), "labels")); /* new */
     json_object_del(l, K1S_EP_HEADLESS);
     json_object_del(l, K1S_EP_MANAGED_BY);
-    bool same = k1s__wl_sem_equal(l, svc_labels);
+    bool same = k1s_json_semantic_equal(l, svc_labels);
     json_decref(l);
     return same;
 }
@@ -175,7 +175,7 @@ static bool capacity_marked_right(const json_t *ep)
                          json_array_size(json_object_get(ss, "notReadyAddresses")));
     if (n > K1S_EP_MAX_CAPACITY)
         return false;
-    return !k1s__wl_annotation(ep, "endpoints.kubernetes.io/over-capacity");
+    return !k1s_meta_annotation(ep, "endpoints.kubernetes.io/over-capacity");
 }
 
 static int sync_service(k1s_ctrl *c, ep_state *s, const json_t *svc)
@@ -190,7 +190,7 @@ static int sync_service(k1s_ctrl *c, ep_state *s, const json_t *svc)
     const json_t *cur = ei ? k1s_informer_get(ei, ns, name) : NULL;
     const json_t *svc_labels = json_object_get(json_object_get(svc, "metadata"), "labels");
     if (cur) {
-        bool same = k1s__wl_sem_equal(json_object_get(cur, "subsets"), subsets) &&
+        bool same = k1s_json_semantic_equal(json_object_get(cur, "subsets"), subsets) &&
                     labels_right(cur, svc_labels) && capacity_marked_right(cur);
         if (same) {
             json_decref(subsets);
@@ -216,7 +216,7 @@ static int sync_service(k1s_ctrl *c, ep_state *s, const json_t *svc)
     }
     if (trigger >= 0) {
         char ts[32];
-        k1s__wl_format_time(trigger, ts, sizeof ts);
+        k1s_time_format(trigger, ts, sizeof ts);
         json_object_set_new(ann, K1S_EP_TRIGGER_TIME, json_string(ts));
     } else {
         json_object_del(ann, K1S_EP_TRIGGER_TIME);

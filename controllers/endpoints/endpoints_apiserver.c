@@ -52,8 +52,8 @@ int k1s__ep_sync_apiserver_endpoints(k1s_ctrl *c, const json_t *svc)
                                 https_port(port, false));
     k1s_informer *inf = k1s_ctrl_informer(c, "", "Endpoints");
     const json_t *cur = inf ? k1s_informer_get(inf, "default", "kubernetes") : NULL;
-    if (cur && k1s__wl_sem_equal(json_object_get(cur, "subsets"), subsets) &&
-        k1s__wl_sem_equal(json_object_get(json_object_get(cur, "metadata"), "labels"), labels)) {
+    if (cur && k1s_json_semantic_equal(json_object_get(cur, "subsets"), subsets) &&
+        k1s_json_semantic_equal(json_object_get(json_object_get(cur, "metadata"), "labels"), labels)) {
         json_decref(labels);
         json_decref(subsets);
         return 0;
@@ -92,9 +92,9 @@ int k1s__ep_sync_apiserver_slice(k1s_ctrl *c, const json_t *svc)
         json_decref(ports);
         return 50;
     }
-    if (cur && k1s__wl_sem_equal(json_object_get(cur, "endpoints"), endpoints) &&
-        k1s__wl_sem_equal(json_object_get(cur, "ports"), ports) &&
-        k1s__wl_sem_equal(json_object_get(json_object_get(cur, "metadata"), "labels"), labels)) {
+    if (cur && k1s_json_semantic_equal(json_object_get(cur, "endpoints"), endpoints) &&
+        k1s_json_semantic_equal(json_object_get(cur, "ports"), ports) &&
+        k1s_json_semantic_equal(json_object_get(json_object_get(cur, "metadata"), "labels"), labels)) {
         json_decref(labels);
         json_decref(endpoints);
         json_decref(ports);

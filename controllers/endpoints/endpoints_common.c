@@ -14,18 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *str_at(const json_t *o, const char *key)
-{
-    const char *s = json_string_value(json_object_get(o, key));
-    return s ? s : "";
-}
+#include "k1s_net.h"
 
 bool k1s__ep_pod_included(const json_t *pod, bool include_terminating)
 {
     if (k1s__wl_pod_terminal(pod))
         return false;
     const json_t *st = json_object_get(pod, "status");
-    if (!*str_at(st, "podIP") && json_array_size(json_object_get(st, "podIPs")) == 0)
+    if (!*k1s_json_str_or(st, "podIP", "") && !json_array_size(json_object_get(st, "podIPs")))
         return false;
     return include_terminating || !k1s__wl_deleting(pod);
 }
@@ -39,15 +35,22 @@ json_t *k1s__ep_pod_ips(const json_t *pod, bool ipv6)
     const json_t *e;
     json_array_foreach(ips, i, e)
     {
-        const char *ip = str_at(e, "ip");
+        const char *ip = k1s_json_str_or(e, "ip", "");
         if (*ip && (strchr(ip, ':') != NULL) == ipv6)
             json_array_append_new(out, json_string(ip));
     }
     /* a status that only has podIP (kube always fills podIPs too) */
-    const char *ip = str_at(st, "podIP");
+    const char *ip = k1s_json_str_or(st, "podIP", "");
     if (json_array_size(ips) == 0 && *ip && (strchr(ip, ':') != NULL) == ipv6)
         json_array_append_new(out, json_string(ip));
     return out;
+}
+
+/* A port's protocol; absent or "" is TCP. */
+static const char *protocol_of(const json_t *port)
+{
+    const char *p = k1s_json_str(port, "protocol");
+    return p && *p ? p : "TCP";
 }
 
 static int named_port(const json_t *containers, const char *name,
@@ -57,13 +60,13 @@ static int named_port(const json_t *containers, const char *name,
     const json_t *ctr, *p;
     json_array_foreach(containers, i, ctr)
     {
-        if (sidecars_only && strcmp(str_at(ctr, "restartPolicy"), "Always") != 0)
+        if (sidecars_only && strcmp(k1s_json_str_or(ctr, "restartPolicy", ""), "Always") != 0)
             continue;
         json_array_foreach(json_object_get(ctr, "ports"), j, p)
         {
-            const char *pp = *str_at(p, "protocol") ? str_at(p, "protocol") : "TCP";
-            if (!strcmp(str_at(p, "name"), name) && !strcmp(pp, proto)) {
-                *port = k1s__wl_int(p, "containerPort", 0);
+            const char *pp = protocol_of(p);
+            if (!strcmp(k1s_json_str_or(p, "name", ""), name) && !strcmp(pp, proto)) {
+                *port = k1s_json_int(p, "containerPort", 0);
                 return 0;
             }
         }
@@ -75,7 +78,7 @@ int k1s__ep_find_port(const json_t *pod, const json_t *svc_port, long long *port
 {
     json_t *tp = json_object_get(svc_port, "targetPort"); /* borrowed */
     if (!tp || json_is_null(tp)) {
-        *port = k1s__wl_int(svc_port, "port", 0);
+        *port = k1s_json_int(svc_port, "port", 0);
         return 0;
     }
     if (json_is_integer(tp)) {
@@ -85,7 +88,7 @@ int k1s__ep_find_port(const json_t *pod, const json_t *svc_port, long long *port
     const char *name = json_string_value(tp);
     if (!name)
         return -1;
-    const char *proto = *str_at(svc_port, "protocol") ? str_at(svc_port, "protocol") : "TCP";
+    const char *proto = protocol_of(svc_port);
     const json_t *spec = json_object_get(pod, "spec");
     if (named_port(json_object_get(spec, "containers"), name, proto, false, port) == 0)
         return 0;
@@ -95,8 +98,8 @@ int k1s__ep_find_port(const json_t *pod, const json_t *svc_port, long long *port
 const char *k1s__ep_hostname(const json_t *pod, const json_t *svc)
 {
     const json_t *spec = json_object_get(pod, "spec");
-    const char *h = str_at(spec, "hostname");
-    if (*h && !strcmp(str_at(spec, "subdomain"), k1s__wl_name(svc)) &&
+    const char *h = k1s_json_str_or(spec, "hostname", "");
+    if (*h && !strcmp(k1s_json_str_or(spec, "subdomain", ""), k1s__wl_name(svc)) &&
         !strcmp(k1s__wl_ns(pod), k1s__wl_ns(svc)))
         return h;
     return NULL;
@@ -109,7 +112,7 @@ bool k1s__ep_has_selector(const json_t *svc)
 
 bool k1s__ep_ip_set(const json_t *svc)
 {
-    const char *ip = str_at(json_object_get(svc, "spec"), "clusterIP");
+    const char *ip = k1s_json_str_or(svc, "spec.clusterIP", "");
     return *ip && strcmp(ip, "None") != 0;
 }
 
@@ -233,8 +236,8 @@ static int64_t pod_trigger(const json_t *pod)
     const json_t *cnd;
     json_array_foreach(json_object_get(json_object_get(pod, "status"), "conditions"), i, cnd)
     {
-        if (!strcmp(str_at(cnd, "type"), "Ready"))
-            return k1s__wl_parse_time(str_at(cnd, "lastTransitionTime"));
+        if (!strcmp(k1s_json_str_or(cnd, "type", ""), "Ready"))
+            return k1s__wl_parse_time(k1s_json_str_or(cnd, "lastTransitionTime", ""));
     }
     return -1;
 }
@@ -243,7 +246,7 @@ int64_t k1s__ep_tracker_compute(k1s__ep_tracker *t, const json_t *svc,
                                 const json_t *pods)
 {
     int64_t created = k1s__wl_parse_time(
-        str_at(json_object_get(svc, "metadata"), "creationTimestamp"));
+        k1s_json_str_or(svc, "metadata.creationTimestamp", ""));
     if (!t)
         return created;
     char key[600];
@@ -288,12 +291,12 @@ static bool usable_ipv4(const struct sockaddr *sa, char *buf, size_t len)
 {
     if (!sa || sa->sa_family != AF_INET)
         return false;
-    const struct in_addr *a = &((const struct sockaddr_in *)sa)->sin_addr;
-    uint32_t h = ntohl(a->s_addr);
+    uint32_t h = ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr);
     /* Endpoints refuse loopback, unspecified and link-local addresses */
-    if ((h >> 24) == 127 || h == 0 || (h >> 16) == 0xA9FE)
+    if (k1s_ipv4_is_local(h) || (h >> 16) == 0xA9FE || len < K1S_IPV4_LEN)
         return false;
-    return inet_ntop(AF_INET, a, buf, (socklen_t)len) != NULL;
+    k1s_ipv4_format(h, buf, len);
+    return true;
 }
 
 /* kube-apiserver's ChooseHostInterface: the IPv4 address of the interface
@@ -337,11 +340,10 @@ int k1s__ep_apiserver(k1s_ctrl *c, const json_t *svc, char *ip, size_t iplen,
 {
     const k1s_controllers_config *cfg = k1s_ctrl_config(c);
     const char *host = cfg->api_host;
-    struct in_addr a;
+    uint32_t a;
     /* kube advertises the host's address when bound to loopback or to
        every address; Endpoints may not hold loopback addresses */
-    if (!host || inet_pton(AF_INET, host, &a) != 1 || a.s_addr == 0 ||
-        (ntohl(a.s_addr) >> 24) == 127) {
+    if (!host || k1s_ipv4_parse(host, &a) != 0 || k1s_ipv4_is_local(a)) {
         if (host_ip(ip, iplen))
             return -1;
     } else {
@@ -351,7 +353,7 @@ int k1s__ep_apiserver(k1s_ctrl *c, const json_t *svc, char *ip, size_t iplen,
     if (*port <= 0) {
         const json_t *p = json_array_get(json_object_get(json_object_get(svc, "spec"), "ports"), 0);
         json_t *tp = json_object_get(p, "targetPort"); /* borrowed */
-        *port = json_is_integer(tp) ? json_integer_value(tp) : k1s__wl_int(p, "port", 443);
+        *port = json_is_integer(tp) ? json_integer_value(tp) : k1s_json_int(p, "port", 443);
     }
     return 0;
 }

@@ -11,17 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *str_at(const json_t *o, const char *key)
-{
-    const char *s = json_string_value(json_object_get(o, key));
-    return s ? s : "";
-}
-
 static char *addr_key(const json_t *addr)
 {
     char *k = NULL;
-    if (asprintf(&k, "%s/%s", str_at(addr, "ip"),
-                 str_at(json_object_get(addr, "targetRef"), "uid")) < 0)
+    if (asprintf(&k, "%s/%s", k1s_json_str_or(addr, "ip", ""),
+                 k1s_json_str_or(addr, "targetRef.uid", "")) < 0)
         return NULL;
     return k;
 }
@@ -29,7 +23,7 @@ static char *addr_key(const json_t *addr)
 static int cmp_addr(const void *pa, const void *pb)
 {
     const json_t *a = *(json_t *const *)pa, *b = *(json_t *const *)pb;
-    int c = strcmp(str_at(a, "ip"), str_at(b, "ip"));
+    int c = strcmp(k1s_json_str_or(a, "ip", ""), k1s_json_str_or(b, "ip", ""));
     if (c)
         return c;
     const json_t *ra = json_object_get(a, "targetRef"), *rb = json_object_get(b, "targetRef");
@@ -37,19 +31,19 @@ static int cmp_addr(const void *pa, const void *pb)
         return ra ? 1 : 0;
     if (!ra)
         return -1;
-    return strcmp(str_at(ra, "uid"), str_at(rb, "uid"));
+    return strcmp(k1s_json_str_or(ra, "uid", ""), k1s_json_str_or(rb, "uid", ""));
 }
 
 static int cmp_port(const void *pa, const void *pb)
 {
     const json_t *a = *(json_t *const *)pa, *b = *(json_t *const *)pb;
-    int c = strcmp(str_at(a, "name"), str_at(b, "name"));
+    int c = strcmp(k1s_json_str_or(a, "name", ""), k1s_json_str_or(b, "name", ""));
     if (c)
         return c;
-    long long x = k1s__wl_int(a, "port", 0), y = k1s__wl_int(b, "port", 0);
+    long long x = k1s_json_int(a, "port", 0), y = k1s_json_int(b, "port", 0);
     if (x != y)
         return x < y ? -1 : 1;
-    return strcmp(str_at(a, "protocol"), str_at(b, "protocol"));
+    return strcmp(k1s_json_str_or(a, "protocol", ""), k1s_json_str_or(b, "protocol", ""));
 }
 
 /* Sort an array of objects in place with cmp. */

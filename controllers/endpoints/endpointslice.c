@@ -50,12 +50,6 @@ static void es_fini(void *state)
     free(s);
 }
 
-static const char *str_at(const json_t *o, const char *key)
-{
-    const char *s = json_string_value(json_object_get(o, key));
-    return s ? s : "";
-}
-
 /* ---- what enqueues a Service ---------------------------------------------------------- */
 
 static void map_slice(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
@@ -65,8 +59,8 @@ static void map_slice(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
         const json_t *s = both[i];
         if (!s)
             continue;
-        const char *svc = k1s__wl_label(s, SERVICE_NAME);
-        const char *by = k1s__wl_label(s, MANAGED_BY);
+        const char *svc = k1s_meta_label(s, SERVICE_NAME);
+        const char *by = k1s_meta_label(s, MANAGED_BY);
         bool apiserver = !strcmp(k1s__wl_ns(s), "default") &&
                          !strcmp(k1s__wl_name(s), "kubernetes");
         if (svc && *svc && ((by && !strcmp(by, CONTROLLER_NAME)) || apiserver))
@@ -121,10 +115,10 @@ static json_t *endpoint_of(const json_t *pod, const json_t *node, const json_t *
                         json_pack("{s:s, s:s, s:s, s:s}", "kind", "Pod", "namespace",
                                   k1s__wl_ns(pod), "name", k1s__wl_name(pod), "uid",
                                   k1s__wl_uid(pod)));
-    const char *nn = str_at(json_object_get(pod, "spec"), "nodeName");
+    const char *nn = k1s_json_str_or(pod, "spec.nodeName", "");
     if (*nn)
         json_object_set_new(ep, "nodeName", json_string(nn));
-    const char *zone = k1s__wl_label(node, "topology.kubernetes.io/zone");
+    const char *zone = k1s_meta_label(node, "topology.kubernetes.io/zone");
     if (zone && *zone)
         json_object_set_new(ep, "zone", json_string(zone));
     return ep;
@@ -133,10 +127,10 @@ static json_t *endpoint_of(const json_t *pod, const json_t *node, const json_t *
 static int cmp_port(const void *pa, const void *pb)
 {
     const json_t *a = *(json_t *const *)pa, *b = *(json_t *const *)pb;
-    int c = strcmp(str_at(a, "name"), str_at(b, "name"));
+    int c = strcmp(k1s_json_str_or(a, "name", ""), k1s_json_str_or(b, "name", ""));
     if (c)
         return c;
-    long long x = k1s__wl_int(a, "port", 0), y = k1s__wl_int(b, "port", 0);
+    long long x = k1s_json_int(a, "port", 0), y = k1s_json_int(b, "port", 0);
     return x < y ? -1 : x > y;
 }
 
@@ -152,10 +146,10 @@ static json_t *ports_of(const json_t *pod, const json_t *svc)
         long long num;
         if (k1s__ep_find_port(pod, sp, &num))
             continue;
-        const char *proto = str_at(sp, "protocol");
+        const char *proto = k1s_json_str_or(sp, "protocol", "");
         /* new */
-        json_t *p = json_pack("{s:s, s:s, s:I}", "name", str_at(sp, "name"), "protocol",
-                              *proto ? proto : "TCP", "port", (json_int_t)num);
+        json_t *p = json_pack("{s:s, s:s, s:I}", "name", k1s_json_str_or(sp, "name", ""),
+                              "protocol", *proto ? proto : "TCP", "port", (json_int_t)num);
         json_t *ap = json_object_get(sp, "appProtocol"); /* borrowed */
         if (json_is_string(ap))
             json_object_set(p, "appProtocol", ap);
@@ -180,8 +174,8 @@ static char *endpoint_key(const json_t *ep)
     char *addrs = json_dumps(json_object_get(ep, "addresses"), JSON_COMPACT | JSON_ENCODE_ANY);
     const json_t *ref = json_object_get(ep, "targetRef");
     char *k = NULL;
-    if (asprintf(&k, "%s|%s|%s/%s", addrs ? addrs : "", str_at(ep, "hostname"),
-                 str_at(ref, "namespace"), str_at(ref, "name")) < 0)
+    if (asprintf(&k, "%s|%s|%s/%s", addrs ? addrs : "", k1s_json_str_or(ep, "hostname", ""),
+                 k1s_json_str_or(ref, "namespace", ""), k1s_json_str_or(ref, "name", "")) < 0)
         k = NULL;
     free(addrs);
     return k;
@@ -241,8 +235,9 @@ static bool owned_by(const json_t *slice, const json_t *svc)
     const json_t *r;
     json_array_foreach(json_object_get(json_object_get(slice, "metadata"), "ownerReferences"), i, r)
     {
-        if (!strcmp(str_at(r, "uid"), k1s__wl_uid(svc)) && !strcmp(str_at(r, "kind"), "Service") &&
-            !strcmp(str_at(r, "apiVersion"), "v1"))
+        if (!strcmp(k1s_json_str_or(r, "uid", ""), k1s__wl_uid(svc)) &&
+            !strcmp(k1s_json_str_or(r, "kind", ""), "Service") &&
+            !strcmp(k1s_json_str_or(r, "apiVersion", ""), "v1"))
             return true;
     }
     return false;
@@ -304,7 +299,7 @@ static void by_ports(plan *p, const json_t *svc, const json_t *existing, json_t 
             json_t *got = key ? json_object_get(desired, key) : NULL; /* borrowed */
             if (got) {
                 json_array_append(kept, got);
-                if (!k1s__wl_sem_equal(got, ep))
+                if (!k1s_json_semantic_equal(got, ep))
                     changed_ep = true;
                 json_object_del(desired, key);
             }
@@ -401,7 +396,7 @@ static void by_type(k1s_ctrl *c, plan *p, const json_t *svc, const json_t *pods,
     const json_t *slice;
     json_array_foreach(existing, i, slice)
     {
-        if (strcmp(str_at(slice, "addressType"), type) != 0)
+        if (strcmp(k1s_json_str_or(slice, "addressType", ""), type) != 0)
             continue;
         existing_n++;
         if (!owned_by(slice, svc)) {
@@ -428,7 +423,7 @@ static void by_type(k1s_ctrl *c, plan *p, const json_t *svc, const json_t *pods,
     {
         if (!k1s__ep_pod_included(pod, true))
             continue;
-        const char *nn = str_at(json_object_get(pod, "spec"), "nodeName");
+        const char *nn = k1s_json_str_or(pod, "spec.nodeName", "");
         const json_t *node = ni && *nn ? k1s_informer_get(ni, "", nn) : NULL;
         if (!node && !publish) {
             nc->node_missing = true; /* kube retries until the node shows */
@@ -475,9 +470,9 @@ static void by_type(k1s_ctrl *c, plan *p, const json_t *svc, const json_t *pods,
             json_t *labels = slice_labels(only, svc, &changed); /* new */
             same = endpoints_n(only) == 0 &&
                    json_array_size(json_object_get(only, "ports")) == 0 &&
-                   k1s__wl_sem_equal(json_object_get(json_object_get(only, "metadata"), "labels"),
+                   k1s_json_semantic_equal(json_object_get(json_object_get(only, "metadata"), "labels"),
                                      labels) &&
-                   k1s__wl_sem_equal(json_object_get(json_object_get(only, "metadata"), "ownerReferences"),
+                   k1s_json_semantic_equal(json_object_get(json_object_get(only, "metadata"), "ownerReferences"),
                                      json_object_get(json_object_get(ph, "metadata"), "ownerReferences"));
             json_decref(labels);
         }
@@ -514,7 +509,7 @@ static void set_trigger(json_t *slice, int64_t trigger)
     }
     if (trigger >= 0) {
         char ts[32];
-        k1s__wl_format_time(trigger, ts, sizeof ts);
+        k1s_time_format(trigger, ts, sizeof ts);
         json_object_set_new(ann, K1S_EP_TRIGGER_TIME, json_string(ts));
     } else {
         json_object_del(ann, K1S_EP_TRIGGER_TIME);
@@ -530,7 +525,8 @@ static int finalize(k1s_ctrl *c, es_state *s, const json_t *svc, plan *p, int64_
     for (size_t i = 0; i < json_array_size(p->del) && json_array_size(p->create);) {
         const json_t *old = json_array_get(p->del, i);
         json_t *neu = json_array_get(p->create, json_array_size(p->create) - 1); /* borrowed */
-        if (!strcmp(str_at(old, "addressType"), str_at(neu, "addressType")) &&
+        if (!strcmp(k1s_json_str_or(old, "addressType", ""),
+                    k1s_json_str_or(neu, "addressType", "")) &&
             owned_by(old, svc)) {
             json_t *m = json_object_get(neu, "metadata"); /* borrowed */
             json_object_set_new(m, "name", json_string(k1s__wl_name(old)));
@@ -593,8 +589,8 @@ typedef struct slicesctx {
 static int ours(void *vctx, const json_t *slice)
 {
     slicesctx *s = vctx;
-    const char *svc = k1s__wl_label(slice, SERVICE_NAME);
-    const char *by = k1s__wl_label(slice, MANAGED_BY);
+    const char *svc = k1s_meta_label(slice, SERVICE_NAME);
+    const char *by = k1s_meta_label(slice, MANAGED_BY);
     if (svc && by && !strcmp(svc, s->svc) && !strcmp(by, CONTROLLER_NAME) &&
         !k1s__wl_deleting(slice))
         json_array_append(s->out, (json_t *)slice);
@@ -619,7 +615,7 @@ static void address_types(const json_t *svc, bool *v4, bool *v6)
     if (*v4 || *v6)
         return;
     if (k1s__ep_ip_set(svc)) {
-        bool six = strchr(str_at(spec, "clusterIP"), ':') != NULL;
+        bool six = strchr(k1s_json_str_or(spec, "clusterIP", ""), ':') != NULL;
         *v4 = !six;
         *v6 = six;
         return;
@@ -651,7 +647,7 @@ static int sync_service(k1s_ctrl *c, es_state *s, const json_t *svc)
     const json_t *slice;
     json_array_foreach(sc.out, i, slice)
     {
-        const char *t = str_at(slice, "addressType");
+        const char *t = k1s_json_str_or(slice, "addressType", "");
         if (!((v4 && !strcmp(t, "IPv4")) || (v6 && !strcmp(t, "IPv6"))))
             json_array_append(p.del, (json_t *)slice);
     }
@@ -687,7 +683,7 @@ static int reconcile(k1s_ctrl *c, void *state, const char *ns, const char *name)
     }
     if (!strcmp(ns, "default") && !strcmp(name, "kubernetes"))
         return k1s__ep_sync_apiserver_slice(c, svc);
-    const char *type = str_at(json_object_get(svc, "spec"), "type");
+    const char *type = k1s_json_str_or(svc, "spec.type", "");
     if (!strcmp(type, "ExternalName") || !k1s__ep_has_selector(svc))
         return 0;
     return sync_service(c, s, svc);

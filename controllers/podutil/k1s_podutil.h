@@ -3,7 +3,7 @@
  * DaemonSet) and the endpoint controllers share: pod readiness and
  * availability as kube's pod utilities judge them, owner references,
  * pods made from templates, the pod-template hash, int-or-percent values,
- * time stamps, semantic JSON equality and "expectations" (waiting until
+ * time stamps, template equality and "expectations" (waiting until
  * the caches show the controller's own writes before acting again).
  *
  * Internal to controllers/ (k1s__wl_ names). Objects passed in are
@@ -17,10 +17,14 @@
 #include <jansson.h>
 
 #include "ctrl.h"
+#include "k1s_json.h"
+#include "k1s_time.h"
 #include "k1s_selector.h"
 
 /* ---- pods ------------------------------------------------------------------ */
 
+/* The pod's Ready condition (borrowed), or NULL. */
+const json_t *k1s__wl_ready_condition(const json_t *pod);
 /* The pod's Ready condition is True. */
 bool k1s__wl_pod_ready(const json_t *pod);
 /* Ready for at least min_ready seconds at now (epoch seconds). */
@@ -92,40 +96,27 @@ const char *k1s__wl_uid(const json_t *obj);
 long long k1s__wl_generation(const json_t *obj);
 /* metadata.resourceVersion as a number (0 if absent). */
 int64_t k1s__wl_rev(const json_t *obj);
-/* An annotation's or label's value, or NULL. */
-const char *k1s__wl_annotation(const json_t *obj, const char *key);
-const char *k1s__wl_label(const json_t *obj, const char *key);
-/* Integer member of o (def when absent or not an integer). */
-long long k1s__wl_int(const json_t *o, const char *key, long long def);
 
 /* kube's GetScaledValueFromIntOrPercent: an integer as is, "25%" of total
  * rounded up or down; v NULL gives 0. 0, or -1 when v is neither. */
 int k1s__wl_scaled(const json_t *v, long long total, bool round_up,
                    long long *out);
 
-/* ---- hashing, equality, time -------------------------------------------------- */
+/* ---- hashing, equality, time (base's k1s_json.h and k1s_time.h do the rest) --- */
 
 /* The pod-template-hash / controller-revision-hash of a template: FNV-32a
  * of the template (canonical JSON) and the collision count, printed in
  * decimal and encoded with kube's SafeEncodeString alphabet. */
 void k1s__wl_template_hash(const json_t *tmpl, const json_t *collision_count,
                            char out[16]);
-/* Equality as apimachinery's Semantic.DeepEqual sees decoded objects:
- * absent, null, "", {} and [] are the same; everything else must match. */
-bool k1s__wl_sem_equal(const json_t *a, const json_t *b);
-/* Templates equal once the label `ignore_label` (e.g. pod-template-hash)
- * is dropped from both. */
+/* Templates semantically equal (k1s_json_semantic_equal) once the label
+ * `ignore_label` (e.g. pod-template-hash) is dropped from both. */
 bool k1s__wl_template_equal(const json_t *a, const json_t *b,
                             const char *ignore_label);
 
-/* Seconds since the epoch now, and in RFC 3339 (UTC, seconds). */
-int64_t k1s__wl_now(void);
-void k1s__wl_format_time(int64_t t, char *buf, size_t len);
-/* An RFC 3339 time (fractions and offsets allowed) in epoch seconds;
- * -1 when absent or malformed. */
+/* An RFC 3339 time (k1s_time_parse) in epoch seconds; -1 when absent or
+ * malformed. */
 int64_t k1s__wl_parse_time(const char *s);
-/* Same, with the fraction kept as nanoseconds (for ordering). */
-int k1s__wl_parse_time_ns(const char *s, int64_t *sec, long *nsec);
 
 /* Order by creationTimestamp, then name (kube's ...ByCreationTimestamp):
  * negative, 0 or positive. */

@@ -12,10 +12,10 @@
 
 /* ---- values ------------------------------------------------------------------- */
 
-static const char *meta_str(const json_t *obj, const char *key)
+/* metadata.<field>, "" when absent */
+static const char *meta_str(const json_t *obj, const char *field)
 {
-    const char *s = json_string_value(
-        json_object_get(json_object_get(obj, "metadata"), key));
+    const char *s = k1s_meta(obj, field);
     return s ? s : "";
 }
 
@@ -36,37 +36,17 @@ const char *k1s__wl_uid(const json_t *obj)
 
 long long k1s__wl_generation(const json_t *obj)
 {
-    return k1s__wl_int(json_object_get(obj, "metadata"), "generation", 0);
+    return k1s_json_int(obj, "metadata.generation", 0);
 }
 
 int64_t k1s__wl_rev(const json_t *obj)
 {
-    const char *rv = meta_str(obj, "resourceVersion");
-    return strtoll(rv, NULL, 10);
-}
-
-const char *k1s__wl_annotation(const json_t *obj, const char *key)
-{
-    return json_string_value(json_object_get(
-        json_object_get(json_object_get(obj, "metadata"), "annotations"), key));
-}
-
-const char *k1s__wl_label(const json_t *obj, const char *key)
-{
-    return json_string_value(json_object_get(
-        json_object_get(json_object_get(obj, "metadata"), "labels"), key));
-}
-
-long long k1s__wl_int(const json_t *o, const char *key, long long def)
-{
-    json_t *v = json_object_get(o, key); /* borrowed */
-    return json_is_integer(v) ? (long long)json_integer_value(v) : def;
+    return strtoll(meta_str(obj, "resourceVersion"), NULL, 10);
 }
 
 bool k1s__wl_deleting(const json_t *obj)
 {
-    return json_object_get(json_object_get(obj, "metadata"),
-                           "deletionTimestamp") != NULL;
+    return k1s_json_at(obj, "metadata.deletionTimestamp") != NULL;
 }
 
 int k1s__wl_scaled(const json_t *v, long long total, bool round_up,
@@ -96,7 +76,7 @@ int k1s__wl_scaled(const json_t *v, long long total, bool round_up,
 
 /* ---- pods ------------------------------------------------------------------ */
 
-static const json_t *ready_condition(const json_t *pod)
+const json_t *k1s__wl_ready_condition(const json_t *pod)
 {
     const json_t *conds =
         json_object_get(json_object_get(pod, "status"), "conditions");
@@ -114,7 +94,7 @@ static const json_t *ready_condition(const json_t *pod)
 bool k1s__wl_pod_ready(const json_t *pod)
 {
     const char *s = json_string_value(
-        json_object_get(ready_condition(pod), "status"));
+        json_object_get(k1s__wl_ready_condition(pod), "status"));
     return s && !strcmp(s, "True");
 }
 
@@ -123,7 +103,7 @@ int64_t k1s__wl_pod_ready_since(const json_t *pod)
     if (!k1s__wl_pod_ready(pod))
         return -1;
     return k1s__wl_parse_time(json_string_value(
-        json_object_get(ready_condition(pod), "lastTransitionTime")));
+        json_object_get(k1s__wl_ready_condition(pod), "lastTransitionTime")));
 }
 
 bool k1s__wl_pod_available(const json_t *pod, long long min_ready, int64_t now)
@@ -157,7 +137,7 @@ long long k1s__wl_pod_max_restarts(const json_t *pod)
     const json_t *s;
     json_array_foreach(cs, i, s)
     {
-        long long r = k1s__wl_int(s, "restartCount", 0);
+        long long r = k1s_json_int(s, "restartCount", 0);
         if (r > max)
             max = r;
     }

@@ -43,7 +43,7 @@ static json_t *entry(k1s__wl_expect *e, const char *ns, const char *name)
     json_t *en = json_object_get(e->m, key); /* borrowed */
     if (!en) {
         en = json_pack("{s:I, s:{}, s:I}", "rev", (json_int_t)0, "del", "since",
-                       (json_int_t)k1s_ctrl_now_ms());
+                       (json_int_t)k1s_time_mono_ms());
         if (!en || json_object_set_new(e->m, key, en))
             return NULL;
     }
@@ -59,7 +59,7 @@ void k1s__wl_expect_write(k1s__wl_expect *e, const char *ns, const char *name,
     int64_t rev = k1s__wl_rev(written);
     if (rev > json_integer_value(json_object_get(en, "rev")))
         json_object_set_new(en, "rev", json_integer(rev));
-    json_object_set_new(en, "since", json_integer(k1s_ctrl_now_ms()));
+    json_object_set_new(en, "since", json_integer(k1s_time_mono_ms()));
 }
 
 void k1s__wl_expect_delete(k1s__wl_expect *e, const char *ns,
@@ -71,7 +71,7 @@ void k1s__wl_expect_delete(k1s__wl_expect *e, const char *ns,
         return;
     json_object_set_new(json_object_get(en, "del"), obj_name,
                         json_string(uid ? uid : ""));
-    json_object_set_new(en, "since", json_integer(k1s_ctrl_now_ms()));
+    json_object_set_new(en, "since", json_integer(k1s_time_mono_ms()));
 }
 
 bool k1s__wl_expect_satisfied(k1s__wl_expect *e, const char *ns,
@@ -84,7 +84,7 @@ bool k1s__wl_expect_satisfied(k1s__wl_expect *e, const char *ns,
     json_t *en = json_object_get(e->m, key); /* borrowed */
     if (!en)
         return true;
-    if (k1s_ctrl_now_ms() - json_integer_value(json_object_get(en, "since")) >
+    if (k1s_time_mono_ms() - json_integer_value(json_object_get(en, "since")) >
         EXPECT_TTL_MS) {
         json_object_del(e->m, key);
         return true;

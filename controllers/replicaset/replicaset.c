@@ -13,11 +13,11 @@
  * its own creates and deletes, so a stale cache never doubles them.
  */
 #include "k1s_podutil.h"
+#include "k1s_vec.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define COMPONENT "replicaset-controller"
 /* kube's burstReplicas: the most pods one sync creates or deletes */
@@ -90,23 +90,17 @@ static void map_pod(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
 
 /* ---- the pods of a ReplicaSet ---------------------------------------------------- */
 
-typedef struct podvec {
-    const json_t **v; /* borrowed from the cache */
-    size_t n, cap;
-} podvec;
+/* Pods borrowed from the cache, in a k1s_vec of const json_t *. */
+typedef k1s_vec podvec;
+
+static const json_t **pods_of(const podvec *pv)
+{
+    return pv->p;
+}
 
 static int push(podvec *pv, const json_t *p)
 {
-    if (pv->n == pv->cap) {
-        size_t cap = pv->cap ? pv->cap * 2 : 16;
-        const json_t **v = realloc(pv->v, cap * sizeof *v);
-        if (!v)
-            return -1;
-        pv->v = v;
-        pv->cap = cap;
-    }
-    pv->v[pv->n++] = p;
-    return 0;
+    return k1s_vec_append(pv, &p);
 }
 
 static int collect(void *vctx, const json_t *pod)
@@ -122,7 +116,7 @@ static void claim_pods(k1s_ctrl *c, const json_t *rs, const k1s_selector *sel,
     const char *uid = k1s__wl_uid(rs);
     bool rs_deleting = k1s__wl_deleting(rs);
     for (size_t i = 0; i < all->n; i++) {
-        const json_t *pod = all->v[i];
+        const json_t *pod = pods_of(all)[i];
         if (!k1s__wl_pod_active(pod))
             continue;
         const json_t *ref = k1s__wl_controller_of(pod);
@@ -158,7 +152,7 @@ static int phase_ordinal(const json_t *pod)
 
 static long long deletion_cost(const json_t *pod)
 {
-    const char *v = k1s__wl_annotation(pod, "controller.kubernetes.io/pod-deletion-cost");
+    const char *v = k1s_meta_annotation(pod, "controller.kubernetes.io/pod-deletion-cost");
     if (!v)
         return 0;
     char *end = NULL;
@@ -170,28 +164,17 @@ static long long deletion_cost(const json_t *pod)
 
 static int64_t time_ns(const char *s)
 {
-    int64_t sec;
-    long ns;
-    if (k1s__wl_parse_time_ns(s, &sec, &ns) || sec < 0)
+    k1s_time t;
+    if (!s || k1s_time_parse(s, strlen(s), &t) != 0 || t.sec < 0)
         return 0; /* zero time */
-    return sec * 1000000000LL + ns;
+    return t.sec * 1000000000LL + t.nsec;
 }
 
 static int64_t ready_ns(const json_t *pod)
 {
     if (!k1s__wl_pod_ready(pod))
         return 0;
-    const json_t *conds =
-        json_object_get(json_object_get(pod, "status"), "conditions");
-    size_t i;
-    const json_t *cnd;
-    json_array_foreach(conds, i, cnd)
-    {
-        const char *type = json_string_value(json_object_get(cnd, "type"));
-        if (type && !strcmp(type, "Ready"))
-            return time_ns(json_string_value(json_object_get(cnd, "lastTransitionTime")));
-    }
-    return 0;
+    return time_ns(k1s_json_str(k1s__wl_ready_condition(pod), "lastTransitionTime"));
 }
 
 /* floor(log2(now - t)) or -1, kube's logarithmic buckets of age */
@@ -260,7 +243,7 @@ static int delete_order(const void *pa, const void *pb, void *vnow)
 
 static long long spec_replicas(const json_t *rs)
 {
-    return k1s__wl_int(json_object_get(rs, "spec"), "replicas", 1);
+    return k1s_json_int(rs, "spec.replicas", 1);
 }
 
 /* Create or delete pods towards spec.replicas. 0, or the HTTP code of the
@@ -287,13 +270,11 @@ static int manage(k1s_ctrl *c, rs_state *s, const json_t *rs, podvec *pods,
     } else if (diff > 0) {
         size_t want = diff > BURST ? BURST : (size_t)diff;
         if (want < pods->n) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            int64_t now = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-            qsort_r(pods->v, pods->n, sizeof *pods->v, delete_order, &now);
+            int64_t now = k1s_time_wall_ms() * 1000000;
+            qsort_r(pods->p, pods->n, sizeof(const json_t *), delete_order, &now);
         }
         for (size_t i = 0; i < want; i++) {
-            const json_t *pod = pods->v[i];
+            const json_t *pod = pods_of(pods)[i];
             k1s__wl_expect_delete(s->exp, ns, name, k1s__wl_name(pod),
                                   k1s__wl_uid(pod));
             int r = k1s__wl_delete_pod(c, COMPONENT, rs, pod, rc ? NULL : err, errlen);
@@ -315,15 +296,15 @@ static json_t *rs_status(const json_t *rs, const podvec *pods, int manage_rc,
     char *serr = NULL;
     if (k1s_label_selector_from_map(tmpl_labels, &tsel, &serr))
         free(serr);
-    long long min_ready = k1s__wl_int(spec, "minReadySeconds", 0);
-    int64_t now = k1s__wl_now();
+    long long min_ready = k1s_json_int(spec, "minReadySeconds", 0);
+    int64_t now = k1s_time_now();
     long long labeled = 0, ready = 0, available = 0;
     for (size_t i = 0; i < pods->n; i++) {
-        if (k1s__wl_matches(tsel, pods->v[i]))
+        if (k1s__wl_matches(tsel, pods_of(pods)[i]))
             labeled++;
-        if (k1s__wl_pod_ready(pods->v[i])) {
+        if (k1s__wl_pod_ready(pods_of(pods)[i])) {
             ready++;
-            if (k1s__wl_pod_available(pods->v[i], min_ready, now))
+            if (k1s__wl_pod_available(pods_of(pods)[i], min_ready, now))
                 available++;
         }
     }
@@ -359,7 +340,7 @@ static json_t *rs_status(const json_t *rs, const podvec *pods, int manage_rc,
     if (manage_rc && !failure) {
         long long diff = (long long)pods->n - spec_replicas(rs);
         char ts[32];
-        k1s__wl_format_time(k1s__wl_now(), ts, sizeof ts);
+        k1s_time_format(k1s_time_now(), ts, sizeof ts);
         json_array_append_new(
             conds, json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", "ReplicaFailure",
                              "status", "True", "lastTransitionTime", ts, "reason",
@@ -390,7 +371,7 @@ static int reconcile(k1s_ctrl *c, void *state, const char *ns, const char *name)
         json_object_get(json_object_get(rs, "spec"), "selector"));
     if (!sel)
         return 0; /* kube: an unusable selector is logged and dropped */
-    podvec all = {0}, pods = {0};
+    podvec all = K1S_VEC(const json_t *), pods = K1S_VEC(const json_t *);
     k1s_informer_each(pi, ns, collect, &all);
     claim_pods(c, rs, sel, &all, &pods);
     k1s_selector_free(sel);
@@ -404,8 +385,8 @@ static int reconcile(k1s_ctrl *c, void *state, const char *ns, const char *name)
     int ret = 0;
     long long gen = k1s__wl_generation(rs);
     const json_t *old = json_object_get(rs, "status");
-    if (!k1s__wl_sem_equal(status, old) ||
-        k1s__wl_int(old, "observedGeneration", 0) != gen) {
+    if (!k1s_json_semantic_equal(status, old) ||
+        k1s_json_int(old, "observedGeneration", 0) != gen) {
         if (gen)
             json_object_set_new(status, "observedGeneration", json_integer(gen));
         json_t *up = json_deep_copy(rs); /* new */
@@ -418,18 +399,18 @@ static int reconcile(k1s_ctrl *c, void *state, const char *ns, const char *name)
             ret = -1;
     }
     long long want = spec_replicas(rs);
-    long long min_ready = k1s__wl_int(json_object_get(rs, "spec"), "minReadySeconds", 0);
+    long long min_ready = k1s_json_int(rs, "spec.minReadySeconds", 0);
     if (ret == 0 && manage_rc)
         ret = -1;
     if (ret == 0 && !need_sync)
         ret = 1000; /* the watch normally comes first */
     if (ret == 0 && min_ready > 0 &&
-        k1s__wl_int(status, "readyReplicas", 0) == want &&
-        k1s__wl_int(status, "availableReplicas", 0) != want)
+        k1s_json_int(status, "readyReplicas", 0) == want &&
+        k1s_json_int(status, "availableReplicas", 0) != want)
         ret = (int)(min_ready > 86400 ? 86400000 : min_ready * 1000);
     json_decref(status);
-    free(all.v);
-    free(pods.v);
+    k1s_vec_free(&all);
+    k1s_vec_free(&pods);
     return ret;
 }
 

@@ -127,7 +127,7 @@ json_t *k1s__sts_new_pod(k1s__sts *s, const json_t *from_set, const char *rev,
 
     json_t *spec = json_is_object(tspec) ? json_deep_copy(tspec) : json_object(); /* new */
     json_object_set_new(spec, "hostname", json_string(name));
-    const char *svc = k1s_json_str(json_object_get(s->set, "spec"), "serviceName");
+    const char *svc = k1s_json_str(s->set, "spec.serviceName");
     if (svc && *svc)
         json_object_set_new(spec, "subdomain", json_string(svc));
     set_claim_volumes(s, spec, ord);

@@ -267,7 +267,7 @@ int k1s__sts_revisions(k1s__sts *s)
     if (rc || !s->update_obj)
         return -1;
 
-    const char *cur = k1s_json_str(json_object_get(s->set, "status"), "currentRevision");
+    const char *cur = k1s_json_str(s->set, "status.currentRevision");
     for (size_t i = 0; cur && i < s->nrevs; i++) {
         const char *n = k1s_meta(s->revs[i], "name");
         if (n && !strcmp(n, cur)) {
