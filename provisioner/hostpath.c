@@ -40,7 +40,7 @@ static void fini(void *state)
 
 static void map_class(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
 {
-    const char *name = k1s__pv_meta(obj ? obj : old, "name");
+    const char *name = k1s_meta(obj ? obj : old, "name");
     if (name)
         k1s__pv_enqueue_unbound_claims(c, id, name);
 }

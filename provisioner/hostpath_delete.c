@@ -20,12 +20,12 @@
 /* What the library's shouldDelete asks. */
 static bool should_delete(const json_t *volume)
 {
-    if (!k1s__hostpath_known(k1s__pv_ann(volume, K1S_ANN_PROVISIONED_BY)))
+    if (!k1s__hostpath_known(k1s_meta_annotation(volume, K1S_ANN_PROVISIONED_BY)))
         return false;
     if (json_object_get(json_object_get(volume, "metadata"), "deletionTimestamp"))
         return false;
-    return !strcmp(k1s__pv_phase(volume), "Released") &&
-           !strcmp(k1s__pv_spec_str(volume, "persistentVolumeReclaimPolicy"), "Delete");
+    return !strcmp(k1s_json_str_or(volume, "status.phase", ""), "Released") &&
+           !strcmp(k1s_json_str_or(volume, "spec.persistentVolumeReclaimPolicy", ""), "Delete");
 }
 
 /* The directory name this provisioner made for volume, if its hostPath
@@ -39,7 +39,7 @@ static int own_directory(const k1s__hostpath *hp, const json_t *volume, char *di
         json_object_get(json_object_get(spec, "hostPath"), "path"));
     const char *ns = json_string_value(json_object_get(ref, "namespace"));
     const char *claim = json_string_value(json_object_get(ref, "name"));
-    const char *pvname = k1s__pv_meta(volume, "name");
+    const char *pvname = k1s_meta(volume, "name");
     if (!hp->root || !path || !pvname ||
         k1s__hostpath_dir_name(dir, len, ns, claim, pvname) != 0)
         return -1;
@@ -53,8 +53,8 @@ int k1s__hostpath_delete(k1s_ctrl *c, k1s__hostpath *hp, const json_t *volume)
 {
     if (!should_delete(volume))
         return 0;
-    const char *pvname = k1s__pv_meta(volume, "name");
-    const char *uid = k1s__pv_meta(volume, "uid");
+    const char *pvname = k1s_meta(volume, "name");
+    const char *uid = k1s_meta(volume, "uid");
     if (!pvname || !uid)
         return 0;
     /* data goes for good: decide on the stored object, not the cache */
@@ -64,14 +64,14 @@ int k1s__hostpath_delete(k1s_ctrl *c, k1s__hostpath *hp, const json_t *volume)
         json_decref(live);
         return code == 404 ? 0 : -1;
     }
-    const char *luid = k1s__pv_meta(live, "uid");
+    const char *luid = k1s_meta(live, "uid");
     bool still = luid && !strcmp(luid, uid) && should_delete(live);
     json_decref(live);
     if (!still)
         return 0; /* its change is on its way through the watch */
 
     char component[320];
-    k1s__hostpath_component(c, k1s__pv_ann(volume, K1S_ANN_PROVISIONED_BY), component,
+    k1s__hostpath_component(c, k1s_meta_annotation(volume, K1S_ANN_PROVISIONED_BY), component,
                             sizeof component);
     char dir[NAME_MAX + 1], err[512];
     if (own_directory(hp, volume, dir, sizeof dir) != 0) {

@@ -45,7 +45,7 @@ void k1s__hostpath_component(k1s_ctrl *c, const char *provisioner, char *buf,
  * WaitForFirstConsumer claim, else this node. */
 static const char *target_node(k1s_ctrl *c, const json_t *claim)
 {
-    const char *sel = k1s__pv_ann(claim, K1S_ANN_SELECTED_NODE);
+    const char *sel = k1s_meta_annotation(claim, K1S_ANN_SELECTED_NODE);
     if (sel && *sel)
         return sel;
     const char *node = k1s_ctrl_config(c)->node_name;
@@ -88,13 +88,13 @@ static json_t *build_volume(k1s_ctrl *c, const json_t *claim, const json_t *clas
 static const json_t *should_provision(k1s_ctrl *c, const json_t *claim,
                                       const char **provisioner)
 {
-    if (*k1s__pv_spec_str(claim, "volumeName"))
+    if (*k1s_json_str_or(claim, "spec.volumeName", ""))
         return NULL;
     if (json_object_get(json_object_get(claim, "metadata"), "deletionTimestamp"))
         return NULL;
-    const char *ann = k1s__pv_ann(claim, K1S_ANN_STORAGE_PROVISIONER);
+    const char *ann = k1s_meta_annotation(claim, K1S_ANN_STORAGE_PROVISIONER);
     if (!ann)
-        ann = k1s__pv_ann(claim, K1S_ANN_BETA_STORAGE_PROVISIONER);
+        ann = k1s_meta_annotation(claim, K1S_ANN_BETA_STORAGE_PROVISIONER);
     if (!k1s__hostpath_known(ann))
         return NULL;
     const json_t *class = k1s__pv_class(c, k1s__pv_claim_class(claim));
@@ -103,7 +103,7 @@ static const json_t *should_provision(k1s_ctrl *c, const json_t *claim,
         return NULL;
     const char *mode = json_string_value(json_object_get(class, "volumeBindingMode"));
     if (mode && !strcmp(mode, "WaitForFirstConsumer")) {
-        const char *node = k1s__pv_ann(claim, K1S_ANN_SELECTED_NODE);
+        const char *node = k1s_meta_annotation(claim, K1S_ANN_SELECTED_NODE);
         if (!node || !*node)
             return NULL;
     }
@@ -119,7 +119,7 @@ static int reschedule(k1s_ctrl *c, const json_t *claim)
     json_t *ann = json_object_get(json_object_get(copy, "metadata"), "annotations");
     json_object_del(ann, K1S_ANN_SELECTED_NODE);
     int code = k1s_ctrl_update(c, "", "PersistentVolumeClaim",
-                               k1s__pv_meta(claim, "namespace"), NULL, copy, NULL);
+                               k1s_meta(claim, "namespace"), NULL, copy, NULL);
     json_decref(copy);
     return code == 0 || code == 404 ? 0 : code == 409 ? K1S_PV_RETRY_MS : -1;
 }
@@ -130,10 +130,10 @@ int k1s__hostpath_provision(k1s_ctrl *c, k1s__hostpath *hp, const json_t *claim)
     const json_t *class = should_provision(c, claim, &prov);
     if (!class)
         return 0;
-    const char *ns = k1s__pv_meta(claim, "namespace");
-    const char *name = k1s__pv_meta(claim, "name");
-    const char *uid = k1s__pv_meta(claim, "uid");
-    const char *cname = k1s__pv_meta(class, "name");
+    const char *ns = k1s_meta(claim, "namespace");
+    const char *name = k1s_meta(claim, "name");
+    const char *uid = k1s_meta(claim, "uid");
+    const char *cname = k1s_meta(class, "name");
     if (!ns || !name || !uid || !cname)
         return 0;
     char pvname[320];
@@ -157,7 +157,7 @@ int k1s__hostpath_provision(k1s_ctrl *c, k1s__hostpath *hp, const json_t *claim)
                        "%s does not support block volume provisioning", prov);
         return 0;
     }
-    const char *sel = k1s__pv_ann(claim, K1S_ANN_SELECTED_NODE);
+    const char *sel = k1s_meta_annotation(claim, K1S_ANN_SELECTED_NODE);
     if (sel && *sel) {
         k1s_informer *nodes = k1s_ctrl_informer(c, "", "Node");
         if (nodes && !k1s_informer_get(nodes, "", sel)) {

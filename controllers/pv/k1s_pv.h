@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "ctrl.h"
+#include "k1s_json.h"
 #include "k1s_quantity.h"
 
 /* ---- annotations (facts from k8s.io/component-helpers/storage/volume) -- */
@@ -35,14 +36,9 @@
 
 /* ---- readers (pv_util.c) ---------------------------------------------------- */
 
-/* metadata.<field> as a string, or NULL. */
-const char *k1s__pv_meta(const json_t *obj, const char *field);
-/* An annotation's value, or NULL when absent. */
-const char *k1s__pv_ann(const json_t *obj, const char *key);
-/* spec.<field> as a string, "" when absent. */
-const char *k1s__pv_spec_str(const json_t *obj, const char *field);
-/* status.phase, "" when absent. */
-const char *k1s__pv_phase(const json_t *obj);
+/* Plain fields are read with base's k1s_json.h (k1s_meta,
+ * k1s_meta_annotation, k1s_json_str_or with "" where kube's zero value
+ * is meant); these add kube's defaults and legacy annotations. */
 /* The class a claim asks for: the beta annotation wins over
  * spec.storageClassName, as in kube's GetPersistentVolumeClaimClass. */
 const char *k1s__pv_claim_class(const json_t *claim);

@@ -51,7 +51,7 @@ int k1s__pv_update_claim_status(k1s_ctrl *c, const json_t *claim,
     json_t *st = status_of(copy);
     if (!st)
         goto cleanup;
-    bool phase_changes = strcmp(k1s__pv_phase(claim), phase) != 0;
+    bool phase_changes = strcmp(k1s_json_str_or(claim, "status.phase", ""), phase) != 0;
     bool dirty = phase_changes;
     if (phase_changes)
         json_object_set_new(st, "phase", json_string(phase));
@@ -80,7 +80,7 @@ int k1s__pv_update_claim_status(k1s_ctrl *c, const json_t *claim,
             k1s_quantity vq, cq;
             if (k1s__pv_capacity(volume, &vq) != 0) {
                 fprintf(stderr, "k1s: %s: PersistentVolume %s is without a storage capacity\n",
-                        K1S_PV_COMPONENT, k1s__pv_meta(volume, "name"));
+                        K1S_PV_COMPONENT, k1s_meta(volume, "name"));
                 goto cleanup;
             }
             const json_t *cur = json_object_get(json_object_get(st, "capacity"), "storage");
@@ -99,7 +99,7 @@ int k1s__pv_update_claim_status(k1s_ctrl *c, const json_t *claim,
         goto cleanup;
     }
     rc = write_result(k1s_ctrl_update(c, "", "PersistentVolumeClaim",
-                                      k1s__pv_meta(claim, "namespace"), "status",
+                                      k1s_meta(claim, "namespace"), "status",
                                       copy, out));
 cleanup:
     json_decref(copy);
@@ -112,7 +112,7 @@ int k1s__pv_update_volume_phase(k1s_ctrl *c, const json_t *volume,
 {
     if (out)
         *out = NULL;
-    if (!strcmp(k1s__pv_phase(volume), phase)) {
+    if (!strcmp(k1s_json_str_or(volume, "status.phase", ""), phase)) {
         if (out)
             *out = json_incref((json_t *)volume);
         return 0;
@@ -136,32 +136,35 @@ cleanup:
     return rc;
 }
 
-int k1s__pv_update_claim_phase_event(k1s_ctrl *c, const json_t *claim,
-                                     const char *phase, const char *type,
-                                     const char *reason, const char *message)
+/* The phase write of a claim or a volume, then the event on what it
+ * saved, unless the phase is already there. */
+static int phase_event(k1s_ctrl *c, const json_t *obj, bool claim,
+                       const char *phase, const char *type, const char *reason,
+                       const char *message)
 {
-    if (!strcmp(k1s__pv_phase(claim), phase))
+    if (!strcmp(k1s_json_str_or(obj, "status.phase", ""), phase))
         return 0;
     json_t *saved = NULL; /* new */
-    int rc = k1s__pv_update_claim_status(c, claim, phase, NULL, &saved);
+    int rc = claim ? k1s__pv_update_claim_status(c, obj, phase, NULL, &saved)
+                   : k1s__pv_update_volume_phase(c, obj, phase, message, &saved);
     if (rc == 0 && saved)
         k1s_ctrl_event(c, K1S_PV_COMPONENT, saved, type, reason, "%s", message);
     json_decref(saved);
     return rc;
 }
 
+int k1s__pv_update_claim_phase_event(k1s_ctrl *c, const json_t *claim,
+                                     const char *phase, const char *type,
+                                     const char *reason, const char *message)
+{
+    return phase_event(c, claim, true, phase, type, reason, message);
+}
+
 int k1s__pv_update_volume_phase_event(k1s_ctrl *c, const json_t *volume,
                                       const char *phase, const char *type,
                                       const char *reason, const char *message)
 {
-    if (!strcmp(k1s__pv_phase(volume), phase))
-        return 0;
-    json_t *saved = NULL; /* new */
-    int rc = k1s__pv_update_volume_phase(c, volume, phase, message, &saved);
-    if (rc == 0 && saved)
-        k1s_ctrl_event(c, K1S_PV_COMPONENT, saved, type, reason, "%s", message);
-    json_decref(saved);
-    return rc;
+    return phase_event(c, volume, false, phase, type, reason, message);
 }
 
 /* volume.spec.claimRef := the claim; *out the saved volume (new). */
@@ -169,19 +172,18 @@ static int bind_volume_to_claim(k1s_ctrl *c, const json_t *volume,
                                 const json_t *claim, json_t **out)
 {
     *out = NULL;
-    const json_t *ref =
-        json_object_get(json_object_get(volume, "spec"), "claimRef");
-    const char *rname = json_string_value(json_object_get(ref, "name"));
-    const char *rns = json_string_value(json_object_get(ref, "namespace"));
-    const char *ruid = json_string_value(json_object_get(ref, "uid"));
-    const char *name = k1s__pv_meta(claim, "name");
-    const char *ns = k1s__pv_meta(claim, "namespace");
-    const char *uid = k1s__pv_meta(claim, "uid");
+    const json_t *ref = k1s_json_at(volume, "spec.claimRef");
+    const char *rname = k1s_json_str(ref, "name");
+    const char *rns = k1s_json_str(ref, "namespace");
+    const char *ruid = k1s_json_str(ref, "uid");
+    const char *name = k1s_meta(claim, "name");
+    const char *ns = k1s_meta(claim, "namespace");
+    const char *uid = k1s_meta(claim, "uid");
     bool set_ref = !json_is_object(ref) || !rname || !name || strcmp(rname, name) ||
                    !rns || !ns || strcmp(rns, ns) || !ruid || !uid || strcmp(ruid, uid);
     /* a claimRef the user wrote (pre-binding) is not the controller's */
     bool by_controller = !k1s__pv_bound_to_claim(volume, claim) &&
-                         !k1s__pv_ann(volume, K1S_ANN_BOUND_BY_CONTROLLER);
+                         !k1s_meta_annotation(volume, K1S_ANN_BOUND_BY_CONTROLLER);
     if (!set_ref && !by_controller) {
         *out = json_incref((json_t *)volume);
         return 0;
@@ -212,11 +214,11 @@ static int bind_claim_to_volume(k1s_ctrl *c, const json_t *claim,
                                 const json_t *volume, json_t **out)
 {
     *out = NULL;
-    const char *vname = k1s__pv_meta(volume, "name");
+    const char *vname = k1s_meta(volume, "name");
     if (!vname)
         return -1;
-    bool set_name = strcmp(k1s__pv_spec_str(claim, "volumeName"), vname) != 0;
-    bool set_done = !k1s__pv_ann(claim, K1S_ANN_BIND_COMPLETED);
+    bool set_name = strcmp(k1s_json_str_or(claim, "spec.volumeName", ""), vname) != 0;
+    bool set_done = !k1s_meta_annotation(claim, K1S_ANN_BIND_COMPLETED);
     if (!set_name && !set_done) {
         *out = json_incref((json_t *)claim);
         return 0;
@@ -230,13 +232,13 @@ static int bind_claim_to_volume(k1s_ctrl *c, const json_t *claim,
         goto cleanup;
     if (set_name) {
         json_object_set_new(spec, "volumeName", json_string(vname));
-        if (!k1s__pv_ann(copy, K1S_ANN_BOUND_BY_CONTROLLER))
+        if (!k1s_meta_annotation(copy, K1S_ANN_BOUND_BY_CONTROLLER))
             k1s__pv_set_ann(copy, K1S_ANN_BOUND_BY_CONTROLLER, "yes");
     }
     if (set_done)
         k1s__pv_set_ann(copy, K1S_ANN_BIND_COMPLETED, "yes");
     rc = write_result(k1s_ctrl_update(c, "", "PersistentVolumeClaim",
-                                      k1s__pv_meta(claim, "namespace"), NULL, copy, out));
+                                      k1s_meta(claim, "namespace"), NULL, copy, out));
 cleanup:
     json_decref(copy);
     return rc;
@@ -272,7 +274,7 @@ int k1s__pv_unbind_volume(k1s_ctrl *c, const json_t *volume)
     json_t *spec = json_object_get(copy, "spec");
     if (!json_is_object(spec))
         goto cleanup;
-    if (k1s__pv_ann(volume, K1S_ANN_BOUND_BY_CONTROLLER)) {
+    if (k1s_meta_annotation(volume, K1S_ANN_BOUND_BY_CONTROLLER)) {
         json_object_del(spec, "claimRef");
         json_t *ann = json_object_get(json_object_get(copy, "metadata"), "annotations");
         json_object_del(ann, K1S_ANN_BOUND_BY_CONTROLLER);

@@ -29,7 +29,7 @@ static void enqueue_ref_claim(k1s_ctrl *c, int id, const json_t *volume)
 static void map_volume(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
 {
     const json_t *any = obj ? obj : old;
-    const char *name = k1s__pv_meta(any, "name");
+    const char *name = k1s_meta(any, "name");
     if (!name)
         return;
     k1s_ctrl_enqueue(c, id, "", name);
@@ -39,7 +39,7 @@ static void map_volume(k1s_ctrl *c, int id, const json_t *old, const json_t *obj
         enqueue_ref_claim(c, id, obj);
     /* a free volume may be what a waiting claim needs */
     if (obj && !json_object_get(json_object_get(obj, "spec"), "claimRef") &&
-        !strcmp(k1s__pv_phase(obj), "Available"))
+        !strcmp(k1s_json_str_or(obj, "status.phase", ""), "Available"))
         k1s__pv_enqueue_unbound_claims(c, id, NULL);
 }
 
@@ -56,7 +56,7 @@ static int enqueue_if_refers(void *vctx, const json_t *volume)
     const char *ns = json_string_value(json_object_get(ref, "namespace"));
     const char *name = json_string_value(json_object_get(ref, "name"));
     if (ns && name && !strcmp(ns, r->ns) && !strcmp(name, r->name))
-        k1s_ctrl_enqueue(r->c, r->id, "", k1s__pv_meta(volume, "name"));
+        k1s_ctrl_enqueue(r->c, r->id, "", k1s_meta(volume, "name"));
     return 0;
 }
 
@@ -66,7 +66,7 @@ static void map_claim(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
 {
     if (obj || !old)
         return;
-    refctx r = {c, id, k1s__pv_meta(old, "namespace"), k1s__pv_meta(old, "name")};
+    refctx r = {c, id, k1s_meta(old, "namespace"), k1s_meta(old, "name")};
     k1s_informer *pvs = k1s_ctrl_informer(c, "", "PersistentVolume");
     if (pvs && r.ns && r.name)
         k1s_informer_each(pvs, NULL, enqueue_if_refers, &r);

@@ -33,7 +33,7 @@ typedef struct podsctx {
 
 static bool pod_uses_claim(const json_t *pod, const char *claim)
 {
-    const char *pname = k1s__pv_meta(pod, "name");
+    const char *pname = k1s_meta(pod, "name");
     const json_t *vols = json_object_get(json_object_get(pod, "spec"), "volumes");
     size_t i;
     const json_t *v;
@@ -57,12 +57,12 @@ static bool pod_uses_claim(const json_t *pod, const char *claim)
 static int collect_unscheduled(void *vctx, const json_t *pod)
 {
     podsctx *p = vctx;
-    const char *phase = k1s__pv_phase(pod);
+    const char *phase = k1s_json_str_or(pod, "status.phase", "");
     if (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed"))
         return 0;
-    if (*k1s__pv_spec_str(pod, "nodeName") || !pod_uses_claim(pod, p->claim))
+    if (*k1s_json_str_or(pod, "spec.nodeName", "") || !pod_uses_claim(pod, p->claim))
         return 0;
-    const char *name = k1s__pv_meta(pod, "name");
+    const char *name = k1s_meta(pod, "name");
     int w = snprintf(p->names + p->len, sizeof p->names - p->len, "%s%s",
                      p->n ? "," : "", name ? name : "");
     if (w < 0 || (size_t)w >= sizeof p->names - p->len)
@@ -74,10 +74,10 @@ static int collect_unscheduled(void *vctx, const json_t *pod)
 
 static void event_delay_binding(k1s_ctrl *c, const json_t *claim)
 {
-    podsctx p = {.claim = k1s__pv_meta(claim, "name")};
+    podsctx p = {.claim = k1s_meta(claim, "name")};
     k1s_informer *pods = k1s_ctrl_informer(c, "", "Pod");
     if (pods && p.claim)
-        k1s_informer_each(pods, k1s__pv_meta(claim, "namespace"), collect_unscheduled, &p);
+        k1s_informer_each(pods, k1s_meta(claim, "namespace"), collect_unscheduled, &p);
     if (p.n == 0)
         k1s_ctrl_event(c, K1S_PV_COMPONENT, claim, "Normal", "WaitForFirstConsumer",
                        "waiting for first consumer to be created before binding");
@@ -95,7 +95,7 @@ static int set_claim_provisioner(k1s_ctrl *c, const json_t *claim,
                                  const char *provisioner, json_t **out)
 {
     *out = NULL;
-    const char *cur = k1s__pv_ann(claim, K1S_ANN_STORAGE_PROVISIONER);
+    const char *cur = k1s_meta_annotation(claim, K1S_ANN_STORAGE_PROVISIONER);
     if (cur && !strcmp(cur, provisioner)) {
         *out = json_incref((json_t *)claim);
         return 0;
@@ -106,7 +106,7 @@ static int set_claim_provisioner(k1s_ctrl *c, const json_t *claim,
     k1s__pv_set_ann(copy, K1S_ANN_BETA_STORAGE_PROVISIONER, provisioner);
     k1s__pv_set_ann(copy, K1S_ANN_STORAGE_PROVISIONER, provisioner);
     int code = k1s_ctrl_update(c, "", "PersistentVolumeClaim",
-                               k1s__pv_meta(claim, "namespace"), NULL, copy, out);
+                               k1s_meta(claim, "namespace"), NULL, copy, out);
     json_decref(copy);
     if (code == 409 || code == 404)
         return K1S_PV_RETRY_MS;
@@ -155,7 +155,7 @@ static int assign_default_class(k1s_ctrl *c, const json_t *claim, bool *updated)
     if (k1s__pv_claim_has_class(claim))
         return 0;
     const json_t *def = k1s__pv_default_class(c);
-    const char *dname = def ? k1s__pv_meta(def, "name") : NULL;
+    const char *dname = def ? k1s_meta(def, "name") : NULL;
     if (!dname)
         return 0;
     json_t *copy = json_deep_copy(claim); /* new */
@@ -166,7 +166,7 @@ static int assign_default_class(k1s_ctrl *c, const json_t *claim, bool *updated)
     }
     json_object_set_new(spec, "storageClassName", json_string(dname));
     int code = k1s_ctrl_update(c, "", "PersistentVolumeClaim",
-                               k1s__pv_meta(claim, "namespace"), NULL, copy, NULL);
+                               k1s_meta(claim, "namespace"), NULL, copy, NULL);
     json_decref(copy);
     if (code == 409 || code == 404)
         return K1S_PV_RETRY_MS;
@@ -186,7 +186,7 @@ static int sync_unbound_any(k1s_ctrl *c, const json_t *claim)
     int rc = assign_default_class(c, claim, &updated);
     if (rc != 0 || updated)
         return rc;
-    if (delay && !k1s__pv_ann(claim, K1S_ANN_SELECTED_NODE))
+    if (delay && !k1s_meta_annotation(claim, K1S_ANN_SELECTED_NODE))
         event_delay_binding(c, claim);
     else if (*k1s__pv_claim_class(claim))
         return provision_claim(c, claim);
@@ -215,11 +215,11 @@ static int sync_unbound_named(k1s_ctrl *c, const json_t *claim, const char *vnam
         return k1s__pv_bind(c, volume, claim);
     k1s_ctrl_event(c, K1S_PV_COMPONENT, claim, "Warning", "FailedBinding",
                    "volume \"%s\" already bound to a different claim.", vname);
-    if (k1s__pv_ann(claim, K1S_ANN_BOUND_BY_CONTROLLER)) {
+    if (k1s_meta_annotation(claim, K1S_ANN_BOUND_BY_CONTROLLER)) {
         /* only a user removing bind-completed gets here */
         fprintf(stderr, "k1s: %s: claim %s/%s: volume %s already claimed by another claim\n",
-                K1S_PV_COMPONENT, k1s__pv_meta(claim, "namespace"),
-                k1s__pv_meta(claim, "name"), vname);
+                K1S_PV_COMPONENT, k1s_meta(claim, "namespace"),
+                k1s_meta(claim, "name"), vname);
         return -1;
     }
     return k1s__pv_update_claim_status(c, claim, "Pending", NULL, NULL);
@@ -227,7 +227,7 @@ static int sync_unbound_named(k1s_ctrl *c, const json_t *claim, const char *vnam
 
 static int sync_bound(k1s_ctrl *c, const json_t *claim)
 {
-    const char *vname = k1s__pv_spec_str(claim, "volumeName");
+    const char *vname = k1s_json_str_or(claim, "spec.volumeName", "");
     if (!*vname)
         return k1s__pv_update_claim_phase_event(
             c, claim, "Lost", "Warning", "ClaimLost",
@@ -251,7 +251,7 @@ static int sync_bound(k1s_ctrl *c, const json_t *claim)
     }
     const json_t *ref = json_object_get(json_object_get(volume, "spec"), "claimRef");
     const char *ruid = json_string_value(json_object_get(ref, "uid"));
-    const char *uid = k1s__pv_meta(claim, "uid");
+    const char *uid = k1s_meta(claim, "uid");
     if (!json_is_object(ref) || (ruid && uid && !strcmp(ruid, uid)))
         rc = k1s__pv_bind(c, volume, claim);
     else
@@ -265,9 +265,9 @@ cleanup:
 
 int k1s__pv_sync_claim(k1s_ctrl *c, const json_t *claim)
 {
-    if (k1s__pv_ann(claim, K1S_ANN_BIND_COMPLETED))
+    if (k1s_meta_annotation(claim, K1S_ANN_BIND_COMPLETED))
         return sync_bound(c, claim);
-    const char *vname = k1s__pv_spec_str(claim, "volumeName");
+    const char *vname = k1s_json_str_or(claim, "spec.volumeName", "");
     if (*vname)
         return sync_unbound_named(c, claim, vname);
     return sync_unbound_any(c, claim);

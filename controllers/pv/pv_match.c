@@ -61,7 +61,7 @@ static bool same_mode(const json_t *volume, const json_t *claim)
 
 static const char *vac_of(const json_t *obj)
 {
-    return k1s__pv_spec_str(obj, "volumeAttributesClassName");
+    return k1s_json_str_or(obj, "spec.volumeAttributesClassName", "");
 }
 
 typedef struct matchctx {
@@ -100,7 +100,7 @@ static int consider(void *vctx, const json_t *volume)
     }
     if (m->delay_binding)
         return 0;
-    if (strcmp(k1s__pv_phase(volume), "Available") != 0)
+    if (strcmp(k1s_json_str_or(volume, "status.phase", ""), "Available") != 0)
         return 0;
     if (m->selector &&
         !k1s_selector_matches_labels(
@@ -118,8 +118,8 @@ static int consider(void *vctx, const json_t *volume)
             int cmp = k1s_quantity_cmp(&cap, &m->best_cap);
             if (cmp > 0)
                 return 0;
-            if (cmp == 0 && strcmp(k1s__pv_meta(volume, "name"),
-                                   k1s__pv_meta(m->best, "name")) > 0)
+            if (cmp == 0 && strcmp(k1s_meta(volume, "name"),
+                                   k1s_meta(m->best, "name")) > 0)
                 return 0;
         }
     }
@@ -174,8 +174,8 @@ const char *k1s__pv_unsatisfied(const json_t *volume, const json_t *claim)
 
 static bool marked_default(const json_t *class)
 {
-    const char *a = k1s__pv_ann(class, K1S_ANN_DEFAULT_CLASS);
-    const char *b = k1s__pv_ann(class, K1S_ANN_BETA_DEFAULT_CLASS);
+    const char *a = k1s_meta_annotation(class, K1S_ANN_DEFAULT_CLASS);
+    const char *b = k1s_meta_annotation(class, K1S_ANN_BETA_DEFAULT_CLASS);
     return (a && !strcmp(a, "true")) || (b && !strcmp(b, "true"));
 }
 
@@ -191,13 +191,13 @@ static int pick_default(void *vctx, const json_t *class)
     if (d->best) {
         /* RFC 3339 UTC timestamps order as strings; the newest wins, then
            the first name, as kube's GetDefaultClass */
-        const char *t = k1s__pv_meta(class, "creationTimestamp");
-        const char *bt = k1s__pv_meta(d->best, "creationTimestamp");
+        const char *t = k1s_meta(class, "creationTimestamp");
+        const char *bt = k1s_meta(d->best, "creationTimestamp");
         int cmp = strcmp(t ? t : "", bt ? bt : "");
         if (cmp < 0)
             return 0;
-        if (cmp == 0 && strcmp(k1s__pv_meta(class, "name"),
-                               k1s__pv_meta(d->best, "name")) > 0)
+        if (cmp == 0 && strcmp(k1s_meta(class, "name"),
+                               k1s_meta(d->best, "name")) > 0)
             return 0;
     }
     d->best = class;

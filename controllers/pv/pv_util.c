@@ -10,63 +10,32 @@
 
 #include <string.h>
 
-static const json_t *metadata(const json_t *obj)
-{
-    return json_object_get(obj, "metadata");
-}
-
-const char *k1s__pv_meta(const json_t *obj, const char *field)
-{
-    return json_string_value(json_object_get(metadata(obj), field));
-}
-
-const char *k1s__pv_ann(const json_t *obj, const char *key)
-{
-    return json_string_value(
-        json_object_get(json_object_get(metadata(obj), "annotations"), key));
-}
-
-const char *k1s__pv_spec_str(const json_t *obj, const char *field)
-{
-    const char *s =
-        json_string_value(json_object_get(json_object_get(obj, "spec"), field));
-    return s ? s : "";
-}
-
-const char *k1s__pv_phase(const json_t *obj)
-{
-    const char *s = json_string_value(
-        json_object_get(json_object_get(obj, "status"), "phase"));
-    return s ? s : "";
-}
-
 const char *k1s__pv_claim_class(const json_t *claim)
 {
-    const char *beta = k1s__pv_ann(claim, K1S_ANN_BETA_STORAGE_CLASS);
+    const char *beta = k1s_meta_annotation(claim, K1S_ANN_BETA_STORAGE_CLASS);
     if (beta)
         return beta;
-    return k1s__pv_spec_str(claim, "storageClassName");
+    return k1s_json_str_or(claim, "spec.storageClassName", "");
 }
 
 bool k1s__pv_claim_has_class(const json_t *claim)
 {
-    if (k1s__pv_ann(claim, K1S_ANN_BETA_STORAGE_CLASS))
+    if (k1s_meta_annotation(claim, K1S_ANN_BETA_STORAGE_CLASS))
         return true;
-    return json_is_string(
-        json_object_get(json_object_get(claim, "spec"), "storageClassName"));
+    return k1s_json_str(claim, "spec.storageClassName") != NULL;
 }
 
 const char *k1s__pv_volume_class(const json_t *pv)
 {
-    const char *beta = k1s__pv_ann(pv, K1S_ANN_BETA_STORAGE_CLASS);
+    const char *beta = k1s_meta_annotation(pv, K1S_ANN_BETA_STORAGE_CLASS);
     if (beta)
         return beta;
-    return k1s__pv_spec_str(pv, "storageClassName");
+    return k1s_json_str_or(pv, "spec.storageClassName", "");
 }
 
 const char *k1s__pv_volume_mode(const json_t *obj)
 {
-    const char *m = k1s__pv_spec_str(obj, "volumeMode");
+    const char *m = k1s_json_str_or(obj, "spec.volumeMode", "");
     return *m ? m : "Filesystem";
 }
 
@@ -82,25 +51,20 @@ static int storage_of(const json_t *v, k1s_quantity *q)
 
 int k1s__pv_request(const json_t *claim, k1s_quantity *q)
 {
-    const json_t *spec = json_object_get(claim, "spec");
-    const json_t *req =
-        json_object_get(json_object_get(spec, "resources"), "requests");
-    return storage_of(json_object_get(req, "storage"), q);
+    return storage_of(k1s_json_at(claim, "spec.resources.requests.storage"), q);
 }
 
 int k1s__pv_capacity(const json_t *pv, k1s_quantity *q)
 {
-    const json_t *cap =
-        json_object_get(json_object_get(pv, "spec"), "capacity");
-    return storage_of(json_object_get(cap, "storage"), q);
+    return storage_of(k1s_json_at(pv, "spec.capacity.storage"), q);
 }
 
 json_t *k1s__pv_claim_ref(const json_t *claim)
 {
-    const char *ns = k1s__pv_meta(claim, "namespace");
-    const char *name = k1s__pv_meta(claim, "name");
-    const char *uid = k1s__pv_meta(claim, "uid");
-    const char *rv = k1s__pv_meta(claim, "resourceVersion");
+    const char *ns = k1s_meta(claim, "namespace");
+    const char *name = k1s_meta(claim, "name");
+    const char *uid = k1s_meta(claim, "uid");
+    const char *rv = k1s_meta(claim, "resourceVersion");
     /* field order as kube serializes an ObjectReference */
     json_t *ref = json_object(); /* new */
     if (!ref)
@@ -117,15 +81,15 @@ json_t *k1s__pv_claim_ref(const json_t *claim)
 
 bool k1s__pv_bound_to_claim(const json_t *pv, const json_t *claim)
 {
-    const json_t *ref = json_object_get(json_object_get(pv, "spec"), "claimRef");
+    const json_t *ref = k1s_json_at(pv, "spec.claimRef");
     if (!json_is_object(ref))
         return false;
-    const char *rname = json_string_value(json_object_get(ref, "name"));
-    const char *rns = json_string_value(json_object_get(ref, "namespace"));
-    const char *ruid = json_string_value(json_object_get(ref, "uid"));
-    const char *name = k1s__pv_meta(claim, "name");
-    const char *ns = k1s__pv_meta(claim, "namespace");
-    const char *uid = k1s__pv_meta(claim, "uid");
+    const char *rname = k1s_json_str(ref, "name");
+    const char *rns = k1s_json_str(ref, "namespace");
+    const char *ruid = k1s_json_str(ref, "uid");
+    const char *name = k1s_meta(claim, "name");
+    const char *ns = k1s_meta(claim, "namespace");
+    const char *uid = k1s_meta(claim, "uid");
     if (!rname || !name || strcmp(rname, name) != 0)
         return false;
     if (strcmp(rns ? rns : "", ns ? ns : "") != 0)
@@ -136,16 +100,8 @@ bool k1s__pv_bound_to_claim(const json_t *pv, const json_t *claim)
 void k1s__pv_set_ann(json_t *obj, const char *key, const char *value)
 {
     json_t *m = json_object_get(obj, "metadata");
-    if (!json_is_object(m))
-        return;
-    json_t *ann = json_object_get(m, "annotations");
-    if (!json_is_object(ann)) {
-        ann = json_object();
-        if (!ann)
-            return;
-        json_object_set_new(m, "annotations", ann);
-    }
-    json_object_set_new(ann, key, json_string(value));
+    if (json_is_object(m))
+        json_object_set_new(k1s_json_object_at(m, "annotations"), key, json_string(value));
 }
 
 int k1s__pv_get_live(k1s_ctrl *c, const char *kind, const char *ns,
@@ -181,12 +137,12 @@ typedef struct unbound_ctx {
 static int enqueue_unbound(void *vctx, const json_t *claim)
 {
     unbound_ctx *u = vctx;
-    if (k1s__pv_ann(claim, K1S_ANN_BIND_COMPLETED))
+    if (k1s_meta_annotation(claim, K1S_ANN_BIND_COMPLETED))
         return 0;
     if (u->class_name && strcmp(k1s__pv_claim_class(claim), u->class_name) != 0)
         return 0;
-    k1s_ctrl_enqueue(u->c, u->id, k1s__pv_meta(claim, "namespace"),
-                     k1s__pv_meta(claim, "name"));
+    k1s_ctrl_enqueue(u->c, u->id, k1s_meta(claim, "namespace"),
+                     k1s_meta(claim, "name"));
     return 0;
 }
 

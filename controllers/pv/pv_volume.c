@@ -15,7 +15,7 @@
 
 static bool released_or_failed(const json_t *volume)
 {
-    const char *p = k1s__pv_phase(volume);
+    const char *p = k1s_json_str_or(volume, "status.phase", "");
     return !strcmp(p, "Released") || !strcmp(p, "Failed");
 }
 
@@ -23,13 +23,13 @@ static bool released_or_failed(const json_t *volume)
  * kubernetes.io/ plugin): that provisioner deletes it. */
 static bool external_deleter(const json_t *volume)
 {
-    const char *prov = k1s__pv_ann(volume, K1S_ANN_PROVISIONED_BY);
+    const char *prov = k1s_meta_annotation(volume, K1S_ANN_PROVISIONED_BY);
     return prov && *prov && strncmp(prov, "kubernetes.io/", 14) != 0;
 }
 
 static int reclaim(k1s_ctrl *c, const json_t *volume)
 {
-    const char *policy = k1s__pv_spec_str(volume, "persistentVolumeReclaimPolicy");
+    const char *policy = k1s_json_str_or(volume, "spec.persistentVolumeReclaimPolicy", "");
     if (!*policy || !strcmp(policy, "Retain"))
         return 0;
     if (!strcmp(policy, "Recycle"))
@@ -42,7 +42,7 @@ static int reclaim(k1s_ctrl *c, const json_t *volume)
         char msg[512];
         snprintf(msg, sizeof msg,
                  "error getting deleter volume plugin for volume \"%s\": no deletable volume plugin matched",
-                 k1s__pv_meta(volume, "name"));
+                 k1s_meta(volume, "name"));
         return k1s__pv_update_volume_phase_event(c, volume, "Failed", "Warning",
                                                  "VolumeFailedDelete", msg);
     }
@@ -83,7 +83,7 @@ static int find_claim(k1s_ctrl *c, const json_t *volume, const json_t *ref,
         return 0;
     k1s_informer *pvcs = k1s_ctrl_informer(c, "", "PersistentVolumeClaim");
     const json_t *cached = pvcs ? k1s_informer_get(pvcs, ns, name) : NULL;
-    const char *uid = cached ? k1s__pv_meta(cached, "uid") : NULL;
+    const char *uid = cached ? k1s_meta(cached, "uid") : NULL;
     if (cached && uid && !strcmp(uid, ruid)) {
         *claim = cached;
         return 0;
@@ -95,7 +95,7 @@ static int find_claim(k1s_ctrl *c, const json_t *volume, const json_t *ref,
         return 0;
     if (code != 0)
         return -1;
-    uid = k1s__pv_meta(*live, "uid");
+    uid = k1s_meta(*live, "uid");
     if (uid && !strcmp(uid, ruid))
         *claim = *live;
     return 0;
@@ -113,18 +113,18 @@ int k1s__pv_sync_volume(k1s_ctrl *c, const json_t *volume)
     int rc = find_claim(c, volume, ref, &claim, &live);
     if (rc != 0)
         goto cleanup;
-    const char *vname = k1s__pv_meta(volume, "name");
+    const char *vname = k1s_meta(volume, "name");
     if (!claim) {
         rc = release(c, volume);
         goto cleanup;
     }
-    const char *cvol = k1s__pv_spec_str(claim, "volumeName");
+    const char *cvol = k1s_json_str_or(claim, "spec.volumeName", "");
     if (!*cvol) {
         /* the claim's own sync binds it (the volume's change queued it) */
         if (strcmp(k1s__pv_volume_mode(volume), k1s__pv_volume_mode(claim)) != 0) {
             k1s_ctrl_event(c, K1S_PV_COMPONENT, volume, "Warning", "VolumeMismatch",
                            "Cannot bind PersistentVolume to requested PersistentVolumeClaim \"%s\" due to incompatible volumeMode.",
-                           k1s__pv_meta(claim, "name"));
+                           k1s_meta(claim, "name"));
             k1s_ctrl_event(c, K1S_PV_COMPONENT, claim, "Warning", "VolumeMismatch",
                            "Cannot bind PersistentVolume \"%s\" to requested PersistentVolumeClaim due to incompatible volumeMode.",
                            vname);
@@ -132,8 +132,9 @@ int k1s__pv_sync_volume(k1s_ctrl *c, const json_t *volume)
         rc = 0;
     } else if (vname && !strcmp(cvol, vname)) {
         rc = k1s__pv_update_volume_phase(c, volume, "Bound", NULL, NULL);
-    } else if (k1s__pv_ann(volume, K1S_ANN_PROVISIONED_BY) &&
-               !strcmp(k1s__pv_spec_str(volume, "persistentVolumeReclaimPolicy"), "Delete")) {
+    } else if (k1s_meta_annotation(volume, K1S_ANN_PROVISIONED_BY) &&
+               !strcmp(k1s_json_str_or(volume, "spec.persistentVolumeReclaimPolicy", ""),
+                       "Delete")) {
         /* provisioned for a claim that got another volume: not needed */
         rc = release(c, volume);
     } else {
