@@ -53,6 +53,8 @@ typedef int (*k1s_reconcile_fn)(k1s_ctrl *c, void *state, const char *ns,
 typedef void (*k1s_map_fn)(k1s_ctrl *c, int ctrl_id, const json_t *old,
                            const json_t *obj);
 
+/* The most watches a definition names: a fixed array, so more is a
+ * compile error (excess initializers), never a silent drop. */
 #define K1S_CTRL_MAX_WATCHES 6
 
 typedef struct k1s_controller_def {
@@ -67,7 +69,9 @@ typedef struct k1s_controller_def {
     /* Non-NULL: also watch every served kind through this map (for
      * controllers that follow all objects, e.g. the garbage collector). */
     k1s_map_fn watch_all;
-    /* Optional per-controller state made at start and freed at stop. */
+    /* Optional per-controller state made at start and freed at stop.
+     * init runs once every controller of the set has its id, so it may
+     * queue work (k1s_ctrl_enqueue, _after) for its own. */
     void *(*init)(k1s_ctrl *c);
     void (*fini)(void *state);
 } k1s_controller_def;
@@ -89,7 +93,8 @@ void *k1s_ctrl_state(k1s_ctrl *c, int ctrl_id);
 
 k1s_api *k1s_ctrl_api(k1s_ctrl *c);
 const k1s_controllers_config *k1s_ctrl_config(k1s_ctrl *c);
-/* Milliseconds on the monotonic clock. */
+/* Milliseconds on the monotonic clock: base's k1s_time_mono_ms, which
+ * new code calls directly (kept for the kubelet's callers). */
 int64_t k1s_ctrl_now_ms(void);
 
 /* ---- writing ---------------------------------------------------------------- */
@@ -118,10 +123,12 @@ void k1s_ctrl_event(k1s_ctrl *c, const char *component, const json_t *obj,
  * built-in controllers). */
 void *k1s_ctrl_user(k1s_ctrl *c);
 
-/* Run defs (NULL-terminated) on a loop thread of their own, with their own
- * informers: for a component that reuses the controller machinery but must
- * not hold up the built-in controllers (the kubelet, whose calls into
- * containerd block). Stop with k1s_controllers_stop. */
+/* Run defs (NULL-terminated, any number) on a loop thread of their own,
+ * with their own informers: for a component that reuses the controller
+ * machinery but must not hold up the built-in controllers (the kubelet,
+ * whose calls into containerd block). Stop with k1s_controllers_stop.
+ * 0, or -1 with *err (malloc'd, or NULL) saying why: a primary kind or a
+ * watch that is not served, or out of memory; nothing is left running. */
 int k1s_controllers_start_defs(const k1s_controllers_config *cfg,
                                const k1s_controller_def *const *defs,
                                void *user, k1s_controllers **out, char **err);

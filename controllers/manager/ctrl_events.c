@@ -13,13 +13,7 @@
 #include <sys/random.h>
 #include <time.h>
 
-static void now_rfc3339(char *buf, size_t len)
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
+#include "k1s_time.h"
 
 typedef struct findctx {
     const char *uid, *reason, *message;
@@ -57,8 +51,8 @@ void k1s_ctrl_event(k1s_ctrl *c, const char *component, const json_t *obj,
         return;
     if (!ns || !*ns)
         ns = "default"; /* events about cluster objects live in default */
-    char ts[32];
-    now_rfc3339(ts, sizeof ts);
+    char ts[K1S_TIME_LEN];
+    k1s_time_format_now(ts, sizeof ts);
     k1s_informer *inf = k1s_ctrl_informer(c, "", "Event");
     findctx f = {uid, reason, message, NULL};
     if (inf)
@@ -72,7 +66,8 @@ void k1s_ctrl_event(k1s_ctrl *c, const char *component, const json_t *obj,
         json_decref(ev);
         return;
     }
-    /* kube names events <object name>.<hex of the time in ns> */
+    /* kube names events <object name>.<hex of the time in ns>; base's
+       clocks stop at milliseconds, where two events would share a name */
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     char evname[320];

@@ -7,6 +7,8 @@
  */
 #include "ctrl_internal.h"
 
+#include <assert.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,11 +16,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "k1s_time.h"
+
 int64_t k1s_ctrl_now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return k1s_time_mono_ms();
 }
 
 k1s_api *k1s_ctrl_api(k1s_ctrl *c)
@@ -56,13 +58,21 @@ void k1s__ctrl_wake(void *ctx)
 
 static void queue_key(k1s_ctrl *c, int id, const char *key)
 {
+    /* ids are the manager's own: a controller's, or one handed to its map */
+    assert(id >= 0 && id < c->nctrls);
     if (id < 0 || id >= c->nctrls)
         return;
     k1s__controller *k = &c->ctrls[id];
     if (json_object_get(k->queued, key))
         return;
-    json_object_set_new(k->queued, key, json_true());
-    json_array_append_new(k->fifo, json_string(key));
+    /* queued and in the fifo, or neither: a key marked queued but never
+       run would be stuck for good */
+    if (json_object_set_new(k->queued, key, json_true()) != 0 ||
+        json_array_append_new(k->fifo, json_string(key)) != 0) {
+        json_object_del(k->queued, key);
+        fprintf(stderr, "k1s: controllers: %s: out of memory, %s not queued\n",
+                k->def->name, key);
+    }
 }
 
 void k1s_ctrl_enqueue(k1s_ctrl *c, int ctrl_id, const char *ns,
@@ -80,21 +90,18 @@ void k1s_ctrl_enqueue_after(k1s_ctrl *c, int ctrl_id, const char *ns,
         k1s_ctrl_enqueue(c, ctrl_id, ns, name);
         return;
     }
-    if (c->ntimers == c->captimers) {
-        size_t cap = c->captimers ? c->captimers * 2 : 64;
-        k1s__timer *t = realloc(c->timers, cap * sizeof *t);
-        if (!t)
-            return;
-        c->timers = t;
-        c->captimers = cap;
-    }
+    /* ids may be set before the loop runs (from init), but only ours */
+    assert(ctrl_id >= 0 && ctrl_id < c->nctrls);
     char key[600];
     snprintf(key, sizeof key, "%s/%s", ns ? ns : "", name ? name : "");
     char *dup = strdup(key);
-    if (!dup)
+    k1s__timer *t = dup ? k1s_vec_push(&c->timers) : NULL;
+    if (!t) {
+        free(dup);
+        fprintf(stderr, "k1s: controllers: out of memory, requeue of %s dropped\n", key);
         return;
-    c->timers[c->ntimers++] =
-        (k1s__timer){k1s_ctrl_now_ms() + delay_ms, ctrl_id, dup};
+    }
+    *t = (k1s__timer){k1s_time_mono_ms() + delay_ms, ctrl_id, dup};
 }
 
 void k1s_ctrl_enqueue_owner(k1s_ctrl *c, int ctrl_id, const json_t *obj,
@@ -118,13 +125,14 @@ void k1s_ctrl_enqueue_owner(k1s_ctrl *c, int ctrl_id, const json_t *obj,
 /* Move due timers to their queues; returns ms until the next one (or -1). */
 static int64_t fire_timers(k1s_ctrl *c)
 {
-    int64_t now = k1s_ctrl_now_ms(), next = -1;
-    for (size_t i = 0; i < c->ntimers;) {
-        k1s__timer *t = &c->timers[i];
+    int64_t now = k1s_time_mono_ms(), next = -1;
+    k1s__timer *timers = c->timers.p;
+    for (size_t i = 0; i < c->timers.n;) {
+        k1s__timer *t = &timers[i];
         if (t->due <= now) {
             queue_key(c, t->ctrl_id, t->key);
             free(t->key);
-            c->timers[i] = c->timers[--c->ntimers];
+            *t = timers[--c->timers.n]; /* order does not matter */
             continue;
         }
         if (next < 0 || t->due - now < next)
@@ -141,11 +149,12 @@ void k1s__ctrl_changed(k1s_ctrl *c, k1s_informer *inf, const json_t *old,
 {
     const json_t *any = obj ? obj : old;
     const json_t *m = json_object_get(any, "metadata");
-    for (int i = 0; i < inf->nsubs; i++) {
-        if (inf->subs[i].map)
-            inf->subs[i].map(c, inf->subs[i].ctrl_id, old, obj);
+    const k1s__sub *subs = inf->subs.p;
+    for (size_t i = 0; i < inf->subs.n; i++) {
+        if (subs[i].map)
+            subs[i].map(c, subs[i].ctrl_id, old, obj);
         else
-            k1s_ctrl_enqueue(c, inf->subs[i].ctrl_id,
+            k1s_ctrl_enqueue(c, subs[i].ctrl_id,
                              json_string_value(json_object_get(m, "namespace")),
                              json_string_value(json_object_get(m, "name")));
     }
@@ -157,29 +166,47 @@ k1s_informer *k1s_ctrl_informer(k1s_ctrl *c, const char *group,
     const k1s_kind *k = k1s_registry_find_kind(group, kind);
     if (!k)
         return NULL;
-    for (int i = 0; i < c->ninformers; i++)
-        if (c->informers[i].kind == k)
-            return &c->informers[i];
-    if (c->ninformers == K1S_CTRL_MAX_INFORMERS)
+    for (size_t i = 0; i < c->informers.n; i++)
+        if (k1s__ctrl_informer_at(c, i)->kind == k)
+            return k1s__ctrl_informer_at(c, i);
+    k1s_informer *inf = calloc(1, sizeof *inf);
+    if (inf)
+        inf->cache = json_object();
+    if (!inf || !inf->cache || k1s_vec_append(&c->informers, &inf) != 0) {
+        fprintf(stderr, "k1s: controllers: out of memory for an informer of %s\n",
+                k->plural);
+        if (inf)
+            json_decref(inf->cache);
+        free(inf);
         return NULL;
-    k1s_informer *inf = &c->informers[c->ninformers++];
-    memset(inf, 0, sizeof *inf);
+    }
     inf->kind = k;
-    inf->cache = json_object();
+    inf->subs = K1S_VEC(k1s__sub);
     if (k1s__informer_sync(c, inf) != 0)
         fprintf(stderr, "k1s: controllers: cannot watch %s\n", k->plural);
     return inf;
 }
 
-static void subscribe(k1s_ctrl *c, int id, const char *group, const char *kind,
-                      k1s_map_fn map)
+/* Subscribe controller id to group/kind: 0, or -1 with *err saying why. */
+static int subscribe(k1s_ctrl *c, int id, const char *group, const char *kind,
+                     k1s_map_fn map, char **err)
 {
+    const char *cname = c->ctrls[id].def->name ? c->ctrls[id].def->name : "?";
     k1s_informer *inf = k1s_ctrl_informer(c, group, kind);
-    if (!inf || inf->nsubs == K1S_CTRL_MAX)
-        return;
-    inf->subs[inf->nsubs].ctrl_id = id;
-    inf->subs[inf->nsubs].map = map;
-    inf->nsubs++;
+    if (!inf) {
+        if (asprintf(err, "controller %s: cannot watch %s%s%s: %s", cname, group,
+                     *group ? "/" : "", kind,
+                     k1s_registry_find_kind(group, kind) ? "out of memory"
+                                                         : "kind not served") < 0)
+            *err = NULL;
+        return -1;
+    }
+    if (k1s_vec_append(&inf->subs, &(k1s__sub){id, map}) != 0) {
+        if (asprintf(err, "controller %s: out of memory subscribing to %s", cname,
+                     kind) < 0)
+            *err = NULL;
+        return -1;
+    }
     /* what is already cached counts as added */
     const char *key;
     json_t *obj;
@@ -190,6 +217,30 @@ static void subscribe(k1s_ctrl *c, int id, const char *group, const char *kind,
         else
             queue_key(c, id, key);
     }
+    return 0;
+}
+
+/* Every subscription def id asks for: its primary kind, every kind
+ * (watch_all), its watches. 0, or -1 with *err. */
+static int subscribe_all(k1s_ctrl *c, int id, char **err)
+{
+    const k1s_controller_def *d = c->ctrls[id].def;
+    if (d->kind && subscribe(c, id, d->group ? d->group : "", d->kind, NULL, err))
+        return -1;
+    if (d->watch_all) {
+        size_t n;
+        const k1s_kind *kinds = k1s_registry_kinds(&n);
+        for (size_t i = 0; i < n; i++)
+            if (subscribe(c, id, kinds[i].group, kinds[i].kind, d->watch_all, err))
+                return -1;
+    }
+    /* the compiler refuses more than K1S_CTRL_MAX_WATCHES initializers */
+    for (int w = 0; w < K1S_CTRL_MAX_WATCHES && d->watches[w].kind; w++) {
+        const char *g = d->watches[w].group ? d->watches[w].group : "";
+        if (subscribe(c, id, g, d->watches[w].kind, d->watches[w].map, err))
+            return -1;
+    }
+    return 0;
 }
 
 /* ---- the loop ------------------------------------------------------------------ */
@@ -248,8 +299,9 @@ static void *loop(void *arg)
         if (stop)
             break;
         int work = 0;
-        for (int i = 0; i < c->ninformers; i++)
-            work += k1s__informer_drain(c, &c->informers[i]);
+        /* by index: a reconciler may add an informer (k1s_ctrl_informer) */
+        for (size_t i = 0; i < c->informers.n; i++)
+            work += k1s__informer_drain(c, k1s__ctrl_informer_at(c, i));
         int64_t next = fire_timers(c);
         /* a bounded slice per controller keeps watch events flowing */
         for (int round = 0; round < 32; round++) {
@@ -264,15 +316,10 @@ static void *loop(void *arg)
             continue;
         pthread_mutex_lock(&c->mu);
         if (!c->wake && !c->stop) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
+            /* the condition variable's clock is the wall clock */
             int64_t wait = next < 0 || next > 1000 ? 1000 : next;
-            ts.tv_sec += wait / 1000;
-            ts.tv_nsec += (wait % 1000) * 1000000;
-            if (ts.tv_nsec >= 1000000000) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000;
-            }
+            int64_t until = k1s_time_wall_ms() + wait;
+            struct timespec ts = {(time_t)(until / 1000), (long)(until % 1000) * 1000000};
             pthread_cond_timedwait(&c->cv, &c->mu, &ts);
         }
         pthread_mutex_unlock(&c->mu);
@@ -286,20 +333,25 @@ static void release(k1s_ctrl *c)
 {
     for (int i = 0; i < c->nctrls; i++) {
         k1s__controller *k = &c->ctrls[i];
-        if (k->def->fini)
+        if (k->inited && k->def->fini)
             k->def->fini(k->state);
         json_decref(k->queued);
         json_decref(k->fifo);
         json_decref(k->failures);
     }
-    for (int i = 0; i < c->ninformers; i++) {
-        if (c->informers[i].w)
-            k1s_watch_close(c->informers[i].w);
-        json_decref(c->informers[i].cache);
+    free(c->ctrls);
+    for (size_t i = 0; i < c->informers.n; i++) {
+        k1s_informer *inf = k1s__ctrl_informer_at(c, i);
+        if (inf->w)
+            k1s_watch_close(inf->w);
+        json_decref(inf->cache);
+        k1s_vec_free(&inf->subs);
+        free(inf);
     }
-    for (size_t i = 0; i < c->ntimers; i++)
-        free(c->timers[i].key);
-    free(c->timers);
+    k1s_vec_free(&c->informers);
+    for (size_t i = 0; i < c->timers.n; i++)
+        free(((k1s__timer *)c->timers.p)[i].key);
+    k1s_vec_free(&c->timers);
     free(c->node_name);
     free(c->data_dir);
     free(c->api_host);
@@ -312,9 +364,12 @@ int k1s_controllers_start_defs(const k1s_controllers_config *cfg,
                                const k1s_controller_def *const *defs,
                                void *user, k1s_controllers **out, char **err)
 {
+    *err = NULL;
     k1s_ctrl *c = calloc(1, sizeof *c);
-    if (!c)
+    if (!c) {
+        *err = strdup("out of memory");
         return -1;
+    }
     c->api = cfg->api;
     c->cfg = *cfg;
     c->user = user;
@@ -329,31 +384,31 @@ int k1s_controllers_start_defs(const k1s_controllers_config *cfg,
     c->cfg.api_host = c->api_host;
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->cv, NULL);
-    for (const k1s_controller_def *const *d = defs; *d; d++) {
-        if (c->nctrls == K1S_CTRL_MAX)
-            break;
-        k1s__controller *k = &c->ctrls[c->nctrls];
-        k->def = *d;
+    c->informers = K1S_VEC(k1s_informer *);
+    c->timers = K1S_VEC(k1s__timer);
+    size_t n = 0;
+    while (defs[n])
+        n++;
+    if (n > INT_MAX || !(c->ctrls = calloc(n ? n : 1, sizeof *c->ctrls)))
+        goto oom;
+    /* every id is valid before any init runs, so init may queue work */
+    for (size_t id = 0; id < n; id++) {
+        k1s__controller *k = &c->ctrls[c->nctrls++];
+        k->def = defs[id];
         k->queued = json_object();
         k->fifo = json_array();
         k->failures = json_object();
-        k->state = (*d)->init ? (*d)->init(c) : NULL;
-        c->nctrls++;
+        if (!k->queued || !k->fifo || !k->failures)
+            goto oom;
     }
     for (int id = 0; id < c->nctrls; id++) {
-        const k1s_controller_def *d = c->ctrls[id].def;
-        if (d->kind)
-            subscribe(c, id, d->group, d->kind, NULL);
-        if (d->watch_all) {
-            size_t n;
-            const k1s_kind *kinds = k1s_registry_kinds(&n);
-            for (size_t i = 0; i < n; i++)
-                subscribe(c, id, kinds[i].group, kinds[i].kind, d->watch_all);
-        }
-        for (int w = 0; w < K1S_CTRL_MAX_WATCHES && d->watches[w].kind; w++)
-            subscribe(c, id, d->watches[w].group, d->watches[w].kind,
-                      d->watches[w].map);
+        k1s__controller *k = &c->ctrls[id];
+        k->state = k->def->init ? k->def->init(c) : NULL;
+        k->inited = true;
     }
+    for (int id = 0; id < c->nctrls; id++)
+        if (subscribe_all(c, id, err) != 0)
+            goto fail;
     if (pthread_create(&c->thread, NULL, loop, c) != 0) {
         if (asprintf(err, "cannot start the controller thread") < 0)
             *err = NULL;
@@ -363,6 +418,11 @@ int k1s_controllers_start_defs(const k1s_controllers_config *cfg,
     c->running = true;
     *out = (k1s_controllers *)c;
     return 0;
+oom:
+    *err = strdup("out of memory");
+fail:
+    release(c);
+    return -1;
 }
 
 void k1s_controllers_stop(k1s_controllers *ctl)

@@ -2,7 +2,7 @@
  * ctrl_fixture.h - what the controller tests share: an API on an in-memory
  * store with the bootstrap objects, controllers started on it, and small
  * get/create/wait helpers. Included by the test files (static functions:
- * each test program gets its own copy).
+ * each test program gets its own copy, and may leave some unused).
  */
 #ifndef K1S_CTRL_FIXTURE_H
 #define K1S_CTRL_FIXTURE_H
@@ -15,9 +15,10 @@
 
 #define WAIT_MS 10000
 
-#define WAIT_MS 10000
+/* A test program uses the helpers it needs; the rest are not warned of. */
+#define FIXTURE_FN static __attribute__((unused))
 
-static k1s_api *open_api(void)
+FIXTURE_FN k1s_api *open_api(void)
 {
     k1s_api_config cfg = {.db_path = ":memory:"};
     k1s_api *api = NULL;
@@ -36,7 +37,7 @@ static k1s_api *open_api(void)
     return api;
 }
 
-static k1s_controllers *start(k1s_api *api)
+FIXTURE_FN k1s_controllers *start(k1s_api *api)
 {
     k1s_controllers_config cfg = {.api = api,
                                   .node_name = "node1"};
@@ -50,14 +51,14 @@ static k1s_controllers *start(k1s_api *api)
     return ctl;
 }
 
-static void sleep_ms(int ms)
+FIXTURE_FN void sleep_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
 }
 
 /* JSON written with single quotes, for readability. New reference. */
-static json_t *J(const char *text)
+FIXTURE_FN json_t *J(const char *text)
 {
     char *s = strdup(text);
     for (char *p = s; *p; p++)
@@ -71,18 +72,18 @@ static json_t *J(const char *text)
     return o;
 }
 
-static const k1s_kind *K(const char *kind)
+FIXTURE_FN const k1s_kind *K(const char *kind)
 {
     return k1s_registry_find_kind("", kind);
 }
 
-static const char *meta(const json_t *o, const char *f)
+FIXTURE_FN const char *meta(const json_t *o, const char *f)
 {
     return json_string_value(json_object_get(json_object_get(o, "metadata"), f));
 }
 
 /* Create an object; returns it as stored (new) or NULL. */
-static json_t *create(k1s_api *api, const char *kind, const char *ns,
+FIXTURE_FN json_t *create(k1s_api *api, const char *kind, const char *ns,
                       const char *text)
 {
     json_t *body = J(text);
@@ -98,7 +99,7 @@ static json_t *create(k1s_api *api, const char *kind, const char *ns,
     return out;
 }
 
-static json_t *get(k1s_api *api, const char *kind, const char *ns,
+FIXTURE_FN json_t *get(k1s_api *api, const char *kind, const char *ns,
                    const char *name)
 {
     k1s_target t = {K(kind), ns, name, NULL};
@@ -110,7 +111,7 @@ static json_t *get(k1s_api *api, const char *kind, const char *ns,
     return out;
 }
 
-static int del(k1s_api *api, const char *kind, const char *ns, const char *name,
+FIXTURE_FN int del(k1s_api *api, const char *kind, const char *ns, const char *name,
                const char *propagation)
 {
     k1s_target t = {K(kind), ns, name, NULL};
@@ -124,7 +125,7 @@ static int del(k1s_api *api, const char *kind, const char *ns, const char *name,
     return rc;
 }
 
-static bool wait_gone(k1s_api *api, const char *kind, const char *ns,
+FIXTURE_FN bool wait_gone(k1s_api *api, const char *kind, const char *ns,
                       const char *name)
 {
     for (int waited = 0; waited < WAIT_MS; waited += 10) {
@@ -137,7 +138,7 @@ static bool wait_gone(k1s_api *api, const char *kind, const char *ns,
     return false;
 }
 
-static bool exists(k1s_api *api, const char *kind, const char *ns,
+FIXTURE_FN bool exists(k1s_api *api, const char *kind, const char *ns,
                    const char *name)
 {
     json_t *o = get(api, kind, ns, name);
