@@ -56,6 +56,9 @@ int k1s__pv_capacity(const json_t *pv, k1s_quantity *q);
 json_t *k1s__pv_claim_ref(const json_t *claim);
 /* IsVolumeBoundToClaim: claimRef names the claim, with its uid or none. */
 bool k1s__pv_bound_to_claim(const json_t *pv, const json_t *claim);
+/* claimRef names the claim exactly: name, namespace and uid all set and
+ * equal. */
+bool k1s__pv_ref_is_exactly(const json_t *pv, const json_t *claim);
 /* Set an annotation on obj (a private copy, not a cached object). */
 void k1s__pv_set_ann(json_t *obj, const char *key, const char *value);
 /* Read straight from the API, past the caches: 0 with *out (new

@@ -172,15 +172,7 @@ static int bind_volume_to_claim(k1s_ctrl *c, const json_t *volume,
                                 const json_t *claim, json_t **out)
 {
     *out = NULL;
-    const json_t *ref = k1s_json_at(volume, "spec.claimRef");
-    const char *rname = k1s_json_str(ref, "name");
-    const char *rns = k1s_json_str(ref, "namespace");
-    const char *ruid = k1s_json_str(ref, "uid");
-    const char *name = k1s_meta(claim, "name");
-    const char *ns = k1s_meta(claim, "namespace");
-    const char *uid = k1s_meta(claim, "uid");
-    bool set_ref = !json_is_object(ref) || !rname || !name || strcmp(rname, name) ||
-                   !rns || !ns || strcmp(rns, ns) || !ruid || !uid || strcmp(ruid, uid);
+    bool set_ref = !k1s__pv_ref_is_exactly(volume, claim);
     /* a claimRef the user wrote (pre-binding) is not the controller's */
     bool by_controller = !k1s__pv_bound_to_claim(volume, claim) &&
                          !k1s_meta_annotation(volume, K1S_ANN_BOUND_BY_CONTROLLER);

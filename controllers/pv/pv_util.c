@@ -79,22 +79,42 @@ json_t *k1s__pv_claim_ref(const json_t *claim)
     return ref;
 }
 
-bool k1s__pv_bound_to_claim(const json_t *pv, const json_t *claim)
+typedef struct ids {
+    const char *name, *ns, *uid; /* each NULL when absent */
+} ids;
+
+/* What the volume's claimRef names and what the claim is; false when the
+ * volume has no claimRef. */
+static bool ref_and_claim(const json_t *pv, const json_t *claim, ids *r, ids *c)
 {
     const json_t *ref = k1s_json_at(pv, "spec.claimRef");
-    if (!json_is_object(ref))
+    *r = (ids){k1s_json_str(ref, "name"), k1s_json_str(ref, "namespace"),
+               k1s_json_str(ref, "uid")};
+    *c = (ids){k1s_meta(claim, "name"), k1s_meta(claim, "namespace"),
+               k1s_meta(claim, "uid")};
+    return json_is_object(ref);
+}
+
+static bool same(const char *a, const char *b)
+{
+    return a && b && !strcmp(a, b);
+}
+
+bool k1s__pv_bound_to_claim(const json_t *pv, const json_t *claim)
+{
+    ids r, c;
+    if (!ref_and_claim(pv, claim, &r, &c) || !same(r.name, c.name))
         return false;
-    const char *rname = k1s_json_str(ref, "name");
-    const char *rns = k1s_json_str(ref, "namespace");
-    const char *ruid = k1s_json_str(ref, "uid");
-    const char *name = k1s_meta(claim, "name");
-    const char *ns = k1s_meta(claim, "namespace");
-    const char *uid = k1s_meta(claim, "uid");
-    if (!rname || !name || strcmp(rname, name) != 0)
+    if (strcmp(r.ns ? r.ns : "", c.ns ? c.ns : "") != 0)
         return false;
-    if (strcmp(rns ? rns : "", ns ? ns : "") != 0)
-        return false;
-    return !ruid || !*ruid || (uid && !strcmp(ruid, uid));
+    return !r.uid || !*r.uid || same(r.uid, c.uid);
+}
+
+bool k1s__pv_ref_is_exactly(const json_t *pv, const json_t *claim)
+{
+    ids r, c;
+    return ref_and_claim(pv, claim, &r, &c) && same(r.name, c.name) &&
+           same(r.ns, c.ns) && same(r.uid, c.uid);
 }
 
 void k1s__pv_set_ann(json_t *obj, const char *key, const char *value)
