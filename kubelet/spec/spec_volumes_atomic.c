@@ -57,8 +57,13 @@ int k1s__spec_check_rel_path(const char *path, char *err)
 
 char *k1s__spec_join(const char *a, const char *b)
 {
-    char *s;
-    return asprintf(&s, "%s/%s", a, b) < 0 ? NULL : s;
+    /* not asprintf(&s, ...): gcc 12 at -O3 then takes the result for a
+     * pointer to the local s and fails the build (-Wdangling-pointer) */
+    size_t n = strlen(a) + strlen(b) + 2;
+    char *s = malloc(n);
+    if (s)
+        snprintf(s, n, "%s/%s", a, b);
+    return s;
 }
 
 int k1s__spec_mkdir_p(const char *path, mode_t mode)
