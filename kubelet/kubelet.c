@@ -49,9 +49,9 @@ static int wait_runtime(k1s_kubelet *kl, char **err)
         json_t *r = k1s__cri(kl, "Version", req, 2000, why, sizeof why);
         json_decref(req);
         if (r) {
-            const char *name = k1s__kl_str(r, "runtime_name");
+            const char *name = k1s_json_str_or(r, "runtime_name", "");
             snprintf(kl->runtime_version, sizeof kl->runtime_version, "%.60s://%.90s",
-                     *name ? name : "containerd", k1s__kl_str(r, "runtime_version"));
+                     *name ? name : "containerd", k1s_json_str_or(r, "runtime_version", ""));
             json_decref(r);
             return 0;
         }

@@ -39,7 +39,8 @@ static int first_id(k1s_kubelet *kl, const char *method, json_t *rq, const char 
         k1s_cri_error_clear(&e);
         return -1;
     }
-    snprintf(id, len, "%s", k1s__kl_str(json_array_get(json_object_get(r, items), 0), "id"));
+    const json_t *first = json_array_get(json_object_get(r, items), 0);
+    snprintf(id, len, "%s", k1s_json_str_or(first, "id", ""));
     json_decref(r);
     return 0;
 }
@@ -47,7 +48,7 @@ static int first_id(k1s_kubelet *kl, const char *method, json_t *rq, const char 
 static int stream_url(void *ctx, const k1s_stream_request *rq, char **url, k1s_status *st)
 {
     k1s_kubelet *kl = ctx;
-    const char *uid = k1s__kl_meta(rq->pod, "uid");
+    const char *uid = k1s_json_str_or(rq->pod, "metadata.uid", "");
     char id[160];
     json_t *req;
     const char *method;
@@ -59,8 +60,9 @@ static int stream_url(void *ctx, const k1s_stream_request *rq, char **url, k1s_s
                      "items", id, sizeof id, st) != 0)
             return -1;
         if (!*id)
-            return k1s_err_bad_request(st, "pod not found (\"%s_%s\")", k1s__kl_meta(rq->pod, "name"),
-                                       k1s__kl_meta(rq->pod, "namespace"));
+            return k1s_err_bad_request(st, "pod not found (\"%s_%s\")",
+                                       k1s_json_str_or(rq->pod, "metadata.name", ""),
+                                       k1s_json_str_or(rq->pod, "metadata.namespace", ""));
         json_t *ports = json_array();
         for (size_t i = 0; i < rq->nports; i++)
             json_array_append_new(ports, json_integer(rq->ports[i]));
@@ -101,7 +103,7 @@ static int stream_url(void *ctx, const k1s_stream_request *rq, char **url, k1s_s
         k1s_cri_error_clear(&e);
         return -1;
     }
-    *url = strdup(k1s__kl_str(r, "url"));
+    *url = strdup(k1s_json_str_or(r, "url", ""));
     json_decref(r);
     if (!*url || !**url) {
         free(*url);
@@ -121,7 +123,7 @@ static const json_t *status_of(const json_t *pod, const char *name)
         size_t i;
         const json_t *cs;
         json_array_foreach(json_object_get(json_object_get(pod, "status"), lists[l]), i, cs)
-            if (!strcmp(k1s__kl_str(cs, "name"), name))
+            if (!strcmp(k1s_json_str_or(cs, "name", ""), name))
                 return cs;
     }
     return NULL;
@@ -158,13 +160,14 @@ static char *log_file(k1s_kubelet *kl, const json_t *pod, const char *name, cons
 {
     const char *id = strstr(cid, "://") ? strstr(cid, "://") + 3 : cid;
     char dir[4200];
-    k1s__pod_dir(kl, k1s__kl_meta(pod, "namespace"), k1s__kl_meta(pod, "name"), k1s__kl_meta(pod, "uid"),
-                 dir, sizeof dir);
+    k1s__pod_dir(kl, k1s_json_str_or(pod, "metadata.namespace", ""),
+                 k1s_json_str_or(pod, "metadata.name", ""),
+                 k1s_json_str_or(pod, "metadata.uid", ""), dir, sizeof dir);
     json_t *rq = json_pack("{s:s}", "container_id", id), *r = NULL;
     k1s_cri_error e = {0};
     char *path = NULL;
     if (k1s_cri_call(kl->cri, "ContainerStatus", rq, &r, K1S__CRI_QUICK, &e) == 0) {
-        const char *lp = k1s__kl_str(json_object_get(r, "status"), "log_path");
+        const char *lp = k1s_json_str_or(r, "status.log_path", "");
         if (*lp == '/')
             path = strdup(lp);
         else if (*lp && asprintf(&path, "%s/%s", dir, lp) < 0)
@@ -187,7 +190,7 @@ static int log_path(void *ctx, const json_t *pod, const char *container, bool pr
                     char **path, k1s_status *st)
 {
     k1s_kubelet *kl = ctx;
-    const char *pname = k1s__kl_meta(pod, "name");
+    const char *pname = k1s_json_str_or(pod, "metadata.name", "");
     *path = NULL;
     const json_t *cs = status_of(pod, container);
     if (!cs)
@@ -198,25 +201,25 @@ static int log_path(void *ctx, const json_t *pod, const char *container, bool pr
     const json_t *term = json_object_get(state, "terminated");
     const char *cid = NULL;
     if (previous) {
-        cid = k1s__kl_str(last, "containerID");
+        cid = k1s_json_str_or(last, "containerID", "");
         if (!*cid)
             return k1s_err_bad_request(st, "previous terminated container \"%s\" in pod \"%s\" not found",
                                        container, pname);
     } else if (json_object_get(state, "running")) {
-        cid = k1s__kl_str(cs, "containerID");
+        cid = k1s_json_str_or(cs, "containerID", "");
     } else if (term) {
-        cid = *k1s__kl_str(term, "containerID") ? k1s__kl_str(term, "containerID")
-                                               : k1s__kl_str(last, "containerID");
+        cid = *k1s_json_str_or(term, "containerID", "") ? k1s_json_str_or(term, "containerID", "")
+                                               : k1s_json_str_or(last, "containerID", "");
         if (!*cid)
             return k1s_err_bad_request(st, "container \"%s\" in pod \"%s\" is terminated",
                                        container, pname);
     } else if (last) {
-        cid = k1s__kl_str(last, "containerID");
+        cid = k1s_json_str_or(last, "containerID", "");
         if (!*cid)
             return k1s_err_bad_request(st, "container \"%s\" in pod \"%s\" is terminated",
                                        container, pname);
     } else {
-        const char *reason = k1s__kl_str(json_object_get(state, "waiting"), "reason");
+        const char *reason = k1s_json_str_or(state, "waiting.reason", "");
         const char *why = !strcmp(reason, "ErrImagePull") ? "image can't be pulled"
                           : !strcmp(reason, "ImagePullBackOff") ? "trying and failing to pull image"
                                                                  : reason;

@@ -37,10 +37,10 @@ static json_t *conditions(k1s_kubelet *kl, const json_t *old, const char *now)
         const json_t *c;
         json_array_foreach(json_object_get(old, "conditions"), i, c)
         {
-            if (!strcmp(k1s__kl_str(c, "type"), rows[r][0]) &&
-                !strcmp(k1s__kl_str(c, "status"), rows[r][1]) &&
+            if (!strcmp(k1s_json_str_or(c, "type", ""), rows[r][0]) &&
+                !strcmp(k1s_json_str_or(c, "status", ""), rows[r][1]) &&
                 json_is_string(json_object_get(c, "lastTransitionTime")))
-                since = k1s__kl_str(c, "lastTransitionTime");
+                since = k1s_json_str_or(c, "lastTransitionTime", "");
         }
         json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "type",
                                              rows[r][0], "status", rows[r][1],
@@ -225,7 +225,7 @@ int k1s__node_register(k1s_kubelet *kl)
                      kl->node, NULL};
     if (k1s_api_get(kl->api, &lt, &lease, &st) != 0)
         k1s_status_clear(&st);
-    if (renew_lease(kl, lease, k1s__kl_meta(node, "uid")) == 0)
+    if (renew_lease(kl, lease, k1s_json_str_or(node, "metadata.uid", "")) == 0)
         kl->next_lease = now + LEASE_RENEW_MS;
     json_decref(lease);
     json_decref(node);
@@ -265,8 +265,8 @@ int k1s__node_sync(k1s_kubelet *kl)
         size_t i;
         const json_t *c;
         json_array_foreach(json_object_get(old, "conditions"), i, c)
-            if (!strcmp(k1s__kl_str(c, "type"), "Ready"))
-                was_ready = !strcmp(k1s__kl_str(c, "status"), "True");
+            if (!strcmp(k1s_json_str_or(c, "type", ""), "Ready"))
+                was_ready = !strcmp(k1s_json_str_or(c, "status", ""), "True");
         json_t *copy = json_deep_copy(node);
         json_object_set_new(copy, "status", node_status(kl, old));
         int rc = k1s_ctrl_update(kl->c, "", "Node", "", "status", copy, NULL);
@@ -282,10 +282,10 @@ int k1s__node_sync(k1s_kubelet *kl)
     k1s_informer *leases = k1s_ctrl_informer(kl->c, "coordination.k8s.io", "Lease");
     const json_t *lease = leases ? k1s_informer_get(leases, K1S__KL_LEASE_NS, kl->node) : NULL;
     const json_t *spec = json_object_get(lease, "spec");
-    bool foreign = lease && (strcmp(k1s__kl_str(spec, "holderIdentity"), kl->node) != 0 ||
+    bool foreign = lease && (strcmp(k1s_json_str_or(spec, "holderIdentity", ""), kl->node) != 0 ||
                              json_integer_value(json_object_get(spec, "leaseDurationSeconds")) != 40);
     if (now >= kl->next_lease || !lease || foreign) {
-        int rc = renew_lease(kl, lease, k1s__kl_meta(node, "uid"));
+        int rc = renew_lease(kl, lease, k1s_json_str_or(node, "metadata.uid", ""));
         kl->next_lease = now + (rc == 0 ? LEASE_RENEW_MS : rc == 409 ? 100 : 1000);
     }
     int64_t next = kl->next_lease < kl->next_status ? kl->next_lease : kl->next_status;
@@ -298,13 +298,13 @@ void k1s__map_node(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
 {
     const json_t *any = obj ? obj : old;
     const char *node = k1s_ctrl_config(c)->node_name;
-    if (!strcmp(k1s__kl_meta(any, "name"), node))
+    if (!strcmp(k1s_json_str_or(any, "metadata.name", ""), node))
         k1s_ctrl_enqueue(c, id, "", node);
 }
 
 void k1s__map_lease(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
 {
     const json_t *any = obj ? obj : old;
-    if (!strcmp(k1s__kl_meta(any, "namespace"), K1S__KL_LEASE_NS))
+    if (!strcmp(k1s_json_str_or(any, "metadata.namespace", ""), K1S__KL_LEASE_NS))
         k1s__map_node(c, id, old, obj);
 }

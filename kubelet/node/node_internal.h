@@ -6,11 +6,10 @@
 #define K1S_NODE_INTERNAL_H
 
 #include "kubelet_internal.h"
+#include "k1s_json.h"
 
 /* ---- node_util.c ----------------------------------------------------------------- */
 
-const char *k1s__kl_str(const json_t *o, const char *key);
-const char *k1s__kl_meta(const json_t *o, const char *key);
 int64_t k1s__wall_ms(void);
 /* RFC 3339 with seconds (UTC) of ns since the epoch (now when 0). */
 void k1s__rfc3339(int64_t ns, char *buf, size_t len);

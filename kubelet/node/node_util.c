@@ -1,23 +1,12 @@
 /*
- * node_util.c - the small helpers both kubelet modes use: JSON access,
- * time, requeue timers and CRI calls with their error text.
+ * node_util.c - the small helpers both kubelet modes use: time, requeue
+ * timers and CRI calls with their error text.
  */
 #include "node_internal.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-
-const char *k1s__kl_str(const json_t *o, const char *key)
-{
-    const char *s = json_string_value(json_object_get(o, key));
-    return s ? s : "";
-}
-
-const char *k1s__kl_meta(const json_t *o, const char *key)
-{
-    return k1s__kl_str(json_object_get(o, "metadata"), key);
-}
 
 int64_t k1s__wall_ms(void)
 {

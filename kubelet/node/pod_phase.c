@@ -17,14 +17,14 @@ const json_t *k1s__named(const json_t *arr, const char *name)
     size_t i;
     const json_t *x;
     json_array_foreach(arr, i, x)
-        if (!strcmp(k1s__kl_str(x, "name"), name))
+        if (!strcmp(k1s_json_str_or(x, "name", ""), name))
             return x;
     return NULL;
 }
 
 static bool sidecar(const json_t *ctr)
 {
-    return !strcmp(k1s__kl_str(ctr, "restartPolicy"), "Always");
+    return !strcmp(k1s_json_str_or(ctr, "restartPolicy", ""), "Always");
 }
 
 /* ---- phase ------------------------------------------------------------------------------ */
@@ -54,7 +54,7 @@ const char *k1s__pod_phase(const json_t *spec, const json_t *inits, const json_t
     const json_t *c;
     json_array_foreach(json_object_get(spec, "initContainers"), i, c)
     {
-        const json_t *cs = k1s__named(inits, k1s__kl_str(c, "name"));
+        const json_t *cs = k1s__named(inits, k1s_json_str_or(c, "name", ""));
         if (sidecar(c)) {
             if (k1s__cs_has(cs, "running")) {
                 pending_sidecars += !json_is_true(json_object_get(cs, "started"));
@@ -72,7 +72,7 @@ const char *k1s__pod_phase(const json_t *spec, const json_t *inits, const json_t
     }
     json_array_foreach(json_object_get(spec, "containers"), i, c)
     {
-        const json_t *cs = k1s__named(ctrs, k1s__kl_str(c, "name"));
+        const json_t *cs = k1s__named(ctrs, k1s_json_str_or(c, "name", ""));
         if (k1s__cs_has(cs, "running")) {
             running++;
         } else if (k1s__cs_has(cs, "terminated")) {
@@ -84,7 +84,7 @@ const char *k1s__pod_phase(const json_t *spec, const json_t *inits, const json_t
             waiting++;
         }
     }
-    const char *policy = k1s__kl_str(spec, "restartPolicy");
+    const char *policy = k1s_json_str_or(spec, "restartPolicy", "");
     if (failed_init > 0 && !strcmp(policy, "Never"))
         return "Failed";
     if (pending_init > 0 || (pending_sidecars > 0 && !initialized) || waiting > 0)
@@ -112,13 +112,13 @@ static json_t *condition(const json_t *prevs, const char *type, bool ok, const c
     size_t i;
     const json_t *x;
     json_array_foreach(prevs, i, x)
-        if (!strcmp(k1s__kl_str(x, "type"), type))
+        if (!strcmp(k1s_json_str_or(x, "type", ""), type))
             prev = x;
     const char *status = ok ? "True" : "False";
     json_t *c = json_pack("{s:s, s:s, s:n, s:s}", "type", type, "status", status, "lastProbeTime",
                           "lastTransitionTime", now);
     const json_t *was = json_object_get(prev, "lastTransitionTime");
-    if (prev && !strcmp(k1s__kl_str(prev, "status"), status) && json_is_string(was))
+    if (prev && !strcmp(k1s_json_str_or(prev, "status", ""), status) && json_is_string(was))
         json_object_set(c, "lastTransitionTime", (json_t *)was); /* moves only on a change */
     if (reason && *reason)
         json_object_set_new(c, "reason", json_string(reason));
@@ -146,21 +146,21 @@ static const char *gates_message(const json_t *pod, const json_t *conds, char *b
     const json_t *g;
     json_array_foreach(json_object_get(json_object_get(pod, "spec"), "readinessGates"), i, g)
     {
-        const char *type = k1s__kl_str(g, "conditionType");
+        const char *type = k1s_json_str_or(g, "conditionType", "");
         const json_t *c = NULL;
         size_t j;
         const json_t *x;
         json_array_foreach(conds, j, x)
-            if (!strcmp(k1s__kl_str(x, "type"), type))
+            if (!strcmp(k1s_json_str_or(x, "type", ""), type))
                 c = x;
         if (!c) {
             snprintf(buf, len, "corresponding condition of pod readiness gate \"%.200s\" does not exist.",
                      type);
             return buf;
         }
-        if (strcmp(k1s__kl_str(c, "status"), "True") != 0) {
+        if (strcmp(k1s_json_str_or(c, "status", ""), "True") != 0) {
             snprintf(buf, len, "the status of pod readiness gate \"%.200s\" is not \"True\", but %.32s",
-                     type, k1s__kl_str(c, "status"));
+                     type, k1s_json_str_or(c, "status", ""));
             return buf;
         }
     }
@@ -173,7 +173,7 @@ json_t *k1s__pod_conditions(const json_t *pod, const json_t *s, bool sandbox_ok,
     const json_t *prevs = json_object_get(json_object_get(pod, "status"), "conditions");
     const json_t *inits = json_object_get(s, "initContainerStatuses");
     const json_t *ctrs = json_object_get(s, "containerStatuses");
-    const char *ph = k1s__kl_str(s, "phase");
+    const char *ph = k1s_json_str_or(s, "phase", "");
     bool terminal = !strcmp(ph, "Succeeded") || !strcmp(ph, "Failed");
     json_t *incomplete = json_array(), *unready = json_array();
     bool any_started = false;
@@ -181,20 +181,20 @@ json_t *k1s__pod_conditions(const json_t *pod, const json_t *s, bool sandbox_ok,
     const json_t *c;
     json_array_foreach(json_object_get(spec, "containers"), i, c)
     {
-        const json_t *cs = k1s__named(ctrs, k1s__kl_str(c, "name"));
+        const json_t *cs = k1s__named(ctrs, k1s_json_str_or(c, "name", ""));
         any_started |= k1s__cs_has(cs, "running") || k1s__cs_has(cs, "terminated") || restarted(cs);
         if (!json_is_true(json_object_get(cs, "ready")))
-            json_array_append_new(unready, json_string(k1s__kl_str(c, "name")));
+            json_array_append_new(unready, json_string(k1s_json_str_or(c, "name", "")));
     }
     json_array_foreach(json_object_get(spec, "initContainers"), i, c)
     {
-        const json_t *cs = k1s__named(inits, k1s__kl_str(c, "name"));
+        const json_t *cs = k1s__named(inits, k1s_json_str_or(c, "name", ""));
         bool done = sidecar(c) ? json_is_true(json_object_get(cs, "started"))
                                : k1s__cs_has(cs, "terminated") && k1s__cs_exit(cs, "state") == 0;
         if (!done)
-            json_array_append_new(incomplete, json_string(k1s__kl_str(c, "name")));
+            json_array_append_new(incomplete, json_string(k1s_json_str_or(c, "name", "")));
         if (sidecar(c) && !json_is_true(json_object_get(cs, "ready")))
-            json_array_insert_new(unready, 0, json_string(k1s__kl_str(c, "name")));
+            json_array_insert_new(unready, 0, json_string(k1s_json_str_or(c, "name", "")));
     }
     char init_msg[1200] = "", ready_msg[1200] = "", list[1100], gbuf[400];
     if (json_array_size(incomplete) && !any_started && strcmp(ph, "Succeeded") != 0) {
@@ -227,7 +227,7 @@ json_t *k1s__pod_conditions(const json_t *pod, const json_t *s, bool sandbox_ok,
                                          terminal ? NULL : ready_msg, now));
     const json_t *sched = NULL;
     json_array_foreach(prevs, i, c)
-        if (!strcmp(k1s__kl_str(c, "type"), "PodScheduled"))
+        if (!strcmp(k1s_json_str_or(c, "type", ""), "PodScheduled"))
             sched = c;
     json_array_append_new(out, sched ? json_incref((json_t *)sched)
                                      : condition(NULL, "PodScheduled", true, NULL, NULL, now));
@@ -238,7 +238,7 @@ json_t *k1s__pod_conditions(const json_t *pod, const json_t *s, bool sandbox_ok,
     {
         bool mine = false;
         for (size_t t = 0; t < sizeof ours / sizeof ours[0]; t++)
-            mine |= !strcmp(k1s__kl_str(c, "type"), ours[t]);
+            mine |= !strcmp(k1s_json_str_or(c, "type", ""), ours[t]);
         if (!mine)
             json_array_append(out, (json_t *)c);
     }
@@ -255,10 +255,10 @@ json_t *k1s__mount_statuses(const json_t *ctr, bool rro)
     const json_t *m;
     json_array_foreach(mounts, i, m)
     {
-        json_t *s = json_pack("{s:s, s:s}", "name", k1s__kl_str(m, "name"), "mountPath",
-                              k1s__kl_str(m, "mountPath"));
+        json_t *s = json_pack("{s:s, s:s}", "name", k1s_json_str_or(m, "name", ""), "mountPath",
+                              k1s_json_str_or(m, "mountPath", ""));
         if (json_is_true(json_object_get(m, "readOnly"))) {
-            const char *mode = k1s__kl_str(m, "recursiveReadOnly");
+            const char *mode = k1s_json_str_or(m, "recursiveReadOnly", "");
             json_object_set_new(s, "readOnly", json_true());
             bool on = !strcmp(mode, "Enabled") || (rro && !strcmp(mode, "IfPossible"));
             json_object_set_new(s, "recursiveReadOnly", json_string(on ? "Enabled" : "Disabled"));

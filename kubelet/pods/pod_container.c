@@ -13,11 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool flag(const json_t *o, const char *key)
-{
-    return json_is_true(json_object_get(o, key));
-}
-
 /* The gRPC description alone, as kubelet quotes CRI errors in events:
  * "rpc error: code = X desc = text" -> "text". */
 static const char *grpc_desc(const char *msg)
@@ -40,9 +35,11 @@ static json_t *security_context(const json_t *spec, const json_t *ctr)
     const json_t *csc = json_object_get(ctr, "securityContext");
     json_t *sc = json_pack(
         "{s:{s:s, s:s, s:s}}", "namespace_options", "network",
-        flag(spec, "hostNetwork") ? "NODE" : "POD", "pid",
-        flag(spec, "hostPID") ? "NODE" : flag(spec, "shareProcessNamespace") ? "POD" : "CONTAINER",
-        "ipc", flag(spec, "hostIPC") ? "NODE" : "POD");
+        k1s_json_bool(spec, "hostNetwork", false) ? "NODE" : "POD", "pid",
+        k1s_json_bool(spec, "hostPID", false)                 ? "NODE"
+        : k1s_json_bool(spec, "shareProcessNamespace", false) ? "POD"
+                                                              : "CONTAINER",
+        "ipc", k1s_json_bool(spec, "hostIPC", false) ? "NODE" : "POD");
     const char *ids[][2] = {{"runAsUser", "run_as_user"}, {"runAsGroup", "run_as_group"}};
     for (int i = 0; i < 2; i++) {
         const json_t *v = json_object_get(csc, ids[i][0]);
@@ -60,9 +57,9 @@ static json_t *security_context(const json_t *spec, const json_t *ctr)
     if (json_is_integer(json_object_get(psc, "fsGroup")))
         json_array_append(groups, json_object_get(psc, "fsGroup"));
     json_object_set_new(sc, "supplemental_groups", groups);
-    if (flag(csc, "privileged"))
+    if (k1s_json_bool(csc, "privileged", false))
         json_object_set_new(sc, "privileged", json_true());
-    if (flag(csc, "readOnlyRootFilesystem"))
+    if (k1s_json_bool(csc, "readOnlyRootFilesystem", false))
         json_object_set_new(sc, "readonly_rootfs", json_true());
     const json_t *ape = json_object_get(csc, "allowPrivilegeEscalation");
     if (json_is_false(ape))
@@ -97,7 +94,7 @@ static json_t *container_config(k1s_kubelet *kl, const k1s__start *s, k1s_spec_e
 {
     const json_t *pod = s->pod, *ctr = s->container;
     const json_t *spec = json_object_get(pod, "spec");
-    const char *name = k1s__kl_str(ctr, "name");
+    const char *name = k1s_json_str_or(ctr, "name", "");
     k1s_spec_lookup lk = k1s__lookup(kl);
     json_t *envs = NULL, *mounts = NULL;
     if (k1s_spec_envs(pod, ctr, &lk, &envs, e) != 0)
@@ -110,7 +107,7 @@ static json_t *container_config(k1s_kubelet *kl, const k1s__start *s, k1s_spec_e
     size_t i;
     const json_t *m;
     json_array_foreach(mounts, i, m)
-        own_hosts |= !strcmp(k1s__kl_str(m, "container_path"), "/etc/hosts");
+        own_hosts |= !strcmp(k1s_json_str_or(m, "container_path", ""), "/etc/hosts");
     if (*s->etc_hosts && !own_hosts)
         json_array_append_new(mounts, json_pack("{s:s, s:s}", "container_path", "/etc/hosts",
                                                 "host_path", s->etc_hosts));
@@ -119,9 +116,9 @@ static json_t *container_config(k1s_kubelet *kl, const k1s__start *s, k1s_spec_e
     snprintf(restarts, sizeof restarts, "%u", s->attempt);
     snprintf(grace, sizeof grace, "%lld", (long long)k1s__grace(pod));
     json_t *labels = json_pack("{s:s, s:s, s:s, s:s}", K1S__L_CTR_NAME, name, K1S__L_POD_NAME,
-                               k1s__kl_meta(pod, "name"), K1S__L_POD_NS,
-                               k1s__kl_meta(pod, "namespace"), K1S__L_POD_UID,
-                               k1s__kl_meta(pod, "uid"));
+                               k1s_json_str_or(pod, "metadata.name", ""), K1S__L_POD_NS,
+                               k1s_json_str_or(pod, "metadata.namespace", ""), K1S__L_POD_UID,
+                               k1s_json_str_or(pod, "metadata.uid", ""));
     json_t *ann = json_pack("{s:s, s:s}", "io.kubernetes.container.restartCount", restarts,
                             "io.kubernetes.pod.terminationGracePeriod", grace);
     if (s->init)
@@ -130,11 +127,12 @@ static json_t *container_config(k1s_kubelet *kl, const k1s__start *s, k1s_spec_e
         "{s:{s:s, s:i}, s:{s:s, s:s}, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:s,"
         " s:b, s:b, s:b, s:{s:o, s:o}}",
         "metadata", "name", name, "attempt", (int)s->attempt, "image", "image", s->image_ref,
-        "user_specified_image", k1s__kl_str(ctr, "image"), "command",
+        "user_specified_image", k1s_json_str_or(ctr, "image", ""), "command",
         strings(json_object_get(ctr, "command")), "args", strings(json_object_get(ctr, "args")),
-        "working_dir", k1s__kl_str(ctr, "workingDir"), "envs", envs, "mounts", mounts, "labels",
-        labels, "annotations", ann, "log_path", log_path, "stdin", flag(ctr, "stdin"),
-        "stdin_once", flag(ctr, "stdinOnce"), "tty", flag(ctr, "tty"), "linux", "resources",
+        "working_dir", k1s_json_str_or(ctr, "workingDir", ""), "envs", envs, "mounts", mounts,
+        "labels", labels, "annotations", ann, "log_path", log_path, "stdin",
+        k1s_json_bool(ctr, "stdin", false), "stdin_once", k1s_json_bool(ctr, "stdinOnce", false),
+        "tty", k1s_json_bool(ctr, "tty", false), "linux", "resources",
         k1s_spec_resources(ctr), "security_context", security_context(spec, ctr));
     return cfg;
 }
@@ -142,7 +140,7 @@ static json_t *container_config(k1s_kubelet *kl, const k1s__start *s, k1s_spec_e
 int k1s__container_start(k1s_kubelet *kl, k1s__pod *ps, const k1s__start *s)
 {
     const json_t *pod = s->pod;
-    const char *name = k1s__kl_str(s->container, "name");
+    const char *name = k1s_json_str_or(s->container, "name", "");
     k1s_spec_error e = {{0}, {0}};
     json_t *cfg = container_config(kl, s, &e);
     if (!cfg) {
@@ -164,7 +162,7 @@ int k1s__container_start(k1s_kubelet *kl, k1s__pod *ps, const k1s__start *s)
         return -1;
     }
     char id[160];
-    snprintf(id, sizeof id, "%s", k1s__kl_str(r, "container_id"));
+    snprintf(id, sizeof id, "%s", k1s_json_str_or(r, "container_id", ""));
     json_decref(r);
     K1S__EVENT(kl, pod, "Normal", "Created", "Created container: %s", name);
     rq = json_pack("{s:s}", "container_id", id);

@@ -39,7 +39,7 @@ static void pull_main(void *arg)
         k1s_cri_error_clear(&e);
     } else {
         j->ok = true;
-        snprintf(j->ref, sizeof j->ref, "%s", k1s__kl_str(r, "image_ref"));
+        snprintf(j->ref, sizeof j->ref, "%s", k1s_json_str_or(r, "image_ref", ""));
         json_decref(r);
         r = NULL;
         if (k1s_cri_call(j->cri, "ImageStatus", rq, &r, K1S__CRI_QUICK, &e) == 0)
@@ -50,6 +50,14 @@ static void pull_main(void *arg)
     json_decref(r);
     json_decref(rq);
     j->took_ms = k1s_ctrl_now_ms() - t0;
+}
+
+/* The last pull error of image ("" if none); the map is keyed by the
+ * image name, dots and all, so never read it by a path. */
+static const char *pull_error(const k1s__pod *ps, const char *image)
+{
+    const char *s = json_string_value(json_object_get(ps->pullmsg, image));
+    return s ? s : "";
 }
 
 static k1s__pull *find_pull(k1s_kubelet *kl, const char *image)
@@ -121,10 +129,10 @@ static void with_default_tag(const char *image, char *out, size_t len)
 
 static bool pull_always(const json_t *ctr)
 {
-    const char *policy = k1s__kl_str(ctr, "imagePullPolicy");
+    const char *policy = k1s_json_str_or(ctr, "imagePullPolicy", "");
     if (*policy)
         return !strcmp(policy, "Always");
-    const char *image = k1s__kl_str(ctr, "image");
+    const char *image = k1s_json_str_or(ctr, "image", "");
     if (strchr(image, '@'))
         return false;
     const char *slash = strrchr(image, '/'), *colon = strrchr(slash ? slash : image, ':');
@@ -141,7 +149,7 @@ static int image_present(k1s_kubelet *kl, const char *image, char *ref, size_t l
     json_decref(rq);
     if (!r)
         return -1;
-    snprintf(ref, len, "%s", k1s__kl_str(json_object_get(r, "image"), "id"));
+    snprintf(ref, len, "%s", k1s_json_str_or(r, "image.id", ""));
     json_decref(r);
     return 0;
 }
@@ -166,11 +174,12 @@ static int consume(k1s_kubelet *kl, k1s__pod *ps, const json_t *pod, const json_
                    const k1s__pull *p, char *ref, size_t reflen, int64_t *retry_ms)
 {
     char image[1024];
-    with_default_tag(k1s__kl_str(ctr, "image"), image, sizeof image);
+    with_default_tag(k1s_json_str_or(ctr, "image", ""), image, sizeof image);
     if (!p || p->task)
         return -1;
     if (!p->job->ok)
-        return pull_failed(kl, ps, pod, k1s__kl_str(ctr, "name"), image, p->job->err, retry_ms);
+        return pull_failed(kl, ps, pod, k1s_json_str_or(ctr, "name", ""), image, p->job->err,
+                           retry_ms);
     if (!*p->job->ref)
         return -1;
     char took[48], key[1100];
@@ -189,8 +198,8 @@ int k1s__image_ensure(k1s_kubelet *kl, k1s__pod *ps, const json_t *pod, const js
                       char *ref, size_t reflen, int64_t *retry_ms)
 {
     char image[1024];
-    with_default_tag(k1s__kl_str(ctr, "image"), image, sizeof image);
-    const char *name = k1s__kl_str(ctr, "name");
+    with_default_tag(k1s_json_str_or(ctr, "image", ""), image, sizeof image);
+    const char *name = k1s_json_str_or(ctr, "name", "");
     char key[1100], err[1024];
     snprintf(key, sizeof key, "i:%s", image);
     *retry_ms = 0;
@@ -210,7 +219,7 @@ int k1s__image_ensure(k1s_kubelet *kl, k1s__pod *ps, const json_t *pod, const js
             return rc;
     }
     bool always = pull_always(ctr);
-    bool never = !strcmp(k1s__kl_str(ctr, "imagePullPolicy"), "Never");
+    bool never = !strcmp(k1s_json_str_or(ctr, "imagePullPolicy", ""), "Never");
     if (image_present(kl, image, ref, reflen, err, sizeof err) != 0) {
         k1s__set_waiting(ps, name, "ErrImagePull", err);
         *retry_ms = 2000;
@@ -237,13 +246,13 @@ int k1s__image_ensure(k1s_kubelet *kl, k1s__pod *ps, const json_t *pod, const js
          * before its next sync */
         int64_t since = k1s__backoff_delay(ps, key) - left;
         if (since < ERR_SHOWN_MS) {
-            k1s__set_waiting(ps, name, "ErrImagePull", k1s__kl_str(ps->pullmsg, image));
+            k1s__set_waiting(ps, name, "ErrImagePull", pull_error(ps, image));
             *retry_ms = ERR_SHOWN_MS - since;
             return K1S__IMAGE_FAILED;
         }
         char msg[2400];
         snprintf(msg, sizeof msg, "Back-off pulling image \"%s\": ErrImagePull: %s", image,
-                 k1s__kl_str(ps->pullmsg, image));
+                 pull_error(ps, image));
         K1S__EVENT(kl, pod, "Normal", "BackOff", "Back-off pulling image \"%s\"", image);
         K1S__EVENT(kl, pod, "Warning", "Failed", "Error: ImagePullBackOff");
         k1s__set_waiting(ps, name, "ImagePullBackOff", msg);

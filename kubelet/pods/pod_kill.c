@@ -144,14 +144,14 @@ void k1s__kill_start(k1s_kubelet *kl, k1s__pod *ps, const k1s__view *v, const ch
     const json_t *x;
     json_array_foreach(v->containers, i, x)
     {
-        const char *st = k1s__kl_str(x, "state");
-        if (only_cid ? !strcmp(k1s__kl_str(x, "id"), only_cid)
+        const char *st = k1s_json_str_or(x, "state", "");
+        if (only_cid ? !strcmp(k1s_json_str_or(x, "id", ""), only_cid)
                      : remove || !strcmp(st, "CONTAINER_RUNNING") || !strcmp(st, "CONTAINER_CREATED"))
-            json_array_append_new(j->containers, json_string(k1s__kl_str(x, "id")));
+            json_array_append_new(j->containers, json_string(k1s_json_str_or(x, "id", "")));
     }
     if (!only_cid)
         json_array_foreach(v->sandboxes, i, x)
-            json_array_append_new(j->sandboxes, json_string(k1s__kl_str(x, "id")));
+            json_array_append_new(j->sandboxes, json_string(k1s_json_str_or(x, "id", "")));
     ps->job = j;
     ps->task = k1s__task_start(kill_main, j);
     if (!ps->task) {
@@ -179,12 +179,12 @@ static bool anything_runs(const k1s__view *v)
     const json_t *x;
     json_array_foreach(v->containers, i, x)
     {
-        const char *st = k1s__kl_str(x, "state");
+        const char *st = k1s_json_str_or(x, "state", "");
         if (!strcmp(st, "CONTAINER_RUNNING") || !strcmp(st, "CONTAINER_CREATED"))
             return true;
     }
     json_array_foreach(v->sandboxes, i, x)
-        if (!strcmp(k1s__kl_str(x, "state"), "SANDBOX_READY"))
+        if (!strcmp(k1s_json_str_or(x, "state", ""), "SANDBOX_READY"))
             return true;
     return false;
 }
@@ -200,10 +200,10 @@ int k1s__pod_terminate(k1s_kubelet *kl, k1s__pod *ps, const json_t *cached, k1s_
             for (int l = 0; l < 2; l++)
                 json_array_foreach(json_object_get(json_object_get(pod, "spec"), lists[l]), i, c)
                 {
-                    const json_t *cur = k1s__view_latest(v, k1s__kl_str(c, "name"), NULL);
-                    if (cur && !strcmp(k1s__kl_str(cur, "state"), "CONTAINER_RUNNING"))
+                    const json_t *cur = k1s__view_latest(v, k1s_json_str_or(c, "name", ""), NULL);
+                    if (cur && !strcmp(k1s_json_str_or(cur, "state", ""), "CONTAINER_RUNNING"))
                         K1S__EVENT(kl, pod, "Normal", "Killing", "Stopping container %s",
-                                   k1s__kl_str(c, "name"));
+                                   k1s_json_str_or(c, "name", ""));
                 }
             ps->killing_events = true;
         }
@@ -223,7 +223,7 @@ int k1s__pod_terminate(k1s_kubelet *kl, k1s__pod *ps, const json_t *cached, k1s_
     const json_t *x;
     json_array_foreach(v->sandboxes, i, x)
     {
-        json_t *rq = json_pack("{s:s}", "pod_sandbox_id", k1s__kl_str(x, "id"));
+        json_t *rq = json_pack("{s:s}", "pod_sandbox_id", k1s_json_str_or(x, "id", ""));
         json_t *r = k1s__cri(kl, "RemovePodSandbox", rq, K1S__CRI_WORK, NULL, 0);
         json_decref(rq);
         if (!r)

@@ -48,7 +48,7 @@ static int reconcile(k1s_ctrl *c, void *state, const char *ns, const char *name)
 static void map_config(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
 {
     k1s_kubelet *kl = k1s_ctrl_user(c);
-    const char *ns = k1s__kl_meta(obj ? obj : old, "namespace");
+    const char *ns = k1s_json_str_or(obj ? obj : old, "metadata.namespace", "");
     for (size_t i = 0; kl && i < kl->npods; i++) {
         k1s__pod *ps = kl->pods[i];
         if (ps->config_wait && (!*ns || !strcmp(ns, ps->ns)))
@@ -70,13 +70,13 @@ static bool check_runtime(k1s_kubelet *kl)
     const json_t *c;
     json_array_foreach(json_object_get(json_object_get(r, "status"), "conditions"), i, c)
     {
-        const char *type = k1s__kl_str(c, "type");
+        const char *type = k1s_json_str_or(c, "type", "");
         if (json_is_true(json_object_get(c, "status")) || *kl->runtime_msg)
             continue;
         const char *what = !strcmp(type, "NetworkReady") ? "container runtime network not ready"
                                                          : "container runtime not ready";
         snprintf(kl->runtime_msg, sizeof kl->runtime_msg, "%s: %.60s=false reason:%.100s message:%.250s",
-                 what, type, k1s__kl_str(c, "reason"), k1s__kl_str(c, "message"));
+                 what, type, k1s_json_str_or(c, "reason", ""), k1s_json_str_or(c, "message", ""));
     }
     json_decref(r);
     return !*kl->runtime_msg;

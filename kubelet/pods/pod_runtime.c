@@ -25,6 +25,14 @@
 #define FAST_FOR_MS 5000
 #define SWEEP_MS 30000
 
+/* A label of a sandbox or container ("" if none). Label keys hold dots
+ * ("io.kubernetes.pod.uid"), so never read them by a path. */
+static const char *label(const json_t *labels, const char *key)
+{
+    const char *s = json_string_value(json_object_get(labels, key));
+    return s ? s : "";
+}
+
 static json_t *uid_filter(const char *uid)
 {
     return json_pack("{s:{s:{s:s}}}", "filter", "label_selector", K1S__L_POD_UID, uid);
@@ -80,20 +88,20 @@ int k1s__view_load(k1s_kubelet *kl, const char *uid, k1s__view *v)
     json_decref(ct);
     json_array_foreach(v->sandboxes, i, x)
     {
-        if (!strcmp(k1s__kl_str(x, "state"), "SANDBOX_READY")) {
+        if (!strcmp(k1s_json_str_or(x, "state", ""), "SANDBOX_READY")) {
             v->sandbox = x;
             break;
         }
     }
     if (v->sandbox) {
-        json_t *rq = json_pack("{s:s}", "pod_sandbox_id", k1s__kl_str(v->sandbox, "id"));
+        json_t *rq = json_pack("{s:s}", "pod_sandbox_id", k1s_json_str_or(v->sandbox, "id", ""));
         json_t *st = k1s__cri(kl, "PodSandboxStatus", rq, K1S__CRI_QUICK, NULL, 0);
         json_decref(rq);
         if (st) {
             v->sb_status = json_incref(json_object_get(st, "status"));
             json_decref(st);
             snprintf(v->pod_ip, sizeof v->pod_ip, "%s",
-                     k1s__kl_str(json_object_get(v->sb_status, "network"), "ip"));
+                     k1s_json_str_or(v->sb_status, "network.ip", ""));
         }
     }
     return 0;
@@ -109,7 +117,7 @@ void k1s__view_free(k1s__view *v)
 
 static const char *ctr_name(const json_t *c)
 {
-    return k1s__kl_str(json_object_get(c, "metadata"), "name");
+    return k1s_json_str_or(c, "metadata.name", "");
 }
 
 const json_t *k1s__view_latest(const k1s__view *v, const char *name, const char *sandbox_id)
@@ -121,7 +129,7 @@ const json_t *k1s__view_latest(const k1s__view *v, const char *name, const char 
     {
         if (strcmp(ctr_name(c), name) != 0)
             continue;
-        if (sandbox_id && strcmp(k1s__kl_str(c, "pod_sandbox_id"), sandbox_id) != 0)
+        if (sandbox_id && strcmp(k1s_json_str_or(c, "pod_sandbox_id", ""), sandbox_id) != 0)
             continue;
         if (!best || newer(c, best))
             best = c;
@@ -146,9 +154,9 @@ const json_t *k1s__view_previous(const k1s__view *v, const char *name)
 
 const json_t *k1s__container_status(k1s_kubelet *kl, k1s__pod *ps, const json_t *ctr)
 {
-    const char *id = k1s__kl_str(ctr, "id");
+    const char *id = k1s_json_str_or(ctr, "id", "");
     const json_t *have = json_object_get(ps->cstatus, id);
-    if (have && !strcmp(k1s__kl_str(have, "state"), k1s__kl_str(ctr, "state")))
+    if (have && !strcmp(k1s_json_str_or(have, "state", ""), k1s_json_str_or(ctr, "state", "")))
         return have;
     json_t *rq = json_pack("{s:s}", "container_id", id);
     json_t *r = k1s__cri(kl, "ContainerStatus", rq, K1S__CRI_QUICK, NULL, 0);
@@ -170,16 +178,16 @@ void k1s__view_gc(k1s_kubelet *kl, k1s__pod *ps, const k1s__view *v)
         const char *name = ctr_name(c);
         const json_t *latest = k1s__view_latest(v, name, NULL);
         const json_t *prev = k1s__view_previous(v, name);
-        bool exited = !strcmp(k1s__kl_str(c, "state"), "CONTAINER_EXITED");
+        bool exited = !strcmp(k1s_json_str_or(c, "state", ""), "CONTAINER_EXITED");
         if (c == latest || c == prev || !exited) {
-            json_object_set_new(keep, k1s__kl_str(c, "id"), json_true());
+            json_object_set_new(keep, k1s_json_str_or(c, "id", ""), json_true());
             continue;
         }
         /* older than the previous instance: kubelet's container GC keeps
          * one dead instance per container; its log goes with it */
         const json_t *st = k1s__container_status(kl, ps, c);
-        const char *log = k1s__kl_str(st, "log_path");
-        json_t *rq = json_pack("{s:s}", "container_id", k1s__kl_str(c, "id"));
+        const char *log = k1s_json_str_or(st, "log_path", "");
+        json_t *rq = json_pack("{s:s}", "container_id", k1s_json_str_or(c, "id", ""));
         json_t *r = k1s__cri(kl, "RemoveContainer", rq, K1S__CRI_QUICK, NULL, 0);
         json_decref(rq);
         if (r && !strncmp(log, kl->pods_dir, strlen(kl->pods_dir)))
@@ -220,13 +228,13 @@ static void diff(json_t *now, const json_t *items)
     json_array_foreach(items, i, x)
     {
         const json_t *labels = json_object_get(x, "labels");
-        const char *uid = k1s__kl_str(labels, K1S__L_POD_UID);
+        const char *uid = label(labels, K1S__L_POD_UID);
         if (!*uid)
             continue;
         char v[700];
-        snprintf(v, sizeof v, "%s/%s %s", k1s__kl_str(labels, K1S__L_POD_NS),
-                 k1s__kl_str(labels, K1S__L_POD_NAME), k1s__kl_str(x, "state"));
-        json_object_set_new(now, k1s__kl_str(x, "id"), json_string(v));
+        snprintf(v, sizeof v, "%s/%s %s", label(labels, K1S__L_POD_NS),
+                 label(labels, K1S__L_POD_NAME), k1s_json_str_or(x, "state", ""));
+        json_object_set_new(now, k1s_json_str_or(x, "id", ""), json_string(v));
     }
 }
 
@@ -254,19 +262,20 @@ static void probe_news(k1s_kubelet *kl)
     json_array_foreach(news, i, n)
     {
         char key[600];
-        snprintf(key, sizeof key, "%s", k1s__kl_str(n, "key"));
+        snprintf(key, sizeof key, "%s", k1s_json_str_or(n, "key", ""));
         char *slash = strchr(key, '/');
         if (!slash)
             continue;
         *slash = 0;
-        const char *reason = k1s__kl_str(n, "reason");
+        const char *reason = k1s_json_str_or(n, "reason", "");
         if (!*reason) {
             k1s_ctrl_enqueue(kl->c, 0, key, slash + 1);
             continue;
         }
         const json_t *pod = pods ? k1s_informer_get(pods, key, slash + 1) : NULL;
         if (pod)
-            K1S__EVENT(kl, pod, k1s__kl_str(n, "type"), reason, "%s", k1s__kl_str(n, "message"));
+            K1S__EVENT(kl, pod, k1s_json_str_or(n, "type", ""), reason, "%s",
+                       k1s_json_str_or(n, "message", ""));
     }
     json_decref(news);
 }
@@ -313,22 +322,23 @@ typedef struct known_ctx {
 static int note_pod(void *vctx, const json_t *pod)
 {
     known_ctx *k = vctx;
-    if (strcmp(k1s__kl_str(json_object_get(pod, "spec"), "nodeName"), k->node) != 0)
+    if (strcmp(k1s_json_str_or(pod, "spec.nodeName", ""), k->node) != 0)
         return 0;
     char key[600];
-    snprintf(key, sizeof key, "%s/%s", k1s__kl_meta(pod, "namespace"), k1s__kl_meta(pod, "name"));
-    json_object_set_new(k->uids, k1s__kl_meta(pod, "uid"), json_string(key));
+    snprintf(key, sizeof key, "%s/%s", k1s_json_str_or(pod, "metadata.namespace", ""),
+             k1s_json_str_or(pod, "metadata.name", ""));
+    json_object_set_new(k->uids, k1s_json_str_or(pod, "metadata.uid", ""), json_string(key));
     return 0;
 }
 
 /* orphans: uid -> {sandboxes: [...], containers: [...], dir} */
 static json_t *orphan(json_t *orphans, const json_t *labels)
 {
-    const char *uid = k1s__kl_str(labels, K1S__L_POD_UID);
+    const char *uid = label(labels, K1S__L_POD_UID);
     json_t *o = json_object_get(orphans, uid);
     if (!o) {
         o = json_pack("{s:[], s:[], s:s, s:s}", "sandboxes", "containers", "ns",
-                      k1s__kl_str(labels, K1S__L_POD_NS), "name", k1s__kl_str(labels, K1S__L_POD_NAME));
+                      label(labels, K1S__L_POD_NS), "name", label(labels, K1S__L_POD_NAME));
         json_object_set_new(orphans, uid, o);
     }
     return o;
@@ -366,28 +376,29 @@ int k1s__sweep(k1s_kubelet *kl)
         json_array_foreach(json_object_get(sb, "items"), i, x)
         {
             const json_t *labels = json_object_get(x, "labels");
-            const char *uid = k1s__kl_str(labels, K1S__L_POD_UID);
+            const char *uid = label(labels, K1S__L_POD_UID);
             if (*uid && !json_object_get(k.uids, uid))
                 json_array_append_new(json_object_get(orphan(orphans, labels), "sandboxes"),
-                                      json_string(k1s__kl_str(x, "id")));
+                                      json_string(k1s_json_str_or(x, "id", "")));
         }
         json_array_foreach(json_object_get(ct, "containers"), i, x)
         {
             const json_t *labels = json_object_get(x, "labels");
-            const char *uid = k1s__kl_str(labels, K1S__L_POD_UID);
+            const char *uid = label(labels, K1S__L_POD_UID);
             if (*uid && !json_object_get(k.uids, uid))
                 json_array_append_new(json_object_get(orphan(orphans, labels), "containers"),
-                                      json_string(k1s__kl_str(x, "id")));
+                                      json_string(k1s_json_str_or(x, "id", "")));
         }
         const char *uid;
         json_t *o;
         json_object_foreach(orphans, uid, o)
         {
             char dir[4200];
-            k1s__pod_dir(kl, k1s__kl_str(o, "ns"), k1s__kl_str(o, "name"), uid, dir, sizeof dir);
+            const char *ns = k1s_json_str_or(o, "ns", ""), *name = k1s_json_str_or(o, "name", "");
+            k1s__pod_dir(kl, ns, name, uid, dir, sizeof dir);
             if (!kl->quiet)
-                fprintf(stderr, "k1s: kubelet: removing what is left of pod %s/%s (%s)\n",
-                        k1s__kl_str(o, "ns"), k1s__kl_str(o, "name"), uid);
+                fprintf(stderr, "k1s: kubelet: removing what is left of pod %s/%s (%s)\n", ns,
+                        name, uid);
             k1s__reap(kl, uid, json_object_get(o, "sandboxes"), json_object_get(o, "containers"),
                       dir);
         }

@@ -14,11 +14,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static bool flag(const json_t *o, const char *key)
-{
-    return json_is_true(json_object_get(o, key));
-}
-
 /* ---- DNS ---------------------------------------------------------------------------- */
 
 static void append_words(json_t *arr, const char *s)
@@ -58,7 +53,7 @@ static json_t *dns_config(const json_t *spec)
     json_t *dns = json_pack("{s:[], s:[], s:[]}", "servers", "searches", "options");
     /* no cluster DNS runs in k1s: ClusterFirst falls back to the host's
      * resolver as kubelet does without --cluster-dns */
-    if (strcmp(k1s__kl_str(spec, "dnsPolicy"), "None") != 0) {
+    if (strcmp(k1s_json_str_or(spec, "dnsPolicy", ""), "None") != 0) {
         read_resolv("/etc/resolv.conf", dns);
         if (!json_array_size(json_object_get(dns, "servers")))
             read_resolv("/run/systemd/resolve/resolv.conf", dns);
@@ -75,8 +70,8 @@ static json_t *dns_config(const json_t *spec)
     json_array_foreach(json_object_get(cfg, "options"), i, x)
     {
         char opt[512];
-        const char *v = k1s__kl_str(x, "value");
-        snprintf(opt, sizeof opt, *v ? "%s:%s" : "%s", k1s__kl_str(x, "name"), v);
+        const char *v = k1s_json_str_or(x, "value", "");
+        snprintf(opt, sizeof opt, *v ? "%s:%s" : "%s", k1s_json_str_or(x, "name", ""), v);
         json_array_append_new(json_object_get(dns, "options"), json_string(opt));
     }
     return dns;
@@ -95,12 +90,12 @@ static void port_mappings(const json_t *ctrs, json_t *out)
             json_int_t hp = json_integer_value(json_object_get(p, "hostPort"));
             if (hp <= 0)
                 continue;
-            const char *proto = k1s__kl_str(p, "protocol");
+            const char *proto = k1s_json_str_or(p, "protocol", "");
             json_array_append_new(
                 out, json_pack("{s:s, s:I, s:I, s:s}", "protocol", *proto ? proto : "TCP",
                                "container_port",
                                json_integer_value(json_object_get(p, "containerPort")),
-                               "host_port", hp, "host_ip", k1s__kl_str(p, "hostIP")));
+                               "host_port", hp, "host_ip", k1s_json_str_or(p, "hostIP", "")));
         }
     }
 }
@@ -112,7 +107,7 @@ static bool any_privileged(const json_t *spec)
         size_t i;
         const json_t *c;
         json_array_foreach(json_object_get(spec, lists[l]), i, c)
-            if (flag(json_object_get(c, "securityContext"), "privileged"))
+            if (k1s_json_bool(c, "securityContext.privileged", false))
                 return true;
     }
     return false;
@@ -121,13 +116,14 @@ static bool any_privileged(const json_t *spec)
 json_t *k1s__sandbox_config(k1s_kubelet *kl, const json_t *pod, uint32_t attempt)
 {
     const json_t *spec = json_object_get(pod, "spec");
-    const char *ns = k1s__kl_meta(pod, "namespace"), *name = k1s__kl_meta(pod, "name");
-    const char *uid = k1s__kl_meta(pod, "uid");
-    bool host_net = flag(spec, "hostNetwork");
+    const char *ns = k1s_json_str_or(pod, "metadata.namespace", "");
+    const char *name = k1s_json_str_or(pod, "metadata.name", "");
+    const char *uid = k1s_json_str_or(pod, "metadata.uid", "");
+    const char *want = k1s_json_str_or(spec, "hostname", "");
+    bool host_net = k1s_json_bool(spec, "hostNetwork", false);
     char hostname[64] = "", dir[4200];
     if (!host_net) /* runc cannot name a host it does not own */
-        snprintf(hostname, sizeof hostname, "%.63s",
-                 *k1s__kl_str(spec, "hostname") ? k1s__kl_str(spec, "hostname") : name);
+        snprintf(hostname, sizeof hostname, "%.63s", *want ? want : name);
     k1s__pod_dir(kl, ns, name, uid, dir, sizeof dir);
     json_t *labels = json_object();
     const char *k;
@@ -149,7 +145,8 @@ json_t *k1s__sandbox_config(k1s_kubelet *kl, const json_t *pod, uint32_t attempt
     size_t i;
     const json_t *x;
     json_array_foreach(json_object_get(json_object_get(spec, "securityContext"), "sysctls"), i, x)
-        json_object_set_new(sysctls, k1s__kl_str(x, "name"), json_string(k1s__kl_str(x, "value")));
+        json_object_set_new(sysctls, k1s_json_str_or(x, "name", ""),
+                            json_string(k1s_json_str_or(x, "value", "")));
     return json_pack(
         "{s:{s:s, s:s, s:s, s:i}, s:s, s:s, s:o, s:o, s:o, s:o,"
         " s:{s:{s:{s:s, s:s, s:s}, s:b}, s:o}}",
@@ -157,8 +154,11 @@ json_t *k1s__sandbox_config(k1s_kubelet *kl, const json_t *pod, uint32_t attempt
         "hostname", hostname, "log_directory", dir, "dns_config", dns_config(spec),
         "port_mappings", ports, "labels", labels, "annotations", ann, "linux",
         "security_context", "namespace_options", "network", host_net ? "NODE" : "POD", "pid",
-        flag(spec, "hostPID") ? "NODE" : flag(spec, "shareProcessNamespace") ? "POD" : "CONTAINER",
-        "ipc", flag(spec, "hostIPC") ? "NODE" : "POD", "privileged", any_privileged(spec),
+        k1s_json_bool(spec, "hostPID", false)                 ? "NODE"
+        : k1s_json_bool(spec, "shareProcessNamespace", false) ? "POD"
+                                                              : "CONTAINER",
+        "ipc", k1s_json_bool(spec, "hostIPC", false) ? "NODE" : "POD", "privileged",
+        any_privileged(spec),
         "sysctls", sysctls);
 }
 
@@ -166,7 +166,7 @@ int k1s__sandbox_run(k1s_kubelet *kl, const json_t *pod, uint32_t attempt, char 
                      size_t idlen, char *err, size_t errlen)
 {
     json_t *cfg = k1s__sandbox_config(kl, pod, attempt);
-    const char *dir = k1s__kl_str(cfg, "log_directory");
+    const char *dir = k1s_json_str_or(cfg, "log_directory", "");
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
         snprintf(err, errlen, "create pod log directory %s: %s", dir, strerror(errno));
         json_decref(cfg);
@@ -177,7 +177,7 @@ int k1s__sandbox_run(k1s_kubelet *kl, const json_t *pod, uint32_t attempt, char 
     json_decref(rq);
     if (!r)
         return -1;
-    snprintf(id, idlen, "%s", k1s__kl_str(r, "pod_sandbox_id"));
+    snprintf(id, idlen, "%s", k1s_json_str_or(r, "pod_sandbox_id", ""));
     json_decref(r);
     return 0;
 }
@@ -189,11 +189,14 @@ void k1s__etc_hosts(k1s_kubelet *kl, const json_t *pod, const char *pod_ip, char
 {
     const json_t *spec = json_object_get(pod, "spec");
     path[0] = 0;
-    if (flag(spec, "hostNetwork") || !pod_ip || !*pod_ip)
+    if (k1s_json_bool(spec, "hostNetwork", false) || !pod_ip || !*pod_ip)
         return;
-    const char *ns = k1s__kl_meta(pod, "namespace"), *name = k1s__kl_meta(pod, "name");
-    const char *host = *k1s__kl_str(spec, "hostname") ? k1s__kl_str(spec, "hostname") : name;
-    const char *sub = k1s__kl_str(spec, "subdomain");
+    const char *ns = k1s_json_str_or(pod, "metadata.namespace", "");
+    const char *name = k1s_json_str_or(pod, "metadata.name", "");
+    const char *host = k1s_json_str_or(spec, "hostname", "");
+    if (!*host)
+        host = name;
+    const char *sub = k1s_json_str_or(spec, "subdomain", "");
     char *text = NULL;
     size_t n = 0;
     FILE *m = open_memstream(&text, &n);
@@ -212,14 +215,14 @@ void k1s__etc_hosts(k1s_kubelet *kl, const json_t *pod, const char *pod_ip, char
     {
         if (i == 0)
             fputs("\n# Entries added by HostAliases.\n", m);
-        fputs(k1s__kl_str(a, "ip"), m);
+        fputs(k1s_json_str_or(a, "ip", ""), m);
         json_array_foreach(json_object_get(a, "hostnames"), j, h)
             fprintf(m, "\t%s", json_string_value(h) ? json_string_value(h) : "");
         fputc('\n', m);
     }
     fclose(m);
     char dir[4200];
-    k1s__pod_dir(kl, ns, name, k1s__kl_meta(pod, "uid"), dir, sizeof dir);
+    k1s__pod_dir(kl, ns, name, k1s_json_str_or(pod, "metadata.uid", ""), dir, sizeof dir);
     mkdir(dir, 0755);
     snprintf(path, len, "%s/.etc-hosts", dir); /* a dot: no container name */
     /* written in place (not renamed over), so containers that mount it

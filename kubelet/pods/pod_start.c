@@ -17,12 +17,12 @@
 
 static bool sidecar(const json_t *ctr)
 {
-    return !strcmp(k1s__kl_str(ctr, "restartPolicy"), "Always");
+    return !strcmp(k1s_json_str_or(ctr, "restartPolicy", ""), "Always");
 }
 
 static const char *state(const json_t *cs)
 {
-    return k1s__kl_str(cs, "state");
+    return k1s_json_str_or(cs, "state", "");
 }
 
 static int64_t finished_ms(const json_t *cs)
@@ -78,7 +78,7 @@ static bool volumes(k1s_kubelet *kl, k1s__pod *ps, k1s__pass *p, const char *nam
 static void start_one(k1s_kubelet *kl, k1s__pod *ps, k1s__pass *p, const json_t *ctr,
                       bool init)
 {
-    const char *name = k1s__kl_str(ctr, "name");
+    const char *name = k1s_json_str_or(ctr, "name", "");
     const json_t *last = k1s__view_latest(p->v, name, NULL);
     const json_t *lcs = last ? k1s__container_status(kl, ps, last) : NULL;
     uint32_t attempt;
@@ -96,7 +96,8 @@ static void start_one(k1s_kubelet *kl, k1s__pod *ps, k1s__pass *p, const json_t 
             k1s__go_duration(k1s__backoff_delay(ps, key), delay, sizeof delay);
             snprintf(msg, sizeof msg, "back-off %s restarting failed container=%s pod=%s_%s(%s)",
                      delay, name, ps->name, ps->ns, ps->uid);
-            if (strcmp(k1s__kl_str(json_object_get(ps->waiting, name), "message"), msg) != 0)
+            const json_t *was = json_object_get(ps->waiting, name);
+            if (strcmp(k1s_json_str_or(was, "message", ""), msg) != 0)
                 K1S__EVENT(kl, p->pod, "Warning", "BackOff",
                            "Back-off restarting failed container %s in pod %s_%s(%s)", name,
                            ps->name, ps->ns, ps->uid);
@@ -133,12 +134,12 @@ static bool probe_kill(k1s_kubelet *kl, k1s__pod *ps, k1s__pass *p, const json_t
                        const json_t *cs)
 {
     k1s__probe_result r;
-    const char *cid = k1s__kl_str(cs, "id");
+    const char *cid = k1s_json_str_or(cs, "id", "");
     if (!k1s__probes_result(kl->probes, cid, &r) || (r.live && !r.startup_failed))
         return false;
     if (json_object_get(ps->unhealthy, cid))
         return false; /* already told to stop */
-    const char *name = k1s__kl_str(ctr, "name");
+    const char *name = k1s_json_str_or(ctr, "name", "");
     K1S__EVENT(kl, p->pod, "Normal", "Killing", "Container %s failed %s probe, will be restarted",
                name, r.startup_failed ? "startup" : "liveness");
     json_object_set_new(ps->unhealthy, cid, json_true());
@@ -153,7 +154,7 @@ static bool probe_kill(k1s_kubelet *kl, k1s__pod *ps, k1s__pass *p, const json_t
  * start): remove it so the attempt can be made again. */
 static void remove_created(k1s_kubelet *kl, const json_t *cs)
 {
-    json_t *rq = json_pack("{s:s}", "container_id", k1s__kl_str(cs, "id"));
+    json_t *rq = json_pack("{s:s}", "container_id", k1s_json_str_or(cs, "id", ""));
     json_decref(k1s__cri(kl, "RemoveContainer", rq, K1S__CRI_QUICK, NULL, 0));
     json_decref(rq);
 }
@@ -162,12 +163,12 @@ static void remove_created(k1s_kubelet *kl, const json_t *cs)
 static bool init_containers(k1s_kubelet *kl, k1s__pod *ps, k1s__pass *p)
 {
     const json_t *spec = json_object_get(p->pod, "spec");
-    bool never = !strcmp(k1s__kl_str(spec, "restartPolicy"), "Never");
+    bool never = !strcmp(k1s_json_str_or(spec, "restartPolicy", ""), "Never");
     size_t i;
     const json_t *c;
     json_array_foreach(json_object_get(spec, "initContainers"), i, c)
     {
-        const json_t *cur = k1s__view_latest(p->v, k1s__kl_str(c, "name"), p->sandbox_id);
+        const json_t *cur = k1s__view_latest(p->v, k1s_json_str_or(c, "name", ""), p->sandbox_id);
         const json_t *cs = cur ? k1s__container_status(kl, ps, cur) : NULL;
         const char *st = state(cs);
         if (sidecar(c)) {
@@ -176,7 +177,8 @@ static bool init_containers(k1s_kubelet *kl, k1s__pod *ps, k1s__pass *p)
                     return false;
                 k1s__probe_result r;
                 if (!json_object_get(c, "startupProbe") ||
-                    (k1s__probes_result(kl->probes, k1s__kl_str(cs, "id"), &r) && r.started))
+                    (k1s__probes_result(kl->probes, k1s_json_str_or(cs, "id", ""), &r) &&
+                     r.started))
                     continue;
                 return false; /* not started yet */
             }
@@ -209,7 +211,7 @@ static bool any_regular_ran(const k1s__pass *p)
     size_t i;
     const json_t *c;
     json_array_foreach(json_object_get(json_object_get(p->pod, "spec"), "containers"), i, c)
-        if (k1s__view_latest(p->v, k1s__kl_str(c, "name"), p->sandbox_id))
+        if (k1s__view_latest(p->v, k1s_json_str_or(c, "name", ""), p->sandbox_id))
             return true;
     return false;
 }
@@ -224,7 +226,7 @@ void k1s__pod_containers(k1s_kubelet *kl, k1s__pod *ps, k1s__pass *p)
     const json_t *c;
     json_array_foreach(json_object_get(json_object_get(p->pod, "spec"), "containers"), i, c)
     {
-        const json_t *cur = k1s__view_latest(p->v, k1s__kl_str(c, "name"), p->sandbox_id);
+        const json_t *cur = k1s__view_latest(p->v, k1s_json_str_or(c, "name", ""), p->sandbox_id);
         const json_t *cs = cur ? k1s__container_status(kl, ps, cur) : NULL;
         const char *st = state(cs);
         if (!strcmp(st, "CONTAINER_RUNNING")) {
@@ -238,7 +240,7 @@ void k1s__pod_containers(k1s_kubelet *kl, k1s__pod *ps, k1s__pass *p)
         }
         /* a container of an older sandbox counts as exited here */
         if (!cs && !cur) {
-            const json_t *old = k1s__view_latest(p->v, k1s__kl_str(c, "name"), NULL);
+            const json_t *old = k1s__view_latest(p->v, k1s_json_str_or(c, "name", ""), NULL);
             const json_t *ocs = old ? k1s__container_status(kl, ps, old) : NULL;
             if (ocs && !k1s__should_restart(p->pod, c, ocs))
                 continue; /* it is done; a new sandbox does not run it again */

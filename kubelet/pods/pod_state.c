@@ -136,7 +136,7 @@ k1s__pod *k1s__pod_find(k1s_kubelet *kl, const char *uid)
 
 k1s__pod *k1s__pod_get(k1s_kubelet *kl, const json_t *pod)
 {
-    const char *uid = k1s__kl_meta(pod, "uid");
+    const char *uid = k1s_json_str_or(pod, "metadata.uid", "");
     k1s__pod *ps = k1s__pod_find(kl, uid);
     if (ps)
         return ps;
@@ -152,8 +152,8 @@ k1s__pod *k1s__pod_get(k1s_kubelet *kl, const json_t *pod)
     if (!ps)
         return NULL;
     snprintf(ps->uid, sizeof ps->uid, "%s", uid);
-    snprintf(ps->ns, sizeof ps->ns, "%s", k1s__kl_meta(pod, "namespace"));
-    snprintf(ps->name, sizeof ps->name, "%s", k1s__kl_meta(pod, "name"));
+    snprintf(ps->ns, sizeof ps->ns, "%s", k1s_json_str_or(pod, "metadata.namespace", ""));
+    snprintf(ps->name, sizeof ps->name, "%s", k1s_json_str_or(pod, "metadata.name", ""));
     ps->waiting = json_object();
     ps->backoff = json_object();
     ps->pullmsg = json_object();

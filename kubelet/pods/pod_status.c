@@ -19,18 +19,18 @@
 
 static bool sidecar(const json_t *ctr)
 {
-    return !strcmp(k1s__kl_str(ctr, "restartPolicy"), "Always");
+    return !strcmp(k1s_json_str_or(ctr, "restartPolicy", ""), "Always");
 }
 
 bool k1s__should_restart(const json_t *pod, const json_t *ctr, const json_t *cs)
 {
     if (!cs)
         return true;
-    if (strcmp(k1s__kl_str(cs, "state"), "CONTAINER_EXITED") != 0)
+    if (strcmp(k1s_json_str_or(cs, "state", ""), "CONTAINER_EXITED") != 0)
         return false;
     if (sidecar(ctr))
         return true;
-    const char *policy = k1s__kl_str(json_object_get(pod, "spec"), "restartPolicy");
+    const char *policy = k1s_json_str_or(pod, "spec.restartPolicy", "");
     int code = (int)json_integer_value(json_object_get(cs, "exit_code"));
     if (!strcmp(policy, "Never"))
         return false;
@@ -53,14 +53,14 @@ static json_t *time_or_null(int64_t ns)
 static json_t *terminated(const json_t *cs)
 {
     int code = (int)json_integer_value(json_object_get(cs, "exit_code"));
-    const char *reason = k1s__kl_str(cs, "reason");
+    const char *reason = k1s_json_str_or(cs, "reason", "");
     if (!*reason)
         reason = code == 0 ? "Completed" : "Error";
     char cid[200];
-    snprintf(cid, sizeof cid, "containerd://%s", k1s__kl_str(cs, "id"));
+    snprintf(cid, sizeof cid, "containerd://%s", k1s_json_str_or(cs, "id", ""));
     json_t *t = json_pack("{s:i, s:s}", "exitCode", code, "reason", reason);
-    if (*k1s__kl_str(cs, "message"))
-        json_object_set_new(t, "message", json_string(k1s__kl_str(cs, "message")));
+    if (*k1s_json_str_or(cs, "message", ""))
+        json_object_set_new(t, "message", json_string(k1s_json_str_or(cs, "message", "")));
     json_object_set_new(t, "startedAt",
                         time_or_null(json_integer_value(json_object_get(cs, "started_at"))));
     json_object_set_new(t, "finishedAt",
@@ -71,7 +71,7 @@ static json_t *terminated(const json_t *cs)
 
 static json_t *state_of(const json_t *cs)
 {
-    const char *st = k1s__kl_str(cs, "state");
+    const char *st = k1s_json_str_or(cs, "state", "");
     if (!strcmp(st, "CONTAINER_RUNNING"))
         return json_pack("{s:{s:o}}", "running", "startedAt",
                          time_or_null(json_integer_value(json_object_get(cs, "started_at"))));
@@ -85,7 +85,7 @@ static json_t *state_of(const json_t *cs)
 static json_t *container_status(k1s_kubelet *kl, const k1s__status_in *in, const json_t *ctr,
                                 bool init, bool blocked, const json_t *old)
 {
-    const char *name = k1s__kl_str(ctr, "name");
+    const char *name = k1s_json_str_or(ctr, "name", "");
     const json_t *last = k1s__view_latest(in->v, name, NULL);
     const json_t *cs = last ? k1s__container_status(kl, in->ps, last) : NULL;
     const json_t *prev = k1s__view_previous(in->v, name);
@@ -94,32 +94,33 @@ static json_t *container_status(k1s_kubelet *kl, const k1s__status_in *in, const
     json_t *state, *lastState = json_object();
     bool ready = false, started = false;
     json_int_t restarts = 0;
-    const char *image = k1s__kl_str(ctr, "image"), *image_id = "";
+    const char *image = k1s_json_str_or(ctr, "image", ""), *image_id = "";
     char cid[200] = "";
     if (cs) {
         state = state_of(cs);
         restarts = json_integer_value(json_object_get(json_object_get(cs, "metadata"), "attempt"));
-        const char *img = k1s__kl_str(json_object_get(cs, "image"), "image");
+        const char *img = k1s_json_str_or(cs, "image.image", "");
         image = *img ? img : image;
-        image_id = k1s__kl_str(cs, "image_ref");
-        snprintf(cid, sizeof cid, "containerd://%s", k1s__kl_str(cs, "id"));
-        if (pcs && !strcmp(k1s__kl_str(pcs, "state"), "CONTAINER_EXITED")) {
+        image_id = k1s_json_str_or(cs, "image_ref", "");
+        snprintf(cid, sizeof cid, "containerd://%s", k1s_json_str_or(cs, "id", ""));
+        if (pcs && !strcmp(k1s_json_str_or(pcs, "state", ""), "CONTAINER_EXITED")) {
             json_decref(lastState);
             lastState = terminated(pcs);
         } else if (restarts > 0 && json_is_object(json_object_get(old, "lastState"))) {
             json_decref(lastState); /* the previous instance is gone: keep what was said */
             lastState = json_deep_copy(json_object_get(old, "lastState"));
         }
-        bool exited = !strcmp(k1s__kl_str(cs, "state"), "CONTAINER_EXITED");
+        bool exited = !strcmp(k1s_json_str_or(cs, "state", ""), "CONTAINER_EXITED");
         if (exited && why && !in->terminal && k1s__should_restart(in->pod, ctr, cs)) {
             /* about to be restarted: waiting, the exit becomes lastState */
             json_decref(lastState);
             lastState = state;
-            state = json_pack("{s:{s:s, s:s}}", "waiting", "reason", k1s__kl_str(why, "reason"),
-                              "message", k1s__kl_str(why, "message"));
-        } else if (!strcmp(k1s__kl_str(cs, "state"), "CONTAINER_RUNNING")) {
+            state = json_pack("{s:{s:s, s:s}}", "waiting", "reason",
+                              k1s_json_str_or(why, "reason", ""), "message",
+                              k1s_json_str_or(why, "message", ""));
+        } else if (!strcmp(k1s_json_str_or(cs, "state", ""), "CONTAINER_RUNNING")) {
             k1s__probe_result r;
-            bool watched = k1s__probes_result(kl->probes, k1s__kl_str(cs, "id"), &r);
+            bool watched = k1s__probes_result(kl->probes, k1s_json_str_or(cs, "id", ""), &r);
             bool has_startup = json_object_get(ctr, "startupProbe") != NULL;
             bool has_ready = json_object_get(ctr, "readinessProbe") != NULL;
             started = !has_startup || (watched && r.started);
@@ -128,12 +129,12 @@ static json_t *container_status(k1s_kubelet *kl, const k1s__status_in *in, const
             ready = json_integer_value(json_object_get(cs, "exit_code")) == 0;
         }
     } else {
-        const char *reason = why ? k1s__kl_str(why, "reason")
+        const char *reason = why ? k1s_json_str_or(why, "reason", "")
                                  : blocked ? "PodInitializing" : "ContainerCreating";
         state = json_pack("{s:{s:s}}", "waiting", "reason", reason);
-        if (why && *k1s__kl_str(why, "message"))
+        if (why && *k1s_json_str_or(why, "message", ""))
             json_object_set_new(json_object_get(state, "waiting"), "message",
-                                json_string(k1s__kl_str(why, "message")));
+                                json_string(k1s_json_str_or(why, "message", "")));
     }
     json_t *s = json_pack("{s:s, s:o, s:o, s:b, s:I, s:s, s:s}", "name", name, "state", state,
                           "lastState", lastState, "ready", ready, "restartCount", restarts,
@@ -163,7 +164,7 @@ static json_t *statuses(k1s_kubelet *kl, const k1s__status_in *in, const char *l
     json_array_foreach(json_object_get(spec, list), i, c)
     {
         json_t *s = container_status(kl, in, c, init, blocked,
-                                     k1s__named(olds, k1s__kl_str(c, "name")));
+                                     k1s__named(olds, k1s_json_str_or(c, "name", "")));
         if (init) {
             bool done = sidecar(c) ? json_is_true(json_object_get(s, "started"))
                                    : k1s__cs_has(s, "terminated") && k1s__cs_exit(s, "state") == 0;

@@ -20,14 +20,14 @@
 
 static bool terminal_phase(const json_t *pod)
 {
-    const char *ph = k1s__kl_str(json_object_get(pod, "status"), "phase");
+    const char *ph = k1s_json_str_or(pod, "status.phase", "");
     return !strcmp(ph, "Succeeded") || !strcmp(ph, "Failed");
 }
 
 static int64_t rv_of(const json_t *o)
 {
     int64_t rv = 0;
-    if (k1s_parse_rv(k1s__kl_meta(o, "resourceVersion"), &rv) != 0)
+    if (k1s_parse_rv(k1s_json_str_or(o, "metadata.resourceVersion", ""), &rv) != 0)
         rv = 0;
     return rv;
 }
@@ -35,7 +35,8 @@ static int64_t rv_of(const json_t *o)
 const json_t *k1s__pod_base(k1s__pod *ps, const json_t *cached)
 {
     if (ps->latest && rv_of(ps->latest) > rv_of(cached) &&
-        !strcmp(k1s__kl_meta(ps->latest, "uid"), k1s__kl_meta(cached, "uid")))
+        !strcmp(k1s_json_str_or(ps->latest, "metadata.uid", ""),
+                k1s_json_str_or(cached, "metadata.uid", "")))
         return ps->latest;
     json_decref(ps->latest); /* the cache has caught up */
     ps->latest = NULL;
@@ -76,9 +77,9 @@ static int forget(k1s_kubelet *kl, k1s__pod *ps)
     size_t i;
     const json_t *x;
     json_array_foreach(v.sandboxes, i, x)
-        json_array_append_new(sbs, json_string(k1s__kl_str(x, "id")));
+        json_array_append_new(sbs, json_string(k1s_json_str_or(x, "id", "")));
     json_array_foreach(v.containers, i, x)
-        json_array_append_new(ctrs, json_string(k1s__kl_str(x, "id")));
+        json_array_append_new(ctrs, json_string(k1s_json_str_or(x, "id", "")));
     char dir[4200];
     struct stat st;
     k1s__pod_dir(kl, ps->ns, ps->name, ps->uid, dir, sizeof dir);
@@ -119,7 +120,7 @@ static void stop_sandbox(k1s_kubelet *kl, k1s__pod *ps, const k1s__view *v)
 {
     if (ps->sandbox_stopped || !v->sandbox)
         return;
-    json_t *rq = json_pack("{s:s}", "pod_sandbox_id", k1s__kl_str(v->sandbox, "id"));
+    json_t *rq = json_pack("{s:s}", "pod_sandbox_id", k1s_json_str_or(v->sandbox, "id", ""));
     json_t *r = k1s__cri(kl, "StopPodSandbox", rq, K1S__CRI_WORK, NULL, 0);
     json_decref(rq);
     ps->sandbox_stopped = r != NULL;
@@ -132,7 +133,7 @@ static bool any_running(const k1s__view *v)
     size_t i;
     const json_t *c;
     json_array_foreach(v->containers, i, c)
-        if (!strcmp(k1s__kl_str(c, "state"), "CONTAINER_RUNNING"))
+        if (!strcmp(k1s_json_str_or(c, "state", ""), "CONTAINER_RUNNING"))
             return true;
     return false;
 }
@@ -149,11 +150,12 @@ static bool remove_empty_sandboxes(k1s_kubelet *kl, const k1s__view *v)
     {
         bool used = false;
         json_array_foreach(v->containers, j, c)
-            used |= !strcmp(k1s__kl_str(c, "pod_sandbox_id"), k1s__kl_str(sb, "id"));
+            used |= !strcmp(k1s_json_str_or(c, "pod_sandbox_id", ""),
+                            k1s_json_str_or(sb, "id", ""));
         ran |= used;
         if (used)
             continue;
-        json_t *rq = json_pack("{s:s}", "pod_sandbox_id", k1s__kl_str(sb, "id"));
+        json_t *rq = json_pack("{s:s}", "pod_sandbox_id", k1s_json_str_or(sb, "id", ""));
         json_decref(k1s__cri(kl, "RemovePodSandbox", rq, K1S__CRI_WORK, NULL, 0));
         json_decref(rq);
     }
@@ -165,7 +167,7 @@ static bool remove_empty_sandboxes(k1s_kubelet *kl, const k1s__view *v)
 static int ensure_sandbox(k1s_kubelet *kl, k1s__pod *ps, const json_t *pod, k1s__view *v,
                           int64_t *retry)
 {
-    const char *policy = k1s__kl_str(json_object_get(pod, "spec"), "restartPolicy");
+    const char *policy = k1s_json_str_or(pod, "spec.restartPolicy", "");
     if (json_array_size(v->sandboxes)) {
         if (any_running(v)) { /* what the dead sandbox left goes first */
             k1s__kill_start(kl, ps, v, NULL, k1s__grace(pod), false);
@@ -205,16 +207,16 @@ static void probes_follow(k1s_kubelet *kl, k1s__pod *ps, const json_t *pod, cons
         const json_t *c;
         json_array_foreach(json_object_get(json_object_get(pod, "spec"), lists[l]), i, c)
         {
-            const json_t *cur = k1s__view_latest(v, k1s__kl_str(c, "name"), NULL);
-            if (!cur || strcmp(k1s__kl_str(cur, "state"), "CONTAINER_RUNNING") != 0)
+            const json_t *cur = k1s__view_latest(v, k1s_json_str_or(c, "name", ""), NULL);
+            if (!cur || strcmp(k1s_json_str_or(cur, "state", ""), "CONTAINER_RUNNING") != 0)
                 continue;
             const json_t *cs = k1s__container_status(kl, ps, cur);
             int64_t started_ns = json_integer_value(json_object_get(cs, "started_at"));
             /* monotonic start: the wall time's age, from now */
             int64_t age = k1s__wall_ms() - started_ns / 1000000;
-            k1s__probes_watch(kl->probes, ps->uid, key, k1s__kl_str(cur, "id"), c,
+            k1s__probes_watch(kl->probes, ps->uid, key, k1s_json_str_or(cur, "id", ""), c,
                               pod_ip, k1s_ctrl_now_ms() - (age > 0 ? age : 0));
-            json_object_set_new(keep, k1s__kl_str(cur, "id"), json_true());
+            json_object_set_new(keep, k1s_json_str_or(cur, "id", ""), json_true());
         }
     }
     k1s__probes_retain(kl->probes, ps->uid, keep);
@@ -238,7 +240,7 @@ static int run(k1s_kubelet *kl, k1s__pod *ps, const json_t *cached, k1s__view *v
     }
     bool host_net = json_is_true(json_object_get(json_object_get(pod, "spec"), "hostNetwork"));
     if (v->sandbox && !ps->task) {
-        p.sandbox_id = k1s__kl_str(v->sandbox, "id");
+        p.sandbox_id = k1s_json_str_or(v->sandbox, "id", "");
         p.pod_ip = host_net ? kl->node_ip : v->pod_ip;
         k1s__etc_hosts(kl, pod, p.pod_ip, hosts, sizeof hosts);
         p.etc_hosts = hosts;
@@ -270,9 +272,9 @@ int k1s__pod_sync(k1s_kubelet *kl, const char *ns, const char *name, const json_
 {
     if (!pod)
         return forget_others(kl, ns, name, NULL);
-    if (strcmp(k1s__kl_str(json_object_get(pod, "spec"), "nodeName"), kl->node) != 0)
+    if (strcmp(k1s_json_str_or(pod, "spec.nodeName", ""), kl->node) != 0)
         return 0;
-    int rc = forget_others(kl, ns, name, k1s__kl_meta(pod, "uid"));
+    int rc = forget_others(kl, ns, name, k1s_json_str_or(pod, "metadata.uid", ""));
     if (rc != 0)
         return rc;
     k1s__pod *ps = k1s__pod_get(kl, pod);

@@ -29,7 +29,7 @@
 
 static bool terminal(const json_t *pod)
 {
-    const char *phase = k1s__kl_str(json_object_get(pod, "status"), "phase");
+    const char *phase = k1s_json_str_or(pod, "status.phase", "");
     return !strcmp(phase, "Succeeded") || !strcmp(phase, "Failed");
 }
 
@@ -64,9 +64,9 @@ static int scan_pod(void *vctx, const json_t *pod)
     ipscan *s = vctx;
     if (terminal(pod))
         return 0;
-    json_object_set_new(s->live, k1s__kl_meta(pod, "uid"), json_true());
+    json_object_set_new(s->live, k1s_json_str_or(pod, "metadata.uid", ""), json_true());
     struct in_addr a;
-    const char *ip = k1s__kl_str(json_object_get(pod, "status"), "podIP");
+    const char *ip = k1s_json_str_or(pod, "status.podIP", "");
     if (inet_pton(AF_INET, ip, &a) == 1 && (ntohl(a.s_addr) & 0xffffff00u) == s->net)
         s->used[ntohl(a.s_addr) & 0xff] = 1;
     return 0;
@@ -79,10 +79,10 @@ static const char *pod_ip(k1s_kubelet *kl, const json_t *pod, char *buf, size_t 
 {
     if (json_is_true(json_object_get(json_object_get(pod, "spec"), "hostNetwork")))
         return kl->node_ip;
-    const char *have = k1s__kl_str(json_object_get(pod, "status"), "podIP");
+    const char *have = k1s_json_str_or(pod, "status.podIP", "");
     if (*have)
         return have;
-    const char *uid = k1s__kl_meta(pod, "uid");
+    const char *uid = k1s_json_str_or(pod, "metadata.uid", "");
     const char *ip;
     json_t *owner;
     void *tmp;
@@ -124,10 +124,10 @@ static void started_events(k1s_kubelet *kl, const json_t *pod, const json_t *sta
     const json_t *ctr;
     json_array_foreach(started, i, ctr)
     {
-        const char *name = k1s__kl_str(ctr, "name");
+        const char *name = k1s_json_str_or(ctr, "name", "");
         K1S__EVENT(kl, pod, "Normal", "Pulled",
                    "Container image \"%.500s\" already present on machine",
-                   k1s__kl_str(ctr, "image"));
+                   k1s_json_str_or(ctr, "image", ""));
         K1S__EVENT(kl, pod, "Normal", "Created", "Created container: %.253s", name);
         K1S__EVENT(kl, pod, "Normal", "Started", "Started container %.253s", name);
     }
@@ -153,8 +153,8 @@ static int run_pod(k1s_kubelet *kl, const json_t *pod)
     if (!json_equal(status, json_object_get(pod, "status"))) {
         json_t *copy = json_deep_copy(pod); /* new */
         json_object_set(copy, "status", status);
-        rc = k1s_ctrl_update(kl->c, "", "Pod", k1s__kl_meta(pod, "namespace"), "status", copy,
-                             NULL);
+        rc = k1s_ctrl_update(kl->c, "", "Pod", k1s_json_str_or(pod, "metadata.namespace", ""),
+                             "status", copy, NULL);
         json_decref(copy);
         if (rc == 0)
             started_events(kl, pod, started);
@@ -184,15 +184,15 @@ static long long stopped_at_ms(const json_t *pod)
 {
     const json_t *m = json_object_get(pod, "metadata");
     long long grace = json_integer_value(json_object_get(m, "deletionGracePeriodSeconds"));
-    long long deadline = parse_time(k1s__kl_str(m, "deletionTimestamp"));
+    long long deadline = parse_time(k1s_json_str_or(m, "deletionTimestamp", ""));
     /* user-given numbers: keep the arithmetic below in range */
     if (grace < 0 || deadline <= 0)
         grace = 0;
     if (grace > 10LL * 366 * 86400)
         grace = 10LL * 366 * 86400;
     long long takes = 0;
-    const char *ann = k1s__kl_str(json_object_get(m, "annotations"), STOP_ANNOTATION);
-    if (*ann) {
+    const char *ann = k1s_meta_annotation(pod, STOP_ANNOTATION);
+    if (ann && *ann) {
         char *end = NULL;
         takes = strtoll(ann, &end, 10);
         if (*end || takes < 0)
@@ -217,21 +217,21 @@ static bool any_running(const json_t *pod)
 
 static int stop_pod(k1s_kubelet *kl, const json_t *pod, const char *key)
 {
-    const char *uid = k1s__kl_meta(pod, "uid");
+    const char *uid = k1s_json_str_or(pod, "metadata.uid", "");
     if (any_running(pod) && !json_object_get(kl->sim_stopping, key)) {
         size_t i;
         const json_t *ctr;
         json_array_foreach(json_object_get(json_object_get(pod, "spec"), "containers"), i, ctr)
             K1S__EVENT(kl, pod, "Normal", "Killing", "Stopping container %.253s",
-                       k1s__kl_str(ctr, "name"));
+                       k1s_json_str_or(ctr, "name", ""));
         json_object_set_new(kl->sim_stopping, key, json_string(uid));
     }
     long long now = k1s__wall_ms();
     long long due = stopped_at_ms(pod);
     if (due > now)
         return due - now > 3600000 ? 3600000 : (int)(due - now);
-    int rc = k1s_ctrl_delete(kl->c, "", "Pod", k1s__kl_meta(pod, "namespace"),
-                             k1s__kl_meta(pod, "name"), 0, uid);
+    int rc = k1s_ctrl_delete(kl->c, "", "Pod", k1s_json_str_or(pod, "metadata.namespace", ""),
+                             k1s_json_str_or(pod, "metadata.name", ""), 0, uid);
     return rc == 0 || rc == 404 || rc == 409 ? 0 : -1;
 }
 
@@ -252,7 +252,7 @@ static int reconcile(k1s_ctrl *c, void *state, const char *ns, const char *name)
         json_object_del(kl->sim_stopping, key);
         return 0;
     }
-    if (strcmp(k1s__kl_str(json_object_get(pod, "spec"), "nodeName"), kl->node) != 0)
+    if (strcmp(k1s_json_str_or(pod, "spec.nodeName", ""), kl->node) != 0)
         return 0;
     if (json_object_get(json_object_get(pod, "metadata"), "deletionTimestamp"))
         return stop_pod(kl, pod, key);

@@ -108,8 +108,8 @@ static json_t *started_status(const json_t *ctr, const json_t *prev, bool runnin
                               const char *now)
 {
     char image[1024], repo[1024], id[1200];
-    normalize_image(k1s__kl_str(ctr, "image"), image, sizeof image, repo, sizeof repo);
-    image_id(k1s__kl_str(ctr, "image"), id, sizeof id);
+    normalize_image(k1s_json_str_or(ctr, "image", ""), image, sizeof image, repo, sizeof repo);
+    image_id(k1s_json_str_or(ctr, "image", ""), id, sizeof id);
     const json_t *prun = json_object_get(json_object_get(prev, "state"), "running");
     json_int_t restarts = json_integer_value(json_object_get(prev, "restartCount"));
     json_t *last = json_object(); /* new */
@@ -129,8 +129,8 @@ static json_t *started_status(const json_t *ctr, const json_t *prev, bool runnin
                                     "reason", "Completed", "startedAt", now, "finishedAt", now,
                                     "containerID", cid);
     json_t *s = json_pack("{s:s, s:o, s:o, s:b, s:I, s:s, s:s, s:o, s:b}", "name",
-                          k1s__kl_str(ctr, "name"), "state", state, "lastState", last, "ready", 1,
-                          "restartCount", restarts, "image", image, "imageID", id,
+                          k1s_json_str_or(ctr, "name", ""), "state", state, "lastState", last,
+                          "ready", 1, "restartCount", restarts, "image", image, "imageID", id,
                           "containerID", cid, "started", running);
     /* a simulated runtime can do anything, recursive read-only mounts too */
     json_t *mounts = k1s__mount_statuses(ctr, true);
@@ -148,16 +148,18 @@ static json_t *container_statuses(const json_t *ctrs, const json_t *prevs, bool 
     const json_t *ctr;
     json_array_foreach(ctrs, i, ctr)
     {
-        const json_t *prev = k1s__named(prevs, k1s__kl_str(ctr, "name"));
-        bool sidecar = init && !strcmp(k1s__kl_str(ctr, "restartPolicy"), "Always");
+        const json_t *prev = k1s__named(prevs, k1s_json_str_or(ctr, "name", ""));
+        bool sidecar = init && !strcmp(k1s_json_str_or(ctr, "restartPolicy", ""), "Always");
         bool keep;
         if (init && !sidecar) {
             /* an init container that completed is never run again */
             keep = k1s__cs_has(prev, "terminated");
         } else {
             char image[1024], repo[1024];
-            normalize_image(k1s__kl_str(ctr, "image"), image, sizeof image, repo, sizeof repo);
-            keep = k1s__cs_has(prev, "running") && !strcmp(k1s__kl_str(prev, "image"), image);
+            normalize_image(k1s_json_str_or(ctr, "image", ""), image, sizeof image, repo,
+                            sizeof repo);
+            keep = k1s__cs_has(prev, "running") &&
+                   !strcmp(k1s_json_str_or(prev, "image", ""), image);
         }
         if (keep) {
             json_array_append(out, (json_t *)prev);
