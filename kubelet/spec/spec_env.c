@@ -119,20 +119,20 @@ static int env_from(const json_t *pod, const json_t *c,
                     const k1s_spec_lookup *lk, bool lenient, json_t *env,
                     k1s_spec_error *e)
 {
-    const char *ns = spec_str(json_object_get(pod, "metadata"), "namespace");
+    const char *ns = k1s_json_str_or(pod, "metadata.namespace", "");
     size_t i;
     const json_t *ef;
     json_array_foreach(json_object_get(c, "envFrom"), i, ef) {
-        const char *prefix = spec_str(ef, "prefix");
+        const char *prefix = k1s_json_str_or(ef, "prefix", "");
         bool secret = json_object_get(ef, "secretRef") != NULL;
         const json_t *ref = json_object_get(ef, secret ? "secretRef" : "configMapRef");
         if (!ref)
             continue;
-        const char *name = spec_str(ref, "name");
+        const char *name = k1s_json_str_or(ref, "name", "");
         const json_t *obj = lk && lk->get
             ? lk->get(lk->ctx, secret ? "Secret" : "ConfigMap", ns, name) : NULL;
         if (!obj) {
-            if (lenient || spec_bool(ref, "optional"))
+            if (lenient || k1s_json_bool(ref, "optional", false))
                 continue;
             k1s__spec_fail(e, "CreateContainerConfigError", "%s \"%s\" not found",
                       secret ? "secret" : "configmap", name);
@@ -163,9 +163,9 @@ oom:
 static int key_ref(const json_t *pod, const json_t *ref, bool secret,
                    const k1s_spec_lookup *lk, json_t **out, k1s_spec_error *e)
 {
-    const char *ns = spec_str(json_object_get(pod, "metadata"), "namespace");
-    const char *name = spec_str(ref, "name"), *key = spec_str(ref, "key");
-    bool optional = spec_bool(ref, "optional");
+    const char *ns = k1s_json_str_or(pod, "metadata.namespace", "");
+    const char *name = k1s_json_str_or(ref, "name", ""), *key = k1s_json_str_or(ref, "key", "");
+    bool optional = k1s_json_bool(ref, "optional", false);
     const json_t *obj = lk && lk->get
         ? lk->get(lk->ctx, secret ? "Secret" : "ConfigMap", ns, name) : NULL;
     if (!obj) {
@@ -196,7 +196,7 @@ static int env_value(const json_t *pod, const json_t *c, const json_t *ev,
 {
     char err[K1S__SPEC_ERRLEN];
     char *s = NULL;
-    const char *value = spec_str(ev, "value");
+    const char *value = k1s_json_str_or(ev, "value", "");
     const json_t *from = json_object_get(ev, "valueFrom");
     const json_t *r;
     if (*value || !from) {
@@ -255,7 +255,7 @@ int k1s__spec_envs(const json_t *pod, const json_t *container,
     size_t i;
     const json_t *ev;
     json_array_foreach(json_object_get(container, "env"), i, ev) {
-        const char *name = spec_str(ev, "name");
+        const char *name = k1s_json_str_or(ev, "name", "");
         if (!*name)
             continue;
         json_t *v = NULL;

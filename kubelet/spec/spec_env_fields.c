@@ -59,6 +59,14 @@ static void go_quote(FILE *f, const char *s)
     fputc('"', f);
 }
 
+/* A label's or an annotation's value ("" if none): their keys hold dots
+ * ("app.kubernetes.io/name"), so never read them by a path. */
+static const char *map_str(const json_t *m, const char *key)
+{
+    const char *s = json_string_value(json_object_get(m, key));
+    return s ? s : "";
+}
+
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -86,7 +94,7 @@ static char *format_map(const json_t *m)
         if (j)
             fputc('\n', f);
         fprintf(f, "%s=", keys[j]);
-        go_quote(f, spec_str(m, keys[j]));
+        go_quote(f, map_str(m, keys[j]));
     }
     free(keys);
     if (fclose(f) != 0) {
@@ -109,14 +117,14 @@ static char *join_ips(const json_t *status, const char *plural,
     size_t i, written = 0;
     const json_t *it;
     json_array_foreach(arr, i, it) {
-        const char *ip = spec_str(it, "ip");
+        const char *ip = k1s_json_str_or(it, "ip", "");
         if (!*ip || (first_only && written))
             continue;
         fprintf(f, "%s%s", written ? "," : "", ip);
         written++;
     }
     if (!written)
-        fputs(spec_str(status, single), f);
+        fputs(k1s_json_str_or(status, single, ""), f);
     if (fclose(f) != 0) {
         free(buf);
         return NULL;
@@ -130,12 +138,12 @@ static const char *node_ip(const json_t *pod, const k1s_spec_lookup *lk)
     if (!lk || !lk->get)
         return "";
     const json_t *node = lk->get(lk->ctx, "Node", "",
-                                 spec_str(json_object_get(pod, "spec"), "nodeName"));
+                                 k1s_json_str_or(pod, "spec.nodeName", ""));
     size_t i;
     const json_t *a;
     json_array_foreach(json_object_get(json_object_get(node, "status"), "addresses"), i, a)
-        if (!strcmp(spec_str(a, "type"), "InternalIP"))
-            return spec_str(a, "address");
+        if (!strcmp(k1s_json_str_or(a, "type", ""), "InternalIP"))
+            return k1s_json_str_or(a, "address", "");
     return "";
 }
 
@@ -156,12 +164,11 @@ int k1s__spec_field_value(const json_t *pod, const json_t *field_ref,
                      const k1s_spec_lookup *lk, char **out, char *err)
 {
     *out = NULL;
-    const char *ver = spec_str(field_ref, "apiVersion");
+    const char *ver = k1s_json_str_or(field_ref, "apiVersion", "");
     if (*ver && strcmp(ver, "v1"))
         return k1s__spec_errf(err, "unsupported pod version: %s", ver);
-    const char *fp = spec_str(field_ref, "fieldPath");
+    const char *fp = k1s_json_str_or(field_ref, "fieldPath", "");
     const json_t *meta = json_object_get(pod, "metadata");
-    const json_t *spec = json_object_get(pod, "spec");
     const json_t *status = json_object_get(pod, "status");
     const char *key;
     size_t kl;
@@ -174,7 +181,7 @@ int k1s__spec_field_value(const json_t *pod, const json_t *field_ref,
             char *k = strndup(key, kl);
             if (!k)
                 return k1s__spec_errf(err, "out of memory");
-            v = spec_str(json_object_get(meta, map + 9), k);
+            v = map_str(json_object_get(meta, map + 9), k);
             free(k);
             *out = strdup(v);
             return *out ? 0 : k1s__spec_errf(err, "out of memory");
@@ -186,9 +193,9 @@ int k1s__spec_field_value(const json_t *pod, const json_t *field_ref,
     }
     if (!strcmp(fp, "metadata.name") || !strcmp(fp, "metadata.namespace") ||
         !strcmp(fp, "metadata.uid"))
-        v = spec_str(meta, fp + 9);
+        v = k1s_json_str_or(pod, fp, "");
     else if (!strcmp(fp, "spec.nodeName") || !strcmp(fp, "spec.serviceAccountName"))
-        v = spec_str(spec, fp + 5);
+        v = k1s_json_str_or(pod, fp, "");
     else if (!strcmp(fp, "status.podIP") || !strcmp(fp, "status.podIPs"))
         *out = join_ips(status, "podIPs", "podIP", !strcmp(fp, "status.podIP"));
     else if (!strcmp(fp, "status.hostIP") || !strcmp(fp, "status.hostIPs")) {

@@ -21,29 +21,11 @@
 #include <sys/types.h>
 #include <jansson.h>
 
+#include "k1s_json.h"
 #include "k1s_spec.h"
 
 /* Messages built inside (then maybe wrapped) fit this. */
 #define K1S__SPEC_ERRLEN 400
-
-/* ---- small JSON readers (never NULL-crash on bad input) ---- */
-
-static inline const char *spec_str(const json_t *o, const char *key)
-{
-    const char *s = json_string_value(json_object_get(o, key));
-    return s ? s : "";
-}
-static inline bool spec_bool(const json_t *o, const char *key)
-{
-    return json_is_true(json_object_get(o, key));
-}
-/* An integer field, or def when absent or not an integer. */
-static inline long long spec_int(const json_t *o, const char *key,
-                                 long long def)
-{
-    const json_t *v = json_object_get(o, key);
-    return json_is_integer(v) ? json_integer_value(v) : def;
-}
 
 /* Fill *e (when non-NULL). */
 void k1s__spec_fail(k1s_spec_error *e, const char *reason, const char *fmt, ...)

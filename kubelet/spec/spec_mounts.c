@@ -24,12 +24,12 @@ static bool volume_read_only(const json_t *pod, const char *name)
     size_t i;
     const json_t *v;
     json_array_foreach(json_object_get(json_object_get(pod, "spec"), "volumes"), i, v) {
-        if (strcmp(spec_str(v, "name"), name))
+        if (strcmp(k1s_json_str_or(v, "name", ""), name))
             continue;
         if (json_object_get(v, "configMap") || json_object_get(v, "secret") ||
             json_object_get(v, "downwardAPI") || json_object_get(v, "projected"))
             return true;
-        return spec_bool(json_object_get(v, "persistentVolumeClaim"), "readOnly");
+        return k1s_json_bool(v, "persistentVolumeClaim.readOnly", false);
     }
     return false;
 }
@@ -150,8 +150,8 @@ static const char *map_expr(void *vctx, const char *name)
     size_t i;
     const json_t *kv;
     json_array_foreach(ctx->envs, i, kv)
-        if (!strcmp(spec_str(kv, "key"), name))
-            val = spec_str(kv, "value");   /* the last definition wins */
+        if (!strcmp(k1s_json_str_or(kv, "key", ""), name))
+            val = k1s_json_str_or(kv, "value", "");   /* the last definition wins */
     if (!val || !*val) {
         json_object_set_new(ctx->missing, name, json_null());
         return "";
@@ -229,7 +229,7 @@ static json_t *one_mount(const json_t *pod, const json_t *c, const json_t *vm,
                          const json_t *paths, const json_t *envs,
                          k1s_spec_error *e)
 {
-    const char *name = spec_str(vm, "name"), *cname = spec_str(c, "name");
+    const char *name = k1s_json_str_or(vm, "name", ""), *cname = k1s_json_str_or(c, "name", "");
     const char *host = json_string_value(json_object_get(paths, name));
     if (!host) {
         k1s__spec_fail(e, CONFIG_ERR, "cannot find volume \"%s\" to mount into container \"%s\"",
@@ -237,15 +237,15 @@ static json_t *one_mount(const json_t *pod, const json_t *c, const json_t *vm,
         return NULL;
     }
     char *sub = NULL, *host_path = NULL;
-    if (*spec_str(vm, "subPathExpr")) {
-        if (expand_expr(spec_str(vm, "subPathExpr"), envs, &sub, e) < 0)
+    if (*k1s_json_str_or(vm, "subPathExpr", "")) {
+        if (expand_expr(k1s_json_str_or(vm, "subPathExpr", ""), envs, &sub, e) < 0)
             return NULL;
-    } else if (!(sub = strdup(spec_str(vm, "subPath")))) {
+    } else if (!(sub = strdup(k1s_json_str_or(vm, "subPath", "")))) {
         k1s__spec_fail(e, CONFIG_ERR, "out of memory");
         return NULL;
     }
     json_t *m = NULL;
-    const char *prop = propagation(spec_str(vm, "mountPropagation"));
+    const char *prop = propagation(k1s_json_str_or(vm, "mountPropagation", ""));
     if (*sub && sub[0] == '/') {
         k1s__spec_fail(e, CONFIG_ERR, "error SubPath `%s` must not be an absolute path", sub);
     } else if (has_backstep(sub)) {
@@ -254,12 +254,12 @@ static json_t *one_mount(const json_t *pod, const json_t *c, const json_t *vm,
         /* *e set */
     } else if (!prop) {
         k1s__spec_fail(e, CONFIG_ERR, "invalid MountPropagation mode: \"%s\"",
-                  spec_str(vm, "mountPropagation"));
+                  k1s_json_str_or(vm, "mountPropagation", ""));
     } else {
-        const char *cp = spec_str(vm, "mountPath");
+        const char *cp = k1s_json_str_or(vm, "mountPath", "");
         m = json_pack("{s:s,s:s,s:b}", "container_path", cp,
                       "host_path", host_path ? host_path : host, "readonly",
-                      spec_bool(vm, "readOnly") || volume_read_only(pod, name));
+                      k1s_json_bool(vm, "readOnly", false) || volume_read_only(pod, name));
         if (m && strcmp(prop, "PROPAGATION_PRIVATE"))
             json_object_set_new(m, "propagation", json_string(prop));
         if (!m)
@@ -299,7 +299,7 @@ int k1s_spec_mounts(const json_t *pod, const json_t *container,
     size_t i;
     const json_t *vm;
     json_array_foreach(json_object_get(container, "volumeMounts"), i, vm)
-        exprs = exprs || *spec_str(vm, "subPathExpr");
+        exprs = exprs || *k1s_json_str_or(vm, "subPathExpr", "");
     json_t *envs = NULL;
     if (exprs && k1s__spec_envs(pod, container, NULL, true, &envs, e) < 0) {
         *mounts = NULL;

@@ -26,7 +26,7 @@ static void hosts_aliases(FILE *f, const json_t *spec)
     size_t i, j;
     const json_t *a, *h;
     json_array_foreach(aliases, i, a) {
-        fputs(spec_str(a, "ip"), f);
+        fputs(k1s_json_str_or(a, "ip", ""), f);
         json_array_foreach(json_object_get(a, "hostnames"), j, h)
             fprintf(f, "\t%s", json_string_value(h) ? json_string_value(h) : "");
         fputc('\n', f);
@@ -43,7 +43,7 @@ static char *hosts_content(const json_t *pod, const char *pod_ip)
     FILE *f = open_memstream(&buf, &len);
     if (!f)
         return NULL;
-    if (spec_bool(spec, "hostNetwork")) {
+    if (k1s_json_bool(spec, "hostNetwork", false)) {
         fputs("# Kubernetes-managed hosts file (host network).\n", f);
         FILE *h = fopen("/etc/hosts", "r");
         char chunk[4096];
@@ -55,8 +55,9 @@ static char *hosts_content(const json_t *pod, const char *pod_ip)
     } else {
         /* GeneratePodHostNameAndDomain: hostname or name, at most 63
          * characters, no trailing '-' or '.' */
-        const char *hn = *spec_str(spec, "hostname") ? spec_str(spec, "hostname")
-                                                     : spec_str(meta, "name");
+        const char *hn = k1s_json_str_or(spec, "hostname", "");
+        if (!*hn)
+            hn = k1s_json_str_or(meta, "name", "");
         char host[64];
         snprintf(host, sizeof host, "%s", hn);
         for (size_t n = strlen(host); n && (host[n - 1] == '-' || host[n - 1] == '.'); n--)
@@ -68,10 +69,10 @@ static char *hosts_content(const json_t *pod, const char *pod_ip)
               "fe00::0\tip6-mcastprefix\n"
               "fe00::1\tip6-allnodes\n"
               "fe00::2\tip6-allrouters\n", f);
-        const char *sub = spec_str(spec, "subdomain");
+        const char *sub = k1s_json_str_or(spec, "subdomain", "");
         if (*sub)
             fprintf(f, "%s\t%s.%s.%s.svc.%s\t%s\n", pod_ip, host, sub,
-                    spec_str(meta, "namespace"), CLUSTER_DOMAIN, host);
+                    k1s_json_str_or(meta, "namespace", ""), CLUSTER_DOMAIN, host);
         else
             fprintf(f, "%s\t%s\n", pod_ip, host);
     }
@@ -87,7 +88,7 @@ int k1s_spec_etc_hosts(const json_t *pod, const char *pod_ip,
                        const char *pod_dir, json_t **mount)
 {
     *mount = NULL;
-    bool host_net = spec_bool(json_object_get(pod, "spec"), "hostNetwork");
+    bool host_net = k1s_json_bool(pod, "spec.hostNetwork", false);
     if (!host_net && (!pod_ip || !*pod_ip))
         return 0;                         /* kubelet waits for the IP */
     char *text = hosts_content(pod, pod_ip ? pod_ip : "");

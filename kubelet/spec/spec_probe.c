@@ -30,7 +30,7 @@
 
 static long long positive(const json_t *probe, const char *key, long long def)
 {
-    long long v = spec_int(probe, key, def);
+    long long v = k1s_json_int(probe, key, def);
     return v > 0 ? v : def;
 }
 
@@ -47,7 +47,7 @@ void k1s__spec_go_seconds(char *buf, size_t n, long long s)
 void k1s_prober_init(k1s_prober *p, const json_t *probe, int64_t started_ms,
                      bool initial)
 {
-    long long delay = spec_int(probe, "initialDelaySeconds", 0);
+    long long delay = k1s_json_int(probe, "initialDelaySeconds", 0);
     p->next_ms = started_ms + (delay > 0 ? delay : 0) * 1000;
     p->successes = p->failures = 0;
     p->result = initial;
@@ -72,8 +72,8 @@ static int probe_port(const json_t *v, const json_t *container, char *msg,
         const json_t *cp;
         bool found = false;
         json_array_foreach(json_object_get(container, "ports"), i, cp) {
-            if (!strcmp(spec_str(cp, "name"), name)) {
-                port = spec_int(cp, "containerPort", -1);
+            if (!strcmp(k1s_json_str_or(cp, "name", ""), name)) {
+                port = k1s_json_int(cp, "containerPort", -1);
                 found = true;
                 break;
             }
@@ -201,6 +201,13 @@ static k1s__spec_probe_result probe_exec(const json_t *ex, const char *cid,
     return SPEC_PROBE_FAILURE;
 }
 
+/* An httpGet's or tcpSocket's host: its own, else the pod's IP. */
+static const char *probe_host(const json_t *h, const char *pod_ip)
+{
+    const char *host = k1s_json_str_or(h, "host", "");
+    return *host ? host : pod_ip ? pod_ip : "";
+}
+
 static k1s__spec_probe_result run_once(const json_t *probe, const char *pod_ip,
                                   const json_t *container, const char *cid,
                                   k1s_spec_exec_fn exec_fn, void *exec_ctx,
@@ -214,26 +221,24 @@ static k1s__spec_probe_result run_once(const json_t *probe, const char *pod_ip,
         int port = probe_port(json_object_get(h, "port"), container, msg, msglen);
         if (port < 0)
             return SPEC_PROBE_ERROR;
-        const char *host = *spec_str(h, "host") ? spec_str(h, "host") : pod_ip ? pod_ip : "";
-        return k1s__spec_probe_http(h, host, port, timeout, msg, msglen);
+        return k1s__spec_probe_http(h, probe_host(h, pod_ip), port, timeout, msg, msglen);
     }
     if ((h = json_object_get(probe, "tcpSocket"))) {
         int port = probe_port(json_object_get(h, "port"), container, msg, msglen);
         if (port < 0)
             return SPEC_PROBE_ERROR;
-        const char *host = *spec_str(h, "host") ? spec_str(h, "host") : pod_ip ? pod_ip : "";
-        return probe_tcp(host, port, timeout, msg, msglen);
+        return probe_tcp(probe_host(h, pod_ip), port, timeout, msg, msglen);
     }
     if ((h = json_object_get(probe, "grpc"))) {
-        long long port = spec_int(h, "port", -1);
+        long long port = k1s_json_int(h, "port", -1);
         if (port <= 0 || port >= 65536) {
             snprintf(msg, msglen, "invalid port number: %lld", port);
             return SPEC_PROBE_ERROR;
         }
-        return k1s__spec_probe_grpc(pod_ip ? pod_ip : "", (int)port, spec_str(h, "service"),
-                               timeout, msg, msglen);
+        return k1s__spec_probe_grpc(pod_ip ? pod_ip : "", (int)port,
+                                    k1s_json_str_or(h, "service", ""), timeout, msg, msglen);
     }
-    snprintf(msg, msglen, "missing probe handler for %s", spec_str(container, "name"));
+    snprintf(msg, msglen, "missing probe handler for %s", k1s_json_str_or(container, "name", ""));
     return SPEC_PROBE_ERROR;
 }
 

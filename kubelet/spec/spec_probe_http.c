@@ -120,7 +120,8 @@ static struct curl_slist *probe_headers(const json_t *hg)
     size_t i;
     const json_t *kv;
     json_array_foreach(json_object_get(hg, "httpHeaders"), i, kv) {
-        const char *name = spec_str(kv, "name"), *value = spec_str(kv, "value");
+        const char *name = k1s_json_str_or(kv, "name", "");
+        const char *value = k1s_json_str_or(kv, "value", "");
         char *line;
         if (!*name || strpbrk(name, "\r\n:") || strpbrk(value, "\r\n"))
             continue;               /* would split the request */
@@ -156,10 +157,11 @@ k1s__spec_probe_result k1s__spec_probe_http(const json_t *hg, const char *host,
                                   size_t msglen)
 {
     char scheme[16], first_host[256], url[2048];
-    snprintf(scheme, sizeof scheme, "%s", *spec_str(hg, "scheme") ? spec_str(hg, "scheme") : "HTTP");
+    const char *want = k1s_json_str_or(hg, "scheme", "");
+    snprintf(scheme, sizeof scheme, "%s", *want ? want : "HTTP");
     for (char *c = scheme; *c; c++)
         *c = (char)tolower((unsigned char)*c);
-    const char *path = spec_str(hg, "path");
+    const char *path = k1s_json_str_or(hg, "path", "");
     snprintf(url, sizeof url, strchr(host, ':') ? "%s://[%s]:%d%s%s" : "%s://%s:%d%s%s",
              scheme, host, port, path[0] == '/' ? "" : "/", path);
     url_host(url, first_host, sizeof first_host);

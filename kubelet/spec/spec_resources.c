@@ -95,7 +95,7 @@ static int64_t allocatable(const json_t *pod, const k1s_spec_lookup *lk,
 {
     if (lk && lk->get) {
         const json_t *node = lk->get(lk->ctx, "Node", "",
-                                     spec_str(json_object_get(pod, "spec"), "nodeName"));
+                                     k1s_json_str_or(pod, "spec.nodeName", ""));
         const json_t *v = json_object_get(
             json_object_get(json_object_get(node, "status"), "allocatable"), name);
         k1s_quantity q;
@@ -123,7 +123,7 @@ static const json_t *find_container(const json_t *pod, const char *name)
         size_t i;
         const json_t *c;
         json_array_foreach(json_object_get(json_object_get(pod, "spec"), lists[l]), i, c)
-            if (!strcmp(spec_str(c, "name"), name))
+            if (!strcmp(k1s_json_str_or(c, "name", ""), name))
                 return c;
     }
     return NULL;
@@ -139,14 +139,14 @@ int k1s__spec_resource_value(const json_t *pod, const json_t *container,
                         char **out, char *err)
 {
     *out = NULL;
-    const char *cname = spec_str(ref, "containerName");
+    const char *cname = k1s_json_str_or(ref, "containerName", "");
     const json_t *c = container;
     if (*cname) {
         c = find_container(pod, cname);
         if (!c)
             return k1s__spec_errf(err, "container %s not found", cname);
     }
-    const char *res = spec_str(ref, "resource");
+    const char *res = k1s_json_str_or(ref, "resource", "");
     bool lim = !strncmp(res, "limits.", 7), req = !strncmp(res, "requests.", 9);
     const char *name = lim ? res + 7 : req ? res + 9 : "";
     bool cpu = !strcmp(name, "cpu");
@@ -181,7 +181,7 @@ enum qos { QOS_BEST_EFFORT, QOS_BURSTABLE, QOS_GUARANTEED };
  * computed from the cpu and memory of all (init) containers. */
 static enum qos pod_qos(const json_t *pod)
 {
-    const char *s = spec_str(json_object_get(pod, "status"), "qosClass");
+    const char *s = k1s_json_str_or(pod, "status.qosClass", "");
     if (!strcmp(s, "Guaranteed"))
         return QOS_GUARANTEED;
     if (!strcmp(s, "BestEffort"))
@@ -227,7 +227,7 @@ static enum qos pod_qos(const json_t *pod)
 int k1s_spec_oom_score_adj(const json_t *pod, const json_t *container)
 {
     const int guaranteed_adj = -997, best_effort_adj = 1000;
-    const char *prio = spec_str(json_object_get(pod, "spec"), "priorityClassName");
+    const char *prio = k1s_json_str_or(pod, "spec.priorityClassName", "");
     if (!strcmp(prio, "system-node-critical"))
         return guaranteed_adj;
     switch (pod_qos(pod)) {

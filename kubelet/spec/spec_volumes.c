@@ -102,19 +102,19 @@ static int claim_path(const json_t *pod, const json_t *vol,
                       const k1s_spec_lookup *lk, char **path,
                       k1s_spec_error *e)
 {
-    const char *ns = spec_str(json_object_get(pod, "metadata"), "namespace");
-    const char *vname = spec_str(vol, "name");
-    const char *claim = spec_str(json_object_get(vol, "persistentVolumeClaim"), "claimName");
+    const char *ns = k1s_json_str_or(pod, "metadata.namespace", "");
+    const char *vname = k1s_json_str_or(vol, "name", "");
+    const char *claim = k1s_json_str_or(vol, "persistentVolumeClaim.claimName", "");
     char why[K1S__SPEC_ERRLEN] = "";
     const json_t *pvc = lk && lk->get ? lk->get(lk->ctx, "PersistentVolumeClaim", ns, claim) : NULL;
     const json_t *pvc_meta = json_object_get(pvc, "metadata");
-    const char *pv_name = spec_str(json_object_get(pvc, "spec"), "volumeName");
+    const char *pv_name = k1s_json_str_or(pvc, "spec.volumeName", "");
     const json_t *pv = NULL;
     if (!pvc)
         snprintf(why, sizeof why, "failed to fetch PVC from API server: persistentvolumeclaims \"%s\" not found", claim);
     else if (json_object_get(pvc_meta, "deletionTimestamp"))
         snprintf(why, sizeof why, "can't start pod because PVC %s/%s is being deleted", ns, claim);
-    else if (strcmp(spec_str(json_object_get(pvc, "status"), "phase"), "Bound"))
+    else if (strcmp(k1s_json_str_or(pvc, "status.phase", ""), "Bound"))
         snprintf(why, sizeof why, "PVC is not bound");
     else if (!*pv_name)
         snprintf(why, sizeof why, "PVC has empty pvc.Spec.VolumeName");
@@ -123,7 +123,8 @@ static int claim_path(const json_t *pod, const json_t *vol,
                  pv_name, pv_name);
     else {
         const json_t *ref = json_object_get(json_object_get(pv, "spec"), "claimRef");
-        const char *ruid = spec_str(ref, "uid"), *cuid = spec_str(pvc_meta, "uid");
+        const char *ruid = k1s_json_str_or(ref, "uid", "");
+        const char *cuid = k1s_json_str_or(pvc_meta, "uid", "");
         if (!ref)
             snprintf(why, sizeof why, "found PV object %s but it has a nil pv.Spec.ClaimRef indicating it is not yet bound to the claim",
                      pv_name);
@@ -143,18 +144,20 @@ static int claim_path(const json_t *pod, const json_t *vol,
     char err[K1S__SPEC_ERRLEN];
     struct stat st;
     if (hp) {
-        if (check_host_path(spec_str(hp, "path"), spec_str(hp, "type"), err) < 0) {
+        const char *hpath = k1s_json_str_or(hp, "path", "");
+        if (check_host_path(hpath, k1s_json_str_or(hp, "type", ""), err) < 0) {
             k1s__spec_fail(e, WAITING, "MountVolume.SetUp failed for volume \"%s\" : %s", pv_name, err);
             return -1;
         }
-        *path = strdup(spec_str(hp, "path"));
+        *path = strdup(hpath);
     } else if (local) {
-        if (stat(spec_str(local, "path"), &st) < 0) {
+        const char *lpath = k1s_json_str_or(local, "path", "");
+        if (stat(lpath, &st) < 0) {
             k1s__spec_fail(e, WAITING, "MountVolume.NewMounter initialization failed for volume \"%s\" : path \"%s\" does not exist",
-                      pv_name, spec_str(local, "path"));
+                      pv_name, lpath);
             return -1;
         }
-        *path = strdup(spec_str(local, "path"));
+        *path = strdup(lpath);
     } else {
         k1s__spec_fail(e, WAITING, "MountVolume.SetUp failed for volume \"%s\" : k1s mounts only hostPath and local persistent volumes",
                   pv_name);
@@ -167,25 +170,31 @@ static int claim_path(const json_t *pod, const json_t *vol,
     return 0;
 }
 
+/* A configMap's, secret's or downwardAPI's defaultMode (0644 if none). */
+static int default_mode(const json_t *src)
+{
+    return (int)k1s_json_int(src, "defaultMode", 0644);
+}
+
 /* The sources whose files k1s writes: 0 with *path, or -1 with err. */
 static int projected_volume(const json_t *pod, const json_t *vol,
                             const char *pod_dir, const k1s_spec_lookup *lk,
                             char **path, char *err)
 {
-    const char *name = spec_str(vol, "name");
+    const char *name = k1s_json_str_or(vol, "name", "");
     const json_t *src;
     const char *plugin;
     k1s__spec_payload p = {0};
     int rc;
     if ((src = json_object_get(vol, "configMap"))) {
         plugin = "kubernetes.io~configmap";
-        rc = k1s__spec_payload_configmap(pod, src, lk, (int)spec_int(src, "defaultMode", 0644), &p, err);
+        rc = k1s__spec_payload_configmap(pod, src, lk, default_mode(src), &p, err);
     } else if ((src = json_object_get(vol, "secret"))) {
         plugin = "kubernetes.io~secret";
-        rc = k1s__spec_payload_secret(pod, src, lk, (int)spec_int(src, "defaultMode", 0644), &p, err);
+        rc = k1s__spec_payload_secret(pod, src, lk, default_mode(src), &p, err);
     } else if ((src = json_object_get(vol, "downwardAPI"))) {
         plugin = "kubernetes.io~downward-api";
-        rc = k1s__spec_payload_downward(pod, src, lk, (int)spec_int(src, "defaultMode", 0644), &p, err);
+        rc = k1s__spec_payload_downward(pod, src, lk, default_mode(src), &p, err);
     } else {
         src = json_object_get(vol, "projected");
         plugin = "kubernetes.io~projected";
@@ -207,7 +216,7 @@ static int projected_volume(const json_t *pod, const json_t *vol,
 static int one_volume(const json_t *pod, const json_t *vol, const char *pod_dir,
                       const k1s_spec_lookup *lk, char **path, k1s_spec_error *e)
 {
-    const char *name = spec_str(vol, "name");
+    const char *name = k1s_json_str_or(vol, "name", "");
     char err[K1S__SPEC_ERRLEN] = "";
     const json_t *src;
     int rc = 0;
@@ -219,8 +228,8 @@ static int one_volume(const json_t *pod, const json_t *vol, const char *pod_dir,
     if (json_object_get(vol, "persistentVolumeClaim"))
         return claim_path(pod, vol, lk, path, e);
     if ((src = json_object_get(vol, "hostPath"))) {
-        const char *hp = spec_str(src, "path");
-        rc = check_host_path(hp, spec_str(src, "type"), err);
+        const char *hp = k1s_json_str_or(src, "path", "");
+        rc = check_host_path(hp, k1s_json_str_or(src, "type", ""), err);
         if (rc == 0 && !(*path = strdup(hp)))
             rc = k1s__spec_errf(err, "out of memory");
     } else if (json_object_get(vol, "emptyDir")) {
@@ -261,9 +270,9 @@ int k1s_spec_volumes(const json_t *pod, const char *pod_dir,
         }
         json_t *js = json_string(path);   /* NULL when not UTF-8 */
         free(path);
-        if (!js || json_object_set_new(*paths, spec_str(vol, "name"), js) < 0) {
+        if (!js || json_object_set_new(*paths, k1s_json_str_or(vol, "name", ""), js) < 0) {
             k1s__spec_fail(e, WAITING, "MountVolume.SetUp failed for volume \"%s\" : "
-                      "the host path is not valid UTF-8", spec_str(vol, "name"));
+                      "the host path is not valid UTF-8", k1s_json_str_or(vol, "name", ""));
             json_decref(*paths);
             *paths = NULL;
             return -1;

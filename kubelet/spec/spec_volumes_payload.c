@@ -16,12 +16,12 @@
 
 static const char *pod_ns(const json_t *pod)
 {
-    return spec_str(json_object_get(pod, "metadata"), "namespace");
+    return k1s_json_str_or(pod, "metadata.namespace", "");
 }
 
 static int item_mode(const json_t *item, int default_mode)
 {
-    return (int)spec_int(item, "mode", default_mode);
+    return (int)k1s_json_int(item, "mode", default_mode);
 }
 
 /* One value of an object's data map: ConfigMap data is text and binaryData
@@ -54,7 +54,7 @@ static int object_value(const json_t *obj, bool secret, const char *key,
 static int project_object(const json_t *obj, const json_t *src, bool secret,
                           int default_mode, k1s__spec_payload *p, char *err)
 {
-    bool optional = spec_bool(src, "optional");
+    bool optional = k1s_json_bool(src, "optional", false);
     const json_t *items = json_object_get(src, "items");
     unsigned char *raw = NULL;
     size_t len = 0;
@@ -77,7 +77,7 @@ static int project_object(const json_t *obj, const json_t *src, bool secret,
     size_t i;
     const json_t *it;
     json_array_foreach(items, i, it) {
-        const char *key = spec_str(it, "key");
+        const char *key = k1s_json_str_or(it, "key", "");
         int rc = obj ? object_value(obj, secret, key, &raw, &len) : 0;
         if (rc < 0)
             return k1s__spec_errf(err, "out of memory");
@@ -87,7 +87,7 @@ static int project_object(const json_t *obj, const json_t *src, bool secret,
             return secret ? k1s__spec_errf(err, "references non-existent secret key: %s", key)
                           : k1s__spec_errf(err, "configmap references non-existent config key: %s", key);
         }
-        const char *path = spec_str(it, "path");
+        const char *path = k1s_json_str_or(it, "path", "");
         if (k1s__spec_check_rel_path(path, err) < 0) {
             free(raw);
             return -1;
@@ -119,8 +119,8 @@ int k1s__spec_payload_configmap(const json_t *pod, const json_t *src,
                            k1s__spec_payload *p, char *err)
 {
     const json_t *obj;
-    if (fetch(pod, lk, false, spec_str(src, "name"), spec_bool(src, "optional"),
-              &obj, err) < 0)
+    if (fetch(pod, lk, false, k1s_json_str_or(src, "name", ""),
+              k1s_json_bool(src, "optional", false), &obj, err) < 0)
         return -1;
     return project_object(obj, src, false, default_mode, p, err);
 }
@@ -131,9 +131,9 @@ int k1s__spec_payload_secret(const json_t *pod, const json_t *src,
 {
     /* the secret volume names it secretName; a projected source, name */
     const char *name = json_object_get(src, "secretName")
-        ? spec_str(src, "secretName") : spec_str(src, "name");
+        ? k1s_json_str_or(src, "secretName", "") : k1s_json_str_or(src, "name", "");
     const json_t *obj;
-    if (fetch(pod, lk, true, name, spec_bool(src, "optional"), &obj, err) < 0)
+    if (fetch(pod, lk, true, name, k1s_json_bool(src, "optional", false), &obj, err) < 0)
         return -1;
     return project_object(obj, src, true, default_mode, p, err);
 }
@@ -145,7 +145,7 @@ int k1s__spec_payload_downward(const json_t *pod, const json_t *src,
     size_t i;
     const json_t *it;
     json_array_foreach(json_object_get(src, "items"), i, it) {
-        const char *path = spec_str(it, "path");
+        const char *path = k1s_json_str_or(it, "path", "");
         if (k1s__spec_check_rel_path(path, err) < 0)
             return -1;
         char *value = NULL;
@@ -170,7 +170,7 @@ int k1s__spec_payload_projected(const json_t *pod, const json_t *src,
                            const k1s_spec_lookup *lk, k1s__spec_payload *p,
                            char *err)
 {
-    int mode = (int)spec_int(src, "defaultMode", DEFAULT_MODE);
+    int mode = (int)k1s_json_int(src, "defaultMode", DEFAULT_MODE);
     size_t i;
     const json_t *s, *v;
     json_array_foreach(json_object_get(src, "sources"), i, s) {
@@ -184,7 +184,7 @@ int k1s__spec_payload_projected(const json_t *pod, const json_t *src,
         else if ((v = json_object_get(s, "serviceAccountToken"))) {
             /* k1s issues no tokens: an empty file where the token goes,
              * so images that read it find it. */
-            const char *path = spec_str(v, "path");
+            const char *path = k1s_json_str_or(v, "path", "");
             if (k1s__spec_check_rel_path(path, err) < 0)
                 return -1;
             if (k1s__spec_payload_add(p, path, "", 0, mode) < 0)
