@@ -13,15 +13,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <time.h>
 #include <unistd.h>
-
-int64_t k1s__proxy_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void k1s__proxy_log(const k1s_proxy *p, const char *fmt, ...)
 {
@@ -80,14 +72,14 @@ static void *run(void *arg)
     k1s__proxy_cip_init(p);
     k1s__proxy_sync_list(p, &p->svcs);
     k1s__proxy_sync_list(p, &p->eps);
-    int64_t next_tick = k1s__proxy_now_ms() + 1000;
+    int64_t next_tick = k1s_time_mono_ms() + 1000;
     struct epoll_event evs[64];
     while (!atomic_load(&p->stop)) {
         if (p->dirty) {
             p->dirty = false;
             k1s__proxy_reconcile(p);
         }
-        int64_t now = k1s__proxy_now_ms();
+        int64_t now = k1s_time_mono_ms();
         int timeout = p->again ? 0 : (int)(next_tick > now ? next_tick - now : 0);
         int n = epoll_wait(p->epfd, evs, 64, timeout);
         if (n < 0 && errno != EINTR) {
@@ -110,7 +102,7 @@ static void *run(void *arg)
         k1s__proxy_conn_run_again(p);
         k1s__proxy_conn_reap(p);
         k1s__proxy_listeners_reap(p);
-        now = k1s__proxy_now_ms();
+        now = k1s_time_mono_ms();
         if (now >= next_tick) {
             tick(p, now);
             k1s__proxy_conn_reap(p);

@@ -99,7 +99,7 @@ static int conn_connect(k1s_proxy *p, k1s__proxy_conn *c)
         if (connect(fd, (const struct sockaddr *)&be->sa, be->salen) == 0 ||
             errno == EINPROGRESS) {
             c->connecting = true;
-            c->deadline_ms = k1s__proxy_now_ms() + CONNECT_TIMEOUT_MS;
+            c->deadline_ms = k1s_time_mono_ms() + CONNECT_TIMEOUT_MS;
             return 0;
         }
         k1s__proxy_log(p, "%s: connect to %s:%d: %s", c->sp->key, be->ip, be->port,

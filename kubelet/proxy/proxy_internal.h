@@ -22,7 +22,10 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "k1s_json.h"
+#include "k1s_net.h"
 #include "k1s_proxy.h"
+#include "k1s_time.h"
 
 /* ---- backends (proxy_table.c; pure, unit-tested) ----------------------- */
 
@@ -50,6 +53,9 @@ int k1s__proxy_backend_cmp(const k1s__proxy_backend *a, const k1s__proxy_backend
 /* Index of the backend that follows last in the sorted order (wrapping);
  * the first one when last is NULL; -1 when there is none. */
 long k1s__proxy_rr_next(const k1s__proxy_backends *b, const k1s__proxy_backend *last);
+/* Whether a Service's or an Endpoints subset's port is TCP (the
+ * default when it names no protocol). */
+bool k1s__proxy_port_tcp(const json_t *port);
 /* Parse ip and port into be (pod borrowed as "" unless set later). */
 int k1s__proxy_backend_addr(k1s__proxy_backend *be, const char *ip, int port);
 
@@ -205,7 +211,6 @@ struct k1s_proxy {
     k1s__proxy_cip cip;
 };
 
-int64_t k1s__proxy_now_ms(void);
 void k1s__proxy_log(const k1s_proxy *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -12,19 +12,12 @@
  */
 #include "proxy_internal.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
-
-static const char *str_or(const json_t *o, const char *k, const char *dflt)
-{
-    const char *s = json_string_value(json_object_get(o, k));
-    return s ? s : dflt;
-}
 
 void k1s__proxy_svcport_unref(k1s__proxy_svcport *sp)
 {
@@ -169,19 +162,19 @@ static void want_service(k1s_proxy *p, const char *key, const json_t *svc,
                          json_t *cips)
 {
     const json_t *spec = json_object_get(svc, "spec");
-    const char *type = str_or(spec, "type", "ClusterIP");
+    const char *type = k1s_json_str_or(spec, "type", "ClusterIP");
     bool node = !strcmp(type, "NodePort") || !strcmp(type, "LoadBalancer");
-    const char *cip = str_or(spec, "clusterIP", "");
-    struct in_addr a4;
-    bool has_cip = p->cip.on && inet_pton(AF_INET, cip, &a4) == 1;
+    const char *cip = k1s_json_str_or(spec, "clusterIP", "");
+    uint32_t a4;
+    bool has_cip = p->cip.on && k1s_ipv4_parse(cip, &a4) == 0;
     const json_t *ports = json_object_get(spec, "ports");
     const json_t *eps = json_object_get(p->eps.cache, key);
     size_t n = json_array_size(ports);
     for (size_t i = 0; i < n; i++) {
         const json_t *pt = json_array_get(ports, i);
-        if (strcmp(str_or(pt, "protocol", "TCP"), "TCP"))
+        if (!k1s__proxy_port_tcp(pt))
             continue;
-        const char *name = str_or(pt, "name", "");
+        const char *name = k1s_json_str_or(pt, "name", "");
         int port = (int)json_integer_value(json_object_get(pt, "port"));
         char spkey[700];
         snprintf(spkey, sizeof spkey, "%s:%s", key, *name ? name : "");
@@ -235,7 +228,7 @@ void k1s__proxy_reconcile(k1s_proxy *p)
         l->next = p->gone;
         p->gone = l;
     }
-    int64_t now = k1s__proxy_now_ms();
+    int64_t now = k1s_time_mono_ms();
     for (k1s__proxy_listener *l = p->listeners; l; l = l->next)
         try_open(p, l, now);
     k1s__proxy_cip_del(p, cips);
@@ -255,7 +248,7 @@ void k1s__proxy_reconcile(k1s_proxy *p)
 
 void k1s__proxy_listeners_retry(k1s_proxy *p)
 {
-    int64_t now = k1s__proxy_now_ms();
+    int64_t now = k1s_time_mono_ms();
     for (k1s__proxy_listener *l = p->listeners; l; l = l->next) {
         if (l->fd >= 0 && l->paused) {
             struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &l->h};

@@ -32,10 +32,8 @@ static int list_item(void *ctx, const char *json, size_t len)
     json_t *o = json_loadb(json, len, 0, NULL);
     if (!o)
         return 0;
-    const json_t *m = json_object_get(o, "metadata");
     char key[600];
-    obj_key(key, sizeof key, json_string_value(json_object_get(m, "namespace")),
-            json_string_value(json_object_get(m, "name")));
+    obj_key(key, sizeof key, k1s_meta(o, "namespace"), k1s_meta(o, "name"));
     json_object_set_new(cache, key, o);
     return 0;
 }

@@ -12,10 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *str_or(const json_t *o, const char *k, const char *dflt)
+bool k1s__proxy_port_tcp(const json_t *port)
 {
-    const char *s = json_string_value(json_object_get(o, k));
-    return s ? s : dflt;
+    return !strcmp(k1s_json_str_or(port, "protocol", "TCP"), "TCP");
 }
 
 int k1s__proxy_backend_addr(k1s__proxy_backend *be, const char *ip, int port)
@@ -78,14 +77,14 @@ static int subset_port(const json_t *sub, const char *port_name, bool only_port)
     size_t n = json_array_size(ports);
     for (size_t i = 0; i < n; i++) {
         const json_t *pt = json_array_get(ports, i);
-        if (strcmp(str_or(pt, "protocol", "TCP"), "TCP"))
+        if (!k1s__proxy_port_tcp(pt))
             continue;
-        if (!strcmp(str_or(pt, "name", ""), port_name))
+        if (!strcmp(k1s_json_str_or(pt, "name", ""), port_name))
             return (int)json_integer_value(json_object_get(pt, "port"));
     }
     if (n == 1 && only_port) {
         const json_t *pt = json_array_get(ports, 0);
-        if (!strcmp(str_or(pt, "protocol", "TCP"), "TCP"))
+        if (k1s__proxy_port_tcp(pt))
             return (int)json_integer_value(json_object_get(pt, "port"));
     }
     return -1;
@@ -94,9 +93,9 @@ static int subset_port(const json_t *sub, const char *port_name, bool only_port)
 static int push(k1s__proxy_backends *b, size_t *cap, const json_t *addr, int port)
 {
     k1s__proxy_backend be = {0};
-    if (k1s__proxy_backend_addr(&be, str_or(addr, "ip", NULL), port))
+    if (k1s__proxy_backend_addr(&be, k1s_json_str(addr, "ip"), port))
         return 0; /* validation should have caught it: skip, never crash */
-    const char *pod = str_or(json_object_get(addr, "targetRef"), "name", "");
+    const char *pod = k1s_json_str_or(addr, "targetRef.name", "");
     if (!(be.pod = strdup(pod)))
         return -1;
     if (b->n == *cap) {

@@ -136,5 +136,18 @@ TEST(test_round_robin_follows_changes)
     free(sp.last.pod);
 }
 
+TEST(test_port_protocol)
+{
+    json_t *e = eps("[{\"port\":80}, {\"protocol\":\"TCP\"}, {\"protocol\":\"UDP\"},"
+                    " {\"protocol\":\"SCTP\"}, {\"protocol\":null}, {\"protocol\":7}]");
+    CHECK(k1s__proxy_port_tcp(json_array_get(e, 0))); /* none named: TCP */
+    CHECK(k1s__proxy_port_tcp(json_array_get(e, 1)));
+    CHECK(!k1s__proxy_port_tcp(json_array_get(e, 2)));
+    CHECK(!k1s__proxy_port_tcp(json_array_get(e, 3)));
+    CHECK(k1s__proxy_port_tcp(json_array_get(e, 4))); /* null is absent */
+    CHECK(k1s__proxy_port_tcp(json_array_get(e, 5))); /* not a string: absent */
+    json_decref(e);
+}
+
 K1S_TEST_MAIN(T(test_sorted_by_pod_name_then_ip), T(test_port_matching),
-              T(test_round_robin_follows_changes))
+              T(test_round_robin_follows_changes), T(test_port_protocol))
