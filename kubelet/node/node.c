@@ -54,7 +54,7 @@ static json_t *conditions(k1s_kubelet *kl, const json_t *old, const char *now)
 static json_t *node_status(k1s_kubelet *kl, const json_t *old)
 {
     char now[32], kernel[128] = "", osimg[256], mid[80], boot[80], uuid[80];
-    k1s__rfc3339(0, now, sizeof now);
+    k1s_time_format_now(now, sizeof now);
     struct utsname u;
     if (uname(&u) == 0)
         snprintf(kernel, sizeof kernel, "%s", u.release);
@@ -108,7 +108,7 @@ static int renew_lease(k1s_kubelet *kl, const json_t *cur, const char *node_uid)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     char now[48], sec[32];
-    k1s__rfc3339((int64_t)ts.tv_sec * 1000000000, sec, sizeof sec);
+    k1s_time_format(ts.tv_sec, sec, sizeof sec);
     snprintf(now, sizeof now, "%.19s.%06ldZ", sec, ts.tv_nsec / 1000);
     if (!cur) {
         json_t *lease = json_pack(

@@ -7,12 +7,10 @@
 
 #include "kubelet_internal.h"
 #include "k1s_json.h"
+#include "k1s_time.h"
 
 /* ---- node_util.c ----------------------------------------------------------------- */
 
-int64_t k1s__wall_ms(void);
-/* RFC 3339 with seconds (UTC) of ns since the epoch (now when 0). */
-void k1s__rfc3339(int64_t ns, char *buf, size_t len);
 /* A CRI call: new reply, or NULL with the error text in err (if given). */
 json_t *k1s__cri(k1s_kubelet *kl, const char *method, const json_t *req,
                  int timeout_ms, char *err, size_t errlen);

@@ -1,27 +1,11 @@
 /*
- * node_util.c - the small helpers both kubelet modes use: time, requeue
- * timers and CRI calls with their error text.
+ * node_util.c - the small helpers both kubelet modes use: requeue timers
+ * and CRI calls with their error text.
  */
 #include "node_internal.h"
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
-
-int64_t k1s__wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-void k1s__rfc3339(int64_t ns, char *buf, size_t len)
-{
-    time_t t = ns > 0 ? (time_t)(ns / 1000000000) : time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 int k1s__requeue(int64_t *armed, int64_t ms)
 {

@@ -161,7 +161,7 @@ static int pull_failed(k1s_kubelet *kl, k1s__pod *ps, const json_t *pod, const c
     snprintf(key, sizeof key, "i:%s", image);
     K1S__EVENT(kl, pod, "Warning", "Failed", "Failed to pull image \"%s\": %s", image, msg);
     K1S__EVENT(kl, pod, "Warning", "Failed", "Error: ErrImagePull");
-    k1s__backoff_next(ps, key, k1s__wall_ms());
+    k1s__backoff_next(ps, key, k1s_time_wall_ms());
     json_object_set_new(ps->pullmsg, image, json_string(msg));
     k1s__set_waiting(ps, name, "ErrImagePull", msg);
     *retry_ms = ERR_SHOWN_MS; /* the pass then reports the backoff */

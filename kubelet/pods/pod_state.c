@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 /* ---- helpers ------------------------------------------------------------------- */
@@ -209,7 +208,7 @@ bool k1s__backoff_active(k1s__pod *ps, const char *key, int64_t event_ms, int64_
     if (!e || expired(e, event_ms))
         return false;
     int64_t delay = json_integer_value(json_object_get(e, "delay"));
-    int64_t since = k1s__wall_ms() - event_ms;
+    int64_t since = k1s_time_wall_ms() - event_ms;
     if (since >= delay)
         return false;
     *left = delay - since;
@@ -227,7 +226,7 @@ void k1s__backoff_next(k1s__pod *ps, const char *key, int64_t event_ms)
     }
     json_object_set_new(ps->backoff, key,
                         json_pack("{s:I, s:I}", "delay", (json_int_t)delay, "last",
-                                  (json_int_t)k1s__wall_ms()));
+                                  (json_int_t)k1s_time_wall_ms()));
 }
 
 int64_t k1s__backoff_delay(k1s__pod *ps, const char *key)
@@ -239,7 +238,7 @@ bool k1s__backoff_since_update(k1s__pod *ps, const char *key, int64_t *left)
 {
     const json_t *e = json_object_get(ps->backoff, key);
     *left = 0;
-    int64_t now = k1s__wall_ms();
+    int64_t now = k1s_time_wall_ms();
     if (!e || expired(e, now))
         return false;
     int64_t since = now - json_integer_value(json_object_get(e, "last"));

@@ -46,7 +46,7 @@ static json_t *time_or_null(int64_t ns)
     if (ns <= 0)
         return json_null();
     char buf[32];
-    k1s__rfc3339(ns, buf, sizeof buf);
+    k1s_time_format(ns / 1000000000, buf, sizeof buf);
     return json_string(buf);
 }
 
@@ -180,7 +180,7 @@ static json_t *statuses(k1s_kubelet *kl, const k1s__status_in *in, const char *l
 json_t *k1s__pod_status(k1s_kubelet *kl, const k1s__status_in *in)
 {
     char now[32];
-    k1s__rfc3339(0, now, sizeof now);
+    k1s_time_format_now(now, sizeof now);
     const json_t *spec = json_object_get(in->pod, "spec");
     const json_t *old = json_object_get(in->pod, "status");
     bool host_net = json_is_true(json_object_get(spec, "hostNetwork"));

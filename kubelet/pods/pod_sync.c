@@ -213,7 +213,7 @@ static void probes_follow(k1s_kubelet *kl, k1s__pod *ps, const json_t *pod, cons
             const json_t *cs = k1s__container_status(kl, ps, cur);
             int64_t started_ns = json_integer_value(json_object_get(cs, "started_at"));
             /* monotonic start: the wall time's age, from now */
-            int64_t age = k1s__wall_ms() - started_ns / 1000000;
+            int64_t age = k1s_time_wall_ms() - started_ns / 1000000;
             k1s__probes_watch(kl->probes, ps->uid, key, k1s_json_str_or(cur, "id", ""), c,
                               pod_ip, k1s_ctrl_now_ms() - (age > 0 ? age : 0));
             json_object_set_new(keep, k1s_json_str_or(cur, "id", ""), json_true());
@@ -283,7 +283,7 @@ int k1s__pod_sync(k1s_kubelet *kl, const char *ns, const char *name, const json_
     if (ps->task && !k1s__kill_done(kl, ps))
         return k1s__requeue(&ps->armed, 50);
     if (!*ps->start_time)
-        k1s__rfc3339(0, ps->start_time, sizeof ps->start_time);
+        k1s_time_format_now(ps->start_time, sizeof ps->start_time);
     k1s__view v;
     if (k1s__view_load(kl, ps->uid, &v) != 0)
         return -1;

@@ -104,12 +104,12 @@ static int start_own(k1s_containerd *c, char **err)
     k1s__cd_reset_stale_bridge(c->pod_cidr, c->quiet);
     k1s__cd_ensure_masquerade(c->pod_cidr, c->quiet);
 
-    int64_t t0 = k1s__cd_now_ms();
+    int64_t t0 = k1s_time_mono_ms();
     if (k1s__cd_spawn_and_wait(c, K1S_CD_READY_TIMEOUT_MS, err) != 0)
         return -1;
     if (!c->quiet)
         fprintf(stderr, "k1s: containerd ready in %lld ms (pid %d, %s)\n",
-                (long long)(k1s__cd_now_ms() - t0), (int)c->pid, c->socket);
+                (long long)(k1s_time_mono_ms() - t0), (int)c->pid, c->socket);
     return 0;
 }
 
@@ -187,20 +187,20 @@ bool k1s_containerd_check(k1s_containerd *c)
     bool ok;
     if (k1s__cd_child_alive(c)) {
         ok = k1s__cd_answers(c);
-    } else if (k1s__cd_now_ms() - c->started_ms < c->restart_interval_ms) {
+    } else if (k1s_time_mono_ms() - c->started_ms < c->restart_interval_ms) {
         ok = false; /* rate limit: a crash loop must not spin */
     } else {
         char *err = NULL;
         if (!c->quiet)
             fprintf(stderr, "k1s: containerd is not running; starting it "
                             "again\n");
-        int64_t t0 = k1s__cd_now_ms();
+        int64_t t0 = k1s_time_mono_ms();
         ok = k1s__cd_spawn_and_wait(c, K1S_CD_READY_TIMEOUT_MS, &err) == 0;
         if (!ok)
             fprintf(stderr, "k1s: %s\n", err);
         else if (!c->quiet)
             fprintf(stderr, "k1s: containerd ready in %lld ms (pid %d)\n",
-                    (long long)(k1s__cd_now_ms() - t0), (int)c->pid);
+                    (long long)(k1s_time_mono_ms() - t0), (int)c->pid);
         free(err);
     }
     pthread_mutex_unlock(&c->lock);

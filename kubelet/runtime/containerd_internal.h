@@ -23,6 +23,7 @@
 
 #include "k1s_containerd.h"
 #include "k1s_cri.h"
+#include "k1s_time.h"
 
 /* The containerd namespace the CRI plugin works in. */
 #define K1S_CD_NAMESPACE "k8s.io"
@@ -91,7 +92,6 @@ int k1s__cd_write_file(const char *path, const void *data, size_t len,
 
 /* ---- containerd_proc.c ---- */
 
-int64_t k1s__cd_now_ms(void);
 /* Whether something accepts connections on the UNIX socket path. */
 bool k1s__cd_socket_accepts(const char *path);
 /* Whether the runtime behind c->socket answers a request (CRI Version). */

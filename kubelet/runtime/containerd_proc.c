@@ -38,13 +38,6 @@
 #define POLL_MS 5
 #define LOG_MAX (16 << 20)
 
-int64_t k1s__cd_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void sleep_ms(int ms)
 {
     struct timespec ts = {.tv_sec = ms / 1000,
@@ -167,13 +160,13 @@ int k1s__cd_stop_stale(k1s_containerd *c, char **err)
                     "k1s\n",
                     (int)pid);
         kill(pid, SIGTERM);
-        int64_t end = k1s__cd_now_ms() + K1S_CD_STOP_TIMEOUT_MS;
-        while (!gone(c, pid) && k1s__cd_now_ms() < end)
+        int64_t end = k1s_time_mono_ms() + K1S_CD_STOP_TIMEOUT_MS;
+        while (!gone(c, pid) && k1s_time_mono_ms() < end)
             sleep_ms(20);
         if (!gone(c, pid)) {
             kill(pid, SIGKILL);
-            end = k1s__cd_now_ms() + 2000;
-            while (!gone(c, pid) && k1s__cd_now_ms() < end)
+            end = k1s_time_mono_ms() + 2000;
+            while (!gone(c, pid) && k1s_time_mono_ms() < end)
                 sleep_ms(20);
         }
         if (!gone(c, pid))
@@ -269,7 +262,7 @@ int k1s__cd_spawn_and_wait(k1s_containerd *c, int timeout_ms, char **err)
         return k1s__cd_err(err, "cannot start %s: %s", c->containerd_bin,
                            strerror(rc));
     c->pid = pid;
-    c->started_ms = k1s__cd_now_ms();
+    c->started_ms = k1s_time_mono_ms();
     write_pid_file(c);
 
     int64_t end = c->started_ms + timeout_ms;
@@ -284,7 +277,7 @@ int k1s__cd_spawn_and_wait(k1s_containerd *c, int timeout_ms, char **err)
         }
         if (k1s__cd_answers(c))
             return 0;
-        if (k1s__cd_now_ms() >= end)
+        if (k1s_time_mono_ms() >= end)
             break;
         sleep_ms(POLL_MS);
     }
@@ -326,8 +319,8 @@ void k1s__cd_terminate(k1s_containerd *c, int timeout_ms)
     if (c->pid <= 0)
         return; /* nothing of ours; the pid file may be another k1s's */
     kill(c->pid, SIGTERM);
-    int64_t end = k1s__cd_now_ms() + timeout_ms;
-    while (reap(c, false) && k1s__cd_now_ms() < end)
+    int64_t end = k1s_time_mono_ms() + timeout_ms;
+    while (reap(c, false) && k1s_time_mono_ms() < end)
         sleep_ms(POLL_MS);
     if (c->pid > 0) {
         kill(c->pid, SIGKILL);

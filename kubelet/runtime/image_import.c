@@ -255,13 +255,13 @@ static int import_logged(k1s_containerd *c, const char *path,
 {
     if (!c->quiet)
         fprintf(stderr, "k1s: importing %s\n", shown);
-    int64_t t0 = k1s__cd_now_ms();
+    int64_t t0 = k1s_time_mono_ms();
     if (k1s__cd_ctr_import(c, path, names, err) != 0)
         return -1;
     if (!c->quiet)
         fprintf(stderr, "k1s: imported %s in %lld ms\n",
                 **names ? *names : "(no named images)",
-                (long long)(k1s__cd_now_ms() - t0));
+                (long long)(k1s_time_mono_ms() - t0));
     return 0;
 }
 

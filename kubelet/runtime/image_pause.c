@@ -60,7 +60,7 @@ int k1s__cd_ensure_pause(k1s_containerd *c, char **err)
     }
     if (k1s__cd_write_file(path, tar.p, tar.len, err) != 0)
         goto cleanup;
-    int64_t t0 = k1s__cd_now_ms();
+    int64_t t0 = k1s_time_mono_ms();
     if (k1s__cd_ctr_import(c, path, &names, err) != 0)
         goto cleanup;
     if (!has_image(c, K1S_PAUSE_IMAGE, config)) {
@@ -71,7 +71,7 @@ int k1s__cd_ensure_pause(k1s_containerd *c, char **err)
     }
     if (!c->quiet)
         fprintf(stderr, "k1s: imported %s in %lld ms\n", K1S_PAUSE_IMAGE,
-                (long long)(k1s__cd_now_ms() - t0));
+                (long long)(k1s_time_mono_ms() - t0));
     rc = 0;
 
 cleanup:

@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define STOP_ANNOTATION "k1s.io/simulated-stop-seconds"
 
@@ -167,14 +166,14 @@ static int run_pod(k1s_kubelet *kl, const json_t *pod)
 
 /* ---- stopping pods ------------------------------------------------------------------------ */
 
+/* Unix seconds of an RFC 3339 time (0 when malformed or before 1970);
+ * the format keeps it below year 10000. */
 static long long parse_time(const char *s)
 {
-    struct tm tm = {0};
-    const char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (!end)
+    k1s_time t;
+    if (k1s_time_parse(s, strlen(s), &t) != 0)
         return 0;
-    long long t = (long long)timegm(&tm);
-    return t < 0 ? 0 : t > 253402300799LL ? 253402300799LL : t; /* <= year 9999 */
+    return t.sec < 0 ? 0 : t.sec;
 }
 
 /* When the containers, told to stop at deletion, are down (ms since the
@@ -226,7 +225,7 @@ static int stop_pod(k1s_kubelet *kl, const json_t *pod, const char *key)
                        k1s_json_str_or(ctr, "name", ""));
         json_object_set_new(kl->sim_stopping, key, json_string(uid));
     }
-    long long now = k1s__wall_ms();
+    long long now = k1s_time_wall_ms();
     long long due = stopped_at_ms(pod);
     if (due > now)
         return due - now > 3600000 ? 3600000 : (int)(due - now);

@@ -177,7 +177,7 @@ json_t *k1s__sim_pod_status(const json_t *pod, const char *host_ip, const char *
                             json_t **started)
 {
     char now[32];
-    k1s__rfc3339(0, now, sizeof now);
+    k1s_time_format_now(now, sizeof now);
     const json_t *spec = json_object_get(pod, "spec");
     const json_t *old = json_object_get(pod, "status");
     *started = json_array();

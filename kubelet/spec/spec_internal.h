@@ -23,6 +23,7 @@
 
 #include "k1s_json.h"
 #include "k1s_spec.h"
+#include "k1s_time.h"
 
 /* Messages built inside (then maybe wrapped) fit this. */
 #define K1S__SPEC_ERRLEN 400

@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 /* The API's defaults, for probes that were not defaulted. */
@@ -100,13 +99,6 @@ static int probe_port(const json_t *v, const json_t *container, char *msg,
     return -1;
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Go's errno text: glibc's, first letter lowered. */
 static void go_errno(char *buf, size_t n, int err)
 {
@@ -139,10 +131,10 @@ static k1s__spec_probe_result probe_tcp(const char *host, int port, int timeout_
     freeaddrinfo(ai);
     if (fd >= 0 && rc < 0 && err == EINPROGRESS) {
         struct pollfd pfd = {.fd = fd, .events = POLLOUT};
-        int64_t deadline = mono_ms() + (int64_t)timeout_s * 1000;
+        int64_t deadline = k1s_time_mono_ms() + (int64_t)timeout_s * 1000;
         int pr;
         do {
-            int64_t left = deadline - mono_ms();
+            int64_t left = deadline - k1s_time_mono_ms();
             pr = poll(&pfd, 1, left > 0 ? (int)left : 0);
         } while (pr < 0 && errno == EINTR);
         socklen_t len = sizeof err;

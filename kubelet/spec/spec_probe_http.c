@@ -14,18 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define MAX_BODY (10 * 1024)
 #define MAX_REDIRECTS 10
 #define USER_AGENT "kube-probe/1.33"
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 typedef struct body {
     unsigned char buf[MAX_BODY];
@@ -175,14 +167,14 @@ k1s__spec_probe_result k1s__spec_probe_http(const json_t *hg, const char *host,
         free(b);
         return SPEC_PROBE_ERROR;
     }
-    int64_t deadline = now_ms() + (int64_t)timeout_s * 1000;
+    int64_t deadline = k1s_time_mono_ms() + (int64_t)timeout_s * 1000;
     k1s__spec_probe_result res = SPEC_PROBE_FAILURE;
     for (int hops = 0;; hops++) {
         if (hops > MAX_REDIRECTS) {
             snprintf(msg, msglen, "Get \"%s\": stopped after %d redirects", url, MAX_REDIRECTS);
             break;
         }
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - k1s_time_mono_ms();
         b->len = 0;
         curl_easy_reset(c);
         curl_easy_setopt(c, CURLOPT_URL, url);

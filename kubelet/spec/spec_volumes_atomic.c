@@ -365,7 +365,7 @@ int k1s__spec_atomic_write(const char *dir, const k1s__spec_payload *p, char *er
     if (unchanged(dir, old, p))
         goto out;
     char stamp[64];
-    time_t now = time(NULL);
+    time_t now = (time_t)k1s_time_now();
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(stamp, sizeof stamp, "..%Y_%m_%d_%H_%M_%S.XXXXXX", &tm);

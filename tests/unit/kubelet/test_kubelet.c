@@ -33,6 +33,7 @@
 #include "k1s_controllers.h"
 #include "k1s_cri.h"
 #include "k1s_kubelet.h"
+#include "k1s_time.h"
 
 #define NODE "podsync-node"
 #define CIDR_PREFIX "10.244.217."
@@ -47,13 +48,6 @@ static bool have_nginx;
 static json_t *sandbox_ids; /* every sandbox the test saw, for the end check */
 
 /* ---- helpers ---------------------------------------------------------------------- */
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void sleep_ms(int ms)
 {
@@ -137,7 +131,7 @@ static void print_events(const char *obj);
 /* Wait until the pod's path reads want; the pod then (new), or NULL. */
 static json_t *wait_pod(const char *name, const char *path, const char *want, int ms)
 {
-    int64_t end = now_ms() + ms;
+    int64_t end = k1s_time_mono_ms() + ms;
     json_t *p = NULL;
     do {
         json_decref(p);
@@ -145,7 +139,7 @@ static json_t *wait_pod(const char *name, const char *path, const char *want, in
         if (p && !strcmp(sat(p, path), want))
             return p;
         sleep_ms(5);
-    } while (now_ms() < end);
+    } while (k1s_time_mono_ms() < end);
     fprintf(stderr, "  pod %s: %s is \"%s\", not \"%s\"\n", name, path, p ? sat(p, path) : "(gone)",
             want);
     if (p) {
@@ -160,14 +154,14 @@ static json_t *wait_pod(const char *name, const char *path, const char *want, in
 
 static bool wait_gone(const char *name, int ms)
 {
-    int64_t end = now_ms() + ms;
+    int64_t end = k1s_time_mono_ms() + ms;
     do {
         json_t *p = get("", "Pod", "default", name);
         json_decref(p);
         if (!p)
             return true;
         sleep_ms(10);
-    } while (now_ms() < end);
+    } while (k1s_time_mono_ms() < end);
     return false;
 }
 
@@ -327,12 +321,12 @@ TEST(pause_pods_run_and_go)
                  "{'apiVersion':'v1','kind':'Pod','metadata':{'name':'%s','labels':{'app':'p'}},"
                  "'spec':{'containers':[{'name':'pause','image':'" K1S_PAUSE_IMAGE "'}]}}",
                  name);
-        int64_t t0 = now_ms();
+        int64_t t0 = k1s_time_mono_ms();
         json_t *c = create_pod(text);
         snprintf(uids[i], sizeof uids[i], "%s", sat(c, "metadata.uid"));
         json_decref(c);
         json_t *p = wait_pod(name, "status.phase", "Running", 15000);
-        took[i] = now_ms() - t0;
+        took[i] = k1s_time_mono_ms() - t0;
         CHECK(p != NULL);
         if (i == 0 && p) {
             snprintf(pause_uid, sizeof pause_uid, "%s", uids[0]);
@@ -603,9 +597,9 @@ TEST(crashing_containers)
     json_decref(sb);
     json_decref(p);
     /* liveness: killed and restarted */
-    int64_t end = now_ms() + 15000;
+    int64_t end = k1s_time_mono_ms() + 15000;
     json_int_t restarts = 0;
-    while (now_ms() < end && restarts < 1) {
+    while (k1s_time_mono_ms() < end && restarts < 1) {
         p = get("", "Pod", "default", "sick");
         restarts = json_integer_value(at(p, "status.containerStatuses.0.restartCount"));
         json_decref(p);
@@ -685,7 +679,7 @@ static const json_t *node_ready(const json_t *n)
 
 static bool wait_node_ready(const char *status, const char *message, int ms)
 {
-    int64_t end = now_ms() + ms;
+    int64_t end = k1s_time_mono_ms() + ms;
     do {
         json_t *n = get("", "Node", "", NODE);
         const json_t *r = node_ready(n);
@@ -694,7 +688,7 @@ static bool wait_node_ready(const char *status, const char *message, int ms)
         if (ok)
             return true;
         sleep_ms(50);
-    } while (now_ms() < end);
+    } while (k1s_time_mono_ms() < end);
     return false;
 }
 

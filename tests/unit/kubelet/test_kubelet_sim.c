@@ -16,6 +16,7 @@
 #include "k1s_api.h"
 #include "k1s_controllers.h"
 #include "k1s_kubelet.h"
+#include "k1s_time.h"
 
 #define NODE "node1"
 
@@ -122,13 +123,6 @@ static void sleep_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static const json_t *condition(const json_t *obj, const char *type)
 {
     size_t i;
@@ -183,7 +177,7 @@ static bool running_ready(const json_t *p)
 static json_t *wait_running(k1s_api *api, const char *name, int ms)
 {
     json_t *p = NULL;
-    for (long long t0 = now_ms(); now_ms() - t0 <= ms; sleep_ms(5)) {
+    for (long long t0 = k1s_time_mono_ms(); k1s_time_mono_ms() - t0 <= ms; sleep_ms(5)) {
         json_decref(p);
         p = get(api, "", "Pod", "default", name);
         if (running_ready(p))
@@ -195,12 +189,12 @@ static json_t *wait_running(k1s_api *api, const char *name, int ms)
 /* Poll (<= ms) until the pod is gone; how long it took, or -1. */
 static long long wait_gone(k1s_api *api, const char *name, int ms)
 {
-    long long t0 = now_ms();
-    while (now_ms() - t0 <= ms) {
+    long long t0 = k1s_time_mono_ms();
+    while (k1s_time_mono_ms() - t0 <= ms) {
         json_t *p = get(api, "", "Pod", "default", name);
         json_decref(p);
         if (!p)
-            return now_ms() - t0;
+            return k1s_time_mono_ms() - t0;
         sleep_ms(10);
     }
     return -1;
@@ -341,7 +335,7 @@ TEST(test_node_and_lease)
     json_decref(lease);
     /* renewed every 10 s */
     bool renewed = false;
-    for (long long t0 = now_ms(); !renewed && now_ms() - t0 < 15000; sleep_ms(100)) {
+    for (long long t0 = k1s_time_mono_ms(); !renewed && k1s_time_mono_ms() - t0 < 15000; sleep_ms(100)) {
         lease = get(api, "coordination.k8s.io", "Lease", "kube-node-lease", NODE);
         renew = sat(lease, "spec.renewTime");
         renewed = renew && strcmp(renew, first) > 0;
@@ -358,7 +352,7 @@ TEST(test_pods_run_with_unique_ips)
     cluster cl;
     CHECK(start(&cl, NULL));
     k1s_api *api = cl.api;
-    long long t0 = now_ms();
+    long long t0 = k1s_time_mono_ms();
     static const char *const names[] = {"web-0", "web-1", "web-2", NULL};
     for (const char *const *n = names; *n; n++)
         CHECK_INT(create(api, "Pod", pod(*n, NULL)), 0);
@@ -404,7 +398,7 @@ TEST(test_pods_run_with_unique_ips)
         json_decref(p);
     }
     /* quick: three pods scheduled and running well within a second (ASan) */
-    CHECK(now_ms() - t0 < 3000);
+    CHECK(k1s_time_mono_ms() - t0 < 3000);
     CHECK(strcmp(ips[0], ips[1]) && strcmp(ips[1], ips[2]) && strcmp(ips[0], ips[2]));
     char reasons[512];
     /* the scheduler's Scheduled runs apart: the kubelet's own, in order */
@@ -426,7 +420,7 @@ TEST(test_readiness_gates_and_recursive_read_only)
                         "recursiveReadOnly", json_string("IfPossible"));
     CHECK_INT(create(api, "Pod", p), 0);
     json_t *got = NULL;
-    for (long long t0 = now_ms(); now_ms() - t0 < 10000; sleep_ms(5)) {
+    for (long long t0 = k1s_time_mono_ms(); k1s_time_mono_ms() - t0 < 10000; sleep_ms(5)) {
         json_decref(got);
         got = get(api, "", "Pod", "default", "gated");
         if (got && sat(got, "status.phase") && !strcmp(sat(got, "status.phase"), "Running"))

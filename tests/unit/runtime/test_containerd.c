@@ -111,7 +111,7 @@ TEST(starts_and_answers)
     k1s_containerd_config cfg = {.data_dir = data_dir,
                                  .pod_cidr = "10.244.0.0/24"};
     char *err = NULL;
-    int64_t t0 = k1s__cd_now_ms();
+    int64_t t0 = k1s_time_mono_ms();
     int rc = k1s_containerd_start(&cfg, &cd, &err);
     CHECK_INT(rc, 0);
     if (rc != 0) {
@@ -120,7 +120,7 @@ TEST(starts_and_answers)
         exit(1); /* nothing else can run */
     }
     fprintf(stderr, "  first start (pause imported): %lld ms\n",
-            (long long)(k1s__cd_now_ms() - t0));
+            (long long)(k1s_time_mono_ms() - t0));
     CHECK(k1s__cd_answers(cd));
     CHECK(strncmp(k1s_containerd_stream_base(cd), "http://127.0.0.1:", 17) ==
           0);
@@ -247,10 +247,10 @@ TEST(check_restarts_a_killed_child)
     cd->restart_interval_ms = 0;
     CHECK(kill(old, SIGKILL) == 0);
     usleep(100 * 1000);
-    int64_t t0 = k1s__cd_now_ms();
+    int64_t t0 = k1s_time_mono_ms();
     CHECK(k1s_containerd_check(cd));
     fprintf(stderr, "  restart after SIGKILL: %lld ms\n",
-            (long long)(k1s__cd_now_ms() - t0));
+            (long long)(k1s_time_mono_ms() - t0));
     CHECK(cd->pid > 0 && cd->pid != old);
     CHECK(k1s__cd_answers(cd));
     char *out = images();
@@ -349,10 +349,10 @@ TEST(second_k1s_refused_then_killed_k1s_replaced)
     kill(k1s, SIGKILL);
     waitpid(k1s, NULL, 0);
     err = NULL;
-    int64_t t0 = k1s__cd_now_ms();
+    int64_t t0 = k1s_time_mono_ms();
     CHECK_INT(k1s_containerd_start(&cfg, &c, &err), 0);
     fprintf(stderr, "  start replacing an orphaned containerd: %lld ms\n",
-            (long long)(k1s__cd_now_ms() - t0));
+            (long long)(k1s_time_mono_ms() - t0));
     if (err)
         fprintf(stderr, "  %s\n", err);
     free(err);
@@ -376,10 +376,10 @@ TEST(restart_skips_the_pause_import)
     k1s_containerd_stop(cd);
     k1s_containerd_config cfg = {.data_dir = data_dir};
     char *err = NULL;
-    int64_t t0 = k1s__cd_now_ms();
+    int64_t t0 = k1s_time_mono_ms();
     CHECK_INT(k1s_containerd_start(&cfg, &cd, &err), 0);
     fprintf(stderr, "  restart, pause image already there: %lld ms\n",
-            (long long)(k1s__cd_now_ms() - t0));
+            (long long)(k1s_time_mono_ms() - t0));
     free(err);
     CHECK(stat(pause, &after) == 0);
     CHECK(before.st_mtim.tv_sec == after.st_mtim.tv_sec &&
@@ -391,9 +391,9 @@ TEST(stop_leaves_nothing)
 {
     char *sock = strdup(k1s_containerd_socket(cd));
     pid_t pid = cd->pid;
-    int64_t t0 = k1s__cd_now_ms();
+    int64_t t0 = k1s_time_mono_ms();
     k1s_containerd_stop(cd);
-    fprintf(stderr, "  stop: %lld ms\n", (long long)(k1s__cd_now_ms() - t0));
+    fprintf(stderr, "  stop: %lld ms\n", (long long)(k1s_time_mono_ms() - t0));
     cd = NULL;
     CHECK(kill(pid, 0) == -1 && errno == ESRCH);
     CHECK_INT(k1s_test_procs_mentioning(tmpdir, false), 0);
