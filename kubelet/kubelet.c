@@ -15,9 +15,9 @@
 #include "pods_internal.h"
 #include "sim_internal.h"
 #include "k1s_containerd.h"
+#include "k1s_net.h"
 #include "k1s_proxy.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -65,8 +65,8 @@ static int wait_runtime(k1s_kubelet *kl, char **err)
  * address, else the default route's (simulated: 127.0.0.1). */
 static void pick_node_ip(k1s_kubelet *kl, const char *want)
 {
-    struct in_addr a;
-    if (want && inet_pton(AF_INET, want, &a) == 1 && a.s_addr != 0)
+    uint32_t a;
+    if (k1s_ipv4_parse(want, &a) == 0 && a != 0)
         snprintf(kl->node_ip, sizeof kl->node_ip, "%s", want);
     else if (kl->simulated)
         snprintf(kl->node_ip, sizeof kl->node_ip, "127.0.0.1");

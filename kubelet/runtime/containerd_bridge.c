@@ -12,8 +12,8 @@
  * start and stop. scripts/k1s-cleanup.sh removes it with the bridge.
  */
 #include "containerd_internal.h"
+#include "k1s_net.h"
 
-#include <arpa/inet.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,19 +39,12 @@ static int attached_ports(void)
 /* "a.b.c.(d+1)/n" for the CIDR "a.b.c.d/n": the gateway the plugin sets. */
 static int gateway_of(const char *cidr, char *out, size_t len)
 {
-    char net[32];
-    const char *slash = strchr(cidr, '/');
-    if (!slash || (size_t)(slash - cidr) >= sizeof net)
+    k1s_cidr4 c;
+    if (k1s_cidr4_parse(cidr, &c) != 0)
         return -1;
-    memcpy(net, cidr, (size_t)(slash - cidr));
-    net[slash - cidr] = 0;
-    struct in_addr a;
-    if (inet_pton(AF_INET, net, &a) != 1)
-        return -1;
-    a.s_addr = htonl(ntohl(a.s_addr) + 1);
-    char ip[INET_ADDRSTRLEN];
-    inet_ntop(AF_INET, &a, ip, sizeof ip);
-    snprintf(out, len, "%s%s", ip, slash);
+    char ip[K1S_IPV4_LEN];
+    k1s_ipv4_format(c.addr + 1, ip, sizeof ip);
+    snprintf(out, len, "%s/%u", ip, c.bits);
     return 0;
 }
 

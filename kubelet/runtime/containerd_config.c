@@ -10,8 +10,8 @@
  * next to it below and in docs/internals/containerd.md.
  */
 #include "containerd_internal.h"
+#include "k1s_net.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -40,23 +40,9 @@ static const char *const disabled_plugins[] = {
 
 bool k1s__cd_valid_cidr(const char *s)
 {
-    char ip[INET_ADDRSTRLEN];
-    const char *slash = s ? strchr(s, '/') : NULL;
-    if (!slash || (size_t)(slash - s) >= sizeof ip)
-        return false;
-    memcpy(ip, s, (size_t)(slash - s));
-    ip[slash - s] = '\0';
-    struct in_addr a;
-    if (inet_pton(AF_INET, ip, &a) != 1)
-        return false;
-    char *end;
-    errno = 0;
-    long n = strtol(slash + 1, &end, 10);
-    if (errno || end == slash + 1 || *end || n < 8 || n > 30)
-        return false;
+    k1s_cidr4 c;
     /* host bits set ("10.244.0.1/24") would make host-local refuse it */
-    uint32_t host = ntohl(a.s_addr) & ((1u << (32 - n)) - 1);
-    return host == 0;
+    return k1s_cidr4_parse(s, &c) == 0 && c.bits >= 8 && c.bits <= 30 && c.addr == c.net;
 }
 
 int k1s__cd_free_port(void)

@@ -18,8 +18,8 @@
  * heartbeat, re-registration) under "/<node name>".
  */
 #include "sim_internal.h"
+#include "k1s_net.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,18 +34,14 @@ static bool terminal(const json_t *pod)
 
 int k1s__sim_prepare(k1s_kubelet *kl, char **err)
 {
-    char net[64];
-    unsigned prefix = 0;
-    struct in_addr a;
-    int n = -1;
-    if (sscanf(kl->pod_cidr, "%63[0-9.]/%u%n", net, &prefix, &n) != 2 || n < 0 ||
-        kl->pod_cidr[n] || prefix != 24 || inet_pton(AF_INET, net, &a) != 1) {
+    k1s_cidr4 c;
+    if (k1s_cidr4_parse(kl->pod_cidr, &c) != 0 || c.bits != 24) {
         if (asprintf(err, "simulated kubelet: the pod CIDR must be an IPv4 /24, not \"%s\"",
                      kl->pod_cidr) < 0)
             *err = NULL;
         return -1;
     }
-    kl->sim_net = ntohl(a.s_addr) & 0xffffff00u;
+    kl->sim_net = c.net;
     snprintf(kl->runtime_version, sizeof kl->runtime_version, "simulated://1.0");
     return 0;
 }
@@ -64,10 +60,9 @@ static int scan_pod(void *vctx, const json_t *pod)
     if (terminal(pod))
         return 0;
     json_object_set_new(s->live, k1s_json_str_or(pod, "metadata.uid", ""), json_true());
-    struct in_addr a;
-    const char *ip = k1s_json_str_or(pod, "status.podIP", "");
-    if (inet_pton(AF_INET, ip, &a) == 1 && (ntohl(a.s_addr) & 0xffffff00u) == s->net)
-        s->used[ntohl(a.s_addr) & 0xff] = 1;
+    uint32_t a;
+    if (k1s_ipv4_parse(k1s_json_str(pod, "status.podIP"), &a) == 0 && (a & 0xffffff00u) == s->net)
+        s->used[a & 0xff] = 1;
     return 0;
 }
 
@@ -96,19 +91,19 @@ static const char *pod_ip(k1s_kubelet *kl, const json_t *pod, char *buf, size_t 
         k1s_informer_each(pods, NULL, scan_pod, &s);
     json_object_foreach_safe(kl->sim_ips, tmp, ip, owner)
     {
-        struct in_addr a;
-        if (!json_object_get(s.live, json_string_value(owner)) || inet_pton(AF_INET, ip, &a) != 1)
+        uint32_t a;
+        if (!json_object_get(s.live, json_string_value(owner)) || k1s_ipv4_parse(ip, &a) != 0)
             json_object_del(kl->sim_ips, ip); /* its pod is gone */
         else
-            s.used[ntohl(a.s_addr) & 0xff] = 1;
+            s.used[a & 0xff] = 1;
     }
     json_decref(s.live);
     for (uint32_t i = 2; i <= 254; i++) {
         if (s.used[i])
             continue;
-        struct in_addr a = {htonl(kl->sim_net | i)};
-        if (!inet_ntop(AF_INET, &a, buf, (socklen_t)len))
+        if (len < K1S_IPV4_LEN)
             return NULL;
+        k1s_ipv4_format(kl->sim_net | i, buf, len);
         json_object_set_new(kl->sim_ips, buf, json_string(uid));
         return buf;
     }
@@ -137,10 +132,9 @@ static int run_pod(k1s_kubelet *kl, const json_t *pod)
     char buf[32];
     const char *ip = pod_ip(kl, pod, buf, sizeof buf);
     if (!ip) {
-        char first[32], last[32];
-        struct in_addr a = {htonl(kl->sim_net | 1)}, b = {htonl(kl->sim_net | 254)};
-        inet_ntop(AF_INET, &a, first, sizeof first);
-        inet_ntop(AF_INET, &b, last, sizeof last);
+        char first[K1S_IPV4_LEN], last[K1S_IPV4_LEN];
+        k1s_ipv4_format(kl->sim_net | 1, first, sizeof first);
+        k1s_ipv4_format(kl->sim_net | 254, last, sizeof last);
         K1S__EVENT(kl, pod, "Warning", "FailedCreatePodSandBox",
                    "Failed to create pod sandbox: failed to allocate for range 0: no IP addresses available in range set: %s-%s",
                    first, last);

@@ -530,7 +530,8 @@ TEST(test_refused_settings)
     k1s_api *api = open_api();
     if (!api)
         return;
-    static const char *const bad[] = {"10.0.0.0/16", "10.0.0.0", "fd00::/64", "10.0.0.0/24x", NULL};
+    static const char *const bad[] = {"10.0.0.0/16", "10.0.0.0", "fd00::/64", "10.0.0.0/24x",
+                                      "10.0.0.0/024", "10.0.0.0/ 24", NULL};
     for (const char *const *c = bad; *c; c++) {
         k1s_kubelet_config cfg = {.api = api, .simulated = true, .node_name = NODE,
                                   .pod_cidr = *c, .quiet = true};

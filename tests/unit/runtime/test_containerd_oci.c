@@ -286,6 +286,14 @@ TEST(cidr_validation)
     CHECK(!k1s__cd_valid_cidr("10.244.0.0"));
     CHECK(!k1s__cd_valid_cidr("10.244.0.0/33"));
     CHECK(!k1s__cd_valid_cidr("10.244.0.0/24x"));
+    CHECK(k1s__cd_valid_cidr("10.0.0.0/8")); /* the prefix lengths taken: 8..30 */
+    CHECK(k1s__cd_valid_cidr("10.0.0.0/30"));
+    CHECK(!k1s__cd_valid_cidr("10.0.0.0/7"));
+    CHECK(!k1s__cd_valid_cidr("10.0.0.0/31"));
+    /* the length is plain decimal digits */
+    CHECK(!k1s__cd_valid_cidr("10.244.0.0/024"));
+    CHECK(!k1s__cd_valid_cidr("10.244.0.0/+24"));
+    CHECK(!k1s__cd_valid_cidr("10.244.0.0/ 24"));
     CHECK(!k1s__cd_valid_cidr("fd00::/64"));
     CHECK(!k1s__cd_valid_cidr("\"; rm -rf /\"/24"));
     CHECK(!k1s__cd_valid_cidr(NULL));
