@@ -29,6 +29,7 @@
 #include "ctrl.h"
 #include "k1s_cri.h"
 #include "k1s_kubelet.h"
+#include "k1s_vec.h"
 
 /* The runtime and the proxy, opaque here (runtime/, proxy/). */
 typedef struct k1s_containerd k1s_containerd;
@@ -64,7 +65,6 @@ typedef struct k1s__pod k1s__pod;
 typedef struct k1s__pull k1s__pull;
 typedef struct k1s__task k1s__task;
 typedef struct k1s__probes k1s__probes;
-struct k1s__kill_job;
 
 struct k1s_kubelet {
     k1s_api *api;           /* borrowed */
@@ -84,14 +84,10 @@ struct k1s_kubelet {
 
     /* ---- loop-only state ---- */
     k1s_ctrl *c;
-    k1s__pod **pods;
-    size_t npods, cappods;
+    k1s_vec pods;           /* of k1s__pod * (owned): k1s__pod_at */
     k1s__probes *probes;
-    k1s__pull *pulls;
-    size_t npulls, cappulls;
-    k1s__task **reaps;      /* orphan removals running */
-    struct k1s__kill_job **reap_jobs;
-    size_t nreaps, capreaps;
+    k1s_vec pulls;          /* of k1s__pull */
+    k1s_vec reaps;          /* of k1s__reaping: orphan removals running */
     json_t *seen;           /* poll: container id -> "uid state" */
     int64_t fast_until;     /* poll fast until (monotonic ms) */
     int64_t poll_armed, sweep_armed, node_armed;

@@ -60,51 +60,47 @@ static const char *pull_error(const k1s__pod *ps, const char *image)
     return s ? s : "";
 }
 
+/* The pulls, valid until the next start_pull or drop_pull. */
 static k1s__pull *find_pull(k1s_kubelet *kl, const char *image)
 {
-    for (size_t i = 0; i < kl->npulls; i++)
-        if (!strcmp(kl->pulls[i].image, image))
-            return &kl->pulls[i];
+    for (size_t i = 0; i < kl->pulls.n; i++) {
+        k1s__pull *p = k1s_vec_at(&kl->pulls, i);
+        if (!strcmp(p->image, image))
+            return p;
+    }
     return NULL;
 }
 
 static k1s__pull *start_pull(k1s_kubelet *kl, const char *image)
 {
-    if (kl->npulls == kl->cappulls) {
-        size_t cap = kl->cappulls ? kl->cappulls * 2 : 8;
-        k1s__pull *p = realloc(kl->pulls, cap * sizeof *p);
-        if (!p)
-            return NULL;
-        kl->pulls = p;
-        kl->cappulls = cap;
-    }
     k1s__pull_job *j = calloc(1, sizeof *j);
     char *name = strdup(image);
-    if (!j || !name) {
+    k1s__pull *p = j && name ? k1s_vec_push(&kl->pulls) : NULL;
+    if (!p) {
         free(j);
         free(name);
         return NULL;
     }
     j->cri = kl->cri;
     snprintf(j->image, sizeof j->image, "%s", image);
-    k1s__pull *p = &kl->pulls[kl->npulls++];
     *p = (k1s__pull){.image = name, .job = j, .task = k1s__task_start(pull_main, j)};
     return p;
 }
 
 static void drop_pull(k1s_kubelet *kl, k1s__pull *p)
 {
+    size_t i = (size_t)(p - (k1s__pull *)kl->pulls.p);
     k1s__task_join(p->task);
     free(p->image);
     free(p->job);
-    *p = kl->pulls[--kl->npulls];
+    k1s_vec_remove(&kl->pulls, i);
 }
 
 void k1s__pulls_gc(k1s_kubelet *kl, bool all)
 {
     int64_t now = k1s_ctrl_now_ms();
-    for (size_t i = 0; i < kl->npulls;) {
-        k1s__pull *p = &kl->pulls[i];
+    for (size_t i = 0; i < kl->pulls.n;) {
+        k1s__pull *p = k1s_vec_at(&kl->pulls, i);
         if (p->task && (all || k1s__task_done(p->task))) {
             k1s__task_join(p->task);
             p->task = NULL;

@@ -243,50 +243,37 @@ int k1s__pod_terminate(k1s_kubelet *kl, k1s__pod *ps, const json_t *cached, k1s_
 void k1s__reap(k1s_kubelet *kl, const char *uid, const json_t *sandbox_ids,
                const json_t *container_ids, const char *dir)
 {
-    for (size_t i = 0; i < kl->nreaps; i++)
-        if (!strcmp(kl->reap_jobs[i]->uid, uid))
+    for (size_t i = 0; i < kl->reaps.n; i++)
+        if (!strcmp(((k1s__reaping *)k1s_vec_at(&kl->reaps, i))->job->uid, uid))
             return; /* already on it */
-    if (kl->nreaps == kl->capreaps) {
-        size_t cap = kl->capreaps ? kl->capreaps * 2 : 8;
-        k1s__task **t = realloc(kl->reaps, cap * sizeof *t);
-        if (t)
-            kl->reaps = t;
-        k1s__kill_job **j = realloc(kl->reap_jobs, cap * sizeof *j);
-        if (j)
-            kl->reap_jobs = j;
-        if (!t || !j)
-            return;
-        kl->capreaps = cap;
-    }
     k1s__kill_job *j = new_job(kl, uid, MIN_GRACE_S, true);
-    if (!j)
+    k1s__reaping *r = j ? k1s_vec_push(&kl->reaps) : NULL;
+    if (!r) {
+        free_job(j);
         return;
+    }
     if (sandbox_ids)
         json_array_extend(j->sandboxes, (json_t *)sandbox_ids);
     if (container_ids)
         json_array_extend(j->containers, (json_t *)container_ids);
     j->dir = dir ? strdup(dir) : NULL;
-    k1s__task *t = k1s__task_start(kill_main, j);
-    if (!t) {
+    *r = (k1s__reaping){k1s__task_start(kill_main, j), j};
+    if (!r->task) {
         free_job(j);
-        return;
+        k1s_vec_remove(&kl->reaps, kl->reaps.n - 1); /* r */
     }
-    kl->reaps[kl->nreaps] = t;
-    kl->reap_jobs[kl->nreaps] = j;
-    kl->nreaps++;
 }
 
 void k1s__reaps_join(k1s_kubelet *kl, bool all)
 {
-    for (size_t i = 0; i < kl->nreaps;) {
-        if (!all && !k1s__task_done(kl->reaps[i])) {
+    for (size_t i = 0; i < kl->reaps.n;) {
+        k1s__reaping *r = k1s_vec_at(&kl->reaps, i);
+        if (!all && !k1s__task_done(r->task)) {
             i++;
             continue;
         }
-        k1s__task_join(kl->reaps[i]);
-        free_job(kl->reap_jobs[i]);
-        kl->nreaps--;
-        kl->reaps[i] = kl->reaps[kl->nreaps];
-        kl->reap_jobs[i] = kl->reap_jobs[kl->nreaps];
+        k1s__task_join(r->task);
+        free_job(r->job);
+        k1s_vec_remove(&kl->reaps, i);
     }
 }

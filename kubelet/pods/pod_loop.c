@@ -49,8 +49,8 @@ static void map_config(k1s_ctrl *c, int id, const json_t *old, const json_t *obj
 {
     k1s_kubelet *kl = k1s_ctrl_user(c);
     const char *ns = k1s_json_str_or(obj ? obj : old, "metadata.namespace", "");
-    for (size_t i = 0; kl && i < kl->npods; i++) {
-        k1s__pod *ps = kl->pods[i];
+    for (size_t i = 0; kl && i < kl->pods.n; i++) {
+        k1s__pod *ps = k1s__pod_at(kl, i);
         if (ps->config_wait && (!*ns || !strcmp(ns, ps->ns)))
             k1s_ctrl_enqueue(c, id, ps->ns, ps->name);
     }
@@ -84,8 +84,8 @@ static bool check_runtime(k1s_kubelet *kl)
 
 static void resync_all(k1s_kubelet *kl)
 {
-    for (size_t i = 0; i < kl->npods; i++)
-        k1s_ctrl_enqueue(kl->c, 0, kl->pods[i]->ns, kl->pods[i]->name);
+    for (size_t i = 0; i < kl->pods.n; i++)
+        k1s_ctrl_enqueue(kl->c, 0, k1s__pod_at(kl, i)->ns, k1s__pod_at(kl, i)->name);
 }
 
 static void *init(k1s_ctrl *c)
@@ -93,6 +93,9 @@ static void *init(k1s_ctrl *c)
     k1s_kubelet *kl = k1s_ctrl_user(c);
     kl->c = c;
     kl->seen = json_object();
+    kl->pods = K1S_VEC(k1s__pod *);
+    kl->pulls = K1S_VEC(k1s__pull);
+    kl->reaps = K1S_VEC(k1s__reaping);
     kl->probes = k1s__probes_new(kl->cri);
     kl->runtime_check = check_runtime;
     kl->runtime_back = resync_all;
@@ -114,17 +117,12 @@ static void fini(void *state)
     if (!kl)
         return;
     k1s__reaps_join(kl, true);
-    while (kl->npods)
-        k1s__pod_drop(kl, kl->pods[kl->npods - 1]);
-    free(kl->pods);
-    kl->pods = NULL;
+    while (kl->pods.n)
+        k1s__pod_drop(kl, k1s__pod_at(kl, kl->pods.n - 1));
+    k1s_vec_free(&kl->pods);
     k1s__pulls_gc(kl, true);
-    free(kl->pulls);
-    kl->pulls = NULL;
-    free(kl->reaps);
-    free(kl->reap_jobs);
-    kl->reaps = NULL;
-    kl->reap_jobs = NULL;
+    k1s_vec_free(&kl->pulls);
+    k1s_vec_free(&kl->reaps);
     k1s__probes_free(kl->probes);
     kl->probes = NULL;
     json_decref(kl->seen);

@@ -39,10 +39,14 @@ struct k1s__probes {
     pthread_cond_t cv;
     pthread_t th;
     bool stop, running;
-    entry **e;
-    size_t n, cap;
+    k1s_vec e;          /* of entry * (owned): at() */
     json_t *news;
 };
+
+static entry *at(const k1s__probes *p, size_t i)
+{
+    return *(entry **)k1s_vec_at(&p->e, i);
+}
 
 static int exec_probe(void *ctx, const char *cid, const char *const *argv, size_t argc,
                       int timeout_s, int *exit_code)
@@ -128,8 +132,8 @@ static void *prober_main(void *arg)
         int64_t now = k1s_ctrl_now_ms(), next = now + 1000;
         entry *due = NULL;
         int kind = 0;
-        for (size_t i = 0; i < p->n && !due; i++) {
-            entry *e = p->e[i];
+        for (size_t i = 0; i < p->e.n && !due; i++) {
+            entry *e = at(p, i);
             for (int k = 0; k < NKINDS && !e->busy; k++) {
                 if (!e->armed[k] || e->r.startup_failed)
                     continue;
@@ -181,6 +185,7 @@ k1s__probes *k1s__probes_new(k1s_cri *cri)
     if (!p)
         return NULL;
     p->cri = cri;
+    p->e = K1S_VEC(entry *);
     p->news = json_array();
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
@@ -198,9 +203,9 @@ void k1s__probes_free(k1s__probes *p)
     pthread_mutex_unlock(&p->mu);
     if (p->running)
         pthread_join(p->th, NULL);
-    for (size_t i = 0; i < p->n; i++)
-        free_entry(p->e[i]);
-    free(p->e);
+    for (size_t i = 0; i < p->e.n; i++)
+        free_entry(at(p, i));
+    k1s_vec_free(&p->e);
     json_decref(p->news);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cv);
@@ -209,9 +214,9 @@ void k1s__probes_free(k1s__probes *p)
 
 static entry *find(k1s__probes *p, const char *cid)
 {
-    for (size_t i = 0; i < p->n; i++)
-        if (!strcmp(p->e[i]->cid, cid))
-            return p->e[i];
+    for (size_t i = 0; i < p->e.n; i++)
+        if (!strcmp(at(p, i)->cid, cid))
+            return at(p, i);
     return NULL;
 }
 
@@ -229,15 +234,7 @@ void k1s__probes_watch(k1s__probes *p, const char *uid, const char *key, const c
         return;
     }
     entry *e = calloc(1, sizeof *e);
-    if (e && p->n == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 16;
-        entry **ne = realloc(p->e, cap * sizeof *ne);
-        if (ne) {
-            p->e = ne;
-            p->cap = cap;
-        }
-    }
-    if (!e || p->n == p->cap) {
+    if (!e || k1s_vec_append(&p->e, &e) != 0) {
         free(e);
         pthread_mutex_unlock(&p->mu);
         return;
@@ -258,7 +255,6 @@ void k1s__probes_watch(k1s__probes *p, const char *uid, const char *key, const c
     }
     if (!e->armed[READINESS])
         e->r.ready = e->r.started;
-    p->e[p->n++] = e;
     pthread_cond_signal(&p->cv);
     pthread_mutex_unlock(&p->mu);
 }
@@ -268,13 +264,13 @@ void k1s__probes_retain(k1s__probes *p, const char *uid, const json_t *keep)
     if (!p)
         return;
     pthread_mutex_lock(&p->mu);
-    for (size_t i = 0; i < p->n;) {
-        entry *e = p->e[i];
+    for (size_t i = 0; i < p->e.n;) {
+        entry *e = at(p, i);
         if (strcmp(e->uid, uid) != 0 || (keep && json_object_get(keep, e->cid))) {
             i++;
             continue;
         }
-        p->e[i] = p->e[--p->n];
+        k1s_vec_remove(&p->e, i);
         if (e->busy)
             e->gone = true; /* the prober frees it when its run ends */
         else

@@ -127,9 +127,9 @@ void *k1s__task_join(k1s__task *t)
 
 k1s__pod *k1s__pod_find(k1s_kubelet *kl, const char *uid)
 {
-    for (size_t i = 0; i < kl->npods; i++)
-        if (!strcmp(kl->pods[i]->uid, uid))
-            return kl->pods[i];
+    for (size_t i = 0; i < kl->pods.n; i++)
+        if (!strcmp(k1s__pod_at(kl, i)->uid, uid))
+            return k1s__pod_at(kl, i);
     return NULL;
 }
 
@@ -139,17 +139,11 @@ k1s__pod *k1s__pod_get(k1s_kubelet *kl, const json_t *pod)
     k1s__pod *ps = k1s__pod_find(kl, uid);
     if (ps)
         return ps;
-    if (kl->npods == kl->cappods) {
-        size_t cap = kl->cappods ? kl->cappods * 2 : 16;
-        k1s__pod **p = realloc(kl->pods, cap * sizeof *p);
-        if (!p)
-            return NULL;
-        kl->pods = p;
-        kl->cappods = cap;
-    }
     ps = calloc(1, sizeof *ps);
-    if (!ps)
+    if (!ps || k1s_vec_append(&kl->pods, &ps) != 0) {
+        free(ps);
         return NULL;
+    }
     snprintf(ps->uid, sizeof ps->uid, "%s", uid);
     snprintf(ps->ns, sizeof ps->ns, "%s", k1s_json_str_or(pod, "metadata.namespace", ""));
     snprintf(ps->name, sizeof ps->name, "%s", k1s_json_str_or(pod, "metadata.name", ""));
@@ -159,17 +153,16 @@ k1s__pod *k1s__pod_get(k1s_kubelet *kl, const json_t *pod)
     ps->cstatus = json_object();
     ps->pulling = json_object();
     ps->unhealthy = json_object();
-    kl->pods[kl->npods++] = ps;
     return ps;
 }
 
 void k1s__pod_drop(k1s_kubelet *kl, k1s__pod *ps)
 {
-    for (size_t i = 0; i < kl->npods; i++) {
-        if (kl->pods[i] != ps)
-            continue;
-        kl->pods[i] = kl->pods[--kl->npods];
-        break;
+    for (size_t i = 0; i < kl->pods.n; i++) {
+        if (k1s__pod_at(kl, i) == ps) {
+            k1s_vec_remove(&kl->pods, i);
+            break;
+        }
     }
     if (ps->task) {
         k1s__task_join(ps->task);

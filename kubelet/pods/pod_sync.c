@@ -96,8 +96,8 @@ static int forget(k1s_kubelet *kl, k1s__pod *ps)
 static int forget_others(k1s_kubelet *kl, const char *ns, const char *name, const char *uid)
 {
     int rc = 0;
-    for (size_t i = 0; i < kl->npods;) {
-        k1s__pod *ps = kl->pods[i];
+    for (size_t i = 0; i < kl->pods.n;) {
+        k1s__pod *ps = k1s__pod_at(kl, i);
         if (strcmp(ps->ns, ns) != 0 || strcmp(ps->name, name) != 0 ||
             (uid && !strcmp(ps->uid, uid))) {
             i++;

@@ -99,6 +99,12 @@ struct k1s__pod {
     bool volumes_ok;  /* volumes were set up */
 };
 
+/* Pod state i of kl->pods (i < kl->pods.n). */
+static inline k1s__pod *k1s__pod_at(const k1s_kubelet *kl, size_t i)
+{
+    return *(k1s__pod **)k1s_vec_at(&kl->pods, i);
+}
+
 /* The pod's own directory: <data-dir>/pods/<ns>_<name>_<uid>. */
 void k1s__pod_dir(const k1s_kubelet *kl, const char *ns, const char *name,
                   const char *uid, char *buf, size_t len);
@@ -258,6 +264,12 @@ typedef struct k1s__kill_job {
     char uid[64];        /* whose (reaps: one at a time per uid) */
     char err[512];       /* the first failure, "" if none */
 } k1s__kill_job;
+
+/* An orphan removal running in the background (kl->reaps). */
+typedef struct k1s__reaping {
+    k1s__task *task;
+    k1s__kill_job *job; /* owned */
+} k1s__reaping;
 
 /* Start stopping (and with remove, removing) what v holds for ps in the
  * background. only_cid: just that container (liveness), else all. */
