@@ -24,6 +24,7 @@
 #include "k1s_json.h"
 #include "k1s_spec.h"
 #include "k1s_time.h"
+#include "k1s_vec.h"
 
 /* Messages built inside (then maybe wrapped) fit this. */
 #define K1S__SPEC_ERRLEN 400
@@ -93,10 +94,17 @@ typedef struct k1s__spec_file {
     int mode;            /* permission bits */
 } k1s__spec_file;
 
+/* Start one from K1S__SPEC_PAYLOAD. */
 typedef struct k1s__spec_payload {
-    k1s__spec_file *files;
-    size_t n, cap;
+    k1s_vec files;       /* of k1s__spec_file (owned): k1s__spec_file_at */
 } k1s__spec_payload;
+
+#define K1S__SPEC_PAYLOAD ((k1s__spec_payload){K1S_VEC(k1s__spec_file)})
+
+static inline k1s__spec_file *k1s__spec_file_at(const k1s__spec_payload *p, size_t i)
+{
+    return k1s_vec_at(&p->files, i);
+}
 
 /* Add (or replace, like kubelet's map) path -> data; data is copied. */
 int k1s__spec_payload_add(k1s__spec_payload *p, const char *path, const void *data,

@@ -184,7 +184,7 @@ static int projected_volume(const json_t *pod, const json_t *vol,
     const char *name = k1s_json_str_or(vol, "name", "");
     const json_t *src;
     const char *plugin;
-    k1s__spec_payload p = {0};
+    k1s__spec_payload p = K1S__SPEC_PAYLOAD;
     int rc;
     if ((src = json_object_get(vol, "configMap"))) {
         plugin = "kubernetes.io~configmap";

@@ -157,37 +157,31 @@ int k1s__spec_payload_add(k1s__spec_payload *p, const char *path, const void *da
     }
     memcpy(copy, data, len);
     copy[len] = '\0';
-    for (size_t i = 0; i < p->n; i++) {
-        if (!strcmp(p->files[i].path, clean)) {      /* same key: replaced */
-            free(p->files[i].path);
-            free(p->files[i].data);
-            p->files[i] = (k1s__spec_file){clean, copy, len, mode};
-            return 0;
-        }
+    k1s__spec_file *f = NULL;
+    for (size_t i = 0; i < p->files.n && !f; i++) {
+        f = k1s__spec_file_at(p, i);
+        if (strcmp(f->path, clean) != 0)
+            f = NULL;
     }
-    if (p->n == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 8;
-        k1s__spec_file *f = realloc(p->files, cap * sizeof *f);
-        if (!f) {
-            free(clean);
-            free(copy);
-            return -1;
-        }
-        p->files = f;
-        p->cap = cap;
+    if (f) {                                  /* same key: replaced */
+        free(f->path);
+        free(f->data);
+    } else if (!(f = k1s_vec_push(&p->files))) {
+        free(clean);
+        free(copy);
+        return -1;
     }
-    p->files[p->n++] = (k1s__spec_file){clean, copy, len, mode};
+    *f = (k1s__spec_file){clean, copy, len, mode};
     return 0;
 }
 
 void k1s__spec_payload_free(k1s__spec_payload *p)
 {
-    for (size_t i = 0; i < p->n; i++) {
-        free(p->files[i].path);
-        free(p->files[i].data);
+    for (size_t i = 0; i < p->files.n; i++) {
+        free(k1s__spec_file_at(p, i)->path);
+        free(k1s__spec_file_at(p, i)->data);
     }
-    free(p->files);
-    *p = (k1s__spec_payload){0};
+    k1s_vec_free(&p->files);
 }
 
 /* ---- the writer ---- */
@@ -251,13 +245,13 @@ static bool unchanged(const char *dir, const char *old, const k1s__spec_payload 
     if (!base)
         return false;
     bool same = true;
-    for (size_t i = 0; same && i < p->n; i++) {
-        char *fp = k1s__spec_join(base, p->files[i].path);
-        same = fp && same_file(fp, &p->files[i]);
+    for (size_t i = 0; same && i < p->files.n; i++) {
+        char *fp = k1s__spec_join(base, k1s__spec_file_at(p, i)->path);
+        same = fp && same_file(fp, k1s__spec_file_at(p, i));
         free(fp);
     }
     int fd = same ? open(base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) : -1;
-    same = same && fd >= 0 && count_files(fd) == p->n;
+    same = same && fd >= 0 && count_files(fd) == p->files.n;
     free(base);
     return same;
 }
@@ -301,8 +295,8 @@ static const char *top_of(const char *path, char *buf, size_t n)
 static bool in_payload(const k1s__spec_payload *p, const char *name)
 {
     char top[MAX_NAME_LEN + 1];
-    for (size_t i = 0; i < p->n; i++)
-        if (!strcmp(top_of(p->files[i].path, top, sizeof top), name))
+    for (size_t i = 0; i < p->files.n; i++)
+        if (!strcmp(top_of(k1s__spec_file_at(p, i)->path, top, sizeof top), name))
             return true;
     return false;
 }
@@ -311,8 +305,8 @@ static bool in_payload(const k1s__spec_payload *p, const char *name)
 static int relink(const char *dir, const k1s__spec_payload *p, char *err)
 {
     char top[MAX_NAME_LEN + 1], target[MAX_NAME_LEN + 16];
-    for (size_t i = 0; i < p->n; i++) {
-        top_of(p->files[i].path, top, sizeof top);
+    for (size_t i = 0; i < p->files.n; i++) {
+        top_of(k1s__spec_file_at(p, i)->path, top, sizeof top);
         snprintf(target, sizeof target, "..data/%s", top);
         char *link = k1s__spec_join(dir, top);
         if (!link)
@@ -348,8 +342,8 @@ static int relink(const char *dir, const k1s__spec_payload *p, char *err)
 
 int k1s__spec_atomic_write(const char *dir, const k1s__spec_payload *p, char *err)
 {
-    for (size_t i = 0; i < p->n; i++)
-        if (k1s__spec_check_rel_path(p->files[i].path, err) < 0)
+    for (size_t i = 0; i < p->files.n; i++)
+        if (k1s__spec_check_rel_path(k1s__spec_file_at(p, i)->path, err) < 0)
             return -1;
     char *data = k1s__spec_join(dir, "..data"), *tmp = k1s__spec_join(dir, "..data_tmp");
     char old[NAME_MAX + 1] = "", *ts = NULL;
@@ -375,8 +369,8 @@ int k1s__spec_atomic_write(const char *dir, const k1s__spec_payload *p, char *er
         goto out;
     }
     chmod(ts, 0755);
-    for (size_t i = 0; rc == 0 && i < p->n; i++)
-        rc = write_one(ts, &p->files[i], err);
+    for (size_t i = 0; rc == 0 && i < p->files.n; i++)
+        rc = write_one(ts, k1s__spec_file_at(p, i), err);
     unlink(tmp);
     if (rc == 0 && (symlink(strrchr(ts, '/') + 1, tmp) < 0 || rename(tmp, data) < 0))
         rc = k1s__spec_errf(err, "swapping %s: %s", data, strerror(errno));
