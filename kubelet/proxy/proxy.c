@@ -142,6 +142,7 @@ int k1s_proxy_start(const k1s_proxy_config *cfg, k1s_proxy **out, char **err)
         goto fail_msg;
     }
     p->epfd = p->wakefd = -1;
+    p->sps = K1S_VEC(k1s__proxy_svcport *);
     p->cip.nl = -1;
     p->api = cfg->api;
     p->quiet = cfg->quiet;

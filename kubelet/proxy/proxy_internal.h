@@ -26,6 +26,7 @@
 #include "k1s_net.h"
 #include "k1s_proxy.h"
 #include "k1s_time.h"
+#include "k1s_vec.h"
 
 /* ---- backends (proxy_table.c; pure, unit-tested) ----------------------- */
 
@@ -38,7 +39,7 @@ typedef struct k1s__proxy_backend {
 } k1s__proxy_backend;
 
 typedef struct k1s__proxy_backends {
-    k1s__proxy_backend *v;
+    k1s__proxy_backend *v;     /* malloc'd, n of them */
     size_t n;
 } k1s__proxy_backends;
 
@@ -197,8 +198,7 @@ struct k1s_proxy {
     k1s__proxy_informer svcs, eps;
     bool dirty;                /* caches changed: reconcile */
 
-    k1s__proxy_svcport **sps;
-    size_t nsps, capsps;
+    k1s_vec sps;               /* of k1s__proxy_svcport * (a reference each) */
     k1s__proxy_listener *listeners;
     k1s__proxy_listener *gone;      /* closed this turn, freed at its end */
 

@@ -55,26 +55,24 @@ static bool same_backends(const k1s__proxy_backends *a, const k1s__proxy_backend
     return true;
 }
 
+static k1s__proxy_svcport **svcports(const k1s_proxy *p)
+{
+    return p->sps.p;
+}
+
 static k1s__proxy_svcport *svcport_get(k1s_proxy *p, const char *key)
 {
-    for (size_t i = 0; i < p->nsps; i++)
-        if (!strcmp(p->sps[i]->key, key))
-            return p->sps[i];
-    if (p->nsps == p->capsps) {
-        size_t nc = p->capsps ? p->capsps * 2 : 16;
-        k1s__proxy_svcport **v = realloc(p->sps, nc * sizeof *v);
-        if (!v)
-            return NULL;
-        p->sps = v;
-        p->capsps = nc;
-    }
+    for (size_t i = 0; i < p->sps.n; i++)
+        if (!strcmp(svcports(p)[i]->key, key))
+            return svcports(p)[i];
     k1s__proxy_svcport *sp = calloc(1, sizeof *sp);
-    if (!sp || !(sp->key = strdup(key))) {
+    if (!sp || !(sp->key = strdup(key)) || k1s_vec_append(&p->sps, &sp) != 0) {
+        if (sp)
+            free(sp->key);
         free(sp);
         return NULL;
     }
     sp->refs = 1;
-    p->sps[p->nsps++] = sp;
     return sp;
 }
 
@@ -203,8 +201,8 @@ static void want_service(k1s_proxy *p, const char *key, const json_t *svc,
 
 void k1s__proxy_reconcile(k1s_proxy *p)
 {
-    for (size_t i = 0; i < p->nsps; i++)
-        p->sps[i]->seen = false;
+    for (size_t i = 0; i < p->sps.n; i++)
+        svcports(p)[i]->seen = false;
     for (k1s__proxy_listener *l = p->listeners; l; l = l->next)
         l->want = false;
     json_t *cips = json_object();
@@ -233,17 +231,16 @@ void k1s__proxy_reconcile(k1s_proxy *p)
         try_open(p, l, now);
     k1s__proxy_cip_del(p, cips);
     json_decref(cips);
-    size_t keep = 0;
-    for (size_t i = 0; i < p->nsps; i++) {
-        k1s__proxy_svcport *sp = p->sps[i];
+    for (size_t i = 0; i < p->sps.n;) {
+        k1s__proxy_svcport *sp = svcports(p)[i];
         if (sp->seen) {
-            p->sps[keep++] = sp;
+            i++;
             continue;
         }
+        k1s_vec_remove(&p->sps, i);
         sp->dead = true;
         k1s__proxy_svcport_unref(sp);
     }
-    p->nsps = keep;
 }
 
 void k1s__proxy_listeners_retry(k1s_proxy *p)
@@ -277,11 +274,9 @@ void k1s__proxy_reconcile_free(k1s_proxy *p)
         listener_close(p, l);
         free(l);
     }
-    for (size_t i = 0; i < p->nsps; i++) {
-        p->sps[i]->dead = true;
-        k1s__proxy_svcport_unref(p->sps[i]);
+    for (size_t i = 0; i < p->sps.n; i++) {
+        svcports(p)[i]->dead = true;
+        k1s__proxy_svcport_unref(svcports(p)[i]);
     }
-    free(p->sps);
-    p->sps = NULL;
-    p->nsps = p->capsps = 0;
+    k1s_vec_free(&p->sps);
 }

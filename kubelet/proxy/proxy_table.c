@@ -90,34 +90,23 @@ static int subset_port(const json_t *sub, const char *port_name, bool only_port)
     return -1;
 }
 
-static int push(k1s__proxy_backends *b, size_t *cap, const json_t *addr, int port)
+static int push(k1s_vec *v, const json_t *addr, int port)
 {
     k1s__proxy_backend be = {0};
     if (k1s__proxy_backend_addr(&be, k1s_json_str(addr, "ip"), port))
         return 0; /* validation should have caught it: skip, never crash */
     const char *pod = k1s_json_str_or(addr, "targetRef.name", "");
-    if (!(be.pod = strdup(pod)))
+    if (!(be.pod = strdup(pod)) || k1s_vec_append(v, &be) != 0) {
+        free(be.pod);
         return -1;
-    if (b->n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 8;
-        k1s__proxy_backend *v = realloc(b->v, nc * sizeof *v);
-        if (!v) {
-            free(be.pod);
-            return -1;
-        }
-        b->v = v;
-        *cap = nc;
     }
-    b->v[b->n++] = be;
     return 0;
 }
 
 int k1s__proxy_backends_from(const json_t *eps, const char *port_name,
                         bool only_port, k1s__proxy_backends *out)
 {
-    out->v = NULL;
-    out->n = 0;
-    size_t cap = 0;
+    k1s_vec v = K1S_VEC(k1s__proxy_backend);
     const json_t *subs = json_object_get(eps, "subsets");
     for (size_t i = 0; i < json_array_size(subs); i++) {
         const json_t *sub = json_array_get(subs, i);
@@ -126,11 +115,13 @@ int k1s__proxy_backends_from(const json_t *eps, const char *port_name,
             continue;
         const json_t *addrs = json_object_get(sub, "addresses");
         for (size_t j = 0; j < json_array_size(addrs); j++)
-            if (push(out, &cap, json_array_get(addrs, j), port)) {
+            if (push(&v, json_array_get(addrs, j), port)) {
+                *out = (k1s__proxy_backends){v.p, v.n};
                 k1s__proxy_backends_free(out);
                 return -1;
             }
     }
+    *out = (k1s__proxy_backends){v.p, v.n};
     if (out->n > 1)
         qsort(out->v, out->n, sizeof *out->v, qcmp);
     return 0;
