@@ -119,14 +119,10 @@ static const json_t *status_of(const json_t *pod, const char *name)
 {
     const char *lists[] = {"containerStatuses", "initContainerStatuses",
                            "ephemeralContainerStatuses"};
-    for (int l = 0; l < 3; l++) {
-        size_t i;
-        const json_t *cs;
-        json_array_foreach(json_object_get(json_object_get(pod, "status"), lists[l]), i, cs)
-            if (!strcmp(k1s_json_str_or(cs, "name", ""), name))
-                return cs;
-    }
-    return NULL;
+    const json_t *status = json_object_get(pod, "status"), *cs = NULL;
+    for (int l = 0; l < 3 && !cs; l++)
+        cs = k1s__named(json_object_get(status, lists[l]), name);
+    return cs;
 }
 
 /* The highest (or, with second, the next highest) N of "<N>.log" in dir;

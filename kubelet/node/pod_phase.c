@@ -22,6 +22,18 @@ const json_t *k1s__named(const json_t *arr, const char *name)
     return NULL;
 }
 
+/* The last condition of type in conds (an array), or NULL. */
+static const json_t *last_of_type(const json_t *conds, const char *type)
+{
+    const json_t *last = NULL;
+    size_t i;
+    const json_t *x;
+    json_array_foreach(conds, i, x)
+        if (!strcmp(k1s_json_str_or(x, "type", ""), type))
+            last = x;
+    return last;
+}
+
 static bool sidecar(const json_t *ctr)
 {
     return !strcmp(k1s_json_str_or(ctr, "restartPolicy", ""), "Always");
@@ -108,12 +120,7 @@ const char *k1s__pod_phase(const json_t *spec, const json_t *inits, const json_t
 static json_t *condition(const json_t *prevs, const char *type, bool ok, const char *reason,
                          const char *message, const char *now)
 {
-    const json_t *prev = NULL;
-    size_t i;
-    const json_t *x;
-    json_array_foreach(prevs, i, x)
-        if (!strcmp(k1s_json_str_or(x, "type", ""), type))
-            prev = x;
+    const json_t *prev = last_of_type(prevs, type);
     const char *status = ok ? "True" : "False";
     json_t *c = json_pack("{s:s, s:s, s:n, s:s}", "type", type, "status", status, "lastProbeTime",
                           "lastTransitionTime", now);
@@ -147,12 +154,7 @@ static const char *gates_message(const json_t *pod, const json_t *conds, char *b
     json_array_foreach(json_object_get(json_object_get(pod, "spec"), "readinessGates"), i, g)
     {
         const char *type = k1s_json_str_or(g, "conditionType", "");
-        const json_t *c = NULL;
-        size_t j;
-        const json_t *x;
-        json_array_foreach(conds, j, x)
-            if (!strcmp(k1s_json_str_or(x, "type", ""), type))
-                c = x;
+        const json_t *c = last_of_type(conds, type);
         if (!c) {
             snprintf(buf, len, "corresponding condition of pod readiness gate \"%.200s\" does not exist.",
                      type);
@@ -225,10 +227,7 @@ json_t *k1s__pod_conditions(const json_t *pod, const json_t *s, bool sandbox_ok,
                                          gates ? gates : terminal ? NULL : ready_msg, now));
     json_array_append_new(out, condition(prevs, "ContainersReady", cready, cr_reason,
                                          terminal ? NULL : ready_msg, now));
-    const json_t *sched = NULL;
-    json_array_foreach(prevs, i, c)
-        if (!strcmp(k1s_json_str_or(c, "type", ""), "PodScheduled"))
-            sched = c;
+    const json_t *sched = last_of_type(prevs, "PodScheduled");
     json_array_append_new(out, sched ? json_incref((json_t *)sched)
                                      : condition(NULL, "PodScheduled", true, NULL, NULL, now));
     /* conditions others own (readiness gates, DisruptionTarget) stay */

@@ -33,13 +33,7 @@ static json_t *security_context(const json_t *spec, const json_t *ctr)
 {
     const json_t *psc = json_object_get(spec, "securityContext");
     const json_t *csc = json_object_get(ctr, "securityContext");
-    json_t *sc = json_pack(
-        "{s:{s:s, s:s, s:s}}", "namespace_options", "network",
-        k1s_json_bool(spec, "hostNetwork", false) ? "NODE" : "POD", "pid",
-        k1s_json_bool(spec, "hostPID", false)                 ? "NODE"
-        : k1s_json_bool(spec, "shareProcessNamespace", false) ? "POD"
-                                                              : "CONTAINER",
-        "ipc", k1s_json_bool(spec, "hostIPC", false) ? "NODE" : "POD");
+    json_t *sc = json_pack("{s:o}", "namespace_options", k1s__namespace_options(spec));
     const char *ids[][2] = {{"runAsUser", "run_as_user"}, {"runAsGroup", "run_as_group"}};
     for (int i = 0; i < 2; i++) {
         const json_t *v = json_object_get(csc, ids[i][0]);
@@ -67,12 +61,9 @@ static json_t *security_context(const json_t *spec, const json_t *ctr)
     const json_t *caps = json_object_get(csc, "capabilities");
     if (caps) {
         json_t *c = json_pack("{s:[], s:[]}", "add_capabilities", "drop_capabilities");
-        json_array_foreach(json_object_get(caps, "add"), i, g)
-            if (json_is_string(g))
-                json_array_append(json_object_get(c, "add_capabilities"), (json_t *)g);
-        json_array_foreach(json_object_get(caps, "drop"), i, g)
-            if (json_is_string(g))
-                json_array_append(json_object_get(c, "drop_capabilities"), (json_t *)g);
+        k1s__append_strings(json_object_get(c, "add_capabilities"), json_object_get(caps, "add"));
+        k1s__append_strings(json_object_get(c, "drop_capabilities"),
+                            json_object_get(caps, "drop"));
         json_object_set_new(sc, "capabilities", c);
     }
     return sc;

@@ -344,6 +344,23 @@ static json_t *orphan(json_t *orphans, const json_t *labels)
     return o;
 }
 
+/* The ids of the listed items (sandboxes or containers) of pods not in
+ * known, into their orphan's list which. */
+static void add_orphans(json_t *orphans, const json_t *known, const json_t *items,
+                        const char *which)
+{
+    size_t i;
+    const json_t *x;
+    json_array_foreach(items, i, x)
+    {
+        const json_t *labels = json_object_get(x, "labels");
+        const char *uid = label(labels, K1S__L_POD_UID);
+        if (*uid && !json_object_get(known, uid))
+            json_array_append_new(json_object_get(orphan(orphans, labels), which),
+                                  json_string(k1s_json_str_or(x, "id", "")));
+    }
+}
+
 static void sweep_dirs(k1s_kubelet *kl, const json_t *known, const json_t *orphans)
 {
     DIR *d = opendir(kl->pods_dir);
@@ -371,24 +388,8 @@ int k1s__sweep(k1s_kubelet *kl)
     json_t *ct = sb ? k1s__cri(kl, "ListContainers", NULL, K1S__CRI_LIST, NULL, 0) : NULL;
     if (pods && sb && ct) {
         json_t *orphans = json_object();
-        size_t i;
-        const json_t *x;
-        json_array_foreach(json_object_get(sb, "items"), i, x)
-        {
-            const json_t *labels = json_object_get(x, "labels");
-            const char *uid = label(labels, K1S__L_POD_UID);
-            if (*uid && !json_object_get(k.uids, uid))
-                json_array_append_new(json_object_get(orphan(orphans, labels), "sandboxes"),
-                                      json_string(k1s_json_str_or(x, "id", "")));
-        }
-        json_array_foreach(json_object_get(ct, "containers"), i, x)
-        {
-            const json_t *labels = json_object_get(x, "labels");
-            const char *uid = label(labels, K1S__L_POD_UID);
-            if (*uid && !json_object_get(k.uids, uid))
-                json_array_append_new(json_object_get(orphan(orphans, labels), "containers"),
-                                      json_string(k1s_json_str_or(x, "id", "")));
-        }
+        add_orphans(orphans, k.uids, json_object_get(sb, "items"), "sandboxes");
+        add_orphans(orphans, k.uids, json_object_get(ct, "containers"), "containers");
         const char *uid;
         json_t *o;
         json_object_foreach(orphans, uid, o)

@@ -14,6 +14,16 @@
 #include <string.h>
 #include <sys/stat.h>
 
+json_t *k1s__namespace_options(const json_t *spec)
+{
+    const char *pid = k1s_json_bool(spec, "hostPID", false)                 ? "NODE"
+                      : k1s_json_bool(spec, "shareProcessNamespace", false) ? "POD"
+                                                                            : "CONTAINER";
+    return json_pack("{s:s, s:s, s:s}", "network",
+                     k1s_json_bool(spec, "hostNetwork", false) ? "NODE" : "POD", "pid", pid,
+                     "ipc", k1s_json_bool(spec, "hostIPC", false) ? "NODE" : "POD");
+}
+
 /* ---- DNS ---------------------------------------------------------------------------- */
 
 static void append_words(json_t *arr, const char *s)
@@ -61,12 +71,8 @@ static json_t *dns_config(const json_t *spec)
     const json_t *cfg = json_object_get(spec, "dnsConfig");
     size_t i;
     const json_t *x;
-    json_array_foreach(json_object_get(cfg, "nameservers"), i, x)
-        if (json_is_string(x))
-            json_array_append(json_object_get(dns, "servers"), (json_t *)x);
-    json_array_foreach(json_object_get(cfg, "searches"), i, x)
-        if (json_is_string(x))
-            json_array_append(json_object_get(dns, "searches"), (json_t *)x);
+    k1s__append_strings(json_object_get(dns, "servers"), json_object_get(cfg, "nameservers"));
+    k1s__append_strings(json_object_get(dns, "searches"), json_object_get(cfg, "searches"));
     json_array_foreach(json_object_get(cfg, "options"), i, x)
     {
         char opt[512];
@@ -149,17 +155,12 @@ json_t *k1s__sandbox_config(k1s_kubelet *kl, const json_t *pod, uint32_t attempt
                             json_string(k1s_json_str_or(x, "value", "")));
     return json_pack(
         "{s:{s:s, s:s, s:s, s:i}, s:s, s:s, s:o, s:o, s:o, s:o,"
-        " s:{s:{s:{s:s, s:s, s:s}, s:b}, s:o}}",
+        " s:{s:{s:o, s:b}, s:o}}",
         "metadata", "name", name, "uid", uid, "namespace", ns, "attempt", (int)attempt,
         "hostname", hostname, "log_directory", dir, "dns_config", dns_config(spec),
         "port_mappings", ports, "labels", labels, "annotations", ann, "linux",
-        "security_context", "namespace_options", "network", host_net ? "NODE" : "POD", "pid",
-        k1s_json_bool(spec, "hostPID", false)                 ? "NODE"
-        : k1s_json_bool(spec, "shareProcessNamespace", false) ? "POD"
-                                                              : "CONTAINER",
-        "ipc", k1s_json_bool(spec, "hostIPC", false) ? "NODE" : "POD", "privileged",
-        any_privileged(spec),
-        "sysctls", sysctls);
+        "security_context", "namespace_options", k1s__namespace_options(spec), "privileged",
+        any_privileged(spec), "sysctls", sysctls);
 }
 
 int k1s__sandbox_run(k1s_kubelet *kl, const json_t *pod, uint32_t attempt, char *id,

@@ -33,6 +33,15 @@ void k1s__go_duration(int64_t ms, char *buf, size_t len)
         snprintf(buf, len, "%ss", sec);
 }
 
+void k1s__append_strings(json_t *to, const json_t *from)
+{
+    size_t i;
+    const json_t *x;
+    json_array_foreach(from, i, x)
+        if (json_is_string(x))
+            json_array_append(to, (json_t *)x);
+}
+
 void k1s__retry_min(int64_t *retry, int64_t ms)
 {
     if (ms > 0 && (*retry <= 0 || ms < *retry))

@@ -183,6 +183,9 @@ typedef struct k1s__pass {
     bool changed;
 } k1s__pass;
 void k1s__pod_containers(k1s_kubelet *kl, k1s__pod *ps, k1s__pass *p);
+/* Append the strings of from (an array; anything else is skipped) to the
+ * array to. */
+void k1s__append_strings(json_t *to, const json_t *from);
 /* Lower *retry to ms if that is sooner (0 = unset). */
 void k1s__retry_min(int64_t *retry, int64_t ms);
 /* Go's time.Duration text: "523ms", "10s", "1m20s", "5m0s". */
@@ -193,6 +196,10 @@ void k1s__go_duration(int64_t ms, char *buf, size_t len);
 /* The PodSandboxConfig for pod (new reference). */
 json_t *k1s__sandbox_config(k1s_kubelet *kl, const json_t *pod,
                             uint32_t attempt);
+/* The CRI NamespaceOption of the pod's spec (network, pid, ipc: NODE,
+ * POD or CONTAINER), as both the sandbox and its containers give it. New
+ * reference. */
+json_t *k1s__namespace_options(const json_t *spec);
 /* Create and start the sandbox; its id into id. 0, or -1 with err set. */
 int k1s__sandbox_run(k1s_kubelet *kl, const json_t *pod, uint32_t attempt,
                      char *id, size_t idlen, char *err, size_t errlen);
