@@ -6,7 +6,7 @@
  *   containerd_config.c   config.toml, the CNI conflist, a free port
  *   containerd_proc.c     spawning, readiness, stopping, stale children
  *   containerd_run.c      running helper programs (ctr, gzip, zstd)
- *   image_tar.c           a byte buffer, a ustar writer, sha256 digests
+ *   image_tar.c           a ustar writer, sha256 digests
  *   image_oci.c           a one-file OCI image layout as a tarball
  *   image_pause.c         k1s's pause image: build, compare, import
  *   image_import.c        importing tarballs with ctr, imported.json
@@ -21,6 +21,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "k1s_buf.h"
 #include "k1s_containerd.h"
 #include "k1s_cri.h"
 #include "k1s_time.h"
@@ -133,25 +134,17 @@ int k1s__cd_run(char *const argv[], int stdin_fd, char **out);
 
 /* ---- image_tar.c ---- */
 
-typedef struct k1s__cd_buf {
-    unsigned char *p;
-    size_t len, cap;
-    bool oom; /* the first failed growth; later appends are dropped */
-} k1s__cd_buf;
-
-void k1s__cd_buf_put(k1s__cd_buf *b, const void *data, size_t n);
-void k1s__cd_buf_free(k1s__cd_buf *b);
-
 /* "sha256:<64 hex>" of data into out (72 bytes). 0, or -1. */
 int k1s__cd_sha256(const void *data, size_t len, char out[72]);
 
-/* One ustar entry: a regular file (data, len) or, with data NULL and a
- * name ending in '/', a directory. Owner root, mtime 0, so equal input
- * gives equal bytes (and equal digests). -1 when name does not fit. */
-int k1s__tar_add(k1s__cd_buf *b, const char *name, unsigned mode,
+/* One ustar entry appended to b: a regular file (data, len) or, with data
+ * NULL and a name ending in '/', a directory. Owner root, mtime 0, so
+ * equal input gives equal bytes (and equal digests). -1 when name does not
+ * fit or b has failed. */
+int k1s__tar_add(k1s_buf *b, const char *name, unsigned mode,
                  const void *data, size_t len);
 /* The two zero blocks that end an archive. */
-void k1s__tar_end(k1s__cd_buf *b);
+void k1s__tar_end(k1s_buf *b);
 
 /* ---- image_oci.c ---- */
 
@@ -161,7 +154,7 @@ void k1s__tar_end(k1s__cd_buf *b);
  * and the digests of the manifest and config ("sha256:..."). 0, or -1. */
 int k1s__oci_single_file_image(const char *ref, const char *path,
                                const unsigned char *data, size_t len,
-                               k1s__cd_buf *out, char manifest_digest[72],
+                               k1s_buf *out, char manifest_digest[72],
                                char config_digest[72]);
 /* GOARCH for this build ("amd64", "arm64", ...). */
 const char *k1s__oci_arch(void);

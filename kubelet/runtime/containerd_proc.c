@@ -196,13 +196,13 @@ static char *log_reason(const char *path, off_t offset)
         return strdup("");
     fseeko(f, offset, SEEK_SET);
     char line[1024], last[1024] = "";
-    k1s__cd_buf b = {0};
+    k1s_buf b = {0};
     while (fgets(line, sizeof line, f)) {
         line[strcspn(line, "\n")] = '\0';
         if (strstr(line, "level=fatal") || strstr(line, "level=error")) {
             if (b.len < 2048) {
-                k1s__cd_buf_put(&b, "\n  ", b.len ? 3 : 2);
-                k1s__cd_buf_put(&b, line, strlen(line));
+                k1s_buf_add(&b, "\n  ", b.len ? 3 : 2);
+                k1s_buf_adds(&b, line);
             }
         } else if (line[0]) {
             snprintf(last, sizeof last, "%s", line);
@@ -210,14 +210,11 @@ static char *log_reason(const char *path, off_t offset)
     }
     fclose(f);
     if (b.len == 0 && last[0]) {
-        k1s__cd_buf_put(&b, "  ", 2);
-        k1s__cd_buf_put(&b, last, strlen(last));
+        k1s_buf_adds(&b, "  ");
+        k1s_buf_adds(&b, last);
     }
-    k1s__cd_buf_put(&b, "", 1);
-    char *s = b.oom ? strdup("") : (char *)b.p;
-    if (b.oom)
-        k1s__cd_buf_free(&b);
-    return s;
+    char *s = k1s_buf_take(&b, NULL);
+    return s ? s : strdup("");
 }
 
 static void write_pid_file(const k1s_containerd *c)

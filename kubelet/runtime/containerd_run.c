@@ -209,7 +209,7 @@ int k1s__cd_run(char *const argv[], int stdin_fd, char **out)
         return -1;
     }
 
-    k1s__cd_buf b = {0};
+    k1s_buf b = {0};
     char chunk[4096];
     for (;;) {
         ssize_t n = read(p[0], chunk, sizeof chunk);
@@ -218,7 +218,7 @@ int k1s__cd_run(char *const argv[], int stdin_fd, char **out)
         if (n <= 0)
             break;
         if (b.len + (size_t)n <= RUN_OUTPUT_MAX)
-            k1s__cd_buf_put(&b, chunk, (size_t)n);
+            k1s_buf_add(&b, chunk, (size_t)n);
     }
     close(p[0]);
 
@@ -226,14 +226,9 @@ int k1s__cd_run(char *const argv[], int stdin_fd, char **out)
     pid_t w;
     while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
         ;
-    if (out) {
-        k1s__cd_buf_put(&b, "", 1);
-        if (!b.oom) {
-            *out = (char *)b.p;
-            b.p = NULL;
-        }
-    }
-    k1s__cd_buf_free(&b);
+    if (out)
+        *out = k1s_buf_take(&b, NULL); /* NULL when out of memory */
+    k1s_buf_free(&b);
     if (w < 0) /* someone else reaped it (SIGCHLD ignored?) */
         return -1;
     if (WIFEXITED(st))

@@ -59,7 +59,7 @@ static const char *decompressor(int fd)
 /* "unpacking NAME (sha256:...)...done" lines -> "NAME NAME2"; malloc'd. */
 static char *imported_names(const char *out)
 {
-    k1s__cd_buf b = {0};
+    k1s_buf b = {0};
     static const char tag[] = "unpacking ";
     for (const char *l = out; l && *l;) {
         const char *e = strchr(l, '\n');
@@ -69,17 +69,12 @@ static char *imported_names(const char *out)
             const char *sp = memchr(name, ' ', n - (sizeof tag - 1));
             size_t nl = sp ? (size_t)(sp - name) : n - (sizeof tag - 1);
             if (b.len)
-                k1s__cd_buf_put(&b, " ", 1);
-            k1s__cd_buf_put(&b, name, nl);
+                k1s_buf_addc(&b, ' ');
+            k1s_buf_add(&b, name, nl);
         }
         l = e ? e + 1 : NULL;
     }
-    k1s__cd_buf_put(&b, "", 1);
-    if (b.oom) {
-        k1s__cd_buf_free(&b);
-        return NULL;
-    }
-    return (char *)b.p;
+    return k1s_buf_take(&b, NULL); /* NULL when out of memory */
 }
 
 /* ctr's output without trailing newlines, for an error message. */

@@ -67,7 +67,7 @@ static char *dump(json_t *v)
 }
 
 /* "blobs/sha256/<hex>" for a "sha256:<hex>" digest. */
-static int add_blob(k1s__cd_buf *tar, const char *digest, const char *data,
+static int add_blob(k1s_buf *tar, const char *digest, const char *data,
                     size_t len)
 {
     char name[96];
@@ -77,11 +77,11 @@ static int add_blob(k1s__cd_buf *tar, const char *digest, const char *data,
 
 int k1s__oci_single_file_image(const char *ref, const char *path,
                                const unsigned char *data, size_t len,
-                               k1s__cd_buf *out, char manifest_digest[72],
+                               k1s_buf *out, char manifest_digest[72],
                                char config_digest[72])
 {
     int rc = -1;
-    k1s__cd_buf layer = {0};
+    k1s_buf layer = {0};
     char *config = NULL, *manifest = NULL, *index = NULL, *entry = NULL;
     char layer_digest[72];
 
@@ -90,7 +90,7 @@ int k1s__oci_single_file_image(const char *ref, const char *path,
     if (k1s__tar_add(&layer, path, 0755, data, len) != 0)
         goto cleanup;
     k1s__tar_end(&layer);
-    if (layer.oom || k1s__cd_sha256(layer.p, layer.len, layer_digest) != 0)
+    if (k1s_buf_failed(&layer) || k1s__cd_sha256(layer.p, layer.len, layer_digest) != 0)
         goto cleanup;
 
     if (asprintf(&entry, "/%s", path) < 0) {
@@ -136,17 +136,17 @@ int k1s__oci_single_file_image(const char *ref, const char *path,
     static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
     if (k1s__tar_add(out, "blobs/", 0755, NULL, 0) ||
         k1s__tar_add(out, "blobs/sha256/", 0755, NULL, 0) ||
-        add_blob(out, layer_digest, (const char *)layer.p, layer.len) ||
+        add_blob(out, layer_digest, layer.p, layer.len) ||
         add_blob(out, config_digest, config, strlen(config)) ||
         add_blob(out, manifest_digest, manifest, strlen(manifest)) ||
         k1s__tar_add(out, "oci-layout", 0644, layout, strlen(layout)) ||
         k1s__tar_add(out, "index.json", 0644, index, strlen(index)))
         goto cleanup;
     k1s__tar_end(out);
-    rc = out->oom ? -1 : 0;
+    rc = k1s_buf_failed(out) ? -1 : 0;
 
 cleanup:
-    k1s__cd_buf_free(&layer);
+    k1s_buf_free(&layer);
     free(config);
     free(manifest);
     free(index);

@@ -38,7 +38,7 @@ static bool has_image(k1s_containerd *c, const char *ref, const char *want)
 
 int k1s__cd_ensure_pause(k1s_containerd *c, char **err)
 {
-    k1s__cd_buf tar = {0};
+    k1s_buf tar = {0};
     char manifest[72], config[72];
     char *path = NULL, *names = NULL;
     int rc = -1;
@@ -75,7 +75,7 @@ int k1s__cd_ensure_pause(k1s_containerd *c, char **err)
     rc = 0;
 
 cleanup:
-    k1s__cd_buf_free(&tar);
+    k1s_buf_free(&tar);
     free(path);
     free(names);
     return rc;

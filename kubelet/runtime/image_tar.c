@@ -1,7 +1,7 @@
 /*
  * image_tar.c - the small pieces k1s needs to write an image tarball
- * itself: a growable byte buffer, a ustar (POSIX.1-1988) entry writer and
- * sha256 digests in the "sha256:<hex>" form OCI descriptors use.
+ * itself (into a k1s_buf): a ustar (POSIX.1-1988) entry writer and sha256
+ * digests in the "sha256:<hex>" form OCI descriptors use.
  *
  * Entries are written deterministically (owner root, mtime 0, fixed
  * names), so the same input always gives the same bytes and the image's
@@ -12,36 +12,9 @@
 
 #include <gnutls/crypto.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define TAR_BLOCK 512
-
-void k1s__cd_buf_put(k1s__cd_buf *b, const void *data, size_t n)
-{
-    if (b->oom || n == 0)
-        return;
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n)
-            cap *= 2;
-        unsigned char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, data, n);
-    b->len += n;
-}
-
-void k1s__cd_buf_free(k1s__cd_buf *b)
-{
-    free(b->p);
-    memset(b, 0, sizeof *b);
-}
 
 int k1s__cd_sha256(const void *data, size_t len, char out[72])
 {
@@ -63,7 +36,7 @@ static void octal(unsigned char *field, size_t w, unsigned long long v)
     field[w - 1] = '\0';
 }
 
-int k1s__tar_add(k1s__cd_buf *b, const char *name, unsigned mode,
+int k1s__tar_add(k1s_buf *b, const char *name, unsigned mode,
                  const void *data, size_t len)
 {
     size_t nl = strlen(name);
@@ -98,18 +71,18 @@ int k1s__tar_add(k1s__cd_buf *b, const char *name, unsigned mode,
     h[154] = '\0';
     h[155] = ' ';
 
-    k1s__cd_buf_put(b, h, sizeof h);
+    k1s_buf_add(b, h, sizeof h);
     if (!dir && len > 0) {
         static const unsigned char zeros[TAR_BLOCK];
-        k1s__cd_buf_put(b, data, len);
+        k1s_buf_add(b, data, len);
         if (len % TAR_BLOCK)
-            k1s__cd_buf_put(b, zeros, TAR_BLOCK - len % TAR_BLOCK);
+            k1s_buf_add(b, zeros, TAR_BLOCK - len % TAR_BLOCK);
     }
-    return b->oom ? -1 : 0;
+    return k1s_buf_failed(b) ? -1 : 0;
 }
 
-void k1s__tar_end(k1s__cd_buf *b)
+void k1s__tar_end(k1s_buf *b)
 {
     static const unsigned char zeros[2 * TAR_BLOCK];
-    k1s__cd_buf_put(b, zeros, sizeof zeros);
+    k1s_buf_add(b, zeros, sizeof zeros);
 }

@@ -43,7 +43,7 @@ static char *sh(const char *cmd, int *status)
 
 TEST(tar_entries_are_read_by_tar)
 {
-    k1s__cd_buf b = {0};
+    k1s_buf b = {0};
     static const char hello[] = "hello, tar\n";
     CHECK(k1s__tar_add(&b, "d/", 0755, NULL, 0) == 0);
     CHECK(k1s__tar_add(&b, "d/hello.txt", 0644, hello, strlen(hello)) == 0);
@@ -53,7 +53,7 @@ TEST(tar_entries_are_read_by_tar)
     name101[101] = '\0';
     CHECK(k1s__tar_add(&b, name101, 0644, "x", 1) == -1);
     k1s__tar_end(&b);
-    CHECK(!b.oom && b.len % 512 == 0);
+    CHECK(!k1s_buf_failed(&b) && b.len % 512 == 0);
     char *p = path_in_tmp("t.tar");
     write_all(p, b.p, b.len);
 
@@ -73,7 +73,7 @@ TEST(tar_entries_are_read_by_tar)
     free(out);
     free(cmd);
     free(p);
-    k1s__cd_buf_free(&b);
+    k1s_buf_free(&b);
 }
 
 TEST(sha256_digest_form)
@@ -129,7 +129,7 @@ static const char checker[] =
 
 TEST(oci_layout_is_valid_and_deterministic)
 {
-    k1s__cd_buf a = {0}, b = {0};
+    k1s_buf a = {0}, b = {0};
     char md[72], cd[72], md2[72], cd2[72];
     static const unsigned char payload[] = "#!/bin/false\n0123456789";
     CHECK(k1s__oci_single_file_image("k1s.io/test:1", "pause", payload,
@@ -168,8 +168,8 @@ TEST(oci_layout_is_valid_and_deterministic)
     free(tb);
     free(pl);
     free(py);
-    k1s__cd_buf_free(&a);
-    k1s__cd_buf_free(&b);
+    k1s_buf_free(&a);
+    k1s_buf_free(&b);
 }
 
 TEST(embedded_pause_is_a_static_executable)
