@@ -26,6 +26,7 @@
  * to the header callback.
  */
 #include "cri_internal.h"
+#include "k1s_buf.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -59,12 +60,12 @@ struct k1s__cri_grpc {
 
 /* What one call received. */
 typedef struct reply_buf {
-    uint8_t *body;
-    size_t len, cap;
-    bool too_big, oom;
+    k1s_buf body;    /* capped at REPLY_MAX */
     int grpc_status; /* -1: not received */
     char *grpc_message;
 } reply_buf;
+
+#define REPLY_BUF ((reply_buf){.body = {.max = REPLY_MAX}, .grpc_status = -1})
 
 int k1s__cri_grpc_open(const char *socket_path, k1s__cri_grpc **out, char **err)
 {
@@ -139,25 +140,8 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
 {
     reply_buf *r = arg;
     size_t add = size * n;
-    if (add > REPLY_MAX - r->len) {
-        r->too_big = true;
-        return 0; /* aborts the transfer */
-    }
-    if (r->len + add > r->cap) {
-        size_t cap = r->cap ? r->cap : 4096;
-        while (cap < r->len + add)
-            cap *= 2;
-        uint8_t *nb = realloc(r->body, cap);
-        if (!nb) {
-            r->oom = true;
-            return 0;
-        }
-        r->body = nb;
-        r->cap = cap;
-    }
-    memcpy(r->body + r->len, data, add);
-    r->len += add;
-    return add;
+    k1s_buf_add(&r->body, data, add);
+    return k1s_buf_failed(&r->body) ? 0 : add; /* 0 aborts the transfer */
 }
 
 /* Header and trailer lines: "name: value\r\n". */
@@ -236,12 +220,12 @@ static int finish(CURL *h, CURLcode rc, const char *errbuf, reply_buf *r,
                   const char *socket_path, uint8_t **reply, size_t *reply_len,
                   k1s_cri_error *e)
 {
-    if (r->too_big) {
+    if (r->body.full) {
         k1s__cri_error_set(e, 8, 8, "grpc: received message larger than max (%zu)",
                       REPLY_MAX);
         return -1;
     }
-    if (r->oom) {
+    if (r->body.oom) {
         k1s__cri_error_set(e, 8, 8, "out of memory reading the reply");
         return -1;
     }
@@ -285,14 +269,13 @@ static int finish(CURL *h, CURLcode rc, const char *errbuf, reply_buf *r,
     const uint8_t *msg;
     size_t len;
     const char *why;
-    if (k1s__cri_unframe(r->body, r->len, &msg, &len, &why) < 0) {
+    if (k1s__cri_unframe((const uint8_t *)r->body.p, r->body.len, &msg, &len, &why) < 0) {
         k1s__cri_error_set(e, 13, 13, "grpc: %s", why);
         return -1;
     }
-    memmove(r->body, msg, len); /* hand over the buffer, unframed */
-    *reply = r->body;
-    *reply_len = len;
-    r->body = NULL;
+    memmove(r->body.p, msg, len); /* hand over the buffer, unframed */
+    k1s_buf_truncate(&r->body, len);
+    *reply = (uint8_t *)k1s_buf_take(&r->body, reply_len);
     return 0;
 }
 
@@ -349,7 +332,7 @@ int k1s__cri_grpc_unary(k1s__cri_grpc *g, const char *path, const uint8_t *req,
         curl_slist_free_all(hdrs);
         return -1;
     }
-    reply_buf r = {.grpc_status = -1};
+    reply_buf r = REPLY_BUF;
     char errbuf[CURL_ERROR_SIZE];
     pooled p;
     CURLcode rc = CURLE_OUT_OF_MEMORY;
@@ -365,9 +348,9 @@ int k1s__cri_grpc_unary(k1s__cri_grpc *g, const char *path, const uint8_t *req,
         /* the kept connection was gone: the request went out as HTTP/1.1
          * on a new one and was not executed; again, on a fresh handle */
         release(g, &p, false);
-        free(r.body);
+        k1s_buf_free(&r.body);
         free(r.grpc_message);
-        r = (reply_buf){.grpc_status = -1};
+        r = REPLY_BUF;
         p.h = curl_easy_init();
         p.warm = false;
         rc = CURLE_OUT_OF_MEMORY;
@@ -383,7 +366,7 @@ int k1s__cri_grpc_unary(k1s__cri_grpc *g, const char *path, const uint8_t *req,
     curl_slist_free_all(hdrs);
     free(framed);
     free(url);
-    free(r.body);
+    k1s_buf_free(&r.body);
     free(r.grpc_message);
     return ret;
 }
