@@ -2,7 +2,7 @@
  * pod_state.c - what the kubelet keeps between passes of a pod
  * (the table of k1s__pod), the restart backoff as kubelet's
  * flowcontrol.Backoff computes it, background tasks, and the small
- * helpers every kubelet file uses (JSON access, time, directories).
+ * helpers the pod files use (durations, string arrays, directories).
  */
 #include "pods_internal.h"
 
