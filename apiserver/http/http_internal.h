@@ -26,6 +26,9 @@ struct k1s_server {
     bool tls;
     pthread_mutex_t streams_mu;
     k1s_wstream *streams;   /* live watch streams, linked by ->next */
+    /* set by k1s__watch_stop_all: a watch linked afterwards ends at once,
+       since libmicrohttpd aborts when it stops with a connection suspended */
+    bool streams_closed;
     /* pods exec/attach/portforward tunnels and followed logs, and the
        node they go to (owned; k1s_stream.h) */
     k1s_stream_hub *stream_hub;

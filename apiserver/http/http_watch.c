@@ -277,6 +277,7 @@ void *k1s__watch_ticker(void *arg)
 void k1s__watch_stop_all(k1s_server *s)
 {
     pthread_mutex_lock(&s->streams_mu);
+    s->streams_closed = true;
     for (k1s_wstream *ws = s->streams; ws; ws = ws->next) {
         pthread_mutex_lock(&ws->mu);
         ws->ending = true;
@@ -408,6 +409,11 @@ enum MHD_Result k1s__handle_watch(k1s_server *s, struct MHD_Connection *c,
         return MHD_NO;
     }
     pthread_mutex_lock(&s->streams_mu);
+    if (s->streams_closed) {
+        pthread_mutex_lock(&ws->mu); /* the store's notify may run already */
+        ws->ending = true;
+        pthread_mutex_unlock(&ws->mu);
+    }
     ws->next = s->streams;
     s->streams = ws;
     pthread_mutex_unlock(&s->streams_mu);
