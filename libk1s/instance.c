@@ -182,11 +182,11 @@ void k1s_stop(k1s *k)
 {
     if (!k)
         return;
-    if (k->srv)
-        k1s_server_set_node_backend(k->srv, NULL);
+    /* the HTTP server first: once it has stopped no request thread can be
+     * inside the kubelet's exec/log backend, which the kubelet frees */
+    k1s_server_stop(k->srv);
     k1s_kubelet_stop(k->kubelet);
     k1s_controllers_stop(k->ctl);
-    k1s_server_stop(k->srv);
     k1s_api_close(k->api);
     if (k->own_kubeconfig)
         unlink(k->kubeconfig);
