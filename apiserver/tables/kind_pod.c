@@ -18,28 +18,25 @@ typedef struct pod_info {
     long long ready, total;
     long long restarts;
     k1s__tb_time last_restart;
-    k1s__tb_sb reason;
+    k1s_buf reason;
 } pod_info;
 
-static void set_reason(k1s__tb_sb *r, const char *prefix, const char *text)
+static void set_reason(k1s_buf *r, const char *prefix, const char *text)
 {
-    r->len = 0;
-    r->full = false;
-    if (r->buf)
-        r->buf[0] = '\0';
-    k1s__tb_sb_add(r, prefix);
-    k1s__tb_sb_add(r, text);
+    k1s_buf_free(r); /* a fresh start, the cap kept */
+    k1s_buf_adds(r, prefix);
+    k1s_buf_adds(r, text);
 }
 
-static void set_reason_code(k1s__tb_sb *r, const char *prefix, const json_t *terminated)
+static void set_reason_code(k1s_buf *r, const char *prefix, const json_t *terminated)
 {
-    long long signal = k1s__tb_int(terminated, "signal", 0);
+    long long signal = k1s_json_int(terminated, "signal", 0);
     char num[64];
     if (signal != 0)
         snprintf(num, sizeof num, "%sSignal:%lld", prefix, signal);
     else
         snprintf(num, sizeof num, "%sExitCode:%lld", prefix,
-                 k1s__tb_int(terminated, "exitCode", 0));
+                 k1s_json_int(terminated, "exitCode", 0));
     set_reason(r, "", num);
 }
 
@@ -54,8 +51,8 @@ static bool restartable_init(const json_t *init_specs, const char *name)
     size_t n = json_array_size(init_specs);
     for (size_t i = 0; i < n; i++) {
         const json_t *c = json_array_get(init_specs, i);
-        if (str_eq(k1s__tb_str(c, "name"), name ? name : ""))
-            return str_eq(k1s__tb_str(c, "restartPolicy"), "Always");
+        if (str_eq(k1s_json_str(c, "name"), name ? name : ""))
+            return str_eq(k1s_json_str(c, "restartPolicy"), "Always");
     }
     return false;
 }
@@ -67,9 +64,9 @@ static bool has_condition(const json_t *conds, const char *type, bool first_only
     size_t n = json_array_size(conds);
     for (size_t i = 0; i < n; i++) {
         const json_t *c = json_array_get(conds, i);
-        if (!str_eq(k1s__tb_str(c, "type"), type))
+        if (!str_eq(k1s_json_str(c, "type"), type))
             continue;
-        if (str_eq(k1s__tb_str(c, "status"), "True"))
+        if (str_eq(k1s_json_str(c, "status"), "True"))
             return true;
         if (first_only)
             return false;
@@ -79,7 +76,7 @@ static bool has_condition(const json_t *conds, const char *type, bool first_only
 
 static void note_restart(const json_t *status, k1s__tb_time *last)
 {
-    const json_t *term = k1s__tb_at(status, "lastState.terminated");
+    const json_t *term = k1s_json_at(status, "lastState.terminated");
     if (!json_is_object(term))
         return;
     k1s__tb_time t = k1s__tb_time_at(term, "finishedAt");
@@ -89,8 +86,8 @@ static void note_restart(const json_t *status, k1s__tb_time *last)
 
 static void pod_summarize(const json_t *pod, pod_info *pi)
 {
-    const char *phase = k1s__tb_str_or(pod, "status.phase", "");
-    const char *status_reason = k1s__tb_str_or(pod, "status.reason", "");
+    const char *phase = k1s_json_str_or(pod, "status.phase", "");
+    const char *status_reason = k1s_json_str_or(pod, "status.reason", "");
     const json_t *conds = k1s__tb_array(pod, "status.conditions");
     const json_t *init_specs = k1s__tb_array(pod, "spec.initContainers");
     const json_t *init_statuses = k1s__tb_array(pod, "status.initContainerStatuses");
@@ -107,21 +104,21 @@ static void pod_summarize(const json_t *pod, pod_info *pi)
 
     for (size_t i = 0; i < json_array_size(conds); i++) {
         const json_t *c = json_array_get(conds, i);
-        if (str_eq(k1s__tb_str(c, "type"), "PodScheduled") &&
-            str_eq(k1s__tb_str(c, "reason"), "SchedulingGated"))
+        if (str_eq(k1s_json_str(c, "type"), "PodScheduled") &&
+            str_eq(k1s_json_str(c, "reason"), "SchedulingGated"))
             set_reason(&pi->reason, "", "SchedulingGated");
     }
     for (size_t i = 0; i < json_array_size(init_specs); i++)
-        if (str_eq(k1s__tb_str(json_array_get(init_specs, i), "restartPolicy"), "Always"))
+        if (str_eq(k1s_json_str(json_array_get(init_specs, i), "restartPolicy"), "Always"))
             pi->total++;
 
     bool initializing = false;
     for (size_t i = 0; i < json_array_size(init_statuses); i++) {
         const json_t *c = json_array_get(init_statuses, i);
-        long long rc = k1s__tb_int(c, "restartCount", 0);
-        bool restartable = restartable_init(init_specs, k1s__tb_str(c, "name"));
-        const json_t *term = k1s__tb_at(c, "state.terminated");
-        const char *waiting = k1s__tb_str(c, "state.waiting.reason");
+        long long rc = k1s_json_int(c, "restartCount", 0);
+        bool restartable = restartable_init(init_specs, k1s_json_str(c, "name"));
+        const json_t *term = k1s_json_at(c, "state.terminated");
+        const char *waiting = k1s_json_str(c, "state.waiting.reason");
 
         pi->restarts += rc;
         note_restart(c, &pi->last_restart);
@@ -129,15 +126,15 @@ static void pod_summarize(const json_t *pod, pod_info *pi)
             ri_restarts += rc;
             note_restart(c, &ri_last);
         }
-        if (json_is_object(term) && k1s__tb_int(term, "exitCode", 0) == 0)
+        if (json_is_object(term) && k1s_json_int(term, "exitCode", 0) == 0)
             continue;
-        if (restartable && k1s__tb_bool(c, "started", false)) {
-            if (k1s__tb_bool(c, "ready", false))
+        if (restartable && k1s_json_bool(c, "started", false)) {
+            if (k1s_json_bool(c, "ready", false))
                 pi->ready++;
             continue;
         }
         if (json_is_object(term)) {
-            const char *r = k1s__tb_str_or(term, "reason", "");
+            const char *r = k1s_json_str_or(term, "reason", "");
             if (*r)
                 set_reason(&pi->reason, "Init:", r);
             else
@@ -159,32 +156,32 @@ static void pod_summarize(const json_t *pod, pod_info *pi)
         pi->last_restart = ri_last;
         for (size_t i = json_array_size(statuses); i-- > 0;) {
             const json_t *c = json_array_get(statuses, i);
-            const json_t *term = k1s__tb_at(c, "state.terminated");
-            const char *waiting = k1s__tb_str(c, "state.waiting.reason");
+            const json_t *term = k1s_json_at(c, "state.terminated");
+            const char *waiting = k1s_json_str(c, "state.waiting.reason");
 
-            pi->restarts += k1s__tb_int(c, "restartCount", 0);
+            pi->restarts += k1s_json_int(c, "restartCount", 0);
             note_restart(c, &pi->last_restart);
             if (k1s__tb_nonempty(waiting)) {
                 set_reason(&pi->reason, "", waiting);
             } else if (json_is_object(term)) {
-                const char *r = k1s__tb_str_or(term, "reason", "");
+                const char *r = k1s_json_str_or(term, "reason", "");
                 if (*r)
                     set_reason(&pi->reason, "", r);
                 else
                     set_reason_code(&pi->reason, "", term);
-            } else if (k1s__tb_bool(c, "ready", false) &&
-                       json_is_object(k1s__tb_at(c, "state.running"))) {
+            } else if (k1s_json_bool(c, "ready", false) &&
+                       json_is_object(k1s_json_at(c, "state.running"))) {
                 has_running = true;
                 pi->ready++;
             }
         }
         /* A pod whose last-listed container completed still runs others. */
-        if (strcmp(k1s__tb_sb_str(&pi->reason), "Completed") == 0 && has_running)
+        if (strcmp(k1s_buf_str(&pi->reason), "Completed") == 0 && has_running)
             set_reason(&pi->reason, "",
                        has_condition(conds, "Ready", false) ? "Running" : "NotReady");
     }
 
-    if (k1s__tb_at(pod, "metadata.deletionTimestamp")) {
+    if (k1s_json_at(pod, "metadata.deletionTimestamp")) {
         if (strcmp(status_reason, "NodeLost") == 0)
             set_reason(&pi->reason, "", "Unknown");
         else if (strcmp(phase, "Failed") != 0 && strcmp(phase, "Succeeded") != 0)
@@ -195,10 +192,10 @@ static void pod_summarize(const json_t *pod, pod_info *pi)
 static json_t *cell_ready(const json_t *pod, time_t now)
 {
     (void)now;
-    pod_info pi = {0};
+    pod_info pi = {.reason = K1S__CELL_BUF};
     char buf[64];
     pod_summarize(pod, &pi);
-    k1s__tb_sb_free(&pi.reason);
+    k1s_buf_free(&pi.reason);
     snprintf(buf, sizeof buf, "%lld/%lld", pi.ready, pi.total);
     return json_string(buf);
 }
@@ -206,17 +203,17 @@ static json_t *cell_ready(const json_t *pod, time_t now)
 static json_t *cell_status(const json_t *pod, time_t now)
 {
     (void)now;
-    pod_info pi = {0};
+    pod_info pi = {.reason = K1S__CELL_BUF};
     pod_summarize(pod, &pi);
-    return k1s__tb_sb_json(&pi.reason);
+    return k1s__tb_jbuf(&pi.reason);
 }
 
 static json_t *cell_restarts(const json_t *pod, time_t now)
 {
-    pod_info pi = {0};
+    pod_info pi = {.reason = K1S__CELL_BUF};
     char ago[32], buf[96];
     pod_summarize(pod, &pi);
-    k1s__tb_sb_free(&pi.reason);
+    k1s_buf_free(&pi.reason);
     if (pi.restarts != 0 && !pi.last_restart.zero) {
         k1s__tb_since(ago, sizeof ago, pi.last_restart, now);
         snprintf(buf, sizeof buf, "%lld (%s ago)", pi.restarts, ago);
@@ -231,22 +228,22 @@ static json_t *cell_ip(const json_t *pod, time_t now)
     (void)now;
     /* podIPs is authoritative; decoding fills it from podIP when empty. */
     const json_t *ips = k1s__tb_array(pod, "status.podIPs");
-    const char *ip = json_array_size(ips) ? k1s__tb_str(json_array_get(ips, 0), "ip")
-                                          : k1s__tb_str(pod, "status.podIP");
+    const char *ip = json_array_size(ips) ? k1s_json_str(json_array_get(ips, 0), "ip")
+                                          : k1s_json_str(pod, "status.podIP");
     return k1s__tb_jstr(k1s__tb_nonempty(ip) ? ip : "<none>");
 }
 
 static json_t *cell_node(const json_t *pod, time_t now)
 {
     (void)now;
-    const char *n = k1s__tb_str(pod, "spec.nodeName");
+    const char *n = k1s_json_str(pod, "spec.nodeName");
     return k1s__tb_jstr(k1s__tb_nonempty(n) ? n : "<none>");
 }
 
 static json_t *cell_nominated(const json_t *pod, time_t now)
 {
     (void)now;
-    const char *n = k1s__tb_str(pod, "status.nominatedNodeName");
+    const char *n = k1s_json_str(pod, "status.nominatedNodeName");
     return k1s__tb_jstr(k1s__tb_nonempty(n) ? n : "<none>");
 }
 
@@ -260,7 +257,7 @@ static json_t *cell_gates(const json_t *pod, time_t now)
     if (ng == 0)
         return json_string("<none>");
     for (size_t g = 0; g < ng; g++) {
-        const char *type = k1s__tb_str_or(json_array_get(gates, g), "conditionType", "");
+        const char *type = k1s_json_str_or(json_array_get(gates, g), "conditionType", "");
         if (has_condition(conds, type, true))
             ok++;
     }
@@ -270,7 +267,7 @@ static json_t *cell_gates(const json_t *pod, time_t now)
 
 static json_t *pod_conditions(const json_t *pod)
 {
-    const char *phase = k1s__tb_str_or(pod, "status.phase", "");
+    const char *phase = k1s_json_str_or(pod, "status.phase", "");
     const char *message;
     if (strcmp(phase, "Succeeded") == 0)
         message = "The pod has completed successfully.";

@@ -21,7 +21,7 @@ static bool str_eq(const char *a, const char *b)
 
 static json_t *str_cell(const json_t *o, const char *path)
 {
-    return k1s__tb_jstr(k1s__tb_str(o, path));
+    return k1s__tb_jstr(k1s_json_str(o, path));
 }
 
 static json_t *count_cell(const json_t *o, const char *path)
@@ -33,7 +33,7 @@ static json_t *count_cell(const json_t *o, const char *path)
 
 /* Collects up to LIST_MAX entries, then counts the rest (listWithMoreString). */
 typedef struct more_list {
-    k1s__tb_sb sb;
+    k1s_buf sb;
     size_t shown;
     long long count;
     bool more;
@@ -43,8 +43,8 @@ static void more_add(more_list *l, const char *s)
 {
     if (l->shown < LIST_MAX) {
         if (l->shown)
-            k1s__tb_sb_add(&l->sb, ",");
-        k1s__tb_sb_add(&l->sb, s);
+            k1s_buf_adds(&l->sb, ",");
+        k1s_buf_adds(&l->sb, s);
         l->shown++;
     } else {
         l->more = true;
@@ -55,10 +55,10 @@ static void more_add(more_list *l, const char *s)
 static json_t *more_json(more_list *l)
 {
     if (l->more)
-        k1s__tb_sb_addf(&l->sb, " + %lld more...", l->count - LIST_MAX);
+        k1s_buf_addf(&l->sb, " + %lld more...", l->count - LIST_MAX);
     else if (l->sb.len == 0)
-        k1s__tb_sb_add(&l->sb, "<unset>");
-    return k1s__tb_sb_json(&l->sb);
+        k1s_buf_adds(&l->sb, "<unset>");
+    return k1s__tb_jbuf(&l->sb);
 }
 
 /* ---- Ingress, IngressClass, NetworkPolicy, ServiceCIDR, IPAddress ------------ */
@@ -66,7 +66,7 @@ static json_t *more_json(more_list *l)
 static json_t *ing_class(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jstr(k1s__tb_str_or(o, "spec.ingressClassName", "<none>"));
+    return k1s__tb_jstr(k1s_json_str_or(o, "spec.ingressClassName", "<none>"));
 }
 
 static json_t *ing_hosts(const json_t *o, time_t now)
@@ -75,25 +75,25 @@ static json_t *ing_hosts(const json_t *o, time_t now)
     const json_t *rules = k1s__tb_array(o, "spec.rules");
     size_t n = json_array_size(rules), listed = 0;
     bool more = false;
-    k1s__tb_sb sb = {0};
+    k1s_buf sb = K1S__CELL_BUF;
     for (size_t i = 0; i < n; i++) {
-        const char *host = k1s__tb_str(json_array_get(rules, i), "host");
+        const char *host = k1s_json_str(json_array_get(rules, i), "host");
         if (listed == LIST_MAX)
             more = true;
         if (!more && k1s__tb_nonempty(host)) {
             if (listed)
-                k1s__tb_sb_add(&sb, ",");
-            k1s__tb_sb_add(&sb, host);
+                k1s_buf_adds(&sb, ",");
+            k1s_buf_adds(&sb, host);
             listed++;
         }
     }
     if (listed == 0) {
-        k1s__tb_sb_free(&sb);
+        k1s_buf_free(&sb);
         return json_string("*");
     }
     if (more)
-        k1s__tb_sb_addf(&sb, " + %zu more...", n - LIST_MAX);
-    return k1s__tb_sb_json(&sb);
+        k1s_buf_addf(&sb, " + %zu more...", n - LIST_MAX);
+    return k1s__tb_jbuf(&sb);
 }
 
 static json_t *ing_address(const json_t *o, time_t now)
@@ -103,12 +103,12 @@ static json_t *ing_address(const json_t *o, time_t now)
     const json_t *ingress = k1s__tb_array(o, "status.loadBalancer.ingress");
     const char *addrs[64];
     size_t n = 0, u = 0;
-    k1s__tb_sb sb = {0};
+    k1s_buf sb = K1S__CELL_BUF;
     for (size_t i = 0; i < json_array_size(ingress) && n < 64; i++) {
         const json_t *e = json_array_get(ingress, i);
-        const char *a = k1s__tb_str(e, "ip");
+        const char *a = k1s_json_str(e, "ip");
         if (!k1s__tb_nonempty(a))
-            a = k1s__tb_str(e, "hostname");
+            a = k1s_json_str(e, "hostname");
         if (k1s__tb_nonempty(a))
             addrs[n++] = a;
     }
@@ -117,10 +117,10 @@ static json_t *ing_address(const json_t *o, time_t now)
         if (u && strcmp(addrs[i], addrs[i - 1]) == 0)
             continue;
         if (u++)
-            k1s__tb_sb_add(&sb, ",");
-        k1s__tb_sb_add(&sb, addrs[i]);
+            k1s_buf_adds(&sb, ",");
+        k1s_buf_adds(&sb, addrs[i]);
     }
-    return k1s__tb_sb_json(&sb);
+    return k1s__tb_jbuf(&sb);
 }
 
 static json_t *ing_ports(const json_t *o, time_t now)
@@ -147,18 +147,18 @@ static json_t *ic_controller(const json_t *o, time_t now)
 static json_t *ic_parameters(const json_t *o, time_t now)
 {
     (void)now;
-    const json_t *p = k1s__tb_at(o, "spec.parameters");
-    k1s__tb_sb sb = {0};
+    const json_t *p = k1s_json_at(o, "spec.parameters");
+    k1s_buf sb = K1S__CELL_BUF;
     if (!json_is_object(p))
         return json_string("<none>");
-    k1s__tb_sb_add(&sb, k1s__tb_str(p, "kind"));
-    if (json_is_string(k1s__tb_at(p, "apiGroup"))) {
-        k1s__tb_sb_add(&sb, ".");
-        k1s__tb_sb_add(&sb, k1s__tb_str(p, "apiGroup"));
+    k1s_buf_adds(&sb, k1s_json_str_or(p, "kind", ""));
+    if (json_is_string(k1s_json_at(p, "apiGroup"))) {
+        k1s_buf_adds(&sb, ".");
+        k1s_buf_adds(&sb, k1s_json_str_or(p, "apiGroup", ""));
     }
-    k1s__tb_sb_add(&sb, "/");
-    k1s__tb_sb_add(&sb, k1s__tb_str(p, "name"));
-    return k1s__tb_sb_json(&sb);
+    k1s_buf_adds(&sb, "/");
+    k1s_buf_adds(&sb, k1s_json_str_or(p, "name", ""));
+    return k1s__tb_jbuf(&sb);
 }
 
 static const k1s__tb_column ingressclass_columns[] = {
@@ -173,7 +173,7 @@ static const k1s__tb_column ingressclass_columns[] = {
 static json_t *np_selector(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jformat_selector(k1s__tb_at(o, "spec.podSelector"));
+    return k1s__tb_jformat_selector(k1s_json_at(o, "spec.podSelector"));
 }
 
 static const k1s__tb_column networkpolicy_columns[] = {
@@ -186,14 +186,14 @@ static json_t *cidr_cidrs(const json_t *o, time_t now)
 {
     (void)now;
     const json_t *cidrs = k1s__tb_array(o, "spec.cidrs");
-    k1s__tb_sb sb = {0};
+    k1s_buf sb = K1S__CELL_BUF;
     for (size_t i = 0; i < json_array_size(cidrs); i++) {
         const json_t *c = json_array_get(cidrs, i);
         if (i)
-            k1s__tb_sb_add(&sb, ",");
-        k1s__tb_sb_add(&sb, json_is_string(c) ? json_string_value(c) : "");
+            k1s_buf_adds(&sb, ",");
+        k1s_buf_adds(&sb, json_is_string(c) ? json_string_value(c) : "");
     }
-    return k1s__tb_sb_json(&sb);
+    return k1s__tb_jbuf(&sb);
 }
 
 static const k1s__tb_column servicecidr_columns[] = {
@@ -205,24 +205,24 @@ static const k1s__tb_column servicecidr_columns[] = {
 static json_t *ip_parent(const json_t *o, time_t now)
 {
     (void)now;
-    const json_t *p = k1s__tb_at(o, "spec.parentRef");
-    const char *group = k1s__tb_str(p, "group");
-    const char *ns = k1s__tb_str(p, "namespace");
-    k1s__tb_sb sb = {0};
+    const json_t *p = k1s_json_at(o, "spec.parentRef");
+    const char *group = k1s_json_str(p, "group");
+    const char *ns = k1s_json_str(p, "namespace");
+    k1s_buf sb = K1S__CELL_BUF;
     if (!json_is_object(p))
         return json_string("<none>");
-    k1s__tb_sb_lower(&sb, k1s__tb_str(p, "resource"));
+    k1s__tb_sb_lower(&sb, k1s_json_str_or(p, "resource", ""));
     if (k1s__tb_nonempty(group)) {
-        k1s__tb_sb_add(&sb, ".");
+        k1s_buf_adds(&sb, ".");
         k1s__tb_sb_lower(&sb, group);
     }
     if (k1s__tb_nonempty(ns)) {
-        k1s__tb_sb_add(&sb, "/");
-        k1s__tb_sb_add(&sb, ns);
+        k1s_buf_adds(&sb, "/");
+        k1s_buf_adds(&sb, ns);
     }
-    k1s__tb_sb_add(&sb, "/");
-    k1s__tb_sb_add(&sb, k1s__tb_str(p, "name"));
-    return k1s__tb_sb_json(&sb);
+    k1s_buf_adds(&sb, "/");
+    k1s_buf_adds(&sb, k1s_json_str_or(p, "name", ""));
+    return k1s__tb_jbuf(&sb);
 }
 
 static const k1s__tb_column ipaddress_columns[] = {
@@ -243,16 +243,16 @@ static json_t *eps_ports(const json_t *o, time_t now)
 {
     (void)now;
     const json_t *ports = k1s__tb_array(o, "ports");
-    more_list l = {0};
+    more_list l = {.sb = K1S__CELL_BUF};
     for (size_t i = 0; i < json_array_size(ports); i++) {
         const json_t *p = json_array_get(ports, i);
         char num[32];
         const char *s = "*";
-        if (json_is_integer(k1s__tb_at(p, "port"))) {
-            snprintf(num, sizeof num, "%lld", k1s__tb_int(p, "port", 0));
+        if (json_is_integer(k1s_json_at(p, "port"))) {
+            snprintf(num, sizeof num, "%lld", k1s_json_int(p, "port", 0));
             s = num;
-        } else if (json_is_string(k1s__tb_at(p, "name"))) {
-            s = k1s__tb_str(p, "name");
+        } else if (json_is_string(k1s_json_at(p, "name"))) {
+            s = k1s_json_str(p, "name");
         }
         more_add(&l, s);
     }
@@ -263,7 +263,7 @@ static json_t *eps_endpoints(const json_t *o, time_t now)
 {
     (void)now;
     const json_t *eps = k1s__tb_array(o, "endpoints");
-    more_list l = {0};
+    more_list l = {.sb = K1S__CELL_BUF};
     for (size_t i = 0; i < json_array_size(eps); i++) {
         const json_t *addrs = k1s__tb_array(json_array_get(eps, i), "addresses");
         for (size_t a = 0; a < json_array_size(addrs); a++) {
@@ -287,11 +287,11 @@ static const k1s__tb_column endpointslice_columns[] = {
 static json_t *rb_role(const json_t *o, time_t now)
 {
     (void)now;
-    k1s__tb_sb sb = {0};
-    k1s__tb_sb_add(&sb, k1s__tb_str(o, "roleRef.kind"));
-    k1s__tb_sb_add(&sb, "/");
-    k1s__tb_sb_add(&sb, k1s__tb_str(o, "roleRef.name"));
-    return k1s__tb_sb_json(&sb);
+    k1s_buf sb = K1S__CELL_BUF;
+    k1s_buf_adds(&sb, k1s_json_str_or(o, "roleRef.kind", ""));
+    k1s_buf_adds(&sb, "/");
+    k1s_buf_adds(&sb, k1s_json_str_or(o, "roleRef.name", ""));
+    return k1s__tb_jbuf(&sb);
 }
 
 /* Subjects of one kind joined with ", "; service accounts as namespace/name. */
@@ -299,22 +299,22 @@ static json_t *rb_subjects(const json_t *o, const char *kind)
 {
     const json_t *subjects = k1s__tb_array(o, "subjects");
     bool sa = strcmp(kind, "ServiceAccount") == 0;
-    k1s__tb_sb sb = {0};
+    k1s_buf sb = K1S__CELL_BUF;
     bool first = true;
     for (size_t i = 0; i < json_array_size(subjects); i++) {
         const json_t *s = json_array_get(subjects, i);
-        if (!str_eq(k1s__tb_str(s, "kind"), kind))
+        if (!str_eq(k1s_json_str(s, "kind"), kind))
             continue;
         if (!first)
-            k1s__tb_sb_add(&sb, ", ");
+            k1s_buf_adds(&sb, ", ");
         first = false;
         if (sa) {
-            k1s__tb_sb_add(&sb, k1s__tb_str(s, "namespace"));
-            k1s__tb_sb_add(&sb, "/");
+            k1s_buf_adds(&sb, k1s_json_str_or(s, "namespace", ""));
+            k1s_buf_adds(&sb, "/");
         }
-        k1s__tb_sb_add(&sb, k1s__tb_str(s, "name"));
+        k1s_buf_adds(&sb, k1s_json_str_or(s, "name", ""));
     }
-    return k1s__tb_sb_json(&sb);
+    return k1s__tb_jbuf(&sb);
 }
 
 static json_t *rb_users(const json_t *o, time_t now)
@@ -349,7 +349,7 @@ static const k1s__tb_column rolebinding_columns[] = {
 static json_t *signer_or_none(const json_t *o, time_t now)
 {
     (void)now;
-    const char *s = k1s__tb_str(o, "spec.signerName");
+    const char *s = k1s_json_str(o, "spec.signerName");
     return k1s__tb_jstr(k1s__tb_nonempty(s) ? s : "<none>");
 }
 
@@ -363,9 +363,9 @@ static json_t *csr_duration(const json_t *o, time_t now)
 {
     (void)now;
     char buf[32];
-    if (!json_is_integer(k1s__tb_at(o, "spec.expirationSeconds")))
+    if (!json_is_integer(k1s_json_at(o, "spec.expirationSeconds")))
         return json_string("<none>");
-    k1s_table_duration(buf, sizeof buf, k1s__tb_int(o, "spec.expirationSeconds", 0));
+    k1s_table_duration(buf, sizeof buf, k1s_json_int(o, "spec.expirationSeconds", 0));
     return json_string(buf);
 }
 
@@ -374,19 +374,19 @@ static json_t *csr_condition(const json_t *o, time_t now)
     (void)now;
     const json_t *conds = k1s__tb_array(o, "status.conditions");
     bool approved = false, denied = false, failed = false;
-    k1s__tb_sb sb = {0};
+    k1s_buf sb = K1S__CELL_BUF;
     for (size_t i = 0; i < json_array_size(conds); i++) {
-        const char *type = k1s__tb_str_or(json_array_get(conds, i), "type", "");
+        const char *type = k1s_json_str_or(json_array_get(conds, i), "type", "");
         approved |= strcmp(type, "Approved") == 0;
         denied |= strcmp(type, "Denied") == 0;
         failed |= strcmp(type, "Failed") == 0;
     }
-    k1s__tb_sb_add(&sb, denied ? "Denied" : approved ? "Approved" : "Pending");
+    k1s_buf_adds(&sb, denied ? "Denied" : approved ? "Approved" : "Pending");
     if (failed)
-        k1s__tb_sb_add(&sb, ",Failed");
-    if (k1s__tb_nonempty(k1s__tb_str(o, "status.certificate")))
-        k1s__tb_sb_add(&sb, ",Issued");
-    return k1s__tb_sb_json(&sb);
+        k1s_buf_adds(&sb, ",Failed");
+    if (k1s__tb_nonempty(k1s_json_str(o, "status.certificate")))
+        k1s_buf_adds(&sb, ",Issued");
+    return k1s__tb_jbuf(&sb);
 }
 
 static const k1s__tb_column csr_columns[] = {
@@ -449,13 +449,13 @@ static const k1s__tb_column leasecandidate_columns[] = {
 static json_t *pc_value(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jint(k1s__tb_int(o, "value", 0));
+    return k1s__tb_jint(k1s_json_int(o, "value", 0));
 }
 
 static json_t *pc_default(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jbool(k1s__tb_bool(o, "globalDefault", false));
+    return k1s__tb_jbool(k1s_json_bool(o, "globalDefault", false));
 }
 
 static json_t *pc_preemption(const json_t *o, time_t now)
@@ -503,14 +503,14 @@ static const k1s__tb_column webhook_columns[] = {
 static json_t *policy_param_kind(const json_t *o, time_t now)
 {
     (void)now;
-    const json_t *pk = k1s__tb_at(o, "spec.paramKind");
-    k1s__tb_sb sb = {0};
+    const json_t *pk = k1s_json_at(o, "spec.paramKind");
+    k1s_buf sb = K1S__CELL_BUF;
     if (!json_is_object(pk))
         return json_string("<unset>");
-    k1s__tb_sb_add(&sb, k1s__tb_str(pk, "apiVersion"));
-    k1s__tb_sb_add(&sb, "/");
-    k1s__tb_sb_add(&sb, k1s__tb_str(pk, "kind"));
-    return k1s__tb_sb_json(&sb);
+    k1s_buf_adds(&sb, k1s_json_str_or(pk, "apiVersion", ""));
+    k1s_buf_adds(&sb, "/");
+    k1s_buf_adds(&sb, k1s_json_str_or(pk, "kind", ""));
+    return k1s__tb_jbuf(&sb);
 }
 
 static json_t *vap_validations(const json_t *o, time_t now)
@@ -548,9 +548,9 @@ static json_t *binding_policy(const json_t *o, time_t now)
 }
 
 /* A LabelSelector as Go's generated String() prints it. */
-static void sb_go_selector(k1s__tb_sb *sb, const json_t *sel)
+static void sb_go_selector(k1s_buf *sb, const json_t *sel)
 {
-    const json_t *labels = k1s__tb_at(sel, "matchLabels");
+    const json_t *labels = k1s_json_at(sel, "matchLabels");
     const json_t *exprs = k1s__tb_array(sel, "matchExpressions");
     const char *keys[256];
     size_t nk = 0;
@@ -563,54 +563,54 @@ static void sb_go_selector(k1s__tb_sb *sb, const json_t *sel)
         }
     }
     k1s__tb_sort_strings(keys, nk);
-    k1s__tb_sb_add(sb, "&LabelSelector{MatchLabels:map[string]string{");
+    k1s_buf_adds(sb, "&LabelSelector{MatchLabels:map[string]string{");
     for (size_t i = 0; i < nk; i++) {
-        k1s__tb_sb_add(sb, keys[i]);
-        k1s__tb_sb_add(sb, ": ");
-        k1s__tb_sb_add(sb, k1s__tb_str(labels, keys[i]) ? k1s__tb_str(labels, keys[i]) : "");
-        k1s__tb_sb_add(sb, ",");
+        k1s_buf_adds(sb, keys[i]);
+        k1s_buf_adds(sb, ": ");
+        k1s_buf_adds(sb, k1s_json_str(labels, keys[i]) ? k1s_json_str(labels, keys[i]) : "");
+        k1s_buf_adds(sb, ",");
     }
-    k1s__tb_sb_add(sb, "},MatchExpressions:[]LabelSelectorRequirement{");
+    k1s_buf_adds(sb, "},MatchExpressions:[]LabelSelectorRequirement{");
     for (size_t i = 0; i < json_array_size(exprs); i++) {
         const json_t *e = json_array_get(exprs, i);
         const json_t *values = k1s__tb_array(e, "values");
-        k1s__tb_sb_add(sb, "{");
-        k1s__tb_sb_add(sb, k1s__tb_str(e, "key"));
-        k1s__tb_sb_add(sb, " ");
-        k1s__tb_sb_add(sb, k1s__tb_str(e, "operator"));
-        k1s__tb_sb_add(sb, " [");
+        k1s_buf_adds(sb, "{");
+        k1s_buf_adds(sb, k1s_json_str_or(e, "key", ""));
+        k1s_buf_adds(sb, " ");
+        k1s_buf_adds(sb, k1s_json_str_or(e, "operator", ""));
+        k1s_buf_adds(sb, " [");
         for (size_t v = 0; v < json_array_size(values); v++) {
             const json_t *s = json_array_get(values, v);
             if (v)
-                k1s__tb_sb_add(sb, " ");
-            k1s__tb_sb_add(sb, json_is_string(s) ? json_string_value(s) : "");
+                k1s_buf_adds(sb, " ");
+            k1s_buf_adds(sb, json_is_string(s) ? json_string_value(s) : "");
         }
-        k1s__tb_sb_add(sb, "]},");
+        k1s_buf_adds(sb, "]},");
     }
-    k1s__tb_sb_add(sb, "},}");
+    k1s_buf_adds(sb, "},}");
 }
 
 static json_t *binding_param_ref(const json_t *o, time_t now)
 {
     (void)now;
-    const json_t *pr = k1s__tb_at(o, "spec.paramRef");
-    const char *name = k1s__tb_str(pr, "name");
-    const char *ns = k1s__tb_str(pr, "namespace");
-    k1s__tb_sb sb = {0};
+    const json_t *pr = k1s_json_at(o, "spec.paramRef");
+    const char *name = k1s_json_str(pr, "name");
+    const char *ns = k1s_json_str(pr, "namespace");
+    k1s_buf sb = K1S__CELL_BUF;
     if (!json_is_object(pr))
         return json_string("<unset>");
     if (k1s__tb_nonempty(name)) {
         /* Without a namespace, kube cannot tell whether the param is
          * cluster-scoped, and writes "*". */
-        k1s__tb_sb_add(&sb, k1s__tb_nonempty(ns) ? ns : "*");
-        k1s__tb_sb_add(&sb, "/");
-        k1s__tb_sb_add(&sb, name);
-    } else if (json_is_object(k1s__tb_at(pr, "selector"))) {
-        sb_go_selector(&sb, k1s__tb_at(pr, "selector"));
+        k1s_buf_adds(&sb, k1s__tb_nonempty(ns) ? ns : "*");
+        k1s_buf_adds(&sb, "/");
+        k1s_buf_adds(&sb, name);
+    } else if (json_is_object(k1s_json_at(pr, "selector"))) {
+        sb_go_selector(&sb, k1s_json_at(pr, "selector"));
     } else {
-        k1s__tb_sb_add(&sb, "<unset>");
+        k1s_buf_adds(&sb, "<unset>");
     }
-    return k1s__tb_sb_json(&sb);
+    return k1s__tb_jbuf(&sb);
 }
 
 static const k1s__tb_column policybinding_columns[] = {
@@ -626,7 +626,7 @@ static const k1s__tb_column policybinding_columns[] = {
 static long long fs_precedence(const json_t *o)
 {
     /* 0 is defaulted to 1000 */
-    long long p = k1s__tb_int(o, "spec.matchingPrecedence", 0);
+    long long p = k1s_json_int(o, "spec.matchingPrecedence", 0);
     return p ? p : 1000;
 }
 
@@ -645,7 +645,7 @@ static json_t *fs_precedence_cell(const json_t *o, time_t now)
 static json_t *fs_distinguisher(const json_t *o, time_t now)
 {
     (void)now;
-    if (!json_is_object(k1s__tb_at(o, "spec.distinguisherMethod")))
+    if (!json_is_object(k1s_json_at(o, "spec.distinguisherMethod")))
         return json_string("<none>");
     return str_cell(o, "spec.distinguisherMethod.type");
 }
@@ -656,7 +656,7 @@ static json_t *fs_missing(const json_t *o, time_t now)
     const json_t *conds = k1s__tb_array(o, "status.conditions");
     for (size_t i = 0; i < json_array_size(conds); i++) {
         const json_t *c = json_array_get(conds, i);
-        if (str_eq(k1s__tb_str(c, "type"), "Dangling"))
+        if (str_eq(k1s_json_str(c, "type"), "Dangling"))
             return str_cell(c, "status");
     }
     return json_string("?");
@@ -668,7 +668,7 @@ static int fs_compare(const json_t *a, const json_t *b)
     long long pa = fs_precedence(a), pb = fs_precedence(b);
     if (pa != pb)
         return pa < pb ? -1 : 1;
-    return strcmp(k1s__tb_str_or(a, "metadata.name", ""), k1s__tb_str_or(b, "metadata.name", ""));
+    return strcmp(k1s_json_str_or(a, "metadata.name", ""), k1s_json_str_or(b, "metadata.name", ""));
 }
 
 static const k1s__tb_column flowschema_columns[] = {
@@ -691,11 +691,11 @@ static json_t *plc_type(const json_t *o, time_t now)
 
 static json_t *plc_int(const json_t *o, const char *path, bool needs_queuing)
 {
-    if (!json_is_object(k1s__tb_at(o, "spec.limited")))
+    if (!json_is_object(k1s_json_at(o, "spec.limited")))
         return json_string("<none>");
-    if (needs_queuing && !json_is_object(k1s__tb_at(o, "spec.limited.limitResponse.queuing")))
+    if (needs_queuing && !json_is_object(k1s_json_at(o, "spec.limited.limitResponse.queuing")))
         return json_string("<none>");
-    return k1s__tb_jint(k1s__tb_int(o, path, 0));
+    return k1s__tb_jint(k1s_json_int(o, path, 0));
 }
 
 static json_t *plc_shares(const json_t *o, time_t now)
@@ -738,14 +738,14 @@ static const k1s__tb_column prioritylevel_columns[] = {
 static json_t *apisvc_service(const json_t *o, time_t now)
 {
     (void)now;
-    const json_t *svc = k1s__tb_at(o, "spec.service");
-    k1s__tb_sb sb = {0};
+    const json_t *svc = k1s_json_at(o, "spec.service");
+    k1s_buf sb = K1S__CELL_BUF;
     if (!json_is_object(svc))
         return json_string("Local");
-    k1s__tb_sb_add(&sb, k1s__tb_str(svc, "namespace"));
-    k1s__tb_sb_add(&sb, "/");
-    k1s__tb_sb_add(&sb, k1s__tb_str(svc, "name"));
-    return k1s__tb_sb_json(&sb);
+    k1s_buf_adds(&sb, k1s_json_str_or(svc, "namespace", ""));
+    k1s_buf_adds(&sb, "/");
+    k1s_buf_adds(&sb, k1s_json_str_or(svc, "name", ""));
+    return k1s__tb_jbuf(&sb);
 }
 
 static json_t *apisvc_available(const json_t *o, time_t now)
@@ -754,18 +754,18 @@ static json_t *apisvc_available(const json_t *o, time_t now)
     const json_t *conds = k1s__tb_array(o, "status.conditions");
     for (size_t i = 0; i < json_array_size(conds); i++) {
         const json_t *c = json_array_get(conds, i);
-        if (!str_eq(k1s__tb_str(c, "type"), "Available"))
+        if (!str_eq(k1s_json_str(c, "type"), "Available"))
             continue;
-        const char *status = k1s__tb_str_or(c, "status", "");
-        const char *reason = k1s__tb_str(c, "reason");
-        k1s__tb_sb sb = {0};
-        k1s__tb_sb_add(&sb, status);
+        const char *status = k1s_json_str_or(c, "status", "");
+        const char *reason = k1s_json_str(c, "reason");
+        k1s_buf sb = K1S__CELL_BUF;
+        k1s_buf_adds(&sb, status);
         if (strcmp(status, "True") != 0 && k1s__tb_nonempty(reason)) {
-            k1s__tb_sb_add(&sb, " (");
-            k1s__tb_sb_add(&sb, reason);
-            k1s__tb_sb_add(&sb, ")");
+            k1s_buf_adds(&sb, " (");
+            k1s_buf_adds(&sb, reason);
+            k1s_buf_adds(&sb, ")");
         }
-        return k1s__tb_sb_json(&sb);
+        return k1s__tb_jbuf(&sb);
     }
     return json_string("Unknown");
 }
@@ -788,21 +788,21 @@ static const k1s__tb_column name_age_columns[] = {
 static json_t *claim_state(const json_t *o, time_t now)
 {
     (void)now;
-    bool deleted = k1s__tb_at(o, "metadata.deletionTimestamp") != NULL;
-    k1s__tb_sb sb = {0};
+    bool deleted = k1s_json_at(o, "metadata.deletionTimestamp") != NULL;
+    k1s_buf sb = K1S__CELL_BUF;
     if (deleted)
-        k1s__tb_sb_add(&sb, "deleted");
-    if (!json_is_object(k1s__tb_at(o, "status.allocation"))) {
+        k1s_buf_adds(&sb, "deleted");
+    if (!json_is_object(k1s_json_at(o, "status.allocation"))) {
         if (!deleted)
-            k1s__tb_sb_add(&sb, "pending");
+            k1s_buf_adds(&sb, "pending");
     } else {
         if (deleted)
-            k1s__tb_sb_add(&sb, ",");
-        k1s__tb_sb_add(&sb, "allocated");
+            k1s_buf_adds(&sb, ",");
+        k1s_buf_adds(&sb, "allocated");
         if (k1s__tb_count(o, "status.reservedFor"))
-            k1s__tb_sb_add(&sb, ",reserved");
+            k1s_buf_adds(&sb, ",reserved");
     }
-    return k1s__tb_sb_json(&sb);
+    return k1s__tb_jbuf(&sb);
 }
 
 static const k1s__tb_column resourceclaim_columns[] = {

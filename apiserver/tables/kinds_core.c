@@ -25,19 +25,19 @@ static const char *or_none(const char *s)
 static json_t *podtemplate_containers(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jcontainers(k1s__tb_at(o, "template.spec.containers"), "name");
+    return k1s__tb_jcontainers(k1s_json_at(o, "template.spec.containers"), "name");
 }
 
 static json_t *podtemplate_images(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jcontainers(k1s__tb_at(o, "template.spec.containers"), "image");
+    return k1s__tb_jcontainers(k1s_json_at(o, "template.spec.containers"), "image");
 }
 
 static json_t *podtemplate_labels(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jlabels(k1s__tb_at(o, "template.metadata.labels"));
+    return k1s__tb_jlabels(k1s_json_at(o, "template.metadata.labels"));
 }
 
 static const k1s__tb_column podtemplate_columns[] = {
@@ -51,37 +51,37 @@ static const k1s__tb_column podtemplate_columns[] = {
 static json_t *rc_desired(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jint(k1s__tb_int(o, "spec.replicas", 1));
+    return k1s__tb_jint(k1s_json_int(o, "spec.replicas", 1));
 }
 
 static json_t *status_replicas(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jint(k1s__tb_int(o, "status.replicas", 0));
+    return k1s__tb_jint(k1s_json_int(o, "status.replicas", 0));
 }
 
 static json_t *status_ready_replicas(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jint(k1s__tb_int(o, "status.readyReplicas", 0));
+    return k1s__tb_jint(k1s_json_int(o, "status.readyReplicas", 0));
 }
 
 static json_t *template_containers(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jcontainers(k1s__tb_at(o, "spec.template.spec.containers"), "name");
+    return k1s__tb_jcontainers(k1s_json_at(o, "spec.template.spec.containers"), "name");
 }
 
 static json_t *template_images(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jcontainers(k1s__tb_at(o, "spec.template.spec.containers"), "image");
+    return k1s__tb_jcontainers(k1s_json_at(o, "spec.template.spec.containers"), "image");
 }
 
 static json_t *rc_selector(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jlabels(k1s__tb_at(o, "spec.selector"));
+    return k1s__tb_jlabels(k1s_json_at(o, "spec.selector"));
 }
 
 static const k1s__tb_column rc_columns[] = {
@@ -99,7 +99,7 @@ static const k1s__tb_column rc_columns[] = {
 
 static const char *service_type(const json_t *o)
 {
-    return k1s__tb_str_or(o, "spec.type", "ClusterIP");
+    return k1s_json_str_or(o, "spec.type", "ClusterIP");
 }
 
 static json_t *svc_type(const json_t *o, time_t now)
@@ -117,16 +117,16 @@ static json_t *svc_cluster_ip(const json_t *o, time_t now)
         const json_t *ip = json_array_get(ips, 0);
         return k1s__tb_jstr(json_is_string(ip) ? json_string_value(ip) : "");
     }
-    return k1s__tb_jstr(or_none(k1s__tb_str(o, "spec.clusterIP")));
+    return k1s__tb_jstr(or_none(k1s_json_str(o, "spec.clusterIP")));
 }
 
-static void sb_string_list(k1s__tb_sb *sb, const json_t *list, bool *first)
+static void sb_string_list(k1s_buf *sb, const json_t *list, bool *first)
 {
     for (size_t i = 0; i < json_array_size(list); i++) {
         const json_t *v = json_array_get(list, i);
         if (!*first)
-            k1s__tb_sb_add(sb, ",");
-        k1s__tb_sb_add(sb, json_is_string(v) ? json_string_value(v) : "");
+            k1s_buf_adds(sb, ",");
+        k1s_buf_adds(sb, json_is_string(v) ? json_string_value(v) : "");
         *first = false;
     }
 }
@@ -137,9 +137,9 @@ static size_t lb_addresses(const json_t *ingress, const char **out, size_t max)
     size_t n = 0;
     for (size_t i = 0; i < json_array_size(ingress) && n < max; i++) {
         const json_t *e = json_array_get(ingress, i);
-        const char *a = k1s__tb_str(e, "ip");
+        const char *a = k1s_json_str(e, "ip");
         if (!k1s__tb_nonempty(a))
-            a = k1s__tb_str(e, "hostname");
+            a = k1s_json_str(e, "hostname");
         if (k1s__tb_nonempty(a))
             out[n++] = a;
     }
@@ -156,17 +156,17 @@ static json_t *svc_external_ip(const json_t *o, time_t now)
     (void)now;
     const char *type = service_type(o);
     const json_t *ext = k1s__tb_array(o, "spec.externalIPs");
-    k1s__tb_sb sb = {0};
+    k1s_buf sb = K1S__CELL_BUF;
     bool first = true;
 
     if (strcmp(type, "ClusterIP") == 0 || strcmp(type, "NodePort") == 0) {
         if (json_array_size(ext) == 0)
             return json_string("<none>");
         sb_string_list(&sb, ext, &first);
-        return k1s__tb_sb_json(&sb);
+        return k1s__tb_jbuf(&sb);
     }
     if (strcmp(type, "ExternalName") == 0)
-        return k1s__tb_jstr(k1s__tb_str(o, "spec.externalName"));
+        return k1s__tb_jstr(k1s_json_str(o, "spec.externalName"));
     if (strcmp(type, "LoadBalancer") != 0)
         return json_string("<unknown>");
 
@@ -177,43 +177,43 @@ static json_t *svc_external_ip(const json_t *o, time_t now)
     size_t n = lb_addresses(ingress, addrs, cap < 64 ? cap : 64);
     for (size_t i = 0; i < n; i++) {
         if (!first)
-            k1s__tb_sb_add(&sb, ",");
-        k1s__tb_sb_add(&sb, addrs[i]);
+            k1s_buf_adds(&sb, ",");
+        k1s_buf_adds(&sb, addrs[i]);
         first = false;
     }
     sb_string_list(&sb, ext, &first);
     if (first) {
-        k1s__tb_sb_free(&sb);
+        k1s_buf_free(&sb);
         return json_string("<pending>");
     }
-    return k1s__tb_sb_json(&sb);
+    return k1s__tb_jbuf(&sb);
 }
 
 static json_t *svc_ports(const json_t *o, time_t now)
 {
     (void)now;
     const json_t *ports = k1s__tb_array(o, "spec.ports");
-    k1s__tb_sb sb = {0};
+    k1s_buf sb = K1S__CELL_BUF;
     if (json_array_size(ports) == 0)
         return json_string("<none>");
     for (size_t i = 0; i < json_array_size(ports); i++) {
         const json_t *p = json_array_get(ports, i);
-        long long node_port = k1s__tb_int(p, "nodePort", 0);
+        long long node_port = k1s_json_int(p, "nodePort", 0);
         if (i)
-            k1s__tb_sb_add(&sb, ",");
+            k1s_buf_adds(&sb, ",");
         if (node_port > 0)
-            k1s__tb_sb_addf(&sb, "%lld:%lld/", k1s__tb_int(p, "port", 0), node_port);
+            k1s_buf_addf(&sb, "%lld:%lld/", k1s_json_int(p, "port", 0), node_port);
         else
-            k1s__tb_sb_addf(&sb, "%lld/", k1s__tb_int(p, "port", 0));
-        k1s__tb_sb_add(&sb, k1s__tb_str_or(p, "protocol", "TCP"));
+            k1s_buf_addf(&sb, "%lld/", k1s_json_int(p, "port", 0));
+        k1s_buf_adds(&sb, k1s_json_str_or(p, "protocol", "TCP"));
     }
-    return k1s__tb_sb_json(&sb);
+    return k1s__tb_jbuf(&sb);
 }
 
 static json_t *svc_selector(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jlabels(k1s__tb_at(o, "spec.selector"));
+    return k1s__tb_jlabels(k1s_json_at(o, "spec.selector"));
 }
 
 static const k1s__tb_column service_columns[] = {
@@ -237,7 +237,7 @@ static json_t *ep_endpoints(const json_t *o, time_t now)
 {
     (void)now;
     const json_t *subsets = k1s__tb_array(o, "subsets");
-    k1s__tb_sb sb = {0};
+    k1s_buf sb = K1S__CELL_BUF;
     size_t shown = 0;
     long long count = 0;
     bool more = false;
@@ -260,19 +260,19 @@ static json_t *ep_endpoints(const json_t *o, time_t now)
                     break;
                 }
                 if (shown)
-                    k1s__tb_sb_add(&sb, ",");
-                const char *ip = k1s__tb_str_or(json_array_get(addrs, a), "ip", "");
+                    k1s_buf_adds(&sb, ",");
+                const char *ip = k1s_json_str_or(json_array_get(addrs, a), "ip", "");
                 if (port)
-                    k1s__tb_sb_hostport(&sb, ip, k1s__tb_int(port, "port", 0));
+                    k1s__tb_sb_hostport(&sb, ip, k1s_json_int(port, "port", 0));
                 else
-                    k1s__tb_sb_add(&sb, ip);
+                    k1s_buf_adds(&sb, ip);
                 shown++;
             }
         }
     }
     if (more)
-        k1s__tb_sb_addf(&sb, " + %lld more...", count - LIST_MAX);
-    return k1s__tb_sb_json(&sb);
+        k1s_buf_addf(&sb, " + %lld more...", count - LIST_MAX);
+    return k1s__tb_jbuf(&sb);
 }
 
 static const k1s__tb_column endpoints_columns[] = {
@@ -288,33 +288,33 @@ static json_t *node_status(const json_t *o, time_t now)
     (void)now;
     const json_t *conds = k1s__tb_array(o, "status.conditions");
     const json_t *ready = NULL;
-    k1s__tb_sb sb = {0};
+    k1s_buf sb = K1S__CELL_BUF;
     /* kube keeps the last condition of each type. */
     for (size_t i = 0; i < json_array_size(conds); i++)
-        if (str_eq(k1s__tb_str(json_array_get(conds, i), "type"), "Ready"))
+        if (str_eq(k1s_json_str(json_array_get(conds, i), "type"), "Ready"))
             ready = json_array_get(conds, i);
     if (!ready)
-        k1s__tb_sb_add(&sb, "Unknown");
-    else if (str_eq(k1s__tb_str(ready, "status"), "True"))
-        k1s__tb_sb_add(&sb, "Ready");
+        k1s_buf_adds(&sb, "Unknown");
+    else if (str_eq(k1s_json_str(ready, "status"), "True"))
+        k1s_buf_adds(&sb, "Ready");
     else
-        k1s__tb_sb_add(&sb, "NotReady");
-    if (k1s__tb_bool(o, "spec.unschedulable", false))
-        k1s__tb_sb_add(&sb, ",SchedulingDisabled");
-    return k1s__tb_sb_json(&sb);
+        k1s_buf_adds(&sb, "NotReady");
+    if (k1s_json_bool(o, "spec.unschedulable", false))
+        k1s_buf_adds(&sb, ",SchedulingDisabled");
+    return k1s__tb_jbuf(&sb);
 }
 
 static json_t *node_roles(const json_t *o, time_t now)
 {
     (void)now;
     static const char prefix[] = "node-role.kubernetes.io/";
-    const json_t *labels = k1s__tb_at(o, "metadata.labels");
+    const json_t *labels = k1s_json_at(o, "metadata.labels");
     size_t n = json_is_object(labels) ? json_object_size(labels) : 0;
     const char *roles[256];
     size_t nr = 0;
     const char *key;
     json_t *val;
-    k1s__tb_sb sb = {0};
+    k1s_buf sb = K1S__CELL_BUF;
 
     if (n) {
         json_object_foreach((json_t *)labels, key, val) {
@@ -333,18 +333,18 @@ static json_t *node_roles(const json_t *o, time_t now)
         if (i && strcmp(roles[i], roles[i - 1]) == 0)
             continue; /* a set */
         if (sb.len)
-            k1s__tb_sb_add(&sb, ",");
-        k1s__tb_sb_add(&sb, roles[i]);
+            k1s_buf_adds(&sb, ",");
+        k1s_buf_adds(&sb, roles[i]);
     }
     if (sb.len == 0)
-        k1s__tb_sb_add(&sb, "<none>");
-    return k1s__tb_sb_json(&sb);
+        k1s_buf_adds(&sb, "<none>");
+    return k1s__tb_jbuf(&sb);
 }
 
 static json_t *node_version(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jstr(k1s__tb_str(o, "status.nodeInfo.kubeletVersion"));
+    return k1s__tb_jstr(k1s_json_str(o, "status.nodeInfo.kubeletVersion"));
 }
 
 static json_t *node_address(const json_t *o, const char *type)
@@ -352,8 +352,8 @@ static json_t *node_address(const json_t *o, const char *type)
     const json_t *addrs = k1s__tb_array(o, "status.addresses");
     for (size_t i = 0; i < json_array_size(addrs); i++) {
         const json_t *a = json_array_get(addrs, i);
-        if (str_eq(k1s__tb_str(a, "type"), type))
-            return k1s__tb_jstr(k1s__tb_str(a, "address"));
+        if (str_eq(k1s_json_str(a, "type"), type))
+            return k1s__tb_jstr(k1s_json_str(a, "address"));
     }
     return json_string("<none>");
 }
@@ -372,7 +372,7 @@ static json_t *node_external_ip(const json_t *o, time_t now)
 
 static json_t *node_info(const json_t *o, const char *path)
 {
-    const char *s = k1s__tb_str(o, path);
+    const char *s = k1s_json_str(o, path);
     return k1s__tb_jstr(k1s__tb_nonempty(s) ? s : "<unknown>");
 }
 
@@ -413,7 +413,7 @@ static const k1s__tb_column node_columns[] = {
 static json_t *ns_status(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jstr(k1s__tb_str(o, "status.phase"));
+    return k1s__tb_jstr(k1s_json_str(o, "status.phase"));
 }
 
 static const k1s__tb_column namespace_columns[] = {
@@ -425,7 +425,7 @@ static const k1s__tb_column namespace_columns[] = {
 static json_t *secret_type(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jstr(k1s__tb_str(o, "type"));
+    return k1s__tb_jstr(k1s_json_str(o, "type"));
 }
 
 static json_t *secret_data(const json_t *o, time_t now)
@@ -471,7 +471,7 @@ static const json_t *cs_healthy(const json_t *o)
 {
     const json_t *conds = k1s__tb_array(o, "conditions");
     for (size_t i = 0; i < json_array_size(conds); i++)
-        if (str_eq(k1s__tb_str(json_array_get(conds, i), "type"), "Healthy"))
+        if (str_eq(k1s_json_str(json_array_get(conds, i), "type"), "Healthy"))
             return json_array_get(conds, i);
     return NULL;
 }
@@ -482,19 +482,19 @@ static json_t *cs_status(const json_t *o, time_t now)
     const json_t *c = cs_healthy(o);
     if (!c)
         return json_string("Unknown");
-    return json_string(str_eq(k1s__tb_str(c, "status"), "True") ? "Healthy" : "Unhealthy");
+    return json_string(str_eq(k1s_json_str(c, "status"), "True") ? "Healthy" : "Unhealthy");
 }
 
 static json_t *cs_message(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jstr(k1s__tb_str(cs_healthy(o), "message"));
+    return k1s__tb_jstr(k1s_json_str(cs_healthy(o), "message"));
 }
 
 static json_t *cs_error(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jstr(k1s__tb_str(cs_healthy(o), "error"));
+    return k1s__tb_jstr(k1s_json_str(cs_healthy(o), "error"));
 }
 
 static const k1s__tb_column componentstatus_columns[] = {
@@ -508,14 +508,14 @@ static const k1s__tb_column componentstatus_columns[] = {
  * "limits." (limits) or not (requests), sorted by resource name. */
 static json_t *quota_cell(const json_t *o, bool limits)
 {
-    const json_t *hard = k1s__tb_at(o, "status.hard");
-    const json_t *used = k1s__tb_at(o, "status.used");
+    const json_t *hard = k1s_json_at(o, "status.hard");
+    const json_t *used = k1s_json_at(o, "status.used");
     size_t n = json_is_object(hard) ? json_object_size(hard) : 0;
     const char *names[512];
     size_t nn = 0;
     const char *key;
     json_t *val;
-    k1s__tb_sb sb = {0};
+    k1s_buf sb = K1S__CELL_BUF;
 
     if (n) {
         json_object_foreach((json_t *)hard, key, val) {
@@ -530,14 +530,14 @@ static json_t *quota_cell(const json_t *o, bool limits)
         if (is_limit != limits)
             continue;
         if (sb.len)
-            k1s__tb_sb_add(&sb, ", ");
-        k1s__tb_sb_add(&sb, names[i]);
-        k1s__tb_sb_add(&sb, ": ");
-        k1s__tb_sb_quantity(&sb, k1s__tb_member(used, names[i]), "0");
-        k1s__tb_sb_add(&sb, "/");
-        k1s__tb_sb_quantity(&sb, k1s__tb_member(hard, names[i]), "0");
+            k1s_buf_adds(&sb, ", ");
+        k1s_buf_adds(&sb, names[i]);
+        k1s_buf_adds(&sb, ": ");
+        k1s__tb_sb_quantity(&sb, json_object_get(used, names[i]), "0");
+        k1s_buf_adds(&sb, "/");
+        k1s__tb_sb_quantity(&sb, json_object_get(hard, names[i]), "0");
     }
-    return k1s__tb_sb_json(&sb);
+    return k1s__tb_jbuf(&sb);
 }
 
 static json_t *quota_request(const json_t *o, time_t now)
@@ -589,7 +589,7 @@ static void event_first_seen(const json_t *o, const event_fields *f, time_t now,
 static json_t *event_last_seen(const json_t *o, const event_fields *f, time_t now)
 {
     char buf[32];
-    if (json_is_object(k1s__tb_at(o, "series"))) {
+    if (json_is_object(k1s_json_at(o, "series"))) {
         k1s__tb_since(buf, sizeof buf, k1s__tb_time_at(o, "series.lastObservedTime"), now);
     } else {
         k1s__tb_time t = k1s__tb_time_at(o, f->last);
@@ -610,51 +610,51 @@ static json_t *event_first(const json_t *o, const event_fields *f, time_t now)
 
 static json_t *event_count(const json_t *o, const event_fields *f)
 {
-    if (json_is_object(k1s__tb_at(o, "series")))
-        return k1s__tb_jint(k1s__tb_int(o, "series.count", 0));
-    long long c = k1s__tb_int(o, f->count, 0);
+    if (json_is_object(k1s_json_at(o, "series")))
+        return k1s__tb_jint(k1s_json_int(o, "series.count", 0));
+    long long c = k1s_json_int(o, f->count, 0);
     return k1s__tb_jint(c ? c : 1); /* singleton events carry no count */
 }
 
 static json_t *event_object(const json_t *o, const event_fields *f)
 {
-    const json_t *ref = k1s__tb_at(o, f->object);
-    const char *name = k1s__tb_str(ref, "name");
-    k1s__tb_sb sb = {0};
-    k1s__tb_sb_lower(&sb, k1s__tb_str(ref, "kind"));
+    const json_t *ref = k1s_json_at(o, f->object);
+    const char *name = k1s_json_str(ref, "name");
+    k1s_buf sb = K1S__CELL_BUF;
+    k1s__tb_sb_lower(&sb, k1s_json_str_or(ref, "kind", ""));
     if (k1s__tb_nonempty(name)) {
-        k1s__tb_sb_add(&sb, "/");
-        k1s__tb_sb_add(&sb, name);
+        k1s_buf_adds(&sb, "/");
+        k1s_buf_adds(&sb, name);
     }
-    return k1s__tb_sb_json(&sb);
+    return k1s__tb_jbuf(&sb);
 }
 
 static json_t *event_subobject(const json_t *o, const event_fields *f)
 {
-    return k1s__tb_jstr(k1s__tb_str(k1s__tb_at(o, f->object), "fieldPath"));
+    return k1s__tb_jstr(k1s_json_str(k1s_json_at(o, f->object), "fieldPath"));
 }
 
 static json_t *event_source(const json_t *o, const event_fields *f)
 {
-    const json_t *src = k1s__tb_at(o, f->source);
-    const char *component = k1s__tb_str(src, "component");
-    const char *instance = k1s__tb_str(src, "host");
-    k1s__tb_sb sb = {0};
+    const json_t *src = k1s_json_at(o, f->source);
+    const char *component = k1s_json_str(src, "component");
+    const char *instance = k1s_json_str(src, "host");
+    k1s_buf sb = K1S__CELL_BUF;
     if (!k1s__tb_nonempty(component))
-        component = k1s__tb_str(o, f->controller);
+        component = k1s_json_str_or(o, f->controller, "");
     if (!k1s__tb_nonempty(instance))
-        instance = k1s__tb_str(o, "reportingInstance");
-    k1s__tb_sb_add(&sb, component);
+        instance = k1s_json_str(o, "reportingInstance");
+    k1s_buf_adds(&sb, component);
     if (k1s__tb_nonempty(instance)) {
-        k1s__tb_sb_add(&sb, ", ");
-        k1s__tb_sb_add(&sb, instance);
+        k1s_buf_adds(&sb, ", ");
+        k1s_buf_adds(&sb, instance);
     }
-    return k1s__tb_sb_json(&sb);
+    return k1s__tb_jbuf(&sb);
 }
 
 static json_t *event_message(const json_t *o, const event_fields *f)
 {
-    const char *m = k1s__tb_str_or(o, f->message, "");
+    const char *m = k1s_json_str_or(o, f->message, "");
     size_t n = strlen(m);
     /* strings.TrimSpace, ASCII white space only. */
     while (n && strchr(" \t\n\v\f\r", m[n - 1]))
@@ -663,21 +663,21 @@ static json_t *event_message(const json_t *o, const event_fields *f)
         m++;
         n--;
     }
-    k1s__tb_sb sb = {0};
-    k1s__tb_sb_addn(&sb, m, n);
-    return k1s__tb_sb_json(&sb);
+    k1s_buf sb = K1S__CELL_BUF;
+    k1s_buf_add(&sb, m, n);
+    return k1s__tb_jbuf(&sb);
 }
 
 static json_t *event_type(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jstr(k1s__tb_str(o, "type"));
+    return k1s__tb_jstr(k1s_json_str(o, "type"));
 }
 
 static json_t *event_reason(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jstr(k1s__tb_str(o, "reason"));
+    return k1s__tb_jstr(k1s_json_str(o, "reason"));
 }
 
 /* One set of cell functions per version of Event. */

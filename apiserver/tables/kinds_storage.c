@@ -13,29 +13,30 @@
 
 static bool annotation_true(const json_t *o, const char *key)
 {
-    const json_t *v = k1s__tb_member(k1s__tb_at(o, "metadata.annotations"), key);
-    return json_is_string(v) && strcmp(json_string_value(v), "true") == 0;
+    const char *v = k1s_meta_annotation(o, key);
+    return v && strcmp(v, "true") == 0;
 }
 
 /* Phase, or Terminating once deletion started. */
 static json_t *volume_phase(const json_t *o)
 {
-    if (k1s__tb_at(o, "metadata.deletionTimestamp"))
+    if (k1s_json_at(o, "metadata.deletionTimestamp"))
         return json_string("Terminating");
-    return k1s__tb_jstr(k1s__tb_str(o, "status.phase"));
+    return k1s__tb_jstr(k1s_json_str(o, "status.phase"));
 }
 
 static json_t *storage_class_of(const json_t *o)
 {
-    const json_t *ann = k1s__tb_member(k1s__tb_at(o, "metadata.annotations"), BETA_CLASS_ANNOTATION);
-    if (ann)
+    /* keys hold dots: no dotted path */
+    const json_t *ann = json_object_get(k1s_json_at(o, "metadata.annotations"), BETA_CLASS_ANNOTATION);
+    if (ann && !json_is_null(ann))
         return k1s__tb_jstr(json_is_string(ann) ? json_string_value(ann) : "");
-    return k1s__tb_jstr(k1s__tb_str(o, "spec.storageClassName"));
+    return k1s__tb_jstr(k1s_json_str(o, "spec.storageClassName"));
 }
 
 static json_t *str_or_unset(const json_t *o, const char *path)
 {
-    return k1s__tb_jstr(k1s__tb_str_or(o, path, "<unset>"));
+    return k1s__tb_jstr(k1s_json_str_or(o, path, "<unset>"));
 }
 
 /* ---- PersistentVolume ----------------------------------------------------------- */
@@ -43,19 +44,19 @@ static json_t *str_or_unset(const json_t *o, const char *path)
 static json_t *pv_capacity(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jquantity(k1s__tb_at(o, "spec.capacity.storage"));
+    return k1s__tb_jquantity(k1s_json_at(o, "spec.capacity.storage"));
 }
 
 static json_t *pv_access_modes(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jaccess_modes(k1s__tb_at(o, "spec.accessModes"));
+    return k1s__tb_jaccess_modes(k1s_json_at(o, "spec.accessModes"));
 }
 
 static json_t *pv_reclaim(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jstr(k1s__tb_str(o, "spec.persistentVolumeReclaimPolicy"));
+    return k1s__tb_jstr(k1s_json_str(o, "spec.persistentVolumeReclaimPolicy"));
 }
 
 static json_t *phase_cell(const json_t *o, time_t now)
@@ -67,14 +68,14 @@ static json_t *phase_cell(const json_t *o, time_t now)
 static json_t *pv_claim(const json_t *o, time_t now)
 {
     (void)now;
-    const json_t *ref = k1s__tb_at(o, "spec.claimRef");
-    k1s__tb_sb sb = {0};
+    const json_t *ref = k1s_json_at(o, "spec.claimRef");
+    k1s_buf sb = K1S__CELL_BUF;
     if (!json_is_object(ref))
         return json_string("");
-    k1s__tb_sb_add(&sb, k1s__tb_str(ref, "namespace"));
-    k1s__tb_sb_add(&sb, "/");
-    k1s__tb_sb_add(&sb, k1s__tb_str(ref, "name"));
-    return k1s__tb_sb_json(&sb);
+    k1s_buf_adds(&sb, k1s_json_str_or(ref, "namespace", ""));
+    k1s_buf_adds(&sb, "/");
+    k1s_buf_adds(&sb, k1s_json_str_or(ref, "name", ""));
+    return k1s__tb_jbuf(&sb);
 }
 
 static json_t *class_cell(const json_t *o, time_t now)
@@ -92,7 +93,7 @@ static json_t *vac_name_cell(const json_t *o, time_t now)
 static json_t *pv_reason(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jstr(k1s__tb_str(o, "status.reason"));
+    return k1s__tb_jstr(k1s_json_str(o, "status.reason"));
 }
 
 static json_t *volume_mode(const json_t *o, time_t now)
@@ -121,13 +122,13 @@ static const k1s__tb_column pv_columns[] = {
 
 static bool pvc_bound_to_volume(const json_t *o)
 {
-    return k1s__tb_nonempty(k1s__tb_str(o, "spec.volumeName"));
+    return k1s__tb_nonempty(k1s_json_str(o, "spec.volumeName"));
 }
 
 static json_t *pvc_volume(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jstr(k1s__tb_str(o, "spec.volumeName"));
+    return k1s__tb_jstr(k1s_json_str(o, "spec.volumeName"));
 }
 
 static json_t *pvc_capacity(const json_t *o, time_t now)
@@ -135,7 +136,7 @@ static json_t *pvc_capacity(const json_t *o, time_t now)
     (void)now;
     if (!pvc_bound_to_volume(o))
         return json_string("");
-    return k1s__tb_jquantity(k1s__tb_at(o, "status.capacity.storage"));
+    return k1s__tb_jquantity(k1s_json_at(o, "status.capacity.storage"));
 }
 
 static json_t *pvc_access_modes(const json_t *o, time_t now)
@@ -143,7 +144,7 @@ static json_t *pvc_access_modes(const json_t *o, time_t now)
     (void)now;
     if (!pvc_bound_to_volume(o))
         return json_string("");
-    return k1s__tb_jaccess_modes(k1s__tb_at(o, "status.accessModes"));
+    return k1s__tb_jaccess_modes(k1s_json_at(o, "status.accessModes"));
 }
 
 static const k1s__tb_column pvc_columns[] = {
@@ -163,11 +164,11 @@ static const k1s__tb_column pvc_columns[] = {
 
 static json_t *name_with_default(const json_t *o, bool is_default)
 {
-    k1s__tb_sb sb = {0};
-    k1s__tb_sb_add(&sb, k1s__tb_str(o, "metadata.name"));
+    k1s_buf sb = K1S__CELL_BUF;
+    k1s_buf_adds(&sb, k1s_json_str_or(o, "metadata.name", ""));
     if (is_default)
-        k1s__tb_sb_add(&sb, " (default)");
-    return k1s__tb_sb_json(&sb);
+        k1s_buf_adds(&sb, " (default)");
+    return k1s__tb_jbuf(&sb);
 }
 
 static json_t *sc_name(const json_t *o, time_t now)
@@ -180,25 +181,25 @@ static json_t *sc_name(const json_t *o, time_t now)
 static json_t *sc_provisioner(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jstr(k1s__tb_str(o, "provisioner"));
+    return k1s__tb_jstr(k1s_json_str(o, "provisioner"));
 }
 
 static json_t *sc_reclaim(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jstr(k1s__tb_str_or(o, "reclaimPolicy", "Delete"));
+    return k1s__tb_jstr(k1s_json_str_or(o, "reclaimPolicy", "Delete"));
 }
 
 static json_t *sc_binding(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jstr(k1s__tb_str_or(o, "volumeBindingMode", "Immediate"));
+    return k1s__tb_jstr(k1s_json_str_or(o, "volumeBindingMode", "Immediate"));
 }
 
 static json_t *sc_expansion(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jbool(k1s__tb_bool(o, "allowVolumeExpansion", false));
+    return k1s__tb_jbool(k1s_json_bool(o, "allowVolumeExpansion", false));
 }
 
 static const k1s__tb_column storageclass_columns[] = {
@@ -222,7 +223,7 @@ static json_t *vac_name(const json_t *o, time_t now)
 static json_t *vac_driver(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jstr(k1s__tb_str(o, "driverName"));
+    return k1s__tb_jstr(k1s_json_str(o, "driverName"));
 }
 
 static const k1s__tb_column vac_columns[] = {
@@ -236,25 +237,25 @@ static const k1s__tb_column vac_columns[] = {
 static json_t *va_attacher(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jstr(k1s__tb_str(o, "spec.attacher"));
+    return k1s__tb_jstr(k1s_json_str(o, "spec.attacher"));
 }
 
 static json_t *va_pv(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jstr(k1s__tb_str(o, "spec.source.persistentVolumeName"));
+    return k1s__tb_jstr(k1s_json_str(o, "spec.source.persistentVolumeName"));
 }
 
 static json_t *va_node(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jstr(k1s__tb_str(o, "spec.nodeName"));
+    return k1s__tb_jstr(k1s_json_str(o, "spec.nodeName"));
 }
 
 static json_t *va_attached(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jbool(k1s__tb_bool(o, "status.attached", false));
+    return k1s__tb_jbool(k1s_json_bool(o, "status.attached", false));
 }
 
 static const k1s__tb_column volumeattachment_columns[] = {
@@ -283,56 +284,56 @@ static const k1s__tb_column csinode_columns[] = {
 static json_t *csi_attach(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jbool(k1s__tb_bool(o, "spec.attachRequired", true));
+    return k1s__tb_jbool(k1s_json_bool(o, "spec.attachRequired", true));
 }
 
 static json_t *csi_podinfo(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jbool(k1s__tb_bool(o, "spec.podInfoOnMount", false));
+    return k1s__tb_jbool(k1s_json_bool(o, "spec.podInfoOnMount", false));
 }
 
 static json_t *csi_capacity(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jbool(k1s__tb_bool(o, "spec.storageCapacity", false));
+    return k1s__tb_jbool(k1s_json_bool(o, "spec.storageCapacity", false));
 }
 
 static json_t *csi_tokens(const json_t *o, time_t now)
 {
     (void)now;
     const json_t *reqs = k1s__tb_array(o, "spec.tokenRequests");
-    k1s__tb_sb sb = {0};
+    k1s_buf sb = K1S__CELL_BUF;
     if (!reqs)
         return json_string("<unset>");
     for (size_t i = 0; i < json_array_size(reqs); i++) {
         if (i)
-            k1s__tb_sb_add(&sb, ",");
-        k1s__tb_sb_add(&sb, k1s__tb_str(json_array_get(reqs, i), "audience"));
+            k1s_buf_adds(&sb, ",");
+        k1s_buf_adds(&sb, k1s_json_str_or(json_array_get(reqs, i), "audience", ""));
     }
-    return k1s__tb_sb_json(&sb);
+    return k1s__tb_jbuf(&sb);
 }
 
 static json_t *csi_republish(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jbool(k1s__tb_bool(o, "spec.requiresRepublish", false));
+    return k1s__tb_jbool(k1s_json_bool(o, "spec.requiresRepublish", false));
 }
 
 static json_t *csi_modes(const json_t *o, time_t now)
 {
     (void)now;
     const json_t *modes = k1s__tb_array(o, "spec.volumeLifecycleModes");
-    k1s__tb_sb sb = {0};
+    k1s_buf sb = K1S__CELL_BUF;
     for (size_t i = 0; i < json_array_size(modes); i++) {
         const json_t *m = json_array_get(modes, i);
         if (i)
-            k1s__tb_sb_add(&sb, ",");
-        k1s__tb_sb_add(&sb, json_is_string(m) ? json_string_value(m) : "");
+            k1s_buf_adds(&sb, ",");
+        k1s_buf_adds(&sb, json_is_string(m) ? json_string_value(m) : "");
     }
     if (sb.len == 0)
-        k1s__tb_sb_add(&sb, "<none>");
-    return k1s__tb_sb_json(&sb);
+        k1s_buf_adds(&sb, "<none>");
+    return k1s__tb_jbuf(&sb);
 }
 
 static const k1s__tb_column csidriver_columns[] = {
@@ -352,15 +353,15 @@ static const k1s__tb_column csidriver_columns[] = {
 static json_t *csc_class(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jstr(k1s__tb_str(o, "storageClassName"));
+    return k1s__tb_jstr(k1s_json_str(o, "storageClassName"));
 }
 
 static json_t *csc_capacity(const json_t *o, time_t now)
 {
     (void)now;
-    k1s__tb_sb sb = {0};
-    k1s__tb_sb_quantity(&sb, k1s__tb_at(o, "capacity"), "<unset>");
-    return k1s__tb_sb_json(&sb);
+    k1s_buf sb = K1S__CELL_BUF;
+    k1s__tb_sb_quantity(&sb, k1s_json_at(o, "capacity"), "<unset>");
+    return k1s__tb_jbuf(&sb);
 }
 
 static const k1s__tb_column csistoragecapacity_columns[] = {

@@ -19,12 +19,12 @@ static bool str_eq(const char *a, const char *b)
 static json_t *spec_replicas(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jint(k1s__tb_int(o, "spec.replicas", 1));
+    return k1s__tb_jint(k1s_json_int(o, "spec.replicas", 1));
 }
 
 static json_t *status_int(const json_t *o, const char *path)
 {
-    return k1s__tb_jint(k1s__tb_int(o, path, 0));
+    return k1s__tb_jint(k1s_json_int(o, path, 0));
 }
 
 static json_t *status_replicas(const json_t *o, time_t now)
@@ -44,27 +44,27 @@ static json_t *ready_of_desired(const json_t *o, time_t now)
 {
     (void)now;
     char buf[64];
-    snprintf(buf, sizeof buf, "%lld/%lld", k1s__tb_int(o, "status.readyReplicas", 0),
-             k1s__tb_int(o, "spec.replicas", 1));
+    snprintf(buf, sizeof buf, "%lld/%lld", k1s_json_int(o, "status.readyReplicas", 0),
+             k1s_json_int(o, "spec.replicas", 1));
     return json_string(buf);
 }
 
 static json_t *template_containers(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jcontainers(k1s__tb_at(o, "spec.template.spec.containers"), "name");
+    return k1s__tb_jcontainers(k1s_json_at(o, "spec.template.spec.containers"), "name");
 }
 
 static json_t *template_images(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jcontainers(k1s__tb_at(o, "spec.template.spec.containers"), "image");
+    return k1s__tb_jcontainers(k1s_json_at(o, "spec.template.spec.containers"), "image");
 }
 
 static json_t *spec_selector(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jformat_selector(k1s__tb_at(o, "spec.selector"));
+    return k1s__tb_jformat_selector(k1s_json_at(o, "spec.selector"));
 }
 
 #define COL_CONTAINERS(p) {"Containers", "string", "", p, K1S__DESC_CONTAINERS, template_containers}
@@ -117,7 +117,7 @@ static json_t *ds_available(const json_t *o, time_t now)
 static json_t *ds_node_selector(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jlabels(k1s__tb_at(o, "spec.template.spec.nodeSelector"));
+    return k1s__tb_jlabels(k1s_json_at(o, "spec.template.spec.nodeSelector"));
 }
 
 static const k1s__tb_column daemonset_columns[] = {
@@ -153,12 +153,12 @@ static json_t *deploy_selector(const json_t *o, time_t now)
 {
     (void)now;
     /* Unlike the other kinds, an empty selector prints as "". */
-    k1s__tb_sb sb = {0};
-    if (k1s__tb_sb_selector(&sb, k1s__tb_at(o, "spec.selector")) < 0) {
-        k1s__tb_sb_free(&sb);
+    k1s_buf sb = K1S__CELL_BUF;
+    if (k1s__tb_sb_selector(&sb, k1s_json_at(o, "spec.selector")) < 0) {
+        k1s_buf_free(&sb);
         return json_string("<invalid>");
     }
-    return k1s__tb_sb_json(&sb);
+    return k1s__tb_jbuf(&sb);
 }
 
 static const k1s__tb_column deployment_columns[] = {
@@ -188,37 +188,37 @@ static json_t *cr_controller(const json_t *o, time_t now)
     const json_t *refs = k1s__tb_array(o, "metadata.ownerReferences");
     const json_t *ref = NULL;
     for (size_t i = 0; i < json_array_size(refs) && !ref; i++)
-        if (k1s__tb_bool(json_array_get(refs, i), "controller", false))
+        if (k1s_json_bool(json_array_get(refs, i), "controller", false))
             ref = json_array_get(refs, i);
     if (!ref)
         return json_string("<none>");
 
-    const char *api = k1s__tb_str_or(ref, "apiVersion", "");
-    const char *kind = k1s__tb_str_or(ref, "kind", "");
+    const char *api = k1s_json_str_or(ref, "apiVersion", "");
+    const char *kind = k1s_json_str_or(ref, "kind", "");
     const char *slash = strchr(api, '/');
-    k1s__tb_sb group = {0}, sb = {0};
+    k1s_buf group = K1S__CELL_BUF, sb = K1S__CELL_BUF;
     if (slash && !strchr(slash + 1, '/'))
-        k1s__tb_sb_addn(&group, api, (size_t)(slash - api));
+        k1s_buf_add(&group, api, (size_t)(slash - api));
     if (!*kind && group.len == 0) {
-        k1s__tb_sb_free(&group);
-        return k1s__tb_jstr(k1s__tb_str(ref, "name"));
+        k1s_buf_free(&group);
+        return k1s__tb_jstr(k1s_json_str(ref, "name"));
     }
     /* kind.group/name, lower-cased, as GroupKind.String() reads. */
     k1s__tb_sb_lower(&sb, kind);
     if (group.len) {
-        k1s__tb_sb_add(&sb, ".");
-        k1s__tb_sb_lower(&sb, k1s__tb_sb_str(&group));
+        k1s_buf_adds(&sb, ".");
+        k1s__tb_sb_lower(&sb, k1s_buf_str(&group));
     }
-    k1s__tb_sb_add(&sb, "/");
-    k1s__tb_sb_add(&sb, k1s__tb_str(ref, "name"));
-    k1s__tb_sb_free(&group);
-    return k1s__tb_sb_json(&sb);
+    k1s_buf_adds(&sb, "/");
+    k1s_buf_adds(&sb, k1s_json_str_or(ref, "name", ""));
+    k1s_buf_free(&group);
+    return k1s__tb_jbuf(&sb);
 }
 
 static json_t *cr_revision(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jint(k1s__tb_int(o, "revision", 0));
+    return k1s__tb_jint(k1s_json_int(o, "revision", 0));
 }
 
 static const k1s__tb_column controllerrevision_columns[] = {
@@ -236,8 +236,8 @@ static bool job_condition(const json_t *o, const char *type)
     const json_t *conds = k1s__tb_array(o, "status.conditions");
     for (size_t i = 0; i < json_array_size(conds); i++) {
         const json_t *c = json_array_get(conds, i);
-        if (str_eq(k1s__tb_str(c, "type"), type))
-            return str_eq(k1s__tb_str(c, "status"), "True");
+        if (str_eq(k1s_json_str(c, "type"), type))
+            return str_eq(k1s_json_str(c, "status"), "True");
     }
     return false;
 }
@@ -250,7 +250,7 @@ static json_t *job_status(const json_t *o, time_t now)
         s = "Complete";
     else if (job_condition(o, "Failed"))
         s = "Failed";
-    else if (k1s__tb_at(o, "metadata.deletionTimestamp"))
+    else if (k1s_json_at(o, "metadata.deletionTimestamp"))
         s = "Terminating";
     else if (job_condition(o, "Suspended"))
         s = "Suspended";
@@ -263,11 +263,11 @@ static json_t *job_completions(const json_t *o, time_t now)
 {
     (void)now;
     char buf[96];
-    long long succeeded = k1s__tb_int(o, "status.succeeded", 0);
-    if (json_is_integer(k1s__tb_at(o, "spec.completions"))) {
-        snprintf(buf, sizeof buf, "%lld/%lld", succeeded, k1s__tb_int(o, "spec.completions", 0));
+    long long succeeded = k1s_json_int(o, "status.succeeded", 0);
+    if (json_is_integer(k1s_json_at(o, "spec.completions"))) {
+        snprintf(buf, sizeof buf, "%lld/%lld", succeeded, k1s_json_int(o, "spec.completions", 0));
     } else {
-        long long parallelism = k1s__tb_int(o, "spec.parallelism", 0);
+        long long parallelism = k1s_json_int(o, "spec.parallelism", 0);
         if (parallelism > 1)
             snprintf(buf, sizeof buf, "%lld/1 of %lld", succeeded, parallelism);
         else
@@ -279,9 +279,9 @@ static json_t *job_completions(const json_t *o, time_t now)
 static json_t *job_duration(const json_t *o, time_t now)
 {
     char buf[32] = "";
-    if (k1s__tb_at(o, "status.startTime")) {
+    if (k1s_json_at(o, "status.startTime")) {
         k1s__tb_time start = k1s__tb_time_at(o, "status.startTime");
-        if (!k1s__tb_at(o, "status.completionTime")) {
+        if (!k1s_json_at(o, "status.completionTime")) {
             /* time.Since, without the zero-time check of ages */
             start.zero = false;
             k1s__tb_since(buf, sizeof buf, start, now);
@@ -309,19 +309,19 @@ static const k1s__tb_column job_columns[] = {
 static json_t *cj_schedule(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jstr(k1s__tb_str(o, "spec.schedule"));
+    return k1s__tb_jstr(k1s_json_str(o, "spec.schedule"));
 }
 
 static json_t *cj_timezone(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jstr(k1s__tb_str_or(o, "spec.timeZone", "<none>"));
+    return k1s__tb_jstr(k1s_json_str_or(o, "spec.timeZone", "<none>"));
 }
 
 static json_t *cj_suspend(const json_t *o, time_t now)
 {
     (void)now;
-    const json_t *v = k1s__tb_at(o, "spec.suspend");
+    const json_t *v = k1s_json_at(o, "spec.suspend");
     if (!json_is_boolean(v))
         return json_string("<unset>");
     return json_string(json_is_true(v) ? "True" : "False");
@@ -335,7 +335,7 @@ static json_t *cj_active(const json_t *o, time_t now)
 
 static json_t *cj_last_schedule(const json_t *o, time_t now)
 {
-    if (!k1s__tb_at(o, "status.lastScheduleTime"))
+    if (!k1s_json_at(o, "status.lastScheduleTime"))
         return json_string("<none>");
     return k1s__tb_jsince(k1s__tb_time_at(o, "status.lastScheduleTime"), now);
 }
@@ -343,21 +343,21 @@ static json_t *cj_last_schedule(const json_t *o, time_t now)
 static json_t *cj_containers(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jcontainers(k1s__tb_at(o, "spec.jobTemplate.spec.template.spec.containers"),
+    return k1s__tb_jcontainers(k1s_json_at(o, "spec.jobTemplate.spec.template.spec.containers"),
                             "name");
 }
 
 static json_t *cj_images(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jcontainers(k1s__tb_at(o, "spec.jobTemplate.spec.template.spec.containers"),
+    return k1s__tb_jcontainers(k1s_json_at(o, "spec.jobTemplate.spec.template.spec.containers"),
                             "image");
 }
 
 static json_t *cj_selector(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jformat_selector(k1s__tb_at(o, "spec.jobTemplate.spec.selector"));
+    return k1s__tb_jformat_selector(k1s_json_at(o, "spec.jobTemplate.spec.selector"));
 }
 
 static const k1s__tb_column cronjob_columns[] = {
@@ -379,69 +379,69 @@ static const k1s__tb_column cronjob_columns[] = {
 static json_t *hpa_reference(const json_t *o, time_t now)
 {
     (void)now;
-    k1s__tb_sb sb = {0};
-    k1s__tb_sb_add(&sb, k1s__tb_str(o, "spec.scaleTargetRef.kind"));
-    k1s__tb_sb_add(&sb, "/");
-    k1s__tb_sb_add(&sb, k1s__tb_str(o, "spec.scaleTargetRef.name"));
-    return k1s__tb_sb_json(&sb);
+    k1s_buf sb = K1S__CELL_BUF;
+    k1s_buf_adds(&sb, k1s_json_str_or(o, "spec.scaleTargetRef.kind", ""));
+    k1s_buf_adds(&sb, "/");
+    k1s_buf_adds(&sb, k1s_json_str_or(o, "spec.scaleTargetRef.name", ""));
+    return k1s__tb_jbuf(&sb);
 }
 
 /* A Quantity pointer as Go prints it: "<nil>" when absent. */
-static void sb_qty(k1s__tb_sb *sb, const json_t *q)
+static void sb_qty(k1s_buf *sb, const json_t *q)
 {
     k1s__tb_sb_quantity(sb, q, "<nil>");
 }
 
 /* One metric: "current/target", "name: current/target" or with " (avg)". */
-static void hpa_metric(k1s__tb_sb *sb, const json_t *spec, const json_t *status)
+static void hpa_metric(k1s_buf *sb, const json_t *spec, const json_t *status)
 {
-    const char *type = k1s__tb_str_or(spec, "type", "");
+    const char *type = k1s_json_str_or(spec, "type", "");
     if (strcmp(type, "External") == 0 || strcmp(type, "Object") == 0 ||
         strcmp(type, "Pods") == 0) {
         const char *member = type[0] == 'E' ? "external" : type[0] == 'O' ? "object" : "pods";
-        const json_t *target = k1s__tb_at(k1s__tb_member(spec, member), "target");
-        const json_t *cur = k1s__tb_member(status, member);
-        bool avg = type[0] == 'P' || k1s__tb_at(target, "averageValue");
+        const json_t *target = k1s_json_at(k1s_json_at(spec, member), "target");
+        const json_t *cur = k1s_json_at(status, member);
+        bool avg = type[0] == 'P' || k1s_json_at(target, "averageValue");
         if (!cur)
-            k1s__tb_sb_add(sb, "<unknown>");
-        else if (avg && type[0] != 'P' && !k1s__tb_at(cur, "current.averageValue"))
-            k1s__tb_sb_add(sb, "<unknown>");
+            k1s_buf_adds(sb, "<unknown>");
+        else if (avg && type[0] != 'P' && !k1s_json_at(cur, "current.averageValue"))
+            k1s_buf_adds(sb, "<unknown>");
         else
-            sb_qty(sb, k1s__tb_at(cur, avg ? "current.averageValue" : "current.value"));
-        k1s__tb_sb_add(sb, "/");
-        sb_qty(sb, k1s__tb_at(target, avg ? "averageValue" : "value"));
+            sb_qty(sb, k1s_json_at(cur, avg ? "current.averageValue" : "current.value"));
+        k1s_buf_adds(sb, "/");
+        sb_qty(sb, k1s_json_at(target, avg ? "averageValue" : "value"));
         if (avg && type[0] != 'P')
-            k1s__tb_sb_add(sb, " (avg)");
+            k1s_buf_adds(sb, " (avg)");
         return;
     }
     if (strcmp(type, "Resource") == 0 || strcmp(type, "ContainerResource") == 0) {
         const char *member = type[0] == 'R' ? "resource" : "containerResource";
-        const json_t *src = k1s__tb_member(spec, member);
-        const json_t *target = k1s__tb_at(src, "target");
-        const json_t *cur = k1s__tb_member(status, member);
-        k1s__tb_sb_add(sb, k1s__tb_str(src, "name"));
-        k1s__tb_sb_add(sb, ": ");
-        if (k1s__tb_at(target, "averageValue")) {
+        const json_t *src = k1s_json_at(spec, member);
+        const json_t *target = k1s_json_at(src, "target");
+        const json_t *cur = k1s_json_at(status, member);
+        k1s_buf_adds(sb, k1s_json_str_or(src, "name", ""));
+        k1s_buf_adds(sb, ": ");
+        if (k1s_json_at(target, "averageValue")) {
             if (cur)
-                sb_qty(sb, k1s__tb_at(cur, "current.averageValue"));
+                sb_qty(sb, k1s_json_at(cur, "current.averageValue"));
             else
-                k1s__tb_sb_add(sb, "<unknown>");
-            k1s__tb_sb_add(sb, "/");
-            sb_qty(sb, k1s__tb_at(target, "averageValue"));
+                k1s_buf_adds(sb, "<unknown>");
+            k1s_buf_adds(sb, "/");
+            sb_qty(sb, k1s_json_at(target, "averageValue"));
             return;
         }
-        if (cur && json_is_integer(k1s__tb_at(cur, "current.averageUtilization")))
-            k1s__tb_sb_addf(sb, "%lld%%", k1s__tb_int(cur, "current.averageUtilization", 0));
+        if (cur && json_is_integer(k1s_json_at(cur, "current.averageUtilization")))
+            k1s_buf_addf(sb, "%lld%%", k1s_json_int(cur, "current.averageUtilization", 0));
         else
-            k1s__tb_sb_add(sb, "<unknown>");
-        k1s__tb_sb_add(sb, "/");
-        if (json_is_integer(k1s__tb_at(target, "averageUtilization")))
-            k1s__tb_sb_addf(sb, "%lld%%", k1s__tb_int(target, "averageUtilization", 0));
+            k1s_buf_adds(sb, "<unknown>");
+        k1s_buf_adds(sb, "/");
+        if (json_is_integer(k1s_json_at(target, "averageUtilization")))
+            k1s_buf_addf(sb, "%lld%%", k1s_json_int(target, "averageUtilization", 0));
         else
-            k1s__tb_sb_add(sb, "<auto>");
+            k1s_buf_adds(sb, "<auto>");
         return;
     }
-    k1s__tb_sb_add(sb, "<unknown type>");
+    k1s_buf_adds(sb, "<unknown type>");
 }
 
 #define HPA_MAX 2 /* metrics listed before "+ N more..." */
@@ -452,50 +452,50 @@ static json_t *hpa_targets(const json_t *o, time_t now)
     const json_t *specs = k1s__tb_array(o, "spec.metrics");
     const json_t *statuses = k1s__tb_array(o, "status.currentMetrics");
     size_t n = json_array_size(specs);
-    k1s__tb_sb sb = {0};
+    k1s_buf sb = K1S__CELL_BUF;
 
     if (n == 0) {
         /* autoscaling/v1 objects carry only the CPU target. */
-        if (!json_is_integer(k1s__tb_at(o, "spec.targetCPUUtilizationPercentage")))
+        if (!json_is_integer(k1s_json_at(o, "spec.targetCPUUtilizationPercentage")))
             return json_string("<none>");
-        k1s__tb_sb_add(&sb, "cpu: ");
-        if (json_is_integer(k1s__tb_at(o, "status.currentCPUUtilizationPercentage")))
-            k1s__tb_sb_addf(&sb, "%lld%%", k1s__tb_int(o, "status.currentCPUUtilizationPercentage", 0));
+        k1s_buf_adds(&sb, "cpu: ");
+        if (json_is_integer(k1s_json_at(o, "status.currentCPUUtilizationPercentage")))
+            k1s_buf_addf(&sb, "%lld%%", k1s_json_int(o, "status.currentCPUUtilizationPercentage", 0));
         else
-            k1s__tb_sb_add(&sb, "<unknown>");
-        k1s__tb_sb_addf(&sb, "/%lld%%", k1s__tb_int(o, "spec.targetCPUUtilizationPercentage", 0));
-        return k1s__tb_sb_json(&sb);
+            k1s_buf_adds(&sb, "<unknown>");
+        k1s_buf_addf(&sb, "/%lld%%", k1s_json_int(o, "spec.targetCPUUtilizationPercentage", 0));
+        return k1s__tb_jbuf(&sb);
     }
     for (size_t i = 0; i < n && i < HPA_MAX; i++) {
         if (i)
-            k1s__tb_sb_add(&sb, ", ");
+            k1s_buf_adds(&sb, ", ");
         hpa_metric(&sb, json_array_get(specs, i), json_array_get(statuses, i));
     }
     if (n > HPA_MAX)
-        k1s__tb_sb_addf(&sb, " + %zu more...", n - HPA_MAX);
-    return k1s__tb_sb_json(&sb);
+        k1s_buf_addf(&sb, " + %zu more...", n - HPA_MAX);
+    return k1s__tb_jbuf(&sb);
 }
 
 static json_t *hpa_min(const json_t *o, time_t now)
 {
     (void)now;
     char buf[32];
-    if (!json_is_integer(k1s__tb_at(o, "spec.minReplicas")))
+    if (!json_is_integer(k1s_json_at(o, "spec.minReplicas")))
         return json_string("<unset>");
-    snprintf(buf, sizeof buf, "%lld", k1s__tb_int(o, "spec.minReplicas", 0));
+    snprintf(buf, sizeof buf, "%lld", k1s_json_int(o, "spec.minReplicas", 0));
     return json_string(buf);
 }
 
 static json_t *hpa_max(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jint(k1s__tb_int(o, "spec.maxReplicas", 0));
+    return k1s__tb_jint(k1s_json_int(o, "spec.maxReplicas", 0));
 }
 
 static json_t *hpa_replicas(const json_t *o, time_t now)
 {
     (void)now;
-    return k1s__tb_jint(k1s__tb_int(o, "status.currentReplicas", 0));
+    return k1s__tb_jint(k1s_json_int(o, "status.currentReplicas", 0));
 }
 
 static const k1s__tb_column hpa_columns[] = {
@@ -512,12 +512,12 @@ static const k1s__tb_column hpa_columns[] = {
 
 static json_t *pdb_bound(const json_t *o, const char *path)
 {
-    const json_t *v = k1s__tb_at(o, path);
-    k1s__tb_sb sb = {0};
+    const json_t *v = k1s_json_at(o, path);
+    k1s_buf sb = K1S__CELL_BUF;
     if (!v)
         return json_string("N/A");
     k1s__tb_sb_intstr(&sb, v);
-    return k1s__tb_sb_json(&sb);
+    return k1s__tb_jbuf(&sb);
 }
 
 static json_t *pdb_min(const json_t *o, time_t now)

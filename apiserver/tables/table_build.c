@@ -124,7 +124,7 @@ static json_t *row_object(const json_t *item, enum include_mode mode)
     case INCLUDE_METADATA:
         break;
     }
-    json_t *meta = (json_t *)k1s__tb_at(item, "metadata");
+    json_t *meta = (json_t *)k1s_json_at(item, "metadata");
     json_t *partial = json_object();
     if (!partial)
         return NULL;

@@ -19,25 +19,23 @@ void k1s__tb_sort_strings(const char **v, size_t n)
         qsort(v, n, sizeof *v, cmp_str);
 }
 
-void k1s__tb_sb_lower(k1s__tb_sb *sb, const char *s)
+void k1s__tb_sb_lower(k1s_buf *sb, const char *s)
 {
-    k1s__tb_sb t = {0};
-    k1s__tb_sb_add(&t, s);
-    for (size_t i = 0; i < t.len; i++)
-        if (t.buf[i] >= 'A' && t.buf[i] <= 'Z')
-            t.buf[i] = (char)(t.buf[i] - 'A' + 'a');
-    if (t.len)
-        k1s__tb_sb_addn(sb, t.buf, t.len);
-    k1s__tb_sb_free(&t);
+    size_t from = sb->len;
+    k1s_buf_adds(sb, s);
+    /* nothing was added when the piece did not fit */
+    for (size_t i = from; i < sb->len; i++)
+        if (sb->p[i] >= 'A' && sb->p[i] <= 'Z')
+            sb->p[i] = (char)(sb->p[i] - 'A' + 'a');
 }
 
 /* ---- labels --------------------------------------------------------------- */
 
-void k1s__tb_sb_labels(k1s__tb_sb *sb, const json_t *map)
+void k1s__tb_sb_labels(k1s_buf *sb, const json_t *map)
 {
     size_t n = json_is_object(map) ? json_object_size(map) : 0;
     if (n == 0) {
-        k1s__tb_sb_add(sb, "<none>");
+        k1s_buf_adds(sb, "<none>");
         return;
     }
     /* Go sorts the "key=value" strings themselves, not the keys. */
@@ -52,22 +50,22 @@ void k1s__tb_sb_labels(k1s__tb_sb *sb, const json_t *map)
     json_object_foreach((json_t *)map, key, val) {
         if (np == n)
             break;
-        k1s__tb_sb p = {0};
-        k1s__tb_sb_add(&p, key);
-        k1s__tb_sb_add(&p, "=");
-        k1s__tb_sb_add(&p, json_is_string(val) ? json_string_value(val) : "");
-        if (p.oom || !p.buf) {
-            k1s__tb_sb_free(&p);
-            sb->oom = true;
+        k1s_buf p = K1S__CELL_BUF;
+        k1s_buf_adds(&p, key);
+        k1s_buf_adds(&p, "=");
+        k1s_buf_adds(&p, json_is_string(val) ? json_string_value(val) : "");
+        pairs[np] = k1s_buf_take(&p, NULL);
+        if (!pairs[np]) {
+            sb->oom = true; /* a pair past the cap is not valid either */
             goto cleanup;
         }
-        pairs[np++] = p.buf; /* taken */
+        np++;
     }
     k1s__tb_sort_strings((const char **)pairs, np);
     for (size_t i = 0; i < np; i++) {
         if (i)
-            k1s__tb_sb_add(sb, ",");
-        k1s__tb_sb_add(sb, pairs[i]);
+            k1s_buf_adds(sb, ",");
+        k1s_buf_adds(sb, pairs[i]);
     }
 cleanup:
     for (size_t i = 0; i < np; i++)
@@ -77,9 +75,9 @@ cleanup:
 
 json_t *k1s__tb_jlabels(const json_t *map)
 {
-    k1s__tb_sb sb = {0};
+    k1s_buf sb = K1S__CELL_BUF;
     k1s__tb_sb_labels(&sb, map);
-    return k1s__tb_sb_json(&sb);
+    return k1s__tb_jbuf(&sb);
 }
 
 /* ---- label selectors ------------------------------------------------------ */
@@ -103,7 +101,7 @@ static int cmp_req(const void *a, const void *b)
     return x->index < y->index ? -1 : x->index > y->index;
 }
 
-static void sb_values(k1s__tb_sb *sb, const json_t *values)
+static void sb_values(k1s_buf *sb, const json_t *values)
 {
     size_t n = json_array_size(values);
     const char **v = calloc(n, sizeof *v);
@@ -118,17 +116,17 @@ static void sb_values(k1s__tb_sb *sb, const json_t *values)
     k1s__tb_sort_strings(v, n);
     for (size_t i = 0; i < n; i++) {
         if (i)
-            k1s__tb_sb_add(sb, ",");
-        k1s__tb_sb_add(sb, v[i]);
+            k1s_buf_adds(sb, ",");
+        k1s_buf_adds(sb, v[i]);
     }
     free(v);
 }
 
-int k1s__tb_sb_selector(k1s__tb_sb *sb, const json_t *sel)
+int k1s__tb_sb_selector(k1s_buf *sb, const json_t *sel)
 {
     if (!json_is_object(sel))
         return 1;
-    const json_t *labels = k1s__tb_at(sel, "matchLabels");
+    const json_t *labels = k1s_json_at(sel, "matchLabels");
     const json_t *exprs = k1s__tb_array(sel, "matchExpressions");
     size_t nl = json_is_object(labels) ? json_object_size(labels) : 0;
     size_t ne = json_array_size(exprs);
@@ -155,9 +153,9 @@ int k1s__tb_sb_selector(k1s__tb_sb *sb, const json_t *sel)
     }
     for (size_t i = 0; i < ne; i++) {
         const json_t *e = json_array_get(exprs, i);
-        const char *op = k1s__tb_str_or(e, "operator", "");
+        const char *op = k1s_json_str_or(e, "operator", "");
         const json_t *values = k1s__tb_array(e, "values");
-        sel_req r = {k1s__tb_str_or(e, "key", ""), OP_EXISTS, NULL, values, n};
+        sel_req r = {k1s_json_str_or(e, "key", ""), OP_EXISTS, NULL, values, n};
         bool want_values;
         if (strcmp(op, "In") == 0) {
             r.op = OP_IN;
@@ -192,20 +190,20 @@ int k1s__tb_sb_selector(k1s__tb_sb *sb, const json_t *sel)
     for (size_t i = 0; i < n; i++) {
         const sel_req *r = &reqs[i];
         if (i)
-            k1s__tb_sb_add(sb, ",");
+            k1s_buf_adds(sb, ",");
         if (r->op == OP_NOT_EXISTS)
-            k1s__tb_sb_add(sb, "!");
-        k1s__tb_sb_add(sb, r->key);
+            k1s_buf_adds(sb, "!");
+        k1s_buf_adds(sb, r->key);
         switch (r->op) {
         case OP_EQUALS:
-            k1s__tb_sb_add(sb, "=");
-            k1s__tb_sb_add(sb, r->value);
+            k1s_buf_adds(sb, "=");
+            k1s_buf_adds(sb, r->value);
             break;
         case OP_IN:
         case OP_NOTIN:
-            k1s__tb_sb_add(sb, r->op == OP_IN ? " in (" : " notin (");
+            k1s_buf_adds(sb, r->op == OP_IN ? " in (" : " notin (");
             sb_values(sb, r->values);
-            k1s__tb_sb_add(sb, ")");
+            k1s_buf_adds(sb, ")");
             break;
         case OP_EXISTS:
         case OP_NOT_EXISTS:
@@ -219,28 +217,28 @@ cleanup:
 
 json_t *k1s__tb_jformat_selector(const json_t *sel)
 {
-    k1s__tb_sb sb = {0};
+    k1s_buf sb = K1S__CELL_BUF;
     if (k1s__tb_sb_selector(&sb, sel) < 0) {
-        k1s__tb_sb_free(&sb);
+        k1s_buf_free(&sb);
         return json_string("<error>");
     }
     if (sb.len == 0 && !sb.oom)
-        k1s__tb_sb_add(&sb, "<none>");
-    return k1s__tb_sb_json(&sb);
+        k1s_buf_adds(&sb, "<none>");
+    return k1s__tb_jbuf(&sb);
 }
 
 /* ---- containers, volumes, addresses ---------------------------------------- */
 
 json_t *k1s__tb_jcontainers(const json_t *containers, const char *field)
 {
-    k1s__tb_sb sb = {0};
+    k1s_buf sb = K1S__CELL_BUF;
     size_t n = json_is_array(containers) ? json_array_size(containers) : 0;
     for (size_t i = 0; i < n; i++) {
         if (i)
-            k1s__tb_sb_add(&sb, ",");
-        k1s__tb_sb_add(&sb, k1s__tb_str(json_array_get(containers, i), field));
+            k1s_buf_adds(&sb, ",");
+        k1s_buf_adds(&sb, k1s_json_str_or(json_array_get(containers, i), field, ""));
     }
-    return k1s__tb_sb_json(&sb);
+    return k1s__tb_jbuf(&sb);
 }
 
 json_t *k1s__tb_jaccess_modes(const json_t *modes)
@@ -253,35 +251,35 @@ json_t *k1s__tb_jaccess_modes(const json_t *modes)
         {"ReadWriteMany", "RWX"},
         {"ReadWriteOncePod", "RWOP"},
     };
-    k1s__tb_sb sb = {0};
+    k1s_buf sb = K1S__CELL_BUF;
     size_t n = json_is_array(modes) ? json_array_size(modes) : 0;
     for (size_t k = 0; k < sizeof known / sizeof known[0]; k++) {
         for (size_t i = 0; i < n; i++) {
             const json_t *m = json_array_get(modes, i);
             if (json_is_string(m) && strcmp(json_string_value(m), known[k].mode) == 0) {
                 if (sb.len)
-                    k1s__tb_sb_add(&sb, ",");
-                k1s__tb_sb_add(&sb, known[k].abbrev);
+                    k1s_buf_adds(&sb, ",");
+                k1s_buf_adds(&sb, known[k].abbrev);
                 break;
             }
         }
     }
-    return k1s__tb_sb_json(&sb);
+    return k1s__tb_jbuf(&sb);
 }
 
-void k1s__tb_sb_hostport(k1s__tb_sb *sb, const char *host, long long port)
+void k1s__tb_sb_hostport(k1s_buf *sb, const char *host, long long port)
 {
     bool v6 = host && strchr(host, ':');
     if (v6)
-        k1s__tb_sb_add(sb, "[");
-    k1s__tb_sb_add(sb, host);
-    k1s__tb_sb_addf(sb, v6 ? "]:%lld" : ":%lld", port);
+        k1s_buf_adds(sb, "[");
+    k1s_buf_adds(sb, host);
+    k1s_buf_addf(sb, v6 ? "]:%lld" : ":%lld", port);
 }
 
-void k1s__tb_sb_intstr(k1s__tb_sb *sb, const json_t *v)
+void k1s__tb_sb_intstr(k1s_buf *sb, const json_t *v)
 {
     if (json_is_string(v))
-        k1s__tb_sb_add(sb, json_string_value(v));
+        k1s_buf_adds(sb, json_string_value(v));
     else
-        k1s__tb_sb_addf(sb, "%lld", json_is_integer(v) ? (long long)json_integer_value(v) : 0LL);
+        k1s_buf_addf(sb, "%lld", json_is_integer(v) ? (long long)json_integer_value(v) : 0LL);
 }

@@ -1,13 +1,15 @@
 /*
- * table_time.c - timestamps and ages for table cells: RFC 3339 parsing of
- * metav1.Time / MicroTime strings, and the human duration kubectl shows in
- * AGE-like columns (apimachinery's duration.HumanDuration rules).
+ * table_time.c - timestamps and ages for table cells: metav1.Time /
+ * MicroTime strings read with base's RFC 3339 parser, Go's zero time for
+ * anything else, and the human duration kubectl shows in AGE-like columns
+ * (apimachinery's duration.HumanDuration rules).
  *
  * Durations are kept in nanoseconds like Go's time.Duration, saturating at
  * its range as time.Sub does, so truncation matches kube exactly.
  */
 #include "tables_int.h"
 #include "k1s_tables.h"
+#include "k1s_time.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -21,97 +23,17 @@
 
 static const k1s__tb_time zero_time = {GO_ZERO_SEC, 0, true};
 
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
-static long long days_from_civil(long long y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    long long era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (long long)doe - 719468;
-}
-
-/* n decimal digits at s into *out; false if any is not a digit. */
-static bool digits(const char *s, int n, int *out)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return true;
-}
-
-static bool leap(int y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
 k1s__tb_time k1s__tb_parse_time(const char *s)
 {
-    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int y, mo, d, h, mi, se;
-
-    if (!s || strlen(s) < 20)
+    k1s_time t;
+    if (!s || k1s_time_parse(s, strlen(s), &t) != 0)
         return zero_time;
-    if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) || s[7] != '-' ||
-        !digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-        !digits(s + 11, 2, &h) || s[13] != ':' || !digits(s + 14, 2, &mi) ||
-        s[16] != ':' || !digits(s + 17, 2, &se))
-        return zero_time;
-    if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || se > 59)
-        return zero_time;
-    if (d > mdays[mo - 1] + (mo == 2 && leap(y)))
-        return zero_time;
-
-    const char *p = s + 19;
-    long nsec = 0;
-    if (*p == '.') {
-        int n = 0;
-        p++;
-        while (*p >= '0' && *p <= '9') {
-            if (n < 9) {
-                nsec = nsec * 10 + (*p - '0');
-                n++;
-            }
-            p++;
-        }
-        if (n == 0)
-            return zero_time;
-        for (; n < 9; n++)
-            nsec *= 10;
-    }
-
-    long long offset = 0;
-    if (*p == 'Z' || *p == 'z') {
-        p++;
-    } else if (*p == '+' || *p == '-') {
-        int oh, om;
-        if (!digits(p + 1, 2, &oh) || p[3] != ':' || !digits(p + 4, 2, &om) || oh > 23 ||
-            om > 59)
-            return zero_time;
-        offset = (oh * 3600LL + om * 60LL) * (*p == '-' ? -1 : 1);
-        p += 6;
-    } else {
-        return zero_time;
-    }
-    if (*p)
-        return zero_time;
-
-    k1s__tb_time t;
-    t.sec = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400LL + h * 3600LL + mi * 60LL +
-            se - offset;
-    t.nsec = nsec;
-    t.zero = t.sec == GO_ZERO_SEC && t.nsec == 0;
-    return t;
+    return (k1s__tb_time){t.sec, t.nsec, t.sec == GO_ZERO_SEC && t.nsec == 0};
 }
 
 k1s__tb_time k1s__tb_time_at(const json_t *obj, const char *path)
 {
-    return k1s__tb_parse_time(k1s__tb_str(obj, path));
+    return k1s__tb_parse_time(k1s_json_str(obj, path));
 }
 
 bool k1s__tb_time_before(k1s__tb_time a, k1s__tb_time b)

@@ -1,8 +1,8 @@
 /*
  * tables_int.h - internals shared by the table files: the column and kind
  * descriptions (data, one static table per kind), and the small helpers the
- * cell functions are written with (JSON reads, a bounded string builder,
- * timestamps and ages, label and selector formatting).
+ * cell functions are written with (JSON reads beside base's, cells built in
+ * capped k1s_bufs, timestamps and ages, label and selector formatting).
  *
  * Cell functions read a borrowed object and return a new reference (a string,
  * integer or boolean, as kube-apiserver's printers put in the cell), or NULL
@@ -17,6 +17,9 @@
 #include <time.h>
 
 #include <jansson.h>
+
+#include "k1s_buf.h"
+#include "k1s_json.h"
 
 /* ---- kind tables ---------------------------------------------------------- */
 
@@ -73,60 +76,35 @@ json_t *k1s__tb_cell_age(const json_t *obj, time_t now);
 #define K1S__COL_NAME {"Name", "string", "name", 0, K1S__DESC_NAME, k1s__tb_cell_name}
 #define K1S__COL_AGE {"Age", "string", "", 0, K1S__DESC_AGE, k1s__tb_cell_age}
 
-/* ---- JSON reads (all borrowed; dotted paths, no escaping) ------------------ */
+/* ---- JSON reads (all borrowed; base's k1s_json_* for the rest) ---------- */
 
-/* The value at path ("spec.template.spec") or NULL; JSON null reads as NULL. */
-const json_t *k1s__tb_at(const json_t *obj, const char *path);
-/* String at path, or NULL when absent or not a string. */
-const char *k1s__tb_str(const json_t *obj, const char *path);
-/* String at path, or dflt. */
-const char *k1s__tb_str_or(const json_t *obj, const char *path, const char *dflt);
-/* Integer at path, or dflt when absent or not an integer. */
-long long k1s__tb_int(const json_t *obj, const char *path, long long dflt);
-/* Boolean at path, or dflt. */
-bool k1s__tb_bool(const json_t *obj, const char *path, bool dflt);
 /* Elements of the array or members of the object at path; 0 otherwise. */
 size_t k1s__tb_count(const json_t *obj, const char *path);
 /* The array at path or NULL. */
 const json_t *k1s__tb_array(const json_t *obj, const char *path);
-/* Member key of object obj (keys may contain dots), or NULL. */
-const json_t *k1s__tb_member(const json_t *obj, const char *key);
 /* Whether s is a non-empty string. */
 static inline bool k1s__tb_nonempty(const char *s) { return s && *s; }
+
+/* ---- cells ---------------------------------------------------------------- */
+
+/* Cells are built in a k1s_buf capped at K1S__CELL_MAX, so hostile objects
+ * cannot make huge tables: the first piece that does not fit is dropped
+ * whole, and so is everything after it, so the text stays valid UTF-8 and
+ * ends cleanly. A full cell keeps its text; only out of memory fails. */
+#define K1S__CELL_MAX (64 * 1024)
+#define K1S__CELL_BUF {.max = K1S__CELL_MAX}
 
 /* New references for cells; NULL s is "". */
 json_t *k1s__tb_jstr(const char *s);
 json_t *k1s__tb_jint(long long v);
 json_t *k1s__tb_jbool(bool v);
+/* A JSON string of b's text (new reference, NULL when b ran out of
+ * memory); frees b. */
+json_t *k1s__tb_jbuf(k1s_buf *b);
 /* Quantity as Go's Quantity.String() prints a stored one; missing is "0". */
 json_t *k1s__tb_jquantity(const json_t *q);
-/* Append a stored quantity (string or number) to a builder. */
-struct k1s__tb_sb;
-void k1s__tb_sb_quantity(struct k1s__tb_sb *sb, const json_t *q, const char *missing);
-
-/* ---- bounded string builder ----------------------------------------------- */
-
-/* Cells are capped so hostile objects cannot make huge tables: the first
- * piece that does not fit is dropped whole, and so is everything after it,
- * so the text stays valid UTF-8 and ends cleanly. */
-#define K1S__CELL_MAX (64 * 1024)
-
-typedef struct k1s__tb_sb {
-    char *buf;   /* malloc'd, NUL-terminated when non-NULL */
-    size_t len, cap;
-    bool full;   /* the cap was reached: further appends are dropped */
-    bool oom;
-} k1s__tb_sb;
-
-void k1s__tb_sb_add(k1s__tb_sb *sb, const char *s);
-void k1s__tb_sb_addn(k1s__tb_sb *sb, const char *s, size_t n);
-void k1s__tb_sb_addf(k1s__tb_sb *sb, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-/* The text so far ("" when empty); valid until the next append. */
-const char *k1s__tb_sb_str(const k1s__tb_sb *sb);
-void k1s__tb_sb_free(k1s__tb_sb *sb);
-/* A JSON string of the text (new reference, NULL on failure); frees sb. */
-json_t *k1s__tb_sb_json(k1s__tb_sb *sb);
+/* Append a stored quantity (string or number) to a cell, or missing. */
+void k1s__tb_sb_quantity(k1s_buf *sb, const json_t *q, const char *missing);
 
 /* ---- time --------------------------------------------------------------- */
 
@@ -137,7 +115,8 @@ typedef struct k1s__tb_time {
     bool zero;
 } k1s__tb_time;
 
-/* Parse RFC 3339 ("2024-05-01T10:00:00Z", fractions and offsets allowed). */
+/* Parse RFC 3339 as Go's time.Parse(RFC3339) does (base's k1s_time_parse);
+ * anything it refuses is the zero time. */
 k1s__tb_time k1s__tb_parse_time(const char *s);
 k1s__tb_time k1s__tb_time_at(const json_t *obj, const char *path);
 /* a < b (Go's Before). */
@@ -154,14 +133,14 @@ json_t *k1s__tb_jsince(k1s__tb_time t, time_t now);
 /* ---- formatting helpers --------------------------------------------------- */
 
 /* labels.FormatLabels: "k=v,..." sorted, "<none>" when empty. */
-void k1s__tb_sb_labels(k1s__tb_sb *sb, const json_t *map);
+void k1s__tb_sb_labels(k1s_buf *sb, const json_t *map);
 json_t *k1s__tb_jlabels(const json_t *map);
 /*
  * A metav1.LabelSelector as labels.Selector.String() prints it. Returns 0,
  * 1 for a nil selector (matches nothing, prints ""), or -1 when the selector
  * is invalid (nothing appended).
  */
-int k1s__tb_sb_selector(k1s__tb_sb *sb, const json_t *sel);
+int k1s__tb_sb_selector(k1s_buf *sb, const json_t *sel);
 /* metav1.FormatLabelSelector: "<none>" for empty, "<error>" when invalid. */
 json_t *k1s__tb_jformat_selector(const json_t *sel);
 /* Names or images of a container list, joined with ",". */
@@ -169,11 +148,11 @@ json_t *k1s__tb_jcontainers(const json_t *containers, const char *field);
 /* Access modes as "RWO,ROX,RWX,RWOP" (always in that order). */
 json_t *k1s__tb_jaccess_modes(const json_t *modes);
 /* Append "host:port", bracketing IPv6 hosts like net.JoinHostPort. */
-void k1s__tb_sb_hostport(k1s__tb_sb *sb, const char *host, long long port);
+void k1s__tb_sb_hostport(k1s_buf *sb, const char *host, long long port);
 /* Append an int-or-string value as intstr.String() prints it. */
-void k1s__tb_sb_intstr(k1s__tb_sb *sb, const json_t *v);
+void k1s__tb_sb_intstr(k1s_buf *sb, const json_t *v);
 /* Lower-case ASCII copy appended. */
-void k1s__tb_sb_lower(k1s__tb_sb *sb, const char *s);
+void k1s__tb_sb_lower(k1s_buf *sb, const char *s);
 /* Sort strings with strcmp (Go's sort.Strings). */
 void k1s__tb_sort_strings(const char **v, size_t n);
 

@@ -165,6 +165,16 @@ TEST(test_age_timestamps)
     t = table1("", "ConfigMap", "{'metadata':{'name':'a','creationTimestamp':'2024-02-30T00:00:00Z'}}");
     CHECK_CELLS(t, 0, "['a',0,'<unknown>']");
     json_decref(t);
+    /* only what Go's time.Parse(RFC3339) takes: no ' ', 't' or 'z' */
+    t = table1("", "ConfigMap", "{'metadata':{'name':'a','creationTimestamp':'2024-05-01 11:00:00Z'}}");
+    CHECK_CELLS(t, 0, "['a',0,'<unknown>']");
+    json_decref(t);
+    t = table1("", "ConfigMap", "{'metadata':{'name':'a','creationTimestamp':'2024-05-01t11:00:00Z'}}");
+    CHECK_CELLS(t, 0, "['a',0,'<unknown>']");
+    json_decref(t);
+    t = table1("", "ConfigMap", "{'metadata':{'name':'a','creationTimestamp':'2024-05-01T11:00:00z'}}");
+    CHECK_CELLS(t, 0, "['a',0,'<unknown>']");
+    json_decref(t);
     t = table1("", "ConfigMap", "{'metadata':{'name':'a','creationTimestamp':'2022-02-28T12:00:00Z'}}");
     CHECK_CELLS(t, 0, "['a',0,'2y63d']"); /* 2024 is a leap year */
     json_decref(t);
