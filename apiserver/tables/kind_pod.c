@@ -189,8 +189,9 @@ static void pod_summarize(const json_t *pod, pod_info *pi)
     }
 }
 
-static json_t *cell_ready(const json_t *pod, time_t now)
+static json_t *pod_ready(const json_t *pod, const k1s__tb_cell *cell, time_t now)
 {
+    (void)cell;
     (void)now;
     pod_info pi = {.reason = K1S__CELL_BUF};
     char buf[64];
@@ -200,16 +201,18 @@ static json_t *cell_ready(const json_t *pod, time_t now)
     return json_string(buf);
 }
 
-static json_t *cell_status(const json_t *pod, time_t now)
+static json_t *pod_status(const json_t *pod, const k1s__tb_cell *cell, time_t now)
 {
+    (void)cell;
     (void)now;
     pod_info pi = {.reason = K1S__CELL_BUF};
     pod_summarize(pod, &pi);
     return k1s__tb_jbuf(&pi.reason);
 }
 
-static json_t *cell_restarts(const json_t *pod, time_t now)
+static json_t *pod_restarts(const json_t *pod, const k1s__tb_cell *cell, time_t now)
 {
+    (void)cell;
     pod_info pi = {.reason = K1S__CELL_BUF};
     char ago[32], buf[96];
     pod_summarize(pod, &pi);
@@ -223,8 +226,9 @@ static json_t *cell_restarts(const json_t *pod, time_t now)
     return json_string(buf);
 }
 
-static json_t *cell_ip(const json_t *pod, time_t now)
+static json_t *pod_ip(const json_t *pod, const k1s__tb_cell *cell, time_t now)
 {
+    (void)cell;
     (void)now;
     /* podIPs is authoritative; decoding fills it from podIP when empty. */
     const json_t *ips = k1s__tb_array(pod, "status.podIPs");
@@ -233,22 +237,9 @@ static json_t *cell_ip(const json_t *pod, time_t now)
     return k1s__tb_jstr(k1s__tb_nonempty(ip) ? ip : "<none>");
 }
 
-static json_t *cell_node(const json_t *pod, time_t now)
+static json_t *pod_gates(const json_t *pod, const k1s__tb_cell *cell, time_t now)
 {
-    (void)now;
-    const char *n = k1s_json_str(pod, "spec.nodeName");
-    return k1s__tb_jstr(k1s__tb_nonempty(n) ? n : "<none>");
-}
-
-static json_t *cell_nominated(const json_t *pod, time_t now)
-{
-    (void)now;
-    const char *n = k1s_json_str(pod, "status.nominatedNodeName");
-    return k1s__tb_jstr(k1s__tb_nonempty(n) ? n : "<none>");
-}
-
-static json_t *cell_gates(const json_t *pod, time_t now)
-{
+    (void)cell;
     (void)now;
     const json_t *gates = k1s__tb_array(pod, "spec.readinessGates");
     const json_t *conds = k1s__tb_array(pod, "status.conditions");
@@ -281,18 +272,19 @@ static json_t *pod_conditions(const json_t *pod)
 
 static const k1s__tb_column pod_columns[] = {
     K1S__COL_NAME,
-    {"Ready", "string", "", 0, "Ready containers out of all containers.", cell_ready},
+    {"Ready", "string", "", 0, "Ready containers out of all containers.", K1S__FN(pod_ready)},
     {"Status", "string", "", 0, "The pod's phase, or why its containers are not running.",
-     cell_status},
+     K1S__FN(pod_status)},
     {"Restarts", "string", "", 0, "Container restarts, and how long ago the last one was.",
-     cell_restarts},
+     K1S__FN(pod_restarts)},
     K1S__COL_AGE,
-    {"IP", "string", "", 1, "The pod's first IP address.", cell_ip},
-    {"Node", "string", "", 1, "The node the pod is bound to.", cell_node},
+    {"IP", "string", "", 1, "The pod's first IP address.", K1S__FN(pod_ip)},
+    {"Node", "string", "", 1, "The node the pod is bound to.",
+     K1S__NONEMPTY_OR("spec.nodeName", "<none>")},
     {"Nominated Node", "string", "", 1, "The node the scheduler nominated for preemption.",
-     cell_nominated},
+     K1S__NONEMPTY_OR("status.nominatedNodeName", "<none>")},
     {"Readiness Gates", "string", "", 1, "Readiness gates whose condition is true.",
-     cell_gates},
+     K1S__FN(pod_gates)},
 };
 
 const k1s__tb_kind_table k1s__tb_kinds_pod[] = {

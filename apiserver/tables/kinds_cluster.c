@@ -24,11 +24,6 @@ static json_t *str_cell(const json_t *o, const char *path)
     return k1s__tb_jstr(k1s_json_str(o, path));
 }
 
-static json_t *count_cell(const json_t *o, const char *path)
-{
-    return k1s__tb_jint((long long)k1s__tb_count(o, path));
-}
-
 #define LIST_MAX 3 /* kube lists three entries, then "+ N more..." */
 
 /* Collects up to LIST_MAX entries, then counts the rest (listWithMoreString). */
@@ -63,14 +58,9 @@ static json_t *more_json(more_list *l)
 
 /* ---- Ingress, IngressClass, NetworkPolicy, ServiceCIDR, IPAddress ------------ */
 
-static json_t *ing_class(const json_t *o, time_t now)
+static json_t *ing_hosts(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
-    (void)now;
-    return k1s__tb_jstr(k1s_json_str_or(o, "spec.ingressClassName", "<none>"));
-}
-
-static json_t *ing_hosts(const json_t *o, time_t now)
-{
+    (void)cell;
     (void)now;
     const json_t *rules = k1s__tb_array(o, "spec.rules");
     size_t n = json_array_size(rules), listed = 0;
@@ -96,8 +86,9 @@ static json_t *ing_hosts(const json_t *o, time_t now)
     return k1s__tb_jbuf(&sb);
 }
 
-static json_t *ing_address(const json_t *o, time_t now)
+static json_t *ing_address(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
+    (void)cell;
     (void)now;
     /* Sorted, without repeats; the server prints wide, so never clipped. */
     const json_t *ingress = k1s__tb_array(o, "status.loadBalancer.ingress");
@@ -123,29 +114,26 @@ static json_t *ing_address(const json_t *o, time_t now)
     return k1s__tb_jbuf(&sb);
 }
 
-static json_t *ing_ports(const json_t *o, time_t now)
+static json_t *ing_ports(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
+    (void)cell;
     (void)now;
     return json_string(k1s__tb_count(o, "spec.tls") ? "80, 443" : "80");
 }
 
 static const k1s__tb_column ingress_columns[] = {
     K1S__COL_NAME,
-    {"Class", "string", "", 0, "The IngressClass of the ingress.", ing_class},
-    {"Hosts", "string", "", 0, "Hosts the rules match.", ing_hosts},
-    {"Address", "string", "", 0, "Addresses of the load balancer.", ing_address},
-    {"Ports", "string", "", 0, "Ports served (443 when TLS is configured).", ing_ports},
+    {"Class", "string", "", 0, "The IngressClass of the ingress.",
+     K1S__STR_OR("spec.ingressClassName", "<none>")},
+    {"Hosts", "string", "", 0, "Hosts the rules match.", K1S__FN(ing_hosts)},
+    {"Address", "string", "", 0, "Addresses of the load balancer.", K1S__FN(ing_address)},
+    {"Ports", "string", "", 0, "Ports served (443 when TLS is configured).", K1S__FN(ing_ports)},
     K1S__COL_AGE,
 };
 
-static json_t *ic_controller(const json_t *o, time_t now)
+static json_t *ic_parameters(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
-    (void)now;
-    return str_cell(o, "spec.controller");
-}
-
-static json_t *ic_parameters(const json_t *o, time_t now)
-{
+    (void)cell;
     (void)now;
     const json_t *p = k1s_json_at(o, "spec.parameters");
     k1s_buf sb = K1S__CELL_BUF;
@@ -164,46 +152,29 @@ static json_t *ic_parameters(const json_t *o, time_t now)
 static const k1s__tb_column ingressclass_columns[] = {
     K1S__COL_NAME,
     {"Controller", "string", "", 0, "The controller that implements the class.",
-     ic_controller},
+     K1S__STR("spec.controller")},
     {"Parameters", "string", "", 0, "The object holding the class's parameters.",
-     ic_parameters},
+     K1S__FN(ic_parameters)},
     K1S__COL_AGE,
 };
-
-static json_t *np_selector(const json_t *o, time_t now)
-{
-    (void)now;
-    return k1s__tb_jformat_selector(k1s_json_at(o, "spec.podSelector"));
-}
 
 static const k1s__tb_column networkpolicy_columns[] = {
     K1S__COL_NAME,
-    {"Pod-Selector", "string", "", 0, "The pods the policy applies to.", np_selector},
+    {"Pod-Selector", "string", "", 0, "The pods the policy applies to.",
+     K1S__SELECTOR("spec.podSelector")},
     K1S__COL_AGE,
 };
-
-static json_t *cidr_cidrs(const json_t *o, time_t now)
-{
-    (void)now;
-    const json_t *cidrs = k1s__tb_array(o, "spec.cidrs");
-    k1s_buf sb = K1S__CELL_BUF;
-    for (size_t i = 0; i < json_array_size(cidrs); i++) {
-        const json_t *c = json_array_get(cidrs, i);
-        if (i)
-            k1s_buf_adds(&sb, ",");
-        k1s_buf_adds(&sb, json_is_string(c) ? json_string_value(c) : "");
-    }
-    return k1s__tb_jbuf(&sb);
-}
 
 static const k1s__tb_column servicecidr_columns[] = {
     K1S__COL_NAME,
-    {"CIDRs", "string", "", 0, "The ranges service IPs are taken from.", cidr_cidrs},
+    {"CIDRs", "string", "", 0, "The ranges service IPs are taken from.",
+     K1S__LIST("spec.cidrs", NULL, NULL)},
     K1S__COL_AGE,
 };
 
-static json_t *ip_parent(const json_t *o, time_t now)
+static json_t *ip_parent(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
+    (void)cell;
     (void)now;
     const json_t *p = k1s_json_at(o, "spec.parentRef");
     const char *group = k1s_json_str(p, "group");
@@ -227,20 +198,16 @@ static json_t *ip_parent(const json_t *o, time_t now)
 
 static const k1s__tb_column ipaddress_columns[] = {
     K1S__COL_NAME,
-    {"ParentRef", "string", "", 0, "The object the address is allocated to.", ip_parent},
+    {"ParentRef", "string", "", 0, "The object the address is allocated to.",
+     K1S__FN(ip_parent)},
     K1S__COL_AGE,
 };
 
 /* ---- EndpointSlice ---------------------------------------------------------------- */
 
-static json_t *eps_address_type(const json_t *o, time_t now)
+static json_t *eps_ports(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
-    (void)now;
-    return str_cell(o, "addressType");
-}
-
-static json_t *eps_ports(const json_t *o, time_t now)
-{
+    (void)cell;
     (void)now;
     const json_t *ports = k1s__tb_array(o, "ports");
     more_list l = {.sb = K1S__CELL_BUF};
@@ -259,8 +226,9 @@ static json_t *eps_ports(const json_t *o, time_t now)
     return more_json(&l);
 }
 
-static json_t *eps_endpoints(const json_t *o, time_t now)
+static json_t *eps_endpoints(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
+    (void)cell;
     (void)now;
     const json_t *eps = k1s__tb_array(o, "endpoints");
     more_list l = {.sb = K1S__CELL_BUF};
@@ -276,27 +244,20 @@ static json_t *eps_endpoints(const json_t *o, time_t now)
 
 static const k1s__tb_column endpointslice_columns[] = {
     K1S__COL_NAME,
-    {"AddressType", "string", "", 0, "IPv4, IPv6 or FQDN.", eps_address_type},
-    {"Ports", "string", "", 0, "Ports of the endpoints.", eps_ports},
-    {"Endpoints", "string", "", 0, "Addresses of the endpoints.", eps_endpoints},
+    {"AddressType", "string", "", 0, "IPv4, IPv6 or FQDN.", K1S__STR("addressType")},
+    {"Ports", "string", "", 0, "Ports of the endpoints.", K1S__FN(eps_ports)},
+    {"Endpoints", "string", "", 0, "Addresses of the endpoints.", K1S__FN(eps_endpoints)},
     K1S__COL_AGE,
 };
 
 /* ---- RoleBinding, ClusterRoleBinding ------------------------------------------------- */
 
-static json_t *rb_role(const json_t *o, time_t now)
+/* Subjects of the kind arg joined with ", "; service accounts as
+ * namespace/name. */
+static json_t *rb_subjects(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
     (void)now;
-    k1s_buf sb = K1S__CELL_BUF;
-    k1s_buf_adds(&sb, k1s_json_str_or(o, "roleRef.kind", ""));
-    k1s_buf_adds(&sb, "/");
-    k1s_buf_adds(&sb, k1s_json_str_or(o, "roleRef.name", ""));
-    return k1s__tb_jbuf(&sb);
-}
-
-/* Subjects of one kind joined with ", "; service accounts as namespace/name. */
-static json_t *rb_subjects(const json_t *o, const char *kind)
-{
+    const char *kind = cell->arg;
     const json_t *subjects = k1s__tb_array(o, "subjects");
     bool sa = strcmp(kind, "ServiceAccount") == 0;
     k1s_buf sb = K1S__CELL_BUF;
@@ -317,50 +278,24 @@ static json_t *rb_subjects(const json_t *o, const char *kind)
     return k1s__tb_jbuf(&sb);
 }
 
-static json_t *rb_users(const json_t *o, time_t now)
-{
-    (void)now;
-    return rb_subjects(o, "User");
-}
-
-static json_t *rb_groups(const json_t *o, time_t now)
-{
-    (void)now;
-    return rb_subjects(o, "Group");
-}
-
-static json_t *rb_sas(const json_t *o, time_t now)
-{
-    (void)now;
-    return rb_subjects(o, "ServiceAccount");
-}
-
 static const k1s__tb_column rolebinding_columns[] = {
     K1S__COL_NAME,
-    {"Role", "string", "", 0, "The role granted (Kind/name).", rb_role},
+    {"Role", "string", "", 0, "The role granted (Kind/name).",
+     K1S__PAIR("roleRef", "kind/name", NULL)},
     K1S__COL_AGE,
-    {"Users", "string", "", 1, "Users the role is granted to.", rb_users},
-    {"Groups", "string", "", 1, "Groups the role is granted to.", rb_groups},
-    {"ServiceAccounts", "string", "", 1, "Service accounts the role is granted to.", rb_sas},
+    {"Users", "string", "", 1, "Users the role is granted to.",
+     K1S__FN_AT(rb_subjects, NULL, "User")},
+    {"Groups", "string", "", 1, "Groups the role is granted to.",
+     K1S__FN_AT(rb_subjects, NULL, "Group")},
+    {"ServiceAccounts", "string", "", 1, "Service accounts the role is granted to.",
+     K1S__FN_AT(rb_subjects, NULL, "ServiceAccount")},
 };
 
 /* ---- CertificateSigningRequest, ClusterTrustBundle ----------------------------------- */
 
-static json_t *signer_or_none(const json_t *o, time_t now)
+static json_t *csr_duration(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
-    (void)now;
-    const char *s = k1s_json_str(o, "spec.signerName");
-    return k1s__tb_jstr(k1s__tb_nonempty(s) ? s : "<none>");
-}
-
-static json_t *csr_requestor(const json_t *o, time_t now)
-{
-    (void)now;
-    return str_cell(o, "spec.username");
-}
-
-static json_t *csr_duration(const json_t *o, time_t now)
-{
+    (void)cell;
     (void)now;
     char buf[32];
     if (!json_is_integer(k1s_json_at(o, "spec.expirationSeconds")))
@@ -369,8 +304,9 @@ static json_t *csr_duration(const json_t *o, time_t now)
     return json_string(buf);
 }
 
-static json_t *csr_condition(const json_t *o, time_t now)
+static json_t *csr_condition(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
+    (void)cell;
     (void)now;
     const json_t *conds = k1s__tb_array(o, "status.conditions");
     bool approved = false, denied = false, failed = false;
@@ -392,160 +328,85 @@ static json_t *csr_condition(const json_t *o, time_t now)
 static const k1s__tb_column csr_columns[] = {
     K1S__COL_NAME,
     K1S__COL_AGE,
-    {"SignerName", "string", "", 0, "The signer asked to sign.", signer_or_none},
-    {"Requestor", "string", "", 0, "The user who made the request.", csr_requestor},
+    {"SignerName", "string", "", 0, "The signer asked to sign.",
+     K1S__NONEMPTY_OR("spec.signerName", "<none>")},
+    {"Requestor", "string", "", 0, "The user who made the request.", K1S__STR("spec.username")},
     {"RequestedDuration", "string", "", 0, "Validity asked for the certificate.",
-     csr_duration},
-    {"Condition", "string", "", 0, "Approved, denied, failed, issued.", csr_condition},
+     K1S__FN(csr_duration)},
+    {"Condition", "string", "", 0, "Approved, denied, failed, issued.", K1S__FN(csr_condition)},
 };
 
 static const k1s__tb_column clustertrustbundle_columns[] = {
     K1S__COL_NAME,
-    {"SignerName", "string", "", 0, "The signer the bundle is for.", signer_or_none},
+    {"SignerName", "string", "", 0, "The signer the bundle is for.",
+     K1S__NONEMPTY_OR("spec.signerName", "<none>")},
 };
 
 /* ---- Lease, LeaseCandidate ---------------------------------------------------------- */
 
-static json_t *lease_holder(const json_t *o, time_t now)
-{
-    (void)now;
-    return str_cell(o, "spec.holderIdentity");
-}
-
 static const k1s__tb_column lease_columns[] = {
     K1S__COL_NAME,
-    {"Holder", "string", "", 0, "Identity of the current holder.", lease_holder},
+    {"Holder", "string", "", 0, "Identity of the current holder.",
+     K1S__STR("spec.holderIdentity")},
     K1S__COL_AGE,
 };
 
-static json_t *lc_lease(const json_t *o, time_t now)
-{
-    (void)now;
-    return str_cell(o, "spec.leaseName");
-}
-
-static json_t *lc_binary(const json_t *o, time_t now)
-{
-    (void)now;
-    return str_cell(o, "spec.binaryVersion");
-}
-
-static json_t *lc_emulation(const json_t *o, time_t now)
-{
-    (void)now;
-    return str_cell(o, "spec.emulationVersion");
-}
-
 static const k1s__tb_column leasecandidate_columns[] = {
     K1S__COL_NAME,
-    {"LeaseName", "string", "", 0, "The lease the candidate runs for.", lc_lease},
-    {"BinaryVersion", "string", "", 0, "The candidate's binary version.", lc_binary},
-    {"EmulationVersion", "string", "", 0, "The version the candidate emulates.", lc_emulation},
+    {"LeaseName", "string", "", 0, "The lease the candidate runs for.",
+     K1S__STR("spec.leaseName")},
+    {"BinaryVersion", "string", "", 0, "The candidate's binary version.",
+     K1S__STR("spec.binaryVersion")},
+    {"EmulationVersion", "string", "", 0, "The version the candidate emulates.",
+     K1S__STR("spec.emulationVersion")},
     K1S__COL_AGE,
 };
 
 /* ---- PriorityClass, RuntimeClass ------------------------------------------------------- */
 
-static json_t *pc_value(const json_t *o, time_t now)
-{
-    (void)now;
-    return k1s__tb_jint(k1s_json_int(o, "value", 0));
-}
-
-static json_t *pc_default(const json_t *o, time_t now)
-{
-    (void)now;
-    return k1s__tb_jbool(k1s_json_bool(o, "globalDefault", false));
-}
-
-static json_t *pc_preemption(const json_t *o, time_t now)
-{
-    (void)now;
-    return str_cell(o, "preemptionPolicy");
-}
-
 static const k1s__tb_column priorityclass_columns[] = {
     K1S__COL_NAME,
-    {"Value", "integer", "", 0, "The priority of pods using the class.", pc_value},
+    {"Value", "integer", "", 0, "The priority of pods using the class.", K1S__INT("value", 0)},
     {"Global-Default", "boolean", "", 0, "Whether pods without a class get this one.",
-     pc_default},
+     K1S__BOOL("globalDefault", 0)},
     K1S__COL_AGE,
     {"PreemptionPolicy", "string", "", 0, "Whether pods of the class preempt others.",
-     pc_preemption},
+     K1S__STR("preemptionPolicy")},
 };
-
-static json_t *rtc_handler(const json_t *o, time_t now)
-{
-    (void)now;
-    return str_cell(o, "handler");
-}
 
 static const k1s__tb_column runtimeclass_columns[] = {
     K1S__COL_NAME,
-    {"Handler", "string", "", 0, "The CRI handler that runs the pods.", rtc_handler},
+    {"Handler", "string", "", 0, "The CRI handler that runs the pods.", K1S__STR("handler")},
     K1S__COL_AGE,
 };
 
 /* ---- admission registration ------------------------------------------------------------ */
 
-static json_t *wh_count(const json_t *o, time_t now)
-{
-    (void)now;
-    return count_cell(o, "webhooks");
-}
-
 static const k1s__tb_column webhook_columns[] = {
     K1S__COL_NAME,
-    {"Webhooks", "integer", "", 0, "Number of webhooks in the configuration.", wh_count},
+    {"Webhooks", "integer", "", 0, "Number of webhooks in the configuration.",
+     K1S__COUNT("webhooks")},
     K1S__COL_AGE,
 };
 
-static json_t *policy_param_kind(const json_t *o, time_t now)
-{
-    (void)now;
-    const json_t *pk = k1s_json_at(o, "spec.paramKind");
-    k1s_buf sb = K1S__CELL_BUF;
-    if (!json_is_object(pk))
-        return json_string("<unset>");
-    k1s_buf_adds(&sb, k1s_json_str_or(pk, "apiVersion", ""));
-    k1s_buf_adds(&sb, "/");
-    k1s_buf_adds(&sb, k1s_json_str_or(pk, "kind", ""));
-    return k1s__tb_jbuf(&sb);
-}
-
-static json_t *vap_validations(const json_t *o, time_t now)
-{
-    (void)now;
-    return count_cell(o, "spec.validations");
-}
-
-static json_t *map_mutations(const json_t *o, time_t now)
-{
-    (void)now;
-    return count_cell(o, "spec.mutations");
-}
+#define COL_PARAM_KIND                                                      \
+    {"ParamKind", "string", "", 0, "Kind of the policy's parameter objects.", \
+     K1S__PAIR("spec.paramKind", "apiVersion/kind", "<unset>")}
 
 static const k1s__tb_column vap_columns[] = {
     K1S__COL_NAME,
-    {"Validations", "integer", "", 0, "Number of validation rules.", vap_validations},
-    {"ParamKind", "string", "", 0, "Kind of the policy's parameter objects.",
-     policy_param_kind},
+    {"Validations", "integer", "", 0, "Number of validation rules.",
+     K1S__COUNT("spec.validations")},
+    COL_PARAM_KIND,
     K1S__COL_AGE,
 };
 
 static const k1s__tb_column map_columns[] = {
     K1S__COL_NAME,
-    {"Mutations", "integer", "", 0, "Number of mutation rules.", map_mutations},
-    {"ParamKind", "string", "", 0, "Kind of the policy's parameter objects.",
-     policy_param_kind},
+    {"Mutations", "integer", "", 0, "Number of mutation rules.", K1S__COUNT("spec.mutations")},
+    COL_PARAM_KIND,
     K1S__COL_AGE,
 };
-
-static json_t *binding_policy(const json_t *o, time_t now)
-{
-    (void)now;
-    return str_cell(o, "spec.policyName");
-}
 
 /* A LabelSelector as Go's generated String() prints it. */
 static void sb_go_selector(k1s_buf *sb, const json_t *sel)
@@ -590,8 +451,9 @@ static void sb_go_selector(k1s_buf *sb, const json_t *sel)
     k1s_buf_adds(sb, "},}");
 }
 
-static json_t *binding_param_ref(const json_t *o, time_t now)
+static json_t *binding_param_ref(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
+    (void)cell;
     (void)now;
     const json_t *pr = k1s_json_at(o, "spec.paramRef");
     const char *name = k1s_json_str(pr, "name");
@@ -615,9 +477,10 @@ static json_t *binding_param_ref(const json_t *o, time_t now)
 
 static const k1s__tb_column policybinding_columns[] = {
     K1S__COL_NAME,
-    {"PolicyName", "string", "", 0, "The policy the binding applies.", binding_policy},
+    {"PolicyName", "string", "", 0, "The policy the binding applies.",
+     K1S__STR("spec.policyName")},
     {"ParamRef", "string", "", 0, "The parameter object (namespace/name or selector).",
-     binding_param_ref},
+     K1S__FN(binding_param_ref)},
     K1S__COL_AGE,
 };
 
@@ -630,28 +493,25 @@ static long long fs_precedence(const json_t *o)
     return p ? p : 1000;
 }
 
-static json_t *fs_level(const json_t *o, time_t now)
+static json_t *fs_precedence_cell(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
-    (void)now;
-    return str_cell(o, "spec.priorityLevelConfiguration.name");
-}
-
-static json_t *fs_precedence_cell(const json_t *o, time_t now)
-{
+    (void)cell;
     (void)now;
     return k1s__tb_jint(fs_precedence(o));
 }
 
-static json_t *fs_distinguisher(const json_t *o, time_t now)
+static json_t *fs_distinguisher(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
+    (void)cell;
     (void)now;
     if (!json_is_object(k1s_json_at(o, "spec.distinguisherMethod")))
         return json_string("<none>");
     return str_cell(o, "spec.distinguisherMethod.type");
 }
 
-static json_t *fs_missing(const json_t *o, time_t now)
+static json_t *fs_missing(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
+    (void)cell;
     (void)now;
     const json_t *conds = k1s__tb_array(o, "status.conditions");
     for (size_t i = 0; i < json_array_size(conds); i++) {
@@ -674,82 +534,48 @@ static int fs_compare(const json_t *a, const json_t *b)
 static const k1s__tb_column flowschema_columns[] = {
     K1S__COL_NAME,
     {"PriorityLevel", "string", "", 0, "The priority level requests are assigned to.",
-     fs_level},
+     K1S__STR("spec.priorityLevelConfiguration.name")},
     {"MatchingPrecedence", "string", "", 0, "Lower values are matched first.",
-     fs_precedence_cell},
+     K1S__FN(fs_precedence_cell)},
     {"DistinguisherMethod", "string", "", 0, "How requests are split into flows.",
-     fs_distinguisher},
+     K1S__FN(fs_distinguisher)},
     K1S__COL_AGE,
-    {"MissingPL", "string", "", 0, "Whether the priority level does not exist.", fs_missing},
+    {"MissingPL", "string", "", 0, "Whether the priority level does not exist.",
+     K1S__FN(fs_missing)},
 };
 
-static json_t *plc_type(const json_t *o, time_t now)
+/* The integer at path, "<none>" when the object arg holding it is absent
+ * (a nil pointer in Go). */
+static json_t *plc_int(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
     (void)now;
-    return str_cell(o, "spec.type");
-}
-
-static json_t *plc_int(const json_t *o, const char *path, bool needs_queuing)
-{
-    if (!json_is_object(k1s_json_at(o, "spec.limited")))
+    if (!json_is_object(k1s_json_at(o, cell->arg)))
         return json_string("<none>");
-    if (needs_queuing && !json_is_object(k1s_json_at(o, "spec.limited.limitResponse.queuing")))
-        return json_string("<none>");
-    return k1s__tb_jint(k1s_json_int(o, path, 0));
+    return k1s__tb_jint(k1s_json_int(o, cell->path, 0));
 }
 
-static json_t *plc_shares(const json_t *o, time_t now)
-{
-    (void)now;
-    return plc_int(o, "spec.limited.nominalConcurrencyShares", false);
-}
-
-static json_t *plc_queues(const json_t *o, time_t now)
-{
-    (void)now;
-    return plc_int(o, "spec.limited.limitResponse.queuing.queues", true);
-}
-
-static json_t *plc_hand(const json_t *o, time_t now)
-{
-    (void)now;
-    return plc_int(o, "spec.limited.limitResponse.queuing.handSize", true);
-}
-
-static json_t *plc_queue_len(const json_t *o, time_t now)
-{
-    (void)now;
-    return plc_int(o, "spec.limited.limitResponse.queuing.queueLengthLimit", true);
-}
+#define LIMITED "spec.limited"
+#define QUEUING "spec.limited.limitResponse.queuing"
 
 static const k1s__tb_column prioritylevel_columns[] = {
     K1S__COL_NAME,
-    {"Type", "string", "", 0, "Limited or Exempt.", plc_type},
+    {"Type", "string", "", 0, "Limited or Exempt.", K1S__STR("spec.type")},
     {"NominalConcurrencyShares", "string", "", 0, "Share of the server's concurrency.",
-     plc_shares},
-    {"Queues", "string", "", 0, "Number of queues.", plc_queues},
-    {"HandSize", "string", "", 0, "Queues a flow is shuffled over.", plc_hand},
-    {"QueueLengthLimit", "string", "", 0, "Requests a queue holds.", plc_queue_len},
+     K1S__FN_AT(plc_int, LIMITED ".nominalConcurrencyShares", LIMITED)},
+    {"Queues", "string", "", 0, "Number of queues.",
+     K1S__FN_AT(plc_int, QUEUING ".queues", QUEUING)},
+    {"HandSize", "string", "", 0, "Queues a flow is shuffled over.",
+     K1S__FN_AT(plc_int, QUEUING ".handSize", QUEUING)},
+    {"QueueLengthLimit", "string", "", 0, "Requests a queue holds.",
+     K1S__FN_AT(plc_int, QUEUING ".queueLengthLimit", QUEUING)},
     K1S__COL_AGE,
 };
 
 /* ---- APIService ---------------------------------------------------------------------- */
 
-static json_t *apisvc_service(const json_t *o, time_t now)
+static json_t *apisvc_available(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
-    (void)now;
-    const json_t *svc = k1s_json_at(o, "spec.service");
-    k1s_buf sb = K1S__CELL_BUF;
-    if (!json_is_object(svc))
-        return json_string("Local");
-    k1s_buf_adds(&sb, k1s_json_str_or(svc, "namespace", ""));
-    k1s_buf_adds(&sb, "/");
-    k1s_buf_adds(&sb, k1s_json_str_or(svc, "name", ""));
-    return k1s__tb_jbuf(&sb);
-}
-
-static json_t *apisvc_available(const json_t *o, time_t now)
-{
+    (void)cell;
     (void)now;
     const json_t *conds = k1s__tb_array(o, "status.conditions");
     for (size_t i = 0; i < json_array_size(conds); i++) {
@@ -773,8 +599,8 @@ static json_t *apisvc_available(const json_t *o, time_t now)
 static const k1s__tb_column apiservice_columns[] = {
     K1S__COL_NAME,
     {"Service", "string", "", 0, "The service that serves the API, or Local.",
-     apisvc_service},
-    {"Available", "string", "", 0, "Whether the API is available.", apisvc_available},
+     K1S__PAIR("spec.service", "namespace/name", "Local")},
+    {"Available", "string", "", 0, "Whether the API is available.", K1S__FN(apisvc_available)},
     K1S__COL_AGE,
 };
 
@@ -785,8 +611,9 @@ static const k1s__tb_column name_age_columns[] = {
     K1S__COL_AGE,
 };
 
-static json_t *claim_state(const json_t *o, time_t now)
+static json_t *claim_state(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
+    (void)cell;
     (void)now;
     bool deleted = k1s_json_at(o, "metadata.deletionTimestamp") != NULL;
     k1s_buf sb = K1S__CELL_BUF;
@@ -807,33 +634,16 @@ static json_t *claim_state(const json_t *o, time_t now)
 
 static const k1s__tb_column resourceclaim_columns[] = {
     K1S__COL_NAME,
-    {"State", "string", "", 0, "Pending, allocated, reserved or deleted.", claim_state},
+    {"State", "string", "", 0, "Pending, allocated, reserved or deleted.", K1S__FN(claim_state)},
     K1S__COL_AGE,
 };
 
-static json_t *slice_node(const json_t *o, time_t now)
-{
-    (void)now;
-    return str_cell(o, "spec.nodeName");
-}
-
-static json_t *slice_driver(const json_t *o, time_t now)
-{
-    (void)now;
-    return str_cell(o, "spec.driver");
-}
-
-static json_t *slice_pool(const json_t *o, time_t now)
-{
-    (void)now;
-    return str_cell(o, "spec.pool.name");
-}
-
 static const k1s__tb_column resourceslice_columns[] = {
     K1S__COL_NAME,
-    {"Node", "string", "", 0, "The node the devices are on.", slice_node},
-    {"Driver", "string", "", 0, "The driver that publishes the devices.", slice_driver},
-    {"Pool", "string", "", 0, "The pool the slice belongs to.", slice_pool},
+    {"Node", "string", "", 0, "The node the devices are on.", K1S__STR("spec.nodeName")},
+    {"Driver", "string", "", 0, "The driver that publishes the devices.",
+     K1S__STR("spec.driver")},
+    {"Pool", "string", "", 0, "The pool the slice belongs to.", K1S__STR("spec.pool.name")},
     K1S__COL_AGE,
 };
 

@@ -22,77 +22,26 @@ static const char *or_none(const char *s)
 
 /* ---- PodTemplate, ReplicationController ------------------------------------ */
 
-static json_t *podtemplate_containers(const json_t *o, time_t now)
-{
-    (void)now;
-    return k1s__tb_jcontainers(k1s_json_at(o, "template.spec.containers"), "name");
-}
-
-static json_t *podtemplate_images(const json_t *o, time_t now)
-{
-    (void)now;
-    return k1s__tb_jcontainers(k1s_json_at(o, "template.spec.containers"), "image");
-}
-
-static json_t *podtemplate_labels(const json_t *o, time_t now)
-{
-    (void)now;
-    return k1s__tb_jlabels(k1s_json_at(o, "template.metadata.labels"));
-}
-
 static const k1s__tb_column podtemplate_columns[] = {
     K1S__COL_NAME,
-    {"Containers", "string", "", 0, K1S__DESC_CONTAINERS, podtemplate_containers},
-    {"Images", "string", "", 0, K1S__DESC_IMAGES, podtemplate_images},
+    K1S__COL_CONTAINERS("template.spec.containers", 0),
+    K1S__COL_IMAGES("template.spec.containers", 0),
     {"Pod Labels", "string", "", 0, "Labels of the pods made from the template.",
-     podtemplate_labels},
+     K1S__LABELS("template.metadata.labels")},
 };
-
-static json_t *rc_desired(const json_t *o, time_t now)
-{
-    (void)now;
-    return k1s__tb_jint(k1s_json_int(o, "spec.replicas", 1));
-}
-
-static json_t *status_replicas(const json_t *o, time_t now)
-{
-    (void)now;
-    return k1s__tb_jint(k1s_json_int(o, "status.replicas", 0));
-}
-
-static json_t *status_ready_replicas(const json_t *o, time_t now)
-{
-    (void)now;
-    return k1s__tb_jint(k1s_json_int(o, "status.readyReplicas", 0));
-}
-
-static json_t *template_containers(const json_t *o, time_t now)
-{
-    (void)now;
-    return k1s__tb_jcontainers(k1s_json_at(o, "spec.template.spec.containers"), "name");
-}
-
-static json_t *template_images(const json_t *o, time_t now)
-{
-    (void)now;
-    return k1s__tb_jcontainers(k1s_json_at(o, "spec.template.spec.containers"), "image");
-}
-
-static json_t *rc_selector(const json_t *o, time_t now)
-{
-    (void)now;
-    return k1s__tb_jlabels(k1s_json_at(o, "spec.selector"));
-}
 
 static const k1s__tb_column rc_columns[] = {
     K1S__COL_NAME,
-    {"Desired", "integer", "", 0, "Number of replicas asked for.", rc_desired},
-    {"Current", "integer", "", 0, "Number of replicas that exist.", status_replicas},
-    {"Ready", "integer", "", 0, "Number of replicas that are ready.", status_ready_replicas},
+    {"Desired", "integer", "", 0, "Number of replicas asked for.", K1S__INT("spec.replicas", 1)},
+    {"Current", "integer", "", 0, "Number of replicas that exist.",
+     K1S__INT("status.replicas", 0)},
+    {"Ready", "integer", "", 0, "Number of replicas that are ready.",
+     K1S__INT("status.readyReplicas", 0)},
     K1S__COL_AGE,
-    {"Containers", "string", "", 1, K1S__DESC_CONTAINERS, template_containers},
-    {"Images", "string", "", 1, K1S__DESC_IMAGES, template_images},
-    {"Selector", "string", "", 1, "Labels of the pods the controller owns.", rc_selector},
+    K1S__COL_CONTAINERS("spec.template.spec.containers", 1),
+    K1S__COL_IMAGES("spec.template.spec.containers", 1),
+    {"Selector", "string", "", 1, "Labels of the pods the controller owns.",
+     K1S__LABELS("spec.selector")},
 };
 
 /* ---- Service ------------------------------------------------------------------ */
@@ -102,14 +51,9 @@ static const char *service_type(const json_t *o)
     return k1s_json_str_or(o, "spec.type", "ClusterIP");
 }
 
-static json_t *svc_type(const json_t *o, time_t now)
+static json_t *svc_cluster_ip(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
-    (void)now;
-    return k1s__tb_jstr(service_type(o));
-}
-
-static json_t *svc_cluster_ip(const json_t *o, time_t now)
-{
+    (void)cell;
     (void)now;
     /* clusterIPs is authoritative; decoding fills it from clusterIP. */
     const json_t *ips = k1s__tb_array(o, "spec.clusterIPs");
@@ -151,8 +95,9 @@ static size_t lb_addresses(const json_t *ingress, const char **out, size_t max)
     return u;
 }
 
-static json_t *svc_external_ip(const json_t *o, time_t now)
+static json_t *svc_external_ip(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
+    (void)cell;
     (void)now;
     const char *type = service_type(o);
     const json_t *ext = k1s__tb_array(o, "spec.externalIPs");
@@ -189,8 +134,9 @@ static json_t *svc_external_ip(const json_t *o, time_t now)
     return k1s__tb_jbuf(&sb);
 }
 
-static json_t *svc_ports(const json_t *o, time_t now)
+static json_t *svc_ports(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
+    (void)cell;
     (void)now;
     const json_t *ports = k1s__tb_array(o, "spec.ports");
     k1s_buf sb = K1S__CELL_BUF;
@@ -210,31 +156,27 @@ static json_t *svc_ports(const json_t *o, time_t now)
     return k1s__tb_jbuf(&sb);
 }
 
-static json_t *svc_selector(const json_t *o, time_t now)
-{
-    (void)now;
-    return k1s__tb_jlabels(k1s_json_at(o, "spec.selector"));
-}
-
 static const k1s__tb_column service_columns[] = {
     K1S__COL_NAME,
-    {"Type", "string", "", 0, "How the service is exposed.", svc_type},
+    {"Type", "string", "", 0, "How the service is exposed.", K1S__STR_OR("spec.type", "ClusterIP")},
     {"Cluster-IP", "string", "", 0, "The service's virtual IP inside the cluster.",
-     svc_cluster_ip},
+     K1S__FN(svc_cluster_ip)},
     {"External-IP", "string", "", 0, "Addresses the service is reachable at from outside.",
-     svc_external_ip},
+     K1S__FN(svc_external_ip)},
     {"Port(s)", "string", "", 0, "Ports the service exposes (port:nodePort/protocol).",
-     svc_ports},
+     K1S__FN(svc_ports)},
     K1S__COL_AGE,
-    {"Selector", "string", "", 1, "Labels of the pods traffic is sent to.", svc_selector},
+    {"Selector", "string", "", 1, "Labels of the pods traffic is sent to.",
+     K1S__LABELS("spec.selector")},
 };
 
 /* ---- Endpoints ------------------------------------------------------------------ */
 
 #define LIST_MAX 3 /* kube lists three entries, then "+ N more..." */
 
-static json_t *ep_endpoints(const json_t *o, time_t now)
+static json_t *ep_endpoints(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
+    (void)cell;
     (void)now;
     const json_t *subsets = k1s__tb_array(o, "subsets");
     k1s_buf sb = K1S__CELL_BUF;
@@ -277,14 +219,16 @@ static json_t *ep_endpoints(const json_t *o, time_t now)
 
 static const k1s__tb_column endpoints_columns[] = {
     K1S__COL_NAME,
-    {"Endpoints", "string", "", 0, "Addresses and ports of the endpoints.", ep_endpoints},
+    {"Endpoints", "string", "", 0, "Addresses and ports of the endpoints.",
+     K1S__FN(ep_endpoints)},
     K1S__COL_AGE,
 };
 
 /* ---- Node --------------------------------------------------------------------- */
 
-static json_t *node_status(const json_t *o, time_t now)
+static json_t *node_status(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
+    (void)cell;
     (void)now;
     const json_t *conds = k1s__tb_array(o, "status.conditions");
     const json_t *ready = NULL;
@@ -304,8 +248,9 @@ static json_t *node_status(const json_t *o, time_t now)
     return k1s__tb_jbuf(&sb);
 }
 
-static json_t *node_roles(const json_t *o, time_t now)
+static json_t *node_roles(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
+    (void)cell;
     (void)now;
     static const char prefix[] = "node-role.kubernetes.io/";
     const json_t *labels = k1s_json_at(o, "metadata.labels");
@@ -341,127 +286,73 @@ static json_t *node_roles(const json_t *o, time_t now)
     return k1s__tb_jbuf(&sb);
 }
 
-static json_t *node_version(const json_t *o, time_t now)
+/* The first address of the type arg in the list at path. */
+static json_t *node_address(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
     (void)now;
-    return k1s__tb_jstr(k1s_json_str(o, "status.nodeInfo.kubeletVersion"));
-}
-
-static json_t *node_address(const json_t *o, const char *type)
-{
-    const json_t *addrs = k1s__tb_array(o, "status.addresses");
+    const json_t *addrs = k1s__tb_array(o, cell->path);
     for (size_t i = 0; i < json_array_size(addrs); i++) {
         const json_t *a = json_array_get(addrs, i);
-        if (str_eq(k1s_json_str(a, "type"), type))
+        if (str_eq(k1s_json_str(a, "type"), cell->arg))
             return k1s__tb_jstr(k1s_json_str(a, "address"));
     }
     return json_string("<none>");
 }
 
-static json_t *node_internal_ip(const json_t *o, time_t now)
-{
-    (void)now;
-    return node_address(o, "InternalIP");
-}
-
-static json_t *node_external_ip(const json_t *o, time_t now)
-{
-    (void)now;
-    return node_address(o, "ExternalIP");
-}
-
-static json_t *node_info(const json_t *o, const char *path)
-{
-    const char *s = k1s_json_str(o, path);
-    return k1s__tb_jstr(k1s__tb_nonempty(s) ? s : "<unknown>");
-}
-
-static json_t *node_os_image(const json_t *o, time_t now)
-{
-    (void)now;
-    return node_info(o, "status.nodeInfo.osImage");
-}
-
-static json_t *node_kernel(const json_t *o, time_t now)
-{
-    (void)now;
-    return node_info(o, "status.nodeInfo.kernelVersion");
-}
-
-static json_t *node_runtime(const json_t *o, time_t now)
-{
-    (void)now;
-    return node_info(o, "status.nodeInfo.containerRuntimeVersion");
-}
-
 static const k1s__tb_column node_columns[] = {
     K1S__COL_NAME,
-    {"Status", "string", "", 0, "Whether the node is ready, and schedulable.", node_status},
-    {"Roles", "string", "", 0, "The node's roles, from its node-role labels.", node_roles},
+    {"Status", "string", "", 0, "Whether the node is ready, and schedulable.",
+     K1S__FN(node_status)},
+    {"Roles", "string", "", 0, "The node's roles, from its node-role labels.",
+     K1S__FN(node_roles)},
     K1S__COL_AGE,
-    {"Version", "string", "", 0, "The kubelet's version.", node_version},
-    {"Internal-IP", "string", "", 1, "The node's internal IP address.", node_internal_ip},
-    {"External-IP", "string", "", 1, "The node's external IP address.", node_external_ip},
-    {"OS-Image", "string", "", 1, "The node's operating system image.", node_os_image},
-    {"Kernel-Version", "string", "", 1, "The node's kernel version.", node_kernel},
+    {"Version", "string", "", 0, "The kubelet's version.",
+     K1S__STR("status.nodeInfo.kubeletVersion")},
+    {"Internal-IP", "string", "", 1, "The node's internal IP address.",
+     K1S__FN_AT(node_address, "status.addresses", "InternalIP")},
+    {"External-IP", "string", "", 1, "The node's external IP address.",
+     K1S__FN_AT(node_address, "status.addresses", "ExternalIP")},
+    {"OS-Image", "string", "", 1, "The node's operating system image.",
+     K1S__NONEMPTY_OR("status.nodeInfo.osImage", "<unknown>")},
+    {"Kernel-Version", "string", "", 1, "The node's kernel version.",
+     K1S__NONEMPTY_OR("status.nodeInfo.kernelVersion", "<unknown>")},
     {"Container-Runtime", "string", "", 1, "The container runtime and its version.",
-     node_runtime},
+     K1S__NONEMPTY_OR("status.nodeInfo.containerRuntimeVersion", "<unknown>")},
 };
 
 /* ---- Namespace, Secret, ServiceAccount, ConfigMap ------------------------------ */
 
-static json_t *ns_status(const json_t *o, time_t now)
-{
-    (void)now;
-    return k1s__tb_jstr(k1s_json_str(o, "status.phase"));
-}
-
 static const k1s__tb_column namespace_columns[] = {
     K1S__COL_NAME,
-    {"Status", "string", "", 0, "Whether the namespace is active or terminating.", ns_status},
+    {"Status", "string", "", 0, "Whether the namespace is active or terminating.",
+     K1S__STR("status.phase")},
     K1S__COL_AGE,
 };
-
-static json_t *secret_type(const json_t *o, time_t now)
-{
-    (void)now;
-    return k1s__tb_jstr(k1s_json_str(o, "type"));
-}
-
-static json_t *secret_data(const json_t *o, time_t now)
-{
-    (void)now;
-    return k1s__tb_jint((long long)k1s__tb_count(o, "data"));
-}
 
 static const k1s__tb_column secret_columns[] = {
     K1S__COL_NAME,
-    {"Type", "string", "", 0, "The kind of secret.", secret_type},
-    {"Data", "string", "", 0, "Number of data entries.", secret_data},
+    {"Type", "string", "", 0, "The kind of secret.", K1S__STR("type")},
+    {"Data", "string", "", 0, "Number of data entries.", K1S__COUNT("data")},
     K1S__COL_AGE,
 };
-
-static json_t *sa_secrets(const json_t *o, time_t now)
-{
-    (void)now;
-    return k1s__tb_jint((long long)k1s__tb_count(o, "secrets"));
-}
 
 static const k1s__tb_column serviceaccount_columns[] = {
     K1S__COL_NAME,
-    {"Secrets", "string", "", 0, "Number of secrets the service account lists.", sa_secrets},
+    {"Secrets", "string", "", 0, "Number of secrets the service account lists.",
+     K1S__COUNT("secrets")},
     K1S__COL_AGE,
 };
 
-static json_t *cm_data(const json_t *o, time_t now)
+static json_t *cm_data(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
+    (void)cell;
     (void)now;
     return k1s__tb_jint((long long)(k1s__tb_count(o, "data") + k1s__tb_count(o, "binaryData")));
 }
 
 static const k1s__tb_column configmap_columns[] = {
     K1S__COL_NAME,
-    {"Data", "string", "", 0, "Number of data and binaryData entries.", cm_data},
+    {"Data", "string", "", 0, "Number of data and binaryData entries.", K1S__FN(cm_data)},
     K1S__COL_AGE,
 };
 
@@ -476,8 +367,9 @@ static const json_t *cs_healthy(const json_t *o)
     return NULL;
 }
 
-static json_t *cs_status(const json_t *o, time_t now)
+static json_t *cs_status(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
+    (void)cell;
     (void)now;
     const json_t *c = cs_healthy(o);
     if (!c)
@@ -485,29 +377,28 @@ static json_t *cs_status(const json_t *o, time_t now)
     return json_string(str_eq(k1s_json_str(c, "status"), "True") ? "Healthy" : "Unhealthy");
 }
 
-static json_t *cs_message(const json_t *o, time_t now)
+/* The member arg of the Healthy condition. */
+static json_t *cs_healthy_field(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
     (void)now;
-    return k1s__tb_jstr(k1s_json_str(cs_healthy(o), "message"));
-}
-
-static json_t *cs_error(const json_t *o, time_t now)
-{
-    (void)now;
-    return k1s__tb_jstr(k1s_json_str(cs_healthy(o), "error"));
+    return k1s__tb_jstr(k1s_json_str(cs_healthy(o), cell->arg));
 }
 
 static const k1s__tb_column componentstatus_columns[] = {
     K1S__COL_NAME,
-    {"Status", "string", "", 0, "Whether the component is healthy.", cs_status},
-    {"Message", "string", "", 0, "Message of the health condition.", cs_message},
-    {"Error", "string", "", 0, "Error of the health condition.", cs_error},
+    {"Status", "string", "", 0, "Whether the component is healthy.", K1S__FN(cs_status)},
+    {"Message", "string", "", 0, "Message of the health condition.",
+     K1S__FN_AT(cs_healthy_field, NULL, "message")},
+    {"Error", "string", "", 0, "Error of the health condition.",
+     K1S__FN_AT(cs_healthy_field, NULL, "error")},
 };
 
 /* "resource: used/hard, ..." for the hard limits whose name starts with
- * "limits." (limits) or not (requests), sorted by resource name. */
-static json_t *quota_cell(const json_t *o, bool limits)
+ * "limits." (arg "limits") or not (arg "requests"), sorted by name. */
+static json_t *quota_cell(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
+    (void)now;
+    bool limits = strcmp(cell->arg, "limits") == 0;
     const json_t *hard = k1s_json_at(o, "status.hard");
     const json_t *used = k1s_json_at(o, "status.used");
     size_t n = json_is_object(hard) ? json_object_size(hard) : 0;
@@ -540,85 +431,68 @@ static json_t *quota_cell(const json_t *o, bool limits)
     return k1s__tb_jbuf(&sb);
 }
 
-static json_t *quota_request(const json_t *o, time_t now)
-{
-    (void)now;
-    return quota_cell(o, false);
-}
-
-static json_t *quota_limit(const json_t *o, time_t now)
-{
-    (void)now;
-    return quota_cell(o, true);
-}
-
 static const k1s__tb_column resourcequota_columns[] = {
     K1S__COL_NAME,
     {"Request", "string", "", 0, "Used and hard quota of requests and object counts.",
-     quota_request},
-    {"Limit", "string", "", 0, "Used and hard quota of limits.", quota_limit},
+     K1S__FN_AT(quota_cell, NULL, "requests")},
+    {"Limit", "string", "", 0, "Used and hard quota of limits.",
+     K1S__FN_AT(quota_cell, NULL, "limits")},
     K1S__COL_AGE,
 };
 
 /* ---- Event (core/v1 and events.k8s.io/v1) ------------------------------------ */
 
-/* Where each field lives in the two versions of Event. */
-typedef struct event_fields {
-    const char *first, *last, *count, *object, *source, *message, *controller;
-} event_fields;
+/* The two versions of Event name their fields differently; each column
+ * says which it reads. */
 
-static const event_fields core_event = {
-    "firstTimestamp", "lastTimestamp", "count", "involvedObject", "source", "message",
-    "reportingComponent",
-};
-
-static const event_fields events_event = {
-    "deprecatedFirstTimestamp", "deprecatedLastTimestamp", "deprecatedCount", "regarding",
-    "deprecatedSource", "note", "reportingController",
-};
-
-static void event_first_seen(const json_t *o, const event_fields *f, time_t now, char *buf,
+static void event_first_seen(const json_t *o, const char *first, time_t now, char *buf,
                              size_t len)
 {
-    k1s__tb_time t = k1s__tb_time_at(o, f->first);
+    k1s__tb_time t = k1s__tb_time_at(o, first);
     if (t.zero)
         t = k1s__tb_time_at(o, "eventTime");
     k1s__tb_since(buf, len, t, now);
 }
 
-static json_t *event_last_seen(const json_t *o, const event_fields *f, time_t now)
+/* path: the last timestamp; arg: the first one. */
+static json_t *event_last(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
     char buf[32];
     if (json_is_object(k1s_json_at(o, "series"))) {
         k1s__tb_since(buf, sizeof buf, k1s__tb_time_at(o, "series.lastObservedTime"), now);
     } else {
-        k1s__tb_time t = k1s__tb_time_at(o, f->last);
+        k1s__tb_time t = k1s__tb_time_at(o, cell->path);
         if (t.zero)
-            event_first_seen(o, f, now, buf, sizeof buf);
+            event_first_seen(o, cell->arg, now, buf, sizeof buf);
         else
             k1s__tb_since(buf, sizeof buf, t, now);
     }
     return json_string(buf);
 }
 
-static json_t *event_first(const json_t *o, const event_fields *f, time_t now)
+/* path: the first timestamp. */
+static json_t *event_first(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
     char buf[32];
-    event_first_seen(o, f, now, buf, sizeof buf);
+    event_first_seen(o, cell->path, now, buf, sizeof buf);
     return json_string(buf);
 }
 
-static json_t *event_count(const json_t *o, const event_fields *f)
+/* path: the count. */
+static json_t *event_count(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
+    (void)now;
     if (json_is_object(k1s_json_at(o, "series")))
         return k1s__tb_jint(k1s_json_int(o, "series.count", 0));
-    long long c = k1s_json_int(o, f->count, 0);
+    long long c = k1s_json_int(o, cell->path, 0);
     return k1s__tb_jint(c ? c : 1); /* singleton events carry no count */
 }
 
-static json_t *event_object(const json_t *o, const event_fields *f)
+/* path: the object reference, printed as kind/name (kind lower-cased). */
+static json_t *event_object(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
-    const json_t *ref = k1s_json_at(o, f->object);
+    (void)now;
+    const json_t *ref = k1s_json_at(o, cell->path);
     const char *name = k1s_json_str(ref, "name");
     k1s_buf sb = K1S__CELL_BUF;
     k1s__tb_sb_lower(&sb, k1s_json_str_or(ref, "kind", ""));
@@ -629,19 +503,17 @@ static json_t *event_object(const json_t *o, const event_fields *f)
     return k1s__tb_jbuf(&sb);
 }
 
-static json_t *event_subobject(const json_t *o, const event_fields *f)
+/* path: the source; arg: the reporting controller, read when the source
+ * names no component. */
+static json_t *event_source(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
-    return k1s__tb_jstr(k1s_json_str(k1s_json_at(o, f->object), "fieldPath"));
-}
-
-static json_t *event_source(const json_t *o, const event_fields *f)
-{
-    const json_t *src = k1s_json_at(o, f->source);
+    (void)now;
+    const json_t *src = k1s_json_at(o, cell->path);
     const char *component = k1s_json_str(src, "component");
     const char *instance = k1s_json_str(src, "host");
     k1s_buf sb = K1S__CELL_BUF;
     if (!k1s__tb_nonempty(component))
-        component = k1s_json_str_or(o, f->controller, "");
+        component = k1s_json_str_or(o, cell->arg, "");
     if (!k1s__tb_nonempty(instance))
         instance = k1s_json_str(o, "reportingInstance");
     k1s_buf_adds(&sb, component);
@@ -652,9 +524,11 @@ static json_t *event_source(const json_t *o, const event_fields *f)
     return k1s__tb_jbuf(&sb);
 }
 
-static json_t *event_message(const json_t *o, const event_fields *f)
+/* path: the message, trimmed. */
+static json_t *event_message(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
-    const char *m = k1s_json_str_or(o, f->message, "");
+    (void)now;
+    const char *m = k1s_json_str_or(o, cell->path, "");
     size_t n = strlen(m);
     /* strings.TrimSpace, ASCII white space only. */
     while (n && strchr(" \t\n\v\f\r", m[n - 1]))
@@ -668,72 +542,34 @@ static json_t *event_message(const json_t *o, const event_fields *f)
     return k1s__tb_jbuf(&sb);
 }
 
-static json_t *event_type(const json_t *o, time_t now)
-{
-    (void)now;
-    return k1s__tb_jstr(k1s_json_str(o, "type"));
-}
+/* The columns of an Event, from the field names of its version. */
+#define EVENT_COLUMNS(first, last, count, object, source, controller, message)                  \
+    {                                                                                           \
+        {"Last Seen", "string", "", 0, "Time since the event was last seen.",                   \
+         K1S__FN_AT(event_last, last, first)},                                                  \
+        {"Type", "string", "", 0, "Normal or Warning.", K1S__STR("type")},                      \
+        {"Reason", "string", "", 0, "Short machine-readable reason.", K1S__STR("reason")},      \
+        {"Object", "string", "", 0, "The object the event is about.",                           \
+         K1S__FN_AT(event_object, object, NULL)},                                               \
+        {"Subobject", "string", "", 1, "The part of the object (field path).",                  \
+         K1S__STR(object ".fieldPath")},                                                        \
+        {"Source", "string", "", 1, "The component that reported the event.",                  \
+         K1S__FN_AT(event_source, source, controller)},                                         \
+        {"Message", "string", "", 0, "What happened, for humans.",                              \
+         K1S__FN_AT(event_message, message, NULL)},                                             \
+        {"First Seen", "string", "", 1, "Time since the event was first seen.",                 \
+         K1S__FN_AT(event_first, first, NULL)},                                                 \
+        {"Count", "string", "", 1, "How many times the event occurred.",                        \
+         K1S__FN_AT(event_count, count, NULL)},                                                 \
+        {"Name", "string", "name", 1, K1S__DESC_NAME, K1S__STR("metadata.name")},               \
+    }
 
-static json_t *event_reason(const json_t *o, time_t now)
-{
-    (void)now;
-    return k1s__tb_jstr(k1s_json_str(o, "reason"));
-}
-
-/* One set of cell functions per version of Event. */
-#define EVENT_CELLS(tag, fields)                                                      \
-    static json_t *tag##_last(const json_t *o, time_t now)                            \
-    {                                                                                 \
-        return event_last_seen(o, &fields, now);                                      \
-    }                                                                                 \
-    static json_t *tag##_first(const json_t *o, time_t now)                           \
-    {                                                                                 \
-        return event_first(o, &fields, now);                                          \
-    }                                                                                 \
-    static json_t *tag##_count(const json_t *o, time_t now)                           \
-    {                                                                                 \
-        (void)now;                                                                    \
-        return event_count(o, &fields);                                               \
-    }                                                                                 \
-    static json_t *tag##_object(const json_t *o, time_t now)                          \
-    {                                                                                 \
-        (void)now;                                                                    \
-        return event_object(o, &fields);                                              \
-    }                                                                                 \
-    static json_t *tag##_subobject(const json_t *o, time_t now)                       \
-    {                                                                                 \
-        (void)now;                                                                    \
-        return event_subobject(o, &fields);                                           \
-    }                                                                                 \
-    static json_t *tag##_source(const json_t *o, time_t now)                          \
-    {                                                                                 \
-        (void)now;                                                                    \
-        return event_source(o, &fields);                                              \
-    }                                                                                 \
-    static json_t *tag##_message(const json_t *o, time_t now)                         \
-    {                                                                                 \
-        (void)now;                                                                    \
-        return event_message(o, &fields);                                             \
-    }                                                                                 \
-    static const k1s__tb_column tag##_columns[] = {                                      \
-        {"Last Seen", "string", "", 0, "Time since the event was last seen.",         \
-         tag##_last},                                                                 \
-        {"Type", "string", "", 0, "Normal or Warning.", event_type},                  \
-        {"Reason", "string", "", 0, "Short machine-readable reason.", event_reason},  \
-        {"Object", "string", "", 0, "The object the event is about.", tag##_object},  \
-        {"Subobject", "string", "", 1, "The part of the object (field path).",        \
-         tag##_subobject},                                                            \
-        {"Source", "string", "", 1, "The component that reported the event.",        \
-         tag##_source},                                                               \
-        {"Message", "string", "", 0, "What happened, for humans.", tag##_message},    \
-        {"First Seen", "string", "", 1, "Time since the event was first seen.",       \
-         tag##_first},                                                                \
-        {"Count", "string", "", 1, "How many times the event occurred.", tag##_count}, \
-        {"Name", "string", "name", 1, K1S__DESC_NAME, k1s__tb_cell_name},                \
-    };
-
-EVENT_CELLS(core_ev, core_event)
-EVENT_CELLS(events_ev, events_event)
+static const k1s__tb_column core_event_columns[] =
+    EVENT_COLUMNS("firstTimestamp", "lastTimestamp", "count", "involvedObject", "source",
+                  "reportingComponent", "message");
+static const k1s__tb_column events_event_columns[] =
+    EVENT_COLUMNS("deprecatedFirstTimestamp", "deprecatedLastTimestamp", "deprecatedCount",
+                  "regarding", "deprecatedSource", "reportingController", "note");
 
 /* ---- the kinds ------------------------------------------------------------------ */
 
@@ -751,7 +587,7 @@ const k1s__tb_kind_table k1s__tb_kinds_core[] = {
     KIND("", "ConfigMap", configmap_columns),
     KIND("", "ComponentStatus", componentstatus_columns),
     KIND("", "ResourceQuota", resourcequota_columns),
-    KIND("", "Event", core_ev_columns),
-    KIND("events.k8s.io", "Event", events_ev_columns),
+    KIND("", "Event", core_event_columns),
+    KIND("events.k8s.io", "Event", events_event_columns),
 };
 const size_t k1s__tb_kinds_core_count = K1S__NCOLS(k1s__tb_kinds_core);

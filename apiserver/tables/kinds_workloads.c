@@ -16,32 +16,10 @@ static bool str_eq(const char *a, const char *b)
 
 /* ---- shared cells ------------------------------------------------------------- */
 
-static json_t *spec_replicas(const json_t *o, time_t now)
-{
-    (void)now;
-    return k1s__tb_jint(k1s_json_int(o, "spec.replicas", 1));
-}
-
-static json_t *status_int(const json_t *o, const char *path)
-{
-    return k1s__tb_jint(k1s_json_int(o, path, 0));
-}
-
-static json_t *status_replicas(const json_t *o, time_t now)
-{
-    (void)now;
-    return status_int(o, "status.replicas");
-}
-
-static json_t *status_ready(const json_t *o, time_t now)
-{
-    (void)now;
-    return status_int(o, "status.readyReplicas");
-}
-
 /* READY as "ready/desired". */
-static json_t *ready_of_desired(const json_t *o, time_t now)
+static json_t *ready_of_desired(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
+    (void)cell;
     (void)now;
     char buf[64];
     snprintf(buf, sizeof buf, "%lld/%lld", k1s_json_int(o, "status.readyReplicas", 0),
@@ -49,108 +27,51 @@ static json_t *ready_of_desired(const json_t *o, time_t now)
     return json_string(buf);
 }
 
-static json_t *template_containers(const json_t *o, time_t now)
-{
-    (void)now;
-    return k1s__tb_jcontainers(k1s_json_at(o, "spec.template.spec.containers"), "name");
-}
-
-static json_t *template_images(const json_t *o, time_t now)
-{
-    (void)now;
-    return k1s__tb_jcontainers(k1s_json_at(o, "spec.template.spec.containers"), "image");
-}
-
-static json_t *spec_selector(const json_t *o, time_t now)
-{
-    (void)now;
-    return k1s__tb_jformat_selector(k1s_json_at(o, "spec.selector"));
-}
-
-#define COL_CONTAINERS(p) {"Containers", "string", "", p, K1S__DESC_CONTAINERS, template_containers}
-#define COL_IMAGES(p) {"Images", "string", "", p, K1S__DESC_IMAGES, template_images}
-#define DESC_SELECTOR "Label query over the pods the controller owns."
+#define TEMPLATE "spec.template.spec.containers"
+#define JOB_TEMPLATE "spec.jobTemplate.spec.template.spec.containers"
+#define COL_CONTAINERS K1S__COL_CONTAINERS(TEMPLATE, 1)
+#define COL_IMAGES K1S__COL_IMAGES(TEMPLATE, 1)
+#define COL_SELECTOR(p) \
+    {"Selector", "string", "", 1, "Label query over the pods the controller owns.", p}
 
 /* ---- ReplicaSet, DaemonSet, Deployment, StatefulSet --------------------------- */
 
 static const k1s__tb_column replicaset_columns[] = {
     K1S__COL_NAME,
-    {"Desired", "integer", "", 0, "Number of replicas asked for.", spec_replicas},
-    {"Current", "integer", "", 0, "Number of replicas that exist.", status_replicas},
-    {"Ready", "integer", "", 0, "Number of replicas that are ready.", status_ready},
+    {"Desired", "integer", "", 0, "Number of replicas asked for.", K1S__INT("spec.replicas", 1)},
+    {"Current", "integer", "", 0, "Number of replicas that exist.",
+     K1S__INT("status.replicas", 0)},
+    {"Ready", "integer", "", 0, "Number of replicas that are ready.",
+     K1S__INT("status.readyReplicas", 0)},
     K1S__COL_AGE,
-    COL_CONTAINERS(1),
-    COL_IMAGES(1),
-    {"Selector", "string", "", 1, DESC_SELECTOR, spec_selector},
+    COL_CONTAINERS,
+    COL_IMAGES,
+    COL_SELECTOR(K1S__SELECTOR("spec.selector")),
 };
-
-static json_t *ds_desired(const json_t *o, time_t now)
-{
-    (void)now;
-    return status_int(o, "status.desiredNumberScheduled");
-}
-
-static json_t *ds_current(const json_t *o, time_t now)
-{
-    (void)now;
-    return status_int(o, "status.currentNumberScheduled");
-}
-
-static json_t *ds_ready(const json_t *o, time_t now)
-{
-    (void)now;
-    return status_int(o, "status.numberReady");
-}
-
-static json_t *ds_updated(const json_t *o, time_t now)
-{
-    (void)now;
-    return status_int(o, "status.updatedNumberScheduled");
-}
-
-static json_t *ds_available(const json_t *o, time_t now)
-{
-    (void)now;
-    return status_int(o, "status.numberAvailable");
-}
-
-static json_t *ds_node_selector(const json_t *o, time_t now)
-{
-    (void)now;
-    return k1s__tb_jlabels(k1s_json_at(o, "spec.template.spec.nodeSelector"));
-}
 
 static const k1s__tb_column daemonset_columns[] = {
     K1S__COL_NAME,
-    {"Desired", "integer", "", 0, "Number of nodes that should run the daemon pod.", ds_desired},
-    {"Current", "integer", "", 0, "Number of nodes running a daemon pod.", ds_current},
-    {"Ready", "integer", "", 0, "Number of nodes whose daemon pod is ready.", ds_ready},
+    {"Desired", "integer", "", 0, "Number of nodes that should run the daemon pod.",
+     K1S__INT("status.desiredNumberScheduled", 0)},
+    {"Current", "integer", "", 0, "Number of nodes running a daemon pod.",
+     K1S__INT("status.currentNumberScheduled", 0)},
+    {"Ready", "integer", "", 0, "Number of nodes whose daemon pod is ready.",
+     K1S__INT("status.numberReady", 0)},
     {"Up-to-date", "integer", "", 0, "Number of nodes running the current template.",
-     ds_updated},
+     K1S__INT("status.updatedNumberScheduled", 0)},
     {"Available", "integer", "", 0, "Number of nodes whose daemon pod is available.",
-     ds_available},
+     K1S__INT("status.numberAvailable", 0)},
     {"Node Selector", "string", "", 0, "Labels a node needs to run the daemon pod.",
-     ds_node_selector},
+     K1S__LABELS("spec.template.spec.nodeSelector")},
     K1S__COL_AGE,
-    COL_CONTAINERS(1),
-    COL_IMAGES(1),
-    {"Selector", "string", "", 1, DESC_SELECTOR, spec_selector},
+    COL_CONTAINERS,
+    COL_IMAGES,
+    COL_SELECTOR(K1S__SELECTOR("spec.selector")),
 };
 
-static json_t *deploy_updated(const json_t *o, time_t now)
+static json_t *deploy_selector(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
-    (void)now;
-    return status_int(o, "status.updatedReplicas");
-}
-
-static json_t *deploy_available(const json_t *o, time_t now)
-{
-    (void)now;
-    return status_int(o, "status.availableReplicas");
-}
-
-static json_t *deploy_selector(const json_t *o, time_t now)
-{
+    (void)cell;
     (void)now;
     /* Unlike the other kinds, an empty selector prints as "". */
     k1s_buf sb = K1S__CELL_BUF;
@@ -163,27 +84,32 @@ static json_t *deploy_selector(const json_t *o, time_t now)
 
 static const k1s__tb_column deployment_columns[] = {
     K1S__COL_NAME,
-    {"Ready", "string", "", 0, "Ready replicas out of those asked for.", ready_of_desired},
-    {"Up-to-date", "string", "", 0, "Replicas running the current template.", deploy_updated},
-    {"Available", "string", "", 0, "Replicas available to serve.", deploy_available},
+    {"Ready", "string", "", 0, "Ready replicas out of those asked for.",
+     K1S__FN(ready_of_desired)},
+    {"Up-to-date", "string", "", 0, "Replicas running the current template.",
+     K1S__INT("status.updatedReplicas", 0)},
+    {"Available", "string", "", 0, "Replicas available to serve.",
+     K1S__INT("status.availableReplicas", 0)},
     K1S__COL_AGE,
-    COL_CONTAINERS(1),
-    COL_IMAGES(1),
-    {"Selector", "string", "", 1, DESC_SELECTOR, deploy_selector},
+    COL_CONTAINERS,
+    COL_IMAGES,
+    COL_SELECTOR(K1S__FN(deploy_selector)),
 };
 
 static const k1s__tb_column statefulset_columns[] = {
     K1S__COL_NAME,
-    {"Ready", "string", "", 0, "Ready replicas out of those asked for.", ready_of_desired},
+    {"Ready", "string", "", 0, "Ready replicas out of those asked for.",
+     K1S__FN(ready_of_desired)},
     K1S__COL_AGE,
-    COL_CONTAINERS(1),
-    COL_IMAGES(1),
+    COL_CONTAINERS,
+    COL_IMAGES,
 };
 
 /* ---- ControllerRevision ----------------------------------------------------------- */
 
-static json_t *cr_controller(const json_t *o, time_t now)
+static json_t *cr_controller(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
+    (void)cell;
     (void)now;
     const json_t *refs = k1s__tb_array(o, "metadata.ownerReferences");
     const json_t *ref = NULL;
@@ -215,16 +141,11 @@ static json_t *cr_controller(const json_t *o, time_t now)
     return k1s__tb_jbuf(&sb);
 }
 
-static json_t *cr_revision(const json_t *o, time_t now)
-{
-    (void)now;
-    return k1s__tb_jint(k1s_json_int(o, "revision", 0));
-}
-
 static const k1s__tb_column controllerrevision_columns[] = {
     K1S__COL_NAME,
-    {"Controller", "string", "", 0, "The object that owns the revision.", cr_controller},
-    {"Revision", "string", "", 0, "The revision number.", cr_revision},
+    {"Controller", "string", "", 0, "The object that owns the revision.",
+     K1S__FN(cr_controller)},
+    {"Revision", "string", "", 0, "The revision number.", K1S__INT("revision", 0)},
     K1S__COL_AGE,
 };
 
@@ -242,8 +163,9 @@ static bool job_condition(const json_t *o, const char *type)
     return false;
 }
 
-static json_t *job_status(const json_t *o, time_t now)
+static json_t *job_status(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
+    (void)cell;
     (void)now;
     const char *s = "Running";
     if (job_condition(o, "Complete"))
@@ -259,8 +181,9 @@ static json_t *job_status(const json_t *o, time_t now)
     return json_string(s);
 }
 
-static json_t *job_completions(const json_t *o, time_t now)
+static json_t *job_completions(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
+    (void)cell;
     (void)now;
     char buf[96];
     long long succeeded = k1s_json_int(o, "status.succeeded", 0);
@@ -276,8 +199,9 @@ static json_t *job_completions(const json_t *o, time_t now)
     return json_string(buf);
 }
 
-static json_t *job_duration(const json_t *o, time_t now)
+static json_t *job_duration(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
+    (void)cell;
     char buf[32] = "";
     if (k1s_json_at(o, "status.startTime")) {
         k1s__tb_time start = k1s__tb_time_at(o, "status.startTime");
@@ -296,30 +220,20 @@ static json_t *job_duration(const json_t *o, time_t now)
 static const k1s__tb_column job_columns[] = {
     K1S__COL_NAME,
     {"Status", "string", "", 0, "Whether the job runs, completed, failed or is suspended.",
-     job_status},
+     K1S__FN(job_status)},
     {"Completions", "string", "", 0, "Succeeded pods out of the completions asked for.",
-     job_completions},
-    {"Duration", "string", "", 0, "How long the job ran or has been running.", job_duration},
+     K1S__FN(job_completions)},
+    {"Duration", "string", "", 0, "How long the job ran or has been running.",
+     K1S__FN(job_duration)},
     K1S__COL_AGE,
-    COL_CONTAINERS(1),
-    COL_IMAGES(1),
-    {"Selector", "string", "", 1, DESC_SELECTOR, spec_selector},
+    COL_CONTAINERS,
+    COL_IMAGES,
+    COL_SELECTOR(K1S__SELECTOR("spec.selector")),
 };
 
-static json_t *cj_schedule(const json_t *o, time_t now)
+static json_t *cj_suspend(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
-    (void)now;
-    return k1s__tb_jstr(k1s_json_str(o, "spec.schedule"));
-}
-
-static json_t *cj_timezone(const json_t *o, time_t now)
-{
-    (void)now;
-    return k1s__tb_jstr(k1s_json_str_or(o, "spec.timeZone", "<none>"));
-}
-
-static json_t *cj_suspend(const json_t *o, time_t now)
-{
+    (void)cell;
     (void)now;
     const json_t *v = k1s_json_at(o, "spec.suspend");
     if (!json_is_boolean(v))
@@ -327,64 +241,22 @@ static json_t *cj_suspend(const json_t *o, time_t now)
     return json_string(json_is_true(v) ? "True" : "False");
 }
 
-static json_t *cj_active(const json_t *o, time_t now)
-{
-    (void)now;
-    return k1s__tb_jint((long long)k1s__tb_count(o, "status.active"));
-}
-
-static json_t *cj_last_schedule(const json_t *o, time_t now)
-{
-    if (!k1s_json_at(o, "status.lastScheduleTime"))
-        return json_string("<none>");
-    return k1s__tb_jsince(k1s__tb_time_at(o, "status.lastScheduleTime"), now);
-}
-
-static json_t *cj_containers(const json_t *o, time_t now)
-{
-    (void)now;
-    return k1s__tb_jcontainers(k1s_json_at(o, "spec.jobTemplate.spec.template.spec.containers"),
-                            "name");
-}
-
-static json_t *cj_images(const json_t *o, time_t now)
-{
-    (void)now;
-    return k1s__tb_jcontainers(k1s_json_at(o, "spec.jobTemplate.spec.template.spec.containers"),
-                            "image");
-}
-
-static json_t *cj_selector(const json_t *o, time_t now)
-{
-    (void)now;
-    return k1s__tb_jformat_selector(k1s_json_at(o, "spec.jobTemplate.spec.selector"));
-}
-
 static const k1s__tb_column cronjob_columns[] = {
     K1S__COL_NAME,
-    {"Schedule", "string", "", 0, "The cron schedule.", cj_schedule},
-    {"Timezone", "string", "", 0, "The time zone the schedule is read in.", cj_timezone},
-    {"Suspend", "boolean", "", 0, "Whether new runs are suspended.", cj_suspend},
-    {"Active", "integer", "", 0, "Number of running jobs.", cj_active},
+    {"Schedule", "string", "", 0, "The cron schedule.", K1S__STR("spec.schedule")},
+    {"Timezone", "string", "", 0, "The time zone the schedule is read in.",
+     K1S__STR_OR("spec.timeZone", "<none>")},
+    {"Suspend", "boolean", "", 0, "Whether new runs are suspended.", K1S__FN(cj_suspend)},
+    {"Active", "integer", "", 0, "Number of running jobs.", K1S__COUNT("status.active")},
     {"Last Schedule", "string", "", 0, "Time since a job was last scheduled.",
-     cj_last_schedule},
+     K1S__AGE_OR("status.lastScheduleTime", "<none>")},
     K1S__COL_AGE,
-    {"Containers", "string", "", 1, K1S__DESC_CONTAINERS, cj_containers},
-    {"Images", "string", "", 1, K1S__DESC_IMAGES, cj_images},
-    {"Selector", "string", "", 1, DESC_SELECTOR, cj_selector},
+    K1S__COL_CONTAINERS(JOB_TEMPLATE, 1),
+    K1S__COL_IMAGES(JOB_TEMPLATE, 1),
+    COL_SELECTOR(K1S__SELECTOR("spec.jobTemplate.spec.selector")),
 };
 
 /* ---- HorizontalPodAutoscaler --------------------------------------------------- */
-
-static json_t *hpa_reference(const json_t *o, time_t now)
-{
-    (void)now;
-    k1s_buf sb = K1S__CELL_BUF;
-    k1s_buf_adds(&sb, k1s_json_str_or(o, "spec.scaleTargetRef.kind", ""));
-    k1s_buf_adds(&sb, "/");
-    k1s_buf_adds(&sb, k1s_json_str_or(o, "spec.scaleTargetRef.name", ""));
-    return k1s__tb_jbuf(&sb);
-}
 
 /* A Quantity pointer as Go prints it: "<nil>" when absent. */
 static void sb_qty(k1s_buf *sb, const json_t *q)
@@ -446,8 +318,9 @@ static void hpa_metric(k1s_buf *sb, const json_t *spec, const json_t *status)
 
 #define HPA_MAX 2 /* metrics listed before "+ N more..." */
 
-static json_t *hpa_targets(const json_t *o, time_t now)
+static json_t *hpa_targets(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
+    (void)cell;
     (void)now;
     const json_t *specs = k1s__tb_array(o, "spec.metrics");
     const json_t *statuses = k1s__tb_array(o, "status.currentMetrics");
@@ -460,7 +333,8 @@ static json_t *hpa_targets(const json_t *o, time_t now)
             return json_string("<none>");
         k1s_buf_adds(&sb, "cpu: ");
         if (json_is_integer(k1s_json_at(o, "status.currentCPUUtilizationPercentage")))
-            k1s_buf_addf(&sb, "%lld%%", k1s_json_int(o, "status.currentCPUUtilizationPercentage", 0));
+            k1s_buf_addf(&sb, "%lld%%",
+                         k1s_json_int(o, "status.currentCPUUtilizationPercentage", 0));
         else
             k1s_buf_adds(&sb, "<unknown>");
         k1s_buf_addf(&sb, "/%lld%%", k1s_json_int(o, "spec.targetCPUUtilizationPercentage", 0));
@@ -476,8 +350,9 @@ static json_t *hpa_targets(const json_t *o, time_t now)
     return k1s__tb_jbuf(&sb);
 }
 
-static json_t *hpa_min(const json_t *o, time_t now)
+static json_t *hpa_min(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
+    (void)cell;
     (void)now;
     char buf[32];
     if (!json_is_integer(k1s_json_at(o, "spec.minReplicas")))
@@ -486,33 +361,26 @@ static json_t *hpa_min(const json_t *o, time_t now)
     return json_string(buf);
 }
 
-static json_t *hpa_max(const json_t *o, time_t now)
-{
-    (void)now;
-    return k1s__tb_jint(k1s_json_int(o, "spec.maxReplicas", 0));
-}
-
-static json_t *hpa_replicas(const json_t *o, time_t now)
-{
-    (void)now;
-    return k1s__tb_jint(k1s_json_int(o, "status.currentReplicas", 0));
-}
-
 static const k1s__tb_column hpa_columns[] = {
     K1S__COL_NAME,
-    {"Reference", "string", "", 0, "The scaled object.", hpa_reference},
-    {"Targets", "string", "", 0, "Current and target values of the metrics.", hpa_targets},
-    {"MinPods", "string", "", 0, "Lower limit of replicas.", hpa_min},
-    {"MaxPods", "string", "", 0, "Upper limit of replicas.", hpa_max},
-    {"Replicas", "string", "", 0, "Current number of replicas.", hpa_replicas},
+    {"Reference", "string", "", 0, "The scaled object.",
+     K1S__PAIR("spec.scaleTargetRef", "kind/name", NULL)},
+    {"Targets", "string", "", 0, "Current and target values of the metrics.",
+     K1S__FN(hpa_targets)},
+    {"MinPods", "string", "", 0, "Lower limit of replicas.", K1S__FN(hpa_min)},
+    {"MaxPods", "string", "", 0, "Upper limit of replicas.", K1S__INT("spec.maxReplicas", 0)},
+    {"Replicas", "string", "", 0, "Current number of replicas.",
+     K1S__INT("status.currentReplicas", 0)},
     K1S__COL_AGE,
 };
 
 /* ---- PodDisruptionBudget ------------------------------------------------------------ */
 
-static json_t *pdb_bound(const json_t *o, const char *path)
+/* The int-or-string at path, "N/A" when unset. */
+static json_t *pdb_bound(const json_t *o, const k1s__tb_cell *cell, time_t now)
 {
-    const json_t *v = k1s_json_at(o, path);
+    (void)now;
+    const json_t *v = k1s_json_at(o, cell->path);
     k1s_buf sb = K1S__CELL_BUF;
     if (!v)
         return json_string("N/A");
@@ -520,29 +388,14 @@ static json_t *pdb_bound(const json_t *o, const char *path)
     return k1s__tb_jbuf(&sb);
 }
 
-static json_t *pdb_min(const json_t *o, time_t now)
-{
-    (void)now;
-    return pdb_bound(o, "spec.minAvailable");
-}
-
-static json_t *pdb_max(const json_t *o, time_t now)
-{
-    (void)now;
-    return pdb_bound(o, "spec.maxUnavailable");
-}
-
-static json_t *pdb_allowed(const json_t *o, time_t now)
-{
-    (void)now;
-    return status_int(o, "status.disruptionsAllowed");
-}
-
 static const k1s__tb_column pdb_columns[] = {
     K1S__COL_NAME,
-    {"Min Available", "string", "", 0, "Pods that must stay available.", pdb_min},
-    {"Max Unavailable", "string", "", 0, "Pods that may be unavailable.", pdb_max},
-    {"Allowed Disruptions", "integer", "", 0, "Pods that may be disrupted now.", pdb_allowed},
+    {"Min Available", "string", "", 0, "Pods that must stay available.",
+     K1S__FN_AT(pdb_bound, "spec.minAvailable", NULL)},
+    {"Max Unavailable", "string", "", 0, "Pods that may be unavailable.",
+     K1S__FN_AT(pdb_bound, "spec.maxUnavailable", NULL)},
+    {"Allowed Disruptions", "integer", "", 0, "Pods that may be disrupted now.",
+     K1S__INT("status.disruptionsAllowed", 0)},
     K1S__COL_AGE,
 };
 

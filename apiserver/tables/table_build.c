@@ -69,8 +69,9 @@ bool k1s_table_has_columns(const char *group, const char *kind)
 /* ---- the default table ------------------------------------------------------ */
 
 /* Created At: the creation time in UTC, RFC 3339 without fractions. */
-static json_t *cell_created_at(const json_t *obj, time_t now)
+static json_t *cell_created_at(const json_t *obj, const k1s__tb_cell *cell, time_t now)
 {
+    (void)cell;
     (void)now;
     k1s__tb_time t = k1s__tb_time_at(obj, "metadata.creationTimestamp");
     time_t secs = (time_t)t.sec;
@@ -85,7 +86,8 @@ static json_t *cell_created_at(const json_t *obj, time_t now)
 
 static const k1s__tb_column default_columns[] = {
     K1S__COL_NAME,
-    {"Created At", "date", "", 0, "Time the object was created, in UTC.", cell_created_at},
+    {"Created At", "date", "", 0, "Time the object was created, in UTC.",
+     K1S__FN(cell_created_at)},
 };
 
 static const k1s__tb_kind_table default_table = {
@@ -148,7 +150,7 @@ static json_t *render_row(const k1s__tb_kind_table *kt, const json_t *item, enum
     if (!row || !cells)
         goto cleanup;
     for (size_t i = 0; i < kt->ncolumns; i++)
-        if (json_array_append_new(cells, kt->columns[i].cell(item, now)) != 0)
+        if (json_array_append_new(cells, k1s__tb_cell_render(&kt->columns[i].cell, item, now)) != 0)
             goto cleanup;
     if (json_object_set(row, "cells", cells) != 0)
         goto cleanup;

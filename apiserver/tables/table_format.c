@@ -1,7 +1,7 @@
 /*
  * table_format.c - formatting shared by many kinds' cells: label maps and
- * label selectors as kube's labels package prints them, container names and
- * images, PV access modes, host:port pairs and int-or-string values.
+ * label selectors as kube's labels package prints them, PV access modes,
+ * host:port pairs and int-or-string values.
  */
 #include "tables_int.h"
 
@@ -227,19 +227,7 @@ json_t *k1s__tb_jformat_selector(const json_t *sel)
     return k1s__tb_jbuf(&sb);
 }
 
-/* ---- containers, volumes, addresses ---------------------------------------- */
-
-json_t *k1s__tb_jcontainers(const json_t *containers, const char *field)
-{
-    k1s_buf sb = K1S__CELL_BUF;
-    size_t n = json_is_array(containers) ? json_array_size(containers) : 0;
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            k1s_buf_adds(&sb, ",");
-        k1s_buf_adds(&sb, k1s_json_str_or(json_array_get(containers, i), field, ""));
-    }
-    return k1s__tb_jbuf(&sb);
-}
+/* ---- volumes, addresses ---------------------------------------- */
 
 json_t *k1s__tb_jaccess_modes(const json_t *modes)
 {

@@ -64,17 +64,6 @@ json_t *k1s__tb_jquantity(const json_t *q)
     return k1s__tb_jbuf(&sb);
 }
 
-json_t *k1s__tb_cell_name(const json_t *obj, time_t now)
-{
-    (void)now;
-    return k1s__tb_jstr(k1s_json_str(obj, "metadata.name"));
-}
-
-json_t *k1s__tb_cell_age(const json_t *obj, time_t now)
-{
-    return k1s__tb_jsince(k1s__tb_time_at(obj, "metadata.creationTimestamp"), now);
-}
-
 json_t *k1s__tb_jbuf(k1s_buf *b)
 {
     /* A full cell keeps the text that fit (see K1S__CELL_MAX). */

@@ -1,12 +1,15 @@
 /*
  * tables_int.h - internals shared by the table files: the column and kind
- * descriptions (data, one static table per kind), and the small helpers the
- * cell functions are written with (JSON reads beside base's, cells built in
- * capped k1s_bufs, timestamps and ages, label and selector formatting).
+ * descriptions (data, one static table per kind, read by one cell renderer),
+ * and the small helpers the computed cells are written with (JSON reads
+ * beside base's, cells built in capped k1s_bufs, timestamps and ages, label
+ * and selector formatting).
  *
- * Cell functions read a borrowed object and return a new reference (a string,
- * integer or boolean, as kube-apiserver's printers put in the cell), or NULL
- * on allocation failure. They never fail on odd input: a missing or mistyped
+ * A column says where its cell comes from: a dotted JSON path read in one of
+ * a few ways (K1S__STR, K1S__INT, K1S__AGE, ...), or a function for the
+ * cells that compute. Cells are new references (a string, integer or
+ * boolean, as kube-apiserver's printers put in the cell), or NULL on
+ * allocation failure. They never fail on odd input: a missing or mistyped
  * field reads as Go's zero value, as it would after decoding.
  */
 #ifndef K1S_TABLES_INT_H
@@ -21,9 +24,65 @@
 #include "k1s_buf.h"
 #include "k1s_json.h"
 
-/* ---- kind tables ---------------------------------------------------------- */
+/* ---- columns ---------------------------------------------------------------- */
 
-typedef json_t *(*k1s__tb_cell_fn)(const json_t *obj, time_t now);
+/* How a cell is read from the object at the column's path. What dflt (or
+ * ival) stands in for is said per format. */
+typedef enum k1s__tb_format {
+    K1S__CELL_STR,      /* the string; dflt ("" when NULL) when absent */
+    K1S__CELL_NONEMPTY, /* the string; dflt when absent or "" */
+    K1S__CELL_INT,      /* the integer; ival when absent */
+    K1S__CELL_BOOL,     /* the boolean; ival (0 or 1) when absent */
+    K1S__CELL_COUNT,    /* elements of the array, or members of the object */
+    K1S__CELL_AGE,      /* time since the timestamp ("<unknown>" for Go's zero
+                         * time); dflt, when not NULL, when it is absent */
+    K1S__CELL_LABELS,   /* the string map as labels.FormatLabels: "k=v,..." */
+    K1S__CELL_SELECTOR, /* the LabelSelector as metav1.FormatLabelSelector */
+    K1S__CELL_LIST,     /* the array's strings (or each element's member arg)
+                         * joined with ","; dflt when that is empty */
+    K1S__CELL_QUANTITY, /* the quantity as stored; dflt when absent */
+    K1S__CELL_PAIR,     /* the object's two string members named by arg "a/b",
+                         * joined with "/"; dflt, when not NULL, when there is
+                         * no object */
+    K1S__CELL_FN,       /* computed by fn */
+} k1s__tb_format;
+
+typedef struct k1s__tb_cell k1s__tb_cell;
+
+/* A computed cell of obj (borrowed): a new reference, NULL on allocation
+ * failure. cell is the column's (its path and arg, when the function takes
+ * them); now is the time ages are measured to. */
+typedef json_t *(*k1s__tb_cell_fn)(const json_t *obj, const k1s__tb_cell *cell, time_t now);
+
+struct k1s__tb_cell {
+    k1s__tb_format as;
+    const char *path;   /* the dotted path read (fn: its own, or NULL) */
+    const char *arg;    /* LIST: member of each element (NULL: the element);
+                         * PAIR: "a/b"; fn: its own, or NULL */
+    const char *dflt;   /* see the format */
+    long long ival;     /* INT and BOOL: the value when absent */
+    k1s__tb_cell_fn fn; /* K1S__CELL_FN */
+};
+
+/* The cell (new reference) of obj as c says; NULL on allocation failure. */
+json_t *k1s__tb_cell_render(const k1s__tb_cell *c, const json_t *obj, time_t now);
+
+/* How columns say where their cells come from. */
+#define K1S__STR(p) {.as = K1S__CELL_STR, .path = (p)}
+#define K1S__STR_OR(p, d) {.as = K1S__CELL_STR, .path = (p), .dflt = (d)}
+#define K1S__NONEMPTY_OR(p, d) {.as = K1S__CELL_NONEMPTY, .path = (p), .dflt = (d)}
+#define K1S__INT(p, d) {.as = K1S__CELL_INT, .path = (p), .ival = (d)}
+#define K1S__BOOL(p, d) {.as = K1S__CELL_BOOL, .path = (p), .ival = (d)}
+#define K1S__COUNT(p) {.as = K1S__CELL_COUNT, .path = (p)}
+#define K1S__AGE(p) {.as = K1S__CELL_AGE, .path = (p)}
+#define K1S__AGE_OR(p, d) {.as = K1S__CELL_AGE, .path = (p), .dflt = (d)}
+#define K1S__LABELS(p) {.as = K1S__CELL_LABELS, .path = (p)}
+#define K1S__SELECTOR(p) {.as = K1S__CELL_SELECTOR, .path = (p)}
+#define K1S__LIST(p, member, d) {.as = K1S__CELL_LIST, .path = (p), .arg = (member), .dflt = (d)}
+#define K1S__QUANTITY(p, d) {.as = K1S__CELL_QUANTITY, .path = (p), .dflt = (d)}
+#define K1S__PAIR(p, members, d) {.as = K1S__CELL_PAIR, .path = (p), .arg = (members), .dflt = (d)}
+#define K1S__FN(f) {.as = K1S__CELL_FN, .fn = (f)}
+#define K1S__FN_AT(f, p, a) {.as = K1S__CELL_FN, .path = (p), .arg = (a), .fn = (f)}
 
 typedef struct k1s__tb_column {
     const char *name;
@@ -31,8 +90,10 @@ typedef struct k1s__tb_column {
     const char *format;      /* "name" for the object's name column, else "" */
     int priority;            /* 1: shown by `-o wide` only */
     const char *description;
-    k1s__tb_cell_fn cell;
+    k1s__tb_cell cell;
 } k1s__tb_column;
+
+/* ---- kinds ------------------------------------------------------------------ */
 
 typedef struct k1s__tb_kind_table {
     const char *group; /* "" for core */
@@ -62,19 +123,21 @@ extern const size_t k1s__tb_kinds_cluster_count;
 /* The kind table for group/kind, or NULL (default table). */
 const k1s__tb_kind_table *k1s__tb_kind_lookup(const char *group, const char *kind);
 
-/* Cells every kind uses: metadata.name, and age since creationTimestamp. */
-json_t *k1s__tb_cell_name(const json_t *obj, time_t now);
-json_t *k1s__tb_cell_age(const json_t *obj, time_t now);
-
 /* Column descriptions shared by many kinds. */
 #define K1S__DESC_NAME "Name of the object, unique within its namespace or the cluster."
 #define K1S__DESC_AGE "Time since the object was created."
 #define K1S__DESC_CONTAINERS "Names of the containers in the pod template."
 #define K1S__DESC_IMAGES "Images of the containers in the pod template."
 
-/* The first column of almost every kind, and the age column. */
-#define K1S__COL_NAME {"Name", "string", "name", 0, K1S__DESC_NAME, k1s__tb_cell_name}
-#define K1S__COL_AGE {"Age", "string", "", 0, K1S__DESC_AGE, k1s__tb_cell_age}
+/* Columns many kinds share: the name (first, in almost every kind), the
+ * age, and the containers and images of a pod template's container list. */
+#define K1S__COL_NAME {"Name", "string", "name", 0, K1S__DESC_NAME, K1S__STR("metadata.name")}
+#define K1S__COL_AGE \
+    {"Age", "string", "", 0, K1S__DESC_AGE, K1S__AGE("metadata.creationTimestamp")}
+#define K1S__COL_CONTAINERS(containers, prio) \
+    {"Containers", "string", "", prio, K1S__DESC_CONTAINERS, K1S__LIST(containers, "name", NULL)}
+#define K1S__COL_IMAGES(containers, prio) \
+    {"Images", "string", "", prio, K1S__DESC_IMAGES, K1S__LIST(containers, "image", NULL)}
 
 /* ---- JSON reads (all borrowed; base's k1s_json_* for the rest) ---------- */
 
@@ -143,8 +206,6 @@ json_t *k1s__tb_jlabels(const json_t *map);
 int k1s__tb_sb_selector(k1s_buf *sb, const json_t *sel);
 /* metav1.FormatLabelSelector: "<none>" for empty, "<error>" when invalid. */
 json_t *k1s__tb_jformat_selector(const json_t *sel);
-/* Names or images of a container list, joined with ",". */
-json_t *k1s__tb_jcontainers(const json_t *containers, const char *field);
 /* Access modes as "RWO,ROX,RWX,RWOP" (always in that order). */
 json_t *k1s__tb_jaccess_modes(const json_t *modes);
 /* Append "host:port", bracketing IPv6 hosts like net.JoinHostPort. */
