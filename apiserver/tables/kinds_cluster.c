@@ -182,10 +182,10 @@ static json_t *ip_parent(const json_t *o, const k1s__tb_cell *cell, time_t now)
     k1s_buf sb = K1S__CELL_BUF;
     if (!json_is_object(p))
         return json_string("<none>");
-    k1s__tb_sb_lower(&sb, k1s_json_str_or(p, "resource", ""));
+    k1s__tb_add_lower(&sb, k1s_json_str_or(p, "resource", ""));
     if (k1s__tb_nonempty(group)) {
         k1s_buf_adds(&sb, ".");
-        k1s__tb_sb_lower(&sb, group);
+        k1s__tb_add_lower(&sb, group);
     }
     if (k1s__tb_nonempty(ns)) {
         k1s_buf_adds(&sb, "/");

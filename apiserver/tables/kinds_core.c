@@ -205,7 +205,7 @@ static json_t *ep_endpoints(const json_t *o, const k1s__tb_cell *cell, time_t no
                     k1s_buf_adds(&sb, ",");
                 const char *ip = k1s_json_str_or(json_array_get(addrs, a), "ip", "");
                 if (port)
-                    k1s__tb_sb_hostport(&sb, ip, k1s_json_int(port, "port", 0));
+                    k1s__tb_add_hostport(&sb, ip, k1s_json_int(port, "port", 0));
                 else
                     k1s_buf_adds(&sb, ip);
                 shown++;
@@ -424,9 +424,9 @@ static json_t *quota_cell(const json_t *o, const k1s__tb_cell *cell, time_t now)
             k1s_buf_adds(&sb, ", ");
         k1s_buf_adds(&sb, names[i]);
         k1s_buf_adds(&sb, ": ");
-        k1s__tb_sb_quantity(&sb, json_object_get(used, names[i]), "0");
+        k1s__tb_add_quantity(&sb, json_object_get(used, names[i]), "0");
         k1s_buf_adds(&sb, "/");
-        k1s__tb_sb_quantity(&sb, json_object_get(hard, names[i]), "0");
+        k1s__tb_add_quantity(&sb, json_object_get(hard, names[i]), "0");
     }
     return k1s__tb_jbuf(&sb);
 }
@@ -495,7 +495,7 @@ static json_t *event_object(const json_t *o, const k1s__tb_cell *cell, time_t no
     const json_t *ref = k1s_json_at(o, cell->path);
     const char *name = k1s_json_str(ref, "name");
     k1s_buf sb = K1S__CELL_BUF;
-    k1s__tb_sb_lower(&sb, k1s_json_str_or(ref, "kind", ""));
+    k1s__tb_add_lower(&sb, k1s_json_str_or(ref, "kind", ""));
     if (k1s__tb_nonempty(name)) {
         k1s_buf_adds(&sb, "/");
         k1s_buf_adds(&sb, name);

@@ -75,7 +75,7 @@ static json_t *deploy_selector(const json_t *o, const k1s__tb_cell *cell, time_t
     (void)now;
     /* Unlike the other kinds, an empty selector prints as "". */
     k1s_buf sb = K1S__CELL_BUF;
-    if (k1s__tb_sb_selector(&sb, k1s_json_at(o, "spec.selector")) < 0) {
+    if (k1s__tb_add_selector(&sb, k1s_json_at(o, "spec.selector")) < 0) {
         k1s_buf_free(&sb);
         return json_string("<invalid>");
     }
@@ -130,10 +130,10 @@ static json_t *cr_controller(const json_t *o, const k1s__tb_cell *cell, time_t n
         return k1s__tb_jstr(k1s_json_str(ref, "name"));
     }
     /* kind.group/name, lower-cased, as GroupKind.String() reads. */
-    k1s__tb_sb_lower(&sb, kind);
+    k1s__tb_add_lower(&sb, kind);
     if (group.len) {
         k1s_buf_adds(&sb, ".");
-        k1s__tb_sb_lower(&sb, k1s_buf_str(&group));
+        k1s__tb_add_lower(&sb, k1s_buf_str(&group));
     }
     k1s_buf_adds(&sb, "/");
     k1s_buf_adds(&sb, k1s_json_str_or(ref, "name", ""));
@@ -261,7 +261,7 @@ static const k1s__tb_column cronjob_columns[] = {
 /* A Quantity pointer as Go prints it: "<nil>" when absent. */
 static void sb_qty(k1s_buf *sb, const json_t *q)
 {
-    k1s__tb_sb_quantity(sb, q, "<nil>");
+    k1s__tb_add_quantity(sb, q, "<nil>");
 }
 
 /* One metric: "current/target", "name: current/target" or with " (avg)". */
@@ -384,7 +384,7 @@ static json_t *pdb_bound(const json_t *o, const k1s__tb_cell *cell, time_t now)
     k1s_buf sb = K1S__CELL_BUF;
     if (!v)
         return json_string("N/A");
-    k1s__tb_sb_intstr(&sb, v);
+    k1s__tb_add_intstr(&sb, v);
     return k1s__tb_jbuf(&sb);
 }
 

@@ -77,7 +77,7 @@ json_t *k1s__tb_cell_render(const k1s__tb_cell *c, const json_t *obj, time_t now
         return list_cell(obj, c);
     case K1S__CELL_QUANTITY:
         assert(c->dflt);
-        k1s__tb_sb_quantity(&sb, k1s_json_at(obj, c->path), c->dflt);
+        k1s__tb_add_quantity(&sb, k1s_json_at(obj, c->path), c->dflt);
         return k1s__tb_jbuf(&sb);
     case K1S__CELL_PAIR:
         return pair_cell(obj, c);

@@ -19,7 +19,7 @@ void k1s__tb_sort_strings(const char **v, size_t n)
         qsort(v, n, sizeof *v, cmp_str);
 }
 
-void k1s__tb_sb_lower(k1s_buf *sb, const char *s)
+void k1s__tb_add_lower(k1s_buf *sb, const char *s)
 {
     size_t from = sb->len;
     k1s_buf_adds(sb, s);
@@ -31,7 +31,7 @@ void k1s__tb_sb_lower(k1s_buf *sb, const char *s)
 
 /* ---- labels --------------------------------------------------------------- */
 
-void k1s__tb_sb_labels(k1s_buf *sb, const json_t *map)
+void k1s__tb_add_labels(k1s_buf *sb, const json_t *map)
 {
     size_t n = json_is_object(map) ? json_object_size(map) : 0;
     if (n == 0) {
@@ -76,7 +76,7 @@ cleanup:
 json_t *k1s__tb_jlabels(const json_t *map)
 {
     k1s_buf sb = K1S__CELL_BUF;
-    k1s__tb_sb_labels(&sb, map);
+    k1s__tb_add_labels(&sb, map);
     return k1s__tb_jbuf(&sb);
 }
 
@@ -122,7 +122,7 @@ static void sb_values(k1s_buf *sb, const json_t *values)
     free(v);
 }
 
-int k1s__tb_sb_selector(k1s_buf *sb, const json_t *sel)
+int k1s__tb_add_selector(k1s_buf *sb, const json_t *sel)
 {
     if (!json_is_object(sel))
         return 1;
@@ -218,7 +218,7 @@ cleanup:
 json_t *k1s__tb_jformat_selector(const json_t *sel)
 {
     k1s_buf sb = K1S__CELL_BUF;
-    if (k1s__tb_sb_selector(&sb, sel) < 0) {
+    if (k1s__tb_add_selector(&sb, sel) < 0) {
         k1s_buf_free(&sb);
         return json_string("<error>");
     }
@@ -255,7 +255,7 @@ json_t *k1s__tb_jaccess_modes(const json_t *modes)
     return k1s__tb_jbuf(&sb);
 }
 
-void k1s__tb_sb_hostport(k1s_buf *sb, const char *host, long long port)
+void k1s__tb_add_hostport(k1s_buf *sb, const char *host, long long port)
 {
     bool v6 = host && strchr(host, ':');
     if (v6)
@@ -264,7 +264,7 @@ void k1s__tb_sb_hostport(k1s_buf *sb, const char *host, long long port)
     k1s_buf_addf(sb, v6 ? "]:%lld" : ":%lld", port);
 }
 
-void k1s__tb_sb_intstr(k1s_buf *sb, const json_t *v)
+void k1s__tb_add_intstr(k1s_buf *sb, const json_t *v)
 {
     if (json_is_string(v))
         k1s_buf_adds(sb, json_string_value(v));

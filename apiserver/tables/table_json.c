@@ -43,7 +43,7 @@ json_t *k1s__tb_jbool(bool v)
     return json_boolean(v);
 }
 
-void k1s__tb_sb_quantity(k1s_buf *sb, const json_t *q, const char *missing)
+void k1s__tb_add_quantity(k1s_buf *sb, const json_t *q, const char *missing)
 {
     /* Stored quantities are kept as the client sent them (string or
      * number); kube canonicalises ("1024Mi" -> "1Gi") when it decodes. */
@@ -60,7 +60,7 @@ void k1s__tb_sb_quantity(k1s_buf *sb, const json_t *q, const char *missing)
 json_t *k1s__tb_jquantity(const json_t *q)
 {
     k1s_buf sb = K1S__CELL_BUF;
-    k1s__tb_sb_quantity(&sb, q, "0");
+    k1s__tb_add_quantity(&sb, q, "0");
     return k1s__tb_jbuf(&sb);
 }
 

@@ -167,7 +167,7 @@ json_t *k1s__tb_jbuf(k1s_buf *b);
 /* Quantity as Go's Quantity.String() prints a stored one; missing is "0". */
 json_t *k1s__tb_jquantity(const json_t *q);
 /* Append a stored quantity (string or number) to a cell, or missing. */
-void k1s__tb_sb_quantity(k1s_buf *sb, const json_t *q, const char *missing);
+void k1s__tb_add_quantity(k1s_buf *sb, const json_t *q, const char *missing);
 
 /* ---- time --------------------------------------------------------------- */
 
@@ -196,24 +196,24 @@ json_t *k1s__tb_jsince(k1s__tb_time t, time_t now);
 /* ---- formatting helpers --------------------------------------------------- */
 
 /* labels.FormatLabels: "k=v,..." sorted, "<none>" when empty. */
-void k1s__tb_sb_labels(k1s_buf *sb, const json_t *map);
+void k1s__tb_add_labels(k1s_buf *sb, const json_t *map);
 json_t *k1s__tb_jlabels(const json_t *map);
 /*
  * A metav1.LabelSelector as labels.Selector.String() prints it. Returns 0,
  * 1 for a nil selector (matches nothing, prints ""), or -1 when the selector
  * is invalid (nothing appended).
  */
-int k1s__tb_sb_selector(k1s_buf *sb, const json_t *sel);
+int k1s__tb_add_selector(k1s_buf *sb, const json_t *sel);
 /* metav1.FormatLabelSelector: "<none>" for empty, "<error>" when invalid. */
 json_t *k1s__tb_jformat_selector(const json_t *sel);
 /* Access modes as "RWO,ROX,RWX,RWOP" (always in that order). */
 json_t *k1s__tb_jaccess_modes(const json_t *modes);
 /* Append "host:port", bracketing IPv6 hosts like net.JoinHostPort. */
-void k1s__tb_sb_hostport(k1s_buf *sb, const char *host, long long port);
+void k1s__tb_add_hostport(k1s_buf *sb, const char *host, long long port);
 /* Append an int-or-string value as intstr.String() prints it. */
-void k1s__tb_sb_intstr(k1s_buf *sb, const json_t *v);
+void k1s__tb_add_intstr(k1s_buf *sb, const json_t *v);
 /* Lower-case ASCII copy appended. */
-void k1s__tb_sb_lower(k1s_buf *sb, const char *s);
+void k1s__tb_add_lower(k1s_buf *sb, const char *s);
 /* Sort strings with strcmp (Go's sort.Strings). */
 void k1s__tb_sort_strings(const char **v, size_t n);
 
