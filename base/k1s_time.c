@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "k1s_err.h"
@@ -83,6 +84,11 @@ int k1s_time_parse(const char *s, size_t n, k1s_time *t)
     t->nsec = nsec;
     t->offset = offset;
     return 0;
+}
+
+int k1s_time_parse_str(const char *s, k1s_time *t)
+{
+    return s ? k1s_time_parse(s, strlen(s), t) : K1S_EINVAL;
 }
 
 void k1s_time_format(int64_t sec, char *buf, size_t len)

@@ -22,6 +22,8 @@ typedef struct k1s_time {
  * (the day within its month, seconds up to 59), fractions beyond
  * nanoseconds dropped. 0, or K1S_EINVAL with *t untouched. */
 int k1s_time_parse(const char *s, size_t n, k1s_time *t);
+/* The same for a C string; NULL is K1S_EINVAL too. */
+int k1s_time_parse_str(const char *s, k1s_time *t);
 /* sec as metav1.Time writes it (UTC, whole seconds) into buf (at least
  * K1S_TIME_LEN bytes). */
 void k1s_time_format(int64_t sec, char *buf, size_t len);

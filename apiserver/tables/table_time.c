@@ -26,7 +26,7 @@ static const k1s__tb_time zero_time = {GO_ZERO_SEC, 0, true};
 k1s__tb_time k1s__tb_parse_time(const char *s)
 {
     k1s_time t;
-    if (!s || k1s_time_parse(s, strlen(s), &t) != 0)
+    if (k1s_time_parse_str(s, &t) != 0)
         return zero_time;
     return (k1s__tb_time){t.sec, t.nsec, t.sec == GO_ZERO_SEC && t.nsec == 0};
 }

@@ -333,7 +333,7 @@ static int64_t recheck_ms(const json_t *ns)
 {
     const char *ts = k1s_meta(ns, "deletionTimestamp");
     k1s_time t;
-    if (!ts || k1s_time_parse(ts, strlen(ts), &t) != 0)
+    if (k1s_time_parse_str(ts, &t) != 0)
         return 1000;
     int64_t age = k1s_time_now() - t.sec;
     return age < 10 ? 200 : age < 120 ? 1000 : 5000;

@@ -72,7 +72,7 @@ bool k1s__wl_template_equal(const json_t *a, const json_t *b,
 int64_t k1s__wl_parse_time(const char *s)
 {
     k1s_time t;
-    return s && k1s_time_parse(s, strlen(s), &t) == 0 ? t.sec : -1;
+    return k1s_time_parse_str(s, &t) == 0 ? t.sec : -1;
 }
 
 /* creationTimestamp as (seconds, nanoseconds); an unreadable one sorts
@@ -81,8 +81,7 @@ static k1s_time created(const json_t *obj)
 {
     const char *s = k1s_meta(obj, "creationTimestamp");
     k1s_time t = {.sec = -1};
-    if (s)
-        k1s_time_parse(s, strlen(s), &t);
+    k1s_time_parse_str(s, &t); /* untouched when absent or malformed */
     return t;
 }
 

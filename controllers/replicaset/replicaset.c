@@ -165,7 +165,7 @@ static long long deletion_cost(const json_t *pod)
 static int64_t time_ns(const char *s)
 {
     k1s_time t;
-    if (!s || k1s_time_parse(s, strlen(s), &t) != 0 || t.sec < 0)
+    if (k1s_time_parse_str(s, &t) != 0 || t.sec < 0)
         return 0; /* zero time */
     return t.sec * 1000000000LL + t.nsec;
 }

@@ -80,7 +80,7 @@ bool k1s__sts_pod_running_ready(const json_t *pod)
 static long long parse_time(const char *s)
 {
     k1s_time t;
-    return s && k1s_time_parse(s, strlen(s), &t) == 0 ? (long long)t.sec : -1;
+    return k1s_time_parse_str(s, &t) == 0 ? (long long)t.sec : -1;
 }
 
 bool k1s__sts_pod_available(const json_t *pod, long long min_ready,

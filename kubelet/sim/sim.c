@@ -165,7 +165,7 @@ static int run_pod(k1s_kubelet *kl, const json_t *pod)
 static long long parse_time(const char *s)
 {
     k1s_time t;
-    if (k1s_time_parse(s, strlen(s), &t) != 0)
+    if (k1s_time_parse_str(s, &t) != 0)
         return 0;
     return t.sec < 0 ? 0 : t.sec;
 }

@@ -53,6 +53,7 @@ TEST(test_time_parse)
         }
     }
     CHECK_INT(k1s_time_parse(NULL, 0, NULL), K1S_EINVAL);
+    CHECK_INT(k1s_time_parse_str(NULL, NULL), K1S_EINVAL);
     /* n bounds the text: no NUL needed */
     k1s_time t;
     CHECK_INT(k1s_time_parse("1970-01-01T00:00:01Zxx", 20, &t), 0);
