@@ -1,7 +1,7 @@
 /*
- * am_util.c - internal helpers of the apimachinery component: a string
- * buffer, Go-style formatting of values inside error messages, and an index
- * of JSON scalars. See am_util.h for why these exist.
+ * am_util.c - internal helpers of the apimachinery component: Go-style
+ * formatting of values inside error messages, and an index of JSON scalars.
+ * See am_util.h for why these exist.
  */
 #include "am_util.h"
 
@@ -14,88 +14,6 @@
 /* Error messages quoting whole documents are useless past this size and
  * would let a hostile patch make us build huge strings. */
 #define GOFMT_MAX_BYTES 16384
-
-/* ---- string buffer ------------------------------------------------------- */
-
-static bool buf_reserve(k1s__buf *b, size_t extra)
-{
-    if (b->oom)
-        return false;
-    if (extra > SIZE_MAX / 2 - b->len) {
-        b->oom = true;
-        return false;
-    }
-    size_t need = b->len + extra + 1;
-    if (need <= b->cap)
-        return true;
-    size_t cap = b->cap ? b->cap : 64;
-    while (cap < need)
-        cap *= 2;
-    char *p = realloc(b->p, cap);
-    if (!p) {
-        b->oom = true;
-        return false;
-    }
-    b->p = p;
-    b->cap = cap;
-    return true;
-}
-
-void k1s__buf_putn(k1s__buf *b, const char *s, size_t n)
-{
-    if (!buf_reserve(b, n))
-        return;
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-void k1s__buf_puts(k1s__buf *b, const char *s)
-{
-    k1s__buf_putn(b, s, strlen(s));
-}
-
-void k1s__buf_putc(k1s__buf *b, char c)
-{
-    k1s__buf_putn(b, &c, 1);
-}
-
-void k1s__buf_printf(k1s__buf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0 || !buf_reserve(b, (size_t)n)) {
-        b->oom = true;
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
-}
-
-char *k1s__buf_take(k1s__buf *b)
-{
-    char *p = NULL;
-    if (!b->oom) {
-        if (!b->p)
-            p = strdup("");
-        else
-            p = b->p, b->p = NULL;
-    }
-    k1s__buf_free(b);
-    return p;
-}
-
-void k1s__buf_free(k1s__buf *b)
-{
-    free(b->p);
-    b->p = NULL;
-    b->len = b->cap = 0;
-    b->oom = false;
-}
 
 char *k1s__asprintf(const char *fmt, ...)
 {
@@ -160,55 +78,55 @@ static bool go_isprint(uint32_t r)
     return true;
 }
 
-void k1s__buf_goquote(k1s__buf *b, const char *s, size_t n)
+void k1s__goquote(k1s_buf *b, const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;
-    k1s__buf_putc(b, '"');
+    k1s_buf_addc(b, '"');
     for (size_t i = 0; i < n;) {
         uint32_t r;
         size_t len = k1s__utf8_decode(u + i, n - i, &r);
         if (len == 0) {
-            k1s__buf_printf(b, "\\x%02x", u[i]);
+            k1s_buf_addf(b, "\\x%02x", u[i]);
             i++;
             continue;
         }
         switch (r) {
-        case '"': k1s__buf_puts(b, "\\\""); break;
-        case '\\': k1s__buf_puts(b, "\\\\"); break;
-        case '\a': k1s__buf_puts(b, "\\a"); break;
-        case '\b': k1s__buf_puts(b, "\\b"); break;
-        case '\f': k1s__buf_puts(b, "\\f"); break;
-        case '\n': k1s__buf_puts(b, "\\n"); break;
-        case '\r': k1s__buf_puts(b, "\\r"); break;
-        case '\t': k1s__buf_puts(b, "\\t"); break;
-        case '\v': k1s__buf_puts(b, "\\v"); break;
+        case '"': k1s_buf_adds(b, "\\\""); break;
+        case '\\': k1s_buf_adds(b, "\\\\"); break;
+        case '\a': k1s_buf_adds(b, "\\a"); break;
+        case '\b': k1s_buf_adds(b, "\\b"); break;
+        case '\f': k1s_buf_adds(b, "\\f"); break;
+        case '\n': k1s_buf_adds(b, "\\n"); break;
+        case '\r': k1s_buf_adds(b, "\\r"); break;
+        case '\t': k1s_buf_adds(b, "\\t"); break;
+        case '\v': k1s_buf_adds(b, "\\v"); break;
         default:
             if (go_isprint(r))
-                k1s__buf_putn(b, s + i, len);
+                k1s_buf_add(b, s + i, len);
             else if (r < 0x20 || r == 0x7f)
-                k1s__buf_printf(b, "\\x%02x", (unsigned)r);
+                k1s_buf_addf(b, "\\x%02x", (unsigned)r);
             else if (r < 0x10000)
-                k1s__buf_printf(b, "\\u%04x", (unsigned)r);
+                k1s_buf_addf(b, "\\u%04x", (unsigned)r);
             else
-                k1s__buf_printf(b, "\\U%08x", (unsigned)r);
+                k1s_buf_addf(b, "\\U%08x", (unsigned)r);
         }
         i += len;
     }
-    k1s__buf_putc(b, '"');
+    k1s_buf_addc(b, '"');
 }
 
 /* ---- Go %v of decoded JSON ---------------------------------------------- */
 
 /* Go prints float64 with %v as strconv 'g' with the shortest digits that
  * round-trip, switching to exponent form below 1e-4 and from 1e6 up. */
-static void gofmt_float(k1s__buf *b, double v)
+static void gofmt_float(k1s_buf *b, double v)
 {
     if (isnan(v)) {
-        k1s__buf_puts(b, "NaN");
+        k1s_buf_adds(b, "NaN");
         return;
     }
     if (isinf(v)) {
-        k1s__buf_puts(b, v > 0 ? "+Inf" : "-Inf");
+        k1s_buf_adds(b, v > 0 ? "+Inf" : "-Inf");
         return;
     }
     char e[64];
@@ -223,11 +141,11 @@ static void gofmt_float(k1s__buf *b, double v)
     const char *ep = strchr(e, 'e');
     int exp = ep ? atoi(ep + 1) : 0;
     if (exp < -4 || exp >= 6) {
-        k1s__buf_printf(b, "%.*e", prec - 1, v);
+        k1s_buf_addf(b, "%.*e", prec - 1, v);
         return;
     }
     int decimals = prec - 1 - exp;
-    k1s__buf_printf(b, "%.*f", decimals > 0 ? decimals : 0, v);
+    k1s_buf_addf(b, "%.*f", decimals > 0 ? decimals : 0, v);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -235,10 +153,10 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static void gofmt(k1s__buf *b, const json_t *v)
+static void gofmt(k1s_buf *b, const json_t *v)
 {
     if (b->len > GOFMT_MAX_BYTES) {
-        k1s__buf_puts(b, "...");
+        k1s_buf_adds(b, "...");
         return;
     }
     switch (json_typeof(v)) {
@@ -254,47 +172,47 @@ static void gofmt(k1s__buf *b, const json_t *v)
         json_object_foreach((json_t *)v, k, val) keys[i++] = k;
         if (n > 1)
             qsort(keys, n, sizeof *keys, cmp_str);
-        k1s__buf_puts(b, "map[");
+        k1s_buf_adds(b, "map[");
         for (i = 0; i < n && b->len <= GOFMT_MAX_BYTES; i++) {
             if (i)
-                k1s__buf_putc(b, ' ');
-            k1s__buf_puts(b, keys[i]);
-            k1s__buf_putc(b, ':');
+                k1s_buf_addc(b, ' ');
+            k1s_buf_adds(b, keys[i]);
+            k1s_buf_addc(b, ':');
             gofmt(b, json_object_get(v, keys[i]));
         }
-        k1s__buf_putc(b, ']');
+        k1s_buf_addc(b, ']');
         free(keys);
         break;
     }
     case JSON_ARRAY:
-        k1s__buf_putc(b, '[');
+        k1s_buf_addc(b, '[');
         for (size_t i = 0; i < json_array_size(v) && b->len <= GOFMT_MAX_BYTES;
              i++) {
             if (i)
-                k1s__buf_putc(b, ' ');
+                k1s_buf_addc(b, ' ');
             gofmt(b, json_array_get(v, i));
         }
-        k1s__buf_putc(b, ']');
+        k1s_buf_addc(b, ']');
         break;
     case JSON_STRING:
-        k1s__buf_putn(b, json_string_value(v), json_string_length(v));
+        k1s_buf_add(b, json_string_value(v), json_string_length(v));
         break;
     case JSON_INTEGER:
-        k1s__buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        k1s_buf_addf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
         break;
     case JSON_REAL:
         gofmt_float(b, json_real_value(v));
         break;
-    case JSON_TRUE: k1s__buf_puts(b, "true"); break;
-    case JSON_FALSE: k1s__buf_puts(b, "false"); break;
-    case JSON_NULL: k1s__buf_puts(b, "<nil>"); break;
+    case JSON_TRUE: k1s_buf_adds(b, "true"); break;
+    case JSON_FALSE: k1s_buf_adds(b, "false"); break;
+    case JSON_NULL: k1s_buf_adds(b, "<nil>"); break;
     }
 }
 
-void k1s__buf_gofmt(k1s__buf *b, const json_t *v)
+void k1s__gofmt(k1s_buf *b, const json_t *v)
 {
     if (!v) {
-        k1s__buf_puts(b, "<nil>");
+        k1s_buf_adds(b, "<nil>");
         return;
     }
     gofmt(b, v);

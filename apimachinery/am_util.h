@@ -4,7 +4,7 @@
  * Error messages here must read exactly like kube-apiserver's, which are
  * produced by Go's fmt package; these helpers reproduce the few Go
  * formatting rules that leak into those messages (%q quoting, %v of decoded
- * JSON, reflect type names) plus a growable string buffer and a small
+ * JSON, reflect type names), writing into base's k1s_buf, plus a small
  * index from JSON scalars to positions, used to keep list merges linear.
  *
  * Nothing here is part of the public API; other components must not use it.
@@ -18,23 +18,7 @@
 #include <stdint.h>
 #include <jansson.h>
 
-/* A growable byte string. `oom` latches the first allocation failure so
- * callers can append freely and check once at the end. */
-typedef struct k1s__buf {
-    char *p;     /* NUL-terminated when len > 0 or after k1s__buf_take */
-    size_t len;
-    size_t cap;
-    bool oom;
-} k1s__buf;
-
-void k1s__buf_putn(k1s__buf *b, const char *s, size_t n);
-void k1s__buf_puts(k1s__buf *b, const char *s);
-void k1s__buf_putc(k1s__buf *b, char c);
-void k1s__buf_printf(k1s__buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-/* The malloc'd string (never NULL unless out of memory); resets b. */
-char *k1s__buf_take(k1s__buf *b);
-void k1s__buf_free(k1s__buf *b);
+#include "k1s_buf.h"
 
 /* Length (1..4) of the valid UTF-8 sequence at s, storing its code point,
  * or 0 when the bytes there are not valid UTF-8 (truncated, overlong,
@@ -45,10 +29,10 @@ size_t k1s__utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 char *k1s__asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Append s (n bytes) quoted the way Go's %q / strconv.Quote does. */
-void k1s__buf_goquote(k1s__buf *b, const char *s, size_t n);
+void k1s__goquote(k1s_buf *b, const char *s, size_t n);
 /* Append v the way Go's %v prints the value json.Unmarshal decoded into
  * interface{} (maps as map[k:v ...] with sorted keys, slices as [a b]). */
-void k1s__buf_gofmt(k1s__buf *b, const json_t *v);
+void k1s__gofmt(k1s_buf *b, const json_t *v);
 /* A JSON string's value as a C string, or NULL when v is not a string or
  * holds a NUL byte (which C code would silently truncate at). */
 const char *k1s__json_cstr(const json_t *v);

@@ -121,30 +121,30 @@ static char **msgs_done(msgs *m)
 }
 
 /* kube's RegexError: msg, then the examples and the expression. */
-static void buf_regex_error(k1s__buf *b, const char *msg, const char *fmt,
+static void buf_regex_error(k1s_buf *b, const char *msg, const char *fmt,
                             const char *const *examples)
 {
-    k1s__buf_puts(b, msg);
+    k1s_buf_adds(b, msg);
     if (!examples || !examples[0]) {
-        k1s__buf_printf(b, " (regex used for validation is '%s')", fmt);
+        k1s_buf_addf(b, " (regex used for validation is '%s')", fmt);
         return;
     }
-    k1s__buf_puts(b, " (e.g. ");
+    k1s_buf_adds(b, " (e.g. ");
     for (size_t i = 0; examples[i]; i++) {
         if (i)
-            k1s__buf_puts(b, " or ");
-        k1s__buf_printf(b, "'%s', ", examples[i]);
+            k1s_buf_adds(b, " or ");
+        k1s_buf_addf(b, "'%s', ", examples[i]);
     }
-    k1s__buf_printf(b, "regex used for validation is '%s')", fmt);
+    k1s_buf_addf(b, "regex used for validation is '%s')", fmt);
 }
 
 static void msgs_add_regex(msgs *m, const char *prefix, const char *msg,
                            const char *fmt, const char *const *examples)
 {
-    k1s__buf b = {0};
-    k1s__buf_puts(&b, prefix);
+    k1s_buf b = {0};
+    k1s_buf_adds(&b, prefix);
     buf_regex_error(&b, msg, fmt, examples);
-    msgs_add_owned(m, k1s__buf_take(&b));
+    msgs_add_owned(m, k1s_buf_take(&b, NULL));
 }
 
 /* ---- character-class matchers ------------------------------------------- */
@@ -276,13 +276,13 @@ char **k1s_is_qualified_name(const char *v)
     if (slash) {
         if (memchr(slash + 1, '/', n - (size_t)(slash + 1 - v))) {
             /* more than one '/' */
-            k1s__buf b = {0};
-            k1s__buf_puts(&b, "a qualified name ");
+            k1s_buf b = {0};
+            k1s_buf_adds(&b, "a qualified name ");
             buf_regex_error(&b, QNAME_MSG, QNAME_FMT,
                             EXAMPLES("MyName", "my.name", "123-abc"));
-            k1s__buf_puts(&b, " with an optional DNS subdomain prefix and '/' "
+            k1s_buf_adds(&b, " with an optional DNS subdomain prefix and '/' "
                               "(e.g. 'example.com/MyName')");
-            msgs_add_owned(&m, k1s__buf_take(&b));
+            msgs_add_owned(&m, k1s_buf_take(&b, NULL));
             return msgs_done(&m);
         }
         size_t prefix_n = (size_t)(slash - v);
@@ -483,13 +483,13 @@ size_t k1s_msgs_count(char *const *msgs)
 
 char *k1s_msgs_join(char *const *msgs, const char *sep)
 {
-    k1s__buf b = {0};
+    k1s_buf b = {0};
     for (size_t i = 0; msgs && msgs[i]; i++) {
         if (i)
-            k1s__buf_puts(&b, sep);
-        k1s__buf_puts(&b, msgs[i]);
+            k1s_buf_adds(&b, sep);
+        k1s_buf_adds(&b, msgs[i]);
     }
-    return k1s__buf_take(&b);
+    return k1s_buf_take(&b, NULL);
 }
 
 void k1s_msgs_free(char **msgs)

@@ -64,11 +64,11 @@ static bool go_atoi(const char *s, long long *out, const char **why)
 /* "strconv.Atoi: parsing \"<s>\": <why>" */
 static char *atoi_error(const char *s, const char *why)
 {
-    k1s__buf b = {0};
-    k1s__buf_puts(&b, "strconv.Atoi: parsing ");
-    k1s__buf_goquote(&b, s, strlen(s));
-    k1s__buf_printf(&b, ": %s", why);
-    return k1s__buf_take(&b);
+    k1s_buf b = {0};
+    k1s_buf_adds(&b, "strconv.Atoi: parsing ");
+    k1s__goquote(&b, s, strlen(s));
+    k1s_buf_addf(&b, ": %s", why);
+    return k1s_buf_take(&b, NULL);
 }
 
 /* The container (object or array; borrowed, inside root) holding the last

@@ -129,21 +129,21 @@ static void fail_bad_arg_type(smp *c, const char *expected, const json_t *got)
 
 static void fail_no_merge_key(smp *c, const json_t *m, const char *key)
 {
-    k1s__buf b = {0};
-    k1s__buf_puts(&b, "map: ");
-    k1s__buf_gofmt(&b, m);
-    k1s__buf_printf(&b, " does not contain declared merge key: %s", key);
-    k1s__perr_set(&c->e, K1S_PATCH_EINTERNAL, k1s__buf_take(&b));
+    k1s_buf b = {0};
+    k1s_buf_adds(&b, "map: ");
+    k1s__gofmt(&b, m);
+    k1s_buf_addf(&b, " does not contain declared merge key: %s", key);
+    k1s__perr_set(&c->e, K1S_PATCH_EINTERNAL, k1s_buf_take(&b, NULL));
 }
 
 static void fail_bad_patch_type(smp *c, const json_t *t, const json_t *m)
 {
-    k1s__buf b = {0};
-    k1s__buf_puts(&b, "unknown patch type: ");
-    k1s__buf_gofmt(&b, t);
-    k1s__buf_puts(&b, " in map: ");
-    k1s__buf_gofmt(&b, m);
-    k1s__perr_set(&c->e, K1S_PATCH_EINTERNAL, k1s__buf_take(&b));
+    k1s_buf b = {0};
+    k1s_buf_adds(&b, "unknown patch type: ");
+    k1s__gofmt(&b, t);
+    k1s_buf_adds(&b, " in map: ");
+    k1s__gofmt(&b, m);
+    k1s__perr_set(&c->e, K1S_PATCH_EINTERNAL, k1s_buf_take(&b, NULL));
 }
 
 static void fail_400(smp *c, const char *msg)
@@ -423,19 +423,19 @@ static int element_kind(smp *c, const json_t *a, const json_t *b)
                     return -1;
                 }
             } else if (!k1s__same_gotype(first, v)) {
-                k1s__buf buf = {0};
-                k1s__buf_puts(&buf, "list element types are not identical: [");
+                k1s_buf buf = {0};
+                k1s_buf_adds(&buf, "list element types are not identical: [");
                 if (a)
-                    k1s__buf_gofmt(&buf, a);
+                    k1s__gofmt(&buf, a);
                 else
-                    k1s__buf_puts(&buf, "[]");
-                k1s__buf_putc(&buf, ' ');
+                    k1s_buf_adds(&buf, "[]");
+                k1s_buf_addc(&buf, ' ');
                 if (b)
-                    k1s__buf_gofmt(&buf, b);
+                    k1s__gofmt(&buf, b);
                 else
-                    k1s__buf_puts(&buf, "[]");
-                k1s__buf_putc(&buf, ']');
-                k1s__perr_set(&c->e, K1S_PATCH_EINTERNAL, k1s__buf_take(&buf));
+                    k1s_buf_adds(&buf, "[]");
+                k1s_buf_addc(&buf, ']');
+                k1s__perr_set(&c->e, K1S_PATCH_EINTERNAL, k1s_buf_take(&buf, NULL));
                 return -1;
             }
         }
@@ -823,13 +823,13 @@ static int check_set_order(smp *c, const json_t *pl, const json_t *sv,
         si++;
     }
     if (pi < nondel.n && si >= sn) {
-        k1s__buf b = {0};
-        k1s__buf_puts(&b, "The order in patch list:\n");
-        k1s__buf_gofmt(&b, pl);
-        k1s__buf_puts(&b, "\n doesn't match " ORDER_PREFIX " list:\n");
-        k1s__buf_gofmt(&b, sv);
-        k1s__buf_puts(&b, "\n");
-        k1s__perr_set(&c->e, K1S_PATCH_EINTERNAL, k1s__buf_take(&b));
+        k1s_buf b = {0};
+        k1s_buf_adds(&b, "The order in patch list:\n");
+        k1s__gofmt(&b, pl);
+        k1s_buf_adds(&b, "\n doesn't match " ORDER_PREFIX " list:\n");
+        k1s__gofmt(&b, sv);
+        k1s_buf_adds(&b, "\n");
+        k1s__perr_set(&c->e, K1S_PATCH_EINTERNAL, k1s_buf_take(&b, NULL));
         rc = -1;
     }
 cleanup:

@@ -172,52 +172,52 @@ static void errlist_add(errlist *e, char *msg)
 /* utilerrors.Aggregate.Error(): one message as is, several in brackets. */
 static char *errlist_take(errlist *e)
 {
-    k1s__buf b = {0};
+    k1s_buf b = {0};
     if (e->n > 1)
-        k1s__buf_putc(&b, '[');
+        k1s_buf_addc(&b, '[');
     for (size_t i = 0; i < e->n; i++) {
         if (i)
-            k1s__buf_puts(&b, ", ");
-        k1s__buf_puts(&b, e->v[i]);
+            k1s_buf_adds(&b, ", ");
+        k1s_buf_adds(&b, e->v[i]);
         free(e->v[i]);
     }
     if (e->n > 1)
-        k1s__buf_putc(&b, ']');
+        k1s_buf_addc(&b, ']');
     free(e->v);
     e->v = NULL;
-    char *s = k1s__buf_take(&b);
+    char *s = k1s_buf_take(&b, NULL);
     return e->oom ? (free(s), NULL) : s;
 }
 
 char *k1s__invalid_str(const char *path, const char *value,
                        const char *detail)
 {
-    k1s__buf b = {0};
-    k1s__buf_printf(&b, "%s: Invalid value: ", path);
-    k1s__buf_goquote(&b, value, strlen(value));
-    k1s__buf_printf(&b, ": %s", detail);
-    return k1s__buf_take(&b);
+    k1s_buf b = {0};
+    k1s_buf_addf(&b, "%s: Invalid value: ", path);
+    k1s__goquote(&b, value, strlen(value));
+    k1s_buf_addf(&b, ": %s", detail);
+    return k1s_buf_take(&b, NULL);
 }
 
 /* The same with the value a []string printed by Go's %#v. */
 static char *invalid_strs(const char *path, char *const *values, size_t n,
                           bool nil_values, const char *detail)
 {
-    k1s__buf b = {0};
-    k1s__buf_printf(&b, "%s: Invalid value: ", path);
+    k1s_buf b = {0};
+    k1s_buf_addf(&b, "%s: Invalid value: ", path);
     if (n == 0 && nil_values) {
-        k1s__buf_puts(&b, "[]string(nil)");
+        k1s_buf_adds(&b, "[]string(nil)");
     } else {
-        k1s__buf_puts(&b, "[]string{");
+        k1s_buf_adds(&b, "[]string{");
         for (size_t i = 0; i < n; i++) {
             if (i)
-                k1s__buf_puts(&b, ", ");
-            k1s__buf_goquote(&b, values[i], strlen(values[i]));
+                k1s_buf_adds(&b, ", ");
+            k1s__goquote(&b, values[i], strlen(values[i]));
         }
-        k1s__buf_putc(&b, '}');
+        k1s_buf_addc(&b, '}');
     }
-    k1s__buf_printf(&b, ": %s", detail);
-    return k1s__buf_take(&b);
+    k1s_buf_addf(&b, ": %s", detail);
+    return k1s_buf_take(&b, NULL);
 }
 
 /* strconv.ParseInt(s, 10, 64) succeeds */
@@ -441,16 +441,16 @@ bool k1s_selector_matches_fields(const k1s_selector *sel, k1s_field_get_fn get,
 
 /* ---- string form ---------------------------------------------------------- */
 
-static void put_field_value(k1s__buf *b, const char *v)
+static void put_field_value(k1s_buf *b, const char *v)
 {
     for (; *v; v++) {
         if (*v == '\\' || *v == ',' || *v == '=')
-            k1s__buf_putc(b, '\\');
-        k1s__buf_putc(b, *v);
+            k1s_buf_addc(b, '\\');
+        k1s_buf_addc(b, *v);
     }
 }
 
-static void put_label_requirement(k1s__buf *b, const k1s_requirement *r)
+static void put_label_requirement(k1s_buf *b, const k1s_requirement *r)
 {
     static const char *const ops[] = {
         [K1S_SEL_EQUALS] = "=",         [K1S_SEL_DOUBLE_EQUALS] = "==",
@@ -460,14 +460,14 @@ static void put_label_requirement(k1s__buf *b, const k1s_requirement *r)
         [K1S_SEL_LESS_THAN] = "<",
     };
     if (r->op == K1S_SEL_DOES_NOT_EXIST)
-        k1s__buf_putc(b, '!');
-    k1s__buf_puts(b, r->key);
+        k1s_buf_addc(b, '!');
+    k1s_buf_adds(b, r->key);
     if (r->op == K1S_SEL_EXISTS || r->op == K1S_SEL_DOES_NOT_EXIST)
         return;
-    k1s__buf_puts(b, ops[r->op]);
+    k1s_buf_adds(b, ops[r->op]);
     bool set = r->op == K1S_SEL_IN || r->op == K1S_SEL_NOT_IN;
     if (set)
-        k1s__buf_putc(b, '(');
+        k1s_buf_addc(b, '(');
     /* values print sorted, without changing the requirement */
     const char **sorted = r->nvalues ? malloc(r->nvalues * sizeof *sorted) : NULL;
     if (r->nvalues && !sorted) {
@@ -480,28 +480,28 @@ static void put_label_requirement(k1s__buf *b, const k1s_requirement *r)
         qsort(sorted, r->nvalues, sizeof *sorted, cmp_strp);
     for (size_t i = 0; i < r->nvalues; i++) {
         if (i)
-            k1s__buf_putc(b, ',');
-        k1s__buf_puts(b, sorted[i]);
+            k1s_buf_addc(b, ',');
+        k1s_buf_adds(b, sorted[i]);
     }
     free(sorted);
     if (set)
-        k1s__buf_putc(b, ')');
+        k1s_buf_addc(b, ')');
 }
 
 char *k1s_selector_string(const k1s_selector *sel)
 {
-    k1s__buf b = {0};
+    k1s_buf b = {0};
     for (size_t i = 0; !sel->nothing && i < sel->n; i++) {
         const k1s_requirement *r = &sel->reqs[i];
         if (i)
-            k1s__buf_putc(&b, ',');
+            k1s_buf_addc(&b, ',');
         if (sel->kind == K1S_SELECTOR_LABEL) {
             put_label_requirement(&b, r);
             continue;
         }
-        k1s__buf_puts(&b, r->key);
-        k1s__buf_puts(&b, r->op == K1S_SEL_NOT_EQUALS ? "!=" : "=");
+        k1s_buf_adds(&b, r->key);
+        k1s_buf_adds(&b, r->op == K1S_SEL_NOT_EQUALS ? "!=" : "=");
         put_field_value(&b, r->nvalues ? r->values[0] : "");
     }
-    return k1s__buf_take(&b);
+    return k1s_buf_take(&b, NULL);
 }

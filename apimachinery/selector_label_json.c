@@ -81,11 +81,11 @@ static int add_expression(k1s_selector *sel, const json_t *e, char **err)
     const json_t *jop = json_object_get(e, "operator");
     if (operator_of(jop, &op)) {
         /* "%q is not a valid label selector operator" */
-        k1s__buf b = {0};
+        k1s_buf b = {0};
         const char *s = json_is_string(jop) ? json_string_value(jop) : "";
-        k1s__buf_goquote(&b, s, json_is_string(jop) ? json_string_length(jop) : 0);
-        k1s__buf_puts(&b, " is not a valid label selector operator");
-        return fail(err, k1s__buf_take(&b));
+        k1s__goquote(&b, s, json_is_string(jop) ? json_string_length(jop) : 0);
+        k1s_buf_adds(&b, " is not a valid label selector operator");
+        return fail(err, k1s_buf_take(&b, NULL));
     }
     const json_t *jvals = json_object_get(e, "values");
     if (jvals && !json_is_null(jvals) && !json_is_array(jvals))
