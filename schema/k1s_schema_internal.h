@@ -15,6 +15,7 @@
 
 #include "k1s_schema.h"
 #include "k1s_schema_ext.h"
+#include "k1s_buf.h"
 
 typedef struct k1s__field_ext {
     const char *const *list_map_keys; /* NULL-terminated, or NULL */
@@ -66,37 +67,22 @@ static inline bool k1s__schema_opaque(const k1s_type *t)
 
 /* ---- text helpers (schema_text.c) -------------------------------------- */
 
-/* A growable string that refuses to grow past K1S__SB_MAX bytes: after any
- * failure (limit or out of memory) failed is set and further appends are
- * ignored, so callers check once at the end. Start zeroed; free p. */
-#define K1S__SB_MAX (1u << 20)
-typedef struct k1s__sbuf {
-    char *p;
-    size_t len, cap;
-    bool failed;
-} k1s__sbuf;
+/* Most bytes a message or path the engine builds may hold: the max of
+ * every k1s_buf it writes them in. */
+#define K1S__SB_MAX ((size_t)1 << 20)
 
-void k1s__sb_put(k1s__sbuf *b, const char *s, size_t n);
-void k1s__sb_puts(k1s__sbuf *b, const char *s);
-void k1s__sb_printf(k1s__sbuf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-/* Truncates back to len (len <= b->len). */
-void k1s__sb_truncate(k1s__sbuf *b, size_t len);
 /* Appends s[0..n) quoted the way Go's strconv.Quote does. */
-void k1s__sb_goquote(k1s__sbuf *b, const char *s, size_t n);
+void k1s__sb_goquote(k1s_buf *b, const char *s, size_t n);
 /* Appends a JSON number as its shortest round-tripping text. */
-void k1s__sb_number(k1s__sbuf *b, const json_t *num);
-/* The buffer as a NUL-terminated malloc'd string, or NULL if it failed;
- * b is emptied either way. */
-char *k1s__sb_take(k1s__sbuf *b);
+void k1s__sb_number(k1s_buf *b, const json_t *num);
 
 /* ---- scalar syntax (schema_scalar.c) -------------------------------------- */
 
 /* Each returns 0 if s (n bytes) is valid, else -1 and appends the error
  * message Go's decoder gives for it to err. */
-int k1s__check_quantity(const char *s, size_t n, k1s__sbuf *err);
-int k1s__check_rfc3339(const char *s, size_t n, k1s__sbuf *err);
-int k1s__check_base64(const char *s, size_t n, k1s__sbuf *err);
+int k1s__check_quantity(const char *s, size_t n, k1s_buf *err);
+int k1s__check_rfc3339(const char *s, size_t n, k1s_buf *err);
+int k1s__check_base64(const char *s, size_t n, k1s_buf *err);
 
 /* ---- OpenAPI helpers (openapi_schema.c, openapi_paths.c) ----------------- */
 

@@ -38,7 +38,7 @@ static bool valid_suffix(const char *s, size_t n)
     return false;
 }
 
-int k1s__check_quantity(const char *s, size_t n, k1s__sbuf *err)
+int k1s__check_quantity(const char *s, size_t n, k1s_buf *err)
 {
     /* Go trims surrounding white space before parsing. */
     while (n && strchr(" \t\r\n", s[0]))
@@ -56,7 +56,7 @@ int k1s__check_quantity(const char *s, size_t n, k1s__sbuf *err)
             i++, digits++;
     }
     if (digits == 0) {
-        k1s__sb_puts(err, QTY_FORMAT_MSG);
+        k1s_buf_adds(err, QTY_FORMAT_MSG);
         return -1;
     }
     size_t suffix = i;
@@ -67,11 +67,11 @@ int k1s__check_quantity(const char *s, size_t n, k1s__sbuf *err)
     while (i < n && is_digit(s[i]))
         i++;
     if (i != n) {
-        k1s__sb_puts(err, QTY_FORMAT_MSG);
+        k1s_buf_adds(err, QTY_FORMAT_MSG);
         return -1;
     }
     if (!valid_suffix(s + suffix, n - suffix)) {
-        k1s__sb_puts(err, QTY_SUFFIX_MSG);
+        k1s_buf_adds(err, QTY_SUFFIX_MSG);
         return -1;
     }
     return 0;
@@ -81,23 +81,23 @@ int k1s__check_quantity(const char *s, size_t n, k1s__sbuf *err)
 
 #define RFC3339_LAYOUT "2006-01-02T15:04:05Z07:00"
 
-static void time_error(k1s__sbuf *err, const char *s, size_t n, size_t at,
+static void time_error(k1s_buf *err, const char *s, size_t n, size_t at,
                        const char *elem)
 {
-    k1s__sb_puts(err, "parsing time ");
+    k1s_buf_adds(err, "parsing time ");
     k1s__sb_goquote(err, s, n);
-    k1s__sb_puts(err, " as \"" RFC3339_LAYOUT "\": cannot parse ");
+    k1s_buf_adds(err, " as \"" RFC3339_LAYOUT "\": cannot parse ");
     k1s__sb_goquote(err, s + at, n - at);
-    k1s__sb_puts(err, " as ");
+    k1s_buf_adds(err, " as ");
     k1s__sb_goquote(err, elem, strlen(elem));
 }
 
-static void range_error(k1s__sbuf *err, const char *s, size_t n,
+static void range_error(k1s_buf *err, const char *s, size_t n,
                         const char *what)
 {
-    k1s__sb_puts(err, "parsing time ");
+    k1s_buf_adds(err, "parsing time ");
     k1s__sb_goquote(err, s, n);
-    k1s__sb_printf(err, ": %s out of range", what);
+    k1s_buf_addf(err, ": %s out of range", what);
 }
 
 /* Reads exactly w digits at s[*at]; -1 if they are not there. */
@@ -133,7 +133,7 @@ static int days_in(int year, int month)
     return d[month - 1];
 }
 
-int k1s__check_rfc3339(const char *s, size_t n, k1s__sbuf *err)
+int k1s__check_rfc3339(const char *s, size_t n, k1s_buf *err)
 {
     size_t at = 0;
     int year, month, day, hour, min, sec;
@@ -184,9 +184,9 @@ int k1s__check_rfc3339(const char *s, size_t n, k1s__sbuf *err)
             return range_error(err, s, n, "time zone offset"), -1;
     }
     if (at != n) {
-        k1s__sb_puts(err, "parsing time ");
+        k1s_buf_adds(err, "parsing time ");
         k1s__sb_goquote(err, s, n);
-        k1s__sb_puts(err, ": extra text: ");
+        k1s_buf_adds(err, ": extra text: ");
         k1s__sb_goquote(err, s + at, n - at);
         return -1;
     }
@@ -203,7 +203,7 @@ static bool b64_char(char c)
            c == '+' || c == '/';
 }
 
-int k1s__check_base64(const char *s, size_t n, k1s__sbuf *err)
+int k1s__check_base64(const char *s, size_t n, k1s_buf *err)
 {
     size_t quantum = 0, qstart = 0, pad = 0;
     size_t i;
@@ -241,6 +241,6 @@ int k1s__check_base64(const char *s, size_t n, k1s__sbuf *err)
     }
     return 0;
 bad:
-    k1s__sb_printf(err, "illegal base64 data at input byte %zu", i);
+    k1s_buf_addf(err, "illegal base64 data at input byte %zu", i);
     return -1;
 }

@@ -17,71 +17,71 @@
 #include "k1s_schema_internal.h"
 
 typedef struct check {
-    k1s__sbuf path;   /* JSON field names from the root, '.'-joined */
+    k1s_buf path;   /* JSON field names from the root, '.'-joined */
     const k1s_type *owner; /* struct holding the current field */
-    k1s__sbuf msg;
+    k1s_buf msg;
     bool failed;      /* a problem was found: stop */
 } check;
 
 /* "v1.PodSpec" for io.k8s.api.core.v1.PodSpec: package, dot, type. */
-static void go_struct_type(k1s__sbuf *b, const k1s_type *t)
+static void go_struct_type(k1s_buf *b, const k1s_type *t)
 {
     const char *name = t ? t->name : "?";
     const char *last = strrchr(name, '.');
     if (!last) {
-        k1s__sb_puts(b, name);
+        k1s_buf_adds(b, name);
         return;
     }
     const char *pkg = last;
     while (pkg > name && pkg[-1] != '.')
         pkg--;
-    k1s__sb_puts(b, pkg);
+    k1s_buf_adds(b, pkg);
 }
 
-static void go_type(k1s__sbuf *b, k1s_tkind kind, k1s_tkind elem,
+static void go_type(k1s_buf *b, k1s_tkind kind, k1s_tkind elem,
                     k1s_tkind elem2, const k1s_type *t)
 {
     switch (kind) {
-    case K1S_T_STRING: k1s__sb_puts(b, "string"); break;
-    case K1S_T_INT32: k1s__sb_puts(b, "int32"); break;
-    case K1S_T_INT64: k1s__sb_puts(b, "int64"); break;
-    case K1S_T_NUMBER: k1s__sb_puts(b, "float64"); break;
-    case K1S_T_BOOL: k1s__sb_puts(b, "bool"); break;
+    case K1S_T_STRING: k1s_buf_adds(b, "string"); break;
+    case K1S_T_INT32: k1s_buf_adds(b, "int32"); break;
+    case K1S_T_INT64: k1s_buf_adds(b, "int64"); break;
+    case K1S_T_NUMBER: k1s_buf_adds(b, "float64"); break;
+    case K1S_T_BOOL: k1s_buf_adds(b, "bool"); break;
     case K1S_T_OBJECT: go_struct_type(b, t); break;
     case K1S_T_ARRAY:
-        k1s__sb_puts(b, "[]");
+        k1s_buf_adds(b, "[]");
         go_type(b, elem, elem2, K1S_T_STRING, t);
         break;
     case K1S_T_MAP:
-        k1s__sb_puts(b, "map[string]");
+        k1s_buf_adds(b, "map[string]");
         go_type(b, elem, elem2, K1S_T_STRING, t);
         break;
-    case K1S_T_INT_OR_STRING: k1s__sb_puts(b, "intstr.IntOrString"); break;
-    case K1S_T_QUANTITY: k1s__sb_puts(b, "resource.Quantity"); break;
-    case K1S_T_TIME: k1s__sb_puts(b, "v1.Time"); break;
-    case K1S_T_BYTES: k1s__sb_puts(b, "[]uint8"); break;
-    case K1S_T_ANY: k1s__sb_puts(b, "runtime.RawExtension"); break;
+    case K1S_T_INT_OR_STRING: k1s_buf_adds(b, "intstr.IntOrString"); break;
+    case K1S_T_QUANTITY: k1s_buf_adds(b, "resource.Quantity"); break;
+    case K1S_T_TIME: k1s_buf_adds(b, "v1.Time"); break;
+    case K1S_T_BYTES: k1s_buf_adds(b, "[]uint8"); break;
+    case K1S_T_ANY: k1s_buf_adds(b, "runtime.RawExtension"); break;
     }
 }
 
 /* The word Go's UnmarshalTypeError uses for a JSON value. */
-static void json_word(k1s__sbuf *b, const json_t *v, bool with_number)
+static void json_word(k1s_buf *b, const json_t *v, bool with_number)
 {
     switch (json_typeof(v)) {
-    case JSON_OBJECT: k1s__sb_puts(b, "object"); break;
-    case JSON_ARRAY: k1s__sb_puts(b, "array"); break;
-    case JSON_STRING: k1s__sb_puts(b, "string"); break;
+    case JSON_OBJECT: k1s_buf_adds(b, "object"); break;
+    case JSON_ARRAY: k1s_buf_adds(b, "array"); break;
+    case JSON_STRING: k1s_buf_adds(b, "string"); break;
     case JSON_INTEGER:
     case JSON_REAL:
-        k1s__sb_puts(b, "number");
+        k1s_buf_adds(b, "number");
         if (with_number) {
-            k1s__sb_puts(b, " ");
+            k1s_buf_adds(b, " ");
             k1s__sb_number(b, v);
         }
         break;
     case JSON_TRUE:
-    case JSON_FALSE: k1s__sb_puts(b, "bool"); break;
-    case JSON_NULL: k1s__sb_puts(b, "null"); break;
+    case JSON_FALSE: k1s_buf_adds(b, "bool"); break;
+    case JSON_NULL: k1s_buf_adds(b, "null"); break;
     }
 }
 
@@ -90,16 +90,16 @@ static void json_word(k1s__sbuf *b, const json_t *v, bool with_number)
 static void type_error_head(check *c, const json_t *v, bool with_number)
 {
     c->failed = true;
-    k1s__sb_puts(&c->msg, "json: cannot unmarshal ");
+    k1s_buf_adds(&c->msg, "json: cannot unmarshal ");
     json_word(&c->msg, v, with_number);
     if (c->owner && c->path.len) {
         const char *name = strrchr(c->owner->name, '.');
-        k1s__sb_printf(&c->msg, " into Go struct field %s.",
+        k1s_buf_addf(&c->msg, " into Go struct field %s.",
                        name ? name + 1 : c->owner->name);
-        k1s__sb_put(&c->msg, c->path.p, c->path.len);
-        k1s__sb_puts(&c->msg, " of type ");
+        k1s_buf_add(&c->msg, c->path.p, c->path.len);
+        k1s_buf_adds(&c->msg, " of type ");
     } else {
-        k1s__sb_puts(&c->msg, " into Go value of type ");
+        k1s_buf_adds(&c->msg, " into Go value of type ");
     }
 }
 
@@ -191,18 +191,18 @@ static void check_value(check *c, k1s_tkind kind, k1s_tkind elem,
             check_int(c, v, K1S_T_INT32);
         break;
     case K1S_T_QUANTITY: {
-        k1s__sbuf text = {0};
+        k1s_buf text = {.max = K1S__SB_MAX};
         if (json_is_string(v))
-            k1s__sb_put(&text, json_string_value(v), json_string_length(v));
+            k1s_buf_add(&text, json_string_value(v), json_string_length(v));
         else if (json_is_number(v))
             k1s__sb_number(&text, v);
-        if (text.failed || k1s__check_quantity(text.p ? text.p : "", text.len,
-                                               &c->msg) != 0) {
+        if (k1s_buf_failed(&text) ||
+            k1s__check_quantity(k1s_buf_str(&text), text.len, &c->msg) != 0) {
             c->failed = true;
-            if (text.failed)
-                k1s__sb_puts(&c->msg, "quantity too long");
+            if (k1s_buf_failed(&text))
+                k1s_buf_adds(&c->msg, "quantity too long");
         }
-        free(text.p);
+        k1s_buf_free(&text);
         break;
     }
     case K1S_T_TIME:
@@ -224,7 +224,7 @@ static void check_value(check *c, k1s_tkind kind, k1s_tkind elem,
                 if (!json_is_integer(item) || json_integer_value(item) < 0 ||
                     json_integer_value(item) > 255) {
                     type_error_head(c, item, json_is_number(item));
-                    k1s__sb_puts(&c->msg, "uint8");
+                    k1s_buf_adds(&c->msg, "uint8");
                     break;
                 }
             }
@@ -252,15 +252,15 @@ static void check_object(check *c, const k1s_type *t, const json_t *obj,
         size_t mark = c->path.len;
         const k1s_type *owner = c->owner;
         if (mark)
-            k1s__sb_put(&c->path, ".", 1);
-        k1s__sb_puts(&c->path, key);
+            k1s_buf_add(&c->path, ".", 1);
+        k1s_buf_adds(&c->path, key);
         c->owner = t;
         check_value(c, f->kind, f->elem, k1s_schema_field_elem2(f), f->type,
                     v, depth);
         if (c->failed)
             return; /* keep path and owner: the message is written */
         c->owner = owner;
-        k1s__sb_truncate(&c->path, mark);
+        k1s_buf_truncate(&c->path, mark);
     }
 }
 
@@ -270,19 +270,19 @@ int k1s_schema_check_types(const k1s_type *t, const json_t *obj, char **msg)
         *msg = NULL;
     if (!t || !obj)
         return 0;
-    check c = {0};
+    check c = {.path.max = K1S__SB_MAX, .msg.max = K1S__SB_MAX};
     if (!json_is_object(obj)) {
         if (!json_is_null(obj))
             type_error(&c, obj, false, K1S_T_OBJECT, 0, 0, t);
     } else if (!k1s__schema_opaque(t)) {
         check_object(&c, t, obj, 0);
     }
-    free(c.path.p);
+    k1s_buf_free(&c.path);
     if (!c.failed) {
-        free(c.msg.p);
+        k1s_buf_free(&c.msg);
         return 0;
     }
-    char *text = k1s__sb_take(&c.msg);
+    char *text = k1s_buf_take(&c.msg, NULL);
     if (msg)
         *msg = text ? text : strdup("json: invalid object");
     else

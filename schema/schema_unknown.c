@@ -17,14 +17,14 @@
 typedef struct walk {
     json_t *errs;     /* borrowed */
     size_t appended;
-    k1s__sbuf path;
+    k1s_buf path;
 } walk;
 
 /* Back to a saved path length; a path that overflowed is whole again. */
 static void path_pop(walk *w, size_t mark)
 {
-    k1s__sb_truncate(&w->path, mark);
-    w->path.failed = false;
+    k1s_buf_truncate(&w->path, mark);
+    w->path.full = w->path.oom = false;
 }
 
 static void report(walk *w, const char *key)
@@ -33,16 +33,16 @@ static void report(walk *w, const char *key)
         return;
     size_t mark = w->path.len;
     if (mark)
-        k1s__sb_put(&w->path, ".", 1);
-    k1s__sb_puts(&w->path, key);
-    k1s__sbuf msg = {0};
-    k1s__sb_puts(&msg, "unknown field ");
-    if (w->path.failed)
-        msg.failed = true; /* a path over 1 MiB is not worth reporting */
+        k1s_buf_add(&w->path, ".", 1);
+    k1s_buf_adds(&w->path, key);
+    k1s_buf msg = {.max = K1S__SB_MAX};
+    k1s_buf_adds(&msg, "unknown field ");
+    if (k1s_buf_failed(&w->path))
+        msg.full = true; /* a path over 1 MiB is not worth reporting */
     else
         k1s__sb_goquote(&msg, w->path.p, w->path.len);
     path_pop(w, mark);
-    char *text = k1s__sb_take(&msg);
+    char *text = k1s_buf_take(&msg, NULL);
     if (!text)
         return;
     size_t i;
@@ -66,7 +66,7 @@ static void walk_value(walk *w, k1s_tkind kind, k1s_tkind elem,
                        k1s_tkind elem2, const k1s_type *type, const json_t *v,
                        int depth)
 {
-    if (depth > K1S__SCHEMA_MAX_DEPTH || w->path.failed)
+    if (depth > K1S__SCHEMA_MAX_DEPTH || k1s_buf_failed(&w->path))
         return;
     size_t mark = w->path.len;
     if (kind == K1S_T_OBJECT) {
@@ -77,7 +77,7 @@ static void walk_value(walk *w, k1s_tkind kind, k1s_tkind elem,
         size_t i;
         json_t *item;
         json_array_foreach(v, i, item) {
-            k1s__sb_printf(&w->path, "[%zu]", i);
+            k1s_buf_addf(&w->path, "[%zu]", i);
             walk_value(w, elem, elem2, K1S_T_STRING, type, item, depth + 1);
             path_pop(w, mark);
         }
@@ -87,8 +87,8 @@ static void walk_value(walk *w, k1s_tkind kind, k1s_tkind elem,
         const char *key;
         json_t *item;
         json_object_foreach((json_t *)v, key, item) {
-            k1s__sb_put(&w->path, ".", 1);
-            k1s__sb_puts(&w->path, key);
+            k1s_buf_add(&w->path, ".", 1);
+            k1s_buf_adds(&w->path, key);
             walk_value(w, elem, elem2, K1S_T_STRING, type, item, depth + 1);
             path_pop(w, mark);
         }
@@ -113,8 +113,8 @@ static void walk_object(walk *w, const k1s_type *t, const json_t *obj,
             continue;
         size_t mark = w->path.len;
         if (mark)
-            k1s__sb_put(&w->path, ".", 1);
-        k1s__sb_puts(&w->path, key);
+            k1s_buf_add(&w->path, ".", 1);
+        k1s_buf_adds(&w->path, key);
         walk_value(w, f->kind, f->elem, k1s_schema_field_elem2(f), f->type, v,
                    depth);
         path_pop(w, mark);
@@ -126,8 +126,8 @@ size_t k1s_schema_unknown_fields(const k1s_type *t, const json_t *obj,
 {
     if (!t || !obj || !json_is_array(errs))
         return 0;
-    walk w = {.errs = errs};
+    walk w = {.errs = errs, .path.max = K1S__SB_MAX};
     walk_object(&w, t, obj, 0);
-    free(w.path.p);
+    k1s_buf_free(&w.path);
     return w.appended;
 }

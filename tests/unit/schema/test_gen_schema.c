@@ -130,11 +130,11 @@ TEST(test_sample)
     CHECK(strstr(c, "    {NULL, NULL, K1S_T_STRING, 3, 0, 1, false},") != NULL);
 
     /* the output is valid C */
-    char cmd[8192];
+    char cmd[12288];
     snprintf(cmd, sizeof cmd,
              "cc -std=c11 -Wall -Wextra -Werror -fsyntax-only -I'%s/schema' "
-             "'%s/out.c' 2>&1",
-             src, tmp);
+             "-I'%s/base' '%s/out.c' 2>&1",
+             src, src, tmp);
     CHECK_INT(system(cmd), 0);
 }
 
