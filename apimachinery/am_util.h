@@ -3,8 +3,9 @@
  *
  * Error messages here must read exactly like kube-apiserver's, which are
  * produced by Go's fmt package; these helpers reproduce the few Go
- * formatting rules that leak into those messages (%q quoting, %v of decoded
- * JSON, reflect type names), writing into base's k1s_buf, plus a small
+ * formatting rules that leak into those messages (%v of decoded JSON,
+ * reflect type names; %q quoting is schema's k1s_gotext.h, shared with the
+ * schema engine), writing into base's k1s_buf, plus a small
  * index from JSON scalars to positions, used to keep list merges linear.
  *
  * Nothing here is part of the public API; other components must not use it.
@@ -19,17 +20,11 @@
 #include <jansson.h>
 
 #include "k1s_buf.h"
-
-/* Length (1..4) of the valid UTF-8 sequence at s, storing its code point,
- * or 0 when the bytes there are not valid UTF-8 (truncated, overlong,
- * surrogate, above U+10FFFF). n is the number of bytes available. */
-size_t k1s__utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
+#include "k1s_gotext.h" /* k1s__goquote, k1s__utf8_decode */
 
 /* malloc'd formatted string, NULL when out of memory. */
 char *k1s__asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Append s (n bytes) quoted the way Go's %q / strconv.Quote does. */
-void k1s__goquote(k1s_buf *b, const char *s, size_t n);
 /* Append v the way Go's %v prints the value json.Unmarshal decoded into
  * interface{} (maps as map[k:v ...] with sorted keys, slices as [a b]). */
 void k1s__gofmt(k1s_buf *b, const json_t *v);

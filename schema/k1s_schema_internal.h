@@ -16,6 +16,7 @@
 #include "k1s_schema.h"
 #include "k1s_schema_ext.h"
 #include "k1s_buf.h"
+#include "k1s_gotext.h"
 
 typedef struct k1s__field_ext {
     const char *const *list_map_keys; /* NULL-terminated, or NULL */
@@ -65,16 +66,9 @@ static inline bool k1s__schema_opaque(const k1s_type *t)
     return t == NULL || t->nfields == 0;
 }
 
-/* ---- text helpers (schema_text.c) -------------------------------------- */
-
 /* Most bytes a message or path the engine builds may hold: the max of
  * every k1s_buf it writes them in. */
 #define K1S__SB_MAX ((size_t)1 << 20)
-
-/* Appends s[0..n) quoted the way Go's strconv.Quote does. */
-void k1s__sb_goquote(k1s_buf *b, const char *s, size_t n);
-/* Appends a JSON number as its shortest round-tripping text. */
-void k1s__sb_number(k1s_buf *b, const json_t *num);
 
 /* ---- scalar syntax (schema_scalar.c) -------------------------------------- */
 

@@ -85,18 +85,18 @@ static void time_error(k1s_buf *err, const char *s, size_t n, size_t at,
                        const char *elem)
 {
     k1s_buf_adds(err, "parsing time ");
-    k1s__sb_goquote(err, s, n);
+    k1s__goquote(err, s, n);
     k1s_buf_adds(err, " as \"" RFC3339_LAYOUT "\": cannot parse ");
-    k1s__sb_goquote(err, s + at, n - at);
+    k1s__goquote(err, s + at, n - at);
     k1s_buf_adds(err, " as ");
-    k1s__sb_goquote(err, elem, strlen(elem));
+    k1s__goquote(err, elem, strlen(elem));
 }
 
 static void range_error(k1s_buf *err, const char *s, size_t n,
                         const char *what)
 {
     k1s_buf_adds(err, "parsing time ");
-    k1s__sb_goquote(err, s, n);
+    k1s__goquote(err, s, n);
     k1s_buf_addf(err, ": %s out of range", what);
 }
 
@@ -185,9 +185,9 @@ int k1s__check_rfc3339(const char *s, size_t n, k1s_buf *err)
     }
     if (at != n) {
         k1s_buf_adds(err, "parsing time ");
-        k1s__sb_goquote(err, s, n);
+        k1s__goquote(err, s, n);
         k1s_buf_adds(err, ": extra text: ");
-        k1s__sb_goquote(err, s + at, n - at);
+        k1s__goquote(err, s + at, n - at);
         return -1;
     }
     if (day < 1 || day > days_in(year, month))

@@ -76,7 +76,7 @@ static void json_word(k1s_buf *b, const json_t *v, bool with_number)
         k1s_buf_adds(b, "number");
         if (with_number) {
             k1s_buf_adds(b, " ");
-            k1s__sb_number(b, v);
+            k1s__gonumber(b, v);
         }
         break;
     case JSON_TRUE:
@@ -195,7 +195,7 @@ static void check_value(check *c, k1s_tkind kind, k1s_tkind elem,
         if (json_is_string(v))
             k1s_buf_add(&text, json_string_value(v), json_string_length(v));
         else if (json_is_number(v))
-            k1s__sb_number(&text, v);
+            k1s__gonumber(&text, v);
         if (k1s_buf_failed(&text) ||
             k1s__check_quantity(k1s_buf_str(&text), text.len, &c->msg) != 0) {
             c->failed = true;

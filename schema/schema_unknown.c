@@ -40,7 +40,7 @@ static void report(walk *w, const char *key)
     if (k1s_buf_failed(&w->path))
         msg.full = true; /* a path over 1 MiB is not worth reporting */
     else
-        k1s__sb_goquote(&msg, w->path.p, w->path.len);
+        k1s__goquote(&msg, w->path.p, w->path.len);
     path_pop(w, mark);
     char *text = k1s_buf_take(&msg, NULL);
     if (!text)

@@ -143,6 +143,17 @@ TEST(test_unknown_fields)
               "unknown field \"metadata.a\\\"b\\n\"");
     json_decref(obj2);
 
+    /* quoted as strconv.Quote: printable runes as they are, the others
+     * (a C1 control, a zero-width space) escaped */
+    json_t *obj3 = json_object();
+    json_object_set_new(obj3, "caf\xc3\xa9\xc2\x85\xe2\x80\x8b", json_true());
+    json_t *errs3 = json_array();
+    CHECK_INT(k1s_schema_unknown_fields(k1s_schema_type(STS), obj3, errs3), 1);
+    CHECK_STR(json_string_value(json_array_get(errs3, 0)),
+              "unknown field \"caf\xc3\xa9\\u0085\\u200b\"");
+    json_decref(errs3);
+    json_decref(obj3);
+
     /* a clean object reports nothing; wrong-typed values are not walked */
     json_t *ok = parse("{\"metadata\":{\"name\":\"x\"},\"spec\":{\"containers\":"
                        "\"oops\",\"nodeSelector\":{\"a\":\"b\"}}}");
