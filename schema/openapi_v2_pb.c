@@ -6,11 +6,11 @@
  * 1.27/1.28 read only that form before apply and explain.
  *
  * Field numbers are those of gnostic's published OpenAPIv2.proto. The
- * wire encoding is written here (a growable buffer, varints, nested
- * length-delimited messages) so that no protobuf library is needed. Each
- * message is described by a table of (JSON key, field number, kind); the
- * oneofs and name-keyed maps have small functions of their own. JSON that
- * gnostic has no field for is skipped.
+ * wire encoding is written here (varints, nested length-delimited
+ * messages, into a capped k1s_buf) so that no protobuf library is
+ * needed. Each message is described by a table of (JSON key, field
+ * number, kind); the oneofs and name-keyed maps have small functions of
+ * their own. JSON that gnostic has no field for is skipped.
  *
  * Vendor extensions and the free-form values (default, example, enum) go
  * into Any.yaml as JSON text: JSON is YAML, and every reader (kube-openapi's
@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "k1s_buf.h"
 #include "k1s_schema_ext.h"
 
 /* Whole document: far above the ~0.5 MB k1s produces, far below trouble. */
@@ -33,10 +34,12 @@
 
 /* ---- wire writer -------------------------------------------------------- */
 
+/* The output (capped at OAPB_MAX_OUT: full means too large) and the first
+ * failure that is not the buffer's own. Once either has failed every
+ * later write is a no-op, so the first failure is the one reported. */
 typedef struct pbw {
-    unsigned char *p;
-    size_t len, cap;
-    int rc; /* first error (negative errno); later writes are no-ops */
+    k1s_buf b;
+    int rc; /* 0, or the first negative errno outside the buffer */
 } pbw;
 
 /* Where an open nested message starts: its key, and its body. */
@@ -44,27 +47,24 @@ typedef struct pbw_mark {
     size_t key, body;
 } pbw_mark;
 
-static bool pbw_reserve(pbw *w, size_t n)
+static bool pbw_failed(const pbw *w)
+{
+    return w->rc || k1s_buf_failed(&w->b);
+}
+
+/* Records rc unless something failed before. */
+static void pbw_fail(pbw *w, int rc)
+{
+    if (!pbw_failed(w))
+        w->rc = rc;
+}
+
+/* The first failure as a negative errno, or 0. */
+static int pbw_rc(const pbw *w)
 {
     if (w->rc)
-        return false;
-    if (n > OAPB_MAX_OUT || w->len > OAPB_MAX_OUT - n) {
-        w->rc = -E2BIG;
-        return false;
-    }
-    if (w->len + n <= w->cap)
-        return true;
-    size_t cap = w->cap ? w->cap : 4096;
-    while (cap < w->len + n)
-        cap *= 2;
-    unsigned char *q = realloc(w->p, cap);
-    if (!q) {
-        w->rc = -ENOMEM;
-        return false;
-    }
-    w->p = q;
-    w->cap = cap;
-    return true;
+        return w->rc;
+    return w->b.full ? -E2BIG : w->b.oom ? -ENOMEM : 0;
 }
 
 static size_t varint_bytes(uint64_t v, unsigned char out[10])
@@ -82,10 +82,8 @@ static size_t varint_bytes(uint64_t v, unsigned char out[10])
 
 static void pbw_put(pbw *w, const void *b, size_t n)
 {
-    if (n && pbw_reserve(w, n)) {
-        memcpy(w->p + w->len, b, n);
-        w->len += n;
-    }
+    if (!pbw_failed(w))
+        k1s_buf_add(&w->b, b, n);
 }
 
 static void pbw_varint(pbw *w, uint64_t v)
@@ -120,9 +118,9 @@ static void pbw_double(pbw *w, unsigned num, double d)
 
 static pbw_mark pbw_begin(pbw *w, unsigned num)
 {
-    pbw_mark m = {.key = w->len};
+    pbw_mark m = {.key = w->b.len};
     pbw_key(w, num, 2);
-    m.body = w->len;
+    m.body = w->b.len;
     return m;
 }
 
@@ -131,22 +129,24 @@ static pbw_mark pbw_begin(pbw *w, unsigned num)
  * nests about ten deep, so this costs a few copies of the output. */
 static void pbw_end(pbw *w, pbw_mark m)
 {
-    if (w->rc)
+    if (pbw_failed(w))
         return;
     unsigned char b[10];
-    size_t n = varint_bytes(w->len - m.body, b);
-    if (!pbw_reserve(w, n))
+    size_t n = varint_bytes(w->b.len - m.body, b);
+    if (!k1s_buf_reserve(&w->b, n))
         return;
-    memmove(w->p + m.body + n, w->p + m.body, w->len - m.body);
-    memcpy(w->p + m.body, b, n);
-    w->len += n;
+    char *body = w->b.p + m.body;
+    memmove(body + n, body, w->b.len - m.body);
+    memcpy(body, b, n);
+    w->b.len += n;
+    w->b.p[w->b.len] = 0;
 }
 
 /* Forget a message begun but found to have nothing to say. */
 static void pbw_cancel(pbw *w, pbw_mark m)
 {
-    if (!w->rc)
-        w->len = m.key;
+    if (!pbw_failed(w))
+        k1s_buf_truncate(&w->b, m.key);
 }
 
 /* ---- message tables ----------------------------------------------------- */
@@ -190,8 +190,7 @@ static bool any_body(pbw *w, const json_t *v, int depth)
     (void)depth;
     char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_INDENT(0));
     if (!text) {
-        if (!w->rc)
-            w->rc = -ENOMEM;
+        pbw_fail(w, -ENOMEM);
         return true;
     }
     size_t n = strlen(text);
@@ -213,8 +212,7 @@ static void put_any(pbw *w, unsigned num, const json_t *v)
 static bool nested(pbw *w, unsigned num, const json_t *v, msg_fn fn, int depth)
 {
     if (depth >= OAPB_MAX_DEPTH) {
-        if (!w->rc)
-            w->rc = -ELOOP;
+        pbw_fail(w, -ELOOP);
         return false;
     }
     pbw_mark m = pbw_begin(w, num);
@@ -300,7 +298,7 @@ static bool fields(pbw *w, const json_t *obj, const fdesc *t, size_t n,
 {
     if (!json_is_object(obj))
         return false;
-    for (size_t i = 0; i < n && !w->rc; i++) {
+    for (size_t i = 0; i < n && !pbw_failed(w); i++) {
         if (t[i].kind == F_VEXT) {
             put_vext(w, base + t[i].num, obj);
             continue;
@@ -320,12 +318,11 @@ static void named_map(pbw *w, unsigned num, const json_t *obj, msg_fn fn,
     const char *k;
     json_t *v; /* borrowed */
     if (depth >= OAPB_MAX_DEPTH) {
-        if (!w->rc)
-            w->rc = -ELOOP;
+        pbw_fail(w, -ELOOP);
         return;
     }
     json_object_foreach((json_t *)obj, k, v) {
-        if (w->rc)
+        if (pbw_failed(w))
             return;
         if (keep && !keep(k))
             continue;
@@ -856,15 +853,14 @@ int k1s_openapi_v2_protobuf(const json_t *swagger, unsigned char **out,
         *len = 0;
     if (!json_is_object(swagger) || !out || !len)
         return -EINVAL;
-    pbw w = {0};
+    pbw w = {.b.max = OAPB_MAX_OUT};
     document(&w, swagger, 0);
-    pbw_reserve(&w, 1); /* a non-NULL buffer even for an empty document */
-    if (w.rc)
-        goto cleanup;
-    *out = w.p;
-    *len = w.len;
-    return 0;
-cleanup:
-    free(w.p);
-    return w.rc;
+    int rc = pbw_rc(&w);
+    if (rc) {
+        k1s_buf_free(&w.b);
+        return rc;
+    }
+    /* a non-NULL buffer even for an empty document */
+    *out = (unsigned char *)k1s_buf_take(&w.b, len);
+    return *out ? 0 : -ENOMEM;
 }
