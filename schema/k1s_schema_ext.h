@@ -7,6 +7,7 @@
 #ifndef K1S_SCHEMA_EXT_H
 #define K1S_SCHEMA_EXT_H
 
+#include "k1s_err.h"
 #include "k1s_schema.h"
 
 /* x-kubernetes-list-map-keys of a list field: a NULL-terminated array of key
@@ -53,8 +54,9 @@ bool k1s_schema_pb_inline(const k1s_type *t, int num);
  * gnostic's openapi.v2.Document protobuf message, what kube-apiserver sends
  * for Accept: application/com.github.proto-openapi.spec.v2.v1.0+protobuf.
  * On success returns 0 and *out (malloc'd, caller frees) holds *len bytes;
- * otherwise *out is NULL and the result is -EINVAL (not an object, NULL
- * out/len), -ENOMEM, -E2BIG (over 64 MiB) or -ELOOP (nested too deeply).
+ * otherwise *out is NULL and the result is K1S_EINVAL (not an object, NULL
+ * out/len), K1S_ENOMEM or K1S_ETOOLARGE (over 64 MiB, or nested too
+ * deeply).
  * JSON gnostic has no field for is left out. */
 int k1s_openapi_v2_protobuf(const json_t *swagger, unsigned char **out,
                             size_t *len);

@@ -17,13 +17,13 @@
  * proto models, kubectl's QueryParamVerifier) YAML-parses that text.
  * kube-apiserver writes block-style YAML there; the parsed values are equal.
  */
-#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "k1s_buf.h"
+#include "k1s_err.h"
 #include "k1s_schema_ext.h"
 
 /* Whole document: far above the ~0.5 MB k1s produces, far below trouble. */
@@ -39,7 +39,7 @@
  * later write is a no-op, so the first failure is the one reported. */
 typedef struct pbw {
     k1s_buf b;
-    int rc; /* 0, or the first negative errno outside the buffer */
+    int rc; /* 0, or the first K1S_E* outside the buffer */
 } pbw;
 
 /* Where an open nested message starts: its key, and its body. */
@@ -59,12 +59,12 @@ static void pbw_fail(pbw *w, int rc)
         w->rc = rc;
 }
 
-/* The first failure as a negative errno, or 0. */
+/* The first failure as a K1S_E* code, or 0. */
 static int pbw_rc(const pbw *w)
 {
     if (w->rc)
         return w->rc;
-    return w->b.full ? -E2BIG : w->b.oom ? -ENOMEM : 0;
+    return w->b.full ? K1S_ETOOLARGE : w->b.oom ? K1S_ENOMEM : 0;
 }
 
 static size_t varint_bytes(uint64_t v, unsigned char out[10])
@@ -190,7 +190,7 @@ static bool any_body(pbw *w, const json_t *v, int depth)
     (void)depth;
     char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_INDENT(0));
     if (!text) {
-        pbw_fail(w, -ENOMEM);
+        pbw_fail(w, K1S_ENOMEM);
         return true;
     }
     size_t n = strlen(text);
@@ -212,7 +212,7 @@ static void put_any(pbw *w, unsigned num, const json_t *v)
 static bool nested(pbw *w, unsigned num, const json_t *v, msg_fn fn, int depth)
 {
     if (depth >= OAPB_MAX_DEPTH) {
-        pbw_fail(w, -ELOOP);
+        pbw_fail(w, K1S_ETOOLARGE);
         return false;
     }
     pbw_mark m = pbw_begin(w, num);
@@ -318,7 +318,7 @@ static void named_map(pbw *w, unsigned num, const json_t *obj, msg_fn fn,
     const char *k;
     json_t *v; /* borrowed */
     if (depth >= OAPB_MAX_DEPTH) {
-        pbw_fail(w, -ELOOP);
+        pbw_fail(w, K1S_ETOOLARGE);
         return;
     }
     json_object_foreach((json_t *)obj, k, v) {
@@ -852,7 +852,7 @@ int k1s_openapi_v2_protobuf(const json_t *swagger, unsigned char **out,
     if (len)
         *len = 0;
     if (!json_is_object(swagger) || !out || !len)
-        return -EINVAL;
+        return K1S_EINVAL;
     pbw w = {.b.max = OAPB_MAX_OUT};
     document(&w, swagger, 0);
     int rc = pbw_rc(&w);
@@ -862,5 +862,5 @@ int k1s_openapi_v2_protobuf(const json_t *swagger, unsigned char **out,
     }
     /* a non-NULL buffer even for an empty document */
     *out = (unsigned char *)k1s_buf_take(&w.b, len);
-    return *out ? 0 : -ENOMEM;
+    return *out ? 0 : K1S_ENOMEM;
 }
