@@ -11,6 +11,8 @@
  * patched document; the inputs are never modified and *out shares no
  * nodes with them. On failure they return one of the codes below with
  * *err a malloc'd message (NULL only when out of memory) and *out NULL.
+ * The patch's own codes are kube's HTTP status, negated (all below
+ * K1S_EOWN); out of memory is base's K1S_ENOMEM (k1s_err.h).
  *
  * What kube-apiserver answers for each code (the caller builds the Status):
  *   K1S_PATCH_EBADREQUEST  400 BadRequest, message *err.
@@ -23,7 +25,7 @@
  *                          these strategic-merge failures (unknown $patch
  *                          directive, list entry without its merge key, ...)
  *                          as plain errors.
- *   K1S_PATCH_ENOMEM       out of memory (answer 500).
+ *   K1S_ENOMEM             out of memory (answer 500).
  *
  * Limits: at most K1S_PATCH_MAX_OPERATIONS JSON patch operations (kube's
  * limit), copy operations may grow the document by at most
@@ -35,13 +37,13 @@
 
 #include <jansson.h>
 
+#include "k1s_err.h"
 #include "k1s_schema.h"
 
 #define K1S_PATCH_EBADREQUEST (-400)
 #define K1S_PATCH_ETOOLARGE (-413)
 #define K1S_PATCH_EINVALID (-422)
 #define K1S_PATCH_EINTERNAL (-500)
-#define K1S_PATCH_ENOMEM (-1)
 
 #define K1S_PATCH_MSG_INVALID                                                  \
     "the server rejected our request due to an error in our request"
@@ -89,7 +91,7 @@ int k1s_patch_strategic(const k1s_type *t, const json_t *doc,
  * The JSON merge patch that turns from into to (both borrowed): members
  * missing from to become null, differing objects are diffed recursively,
  * everything else is taken from to. *patch is a new reference ({} when
- * equal). Returns 0, K1S_PATCH_ENOMEM, or K1S_PATCH_EBADREQUEST when the
+ * equal). Returns 0, K1S_ENOMEM, or K1S_PATCH_EBADREQUEST when the
  * documents nest deeper than K1S_PATCH_MAX_DEPTH.
  */
 int k1s_merge_patch_create(const json_t *from, const json_t *to,

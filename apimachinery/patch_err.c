@@ -15,7 +15,7 @@ int k1s__perr_set(k1s__perr *e, int code, char *msg)
         free(msg);
         return e->code;
     }
-    e->code = msg ? code : K1S_PATCH_ENOMEM;
+    e->code = msg ? code : K1S_ENOMEM;
     e->msg = msg;
     return e->code;
 }
@@ -33,7 +33,7 @@ int k1s__perr_setf(k1s__perr *e, int code, const char *fmt, ...)
 
 int k1s__perr_oom(k1s__perr *e)
 {
-    return k1s__perr_set(e, K1S_PATCH_ENOMEM, NULL);
+    return k1s__perr_set(e, K1S_ENOMEM, NULL);
 }
 
 int k1s__perr_depth(k1s__perr *e)
@@ -45,7 +45,7 @@ int k1s__perr_depth(k1s__perr *e)
 
 int k1s__perr_finish(k1s__perr *e, char **err)
 {
-    if (e->code == K1S_PATCH_ENOMEM) {
+    if (e->code == K1S_ENOMEM) {
         free(e->msg);
         e->msg = strdup("out of memory");
     }

@@ -169,7 +169,7 @@ static json_t *diff(const json_t *f, const json_t *t, int depth, int *rc)
     }
     return p;
 oom:
-    *rc = K1S_PATCH_ENOMEM;
+    *rc = K1S_ENOMEM;
 fail:
     json_decref(p);
     return NULL;
@@ -185,6 +185,6 @@ int k1s_merge_patch_create(const json_t *from, const json_t *to,
     else
         *patch = to ? json_deep_copy(to) : json_null();
     if (!*patch && !rc)
-        rc = K1S_PATCH_ENOMEM;
+        rc = K1S_ENOMEM;
     return rc;
 }
