@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "k1s_err.h"
+
 typedef enum k1s_selector_kind {
     K1S_SELECTOR_LABEL,
     K1S_SELECTOR_FIELD,
@@ -51,9 +53,8 @@ typedef struct k1s_requirement {
 
 typedef struct k1s_selector k1s_selector;
 
-/* Return codes. */
-#define K1S_SELECTOR_EINVALID (-1) /* *err holds kube's message */
-#define K1S_SELECTOR_ENOMEM (-2)
+/* Return codes are base's (k1s_err.h): K1S_EINVAL when the selector is
+ * invalid (*err holds kube's message), K1S_ENOMEM when out of memory. */
 
 /*
  * Parse a label selector string. "" (or only blanks) selects everything.

@@ -52,7 +52,7 @@ int k1s__selector_add(k1s_selector *sel, char *key, k1s_selector_op op,
         k1s_requirement *reqs = realloc(sel->reqs, cap * sizeof *reqs);
         if (!reqs) {
             k1s__requirement_clear(&r);
-            return K1S_SELECTOR_ENOMEM;
+            return K1S_ENOMEM;
         }
         sel->reqs = reqs;
         sel->cap = cap;
@@ -310,7 +310,7 @@ int k1s__label_requirement_check(const char *key, k1s_selector_op op,
         return 0;
     bool oom = e.oom;
     *err = errlist_take(&e);
-    return oom || !*err ? K1S_SELECTOR_ENOMEM : K1S_SELECTOR_EINVALID;
+    return oom || !*err ? K1S_ENOMEM : K1S_EINVAL;
 }
 
 /* ---- accessors ----------------------------------------------------------- */

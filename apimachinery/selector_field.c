@@ -71,7 +71,7 @@ static int unescape(const char *s, size_t n, char **out, char **err)
 {
     char *v = malloc(n + 1);
     if (!v)
-        return K1S_SELECTOR_ENOMEM;
+        return K1S_ENOMEM;
     size_t w = 0;
     for (size_t i = 0; i < n;) {
         uint32_t cp;
@@ -115,7 +115,7 @@ static int unescape(const char *s, size_t n, char **out, char **err)
     return 0;
 fail:
     free(v);
-    return *err ? K1S_SELECTOR_EINVALID : K1S_SELECTOR_ENOMEM;
+    return *err ? K1S_EINVAL : K1S_ENOMEM;
 }
 
 int k1s_field_selector_parse(const char *s, k1s_selector **out, char **err)
@@ -125,7 +125,7 @@ int k1s_field_selector_parse(const char *s, k1s_selector **out, char **err)
     size_t nterms = 0;
     term *terms = NULL;
     k1s_selector *sel = k1s__selector_new(K1S_SELECTOR_FIELD);
-    int rc = K1S_SELECTOR_ENOMEM;
+    int rc = K1S_ENOMEM;
     if (!sel)
         goto cleanup;
     if (!*s) {
@@ -161,7 +161,7 @@ int k1s_field_selector_parse(const char *s, k1s_selector **out, char **err)
         if (oplen == 0) {
             *err = k1s__asprintf("invalid selector: '%s'; can't understand '%.*s'",
                                  s, (int)t->len, t->s);
-            rc = *err ? K1S_SELECTOR_EINVALID : K1S_SELECTOR_ENOMEM;
+            rc = *err ? K1S_EINVAL : K1S_ENOMEM;
             goto cleanup;
         }
         char *value = NULL;
@@ -174,7 +174,7 @@ int k1s_field_selector_parse(const char *s, k1s_selector **out, char **err)
             free(key);
             free(values);
             free(value);
-            rc = K1S_SELECTOR_ENOMEM;
+            rc = K1S_ENOMEM;
             goto cleanup;
         }
         values[0] = value;

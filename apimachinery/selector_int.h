@@ -17,7 +17,7 @@ struct k1s_selector {
 
 k1s_selector *k1s__selector_new(k1s_selector_kind kind);
 /* Append a requirement, taking ownership of key and values (freed on
- * failure too). 0, or K1S_SELECTOR_ENOMEM. */
+ * failure too). 0, or K1S_ENOMEM. */
 int k1s__selector_add(k1s_selector *sel, char *key, k1s_selector_op op,
                       char **values, size_t nvalues);
 void k1s__requirement_clear(k1s_requirement *r);
@@ -28,7 +28,7 @@ void k1s__selector_sort(k1s_selector *sel);
 /*
  * kube's labels.NewRequirement checks: the key is a qualified name, the
  * number of values suits op, the values are label values (and integers for
- * gt/lt). On failure returns K1S_SELECTOR_EINVALID with *err the
+ * gt/lt). On failure returns K1S_EINVAL with *err the
  * aggregated message kube prints. nil_values renders an empty value list
  * as Go's nil slice ("[]string(nil)") rather than "[]string{}".
  */

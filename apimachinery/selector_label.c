@@ -63,14 +63,14 @@ static int lex(const char *s, parser *p)
     size_t cap = 8;
     p->toks = malloc(cap * sizeof *p->toks);
     if (!p->toks)
-        return K1S_SELECTOR_ENOMEM;
+        return K1S_ENOMEM;
     size_t i = 0;
     for (;;) {
         if (p->n == cap) {
             cap *= 2;
             token *t = realloc(p->toks, cap * sizeof *t);
             if (!t)
-                return K1S_SELECTOR_ENOMEM;
+                return K1S_ENOMEM;
             p->toks = t;
         }
         token *t = &p->toks[p->n++];
@@ -145,7 +145,7 @@ __attribute__((format(printf, 2, 0))) static int fail(parser *p, const char *fmt
         if (!p->err)
             p->oom = true;
     }
-    return K1S_SELECTOR_EINVALID;
+    return K1S_EINVAL;
 }
 
 /* A growing list of owned value strings. */
@@ -179,7 +179,7 @@ static int values_add(parser *p, values *vs, const char *s, size_t len)
     }
     if (!c) {
         p->oom = true;
-        return K1S_SELECTOR_ENOMEM;
+        return K1S_ENOMEM;
     }
     vs->v[vs->n++] = c;
     return 0;
@@ -200,7 +200,7 @@ static int parse_key(parser *p, char **key, k1s_selector_op *op, bool *unary)
     *key = strndup(k->lit, k->len);
     if (!*key) {
         p->oom = true;
-        return K1S_SELECTOR_ENOMEM;
+        return K1S_ENOMEM;
     }
     char **msgs = k1s_is_qualified_name(*key);
     if (msgs) {
@@ -211,7 +211,7 @@ static int parse_key(parser *p, char **key, k1s_selector_op *op, bool *unary)
         k1s_msgs_free(msgs);
         if (!p->err)
             p->oom = true;
-        return K1S_SELECTOR_EINVALID;
+        return K1S_EINVAL;
     }
     lookahead(p, VALUES, &t);
     if (not) {
@@ -250,7 +250,7 @@ static int parse_identifiers(parser *p, values *vs)
         const token *k = consume(p, VALUES, &t);
         if (t == T_ID) {
             if (values_add(p, vs, k->lit, k->len))
-                return K1S_SELECTOR_ENOMEM;
+                return K1S_ENOMEM;
             const token *k2 = lookahead(p, VALUES, &t2);
             if (t2 == T_COMMA)
                 continue;
@@ -267,7 +267,7 @@ static int parse_identifiers(parser *p, values *vs)
             add_empty = true;
         if (add_empty && !have_empty) {
             if (values_add(p, vs, "", 0))
-                return K1S_SELECTOR_ENOMEM;
+                return K1S_ENOMEM;
             have_empty = true;
         }
         if (t2 == T_CPAR)
@@ -335,7 +335,7 @@ static int parse_requirement(parser *p, k1s_selector *sel)
     rc = k1s__label_requirement_check(key, op, vs.v, vs.n, false, &err);
     if (rc) {
         p->err = err;
-        p->oom = rc == K1S_SELECTOR_ENOMEM;
+        p->oom = rc == K1S_ENOMEM;
         goto cleanup;
     }
     rc = k1s__selector_add(sel, key, op, vs.v, vs.n);
@@ -363,7 +363,7 @@ static int parse(parser *p, k1s_selector *sel)
                         k);
         int rc = parse_requirement(p, sel);
         if (rc) {
-            if (rc == K1S_SELECTOR_EINVALID && p->err) {
+            if (rc == K1S_EINVAL && p->err) {
                 char *wrapped = k1s__asprintf("unable to parse requirement: %s",
                                               p->err);
                 free(p->err);
@@ -390,14 +390,14 @@ int k1s_label_selector_parse(const char *s, k1s_selector **out, char **err)
     *err = NULL;
     parser p = {0};
     k1s_selector *sel = k1s__selector_new(K1S_SELECTOR_LABEL);
-    int rc = sel ? lex(s, &p) : K1S_SELECTOR_ENOMEM;
+    int rc = sel ? lex(s, &p) : K1S_ENOMEM;
     if (rc == 0)
         rc = parse(&p, sel);
     if (rc == 0 && p.oom)
-        rc = K1S_SELECTOR_ENOMEM;
+        rc = K1S_ENOMEM;
     if (rc) {
         if (p.oom || !p.err) {
-            rc = K1S_SELECTOR_ENOMEM;
+            rc = K1S_ENOMEM;
             free(p.err);
             p.err = NULL;
         }

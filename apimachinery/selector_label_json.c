@@ -11,7 +11,7 @@
 static int fail(char **err, char *msg)
 {
     *err = msg;
-    return msg ? K1S_SELECTOR_EINVALID : K1S_SELECTOR_ENOMEM;
+    return msg ? K1S_EINVAL : K1S_ENOMEM;
 }
 
 static int add_match_labels(k1s_selector *sel, const json_t *ml, char **err)
@@ -41,7 +41,7 @@ static int add_match_labels(k1s_selector *sel, const json_t *ml, char **err)
             free(key);
             free(values);
             free(value);
-            return K1S_SELECTOR_ENOMEM;
+            return K1S_ENOMEM;
         }
         values[0] = value;
         rc = k1s__selector_add(sel, key, K1S_SEL_EQUALS, values, 1);
@@ -94,7 +94,7 @@ static int add_expression(k1s_selector *sel, const json_t *e, char **err)
     size_t n = json_array_size(jvals);
     char **values = n ? calloc(n, sizeof *values) : NULL;
     char *kcopy = strdup(key);
-    int rc = K1S_SELECTOR_ENOMEM;
+    int rc = K1S_ENOMEM;
     if ((n && !values) || !kcopy)
         goto cleanup;
     for (size_t i = 0; i < n; i++) {
@@ -106,7 +106,7 @@ static int add_expression(k1s_selector *sel, const json_t *e, char **err)
         }
         values[i] = strdup(s);
         if (!values[i]) {
-            rc = K1S_SELECTOR_ENOMEM;
+            rc = K1S_ENOMEM;
             goto cleanup;
         }
     }
@@ -132,13 +132,13 @@ int k1s_label_selector_from_json(const json_t *ls, k1s_selector **out,
     *err = NULL;
     if (!ls || json_is_null(ls)) {
         *out = k1s_selector_nothing(K1S_SELECTOR_LABEL);
-        return *out ? 0 : K1S_SELECTOR_ENOMEM;
+        return *out ? 0 : K1S_ENOMEM;
     }
     if (!json_is_object(ls))
         return fail(err, strdup("label selector must be an object"));
     k1s_selector *sel = k1s__selector_new(K1S_SELECTOR_LABEL);
     if (!sel)
-        return K1S_SELECTOR_ENOMEM;
+        return K1S_ENOMEM;
     int rc = add_match_labels(sel, json_object_get(ls, "matchLabels"), err);
     const json_t *me = json_object_get(ls, "matchExpressions");
     if (rc == 0 && me && !json_is_null(me) && !json_is_array(me))
@@ -146,7 +146,7 @@ int k1s_label_selector_from_json(const json_t *ls, k1s_selector **out,
     for (size_t i = 0; rc == 0 && i < json_array_size(me); i++)
         rc = add_expression(sel, json_array_get(me, i), err);
     if (rc) {
-        if (rc == K1S_SELECTOR_ENOMEM) {
+        if (rc == K1S_ENOMEM) {
             free(*err);
             *err = NULL;
         }
@@ -167,7 +167,7 @@ int k1s_label_selector_from_map(const json_t *map, k1s_selector **out,
         return fail(err, strdup("label selector map must be an object"));
     k1s_selector *sel = k1s__selector_new(K1S_SELECTOR_LABEL);
     if (!sel)
-        return K1S_SELECTOR_ENOMEM;
+        return K1S_ENOMEM;
     const char *k;
     json_t *v;
     int rc = 0;
@@ -187,7 +187,7 @@ int k1s_label_selector_from_map(const json_t *map, k1s_selector **out,
             free(key);
             free(values);
             free(value);
-            rc = K1S_SELECTOR_ENOMEM;
+            rc = K1S_ENOMEM;
             break;
         }
         values[0] = value;
