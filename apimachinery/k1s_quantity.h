@@ -20,6 +20,8 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "k1s_err.h"
+
 #define K1S_QUANTITY_MAX_DIGITS 64
 
 typedef enum k1s_quantity_format {
@@ -40,12 +42,12 @@ typedef struct k1s_quantity {
     bool keep_input;
 } k1s_quantity;
 
-/* Errors; k1s_quantity_strerror gives kube's message for each. */
-#define K1S_QUANTITY_EFORMAT (-1)  /* quantities must match the regular ... */
-#define K1S_QUANTITY_ENUMERIC (-2) /* unable to parse numeric part of quantity */
-#define K1S_QUANTITY_ESUFFIX (-3)  /* unable to parse quantity's suffix */
-#define K1S_QUANTITY_ERANGE (-4)   /* does not fit the requested int64 */
-#define K1S_QUANTITY_ENOMEM (-5)
+/* Errors: the quantity's own codes (below K1S_EOWN), or base's K1S_ENOMEM
+ * (k1s_err.h); k1s_quantity_strerror gives kube's message for each. */
+#define K1S_QUANTITY_EFORMAT (K1S_EOWN)      /* must match the regular ... */
+#define K1S_QUANTITY_ENUMERIC (K1S_EOWN - 1) /* unable to parse numeric part */
+#define K1S_QUANTITY_ESUFFIX (K1S_EOWN - 2)  /* unable to parse the suffix */
+#define K1S_QUANTITY_ERANGE (K1S_EOWN - 3)   /* does not fit the int64 asked */
 
 /* The regular expression quoted in kube's format error. */
 #define K1S_QUANTITY_REGEX "^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$"

@@ -41,7 +41,7 @@ const char *k1s_quantity_strerror(int err)
         return "unable to parse quantity's suffix";
     case K1S_QUANTITY_ERANGE:
         return "quantity does not fit in a 64-bit integer";
-    case K1S_QUANTITY_ENOMEM:
+    case K1S_ENOMEM:
         return "out of memory";
     default:
         return "unknown quantity error";
@@ -248,7 +248,7 @@ int k1s_quantity_parse(const char *s, k1s_quantity *q)
     size_t cap = HEADROOM + sc.num_len + sc.den_len + 1;
     char *buf = malloc(cap);
     if (!buf)
-        return K1S_QUANTITY_ENOMEM;
+        return K1S_ENOMEM;
     char *d = buf + HEADROOM;
     size_t n = 0;
     memcpy(d, s + sc.num, sc.num_len);
@@ -345,7 +345,7 @@ int k1s_quantity_from_json(const json_t *v, k1s_quantity *q)
             n--;
         char *c = strndup(s, n);
         if (!c)
-            return K1S_QUANTITY_ENOMEM;
+            return K1S_ENOMEM;
         int rc = k1s_quantity_parse(c, q);
         free(c);
         return rc;
@@ -482,5 +482,5 @@ int k1s_quantity_canonical(const char *s, char **out)
     if (rc)
         return rc;
     *out = q.keep_input ? strdup(s) : k1s_quantity_string(&q);
-    return *out ? 0 : K1S_QUANTITY_ENOMEM;
+    return *out ? 0 : K1S_ENOMEM;
 }

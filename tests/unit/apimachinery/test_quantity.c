@@ -114,6 +114,11 @@ TEST(test_parse_errors)
               "unable to parse quantity's suffix");
     CHECK_STR(k1s_quantity_strerror(K1S_QUANTITY_ENUMERIC),
               "unable to parse numeric part of quantity");
+    CHECK_STR(k1s_quantity_strerror(K1S_QUANTITY_ERANGE),
+              "quantity does not fit in a 64-bit integer");
+    CHECK_STR(k1s_quantity_strerror(K1S_ENOMEM), "out of memory");
+    /* the quantity's own codes sit below base's common ones */
+    CHECK(K1S_QUANTITY_EFORMAT <= K1S_EOWN && K1S_QUANTITY_ERANGE <= K1S_EOWN);
     char *out = (char *)"untouched";
     CHECK_INT(k1s_quantity_canonical("12X", &out), K1S_QUANTITY_EFORMAT);
     CHECK(out == NULL);
