@@ -19,11 +19,12 @@
 #include <stddef.h>
 #include <jansson.h>
 
-/* Error codes of k1s_protobuf_decode. */
-#define K1S_PROTOBUF_EINVAL (-1) /* not a well-formed protobuf object */
-#define K1S_PROTOBUF_EKIND (-2)  /* apiVersion/kind is not a served kind */
-#define K1S_PROTOBUF_ELIMIT (-3) /* nesting or output size over the limits */
-#define K1S_PROTOBUF_ENOMEM (-4)
+#include "k1s_err.h"
+
+/* Error codes of k1s_protobuf_decode: base's (k1s_err.h) K1S_EINVAL (not
+ * a well-formed protobuf object), K1S_ETOOLARGE (nesting or output size
+ * over the limits) and K1S_ENOMEM, and its own: */
+#define K1S_PROTOBUF_EKIND (K1S_EOWN) /* apiVersion/kind is not a served kind */
 
 /* Deepest message nesting decoded (objects, list items, map values and
  * embedded objects all count); real objects stay far below it. */
@@ -50,7 +51,7 @@ bool k1s_protobuf_content_type(const char *content_type);
  * JSON is embedded as JSON, invalid UTF-8 is replaced by U+FFFD. Field
  * numbers the schema does not know are skipped.
  *
- * On failure returns a K1S_PROTOBUF_E* code, *out is NULL and, when err is
+ * On failure returns one of the codes above, *out is NULL and, when err is
  * not NULL, *err is a malloc'd message for a 400 response (callers free
  * it). buf is never read past len.
  */

@@ -53,7 +53,7 @@ static const char *short_name(const k1s_type *t)
 
 static int malformed(k1s__pb_ctx *c, const k1s__pb_reader *r, const char *what)
 {
-    return k1s__pb_fail(c, K1S_PROTOBUF_EINVAL,
+    return k1s__pb_fail(c, K1S_EINVAL,
                         "invalid protobuf: truncated or malformed %s at byte %zu",
                         what, k1s__pb_offset(c, r));
 }
@@ -79,7 +79,7 @@ static int read_wire(k1s__pb_ctx *c, k1s__pb_reader *r, unsigned wire,
         rc = k1s__pb_len(r, &w->p, &w->n);
         break;
     default:
-        return k1s__pb_fail(c, K1S_PROTOBUF_EINVAL,
+        return k1s__pb_fail(c, K1S_EINVAL,
                             "invalid protobuf: unsupported wire type %u at "
                             "byte %zu",
                             wire, k1s__pb_offset(c, r));
@@ -140,13 +140,13 @@ static json_t *raw_json(k1s__pb_ctx *c, const unsigned char *p, size_t n,
     }
     if (rawn > (K1S_PROTOBUF_MAX_OUTPUT / 32) ||
         k1s__pb_charge(c, rawn * 32) != 0) {
-        k1s__pb_fail(c, K1S_PROTOBUF_ELIMIT, "embedded object too large");
+        k1s__pb_fail(c, K1S_ETOOLARGE, "embedded object too large");
         return NULL;
     }
     json_error_t jerr;
     json_t *v = json_loadb((const char *)raw, rawn, JSON_DECODE_ANY, &jerr);
     if (!v)
-        k1s__pb_fail(c, K1S_PROTOBUF_EINVAL,
+        k1s__pb_fail(c, K1S_EINVAL,
                      "invalid protobuf: embedded raw object is not JSON: %s",
                      jerr.text);
     return v;
@@ -189,14 +189,14 @@ static json_t *value(k1s__pb_ctx *c, k1s_tkind k, const k1s_type *t,
 {
     *zero = false;
     if (k == K1S_T_ARRAY || k == K1S_T_MAP) {
-        k1s__pb_fail(c, K1S_PROTOBUF_EINVAL,
+        k1s__pb_fail(c, K1S_EINVAL,
                      "protobuf: nested lists and maps (field \"%s\") are not "
                      "supported",
                      fname);
         return NULL;
     }
     if (w->wire != wire_of(k)) {
-        k1s__pb_fail(c, K1S_PROTOBUF_EINVAL,
+        k1s__pb_fail(c, K1S_EINVAL,
                      "invalid protobuf: wrong wire type %u for field \"%s\"",
                      w->wire, fname);
         return NULL;
@@ -227,7 +227,7 @@ static json_t *value(k1s__pb_ctx *c, k1s_tkind k, const k1s_type *t,
         *zero = d == 0;
         json_t *v = json_real(d);
         if (!v) { /* NaN and infinities have no JSON form */
-            k1s__pb_fail(c, K1S_PROTOBUF_EINVAL,
+            k1s__pb_fail(c, K1S_EINVAL,
                          "protobuf: field \"%s\" is not a finite number", fname);
             return NULL;
         }
@@ -250,7 +250,7 @@ static json_t *value(k1s__pb_ctx *c, k1s_tkind k, const k1s_type *t,
         return obj;
     }
     default:
-        k1s__pb_fail(c, K1S_PROTOBUF_EINVAL,
+        k1s__pb_fail(c, K1S_EINVAL,
                      "protobuf: field \"%s\" has no protobuf form", fname);
         return NULL;
     }
@@ -266,7 +266,7 @@ static json_t *container(k1s__pb_ctx *c, json_t *obj, const char *name,
         return v;
     v = k1s__pb_node(c, array ? json_array() : json_object());
     if (!v || json_object_set_new(obj, name, v) != 0) {
-        k1s__pb_fail(c, K1S_PROTOBUF_ENOMEM, "out of memory");
+        k1s__pb_fail(c, K1S_ENOMEM, "out of memory");
         return NULL;
     }
     return v;
@@ -277,7 +277,7 @@ static int append(k1s__pb_ctx *c, json_t *arr, json_t *v)
     if (!v)
         return c->rc;
     if (json_array_append_new(arr, v) != 0)
-        return k1s__pb_fail(c, K1S_PROTOBUF_ENOMEM, "out of memory");
+        return k1s__pb_fail(c, K1S_ENOMEM, "out of memory");
     return 0;
 }
 
@@ -313,7 +313,7 @@ static int decode_map_entry(k1s__pb_ctx *c, const k1s_field *f, unsigned flags,
                             const wire_val *w, json_t *obj, int depth)
 {
     if (w->wire != K1S__PB_LEN)
-        return k1s__pb_fail(c, K1S_PROTOBUF_EINVAL,
+        return k1s__pb_fail(c, K1S_EINVAL,
                             "invalid protobuf: wrong wire type %u for map "
                             "field \"%s\"",
                             w->wire, f->name);
@@ -351,7 +351,7 @@ static int decode_map_entry(k1s__pb_ctx *c, const k1s_field *f, unsigned flags,
     size_t kn = key ? json_string_length(key) : 0;
     if (json_object_setn_new(map, k, kn, val) != 0) {
         val = NULL;
-        k1s__pb_fail(c, K1S_PROTOBUF_ENOMEM, "out of memory");
+        k1s__pb_fail(c, K1S_ENOMEM, "out of memory");
         goto cleanup;
     }
     val = NULL;
@@ -369,7 +369,7 @@ static int decode_single(k1s__pb_ctx *c, const k1s_field *f, unsigned flags,
 {
     if (f->kind == K1S_T_OBJECT) {
         if (w->wire != K1S__PB_LEN)
-            return k1s__pb_fail(c, K1S_PROTOBUF_EINVAL,
+            return k1s__pb_fail(c, K1S_EINVAL,
                                 "invalid protobuf: wrong wire type %u for "
                                 "field \"%s\"",
                                 w->wire, f->name);
@@ -388,7 +388,7 @@ static int decode_single(k1s__pb_ctx *c, const k1s_field *f, unsigned flags,
         return 0;
     }
     if (json_object_set_new(obj, f->name, v) != 0)
-        return k1s__pb_fail(c, K1S_PROTOBUF_ENOMEM, "out of memory");
+        return k1s__pb_fail(c, K1S_ENOMEM, "out of memory");
     return 0;
 }
 
@@ -402,7 +402,7 @@ static int decode_message(k1s__pb_ctx *c, const k1s_type *t,
                           int outer, int depth)
 {
     if (depth > K1S_PROTOBUF_MAX_DEPTH)
-        return k1s__pb_fail(c, K1S_PROTOBUF_ELIMIT,
+        return k1s__pb_fail(c, K1S_ETOOLARGE,
                             "protobuf object nested deeper than %d levels",
                             K1S_PROTOBUF_MAX_DEPTH);
     k1s__pb_reader r = {p, n, 0};
@@ -416,7 +416,7 @@ static int decode_message(k1s__pb_ctx *c, const k1s_type *t,
             return c->rc;
         if (outer == 0 && k1s_schema_pb_inline(t, (int)num)) {
             if (wire != K1S__PB_LEN)
-                return k1s__pb_fail(c, K1S_PROTOBUF_EINVAL,
+                return k1s__pb_fail(c, K1S_EINVAL,
                                     "invalid protobuf: wrong wire type %u for "
                                     "field %" PRIu32 " of %s",
                                     wire, num, short_name(t));
@@ -473,7 +473,7 @@ static int decode_type_meta(k1s__pb_ctx *c, const unsigned char *p, size_t n,
             return malformed(c, &r, "typeMeta");
         if ((num == 1 && copy_name(api_version, w.p, w.n) != 0) ||
             (num == 2 && copy_name(kind, w.p, w.n) != 0))
-            return k1s__pb_fail(c, K1S_PROTOBUF_EINVAL,
+            return k1s__pb_fail(c, K1S_EINVAL,
                                 "invalid protobuf: bad apiVersion or kind");
     }
     return 0;
@@ -486,11 +486,11 @@ static int decode_unknown(k1s__pb_ctx *c, const unsigned char *p, size_t n,
                           int depth, json_t **out)
 {
     if (depth > K1S_PROTOBUF_MAX_DEPTH)
-        return k1s__pb_fail(c, K1S_PROTOBUF_ELIMIT,
+        return k1s__pb_fail(c, K1S_ETOOLARGE,
                             "protobuf object nested deeper than %d levels",
                             K1S_PROTOBUF_MAX_DEPTH);
     if (n < MAGIC_LEN || memcmp(p, MAGIC, MAGIC_LEN) != 0)
-        return k1s__pb_fail(c, K1S_PROTOBUF_EINVAL,
+        return k1s__pb_fail(c, K1S_EINVAL,
                             "invalid protobuf: the body does not start with "
                             "the k8s\\0 prefix");
     char api_version[MAX_TYPE_NAME] = "", kind[MAX_TYPE_NAME] = "";
@@ -514,20 +514,20 @@ static int decode_unknown(k1s__pb_ctx *c, const unsigned char *p, size_t n,
             rawn = w.n;
         }
         if (num == 3 && w.n != 0)
-            return k1s__pb_fail(c, K1S_PROTOBUF_EINVAL,
+            return k1s__pb_fail(c, K1S_EINVAL,
                                 "protobuf: content encodings are not supported");
         if (num == 4 && w.n != 0 &&
             (w.n != strlen(MEDIA_TYPE) || memcmp(w.p, MEDIA_TYPE, w.n) != 0))
-            return k1s__pb_fail(c, K1S_PROTOBUF_EINVAL,
+            return k1s__pb_fail(c, K1S_EINVAL,
                                 "protobuf: embedded content type %.*s is not "
                                 "supported",
                                 (int)(w.n > 64 ? 64 : w.n), (const char *)w.p);
     }
     if (!kind[0])
-        return k1s__pb_fail(c, K1S_PROTOBUF_EINVAL,
+        return k1s__pb_fail(c, K1S_EINVAL,
                             "Object 'Kind' is missing in protobuf body");
     if (!api_version[0])
-        return k1s__pb_fail(c, K1S_PROTOBUF_EINVAL,
+        return k1s__pb_fail(c, K1S_EINVAL,
                             "Object 'apiVersion' is missing in protobuf body");
     char group[MAX_TYPE_NAME] = "";
     const char *version = api_version;
@@ -549,10 +549,10 @@ static int decode_unknown(k1s__pb_ctx *c, const unsigned char *p, size_t n,
     *out = obj;
     json_t *jk = k1s__pb_node(c, json_string(kind));
     if (!jk || json_object_set_new(obj, "kind", jk) != 0)
-        return k1s__pb_fail(c, K1S_PROTOBUF_ENOMEM, "out of memory");
+        return k1s__pb_fail(c, K1S_ENOMEM, "out of memory");
     json_t *jv = k1s__pb_node(c, json_string(api_version));
     if (!jv || json_object_set_new(obj, "apiVersion", jv) != 0)
-        return k1s__pb_fail(c, K1S_PROTOBUF_ENOMEM, "out of memory");
+        return k1s__pb_fail(c, K1S_ENOMEM, "out of memory");
     if (raw)
         return decode_message(c, t, raw, rawn, obj, 0, depth + 1);
     return 0;
@@ -578,7 +578,7 @@ int k1s_protobuf_decode(const char *buf, size_t len, json_t **out, char **err)
     if (err)
         *err = NULL;
     if (!out)
-        return K1S_PROTOBUF_EINVAL;
+        return K1S_EINVAL;
     *out = NULL;
     k1s__pb_ctx c = {(const unsigned char *)(buf ? buf : ""), 0, 0, NULL};
     json_t *obj = NULL;
@@ -588,9 +588,9 @@ int k1s_protobuf_decode(const char *buf, size_t len, json_t **out, char **err)
         return 0;
     }
     json_decref(obj);
-    rc = c.rc ? c.rc : K1S_PROTOBUF_EINVAL;
+    rc = c.rc ? c.rc : K1S_EINVAL;
     if (err)
-        *err = c.err ? c.err : strdup(rc == K1S_PROTOBUF_ENOMEM
+        *err = c.err ? c.err : strdup(rc == K1S_ENOMEM
                                           ? "out of memory"
                                           : "invalid protobuf body");
     else

@@ -32,7 +32,7 @@ typedef struct k1s__pb_reader {
 typedef struct k1s__pb_ctx {
     const unsigned char *base;
     size_t cost;
-    int rc;    /* 0 or the first K1S_PROTOBUF_E* */
+    int rc;    /* 0 or the first error code (k1s_protobuf.h) */
     char *err; /* malloc'd message of the first error, or NULL */
 } k1s__pb_ctx;
 
@@ -41,7 +41,7 @@ int k1s__pb_fail(k1s__pb_ctx *c, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Offset of the reader's position in the whole body, for messages. */
 size_t k1s__pb_offset(const k1s__pb_ctx *c, const k1s__pb_reader *r);
-/* Charges n units to the output budget: 0, or the ELIMIT error. */
+/* Charges n units to the output budget: 0, or K1S_ETOOLARGE (recorded). */
 int k1s__pb_charge(k1s__pb_ctx *c, size_t n);
 /* Takes a newly built value (NULL means out of memory) and charges it.
  * Returns v, or NULL with the error recorded (v released). */

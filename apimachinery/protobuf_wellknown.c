@@ -31,12 +31,12 @@ json_t *k1s__pb_string(k1s__pb_ctx *c, const unsigned char *s, size_t n)
 
     /* Go's JSON encoder writes each invalid byte as U+FFFD (3 bytes). */
     if (n > (SIZE_MAX - 1) / 3 || k1s__pb_charge(c, 2 * n) != 0) {
-        k1s__pb_fail(c, K1S_PROTOBUF_ELIMIT, "string too long");
+        k1s__pb_fail(c, K1S_ETOOLARGE, "string too long");
         return NULL;
     }
     char *out = malloc(3 * n + 1);
     if (!out) {
-        k1s__pb_fail(c, K1S_PROTOBUF_ENOMEM, "out of memory");
+        k1s__pb_fail(c, K1S_ENOMEM, "out of memory");
         return NULL;
     }
     size_t o = 0;
@@ -61,7 +61,7 @@ json_t *k1s__pb_base64(k1s__pb_ctx *c, const unsigned char *s, size_t n)
 {
     char *out = k1s_base64_encode(s, n);
     if (!out) {
-        k1s__pb_fail(c, K1S_PROTOBUF_ENOMEM, "bytes value too long or out of memory");
+        k1s__pb_fail(c, K1S_ENOMEM, "bytes value too long or out of memory");
         return NULL;
     }
     json_t *v = json_string_nocheck(out);
@@ -85,7 +85,7 @@ static int read_small(k1s__pb_ctx *c, const unsigned char *p, size_t n,
             goto bad;
         if (num <= nvals && num != str_num) {
             if (wire != K1S__PB_VARINT)
-                return k1s__pb_fail(c, K1S_PROTOBUF_EINVAL,
+                return k1s__pb_fail(c, K1S_EINVAL,
                                     "invalid protobuf: wrong wire type %u for "
                                     "field %" PRIu32 " of %s at byte %zu",
                                     wire, num, what, k1s__pb_offset(c, &r));
@@ -94,7 +94,7 @@ static int read_small(k1s__pb_ctx *c, const unsigned char *p, size_t n,
             present[num - 1] = true;
         } else if (num == str_num) {
             if (wire != K1S__PB_LEN)
-                return k1s__pb_fail(c, K1S_PROTOBUF_EINVAL,
+                return k1s__pb_fail(c, K1S_EINVAL,
                                     "invalid protobuf: wrong wire type %u for "
                                     "field %" PRIu32 " of %s at byte %zu",
                                     wire, num, what, k1s__pb_offset(c, &r));
@@ -106,7 +106,7 @@ static int read_small(k1s__pb_ctx *c, const unsigned char *p, size_t n,
     }
     return 0;
 bad:
-    return k1s__pb_fail(c, K1S_PROTOBUF_EINVAL,
+    return k1s__pb_fail(c, K1S_EINVAL,
                         "invalid protobuf: truncated or malformed %s at byte %zu",
                         what, k1s__pb_offset(c, &r));
 }
@@ -157,7 +157,7 @@ json_t *k1s__pb_time(k1s__pb_ctx *c, const unsigned char *p, size_t n,
         goto range;
     return k1s__pb_node(c, json_stringn(buf, (size_t)len));
 range:
-    k1s__pb_fail(c, K1S_PROTOBUF_EINVAL,
+    k1s__pb_fail(c, K1S_EINVAL,
                  "invalid protobuf: time %" PRId64 "s is outside years 0-9999",
                  (int64_t)vals[0]);
     return NULL;
@@ -175,7 +175,7 @@ json_t *k1s__pb_intorstring(k1s__pb_ctx *c, const unsigned char *p, size_t n)
         return k1s__pb_node(c, json_integer((int32_t)(uint32_t)vals[1]));
     if (vals[0] == 1)
         return k1s__pb_string(c, s ? s : (const unsigned char *)"", sn);
-    k1s__pb_fail(c, K1S_PROTOBUF_EINVAL,
+    k1s__pb_fail(c, K1S_EINVAL,
                  "invalid protobuf: IntOrString type %" PRIu64
                  " is neither 0 (int) nor 1 (string)",
                  vals[0]);

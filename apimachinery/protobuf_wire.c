@@ -15,7 +15,7 @@ int k1s__pb_fail(k1s__pb_ctx *c, int rc, const char *fmt, ...)
     if (c->rc != 0)
         return c->rc;
     c->rc = rc;
-    if (rc == K1S_PROTOBUF_ENOMEM)
+    if (rc == K1S_ENOMEM)
         return rc; /* no room for a message either; the caller has a default */
     va_list ap;
     va_start(ap, fmt);
@@ -34,7 +34,7 @@ int k1s__pb_charge(k1s__pb_ctx *c, size_t n)
 {
     if (n > K1S_PROTOBUF_MAX_OUTPUT - c->cost) {
         c->cost = K1S_PROTOBUF_MAX_OUTPUT;
-        return k1s__pb_fail(c, K1S_PROTOBUF_ELIMIT,
+        return k1s__pb_fail(c, K1S_ETOOLARGE,
                             "protobuf body decodes to more than %u bytes",
                             K1S_PROTOBUF_MAX_OUTPUT);
     }
@@ -45,7 +45,7 @@ int k1s__pb_charge(k1s__pb_ctx *c, size_t n)
 json_t *k1s__pb_node(k1s__pb_ctx *c, json_t *v)
 {
     if (!v) {
-        k1s__pb_fail(c, K1S_PROTOBUF_ENOMEM, "out of memory");
+        k1s__pb_fail(c, K1S_ENOMEM, "out of memory");
         return NULL;
     }
     size_t n = 64;

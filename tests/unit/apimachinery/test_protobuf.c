@@ -370,7 +370,7 @@ TEST(test_unknown_kind)
     free(err);
     envelope(&body, "v1", "", NULL);
     err = decode_err(body.b, body.n, &rc);
-    CHECK_INT(rc, K1S_PROTOBUF_EINVAL);
+    CHECK_INT(rc, K1S_EINVAL);
     CHECK(strstr(err, "Kind") != NULL);
     free(err);
 
@@ -454,14 +454,14 @@ TEST(test_times)
     envelope(&body, "v1", "Event", &ev);
     int rc;
     char *err = decode_err(body.b, body.n, &rc);
-    CHECK_INT(rc, K1S_PROTOBUF_EINVAL);
+    CHECK_INT(rc, K1S_EINVAL);
     free(err);
     ev.n = 0;
     timestamp(&t, INT64_MIN, -1);
     put_msg(&ev, 6, &t);
     envelope(&body, "v1", "Event", &ev);
     err = decode_err(body.b, body.n, &rc);
-    CHECK_INT(rc, K1S_PROTOBUF_EINVAL);
+    CHECK_INT(rc, K1S_EINVAL);
     free(err);
 }
 
@@ -492,7 +492,7 @@ TEST(test_intorstring_quantity)
     envelope(&body, "v1", "Service", &svc);
     int rc;
     char *err = decode_err(body.b, body.n, &rc);
-    CHECK_INT(rc, K1S_PROTOBUF_EINVAL);
+    CHECK_INT(rc, K1S_EINVAL);
     CHECK(strstr(err, "IntOrString") != NULL);
     free(err);
 
@@ -547,7 +547,7 @@ TEST(test_raw_extension)
     envelope(&body, "apps/v1", "ControllerRevision", &cr);
     int rc;
     char *err = decode_err(body.b, body.n, &rc);
-    CHECK_INT(rc, K1S_PROTOBUF_EINVAL);
+    CHECK_INT(rc, K1S_EINVAL);
     free(err);
 
     /* a watch event embeds a protobuf object */
@@ -673,38 +673,38 @@ TEST(test_malformed)
 {
     int rc;
     json_t *out = (json_t *)1;
-    CHECK_INT(k1s_protobuf_decode(NULL, 0, &out, NULL), K1S_PROTOBUF_EINVAL);
+    CHECK_INT(k1s_protobuf_decode(NULL, 0, &out, NULL), K1S_EINVAL);
     CHECK(out == NULL);
-    CHECK_INT(k1s_protobuf_decode("k8s", 3, NULL, NULL), K1S_PROTOBUF_EINVAL);
-    expect_fail("", 0, K1S_PROTOBUF_EINVAL, "empty");
-    expect_fail("{\"kind\":\"Pod\"}", 14, K1S_PROTOBUF_EINVAL, "json");
-    expect_fail("k8s\0", 4, K1S_PROTOBUF_EINVAL, "no typeMeta");
+    CHECK_INT(k1s_protobuf_decode("k8s", 3, NULL, NULL), K1S_EINVAL);
+    expect_fail("", 0, K1S_EINVAL, "empty");
+    expect_fail("{\"kind\":\"Pod\"}", 14, K1S_EINVAL, "json");
+    expect_fail("k8s\0", 4, K1S_EINVAL, "no typeMeta");
 
     pb b = {.n = 0};
     put_raw(&b, "k8s\0\x0a\xff", 6); /* truncated length varint */
-    expect_fail(b.b, b.n, K1S_PROTOBUF_EINVAL, "truncated varint");
+    expect_fail(b.b, b.n, K1S_EINVAL, "truncated varint");
     b.n = 0;
     put_raw(&b, "k8s\0\x0a\x10\x0a\x02v1", 10); /* length past the end */
-    expect_fail(b.b, b.n, K1S_PROTOBUF_EINVAL, "length past end");
+    expect_fail(b.b, b.n, K1S_EINVAL, "length past end");
     b.n = 0;
     put_raw(&b, "k8s\0\x0a", 5);
     put_raw(&b, "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 11);
-    expect_fail(b.b, b.n, K1S_PROTOBUF_EINVAL, "11-byte varint");
+    expect_fail(b.b, b.n, K1S_EINVAL, "11-byte varint");
     b.n = 0;
     put_raw(&b, "k8s\0\x0a\xff\xff\xff\xff\xff\xff\xff\xff\x7f", 14);
-    expect_fail(b.b, b.n, K1S_PROTOBUF_EINVAL, "huge length");
+    expect_fail(b.b, b.n, K1S_EINVAL, "huge length");
     b.n = 0;
     put_raw(&b, "k8s\0\x03\x04", 6); /* group wire types */
-    expect_fail(b.b, b.n, K1S_PROTOBUF_EINVAL, "group");
+    expect_fail(b.b, b.n, K1S_EINVAL, "group");
     b.n = 0;
     put_raw(&b, "k8s\0\x02\x00", 6); /* field number 0 */
-    expect_fail(b.b, b.n, K1S_PROTOBUF_EINVAL, "field 0");
+    expect_fail(b.b, b.n, K1S_EINVAL, "field 0");
 
     /* wrong wire types for known fields */
     pb pod = {.n = 0}, body;
     put_uint(&pod, 1, 5); /* metadata as a varint */
     envelope(&body, "v1", "Pod", &pod);
-    expect_fail(body.b, body.n, K1S_PROTOBUF_EINVAL, "metadata varint");
+    expect_fail(body.b, body.n, K1S_EINVAL, "metadata varint");
     pb port = {.n = 0}, c = {.n = 0}, spec = {.n = 0};
     put_str(&port, 3, "80"); /* containerPort as bytes */
     put_msg(&c, 6, &port);
@@ -714,7 +714,7 @@ TEST(test_malformed)
     envelope(&body, "v1", "Pod", &pod);
     int rc2;
     char *err = decode_err(body.b, body.n, &rc2);
-    CHECK_INT(rc2, K1S_PROTOBUF_EINVAL);
+    CHECK_INT(rc2, K1S_EINVAL);
     CHECK(strstr(err, "containerPort") != NULL);
     free(err);
     pb vol = {.n = 0};
@@ -723,13 +723,13 @@ TEST(test_malformed)
     put_msg(&spec, 1, &vol);
     put_msg(&pod, 2, &spec);
     envelope(&body, "v1", "Pod", &pod);
-    expect_fail(body.b, body.n, K1S_PROTOBUF_EINVAL, "inline varint");
+    expect_fail(body.b, body.n, K1S_EINVAL, "inline varint");
     pb meta = {.n = 0};
     put_uint(&meta, 11, 1); /* labels entry as a varint */
     pod.n = 0;
     put_msg(&pod, 1, &meta);
     envelope(&body, "v1", "Pod", &pod);
-    expect_fail(body.b, body.n, K1S_PROTOBUF_EINVAL, "map varint");
+    expect_fail(body.b, body.n, K1S_EINVAL, "map varint");
 
     /* bad envelope fields */
     pb tm = {.n = 0};
@@ -739,12 +739,12 @@ TEST(test_malformed)
     put_raw(&b, "k8s\0", 4);
     put_msg(&b, 1, &tm);
     put_str(&b, 3, "gzip");
-    expect_fail(b.b, b.n, K1S_PROTOBUF_EINVAL, "content encoding");
+    expect_fail(b.b, b.n, K1S_EINVAL, "content encoding");
     b.n = 0;
     put_raw(&b, "k8s\0", 4);
     put_msg(&b, 1, &tm);
     put_str(&b, 4, "application/json");
-    expect_fail(b.b, b.n, K1S_PROTOBUF_EINVAL, "content type");
+    expect_fail(b.b, b.n, K1S_EINVAL, "content type");
     b.n = 0;
     put_raw(&b, "k8s\0", 4);
     put_msg(&b, 1, &tm);
@@ -758,7 +758,7 @@ TEST(test_malformed)
     b.n = 0;
     put_raw(&b, "k8s\0", 4);
     put_msg(&b, 1, &tm);
-    expect_fail(b.b, b.n, K1S_PROTOBUF_EINVAL, "NUL in kind");
+    expect_fail(b.b, b.n, K1S_EINVAL, "NUL in kind");
 }
 
 /* WatchEvent embeds WatchEvent embeds ... far deeper than the limit. */
@@ -777,7 +777,7 @@ TEST(test_deep_nesting)
         n = env.n;
     }
     CHECK(n > 2000);
-    expect_fail(a, n, K1S_PROTOBUF_ELIMIT, "deep watch events");
+    expect_fail(a, n, K1S_ETOOLARGE, "deep watch events");
 
     /* a few levels are fine */
     pb raw = {.n = 0}, ev = {.n = 0}, inner, body;
@@ -813,7 +813,7 @@ TEST(test_output_limit)
         memcpy(b + n, "\x12\x02\x0a\x00", 4); /* data entry {key ""} */
         n += 4;
     }
-    expect_fail(b, n, K1S_PROTOBUF_ELIMIT, "output budget");
+    expect_fail(b, n, K1S_ETOOLARGE, "output budget");
     /* the same with two entries decodes */
     head.n = 0;
     put_raw(&head, "k8s\0", 4);
