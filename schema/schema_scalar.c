@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "k1s_schema_internal.h"
+#include "k1s_time.h"
 
 #define QTY_FORMAT_MSG                                                        \
     "quantities must match the regular expression "                          \
@@ -125,19 +126,22 @@ static bool lit(const char *s, size_t n, size_t *at, char c)
     return false;
 }
 
-static int days_in(int year, int month)
+/* Whether the day of date (its first 10 bytes, "YYYY-MM-DD" with the
+ * month already in range) is within its month. Go checks it last, after the
+ * syntax; the calendar is base's, on the date at midnight. */
+static bool day_in_month(const char *date)
 {
-    static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (month == 2 && year % 4 == 0 && (year % 100 != 0 || year % 400 == 0))
-        return 29;
-    return d[month - 1];
+    char midnight[] = "YYYY-MM-DDT00:00:00Z";
+    memcpy(midnight, date, 10);
+    k1s_time t;
+    return k1s_time_parse(midnight, sizeof midnight - 1, &t) == 0;
 }
 
 int k1s__check_rfc3339(const char *s, size_t n, k1s_buf *err)
 {
     size_t at = 0;
-    int year, month, day, hour, min, sec;
-    if ((year = fixed_num(s, n, &at, 4)) < 0)
+    int month, hour, min, sec;
+    if (fixed_num(s, n, &at, 4) < 0)
         return time_error(err, s, n, at, "2006"), -1;
     if (!lit(s, n, &at, '-'))
         return time_error(err, s, n, at, "-"), -1;
@@ -147,7 +151,7 @@ int k1s__check_rfc3339(const char *s, size_t n, k1s_buf *err)
         return range_error(err, s, n, "month"), -1;
     if (!lit(s, n, &at, '-'))
         return time_error(err, s, n, at, "-"), -1;
-    if ((day = fixed_num(s, n, &at, 2)) < 0)
+    if (fixed_num(s, n, &at, 2) < 0)
         return time_error(err, s, n, at, "02"), -1;
     if (!lit(s, n, &at, 'T'))
         return time_error(err, s, n, at, "T"), -1;
@@ -190,7 +194,7 @@ int k1s__check_rfc3339(const char *s, size_t n, k1s_buf *err)
         k1s__goquote(err, s + at, n - at);
         return -1;
     }
-    if (day < 1 || day > days_in(year, month))
+    if (!day_in_month(s))
         return range_error(err, s, n, "day"), -1;
     return 0;
 }

@@ -254,6 +254,24 @@ TEST(test_check_types)
     CHECK_TYPE_MSG(POD,
                    "{\"metadata\":{\"creationTimestamp\":\"2023-02-29T00:00:00Z\"}}",
                    "parsing time \"2023-02-29T00:00:00Z\": day out of range");
+    /* the calendar: centuries leap only every 400 years, day 00 and a
+     * day past the month's end are out of range, but only once the rest
+     * parsed (Go checks the day last) */
+    CHECK_TYPE_MSG(POD,
+                   "{\"metadata\":{\"creationTimestamp\":\"2000-02-29T00:00:00,5Z\"}}",
+                   "");
+    CHECK_TYPE_MSG(POD,
+                   "{\"metadata\":{\"creationTimestamp\":\"1900-02-29T00:00:00Z\"}}",
+                   "parsing time \"1900-02-29T00:00:00Z\": day out of range");
+    CHECK_TYPE_MSG(POD,
+                   "{\"metadata\":{\"creationTimestamp\":\"2024-04-31T00:00:00Z\"}}",
+                   "parsing time \"2024-04-31T00:00:00Z\": day out of range");
+    CHECK_TYPE_MSG(POD,
+                   "{\"metadata\":{\"creationTimestamp\":\"2024-01-00T00:00:00Z\"}}",
+                   "parsing time \"2024-01-00T00:00:00Z\": day out of range");
+    CHECK_TYPE_MSG(POD,
+                   "{\"metadata\":{\"creationTimestamp\":\"2024-04-31T00:00:00Zx\"}}",
+                   "parsing time \"2024-04-31T00:00:00Zx\": extra text: \"x\"");
     CHECK_TYPE_MSG(POD, "{\"metadata\":{\"creationTimestamp\":5}}",
                    "json: cannot unmarshal number into Go struct field "
                    "ObjectMeta.metadata.creationTimestamp of type string");
