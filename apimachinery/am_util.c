@@ -5,6 +5,7 @@
  */
 #include "am_util.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,14 +16,19 @@
  * would let a hostile patch make us build huge strings. */
 #define GOFMT_MAX_BYTES 16384
 
+char *k1s__vasprintf(const char *fmt, va_list ap)
+{
+    char *s = NULL;
+    return vasprintf(&s, fmt, ap) < 0 ? NULL : s;
+}
+
 char *k1s__asprintf(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *s = NULL;
-    int n = vasprintf(&s, fmt, ap);
+    char *s = k1s__vasprintf(fmt, ap);
     va_end(ap);
-    return n < 0 ? NULL : s;
+    return s;
 }
 
 /* ---- Go %v of decoded JSON ---------------------------------------------- */
@@ -126,6 +132,31 @@ void k1s__gofmt(k1s_buf *b, const json_t *v)
         return;
     }
     gofmt(b, v);
+}
+
+bool k1s__go_parse_int(const char *s, long long *out, const char **why)
+{
+    const char *p = s;
+    if (*p == '+' || *p == '-')
+        p++;
+    bool digits = *p != 0;
+    for (; digits && *p; p++)
+        digits = *p >= '0' && *p <= '9';
+    if (!digits) {
+        if (why)
+            *why = "invalid syntax";
+        return false;
+    }
+    errno = 0;
+    long long v = strtoll(s, NULL, 10);
+    if (errno == ERANGE) {
+        if (why)
+            *why = "value out of range";
+        return false;
+    }
+    if (out)
+        *out = v;
+    return true;
 }
 
 const char *k1s__json_cstr(const json_t *v)

@@ -24,10 +24,17 @@
 
 /* malloc'd formatted string, NULL when out of memory. */
 char *k1s__asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *k1s__vasprintf(const char *fmt, va_list ap)
+    __attribute__((format(printf, 1, 0)));
 
 /* Append v the way Go's %v prints the value json.Unmarshal decoded into
  * interface{} (maps as map[k:v ...] with sorted keys, slices as [a b]). */
 void k1s__gofmt(k1s_buf *b, const json_t *v);
+/* Go's strconv.ParseInt(s, 10, 64), which is also Atoi (Go's int has 64
+ * bits): an optional sign, then decimal digits only. true with *out set
+ * (out may be NULL); false with *why (may be NULL) the tail of Go's error
+ * text: "invalid syntax" or "value out of range". */
+bool k1s__go_parse_int(const char *s, long long *out, const char **why);
 /* A JSON string's value as a C string, or NULL when v is not a string or
  * holds a NUL byte (which C code would silently truncate at). */
 const char *k1s__json_cstr(const json_t *v);

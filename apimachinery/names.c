@@ -104,9 +104,7 @@ __attribute__((format(printf, 2, 3))) static void msgs_addf(msgs *m,
 {
     va_list ap;
     va_start(ap, fmt);
-    char *s = NULL;
-    if (vasprintf(&s, fmt, ap) < 0)
-        s = NULL;
+    char *s = k1s__vasprintf(fmt, ap);
     va_end(ap);
     msgs_add_owned(m, s);
 }

@@ -24,9 +24,7 @@ int k1s__perr_setf(k1s__perr *e, int code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *msg = NULL;
-    if (vasprintf(&msg, fmt, ap) < 0)
-        msg = NULL;
+    char *msg = k1s__vasprintf(fmt, ap);
     va_end(ap);
     return k1s__perr_set(e, code, msg);
 }

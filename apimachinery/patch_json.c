@@ -7,8 +7,8 @@
  */
 #include "patch_int.h"
 
-#include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,28 +37,6 @@ static char *decode_token(const char *s, size_t n)
     }
     out[w] = '\0';
     return out;
-}
-
-/* Go's strconv.Atoi; on failure *why is its error text's tail. */
-static bool go_atoi(const char *s, long long *out, const char **why)
-{
-    const char *p = s;
-    if (*p == '+' || *p == '-')
-        p++;
-    *why = "invalid syntax";
-    if (!*p)
-        return false;
-    for (const char *q = p; *q; q++)
-        if (*q < '0' || *q > '9')
-            return false;
-    errno = 0;
-    long long v = strtoll(s, NULL, 10);
-    if (errno == ERANGE) {
-        *why = "value out of range";
-        return false;
-    }
-    *out = v;
-    return true;
 }
 
 /* "strconv.Atoi: parsing \"<s>\": <why>" */
@@ -96,7 +74,7 @@ static json_t *find_container(json_t *root, const char *path, char **key)
             long long idx;
             const char *why;
             long long len = (long long)json_array_size(cur);
-            if (go_atoi(part, &idx, &why) && idx >= -len && idx < len)
+            if (k1s__go_parse_int(part, &idx, &why) && idx >= -len && idx < len)
                 next = json_array_get(cur, (size_t)(idx < 0 ? idx + len : idx));
         }
         free(part);
@@ -111,12 +89,15 @@ static json_t *find_container(json_t *root, const char *path, char **key)
 
 /* ---- container operations ------------------------------------------------ */
 
-/* An array index for get/set/remove; NULL or the error message. */
+/* An array index for get/set/remove; NULL or the error message. *out is
+ * first set past any array, so that a message lost to out of memory (NULL
+ * too) reads as a missing element instead of an uninitialised index. */
 static char *array_index(json_t *a, const char *key, size_t *out)
 {
+    *out = SIZE_MAX;
     long long idx;
     const char *why;
-    if (!go_atoi(key, &idx, &why))
+    if (!k1s__go_parse_int(key, &idx, &why))
         return atoi_error(key, why);
     long long len = (long long)json_array_size(a);
     if (idx >= len || idx < -len)
@@ -161,7 +142,7 @@ static char *c_add(json_t *c, const char *key, json_t *v, bool *oom)
     long long idx;
     const char *why;
     char *msg = NULL;
-    if (!go_atoi(key, &idx, &why)) {
+    if (!k1s__go_parse_int(key, &idx, &why)) {
         char *a = atoi_error(key, why);
         msg = a ? k1s__asprintf("value was not a proper array index: '%s': %s",
                                 key, a)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "am_util.h"
 #include "protobuf_int.h"
 
 int k1s__pb_fail(k1s__pb_ctx *c, int rc, const char *fmt, ...)
@@ -19,8 +20,7 @@ int k1s__pb_fail(k1s__pb_ctx *c, int rc, const char *fmt, ...)
         return rc; /* no room for a message either; the caller has a default */
     va_list ap;
     va_start(ap, fmt);
-    if (vasprintf(&c->err, fmt, ap) < 0)
-        c->err = NULL;
+    c->err = k1s__vasprintf(fmt, ap);
     va_end(ap);
     return rc;
 }

@@ -6,7 +6,6 @@
 #include "selector_int.h"
 #include "k1s_names.h"
 
-#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,27 +219,6 @@ static char *invalid_strs(const char *path, char *const *values, size_t n,
     return k1s_buf_take(&b, NULL);
 }
 
-/* strconv.ParseInt(s, 10, 64) succeeds */
-static bool parses_int64(const char *s, long long *out)
-{
-    const char *p = s;
-    if (*p == '+' || *p == '-')
-        p++;
-    if (!*p)
-        return false;
-    for (const char *q = p; *q; q++)
-        if (*q < '0' || *q > '9')
-            return false;
-    errno = 0;
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (errno || *end)
-        return false;
-    if (out)
-        *out = v;
-    return true;
-}
-
 int k1s__label_requirement_check(const char *key, k1s_selector_op op,
                                  char *const *values, size_t nvalues,
                                  bool nil_values, char **err)
@@ -283,7 +261,7 @@ int k1s__label_requirement_check(const char *key, k1s_selector_op op,
                                          "for 'Gt', 'Lt' operators, exactly one "
                                          "value is required"));
         for (size_t i = 0; i < nvalues; i++) {
-            if (parses_int64(values[i], NULL))
+            if (k1s__go_parse_int(values[i], NULL, NULL))
                 continue;
             char *path = k1s__asprintf("values[%zu]", i);
             errlist_add(&e, path ? k1s__invalid_str(path, values[i],
@@ -406,8 +384,8 @@ static bool requirement_matches(const k1s_requirement *r, const json_t *labels)
         return v == NULL;
     case K1S_SEL_GREATER_THAN:
     case K1S_SEL_LESS_THAN:
-        if (!v || r->nvalues != 1 || !parses_int64(v, &lv) ||
-            !parses_int64(r->values[0], &rv))
+        if (!v || r->nvalues != 1 || !k1s__go_parse_int(v, &lv, NULL) ||
+            !k1s__go_parse_int(r->values[0], &rv, NULL))
             return false;
         return r->op == K1S_SEL_GREATER_THAN ? lv > rv : lv < rv;
     }

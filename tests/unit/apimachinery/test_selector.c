@@ -132,6 +132,11 @@ TEST(test_label_parse_errors)
     CHECK_RT("a>b", "ERR: unable to parse requirement: values[0]: Invalid "
                     "value: \"b\": for 'Gt', 'Lt' operators, the value must be "
                     "an integer");
+    /* past int64 is not an integer either (strconv.ParseInt's range) */
+    CHECK_RT("a>99999999999999999999",
+             "ERR: unable to parse requirement: values[0]: Invalid value: "
+             "\"99999999999999999999\": for 'Gt', 'Lt' operators, the value "
+             "must be an integer");
     /* the key is Go-quoted in the message */
     CHECK_RT("a\"b", "ERR: unable to parse requirement: <nil>: Invalid value: "
                      "\"a\\\"b\": name part must consist of alphanumeric "
