@@ -14,6 +14,22 @@ static int fail(char **err, char *msg)
     return msg ? K1S_EINVAL : K1S_ENOMEM;
 }
 
+/* Adds the requirement key=value (copies of both): 0 or K1S_ENOMEM. */
+static int add_equals(k1s_selector *sel, const char *key, const char *value)
+{
+    char *k = strdup(key);
+    char **values = malloc(sizeof *values);
+    char *v = strdup(value);
+    if (!k || !values || !v) {
+        free(k);
+        free(values);
+        free(v);
+        return K1S_ENOMEM;
+    }
+    values[0] = v;
+    return k1s__selector_add(sel, k, K1S_SEL_EQUALS, values, 1);
+}
+
 static int add_match_labels(k1s_selector *sel, const json_t *ml, char **err)
 {
     if (!ml || json_is_null(ml))
@@ -34,17 +50,7 @@ static int add_match_labels(k1s_selector *sel, const json_t *ml, char **err)
                                               false, err);
         if (rc)
             return rc;
-        char *key = strdup(k);
-        char **values = malloc(sizeof *values);
-        char *value = strdup(s);
-        if (!key || !values || !value) {
-            free(key);
-            free(values);
-            free(value);
-            return K1S_ENOMEM;
-        }
-        values[0] = value;
-        rc = k1s__selector_add(sel, key, K1S_SEL_EQUALS, values, 1);
+        rc = add_equals(sel, k, s);
         if (rc)
             return rc;
     }
@@ -180,18 +186,7 @@ int k1s_label_selector_from_map(const json_t *map, k1s_selector **out,
                                          k));
             break;
         }
-        char *key = strdup(k);
-        char **values = malloc(sizeof *values);
-        char *value = strdup(s);
-        if (!key || !values || !value) {
-            free(key);
-            free(values);
-            free(value);
-            rc = K1S_ENOMEM;
-            break;
-        }
-        values[0] = value;
-        rc = k1s__selector_add(sel, key, K1S_SEL_EQUALS, values, 1);
+        rc = add_equals(sel, k, s);
         if (rc)
             break;
     }
