@@ -139,6 +139,8 @@ json_t *k1s__pb_time(k1s__pb_ctx *c, const unsigned char *p, size_t n,
     }
     if (sec < MIN_SECONDS || sec > MAX_SECONDS)
         goto range;
+    /* Written here, not by base's k1s_time_format: Go writes four-digit
+     * years (0001, not 1) and MicroTime needs its fraction. */
     time_t tt = (time_t)sec;
     struct tm tm;
     if (!gmtime_r(&tt, &tm))

@@ -447,6 +447,15 @@ TEST(test_times)
     CHECK_STR(str_at(o, "eventTime"), "1970-01-01T00:00:09.500000Z");
     json_decref(o);
 
+    /* early years keep four digits, as Go writes them */
+    ev.n = 0;
+    timestamp(&t, INT64_C(-62135596800), 0); /* 0001-01-01 */
+    put_msg(&ev, 6, &t);
+    envelope(&body, "v1", "Event", &ev);
+    o = decode(body.b, body.n, NULL);
+    CHECK_STR(str_at(o, "firstTimestamp"), "0001-01-01T00:00:00Z");
+    json_decref(o);
+
     /* beyond year 9999: no RFC 3339 form */
     ev.n = 0;
     timestamp(&t, 253402300800, 0);
