@@ -37,6 +37,8 @@
 
 #include <jansson.h>
 
+#include "k1s_limits.h"
+
 #include "k1s_err.h"
 #include "k1s_schema.h"
 
@@ -49,7 +51,8 @@
     "the server rejected our request due to an error in our request"
 
 #define K1S_PATCH_MAX_OPERATIONS 10000
-#define K1S_PATCH_MAX_COPY_BYTES (3 * 1024 * 1024)
+/* kube bounds the bytes JSON patch copies by the request body limit */
+#define K1S_PATCH_MAX_COPY_BYTES K1S_MAX_OBJECT_BYTES
 #define K1S_PATCH_MAX_DEPTH 512
 
 /*

@@ -474,7 +474,7 @@ static int op_copy(jp *p, const json_t *op)
     if (p->copied > K1S_PATCH_MAX_COPY_BYTES) {
         rc = k1s__perr_setf(&p->e, K1S_PATCH_ETOOLARGE,
                             "Unable to complete the copy, the accumulated size "
-                            "increase of copy is %zu, exceeding the limit %d",
+                            "increase of copy is %zu, exceeding the limit %zu",
                             p->copied, K1S_PATCH_MAX_COPY_BYTES);
         goto cleanup;
     }
