@@ -1,7 +1,7 @@
 /*
  * registry.c - the built-in controllers, in start order, and their start.
  */
-#include "ctrl.h"
+#include "k1s_ctrl.h"
 #include "k1s_controllers.h"
 
 extern const k1s_controller_def k1s__ctrl_statefulset;

@@ -26,7 +26,7 @@
 #include <stdint.h>
 #include <jansson.h>
 
-#include "ctrl.h"
+#include "k1s_ctrl.h"
 #include "k1s_cri.h"
 #include "k1s_kubelet.h"
 #include "k1s_vec.h"

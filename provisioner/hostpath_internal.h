@@ -17,7 +17,7 @@
 #include <sys/types.h>
 #include <jansson.h>
 
-#include "ctrl.h"
+#include "k1s_ctrl.h"
 
 typedef struct k1s__hostpath {
     char *root;      /* owned: the root's real path; NULL when unusable */

@@ -13,7 +13,7 @@
 #ifndef K1S_GC_INTERNAL_H
 #define K1S_GC_INTERNAL_H
 
-#include "ctrl.h"
+#include "k1s_ctrl.h"
 #include "k1s_json.h"
 
 #define K1S_GC_KEY_MAX 600

@@ -7,7 +7,7 @@
 
 #include <pthread.h>
 
-#include "ctrl.h"
+#include "k1s_ctrl.h"
 #include "k1s_vec.h"
 
 /* A controller interested in an informer's kind, with its map function. */

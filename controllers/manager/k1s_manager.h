@@ -1,6 +1,6 @@
 /*
  * k1s_manager.h - running reconcilers on a loop thread of their own, fed
- * by informers (ctrl.h says how controllers are written). The built-in
+ * by informers (k1s_ctrl.h says how controllers are written). The built-in
  * controllers (k1s_controllers.h) and the kubelet both run on it.
  */
 #ifndef K1S_MANAGER_H

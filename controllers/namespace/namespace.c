@@ -14,7 +14,7 @@
  * the namespace is looked at again on a timer, and whenever a pod or claim
  * in it goes.
  */
-#include "ctrl.h"
+#include "k1s_ctrl.h"
 #include "k1s_json.h"
 #include "k1s_time.h"
 

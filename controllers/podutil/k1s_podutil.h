@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <jansson.h>
 
-#include "ctrl.h"
+#include "k1s_ctrl.h"
 #include "k1s_json.h"
 #include "k1s_time.h"
 #include "k1s_selector.h"

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <jansson.h>
 
-#include "ctrl.h"
+#include "k1s_ctrl.h"
 #include "k1s_json.h"
 #include "k1s_quantity.h"
 

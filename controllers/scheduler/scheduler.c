@@ -14,7 +14,7 @@
  * kube's, and is retried when the node, a claim or the pods on the node
  * change. Preemption is not done (the message says so as kube's would).
  */
-#include "ctrl.h"
+#include "k1s_ctrl.h"
 
 #include <limits.h>
 #include <stdio.h>

@@ -5,7 +5,7 @@
  * deleted. Namespaces being deleted are left alone (the API refuses new
  * content in them anyway).
  */
-#include "ctrl.h"
+#include "k1s_ctrl.h"
 
 #include <stdio.h>
 #include <string.h>

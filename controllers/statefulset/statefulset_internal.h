@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <jansson.h>
 
-#include "ctrl.h"
+#include "k1s_ctrl.h"
 #include "k1s_json.h"
 #include "k1s_vec.h"
 #include "k1s_selector.h"

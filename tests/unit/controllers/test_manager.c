@@ -6,7 +6,7 @@
  */
 #include "k1s_test.h"
 
-#include "ctrl.h"
+#include "k1s_ctrl.h"
 #include "ctrl_fixture.h"
 
 #include <stdatomic.h>

@@ -1,5 +1,5 @@
 /*
- * ctrl.h - what controller implementations share: the manager context
+ * k1s_ctrl.h - what controller implementations share: the manager context
  * (k1s_ctrl), informer caches, work queues and the event recorder.
  *
  * Everything here runs on the manager's one loop thread: caches are read
