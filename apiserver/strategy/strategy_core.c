@@ -403,23 +403,7 @@ static void endpoint_ip(json_t *v, const char *path, k1s_ferrs *fe)
         return;
     }
     json_decref(empty);
-    if (inet_pton(AF_INET, s, &a) != 1)
-        return;
-    uint32_t h = ntohl(a.s_addr);
-    char detail[96];
-    if (h == 0) {
-        snprintf(detail, sizeof detail, "may not be unspecified (%s)", s);
-        k1s_ferr_invalid(fe, path, v, detail);
-    }
-    if ((h >> 24) == 127)
-        k1s_ferr_invalid(fe, path, v,
-                         "may not be in the loopback range (127.0.0.0/8, ::1/128)");
-    if ((h >> 16) == 0xa9fe)
-        k1s_ferr_invalid(fe, path, v,
-                         "may not be in the link-local range (169.254.0.0/16, fe80::/10)");
-    if ((h >> 8) == 0xe00000)
-        k1s_ferr_invalid(fe, path, v,
-                         "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)");
+    k1s__validate_non_special_ipv4(v, path, fe);
 }
 
 static void endpoint_addresses(const json_t *addrs, const char *path,

@@ -43,6 +43,10 @@ json_t *k1s__ensure_obj(json_t *obj, const char *key);
 /* obj[key] is present and not null. */
 bool k1s__has(const json_t *obj, const char *key);
 
+/* kube's ValidateNonSpecialIP for an IPv4 address (others: nothing):
+ * not unspecified, loopback, link-local or link-local multicast. */
+void k1s__validate_non_special_ipv4(const json_t *v, const char *path, k1s_ferrs *fe);
+
 /* ---- field errors status.c lacks ------------------------------------------ */
 
 /* One cause with reason and the text after "field: ". */

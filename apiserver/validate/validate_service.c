@@ -255,30 +255,6 @@ static void validate_affinity(const json_t *spec, k1s_ferrs *fe)
     }
 }
 
-/* ValidateNonSpecialIP for an IPv4 address. */
-static void non_special_ip(json_t *v, const char *path, k1s_ferrs *fe)
-{
-    struct in_addr a;
-    const char *s = json_string_value(v);
-    if (!s || inet_pton(AF_INET, s, &a) != 1)
-        return;
-    uint32_t h = ntohl(a.s_addr);
-    char detail[96];
-    if (h == 0) {
-        snprintf(detail, sizeof detail, "may not be unspecified (%s)", s);
-        k1s_ferr_invalid(fe, path, v, detail);
-    }
-    if ((h >> 24) == 127)
-        k1s_ferr_invalid(fe, path, v,
-                         "may not be in the loopback range (127.0.0.0/8, ::1/128)");
-    if ((h >> 16) == 0xa9fe)
-        k1s_ferr_invalid(fe, path, v,
-                         "may not be in the link-local range (169.254.0.0/16, fe80::/10)");
-    if ((h >> 8) == 0xe00000)
-        k1s_ferr_invalid(fe, path, v,
-                         "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)");
-}
-
 static void validate_spec(const json_t *spec, k1s_ferrs *fe)
 {
     char fp[K1S_FP_MAX];
@@ -331,7 +307,7 @@ static void validate_spec(const json_t *spec, k1s_ferrs *fe)
             k1s_ferr_invalid(fe, fp, v,
                              "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)");
         else
-            non_special_ip(v, fp, fe);
+            k1s__validate_non_special_ipv4(v, fp, fe);
     }
     json_t *tv = json_object_get(spec, "type");
     if (!json_is_string(tv) || !json_string_length(tv))

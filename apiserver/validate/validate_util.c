@@ -5,6 +5,7 @@
  * messages, and the string checks of k1s_names.h turned into field errors.
  */
 #include "strategy_internal.h"
+#include "k1s_net.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -404,4 +405,25 @@ char *k1s__diff_message(const char *head, const char *type_name,
         return NULL;
     }
     return buf;
+}
+
+void k1s__validate_non_special_ipv4(const json_t *v, const char *path, k1s_ferrs *fe)
+{
+    const char *s = json_string_value(v);
+    uint32_t h;
+    if (k1s_ipv4_parse(s, &h) != 0)
+        return;
+    char detail[96];
+    if (h == 0) {
+        snprintf(detail, sizeof detail, "may not be unspecified (%s)", s);
+        k1s_ferr_invalid(fe, path, v, detail);
+    }
+    if ((h >> 24) == 127)
+        k1s_ferr_invalid(fe, path, v, "may not be in the loopback range (127.0.0.0/8, ::1/128)");
+    if ((h >> 16) == 0xa9fe)
+        k1s_ferr_invalid(fe, path, v,
+                         "may not be in the link-local range (169.254.0.0/16, fe80::/10)");
+    if ((h >> 8) == 0xe00000)
+        k1s_ferr_invalid(fe, path, v,
+                         "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)");
 }
