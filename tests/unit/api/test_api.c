@@ -6,25 +6,8 @@
 #include "k1s_test.h"
 
 #include "k1s_api.h"
-
-static k1s_api *open_api(void)
-{
-    k1s_api_config cfg = {.db_path = ":memory:"};
-    k1s_api *api = NULL;
-    char *err = NULL;
-    if (k1s_api_open(&cfg, &api, &err) != 0) {
-        fprintf(stderr, "open: %s\n", err ? err : "?");
-        free(err);
-        return NULL;
-    }
-    char berr[256];
-    if (k1s_api_bootstrap(api, 6443, berr, sizeof berr) != 0) {
-        fprintf(stderr, "bootstrap: %s\n", berr);
-        k1s_api_close(api);
-        return NULL;
-    }
-    return api;
-}
+#include "k1s_fixture.h"
+#include "k1s_json.h"
 
 static json_t *cm(const char *name, const char *value)
 {
@@ -32,14 +15,9 @@ static json_t *cm(const char *name, const char *value)
                      "ConfigMap", "metadata", "name", name, "data", "k", value);
 }
 
-static const char *meta(const json_t *o, const char *f)
-{
-    return json_string_value(json_object_get(json_object_get(o, "metadata"), f));
-}
-
 TEST(test_create_sets_metadata_and_conflicts)
 {
-    k1s_api *api = open_api();
+    k1s_api *api = fx_api_open();
     CHECK(api != NULL);
     if (!api)
         return;
@@ -47,10 +25,10 @@ TEST(test_create_sets_metadata_and_conflicts)
     k1s_status st = {0};
     json_t *in = cm("a", "1"), *out = NULL;
     CHECK_INT(k1s_api_create(api, &t, in, NULL, &out, &st), 0);
-    CHECK(meta(out, "uid") != NULL);
-    CHECK(meta(out, "creationTimestamp") != NULL);
-    CHECK(meta(out, "resourceVersion") != NULL);
-    CHECK_STR(meta(out, "namespace"), "default");
+    CHECK(k1s_meta(out, "uid") != NULL);
+    CHECK(k1s_meta(out, "creationTimestamp") != NULL);
+    CHECK(k1s_meta(out, "resourceVersion") != NULL);
+    CHECK_STR(k1s_meta(out, "namespace"), "default");
     json_decref(out);
     out = NULL;
     CHECK_INT(k1s_api_create(api, &t, in, NULL, &out, &st), -1);
@@ -64,7 +42,7 @@ TEST(test_create_sets_metadata_and_conflicts)
 
 TEST(test_update_noop_conflict_and_generation)
 {
-    k1s_api *api = open_api();
+    k1s_api *api = fx_api_open();
     if (!api)
         return;
     k1s_target t = {k1s_registry_find_kind("", "ConfigMap"), "default", "b", NULL};
@@ -73,11 +51,11 @@ TEST(test_update_noop_conflict_and_generation)
     CHECK_INT(k1s_api_create(api, &t, in, NULL, &v1, &st), 0);
     /* the same object again: no write, same resourceVersion */
     CHECK_INT(k1s_api_update(api, &t, v1, NULL, &v2, &st), 0);
-    CHECK_STR(meta(v2, "resourceVersion"), meta(v1, "resourceVersion"));
+    CHECK_STR(k1s_meta(v2, "resourceVersion"), k1s_meta(v1, "resourceVersion"));
     json_t *changed = json_deep_copy(v1);
     json_object_set_new(json_object_get(changed, "data"), "k", json_string("2"));
     CHECK_INT(k1s_api_update(api, &t, changed, NULL, &v3, &st), 0);
-    CHECK(strcmp(meta(v3, "resourceVersion"), meta(v1, "resourceVersion")) != 0);
+    CHECK(strcmp(k1s_meta(v3, "resourceVersion"), k1s_meta(v1, "resourceVersion")) != 0);
     /* the stale version now conflicts, and nothing changes */
     json_t *out = NULL;
     CHECK_INT(k1s_api_update(api, &t, changed, NULL, &out, &st), -1);
@@ -92,18 +70,18 @@ TEST(test_update_noop_conflict_and_generation)
 
     /* generation moves with spec changes only */
     k1s_target d = {k1s_registry_find_kind("apps", "Deployment"), "default", "web", NULL};
-    json_t *dep = json_loads(
-        "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"web\"},"
-        "\"spec\":{\"replicas\":1,\"selector\":{\"matchLabels\":{\"app\":\"web\"}},"
-        "\"template\":{\"metadata\":{\"labels\":{\"app\":\"web\"}},"
-        "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"nginx:1\"}]}}}}", 0, NULL);
+    json_t *dep = fx_json(
+        "{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'web'},"
+        "'spec':{'replicas':1,'selector':{'matchLabels':{'app':'web'}},"
+        "'template':{'metadata':{'labels':{'app':'web'}},"
+        "'spec':{'containers':[{'name':'c','image':'nginx:1'}]}}}}");
     json_t *d1 = NULL, *d2 = NULL, *d3 = NULL;
     CHECK_INT(k1s_api_create(api, &d, dep, NULL, &d1, &st), 0);
     CHECK_INT(json_integer_value(json_object_get(json_object_get(d1, "metadata"), "generation")), 1);
-    json_t *lp = json_loads("{\"metadata\":{\"labels\":{\"x\":\"y\"}}}", 0, NULL);
+    json_t *lp = fx_json("{'metadata':{'labels':{'x':'y'}}}");
     CHECK_INT(k1s_api_patch(api, &d, K1S_PATCH_MERGE, lp, NULL, &d2, &st), 0);
     CHECK_INT(json_integer_value(json_object_get(json_object_get(d2, "metadata"), "generation")), 1);
-    json_t *sp = json_loads("{\"spec\":{\"replicas\":3}}", 0, NULL);
+    json_t *sp = fx_json("{'spec':{'replicas':3}}");
     CHECK_INT(k1s_api_patch(api, &d, K1S_PATCH_STRATEGIC, sp, NULL, &d3, &st), 0);
     CHECK_INT(json_integer_value(json_object_get(json_object_get(d3, "metadata"), "generation")), 2);
     json_decref(dep);
@@ -118,7 +96,7 @@ TEST(test_update_noop_conflict_and_generation)
 
 TEST(test_finalizers_hold_deletion)
 {
-    k1s_api *api = open_api();
+    k1s_api *api = fx_api_open();
     if (!api)
         return;
     k1s_target t = {k1s_registry_find_kind("", "ConfigMap"), "default", "f", NULL};
@@ -132,9 +110,9 @@ TEST(test_finalizers_hold_deletion)
     int removed = -1;
     CHECK_INT(k1s_api_delete(api, &t, NULL, &out, &removed, &st), 0);
     CHECK_INT(removed, 0);
-    CHECK(meta(out, "deletionTimestamp") != NULL);
+    CHECK(k1s_meta(out, "deletionTimestamp") != NULL);
     json_decref(out);
-    json_t *clear = json_loads("{\"metadata\":{\"finalizers\":null}}", 0, NULL);
+    json_t *clear = fx_json("{'metadata':{'finalizers':null}}");
     CHECK_INT(k1s_api_patch(api, &t, K1S_PATCH_MERGE, clear, NULL, &out, &st), 0);
     json_decref(out);
     CHECK_INT(k1s_api_get(api, &t, &out, &st), -1);
@@ -147,7 +125,7 @@ TEST(test_finalizers_hold_deletion)
 
 TEST(test_dry_run_writes_nothing)
 {
-    k1s_api *api = open_api();
+    k1s_api *api = fx_api_open();
     if (!api)
         return;
     k1s_target t = {k1s_registry_find_kind("", "ConfigMap"), "default", "dry", NULL};
@@ -167,21 +145,21 @@ TEST(test_dry_run_writes_nothing)
 
 TEST(test_scale_subresource_and_namespace_checks)
 {
-    k1s_api *api = open_api();
+    k1s_api *api = fx_api_open();
     if (!api)
         return;
     k1s_status st = {0};
     k1s_target d = {k1s_registry_find_kind("apps", "Deployment"), "default", "s", NULL};
-    json_t *dep = json_loads(
-        "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"s\"},"
-        "\"spec\":{\"selector\":{\"matchLabels\":{\"app\":\"s\"}},"
-        "\"template\":{\"metadata\":{\"labels\":{\"app\":\"s\"}},"
-        "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"nginx:1\"}]}}}}", 0, NULL);
+    json_t *dep = fx_json(
+        "{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'s'},"
+        "'spec':{'selector':{'matchLabels':{'app':'s'}},"
+        "'template':{'metadata':{'labels':{'app':'s'}},"
+        "'spec':{'containers':[{'name':'c','image':'nginx:1'}]}}}}");
     json_t *out = NULL;
     CHECK_INT(k1s_api_create(api, &d, dep, NULL, &out, &st), 0);
     json_decref(out);
     k1s_target sc = {d.kind, "default", "s", "scale"};
-    json_t *p = json_loads("{\"spec\":{\"replicas\":4}}", 0, NULL);
+    json_t *p = fx_json("{'spec':{'replicas':4}}");
     CHECK_INT(k1s_api_patch(api, &sc, K1S_PATCH_MERGE, p, NULL, &out, &st), 0);
     CHECK_STR(json_string_value(json_object_get(out, "kind")), "Scale");
     CHECK_INT(json_integer_value(json_object_get(json_object_get(out, "spec"), "replicas")), 4);
@@ -215,7 +193,7 @@ static int count_item(void *ctx, const char *json, size_t len)
 
 TEST(test_list_selectors_and_pages)
 {
-    k1s_api *api = open_api();
+    k1s_api *api = fx_api_open();
     if (!api)
         return;
     k1s_status st = {0};

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api_internal.h"
+#include "k1s_fixture.h"
 #include "k1s_test.h"
 #include "strategy_internal.h"
 
@@ -21,21 +22,6 @@ static const k1s_kind *kind(const char *group, const char *k)
     if (!r)
         fprintf(stderr, "no kind %s/%s\n", group, k);
     return r;
-}
-
-/* JSON text with ' for " (readable literals). New reference. */
-static json_t *J(const char *text)
-{
-    char *t = strdup(text);
-    for (char *p = t; *p; p++)
-        if (*p == '\'')
-            *p = '"';
-    json_error_t err;
-    json_t *v = json_loads(t, 0, &err);
-    if (!v)
-        fprintf(stderr, "bad test JSON: %s: %s\n", err.text, t);
-    free(t);
-    return v;
 }
 
 static void defaults(const k1s_kind *k, json_t *obj)
@@ -50,7 +36,7 @@ static void defaults(const k1s_kind *k, json_t *obj)
 /* What the write path does to a body before validating a create. */
 static json_t *created(const k1s_kind *k, const char *text)
 {
-    json_t *obj = J(text);
+    json_t *obj = fx_json(text);
     json_t *m = k1s_json_object_at(obj, "metadata");
     if (k->namespaced && !json_object_get(m, "namespace"))
         json_object_set_new(m, "namespace", json_string("default"));
@@ -98,23 +84,6 @@ static char *invalid(const k1s_kind *k, const json_t *obj, const json_t *old)
         free(m_);                                                              \
     } while (0)
 
-/* obj at a dotted path ("spec.ports.0.nodePort"), borrowed. */
-static json_t *at(const json_t *obj, const char *path)
-{
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", path);
-    json_t *v = (json_t *)obj;
-    for (char *s = strtok(buf, "."); s && v; s = strtok(NULL, "."))
-        v = json_is_array(v) ? json_array_get(v, strtoul(s, NULL, 10))
-                             : json_object_get(v, s);
-    return v;
-}
-
-static const char *str_at(const json_t *obj, const char *path)
-{
-    return json_string_value(at(obj, path));
-}
-
 /* ---- the scenario's manifests ------------------------------------------------ */
 
 static const char *const sts_text =
@@ -149,17 +118,17 @@ TEST(test_statefulset_scenario)
     const k1s_kind *k = kind("apps", "StatefulSet");
     json_t *sts = created(k, sts_text);
     CHECK_VALID(k, sts, NULL);
-    CHECK_STR(str_at(sts, "spec.updateStrategy.type"), "RollingUpdate");
-    CHECK_INT(json_integer_value(at(sts, "spec.updateStrategy.rollingUpdate.partition")), 0);
-    CHECK_STR(str_at(sts, "spec.podManagementPolicy"), "OrderedReady");
-    CHECK_STR(str_at(sts, "spec.template.spec.containers.0.imagePullPolicy"),
+    CHECK_STR(fx_str(sts, "spec.updateStrategy.type"), "RollingUpdate");
+    CHECK_INT(json_integer_value(fx_at(sts, "spec.updateStrategy.rollingUpdate.partition")), 0);
+    CHECK_STR(fx_str(sts, "spec.podManagementPolicy"), "OrderedReady");
+    CHECK_STR(fx_str(sts, "spec.template.spec.containers.0.imagePullPolicy"),
               "IfNotPresent");
     /* claim templates stay as written (see docs/supported.md) */
-    CHECK(str_at(sts, "spec.volumeClaimTemplates.0.apiVersion") == NULL);
-    CHECK(str_at(sts, "spec.volumeClaimTemplates.0.kind") == NULL);
-    CHECK(str_at(sts, "spec.volumeClaimTemplates.0.spec.volumeMode") == NULL);
-    CHECK(str_at(sts, "spec.volumeClaimTemplates.0.status.phase") == NULL);
-    json_t *want = J("{'availableReplicas':0,'replicas':0}");
+    CHECK(fx_str(sts, "spec.volumeClaimTemplates.0.apiVersion") == NULL);
+    CHECK(fx_str(sts, "spec.volumeClaimTemplates.0.kind") == NULL);
+    CHECK(fx_str(sts, "spec.volumeClaimTemplates.0.spec.volumeMode") == NULL);
+    CHECK(fx_str(sts, "spec.volumeClaimTemplates.0.status.phase") == NULL);
+    json_t *want = fx_json("{'availableReplicas':0,'replicas':0}");
     CHECK(json_equal(json_object_get(sts, "status"), want));
     json_decref(want);
     json_decref(sts);
@@ -170,11 +139,11 @@ TEST(test_statefulset_strategy_defaults)
     const k1s_kind *k = kind("apps", "StatefulSet");
     /* a typed strategy keeps no rollingUpdate (kube leaves it nil) */
     json_t *a = created(k, "{'metadata':{'name':'a'},'spec':{'updateStrategy':{'type':'RollingUpdate'}}}");
-    CHECK(at(a, "spec.updateStrategy.rollingUpdate") == NULL);
+    CHECK(fx_at(a, "spec.updateStrategy.rollingUpdate") == NULL);
     /* an untyped one becomes a rolling update from partition 0 */
     json_t *b = created(k, "{'metadata':{'name':'b'},'spec':{'updateStrategy':{}}}");
-    CHECK_STR(str_at(b, "spec.updateStrategy.type"), "RollingUpdate");
-    CHECK_INT(json_integer_value(at(b, "spec.updateStrategy.rollingUpdate.partition")), 0);
+    CHECK_STR(fx_str(b, "spec.updateStrategy.type"), "RollingUpdate");
+    CHECK_INT(json_integer_value(fx_at(b, "spec.updateStrategy.rollingUpdate.partition")), 0);
     json_decref(a);
     json_decref(b);
 }
@@ -183,7 +152,7 @@ TEST(test_statefulset_selector_mismatch)
 {
     const k1s_kind *k = kind("apps", "StatefulSet");
     json_t *sts = created(k, sts_text);
-    json_object_set_new(at(sts, "spec.template.metadata.labels"), "app",
+    json_object_set_new(fx_at(sts, "spec.template.metadata.labels"), "app",
                         json_string("other"));
     CHECK_INVALID(k, sts, NULL,
                   "StatefulSet.apps \"nginx-statefulset\" is invalid: "
@@ -196,8 +165,8 @@ TEST(test_statefulset_spec_errors)
 {
     const k1s_kind *k = kind("apps", "StatefulSet");
     json_t *sts = created(k, sts_text);
-    json_object_set_new(at(sts, "spec"), "replicas", json_integer(-1));
-    json_object_set_new(at(sts, "spec.template.spec"), "restartPolicy",
+    json_object_set_new(fx_at(sts, "spec"), "replicas", json_integer(-1));
+    json_object_set_new(fx_at(sts, "spec.template.spec"), "restartPolicy",
                         json_string("Never"));
     CHECK_INVALID(k, sts, NULL,
                   "StatefulSet.apps \"nginx-statefulset\" is invalid: ["
@@ -206,7 +175,7 @@ TEST(test_statefulset_spec_errors)
     json_decref(sts);
     /* a mount of neither a volume nor a claim template */
     sts = created(k, sts_text);
-    json_object_set_new(at(sts, "spec.template.spec.containers.0.volumeMounts.0"),
+    json_object_set_new(fx_at(sts, "spec.template.spec.containers.0.volumeMounts.0"),
                         "name", json_string("nope"));
     CHECK_INVALID(k, sts, NULL,
                   "StatefulSet.apps \"nginx-statefulset\" is invalid: "
@@ -214,7 +183,7 @@ TEST(test_statefulset_spec_errors)
     json_decref(sts);
     /* names are DNS labels */
     sts = created(k, sts_text);
-    json_object_set_new(at(sts, "metadata"), "name", json_string("web.v1"));
+    json_object_set_new(fx_at(sts, "metadata"), "name", json_string("web.v1"));
     char *m = invalid(k, sts, NULL);
     CHECK(m && strstr(m, "metadata.name: Invalid value: \"web.v1\": must not contain dots"));
     free(m);
@@ -226,11 +195,11 @@ TEST(test_statefulset_update)
     const k1s_kind *k = kind("apps", "StatefulSet");
     json_t *old = created(k, sts_text);
     json_t *cur = json_deep_copy(old);
-    json_object_set_new(at(cur, "spec"), "replicas", json_integer(1));
-    json_object_set_new(at(cur, "spec.template.spec.containers.0"), "image",
+    json_object_set_new(fx_at(cur, "spec"), "replicas", json_integer(1));
+    json_object_set_new(fx_at(cur, "spec.template.spec.containers.0"), "image",
                         json_string("nginx:1.27"));
     CHECK_VALID(k, cur, old);
-    json_object_set_new(at(cur, "spec"), "serviceName", json_string("other"));
+    json_object_set_new(fx_at(cur, "spec"), "serviceName", json_string("other"));
     CHECK_INVALID(k, cur, old,
                   "StatefulSet.apps \"nginx-statefulset\" is invalid: spec: Forbidden: "
                   "updates to statefulset spec for fields other than 'replicas', 'ordinals', "
@@ -252,13 +221,13 @@ TEST(test_deployment)
         "'spec':{'containers':[{'name':'web','image':'nginx'}]}}}}";
     json_t *d = created(k, text);
     CHECK_VALID(k, d, NULL);
-    CHECK_STR(str_at(d, "spec.strategy.rollingUpdate.maxUnavailable"), "25%");
-    CHECK_STR(str_at(d, "spec.strategy.rollingUpdate.maxSurge"), "25%");
-    CHECK_STR(str_at(d, "spec.template.spec.containers.0.imagePullPolicy"), "Always");
-    CHECK(json_is_object(at(d, "status")) && json_object_size(at(d, "status")) == 0);
+    CHECK_STR(fx_str(d, "spec.strategy.rollingUpdate.maxUnavailable"), "25%");
+    CHECK_STR(fx_str(d, "spec.strategy.rollingUpdate.maxSurge"), "25%");
+    CHECK_STR(fx_str(d, "spec.template.spec.containers.0.imagePullPolicy"), "Always");
+    CHECK(json_is_object(fx_at(d, "status")) && json_object_size(fx_at(d, "status")) == 0);
     json_t *cur = json_deep_copy(d);
-    json_object_set_new(at(cur, "spec.selector.matchLabels"), "app", json_string("x"));
-    json_object_set_new(at(cur, "spec.template.metadata.labels"), "app", json_string("x"));
+    json_object_set_new(fx_at(cur, "spec.selector.matchLabels"), "app", json_string("x"));
+    json_object_set_new(fx_at(cur, "spec.template.metadata.labels"), "app", json_string("x"));
     CHECK_INVALID(k, cur, d,
                   "Deployment.apps \"web\" is invalid: spec.selector: Invalid value: "
                   "v1.LabelSelector{MatchLabels:map[string]string{\"app\":\"x\"}, "
@@ -281,9 +250,9 @@ TEST(test_daemonset_defaults)
                         "'template':{'metadata':{'labels':{'a':'b'}},"
                         "'spec':{'containers':[{'name':'a','image':'x:1'}]}}}}");
     CHECK_VALID(k, d, NULL);
-    CHECK_INT(json_integer_value(at(d, "spec.updateStrategy.rollingUpdate.maxUnavailable")), 1);
-    CHECK_INT(json_integer_value(at(d, "spec.updateStrategy.rollingUpdate.maxSurge")), 0);
-    CHECK_INT(json_integer_value(at(d, "status.numberReady")), 0);
+    CHECK_INT(json_integer_value(fx_at(d, "spec.updateStrategy.rollingUpdate.maxUnavailable")), 1);
+    CHECK_INT(json_integer_value(fx_at(d, "spec.updateStrategy.rollingUpdate.maxSurge")), 0);
+    CHECK_INT(json_integer_value(fx_at(d, "status.numberReady")), 0);
     json_decref(d);
 }
 
@@ -294,31 +263,31 @@ TEST(test_service_scenario_defaults)
     const k1s_kind *k = kind("", "Service");
     json_t *svc = created(k, svc_text);
     CHECK_VALID(k, svc, NULL);
-    CHECK_STR(str_at(svc, "spec.externalTrafficPolicy"), "Cluster");
-    CHECK_STR(str_at(svc, "spec.internalTrafficPolicy"), "Cluster");
-    CHECK_STR(str_at(svc, "spec.ipFamilyPolicy"), "SingleStack");
-    CHECK_STR(str_at(svc, "spec.ipFamilies.0"), "IPv4");
-    CHECK_INT(json_array_size(at(svc, "spec.ipFamilies")), 1);
-    CHECK_STR(str_at(svc, "spec.sessionAffinity"), "None");
-    CHECK_INT(json_integer_value(at(svc, "spec.ports.0.targetPort")), 80);
-    json_t *want = J("{'loadBalancer':{}}");
-    CHECK(json_equal(at(svc, "status"), want));
+    CHECK_STR(fx_str(svc, "spec.externalTrafficPolicy"), "Cluster");
+    CHECK_STR(fx_str(svc, "spec.internalTrafficPolicy"), "Cluster");
+    CHECK_STR(fx_str(svc, "spec.ipFamilyPolicy"), "SingleStack");
+    CHECK_STR(fx_str(svc, "spec.ipFamilies.0"), "IPv4");
+    CHECK_INT(json_array_size(fx_at(svc, "spec.ipFamilies")), 1);
+    CHECK_STR(fx_str(svc, "spec.sessionAffinity"), "None");
+    CHECK_INT(json_integer_value(fx_at(svc, "spec.ports.0.targetPort")), 80);
+    json_t *want = fx_json("{'loadBalancer':{}}");
+    CHECK(json_equal(fx_at(svc, "status"), want));
     json_decref(want);
     json_decref(svc);
     /* targetPort follows port; ClientIP affinity gets its timeout */
     svc = created(k, "{'metadata':{'name':'a'},'spec':{'sessionAffinity':'ClientIP',"
                      "'ports':[{'port':8080}]}}");
-    CHECK_INT(json_integer_value(at(svc, "spec.ports.0.targetPort")), 8080);
-    CHECK_INT(json_integer_value(at(svc, "spec.sessionAffinityConfig.clientIP.timeoutSeconds")),
+    CHECK_INT(json_integer_value(fx_at(svc, "spec.ports.0.targetPort")), 8080);
+    CHECK_INT(json_integer_value(fx_at(svc, "spec.sessionAffinityConfig.clientIP.timeoutSeconds")),
               10800);
-    CHECK(at(svc, "spec.externalTrafficPolicy") == NULL);
+    CHECK(fx_at(svc, "spec.externalTrafficPolicy") == NULL);
     CHECK_VALID(k, svc, NULL);
     json_decref(svc);
     /* headless without selector is dual-stack by default, as in kube */
     svc = created(k, "{'metadata':{'name':'h'},'spec':{'clusterIP':'None'}}");
-    CHECK_STR(str_at(svc, "spec.ipFamilyPolicy"), "RequireDualStack");
-    CHECK_STR(str_at(svc, "spec.ipFamilies.1"), "IPv6");
-    CHECK_STR(str_at(svc, "spec.clusterIPs.0"), "None");
+    CHECK_STR(fx_str(svc, "spec.ipFamilyPolicy"), "RequireDualStack");
+    CHECK_STR(fx_str(svc, "spec.ipFamilies.1"), "IPv6");
+    CHECK_STR(fx_str(svc, "spec.clusterIPs.0"), "None");
     CHECK_VALID(k, svc, NULL);
     json_decref(svc);
 }
@@ -366,33 +335,33 @@ TEST(test_service_update_keeps_allocations)
 {
     const k1s_kind *k = kind("", "Service");
     json_t *old = created(k, svc_text);
-    json_object_set_new(at(old, "spec"), "clusterIP", json_string("10.96.0.10"));
-    json_object_set_new(at(old, "spec"), "clusterIPs", json_pack("[s]", "10.96.0.10"));
+    json_object_set_new(fx_at(old, "spec"), "clusterIP", json_string("10.96.0.10"));
+    json_object_set_new(fx_at(old, "spec"), "clusterIPs", json_pack("[s]", "10.96.0.10"));
     /* a replace without the allocated values carries them over */
-    json_t *cur = J(svc_text);
-    json_object_del(at(cur, "spec.ports.0"), "nodePort");
-    json_object_set_new(at(cur, "metadata"), "namespace", json_string("default"));
+    json_t *cur = fx_json(svc_text);
+    json_object_del(fx_at(cur, "spec.ports.0"), "nodePort");
+    json_object_set_new(fx_at(cur, "metadata"), "namespace", json_string("default"));
     if (k->strategy->prepare_update)
         k->strategy->prepare_update(cur, old);
     defaults(k, cur);
     CHECK_VALID(k, cur, old);
-    CHECK_STR(str_at(cur, "spec.clusterIP"), "10.96.0.10");
-    CHECK_INT(json_integer_value(at(cur, "spec.ports.0.nodePort")), 30080);
+    CHECK_STR(fx_str(cur, "spec.clusterIP"), "10.96.0.10");
+    CHECK_INT(json_integer_value(fx_at(cur, "spec.ports.0.nodePort")), 30080);
     /* changing the address is refused */
-    json_object_set_new(at(cur, "spec"), "clusterIP", json_string("10.96.0.20"));
-    json_object_del(at(cur, "spec"), "clusterIPs");
+    json_object_set_new(fx_at(cur, "spec"), "clusterIP", json_string("10.96.0.20"));
+    json_object_del(fx_at(cur, "spec"), "clusterIPs");
     CHECK_INVALID(k, cur, old,
                   "Service \"nginx-service\" is invalid: spec.clusterIPs[0]: Invalid value: "
                   "[]string{\"10.96.0.20\"}: may not change once set");
     json_decref(cur);
     /* going ClusterIP drops the node ports kube allocated */
     cur = json_deep_copy(old);
-    json_object_set_new(at(cur, "spec"), "type", json_string("ClusterIP"));
+    json_object_set_new(fx_at(cur, "spec"), "type", json_string("ClusterIP"));
     if (k->strategy->prepare_update)
         k->strategy->prepare_update(cur, old);
     defaults(k, cur);
-    CHECK(at(cur, "spec.ports.0.nodePort") == NULL);
-    CHECK(at(cur, "spec.externalTrafficPolicy") == NULL);
+    CHECK(fx_at(cur, "spec.ports.0.nodePort") == NULL);
+    CHECK(fx_at(cur, "spec.externalTrafficPolicy") == NULL);
     CHECK_VALID(k, cur, old);
     json_decref(cur);
     json_decref(old);
@@ -402,7 +371,7 @@ TEST(test_service_update_keeps_allocations)
 static int api_create(k1s_api *api, const k1s_kind *k, const char *text,
                       json_t **out, char **msg)
 {
-    json_t *body = J(text);
+    json_t *body = fx_json(text);
     char av[64];
     k1s_kind_api_version(k, av, sizeof av);
     json_object_set_new(body, "apiVersion", json_string(av));
@@ -445,12 +414,12 @@ TEST(test_service_allocation)
     free(msg);
 
     CHECK_INT(api_create(api, svck, svc_text, &out, &msg), 0);
-    const char *ip = str_at(out, "spec.clusterIP");
+    const char *ip = fx_str(out, "spec.clusterIP");
     char first[64];
     snprintf(first, sizeof first, "%s", ip ? ip : "");
     CHECK(in_cidr(first));
-    CHECK_STR(str_at(out, "spec.clusterIPs.0"), first);
-    CHECK_INT(json_integer_value(at(out, "spec.ports.0.nodePort")), 30080);
+    CHECK_STR(fx_str(out, "spec.clusterIPs.0"), first);
+    CHECK_INT(json_integer_value(fx_at(out, "spec.ports.0.nodePort")), 30080);
     json_decref(out);
     free(msg);
 
@@ -493,7 +462,7 @@ TEST(test_service_allocation)
                          "{'metadata':{'name':'kubernetes'},'spec':{'clusterIP':'10.96.0.1',"
                          "'ports':[{'port':443}]}}",
                          &out, &msg), 0);
-    CHECK_STR(str_at(out, "spec.clusterIPs.0"), "10.96.0.1");
+    CHECK_STR(fx_str(out, "spec.clusterIPs.0"), "10.96.0.1");
     json_decref(out);
     free(msg);
     /* picked node ports are in range and distinct, TCP and UDP share one */
@@ -503,27 +472,27 @@ TEST(test_service_allocation)
                          "{'name':'b','port':53,'protocol':'TCP'},"
                          "{'name':'c','port':9153}]}}",
                          &out, &msg), 0);
-    json_int_t p0 = json_integer_value(at(out, "spec.ports.0.nodePort"));
-    json_int_t p1 = json_integer_value(at(out, "spec.ports.1.nodePort"));
-    json_int_t p2 = json_integer_value(at(out, "spec.ports.2.nodePort"));
+    json_int_t p0 = json_integer_value(fx_at(out, "spec.ports.0.nodePort"));
+    json_int_t p1 = json_integer_value(fx_at(out, "spec.ports.1.nodePort"));
+    json_int_t p2 = json_integer_value(fx_at(out, "spec.ports.2.nodePort"));
     CHECK(p0 >= 30000 && p0 <= 32767 && p0 != 30080);
     CHECK_INT(p1, p0);
     CHECK(p2 >= 30000 && p2 <= 32767 && p2 != p0 && p2 != 30080);
-    CHECK(in_cidr(str_at(out, "spec.clusterIP")) &&
-          strcmp(str_at(out, "spec.clusterIP"), first) != 0);
+    CHECK(in_cidr(fx_str(out, "spec.clusterIP")) &&
+          strcmp(fx_str(out, "spec.clusterIP"), first) != 0);
     json_decref(out);
     free(msg);
 
     /* a replace without the allocated values keeps them */
     k1s_target t = {svck, "default", "nginx-service", NULL};
-    json_t *body = J(svc_text);
-    json_object_del(at(body, "spec.ports.0"), "nodePort");
+    json_t *body = fx_json(svc_text);
+    json_object_del(fx_at(body, "spec.ports.0"), "nodePort");
     k1s_status st = {0};
     CHECK_INT(k1s_api_update(api, &t, body, NULL, &out, &st), 0);
     if (st.message)
         fprintf(stderr, "update: %s\n", st.message);
-    CHECK_STR(str_at(out, "spec.clusterIP"), first);
-    CHECK_INT(json_integer_value(at(out, "spec.ports.0.nodePort")), 30080);
+    CHECK_STR(fx_str(out, "spec.clusterIP"), first);
+    CHECK_INT(json_integer_value(fx_at(out, "spec.ports.0.nodePort")), 30080);
     json_decref(out);
     json_decref(body);
     k1s_status_clear(&st);
@@ -535,7 +504,7 @@ TEST(test_service_allocation)
     json_decref(out);
     k1s_status_clear(&st);
     CHECK_INT(api_create(api, svck, text, &out, &msg), 0);
-    CHECK_STR(str_at(out, "spec.clusterIP"), first);
+    CHECK_STR(fx_str(out, "spec.clusterIP"), first);
     json_decref(out);
     free(msg);
     k1s_api_close(api);
@@ -551,7 +520,7 @@ static const char *pod_qos(const char *resources)
              "{'metadata':{'name':'p'},'spec':{'containers':[{'name':'a','image':'x'%s%s}]}}",
              *resources ? ",'resources':" : "", resources);
     json_t *p = created(kind("", "Pod"), text);
-    snprintf(buf, sizeof buf, "%s", str_at(p, "status.qosClass") ? str_at(p, "status.qosClass") : "");
+    snprintf(buf, sizeof buf, "%s", fx_str(p, "status.qosClass") ? fx_str(p, "status.qosClass") : "");
     json_decref(p);
     return buf;
 }
@@ -568,19 +537,19 @@ TEST(test_pod_create)
                         "'serviceAccountName':'builder'},"
                         "'status':{'phase':'Running'}}");
     CHECK_VALID(k, p, NULL);
-    CHECK_STR(str_at(p, "status.phase"), "Pending");
-    CHECK_STR(str_at(p, "status.qosClass"), "BestEffort");
-    CHECK_STR(str_at(p, "spec.containers.0.imagePullPolicy"), "Always");
-    CHECK_STR(str_at(p, "spec.containers.1.imagePullPolicy"), "Always");
-    CHECK_STR(str_at(p, "spec.containers.2.imagePullPolicy"), "IfNotPresent");
-    CHECK_STR(str_at(p, "spec.containers.3.imagePullPolicy"), "Always");
-    CHECK_STR(str_at(p, "spec.containers.4.imagePullPolicy"), "IfNotPresent");
-    CHECK_STR(str_at(p, "spec.initContainers.0.imagePullPolicy"), "IfNotPresent");
-    CHECK(json_is_true(at(p, "spec.enableServiceLinks")));
-    CHECK_STR(str_at(p, "spec.serviceAccount"), "builder");
-    CHECK_STR(str_at(p, "spec.tolerations.0.key"), "node.kubernetes.io/not-ready");
-    CHECK_INT(json_integer_value(at(p, "spec.tolerations.1.tolerationSeconds")), 300);
-    CHECK_INT(json_integer_value(at(p, "spec.priority")), 0);
+    CHECK_STR(fx_str(p, "status.phase"), "Pending");
+    CHECK_STR(fx_str(p, "status.qosClass"), "BestEffort");
+    CHECK_STR(fx_str(p, "spec.containers.0.imagePullPolicy"), "Always");
+    CHECK_STR(fx_str(p, "spec.containers.1.imagePullPolicy"), "Always");
+    CHECK_STR(fx_str(p, "spec.containers.2.imagePullPolicy"), "IfNotPresent");
+    CHECK_STR(fx_str(p, "spec.containers.3.imagePullPolicy"), "Always");
+    CHECK_STR(fx_str(p, "spec.containers.4.imagePullPolicy"), "IfNotPresent");
+    CHECK_STR(fx_str(p, "spec.initContainers.0.imagePullPolicy"), "IfNotPresent");
+    CHECK(json_is_true(fx_at(p, "spec.enableServiceLinks")));
+    CHECK_STR(fx_str(p, "spec.serviceAccount"), "builder");
+    CHECK_STR(fx_str(p, "spec.tolerations.0.key"), "node.kubernetes.io/not-ready");
+    CHECK_INT(json_integer_value(fx_at(p, "spec.tolerations.1.tolerationSeconds")), 300);
+    CHECK_INT(json_integer_value(fx_at(p, "spec.priority")), 0);
     json_decref(p);
 
     CHECK_STR(pod_qos(""), "BestEffort");
@@ -615,7 +584,7 @@ TEST(test_pod_validation)
     /* a volume without a source is an emptyDir */
     p = created(k, "{'metadata':{'name':'p'},'spec':{'volumes':[{'name':'v'}],"
                    "'containers':[{'name':'a','image':'x','volumeMounts':[{'name':'v','mountPath':'/v'}]}]}}");
-    CHECK(json_is_object(at(p, "spec.volumes.0.emptyDir")));
+    CHECK(json_is_object(fx_at(p, "spec.volumes.0.emptyDir")));
     CHECK_VALID(k, p, NULL);
     json_decref(p);
     p = created(k, "{'metadata':{'name':'p'},'spec':{'restartPolicy':'Sometimes',"
@@ -631,11 +600,11 @@ TEST(test_pod_update)
     const k1s_kind *k = kind("", "Pod");
     json_t *old = created(k, "{'metadata':{'name':'p'},'spec':{'containers':[{'name':'a','image':'x:1'}]}}");
     json_t *cur = json_deep_copy(old);
-    json_object_set_new(at(cur, "spec.containers.0"), "image", json_string("x:2"));
-    json_array_append_new(at(cur, "spec.tolerations"),
-                          J("{'key':'k','operator':'Exists'}"));
+    json_object_set_new(fx_at(cur, "spec.containers.0"), "image", json_string("x:2"));
+    json_array_append_new(fx_at(cur, "spec.tolerations"),
+                          fx_json("{'key':'k','operator':'Exists'}"));
     CHECK_VALID(k, cur, old);
-    json_object_set_new(at(cur, "spec.containers.0"), "command", json_pack("[s]", "sh"));
+    json_object_set_new(fx_at(cur, "spec.containers.0"), "command", json_pack("[s]", "sh"));
     char *m = invalid(k, cur, old);
     CHECK(m && strstr(m, "Pod \"p\" is invalid: spec: Forbidden: pod updates may not change "
                          "fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,"
@@ -645,7 +614,7 @@ TEST(test_pod_update)
     free(m);
     json_decref(cur);
     cur = json_deep_copy(old);
-    json_array_append_new(at(cur, "spec.containers"), J("{'name':'b','image':'y','imagePullPolicy':'Always','terminationMessagePolicy':'File'}"));
+    json_array_append_new(fx_at(cur, "spec.containers"), fx_json("{'name':'b','image':'y','imagePullPolicy':'Always','terminationMessagePolicy':'File'}"));
     m = invalid(k, cur, old);
     CHECK(m && strstr(m, "spec.containers: Forbidden: pod updates may not add or remove containers"));
     free(m);
@@ -659,7 +628,7 @@ TEST(test_pvc)
 {
     const k1s_kind *k = kind("", "PersistentVolumeClaim");
     json_t *c = created(k, "{'metadata':{'name':'c'},'spec':{'resources':{}}}");
-    CHECK_STR(str_at(c, "status.phase"), "Pending");
+    CHECK_STR(fx_str(c, "status.phase"), "Pending");
     CHECK_INVALID(k, c, NULL,
                   "PersistentVolumeClaim \"c\" is invalid: ["
                   "spec.accessModes: Required value: at least 1 access mode is required, "
@@ -669,9 +638,9 @@ TEST(test_pvc)
                              "'resources':{'requests':{'storage':'1Gi'}}}}");
     CHECK_VALID(k, old, NULL);
     json_t *cur = json_deep_copy(old);
-    json_object_set_new(at(cur, "spec"), "volumeName", json_string("pv-1"));
+    json_object_set_new(fx_at(cur, "spec"), "volumeName", json_string("pv-1"));
     CHECK_VALID(k, cur, old);
-    json_object_set_new(at(cur, "spec"), "accessModes", json_pack("[s]", "ReadWriteMany"));
+    json_object_set_new(fx_at(cur, "spec"), "accessModes", json_pack("[s]", "ReadWriteMany"));
     char *m = invalid(k, cur, old);
     CHECK(m && strstr(m, "spec: Forbidden: spec is immutable after creation except "
                          "resources.requests and volumeAttributesClassName for bound claims\n"));
@@ -686,9 +655,9 @@ TEST(test_pv)
     json_t *pv = created(k, "{'metadata':{'name':'pv-1'},'spec':{'capacity':{'storage':'1Gi'},"
                             "'accessModes':['ReadWriteOnce'],'hostPath':{'path':'/data/pv-1'}}}");
     CHECK_VALID(k, pv, NULL);
-    CHECK_STR(str_at(pv, "status.phase"), "Pending");
-    CHECK(str_at(pv, "status.lastPhaseTransitionTime") != NULL);
-    CHECK_STR(str_at(pv, "spec.persistentVolumeReclaimPolicy"), "Retain");
+    CHECK_STR(fx_str(pv, "status.phase"), "Pending");
+    CHECK(fx_str(pv, "status.lastPhaseTransitionTime") != NULL);
+    CHECK_STR(fx_str(pv, "spec.persistentVolumeReclaimPolicy"), "Retain");
     json_decref(pv);
     pv = created(k, "{'metadata':{'name':'pv-1'},'spec':{'capacity':{'storage':'1Gi'},"
                     "'accessModes':['ReadWriteOnce']}}");
@@ -702,10 +671,10 @@ TEST(test_storageclass)
     const k1s_kind *k = kind("storage.k8s.io", "StorageClass");
     json_t *old = created(k, sc_text);
     CHECK_VALID(k, old, NULL);
-    CHECK_STR(str_at(old, "volumeBindingMode"), "Immediate");
+    CHECK_STR(fx_str(old, "volumeBindingMode"), "Immediate");
     json_t *cur = json_deep_copy(old);
     json_object_set_new(cur, "reclaimPolicy", json_string("Delete"));
-    json_object_set_new(cur, "parameters", J("{'a':'b'}"));
+    json_object_set_new(cur, "parameters", fx_json("{'a':'b'}"));
     CHECK_INVALID(k, cur, old,
                   "StorageClass.storage.k8s.io \"test-storage-class\" is invalid: ["
                   "parameters: Forbidden: updates to parameters are forbidden., "
@@ -728,9 +697,9 @@ TEST(test_namespace)
     const k1s_kind *k = kind("", "Namespace");
     json_t *ns = created(k, "{'metadata':{'name':'team-a'}}");
     CHECK_VALID(k, ns, NULL);
-    CHECK_STR(str_at(ns, "spec.finalizers.0"), "kubernetes");
-    CHECK_STR(str_at(ns, "status.phase"), "Active");
-    CHECK_STR(json_string_value(json_object_get(at(ns, "metadata.labels"),
+    CHECK_STR(fx_str(ns, "spec.finalizers.0"), "kubernetes");
+    CHECK_STR(fx_str(ns, "status.phase"), "Active");
+    CHECK_STR(json_string_value(json_object_get(fx_at(ns, "metadata.labels"),
                                                 "kubernetes.io/metadata.name")),
               "team-a");
     json_decref(ns);
@@ -755,10 +724,10 @@ TEST(test_configmap_and_secret)
     json_t *s = created(sk, "{'metadata':{'name':'s'},'data':{'a':'b2xk'},"
                             "'stringData':{'a':'hello','b':''}}");
     CHECK_VALID(sk, s, NULL);
-    CHECK(at(s, "stringData") == NULL);
-    CHECK_STR(str_at(s, "data.a"), "aGVsbG8=");
-    CHECK_STR(str_at(s, "data.b"), "");
-    CHECK_STR(str_at(s, "type"), "Opaque");
+    CHECK(fx_at(s, "stringData") == NULL);
+    CHECK_STR(fx_str(s, "data.a"), "aGVsbG8=");
+    CHECK_STR(fx_str(s, "data.b"), "");
+    CHECK_STR(fx_str(s, "type"), "Opaque");
     json_t *cur = json_deep_copy(s);
     json_object_set_new(cur, "type", json_string("kubernetes.io/tls"));
     CHECK_INVALID(sk, cur, s,
@@ -785,7 +754,7 @@ TEST(test_object_meta)
     char *big = malloc(300 * 1024);
     memset(big, 'x', 300 * 1024 - 1);
     big[300 * 1024 - 1] = 0;
-    json_object_set_new(k1s__ensure_obj(at(c, "metadata"), "annotations"), "a",
+    json_object_set_new(k1s__ensure_obj(fx_at(c, "metadata"), "annotations"), "a",
                         json_string(big));
     free(big);
     CHECK_INVALID(cm, c, NULL,
@@ -863,7 +832,7 @@ TEST(test_misc_kinds)
     CHECK_INVALID(nk, n, NULL,
                   "Node \"node-1\" is invalid: metadata.taints[0].effect: Unsupported value: "
                   "\"Sometimes\": supported values: \"NoSchedule\", \"PreferNoSchedule\", \"NoExecute\"");
-    CHECK_STR(str_at(n, "status.allocatable.memory"), "8Gi");
+    CHECK_STR(fx_str(n, "status.allocatable.memory"), "8Gi");
     json_decref(n);
     const k1s_kind *epk = kind("", "Endpoints");
     json_t *ep = created(epk, "{'metadata':{'name':'web'},'subsets':[{'ports':[{'port':80}]}]}");
@@ -917,8 +886,8 @@ TEST(test_hostile_shapes)
     for (size_t i = 0; i < n; i++) {
         const k1s_kind *k = &kinds[i];
         for (size_t b = 0; b < sizeof bodies / sizeof bodies[0]; b++) {
-            json_t *obj = J(bodies[b]);
-            json_t *old = J(bodies[b]);
+            json_t *obj = fx_json(bodies[b]);
+            json_t *old = fx_json(bodies[b]);
             CHECK(obj && old);
             if (!obj || !old)
                 return;
