@@ -31,16 +31,18 @@ static bool ds_status(k1s_api *api, void *arg)
     dsfield *f = arg;
     wl_finish_terminating(api, NS, "app=agent");
     wl_ready_all(api, NS, "app=agent");
-    json_t *ds = wl_get(api, "apps", "DaemonSet", NS, "agent");
-    bool ok = ds && wl_int(ds, "status", "observedGeneration") == wl_int(ds, "metadata", "generation") &&
-              wl_int(ds, "status", f->field) == f->want;
+    json_t *ds = fx_get(api, "DaemonSet", NS, "agent");
+    bool ok = ds &&
+              k1s_json_int(ds, "status.observedGeneration", 0) ==
+                  k1s_json_int(ds, "metadata.generation", 0) &&
+              k1s_json_int(json_object_get(ds, "status"), f->field, 0) == f->want;
     json_decref(ds);
     return ok;
 }
 
 static bool revisions_are(k1s_api *api, void *arg)
 {
-    json_t *revs = wl_list(api, "apps", "ControllerRevision", NS, "app=agent");
+    json_t *revs = fx_list(api, "ControllerRevision", NS, "app=agent");
     bool ok = json_array_size(revs) == (size_t)(uintptr_t)arg;
     json_decref(revs);
     return ok;
@@ -74,40 +76,40 @@ static bool tolerates_not_ready(const json_t *pod)
 
 TEST(test_daemonset_one_pod_per_node)
 {
-    k1s_api *api = wl_open_api();
-    k1s_controllers *ctl = api ? wl_start(api) : NULL;
+    k1s_api *api = fx_api_open();
+    k1s_controllers *ctl = api ? fx_controllers_start(api, WL_NODE) : NULL;
     CHECK(ctl != NULL);
     if (!ctl)
         goto done;
-    CHECK_INT(wl_create(api, "apps", "DaemonSet", NS, daemonset("busybox:1")), 0);
+    CHECK_INT(fx_create(api, "DaemonSet", NS, daemonset("busybox:1")), 0);
     /* no node yet (kubelet none): nothing to run, but a first revision */
     dsfield none = {"desiredNumberScheduled", 0};
-    CHECK(wl_wait(api, ds_status, &none));
-    CHECK(wl_wait(api, revisions_are, (void *)(uintptr_t)1));
+    CHECK(fx_wait_api(api, ds_status, &none, FX_WAIT_MS));
+    CHECK(fx_wait_api(api, revisions_are, (void *)(uintptr_t)1, FX_WAIT_MS));
     json_t *pods = wl_live_pods(api, NS, "app=agent");
     CHECK_INT(json_array_size(pods), 0);
     json_decref(pods);
 
-    CHECK_INT(wl_create(api, "", "Node", "", wl_node(WL_NODE)), 0);
+    CHECK_INT(fx_create(api, "Node", "", wl_node(WL_NODE)), 0);
     dsfield avail = {"numberAvailable", 1};
-    CHECK(wl_wait(api, ds_status, &avail));
-    json_t *ds = wl_get(api, "apps", "DaemonSet", NS, "agent");
-    CHECK_INT(wl_int(ds, "status", "desiredNumberScheduled"), 1);
-    CHECK_INT(wl_int(ds, "status", "currentNumberScheduled"), 1);
-    CHECK_INT(wl_int(ds, "status", "numberReady"), 1);
-    CHECK_INT(wl_int(ds, "status", "updatedNumberScheduled"), 1);
-    CHECK_INT(wl_int(ds, "status", "numberMisscheduled"), 0);
+    CHECK(fx_wait_api(api, ds_status, &avail, FX_WAIT_MS));
+    json_t *ds = fx_get(api, "DaemonSet", NS, "agent");
+    CHECK_INT(k1s_json_int(ds, "status.desiredNumberScheduled", 0), 1);
+    CHECK_INT(k1s_json_int(ds, "status.currentNumberScheduled", 0), 1);
+    CHECK_INT(k1s_json_int(ds, "status.numberReady", 0), 1);
+    CHECK_INT(k1s_json_int(ds, "status.updatedNumberScheduled", 0), 1);
+    CHECK_INT(k1s_json_int(ds, "status.numberMisscheduled", 0), 0);
     json_decref(ds);
     pods = wl_live_pods(api, NS, "app=agent");
     CHECK_INT(json_array_size(pods), 1);
     const json_t *pod = json_array_get(pods, 0);
-    const char *first = wl_meta(pod, "name");
+    const char *first = k1s_meta(pod, "name");
     CHECK(first && !strncmp(first, "agent-", 6));
     CHECK_STR(pinned_node(pod), WL_NODE);
     CHECK(tolerates_not_ready(pod));
-    json_t *revs = wl_list(api, "apps", "ControllerRevision", NS, "app=agent");
+    json_t *revs = fx_list(api, "ControllerRevision", NS, "app=agent");
     const json_t *rev1 = json_array_get(revs, 0);
-    CHECK_STR(wl_label(pod, "controller-revision-hash"), wl_label(rev1, "controller-revision-hash"));
+    CHECK_STR(k1s_meta_label(pod, "controller-revision-hash"), k1s_meta_label(rev1, "controller-revision-hash"));
     CHECK_INT(json_integer_value(json_object_get(rev1, "revision")), 1);
     CHECK_STR(json_string_value(json_object_get(json_object_get(json_object_get(
                   json_object_get(rev1, "data"), "spec"), "template"), "$patch")),
@@ -119,22 +121,22 @@ TEST(test_daemonset_one_pod_per_node)
     json_decref(pods);
 
     /* a new template: revision 2, the pod replaced */
-    CHECK_INT(wl_patch(api, "apps", "DaemonSet", NS, "agent", NULL,
+    CHECK_INT(fx_patch(api, "DaemonSet", NS, "agent", NULL,
                        "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"busybox:2\"}]}}}}"),
               0);
-    CHECK(wl_wait(api, revisions_are, (void *)(uintptr_t)2));
+    CHECK(fx_wait_api(api, revisions_are, (void *)(uintptr_t)2, FX_WAIT_MS));
     dsfield updated = {"numberAvailable", 1};
-    CHECK(wl_wait(api, ds_status, &updated));
+    CHECK(fx_wait_api(api, ds_status, &updated, FX_WAIT_MS));
     dsfield updated2 = {"updatedNumberScheduled", 1};
-    CHECK(wl_wait(api, ds_status, &updated2));
+    CHECK(fx_wait_api(api, ds_status, &updated2, FX_WAIT_MS));
     pods = wl_live_pods(api, NS, "app=agent");
     CHECK_INT(json_array_size(pods), 1);
     pod = json_array_get(pods, 0);
-    CHECK(pod && strcmp(wl_meta(pod, "name"), first_name) != 0);
+    CHECK(pod && strcmp(k1s_meta(pod, "name"), first_name) != 0);
     const char *image = json_string_value(json_object_get(json_array_get(json_object_get(
         json_object_get(pod, "spec"), "containers"), 0), "image"));
     CHECK_STR(image, "busybox:2");
-    revs = wl_list(api, "apps", "ControllerRevision", NS, "app=agent");
+    revs = fx_list(api, "ControllerRevision", NS, "app=agent");
     const json_t *cur = NULL;
     size_t i;
     const json_t *r;
@@ -142,28 +144,28 @@ TEST(test_daemonset_one_pod_per_node)
         if (json_integer_value(json_object_get(r, "revision")) == 2)
             cur = r;
     CHECK(cur != NULL);
-    CHECK_STR(wl_label(pod, "controller-revision-hash"), wl_label(cur, "controller-revision-hash"));
+    CHECK_STR(k1s_meta_label(pod, "controller-revision-hash"), k1s_meta_label(cur, "controller-revision-hash"));
     CHECK_INT(wl_events(api, NS, "agent", "SuccessfulDelete", first_name, 1), 1);
     json_decref(revs);
     json_decref(pods);
 
     /* a node selector the node does not match: nothing runs there */
-    CHECK_INT(wl_patch(api, "apps", "DaemonSet", NS, "agent", NULL,
+    CHECK_INT(fx_patch(api, "DaemonSet", NS, "agent", NULL,
                        "{\"spec\":{\"template\":{\"spec\":{\"nodeSelector\":{\"disk\":\"ssd\"}}}}}"),
               0);
     dsfield gone = {"desiredNumberScheduled", 0};
-    CHECK(wl_wait(api, ds_status, &gone));
+    CHECK(fx_wait_api(api, ds_status, &gone, FX_WAIT_MS));
     dsfield gone2 = {"currentNumberScheduled", 0};
-    CHECK(wl_wait(api, ds_status, &gone2));
+    CHECK(fx_wait_api(api, ds_status, &gone2, FX_WAIT_MS));
     pods = wl_live_pods(api, NS, "app=agent");
     CHECK_INT(json_array_size(pods), 0);
     json_decref(pods);
     /* until the node gets the label */
-    CHECK_INT(wl_patch(api, "", "Node", "", WL_NODE, NULL,
+    CHECK_INT(fx_patch(api, "Node", "", WL_NODE, NULL,
                        "{\"metadata\":{\"labels\":{\"disk\":\"ssd\"}}}"),
               0);
     dsfield back = {"numberAvailable", 1};
-    CHECK(wl_wait(api, ds_status, &back));
+    CHECK(fx_wait_api(api, ds_status, &back, FX_WAIT_MS));
 done:
     k1s_controllers_stop(ctl);
     k1s_api_close(api);
@@ -171,27 +173,27 @@ done:
 
 TEST(test_daemonset_taints)
 {
-    k1s_api *api = wl_open_api();
-    k1s_controllers *ctl = api ? wl_start(api) : NULL;
+    k1s_api *api = fx_api_open();
+    k1s_controllers *ctl = api ? fx_controllers_start(api, WL_NODE) : NULL;
     CHECK(ctl != NULL);
     if (!ctl)
         goto done;
     json_t *node = wl_node(WL_NODE);
     json_object_set_new(node, "spec", json_pack("{s:[{s:s, s:s}]}", "taints", "key",
                                                 "dedicated", "effect", "NoSchedule"));
-    CHECK_INT(wl_create(api, "", "Node", "", node), 0);
-    CHECK_INT(wl_create(api, "apps", "DaemonSet", NS, daemonset("busybox:1")), 0);
+    CHECK_INT(fx_create(api, "Node", "", node), 0);
+    CHECK_INT(fx_create(api, "DaemonSet", NS, daemonset("busybox:1")), 0);
     dsfield none = {"desiredNumberScheduled", 0};
-    CHECK(wl_wait(api, ds_status, &none));
+    CHECK(fx_wait_api(api, ds_status, &none, FX_WAIT_MS));
     json_t *pods = wl_live_pods(api, NS, "app=agent");
     CHECK_INT(json_array_size(pods), 0);
     json_decref(pods);
     /* a toleration lets it run */
-    CHECK_INT(wl_patch(api, "apps", "DaemonSet", NS, "agent", NULL,
+    CHECK_INT(fx_patch(api, "DaemonSet", NS, "agent", NULL,
                        "{\"spec\":{\"template\":{\"spec\":{\"tolerations\":[{\"key\":\"dedicated\",\"operator\":\"Exists\"}]}}}}"),
               0);
     dsfield one = {"numberAvailable", 1};
-    CHECK(wl_wait(api, ds_status, &one));
+    CHECK(fx_wait_api(api, ds_status, &one, FX_WAIT_MS));
 done:
     k1s_controllers_stop(ctl);
     k1s_api_close(api);

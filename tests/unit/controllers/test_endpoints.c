@@ -61,7 +61,7 @@ static int count_addrs(const json_t *ep, const char *key)
 static bool endpoints_are(k1s_api *api, void *arg)
 {
     epwant *w = arg;
-    json_t *ep = wl_get(api, "", "Endpoints", NS, w->svc);
+    json_t *ep = fx_get(api, "Endpoints", NS, w->svc);
     bool ok = ep && (w->ready < 0 || count_addrs(ep, "addresses") == w->ready) &&
               (w->notready < 0 || count_addrs(ep, "notReadyAddresses") == w->notready);
     json_decref(ep);
@@ -72,7 +72,7 @@ static json_t *slices_of(k1s_api *api, const char *svc)
 {
     char sel[160];
     snprintf(sel, sizeof sel, "kubernetes.io/service-name=%s", svc);
-    return wl_list(api, "discovery.k8s.io", "EndpointSlice", NS, sel);
+    return fx_list(api, "EndpointSlice", NS, sel);
 }
 
 /* the slices' endpoints with ready == want */
@@ -129,26 +129,26 @@ static bool host_has_address(void)
 
 TEST(test_endpoints_follow_readiness)
 {
-    k1s_api *api = wl_open_api();
-    k1s_controllers *ctl = api ? wl_start(api) : NULL;
+    k1s_api *api = fx_api_open();
+    k1s_controllers *ctl = api ? fx_controllers_start(api, WL_NODE) : NULL;
     CHECK(ctl != NULL);
     if (!ctl)
         goto done;
-    CHECK_INT(wl_create(api, "", "Node", "", wl_node(WL_NODE)), 0);
-    CHECK_INT(wl_create(api, "", "Service", NS, service("web", false, true)), 0);
-    CHECK_INT(wl_create(api, "", "Pod", NS, pod("a")), 0);
-    CHECK_INT(wl_create(api, "", "Pod", NS, pod("b")), 0);
-    CHECK_INT(wl_create(api, "", "Pod", NS, pod("noip")), 0);
+    CHECK_INT(fx_create(api, "Node", "", wl_node(WL_NODE)), 0);
+    CHECK_INT(fx_create(api, "Service", NS, service("web", false, true)), 0);
+    CHECK_INT(fx_create(api, "Pod", NS, pod("a")), 0);
+    CHECK_INT(fx_create(api, "Pod", NS, pod("b")), 0);
+    CHECK_INT(fx_create(api, "Pod", NS, pod("noip")), 0);
     CHECK_INT(wl_set_pod_status(api, NS, "a", "10.1.0.1", true), 0);
     CHECK_INT(wl_set_pod_status(api, NS, "b", "10.1.0.2", false), 0);
     CHECK_INT(wl_set_pod_status(api, NS, "noip", NULL, true), 0);
     epwant one_one = {"web", 1, 1};
-    CHECK(wl_wait(api, endpoints_are, &one_one));
-    json_t *ep = wl_get(api, "", "Endpoints", NS, "web");
-    CHECK_STR(wl_label(ep, "team"), "blue");
-    CHECK_STR(wl_label(ep, "endpoints.kubernetes.io/managed-by"), "endpoint-controller");
-    CHECK(wl_label(ep, "service.kubernetes.io/headless") == NULL);
-    CHECK(wl_annotation(ep, "endpoints.kubernetes.io/last-change-trigger-time") != NULL);
+    CHECK(fx_wait_api(api, endpoints_are, &one_one, FX_WAIT_MS));
+    json_t *ep = fx_get(api, "Endpoints", NS, "web");
+    CHECK_STR(k1s_meta_label(ep, "team"), "blue");
+    CHECK_STR(k1s_meta_label(ep, "endpoints.kubernetes.io/managed-by"), "endpoint-controller");
+    CHECK(k1s_meta_label(ep, "service.kubernetes.io/headless") == NULL);
+    CHECK(k1s_meta_annotation(ep, "endpoints.kubernetes.io/last-change-trigger-time") != NULL);
     const json_t *ss = json_array_get(json_object_get(ep, "subsets"), 0);
     CHECK_INT(json_array_size(json_object_get(ep, "subsets")), 1);
     const json_t *addr = json_array_get(json_object_get(ss, "addresses"), 0);
@@ -158,8 +158,8 @@ TEST(test_endpoints_follow_readiness)
     CHECK_STR(json_string_value(json_object_get(ref, "kind")), "Pod");
     CHECK_STR(json_string_value(json_object_get(ref, "name")), "a");
     CHECK_STR(json_string_value(json_object_get(ref, "namespace")), NS);
-    json_t *pa = wl_get(api, "", "Pod", NS, "a");
-    CHECK_STR(json_string_value(json_object_get(ref, "uid")), wl_meta(pa, "uid"));
+    json_t *pa = fx_get(api, "Pod", NS, "a");
+    CHECK_STR(json_string_value(json_object_get(ref, "uid")), k1s_meta(pa, "uid"));
     json_decref(pa);
     const json_t *nr = json_array_get(json_object_get(ss, "notReadyAddresses"), 0);
     CHECK_STR(json_string_value(json_object_get(nr, "ip")), "10.1.0.2");
@@ -176,14 +176,14 @@ TEST(test_endpoints_follow_readiness)
 
     /* slices */
     epwant slices = {"web", 1, 1};
-    CHECK(wl_wait(api, slices_are, &slices));
+    CHECK(fx_wait_api(api, slices_are, &slices, FX_WAIT_MS));
     json_t *sl = slices_of(api, "web");
     CHECK_INT(json_array_size(sl), 1);
     const json_t *s = json_array_get(sl, 0);
-    CHECK(!strncmp(wl_meta(s, "name"), "web-", 4) && strlen(wl_meta(s, "name")) == 9);
-    CHECK_STR(wl_label(s, "endpointslice.kubernetes.io/managed-by"),
+    CHECK(!strncmp(k1s_meta(s, "name"), "web-", 4) && strlen(k1s_meta(s, "name")) == 9);
+    CHECK_STR(k1s_meta_label(s, "endpointslice.kubernetes.io/managed-by"),
               "endpointslice-controller.k8s.io");
-    CHECK_STR(wl_label(s, "team"), "blue");
+    CHECK_STR(k1s_meta_label(s, "team"), "blue");
     CHECK_STR(json_string_value(json_object_get(s, "addressType")), "IPv4");
     const json_t *e = find_endpoint(sl, "b");
     CHECK_STR(json_string_value(json_array_get(json_object_get(e, "addresses"), 0)), "10.1.0.2");
@@ -204,18 +204,18 @@ TEST(test_endpoints_follow_readiness)
     CHECK_INT(wl_set_pod_status(api, NS, "b", "10.1.0.2", true), 0);
     CHECK_INT(wl_set_pod_status(api, NS, "a", "10.1.0.1", false), 0);
     epwant flipped = {"web", 1, 1};
-    CHECK(wl_wait(api, endpoints_are, &flipped));
+    CHECK(fx_wait_api(api, endpoints_are, &flipped, FX_WAIT_MS));
     for (int w = 0; w < 100; w++) {
-        ep = wl_get(api, "", "Endpoints", NS, "web");
+        ep = fx_get(api, "Endpoints", NS, "web");
         const json_t *a0 = json_array_get(json_object_get(json_array_get(json_object_get(ep, "subsets"), 0),
                                                           "addresses"), 0);
         bool done_flip = a0 && !strcmp(json_string_value(json_object_get(a0, "ip")), "10.1.0.2");
         json_decref(ep);
         if (done_flip)
             break;
-        wl_sleep_ms(20);
+        fx_sleep_ms(20);
     }
-    ep = wl_get(api, "", "Endpoints", NS, "web");
+    ep = fx_get(api, "Endpoints", NS, "web");
     ss = json_array_get(json_object_get(ep, "subsets"), 0);
     CHECK_STR(json_string_value(json_object_get(json_array_get(json_object_get(ss, "addresses"), 0), "ip")),
               "10.1.0.2");
@@ -231,7 +231,7 @@ TEST(test_endpoints_follow_readiness)
         json_decref(sl);
         if (ok)
             break;
-        wl_sleep_ms(20);
+        fx_sleep_ms(20);
     }
     sl = slices_of(api, "web");
     e = find_endpoint(sl, "b");
@@ -241,9 +241,9 @@ TEST(test_endpoints_follow_readiness)
     json_decref(sl);
 
     /* a terminating pod leaves Endpoints; its slice entry says so */
-    CHECK_INT(wl_delete(api, "", "Pod", NS, "b"), 0);
+    CHECK_INT(fx_delete(api, "Pod", NS, "b", -1), 0);
     epwant none = {"web", 0, 1};
-    CHECK(wl_wait(api, endpoints_are, &none));
+    CHECK(fx_wait_api(api, endpoints_are, &none, FX_WAIT_MS));
     for (int w = 0; w < 200; w++) {
         sl = slices_of(api, "web");
         e = find_endpoint(sl, "b");
@@ -251,7 +251,7 @@ TEST(test_endpoints_follow_readiness)
         json_decref(sl);
         if (ok)
             break;
-        wl_sleep_ms(20);
+        fx_sleep_ms(20);
     }
     sl = slices_of(api, "web");
     e = find_endpoint(sl, "b");
@@ -262,14 +262,14 @@ TEST(test_endpoints_follow_readiness)
     json_decref(sl);
 
     /* the Endpoints go with the Service */
-    CHECK_INT(wl_delete(api, "", "Service", NS, "web"), 0);
+    CHECK_INT(fx_delete(api, "Service", NS, "web", -1), 0);
     bool gone = false;
     for (int w = 0; w < 500 && !gone; w++) {
-        ep = wl_get(api, "", "Endpoints", NS, "web");
+        ep = fx_get(api, "Endpoints", NS, "web");
         gone = ep == NULL;
         json_decref(ep);
         if (!gone)
-            wl_sleep_ms(20);
+            fx_sleep_ms(20);
     }
     CHECK(gone);
 done:
@@ -279,43 +279,43 @@ done:
 
 TEST(test_headless_and_placeholder)
 {
-    k1s_api *api = wl_open_api();
-    k1s_controllers *ctl = api ? wl_start(api) : NULL;
+    k1s_api *api = fx_api_open();
+    k1s_controllers *ctl = api ? fx_controllers_start(api, WL_NODE) : NULL;
     CHECK(ctl != NULL);
     if (!ctl)
         goto done;
-    CHECK_INT(wl_create(api, "", "Node", "", wl_node(WL_NODE)), 0);
+    CHECK_INT(fx_create(api, "Node", "", wl_node(WL_NODE)), 0);
     /* a selector nothing matches yet: no Endpoints addresses, one empty slice */
-    CHECK_INT(wl_create(api, "", "Service", NS, service("hl", true, false)), 0);
+    CHECK_INT(fx_create(api, "Service", NS, service("hl", true, false)), 0);
     epwant empty = {"hl", 0, 0};
-    CHECK(wl_wait(api, slices_are, &empty));
+    CHECK(fx_wait_api(api, slices_are, &empty, FX_WAIT_MS));
     json_t *sl = slices_of(api, "hl");
     CHECK_INT(json_array_size(sl), 1);
     CHECK_INT(json_array_size(json_object_get(json_array_get(sl, 0), "endpoints")), 0);
-    CHECK_STR(wl_label(json_array_get(sl, 0), "service.kubernetes.io/headless"), "");
+    CHECK_STR(k1s_meta_label(json_array_get(sl, 0), "service.kubernetes.io/headless"), "");
     char placeholder[128];
-    snprintf(placeholder, sizeof placeholder, "%s", wl_meta(json_array_get(sl, 0), "name"));
+    snprintf(placeholder, sizeof placeholder, "%s", k1s_meta(json_array_get(sl, 0), "name"));
     json_decref(sl);
-    CHECK(wl_wait(api, endpoints_are, &empty));
-    json_t *ep = wl_get(api, "", "Endpoints", NS, "hl");
-    CHECK_STR(wl_label(ep, "service.kubernetes.io/headless"), "");
+    CHECK(fx_wait_api(api, endpoints_are, &empty, FX_WAIT_MS));
+    json_t *ep = fx_get(api, "Endpoints", NS, "hl");
+    CHECK_STR(k1s_meta_label(ep, "service.kubernetes.io/headless"), "");
     CHECK(json_object_get(ep, "subsets") == NULL);
     json_decref(ep);
 
     /* a headless service without ports lists addresses without ports */
-    CHECK_INT(wl_create(api, "", "Pod", NS, pod("h1")), 0);
+    CHECK_INT(fx_create(api, "Pod", NS, pod("h1")), 0);
     CHECK_INT(wl_set_pod_status(api, NS, "h1", "10.2.0.1", true), 0);
     epwant one = {"hl", 1, 0};
-    CHECK(wl_wait(api, endpoints_are, &one));
-    ep = wl_get(api, "", "Endpoints", NS, "hl");
+    CHECK(fx_wait_api(api, endpoints_are, &one, FX_WAIT_MS));
+    ep = fx_get(api, "Endpoints", NS, "hl");
     const json_t *ss = json_array_get(json_object_get(ep, "subsets"), 0);
     CHECK(json_object_get(ss, "ports") == NULL);
     json_decref(ep);
-    CHECK(wl_wait(api, slices_are, &one));
+    CHECK(fx_wait_api(api, slices_are, &one, FX_WAIT_MS));
     sl = slices_of(api, "hl");
     CHECK_INT(json_array_size(sl), 1);
     /* the placeholder was reused rather than replaced */
-    CHECK_STR(wl_meta(json_array_get(sl, 0), "name"), placeholder);
+    CHECK_STR(k1s_meta(json_array_get(sl, 0), "name"), placeholder);
     json_decref(sl);
 done:
     k1s_controllers_stop(ctl);
@@ -325,8 +325,8 @@ done:
 static bool apiserver_endpoints(k1s_api *api, void *arg)
 {
     (void)arg;
-    json_t *ep = wl_get(api, "", "Endpoints", NS, "kubernetes");
-    json_t *sl = wl_get(api, "discovery.k8s.io", "EndpointSlice", NS, "kubernetes");
+    json_t *ep = fx_get(api, "Endpoints", NS, "kubernetes");
+    json_t *sl = fx_get(api, "EndpointSlice", NS, "kubernetes");
     bool ok = ep && sl;
     json_decref(ep);
     json_decref(sl);
@@ -335,22 +335,22 @@ static bool apiserver_endpoints(k1s_api *api, void *arg)
 
 TEST(test_kubernetes_service_endpoints)
 {
-    k1s_api *api = wl_open_api();
-    k1s_controllers *ctl = api ? wl_start(api) : NULL;
+    k1s_api *api = fx_api_open();
+    k1s_controllers *ctl = api ? fx_controllers_start(api, WL_NODE) : NULL;
     CHECK(ctl != NULL);
     if (!ctl)
         goto done;
     if (!host_has_address()) {
         /* Endpoints may not hold loopback addresses: nothing to point at */
-        wl_sleep_ms(300);
-        json_t *ep = wl_get(api, "", "Endpoints", NS, "kubernetes");
+        fx_sleep_ms(300);
+        json_t *ep = fx_get(api, "Endpoints", NS, "kubernetes");
         CHECK(ep == NULL);
         json_decref(ep);
         goto done;
     }
-    CHECK(wl_wait(api, apiserver_endpoints, NULL));
-    json_t *ep = wl_get(api, "", "Endpoints", NS, "kubernetes");
-    CHECK_STR(wl_label(ep, "endpointslice.kubernetes.io/skip-mirror"), "true");
+    CHECK(fx_wait_api(api, apiserver_endpoints, NULL, FX_WAIT_MS));
+    json_t *ep = fx_get(api, "Endpoints", NS, "kubernetes");
+    CHECK_STR(k1s_meta_label(ep, "endpointslice.kubernetes.io/skip-mirror"), "true");
     const json_t *ss = json_array_get(json_object_get(ep, "subsets"), 0);
     const char *ip = json_string_value(json_object_get(json_array_get(json_object_get(ss, "addresses"), 0), "ip"));
     CHECK(ip && strncmp(ip, "127.", 4) != 0 && strcmp(ip, "0.0.0.0") != 0);
@@ -358,9 +358,9 @@ TEST(test_kubernetes_service_endpoints)
     CHECK_STR(json_string_value(json_object_get(port, "name")), "https");
     CHECK_INT(json_integer_value(json_object_get(port, "port")), 6443);
     CHECK_STR(json_string_value(json_object_get(port, "protocol")), "TCP");
-    json_t *sl = wl_get(api, "discovery.k8s.io", "EndpointSlice", NS, "kubernetes");
-    CHECK_STR(wl_label(sl, "kubernetes.io/service-name"), "kubernetes");
-    CHECK(wl_label(sl, "endpointslice.kubernetes.io/managed-by") == NULL);
+    json_t *sl = fx_get(api, "EndpointSlice", NS, "kubernetes");
+    CHECK_STR(k1s_meta_label(sl, "kubernetes.io/service-name"), "kubernetes");
+    CHECK(k1s_meta_label(sl, "endpointslice.kubernetes.io/managed-by") == NULL);
     const json_t *e = json_array_get(json_object_get(sl, "endpoints"), 0);
     CHECK_STR(json_string_value(json_array_get(json_object_get(e, "addresses"), 0)), ip);
     CHECK(json_is_true(json_object_get(json_object_get(e, "conditions"), "ready")));
@@ -369,16 +369,16 @@ TEST(test_kubernetes_service_endpoints)
     json_decref(sl);
     /* someone breaking it gets it put back */
     json_object_set_new(json_array_get(json_object_get(ss, "ports"), 0), "port", json_integer(1));
-    CHECK_INT(wl_update(api, "", "Endpoints", NS, NULL, ep), 0);
+    CHECK_INT(fx_update(api, "Endpoints", NS, NULL, ep), 0);
     json_decref(ep);
     bool restored = false;
     for (int w = 0; w < 500 && !restored; w++) {
-        ep = wl_get(api, "", "Endpoints", NS, "kubernetes");
+        ep = fx_get(api, "Endpoints", NS, "kubernetes");
         restored = json_integer_value(json_object_get(json_array_get(json_object_get(
                        json_array_get(json_object_get(ep, "subsets"), 0), "ports"), 0), "port")) == 6443;
         json_decref(ep);
         if (!restored)
-            wl_sleep_ms(20);
+            fx_sleep_ms(20);
     }
     CHECK(restored);
 done:

@@ -8,16 +8,28 @@
  */
 #include "k1s_test.h"
 
-#include "ctrl_fixture.h"
+#include "k1s_api.h"
+#include "k1s_controllers.h"
+#include "k1s_fixture.h"
+#include "k1s_json.h"
 
 /* An owner reference to o (ConfigMap) as JSON text into buf. */
 static const char *ref(char *buf, size_t len, const json_t *o, bool block)
 {
     snprintf(buf, len,
              "{'apiVersion':'v1','kind':'ConfigMap','name':'%s','uid':'%s'%s}",
-             meta(o, "name"), meta(o, "uid"),
+             k1s_meta(o, "name"), k1s_meta(o, "uid"),
              block ? ",'blockOwnerDeletion':true" : "");
     return buf;
+}
+
+/* Delete propagation Orphan, with the default grace period. */
+static const k1s_opts orphan = {.propagation = "Orphan", .grace_seconds = -1};
+
+/* Whether obj has (uintptr_t)n owner references. */
+static bool has_refs(const json_t *obj, const void *n)
+{
+    return json_array_size(fx_at(obj, "metadata.ownerReferences")) == (size_t)(uintptr_t)n;
 }
 
 static json_t *dependent(k1s_api *api, const char *name, const char *refs,
@@ -29,7 +41,7 @@ static json_t *dependent(k1s_api *api, const char *name, const char *refs,
              "'ownerReferences':[%s]%s%s}}",
              name, refs, finalizers ? ",'finalizers':" : "",
              finalizers ? finalizers : "");
-    return create(api, "ConfigMap", "default", text);
+    return fx_create_get(api, "ConfigMap", "default", fx_json(text));
 }
 
 static json_t *owner(k1s_api *api, const char *name)
@@ -38,13 +50,13 @@ static json_t *owner(k1s_api *api, const char *name)
     snprintf(text, sizeof text,
              "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'%s'}}",
              name);
-    return create(api, "ConfigMap", "default", text);
+    return fx_create_get(api, "ConfigMap", "default", fx_json(text));
 }
 
 TEST(test_owner_gone_dependents_deleted)
 {
-    k1s_api *api = open_api();
-    k1s_controllers *ctl = api ? start(api) : NULL;
+    k1s_api *api = fx_api_open();
+    k1s_controllers *ctl = api ? fx_controllers_start(api, "node1") : NULL;
     CHECK(ctl != NULL);
     if (!ctl)
         goto done;
@@ -52,27 +64,28 @@ TEST(test_owner_gone_dependents_deleted)
     char r[512];
     json_t *d1 = dependent(api, "d1", ref(r, sizeof r, o, false), NULL);
     snprintf(r, sizeof r, "{'apiVersion':'v1','kind':'ConfigMap','name':'o1',"
-                          "'uid':'%s'}", meta(o, "uid"));
+                          "'uid':'%s'}", k1s_meta(o, "uid"));
     char text[1024];
     snprintf(text, sizeof text,
              "{'apiVersion':'v1','kind':'Secret','metadata':{'name':'s1',"
              "'ownerReferences':[%s]}}", r);
-    json_t *s1 = create(api, "Secret", "default", text);
+    json_t *s1 = fx_create_get(api, "Secret", "default", fx_json(text));
     json_t *free_cm = owner(api, "free");
     /* an owner that never existed (by uid: same name, other uid) */
     json_t *ghost = dependent(api, "ghost",
                               "{'apiVersion':'v1','kind':'ConfigMap','name':'o1',"
                               "'uid':'00000000-0000-0000-0000-000000000000'}", NULL);
     CHECK(o && d1 && s1 && free_cm && ghost);
-    CHECK(wait_gone(api, "ConfigMap", "default", "ghost"));
+    CHECK(fx_wait_gone(api, "ConfigMap", "default", "ghost", FX_WAIT_MS));
     /* the owner lives: its dependents stay */
-    sleep_ms(200);
-    CHECK(exists(api, "ConfigMap", "default", "d1"));
-    CHECK(exists(api, "Secret", "default", "s1"));
-    CHECK_INT(del(api, "ConfigMap", "default", "o1", "Background"), 0);
-    CHECK(wait_gone(api, "ConfigMap", "default", "d1"));
-    CHECK(wait_gone(api, "Secret", "default", "s1"));
-    CHECK(exists(api, "ConfigMap", "default", "free"));
+    fx_sleep_ms(200);
+    CHECK(fx_exists(api, "ConfigMap", "default", "d1"));
+    CHECK(fx_exists(api, "Secret", "default", "s1"));
+    k1s_opts background = {.propagation = "Background", .grace_seconds = -1};
+    CHECK_INT(fx_delete_with(api, "ConfigMap", "default", "o1", &background, NULL), 0);
+    CHECK(fx_wait_gone(api, "ConfigMap", "default", "d1", FX_WAIT_MS));
+    CHECK(fx_wait_gone(api, "Secret", "default", "s1", FX_WAIT_MS));
+    CHECK(fx_exists(api, "ConfigMap", "default", "free"));
     json_decref(o);
     json_decref(d1);
     json_decref(s1);
@@ -85,8 +98,8 @@ done:
 
 TEST(test_dependent_of_two_owners_kept_while_one_lives)
 {
-    k1s_api *api = open_api();
-    k1s_controllers *ctl = api ? start(api) : NULL;
+    k1s_api *api = fx_api_open();
+    k1s_controllers *ctl = api ? fx_controllers_start(api, "node1") : NULL;
     CHECK(ctl != NULL);
     if (!ctl)
         goto done;
@@ -96,25 +109,16 @@ TEST(test_dependent_of_two_owners_kept_while_one_lives)
              ref(rb, sizeof rb, b, false));
     json_t *d = dependent(api, "shared", refs, NULL);
     CHECK(a && b && d);
-    CHECK_INT(del(api, "ConfigMap", "default", "a", NULL), 0);
+    CHECK_INT(fx_delete(api, "ConfigMap", "default", "a", -1), 0);
     /* the reference to the gone owner is dropped, the object kept */
-    int n = -1;
-    for (int waited = 0; waited < WAIT_MS && n != 1; waited += 10) {
-        json_t *cur = get(api, "ConfigMap", "default", "shared");
-        n = cur ? (int)json_array_size(json_object_get(json_object_get(cur, "metadata"),
-                                                       "ownerReferences"))
-                : -1;
-        json_decref(cur);
-        sleep_ms(10);
-    }
-    CHECK_INT(n, 1);
-    json_t *cur = get(api, "ConfigMap", "default", "shared");
-    json_t *left = json_array_get(json_object_get(json_object_get(cur, "metadata"),
-                                                  "ownerReferences"), 0);
+    json_t *cur = fx_wait_obj(api, "ConfigMap", "default", "shared", has_refs, (void *)1,
+                              FX_WAIT_MS);
+    CHECK_INT(cur ? (long long)json_array_size(fx_at(cur, "metadata.ownerReferences")) : -1, 1);
+    json_t *left = fx_at(cur, "metadata.ownerReferences.0");
     CHECK_STR(json_string_value(json_object_get(left, "name")), "b");
     json_decref(cur);
-    CHECK_INT(del(api, "ConfigMap", "default", "b", NULL), 0);
-    CHECK(wait_gone(api, "ConfigMap", "default", "shared"));
+    CHECK_INT(fx_delete(api, "ConfigMap", "default", "b", -1), 0);
+    CHECK(fx_wait_gone(api, "ConfigMap", "default", "shared", FX_WAIT_MS));
     json_decref(a);
     json_decref(b);
     json_decref(d);
@@ -125,8 +129,8 @@ done:
 
 TEST(test_foreground_waits_for_blocking_dependents)
 {
-    k1s_api *api = open_api();
-    k1s_controllers *ctl = api ? start(api) : NULL;
+    k1s_api *api = fx_api_open();
+    k1s_controllers *ctl = api ? fx_controllers_start(api, "node1") : NULL;
     CHECK(ctl != NULL);
     if (!ctl)
         goto done;
@@ -137,36 +141,28 @@ TEST(test_foreground_waits_for_blocking_dependents)
                             "['example.com/hold']");
     json_t *loose = dependent(api, "loose", ref(r, sizeof r, o, false), NULL);
     CHECK(o && blk && loose);
-    CHECK_INT(del(api, "ConfigMap", "default", "fg", "Foreground"), 0);
-    CHECK(wait_gone(api, "ConfigMap", "default", "loose"));
+    k1s_opts foreground = {.propagation = "Foreground", .grace_seconds = -1};
+    CHECK_INT(fx_delete_with(api, "ConfigMap", "default", "fg", &foreground, NULL), 0);
+    CHECK(fx_wait_gone(api, "ConfigMap", "default", "loose", FX_WAIT_MS));
     /* the blocker is being deleted, the owner waits for it */
-    bool marked = false;
-    for (int waited = 0; waited < WAIT_MS && !marked; waited += 10) {
-        json_t *cur = get(api, "ConfigMap", "default", "blocker");
-        marked = cur && meta(cur, "deletionTimestamp");
-        json_decref(cur);
-        sleep_ms(10);
-    }
-    CHECK(marked);
-    sleep_ms(300);
-    json_t *cur = get(api, "ConfigMap", "default", "fg");
+    json_t *cur = fx_wait_obj(api, "ConfigMap", "default", "blocker", fx_deleting, NULL,
+                              FX_WAIT_MS);
+    CHECK(cur && fx_deleting(cur, NULL));
+    json_decref(cur);
+    fx_sleep_ms(300);
+    cur = fx_get(api, "ConfigMap", "default", "fg");
     CHECK(cur != NULL);
-    CHECK(cur && meta(cur, "deletionTimestamp") != NULL);
+    CHECK(cur && k1s_meta(cur, "deletionTimestamp") != NULL);
     json_decref(cur);
     /* let the blocker go: the owner follows */
-    cur = get(api, "ConfigMap", "default", "blocker");
+    cur = fx_get(api, "ConfigMap", "default", "blocker");
     if (cur) {
         json_object_del(json_object_get(cur, "metadata"), "finalizers");
-        k1s_target t = {K("ConfigMap"), "default", "blocker", NULL};
-        k1s_status st = {0};
-        json_t *out = NULL;
-        CHECK_INT(k1s_api_update(api, &t, cur, NULL, &out, &st), 0);
-        k1s_status_clear(&st);
-        json_decref(out);
+        CHECK_INT(fx_update(api, "ConfigMap", "default", NULL, cur), 0);
         json_decref(cur);
     }
-    CHECK(wait_gone(api, "ConfigMap", "default", "blocker"));
-    CHECK(wait_gone(api, "ConfigMap", "default", "fg"));
+    CHECK(fx_wait_gone(api, "ConfigMap", "default", "blocker", FX_WAIT_MS));
+    CHECK(fx_wait_gone(api, "ConfigMap", "default", "fg", FX_WAIT_MS));
     json_decref(o);
     json_decref(blk);
     json_decref(loose);
@@ -177,18 +173,16 @@ done:
 
 static int refs_of(k1s_api *api, const char *name)
 {
-    json_t *cur = get(api, "ConfigMap", "default", name);
-    int n = cur ? (int)json_array_size(json_object_get(json_object_get(cur, "metadata"),
-                                                       "ownerReferences"))
-                : -1;
+    json_t *cur = fx_get(api, "ConfigMap", "default", name);
+    int n = cur ? (int)json_array_size(fx_at(cur, "metadata.ownerReferences")) : -1;
     json_decref(cur);
     return n;
 }
 
 TEST(test_orphan_releases_dependents)
 {
-    k1s_api *api = open_api();
-    k1s_controllers *ctl = api ? start(api) : NULL;
+    k1s_api *api = fx_api_open();
+    k1s_controllers *ctl = api ? fx_controllers_start(api, "node1") : NULL;
     CHECK(ctl != NULL);
     if (!ctl)
         goto done;
@@ -197,9 +191,9 @@ TEST(test_orphan_releases_dependents)
     json_t *k1 = dependent(api, "kid1", ref(r, sizeof r, o, true), NULL);
     json_t *k2 = dependent(api, "kid2", ref(r, sizeof r, o, false), NULL);
     CHECK(o && k1 && k2);
-    CHECK_INT(del(api, "ConfigMap", "default", "parent", "Orphan"), 0);
-    CHECK(wait_gone(api, "ConfigMap", "default", "parent"));
-    sleep_ms(200);
+    CHECK_INT(fx_delete_with(api, "ConfigMap", "default", "parent", &orphan, NULL), 0);
+    CHECK(fx_wait_gone(api, "ConfigMap", "default", "parent", FX_WAIT_MS));
+    fx_sleep_ms(200);
     CHECK_INT(refs_of(api, "kid1"), 0);
     CHECK_INT(refs_of(api, "kid2"), 0);
     json_decref(o);
@@ -212,8 +206,8 @@ done:
 
 TEST(test_bound_pod_deleted_gracefully)
 {
-    k1s_api *api = open_api();
-    k1s_controllers *ctl = api ? start(api) : NULL;
+    k1s_api *api = fx_api_open();
+    k1s_controllers *ctl = api ? fx_controllers_start(api, "node1") : NULL;
     CHECK(ctl != NULL);
     if (!ctl)
         goto done;
@@ -224,24 +218,14 @@ TEST(test_bound_pod_deleted_gracefully)
              "'ownerReferences':[%s]},'spec':{'nodeName':'node1',"
              "'containers':[{'name':'c','image':'nginx'}]}}",
              ref(r, sizeof r, o, true));
-    json_t *p = create(api, "Pod", "default", text);
+    json_t *p = fx_create_get(api, "Pod", "default", fx_json(text));
     CHECK(o && p);
-    CHECK_INT(del(api, "ConfigMap", "default", "podowner", NULL), 0);
+    CHECK_INT(fx_delete(api, "ConfigMap", "default", "podowner", -1), 0);
     /* no kubelet here: the pod is marked and stays */
-    json_t *cur = NULL;
-    for (int waited = 0; waited < WAIT_MS; waited += 10) {
-        cur = get(api, "Pod", "default", "p");
-        if (!cur || meta(cur, "deletionTimestamp"))
-            break;
-        json_decref(cur);
-        cur = NULL;
-        sleep_ms(10);
-    }
+    json_t *cur = fx_wait_obj(api, "Pod", "default", "p", fx_deleting, NULL, FX_WAIT_MS);
     CHECK(cur != NULL);
-    CHECK(cur && meta(cur, "deletionTimestamp") != NULL);
-    CHECK_INT(json_integer_value(json_object_get(json_object_get(cur, "metadata"),
-                                                 "deletionGracePeriodSeconds")),
-              30);
+    CHECK(cur && k1s_meta(cur, "deletionTimestamp") != NULL);
+    CHECK_INT(json_integer_value(fx_at(cur, "metadata.deletionGracePeriodSeconds")), 30);
     json_decref(cur);
     json_decref(o);
     json_decref(p);
@@ -252,24 +236,19 @@ done:
 
 TEST(test_system_namespaces_left_alone)
 {
-    k1s_api *api = open_api();
-    k1s_controllers *ctl = api ? start(api) : NULL;
+    k1s_api *api = fx_api_open();
+    k1s_controllers *ctl = api ? fx_controllers_start(api, "node1") : NULL;
     CHECK(ctl != NULL);
     if (!ctl)
         goto done;
     /* a dangling owner reference on a system namespace */
-    json_t *ns = get(api, "Namespace", "", "kube-node-lease");
+    json_t *ns = fx_get(api, "Namespace", "", "kube-node-lease");
     CHECK(ns != NULL);
     if (ns) {
         json_object_set_new(json_object_get(ns, "metadata"), "ownerReferences",
-                            J("[{'apiVersion':'v1','kind':'ConfigMap','name':'x',"
+                            fx_json("[{'apiVersion':'v1','kind':'ConfigMap','name':'x',"
                               "'uid':'11111111-1111-1111-1111-111111111111'}]"));
-        k1s_target t = {K("Namespace"), "", "kube-node-lease", NULL};
-        k1s_status st = {0};
-        json_t *out = NULL;
-        CHECK_INT(k1s_api_update(api, &t, ns, NULL, &out, &st), 0);
-        k1s_status_clear(&st);
-        json_decref(out);
+        CHECK_INT(fx_update(api, "Namespace", "", NULL, ns), 0);
         json_decref(ns);
     }
     /* a dangling ConfigMap made after it is collected: the GC has looked */
@@ -277,12 +256,12 @@ TEST(test_system_namespaces_left_alone)
                           "{'apiVersion':'v1','kind':'ConfigMap','name':'x',"
                           "'uid':'11111111-1111-1111-1111-111111111111'}", NULL);
     CHECK(g != NULL);
-    CHECK(wait_gone(api, "ConfigMap", "default", "after"));
-    json_t *cur = get(api, "Namespace", "", "kube-node-lease");
-    CHECK(cur != NULL && !meta(cur, "deletionTimestamp"));
+    CHECK(fx_wait_gone(api, "ConfigMap", "default", "after", FX_WAIT_MS));
+    json_t *cur = fx_get(api, "Namespace", "", "kube-node-lease");
+    CHECK(cur != NULL && !k1s_meta(cur, "deletionTimestamp"));
     json_decref(cur);
     /* and kube's immortal namespaces refuse deletion */
-    k1s_target t = {K("Namespace"), "", "default", NULL};
+    k1s_target t = {fx_kind("Namespace"), "", "default", NULL};
     k1s_opts o = {.grace_seconds = -1};
     k1s_status st = {0};
     json_t *out = NULL;
@@ -299,8 +278,8 @@ done:
 
 TEST(test_restart_converges)
 {
-    k1s_api *api = open_api();
-    k1s_controllers *ctl = api ? start(api) : NULL;
+    k1s_api *api = fx_api_open();
+    k1s_controllers *ctl = api ? fx_controllers_start(api, "node1") : NULL;
     CHECK(ctl != NULL);
     if (!ctl)
         goto done;
@@ -309,19 +288,19 @@ TEST(test_restart_converges)
     json_t *d = dependent(api, "stale", ref(r, sizeof r, o, false), NULL);
     json_t *kd = dependent(api, "kept", ref(r, sizeof r, keep, false), NULL);
     CHECK(o && keep && d && kd);
-    sleep_ms(100);
+    fx_sleep_ms(100);
     k1s_controllers_stop(ctl);
     /* changes while nobody collects */
-    CHECK_INT(del(api, "ConfigMap", "default", "old", NULL), 0);
-    CHECK_INT(del(api, "ConfigMap", "default", "keeper", "Orphan"), 0);
-    sleep_ms(100);
-    CHECK(exists(api, "ConfigMap", "default", "stale"));
-    CHECK(exists(api, "ConfigMap", "default", "keeper"));
-    ctl = start(api);
+    CHECK_INT(fx_delete(api, "ConfigMap", "default", "old", -1), 0);
+    CHECK_INT(fx_delete_with(api, "ConfigMap", "default", "keeper", &orphan, NULL), 0);
+    fx_sleep_ms(100);
+    CHECK(fx_exists(api, "ConfigMap", "default", "stale"));
+    CHECK(fx_exists(api, "ConfigMap", "default", "keeper"));
+    ctl = fx_controllers_start(api, "node1");
     CHECK(ctl != NULL);
-    CHECK(wait_gone(api, "ConfigMap", "default", "stale"));
-    CHECK(wait_gone(api, "ConfigMap", "default", "keeper"));
-    CHECK(exists(api, "ConfigMap", "default", "kept"));
+    CHECK(fx_wait_gone(api, "ConfigMap", "default", "stale", FX_WAIT_MS));
+    CHECK(fx_wait_gone(api, "ConfigMap", "default", "keeper", FX_WAIT_MS));
+    CHECK(fx_exists(api, "ConfigMap", "default", "kept"));
     CHECK_INT(refs_of(api, "kept"), 0);
     json_decref(o);
     json_decref(keep);

@@ -7,7 +7,10 @@
 #include "k1s_test.h"
 
 #include "k1s_ctrl.h"
-#include "ctrl_fixture.h"
+#include "k1s_api.h"
+#include "k1s_controllers.h"
+#include "k1s_fixture.h"
+#include "k1s_json.h"
 
 #include <stdatomic.h>
 
@@ -32,8 +35,9 @@ static int mark_probe(k1s_ctrl *c, void *state, const char *ns, const char *name
     return 0;
 }
 
-static bool all_seen(void)
+static bool all_seen(void *unused)
 {
+    (void)unused;
     for (int i = 0; i < MANY; i++)
         if (!atomic_load(&seen[i]))
             return false;
@@ -42,7 +46,7 @@ static bool all_seen(void)
 
 TEST(test_many_definitions_all_run)
 {
-    k1s_api *api = open_api();
+    k1s_api *api = fx_api_open();
     CHECK(api != NULL);
     if (!api)
         return;
@@ -64,12 +68,11 @@ TEST(test_many_definitions_all_run)
     CHECK_INT(rc, 0);
     CHECK(err == NULL);
     free(err);
-    json_t *cm = create(api, "ConfigMap", "default",
-                        "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'probe'},"
-                        "'data':{'a':'b'}}");
+    json_t *cm = fx_create_get(api, "ConfigMap", "default",
+                               fx_json("{'apiVersion':'v1','kind':'ConfigMap',"
+                                       "'metadata':{'name':'probe'},'data':{'a':'b'}}"));
     CHECK(cm != NULL);
-    for (int waited = 0; waited < WAIT_MS && !all_seen(); waited += 10)
-        sleep_ms(10);
+    fx_wait(all_seen, NULL, FX_WAIT_MS);
     CHECK_INT(next_slot, MANY);
     for (int i = 0; i < MANY; i++)
         CHECK_INT(atomic_load(&seen[i]), 1);
@@ -115,7 +118,7 @@ static void check_refused(k1s_api *api, const k1s_controller_def *const *defs,
 
 TEST(test_unserved_kind_refused)
 {
-    k1s_api *api = open_api();
+    k1s_api *api = fx_api_open();
     CHECK(api != NULL);
     if (!api)
         return;
@@ -158,7 +161,7 @@ static int mark_early(k1s_ctrl *c, void *state, const char *ns, const char *name
 
 TEST(test_init_may_queue)
 {
-    k1s_api *api = open_api();
+    k1s_api *api = fx_api_open();
     CHECK(api != NULL);
     if (!api)
         return;
@@ -171,8 +174,9 @@ TEST(test_init_may_queue)
     atomic_store(&early, 0);
     CHECK_INT(k1s_controllers_start_defs(&cfg, set, NULL, &ctl, &err), 0);
     free(err);
-    for (int waited = 0; waited < WAIT_MS && !atomic_load(&early); waited += 10)
-        sleep_ms(10);
+    bool ran;
+    FX_WAIT_UNTIL(ran, atomic_load(&early), FX_WAIT_MS);
+    CHECK(ran);
     CHECK_INT(atomic_load(&early), 1);
     k1s_controllers_stop(ctl);
     k1s_api_close(api);
