@@ -7,32 +7,12 @@
  */
 #include "k1s_test.h"
 
-#include <time.h>
-#include <unistd.h>
-
 #include "k1s_api.h"
 #include "k1s_controllers.h"
+#include "k1s_fixture.h"
+#include "k1s_json.h"
 
 #define NODE "node1"
-
-static k1s_api *open_api(void)
-{
-    k1s_api_config cfg = {.db_path = ":memory:"};
-    k1s_api *api = NULL;
-    char *err = NULL;
-    if (k1s_api_open(&cfg, &api, &err) != 0) {
-        fprintf(stderr, "open: %s\n", err ? err : "?");
-        free(err);
-        return NULL;
-    }
-    char berr[256];
-    if (k1s_api_bootstrap(api, 6443, berr, sizeof berr) != 0) {
-        fprintf(stderr, "bootstrap: %s\n", berr);
-        k1s_api_close(api);
-        return NULL;
-    }
-    return api;
-}
 
 /* The Node a kubelet registers (the kubelet, kubelet/, is not part of the
  * controllers): what the scheduler reads of it. */
@@ -43,14 +23,7 @@ static void register_node(k1s_api *api)
                              "metadata", "name", NODE, "labels", "kubernetes.io/hostname", NODE,
                              "status", "allocatable", "cpu", "2", "memory", "4Gi", "pods", "110",
                              "conditions", "type", "Ready", "status", "True");
-    k1s_target t = {k1s_registry_find_kind("", "Node"), "", NULL, NULL};
-    k1s_status st = {0};
-    json_t *out = NULL;
-    if (k1s_api_create(api, &t, node, NULL, &out, &st) != 0)
-        fprintf(stderr, "create node: %s\n", st.message ? st.message : "?");
-    k1s_status_clear(&st);
-    json_decref(out);
-    json_decref(node);
+    fx_create(api, "Node", "", node);
 }
 
 /* kubelet "simulated": with a node to schedule to; "none": without. */
@@ -58,25 +31,7 @@ static k1s_controllers *start(k1s_api *api, const char *kubelet)
 {
     if (!strcmp(kubelet, "simulated"))
         register_node(api);
-    k1s_controllers_config cfg = {.api = api, .node_name = NODE};
-    k1s_controllers *ctl = NULL;
-    char *err = NULL;
-    if (k1s_controllers_start(&cfg, &ctl, &err) != 0) {
-        fprintf(stderr, "controllers: %s\n", err ? err : "?");
-        free(err);
-        return NULL;
-    }
-    return ctl;
-}
-
-static const char *s_at(const json_t *o, const char *a, const char *b)
-{
-    return json_string_value(json_object_get(json_object_get(o, a), b));
-}
-
-static const k1s_kind *pod_kind(void)
-{
-    return k1s_registry_find_kind("", "Pod");
+    return fx_controllers_start(api, NODE);
 }
 
 /* A pod with one nginx container; extra (stolen, may be NULL) is merged
@@ -89,127 +44,54 @@ static int create_pod(k1s_api *api, const char *name, json_t *extra)
     if (extra)
         json_object_update(json_object_get(pod, "spec"), extra);
     json_decref(extra);
-    k1s_target t = {pod_kind(), "default", NULL, NULL};
-    k1s_status st = {0};
-    json_t *out = NULL;
-    int rc = k1s_api_create(api, &t, pod, NULL, &out, &st);
-    if (rc)
-        fprintf(stderr, "create %s: %s\n", name, st.message ? st.message : "?");
-    k1s_status_clear(&st);
-    json_decref(out);
-    json_decref(pod);
-    return rc;
+    return fx_create(api, "Pod", "default", pod);
 }
-
-static json_t *get(k1s_api *api, const char *group, const char *kind, const char *ns,
-                   const char *name)
-{
-    k1s_target t = {k1s_registry_find_kind(group, kind), ns, name, NULL};
-    k1s_status st = {0};
-    json_t *out = NULL;
-    if (k1s_api_get(api, &t, &out, &st) != 0)
-        out = NULL;
-    k1s_status_clear(&st);
-    return out;
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-static const json_t *condition(const json_t *pod, const char *type)
-{
-    size_t i;
-    const json_t *c;
-    json_array_foreach(json_object_get(json_object_get(pod, "status"), "conditions"), i, c)
-    {
-        if (!strcmp(json_string_value(json_object_get(c, "type")), type))
-            return c;
-    }
-    return NULL;
-}
-
-typedef bool (*pod_pred)(const json_t *pod, const void *arg);
 
 /* Poll (<= ms) until pred holds; the last pod seen (new ref) or NULL. */
-static json_t *wait_pod(k1s_api *api, const char *name, pod_pred pred, const void *arg, int ms)
+static json_t *wait_pod(k1s_api *api, const char *name, fx_obj_pred pred, const void *arg, int ms)
 {
-    json_t *pod = NULL;
-    for (int waited = 0; waited <= ms; waited += 10) {
-        json_decref(pod);
-        pod = get(api, "", "Pod", "default", name);
-        if (pod && pred(pod, arg))
-            return pod;
-        sleep_ms(10);
-    }
-    return pod;
+    return fx_wait_obj(api, "Pod", "default", name, pred, arg, ms);
 }
 
 static bool is_bound(const json_t *pod, const void *arg)
 {
     (void)arg;
-    const char *n = s_at(pod, "spec", "nodeName");
+    const char *n = fx_str(pod, "spec.nodeName");
     return n && *n;
 }
 
 static bool has_message(const json_t *pod, const void *arg)
 {
-    const json_t *c = condition(pod, "PodScheduled");
-    const char *m = json_string_value(json_object_get(c, "message"));
+    const char *m = fx_str(fx_condition(pod, "PodScheduled"), "message");
     return m && !strcmp(m, arg);
 }
 
-typedef struct evfind {
-    const char *name, *reason;
-    json_t *found; /* new ref */
-} evfind;
-
-static int find_event(void *ctx, const char *json, size_t len)
+/* The first event with reason about object name (new ref) or NULL. */
+static json_t *find_event(k1s_api *api, const char *name, const char *reason)
 {
-    evfind *f = ctx;
-    json_t *ev = json_loadb(json, len, 0, NULL);
-    if (ev && !strcmp(s_at(ev, "involvedObject", "name"), f->name) &&
-        !strcmp(json_string_value(json_object_get(ev, "reason")), f->reason) && !f->found)
-        f->found = json_incref(ev);
-    json_decref(ev);
-    return 0;
+    json_t *evs = fx_list(api, "Event", NULL, NULL), *found = NULL;
+    size_t i;
+    json_t *ev;
+    json_array_foreach(evs, i, ev)
+    {
+        const char *on = fx_str(ev, "involvedObject.name"), *r = fx_str(ev, "reason");
+        if (on && r && !strcmp(on, name) && !strcmp(r, reason)) {
+            found = json_incref(ev);
+            break;
+        }
+    }
+    json_decref(evs);
+    return found;
 }
 
-/* The event with reason about object name (new ref), waiting <= 2 s. */
+/* The same, waiting <= 2 s for it. */
 static json_t *event(k1s_api *api, const char *name, const char *reason)
 {
-    for (int i = 0; i < 200; i++) {
-        evfind f = {name, reason, NULL};
-        k1s_list_opts lo = {0};
-        k1s_list_result res;
-        k1s_status st = {0};
-        if (k1s_api_list(api, k1s_registry_find_kind("", "Event"), NULL, &lo, find_event, &f,
-                         &res, &st) == 0)
-            k1s_list_result_free(&res);
-        k1s_status_clear(&st);
-        if (f.found)
-            return f.found;
-        sleep_ms(10);
-    }
-    return NULL;
-}
-
-static int merge_patch(k1s_api *api, const char *group, const char *kind, const char *ns,
-                       const char *name, const char *patch)
-{
-    k1s_target t = {k1s_registry_find_kind(group, kind), ns, name, NULL};
-    json_t *p = json_loads(patch, 0, NULL);
-    json_t *out = NULL;
-    k1s_status st = {0};
-    int rc = k1s_api_patch(api, &t, K1S_PATCH_MERGE, p, NULL, &out, &st);
-    if (rc)
-        fprintf(stderr, "patch %s: %s\n", name, st.message ? st.message : "?");
-    k1s_status_clear(&st);
-    json_decref(out);
-    json_decref(p);
-    return rc;
+    json_t *ev;
+    int64_t deadline = fx_deadline(2000);
+    while (!(ev = find_event(api, name, reason)) && fx_poll(deadline))
+        ;
+    return ev;
 }
 
 /* ---- the binding subresource ------------------------------------------------------ */
@@ -223,7 +105,7 @@ static json_t *binding(const char *name, const char *node)
 
 TEST(test_binding_subresource)
 {
-    k1s_api *api = open_api();
+    k1s_api *api = fx_api_open();
     CHECK(api != NULL);
     if (!api)
         return;
@@ -272,10 +154,10 @@ TEST(test_binding_subresource)
     CHECK_INT(json_integer_value(json_object_get(out, "code")), 201);
     json_decref(out);
     out = NULL;
-    json_t *pod = get(api, "", "Pod", "default", "p");
-    CHECK_STR(s_at(pod, "spec", "nodeName"), "n1");
-    CHECK_STR(s_at(json_object_get(pod, "metadata"), "annotations", "scheduler.example/why"), "test");
-    const json_t *c = condition(pod, "PodScheduled");
+    json_t *pod = fx_get(api, "Pod", "default", "p");
+    CHECK_STR(fx_str(pod, "spec.nodeName"), "n1");
+    CHECK_STR(k1s_meta_annotation(pod, "scheduler.example/why"), "test");
+    const json_t *c = fx_condition(pod, "PodScheduled");
     CHECK_STR(json_string_value(json_object_get(c, "status")), "True");
     CHECK(json_is_string(json_object_get(c, "lastTransitionTime")));
     /* a binding is not a spec update: the generation stays */
@@ -294,7 +176,7 @@ TEST(test_binding_subresource)
 
 TEST(test_binds_to_the_node_with_an_event)
 {
-    k1s_api *api = open_api();
+    k1s_api *api = fx_api_open();
     if (!api)
         return;
     k1s_controllers *ctl = start(api, "simulated");
@@ -302,20 +184,20 @@ TEST(test_binds_to_the_node_with_an_event)
     CHECK_INT(create_pod(api, "web-0", NULL), 0);
     json_t *pod = wait_pod(api, "web-0", is_bound, NULL, 10000);
     CHECK(pod && is_bound(pod, NULL));
-    CHECK_STR(s_at(pod, "spec", "nodeName"), NODE);
-    CHECK_STR(json_string_value(json_object_get(condition(pod, "PodScheduled"), "status")), "True");
+    CHECK_STR(fx_str(pod, "spec.nodeName"), NODE);
+    CHECK_STR(json_string_value(json_object_get(fx_condition(pod, "PodScheduled"), "status")), "True");
     json_decref(pod);
     json_t *ev = event(api, "web-0", "Scheduled");
     CHECK(ev != NULL);
     CHECK_STR(json_string_value(json_object_get(ev, "message")),
               "Successfully assigned default/web-0 to " NODE);
-    CHECK_STR(s_at(ev, "source", "component"), "default-scheduler");
+    CHECK_STR(fx_str(ev, "source.component"), "default-scheduler");
     CHECK_STR(json_string_value(json_object_get(ev, "type")), "Normal");
     json_decref(ev);
     /* another scheduler's pods are not ours */
     CHECK_INT(create_pod(api, "other", json_pack("{s:s}", "schedulerName", "my-scheduler")), 0);
-    sleep_ms(300);
-    pod = get(api, "", "Pod", "default", "other");
+    fx_sleep_ms(300);
+    pod = fx_get(api, "Pod", "default", "other");
     CHECK(pod && !is_bound(pod, NULL));
     json_decref(pod);
     k1s_controllers_stop(ctl);
@@ -328,47 +210,47 @@ TEST(test_binds_to_the_node_with_an_event)
 
 TEST(test_node_selector_waits_for_a_matching_node)
 {
-    k1s_api *api = open_api();
+    k1s_api *api = fx_api_open();
     if (!api)
         return;
     k1s_controllers *ctl = start(api, "simulated");
     CHECK_INT(create_pod(api, "picky", json_pack("{s:{s:s}}", "nodeSelector", "disktype", "ssd")), 0);
     json_t *pod = wait_pod(api, "picky", has_message, SELECTOR_MSG, 10000);
-    const json_t *c = condition(pod, "PodScheduled");
+    const json_t *c = fx_condition(pod, "PodScheduled");
     CHECK_STR(json_string_value(json_object_get(c, "status")), "False");
     CHECK_STR(json_string_value(json_object_get(c, "reason")), "Unschedulable");
     CHECK_STR(json_string_value(json_object_get(c, "message")), SELECTOR_MSG);
     CHECK(!is_bound(pod, NULL));
-    CHECK_STR(s_at(pod, "status", "phase"), "Pending");
-    CHECK_STR(s_at(pod, "status", "qosClass"), "BestEffort");
+    CHECK_STR(fx_str(pod, "status.phase"), "Pending");
+    CHECK_STR(fx_str(pod, "status.qosClass"), "BestEffort");
     json_decref(pod);
     json_t *ev = event(api, "picky", "FailedScheduling");
     CHECK(ev != NULL);
     CHECK_STR(json_string_value(json_object_get(ev, "type")), "Warning");
     CHECK_STR(json_string_value(json_object_get(ev, "message")), SELECTOR_MSG);
     /* the condition write that follows does not record the failure again */
-    sleep_ms(300);
+    fx_sleep_ms(300);
     json_decref(ev);
     ev = event(api, "picky", "FailedScheduling");
     CHECK_INT(json_integer_value(json_object_get(ev, "count")), 1);
     json_decref(ev);
     /* required node affinity: a label In a set, or the node's name */
-    CHECK_INT(create_pod(api, "affine", json_loads(
-        "{\"affinity\":{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
-        "{\"nodeSelectorTerms\":[{\"matchExpressions\":[{\"key\":\"disktype\",\"operator\":\"In\","
-        "\"values\":[\"nvme\",\"ssd\"]}]}]}}}}", 0, NULL)), 0);
-    CHECK_INT(create_pod(api, "elsewhere", json_loads(
-        "{\"affinity\":{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
-        "{\"nodeSelectorTerms\":[{\"matchFields\":[{\"key\":\"metadata.name\",\"operator\":\"NotIn\","
-        "\"values\":[\"" NODE "\"]}]}]}}}}", 0, NULL)), 0);
+    CHECK_INT(create_pod(api, "affine", fx_json(
+        "{'affinity':{'nodeAffinity':{'requiredDuringSchedulingIgnoredDuringExecution':"
+        "{'nodeSelectorTerms':[{'matchExpressions':[{'key':'disktype','operator':'In',"
+        "'values':['nvme','ssd']}]}]}}}}")), 0);
+    CHECK_INT(create_pod(api, "elsewhere", fx_json(
+        "{'affinity':{'nodeAffinity':{'requiredDuringSchedulingIgnoredDuringExecution':"
+        "{'nodeSelectorTerms':[{'matchFields':[{'key':'metadata.name','operator':'NotIn',"
+        "'values':['" NODE "']}]}]}}}}")), 0);
     pod = wait_pod(api, "affine", has_message, SELECTOR_MSG, 10000);
     CHECK(has_message(pod, SELECTOR_MSG));
     json_decref(pod);
     /* a node that starts matching takes the pods */
-    CHECK_INT(merge_patch(api, "", "Node", "", NODE, "{\"metadata\":{\"labels\":{\"disktype\":\"ssd\"}}}"), 0);
+    CHECK_INT(fx_patch(api, "Node", "", NODE, NULL, "{'metadata':{'labels':{'disktype':'ssd'}}}"), 0);
     pod = wait_pod(api, "picky", is_bound, NULL, 10000);
     CHECK(is_bound(pod, NULL));
-    CHECK_STR(json_string_value(json_object_get(condition(pod, "PodScheduled"), "status")), "True");
+    CHECK_STR(json_string_value(json_object_get(fx_condition(pod, "PodScheduled"), "status")), "True");
     json_decref(pod);
     pod = wait_pod(api, "affine", is_bound, NULL, 10000);
     CHECK(is_bound(pod, NULL));
@@ -386,13 +268,13 @@ TEST(test_node_selector_waits_for_a_matching_node)
 
 TEST(test_taints_and_tolerations)
 {
-    k1s_api *api = open_api();
+    k1s_api *api = fx_api_open();
     if (!api)
         return;
     k1s_controllers *ctl = start(api, "simulated");
-    CHECK_INT(merge_patch(api, "", "Node", "", NODE,
-                          "{\"spec\":{\"taints\":[{\"key\":\"dedicated\",\"value\":\"db\",\"effect\":\"NoSchedule\"}]}}"), 0);
-    sleep_ms(100);
+    CHECK_INT(fx_patch(api, "Node", "", NODE, NULL,
+                       "{'spec':{'taints':[{'key':'dedicated','value':'db','effect':'NoSchedule'}]}}"), 0);
+    fx_sleep_ms(100);
     CHECK_INT(create_pod(api, "plain", NULL), 0);
     CHECK_INT(create_pod(api, "tolerant",
                          json_pack("{s:[{s:s, s:s, s:s, s:s}]}", "tolerations", "key", "dedicated",
@@ -404,8 +286,8 @@ TEST(test_taints_and_tolerations)
     CHECK(is_bound(pod, NULL));
     json_decref(pod);
     /* PreferNoSchedule is no hard rule */
-    CHECK_INT(merge_patch(api, "", "Node", "", NODE,
-                          "{\"spec\":{\"taints\":[{\"key\":\"dedicated\",\"value\":\"db\",\"effect\":\"PreferNoSchedule\"}]}}"), 0);
+    CHECK_INT(fx_patch(api, "Node", "", NODE, NULL,
+                       "{'spec':{'taints':[{'key':'dedicated','value':'db','effect':'PreferNoSchedule'}]}}"), 0);
     pod = wait_pod(api, "plain", is_bound, NULL, 10000);
     CHECK(is_bound(pod, NULL));
     json_decref(pod);
@@ -415,7 +297,7 @@ TEST(test_taints_and_tolerations)
 
 TEST(test_resources_and_claims)
 {
-    k1s_api *api = open_api();
+    k1s_api *api = fx_api_open();
     if (!api)
         return;
     k1s_controllers *ctl = start(api, "simulated");
@@ -437,76 +319,50 @@ TEST(test_resources_and_claims)
     k1s_api_close(api);
 }
 
-static int create_obj(k1s_api *api, const char *group, const char *kind, const char *ns,
-                      const char *json)
-{
-    k1s_target t = {k1s_registry_find_kind(group, kind), ns, NULL, NULL};
-    json_t *obj = json_loads(json, 0, NULL);
-    json_t *out = NULL;
-    k1s_status st = {0};
-    int rc = k1s_api_create(api, &t, obj, NULL, &out, &st);
-    if (rc)
-        fprintf(stderr, "create %s: %s\n", kind, st.message ? st.message : "?");
-    k1s_status_clear(&st);
-    json_decref(out);
-    json_decref(obj);
-    return rc;
-}
-
 static bool selected(const json_t *pvc, const void *arg)
 {
     (void)arg;
-    const json_t *ann = json_object_get(json_object_get(pvc, "metadata"), "annotations");
-    const char *n = json_string_value(json_object_get(ann, "volume.kubernetes.io/selected-node"));
+    const char *n = k1s_meta_annotation(pvc, "volume.kubernetes.io/selected-node");
     return n && !strcmp(n, NODE);
 }
 
 TEST(test_wait_for_first_consumer_claims)
 {
-    k1s_api *api = open_api();
+    k1s_api *api = fx_api_open();
     if (!api)
         return;
     k1s_controllers *ctl = start(api, "simulated");
     /* a provisioner nobody runs: only this test binds the claim */
-    CHECK_INT(create_obj(api, "storage.k8s.io", "StorageClass", "",
-                         "{\"apiVersion\":\"storage.k8s.io/v1\",\"kind\":\"StorageClass\","
-                         "\"metadata\":{\"name\":\"late\"},\"provisioner\":\"example.com/none\","
-                         "\"volumeBindingMode\":\"WaitForFirstConsumer\"}"), 0);
-    CHECK_INT(create_obj(api, "", "PersistentVolumeClaim", "default",
-                         "{\"apiVersion\":\"v1\",\"kind\":\"PersistentVolumeClaim\","
-                         "\"metadata\":{\"name\":\"data\"},\"spec\":{\"accessModes\":[\"ReadWriteOnce\"],"
-                         "\"storageClassName\":\"late\",\"resources\":{\"requests\":{\"storage\":\"1Gi\"}}}}"), 0);
+    CHECK_INT(fx_create(api, "StorageClass", "",
+                        fx_json("{'apiVersion':'storage.k8s.io/v1','kind':'StorageClass',"
+                                "'metadata':{'name':'late'},'provisioner':'example.com/none',"
+                                "'volumeBindingMode':'WaitForFirstConsumer'}")), 0);
+    CHECK_INT(fx_create(api, "PersistentVolumeClaim", "default",
+                        fx_json("{'apiVersion':'v1','kind':'PersistentVolumeClaim',"
+                                "'metadata':{'name':'data'},'spec':{'accessModes':['ReadWriteOnce'],"
+                                "'storageClassName':'late','resources':{'requests':{'storage':'1Gi'}}}}")), 0);
     CHECK_INT(create_pod(api, "consumer",
                          json_pack("{s:[{s:s, s:{s:s}}]}", "volumes", "name", "data",
                                    "persistentVolumeClaim", "claimName", "data")), 0);
     /* the claim is told where the pod goes; the pod waits for it */
-    json_t *pvc = NULL;
-    for (int i = 0; i < 1000 && !(pvc && selected(pvc, NULL)); i++) {
-        json_decref(pvc);
-        pvc = get(api, "", "PersistentVolumeClaim", "default", "data");
-        sleep_ms(10);
-    }
+    json_t *pvc = fx_wait_obj(api, "PersistentVolumeClaim", "default", "data", selected, NULL,
+                              FX_WAIT_MS);
     CHECK(pvc && selected(pvc, NULL));
     json_decref(pvc);
-    sleep_ms(200);
-    json_t *pod = get(api, "", "Pod", "default", "consumer");
-    CHECK(pod && !is_bound(pod, NULL) && !condition(pod, "PodScheduled"));
+    fx_sleep_ms(200);
+    json_t *pod = fx_get(api, "Pod", "default", "consumer");
+    CHECK(pod && !is_bound(pod, NULL) && !fx_condition(pod, "PodScheduled"));
     json_decref(pod);
     /* bound (as a provisioner would): the pod follows */
-    CHECK_INT(create_obj(api, "", "PersistentVolume", "",
-                         "{\"apiVersion\":\"v1\",\"kind\":\"PersistentVolume\",\"metadata\":{\"name\":\"pv-data\"},"
-                         "\"spec\":{\"capacity\":{\"storage\":\"1Gi\"},\"accessModes\":[\"ReadWriteOnce\"],"
-                         "\"storageClassName\":\"late\",\"hostPath\":{\"path\":\"/tmp/pv-data\"},"
-                         "\"claimRef\":{\"namespace\":\"default\",\"name\":\"data\"}}}"), 0);
-    CHECK_INT(merge_patch(api, "", "PersistentVolumeClaim", "default", "data",
-                          "{\"spec\":{\"volumeName\":\"pv-data\"}}"), 0);
-    k1s_target st_t = {k1s_registry_find_kind("", "PersistentVolumeClaim"), "default", "data", "status"};
-    json_t *bound = json_loads("{\"status\":{\"phase\":\"Bound\"}}", 0, NULL), *out = NULL;
-    k1s_status st = {0};
-    CHECK_INT(k1s_api_patch(api, &st_t, K1S_PATCH_MERGE, bound, NULL, &out, &st), 0);
-    k1s_status_clear(&st);
-    json_decref(out);
-    json_decref(bound);
+    CHECK_INT(fx_create(api, "PersistentVolume", "",
+                        fx_json("{'apiVersion':'v1','kind':'PersistentVolume','metadata':{'name':'pv-data'},"
+                                "'spec':{'capacity':{'storage':'1Gi'},'accessModes':['ReadWriteOnce'],"
+                                "'storageClassName':'late','hostPath':{'path':'/tmp/pv-data'},"
+                                "'claimRef':{'namespace':'default','name':'data'}}}")), 0);
+    CHECK_INT(fx_patch(api, "PersistentVolumeClaim", "default", "data", NULL,
+                       "{'spec':{'volumeName':'pv-data'}}"), 0);
+    CHECK_INT(fx_patch(api, "PersistentVolumeClaim", "default", "data", "status",
+                       "{'status':{'phase':'Bound'}}"), 0);
     pod = wait_pod(api, "consumer", is_bound, NULL, 10000);
     CHECK(is_bound(pod, NULL));
     json_decref(pod);
@@ -516,7 +372,7 @@ TEST(test_wait_for_first_consumer_claims)
 
 TEST(test_no_node_without_a_kubelet)
 {
-    k1s_api *api = open_api();
+    k1s_api *api = fx_api_open();
     if (!api)
         return;
     k1s_controllers *ctl = start(api, "none");
@@ -524,9 +380,9 @@ TEST(test_no_node_without_a_kubelet)
     json_t *pod = wait_pod(api, "lonely", has_message, "no nodes available to schedule pods", 10000);
     CHECK(has_message(pod, "no nodes available to schedule pods"));
     CHECK(!is_bound(pod, NULL));
-    CHECK_STR(s_at(pod, "status", "phase"), "Pending");
+    CHECK_STR(fx_str(pod, "status.phase"), "Pending");
     json_decref(pod);
-    json_t *node = get(api, "", "Node", "", NODE);
+    json_t *node = fx_get(api, "Node", "", NODE);
     CHECK(node == NULL);
     json_decref(node);
     k1s_controllers_stop(ctl);
