@@ -6,6 +6,7 @@
 #ifndef K1S_TEST_H
 #define K1S_TEST_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,19 @@ static int k1s_test_failures;
                     __LINE__, #a, k1s_a_, k1s_b_);                               \
             k1s_test_failures++;                                                 \
         }                                                                        \
+    } while (0)
+
+/* cond comes true within FX_WAIT_MS (polled with FX_WAIT_UNTIL: the test
+ * includes k1s_fixture.h to use it). */
+#define CHECK_SOON(cond)                                                       \
+    do {                                                                       \
+        bool k1s_ok_;                                                          \
+        FX_WAIT_UNTIL(k1s_ok_, (cond), FX_WAIT_MS);                            \
+        if (!k1s_ok_) {                                                        \
+            fprintf(stderr, "%s:%d: not true within %d ms: %s\n", __FILE__,    \
+                    __LINE__, FX_WAIT_MS, #cond);                              \
+            k1s_test_failures++;                                               \
+        }                                                                      \
     } while (0)
 
 #define TEST(name) static void name(void)
