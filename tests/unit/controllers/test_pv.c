@@ -9,7 +9,6 @@
 #include "k1s_test.h"
 
 #include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -17,14 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "hostpath_internal.h"
 #include "k1s_api.h"
 #include "k1s_controllers.h"
-
-#define WAIT_MS 10000
+#include "k1s_fixture.h"
+#include "k1s_json.h"
 
 typedef struct env {
     k1s_api *api;
@@ -33,24 +31,11 @@ typedef struct env {
     char storage[PATH_MAX + 16];
 } env;
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 static int start_controllers(env *e)
 {
-    k1s_controllers_config cfg = {.api = e->api,
-                                  .node_name = "node1", .data_dir = e->data};
-    char *err = NULL;
-    if (k1s_controllers_start(&cfg, &e->ctl, &err) != 0) {
-        fprintf(stderr, "controllers: %s\n", err ? err : "?");
-        free(err);
-        e->ctl = NULL;
-        return -1;
-    }
-    return 0;
+    k1s_controllers_config cfg = {.api = e->api, .node_name = "node1", .data_dir = e->data};
+    e->ctl = fx_controllers_start_with(&cfg);
+    return e->ctl ? 0 : -1;
 }
 
 static void stop_controllers(env *e)
@@ -59,132 +44,37 @@ static void stop_controllers(env *e)
     e->ctl = NULL;
 }
 
-static int env_open(env *e, bool controllers)
-{
-    memset(e, 0, sizeof *e);
-    char tmpl[] = "/tmp/k1s-test-pv-XXXXXX";
-    if (!mkdtemp(tmpl) || !realpath(tmpl, e->data))
-        return -1;
-    snprintf(e->storage, sizeof e->storage, "%s/storage", e->data);
-    k1s_api_config cfg = {.db_path = ":memory:"};
-    char *err = NULL;
-    if (k1s_api_open(&cfg, &e->api, &err) != 0) {
-        fprintf(stderr, "open: %s\n", err ? err : "?");
-        free(err);
-        return -1;
-    }
-    char berr[256];
-    if (k1s_api_bootstrap(e->api, 6443, berr, sizeof berr) != 0) {
-        fprintf(stderr, "bootstrap: %s\n", berr);
-        return -1;
-    }
-    return controllers ? start_controllers(e) : 0;
-}
-
-static void rm_rf(const char *path)
-{
-    char *cmd = NULL;
-    if (strncmp(path, "/tmp/k1s-test-pv-", 17) != 0 &&
-        strncmp(path, "/tmp/k1s-storage-", 17) != 0)
-        return;
-    if (asprintf(&cmd, "rm -rf '%s'", path) < 0 || system(cmd) != 0)
-        fprintf(stderr, "cannot remove %s\n", path);
-    free(cmd);
-}
-
 static void env_close(env *e)
 {
     if (e->ctl)
         k1s_controllers_stop(e->ctl);
     if (e->api)
         k1s_api_close(e->api);
-    rm_rf(e->data);
+    fx_rmtree(e->data);
+}
+
+/* A data directory and an API, with the controllers when asked; false
+ * (a failed check, everything undone) when something did not start. */
+static bool env_open(env *e, bool controllers)
+{
+    memset(e, 0, sizeof *e);
+    fx_tmpdir(e->data, sizeof e->data, "test-pv");
+    snprintf(e->storage, sizeof e->storage, "%s/storage", e->data);
+    e->api = fx_api_open();
+    if (e->api && (!controllers || start_controllers(e) == 0))
+        return true;
+    CHECK(!"environment");
+    env_close(e);
+    return false;
 }
 
 /* ---- API helpers ------------------------------------------------------------------ */
 
-static const k1s_kind *kind(const char *k)
-{
-    return k1s_registry_find_kind(!strcmp(k, "StorageClass") ? "storage.k8s.io" : "", k);
-}
-
-/* JSON with ' for " (new reference). */
-static json_t *js(const char *text)
-{
-    char *s = strdup(text);
-    for (char *p = s; *p; p++)
-        if (*p == '\'')
-            *p = '"';
-    json_error_t jerr;
-    json_t *o = json_loads(s, 0, &jerr);
-    if (!o)
-        fprintf(stderr, "bad test JSON: %s: %s\n", jerr.text, s);
-    free(s);
-    return o;
-}
-
-static int create(env *e, const char *k, const char *ns, const char *text)
-{
-    json_t *o = js(text);
-    const char *name = json_string_value(
-        json_object_get(json_object_get(o, "metadata"), "name"));
-    k1s_target t = {kind(k), ns, name, NULL};
-    k1s_status st = {0};
-    json_t *out = NULL;
-    int rc = k1s_api_create(e->api, &t, o, NULL, &out, &st);
-    json_decref(out);
-    if (rc)
-        fprintf(stderr, "create %s %s: %s\n", k, name ? name : "?", st.message ? st.message : "?");
-    k1s_status_clear(&st);
-    json_decref(o);
-    return rc;
-}
-
-static json_t *get(env *e, const char *k, const char *ns, const char *name)
-{
-    k1s_target t = {kind(k), ns, name, NULL};
-    k1s_status st = {0};
-    json_t *out = NULL;
-    if (k1s_api_get(e->api, &t, &out, &st) != 0)
-        out = NULL;
-    k1s_status_clear(&st);
-    return out;
-}
-
-static int del(env *e, const char *k, const char *ns, const char *name)
-{
-    k1s_target t = {kind(k), ns, name, NULL};
-    k1s_opts o = {.grace_seconds = -1};
-    k1s_status st = {0};
-    json_t *out = NULL;
-    int removed = 0;
-    int rc = k1s_api_delete(e->api, &t, &o, &out, &removed, &st);
-    json_decref(out);
-    k1s_status_clear(&st);
-    return rc;
-}
-
-static const char *str_at(const json_t *o, const char *path)
-{
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", path);
-    const json_t *cur = o;
-    for (char *tok = strtok(buf, "."); tok && cur; tok = strtok(NULL, "."))
-        cur = json_object_get(cur, tok);
-    return json_string_value(cur);
-}
-
-static const char *ann(const json_t *o, const char *key)
-{
-    return json_string_value(
-        json_object_get(json_object_get(json_object_get(o, "metadata"), "annotations"), key));
-}
-
 static bool phase_is(env *e, const char *k, const char *ns, const char *name,
                      const char *phase)
 {
-    json_t *o = get(e, k, ns, name);
-    const char *p = str_at(o, "status.phase");
+    json_t *o = fx_get(e->api, k, ns, name);
+    const char *p = fx_str(o, "status.phase");
     bool ok = p && !strcmp(p, phase);
     json_decref(o);
     return ok;
@@ -193,91 +83,41 @@ static bool phase_is(env *e, const char *k, const char *ns, const char *name,
 static bool wait_phase(env *e, const char *k, const char *ns, const char *name,
                        const char *phase)
 {
-    for (int t = 0; t < WAIT_MS; t += 10) {
-        if (phase_is(e, k, ns, name, phase))
-            return true;
-        sleep_ms(10);
-    }
-    fprintf(stderr, "timeout: %s %s/%s never %s\n", k, ns ? ns : "", name, phase);
-    return false;
+    bool ok;
+    FX_WAIT_UNTIL(ok, phase_is(e, k, ns, name, phase), FX_WAIT_MS);
+    if (!ok)
+        fprintf(stderr, "timeout: %s %s/%s never %s\n", k, ns ? ns : "", name, phase);
+    return ok;
 }
 
-static bool wait_gone(env *e, const char *k, const char *ns, const char *name)
-{
-    for (int t = 0; t < WAIT_MS; t += 10) {
-        json_t *o = get(e, k, ns, name);
-        json_decref(o);
-        if (!o)
-            return true;
-        sleep_ms(10);
-    }
-    fprintf(stderr, "timeout: %s %s/%s still there\n", k, ns ? ns : "", name);
-    return false;
-}
-
-typedef struct evfind {
-    const char *uid, *type, *reason, *message;
-    bool found;
-} evfind;
-
-static int ev_item(void *vctx, const char *json, size_t len)
-{
-    evfind *f = vctx;
-    json_t *ev = json_loadb(json, len, 0, NULL);
-    const char *uid = str_at(ev, "involvedObject.uid");
-    const char *type = str_at(ev, "type");
-    const char *reason = str_at(ev, "reason");
-    const char *msg = str_at(ev, "message");
-    if (uid && type && reason && msg && !strcmp(uid, f->uid) && !strcmp(type, f->type) &&
-        !strcmp(reason, f->reason) && (!f->message || !strcmp(msg, f->message)))
-        f->found = true;
-    json_decref(ev);
-    return 0;
-}
-
+/* Whether the event about uid with type, reason and message (NULL: any)
+ * was recorded. */
 static bool has_event(env *e, const char *uid, const char *type, const char *reason,
                       const char *message)
 {
-    evfind f = {uid, type, reason, message, false};
-    k1s_list_opts lo = {0};
-    k1s_list_result res;
-    k1s_status st = {0};
-    if (k1s_api_list(e->api, kind("Event"), "default", &lo, ev_item, &f, &res, &st) == 0)
-        k1s_list_result_free(&res);
-    k1s_status_clear(&st);
-    return f.found;
+    json_t *evs = fx_list(e->api, "Event", "default", NULL);
+    bool found = false;
+    size_t i;
+    json_t *ev;
+    json_array_foreach(evs, i, ev)
+    {
+        const char *u = fx_str(ev, "involvedObject.uid"), *t = fx_str(ev, "type");
+        const char *r = fx_str(ev, "reason"), *m = fx_str(ev, "message");
+        found |= u && t && r && m && !strcmp(u, uid) && !strcmp(t, type) &&
+                 !strcmp(r, reason) && (!message || !strcmp(m, message));
+    }
+    json_decref(evs);
+    return found;
 }
 
 static bool wait_event(env *e, const char *uid, const char *type, const char *reason,
                        const char *message)
 {
-    for (int t = 0; t < WAIT_MS; t += 10) {
-        if (has_event(e, uid, type, reason, message))
-            return true;
-        sleep_ms(10);
-    }
-    fprintf(stderr, "timeout: no %s %s event \"%s\"\n", type, reason, message ? message : "*");
-    return false;
-}
-
-static int count_item(void *vctx, const char *json, size_t len)
-{
-    (void)json;
-    (void)len;
-    (*(int *)vctx)++;
-    return 0;
-}
-
-static int count(env *e, const char *k)
-{
-    int n = 0;
-    k1s_list_opts lo = {0};
-    k1s_list_result res;
-    k1s_status st = {0};
-    if (k1s_api_list(e->api, kind(k), NULL, &lo, count_item, &n, &res, &st) == 0)
-        k1s_list_result_free(&res);
-    k1s_status_clear(&st);
-    return n;
+    bool ok;
+    FX_WAIT_UNTIL(ok, has_event(e, uid, type, reason, message), FX_WAIT_MS);
+    if (!ok)
+        fprintf(stderr, "timeout: no %s %s event \"%s\"\n", type, reason, message ? message : "*");
+    return ok;
 }
 
 static int count_dirs(const char *path)
@@ -306,8 +146,8 @@ static bool is_dir(const char *path, mode_t *mode)
 
 static void claim_uid(env *e, const char *ns, const char *name, char *buf, size_t len)
 {
-    json_t *o = get(e, "PersistentVolumeClaim", ns, name);
-    const char *uid = str_at(o, "metadata.uid");
+    json_t *o = fx_get(e->api, "PersistentVolumeClaim", ns, name);
+    const char *uid = k1s_meta(o, "uid");
     snprintf(buf, len, "%s", uid ? uid : "?");
     json_decref(o);
 }
@@ -353,57 +193,54 @@ static void volume_json(char *buf, size_t len, const char *name, const char *cls
 TEST(test_scenario_class_provisions_binds_and_retains)
 {
     env e;
-    if (env_open(&e, true) != 0) {
-        CHECK(!"environment");
-        env_close(&e);
+    if (!env_open(&e, true))
         return;
-    }
     const char *claim = "html-volume-nginx-statefulset-0";
-    CHECK_INT(create(&e, "StorageClass", NULL, SCENARIO_CLASS), 0);
-    CHECK_INT(create(&e, "PersistentVolumeClaim", "default", SCENARIO_CLAIM), 0);
+    CHECK_INT(fx_create(e.api, "StorageClass", NULL, fx_json(SCENARIO_CLASS)), 0);
+    CHECK_INT(fx_create(e.api, "PersistentVolumeClaim", "default", fx_json(SCENARIO_CLAIM)), 0);
     CHECK(wait_phase(&e, "PersistentVolumeClaim", "default", claim, "Bound"));
     char uid[64], pvname[80], dir[PATH_MAX + 200];
     claim_uid(&e, "default", claim, uid, sizeof uid);
     snprintf(pvname, sizeof pvname, "pvc-%s", uid);
     CHECK(wait_phase(&e, "PersistentVolume", NULL, pvname, "Bound"));
 
-    json_t *pv = get(&e, "PersistentVolume", NULL, pvname);
-    json_t *pvc = get(&e, "PersistentVolumeClaim", "default", claim);
+    json_t *pv = fx_get(e.api, "PersistentVolume", NULL, pvname);
+    json_t *pvc = fx_get(e.api, "PersistentVolumeClaim", "default", claim);
     CHECK(pv != NULL && pvc != NULL);
     snprintf(dir, sizeof dir, "%s/default_%s_%s", e.storage, claim, pvname);
-    CHECK_STR(str_at(pv, "spec.capacity.storage"), "1Gi");
+    CHECK_STR(fx_str(pv, "spec.capacity.storage"), "1Gi");
     CHECK_STR(json_string_value(json_array_get(json_object_get(json_object_get(pv, "spec"),
                                                                "accessModes"), 0)),
               "ReadWriteOnce");
-    CHECK_STR(str_at(pv, "spec.persistentVolumeReclaimPolicy"), "Retain");
-    CHECK_STR(str_at(pv, "spec.storageClassName"), "test-storage-class");
-    CHECK_STR(str_at(pv, "spec.volumeMode"), "Filesystem");
-    CHECK_STR(str_at(pv, "spec.hostPath.path"), dir);
-    CHECK_STR(str_at(pv, "spec.hostPath.type"), "DirectoryOrCreate");
-    CHECK_STR(str_at(pv, "spec.claimRef.kind"), "PersistentVolumeClaim");
-    CHECK_STR(str_at(pv, "spec.claimRef.apiVersion"), "v1");
-    CHECK_STR(str_at(pv, "spec.claimRef.namespace"), "default");
-    CHECK_STR(str_at(pv, "spec.claimRef.name"), claim);
-    CHECK_STR(str_at(pv, "spec.claimRef.uid"), uid);
-    CHECK(str_at(pv, "spec.claimRef.resourceVersion") != NULL);
+    CHECK_STR(fx_str(pv, "spec.persistentVolumeReclaimPolicy"), "Retain");
+    CHECK_STR(fx_str(pv, "spec.storageClassName"), "test-storage-class");
+    CHECK_STR(fx_str(pv, "spec.volumeMode"), "Filesystem");
+    CHECK_STR(fx_str(pv, "spec.hostPath.path"), dir);
+    CHECK_STR(fx_str(pv, "spec.hostPath.type"), "DirectoryOrCreate");
+    CHECK_STR(fx_str(pv, "spec.claimRef.kind"), "PersistentVolumeClaim");
+    CHECK_STR(fx_str(pv, "spec.claimRef.apiVersion"), "v1");
+    CHECK_STR(fx_str(pv, "spec.claimRef.namespace"), "default");
+    CHECK_STR(fx_str(pv, "spec.claimRef.name"), claim);
+    CHECK_STR(fx_str(pv, "spec.claimRef.uid"), uid);
+    CHECK(fx_str(pv, "spec.claimRef.resourceVersion") != NULL);
     const json_t *expr = json_array_get(
         json_object_get(json_array_get(json_object_get(json_object_get(json_object_get(
                                            json_object_get(pv, "spec"), "nodeAffinity"),
                                            "required"), "nodeSelectorTerms"), 0),
                         "matchExpressions"), 0);
-    CHECK_STR(str_at(expr, "key"), "kubernetes.io/hostname");
-    CHECK_STR(str_at(expr, "operator"), "In");
+    CHECK_STR(fx_str(expr, "key"), "kubernetes.io/hostname");
+    CHECK_STR(fx_str(expr, "operator"), "In");
     CHECK_STR(json_string_value(json_array_get(json_object_get(expr, "values"), 0)), "node1");
-    CHECK_STR(ann(pv, "pv.kubernetes.io/provisioned-by"), "docker.io/hostpath");
+    CHECK_STR(k1s_meta_annotation(pv, "pv.kubernetes.io/provisioned-by"), "docker.io/hostpath");
     /* the provisioner set claimRef, so the binder does not claim it */
-    CHECK(ann(pv, "pv.kubernetes.io/bound-by-controller") == NULL);
+    CHECK(k1s_meta_annotation(pv, "pv.kubernetes.io/bound-by-controller") == NULL);
 
-    CHECK_STR(str_at(pvc, "spec.volumeName"), pvname);
-    CHECK_STR(ann(pvc, "pv.kubernetes.io/bind-completed"), "yes");
-    CHECK_STR(ann(pvc, "pv.kubernetes.io/bound-by-controller"), "yes");
-    CHECK_STR(ann(pvc, "volume.kubernetes.io/storage-provisioner"), "docker.io/hostpath");
-    CHECK_STR(ann(pvc, "volume.beta.kubernetes.io/storage-provisioner"), "docker.io/hostpath");
-    CHECK_STR(str_at(pvc, "status.capacity.storage"), "1Gi");
+    CHECK_STR(fx_str(pvc, "spec.volumeName"), pvname);
+    CHECK_STR(k1s_meta_annotation(pvc, "pv.kubernetes.io/bind-completed"), "yes");
+    CHECK_STR(k1s_meta_annotation(pvc, "pv.kubernetes.io/bound-by-controller"), "yes");
+    CHECK_STR(k1s_meta_annotation(pvc, "volume.kubernetes.io/storage-provisioner"), "docker.io/hostpath");
+    CHECK_STR(k1s_meta_annotation(pvc, "volume.beta.kubernetes.io/storage-provisioner"), "docker.io/hostpath");
+    CHECK_STR(fx_str(pvc, "status.capacity.storage"), "1Gi");
     CHECK_STR(json_string_value(json_array_get(json_object_get(json_object_get(pvc, "status"),
                                                                "accessModes"), 0)),
               "ReadWriteOnce");
@@ -434,28 +271,28 @@ TEST(test_scenario_class_provisions_binds_and_retains)
         fputs("im 0\n", f);
         fclose(f);
     }
-    CHECK_INT(del(&e, "PersistentVolumeClaim", "default", claim), 0);
+    CHECK_INT(fx_delete(e.api, "PersistentVolumeClaim", "default", claim, -1), 0);
     CHECK(wait_phase(&e, "PersistentVolume", NULL, pvname, "Released"));
-    pv = get(&e, "PersistentVolume", NULL, pvname);
-    CHECK_STR(str_at(pv, "spec.claimRef.uid"), uid);
+    pv = fx_get(e.api, "PersistentVolume", NULL, pvname);
+    CHECK_STR(fx_str(pv, "spec.claimRef.uid"), uid);
     json_decref(pv);
-    sleep_ms(200);
+    fx_sleep_ms(200);
     CHECK(access(file, F_OK) == 0);
 
     /* the same name again is another claim: it gets a volume of its own */
-    CHECK_INT(create(&e, "PersistentVolumeClaim", "default", SCENARIO_CLAIM), 0);
+    CHECK_INT(fx_create(e.api, "PersistentVolumeClaim", "default", fx_json(SCENARIO_CLAIM)), 0);
     CHECK(wait_phase(&e, "PersistentVolumeClaim", "default", claim, "Bound"));
     char uid2[64];
     claim_uid(&e, "default", claim, uid2, sizeof uid2);
     CHECK(strcmp(uid, uid2) != 0);
-    pvc = get(&e, "PersistentVolumeClaim", "default", claim);
-    CHECK(str_at(pvc, "spec.volumeName") && strcmp(str_at(pvc, "spec.volumeName"), pvname) != 0);
+    pvc = fx_get(e.api, "PersistentVolumeClaim", "default", claim);
+    CHECK(fx_str(pvc, "spec.volumeName") && strcmp(fx_str(pvc, "spec.volumeName"), pvname) != 0);
     json_decref(pvc);
     CHECK(phase_is(&e, "PersistentVolume", NULL, pvname, "Released"));
-    pv = get(&e, "PersistentVolume", NULL, pvname);
-    CHECK_STR(str_at(pv, "spec.claimRef.uid"), uid);
+    pv = fx_get(e.api, "PersistentVolume", NULL, pvname);
+    CHECK_STR(fx_str(pv, "spec.claimRef.uid"), uid);
     json_decref(pv);
-    CHECK_INT(count(&e, "PersistentVolume"), 2);
+    CHECK_INT(fx_count(e.api, "PersistentVolume", NULL, NULL), 2);
     CHECK(access(file, F_OK) == 0);
     env_close(&e);
 }
@@ -463,26 +300,23 @@ TEST(test_scenario_class_provisions_binds_and_retains)
 TEST(test_delete_class_removes_volume_and_directory)
 {
     env e;
-    if (env_open(&e, true) != 0) {
-        CHECK(!"environment");
-        env_close(&e);
+    if (!env_open(&e, true))
         return;
-    }
-    CHECK_INT(create(&e, "StorageClass", NULL,
-                     "{'apiVersion':'storage.k8s.io/v1','kind':'StorageClass',"
-                     "'metadata':{'name':'local-path'},'provisioner':'rancher.io/local-path'}"),
+    CHECK_INT(fx_create(e.api, "StorageClass", NULL,
+                        fx_json("{'apiVersion':'storage.k8s.io/v1','kind':'StorageClass',"
+                                "'metadata':{'name':'local-path'},'provisioner':'rancher.io/local-path'}")),
               0);
     char buf[1024];
     claim_json(buf, sizeof buf, "data", "local-path", "2Gi", "'ReadWriteOnce'", NULL);
-    CHECK_INT(create(&e, "PersistentVolumeClaim", "default", buf), 0);
+    CHECK_INT(fx_create(e.api, "PersistentVolumeClaim", "default", fx_json(buf)), 0);
     CHECK(wait_phase(&e, "PersistentVolumeClaim", "default", "data", "Bound"));
     char uid[64], pvname[80], dir[PATH_MAX + 200], path[PATH_MAX + 300];
     claim_uid(&e, "default", "data", uid, sizeof uid);
     snprintf(pvname, sizeof pvname, "pvc-%s", uid);
     CHECK(wait_phase(&e, "PersistentVolume", NULL, pvname, "Bound"));
-    json_t *pv = get(&e, "PersistentVolume", NULL, pvname);
-    CHECK_STR(str_at(pv, "spec.persistentVolumeReclaimPolicy"), "Delete");
-    CHECK_STR(ann(pv, "pv.kubernetes.io/provisioned-by"), "rancher.io/local-path");
+    json_t *pv = fx_get(e.api, "PersistentVolume", NULL, pvname);
+    CHECK_STR(fx_str(pv, "spec.persistentVolumeReclaimPolicy"), "Delete");
+    CHECK_STR(k1s_meta_annotation(pv, "pv.kubernetes.io/provisioned-by"), "rancher.io/local-path");
     json_decref(pv);
     snprintf(dir, sizeof dir, "%s/default_data_%s", e.storage, pvname);
     CHECK(is_dir(dir, NULL));
@@ -506,8 +340,8 @@ TEST(test_delete_class_removes_volume_and_directory)
     snprintf(path, sizeof path, "%s/escape", dir);
     CHECK_INT(symlink(e.data, path), 0);
 
-    CHECK_INT(del(&e, "PersistentVolumeClaim", "default", "data"), 0);
-    CHECK(wait_gone(&e, "PersistentVolume", NULL, pvname));
+    CHECK_INT(fx_delete(e.api, "PersistentVolumeClaim", "default", "data", -1), 0);
+    CHECK(fx_wait_gone(e.api, "PersistentVolume", NULL, pvname, FX_WAIT_MS));
     CHECK(!is_dir(dir, NULL));
     CHECK(access(outside, F_OK) == 0);
     CHECK(is_dir(e.storage, NULL));
@@ -532,11 +366,11 @@ TEST(test_delete_class_removes_volume_and_directory)
                  "'hostPath':{'path':'%s'},'claimRef':{'namespace':'default',"
                  "'name':'attacker','uid':'0000'}}}",
                  vname, paths[i]);
-        CHECK_INT(create(&e, "PersistentVolume", NULL, buf), 0);
+        CHECK_INT(fx_create(e.api, "PersistentVolume", NULL, fx_json(buf)), 0);
         CHECK(wait_phase(&e, "PersistentVolume", NULL, vname, "Released"));
-        json_t *evil = get(&e, "PersistentVolume", NULL, vname);
+        json_t *evil = fx_get(e.api, "PersistentVolume", NULL, vname);
         char euid[64], emsg[PATH_MAX * 2];
-        snprintf(euid, sizeof euid, "%s", str_at(evil, "metadata.uid") ? str_at(evil, "metadata.uid") : "");
+        snprintf(euid, sizeof euid, "%s", fx_str(evil, "metadata.uid") ? fx_str(evil, "metadata.uid") : "");
         json_decref(evil);
         snprintf(emsg, sizeof emsg,
                  "refusing to delete %s: not a directory this provisioner created under %s",
@@ -552,11 +386,8 @@ TEST(test_delete_class_removes_volume_and_directory)
 TEST(test_static_volumes_smallest_fit_modes_selector_prebound)
 {
     env e;
-    if (env_open(&e, true) != 0) {
-        CHECK(!"environment");
-        env_close(&e);
+    if (!env_open(&e, true))
         return;
-    }
     char buf[1024];
     struct {
         const char *name, *cls, *size, *modes, *meta, *spec;
@@ -575,75 +406,75 @@ TEST(test_static_volumes_smallest_fit_modes_selector_prebound)
     for (size_t i = 0; i < sizeof vols / sizeof vols[0]; i++) {
         volume_json(buf, sizeof buf, vols[i].name, vols[i].cls, vols[i].size, vols[i].modes,
                     vols[i].meta, vols[i].spec);
-        CHECK_INT(create(&e, "PersistentVolume", NULL, buf), 0);
+        CHECK_INT(fx_create(e.api, "PersistentVolume", NULL, fx_json(buf)), 0);
     }
     CHECK(wait_phase(&e, "PersistentVolume", NULL, "small", "Available"));
     CHECK(wait_phase(&e, "PersistentVolume", NULL, "reserved", "Available"));
 
     /* 2Gi RWO of class manual: 5Gi is the smallest that fits */
     claim_json(buf, sizeof buf, "fit", "manual", "2Gi", "'ReadWriteOnce'", NULL);
-    CHECK_INT(create(&e, "PersistentVolumeClaim", "default", buf), 0);
+    CHECK_INT(fx_create(e.api, "PersistentVolumeClaim", "default", fx_json(buf)), 0);
     CHECK(wait_phase(&e, "PersistentVolumeClaim", "default", "fit", "Bound"));
-    json_t *pvc = get(&e, "PersistentVolumeClaim", "default", "fit");
-    CHECK_STR(str_at(pvc, "spec.volumeName"), "medium");
-    CHECK_STR(str_at(pvc, "status.capacity.storage"), "5Gi");
-    CHECK_STR(ann(pvc, "pv.kubernetes.io/bound-by-controller"), "yes");
-    CHECK_STR(ann(pvc, "pv.kubernetes.io/bind-completed"), "yes");
+    json_t *pvc = fx_get(e.api, "PersistentVolumeClaim", "default", "fit");
+    CHECK_STR(fx_str(pvc, "spec.volumeName"), "medium");
+    CHECK_STR(fx_str(pvc, "status.capacity.storage"), "5Gi");
+    CHECK_STR(k1s_meta_annotation(pvc, "pv.kubernetes.io/bound-by-controller"), "yes");
+    CHECK_STR(k1s_meta_annotation(pvc, "pv.kubernetes.io/bind-completed"), "yes");
     json_decref(pvc);
     CHECK(wait_phase(&e, "PersistentVolume", NULL, "medium", "Bound"));
-    json_t *pv = get(&e, "PersistentVolume", NULL, "medium");
-    CHECK_STR(ann(pv, "pv.kubernetes.io/bound-by-controller"), "yes");
-    CHECK_STR(str_at(pv, "spec.claimRef.name"), "fit");
+    json_t *pv = fx_get(e.api, "PersistentVolume", NULL, "medium");
+    CHECK_STR(k1s_meta_annotation(pv, "pv.kubernetes.io/bound-by-controller"), "yes");
+    CHECK_STR(fx_str(pv, "spec.claimRef.name"), "fit");
     json_decref(pv);
 
     /* RWX: only the volume offering it, however big */
     claim_json(buf, sizeof buf, "many", "manual", "1Gi", "'ReadWriteMany'", NULL);
-    CHECK_INT(create(&e, "PersistentVolumeClaim", "default", buf), 0);
+    CHECK_INT(fx_create(e.api, "PersistentVolumeClaim", "default", fx_json(buf)), 0);
     CHECK(wait_phase(&e, "PersistentVolumeClaim", "default", "many", "Bound"));
-    pvc = get(&e, "PersistentVolumeClaim", "default", "many");
-    CHECK_STR(str_at(pvc, "spec.volumeName"), "shared");
+    pvc = fx_get(e.api, "PersistentVolumeClaim", "default", "many");
+    CHECK_STR(fx_str(pvc, "spec.volumeName"), "shared");
     json_decref(pvc);
 
     /* a selector narrows to labelled volumes */
     claim_json(buf, sizeof buf, "picky", "manual", "1Gi", "'ReadWriteOnce'",
                ",'selector':{'matchLabels':{'tier':'gold'}}");
-    CHECK_INT(create(&e, "PersistentVolumeClaim", "default", buf), 0);
+    CHECK_INT(fx_create(e.api, "PersistentVolumeClaim", "default", fx_json(buf)), 0);
     CHECK(wait_phase(&e, "PersistentVolumeClaim", "default", "picky", "Bound"));
-    pvc = get(&e, "PersistentVolumeClaim", "default", "picky");
-    CHECK_STR(str_at(pvc, "spec.volumeName"), "gold");
+    pvc = fx_get(e.api, "PersistentVolumeClaim", "default", "picky");
+    CHECK_STR(fx_str(pvc, "spec.volumeName"), "gold");
     json_decref(pvc);
 
     /* a volume reserved for a claim by name goes to that claim only */
     claim_json(buf, sizeof buf, "mine", "manual", "1Gi", "'ReadWriteOnce'", NULL);
-    CHECK_INT(create(&e, "PersistentVolumeClaim", "default", buf), 0);
+    CHECK_INT(fx_create(e.api, "PersistentVolumeClaim", "default", fx_json(buf)), 0);
     CHECK(wait_phase(&e, "PersistentVolumeClaim", "default", "mine", "Bound"));
-    pvc = get(&e, "PersistentVolumeClaim", "default", "mine");
-    CHECK_STR(str_at(pvc, "spec.volumeName"), "reserved");
+    pvc = fx_get(e.api, "PersistentVolumeClaim", "default", "mine");
+    CHECK_STR(fx_str(pvc, "spec.volumeName"), "reserved");
     char uid[64];
-    snprintf(uid, sizeof uid, "%s", str_at(pvc, "metadata.uid") ? str_at(pvc, "metadata.uid") : "");
+    snprintf(uid, sizeof uid, "%s", fx_str(pvc, "metadata.uid") ? fx_str(pvc, "metadata.uid") : "");
     json_decref(pvc);
     CHECK(wait_phase(&e, "PersistentVolume", NULL, "reserved", "Bound"));
-    pv = get(&e, "PersistentVolume", NULL, "reserved");
-    CHECK_STR(str_at(pv, "spec.claimRef.uid"), uid);
-    CHECK(ann(pv, "pv.kubernetes.io/bound-by-controller") == NULL);
+    pv = fx_get(e.api, "PersistentVolume", NULL, "reserved");
+    CHECK_STR(fx_str(pv, "spec.claimRef.uid"), uid);
+    CHECK(k1s_meta_annotation(pv, "pv.kubernetes.io/bound-by-controller") == NULL);
     json_decref(pv);
 
     /* a claim naming its volume gets exactly that one */
     claim_json(buf, sizeof buf, "wants-named", "manual", "1Gi", "'ReadWriteOnce'",
                ",'volumeName':'named'");
-    CHECK_INT(create(&e, "PersistentVolumeClaim", "default", buf), 0);
+    CHECK_INT(fx_create(e.api, "PersistentVolumeClaim", "default", fx_json(buf)), 0);
     CHECK(wait_phase(&e, "PersistentVolumeClaim", "default", "wants-named", "Bound"));
     CHECK(wait_phase(&e, "PersistentVolume", NULL, "named", "Bound"));
-    pvc = get(&e, "PersistentVolumeClaim", "default", "wants-named");
-    CHECK(ann(pvc, "pv.kubernetes.io/bound-by-controller") == NULL);
+    pvc = fx_get(e.api, "PersistentVolumeClaim", "default", "wants-named");
+    CHECK(k1s_meta_annotation(pvc, "pv.kubernetes.io/bound-by-controller") == NULL);
     json_decref(pvc);
-    pv = get(&e, "PersistentVolume", NULL, "named");
-    CHECK_STR(ann(pv, "pv.kubernetes.io/bound-by-controller"), "yes");
+    pv = fx_get(e.api, "PersistentVolume", NULL, "named");
+    CHECK_STR(k1s_meta_annotation(pv, "pv.kubernetes.io/bound-by-controller"), "yes");
     json_decref(pv);
 
     /* nothing fits 100Gi: the claim waits, and has no class to provision */
     claim_json(buf, sizeof buf, "huge", "manual", "100Gi", "'ReadWriteOnce'", NULL);
-    CHECK_INT(create(&e, "PersistentVolumeClaim", "default", buf), 0);
+    CHECK_INT(fx_create(e.api, "PersistentVolumeClaim", "default", fx_json(buf)), 0);
     char huid[64];
     claim_uid(&e, "default", "huge", huid, sizeof huid);
     CHECK(wait_event(&e, huid, "Warning", "ProvisioningFailed",
@@ -655,16 +486,16 @@ TEST(test_static_volumes_smallest_fit_modes_selector_prebound)
 
     /* a static volume with Delete policy: k1s has no deleter for it */
     char muid[64];
-    pv = get(&e, "PersistentVolume", NULL, "medium");
-    snprintf(muid, sizeof muid, "%s", str_at(pv, "metadata.uid") ? str_at(pv, "metadata.uid") : "");
+    pv = fx_get(e.api, "PersistentVolume", NULL, "medium");
+    snprintf(muid, sizeof muid, "%s", fx_str(pv, "metadata.uid") ? fx_str(pv, "metadata.uid") : "");
     json_decref(pv);
-    CHECK_INT(del(&e, "PersistentVolumeClaim", "default", "fit"), 0);
+    CHECK_INT(fx_delete(e.api, "PersistentVolumeClaim", "default", "fit", -1), 0);
     CHECK(wait_phase(&e, "PersistentVolume", NULL, "medium", "Failed"));
     CHECK(wait_event(&e, muid, "Warning", "VolumeFailedDelete",
                      "error getting deleter volume plugin for volume \"medium\": "
                      "no deletable volume plugin matched"));
     /* a Retain one just stays Released */
-    CHECK_INT(del(&e, "PersistentVolumeClaim", "default", "many"), 0);
+    CHECK_INT(fx_delete(e.api, "PersistentVolumeClaim", "default", "many", -1), 0);
     CHECK(wait_phase(&e, "PersistentVolume", NULL, "shared", "Released"));
     env_close(&e);
 }
@@ -672,45 +503,42 @@ TEST(test_static_volumes_smallest_fit_modes_selector_prebound)
 TEST(test_missing_and_default_class)
 {
     env e;
-    if (env_open(&e, true) != 0) {
-        CHECK(!"environment");
-        env_close(&e);
+    if (!env_open(&e, true))
         return;
-    }
     char buf[1024], uid[64];
     claim_json(buf, sizeof buf, "x", "nope", "1Gi", "'ReadWriteOnce'", NULL);
-    CHECK_INT(create(&e, "PersistentVolumeClaim", "default", buf), 0);
+    CHECK_INT(fx_create(e.api, "PersistentVolumeClaim", "default", fx_json(buf)), 0);
     claim_uid(&e, "default", "x", uid, sizeof uid);
     CHECK(wait_event(&e, uid, "Warning", "ProvisioningFailed",
                      "storageclass.storage.k8s.io \"nope\" not found"));
     CHECK(phase_is(&e, "PersistentVolumeClaim", "default", "x", "Pending"));
-    CHECK_INT(count(&e, "PersistentVolume"), 0);
+    CHECK_INT(fx_count(e.api, "PersistentVolume", NULL, NULL), 0);
 
     /* no class at all and no default one */
     claim_json(buf, sizeof buf, "classless", NULL, "1Gi", "'ReadWriteOnce'", NULL);
-    CHECK_INT(create(&e, "PersistentVolumeClaim", "default", buf), 0);
+    CHECK_INT(fx_create(e.api, "PersistentVolumeClaim", "default", fx_json(buf)), 0);
     char cuid[64];
     claim_uid(&e, "default", "classless", cuid, sizeof cuid);
     CHECK(wait_event(&e, cuid, "Normal", "FailedBinding",
                      "no persistent volumes available for this claim and no storage class is set"));
 
     /* the class appears: the waiting claim is provisioned */
-    CHECK_INT(create(&e, "StorageClass", NULL,
-                     "{'apiVersion':'storage.k8s.io/v1','kind':'StorageClass',"
-                     "'metadata':{'name':'nope'},'provisioner':'k8s.io/minikube-hostpath'}"),
+    CHECK_INT(fx_create(e.api, "StorageClass", NULL,
+                        fx_json("{'apiVersion':'storage.k8s.io/v1','kind':'StorageClass',"
+                                "'metadata':{'name':'nope'},'provisioner':'k8s.io/minikube-hostpath'}")),
               0);
     CHECK(wait_phase(&e, "PersistentVolumeClaim", "default", "x", "Bound"));
 
     /* a default class appears: the classless claim is given it, then served */
-    CHECK_INT(create(&e, "StorageClass", NULL,
-                     "{'apiVersion':'storage.k8s.io/v1','kind':'StorageClass',"
-                     "'metadata':{'name':'standard','annotations':"
-                     "{'storageclass.kubernetes.io/is-default-class':'true'}},"
-                     "'provisioner':'microk8s.io/hostpath'}"),
+    CHECK_INT(fx_create(e.api, "StorageClass", NULL,
+                        fx_json("{'apiVersion':'storage.k8s.io/v1','kind':'StorageClass',"
+                                "'metadata':{'name':'standard','annotations':"
+                                "{'storageclass.kubernetes.io/is-default-class':'true'}},"
+                                "'provisioner':'microk8s.io/hostpath'}")),
               0);
     CHECK(wait_phase(&e, "PersistentVolumeClaim", "default", "classless", "Bound"));
-    json_t *pvc = get(&e, "PersistentVolumeClaim", "default", "classless");
-    CHECK_STR(str_at(pvc, "spec.storageClassName"), "standard");
+    json_t *pvc = fx_get(e.api, "PersistentVolumeClaim", "default", "classless");
+    CHECK_STR(fx_str(pvc, "spec.storageClassName"), "standard");
     json_decref(pvc);
     env_close(&e);
 }
@@ -718,47 +546,39 @@ TEST(test_missing_and_default_class)
 TEST(test_wait_for_first_consumer)
 {
     env e;
-    if (env_open(&e, true) != 0) {
-        CHECK(!"environment");
-        env_close(&e);
+    if (!env_open(&e, true))
         return;
-    }
-    CHECK_INT(create(&e, "StorageClass", NULL,
-                     "{'apiVersion':'storage.k8s.io/v1','kind':'StorageClass',"
-                     "'metadata':{'name':'later'},'provisioner':'rancher.io/local-path',"
-                     "'volumeBindingMode':'WaitForFirstConsumer'}"),
+    CHECK_INT(fx_create(e.api, "StorageClass", NULL,
+                        fx_json("{'apiVersion':'storage.k8s.io/v1','kind':'StorageClass',"
+                                "'metadata':{'name':'later'},'provisioner':'rancher.io/local-path',"
+                                "'volumeBindingMode':'WaitForFirstConsumer'}")),
               0);
-    json_t *node = get(&e, "Node", NULL, "node1");
+    json_t *node = fx_get(e.api, "Node", NULL, "node1");
     if (!node)
-        CHECK_INT(create(&e, "Node", NULL,
-                         "{'apiVersion':'v1','kind':'Node','metadata':{'name':'node1'}}"),
+        CHECK_INT(fx_create(e.api, "Node", NULL,
+                            fx_json("{'apiVersion':'v1','kind':'Node','metadata':{'name':'node1'}}")),
                   0);
     json_decref(node);
     char buf[1024], uid[64];
     claim_json(buf, sizeof buf, "w", "later", "1Gi", "'ReadWriteOnce'", NULL);
-    CHECK_INT(create(&e, "PersistentVolumeClaim", "default", buf), 0);
+    CHECK_INT(fx_create(e.api, "PersistentVolumeClaim", "default", fx_json(buf)), 0);
     claim_uid(&e, "default", "w", uid, sizeof uid);
     CHECK(wait_event(&e, uid, "Normal", "WaitForFirstConsumer",
                      "waiting for first consumer to be created before binding"));
-    sleep_ms(100);
-    CHECK_INT(count(&e, "PersistentVolume"), 0);
+    fx_sleep_ms(100);
+    CHECK_INT(fx_count(e.api, "PersistentVolume", NULL, NULL), 0);
 
     /* what the scheduler does for a pod using the claim */
-    json_t *pvc = get(&e, "PersistentVolumeClaim", "default", "w");
+    json_t *pvc = fx_get(e.api, "PersistentVolumeClaim", "default", "w");
     json_t *m = json_object_get(pvc, "metadata");
     json_object_set_new(m, "annotations",
                         json_pack("{s:s}", "volume.kubernetes.io/selected-node", "node1"));
-    k1s_target t = {kind("PersistentVolumeClaim"), "default", "w", NULL};
-    k1s_status st = {0};
-    json_t *saved = NULL;
-    CHECK_INT(k1s_api_update(e.api, &t, pvc, NULL, &saved, &st), 0);
-    json_decref(saved);
-    k1s_status_clear(&st);
+    CHECK_INT(fx_update(e.api, "PersistentVolumeClaim", "default", NULL, pvc), 0);
     json_decref(pvc);
     CHECK(wait_phase(&e, "PersistentVolumeClaim", "default", "w", "Bound"));
     char pvname[80];
     snprintf(pvname, sizeof pvname, "pvc-%s", uid);
-    json_t *pv = get(&e, "PersistentVolume", NULL, pvname);
+    json_t *pv = fx_get(e.api, "PersistentVolume", NULL, pvname);
     CHECK(pv != NULL);
     env_close(&e);
     json_decref(pv);
@@ -767,27 +587,24 @@ TEST(test_wait_for_first_consumer)
 TEST(test_restart_converges_without_duplicates)
 {
     env e;
-    if (env_open(&e, false) != 0) {
-        CHECK(!"environment");
-        env_close(&e);
+    if (!env_open(&e, false))
         return;
-    }
     /* objects made while no controller runs */
-    CHECK_INT(create(&e, "StorageClass", NULL, SCENARIO_CLASS), 0);
-    CHECK_INT(create(&e, "StorageClass", NULL,
-                     "{'apiVersion':'storage.k8s.io/v1','kind':'StorageClass',"
-                     "'metadata':{'name':'scratch'},'provisioner':'docker.io/hostpath'}"),
+    CHECK_INT(fx_create(e.api, "StorageClass", NULL, fx_json(SCENARIO_CLASS)), 0);
+    CHECK_INT(fx_create(e.api, "StorageClass", NULL,
+                        fx_json("{'apiVersion':'storage.k8s.io/v1','kind':'StorageClass',"
+                                "'metadata':{'name':'scratch'},'provisioner':'docker.io/hostpath'}")),
               0);
     char buf[1024], name[32];
     for (int i = 0; i < 4; i++) {
         snprintf(name, sizeof name, "claim-%d", i);
         claim_json(buf, sizeof buf, name, "test-storage-class", "1Gi", "'ReadWriteOnce'", NULL);
-        CHECK_INT(create(&e, "PersistentVolumeClaim", "default", buf), 0);
+        CHECK_INT(fx_create(e.api, "PersistentVolumeClaim", "default", fx_json(buf)), 0);
     }
     /* stopped mid-way, as soon as the first volume exists */
     CHECK_INT(start_controllers(&e), 0);
-    for (int t = 0; t < WAIT_MS && count(&e, "PersistentVolume") == 0; t += 1)
-        sleep_ms(1);
+    for (int t = 0; t < FX_WAIT_MS && fx_count(e.api, "PersistentVolume", NULL, NULL) == 0; t += 1)
+        fx_sleep_ms(1);
     stop_controllers(&e);
     CHECK_INT(start_controllers(&e), 0);
     for (int i = 0; i < 4; i++) {
@@ -796,8 +613,8 @@ TEST(test_restart_converges_without_duplicates)
     }
     stop_controllers(&e);
     CHECK_INT(start_controllers(&e), 0);
-    sleep_ms(300);
-    CHECK_INT(count(&e, "PersistentVolume"), 4);
+    fx_sleep_ms(300);
+    CHECK_INT(fx_count(e.api, "PersistentVolume", NULL, NULL), 4);
     CHECK_INT(count_dirs(e.storage), 4);
     for (int i = 0; i < 4; i++) {
         char uid[64], pvname[80];
@@ -813,33 +630,33 @@ TEST(test_restart_converges_without_duplicates)
     claim_uid(&e, "default", "claim-0", olduid, sizeof olduid);
     snprintf(oldpv, sizeof oldpv, "pvc-%s", olduid);
     stop_controllers(&e);
-    CHECK_INT(del(&e, "PersistentVolumeClaim", "default", "claim-0"), 0);
+    CHECK_INT(fx_delete(e.api, "PersistentVolumeClaim", "default", "claim-0", -1), 0);
     claim_json(buf, sizeof buf, "claim-0", "test-storage-class", "1Gi", "'ReadWriteOnce'", NULL);
-    CHECK_INT(create(&e, "PersistentVolumeClaim", "default", buf), 0);
+    CHECK_INT(fx_create(e.api, "PersistentVolumeClaim", "default", fx_json(buf)), 0);
     CHECK_INT(start_controllers(&e), 0);
     CHECK(wait_phase(&e, "PersistentVolume", NULL, oldpv, "Released"));
     CHECK(wait_phase(&e, "PersistentVolumeClaim", "default", "claim-0", "Bound"));
-    json_t *again = get(&e, "PersistentVolumeClaim", "default", "claim-0");
-    const char *vn = str_at(again, "spec.volumeName");
+    json_t *again = fx_get(e.api, "PersistentVolumeClaim", "default", "claim-0");
+    const char *vn = fx_str(again, "spec.volumeName");
     CHECK(vn && strcmp(vn, oldpv) != 0);
     json_decref(again);
-    CHECK_INT(count(&e, "PersistentVolume"), 5);
+    CHECK_INT(fx_count(e.api, "PersistentVolume", NULL, NULL), 5);
     CHECK_INT(count_dirs(e.storage), 5);
 
     /* a claim of a Delete class removed while the controllers are down */
     claim_json(buf, sizeof buf, "temp", "scratch", "1Gi", "'ReadWriteOnce'", NULL);
-    CHECK_INT(create(&e, "PersistentVolumeClaim", "default", buf), 0);
+    CHECK_INT(fx_create(e.api, "PersistentVolumeClaim", "default", fx_json(buf)), 0);
     CHECK(wait_phase(&e, "PersistentVolumeClaim", "default", "temp", "Bound"));
     char uid[64], pvname[80];
     claim_uid(&e, "default", "temp", uid, sizeof uid);
     snprintf(pvname, sizeof pvname, "pvc-%s", uid);
     CHECK_INT(count_dirs(e.storage), 6);
     stop_controllers(&e);
-    CHECK_INT(del(&e, "PersistentVolumeClaim", "default", "temp"), 0);
+    CHECK_INT(fx_delete(e.api, "PersistentVolumeClaim", "default", "temp", -1), 0);
     CHECK_INT(start_controllers(&e), 0);
-    CHECK(wait_gone(&e, "PersistentVolume", NULL, pvname));
+    CHECK(fx_wait_gone(e.api, "PersistentVolume", NULL, pvname, FX_WAIT_MS));
     CHECK_INT(count_dirs(e.storage), 5);
-    CHECK_INT(count(&e, "PersistentVolume"), 5);
+    CHECK_INT(fx_count(e.api, "PersistentVolume", NULL, NULL), 5);
     env_close(&e);
 }
 
@@ -893,18 +710,18 @@ TEST(test_directory_names_and_removal_stay_in_the_root)
     CHECK_INT(k1s__hostpath_rmtree(&hp, "../x", err, sizeof err), -1);
     CHECK_INT(k1s__hostpath_rmtree(&hp, "absent", err, sizeof err), 0);
     /* a volume directory replaced by a symlink: the link goes, not the target */
-    char target[] = "/tmp/k1s-test-pv-XXXXXX";
-    CHECK(mkdtemp(target) != NULL);
+    char target[PATH_MAX];
+    fx_tmpdir(target, sizeof target, "test-pv");
     snprintf(path, sizeof path, "%s/default_b_pvc-2", root);
     CHECK_INT(symlink(target, path), 0);
     CHECK_INT(k1s__hostpath_mkdir(&hp, "default_b_pvc-2", err, sizeof err), -1);
     CHECK_INT(k1s__hostpath_rmtree(&hp, "default_b_pvc-2", err, sizeof err), 0);
     CHECK(is_dir(target, NULL));
     snprintf(path, sizeof path, "%s/default_a_pvc-1", root);
-    rm_rf(path);
+    fx_rmtree(path);
     k1s__hostpath_close(&hp);
     CHECK(!is_dir(root, NULL));
-    rm_rf(target);
+    fx_rmtree(target);
 }
 
 K1S_TEST_MAIN(T(test_scenario_class_provisions_binds_and_retains),
