@@ -10,34 +10,15 @@
  */
 #include "k1s_test.h"
 
-#include <time.h>
 #include <unistd.h>
 
 #include "k1s_api.h"
 #include "k1s_controllers.h"
+#include "k1s_fixture.h"
 #include "k1s_kubelet.h"
 #include "k1s_time.h"
 
 #define NODE "node1"
-
-static k1s_api *open_api(void)
-{
-    k1s_api_config cfg = {.db_path = ":memory:"};
-    k1s_api *api = NULL;
-    char *err = NULL;
-    if (k1s_api_open(&cfg, &api, &err) != 0) {
-        fprintf(stderr, "open: %s\n", err ? err : "?");
-        free(err);
-        return NULL;
-    }
-    char berr[256];
-    if (k1s_api_bootstrap(api, 6443, berr, sizeof berr) != 0) {
-        fprintf(stderr, "bootstrap: %s\n", berr);
-        k1s_api_close(api);
-        return NULL;
-    }
-    return api;
-}
 
 /* The simulated kubelet of node NODE; cidr NULL: the default. */
 static k1s_kubelet *start_kubelet(k1s_api *api, const char *cidr)
@@ -64,17 +45,9 @@ typedef struct cluster {
 
 static bool start(cluster *cl, const char *cidr)
 {
-    *cl = (cluster){.api = open_api()};
-    if (!cl->api)
+    *cl = (cluster){.api = fx_api_open()};
+    if (!cl->api || !(cl->ctl = fx_controllers_start(cl->api, NODE)))
         return false;
-    k1s_controllers_config cfg = {.api = cl->api, .node_name = NODE,
-                                  .api_host = "127.0.0.1"};
-    char *err = NULL;
-    if (k1s_controllers_start(&cfg, &cl->ctl, &err) != 0) {
-        fprintf(stderr, "controllers: %s\n", err ? err : "?");
-        free(err);
-        return false;
-    }
     cl->kl = start_kubelet(cl->api, cidr);
     return cl->kl != NULL;
 }
@@ -85,68 +58,6 @@ static void stop(cluster *cl)
     k1s_controllers_stop(cl->ctl);
     k1s_api_close(cl->api);
     *cl = (cluster){0};
-}
-
-static const json_t *at(const json_t *o, const char *path)
-{
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", path);
-    char *save = NULL;
-    for (char *p = strtok_r(buf, ".", &save); p && o; p = strtok_r(NULL, ".", &save)) {
-        char *end = NULL;
-        long i = strtol(p, &end, 10);
-        o = *end == 0 && json_is_array(o) ? json_array_get(o, (size_t)i) : json_object_get(o, p);
-    }
-    return o;
-}
-
-static const char *sat(const json_t *o, const char *path)
-{
-    return json_string_value(at(o, path));
-}
-
-static json_t *get(k1s_api *api, const char *group, const char *kind, const char *ns,
-                   const char *name)
-{
-    k1s_target t = {k1s_registry_find_kind(group, kind), ns, name, NULL};
-    k1s_status st = {0};
-    json_t *out = NULL;
-    if (k1s_api_get(api, &t, &out, &st) != 0)
-        out = NULL;
-    k1s_status_clear(&st);
-    return out;
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-static const json_t *condition(const json_t *obj, const char *type)
-{
-    size_t i;
-    const json_t *c;
-    json_array_foreach(at(obj, "status.conditions"), i, c)
-    {
-        if (!strcmp(json_string_value(json_object_get(c, "type")), type))
-            return c;
-    }
-    return NULL;
-}
-
-static int create(k1s_api *api, const char *kind, json_t *obj)
-{
-    k1s_target t = {k1s_registry_find_kind("", kind), "default", NULL, NULL};
-    k1s_status st = {0};
-    json_t *out = NULL;
-    int rc = k1s_api_create(api, &t, obj, NULL, &out, &st);
-    if (rc)
-        fprintf(stderr, "create: %s\n", st.message ? st.message : "?");
-    k1s_status_clear(&st);
-    json_decref(out);
-    json_decref(obj);
-    return rc;
 }
 
 /* A pod with an init container and an nginx container mounting a volume.
@@ -168,99 +79,73 @@ static json_t *pod(const char *name, json_t *annotations)
 
 static bool running_ready(const json_t *p)
 {
-    return p && sat(p, "status.phase") && !strcmp(sat(p, "status.phase"), "Running") &&
-           condition(p, "Ready") && !strcmp(sat(condition(p, "Ready"), "status"), "True") &&
-           sat(p, "status.podIP");
+    return p && fx_str(p, "status.phase") && !strcmp(fx_str(p, "status.phase"), "Running") &&
+           fx_condition(p, "Ready") && !strcmp(fx_str(fx_condition(p, "Ready"), "status"), "True") &&
+           fx_str(p, "status.podIP");
+}
+
+static bool is_running_ready(const json_t *p, const void *unused)
+{
+    (void)unused;
+    return running_ready(p);
 }
 
 /* Poll (<= ms) until the pod runs; the last pod seen (new ref) or NULL. */
 static json_t *wait_running(k1s_api *api, const char *name, int ms)
 {
-    json_t *p = NULL;
-    for (long long t0 = k1s_time_mono_ms(); k1s_time_mono_ms() - t0 <= ms; sleep_ms(5)) {
-        json_decref(p);
-        p = get(api, "", "Pod", "default", name);
-        if (running_ready(p))
-            break;
-    }
-    return p;
+    return fx_wait_obj(api, "Pod", "default", name, is_running_ready, NULL, ms);
 }
 
 /* Poll (<= ms) until the pod is gone; how long it took, or -1. */
 static long long wait_gone(k1s_api *api, const char *name, int ms)
 {
     long long t0 = k1s_time_mono_ms();
-    while (k1s_time_mono_ms() - t0 <= ms) {
-        json_t *p = get(api, "", "Pod", "default", name);
-        json_decref(p);
-        if (!p)
-            return k1s_time_mono_ms() - t0;
-        sleep_ms(10);
-    }
-    return -1;
+    return fx_wait_gone(api, "Pod", "default", name, ms) ? k1s_time_mono_ms() - t0 : -1;
 }
 
+/* Delete with the grace period: -1 on failure, else whether it went at once. */
 static int delete_pod(k1s_api *api, const char *name)
 {
-    k1s_target t = {k1s_registry_find_kind("", "Pod"), "default", name, NULL};
-    k1s_opts o = {.grace_seconds = -1};
-    k1s_status st = {0};
-    json_t *out = NULL;
     int removed = 0;
-    int rc = k1s_api_delete(api, &t, &o, &out, &removed, &st);
-    k1s_status_clear(&st);
-    json_decref(out);
-    return rc ? -1 : removed;
+    return fx_delete_with(api, "Pod", "default", name, NULL, &removed) ? -1 : removed;
 }
 
-/* The reasons of the events about obj (kind/name) that component recorded
- * (NULL: any), in the order they were recorded ("," joined) into buf. */
-typedef struct evscan {
-    const char *kind, *name, *component;
-    json_t *found; /* [rv, reason] pairs */
-} evscan;
-
-static int ev_item(void *ctx, const char *text, size_t len)
+/* Whether ev is about kind/name and from component (NULL: any). */
+static bool event_of(const json_t *ev, const char *kind, const char *name, const char *component)
 {
-    evscan *e = ctx;
-    json_t *ev = json_loadb(text, len, 0, NULL);
-    if (ev && !strcmp(sat(ev, "involvedObject.kind") ? sat(ev, "involvedObject.kind") : "", e->kind) &&
-        !strcmp(sat(ev, "involvedObject.name") ? sat(ev, "involvedObject.name") : "", e->name) &&
-        (!e->component || (sat(ev, "source.component") && !strcmp(sat(ev, "source.component"), e->component))))
-        json_array_append_new(e->found, json_pack("[I, s]", atoll(sat(ev, "metadata.resourceVersion")),
-                                                  sat(ev, "reason")));
-    json_decref(ev);
-    return 0;
+    const char *k = fx_str(ev, "involvedObject.kind"), *n = fx_str(ev, "involvedObject.name");
+    const char *c = fx_str(ev, "source.component");
+    return k && n && !strcmp(k, kind) && !strcmp(n, name) &&
+           (!component || (c && !strcmp(c, component)));
 }
 
 static int by_rv(const void *a, const void *b)
 {
-    json_int_t x = json_integer_value(json_array_get(*(json_t *const *)a, 0));
-    json_int_t y = json_integer_value(json_array_get(*(json_t *const *)b, 0));
+    long long x = atoll(fx_str(*(json_t *const *)a, "metadata.resourceVersion"));
+    long long y = atoll(fx_str(*(json_t *const *)b, "metadata.resourceVersion"));
     return x < y ? -1 : x > y;
 }
 
+/* The reasons of the events about obj (kind/name) that component recorded
+ * (NULL: any), in the order they were recorded ("," joined) into buf. */
 static void event_reasons(k1s_api *api, const char *kind, const char *name,
                           const char *component, char *buf, size_t len)
 {
-    evscan e = {kind, name, component, json_array()};
-    k1s_list_opts lo = {0};
-    k1s_list_result res = {0};
-    k1s_status st = {0};
-    if (k1s_api_list(api, k1s_registry_find_kind("", "Event"), NULL, &lo, ev_item, &e, &res, &st) == 0)
-        k1s_list_result_free(&res);
-    k1s_status_clear(&st);
-    size_t n = json_array_size(e.found), used = 0;
-    json_t **items = calloc(n + 1, sizeof *items);
-    for (size_t i = 0; i < n; i++)
-        items[i] = json_array_get(e.found, i);
+    json_t *evs = fx_list(api, "Event", NULL, NULL);
+    size_t n = 0, used = 0;
+    json_t **items = calloc(json_array_size(evs) + 1, sizeof *items);
+    size_t i;
+    json_t *ev;
+    json_array_foreach(evs, i, ev)
+        if (event_of(ev, kind, name, component))
+            items[n++] = ev;
     qsort(items, n, sizeof *items, by_rv);
     buf[0] = 0;
-    for (size_t i = 0; i < n && used < len; i++)
+    for (i = 0; i < n && used < len; i++)
         used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? "," : "",
-                                 json_string_value(json_array_get(items[i], 1)));
+                                 fx_str(items[i], "reason"));
     free(items);
-    json_decref(e.found);
+    json_decref(evs);
 }
 
 /* ---- the node ------------------------------------------------------------------------ */
@@ -277,44 +162,44 @@ TEST(test_node_and_lease)
     /* no exec or logs: nothing to reach */
     CHECK(k1s_kubelet_backend(cl.kl) == NULL);
     /* registered before k1s_kubelet_start returns */
-    json_t *node = get(api, "", "Node", "", NODE);
+    json_t *node = fx_get(api, "Node", "", NODE);
     CHECK(node != NULL);
-    const json_t *labels = at(node, "metadata.labels");
+    const json_t *labels = fx_at(node, "metadata.labels");
     /* label keys have dots: no path lookups */
     CHECK_STR(json_string_value(json_object_get(labels, "kubernetes.io/hostname")), NODE);
     CHECK_STR(json_string_value(json_object_get(labels, "kubernetes.io/os")), "linux");
     CHECK(json_string_value(json_object_get(labels, "kubernetes.io/arch")) != NULL);
     CHECK_STR(json_string_value(json_object_get(labels, "node-role.kubernetes.io/control-plane")), "");
-    CHECK_STR(sat(node, "spec.podCIDR"), "10.244.0.0/24");
-    const json_t *ready = condition(node, "Ready");
-    CHECK_STR(sat(ready, "status"), "True");
-    CHECK_STR(sat(ready, "reason"), "KubeletReady");
-    CHECK_STR(sat(ready, "message"), "kubelet is posting ready status");
-    CHECK(sat(ready, "lastHeartbeatTime") != NULL);
+    CHECK_STR(fx_str(node, "spec.podCIDR"), "10.244.0.0/24");
+    const json_t *ready = fx_condition(node, "Ready");
+    CHECK_STR(fx_str(ready, "status"), "True");
+    CHECK_STR(fx_str(ready, "reason"), "KubeletReady");
+    CHECK_STR(fx_str(ready, "message"), "kubelet is posting ready status");
+    CHECK(fx_str(ready, "lastHeartbeatTime") != NULL);
     static const char *const calm[] = {"MemoryPressure", "DiskPressure", "PIDPressure", NULL};
     for (const char *const *c = calm; *c; c++)
-        CHECK_STR(sat(condition(node, *c), "status"), "False");
+        CHECK_STR(fx_str(fx_condition(node, *c), "status"), "False");
     char cpus[32];
     snprintf(cpus, sizeof cpus, "%ld", sysconf(_SC_NPROCESSORS_ONLN));
-    CHECK_STR(sat(node, "status.capacity.cpu"), cpus);
-    CHECK_STR(sat(node, "status.capacity.pods"), "110");
-    CHECK_STR(sat(node, "status.allocatable.pods"), "110");
-    const char *mem = sat(node, "status.capacity.memory");
+    CHECK_STR(fx_str(node, "status.capacity.cpu"), cpus);
+    CHECK_STR(fx_str(node, "status.capacity.pods"), "110");
+    CHECK_STR(fx_str(node, "status.allocatable.pods"), "110");
+    const char *mem = fx_str(node, "status.capacity.memory");
     CHECK(mem && strlen(mem) > 2 && mem[strspn(mem, "0123456789")] != 0);
-    CHECK(json_object_get(at(node, "status.capacity"), "ephemeral-storage") != NULL);
-    CHECK_STR(sat(node, "status.nodeInfo.kubeletVersion"), "v1.33.0-k1s");
-    CHECK_STR(sat(node, "status.nodeInfo.containerRuntimeVersion"), "simulated://1.0");
-    CHECK_STR(sat(node, "status.nodeInfo.operatingSystem"), "linux");
-    CHECK(sat(node, "status.nodeInfo.kernelVersion") && *sat(node, "status.nodeInfo.kernelVersion"));
-    const char *mid = sat(node, "status.nodeInfo.machineID");
+    CHECK(json_object_get(fx_at(node, "status.capacity"), "ephemeral-storage") != NULL);
+    CHECK_STR(fx_str(node, "status.nodeInfo.kubeletVersion"), "v1.33.0-k1s");
+    CHECK_STR(fx_str(node, "status.nodeInfo.containerRuntimeVersion"), "simulated://1.0");
+    CHECK_STR(fx_str(node, "status.nodeInfo.operatingSystem"), "linux");
+    CHECK(fx_str(node, "status.nodeInfo.kernelVersion") && *fx_str(node, "status.nodeInfo.kernelVersion"));
+    const char *mid = fx_str(node, "status.nodeInfo.machineID");
     CHECK(mid && strlen(mid) >= 32);
-    CHECK(sat(node, "status.nodeInfo.systemUUID") && *sat(node, "status.nodeInfo.systemUUID"));
+    CHECK(fx_str(node, "status.nodeInfo.systemUUID") && *fx_str(node, "status.nodeInfo.systemUUID"));
     /* an unspecified node IP: 127.0.0.1, not the host's address */
-    CHECK_STR(sat(node, "status.addresses.0.type"), "InternalIP");
-    CHECK_STR(sat(node, "status.addresses.0.address"), "127.0.0.1");
-    CHECK_STR(sat(node, "status.addresses.1.type"), "Hostname");
-    CHECK_STR(sat(node, "status.addresses.1.address"), NODE);
-    CHECK_INT(json_integer_value(at(node, "status.daemonEndpoints.kubeletEndpoint.Port")), 10250);
+    CHECK_STR(fx_str(node, "status.addresses.0.type"), "InternalIP");
+    CHECK_STR(fx_str(node, "status.addresses.0.address"), "127.0.0.1");
+    CHECK_STR(fx_str(node, "status.addresses.1.type"), "Hostname");
+    CHECK_STR(fx_str(node, "status.addresses.1.address"), NODE);
+    CHECK_INT(json_integer_value(fx_at(node, "status.daemonEndpoints.kubeletEndpoint.Port")), 10250);
     json_decref(node);
     /* a kubelet's start, and the node controller's notice before NodeReady */
     char reasons[512];
@@ -322,22 +207,22 @@ TEST(test_node_and_lease)
     CHECK_STR(reasons, "Starting,NodeAllocatableEnforced,NodeHasSufficientMemory,"
                        "NodeHasNoDiskPressure,NodeHasSufficientPID,RegisteredNode,NodeReady");
 
-    json_t *lease = get(api, "coordination.k8s.io", "Lease", "kube-node-lease", NODE);
+    json_t *lease = fx_get(api, "Lease", "kube-node-lease", NODE);
     CHECK(lease != NULL);
-    CHECK_STR(sat(lease, "spec.holderIdentity"), NODE);
-    CHECK_INT(json_integer_value(at(lease, "spec.leaseDurationSeconds")), 40);
-    const char *renew = sat(lease, "spec.renewTime");
+    CHECK_STR(fx_str(lease, "spec.holderIdentity"), NODE);
+    CHECK_INT(json_integer_value(fx_at(lease, "spec.leaseDurationSeconds")), 40);
+    const char *renew = fx_str(lease, "spec.renewTime");
     /* MicroTime: 2006-01-02T15:04:05.000000Z */
     CHECK(renew && strlen(renew) == 27 && renew[19] == '.' && renew[26] == 'Z');
-    CHECK_STR(sat(lease, "metadata.ownerReferences.0.kind"), "Node");
+    CHECK_STR(fx_str(lease, "metadata.ownerReferences.0.kind"), "Node");
     char first[40];
     snprintf(first, sizeof first, "%s", renew ? renew : "");
     json_decref(lease);
     /* renewed every 10 s */
     bool renewed = false;
-    for (long long t0 = k1s_time_mono_ms(); !renewed && k1s_time_mono_ms() - t0 < 15000; sleep_ms(100)) {
-        lease = get(api, "coordination.k8s.io", "Lease", "kube-node-lease", NODE);
-        renew = sat(lease, "spec.renewTime");
+    for (long long t0 = k1s_time_mono_ms(); !renewed && k1s_time_mono_ms() - t0 < 15000; fx_sleep_ms(100)) {
+        lease = fx_get(api, "Lease", "kube-node-lease", NODE);
+        renew = fx_str(lease, "spec.renewTime");
         renewed = renew && strcmp(renew, first) > 0;
         json_decref(lease);
     }
@@ -355,46 +240,46 @@ TEST(test_pods_run_with_unique_ips)
     long long t0 = k1s_time_mono_ms();
     static const char *const names[] = {"web-0", "web-1", "web-2", NULL};
     for (const char *const *n = names; *n; n++)
-        CHECK_INT(create(api, "Pod", pod(*n, NULL)), 0);
+        CHECK_INT(fx_create(api, "Pod", "default", pod(*n, NULL)), 0);
     char ips[3][32] = {"", "", ""};
     for (int i = 0; names[i]; i++) {
         json_t *p = wait_running(api, names[i], 10000);
         CHECK(running_ready(p));
-        snprintf(ips[i], sizeof ips[i], "%s", sat(p, "status.podIP") ? sat(p, "status.podIP") : "");
+        snprintf(ips[i], sizeof ips[i], "%s", fx_str(p, "status.podIP") ? fx_str(p, "status.podIP") : "");
         CHECK(!strncmp(ips[i], "10.244.0.", 9));
-        CHECK_STR(sat(p, "status.podIPs.0.ip"), ips[i]);
-        CHECK_STR(sat(p, "status.hostIP"), "127.0.0.1");
-        CHECK_STR(sat(p, "status.hostIPs.0.ip"), "127.0.0.1");
-        CHECK(sat(p, "status.startTime") != NULL);
-        CHECK_STR(sat(p, "status.qosClass"), "Burstable");
+        CHECK_STR(fx_str(p, "status.podIPs.0.ip"), ips[i]);
+        CHECK_STR(fx_str(p, "status.hostIP"), "127.0.0.1");
+        CHECK_STR(fx_str(p, "status.hostIPs.0.ip"), "127.0.0.1");
+        CHECK(fx_str(p, "status.startTime") != NULL);
+        CHECK_STR(fx_str(p, "status.qosClass"), "Burstable");
         static const char *const conds[] = {"PodReadyToStartContainers", "Initialized", "Ready",
                                             "ContainersReady", "PodScheduled", NULL};
         for (int c = 0; conds[c]; c++) {
-            const json_t *cond = json_array_get(at(p, "status.conditions"), (size_t)c);
-            CHECK_STR(sat(cond, "type"), conds[c]);
-            CHECK_STR(sat(cond, "status"), "True");
-            CHECK(sat(cond, "lastTransitionTime") != NULL);
+            const json_t *cond = json_array_get(fx_at(p, "status.conditions"), (size_t)c);
+            CHECK_STR(fx_str(cond, "type"), conds[c]);
+            CHECK_STR(fx_str(cond, "status"), "True");
+            CHECK(fx_str(cond, "lastTransitionTime") != NULL);
             CHECK(json_object_get(cond, "reason") == NULL);
         }
-        const json_t *cs = at(p, "status.containerStatuses.0");
-        CHECK_STR(sat(cs, "name"), "nginx");
-        CHECK_STR(sat(cs, "image"), "k8s.gcr.io/nginx-slim:0.8");
-        const char *iid = sat(cs, "imageID");
+        const json_t *cs = fx_at(p, "status.containerStatuses.0");
+        CHECK_STR(fx_str(cs, "name"), "nginx");
+        CHECK_STR(fx_str(cs, "image"), "k8s.gcr.io/nginx-slim:0.8");
+        const char *iid = fx_str(cs, "imageID");
         CHECK(iid && !strncmp(iid, "k8s.gcr.io/nginx-slim@sha256:", 29) && strlen(iid) == 29 + 64);
-        const char *cid = sat(cs, "containerID");
+        const char *cid = fx_str(cs, "containerID");
         CHECK(cid && !strncmp(cid, "simulated://", 12) && strlen(cid) == 12 + 64);
-        CHECK(json_is_true(at(cs, "ready")));
-        CHECK(json_is_true(at(cs, "started")));
-        CHECK_INT(json_integer_value(at(cs, "restartCount")), 0);
-        CHECK(sat(cs, "state.running.startedAt") != NULL);
-        CHECK_STR(sat(cs, "volumeMounts.0.mountPath"), "/cache");
-        CHECK_STR(sat(cs, "volumeMounts.0.recursiveReadOnly"), "Disabled");
-        const json_t *ics = at(p, "status.initContainerStatuses.0");
-        CHECK_STR(sat(ics, "name"), "setup");
-        CHECK_STR(sat(ics, "image"), "docker.io/library/busybox:1.36");
-        CHECK_STR(sat(ics, "state.terminated.reason"), "Completed");
-        CHECK_INT(json_integer_value(at(ics, "state.terminated.exitCode")), 0);
-        CHECK(json_is_false(at(ics, "started")));
+        CHECK(json_is_true(fx_at(cs, "ready")));
+        CHECK(json_is_true(fx_at(cs, "started")));
+        CHECK_INT(json_integer_value(fx_at(cs, "restartCount")), 0);
+        CHECK(fx_str(cs, "state.running.startedAt") != NULL);
+        CHECK_STR(fx_str(cs, "volumeMounts.0.mountPath"), "/cache");
+        CHECK_STR(fx_str(cs, "volumeMounts.0.recursiveReadOnly"), "Disabled");
+        const json_t *ics = fx_at(p, "status.initContainerStatuses.0");
+        CHECK_STR(fx_str(ics, "name"), "setup");
+        CHECK_STR(fx_str(ics, "image"), "docker.io/library/busybox:1.36");
+        CHECK_STR(fx_str(ics, "state.terminated.reason"), "Completed");
+        CHECK_INT(json_integer_value(fx_at(ics, "state.terminated.exitCode")), 0);
+        CHECK(json_is_false(fx_at(ics, "started")));
         json_decref(p);
     }
     /* quick: three pods scheduled and running well within a second (ASan) */
@@ -418,23 +303,23 @@ TEST(test_readiness_gates_and_recursive_read_only)
     json_object_set_new(json_array_get(json_object_get(json_array_get(json_object_get(spec, "containers"), 0),
                                                        "volumeMounts"), 0),
                         "recursiveReadOnly", json_string("IfPossible"));
-    CHECK_INT(create(api, "Pod", p), 0);
+    CHECK_INT(fx_create(api, "Pod", "default", p), 0);
     json_t *got = NULL;
-    for (long long t0 = k1s_time_mono_ms(); k1s_time_mono_ms() - t0 < 10000; sleep_ms(5)) {
+    for (long long t0 = k1s_time_mono_ms(); k1s_time_mono_ms() - t0 < 10000; fx_sleep_ms(5)) {
         json_decref(got);
-        got = get(api, "", "Pod", "default", "gated");
-        if (got && sat(got, "status.phase") && !strcmp(sat(got, "status.phase"), "Running"))
+        got = fx_get(api, "Pod", "default", "gated");
+        if (got && fx_str(got, "status.phase") && !strcmp(fx_str(got, "status.phase"), "Running"))
             break;
     }
-    CHECK_STR(sat(got, "status.phase"), "Running");
-    const json_t *ready = condition(got, "Ready");
-    CHECK_STR(sat(ready, "status"), "False");
-    CHECK_STR(sat(ready, "reason"), "ReadinessGatesNotReady");
-    CHECK_STR(sat(ready, "message"),
+    CHECK_STR(fx_str(got, "status.phase"), "Running");
+    const json_t *ready = fx_condition(got, "Ready");
+    CHECK_STR(fx_str(ready, "status"), "False");
+    CHECK_STR(fx_str(ready, "reason"), "ReadinessGatesNotReady");
+    CHECK_STR(fx_str(ready, "message"),
               "corresponding condition of pod readiness gate \"example.com/lb\" does not exist.");
-    CHECK_STR(sat(condition(got, "ContainersReady"), "status"), "True");
+    CHECK_STR(fx_str(fx_condition(got, "ContainersReady"), "status"), "True");
     /* a simulated runtime makes read-only mounts recursive when it may */
-    CHECK_STR(sat(got, "status.containerStatuses.0.volumeMounts.0.recursiveReadOnly"), "Enabled");
+    CHECK_STR(fx_str(got, "status.containerStatuses.0.volumeMounts.0.recursiveReadOnly"), "Enabled");
     json_decref(got);
     stop(&cl);
 }
@@ -444,14 +329,14 @@ TEST(test_deletion_after_the_containers_stop)
     cluster cl;
     CHECK(start(&cl, NULL));
     k1s_api *api = cl.api;
-    CHECK_INT(create(api, "Pod", pod("quick", NULL)), 0);
+    CHECK_INT(fx_create(api, "Pod", "default", pod("quick", NULL)), 0);
     json_t *p = wait_running(api, "quick", 10000);
     CHECK(running_ready(p));
     json_decref(p);
     /* marked with the 30 s grace period, removed as soon as nginx stops */
     CHECK_INT(delete_pod(api, "quick"), 0);
-    p = get(api, "", "Pod", "default", "quick");
-    CHECK(p == NULL || sat(p, "metadata.deletionTimestamp") != NULL);
+    p = fx_get(api, "Pod", "default", "quick");
+    CHECK(p == NULL || fx_str(p, "metadata.deletionTimestamp") != NULL);
     json_decref(p);
     long long took = wait_gone(api, "quick", 5000);
     CHECK(took >= 0 && took < 2000);
@@ -460,7 +345,7 @@ TEST(test_deletion_after_the_containers_stop)
     CHECK_STR(reasons, "Pulled,Created,Started,Pulled,Created,Started,Killing");
 
     /* containers that take 2 s to stop keep the pod that long */
-    CHECK_INT(create(api, "Pod", pod("slow", json_pack("{s:s}", "k1s.io/simulated-stop-seconds", "2"))), 0);
+    CHECK_INT(fx_create(api, "Pod", "default", pod("slow", json_pack("{s:s}", "k1s.io/simulated-stop-seconds", "2"))), 0);
     p = wait_running(api, "slow", 10000);
     CHECK(running_ready(p));
     json_decref(p);
@@ -475,30 +360,30 @@ TEST(test_restart_keeps_running_pods)
     cluster cl;
     CHECK(start(&cl, NULL));
     k1s_api *api = cl.api;
-    CHECK_INT(create(api, "Pod", pod("stay", NULL)), 0);
+    CHECK_INT(fx_create(api, "Pod", "default", pod("stay", NULL)), 0);
     json_t *before = wait_running(api, "stay", 10000);
     CHECK(running_ready(before));
-    json_t *node1 = get(api, "", "Node", "", NODE);
+    json_t *node1 = fx_get(api, "Node", "", NODE);
     k1s_kubelet_stop(cl.kl);
 
     cl.kl = start_kubelet(api, NULL);
     CHECK(cl.kl != NULL);
-    sleep_ms(500);
-    json_t *after = get(api, "", "Pod", "default", "stay");
+    fx_sleep_ms(500);
+    json_t *after = fx_get(api, "Pod", "default", "stay");
     /* not even rewritten */
-    CHECK_STR(sat(after, "metadata.resourceVersion"), sat(before, "metadata.resourceVersion"));
-    CHECK_STR(sat(after, "status.containerStatuses.0.containerID"),
-              sat(before, "status.containerStatuses.0.containerID"));
-    json_t *node2 = get(api, "", "Node", "", NODE);
-    CHECK_STR(sat(node2, "metadata.uid"), sat(node1, "metadata.uid"));
-    CHECK_STR(sat(condition(node2, "Ready"), "lastTransitionTime"),
-              sat(condition(node1, "Ready"), "lastTransitionTime"));
+    CHECK_STR(fx_str(after, "metadata.resourceVersion"), fx_str(before, "metadata.resourceVersion"));
+    CHECK_STR(fx_str(after, "status.containerStatuses.0.containerID"),
+              fx_str(before, "status.containerStatuses.0.containerID"));
+    json_t *node2 = fx_get(api, "Node", "", NODE);
+    CHECK_STR(fx_str(node2, "metadata.uid"), fx_str(node1, "metadata.uid"));
+    CHECK_STR(fx_str(fx_condition(node2, "Ready"), "lastTransitionTime"),
+              fx_str(fx_condition(node1, "Ready"), "lastTransitionTime"));
     /* a new pod after the restart gets an address no other pod has */
-    CHECK_INT(create(api, "Pod", pod("new", NULL)), 0);
+    CHECK_INT(fx_create(api, "Pod", "default", pod("new", NULL)), 0);
     json_t *fresh = wait_running(api, "new", 10000);
     CHECK(running_ready(fresh));
-    CHECK(strcmp(sat(fresh, "status.podIP") ? sat(fresh, "status.podIP") : "",
-                 sat(after, "status.podIP") ? sat(after, "status.podIP") : "") != 0);
+    CHECK(strcmp(fx_str(fresh, "status.podIP") ? fx_str(fresh, "status.podIP") : "",
+                 fx_str(after, "status.podIP") ? fx_str(after, "status.podIP") : "") != 0);
     json_decref(fresh);
     json_decref(before);
     json_decref(after);
@@ -514,20 +399,20 @@ TEST(test_other_pod_cidr)
     cluster cl;
     CHECK(start(&cl, "10.9.8.0/24"));
     k1s_api *api = cl.api;
-    json_t *node = get(api, "", "Node", "", NODE);
-    CHECK_STR(sat(node, "spec.podCIDR"), "10.9.8.0/24");
+    json_t *node = fx_get(api, "Node", "", NODE);
+    CHECK_STR(fx_str(node, "spec.podCIDR"), "10.9.8.0/24");
     json_decref(node);
-    CHECK_INT(create(api, "Pod", pod("here", NULL)), 0);
+    CHECK_INT(fx_create(api, "Pod", "default", pod("here", NULL)), 0);
     json_t *p = wait_running(api, "here", 10000);
     CHECK(running_ready(p));
-    CHECK_STR(sat(p, "status.podIP"), "10.9.8.2");
+    CHECK_STR(fx_str(p, "status.podIP"), "10.9.8.2");
     json_decref(p);
     stop(&cl);
 }
 
 TEST(test_refused_settings)
 {
-    k1s_api *api = open_api();
+    k1s_api *api = fx_api_open();
     if (!api)
         return;
     static const char *const bad[] = {"10.0.0.0/16", "10.0.0.0", "fd00::/64", "10.0.0.0/24x",
@@ -549,7 +434,7 @@ TEST(test_refused_settings)
     CHECK_INT(k1s_kubelet_start(&cfg, &kl, &err), -1);
     CHECK(err && strstr(err, "data directory"));
     free(err);
-    json_t *node = get(api, "", "Node", "", NODE);
+    json_t *node = fx_get(api, "Node", "", NODE);
     CHECK(node == NULL);
     json_decref(node);
     k1s_api_close(api);
