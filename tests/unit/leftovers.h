@@ -1,6 +1,7 @@
 /*
  * leftovers.h - what the live kubelet tests check after stopping
- * everything: no process and no mount of theirs may be left on the host.
+ * everything: no process and no mount of theirs may be left on the host;
+ * and the command lines of the host's processes, to find them.
  */
 #ifndef K1S_TEST_LEFTOVERS_H
 #define K1S_TEST_LEFTOVERS_H
@@ -12,6 +13,24 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The command line of process pid (a /proc entry name), its arguments
+ * joined by spaces, into buf; false when there is no such process. */
+static inline bool k1s_test_cmdline(const char *pid, char *buf, size_t len)
+{
+    char p[300];
+    snprintf(p, sizeof p, "/proc/%s/cmdline", pid);
+    FILE *f = fopen(p, "re");
+    if (!f)
+        return false;
+    size_t n = fread(buf, 1, len - 1, f);
+    fclose(f);
+    for (size_t i = 0; i < n; i++)
+        if (!buf[i])
+            buf[i] = ' ';
+    buf[n] = '\0';
+    return true;
+}
+
 /* Processes other than this one whose command line mentions dir
  * (containerd, shims, containers started from there). say: name them. */
 static inline int k1s_test_procs_mentioning(const char *dir, bool say)
@@ -20,19 +39,10 @@ static inline int k1s_test_procs_mentioning(const char *dir, bool say)
     int n = 0;
     struct dirent *de;
     while (d && (de = readdir(d))) {
-        if (de->d_name[0] < '1' || de->d_name[0] > '9' || atoi(de->d_name) == (int)getpid())
+        char buf[4096];
+        if (de->d_name[0] < '1' || de->d_name[0] > '9' || atoi(de->d_name) == (int)getpid() ||
+            !k1s_test_cmdline(de->d_name, buf, sizeof buf))
             continue;
-        char p[300], buf[4096];
-        snprintf(p, sizeof p, "/proc/%s/cmdline", de->d_name);
-        FILE *f = fopen(p, "re");
-        if (!f)
-            continue;
-        size_t len = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        for (size_t i = 0; i < len; i++)
-            if (!buf[i])
-                buf[i] = ' ';
-        buf[len] = '\0';
         if (strstr(buf, dir)) {
             if (say)
                 fprintf(stderr, "  still running: %s: %s\n", de->d_name, buf);

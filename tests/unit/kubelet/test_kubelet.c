@@ -25,13 +25,13 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "k1s_api.h"
 #include "k1s_containerd.h"
 #include "k1s_controllers.h"
 #include "k1s_cri.h"
+#include "k1s_fixture.h"
 #include "k1s_kubelet.h"
 #include "k1s_time.h"
 
@@ -49,81 +49,21 @@ static json_t *sandbox_ids; /* every sandbox the test saw, for the end check */
 
 /* ---- helpers ---------------------------------------------------------------------- */
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-static const json_t *at(const json_t *o, const char *path)
-{
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", path);
-    char *save = NULL;
-    for (char *p = strtok_r(buf, ".", &save); p && o; p = strtok_r(NULL, ".", &save)) {
-        char *end = NULL;
-        long i = strtol(p, &end, 10);
-        o = *end == 0 && json_is_array(o) ? json_array_get(o, (size_t)i) : json_object_get(o, p);
-    }
-    return o;
-}
-
+/* The string at path, "" when absent (for strcmp and strstr). */
 static const char *sat(const json_t *o, const char *path)
 {
-    const char *s = json_string_value(at(o, path));
+    const char *s = fx_str(o, path);
     return s ? s : "";
-}
-
-static json_t *get(const char *group, const char *kind, const char *ns, const char *name)
-{
-    k1s_target t = {k1s_registry_find_kind(group, kind), ns, name, NULL};
-    k1s_status st = {0};
-    json_t *out = NULL;
-    if (k1s_api_get(api, &t, &out, &st) != 0)
-        out = NULL;
-    k1s_status_clear(&st);
-    return out;
-}
-
-/* JSON written with single quotes. New reference or NULL. */
-static json_t *J(const char *text)
-{
-    char *s = strdup(text);
-    for (char *p = s; *p; p++)
-        if (*p == '\'')
-            *p = '"';
-    json_error_t e;
-    json_t *o = json_loads(s, 0, &e);
-    if (!o)
-        fprintf(stderr, "bad test JSON: %s\n", e.text);
-    free(s);
-    return o;
 }
 
 static json_t *create_pod(const char *text)
 {
-    json_t *body = J(text), *out = NULL;
-    k1s_target t = {k1s_registry_find_kind("", "Pod"), "default", NULL, NULL};
-    k1s_status st = {0};
-    if (!body || k1s_api_create(api, &t, body, NULL, &out, &st) != 0) {
-        fprintf(stderr, "create pod: %s\n", st.message ? st.message : "?");
-        out = NULL;
-    }
-    k1s_status_clear(&st);
-    json_decref(body);
-    return out;
+    return fx_create_get(api, "Pod", "default", fx_json(text));
 }
 
 static void delete_pod(const char *name)
 {
-    k1s_target t = {k1s_registry_find_kind("", "Pod"), "default", name, NULL};
-    k1s_opts o = {.grace_seconds = -1};
-    k1s_status st = {0};
-    json_t *out = NULL;
-    int removed = 0;
-    k1s_api_delete(api, &t, &o, &out, &removed, &st);
-    json_decref(out);
-    k1s_status_clear(&st);
+    fx_delete(api, "Pod", "default", name, -1);
 }
 
 static void print_events(const char *obj);
@@ -131,15 +71,14 @@ static void print_events(const char *obj);
 /* Wait until the pod's path reads want; the pod then (new), or NULL. */
 static json_t *wait_pod(const char *name, const char *path, const char *want, int ms)
 {
-    int64_t end = k1s_time_mono_ms() + ms;
+    int64_t deadline = fx_deadline(ms);
     json_t *p = NULL;
     do {
         json_decref(p);
-        p = get("", "Pod", "default", name);
+        p = fx_get(api, "Pod", "default", name);
         if (p && !strcmp(sat(p, path), want))
             return p;
-        sleep_ms(5);
-    } while (k1s_time_mono_ms() < end);
+    } while (fx_poll(deadline));
     fprintf(stderr, "  pod %s: %s is \"%s\", not \"%s\"\n", name, path, p ? sat(p, path) : "(gone)",
             want);
     if (p) {
@@ -154,15 +93,7 @@ static json_t *wait_pod(const char *name, const char *path, const char *want, in
 
 static bool wait_gone(const char *name, int ms)
 {
-    int64_t end = k1s_time_mono_ms() + ms;
-    do {
-        json_t *p = get("", "Pod", "default", name);
-        json_decref(p);
-        if (!p)
-            return true;
-        sleep_ms(10);
-    } while (k1s_time_mono_ms() < end);
-    return false;
+    return fx_wait_gone(api, "Pod", "default", name, ms);
 }
 
 static json_t *cri_list(const char *method, const char *uid)
@@ -193,56 +124,31 @@ static size_t count_listed(const char *method, const char *items, const char *ui
     return n;
 }
 
-static int print_event(void *vctx, const char *json, size_t len)
-{
-    json_t *e = json_loadb(json, len, 0, NULL);
-    if (e && !strcmp(sat(e, "involvedObject.name"), (const char *)vctx))
-        fprintf(stderr, "  event %s %s: %s\n", sat(e, "type"), sat(e, "reason"),
-                sat(e, "message"));
-    json_decref(e);
-    return 0;
-}
-
 /* What happened to obj, for a failure's diagnosis. */
 static void print_events(const char *obj)
 {
-    k1s_list_opts lo = {0};
-    k1s_list_result res = {0};
-    k1s_status st = {0};
-    k1s_api_list(api, k1s_registry_find_kind("", "Event"), NULL, &lo, print_event, (void *)obj,
-                 &res, &st);
-    k1s_list_result_free(&res);
-    k1s_status_clear(&st);
-}
-
-typedef struct event_query {
-    const char *obj, *reason, *part;
-    bool found;
-} event_query;
-
-static int event_item(void *vctx, const char *json, size_t len)
-{
-    event_query *q = vctx;
-    json_t *e = json_loadb(json, len, 0, NULL);
-    if (e && !strcmp(sat(e, "involvedObject.name"), q->obj) && !strcmp(sat(e, "reason"), q->reason) &&
-        strstr(sat(e, "message"), q->part))
-        q->found = true;
-    json_decref(e);
-    return 0;
+    json_t *evs = fx_list(api, "Event", NULL, NULL);
+    size_t i;
+    json_t *e;
+    json_array_foreach(evs, i, e)
+        if (!strcmp(sat(e, "involvedObject.name"), obj))
+            fprintf(stderr, "  event %s %s: %s\n", sat(e, "type"), sat(e, "reason"),
+                    sat(e, "message"));
+    json_decref(evs);
 }
 
 /* An event about obj with reason whose message contains part. */
 static bool has_event(const char *obj, const char *reason, const char *part)
 {
-    event_query q = {obj, reason, part, false};
-    k1s_list_opts lo = {0};
-    k1s_list_result res = {0};
-    k1s_status st = {0};
-    int rc = k1s_api_list(api, k1s_registry_find_kind("", "Event"), NULL, &lo, event_item, &q,
-                          &res, &st);
-    k1s_list_result_free(&res);
-    k1s_status_clear(&st);
-    return rc == 0 && q.found;
+    json_t *evs = fx_list(api, "Event", NULL, NULL);
+    bool found = false;
+    size_t i;
+    json_t *e;
+    json_array_foreach(evs, i, e)
+        found |= !strcmp(sat(e, "involvedObject.name"), obj) && !strcmp(sat(e, "reason"), reason) &&
+                 strstr(sat(e, "message"), part);
+    json_decref(evs);
+    return found;
 }
 
 static int start_kubelet(void)
@@ -264,9 +170,9 @@ static int start_kubelet(void)
 
 TEST(node_registered)
 {
-    json_t *n = get("", "Node", "", NODE);
+    json_t *n = fx_get(api, "Node", "", NODE);
     CHECK(n != NULL);
-    const json_t *labels = at(n, "metadata.labels");
+    const json_t *labels = fx_at(n, "metadata.labels");
     CHECK_STR(json_string_value(json_object_get(labels, "kubernetes.io/hostname")), NODE);
     CHECK_STR(json_string_value(json_object_get(labels, "kubernetes.io/os")), "linux");
     CHECK(json_object_get(labels, "kubernetes.io/arch") != NULL);
@@ -275,7 +181,7 @@ TEST(node_registered)
     const json_t *ready = NULL;
     size_t i;
     const json_t *c;
-    json_array_foreach(at(n, "status.conditions"), i, c)
+    json_array_foreach(fx_at(n, "status.conditions"), i, c)
         if (!strcmp(sat(c, "type"), "Ready"))
             ready = c;
     CHECK_STR(sat(ready, "status"), "True");
@@ -294,7 +200,7 @@ TEST(node_registered)
     CHECK_STR(sat(n, "status.addresses.1.address"), NODE);
     CHECK_STR(sat(n, "spec.podCIDR"), CIDR_PREFIX "0/24");
     json_decref(n);
-    json_t *l = get("coordination.k8s.io", "Lease", "kube-node-lease", NODE);
+    json_t *l = fx_get(api, "Lease", "kube-node-lease", NODE);
     CHECK_STR(sat(l, "spec.holderIdentity"), NODE);
     json_decref(l);
 }
@@ -335,7 +241,7 @@ TEST(pause_pods_run_and_go)
             CHECK_STR(sat(p, "status.podIPs.0.ip"), sat(p, "status.podIP"));
             CHECK(*sat(p, "status.hostIP"));
             CHECK(*sat(p, "status.startTime"));
-            const json_t *cs = at(p, "status.containerStatuses.0");
+            const json_t *cs = fx_at(p, "status.containerStatuses.0");
             CHECK_STR(sat(cs, "name"), "pause");
             CHECK(*sat(cs, "state.running.startedAt"));
             CHECK(json_is_true(json_object_get(cs, "ready")));
@@ -347,7 +253,7 @@ TEST(pause_pods_run_and_go)
             size_t j;
             const json_t *c2;
             int ready_true = 0;
-            json_array_foreach(at(p, "status.conditions"), j, c2)
+            json_array_foreach(fx_at(p, "status.conditions"), j, c2)
                 if (!strcmp(sat(c2, "status"), "True"))
                     ready_true++;
             CHECK_INT(ready_true, 5);
@@ -388,14 +294,7 @@ TEST(pause_pods_run_and_go)
 
 static void force_delete(const char *name)
 {
-    k1s_target t = {k1s_registry_find_kind("", "Pod"), "default", name, NULL};
-    k1s_opts o = {.grace_seconds = 0};
-    k1s_status st = {0};
-    json_t *out = NULL;
-    int removed = 0;
-    k1s_api_delete(api, &t, &o, &out, &removed, &st);
-    json_decref(out);
-    k1s_status_clear(&st);
+    fx_delete(api, "Pod", "default", name, 0);
 }
 
 TEST(force_deleted_pod_is_cleaned_up)
@@ -415,7 +314,7 @@ TEST(force_deleted_pod_is_cleaned_up)
         left = count_listed("ListPodSandbox", "items", uid) +
                count_listed("ListContainers", "containers", uid);
         if (left)
-            sleep_ms(50);
+            fx_sleep_ms(50);
     }
     CHECK_INT(left, 0);
 }
@@ -527,7 +426,7 @@ TEST(nginx_serves_execs_and_logs)
     k1s_status_clear(&st);
     char *path = NULL;
     CHECK(b->log_path(b->ctx, p, "nginx", false, &path, &st) == 0);
-    sleep_ms(200);
+    fx_sleep_ms(200);
     CHECK(path && file_contains(path, "podsync-test"));
     CHECK(path && strstr(path, "/nginx/0.log") != NULL);
     free(path);
@@ -563,8 +462,8 @@ TEST(crashing_containers)
     json_t *p = wait_pod("crash", "status.containerStatuses.0.state.waiting.reason",
                          "CrashLoopBackOff", 15000);
     CHECK(p != NULL);
-    CHECK(json_integer_value(at(p, "status.containerStatuses.0.restartCount")) >= 1);
-    CHECK_INT(json_integer_value(at(p, "status.containerStatuses.0.lastState.terminated.exitCode")),
+    CHECK(json_integer_value(fx_at(p, "status.containerStatuses.0.restartCount")) >= 1);
+    CHECK_INT(json_integer_value(fx_at(p, "status.containerStatuses.0.lastState.terminated.exitCode")),
               1);
     CHECK_STR(sat(p, "status.containerStatuses.0.lastState.terminated.reason"), "Error");
     CHECK_STR(sat(p, "status.phase"), "Running");
@@ -581,9 +480,9 @@ TEST(crashing_containers)
     json_decref(p);
     p = wait_pod("once", "status.phase", "Failed", 15000);
     CHECK(p != NULL);
-    CHECK_INT(json_integer_value(at(p, "status.containerStatuses.0.state.terminated.exitCode")), 3);
+    CHECK_INT(json_integer_value(fx_at(p, "status.containerStatuses.0.state.terminated.exitCode")), 3);
     CHECK_STR(sat(p, "status.containerStatuses.0.state.terminated.reason"), "Error");
-    CHECK_INT(json_integer_value(at(p, "status.containerStatuses.0.restartCount")), 0);
+    CHECK_INT(json_integer_value(fx_at(p, "status.containerStatuses.0.restartCount")), 0);
     /* a pod that is done gives its sandbox (and IP) back, keeps its logs */
     json_t *sb = NULL;
     for (int i = 0; i < 100; i++) {
@@ -591,7 +490,7 @@ TEST(crashing_containers)
         sb = cri_list("ListPodSandbox", sat(p, "metadata.uid"));
         if (!strcmp(sat(sb, "items.0.state"), "SANDBOX_NOTREADY"))
             break;
-        sleep_ms(20);
+        fx_sleep_ms(20);
     }
     CHECK_STR(sat(sb, "items.0.state"), "SANDBOX_NOTREADY");
     json_decref(sb);
@@ -600,10 +499,10 @@ TEST(crashing_containers)
     int64_t end = k1s_time_mono_ms() + 15000;
     json_int_t restarts = 0;
     while (k1s_time_mono_ms() < end && restarts < 1) {
-        p = get("", "Pod", "default", "sick");
-        restarts = json_integer_value(at(p, "status.containerStatuses.0.restartCount"));
+        p = fx_get(api, "Pod", "default", "sick");
+        restarts = json_integer_value(fx_at(p, "status.containerStatuses.0.restartCount"));
         json_decref(p);
-        sleep_ms(50);
+        fx_sleep_ms(50);
     }
     CHECK(restarts >= 1);
     CHECK(has_event("sick", "Killing", "Container nginx failed liveness probe, will be restarted"));
@@ -622,15 +521,10 @@ TEST(config_env_and_volumes)
         printf("  (no nginx image: skipped)\n");
         return;
     }
-    json_t *cm = J("{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'cfg'},"
-                   "'data':{'greeting':'hello from cfg','file':'file body'}}");
-    k1s_target t = {k1s_registry_find_kind("", "ConfigMap"), "default", NULL, NULL};
+    CHECK(fx_create(api, "ConfigMap", "default",
+                    fx_json("{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'cfg'},"
+                            "'data':{'greeting':'hello from cfg','file':'file body'}}")) == 0);
     k1s_status st = {0};
-    json_t *out = NULL;
-    CHECK(k1s_api_create(api, &t, cm, NULL, &out, &st) == 0);
-    json_decref(out);
-    json_decref(cm);
-    k1s_status_clear(&st);
     json_decref(create_pod(
         "{'apiVersion':'v1','kind':'Pod','metadata':{'name':'cfg'},'spec':{"
         "'restartPolicy':'Never','hostname':'custom','volumes':[{'name':'v','configMap':{'name':'cfg'}},"
@@ -671,7 +565,7 @@ static const json_t *node_ready(const json_t *n)
 {
     size_t i;
     const json_t *c;
-    json_array_foreach(at(n, "status.conditions"), i, c)
+    json_array_foreach(fx_at(n, "status.conditions"), i, c)
         if (!strcmp(sat(c, "type"), "Ready"))
             return c;
     return NULL;
@@ -679,16 +573,15 @@ static const json_t *node_ready(const json_t *n)
 
 static bool wait_node_ready(const char *status, const char *message, int ms)
 {
-    int64_t end = k1s_time_mono_ms() + ms;
+    int64_t deadline = fx_deadline(ms);
     do {
-        json_t *n = get("", "Node", "", NODE);
+        json_t *n = fx_get(api, "Node", "", NODE);
         const json_t *r = node_ready(n);
         bool ok = !strcmp(sat(r, "status"), status) && !strcmp(sat(r, "message"), message);
         json_decref(n);
         if (ok)
             return true;
-        sleep_ms(50);
-    } while (k1s_time_mono_ms() < end);
+    } while (fx_poll(deadline));
     return false;
 }
 
@@ -714,7 +607,7 @@ TEST(runtime_down_and_back)
     CHECK(down);
     CHECK(wait_node_ready("True", "kubelet is posting ready status", 20000));
     CHECK(has_event(NODE, "NodeNotReady", "status is now: NodeNotReady"));
-    json_t *p = get("", "Pod", "default", "p0");
+    json_t *p = fx_get(api, "Pod", "default", "p0");
     CHECK_STR(sat(p, "status.phase"), "Running");
     CHECK_STR(sat(p, "status.containerStatuses.0.containerID"), pause_cid);
     json_decref(p);
@@ -724,7 +617,7 @@ TEST(runtime_down_and_back)
 
 TEST(restart_adopts_running_pods)
 {
-    json_t *before = get("", "Pod", "default", "p0");
+    json_t *before = fx_get(api, "Pod", "default", "p0");
     CHECK_STR(sat(before, "status.phase"), "Running");
     /* a sandbox of no pod (as a crash between create and record would
      * leave): the sweep at start removes it */
@@ -744,12 +637,12 @@ TEST(restart_adopts_running_pods)
     k1s_kubelet_stop(kl);
     kl = NULL;
     CHECK(start_kubelet() == 0);
-    sleep_ms(1500); /* the sweep and a pass of every pod have run */
+    fx_sleep_ms(1500); /* the sweep and a pass of every pod have run */
     CHECK_INT(count_listed("ListPodSandbox", "items", "stray-uid"), 0);
-    json_t *after = get("", "Pod", "default", "p0");
+    json_t *after = fx_get(api, "Pod", "default", "p0");
     CHECK_STR(sat(after, "status.phase"), "Running");
     CHECK_STR(sat(after, "status.containerStatuses.0.containerID"), pause_cid);
-    CHECK_INT(json_integer_value(at(after, "status.containerStatuses.0.restartCount")), 0);
+    CHECK_INT(json_integer_value(fx_at(after, "status.containerStatuses.0.restartCount")), 0);
     CHECK(json_equal(json_object_get(before, "status"), json_object_get(after, "status")));
     /* nothing was written: a status that did not change is not posted */
     CHECK_STR(sat(after, "metadata.resourceVersion"), sat(before, "metadata.resourceVersion"));
@@ -792,7 +685,7 @@ TEST(stop_leaves_nothing)
     kl = NULL;
     int left = 0;
     for (int i = 0; i < 50 && (left = k1s_test_procs_mentioning(tmpdir, i == 49)) > 0; i++)
-        sleep_ms(100); /* shims exit a moment after their last task */
+        fx_sleep_ms(100); /* shims exit a moment after their last task */
     CHECK_INT(left, 0);
     CHECK(!k1s_test_mounts_under(tmpdir));
     /* the bridge this test's pod CIDR made goes too, so the next k1s on the
@@ -838,20 +731,10 @@ static bool other_k1s_containerd(void)
     struct dirent *de;
     bool found = false;
     while (d && !found && (de = readdir(d))) {
-        if (de->d_name[0] < '1' || de->d_name[0] > '9')
-            continue;
-        char p[300], buf[4096];
-        snprintf(p, sizeof p, "/proc/%s/cmdline", de->d_name);
-        FILE *f = fopen(p, "re");
-        if (!f)
-            continue;
-        size_t len = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        for (size_t i = 0; i < len; i++)
-            if (!buf[i])
-                buf[i] = ' ';
-        buf[len] = 0;
-        found = strstr(buf, "containerd --config ") && strstr(buf, "/containerd/config.toml");
+        char buf[4096];
+        if (de->d_name[0] >= '1' && de->d_name[0] <= '9' &&
+            k1s_test_cmdline(de->d_name, buf, sizeof buf))
+            found = strstr(buf, "containerd --config ") && strstr(buf, "/containerd/config.toml");
     }
     if (d)
         closedir(d);
@@ -876,7 +759,7 @@ static int free_bridge(void)
         }
         if (i == 0)
             fprintf(stderr, "waiting for another k1s on this host (bridge k1s0) to stop\n");
-        sleep_ms(100);
+        fx_sleep_ms(100);
     }
     fprintf(stderr, "\n*** SKIPPED test_kubelet: another k1s on this host uses the pod bridge "
                     "k1s0 ***\n\n");
@@ -894,11 +777,7 @@ int main(void)
     int busy = free_bridge();
     if (busy)
         return busy;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/k1s-podsync-XXXXXX");
-    if (!mkdtemp(tmpdir)) {
-        perror("mkdtemp");
-        return 1;
-    }
+    fx_tmpdir(tmpdir, sizeof tmpdir, "podsync");
     snprintf(data_dir, sizeof data_dir, "%s/data", tmpdir);
     mkdir(data_dir, 0755);
     have_nginx = build_nginx();
@@ -906,16 +785,8 @@ int main(void)
         fprintf(stderr, "note: the nginx image could not be built; its tests are skipped\n");
     sandbox_ids = json_array();
     int rc = 1;
-    k1s_api_config acfg = {.db_path = ":memory:"};
-    char *err = NULL, berr[256];
-    k1s_controllers_config ccfg = {.node_name = NODE};
-    if (k1s_api_open(&acfg, &api, &err) != 0 || k1s_api_bootstrap(api, 6443, berr, sizeof berr)) {
-        fprintf(stderr, "api: %s\n", err ? err : berr);
-        free(err);
-    } else if ((ccfg.api = api, k1s_controllers_start(&ccfg, &ctl, &err)) != 0) {
-        fprintf(stderr, "controllers: %s\n", err ? err : "?");
-        free(err);
-    } else if (start_kubelet() == 0) {
+    char *err = NULL;
+    if ((api = fx_api_open()) && (ctl = fx_controllers_start(api, NODE)) && start_kubelet() == 0) {
         char sock[300];
         snprintf(sock, sizeof sock, "%s/containerd/containerd.sock", data_dir);
         if (k1s_cri_open(sock, &cri, &err) != 0) {
@@ -944,9 +815,7 @@ int main(void)
         fprintf(stderr, "mounts remain under %s; not removed\n", tmpdir);
         return 1;
     }
-    char rm[100];
-    snprintf(rm, sizeof rm, "rm -rf '%s'", tmpdir);
-    if (system(rm) != 0)
+    if (fx_rmtree(tmpdir) != 0)
         rc = 1;
     return rc;
 }
