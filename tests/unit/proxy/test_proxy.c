@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "k1s_api.h"
+#include "k1s_fixture.h"
 #include "k1s_proxy.h"
 
 /* ---- the stand-in pods -------------------------------------------------- */
@@ -211,18 +212,21 @@ static void ask(const char *ip, int port, char *out, size_t len)
     close(fd);
 }
 
-/* Wait until ip:port accepts (want=1) or refuses (want=0). */
+/* Whether ip:port accepts a connection now. */
+static bool accepts(const char *ip, int port)
+{
+    int fd = dial(ip, port);
+    if (fd >= 0)
+        close(fd);
+    return fd >= 0;
+}
+
+/* Wait (<= 5 s) until ip:port accepts (want=1) or refuses (want=0). */
 static bool wait_listen(const char *ip, int port, int want)
 {
-    for (int i = 0; i < 500; i++) {
-        int fd = dial(ip, port);
-        if (fd >= 0)
-            close(fd);
-        if ((fd >= 0) == want)
-            return true;
-        usleep(10000);
-    }
-    return false;
+    bool ok;
+    FX_WAIT_UNTIL(ok, accepts(ip, port) == want, 5000);
+    return ok;
 }
 
 /* ---- the fixture -------------------------------------------------------- */
@@ -235,40 +239,19 @@ typedef struct fixture {
     int node_port;
 } fixture;
 
-static k1s_target target(const char *kind, const char *name)
-{
-    return (k1s_target){k1s_registry_find_kind("", kind), "default", name, NULL};
-}
-
+/* Create or update obj (stolen), then give the watch time to reach the
+ * proxy thread. */
 static int put(fixture *f, const char *kind, json_t *obj, bool create)
 {
-    const char *name = json_string_value(json_object_get(json_object_get(obj, "metadata"), "name"));
-    k1s_target t = target(kind, name);
-    k1s_status st = {0};
-    json_t *out = NULL;
-    int rc = create ? k1s_api_create(f->api, &t, obj, NULL, &out, &st)
-                    : k1s_api_update(f->api, &t, obj, NULL, &out, &st);
-    if (rc)
-        fprintf(stderr, "%s %s: %s\n", create ? "create" : "update", kind,
-                st.message ? st.message : "?");
-    k1s_status_clear(&st);
-    json_decref(out);
-    json_decref(obj);
-    usleep(50000); /* the watch reaches the proxy thread */
+    int rc;
+    if (create) {
+        rc = fx_create(f->api, kind, "default", obj);
+    } else {
+        rc = fx_update(f->api, kind, "default", NULL, obj);
+        json_decref(obj);
+    }
+    fx_sleep_ms(50);
     return rc;
-}
-
-static void del(fixture *f, const char *kind, const char *name)
-{
-    k1s_target t = target(kind, name);
-    k1s_status st = {0};
-    json_t *out = NULL;
-    int removed = 0;
-    k1s_opts o = {.grace_seconds = -1};
-    if (k1s_api_delete(f->api, &t, &o, &out, &removed, &st))
-        fprintf(stderr, "delete %s: %s\n", name, st.message ? st.message : "?");
-    k1s_status_clear(&st);
-    json_decref(out);
 }
 
 static json_t *service(const char *name, const char *type, int node_port)
@@ -309,29 +292,26 @@ static bool setup(fixture *f, const k1s_proxy_config *extra, const char *cidr)
         exit(77);
     }
     srand((unsigned)(getpid() ^ time(NULL)));
-    k1s_api_config cfg = {.db_path = ":memory:", .service_cidr = cidr};
     char *err = NULL;
-    char berr[256];
-    if (k1s_api_open(&cfg, &f->api, &err)) {
-        fprintf(stderr, "open: %s\n", err ? err : "?");
-        free(err);
-        return false;
+    if (!cidr) {
+        f->api = fx_api_open();
+    } else {
+        /* bootstrap's kubernetes Service wants 10.96.0.1: with another
+         * range only the namespace is made */
+        k1s_api_config cfg = {.db_path = ":memory:", .service_cidr = cidr};
+        if (k1s_api_open(&cfg, &f->api, &err)) {
+            fprintf(stderr, "open: %s\n", err ? err : "?");
+            free(err);
+            return false;
+        }
+        if (fx_create(f->api, "Namespace", NULL,
+                      fx_json("{'apiVersion':'v1','kind':'Namespace','metadata':{'name':'default'}}"))) {
+            k1s_api_close(f->api);
+            f->api = NULL;
+        }
     }
-    /* bootstrap's kubernetes Service wants 10.96.0.1: with another range
-     * only the namespace is made */
-    k1s_target nst = {k1s_registry_find_kind("", "Namespace"), NULL, "default", NULL};
-    k1s_status st = {0};
-    json_t *ns = json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "v1", "kind",
-                           "Namespace", "metadata", "name", "default");
-    int brc = cidr ? k1s_api_create(f->api, &nst, ns, NULL, NULL, &st)
-                   : k1s_api_bootstrap(f->api, 6443, berr, sizeof berr);
-    json_decref(ns);
-    if (brc) {
-        fprintf(stderr, "bootstrap: %s\n", cidr ? st.message : berr);
-        k1s_status_clear(&st);
-        k1s_api_close(f->api);
+    if (!f->api)
         return false;
-    }
     for (int i = 0; i < 3; i++)
         if (server_start(&f->srv[i], i, f->ip)) {
             fprintf(stderr, "server %d: %s\n", i, strerror(errno));
@@ -384,9 +364,7 @@ static bool setup_web(fixture *f)
 
 static double now_s(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+    return (double)k1s_time_mono_ms() / 1000;
 }
 
 /* ---- the cases ---------------------------------------------------------- */
@@ -434,7 +412,7 @@ TEST(test_round_robin_readiness_and_delete)
     CHECK_INT(put(&f, "Endpoints", endpoints(&f, "web", 0), false), 0);
     ask("127.0.0.1", f.node_port, got, sizeof got);
     CHECK_STR(got, "");
-    del(&f, "Service", "web");
+    CHECK_INT(fx_delete(f.api, "Service", "default", "web", -1), 0);
     CHECK(wait_listen("127.0.0.1", f.node_port, 0));
     int fd = dial("127.0.0.1", f.node_port);
     CHECK(fd < 0 && errno == ECONNREFUSED);
@@ -457,10 +435,8 @@ TEST(test_node_port_change_and_host_address)
     do
         f.node_port = free_node_port();
     while (f.node_port == old);
-    k1s_target t = target("Service", "web");
-    k1s_status st = {0};
-    json_t *svc = NULL;
-    CHECK_INT(k1s_api_get(f.api, &t, &svc, &st), 0);
+    json_t *svc = fx_get(f.api, "Service", "default", "web");
+    CHECK(svc != NULL);
     json_object_set_new(json_array_get(json_object_get(json_object_get(svc, "spec"), "ports"), 0),
                         "nodePort", json_integer(f.node_port));
     CHECK_INT(put(&f, "Service", svc, false), 0);
@@ -469,14 +445,14 @@ TEST(test_node_port_change_and_host_address)
     ask("127.0.0.1", f.node_port, got, sizeof got);
     CHECK_STR(got, "im 2");
     /* ClusterIP type: the nodePort goes away */
-    CHECK_INT(k1s_api_get(f.api, &t, &svc, &st), 0);
+    svc = fx_get(f.api, "Service", "default", "web");
+    CHECK(svc != NULL);
     json_t *spec = json_object_get(svc, "spec");
     json_object_set_new(spec, "type", json_string("ClusterIP"));
     json_object_del(spec, "externalTrafficPolicy");
     json_object_del(json_array_get(json_object_get(spec, "ports"), 0), "nodePort");
     CHECK_INT(put(&f, "Service", svc, false), 0);
     CHECK(wait_listen("127.0.0.1", f.node_port, 0));
-    k1s_status_clear(&st);
     teardown(&f);
 }
 
@@ -699,11 +675,8 @@ TEST(test_cluster_ip_from_the_host)
         }
         return;
     }
-    k1s_target t = target("Service", "db");
-    k1s_status st = {0};
-    json_t *in = service("db", "ClusterIP", 0), *out = NULL;
-    CHECK_INT(k1s_api_create(f.api, &t, in, NULL, &out, &st), 0);
-    json_decref(in);
+    json_t *out = fx_create_get(f.api, "Service", "default", service("db", "ClusterIP", 0));
+    CHECK(out != NULL);
     char cip[INET_ADDRSTRLEN] = "";
     snprintf(cip, sizeof cip, "%s",
              json_string_value(json_object_get(json_object_get(out, "spec"), "clusterIP"))
@@ -713,14 +686,12 @@ TEST(test_cluster_ip_from_the_host)
     /* Not probed by connecting: where the address is not (yet) local the
      * route may lead to something that answers. The address comes first,
      * then the listener, in the same proxy turn. */
-    for (int i = 0; i < 250 && !has_addr(cip); i++)
-        usleep(20000);
-    CHECK(has_addr(cip));
+    CHECK_SOON(has_addr(cip));
     if (has_stale)
         CHECK(!has_addr(stale));
     else
         fprintf(stderr, "note: could not plant a stale address (no `ip`?)\n");
-    usleep(20000);
+    fx_sleep_ms(20);
     CHECK(wait_listen(cip, 8080, 1)); /* took p-1's turn */
     char got[64];
     ask(cip, 8080, got, sizeof got);
@@ -728,23 +699,16 @@ TEST(test_cluster_ip_from_the_host)
     ask(cip, 8080, got, sizeof got);
     CHECK_STR(got, "im 1");
     /* gone with the service */
-    del(&f, "Service", "db");
-    for (int i = 0; i < 100 && has_addr(cip); i++)
-        usleep(20000);
-    CHECK(!has_addr(cip));
+    CHECK_INT(fx_delete(f.api, "Service", "default", "db", -1), 0);
+    CHECK_SOON(!has_addr(cip));
     /* a second one, left for stop to clean up */
-    in = service("db2", "ClusterIP", 0);
-    t = target("Service", "db2");
-    CHECK_INT(k1s_api_create(f.api, &t, in, NULL, &out, &st), 0);
-    json_decref(in);
+    out = fx_create_get(f.api, "Service", "default", service("db2", "ClusterIP", 0));
+    CHECK(out != NULL);
     snprintf(cip, sizeof cip, "%s",
              json_string_value(json_object_get(json_object_get(out, "spec"), "clusterIP"))
                  ?: "");
     json_decref(out);
-    for (int i = 0; i < 250 && !has_addr(cip); i++)
-        usleep(20000);
-    CHECK(has_addr(cip));
-    k1s_status_clear(&st);
+    CHECK_SOON(has_addr(cip));
     teardown(&f);
     CHECK(!has_addr(cip));
     CHECK_INT(if_nametoindex(iface), 0);
