@@ -76,17 +76,17 @@ static int write_file(const char *path, const char *text, const char *mode)
 }
 
 typedef struct fixture {
-    tc_server t;
+    fx_server t;
     fake_node fn;
     k1s_node_backend b;
-    char dir[64];
+    char dir[128];
 } fixture;
 
 static int setup(fixture *fx)
 {
     memset(fx, 0, sizeof *fx);
-    snprintf(fx->dir, sizeof fx->dir, "/tmp/k1s-stream-logs-XXXXXX");
-    if (!mkdtemp(fx->dir) || tc_start(&fx->t))
+    fx_tmpdir(fx->dir, sizeof fx->dir, "stream-logs");
+    if (fx_server_start(&fx->t, false))
         return -1;
     snprintf(fx->fn.path, sizeof fx->fn.path, "%s/c.log", fx->dir);
     fx->b = (k1s_node_backend){.ctx = &fx->fn, .log_path = fake_log_path};
@@ -99,13 +99,8 @@ static int setup(fixture *fx)
 static void teardown(fixture *fx)
 {
     k1s_server_set_node_backend(fx->t.srv, NULL);
-    tc_stop(&fx->t);
-    char p[300];
-    snprintf(p, sizeof p, "%s/c.log", fx->dir);
-    unlink(p);
-    snprintf(p, sizeof p, "%s/c.log.1", fx->dir);
-    unlink(p);
-    rmdir(fx->dir);
+    fx_server_stop(&fx->t);
+    fx_rmtree(fx->dir);
 }
 
 /* GET the log with a query; the body, or NULL (code in *code). */
@@ -221,7 +216,7 @@ static int open_follow(fixture *fx, const char *query)
     char req[512];
     snprintf(req, sizeof req,
              "GET /api/v1/namespaces/default/pods/p/log?follow=true%s HTTP/1.1\r\n"
-             "Host: localhost\r\nAuthorization: Bearer " TC_TOKEN "\r\n\r\n",
+             "Host: localhost\r\nAuthorization: Bearer " FX_TOKEN "\r\n\r\n",
              query ? query : "");
     if (fd < 0 || tc_send(fd, req, strlen(req))) {
         if (fd >= 0)
@@ -247,10 +242,10 @@ TEST(test_log_follow)
     CHECK(strstr(in.p, "zoned") == NULL);
     CHECK(strncmp(in.p, "HTTP/1.1 200", 12) == 0);
     /* the file grows: the new line arrives promptly */
-    int64_t t0 = tc_ms();
+    int64_t t0 = k1s_time_mono_ms();
     write_file(fx.fn.path, "2024-01-01T00:00:06Z stdout F appended one\n", "a");
     CHECK(tc_wait_for(fd, &in, 0, "appended one\n", 3000));
-    CHECK(tc_ms() - t0 < 1500);
+    CHECK(k1s_time_mono_ms() - t0 < 1500);
     /* a partial line is passed on as soon as it is complete */
     write_file(fx.fn.path, "2024-01-01T00:00:07Z stdout P foo ", "a");
     usleep(300 * 1000);
@@ -272,13 +267,13 @@ TEST(test_log_follow)
     json_decref(patch);
     json_decref(out);
     k1s_status_clear(&st);
-    t0 = tc_ms();
+    t0 = k1s_time_mono_ms();
     int rc;
     while ((rc = tc_recv(fd, &in, 5000)) > 0 && !strstr(in.p, "\r\n0\r\n\r\n"))
         ;
     CHECK(strstr(in.p, "final words\n") != NULL);
     CHECK(strstr(in.p, "\r\n0\r\n\r\n") != NULL); /* the chunked end */
-    CHECK(tc_ms() - t0 < 4000);
+    CHECK(k1s_time_mono_ms() - t0 < 4000);
     close(fd);
     free(in.p);
     teardown(&fx);
@@ -306,9 +301,9 @@ TEST(test_follower_ends_when_client_leaves)
     if (fd >= 0)
         close(fd);
     /* the container stays quiet; the server notices within its check */
-    int64_t t0 = tc_ms();
-    while (open_fds() > before && tc_ms() - t0 < 4000)
-        usleep(50 * 1000);
+    int64_t deadline = fx_deadline(4000);
+    while (open_fds() > before && fx_poll(deadline))
+        ;
     CHECK_INT(open_fds(), before);
     free(in.p);
     teardown(&fx);
@@ -322,9 +317,9 @@ TEST(test_stop_ends_followers)
     tc_buf in = {0};
     int fd = open_follow(&fx, NULL);
     CHECK(fd >= 0 && tc_wait_for(fd, &in, 0, "last\n", 5000));
-    int64_t t0 = tc_ms();
+    int64_t t0 = k1s_time_mono_ms();
     teardown(&fx);
-    CHECK(tc_ms() - t0 < 3000);
+    CHECK(k1s_time_mono_ms() - t0 < 3000);
     if (fd >= 0)
         close(fd);
     free(in.p);

@@ -31,147 +31,118 @@ static bool has(const tc_resp *r, const char *s)
     return r->body && strstr(r->body, s) != NULL;
 }
 
+/* A request and what it must answer: the code, and a part of the body
+ * (NULL: the body is not looked at). */
+typedef struct req_case {
+    const char *method, *path, *headers;
+    int code;
+    const char *says;
+} req_case;
+
+/* Each case on a fresh connection, in order; a failure names its case. */
+static void expect(int port, const req_case *cases, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const req_case *c = &cases[i];
+        int before = k1s_test_failures;
+        tc_resp r;
+        CHECK_INT(tc_request(port, c->method, c->path, c->headers, &r), 0);
+        CHECK_INT(r.code, c->code);
+        if (c->says)
+            CHECK(has(&r, c->says));
+        if (k1s_test_failures != before)
+            fprintf(stderr, "  in case %zu: %s %s\n", i, c->method, c->path);
+        tc_resp_free(&r);
+    }
+}
+
+#define EXPECT(port, cases) expect((port), (cases), sizeof(cases) / sizeof(cases)[0])
+
+#define PODS "/api/v1/namespaces/default/pods/"
+#define EXEC_LS(pod, extra) PODS pod "/exec?command=ls&stdout=true" extra
+#define WS_UPGRADE(protocol)                                                   \
+    "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n" \
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"                          \
+    "Sec-WebSocket-Protocol: " protocol "\r\n"
+
 /* ---- tests ------------------------------------------------------------------ */
 
 TEST(test_errors_before_the_node)
 {
-    tc_server t;
-    if (tc_start(&t))
+    fx_server t;
+    if (fx_server_start(&t, false))
         return;
     CHECK_INT(tc_pod(&t, POD_P, NULL), 0);
     CHECK_INT(tc_pod(&t, POD_TWO, NULL), 0);
     CHECK_INT(tc_pod(&t, POD_UNBOUND, NULL), 0);
-    tc_resp r;
-    const char *ex = "/api/v1/namespaces/default/pods/%s/exec?command=ls&stdout=true%s";
-    char path[512];
-
-    snprintf(path, sizeof path, ex, "nope", "");
-    CHECK_INT(tc_request(t.port, "POST", path, SPDY_HEADERS, &r), 0);
-    CHECK_INT(r.code, 404);
-    CHECK(has(&r, "pods \\\"nope\\\" not found"));
-    tc_resp_free(&r);
-
-    snprintf(path, sizeof path, ex, "u", "");
-    CHECK_INT(tc_request(t.port, "POST", path, SPDY_HEADERS, &r), 0);
-    CHECK_INT(r.code, 400);
-    CHECK(has(&r, "pod u does not have a host assigned"));
-    tc_resp_free(&r);
-
-    snprintf(path, sizeof path, ex, "p", "&container=zz");
-    CHECK_INT(tc_request(t.port, "GET", path, SPDY_HEADERS, &r), 0);
-    CHECK_INT(r.code, 400);
-    CHECK(has(&r, "container zz is not valid for pod p"));
-    tc_resp_free(&r);
-
-    snprintf(path, sizeof path, ex, "two", "");
-    CHECK_INT(tc_request(t.port, "POST", path, SPDY_HEADERS, &r), 0);
-    CHECK_INT(r.code, 400);
-    CHECK(has(&r, "a container name must be specified for pod two, choose one of: [i a b]"));
-    tc_resp_free(&r);
-
-    /* no kubelet: kube-apiserver's dial error, never a hang */
-    snprintf(path, sizeof path, ex, "p", "");
-    CHECK_INT(tc_request(t.port, "POST", path, SPDY_HEADERS, &r), 0);
-    CHECK_INT(r.code, 500);
-    CHECK(has(&r, "error dialing backend"));
-    tc_resp_free(&r);
-    CHECK_INT(tc_request(t.port, "POST",
-                         "/api/v1/namespaces/default/pods/p/log", NULL, &r), 0);
-    CHECK_INT(r.code, 405);
-    tc_resp_free(&r);
-    CHECK_INT(tc_request(t.port, "PUT", path, SPDY_HEADERS, &r), 0);
-    CHECK_INT(r.code, 405);
-    tc_resp_free(&r);
-    tc_stop(&t);
+    static const req_case cases[] = {
+        {"POST", EXEC_LS("nope", ""), SPDY_HEADERS, 404, "pods \\\"nope\\\" not found"},
+        {"POST", EXEC_LS("u", ""), SPDY_HEADERS, 400, "pod u does not have a host assigned"},
+        {"GET", EXEC_LS("p", "&container=zz"), SPDY_HEADERS, 400,
+         "container zz is not valid for pod p"},
+        {"POST", EXEC_LS("two", ""), SPDY_HEADERS, 400,
+         "a container name must be specified for pod two, choose one of: [i a b]"},
+        /* no kubelet: kube-apiserver's dial error, never a hang */
+        {"POST", EXEC_LS("p", ""), SPDY_HEADERS, 500, "error dialing backend"},
+        {"POST", PODS "p/log", NULL, 405, NULL},
+        {"PUT", EXEC_LS("p", ""), SPDY_HEADERS, 405, NULL},
+    };
+    EXPECT(t.port, cases);
+    fx_server_stop(&t);
 }
 
 TEST(test_request_checks_with_a_node)
 {
-    tc_server t;
-    if (tc_start(&t))
+    fx_server t;
+    if (fx_server_start(&t, false))
         return;
     fake_node fn = {.rt_port = 1};
     k1s_node_backend b = {.ctx = &fn, .stream_url = fake_stream_url};
     k1s_server_set_node_backend(t.srv, &b);
     CHECK_INT(tc_pod(&t, POD_P, NULL), 0);
     CHECK_INT(tc_pod(&t, POD_DONE, "{\"status\":{\"phase\":\"Succeeded\"}}"), 0);
-    tc_resp r;
-
-    /* plain GET: kube's upgrade-aware proxy insists on an upgrade */
-    CHECK_INT(tc_request(t.port, "GET", "/api/v1/namespaces/default/pods/p/exec?command=ls&stdout=1",
-                         NULL, &r), 0);
-    CHECK_INT(r.code, 400);
-    CHECK(has(&r, "Upgrade request required"));
-    tc_resp_free(&r);
-
-    CHECK_INT(tc_request(t.port, "POST", "/api/v1/namespaces/default/pods/p/exec?stdout=true",
-                         SPDY_HEADERS, &r), 0);
-    CHECK_INT(r.code, 400);
-    CHECK(has(&r, "you must specify at least 1 command"));
-    tc_resp_free(&r);
-
-    CHECK_INT(tc_request(t.port, "POST", "/api/v1/namespaces/default/pods/p/exec?command=ls&stdout=false",
-                         SPDY_HEADERS, &r), 0);
-    CHECK_INT(r.code, 400);
-    CHECK(has(&r, "you must specify at least 1 of stdin, stdout, stderr"));
-    tc_resp_free(&r);
-
-    CHECK_INT(tc_request(t.port, "POST", "/api/v1/namespaces/default/pods/done/exec?command=ls&stdout=true",
-                         SPDY_HEADERS, &r), 0);
-    CHECK_INT(r.code, 400);
-    CHECK(has(&r, "cannot exec into a container in a completed pod; current phase is Succeeded"));
-    tc_resp_free(&r);
-
-    /* a WebSocket upgrade the bridge cannot take (port-forward; an old
-       subprotocol) gets a non-101 answer, so kubectl falls back to SPDY;
-       exec/attach with v5 are bridged (test_ws_exec.c) */
-    CHECK_INT(tc_request(t.port, "GET", "/api/v1/namespaces/default/pods/p/portforward?ports=80",
-                         "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
-                         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                         "Sec-WebSocket-Protocol: SPDY/3.1+portforward.k8s.io\r\n", &r), 0);
-    CHECK_INT(r.code, 400);
-    tc_resp_free(&r);
-    CHECK_INT(tc_request(t.port, "GET", "/api/v1/namespaces/default/pods/p/exec?command=ls&stdout=true",
-                         "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
-                         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                         "Sec-WebSocket-Protocol: channel.k8s.io\r\n", &r), 0);
-    CHECK_INT(r.code, 400);
-    tc_resp_free(&r);
-
-    CHECK_INT(tc_request(t.port, "POST", "/api/v1/namespaces/default/pods/p/portforward?ports=8x",
-                         SPDY_HEADERS, &r), 0);
-    CHECK_INT(r.code, 400);
-    CHECK(has(&r, "cannot convert to []int32: strconv.ParseUint: parsing \\\"8x\\\": invalid syntax"));
-    tc_resp_free(&r);
-    /* as kube's ParseUint(v, 10, 16): no sign, at most 65535, no empty piece */
-    const char *bad[][2] = {{"70000", "value out of range"}, {"-5", "invalid syntax"},
-                            {"80,", "invalid syntax"}, {"%2B5", "invalid syntax"}};
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        char url[160];
-        snprintf(url, sizeof url, "/api/v1/namespaces/default/pods/p/portforward?ports=%s", bad[i][0]);
-        CHECK_INT(tc_request(t.port, "POST", url, SPDY_HEADERS, &r), 0);
-        CHECK_INT(r.code, 400);
-        CHECK(has(&r, bad[i][1]));
-        tc_resp_free(&r);
-    }
+    static const req_case refused[] = {
+        /* plain GET: kube's upgrade-aware proxy insists on an upgrade */
+        {"GET", PODS "p/exec?command=ls&stdout=1", NULL, 400, "Upgrade request required"},
+        {"POST", PODS "p/exec?stdout=true", SPDY_HEADERS, 400,
+         "you must specify at least 1 command"},
+        {"POST", PODS "p/exec?command=ls&stdout=false", SPDY_HEADERS, 400,
+         "you must specify at least 1 of stdin, stdout, stderr"},
+        {"POST", EXEC_LS("done", ""), SPDY_HEADERS, 400,
+         "cannot exec into a container in a completed pod; current phase is Succeeded"},
+        /* a WebSocket upgrade the bridge cannot take (port-forward; an old
+           subprotocol) gets a non-101 answer, so kubectl falls back to SPDY;
+           exec/attach with v5 are bridged (test_ws_exec.c) */
+        {"GET", PODS "p/portforward?ports=80", WS_UPGRADE("SPDY/3.1+portforward.k8s.io"), 400,
+         NULL},
+        {"GET", EXEC_LS("p", ""), WS_UPGRADE("channel.k8s.io"), 400, NULL},
+        {"POST", PODS "p/portforward?ports=8x", SPDY_HEADERS, 400,
+         "cannot convert to []int32: strconv.ParseUint: parsing \\\"8x\\\": invalid syntax"},
+        /* as kube's ParseUint(v, 10, 16): no sign, at most 65535, no empty piece */
+        {"POST", PODS "p/portforward?ports=70000", SPDY_HEADERS, 400, "value out of range"},
+        {"POST", PODS "p/portforward?ports=-5", SPDY_HEADERS, 400, "invalid syntax"},
+        {"POST", PODS "p/portforward?ports=80,", SPDY_HEADERS, 400, "invalid syntax"},
+        {"POST", PODS "p/portforward?ports=%2B5", SPDY_HEADERS, 400, "invalid syntax"},
+    };
+    EXPECT(t.port, refused);
     CHECK_INT(fn.calls, 0);
 
     /* the runtime is down: the dial error comes back */
-    CHECK_INT(tc_request(t.port, "POST", "/api/v1/namespaces/default/pods/p/attach?stdin=true&stdout=true",
-                         SPDY_HEADERS, &r), 0);
-    CHECK_INT(r.code, 500);
-    CHECK(has(&r, "error dialing backend: dial tcp 127.0.0.1:1: connect: Connection refused"));
+    static const req_case down[] = {
+        {"POST", PODS "p/attach?stdin=true&stdout=true", SPDY_HEADERS, 500,
+         "error dialing backend: dial tcp 127.0.0.1:1: connect: Connection refused"},
+    };
+    EXPECT(t.port, down);
     CHECK_STR(fn.verb, "attach");
     CHECK_STR(fn.container, "c");
-    tc_resp_free(&r);
     k1s_server_set_node_backend(t.srv, NULL);
-    tc_stop(&t);
+    fx_server_stop(&t);
 }
 
 TEST(test_runtime_refusal_is_relayed)
 {
-    tc_server t;
-    if (tc_start(&t))
+    fx_server t;
+    if (fx_server_start(&t, false))
         return;
     fake_rt rt;
     CHECK_INT(fake_rt_start(&rt, true, false), 0);
@@ -191,17 +162,17 @@ TEST(test_runtime_refusal_is_relayed)
     tc_resp_free(&r);
     fake_rt_stop(&rt);
     k1s_server_set_node_backend(t.srv, NULL);
-    tc_stop(&t);
+    fx_server_stop(&t);
 }
 
 /* Open an upgraded exec through the server; fd, or -1. */
-static int open_exec(tc_server *t, tc_buf *in)
+static int open_exec(fx_server *t, tc_buf *in)
 {
     int fd = tc_connect(t->port);
     const char *req =
         "POST /api/v1/namespaces/default/pods/p/exec?command=echo&command=hi%20there"
         "&container=c&stdin=true&stdout=true&stderr=true&tty=true HTTP/1.1\r\n"
-        "Host: localhost\r\nAuthorization: Bearer " TC_TOKEN "\r\n" SPDY_HEADERS
+        "Host: localhost\r\nAuthorization: Bearer " FX_TOKEN "\r\n" SPDY_HEADERS
         "Content-Length: 0\r\n\r\n";
     if (fd < 0 || tc_send(fd, req, strlen(req)) || !tc_wait_for(fd, in, 0, "\r\n\r\n", 5000)) {
         if (fd >= 0)
@@ -213,8 +184,8 @@ static int open_exec(tc_server *t, tc_buf *in)
 
 TEST(test_upgrade_joins_both_ways)
 {
-    tc_server t;
-    if (tc_start(&t))
+    fx_server t;
+    if (fx_server_start(&t, false))
         return;
     fake_rt rt;
     CHECK_INT(fake_rt_start(&rt, false, false), 0);
@@ -275,13 +246,13 @@ TEST(test_upgrade_joins_both_ways)
     CHECK(fn.in && fn.out && fn.tty && !fn.err); /* no stderr with a tty */
     free(in.p);
     k1s_server_set_node_backend(t.srv, NULL);
-    tc_stop(&t);
+    fx_server_stop(&t);
 }
 
 TEST(test_stop_ends_live_tunnels)
 {
-    tc_server t;
-    if (tc_start(&t))
+    fx_server t;
+    if (fx_server_start(&t, false))
         return;
     fake_rt rt;
     CHECK_INT(fake_rt_start(&rt, false, false), 0);
@@ -294,10 +265,10 @@ TEST(test_stop_ends_live_tunnels)
     CHECK(fd >= 0);
     CHECK(fd >= 0 && tc_wait_for(fd, &in, 0, "HELLO", 5000));
     /* the server stops while the stream is open: it must not wait for it */
-    int64_t t0 = tc_ms();
+    int64_t t0 = k1s_time_mono_ms();
     k1s_server_set_node_backend(t.srv, NULL);
-    tc_stop(&t);
-    CHECK(tc_ms() - t0 < 3000);
+    fx_server_stop(&t);
+    CHECK(k1s_time_mono_ms() - t0 < 3000);
     fake_rt_stop(&rt);
     CHECK(rt.saw_eof);
     if (fd >= 0) {
@@ -310,8 +281,8 @@ TEST(test_stop_ends_live_tunnels)
 
 TEST(test_runtime_hangup_ends_the_stream)
 {
-    tc_server t;
-    if (tc_start(&t))
+    fx_server t;
+    if (fx_server_start(&t, false))
         return;
     fake_rt rt;
     CHECK_INT(fake_rt_start(&rt, false, true), 0);
@@ -320,7 +291,7 @@ TEST(test_runtime_hangup_ends_the_stream)
     k1s_server_set_node_backend(t.srv, &b);
     CHECK_INT(tc_pod(&t, POD_P, NULL), 0);
     tc_buf in = {0};
-    int64_t t0 = tc_ms();
+    int64_t t0 = k1s_time_mono_ms();
     int fd = open_exec(&t, &in);
     CHECK(fd >= 0);
     if (fd >= 0) {
@@ -330,13 +301,13 @@ TEST(test_runtime_hangup_ends_the_stream)
         while ((rc = tc_recv(fd, &in, 5000)) > 0)
             ;
         CHECK_INT(rc, 0);
-        CHECK(tc_ms() - t0 < 2000);
+        CHECK(k1s_time_mono_ms() - t0 < 2000);
         close(fd);
     }
     fake_rt_stop(&rt);
     free(in.p);
     k1s_server_set_node_backend(t.srv, NULL);
-    tc_stop(&t);
+    fx_server_stop(&t);
 }
 
 K1S_TEST_MAIN(T(test_errors_before_the_node), T(test_request_checks_with_a_node),

@@ -1,8 +1,8 @@
 /*
- * test_stream_client.h - what the pods/exec and pods/log tests share: an
- * API server on a random port over an in-memory store, pods written
- * through the client interface, and a tiny raw-socket HTTP/1.1 client
- * (raw, because the tests need to see upgrades and half-closes exactly).
+ * test_stream_client.h - what the pods/exec and pods/log tests share
+ * beyond the fixture's server (fx_server_start): pods written with a
+ * status, and a tiny raw-socket HTTP/1.1 client (raw, because the tests
+ * need to see upgrades and half-closes exactly).
  */
 #ifndef K1S_TEST_STREAM_CLIENT_H
 #define K1S_TEST_STREAM_CLIENT_H
@@ -16,76 +16,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "k1s_api.h"
 #include "k1s_apiserver.h"
+#include "k1s_fixture.h"
+#include "k1s_json.h"
 
-#define TC_TOKEN "test-token"
-
-typedef struct tc_server {
-    k1s_api *api;
-    k1s_server *srv;
-    int port;
-} tc_server;
-
-static inline int tc_start(tc_server *t)
+/* A pod; status (NULL: none) is then written as a merge patch of
+ * pods/status. Both JSON text as fx_json reads it. 0 or the HTTP code. */
+static inline int tc_pod(fx_server *t, const char *json, const char *status)
 {
-    memset(t, 0, sizeof *t);
-    k1s_api_config cfg = {.db_path = ":memory:"};
-    char *err = NULL;
-    if (k1s_api_open(&cfg, &t->api, &err) != 0) {
-        fprintf(stderr, "open: %s\n", err ? err : "?");
-        free(err);
-        return -1;
-    }
-    char berr[256];
-    if (k1s_api_bootstrap(t->api, 6443, berr, sizeof berr) != 0) {
-        fprintf(stderr, "bootstrap: %s\n", berr);
-        k1s_api_close(t->api);
-        return -1;
-    }
-    k1s_server_config sc = {.api = t->api, .port = 0, .token = TC_TOKEN, .threads = 2};
-    if (k1s_server_start(&sc, &t->srv, &err) != 0) {
-        fprintf(stderr, "server: %s\n", err ? err : "?");
-        free(err);
-        k1s_api_close(t->api);
-        return -1;
-    }
-    t->port = k1s_server_port(t->srv);
-    return 0;
-}
-
-static inline void tc_stop(tc_server *t)
-{
-    k1s_server_stop(t->srv);
-    k1s_api_close(t->api);
-}
-
-/* A pod; status (JSON text or NULL) is then written as a merge patch of
- * pods/status. */
-static inline int tc_pod(tc_server *t, const char *json, const char *status)
-{
-    const k1s_kind *k = k1s_registry_find_kind("", "Pod");
-    json_t *in = json_loads(json, 0, NULL), *out = NULL;
-    k1s_status st = {0};
-    const char *name = json_string_value(json_object_get(json_object_get(in, "metadata"), "name"));
-    k1s_target tg = {k, "default", name, NULL};
-    int rc = in ? k1s_api_create(t->api, &tg, in, NULL, &out, &st) : -1;
-    json_decref(out);
-    out = NULL;
-    if (rc == 0 && status) {
-        json_t *patch = json_loads(status, 0, NULL);
-        k1s_target ts = {k, "default", name, "status"};
-        rc = patch ? k1s_api_patch(t->api, &ts, K1S_PATCH_MERGE, patch, NULL, &out, &st) : -1;
-        json_decref(patch);
-        json_decref(out);
-    }
-    if (rc)
-        fprintf(stderr, "pod: %s\n", st.message ? st.message : "bad JSON");
-    k1s_status_clear(&st);
-    json_decref(in);
+    json_t *in = fx_json(json);
+    char name[256];
+    snprintf(name, sizeof name, "%s", k1s_meta(in, "name") ? k1s_meta(in, "name") : "");
+    int rc = fx_create(t->api, "Pod", "default", in);
+    if (rc == 0 && status)
+        rc = fx_patch(t->api, "Pod", "default", name, "status", status);
     return rc;
 }
 
@@ -99,13 +46,6 @@ static inline int tc_connect(int port)
         return -1;
     }
     return fd;
-}
-
-static inline int64_t tc_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static inline int tc_send(int fd, const char *p, size_t n)
@@ -147,9 +87,9 @@ static inline int tc_recv(int fd, tc_buf *b, int ms)
 /* Read until needle shows up (after skip bytes) or ms pass. */
 static inline bool tc_wait_for(int fd, tc_buf *b, size_t skip, const char *needle, int ms)
 {
-    int64_t end = tc_ms() + ms;
+    int64_t end = k1s_time_mono_ms() + ms;
     while (!(b->len > skip && memmem(b->p + skip, b->len - skip, needle, strlen(needle)))) {
-        int64_t left = end - tc_ms();
+        int64_t left = end - k1s_time_mono_ms();
         if (left <= 0 || tc_recv(fd, b, (int)left) <= 0)
             return false;
     }
@@ -201,7 +141,7 @@ static inline int tc_request(int port, const char *method, const char *path,
         return -1;
     char req[8192];
     snprintf(req, sizeof req,
-             "%s %s HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " TC_TOKEN
+             "%s %s HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " FX_TOKEN
              "\r\n%s%sContent-Length: 0\r\n\r\n",
              method, path, headers && strcasestr(headers, "Connection:") ? "" : "Connection: close\r\n",
              headers ? headers : "");

@@ -9,42 +9,6 @@
 
 #include <gnutls/gnutls.h>
 
-typedef struct tls_server {
-    tc_server t;
-    char *cert, *key;
-} tls_server;
-
-static int tls_start(tls_server *ts)
-{
-    memset(ts, 0, sizeof *ts);
-    if (k1s_tls_material(NULL, "127.0.0.1", &ts->cert, &ts->key))
-        return -1;
-    k1s_api_config cfg = {.db_path = ":memory:"};
-    char *err = NULL;
-    if (k1s_api_open(&cfg, &ts->t.api, &err)) {
-        free(err);
-        return -1;
-    }
-    char berr[256];
-    k1s_server_config sc = {.api = ts->t.api, .token = TC_TOKEN, .threads = 2,
-                            .tls_cert = ts->cert, .tls_key = ts->key};
-    if (k1s_api_bootstrap(ts->t.api, 6443, berr, sizeof berr) ||
-        k1s_server_start(&sc, &ts->t.srv, &err)) {
-        free(err);
-        k1s_api_close(ts->t.api);
-        return -1;
-    }
-    ts->t.port = k1s_server_port(ts->t.srv);
-    return 0;
-}
-
-static void tls_stop(tls_server *ts)
-{
-    tc_stop(&ts->t);
-    free(ts->cert);
-    free(ts->key);
-}
-
 /* Read over TLS until needle arrives or ms pass. */
 static bool tls_wait_for(gnutls_session_t s, tc_buf *b, const char *needle, int ms)
 {
@@ -65,8 +29,8 @@ static bool tls_wait_for(gnutls_session_t s, tc_buf *b, const char *needle, int 
 
 TEST(test_tls_exec_and_hangup)
 {
-    tls_server ts;
-    if (tls_start(&ts)) {
+    fx_server ts;
+    if (fx_server_start(&ts, true)) {
         CHECK(!"TLS server did not start");
         return;
     }
@@ -74,8 +38,8 @@ TEST(test_tls_exec_and_hangup)
     CHECK_INT(fake_rt_start(&rt, false, false), 0);
     fake_node fn = {.rt_port = rt.port};
     k1s_node_backend b = {.ctx = &fn, .stream_url = fake_stream_url};
-    k1s_server_set_node_backend(ts.t.srv, &b);
-    CHECK_INT(tc_pod(&ts.t,
+    k1s_server_set_node_backend(ts.srv, &b);
+    CHECK_INT(tc_pod(&ts,
                      "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},"
                      "\"spec\":{\"nodeName\":\"n1\",\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}}",
                      NULL), 0);
@@ -86,7 +50,7 @@ TEST(test_tls_exec_and_hangup)
     gnutls_init(&s, GNUTLS_CLIENT);
     gnutls_set_default_priority(s);
     gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred);
-    int fd = tc_connect(ts.t.port);
+    int fd = tc_connect(ts.port);
     CHECK(fd >= 0);
     gnutls_transport_set_int(s, fd);
     gnutls_handshake_set_timeout(s, 5000);
@@ -97,7 +61,7 @@ TEST(test_tls_exec_and_hangup)
     CHECK_INT(rc, 0);
     const char *req =
         "POST /api/v1/namespaces/default/pods/p/exec?command=sh&stdin=true&stdout=true HTTP/1.1\r\n"
-        "Host: localhost\r\nAuthorization: Bearer " TC_TOKEN "\r\n"
+        "Host: localhost\r\nAuthorization: Bearer " FX_TOKEN "\r\n"
         "Connection: Upgrade\r\nUpgrade: SPDY/3.1\r\n"
         "X-Stream-Protocol-Version: v4.channel.k8s.io\r\nContent-Length: 0\r\n\r\n";
     tc_buf in = {0};
@@ -109,16 +73,16 @@ TEST(test_tls_exec_and_hangup)
         CHECK(tls_wait_for(s, &in, "HELLOover-tls", 5000));
     }
     /* kubectl is killed: no TLS goodbye, the socket just closes */
-    int64_t t0 = tc_ms();
+    int64_t t0 = k1s_time_mono_ms();
     close(fd);
     fake_rt_stop(&rt);
     CHECK(rt.saw_eof);
-    CHECK(tc_ms() - t0 < 2000);
+    CHECK(k1s_time_mono_ms() - t0 < 2000);
     gnutls_deinit(s);
     gnutls_certificate_free_credentials(cred);
     free(in.p);
-    k1s_server_set_node_backend(ts.t.srv, NULL);
-    tls_stop(&ts);
+    k1s_server_set_node_backend(ts.srv, NULL);
+    fx_server_stop(&ts);
 }
 
 K1S_TEST_MAIN(T(test_tls_exec_and_hangup))

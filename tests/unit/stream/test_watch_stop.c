@@ -23,7 +23,7 @@ static void *watcher(void *arg)
 {
     flood *f = arg;
     static const char req[] = "GET /api/v1/namespaces/default/configmaps?watch=1 HTTP/1.1\r\n"
-                              "Host: x\r\nAuthorization: Bearer " TC_TOKEN "\r\n\r\n";
+                              "Host: x\r\nAuthorization: Bearer " FX_TOKEN "\r\n\r\n";
     while (!atomic_load(&f->stop)) {
         int fd = tc_connect(f->port);
         if (fd < 0)
@@ -31,8 +31,7 @@ static void *watcher(void *arg)
         if (tc_send(fd, req, sizeof req - 1) == 0)
             atomic_fetch_add(&f->opened, 1);
         /* keep it open a moment, as a watcher does, then the next one */
-        struct timespec ts = {0, 2 * 1000000L};
-        nanosleep(&ts, NULL);
+        fx_sleep_ms(2);
         close(fd);
     }
     return NULL;
@@ -42,15 +41,14 @@ TEST(test_stop_during_a_watch_flood)
 {
     int opened = 0;
     for (int round = 0; round < ROUNDS; round++) {
-        tc_server t;
-        CHECK_INT(tc_start(&t), 0);
+        fx_server t;
+        CHECK_INT(fx_server_start(&t, false), 0);
         flood f = {.port = t.port};
         pthread_t th[CLIENTS];
         for (int i = 0; i < CLIENTS; i++)
             pthread_create(&th[i], NULL, watcher, &f);
-        struct timespec ts = {0, 30 * 1000000L};
-        nanosleep(&ts, NULL);
-        tc_stop(&t); /* aborted here before the fix, now and then */
+        fx_sleep_ms(30);
+        fx_server_stop(&t); /* aborted here before the fix, now and then */
         atomic_store(&f.stop, true);
         for (int i = 0; i < CLIENTS; i++)
             pthread_join(th[i], NULL);

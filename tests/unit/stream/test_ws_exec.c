@@ -52,7 +52,7 @@ static int ws_open(ws_client *c, int port, const char *query, const char *extra)
     char req[2048];
     snprintf(req, sizeof req,
              "GET /api/v1/namespaces/default/pods/p/exec?%s HTTP/1.1\r\nHost: localhost\r\n"
-             "Authorization: Bearer " TC_TOKEN "\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+             "Authorization: Bearer " FX_TOKEN "\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
              "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " WS_KEY "\r\n%s\r\n", query, extra);
     if (c->fd < 0 || tc_send(c->fd, req, strlen(req)) || !tc_wait_for(c->fd, &c->in, 0, "\r\n\r\n", 5000))
         return -1;
@@ -74,7 +74,7 @@ static void ws_send(ws_client *c, uint8_t opcode, uint8_t ch, const char *p, siz
 /* Read frames until the close frame (true) or EOF / ms. */
 static bool ws_until_close(ws_client *c, int ms)
 {
-    int64_t end = tc_ms() + ms;
+    int64_t end = k1s_time_mono_ms() + ms;
     while (!c->closes) {
         ssize_t n = k1s__ws_read(&c->r, (uint8_t *)c->in.p + c->used, c->in.len - c->used,
                                  &client_events, c);
@@ -83,7 +83,7 @@ static bool ws_until_close(ws_client *c, int ms)
         c->used += (size_t)n;
         if (c->closes)
             break;
-        int64_t left = end - tc_ms();
+        int64_t left = end - k1s_time_mono_ms();
         if (left <= 0 || tc_recv(c->fd, &c->in, (int)left) <= 0)
             return false;
     }
@@ -101,7 +101,7 @@ static void ws_close(ws_client *c)
 
 /* ---- tests ------------------------------------------------------------------------ */
 
-static void with_runtime(tc_server *t, spdy_rt *rt, fake_node *fn, k1s_node_backend *b)
+static void with_runtime(fx_server *t, spdy_rt *rt, fake_node *fn, k1s_node_backend *b)
 {
     fn->rt_port = rt->port;
     *b = (k1s_node_backend){.ctx = fn, .stream_url = fake_stream_url};
@@ -111,11 +111,11 @@ static void with_runtime(tc_server *t, spdy_rt *rt, fake_node *fn, k1s_node_back
 
 TEST(test_ws_exec_round_trip)
 {
-    tc_server t;
+    fx_server t;
     spdy_rt rt;
     fake_node fn = {0};
     k1s_node_backend b;
-    if (tc_start(&t))
+    if (fx_server_start(&t, false))
         return;
     CHECK_INT(spdy_rt_start(&rt, false, 1 << 20), 0);
     with_runtime(&t, &rt, &fn, &b);
@@ -156,17 +156,17 @@ TEST(test_ws_exec_round_trip)
     CHECK_STR(rt.types[7], "stderr");
     CHECK(fn.in && fn.out && fn.err && !fn.tty);
     k1s_server_set_node_backend(t.srv, NULL);
-    tc_stop(&t);
+    fx_server_stop(&t);
     spdy_rt_free(&rt);
 }
 
 TEST(test_ws_tty_and_v4)
 {
-    tc_server t;
+    fx_server t;
     spdy_rt rt;
     fake_node fn = {0};
     k1s_node_backend b;
-    if (tc_start(&t))
+    if (fx_server_start(&t, false))
         return;
     CHECK_INT(spdy_rt_start(&rt, false, 0), 0);
     with_runtime(&t, &rt, &fn, &b);
@@ -180,8 +180,8 @@ TEST(test_ws_tty_and_v4)
     ws_send(&c, K1S_WS_BINARY, K1S_CH_STDIN, "x", 1);
     ws_send(&c, K1S_WS_BINARY, K1S_CH_CLOSE, "\x00", 1); /* not a close in v4 */
     /* the echo shows everything before it went through */
-    int64_t end = tc_ms() + 5000;
-    while (tc_ms() < end && !(c.in.len >= 3 && memmem(c.in.p + c.used, c.in.len - c.used, "\x01x", 2)))
+    int64_t end = k1s_time_mono_ms() + 5000;
+    while (k1s_time_mono_ms() < end && !(c.in.len >= 3 && memmem(c.in.p + c.used, c.in.len - c.used, "\x01x", 2)))
         tc_recv(c.fd, &c.in, 200);
     close(c.fd);
     c.fd = -1;
@@ -194,17 +194,17 @@ TEST(test_ws_tty_and_v4)
     CHECK(fn.tty && !fn.err);
     ws_close(&c);
     k1s_server_set_node_backend(t.srv, NULL);
-    tc_stop(&t);
+    fx_server_stop(&t);
     spdy_rt_free(&rt);
 }
 
 TEST(test_ws_refusals)
 {
-    tc_server t;
+    fx_server t;
     spdy_rt rt;
     fake_node fn = {0};
     k1s_node_backend b;
-    if (tc_start(&t))
+    if (fx_server_start(&t, false))
         return;
     CHECK_INT(spdy_rt_start(&rt, true, 0), 0);
     with_runtime(&t, &rt, &fn, &b);
@@ -232,17 +232,17 @@ TEST(test_ws_refusals)
     tc_resp_free(&r);
     CHECK_INT(fn.calls, 1); /* only the first reached the node */
     k1s_server_set_node_backend(t.srv, NULL);
-    tc_stop(&t);
+    fx_server_stop(&t);
     spdy_rt_free(&rt);
 }
 
 TEST(test_ws_stop_ends_live_sessions)
 {
-    tc_server t;
+    fx_server t;
     spdy_rt rt;
     fake_node fn = {0};
     k1s_node_backend b;
-    if (tc_start(&t))
+    if (fx_server_start(&t, false))
         return;
     CHECK_INT(spdy_rt_start(&rt, false, 0), 0);
     with_runtime(&t, &rt, &fn, &b);
@@ -251,10 +251,10 @@ TEST(test_ws_stop_ends_live_sessions)
                       "Sec-WebSocket-Protocol: v5.channel.k8s.io\r\n"), 0);
     ws_send(&c, K1S_WS_BINARY, K1S_CH_STDIN, "a", 1);
     CHECK(tc_wait_for(c.fd, &c.in, c.used, "\x01" "a", 5000));
-    int64_t t0 = tc_ms();
+    int64_t t0 = k1s_time_mono_ms();
     k1s_server_set_node_backend(t.srv, NULL);
-    tc_stop(&t);
-    CHECK(tc_ms() - t0 < 3000);
+    fx_server_stop(&t);
+    CHECK(k1s_time_mono_ms() - t0 < 3000);
     /* kubectl is told why, the runtime's connection is closed */
     CHECK(ws_until_close(&c, 2000));
     CHECK_INT(c.code, K1S_WS_GOING_AWAY);

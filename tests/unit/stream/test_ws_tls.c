@@ -25,38 +25,18 @@ static int threads(void)
 }
 
 typedef struct tls_client {
-    tc_server t;
-    char *cert, *key;
+    fx_server t; /* with TLS */
     gnutls_certificate_credentials_t cred;
     gnutls_session_t s;
     int fd;
 } tls_client;
 
-/* A TLS server (fresh certificate) and a client connected to it. */
+/* The TLS server (a fresh certificate); tls_connect connects the client. */
 static int tls_open(tls_client *c)
 {
     memset(c, 0, sizeof *c);
     c->fd = -1;
-    if (k1s_tls_material(NULL, "127.0.0.1", &c->cert, &c->key))
-        return -1;
-    k1s_api_config cfg = {.db_path = ":memory:"};
-    char *err = NULL, berr[256];
-    if (k1s_api_open(&cfg, &c->t.api, &err))
-        goto fail;
-    k1s_server_config sc = {.api = c->t.api, .token = TC_TOKEN, .threads = 2,
-                            .tls_cert = c->cert, .tls_key = c->key};
-    if (k1s_api_bootstrap(c->t.api, 6443, berr, sizeof berr) ||
-        k1s_server_start(&sc, &c->t.srv, &err)) {
-        k1s_api_close(c->t.api);
-        goto fail;
-    }
-    c->t.port = k1s_server_port(c->t.srv);
-    return 0;
-fail:
-    free(err);
-    free(c->cert);
-    free(c->key);
-    return -1;
+    return fx_server_start(&c->t, true);
 }
 
 static int tls_connect(tls_client *c)
@@ -89,9 +69,7 @@ static void tls_disconnect(tls_client *c)
 static void tls_close(tls_client *c)
 {
     k1s_server_set_node_backend(c->t.srv, NULL);
-    tc_stop(&c->t);
-    free(c->cert);
-    free(c->key);
+    fx_server_stop(&c->t);
 }
 
 static bool tls_wait_for(tls_client *c, tc_buf *b, const void *needle, size_t nl, int ms)
@@ -125,7 +103,7 @@ static bool start_exec(tls_client *c, tc_buf *in)
     if (tls_connect(c) != 0)
         return false;
     const char *req = "GET /api/v1/namespaces/default/pods/p/exec?command=cat&stdin=true&stdout=true HTTP/1.1\r\n"
-                      "Host: localhost\r\nAuthorization: Bearer " TC_TOKEN "\r\n"
+                      "Host: localhost\r\nAuthorization: Bearer " FX_TOKEN "\r\n"
                       "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
                       "Sec-WebSocket-Key: " WS_KEY "\r\nSec-WebSocket-Protocol: v5.channel.k8s.io\r\n\r\n";
     gnutls_record_send(c->s, req, strlen(req));
@@ -161,9 +139,9 @@ TEST(test_tls_session_with_closing_handshake)
     spdy_rt_stop(&rt);
     CHECK(rt.saw_stdin_fin);
     /* the bridge's thread ends by itself (the runtime's went with it) */
-    int64_t end = tc_ms() + 2000;
-    while (threads() > before - 1 && tc_ms() < end)
-        usleep(20000);
+    int64_t deadline = fx_deadline(2000);
+    while (threads() > before - 1 && fx_poll(deadline))
+        ;
     CHECK_INT(threads(), before - 1);
     tls_close(&c);
     free(in.p);
@@ -188,11 +166,11 @@ TEST(test_tls_killed_kubectl_ends_the_runtime_side)
     tls_ws_send(&c, K1S_WS_BINARY, "\x00" "abc", 4);
     CHECK(tls_wait_for(&c, &in, "\x01" "abc", 4, 5000));
     /* killed: no close frame, no TLS goodbye */
-    int64_t t0 = tc_ms();
+    int64_t t0 = k1s_time_mono_ms();
     tls_disconnect(&c);
     spdy_rt_stop(&rt);
     CHECK(rt.saw_eof);
-    CHECK(tc_ms() - t0 < 2000);
+    CHECK(k1s_time_mono_ms() - t0 < 2000);
     tls_close(&c);
     free(in.p);
     spdy_rt_free(&rt);
