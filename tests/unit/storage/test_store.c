@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "k1s_fixture.h"
 #include "k1s_store.h"
 #include "k1s_test.h"
 
@@ -479,48 +480,24 @@ static void check_nested(k1s_store *s)
 
 /* ---- files: restart ------------------------------------------------------ */
 
-typedef struct tmpdb {
-    char dir[64];
-    char path[128];
-} tmpdb;
-
-static void tmpdb_init(tmpdb *t)
-{
-    snprintf(t->dir, sizeof t->dir, "/tmp/k1s-store-test-XXXXXX");
-    if (!mkdtemp(t->dir))
-        abort();
-    snprintf(t->path, sizeof t->path, "%s/k1s.db", t->dir);
-}
-
-static void tmpdb_remove(tmpdb *t)
-{
-    char p[160];
-    const char *suffix[] = {"", "-wal", "-shm", "-journal"};
-    for (int i = 0; i < 4; i++) {
-        snprintf(p, sizeof p, "%s%s", t->path, suffix[i]);
-        unlink(p);
-    }
-    rmdir(t->dir);
-}
-
 TEST(test_nested_reads)
 {
     k1s_store *s = NULL;
     CHECK_INT(k1s_store_open(":memory:", &s), 0);
     check_nested(s);
     k1s_store_close(s);
-    tmpdb t;
-    tmpdb_init(&t);
+    fx_tmpdb t;
+    fx_tmpdb_make(&t, "store-test");
     CHECK_INT(k1s_store_open(t.path, &s), 0);
     check_nested(s);
     k1s_store_close(s);
-    tmpdb_remove(&t);
+    fx_tmpdb_remove(&t);
 }
 
 TEST(test_restart_keeps_data_and_revision)
 {
-    tmpdb t;
-    tmpdb_init(&t);
+    fx_tmpdb t;
+    fx_tmpdb_make(&t, "store-test");
     k1s_store *s = NULL;
     CHECK_INT(k1s_store_open(t.path, &s), 0);
     CHECK_INT(run(s, "pods", "ns", "keep", OP_CREATE, "{\"metadata\":{}}", NULL,
@@ -556,7 +533,7 @@ TEST(test_restart_keeps_data_and_revision)
     CHECK_INT(k1s_store_count(s, "", "pods", "ns", &cnt), 0);
     CHECK_INT(cnt, 2);
     k1s_store_close(s);
-    tmpdb_remove(&t);
+    fx_tmpdb_remove(&t);
 }
 
 TEST(test_meta)
@@ -613,15 +590,13 @@ TEST(test_two_memory_stores_are_independent)
 
 static double now_s(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return (double)k1s_time_mono_ms() / 1000;
 }
 
 TEST(test_throughput)
 {
-    tmpdb t;
-    tmpdb_init(&t);
+    fx_tmpdb t;
+    fx_tmpdb_make(&t, "store-test");
     k1s_store *s = NULL;
     CHECK_INT(k1s_store_open(t.path, &s), 0);
     const int n = 10000;
@@ -661,7 +636,7 @@ TEST(test_throughput)
     CHECK(n / (t1 - t0) > 500);
     CHECK((t2 - t1) < 2.0);
     k1s_store_close(s);
-    tmpdb_remove(&t);
+    fx_tmpdb_remove(&t);
 }
 
 K1S_TEST_MAIN(T(test_create_get_update_delete),

@@ -21,35 +21,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "k1s_fixture.h"
 #include "k1s_store.h"
 #include "k1s_test.h"
 #include "store_internal.h"
 
 /* ---- helpers ------------------------------------------------------------- */
-
-typedef struct tmpdb {
-    char dir[64];
-    char path[128];
-} tmpdb;
-
-static void tmpdb_init(tmpdb *t)
-{
-    snprintf(t->dir, sizeof t->dir, "/tmp/k1s-batch-test-XXXXXX");
-    if (!mkdtemp(t->dir))
-        abort();
-    snprintf(t->path, sizeof t->path, "%s/k1s.db", t->dir);
-}
-
-static void tmpdb_remove(tmpdb *t)
-{
-    char p[160];
-    const char *suffix[] = {"", "-wal", "-shm", "-journal"};
-    for (int i = 0; i < 4; i++) {
-        snprintf(p, sizeof p, "%s%s", t->path, suffix[i]);
-        unlink(p);
-    }
-    rmdir(t->dir);
-}
 
 /* Requests waiting in the write queue right now (not yet taken). */
 static size_t queued(k1s_store *s)
@@ -282,10 +259,10 @@ static void unique_allocation_case(const char *path)
 
 TEST(test_unique_allocation_file)
 {
-    tmpdb t;
-    tmpdb_init(&t);
+    fx_tmpdb t;
+    fx_tmpdb_make(&t, "batch-test");
     unique_allocation_case(t.path);
-    tmpdb_remove(&t);
+    fx_tmpdb_remove(&t);
 }
 
 TEST(test_unique_allocation_memory)
@@ -380,8 +357,8 @@ static int stored_v(k1s_store *s, const char *name, int64_t *rev)
 
 TEST(test_failures_roll_back_only_themselves)
 {
-    tmpdb t;
-    tmpdb_init(&t);
+    fx_tmpdb t;
+    fx_tmpdb_make(&t, "batch-test");
     k1s_store *s = NULL;
     CHECK_INT(k1s_store_open(t.path, &s), 0);
     /* A statement failure after the object row was written: only the
@@ -510,7 +487,7 @@ TEST(test_failures_roll_back_only_themselves)
     CHECK_INT(n, 5);
     k1s_watch_close(w);
     k1s_store_close(s);
-    tmpdb_remove(&t);
+    fx_tmpdb_remove(&t);
 }
 
 /* ---- re-entry from a callback --------------------------------------------- */
@@ -556,9 +533,9 @@ static int reenter_cb(void *ctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
 
 TEST(test_reentry_from_callback)
 {
-    tmpdb ta, tb;
-    tmpdb_init(&ta);
-    tmpdb_init(&tb);
+    fx_tmpdb ta, tb;
+    fx_tmpdb_make(&ta, "batch-test");
+    fx_tmpdb_make(&tb, "batch-test");
     k1s_store *a = NULL, *b = NULL;
     CHECK_INT(k1s_store_open(ta.path, &a), 0);
     CHECK_INT(k1s_store_open(tb.path, &b), 0);
@@ -581,16 +558,16 @@ TEST(test_reentry_from_callback)
     CHECK_INT(k1s_store_compact(a, 1), 0);
     k1s_store_close(a);
     k1s_store_close(b);
-    tmpdb_remove(&ta);
-    tmpdb_remove(&tb);
+    fx_tmpdb_remove(&ta);
+    fx_tmpdb_remove(&tb);
 }
 
 /* ---- the head revision across restarts ----------------------------------- */
 
 TEST(test_revision_after_full_compaction)
 {
-    tmpdb t;
-    tmpdb_init(&t);
+    fx_tmpdb t;
+    fx_tmpdb_make(&t, "batch-test");
     k1s_store *s = NULL;
     CHECK_INT(k1s_store_open(t.path, &s), 0);
     k1s_key k = {"", "things", "ns", "x"};
@@ -630,7 +607,7 @@ TEST(test_revision_after_full_compaction)
     CHECK_INT(k1s_store_update(s, &k, batch_cb, &d, NULL, &rev), 0);
     CHECK_INT(rev, 41);
     k1s_store_close(s);
-    tmpdb_remove(&t);
+    fx_tmpdb_remove(&t);
 }
 
 /* ---- background checkpoints ---------------------------------------------- */
@@ -645,8 +622,8 @@ static long file_size(const char *path, const char *suffix)
 
 TEST(test_wal_checkpoints_in_background)
 {
-    tmpdb t;
-    tmpdb_init(&t);
+    fx_tmpdb t;
+    fx_tmpdb_make(&t, "batch-test");
     k1s_store *s = NULL;
     CHECK_INT(k1s_store_open(t.path, &s), 0);
     long db0 = file_size(t.path, "");
@@ -694,7 +671,7 @@ TEST(test_wal_checkpoints_in_background)
     CHECK_INT(k1s_store_count(s, "", "things", NULL, &cnt), 0);
     CHECK_INT(cnt, last);
     k1s_store_close(s);
-    tmpdb_remove(&t);
+    fx_tmpdb_remove(&t);
 }
 
 /* ---- another process is kept out ----------------------------------------- */
@@ -703,8 +680,8 @@ TEST(test_file_is_exclusive_to_the_process)
 {
     if (!sqlite3_vfs_find("unix-excl"))
         return; /* the lock is then SQLite's usual one */
-    tmpdb t;
-    tmpdb_init(&t);
+    fx_tmpdb t;
+    fx_tmpdb_make(&t, "batch-test");
     k1s_store *s = NULL;
     CHECK_INT(k1s_store_open(t.path, &s), 0);
     k1s_key k = {"", "things", "ns", "x"};
@@ -742,7 +719,7 @@ TEST(test_file_is_exclusive_to_the_process)
     status = -1;
     CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    tmpdb_remove(&t);
+    fx_tmpdb_remove(&t);
 }
 
 K1S_TEST_MAIN(T(test_unique_allocation_file), T(test_unique_allocation_memory),

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "k1s_fixture.h"
 #include "k1s_store.h"
 #include "k1s_test.h"
 #include "store_internal.h"
@@ -88,30 +89,6 @@ static int consecutive(const got *g, int64_t first, int64_t last)
         if (g->rev[i] != first + i)
             return 0;
     return 1;
-}
-
-typedef struct tmpdb {
-    char dir[64];
-    char path[128];
-} tmpdb;
-
-static void tmpdb_init(tmpdb *t)
-{
-    snprintf(t->dir, sizeof t->dir, "/tmp/k1s-watch-test-XXXXXX");
-    if (!mkdtemp(t->dir))
-        abort();
-    snprintf(t->path, sizeof t->path, "%s/k1s.db", t->dir);
-}
-
-static void tmpdb_remove(tmpdb *t)
-{
-    char p[160];
-    const char *suffix[] = {"", "-wal", "-shm", "-journal"};
-    for (int i = 0; i < 4; i++) {
-        snprintf(p, sizeof p, "%s%s", t->path, suffix[i]);
-        unlink(p);
-    }
-    rmdir(t->dir);
 }
 
 /* ---- replay and live ----------------------------------------------------- */
@@ -237,8 +214,8 @@ TEST(test_watch_replay_beyond_ring)
 
 TEST(test_watch_after_restart)
 {
-    tmpdb t;
-    tmpdb_init(&t);
+    fx_tmpdb t;
+    fx_tmpdb_make(&t, "watch-test");
     k1s_store *s = NULL;
     CHECK_INT(k1s_store_open(t.path, &s), 0);
     CHECK_INT(put(s, "", "pods", "ns", "a"), 1);
@@ -262,7 +239,7 @@ TEST(test_watch_after_restart)
     k1s_watch_close(w);
     k1s_watch_close(wnow);
     k1s_store_close(s);
-    tmpdb_remove(&t);
+    fx_tmpdb_remove(&t);
 }
 
 /* ---- filters ------------------------------------------------------------- */
@@ -329,8 +306,8 @@ TEST(test_watch_filters)
 
 TEST(test_compaction_gone)
 {
-    tmpdb t;
-    tmpdb_init(&t);
+    fx_tmpdb t;
+    fx_tmpdb_make(&t, "watch-test");
     k1s_store *s = NULL;
     CHECK_INT(k1s_store_open(t.path, &s), 0);
     char name[16];
@@ -389,7 +366,7 @@ TEST(test_compaction_gone)
     CHECK(consecutive(&g, 11, 11));
     k1s_watch_close(w);
     k1s_store_close(s);
-    tmpdb_remove(&t);
+    fx_tmpdb_remove(&t);
 }
 
 /* ---- concurrency --------------------------------------------------------- */
@@ -581,10 +558,10 @@ TEST(test_concurrent_writers_memory)
 
 TEST(test_concurrent_writers_file)
 {
-    tmpdb t;
-    tmpdb_init(&t);
+    fx_tmpdb t;
+    fx_tmpdb_make(&t, "watch-test");
     concurrent_case(t.path);
-    tmpdb_remove(&t);
+    fx_tmpdb_remove(&t);
 }
 
 /* Watches that must replay from the events table start while a writer
@@ -606,8 +583,8 @@ static void *bg_writer_main(void *p)
 
 TEST(test_db_replay_races_live)
 {
-    tmpdb t;
-    tmpdb_init(&t);
+    fx_tmpdb t;
+    fx_tmpdb_make(&t, "watch-test");
     k1s_store *s = NULL;
     CHECK_INT(k1s_store_open(t.path, &s), 0);
     const int pre = K1S__RING_SIZE + 200;
@@ -640,7 +617,7 @@ TEST(test_db_replay_races_live)
         k1s_watch_close(w[i]);
     }
     k1s_store_close(s);
-    tmpdb_remove(&t);
+    fx_tmpdb_remove(&t);
 }
 
 /* ---- overflow and close -------------------------------------------------- */
