@@ -11,13 +11,13 @@
 
 static json_t *pod_with(const char *container)
 {
-    json_t *pod = J("{'metadata':{'name':'web-0','namespace':'ns1','uid':'u-1',"
+    json_t *pod = fx_json("{'metadata':{'name':'web-0','namespace':'ns1','uid':'u-1',"
                     "'labels':{'app':'web','tier':'fe'},'annotations':{'a':'x\\ny'}},"
                     "'spec':{'nodeName':'node1','serviceAccountName':'sa1','containers':[]},"
                     "'status':{'podIP':'10.244.0.5','podIPs':[{'ip':'10.244.0.5'},{'ip':'fd00::5'}],"
                     "'hostIP':'192.168.1.2','hostIPs':[{'ip':'192.168.1.2'}]}}");
     json_array_append_new(json_object_get(json_object_get(pod, "spec"), "containers"),
-                          J(container));
+                          fx_json(container));
     return pod;
 }
 
@@ -128,7 +128,7 @@ TEST(field_ref_errors_and_node_ip)
     json_object_del(json_object_get(pod, "status"), "hostIPs");
     fake_cache fc = {json_object()};
     fake_put(&fc, "Node", "", "node1",
-             J("{'status':{'addresses':[{'type':'Hostname','address':'n'},"
+             fx_json("{'status':{'addresses':[{'type':'Hostname','address':'n'},"
                "{'type':'InternalIP','address':'10.0.0.9'}]}}"));
     json_t *envs = envs_of(pod, &fc, &e);
     CHECK_STR(env_get(envs, "H"), "10.0.0.9");
@@ -168,7 +168,7 @@ TEST(resource_field_refs)
                    "{'name':'LM','valueFrom':{'resourceFieldRef':{'resource':'limits.memory','divisor':'1Ki'}}}]}");
     fake_cache fc = {json_object()};
     fake_put(&fc, "Node", "", "node1",
-             J("{'status':{'allocatable':{'cpu':'4','memory':'8Gi'}}}"));
+             fx_json("{'status':{'allocatable':{'cpu':'4','memory':'8Gi'}}}"));
     envs = envs_of(pod, &fc, &e);
     CHECK_STR(env_get(envs, "LC"), "4");
     CHECK_STR(env_get(envs, "LM"), "8388608");
@@ -192,10 +192,10 @@ TEST(resource_field_refs)
 static void put_objects(fake_cache *fc)
 {
     fake_put(fc, "ConfigMap", "ns1", "cfg",
-             J("{'data':{'mode':'prod','LEVEL':'3','bad=key':'no','':'empty'}}"));
+             fx_json("{'data':{'mode':'prod','LEVEL':'3','bad=key':'no','':'empty'}}"));
     /* "s3cr3t" and "admin" */
     fake_put(fc, "Secret", "ns1", "sec",
-             J("{'data':{'password':'czNjcjN0','user':'YWRtaW4=','blank':''}}"));
+             fx_json("{'data':{'password':'czNjcjN0','user':'YWRtaW4=','blank':''}}"));
 }
 
 TEST(key_refs)

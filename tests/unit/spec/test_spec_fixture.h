@@ -1,7 +1,8 @@
 /*
- * test_spec_fixture.h - what the kubelet_spec.h tests share: JSON written
- * with single quotes, a fake object cache behind k1s_spec_lookup, and a
- * temporary directory per test program.
+ * test_spec_fixture.h - what the kubelet_spec.h tests share beyond the
+ * fixture (k1s_fixture.h: JSON written with single quotes, temporary
+ * directories): a fake object cache behind k1s_spec_lookup, and reading
+ * CRI environment lists.
  */
 #ifndef TEST_SPEC_FIXTURE_H
 #define TEST_SPEC_FIXTURE_H
@@ -11,27 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "k1s_fixture.h"
 #include "k1s_spec.h"
-
-/* JSON with ' for " and ` for ' (kubelet's "metadata.labels['k']").
- * New reference; aborts the test program on a typo, a bug in the test. */
-static inline json_t *J(const char *s)
-{
-    char *t = strdup(s);
-    for (char *p = t; *p; p++)
-        if (*p == '\'')
-            *p = '"';
-        else if (*p == '`')
-            *p = '\'';
-    json_error_t err;
-    json_t *j = json_loads(t, 0, &err);
-    if (!j) {
-        fprintf(stderr, "bad test JSON: %s: %s\n", err.text, s);
-        abort();
-    }
-    free(t);
-    return j;
-}
 
 /* Objects by "Kind/ns/name". */
 typedef struct fake_cache {

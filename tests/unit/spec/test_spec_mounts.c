@@ -7,7 +7,6 @@
 #include "k1s_test.h"
 #include "test_spec_fixture.h"
 
-#include <ftw.h>
 #include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,7 +26,7 @@ static json_t *make_pod(const char *mounts)
              "'volumes':[{'name':'data','emptyDir':{}},{'name':'cfg','configMap':{'name':'cfg'}},"
              "{'name':'claim','persistentVolumeClaim':{'claimName':'www','readOnly':true}}]}}",
              mounts);
-    return J(s);
+    return fx_json(s);
 }
 
 static const json_t *ctr(const json_t *pod)
@@ -208,7 +207,7 @@ static char *read_all(const char *path)
 
 TEST(etc_hosts)
 {
-    json_t *pod = J("{'metadata':{'name':'web-0','namespace':'ns1'},'spec':{}}");
+    json_t *pod = fx_json("{'metadata':{'name':'web-0','namespace':'ns1'},'spec':{}}");
     json_t *m = (json_t *)1;
     CHECK_INT(k1s_spec_etc_hosts(pod, NULL, pod_dir, &m), 0);
     CHECK(m == NULL);                       /* no IP yet: not mounted */
@@ -232,7 +231,7 @@ TEST(etc_hosts)
     json_decref(m);
     json_decref(pod);
 
-    pod = J("{'metadata':{'name':'web-0','namespace':'ns1'},'spec':{'hostname':'h1',"
+    pod = fx_json("{'metadata':{'name':'web-0','namespace':'ns1'},'spec':{'hostname':'h1',"
             "'subdomain':'nginx','hostAliases':[{'ip':'1.2.3.4','hostnames':['a','b']}]}}");
     CHECK_INT(k1s_spec_etc_hosts(pod, "10.244.0.7", pod_dir, &m), 0);
     const char *t = read_all(path);
@@ -241,7 +240,7 @@ TEST(etc_hosts)
     json_decref(m);
     json_decref(pod);
 
-    pod = J("{'metadata':{'name':'n'},'spec':{'hostNetwork':true}}");
+    pod = fx_json("{'metadata':{'name':'n'},'spec':{'hostNetwork':true}}");
     CHECK_INT(k1s_spec_etc_hosts(pod, NULL, pod_dir, &m), 0);
     CHECK(m != NULL);
     t = read_all(path);
@@ -250,31 +249,18 @@ TEST(etc_hosts)
     json_decref(pod);
 }
 
-static int rm_entry(const char *p, const struct stat *s, int f, struct FTW *w)
-{
-    (void)s;
-    (void)f;
-    (void)w;
-    remove(p);
-    return 0;
-}
-
 static void setup(void) __attribute__((constructor));
 static void setup(void)
 {
-    snprintf(tmp, sizeof tmp, "/tmp/k1s-spec-mnt-XXXXXX");
-    if (!mkdtemp(tmp)) {
-        perror("mkdtemp");
-        exit(1);
-    }
+    fx_tmpdir(tmp, sizeof tmp, "spec-mnt");
     snprintf(pod_dir, sizeof pod_dir, "%s/pods/ns1_web-0_u1", tmp);
     cache.objs = json_object();
-    fake_put(&cache, "ConfigMap", "ns1", "cfg", J("{'data':{'app.conf':'x','k':'v'}}"));
+    fake_put(&cache, "ConfigMap", "ns1", "cfg", fx_json("{'data':{'app.conf':'x','k':'v'}}"));
     char pv[PATH_MAX + 200];
     snprintf(pv, sizeof pv, "{'spec':{'claimRef':{'uid':'c1'},'hostPath':{'path':'%s/pv','type':'DirectoryOrCreate'}}}", tmp);
-    fake_put(&cache, "PersistentVolume", "", "pv1", J(pv));
+    fake_put(&cache, "PersistentVolume", "", "pv1", fx_json(pv));
     fake_put(&cache, "PersistentVolumeClaim", "ns1", "www",
-             J("{'metadata':{'uid':'c1'},'spec':{'volumeName':'pv1'},'status':{'phase':'Bound'}}"));
+             fx_json("{'metadata':{'uid':'c1'},'spec':{'volumeName':'pv1'},'status':{'phase':'Bound'}}"));
     json_t *pod = make_pod("[]");
     k1s_spec_lookup lk = {&cache, fake_get};
     k1s_spec_error e;
@@ -289,7 +275,7 @@ static void teardown(void)
 {
     json_decref(paths);
     json_decref(cache.objs);
-    nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+    fx_rmtree(tmp);
 }
 
 K1S_TEST_MAIN(T(plain_mounts), T(sub_paths), T(sub_path_escapes), T(sub_path_expr),

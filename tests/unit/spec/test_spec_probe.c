@@ -61,8 +61,7 @@ static void serve_one(server *s, int c)
     else if (!strcmp(path, "/fail"))
         respond(c, 500, "", "broken");
     else if (!strcmp(path, "/slow")) {
-        struct timespec ts = {1, 600000000};
-        nanosleep(&ts, NULL);
+        fx_sleep_ms(1600);
         respond(c, 200, "", "late");
     } else if (!strcmp(path, "/redir"))
         respond(c, 302, "Location: /ok\r\n", "");
@@ -140,7 +139,7 @@ static json_t *container;
 static const char *probe_once(const char *probe_json, bool *ok)
 {
     static char msg[512];
-    json_t *probe = J(probe_json);
+    json_t *probe = fx_json(probe_json);
     k1s_prober p;
     k1s_prober_init(&p, probe, 0, false);
     memset(msg, 'x', sizeof msg - 1);
@@ -218,7 +217,7 @@ TEST(named_ports)
     snprintf(c, sizeof c, "{'name':'web','ports':[{'name':'metrics','containerPort':1},"
              "{'name':'http','containerPort':%d}]}", s.port);
     json_decref(container);
-    container = J(c);
+    container = fx_json(c);
     bool ok;
     CHECK_STR(probe_once("{'httpGet':{'path':'/ok','port':'http'}}", &ok), "");
     CHECK(ok);
@@ -254,8 +253,7 @@ TEST(tcp)
             /* EINPROGRESS for the ones that wait */
         }
     }
-    struct timespec ts = {0, 100000000};
-    nanosleep(&ts, NULL);
+    fx_sleep_ms(100);
     const char *m = probe_once(fmt("{'tcpSocket':{'port':%d},'timeoutSeconds':1}", port), &ok);
     CHECK(!ok);
     CHECK_STR(m, fmt("dial tcp 127.0.0.1:%d: i/o timeout", port));
@@ -289,7 +287,7 @@ static int exec_fn(void *ctx, const char *cid, const char *const *argv, size_t a
 
 TEST(exec_probes)
 {
-    json_t *probe = J("{'exec':{'command':['cat','/tmp/healthy']},'timeoutSeconds':3,"
+    json_t *probe = fx_json("{'exec':{'command':['cat','/tmp/healthy']},'timeoutSeconds':3,"
                       "'failureThreshold':1}");
     fake_exec f = {0};
     k1s_prober p;
@@ -319,7 +317,7 @@ TEST(thresholds_and_schedule)
     char pj[256];
     snprintf(pj, sizeof pj, "{'httpGet':{'path':'/flip','port':%d},'initialDelaySeconds':5,"
              "'periodSeconds':2,'successThreshold':2,'failureThreshold':2}", s.port);
-    json_t *probe = J(pj);
+    json_t *probe = fx_json(pj);
     k1s_prober p;
     char msg[256];
     k1s_prober_init(&p, probe, 1000, false);
@@ -342,7 +340,7 @@ TEST(thresholds_and_schedule)
 
     /* defaults: period 10 s, 3 failures, liveness starts true */
     snprintf(pj, sizeof pj, "{'httpGet':{'path':'/flip','port':%d}}", s.port);
-    probe = J(pj);
+    probe = fx_json(pj);
     atomic_store(&s.flip_status, 500);
     k1s_prober_init(&p, probe, 0, true);
     CHECK(k1s_prober_due(&p, 0));
@@ -495,7 +493,7 @@ TEST(grpc_unreachable)
 static void setup(void) __attribute__((constructor));
 static void setup(void)
 {
-    container = J("{'name':'web'}");
+    container = fx_json("{'name':'web'}");
 }
 static void teardown(void) __attribute__((destructor));
 static void teardown(void)

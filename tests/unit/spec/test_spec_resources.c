@@ -21,7 +21,7 @@ static void check_res(const char *resources, long long shares, long long quota,
 {
     char c[512];
     snprintf(c, sizeof c, "{'name':'c','resources':%s}", resources);
-    json_t *ct = J(c);
+    json_t *ct = fx_json(c);
     json_t *r = k1s_spec_resources(ct);
     CHECK(r != NULL);
     CHECK_INT(num(r, "cpu_period"), 100000);
@@ -61,7 +61,7 @@ TEST(cgroup_numbers)
 
 static int adj(const char *pod)
 {
-    json_t *p = J(pod);
+    json_t *p = fx_json(pod);
     int a = k1s_spec_oom_score_adj(
         p, json_array_get(json_object_get(json_object_get(p, "spec"), "containers"), 0));
     json_decref(p);

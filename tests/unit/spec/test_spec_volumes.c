@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -26,7 +25,7 @@ static json_t *pod_with_volumes(const char *volumes)
                  "'spec':{'nodeName':'node1','containers':[{'name':'web','resources':"
                  "{'limits':{'cpu':'250m','memory':'32Mi'}}}],'volumes':%s}}", volumes) < 0)
         abort();
-    json_t *j = J(s);
+    json_t *j = fx_json(s);
     free(s);
     return j;
 }
@@ -86,9 +85,9 @@ static bool exists(const char *path)
 static void put_objects(fake_cache *fc)
 {
     fake_put(fc, "ConfigMap", "ns1", "cfg",
-             J("{'data':{'app.conf':'listen 80;\\n','mode':'prod'},"
+             fx_json("{'data':{'app.conf':'listen 80;\\n','mode':'prod'},"
                "'binaryData':{'logo.bin':'AAEC'}}"));
-    fake_put(fc, "Secret", "ns1", "sec", J("{'data':{'password':'czNjcjN0','raw':'AAEC/w=='}}"));
+    fake_put(fc, "Secret", "ns1", "sec", fx_json("{'data':{'password':'czNjcjN0','raw':'AAEC/w=='}}"));
 }
 
 TEST(empty_dir)
@@ -166,7 +165,7 @@ TEST(config_map)
     CHECK_STR(after, before);
 
     /* an update: new contents, a removed key's link gone, old version gone */
-    fake_put(&fc, "ConfigMap", "ns1", "cfg", J("{'data':{'app.conf':'listen 8080;\\n'}}"));
+    fake_put(&fc, "ConfigMap", "ns1", "cfg", fx_json("{'data':{'app.conf':'listen 8080;\\n'}}"));
     json_decref(paths);
     json_t *only_all = pod_with_volumes("[{'name':'all','configMap':{'name':'cfg','defaultMode':256}}]");
     paths = volumes(only_all, &fc, &e);
@@ -383,19 +382,19 @@ TEST(claims)
     char pv[PATH_MAX + 256];
     snprintf(pv, sizeof pv, "{'spec':{'claimRef':{'name':'www','namespace':'ns1','uid':'c1'},"
              "'hostPath':{'path':'%s','type':'DirectoryOrCreate'}}}", data);
-    fake_put(&fc, "PersistentVolume", "", "pv1", J(pv));
+    fake_put(&fc, "PersistentVolume", "", "pv1", fx_json(pv));
     fake_put(&fc, "PersistentVolumeClaim", "ns1", "www",
-             J("{'metadata':{'uid':'c1'},'spec':{'volumeName':'pv1'},'status':{'phase':'Bound'}}"));
+             fx_json("{'metadata':{'uid':'c1'},'spec':{'volumeName':'pv1'},'status':{'phase':'Bound'}}"));
     fake_put(&fc, "PersistentVolumeClaim", "ns1", "pending",
-             J("{'metadata':{'uid':'c2'},'spec':{},'status':{'phase':'Pending'}}"));
+             fx_json("{'metadata':{'uid':'c2'},'spec':{},'status':{'phase':'Pending'}}"));
     fake_put(&fc, "PersistentVolumeClaim", "ns1", "lost",
-             J("{'metadata':{'uid':'c3'},'spec':{'volumeName':'gone'},'status':{'phase':'Bound'}}"));
+             fx_json("{'metadata':{'uid':'c3'},'spec':{'volumeName':'gone'},'status':{'phase':'Bound'}}"));
     fake_put(&fc, "PersistentVolumeClaim", "ns1", "other",
-             J("{'metadata':{'uid':'c4'},'spec':{'volumeName':'pv1'},'status':{'phase':'Bound'}}"));
+             fx_json("{'metadata':{'uid':'c4'},'spec':{'volumeName':'pv1'},'status':{'phase':'Bound'}}"));
     fake_put(&fc, "PersistentVolumeClaim", "ns1", "loc",
-             J("{'metadata':{'uid':'c5'},'spec':{'volumeName':'pv2'},'status':{'phase':'Bound'}}"));
+             fx_json("{'metadata':{'uid':'c5'},'spec':{'volumeName':'pv2'},'status':{'phase':'Bound'}}"));
     fake_put(&fc, "PersistentVolume", "", "pv2",
-             J("{'spec':{'claimRef':{'uid':'c5'},'local':{'path':'/nonexistent/k1s'}}}"));
+             fx_json("{'spec':{'claimRef':{'uid':'c5'},'local':{'path':'/nonexistent/k1s'}}}"));
 
     json_t *pod = pod_with_volumes("[{'name':'www','persistentVolumeClaim':{'claimName':'www'}}]");
     k1s_spec_error e;
@@ -463,29 +462,16 @@ TEST(cleanup)
     json_decref(fc.objs);
 }
 
-static int rm_entry(const char *p, const struct stat *s, int f, struct FTW *w)
-{
-    (void)s;
-    (void)f;
-    (void)w;
-    remove(p);
-    return 0;
-}
-
 static void setup(void) __attribute__((constructor));
 static void setup(void)
 {
-    snprintf(tmp, sizeof tmp, "/tmp/k1s-spec-vol-XXXXXX");
-    if (!mkdtemp(tmp)) {
-        perror("mkdtemp");
-        exit(1);
-    }
+    fx_tmpdir(tmp, sizeof tmp, "spec-vol");
     snprintf(pod_dir, sizeof pod_dir, "%s/pods/ns1_p_u1", tmp);
 }
 static void teardown(void) __attribute__((destructor));
 static void teardown(void)
 {
-    nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+    fx_rmtree(tmp);
 }
 
 K1S_TEST_MAIN(T(empty_dir), T(config_map), T(secret_and_downward), T(projected),
