@@ -14,8 +14,6 @@
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <poll.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,9 +25,8 @@
 /* ---- the stand-in pods -------------------------------------------------- */
 
 typedef struct server {
-    int id, fd, port;
-    atomic_bool stop;
-    pthread_t thread;
+    int id;
+    fx_tcp tcp; /* tcp.port: where it listens */
 } server;
 
 static void write_all(int fd, const void *buf, size_t len)
@@ -46,8 +43,9 @@ static void write_all(int fd, const void *buf, size_t len)
 
 /* First line: "hello" -> "im N"; "echo" -> everything back until EOF;
  * "count" -> read to EOF, then "got <bytes> <sum>". */
-static void serve_one(server *s, int fd)
+static void serve_one(void *ctx, int fd)
 {
+    server *s = ctx;
     struct timeval tv = {.tv_sec = 10};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
@@ -85,45 +83,15 @@ static void serve_one(server *s, int fd)
     }
 }
 
-static void *server_run(void *arg)
-{
-    server *s = arg;
-    while (!atomic_load(&s->stop)) {
-        struct pollfd pf = {s->fd, POLLIN, 0};
-        if (poll(&pf, 1, 50) <= 0)
-            continue;
-        int c = accept(s->fd, NULL, NULL);
-        if (c < 0)
-            continue;
-        serve_one(s, c);
-        close(c);
-    }
-    return NULL;
-}
-
 static int server_start(server *s, int id, const char *ip)
 {
     s->id = id;
-    atomic_store(&s->stop, false);
-    s->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    inet_pton(AF_INET, ip, &a.sin_addr);
-    socklen_t len = sizeof a;
-    if (s->fd < 0 || bind(s->fd, (struct sockaddr *)&a, sizeof a) < 0 ||
-        listen(s->fd, 512) < 0 || getsockname(s->fd, (struct sockaddr *)&a, &len) < 0) {
-        if (s->fd >= 0)
-            close(s->fd);
-        return -1;
-    }
-    s->port = ntohs(a.sin_port);
-    return pthread_create(&s->thread, NULL, server_run, s) ? -1 : 0;
+    return fx_tcp_start(&s->tcp, ip, 512, serve_one, s);
 }
 
 static void server_stop(server *s)
 {
-    atomic_store(&s->stop, true);
-    pthread_join(s->thread, NULL);
-    close(s->fd);
+    fx_tcp_stop(&s->tcp);
 }
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -275,7 +243,7 @@ static json_t *endpoints(fixture *f, const char *name, unsigned ready)
         json_t *addr = json_pack("{s:s, s:{s:s, s:s, s:s}}", "ip", f->ip, "targetRef",
                                  "kind", "Pod", "namespace", "default", "name", pod);
         json_t *sub = json_pack("{s:[{s:s, s:i, s:s}]}", "ports", "name", "web", "port",
-                                f->srv[i].port, "protocol", "TCP");
+                                f->srv[i].tcp.port, "protocol", "TCP");
         json_object_set_new(sub, (ready >> i) & 1 ? "addresses" : "notReadyAddresses",
                             json_pack("[o]", addr));
         json_array_append_new(subsets, sub);
@@ -464,16 +432,16 @@ TEST(test_dead_endpoint_is_skipped_and_aborts_are_harmless)
         return;
     }
     /* p-1 points at a port nobody listens on: its turns go to p-2 */
-    int saved = f.srv[1].port;
+    int saved = f.srv[1].tcp.port;
     int dead = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_in a = {.sin_family = AF_INET};
     inet_pton(AF_INET, f.ip, &a.sin_addr);
     socklen_t al = sizeof a;
     bind(dead, (struct sockaddr *)&a, sizeof a); /* bound, never listening */
     getsockname(dead, (struct sockaddr *)&a, &al);
-    f.srv[1].port = ntohs(a.sin_port);
+    f.srv[1].tcp.port = ntohs(a.sin_port);
     CHECK_INT(put(&f, "Endpoints", endpoints(&f, "web", 7), false), 0);
-    f.srv[1].port = saved;
+    f.srv[1].tcp.port = saved;
     const char *want[] = {"im 0", "im 2", "im 0", "im 2"};
     expect_turns(&f, want, 4);
     close(dead);
@@ -556,7 +524,7 @@ TEST(test_big_transfer_and_half_close)
     size_t mib = 32;
     double direct = 0;
     CHECK_INT(echo_transfer("127.0.0.1", f.node_port, mib << 20, &secs), 0);
-    CHECK_INT(echo_transfer(f.ip, f.srv[1].port, mib << 20, &direct), 0);
+    CHECK_INT(echo_transfer(f.ip, f.srv[1].tcp.port, mib << 20, &direct), 0);
     printf("  echo %zu MiB each way: %.0f MiB/s through the proxy, %.0f MiB/s direct\n",
            mib, secs > 0 ? mib / secs : 0, direct > 0 ? mib / direct : 0);
     /* Half-close: the server reads to EOF, then answers. */
@@ -620,7 +588,7 @@ TEST(test_many_connections_at_once)
     double via = (now_s() - t0) / 200;
     t0 = now_s();
     for (int i = 0; i < 200; i++)
-        ask(f.ip, f.srv[0].port, got, sizeof got);
+        ask(f.ip, f.srv[0].tcp.port, got, sizeof got);
     double direct = (now_s() - t0) / 200;
     printf("  connect+request+close: %.0f us through the proxy, %.0f us direct\n",
            via * 1e6, direct * 1e6);

@@ -19,9 +19,7 @@
 /* ---- a tiny HTTP/1.1 server ---- */
 
 typedef struct server {
-    int fd, port;
-    pthread_t thread;
-    atomic_bool stop;
+    fx_tcp tcp;                 /* tcp.port: where it listens */
     atomic_int flip_status;     /* what /flip answers */
     char last_request[2048];    /* written by the thread, read after a probe */
     pthread_mutex_t mu;
@@ -37,8 +35,9 @@ static void respond(int c, int code, const char *extra, const char *body)
     }
 }
 
-static void serve_one(server *s, int c)
+static void serve_one(void *ctx, int c)
 {
+    server *s = ctx;
     char req[2048] = "";
     size_t len = 0;
     while (len < sizeof req - 1 && !strstr(req, "\r\n\r\n")) {
@@ -75,51 +74,28 @@ static void serve_one(server *s, int c)
         respond(c, 404, "", "");
 }
 
-static void *serve(void *arg)
-{
-    server *s = arg;
-    while (!atomic_load(&s->stop)) {
-        struct pollfd p = {s->fd, POLLIN, 0};
-        if (poll(&p, 1, 100) <= 0)
-            continue;
-        int c = accept(s->fd, NULL, NULL);
-        if (c < 0)
-            continue;
-        serve_one(s, c);
-        close(c);
-    }
-    return NULL;
-}
-
-/* A listening socket on 127.0.0.1, its port in *port. */
+/* A listening socket on 127.0.0.1, its port in *port; exits when there
+ * is none to be had. */
 static int listen_local(int backlog, int *port)
 {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t l = sizeof a;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, backlog) < 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &l) < 0) {
-        perror("listen");
+    int fd = fx_listen(NULL, backlog, port);
+    if (fd < 0)
         exit(1);
-    }
-    *port = ntohs(a.sin_port);
     return fd;
 }
 
 static void server_start(server *s)
 {
     memset(s, 0, sizeof *s);
-    s->fd = listen_local(16, &s->port);
     atomic_store(&s->flip_status, 200);
     pthread_mutex_init(&s->mu, NULL);
-    pthread_create(&s->thread, NULL, serve, s);
+    if (fx_tcp_start(&s->tcp, NULL, 16, serve_one, s) != 0)
+        exit(1);
 }
 
 static void server_stop(server *s)
 {
-    atomic_store(&s->stop, true);
-    pthread_join(s->thread, NULL);
-    close(s->fd);
+    fx_tcp_stop(&s->tcp);
     pthread_mutex_destroy(&s->mu);
 }
 
@@ -164,9 +140,9 @@ TEST(http_results)
     server s;
     server_start(&s);
     bool ok;
-    CHECK_STR(probe_once(fmt("{'httpGet':{'path':'/ok','port':%d}}", s.port), &ok), "");
+    CHECK_STR(probe_once(fmt("{'httpGet':{'path':'/ok','port':%d}}", s.tcp.port), &ok), "");
     CHECK(ok);
-    CHECK_STR(probe_once(fmt("{'httpGet':{'path':'/fail','port':%d}}", s.port), &ok),
+    CHECK_STR(probe_once(fmt("{'httpGet':{'path':'/fail','port':%d}}", s.tcp.port), &ok),
               "HTTP probe failed with statuscode: 500");
     CHECK(!ok);
     /* kubelet's defaults for the request */
@@ -175,20 +151,20 @@ TEST(http_results)
     CHECK(strstr(s.last_request, "User-Agent: kube-probe/") != NULL);
     CHECK(strstr(s.last_request, "Accept: */*") != NULL);
     pthread_mutex_unlock(&s.mu);
-    CHECK_STR(probe_once(fmt("{'httpGet':{'path':'/redir','port':%d}}", s.port), &ok), "");
+    CHECK_STR(probe_once(fmt("{'httpGet':{'path':'/redir','port':%d}}", s.tcp.port), &ok), "");
     CHECK(ok);
     /* to another host: not followed, a success (kubelet's Warning) */
-    CHECK_STR(probe_once(fmt("{'httpGet':{'path':'/away','port':%d}}", s.port), &ok), "");
+    CHECK_STR(probe_once(fmt("{'httpGet':{'path':'/away','port':%d}}", s.tcp.port), &ok), "");
     CHECK(ok);
-    CHECK_STR(probe_once(fmt("{'httpGet':{'path':'/loop','port':%d}}", s.port), &ok),
-              fmt("Get \"http://127.0.0.1:%d/loop\": stopped after 10 redirects", s.port));
+    CHECK_STR(probe_once(fmt("{'httpGet':{'path':'/loop','port':%d}}", s.tcp.port), &ok),
+              fmt("Get \"http://127.0.0.1:%d/loop\": stopped after 10 redirects", s.tcp.port));
     CHECK(!ok);
-    CHECK_STR(probe_once(fmt("{'httpGet':{'path':'/nothing','port':%d}}", s.port), &ok),
+    CHECK_STR(probe_once(fmt("{'httpGet':{'path':'/nothing','port':%d}}", s.tcp.port), &ok),
               "HTTP probe failed with statuscode: 404");
     /* headers, an explicit host and scheme, a path without '/' */
     CHECK_STR(probe_once(fmt("{'httpGet':{'host':'localhost','scheme':'HTTP','path':'ok','port':%d,"
                              "'httpHeaders':[{'name':'X-Test','value':'yes'},"
-                             "{'name':'User-Agent','value':'mine'}]}}", s.port), &ok), "");
+                             "{'name':'User-Agent','value':'mine'}]}}", s.tcp.port), &ok), "");
     CHECK(ok);
     pthread_mutex_lock(&s.mu);
     CHECK(strstr(s.last_request, "GET /ok HTTP/1.1\r\n") != NULL);
@@ -197,9 +173,9 @@ TEST(http_results)
     CHECK(strstr(s.last_request, "kube-probe") == NULL);
     pthread_mutex_unlock(&s.mu);
     /* a timeout */
-    CHECK_STR(probe_once(fmt("{'httpGet':{'path':'/slow','port':%d},'timeoutSeconds':1}", s.port), &ok),
+    CHECK_STR(probe_once(fmt("{'httpGet':{'path':'/slow','port':%d},'timeoutSeconds':1}", s.tcp.port), &ok),
               fmt("Get \"http://127.0.0.1:%d/slow\": context deadline exceeded "
-                  "(Client.Timeout exceeded while awaiting headers)", s.port));
+                  "(Client.Timeout exceeded while awaiting headers)", s.tcp.port));
     CHECK(!ok);
     server_stop(&s);
     /* refused */
@@ -215,7 +191,7 @@ TEST(named_ports)
     server_start(&s);
     char c[256];
     snprintf(c, sizeof c, "{'name':'web','ports':[{'name':'metrics','containerPort':1},"
-             "{'name':'http','containerPort':%d}]}", s.port);
+             "{'name':'http','containerPort':%d}]}", s.tcp.port);
     json_decref(container);
     container = fx_json(c);
     bool ok;
@@ -223,7 +199,7 @@ TEST(named_ports)
     CHECK(ok);
     CHECK_STR(probe_once("{'tcpSocket':{'port':'http'}}", &ok), "");
     CHECK(ok);
-    CHECK_STR(probe_once(fmt("{'httpGet':{'path':'/ok','port':'%d'}}", s.port), &ok), "");
+    CHECK_STR(probe_once(fmt("{'httpGet':{'path':'/ok','port':'%d'}}", s.tcp.port), &ok), "");
     CHECK(ok);
     CHECK_STR(probe_once("{'httpGet':{'path':'/ok','port':'nope'}}", &ok),
               "strconv.Atoi: parsing \"nope\": invalid syntax");
@@ -316,7 +292,7 @@ TEST(thresholds_and_schedule)
     server_start(&s);
     char pj[256];
     snprintf(pj, sizeof pj, "{'httpGet':{'path':'/flip','port':%d},'initialDelaySeconds':5,"
-             "'periodSeconds':2,'successThreshold':2,'failureThreshold':2}", s.port);
+             "'periodSeconds':2,'successThreshold':2,'failureThreshold':2}", s.tcp.port);
     json_t *probe = fx_json(pj);
     k1s_prober p;
     char msg[256];
@@ -339,7 +315,7 @@ TEST(thresholds_and_schedule)
     json_decref(probe);
 
     /* defaults: period 10 s, 3 failures, liveness starts true */
-    snprintf(pj, sizeof pj, "{'httpGet':{'path':'/flip','port':%d}}", s.port);
+    snprintf(pj, sizeof pj, "{'httpGet':{'path':'/flip','port':%d}}", s.tcp.port);
     probe = fx_json(pj);
     atomic_store(&s.flip_status, 500);
     k1s_prober_init(&p, probe, 0, true);

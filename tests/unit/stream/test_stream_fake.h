@@ -67,14 +67,9 @@ static inline int fake_rt_start(fake_rt *f, bool refuse, bool hangup)
     memset(f, 0, sizeof *f);
     f->refuse = refuse;
     f->hangup = hangup;
-    f->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t sl = sizeof sa;
-    if (bind(f->lfd, (struct sockaddr *)&sa, sizeof sa) || listen(f->lfd, 4) ||
-        getsockname(f->lfd, (struct sockaddr *)&sa, &sl))
+    f->lfd = fx_listen(NULL, 4, &f->port);
+    if (f->lfd < 0)
         return -1;
-    f->port = ntohs(sa.sin_port);
     return pthread_create(&f->th, NULL, fake_rt_main, f);
 }
 

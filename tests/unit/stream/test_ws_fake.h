@@ -141,14 +141,9 @@ static inline int spdy_rt_start(spdy_rt *r, bool refuse, size_t bulk)
     r->refuse = refuse;
     r->bulk = bulk;
     r->z = k1s__spdy_zlib_new();
-    r->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t sl = sizeof sa;
-    if (bind(r->lfd, (struct sockaddr *)&sa, sizeof sa) || listen(r->lfd, 4) ||
-        getsockname(r->lfd, (struct sockaddr *)&sa, &sl))
+    r->lfd = fx_listen(NULL, 4, &r->port);
+    if (r->lfd < 0)
         return -1;
-    r->port = ntohs(sa.sin_port);
     return pthread_create(&r->th, NULL, spdy_rt_main, r);
 }
 
