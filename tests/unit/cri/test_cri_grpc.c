@@ -8,6 +8,7 @@
  * concurrent callers.
  */
 #include "k1s_test.h"
+#include "k1s_fixture.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -102,7 +103,7 @@ TEST(test_open_endpoints)
 /* ---- a fake gRPC server ---- */
 
 typedef struct fake {
-    char dir[32], path[64];
+    char dir[64], path[96];
     int lfd;
     pthread_t acceptor;
     pthread_mutex_t mu;
@@ -268,9 +269,7 @@ static void *accept_main(void *arg)
 static int fake_start(fake *f)
 {
     memset(f, 0, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/k1s-cri-test-XXXXXX");
-    if (!mkdtemp(f->dir))
-        return -1;
+    fx_tmpdir(f->dir, sizeof f->dir, "cri-test");
     snprintf(f->path, sizeof f->path, "%s/grpc.sock", f->dir);
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     snprintf(sa.sun_path, sizeof sa.sun_path, "%s", f->path);
@@ -303,8 +302,7 @@ static void fake_stop(fake *f)
         close(f->fds[i]);
     }
     pthread_mutex_destroy(&f->mu);
-    unlink(f->path);
-    rmdir(f->dir);
+    fx_rmtree(f->dir);
 }
 
 static int call_status(k1s_cri *c, const char *id, int timeout_ms,
@@ -318,9 +316,7 @@ static int call_status(k1s_cri *c, const char *id, int timeout_ms,
 
 static double now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+    return (double)k1s_time_mono_ms();
 }
 
 TEST(test_calls_against_fake_server)
@@ -479,8 +475,8 @@ TEST(test_unreachable_socket)
     k1s_cri_close(c);
 
     /* a socket file nobody listens on */
-    char dir[] = "/tmp/k1s-cri-test-XXXXXX", path[64];
-    CHECK(mkdtemp(dir) != NULL);
+    char dir[64], path[96];
+    fx_tmpdir(dir, sizeof dir, "cri-test");
     snprintf(path, sizeof path, "%s/dead.sock", dir);
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
@@ -493,8 +489,7 @@ TEST(test_unreachable_socket)
     CHECK(e.message && strstr(e.message, "connect: connection refused"));
     k1s_cri_error_clear(&e);
     k1s_cri_close(c);
-    unlink(path);
-    rmdir(dir);
+    fx_rmtree(dir);
 }
 
 K1S_TEST_MAIN(T(test_framing), T(test_status_helpers), T(test_open_endpoints),

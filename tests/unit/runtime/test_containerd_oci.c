@@ -15,6 +15,7 @@
 
 #include "containerd_internal.h"
 #include "k1s_test.h"
+#include "k1s_fixture.h"
 
 static char tmpdir[64];
 
@@ -352,15 +353,9 @@ K1S_TEST_MAIN(T(tar_entries_are_read_by_tar), T(sha256_digest_form),
 
 int main(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/k1s-containerd-oci-XXXXXX");
-    if (!mkdtemp(tmpdir)) {
-        perror("mkdtemp");
-        return 1;
-    }
+    fx_tmpdir(tmpdir, sizeof tmpdir, "containerd-oci");
     int rc = containerd_oci_tests();
-    char *cmd = k1s__cd_strf("rm -rf '%s'", tmpdir);
-    if (cmd && system(cmd) != 0)
+    if (fx_rmtree(tmpdir) != 0)
         fprintf(stderr, "cannot remove %s\n", tmpdir);
-    free(cmd);
     return rc;
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "k1s_test.h"
+#include "k1s_fixture.h"
 
 static char src[4096], tmp[256], python[1024];
 
@@ -94,15 +95,12 @@ static char *read_out(void)
 TEST(test_setup)
 {
     find_source();
-    snprintf(tmp, sizeof tmp, "/tmp/k1s_gen_schema_XXXXXX");
-    CHECK(mkdtemp(tmp) != NULL);
+    fx_tmpdir(tmp, sizeof tmp, "gen-schema");
 }
 
 TEST(test_cleanup)
 {
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-    CHECK_INT(system(cmd), 0);
+    CHECK_INT(fx_rmtree(tmp), 0);
 }
 
 TEST(test_sample)

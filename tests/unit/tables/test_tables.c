@@ -12,6 +12,7 @@
  * Objects are written as JSON with single quotes for readability.
  */
 #include "k1s_test.h"
+#include "k1s_fixture.h"
 #include "k1s_tables.h"
 #include "tables_int.h"
 
@@ -20,27 +21,10 @@
 /* 2024-05-01T12:00:00Z: the "now" ages are measured to. */
 #define NOW ((time_t)1714564800)
 
-/* Parse JSON written with ' for " (new reference; aborts on bad test data). */
-static json_t *J(const char *text)
-{
-    char *s = strdup(text);
-    for (char *p = s; *p; p++)
-        if (*p == '\'')
-            *p = '"';
-    json_error_t err;
-    json_t *j = json_loads(s, JSON_DECODE_ANY, &err);
-    if (!j) {
-        fprintf(stderr, "bad test JSON (%s): %s\n", err.text, s);
-        abort();
-    }
-    free(s);
-    return j;
-}
-
 /* Table of one object (new reference). */
 static json_t *table1(const char *group, const char *kind, const char *obj)
 {
-    json_t *o = J(obj);
+    json_t *o = fx_json(obj);
     json_t *items = json_array();
     json_array_append_new(items, o);
     json_t *t = k1s_table_build(group, kind, items, NULL, NOW);
@@ -57,7 +41,7 @@ static const json_t *row_of(const json_t *table, size_t i)
  * with where the case is, when not. */
 static bool check_json(int line, const char *what, const json_t *got, const char *want)
 {
-    json_t *w = want ? J(want) : NULL;
+    json_t *w = want ? fx_json(want) : NULL;
     bool ok = w ? json_equal(w, got) : got == NULL;
     if (!ok) {
         char *ws = w ? json_dumps(w, JSON_COMPACT) : NULL;
@@ -1048,7 +1032,7 @@ TEST(test_cell_formats)
 #undef F
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        json_t *o = J(cases[i].object);
+        json_t *o = fx_json(cases[i].object);
         json_t *got = k1s__tb_cell_render(&cases[i].cell, o, NOW);
         check_json(cases[i].line, "cell", got, cases[i].want);
         json_decref(got);
@@ -1081,9 +1065,9 @@ static char *scenario_pod(int ordinal, int secs)
 TEST(test_pod_rows)
 {
     json_t *items = json_array();
-    json_array_append_new(items, J(scenario_pod(0, 4)));
-    json_array_append_new(items, J(scenario_pod(1, 3)));
-    json_array_append_new(items, J(scenario_pod(2, 2)));
+    json_array_append_new(items, fx_json(scenario_pod(0, 4)));
+    json_array_append_new(items, fx_json(scenario_pod(1, 3)));
+    json_array_append_new(items, fx_json(scenario_pod(2, 2)));
     json_t *t = k1s_table_build("", "Pod", items, "None", NOW);
     CHECK_CELLS(t, 0, "['nginx-statefulset-0','1/1','Running','0','4s','10.244.0.5','k1s-node','<none>','<none>']");
     CHECK_CELLS(t, 1, "['nginx-statefulset-1','1/1','Running','0','3s','10.244.0.6','k1s-node','<none>','<none>']");
@@ -1097,7 +1081,7 @@ TEST(test_pod_rows)
 TEST(test_flowschema_order)
 {
     /* flow schemas are listed in matching order */
-    json_t *items = J("[{'metadata':{'name':'global-default'},'spec':{'matchingPrecedence':9900,"
+    json_t *items = fx_json("[{'metadata':{'name':'global-default'},'spec':{'matchingPrecedence':9900,"
                       "'priorityLevelConfiguration':{'name':'global-default'},'distinguisherMethod':{'type':'ByUser'}}},"
                       "{'metadata':{'name':'exempt'},'spec':{'matchingPrecedence':1,"
                       "'priorityLevelConfiguration':{'name':'exempt'}},'status':{'conditions':"
@@ -1117,7 +1101,7 @@ TEST(test_flowschema_order)
 
 TEST(test_include_object)
 {
-    json_t *items = J("[{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'a','namespace':'ns',"
+    json_t *items = fx_json("[{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'a','namespace':'ns',"
                       "'uid':'u1','resourceVersion':'7','labels':{'x':'y'}},'data':{'k':'v'}}]");
     const json_t *item = json_array_get(items, 0);
 
@@ -1292,7 +1276,7 @@ TEST(test_every_kind_odd_objects)
         }
         CHECK(k1s__tb_kind_lookup(kt->group, kt->kind) == kt);
         for (size_t o = 0; o < sizeof odd / sizeof odd[0]; o++) {
-            json_t *items = J(odd[o]);
+            json_t *items = fx_json(odd[o]);
             json_t *list = json_pack("[o, i, s, n]", items, 1, "x");
             json_t *t = k1s_table_build(kt->group, kt->kind, list, "Object", NOW);
             CHECK(t != NULL);
