@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "containerd_internal.h"
+#include "k1s_fixture.h"
 #include "k1s_test.h"
 #include "leftovers.h"
 
@@ -427,11 +428,7 @@ int main(void)
                 "containernetworking-plugins) ***\n\n");
         return 77;
     }
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/k1s-containerd-XXXXXX");
-    if (!mkdtemp(tmpdir)) {
-        perror("mkdtemp");
-        return 1;
-    }
+    fx_tmpdir(tmpdir, sizeof tmpdir, "containerd");
     data_dir = k1s__cd_strf("%s/data", tmpdir);
     int rc = containerd_tests();
     if (cd) /* a failed check above: still stop it */
@@ -441,7 +438,7 @@ int main(void)
         rc = 1;
     }
     if (!k1s_test_mounts_under(tmpdir))
-        sh(NULL, "rm -rf '%s'", tmpdir);
+        fx_rmtree(tmpdir);
     else
         fprintf(stderr, "mounts remain under %s; not removed\n", tmpdir);
     free(data_dir);

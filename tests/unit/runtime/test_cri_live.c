@@ -21,6 +21,7 @@
 
 #include "k1s_containerd.h"
 #include "k1s_cri.h"
+#include "k1s_fixture.h"
 #include "k1s_test.h"
 #include "leftovers.h"
 
@@ -77,9 +78,7 @@ static const char *nz(const char *s)
 
 static double now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+    return (double)k1s_time_mono_ms();
 }
 
 static json_t *sandbox_config(void)
@@ -391,11 +390,7 @@ int main(void)
                         "(apt-get install containerd runc containernetworking-plugins) ***\n\n");
         return 77;
     }
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/k1s-cri-live-XXXXXX");
-    if (!mkdtemp(tmpdir)) {
-        perror("mkdtemp");
-        return 1;
-    }
+    fx_tmpdir(tmpdir, sizeof tmpdir, "cri-live");
     snprintf(data_dir, sizeof data_dir, "%s/data", tmpdir);
     k1s_containerd_config cfg = {.data_dir = data_dir,
                                  .pod_cidr = POD_CIDR_PREFIX "0/24",
@@ -417,7 +412,7 @@ int main(void)
         k1s_containerd_stop(cd);
     int left = 0;
     for (int i = 0; i < 50 && (left = k1s_test_procs_mentioning(tmpdir, i == 49)) > 0; i++)
-        usleep(100000); /* shims exit a moment after their last task */
+        fx_sleep_ms(100); /* shims exit a moment after their last task */
     if (left != 0) {
         fprintf(stderr, "processes of %s remain\n", tmpdir);
         rc = 1;
@@ -426,9 +421,7 @@ int main(void)
         fprintf(stderr, "mounts remain under %s; not removed\n", tmpdir);
         return 1;
     }
-    char rm[100];
-    snprintf(rm, sizeof rm, "rm -rf '%s'", tmpdir);
-    if (system(rm) != 0)
+    if (fx_rmtree(tmpdir) != 0)
         rc = 1;
     return rc;
 }
