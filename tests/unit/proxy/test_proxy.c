@@ -261,22 +261,15 @@ static bool setup(fixture *f, const k1s_proxy_config *extra, const char *cidr)
     }
     srand((unsigned)(getpid() ^ time(NULL)));
     char *err = NULL;
-    if (!cidr) {
-        f->api = fx_api_open();
-    } else {
-        /* bootstrap's kubernetes Service wants 10.96.0.1: with another
-         * range only the namespace is made */
-        k1s_api_config cfg = {.db_path = ":memory:", .service_cidr = cidr};
-        if (k1s_api_open(&cfg, &f->api, &err)) {
-            fprintf(stderr, "open: %s\n", err ? err : "?");
-            free(err);
-            return false;
-        }
-        if (fx_create(f->api, "Namespace", NULL,
-                      fx_json("{'apiVersion':'v1','kind':'Namespace','metadata':{'name':'default'}}"))) {
-            k1s_api_close(f->api);
-            f->api = NULL;
-        }
+    /* bootstrap's kubernetes Service wants 10.96.0.1: with another range
+     * only the namespace is made */
+    k1s_api_config cfg = {.db_path = ":memory:", .service_cidr = cidr};
+    f->api = fx_api_open_with(&cfg, !cidr);
+    if (f->api && cidr &&
+        fx_create(f->api, "Namespace", NULL,
+                  fx_json("{'apiVersion':'v1','kind':'Namespace','metadata':{'name':'default'}}"))) {
+        k1s_api_close(f->api);
+        f->api = NULL;
     }
     if (!f->api)
         return false;
