@@ -156,10 +156,17 @@ int k1s_server_start(const k1s_server_config *cfg, k1s_server **out,
     if (tls)
         flags |= MHD_USE_TLS;
     s->tls = tls;
+    /* the certificate only with TLS: libmicrohttpd warns about it otherwise */
+    struct MHD_OptionItem tls_opts[] = {
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)cfg->tls_cert},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)cfg->tls_key},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    if (!tls)
+        tls_opts[0].option = MHD_OPTION_END;
     s->d = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, s,
-        MHD_OPTION_HTTPS_MEM_CERT, tls ? cfg->tls_cert : NULL,
-        MHD_OPTION_HTTPS_MEM_KEY, tls ? cfg->tls_key : NULL,
+        MHD_OPTION_ARRAY, tls_opts,
         MHD_OPTION_SOCK_ADDR, &sa,
         MHD_OPTION_THREAD_POOL_SIZE, threads,
         /* per-connection pool: headers and read buffer (bodies are copied
