@@ -102,8 +102,7 @@ static void gofmt(k1s_buf *b, const json_t *v)
     }
     case JSON_ARRAY:
         k1s_buf_addc(b, '[');
-        for (size_t i = 0; i < json_array_size(v) && b->len <= GOFMT_MAX_BYTES;
-             i++) {
+        for (size_t i = 0; i < json_array_size(v) && b->len <= GOFMT_MAX_BYTES; i++) {
             if (i)
                 k1s_buf_addc(b, ' ');
             gofmt(b, json_array_get(v, i));
@@ -119,9 +118,15 @@ static void gofmt(k1s_buf *b, const json_t *v)
     case JSON_REAL:
         gofmt_float(b, json_real_value(v));
         break;
-    case JSON_TRUE: k1s_buf_adds(b, "true"); break;
-    case JSON_FALSE: k1s_buf_adds(b, "false"); break;
-    case JSON_NULL: k1s_buf_adds(b, "<nil>"); break;
+    case JSON_TRUE:
+        k1s_buf_adds(b, "true");
+        break;
+    case JSON_FALSE:
+        k1s_buf_adds(b, "false");
+        break;
+    case JSON_NULL:
+        k1s_buf_adds(b, "<nil>");
+        break;
     }
 }
 
@@ -161,8 +166,7 @@ bool k1s__go_parse_int(const char *s, long long *out, const char **why)
 
 const char *k1s__json_cstr(const json_t *v)
 {
-    if (!json_is_string(v) ||
-        strlen(json_string_value(v)) != json_string_length(v))
+    if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
         return NULL;
     return json_string_value(v);
 }
@@ -170,14 +174,20 @@ const char *k1s__json_cstr(const json_t *v)
 const char *k1s__json_kind(const json_t *v)
 {
     switch (v ? json_typeof(v) : JSON_NULL) {
-    case JSON_OBJECT: return "object";
-    case JSON_ARRAY: return "array";
-    case JSON_STRING: return "string";
+    case JSON_OBJECT:
+        return "object";
+    case JSON_ARRAY:
+        return "array";
+    case JSON_STRING:
+        return "string";
     case JSON_INTEGER:
-    case JSON_REAL: return "number";
+    case JSON_REAL:
+        return "number";
     case JSON_TRUE:
-    case JSON_FALSE: return "bool";
-    default: return "null";
+    case JSON_FALSE:
+        return "bool";
+    default:
+        return "null";
     }
 }
 
@@ -186,14 +196,21 @@ const char *k1s__gotype(const json_t *v)
     if (!v)
         return "<nil>";
     switch (json_typeof(v)) {
-    case JSON_OBJECT: return "map[string]interface {}";
-    case JSON_ARRAY: return "[]interface {}";
-    case JSON_STRING: return "string";
-    case JSON_INTEGER: return "int64";
-    case JSON_REAL: return "float64";
+    case JSON_OBJECT:
+        return "map[string]interface {}";
+    case JSON_ARRAY:
+        return "[]interface {}";
+    case JSON_STRING:
+        return "string";
+    case JSON_INTEGER:
+        return "int64";
+    case JSON_REAL:
+        return "float64";
     case JSON_TRUE:
-    case JSON_FALSE: return "bool";
-    case JSON_NULL: return "<nil>";
+    case JSON_FALSE:
+        return "bool";
+    case JSON_NULL:
+        return "<nil>";
     }
     return "<nil>";
 }
@@ -216,8 +233,7 @@ bool k1s__scalar_eq(const json_t *a, const json_t *b)
     switch (json_typeof(a)) {
     case JSON_STRING:
         return json_string_length(a) == json_string_length(b) &&
-               memcmp(json_string_value(a), json_string_value(b),
-                      json_string_length(a)) == 0;
+               memcmp(json_string_value(a), json_string_value(b), json_string_length(a)) == 0;
     case JSON_INTEGER:
         return json_integer_value(a) == json_integer_value(b);
     case JSON_REAL:
@@ -237,7 +253,7 @@ struct k1s__idx {
     struct slot {
         const json_t *v; /* borrowed; NULL marks an empty slot */
         size_t pos;
-    } *slots;
+    } * slots;
     size_t cap; /* power of two */
     size_t n;
 };

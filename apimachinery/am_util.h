@@ -24,8 +24,7 @@
 
 /* malloc'd formatted string, NULL when out of memory. */
 char *k1s__asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-char *k1s__vasprintf(const char *fmt, va_list ap)
-    __attribute__((format(printf, 1, 0)));
+char *k1s__vasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* Append v the way Go's %v prints the value json.Unmarshal decoded into
  * interface{} (maps as map[k:v ...] with sorted keys, slices as [a b]). */

@@ -47,8 +47,7 @@
 #define K1S_PATCH_EINVALID (-422)
 #define K1S_PATCH_EINTERNAL (-500)
 
-#define K1S_PATCH_MSG_INVALID                                                  \
-    "the server rejected our request due to an error in our request"
+#define K1S_PATCH_MSG_INVALID "the server rejected our request due to an error in our request"
 
 #define K1S_PATCH_MAX_OPERATIONS 10000
 /* kube bounds the bytes JSON patch copies by the request body limit */
@@ -63,8 +62,7 @@
  *   add operation does not apply: doc is missing path: "/a/b": missing value
  *   testing value /spec/replicas failed: test failed
  */
-int k1s_patch_json(const json_t *doc, const json_t *patch, json_t **out,
-                   char **err);
+int k1s_patch_json(const json_t *doc, const json_t *patch, json_t **out, char **err);
 
 /*
  * RFC 7386 JSON Merge Patch: null deletes a member, objects merge
@@ -72,8 +70,7 @@ int k1s_patch_json(const json_t *doc, const json_t *patch, json_t **out,
  * whole document when it is an array, and is rejected ("Invalid JSON
  * Patch", 400) when it is null or a scalar.
  */
-int k1s_patch_merge(const json_t *doc, const json_t *patch, json_t **out,
-                    char **err);
+int k1s_patch_merge(const json_t *doc, const json_t *patch, json_t **out, char **err);
 
 /*
  * Strategic merge patch, driven by the schema of the document's kind t
@@ -87,8 +84,8 @@ int k1s_patch_merge(const json_t *doc, const json_t *patch, json_t **out,
  * t does not know, free-form JSON) maps still merge and honour the
  * directives, and lists are replaced.
  */
-int k1s_patch_strategic(const k1s_type *t, const json_t *doc,
-                        const json_t *patch, json_t **out, char **err);
+int k1s_patch_strategic(const k1s_type *t, const json_t *doc, const json_t *patch, json_t **out,
+                        char **err);
 
 /*
  * The JSON merge patch that turns from into to (both borrowed): members
@@ -97,7 +94,6 @@ int k1s_patch_strategic(const k1s_type *t, const json_t *doc,
  * equal). Returns 0, K1S_ENOMEM, or K1S_PATCH_EBADREQUEST when the
  * documents nest deeper than K1S_PATCH_MAX_DEPTH.
  */
-int k1s_merge_patch_create(const json_t *from, const json_t *to,
-                           json_t **patch);
+int k1s_merge_patch_create(const json_t *from, const json_t *to, json_t **patch);
 
 #endif

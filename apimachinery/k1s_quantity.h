@@ -31,10 +31,10 @@ typedef enum k1s_quantity_format {
 } k1s_quantity_format;
 
 typedef struct k1s_quantity {
-    int sign;          /* -1, 0 or 1 */
+    int sign; /* -1, 0 or 1 */
     /* |value| = digits * 10^exp; digits has no leading or trailing '0' */
     int64_t exp;
-    unsigned ndigits;  /* 0 for zero */
+    unsigned ndigits; /* 0 for zero */
     char digits[K1S_QUANTITY_MAX_DIGITS + 1];
     k1s_quantity_format format;
     /* The parsed string is already what kube would serialize (kube then

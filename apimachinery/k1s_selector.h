@@ -70,15 +70,13 @@ int k1s_label_selector_parse(const char *s, k1s_selector **out, char **err);
  *   - {} or no matchLabels/matchExpressions entries: selects EVERYTHING.
  * Operators are In, NotIn, Exists and DoesNotExist.
  */
-int k1s_label_selector_from_json(const json_t *ls, k1s_selector **out,
-                                 char **err);
+int k1s_label_selector_from_json(const json_t *ls, k1s_selector **out, char **err);
 
 /* Equality requirements from a label map such as a Service's
  * .spec.selector (borrowed; NULL, null or {} select everything). Values
  * are not validated, as in kube's SelectorFromValidatedSet; non-string
  * values are an error. */
-int k1s_label_selector_from_map(const json_t *map, k1s_selector **out,
-                                char **err);
+int k1s_label_selector_from_map(const json_t *map, k1s_selector **out, char **err);
 
 /*
  * Parse a field selector string: comma-separated "a=b", "a==b", "a!=b";
@@ -104,8 +102,7 @@ bool k1s_selector_matches_nothing(const k1s_selector *sel);
 size_t k1s_selector_len(const k1s_selector *sel);
 const k1s_requirement *k1s_selector_at(const k1s_selector *sel, size_t i);
 /* The first key not in the NULL-terminated list `supported`, or NULL. */
-const char *k1s_selector_first_unknown(const k1s_selector *sel,
-                                       const char *const *supported);
+const char *k1s_selector_first_unknown(const k1s_selector *sel, const char *const *supported);
 /* The single value key must equal for the selector to match (=, == or a
  * one-value in), or NULL; e.g. to narrow a list by metadata.name. */
 const char *k1s_selector_exact(const k1s_selector *sel, const char *key);
@@ -117,8 +114,7 @@ bool k1s_selector_matches_labels(const k1s_selector *sel, const json_t *labels);
 /* A field's value as a string, or NULL when the object has no such field
  * (kube then compares against ""). */
 typedef const char *(*k1s_field_get_fn)(void *ctx, const char *field);
-bool k1s_selector_matches_fields(const k1s_selector *sel, k1s_field_get_fn get,
-                                 void *ctx);
+bool k1s_selector_matches_fields(const k1s_selector *sel, k1s_field_get_fn get, void *ctx);
 
 /*
  * The canonical string form (malloc'd, NULL when out of memory), as kube's

@@ -21,18 +21,18 @@ char *const k1s_msgs_oom[] = {"out of memory", NULL};
 #define PORT_NAME_MAX 15
 
 #define DNS1123_LABEL_FMT "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
-#define DNS1123_LABEL_MSG                                                      \
-    "a lowercase RFC 1123 label must consist of lower case alphanumeric "      \
+#define DNS1123_LABEL_MSG                                                 \
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric " \
     "characters or '-', and must start and end with an alphanumeric character"
 #define DNS1123_SUBDOMAIN_FMT DNS1123_LABEL_FMT "(\\." DNS1123_LABEL_FMT ")*"
-#define DNS1123_SUBDOMAIN_MSG                                                  \
-    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric "  \
-    "characters, '-' or '.', and must start and end with an alphanumeric "     \
+#define DNS1123_SUBDOMAIN_MSG                                                 \
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric " \
+    "characters, '-' or '.', and must start and end with an alphanumeric "    \
     "character"
 #define DNS1035_LABEL_FMT "[a-z]([-a-z0-9]*[a-z0-9])?"
-#define DNS1035_LABEL_MSG                                                      \
-    "a DNS-1035 label must consist of lower case alphanumeric characters or "  \
-    "'-', start with an alphabetic character, and end with an alphanumeric "   \
+#define DNS1035_LABEL_MSG                                                     \
+    "a DNS-1035 label must consist of lower case alphanumeric characters or " \
+    "'-', start with an alphabetic character, and end with an alphanumeric "  \
     "character"
 #define WILDCARD_FMT "\\*\\." DNS1123_SUBDOMAIN_FMT
 #define WILDCARD_MSG                                                           \
@@ -40,29 +40,28 @@ char *const k1s_msgs_oom[] = {"out of memory", NULL};
     "DNS subdomain, which must consist of lower case alphanumeric "            \
     "characters, '-' or '.' and end with an alphanumeric character"
 #define QNAME_FMT "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
-#define QNAME_MSG                                                              \
-    "must consist of alphanumeric characters, '-', '_' or '.', and must "      \
+#define QNAME_MSG                                                         \
+    "must consist of alphanumeric characters, '-', '_' or '.', and must " \
     "start and end with an alphanumeric character"
 #define LABEL_VALUE_FMT "(" QNAME_FMT ")?"
-#define LABEL_VALUE_MSG                                                        \
-    "a valid label must be an empty string or consist of alphanumeric "        \
-    "characters, '-', '_' or '.', and must start and end with an "             \
+#define LABEL_VALUE_MSG                                                 \
+    "a valid label must be an empty string or consist of alphanumeric " \
+    "characters, '-', '_' or '.', and must start and end with an "      \
     "alphanumeric character"
 #define CIDENT_FMT "[A-Za-z_][A-Za-z0-9_]*"
-#define CIDENT_MSG                                                             \
-    "a valid C identifier must start with alphabetic character or '_', "       \
+#define CIDENT_MSG                                                       \
+    "a valid C identifier must start with alphabetic character or '_', " \
     "followed by a string of alphanumeric characters or '_'"
 #define ENV_FMT "[-._a-zA-Z][-._a-zA-Z0-9]*"
-#define ENV_MSG                                                                \
-    "a valid environment variable name must consist of alphabetic "            \
+#define ENV_MSG                                                     \
+    "a valid environment variable name must consist of alphabetic " \
     "characters, digits, '_', '-', or '.', and must not start with a digit"
 #define CMKEY_FMT "[-._a-zA-Z0-9]+"
-#define CMKEY_MSG                                                              \
-    "a valid config key must consist of alphanumeric characters, '-', '_' "    \
+#define CMKEY_MSG                                                           \
+    "a valid config key must consist of alphanumeric characters, '-', '_' " \
     "or '.'"
 #define PERCENT_FMT "[0-9]+%"
-#define PERCENT_MSG                                                            \
-    "a valid percent string must be a numeric string followed by an ending '%'"
+#define PERCENT_MSG "a valid percent string must be a numeric string followed by an ending '%'"
 #define HEADER_FMT "[-A-Za-z0-9]+"
 #define HEADER_MSG "a valid HTTP header must consist of alphanumeric characters or '-'"
 
@@ -99,8 +98,7 @@ static void msgs_add(msgs *m, const char *s)
     msgs_add_owned(m, strdup(s));
 }
 
-__attribute__((format(printf, 2, 3))) static void msgs_addf(msgs *m,
-                                                            const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void msgs_addf(msgs *m, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -136,8 +134,8 @@ static void buf_regex_error(k1s_buf *b, const char *msg, const char *fmt,
     k1s_buf_addf(b, "regex used for validation is '%s')", fmt);
 }
 
-static void msgs_add_regex(msgs *m, const char *prefix, const char *msg,
-                           const char *fmt, const char *const *examples)
+static void msgs_add_regex(msgs *m, const char *prefix, const char *msg, const char *fmt,
+                           const char *const *examples)
 {
     k1s_buf b = {0};
     k1s_buf_adds(&b, prefix);
@@ -205,12 +203,10 @@ static bool match_qname(const char *s, size_t n)
 
 /* ---- checks --------------------------------------------------------------- */
 
-static void check_dns1123_subdomain(msgs *m, const char *prefix, const char *v,
-                                    size_t n)
+static void check_dns1123_subdomain(msgs *m, const char *prefix, const char *v, size_t n)
 {
     if (n > DNS1123_SUBDOMAIN_MAX)
-        msgs_addf(m, "%smust be no more than %d characters", prefix,
-                  DNS1123_SUBDOMAIN_MAX);
+        msgs_addf(m, "%smust be no more than %d characters", prefix, DNS1123_SUBDOMAIN_MAX);
     if (!match_dns1123_subdomain(v, n))
         msgs_add_regex(m, prefix, DNS1123_SUBDOMAIN_MSG, DNS1123_SUBDOMAIN_FMT,
                        EXAMPLES("example.com"));
@@ -257,10 +253,8 @@ char **k1s_is_wildcard_dns1123_subdomain(const char *v)
     size_t n = strlen(v);
     if (n > DNS1123_SUBDOMAIN_MAX)
         msgs_add_owned(&m, k1s_msg_max_len(DNS1123_SUBDOMAIN_MAX));
-    if (n < 2 || v[0] != '*' || v[1] != '.' ||
-        !match_dns1123_subdomain(v + 2, n - 2))
-        msgs_add_regex(&m, "", WILDCARD_MSG, WILDCARD_FMT,
-                       EXAMPLES("*.example.com"));
+    if (n < 2 || v[0] != '*' || v[1] != '.' || !match_dns1123_subdomain(v + 2, n - 2))
+        msgs_add_regex(&m, "", WILDCARD_MSG, WILDCARD_FMT, EXAMPLES("*.example.com"));
     return msgs_done(&m);
 }
 
@@ -276,10 +270,9 @@ char **k1s_is_qualified_name(const char *v)
             /* more than one '/' */
             k1s_buf b = {0};
             k1s_buf_adds(&b, "a qualified name ");
-            buf_regex_error(&b, QNAME_MSG, QNAME_FMT,
-                            EXAMPLES("MyName", "my.name", "123-abc"));
+            buf_regex_error(&b, QNAME_MSG, QNAME_FMT, EXAMPLES("MyName", "my.name", "123-abc"));
             k1s_buf_adds(&b, " with an optional DNS subdomain prefix and '/' "
-                              "(e.g. 'example.com/MyName')");
+                             "(e.g. 'example.com/MyName')");
             msgs_add_owned(&m, k1s_buf_take(&b, NULL));
             return msgs_done(&m);
         }
@@ -294,8 +287,7 @@ char **k1s_is_qualified_name(const char *v)
     if (name_n == 0)
         msgs_add(&m, "name part must be non-empty");
     else if (name_n > QUALIFIED_NAME_MAX)
-        msgs_addf(&m, "name part must be no more than %d characters",
-                  QUALIFIED_NAME_MAX);
+        msgs_addf(&m, "name part must be no more than %d characters", QUALIFIED_NAME_MAX);
     if (!match_qname(name, name_n))
         msgs_add_regex(&m, "name part ", QNAME_MSG, QNAME_FMT,
                        EXAMPLES("MyName", "my.name", "123-abc"));
@@ -359,8 +351,7 @@ char **k1s_is_c_identifier(const char *v)
     for (size_t i = 1; ok && v[i]; i++)
         ok = is_alnum(v[i]) || v[i] == '_';
     if (!ok)
-        msgs_add_regex(&m, "", CIDENT_MSG, CIDENT_FMT,
-                       EXAMPLES("my_name", "MY_NAME", "MyName"));
+        msgs_add_regex(&m, "", CIDENT_MSG, CIDENT_FMT, EXAMPLES("my_name", "MY_NAME", "MyName"));
     return msgs_done(&m);
 }
 
@@ -378,8 +369,7 @@ static void check_chdir_prefix(msgs *m, const char *v)
 char **k1s_is_env_var_name(const char *v)
 {
     msgs m = {0};
-    bool ok = v[0] && (is_alpha(v[0]) || v[0] == '-' || v[0] == '.' ||
-                       v[0] == '_');
+    bool ok = v[0] && (is_alpha(v[0]) || v[0] == '-' || v[0] == '.' || v[0] == '_');
     for (size_t i = 1; ok && v[i]; i++)
         ok = is_alnum(v[i]) || v[i] == '-' || v[i] == '.' || v[i] == '_';
     if (!ok)
@@ -399,8 +389,7 @@ char **k1s_is_config_map_key(const char *v)
     if (n > DNS1123_SUBDOMAIN_MAX)
         msgs_add_owned(&m, k1s_msg_max_len(DNS1123_SUBDOMAIN_MAX));
     if (!ok)
-        msgs_add_regex(&m, "", CMKEY_MSG, CMKEY_FMT,
-                       EXAMPLES("key.name", "KEY_NAME", "key-name"));
+        msgs_add_regex(&m, "", CMKEY_MSG, CMKEY_FMT, EXAMPLES("key.name", "KEY_NAME", "key-name"));
     check_chdir_prefix(&m, v);
     return msgs_done(&m);
 }
@@ -423,8 +412,7 @@ char **k1s_is_http_header_name(const char *v)
     for (size_t i = 0; ok && v[i]; i++)
         ok = is_alnum(v[i]) || v[i] == '-';
     if (!ok)
-        msgs_add_regex(&m, "", HEADER_MSG, HEADER_FMT,
-                       EXAMPLES("X-Header-Name"));
+        msgs_add_regex(&m, "", HEADER_MSG, HEADER_FMT, EXAMPLES("X-Header-Name"));
     return msgs_done(&m);
 }
 
@@ -458,9 +446,15 @@ char **k1s_validate_name(k1s_name_rule rule, const char *name, bool prefix)
     }
     char **r;
     switch (rule) {
-    case K1S_NAME_DNS1123_LABEL: r = k1s_is_dns1123_label(name); break;
-    case K1S_NAME_DNS1035_LABEL: r = k1s_is_dns1035_label(name); break;
-    default: r = k1s_is_dns1123_subdomain(name); break;
+    case K1S_NAME_DNS1123_LABEL:
+        r = k1s_is_dns1123_label(name);
+        break;
+    case K1S_NAME_DNS1035_LABEL:
+        r = k1s_is_dns1035_label(name);
+        break;
+    default:
+        r = k1s_is_dns1123_subdomain(name);
+        break;
     }
     free(masked);
     return r;

@@ -36,8 +36,7 @@ int k1s__perr_oom(k1s__perr *e)
 
 int k1s__perr_depth(k1s__perr *e)
 {
-    return k1s__perr_setf(e, K1S_PATCH_EBADREQUEST,
-                          "patch exceeds the maximum nesting depth of %d",
+    return k1s__perr_setf(e, K1S_PATCH_EBADREQUEST, "patch exceeds the maximum nesting depth of %d",
                           K1S_PATCH_MAX_DEPTH);
 }
 

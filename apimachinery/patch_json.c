@@ -13,8 +13,8 @@
 #include <string.h>
 
 typedef struct jp {
-    json_t *root;   /* the document being patched (owned) */
-    size_t copied;  /* bytes added by copy operations so far */
+    json_t *root;  /* the document being patched (owned) */
+    size_t copied; /* bytes added by copy operations so far */
     k1s__perr e;
 } jp;
 
@@ -144,9 +144,7 @@ static char *c_add(json_t *c, const char *key, json_t *v, bool *oom)
     char *msg = NULL;
     if (!k1s__go_parse_int(key, &idx, &why)) {
         char *a = atoi_error(key, why);
-        msg = a ? k1s__asprintf("value was not a proper array index: '%s': %s",
-                                key, a)
-                : NULL;
+        msg = a ? k1s__asprintf("value was not a proper array index: '%s': %s", key, a) : NULL;
         free(a);
         json_decref(v);
         return msg ? msg : strdup("out of memory");
@@ -195,14 +193,12 @@ static const char *op_str(const json_t *op, const char *name, bool *bad)
 }
 
 /* The message for a path or from member that is missing or malformed. */
-static int bad_member(jp *p, const char *opname, const char *member,
-                      const json_t *op, bool plain)
+static int bad_member(jp *p, const char *opname, const char *member, const json_t *op, bool plain)
 {
     const json_t *v = json_object_get(op, member);
     if (plain) /* add, remove and copy's path say only "missing value" */
         return k1s__perr_setf(&p->e, K1S_PATCH_EINVALID,
-                              "%s operation failed to decode %s: missing value",
-                              opname, member);
+                              "%s operation failed to decode %s: missing value", opname, member);
     if (v && !json_is_null(v))
         return k1s__perr_setf(&p->e, K1S_PATCH_EINVALID,
                               "%s operation failed to decode %s: json: cannot "
@@ -211,8 +207,7 @@ static int bad_member(jp *p, const char *opname, const char *member,
     return k1s__perr_setf(&p->e, K1S_PATCH_EINVALID,
                           "%s operation failed to decode %s: operation%s "
                           "missing %s field: missing value",
-                          opname, member, strcmp(member, "from") ? "" : ",",
-                          member);
+                          opname, member, strcmp(member, "from") ? "" : ",", member);
 }
 
 /* A deep copy of the operation's value (new reference; JSON null when it
@@ -250,8 +245,7 @@ static int op_add(jp *p, const json_t *op)
         bool oom;
         char *msg = c_add(c, key, v, &oom);
         if (msg) {
-            rc = fail_msg(p, k1s__asprintf("error in add for path: '%s': %s",
-                                           path, msg));
+            rc = fail_msg(p, k1s__asprintf("error in add for path: '%s': %s", path, msg));
             free(msg);
         } else if (oom) {
             rc = k1s__perr_oom(&p->e);
@@ -279,8 +273,7 @@ static int op_remove(jp *p, const json_t *op)
     char *msg = c_remove(c, key);
     int rc = 0;
     if (msg) {
-        rc = fail_msg(p, k1s__asprintf("error in remove for path: '%s': %s",
-                                       path, msg));
+        rc = fail_msg(p, k1s__asprintf("error in remove for path: '%s': %s", path, msg));
         free(msg);
     }
     free(key);
@@ -328,8 +321,7 @@ static int op_replace(jp *p, const json_t *op)
     json_t *v = op_value(p, op);
     if (!v)
         rc = p->e.code;
-    else if (json_is_object(c) ? json_object_set_new(c, key, v)
-                               : json_array_set_new(c, i, v))
+    else if (json_is_object(c) ? json_object_set_new(c, key, v) : json_array_set_new(c, i, v))
         rc = k1s__perr_oom(&p->e);
 cleanup:
     free(key);
@@ -360,8 +352,7 @@ static int op_move(jp *p, const json_t *op)
         msg = c_remove(c, key);
     }
     if (msg) {
-        rc = fail_msg(p, k1s__asprintf("error in move for path: '%s': %s", key,
-                                       msg));
+        rc = fail_msg(p, k1s__asprintf("error in move for path: '%s': %s", key, msg));
         free(msg);
         goto cleanup;
     }
@@ -382,8 +373,7 @@ static int op_move(jp *p, const json_t *op)
     msg = c_add(d, dkey, val, &oom);
     val = NULL;
     if (msg) {
-        rc = fail_msg(p, k1s__asprintf("error in move for path: '%s': %s",
-                                       path, msg));
+        rc = fail_msg(p, k1s__asprintf("error in move for path: '%s': %s", path, msg));
         free(msg);
     } else if (oom) {
         rc = k1s__perr_oom(&p->e);
@@ -412,8 +402,7 @@ static int op_test(jp *p, const json_t *op)
     char *msg = c_get(c, key, &val);
     free(key);
     if (msg) {
-        int rc = fail_msg(p, k1s__asprintf("error in test for path: '%s': %s",
-                                           path, msg));
+        int rc = fail_msg(p, k1s__asprintf("error in test for path: '%s': %s", path, msg));
         free(msg);
         return rc;
     }
@@ -425,8 +414,7 @@ static int op_test(jp *p, const json_t *op)
         ok = want && json_equal(val, (json_t *)want);
     if (ok)
         return 0;
-    return k1s__perr_setf(&p->e, K1S_PATCH_EINVALID,
-                          "testing value %s failed: test failed", path);
+    return k1s__perr_setf(&p->e, K1S_PATCH_EINVALID, "testing value %s failed: test failed", path);
 }
 
 static int op_copy(jp *p, const json_t *op)
@@ -449,8 +437,7 @@ static int op_copy(jp *p, const json_t *op)
     json_t *v;
     char *msg = c_get(c, key, &v);
     if (msg) {
-        rc = fail_msg(p, k1s__asprintf("error in copy for from: '%s': %s",
-                                       from, msg));
+        rc = fail_msg(p, k1s__asprintf("error in copy for from: '%s': %s", from, msg));
         free(msg);
         goto cleanup;
     }
@@ -501,8 +488,7 @@ cleanup:
     return rc;
 }
 
-int k1s_patch_json(const json_t *doc, const json_t *patch, json_t **out,
-                   char **err)
+int k1s_patch_json(const json_t *doc, const json_t *patch, json_t **out, char **err)
 {
     jp p = {0};
     *out = NULL;

@@ -90,8 +90,7 @@ static int merge_docs(json_t *d, const json_t *p, int depth, k1s__perr *e)
     return 0;
 }
 
-int k1s_patch_merge(const json_t *doc, const json_t *patch, json_t **out,
-                    char **err)
+int k1s_patch_merge(const json_t *doc, const json_t *patch, json_t **out, char **err)
 {
     k1s__perr e = {0};
     json_t *res = NULL;
@@ -175,8 +174,7 @@ fail:
     return NULL;
 }
 
-int k1s_merge_patch_create(const json_t *from, const json_t *to,
-                           json_t **patch)
+int k1s_merge_patch_create(const json_t *from, const json_t *to, json_t **patch)
 {
     int rc = 0;
     *patch = NULL;

@@ -25,8 +25,8 @@ typedef struct schema {
 typedef struct meta {
     schema sub;
     const char *merge_key;
-    bool merge;   /* lists: merge by merge_key, or union of scalars */
-    bool replace; /* maps: take the patch's value as it is */
+    bool merge;       /* lists: merge by merge_key, or union of scalars */
+    bool replace;     /* maps: take the patch's value as it is */
     const char *name; /* the entry type's name, for messages */
 } meta;
 

@@ -85,8 +85,7 @@ static meta lookup(const schema *s, const char *key)
 
 void k1s__smp_fail_bad_arg_type(smp *c, const char *expected, const json_t *got)
 {
-    k1s__perr_setf(&c->e, K1S_PATCH_EINTERNAL,
-                   "expected a %s, but received a %s", expected,
+    k1s__perr_setf(&c->e, K1S_PATCH_EINTERNAL, "expected a %s, but received a %s", expected,
                    k1s__gotype(got));
 }
 
@@ -245,8 +244,7 @@ cleanup:
 
 /* kube's validatePatchWithSetOrderList: the patch's entries (deletions
  * and other directives aside) must appear in the order list, in order. */
-static int check_set_order(smp *c, const json_t *pl, const json_t *sv,
-                           const char *mk)
+static int check_set_order(smp *c, const json_t *pl, const json_t *sv, const char *mk)
 {
     size_t pn = json_array_size(pl), sn = json_array_size(sv);
     if (pn == 0 || sn == 0)
@@ -314,8 +312,8 @@ cleanup:
 /* One "$setElementOrder/<name>" directive (kube's mergePatchIntoOriginal):
  * merge the list if the patch has it, then order it, and record name in
  * handled (an object used as a set) so the list is not merged again. */
-static int set_order(smp *c, json_t *orig, const json_t *patch, const char *key,
-                     const json_t *sv, const schema *s, json_t *handled)
+static int set_order(smp *c, json_t *orig, const json_t *patch, const char *key, const json_t *sv,
+                     const schema *s, json_t *handled)
 {
     if (c->cleaning)
         return 0; /* a value stored as sent keeps its lists as sent */
@@ -389,8 +387,7 @@ cleanup:
 
 /* Merge the members of patch into orig (an object we own, updated in
  * place). "$patch" has been dealt with by the caller. */
-static int merge_body(smp *c, json_t *orig, const json_t *patch,
-                      const schema *s)
+static int merge_body(smp *c, json_t *orig, const json_t *patch, const schema *s)
 {
     json_t *handled = json_object(); /* lists set_order merged */
     int rc = -1;
@@ -411,8 +408,7 @@ static int merge_body(smp *c, json_t *orig, const json_t *patch,
     json_object_foreach((json_t *)patch, k, pv)
     {
         if (strcmp(k, DIRECTIVE) == 0 || strcmp(k, RETAIN_KEYS) == 0 ||
-            strncmp(k, ORDER_PREFIX, strlen(ORDER_PREFIX)) == 0 ||
-            json_object_get(handled, k))
+            strncmp(k, ORDER_PREFIX, strlen(ORDER_PREFIX)) == 0 || json_object_get(handled, k))
             continue;
         const char *name = k;
         bool delete_list = false;
@@ -462,8 +458,7 @@ cleanup:
 
 /* Merge a patch object into orig (an object we own; consumed). Returns the
  * merged object (new reference) or NULL on failure. */
-json_t *k1s__smp_merge_map(smp *c, json_t *orig, const json_t *patch,
-                         const schema *s)
+json_t *k1s__smp_merge_map(smp *c, json_t *orig, const json_t *patch, const schema *s)
 {
     json_t *res = NULL;
     if (!k1s__smp_enter(c)) {
@@ -503,8 +498,8 @@ out:
     return res;
 }
 
-int k1s_patch_strategic(const k1s_type *t, const json_t *doc,
-                        const json_t *patch, json_t **out, char **err)
+int k1s_patch_strategic(const k1s_type *t, const json_t *doc, const json_t *patch, json_t **out,
+                        char **err)
 {
     smp c = {0};
     *out = NULL;

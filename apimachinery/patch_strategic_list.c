@@ -41,8 +41,7 @@ void k1s__smp_order_free(order *o)
     memset(o, 0, sizeof *o);
 }
 
-static int order_build(smp *c, order *o, json_t *const *items, size_t n,
-                       const char *mk)
+static int order_build(smp *c, order *o, json_t *const *items, size_t n, const char *mk)
 {
     memset(o, 0, sizeof *o);
     o->keys = n ? calloc(n, sizeof *o->keys) : NULL;
@@ -181,8 +180,8 @@ static int sort_by(smp *c, items *it, const order *by, const char *mk)
  * server-only entries in the order of `server`, interleaved so that a
  * server-only entry stays before a patch entry it preceded on the server.
  * Returns a new array (new reference), NULL on failure. */
-json_t *k1s__smp_normalize(smp *c, items *patch_items, items *server_only,
-                         const order *want, const order *server, const char *mk)
+json_t *k1s__smp_normalize(smp *c, items *patch_items, items *server_only, const order *want,
+                           const order *server, const char *mk)
 {
     if (sort_by(c, patch_items, want, mk) || sort_by(c, server_only, server, mk))
         return NULL;
@@ -216,8 +215,8 @@ json_t *k1s__smp_normalize(smp *c, items *patch_items, items *server_only,
 }
 
 /* Split `merged` into the entries present in `by` and the others. */
-int k1s__smp_partition(smp *c, json_t *merged, const order *by, const char *mk,
-                     items *in, items *out)
+int k1s__smp_partition(smp *c, json_t *merged, const order *by, const char *mk, items *in,
+                       items *out)
 {
     for (size_t i = 0; i < json_array_size(merged); i++) {
         json_t *v = json_array_get(merged, i);
@@ -280,8 +279,7 @@ int k1s__smp_element_kind(smp *c, const json_t *a, const json_t *b)
 /* A list of scalars with merge strategy: the union of orig and patch, or
  * orig without the patch's values for a $deleteFromPrimitiveList list.
  * orig is consumed, patch borrowed; returns a new reference or NULL. */
-static json_t *merge_scalars(smp *c, json_t *orig, const json_t *patch,
-                             bool delete_list)
+static json_t *merge_scalars(smp *c, json_t *orig, const json_t *patch, bool delete_list)
 {
     json_t *res = NULL, *merged = NULL;
     order po = {0}, oo = {0};
@@ -337,8 +335,7 @@ cleanup:
 /* A list of maps with merge strategy, keyed by m->merge_key. orig (an
  * array we own) is consumed and updated in place, patch borrowed; returns a
  * new reference or NULL. */
-static json_t *merge_maps(smp *c, json_t *orig, const json_t *patch,
-                          const meta *m)
+static json_t *merge_maps(smp *c, json_t *orig, const json_t *patch, const meta *m)
 {
     const char *mk = m->merge_key;
     json_t *res = NULL, *work = orig;
@@ -346,8 +343,7 @@ static json_t *merge_maps(smp *c, json_t *orig, const json_t *patch,
     order so = {0}, pos = {0}, po = {0};
     bool replace = false;
     if (!mk) {
-        k1s__perr_setf(&c->e, K1S_PATCH_EINTERNAL,
-                       "cannot merge lists without merge key for %s",
+        k1s__perr_setf(&c->e, K1S_PATCH_EINTERNAL, "cannot merge lists without merge key for %s",
                        m->name ? m->name : "");
         goto cleanup;
     }
@@ -453,8 +449,8 @@ cleanup:
 
 /* A list member present in both the original and the patch. orig is
  * consumed, patch borrowed; returns a new reference or NULL. */
-json_t *k1s__smp_merge_list(smp *c, json_t *orig, const json_t *patch,
-                          const meta *m, bool delete_list)
+json_t *k1s__smp_merge_list(smp *c, json_t *orig, const json_t *patch, const meta *m,
+                            bool delete_list)
 {
     json_t *res = NULL;
     if (!k1s__smp_enter(c)) {
@@ -484,4 +480,3 @@ out:
     k1s__smp_leave(c);
     return res;
 }
-

@@ -39,11 +39,10 @@ typedef struct wire_val {
     size_t n;
 } wire_val;
 
-static int decode_message(k1s__pb_ctx *c, const k1s_type *t,
-                          const unsigned char *p, size_t n, json_t *obj,
-                          int outer, int depth);
-static int decode_unknown(k1s__pb_ctx *c, const unsigned char *p, size_t n,
-                          int depth, json_t **out);
+static int decode_message(k1s__pb_ctx *c, const k1s_type *t, const unsigned char *p, size_t n,
+                          json_t *obj, int outer, int depth);
+static int decode_unknown(k1s__pb_ctx *c, const unsigned char *p, size_t n, int depth,
+                          json_t **out);
 
 static const char *short_name(const k1s_type *t)
 {
@@ -53,13 +52,11 @@ static const char *short_name(const k1s_type *t)
 
 static int malformed(k1s__pb_ctx *c, const k1s__pb_reader *r, const char *what)
 {
-    return k1s__pb_fail(c, K1S_EINVAL,
-                        "invalid protobuf: truncated or malformed %s at byte %zu",
+    return k1s__pb_fail(c, K1S_EINVAL, "invalid protobuf: truncated or malformed %s at byte %zu",
                         what, k1s__pb_offset(c, r));
 }
 
-static int read_wire(k1s__pb_ctx *c, k1s__pb_reader *r, unsigned wire,
-                     wire_val *w)
+static int read_wire(k1s__pb_ctx *c, k1s__pb_reader *r, unsigned wire, wire_val *w)
 {
     int rc = -1;
     uint32_t u32;
@@ -105,8 +102,7 @@ static unsigned wire_of(k1s_tkind k)
 /* RawExtension / FieldsV1 {1 raw}: the JSON the raw bytes hold, null when
  * empty, or the object of a nested k8s\0 body. New reference, or NULL with
  * the error recorded. */
-static json_t *raw_json(k1s__pb_ctx *c, const unsigned char *p, size_t n,
-                        int depth)
+static json_t *raw_json(k1s__pb_ctx *c, const unsigned char *p, size_t n, int depth)
 {
     k1s__pb_reader r = {p, n, 0};
     const unsigned char *raw = NULL;
@@ -138,16 +134,14 @@ static json_t *raw_json(k1s__pb_ctx *c, const unsigned char *p, size_t n,
         }
         return obj;
     }
-    if (rawn > (K1S_PROTOBUF_MAX_OUTPUT / 32) ||
-        k1s__pb_charge(c, rawn * 32) != 0) {
+    if (rawn > (K1S_PROTOBUF_MAX_OUTPUT / 32) || k1s__pb_charge(c, rawn * 32) != 0) {
         k1s__pb_fail(c, K1S_ETOOLARGE, "embedded object too large");
         return NULL;
     }
     json_error_t jerr;
     json_t *v = json_loadb((const char *)raw, rawn, JSON_DECODE_ANY, &jerr);
     if (!v)
-        k1s__pb_fail(c, K1S_EINVAL,
-                     "invalid protobuf: embedded raw object is not JSON: %s",
+        k1s__pb_fail(c, K1S_EINVAL, "invalid protobuf: embedded raw object is not JSON: %s",
                      jerr.text);
     return v;
 }
@@ -183,9 +177,8 @@ static json_t *zero_value(k1s__pb_ctx *c, k1s_tkind k)
  * value of a scalar (what omitempty drops). fname names the field for
  * errors.
  */
-static json_t *value(k1s__pb_ctx *c, k1s_tkind k, const k1s_type *t,
-                     unsigned flags, const wire_val *w, int depth,
-                     const char *fname, bool *zero)
+static json_t *value(k1s__pb_ctx *c, k1s_tkind k, const k1s_type *t, unsigned flags,
+                     const wire_val *w, int depth, const char *fname, bool *zero)
 {
     *zero = false;
     if (k == K1S_T_ARRAY || k == K1S_T_MAP) {
@@ -196,8 +189,7 @@ static json_t *value(k1s__pb_ctx *c, k1s_tkind k, const k1s_type *t,
         return NULL;
     }
     if (w->wire != wire_of(k)) {
-        k1s__pb_fail(c, K1S_EINVAL,
-                     "invalid protobuf: wrong wire type %u for field \"%s\"",
+        k1s__pb_fail(c, K1S_EINVAL, "invalid protobuf: wrong wire type %u for field \"%s\"",
                      w->wire, fname);
         return NULL;
     }
@@ -227,8 +219,7 @@ static json_t *value(k1s__pb_ctx *c, k1s_tkind k, const k1s_type *t,
         *zero = d == 0;
         json_t *v = json_real(d);
         if (!v) { /* NaN and infinities have no JSON form */
-            k1s__pb_fail(c, K1S_EINVAL,
-                         "protobuf: field \"%s\" is not a finite number", fname);
+            k1s__pb_fail(c, K1S_EINVAL, "protobuf: field \"%s\" is not a finite number", fname);
             return NULL;
         }
         return k1s__pb_node(c, v);
@@ -250,16 +241,14 @@ static json_t *value(k1s__pb_ctx *c, k1s_tkind k, const k1s_type *t,
         return obj;
     }
     default:
-        k1s__pb_fail(c, K1S_EINVAL,
-                     "protobuf: field \"%s\" has no protobuf form", fname);
+        k1s__pb_fail(c, K1S_EINVAL, "protobuf: field \"%s\" has no protobuf form", fname);
         return NULL;
     }
 }
 
 /* obj[name] as a container of the wanted JSON type, created (or replacing a
  * value of another type) when needed; borrowed, NULL on error. */
-static json_t *container(k1s__pb_ctx *c, json_t *obj, const char *name,
-                         bool array)
+static json_t *container(k1s__pb_ctx *c, json_t *obj, const char *name, bool array)
 {
     json_t *v = json_object_get(obj, name);
     if (array ? json_is_array(v) : json_is_object(v))
@@ -283,8 +272,8 @@ static int append(k1s__pb_ctx *c, json_t *arr, json_t *v)
 
 /* A repeated field: one element, or a packed run of numeric elements,
  * appended to the list obj[f->name] (obj borrowed). */
-static int decode_list(k1s__pb_ctx *c, const k1s_field *f, unsigned flags,
-                       const wire_val *w, json_t *obj, int depth)
+static int decode_list(k1s__pb_ctx *c, const k1s_field *f, unsigned flags, const wire_val *w,
+                       json_t *obj, int depth)
 {
     json_t *arr = container(c, obj, f->name, true);
     if (!arr)
@@ -297,20 +286,18 @@ static int decode_list(k1s__pb_ctx *c, const k1s_field *f, unsigned flags,
             wire_val ev;
             if (read_wire(c, &r, ew, &ev) != 0)
                 return c->rc;
-            if (append(c, arr, value(c, f->elem, f->type, flags, &ev, depth,
-                                     f->name, &zero)) != 0)
+            if (append(c, arr, value(c, f->elem, f->type, flags, &ev, depth, f->name, &zero)) != 0)
                 return c->rc;
         }
         return 0;
     }
-    return append(c, arr,
-                  value(c, f->elem, f->type, flags, w, depth, f->name, &zero));
+    return append(c, arr, value(c, f->elem, f->type, flags, w, depth, f->name, &zero));
 }
 
 /* One map entry {1 key, 2 value} stored into the object obj[f->name] (obj
  * borrowed); a missing value is Go's zero value, a missing key "". */
-static int decode_map_entry(k1s__pb_ctx *c, const k1s_field *f, unsigned flags,
-                            const wire_val *w, json_t *obj, int depth)
+static int decode_map_entry(k1s__pb_ctx *c, const k1s_field *f, unsigned flags, const wire_val *w,
+                            json_t *obj, int depth)
 {
     if (w->wire != K1S__PB_LEN)
         return k1s__pb_fail(c, K1S_EINVAL,
@@ -364,8 +351,8 @@ cleanup:
 /* A field that is neither list nor map, set in obj (borrowed): nested
  * objects merge into what an earlier occurrence built (protobuf's rule);
  * scalars replace it, and Go's omitempty zero values remove it. */
-static int decode_single(k1s__pb_ctx *c, const k1s_field *f, unsigned flags,
-                         const wire_val *w, json_t *obj, int depth)
+static int decode_single(k1s__pb_ctx *c, const k1s_field *f, unsigned flags, const wire_val *w,
+                         json_t *obj, int depth)
 {
     if (f->kind == K1S_T_OBJECT) {
         if (w->wire != K1S__PB_LEN)
@@ -397,13 +384,11 @@ static int decode_single(k1s__pb_ctx *c, const k1s_field *f, unsigned flags,
  * place). outer is 0 for t's own message, or the number of the inline
  * message of t being read (its fields are t's fields too).
  */
-static int decode_message(k1s__pb_ctx *c, const k1s_type *t,
-                          const unsigned char *p, size_t n, json_t *obj,
-                          int outer, int depth)
+static int decode_message(k1s__pb_ctx *c, const k1s_type *t, const unsigned char *p, size_t n,
+                          json_t *obj, int outer, int depth)
 {
     if (depth > K1S_PROTOBUF_MAX_DEPTH)
-        return k1s__pb_fail(c, K1S_ETOOLARGE,
-                            "protobuf object nested deeper than %d levels",
+        return k1s__pb_fail(c, K1S_ETOOLARGE, "protobuf object nested deeper than %d levels",
                             K1S_PROTOBUF_MAX_DEPTH);
     k1s__pb_reader r = {p, n, 0};
     while (r.pos < r.len) {
@@ -427,8 +412,7 @@ static int decode_message(k1s__pb_ctx *c, const k1s_type *t,
         const k1s_field *f = k1s_schema_field_by_pb(t, outer, (int)num);
         /* unknown numbers are newer fields: skipped, like kube's decoder;
          * opaque types have no layout we could read */
-        if (!f || (f->kind == K1S_T_OBJECT &&
-                   (!f->type || f->type->nfields == 0)))
+        if (!f || (f->kind == K1S_T_OBJECT && (!f->type || f->type->nfields == 0)))
             continue;
         unsigned flags = 0;
         k1s_schema_field_pb(f, NULL, &flags);
@@ -457,8 +441,8 @@ static int copy_name(char *buf, const unsigned char *p, size_t n)
 }
 
 /* runtime.TypeMeta {1 apiVersion, 2 kind}. */
-static int decode_type_meta(k1s__pb_ctx *c, const unsigned char *p, size_t n,
-                            char *api_version, char *kind)
+static int decode_type_meta(k1s__pb_ctx *c, const unsigned char *p, size_t n, char *api_version,
+                            char *kind)
 {
     k1s__pb_reader r = {p, n, 0};
     while (r.pos < r.len) {
@@ -473,8 +457,7 @@ static int decode_type_meta(k1s__pb_ctx *c, const unsigned char *p, size_t n,
             return malformed(c, &r, "typeMeta");
         if ((num == 1 && copy_name(api_version, w.p, w.n) != 0) ||
             (num == 2 && copy_name(kind, w.p, w.n) != 0))
-            return k1s__pb_fail(c, K1S_EINVAL,
-                                "invalid protobuf: bad apiVersion or kind");
+            return k1s__pb_fail(c, K1S_EINVAL, "invalid protobuf: bad apiVersion or kind");
     }
     return 0;
 }
@@ -482,12 +465,10 @@ static int decode_type_meta(k1s__pb_ctx *c, const unsigned char *p, size_t n,
 /* A k8s\0-prefixed runtime.Unknown {1 typeMeta, 2 raw, 3 contentEncoding,
  * 4 contentType}; *out gets the new object (also on some errors: callers
  * release it). */
-static int decode_unknown(k1s__pb_ctx *c, const unsigned char *p, size_t n,
-                          int depth, json_t **out)
+static int decode_unknown(k1s__pb_ctx *c, const unsigned char *p, size_t n, int depth, json_t **out)
 {
     if (depth > K1S_PROTOBUF_MAX_DEPTH)
-        return k1s__pb_fail(c, K1S_ETOOLARGE,
-                            "protobuf object nested deeper than %d levels",
+        return k1s__pb_fail(c, K1S_ETOOLARGE, "protobuf object nested deeper than %d levels",
                             K1S_PROTOBUF_MAX_DEPTH);
     if (n < MAGIC_LEN || memcmp(p, MAGIC, MAGIC_LEN) != 0)
         return k1s__pb_fail(c, K1S_EINVAL,
@@ -514,8 +495,7 @@ static int decode_unknown(k1s__pb_ctx *c, const unsigned char *p, size_t n,
             rawn = w.n;
         }
         if (num == 3 && w.n != 0)
-            return k1s__pb_fail(c, K1S_EINVAL,
-                                "protobuf: content encodings are not supported");
+            return k1s__pb_fail(c, K1S_EINVAL, "protobuf: content encodings are not supported");
         if (num == 4 && w.n != 0 &&
             (w.n != strlen(MEDIA_TYPE) || memcmp(w.p, MEDIA_TYPE, w.n) != 0))
             return k1s__pb_fail(c, K1S_EINVAL,
@@ -524,11 +504,9 @@ static int decode_unknown(k1s__pb_ctx *c, const unsigned char *p, size_t n,
                                 (int)(w.n > 64 ? 64 : w.n), (const char *)w.p);
     }
     if (!kind[0])
-        return k1s__pb_fail(c, K1S_EINVAL,
-                            "Object 'Kind' is missing in protobuf body");
+        return k1s__pb_fail(c, K1S_EINVAL, "Object 'Kind' is missing in protobuf body");
     if (!api_version[0])
-        return k1s__pb_fail(c, K1S_EINVAL,
-                            "Object 'apiVersion' is missing in protobuf body");
+        return k1s__pb_fail(c, K1S_EINVAL, "Object 'apiVersion' is missing in protobuf body");
     char group[MAX_TYPE_NAME] = "";
     const char *version = api_version;
     const char *slash = strchr(api_version, '/');
@@ -537,12 +515,10 @@ static int decode_unknown(k1s__pb_ctx *c, const unsigned char *p, size_t n,
         group[slash - api_version] = '\0';
         version = slash + 1;
     }
-    const k1s_type *t =
-        strchr(version, '/') ? NULL : k1s_schema_kind(group, version, kind);
+    const k1s_type *t = strchr(version, '/') ? NULL : k1s_schema_kind(group, version, kind);
     if (!t)
         return k1s__pb_fail(c, K1S_PROTOBUF_EKIND,
-                            "no kind \"%s\" is registered for version \"%s\"",
-                            kind, api_version);
+                            "no kind \"%s\" is registered for version \"%s\"", kind, api_version);
     json_t *obj = k1s__pb_node(c, json_object());
     if (!obj)
         return c->rc;
@@ -590,9 +566,7 @@ int k1s_protobuf_decode(const char *buf, size_t len, json_t **out, char **err)
     json_decref(obj);
     rc = c.rc ? c.rc : K1S_EINVAL;
     if (err)
-        *err = c.err ? c.err : strdup(rc == K1S_ENOMEM
-                                          ? "out of memory"
-                                          : "invalid protobuf body");
+        *err = c.err ? c.err : strdup(rc == K1S_ENOMEM ? "out of memory" : "invalid protobuf body");
     else
         free(c.err);
     return rc;

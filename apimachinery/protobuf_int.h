@@ -70,8 +70,7 @@ json_t *k1s__pb_base64(k1s__pb_ctx *c, const unsigned char *s, size_t n);
 /* metav1.Time / MicroTime message {1 seconds, 2 nanos}: RFC 3339 in UTC,
  * with 6 fractional digits when micro; JSON null for an empty message (the
  * zero time). */
-json_t *k1s__pb_time(k1s__pb_ctx *c, const unsigned char *p, size_t n,
-                     bool micro);
+json_t *k1s__pb_time(k1s__pb_ctx *c, const unsigned char *p, size_t n, bool micro);
 /* intstr.IntOrString {1 type, 2 intVal, 3 strVal}: a number or a string. */
 json_t *k1s__pb_intorstring(k1s__pb_ctx *c, const unsigned char *p, size_t n);
 /* resource.Quantity {1 string}: the string ("0" when absent). */

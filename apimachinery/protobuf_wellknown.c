@@ -72,9 +72,8 @@ json_t *k1s__pb_base64(k1s__pb_ctx *c, const unsigned char *s, size_t n)
 /* Reads the varint fields of a small well-known message into vals[num-1]
  * (num 1..nvals; present[] marks which were seen); other fields are
  * skipped, string fields are returned through str/strn when str_num > 0. */
-static int read_small(k1s__pb_ctx *c, const unsigned char *p, size_t n,
-                      const char *what, uint64_t *vals, bool *present,
-                      unsigned nvals, unsigned str_num,
+static int read_small(k1s__pb_ctx *c, const unsigned char *p, size_t n, const char *what,
+                      uint64_t *vals, bool *present, unsigned nvals, unsigned str_num,
                       const unsigned char **str, size_t *strn)
 {
     k1s__pb_reader r = {p, n, 0};
@@ -106,8 +105,7 @@ static int read_small(k1s__pb_ctx *c, const unsigned char *p, size_t n,
     }
     return 0;
 bad:
-    return k1s__pb_fail(c, K1S_EINVAL,
-                        "invalid protobuf: truncated or malformed %s at byte %zu",
+    return k1s__pb_fail(c, K1S_EINVAL, "invalid protobuf: truncated or malformed %s at byte %zu",
                         what, k1s__pb_offset(c, &r));
 }
 
@@ -116,8 +114,7 @@ bad:
 #define MIN_SECONDS INT64_C(-62167219200)
 #define MAX_SECONDS INT64_C(253402300799)
 
-json_t *k1s__pb_time(k1s__pb_ctx *c, const unsigned char *p, size_t n,
-                     bool micro)
+json_t *k1s__pb_time(k1s__pb_ctx *c, const unsigned char *p, size_t n, bool micro)
 {
     /* The zero time is marshalled as an empty message; its JSON is null. */
     if (n == 0)
@@ -148,19 +145,17 @@ json_t *k1s__pb_time(k1s__pb_ctx *c, const unsigned char *p, size_t n,
     char buf[64];
     int len;
     if (micro)
-        len = snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
-                       tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                       tm.tm_min, tm.tm_sec, (int)(nsec / 1000));
+        len = snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
+                       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                       (int)(nsec / 1000));
     else
-        len = snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ",
-                       tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                       tm.tm_min, tm.tm_sec);
+        len = snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+                       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
     if (len < 0 || (size_t)len >= sizeof buf)
         goto range;
     return k1s__pb_node(c, json_stringn(buf, (size_t)len));
 range:
-    k1s__pb_fail(c, K1S_EINVAL,
-                 "invalid protobuf: time %" PRId64 "s is outside years 0-9999",
+    k1s__pb_fail(c, K1S_EINVAL, "invalid protobuf: time %" PRId64 "s is outside years 0-9999",
                  (int64_t)vals[0]);
     return NULL;
 }
@@ -178,8 +173,7 @@ json_t *k1s__pb_intorstring(k1s__pb_ctx *c, const unsigned char *p, size_t n)
     if (vals[0] == 1)
         return k1s__pb_string(c, s ? s : (const unsigned char *)"", sn);
     k1s__pb_fail(c, K1S_EINVAL,
-                 "invalid protobuf: IntOrString type %" PRIu64
-                 " is neither 0 (int) nor 1 (string)",
+                 "invalid protobuf: IntOrString type %" PRIu64 " is neither 0 (int) nor 1 (string)",
                  vals[0]);
     return NULL;
 }

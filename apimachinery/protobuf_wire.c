@@ -34,8 +34,7 @@ int k1s__pb_charge(k1s__pb_ctx *c, size_t n)
 {
     if (n > K1S_PROTOBUF_MAX_OUTPUT - c->cost) {
         c->cost = K1S_PROTOBUF_MAX_OUTPUT;
-        return k1s__pb_fail(c, K1S_ETOOLARGE,
-                            "protobuf body decodes to more than %u bytes",
+        return k1s__pb_fail(c, K1S_ETOOLARGE, "protobuf body decodes to more than %u bytes",
                             K1S_PROTOBUF_MAX_OUTPUT);
     }
     c->cost += n;

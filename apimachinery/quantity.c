@@ -24,8 +24,8 @@ static const char MAX_ALLOWED[] = "9223372036854775807";
 #define HEADROOM 24
 
 typedef struct suffix_info {
-    int base;       /* 10 or 2 */
-    int32_t exp;    /* power of base */
+    int base;    /* 10 or 2 */
+    int32_t exp; /* power of base */
     k1s_quantity_format format;
 } suffix_info;
 
@@ -33,8 +33,7 @@ const char *k1s_quantity_strerror(int err)
 {
     switch (err) {
     case K1S_QUANTITY_EFORMAT:
-        return "quantities must match the regular expression '" K1S_QUANTITY_REGEX
-               "'";
+        return "quantities must match the regular expression '" K1S_QUANTITY_REGEX "'";
     case K1S_QUANTITY_ENUMERIC:
         return "unable to parse numeric part of quantity";
     case K1S_QUANTITY_ESUFFIX:
@@ -61,17 +60,15 @@ static bool interpret_suffix(const char *s, size_t n, suffix_info *out)
         int base;
         int32_t exp;
     } table[] = {
-        {"", 10, 0},   {"n", 10, -9}, {"u", 10, -6}, {"m", 10, -3},
-        {"k", 10, 3},  {"M", 10, 6},  {"G", 10, 9},  {"T", 10, 12},
-        {"P", 10, 15}, {"E", 10, 18}, {"Ki", 2, 10}, {"Mi", 2, 20},
+        {"", 10, 0},   {"n", 10, -9}, {"u", 10, -6}, {"m", 10, -3}, {"k", 10, 3},  {"M", 10, 6},
+        {"G", 10, 9},  {"T", 10, 12}, {"P", 10, 15}, {"E", 10, 18}, {"Ki", 2, 10}, {"Mi", 2, 20},
         {"Gi", 2, 30}, {"Ti", 2, 40}, {"Pi", 2, 50}, {"Ei", 2, 60},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
         if (strlen(table[i].s) == n && memcmp(table[i].s, s, n) == 0) {
             out->base = table[i].base;
             out->exp = table[i].exp;
-            out->format = table[i].base == 2 ? K1S_QUANTITY_BINARY_SI
-                                              : K1S_QUANTITY_DECIMAL_SI;
+            out->format = table[i].base == 2 ? K1S_QUANTITY_BINARY_SI : K1S_QUANTITY_DECIMAL_SI;
             return true;
         }
     }
@@ -93,8 +90,7 @@ static bool interpret_suffix(const char *s, size_t n, suffix_info *out)
             return false;
         v = v * 10 + d;
     }
-    if ((!neg && v > (uint64_t)INT64_MAX) ||
-        (neg && v > (uint64_t)INT64_MAX + 1))
+    if ((!neg && v > (uint64_t)INT64_MAX) || (neg && v > (uint64_t)INT64_MAX + 1))
         return false;
     uint64_t bits = neg ? (uint64_t)0 - v : v;
     out->base = 10;
@@ -153,8 +149,7 @@ static int scan_quantity(const char *s, size_t end, scan *sc)
 }
 
 /* Compare magnitudes a = da*10^xa and b = db*10^xb (no leading zeros). */
-static int cmp_mag(const char *da, size_t na, int64_t xa, const char *db,
-                   size_t nb, int64_t xb)
+static int cmp_mag(const char *da, size_t na, int64_t xa, const char *db, size_t nb, int64_t xb)
 {
     if (na == 0 || nb == 0)
         return (na != 0) - (nb != 0);
@@ -202,8 +197,7 @@ static bool keeps_input(const char *s, const scan *sc, const suffix_info *si)
             int zeros = 0;
             for (size_t k = 0; k < 3; k++) {
                 size_t idx = total - 1 - k; /* index into shifted */
-                char c = idx < num_len ? s[sc->num + idx]
-                                       : s[sc->den + idx - num_len];
+                char c = idx < num_len ? s[sc->num + idx] : s[sc->den + idx - num_len];
                 zeros += c == '0';
             }
             if (zeros == 3)
@@ -213,8 +207,7 @@ static bool keeps_input(const char *s, const scan *sc, const suffix_info *si)
     }
     if (sc->den_len != 0)
         return false;
-    int precision = 15 - (int)(num_len > 100 ? 100 : num_len) -
-                    (int)((float)si->exp * 3 / 10) - 1;
+    int precision = 15 - (int)(num_len > 100 ? 100 : num_len) - (int)((float)si->exp * 3 / 10) - 1;
     if (precision < 0)
         return false;
     uint64_t v = 0;
@@ -360,8 +353,7 @@ int k1s_quantity_cmp(const k1s_quantity *a, const k1s_quantity *b)
 {
     if (a->sign != b->sign)
         return a->sign < b->sign ? -1 : 1;
-    int c = cmp_mag(a->digits, a->ndigits, a->exp, b->digits, b->ndigits,
-                    b->exp);
+    int c = cmp_mag(a->digits, a->ndigits, a->exp, b->digits, b->ndigits, b->exp);
     return a->sign < 0 ? -c : c;
 }
 
@@ -436,8 +428,7 @@ char *k1s_quantity_string(const k1s_quantity *q)
         for (int64_t i = 0; fits && i < q->exp; i++)
             v *= 10;
         if (fits) {
-            static const char *const bin[] = {"", "Ki", "Mi", "Gi",
-                                              "Ti", "Pi", "Ei"};
+            static const char *const bin[] = {"", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"};
             int k = 0;
             while (k < 6 && v % 1024 == 0) {
                 v /= 1024;
@@ -457,8 +448,7 @@ char *k1s_quantity_string(const k1s_quantity *q)
     const char *suffix = NULL;
     char ebuf[32];
     if (q->format != K1S_QUANTITY_DECIMAL_EXPONENT && x >= -9 && x <= 18) {
-        static const char *const dec[] = {"n", "u", "m", "",  "k",
-                                          "M", "G", "T", "P", "E"};
+        static const char *const dec[] = {"n", "u", "m", "", "k", "M", "G", "T", "P", "E"};
         suffix = dec[(x + 9) / 3];
     } else if (x == 0) {
         suffix = "";

@@ -42,8 +42,8 @@ void k1s__requirement_clear(k1s_requirement *r)
     memset(r, 0, sizeof *r);
 }
 
-int k1s__selector_add(k1s_selector *sel, char *key, k1s_selector_op op,
-                      char **values, size_t nvalues)
+int k1s__selector_add(k1s_selector *sel, char *key, k1s_selector_op op, char **values,
+                      size_t nvalues)
 {
     k1s_requirement r = {key, op, values, nvalues};
     if (sel->n == sel->cap) {
@@ -188,8 +188,7 @@ static char *errlist_take(errlist *e)
     return e->oom ? (free(s), NULL) : s;
 }
 
-char *k1s__invalid_str(const char *path, const char *value,
-                       const char *detail)
+char *k1s__invalid_str(const char *path, const char *value, const char *detail)
 {
     k1s_buf b = {0};
     k1s_buf_addf(&b, "%s: Invalid value: ", path);
@@ -199,8 +198,8 @@ char *k1s__invalid_str(const char *path, const char *value,
 }
 
 /* The same with the value a []string printed by Go's %#v. */
-static char *invalid_strs(const char *path, char *const *values, size_t n,
-                          bool nil_values, const char *detail)
+static char *invalid_strs(const char *path, char *const *values, size_t n, bool nil_values,
+                          const char *detail)
 {
     k1s_buf b = {0};
     k1s_buf_addf(&b, "%s: Invalid value: ", path);
@@ -219,9 +218,8 @@ static char *invalid_strs(const char *path, char *const *values, size_t n,
     return k1s_buf_take(&b, NULL);
 }
 
-int k1s__label_requirement_check(const char *key, k1s_selector_op op,
-                                 char *const *values, size_t nvalues,
-                                 bool nil_values, char **err)
+int k1s__label_requirement_check(const char *key, k1s_selector_op op, char *const *values,
+                                 size_t nvalues, bool nil_values, char **err)
 {
     errlist e = {0};
     char **msgs = k1s_is_qualified_name(key);
@@ -265,8 +263,8 @@ int k1s__label_requirement_check(const char *key, k1s_selector_op op,
                 continue;
             char *path = k1s__asprintf("values[%zu]", i);
             errlist_add(&e, path ? k1s__invalid_str(path, values[i],
-                                               "for 'Gt', 'Lt' operators, the "
-                                               "value must be an integer")
+                                                    "for 'Gt', 'Lt' operators, the "
+                                                    "value must be an integer")
                                  : NULL);
             free(path);
         }
@@ -278,8 +276,7 @@ int k1s__label_requirement_check(const char *key, k1s_selector_op op,
             continue;
         char *joined = k1s_msgs_join(msgs, "; ");
         char *path = k1s__asprintf("values[%zu][%s]", i, key);
-        errlist_add(&e, joined && path ? k1s__invalid_str(path, values[i], joined)
-                                       : NULL);
+        errlist_add(&e, joined && path ? k1s__invalid_str(path, values[i], joined) : NULL);
         free(joined);
         free(path);
         k1s_msgs_free(msgs);
@@ -318,8 +315,7 @@ const k1s_requirement *k1s_selector_at(const k1s_selector *sel, size_t i)
     return i < sel->n ? &sel->reqs[i] : NULL;
 }
 
-const char *k1s_selector_first_unknown(const k1s_selector *sel,
-                                       const char *const *supported)
+const char *k1s_selector_first_unknown(const k1s_selector *sel, const char *const *supported)
 {
     for (size_t i = 0; i < sel->n; i++) {
         bool known = false;
@@ -362,8 +358,7 @@ static bool has_value(const k1s_requirement *r, const char *v)
 /* The label's value, or NULL when absent (or not a clean string). */
 static const char *label_value(const json_t *labels, const char *key)
 {
-    return json_is_object(labels) ? k1s__json_cstr(json_object_get(labels, key))
-                                  : NULL;
+    return json_is_object(labels) ? k1s__json_cstr(json_object_get(labels, key)) : NULL;
 }
 
 static bool requirement_matches(const k1s_requirement *r, const json_t *labels)
@@ -402,8 +397,7 @@ bool k1s_selector_matches_labels(const k1s_selector *sel, const json_t *labels)
     return true;
 }
 
-bool k1s_selector_matches_fields(const k1s_selector *sel, k1s_field_get_fn get,
-                                 void *ctx)
+bool k1s_selector_matches_fields(const k1s_selector *sel, k1s_field_get_fn get, void *ctx)
 {
     if (sel->nothing)
         return false;
@@ -431,11 +425,9 @@ static void put_field_value(k1s_buf *b, const char *v)
 static void put_label_requirement(k1s_buf *b, const k1s_requirement *r)
 {
     static const char *const ops[] = {
-        [K1S_SEL_EQUALS] = "=",         [K1S_SEL_DOUBLE_EQUALS] = "==",
-        [K1S_SEL_NOT_EQUALS] = "!=",    [K1S_SEL_IN] = " in ",
-        [K1S_SEL_NOT_IN] = " notin ",   [K1S_SEL_EXISTS] = "",
-        [K1S_SEL_DOES_NOT_EXIST] = "",  [K1S_SEL_GREATER_THAN] = ">",
-        [K1S_SEL_LESS_THAN] = "<",
+        [K1S_SEL_EQUALS] = "=",        [K1S_SEL_DOUBLE_EQUALS] = "==", [K1S_SEL_NOT_EQUALS] = "!=",
+        [K1S_SEL_IN] = " in ",         [K1S_SEL_NOT_IN] = " notin ",   [K1S_SEL_EXISTS] = "",
+        [K1S_SEL_DOES_NOT_EXIST] = "", [K1S_SEL_GREATER_THAN] = ">",   [K1S_SEL_LESS_THAN] = "<",
     };
     if (r->op == K1S_SEL_DOES_NOT_EXIST)
         k1s_buf_addc(b, '!');

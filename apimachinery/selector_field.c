@@ -85,8 +85,7 @@ static int unescape(const char *s, size_t n, char **out, char **err)
             }
             char c = s[i + 1];
             if (c != '\\' && c != ',' && c != '=') {
-                size_t clen = k1s__utf8_decode((const unsigned char *)s + i + 1,
-                                               n - i - 1, &cp);
+                size_t clen = k1s__utf8_decode((const unsigned char *)s + i + 1, n - i - 1, &cp);
                 /* Go reads an invalid byte as U+FFFD */
                 *err = clen ? k1s__asprintf("invalid field selector: invalid "
                                             "escape sequence: \\%.*s",
@@ -159,8 +158,8 @@ int k1s_field_selector_parse(const char *s, k1s_selector **out, char **err)
             }
         }
         if (oplen == 0) {
-            *err = k1s__asprintf("invalid selector: '%s'; can't understand '%.*s'",
-                                 s, (int)t->len, t->s);
+            *err = k1s__asprintf("invalid selector: '%s'; can't understand '%.*s'", s, (int)t->len,
+                                 t->s);
             rc = *err ? K1S_EINVAL : K1S_ENOMEM;
             goto cleanup;
         }

@@ -89,13 +89,27 @@ static int lex(const char *s, parser *p)
                 t->len = 2;
             } else {
                 switch (s[i]) {
-                case ')': t->t = T_CPAR; break;
-                case ',': t->t = T_COMMA; break;
-                case '!': t->t = T_NOT; break;
-                case '=': t->t = T_EQ; break;
-                case '>': t->t = T_GT; break;
-                case '<': t->t = T_LT; break;
-                default: t->t = T_OPAR; break;
+                case ')':
+                    t->t = T_CPAR;
+                    break;
+                case ',':
+                    t->t = T_COMMA;
+                    break;
+                case '!':
+                    t->t = T_NOT;
+                    break;
+                case '=':
+                    t->t = T_EQ;
+                    break;
+                case '>':
+                    t->t = T_GT;
+                    break;
+                case '<':
+                    t->t = T_LT;
+                    break;
+                default:
+                    t->t = T_OPAR;
+                    break;
                 }
                 t->len = 1;
             }
@@ -137,8 +151,7 @@ static const token *consume(parser *p, ctx c, tok *t)
 }
 
 /* Record "found '<lit>', <rest>" style errors (fmt has one %.*s). */
-__attribute__((format(printf, 2, 0))) static int fail(parser *p, const char *fmt,
-                                                      const token *k)
+__attribute__((format(printf, 2, 0))) static int fail(parser *p, const char *fmt, const token *k)
 {
     if (!p->err) {
         p->err = k1s__asprintf(fmt, (int)k->len, k->lit);
@@ -193,7 +206,7 @@ static int parse_key(parser *p, char **key, k1s_selector_op *op, bool *unary)
     *unary = false;
     const token *k = consume(p, VALUES, &t);
     bool not = t == T_NOT;
-    if (not)
+    if (not )
         k = consume(p, VALUES, &t);
     if (t != T_ID)
         return fail(p, "found '%.*s', expected: identifier", k);
@@ -214,7 +227,7 @@ static int parse_key(parser *p, char **key, k1s_selector_op *op, bool *unary)
         return K1S_EINVAL;
     }
     lookahead(p, VALUES, &t);
-    if (not) {
+    if (not ) {
         *op = K1S_SEL_DOES_NOT_EXIST;
         *unary = true;
     } else if (t == T_EOS || t == T_COMMA) {
@@ -229,13 +242,27 @@ static int parse_operator(parser *p, k1s_selector_op *op)
     tok t;
     const token *k = consume(p, KEY_AND_OPERATOR, &t);
     switch (t) {
-    case T_IN: *op = K1S_SEL_IN; return 0;
-    case T_EQ: *op = K1S_SEL_EQUALS; return 0;
-    case T_DEQ: *op = K1S_SEL_DOUBLE_EQUALS; return 0;
-    case T_GT: *op = K1S_SEL_GREATER_THAN; return 0;
-    case T_LT: *op = K1S_SEL_LESS_THAN; return 0;
-    case T_NOTIN: *op = K1S_SEL_NOT_IN; return 0;
-    case T_NEQ: *op = K1S_SEL_NOT_EQUALS; return 0;
+    case T_IN:
+        *op = K1S_SEL_IN;
+        return 0;
+    case T_EQ:
+        *op = K1S_SEL_EQUALS;
+        return 0;
+    case T_DEQ:
+        *op = K1S_SEL_DOUBLE_EQUALS;
+        return 0;
+    case T_GT:
+        *op = K1S_SEL_GREATER_THAN;
+        return 0;
+    case T_LT:
+        *op = K1S_SEL_LESS_THAN;
+        return 0;
+    case T_NOTIN:
+        *op = K1S_SEL_NOT_IN;
+        return 0;
+    case T_NEQ:
+        *op = K1S_SEL_NOT_EQUALS;
+        return 0;
     default:
         return fail(p, "found '%.*s', expected: in, notin, =, ==, !=, gt, lt", k);
     }
@@ -358,14 +385,14 @@ static int parse(parser *p, k1s_selector *sel)
         if (t == T_EOS)
             return 0;
         if (t != T_ID && t != T_NOT)
-            return fail(p, "found '%.*s', expected: !, identifier, or 'end of "
-                           "string'",
+            return fail(p,
+                        "found '%.*s', expected: !, identifier, or 'end of "
+                        "string'",
                         k);
         int rc = parse_requirement(p, sel);
         if (rc) {
             if (rc == K1S_EINVAL && p->err) {
-                char *wrapped = k1s__asprintf("unable to parse requirement: %s",
-                                              p->err);
+                char *wrapped = k1s__asprintf("unable to parse requirement: %s", p->err);
                 free(p->err);
                 p->err = wrapped;
                 if (!wrapped)

@@ -46,8 +46,7 @@ static int add_match_labels(k1s_selector *sel, const json_t *ml, char **err)
                                            "value for key %s",
                                            k));
         char *vals[1] = {(char *)s};
-        int rc = k1s__label_requirement_check(k, K1S_SEL_EQUALS, vals, 1,
-                                              false, err);
+        int rc = k1s__label_requirement_check(k, K1S_SEL_EQUALS, vals, 1, false, err);
         if (rc)
             return rc;
         rc = add_equals(sel, k, s);
@@ -131,8 +130,7 @@ cleanup:
     return rc;
 }
 
-int k1s_label_selector_from_json(const json_t *ls, k1s_selector **out,
-                                 char **err)
+int k1s_label_selector_from_json(const json_t *ls, k1s_selector **out, char **err)
 {
     *out = NULL;
     *err = NULL;
@@ -164,8 +162,7 @@ int k1s_label_selector_from_json(const json_t *ls, k1s_selector **out,
     return 0;
 }
 
-int k1s_label_selector_from_map(const json_t *map, k1s_selector **out,
-                                char **err)
+int k1s_label_selector_from_map(const json_t *map, k1s_selector **out, char **err)
 {
     *out = NULL;
     *err = NULL;

@@ -86,8 +86,7 @@ static const char *target_ns(const k1s_target *t)
     return t->kind->namespaced && t->ns ? t->ns : "";
 }
 
-int k1s_api_get_raw(k1s_api *api, const k1s_target *t, char **json,
-                    k1s_status *st)
+int k1s_api_get_raw(k1s_api *api, const k1s_target *t, char **json, k1s_status *st)
 {
     assert(api && t && t->kind && t->name && st && json);
     k1s_key k = {t->kind->group, t->kind->plural, target_ns(t), t->name};
@@ -100,8 +99,7 @@ int k1s_api_get_raw(k1s_api *api, const k1s_target *t, char **json,
     return 0;
 }
 
-int k1s_api_get(k1s_api *api, const k1s_target *t, json_t **out,
-                k1s_status *st)
+int k1s_api_get(k1s_api *api, const k1s_target *t, json_t **out, k1s_status *st)
 {
     assert(api && t && t->kind && t->name && st && out);
     char *text = NULL;
@@ -124,15 +122,15 @@ typedef struct listctx {
     const k1s_filter *filter;
     k1s_list_item_fn cb;
     void *ctx;
-    long long want;       /* items still to deliver; <0: unlimited */
+    long long want; /* items still to deliver; <0: unlimited */
     long long delivered;
     char *last_ns, *last_name; /* key of the last item looked at */
-    int stopped_full;     /* stopped because want reached 0 */
+    int stopped_full;          /* stopped because want reached 0 */
     k1s_status *st;
 } listctx;
 
-static int list_item(void *vctx, const char *ns, const char *name,
-                     const char *json, size_t len, int64_t rev)
+static int list_item(void *vctx, const char *ns, const char *name, const char *json, size_t len,
+                     int64_t rev)
 {
     listctx *c = vctx;
     (void)rev;
@@ -160,9 +158,8 @@ static int list_item(void *vctx, const char *ns, const char *name,
     return 0;
 }
 
-int k1s_api_list(k1s_api *api, const k1s_kind *kind, const char *ns,
-                 const k1s_list_opts *lo, k1s_list_item_fn cb, void *ctx,
-                 k1s_list_result *res, k1s_status *st)
+int k1s_api_list(k1s_api *api, const k1s_kind *kind, const char *ns, const k1s_list_opts *lo,
+                 k1s_list_item_fn cb, void *ctx, k1s_list_result *res, k1s_status *st)
 {
     assert(api && kind && cb && res && st);
     memset(res, 0, sizeof *res);
@@ -173,55 +170,55 @@ int k1s_api_list(k1s_api *api, const k1s_kind *kind, const char *ns,
     if (k1s_filter_new(kind, lo->label_selector, lo->field_selector, &filter, st))
         return -1;
     int64_t rv = 0;
-    if (lo->resource_version && *lo->resource_version &&
-        k1s_parse_rv(lo->resource_version, &rv)) {
+    if (lo->resource_version && *lo->resource_version && k1s_parse_rv(lo->resource_version, &rv)) {
         k1s_filter_free(filter);
-        return k1s_err_bad_request(st, "invalid resource version: %.64s",
-                                   lo->resource_version);
+        return k1s_err_bad_request(st, "invalid resource version: %.64s", lo->resource_version);
     }
     if (lo->resource_version_match && *lo->resource_version_match) {
         const char *m = lo->resource_version_match;
         if (strcmp(m, "Exact") && strcmp(m, "NotOlderThan")) {
             k1s_filter_free(filter);
-            return k1s_status_set(st, 422, "Invalid",
-                                  "resourceVersionMatch: Unsupported value: \"%.64s\": supported values: \"Exact\", \"NotOlderThan\"", m);
+            return k1s_status_set(
+                st, 422, "Invalid",
+                "resourceVersionMatch: Unsupported value: \"%.64s\": supported values: \"Exact\", \"NotOlderThan\"",
+                m);
         }
         if (!lo->resource_version || !*lo->resource_version) {
             k1s_filter_free(filter);
-            return k1s_status_set(st, 422, "Invalid",
-                                  "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided");
+            return k1s_status_set(
+                st, 422, "Invalid",
+                "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided");
         }
         if (!strcmp(m, "Exact") && rv != k1s_store_revision(api->store)) {
             /* history of objects is not kept, only of events */
             k1s_filter_free(filter);
-            return k1s_err_gone(st, (long long)rv,
-                                (long long)k1s_store_revision(api->store));
+            return k1s_err_gone(st, (long long)rv, (long long)k1s_store_revision(api->store));
         }
     }
     char *after_ns = NULL, *after_name = NULL, *tok = NULL;
     if (lo->continue_token && *lo->continue_token) {
         size_t tl = 0;
-        tok = (char *)k1s_base64_decode(lo->continue_token,
-                                        strnlen(lo->continue_token, 4097), &tl);
+        tok = (char *)k1s_base64_decode(lo->continue_token, strnlen(lo->continue_token, 4097), &tl);
         char *nl1 = tok ? strchr(tok, '\n') : NULL;
         char *nl2 = nl1 ? strchr(nl1 + 1, '\n') : NULL;
         if (!nl2 || strlen(tok) != tl) {
             free(tok);
             k1s_filter_free(filter);
-            return k1s_err_bad_request(st, "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+            return k1s_err_bad_request(
+                st,
+                "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
         }
         *nl1 = *nl2 = 0;
         after_ns = nl1 + 1;
         after_name = nl2 + 1;
     }
-    listctx c = {.filter = filter, .cb = cb, .ctx = ctx,
-                 .want = lo->limit > 0 ? lo->limit : -1, .st = st};
+    listctx c = {
+        .filter = filter, .cb = cb, .ctx = ctx, .want = lo->limit > 0 ? lo->limit : -1, .st = st};
     int more = 0;
     int64_t list_rev = 0;
     /* one extra row tells whether anything follows the last item */
-    int rc = k1s_store_list(api->store, kind->group, kind->plural, ns,
-                            after_ns, after_name, 0, list_item, &c, &list_rev,
-                            &more);
+    int rc = k1s_store_list(api->store, kind->group, kind->plural, ns, after_ns, after_name, 0,
+                            list_item, &c, &list_rev, &more);
     free(tok);
     k1s_filter_free(filter);
     if (rc < 0 || (rc > 0 && !c.stopped_full)) {
@@ -234,8 +231,7 @@ int k1s_api_list(k1s_api *api, const k1s_kind *kind, const char *ns,
     res->rev = list_rev;
     if (c.stopped_full && c.last_ns) {
         char *raw = NULL;
-        if (asprintf(&raw, "%lld\n%s\n%s", (long long)list_rev, c.last_ns,
-                     c.last_name) >= 0) {
+        if (asprintf(&raw, "%lld\n%s\n%s", (long long)list_rev, c.last_ns, c.last_name) >= 0) {
             res->continue_token = k1s_base64_encode(raw, strlen(raw));
             free(raw);
         }
@@ -251,14 +247,12 @@ void k1s_list_result_free(k1s_list_result *r)
     r->continue_token = NULL;
 }
 
-int k1s_api_watch(k1s_api *api, const k1s_kind *kind, const char *ns,
-                  int64_t from_rev, k1s_watch_notify_fn notify, void *ctx,
-                  k1s_watch **out, k1s_status *st)
+int k1s_api_watch(k1s_api *api, const k1s_kind *kind, const char *ns, int64_t from_rev,
+                  k1s_watch_notify_fn notify, void *ctx, k1s_watch **out, k1s_status *st)
 {
     assert(api && kind && out && st);
     int rc = k1s_store_watch(api->store, kind->group, kind->plural,
-                             kind->namespaced && ns && *ns ? ns : NULL,
-                             from_rev, notify, ctx, out);
+                             kind->namespaced && ns && *ns ? ns : NULL, from_rev, notify, ctx, out);
     if (rc == K1S_EGONE)
         return k1s_err_gone(st, (long long)from_rev,
                             (long long)k1s_store_compacted_revision(api->store) + 1);

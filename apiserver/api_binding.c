@@ -19,9 +19,9 @@
 
 typedef struct bindctx {
     const char *name;
-    const char *node;             /* borrowed from the binding */
-    const char *uid, *rv;         /* preconditions, NULL when not given */
-    const json_t *annotations;    /* borrowed object of strings, or NULL */
+    const char *node;          /* borrowed from the binding */
+    const char *uid, *rv;      /* preconditions, NULL when not given */
+    const json_t *annotations; /* borrowed object of strings, or NULL */
     k1s_status *st;
 } bindctx;
 
@@ -50,8 +50,8 @@ static void mark_scheduled(json_t *pod)
             continue;
         const char *was = json_string_value(json_object_get(c, "status"));
         json_t *when = json_object_get(c, "lastTransitionTime");
-        json_t *fresh = json_pack("{s:s, s:s, s:n}", "type", "PodScheduled",
-                                  "status", "True", "lastProbeTime"); /* new */
+        json_t *fresh = json_pack("{s:s, s:s, s:n}", "type", "PodScheduled", "status", "True",
+                                  "lastProbeTime"); /* new */
         if (was && !strcmp(was, "True") && json_is_string(when))
             json_object_set(fresh, "lastTransitionTime", when);
         else
@@ -59,14 +59,11 @@ static void mark_scheduled(json_t *pod)
         json_array_set_new(conds, i, fresh);
         return;
     }
-    json_array_append_new(conds,
-                          json_pack("{s:s, s:s, s:n, s:s}", "type",
-                                    "PodScheduled", "status", "True",
-                                    "lastProbeTime", "lastTransitionTime", ts));
+    json_array_append_new(conds, json_pack("{s:s, s:s, s:n, s:s}", "type", "PodScheduled", "status",
+                                           "True", "lastProbeTime", "lastTransitionTime", ts));
 }
 
-static int bind_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
-                   json_t **out)
+static int bind_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev, json_t **out)
 {
     bindctx *b = vctx;
     (void)cur_rev;
@@ -78,32 +75,30 @@ static int bind_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
     char why[512];
     if (b->uid && strcmp(b->uid, uid ? uid : "") != 0) {
         snprintf(why, sizeof why,
-                 "Precondition failed: UID in precondition: %.64s, UID in object meta: %s",
-                 b->uid, uid ? uid : "");
+                 "Precondition failed: UID in precondition: %.64s, UID in object meta: %s", b->uid,
+                 uid ? uid : "");
         return k1s_err_conflict(b->st, "", "pods", b->name, why);
     }
     if (b->rv && strcmp(b->rv, rv ? rv : "") != 0) {
-        snprintf(why, sizeof why,
-                 "Precondition failed: ResourceVersion in precondition: %.32s, ResourceVersion in object meta: %s",
-                 b->rv, rv ? rv : "");
+        snprintf(
+            why, sizeof why,
+            "Precondition failed: ResourceVersion in precondition: %.32s, ResourceVersion in object meta: %s",
+            b->rv, rv ? rv : "");
         return k1s_err_conflict(b->st, "", "pods", b->name, why);
     }
     const json_t *spec = json_object_get(cur, "spec");
     const char *node = json_string_value(json_object_get(spec, "nodeName"));
     /* kube wraps these plain errors as a Conflict on pods/binding */
     if (json_object_get(json_object_get(cur, "metadata"), "deletionTimestamp")) {
-        snprintf(why, sizeof why,
-                 "pod %s is being deleted, cannot be assigned to a host", b->name);
+        snprintf(why, sizeof why, "pod %s is being deleted, cannot be assigned to a host", b->name);
         return k1s_err_conflict(b->st, "", "pods/binding", b->name, why);
     }
     if (node && *node) {
-        snprintf(why, sizeof why, "pod %s is already assigned to node \"%.253s\"",
-                 b->name, node);
+        snprintf(why, sizeof why, "pod %s is already assigned to node \"%.253s\"", b->name, node);
         return k1s_err_conflict(b->st, "", "pods/binding", b->name, why);
     }
     if (json_array_size(json_object_get(spec, "schedulingGates"))) {
-        snprintf(why, sizeof why, "pod %s has non-empty .spec.schedulingGates",
-                 b->name);
+        snprintf(why, sizeof why, "pod %s has non-empty .spec.schedulingGates", b->name);
         return k1s_err_conflict(b->st, "", "pods/binding", b->name, why);
     }
     json_t *pod = json_deep_copy(cur); /* new: the bound pod */
@@ -124,8 +119,7 @@ static int bind_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
         }
         const char *k;
         json_t *v;
-        json_object_foreach((json_t *)b->annotations, k, v)
-            json_object_set(ann, k, v);
+        json_object_foreach((json_t *)b->annotations, k, v) json_object_set(ann, k, v);
     }
     mark_scheduled(pod);
     *out = pod;
@@ -142,9 +136,10 @@ static int validate_binding(const json_t *target, k1s_status *st)
     bool bad_kind = kind && *kind && strcmp(kind, "Node") != 0;
     bool no_name = !name || !*name;
     if (bad_kind)
-        snprintf(kind_err, sizeof kind_err,
-                 "target.kind: Unsupported value: \"%.253s\": supported values: \"Node\", \"<empty>\"",
-                 kind);
+        snprintf(
+            kind_err, sizeof kind_err,
+            "target.kind: Unsupported value: \"%.253s\": supported values: \"Node\", \"<empty>\"",
+            kind);
     if (bad_kind && no_name)
         return k1s_status_set(st, 500, "", "[%s, target.name: Required value]", kind_err);
     if (bad_kind)
@@ -165,37 +160,49 @@ static int check_shape(const json_t *binding, k1s_status *st)
         return k1s_err_bad_request(st, "not a Binding object");
     const json_t *m = json_object_get(binding, "metadata");
     if (m && !json_is_object(m))
-        return k1s_err_bad_request(st, "json: cannot unmarshal into Go struct field Binding.metadata of type v1.ObjectMeta");
+        return k1s_err_bad_request(
+            st,
+            "json: cannot unmarshal into Go struct field Binding.metadata of type v1.ObjectMeta");
     static const char *const strs[] = {"name", "namespace", "uid", "resourceVersion", NULL};
     for (const char *const *f = strs; *f; f++) {
         const json_t *v = json_object_get(m, *f);
         if (v && !json_is_string(v))
-            return k1s_err_bad_request(st, "json: cannot unmarshal into Go struct field ObjectMeta.metadata.%s of type string", *f);
+            return k1s_err_bad_request(
+                st,
+                "json: cannot unmarshal into Go struct field ObjectMeta.metadata.%s of type string",
+                *f);
     }
     const json_t *ann = json_object_get(m, "annotations");
     if (ann && !json_is_null(ann)) {
         if (!json_is_object(ann))
-            return k1s_err_bad_request(st, "json: cannot unmarshal into Go struct field ObjectMeta.metadata.annotations of type map[string]string");
+            return k1s_err_bad_request(
+                st,
+                "json: cannot unmarshal into Go struct field ObjectMeta.metadata.annotations of type map[string]string");
         const char *k;
         const json_t *v;
         json_object_foreach((json_t *)ann, k, v)
         {
             if (!json_is_string(v))
-                return k1s_err_bad_request(st, "json: cannot unmarshal into Go struct field ObjectMeta.metadata.annotations of type string");
+                return k1s_err_bad_request(
+                    st,
+                    "json: cannot unmarshal into Go struct field ObjectMeta.metadata.annotations of type string");
         }
     }
     const json_t *target = json_object_get(binding, "target");
     if (target && !json_is_object(target))
-        return k1s_err_bad_request(st, "json: cannot unmarshal into Go struct field Binding.target of type v1.ObjectReference");
+        return k1s_err_bad_request(
+            st,
+            "json: cannot unmarshal into Go struct field Binding.target of type v1.ObjectReference");
     const json_t *tk = json_object_get(target, "kind");
     const json_t *tn = json_object_get(target, "name");
     if ((tk && !json_is_string(tk)) || (tn && !json_is_string(tn)))
-        return k1s_err_bad_request(st, "json: cannot unmarshal into Go struct field Binding.target of type string");
+        return k1s_err_bad_request(
+            st, "json: cannot unmarshal into Go struct field Binding.target of type string");
     return 0;
 }
 
-int k1s_api_bind(k1s_api *api, const char *ns, const char *name,
-                 const json_t *binding, json_t **out, k1s_status *st)
+int k1s_api_bind(k1s_api *api, const char *ns, const char *name, const json_t *binding,
+                 json_t **out, k1s_status *st)
 {
     *out = NULL;
     if (!ns || !*ns || !name || !*name)
@@ -206,7 +213,9 @@ int k1s_api_bind(k1s_api *api, const char *ns, const char *name,
     const char *bname = json_string_value(json_object_get(m, "name"));
     const char *bns = json_string_value(json_object_get(m, "namespace"));
     if (bns && *bns && strcmp(bns, ns) != 0)
-        return k1s_err_bad_request(st, "the namespace of the provided object does not match the namespace sent on the request");
+        return k1s_err_bad_request(
+            st,
+            "the namespace of the provided object does not match the namespace sent on the request");
     if (!bname || strcmp(bname, name) != 0)
         return k1s_err_bad_request(st, "name in URL does not match name in Binding object");
     const json_t *target = json_object_get(binding, "target");

@@ -23,13 +23,11 @@ struct k1s_api {
 void k1s__uuid(char *buf, size_t len);
 /* Object-metadata validation common to every kind (names, labels,
  * annotations, finalizers). old is NULL on create. */
-void k1s__validate_meta(const k1s_kind *k, const json_t *obj,
-                        const json_t *old, k1s_ferrs *fe);
+void k1s__validate_meta(const k1s_kind *k, const json_t *obj, const json_t *old, k1s_ferrs *fe);
 /* Decode-time checks of a request body against the kind's schema:
  * apiVersion/kind, types, unknown fields per o->field_validation; unknown
  * fields are dropped as kube-apiserver's decoder drops them. */
-int k1s__decode_check(const k1s_kind *k, json_t *obj, const k1s_opts *o,
-                      k1s_status *st);
+int k1s__decode_check(const k1s_kind *k, json_t *obj, const k1s_opts *o, k1s_status *st);
 const k1s_type *k1s__kind_schema(const k1s_kind *k);
 /* A metav1.LabelSelector (borrowed) in kube's string form; malloc'd, or
  * NULL when absent or invalid. */

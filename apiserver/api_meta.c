@@ -23,10 +23,9 @@ void k1s__uuid(char *buf, size_t len)
     }
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(buf, len,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10],
-             b[11], b[12], b[13], b[14], b[15]);
+    snprintf(buf, len, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+             b[14], b[15]);
 }
 
 const k1s_type *k1s__kind_schema(const k1s_kind *k)
@@ -34,8 +33,7 @@ const k1s_type *k1s__kind_schema(const k1s_kind *k)
     return k1s_schema_kind(k->group, k->version, k->kind);
 }
 
-int k1s__decode_check(const k1s_kind *k, json_t *obj, const k1s_opts *o,
-                      k1s_status *st)
+int k1s__decode_check(const k1s_kind *k, json_t *obj, const k1s_opts *o, k1s_status *st)
 {
     char av[96];
     k1s_kind_api_version(k, av, sizeof av);
@@ -44,22 +42,20 @@ int k1s__decode_check(const k1s_kind *k, json_t *obj, const k1s_opts *o,
     const char *bav = json_string_value(json_object_get(obj, "apiVersion"));
     const char *bkind = json_string_value(json_object_get(obj, "kind"));
     if (!bkind || !*bkind)
-        return k1s_err_bad_request(st, "Object 'Kind' is missing in '%.200s'",
-                                   "the request body");
+        return k1s_err_bad_request(st, "Object 'Kind' is missing in '%.200s'", "the request body");
     if (!bav || !*bav)
         return k1s_err_bad_request(st, "Object 'apiVersion' is missing in '%.200s'",
                                    "the request body");
     if (strcmp(bav, av) != 0)
         return k1s_err_bad_request(
-            st,
-            "the API version in the data (%.100s) does not match the expected API version (%s)",
+            st, "the API version in the data (%.100s) does not match the expected API version (%s)",
             bav, av);
     if (strcmp(bkind, k->kind) != 0)
         return k1s_err_bad_request(
-            st, "%.100s in version \"%s\" cannot be handled as a %s: no kind \"%.100s\" is registered for version \"%s\"",
+            st,
+            "%.100s in version \"%s\" cannot be handled as a %s: no kind \"%.100s\" is registered for version \"%s\"",
             bkind, k->version, k->kind, bkind, av);
-    if (json_object_get(obj, "metadata") &&
-        !json_is_object(json_object_get(obj, "metadata")))
+    if (json_object_get(obj, "metadata") && !json_is_object(json_object_get(obj, "metadata")))
         return k1s_err_bad_request(
             st, "%s in version \"%s\" cannot be handled as a %s: metadata must be an object",
             k->kind, k->version, k->kind);
@@ -69,9 +65,8 @@ int k1s__decode_check(const k1s_kind *k, json_t *obj, const k1s_opts *o,
         return 0;
     char *msg = NULL;
     if (k1s_schema_check_types(t, obj, &msg) != 0) {
-        k1s_err_bad_request(st, "%s in version \"%s\" cannot be handled as a %s: %s",
-                            k->kind, k->version, k->kind,
-                            msg ? msg : "invalid object");
+        k1s_err_bad_request(st, "%s in version \"%s\" cannot be handled as a %s: %s", k->kind,
+                            k->version, k->kind, msg ? msg : "invalid object");
         free(msg);
         return -1;
     }
@@ -89,9 +84,9 @@ int k1s__decode_check(const k1s_kind *k, json_t *obj, const k1s_opts *o,
                 strcat(all, ", ");
             strcat(all, json_string_value(json_array_get(unknown, i)));
         }
-        k1s_err_bad_request(st,
-                            "%s in version \"%s\" cannot be handled as a %s: strict decoding error: %s",
-                            k->kind, k->version, k->kind, all ? all : "");
+        k1s_err_bad_request(
+            st, "%s in version \"%s\" cannot be handled as a %s: strict decoding error: %s",
+            k->kind, k->version, k->kind, all ? all : "");
         free(all);
         rc = -1;
     } else if (n && o && o->field_validation == K1S_FV_WARN && o->warnings) {

@@ -28,11 +28,11 @@ typedef struct wctx {
     const k1s_target *t;
     const k1s_opts *o;
     wmode mode;
-    json_t *body;          /* borrowed: prepared object (create, update) */
+    json_t *body; /* borrowed: prepared object (create, update) */
     k1s_patch_type ptype;
-    const json_t *patch;   /* borrowed */
+    const json_t *patch; /* borrowed */
     k1s_status *st;
-    json_t *dry;           /* owned: the object a dry run would write */
+    json_t *dry; /* owned: the object a dry run would write */
     int removed;
 } wctx;
 
@@ -55,8 +55,7 @@ static int store_error(k1s_status *st, int rc, const k1s_target *t)
     case K1S_ENOTFOUND:
         return k1s_err_not_found(st, t->kind->group, t->kind->plural, t->name);
     case K1S_EEXISTS:
-        return k1s_err_already_exists(st, t->kind->group, t->kind->plural,
-                                      t->name);
+        return k1s_err_already_exists(st, t->kind->group, t->kind->plural, t->name);
     case K1S_ETOOLARGE:
         return k1s_status_set(st, 413, "RequestEntityTooLarge",
                               "Request entity too large: limit is 3145728");
@@ -95,13 +94,13 @@ static int check_namespace(k1s_api *api, const k1s_target *t, k1s_status *st)
         return store_error(st, rc, t);
     json_t *ns = json_loads(text, 0, NULL);
     free(text);
-    int terminating = ns && json_object_get(json_object_get(ns, "metadata"),
-                                            "deletionTimestamp");
+    int terminating = ns && json_object_get(json_object_get(ns, "metadata"), "deletionTimestamp");
     json_decref(ns);
     if (terminating) {
-        k1s_status_set(st, 403, "Forbidden",
-                       "%s \"%s\" is forbidden: unable to create new content in namespace %s because it is being terminated",
-                       t->kind->plural, t->name ? t->name : "", t->ns);
+        k1s_status_set(
+            st, 403, "Forbidden",
+            "%s \"%s\" is forbidden: unable to create new content in namespace %s because it is being terminated",
+            t->kind->plural, t->name ? t->name : "", t->ns);
         k1s_status_details(st, t->name, t->kind->group, t->kind->plural);
         return -1;
     }
@@ -118,8 +117,8 @@ static void apply_defaults(const k1s_kind *k, const k1s_strategy *s, json_t *obj
         s->defaults(obj);
 }
 
-static int validate(const k1s_kind *k, const k1s_strategy *s, const json_t *obj,
-                    const json_t *old, k1s_status *st)
+static int validate(const k1s_kind *k, const k1s_strategy *s, const json_t *obj, const json_t *old,
+                    k1s_status *st)
 {
     k1s_ferrs fe;
     k1s_ferrs_init(&fe);
@@ -128,23 +127,20 @@ static int validate(const k1s_kind *k, const k1s_strategy *s, const json_t *obj,
         s->validate(obj, old, &fe);
     int rc = 0;
     if (k1s_ferrs_count(&fe))
-        rc = k1s_err_invalid(st, k->group, k->kind, k1s_meta(obj, "name"),
-                             &fe);
+        rc = k1s_err_invalid(st, k->group, k->kind, k1s_meta(obj, "name"), &fe);
     k1s_ferrs_free(&fe);
     return rc;
 }
 
 /* ---- create -------------------------------------------------------------- */
 
-static int create_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
-                     json_t **out)
+static int create_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev, json_t **out)
 {
     wctx *c = vctx;
     (void)cur_rev;
     (void)new_rev;
     if (cur)
-        return k1s_err_already_exists(c->st, c->t->kind->group,
-                                      c->t->kind->plural, c->t->name);
+        return k1s_err_already_exists(c->st, c->t->kind->group, c->t->kind->plural, c->t->name);
     json_t *obj = json_deep_copy(c->body);
     const k1s_strategy *s = c->t->kind->strategy;
     if (s && s->allocate && s->allocate(c->api, obj, NULL, c->st) != 0) {
@@ -159,8 +155,8 @@ static int create_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
     return K1S_STORE_PUT;
 }
 
-int k1s_api_create(k1s_api *api, const k1s_target *t0, json_t *body,
-                   const k1s_opts *o, json_t **out, k1s_status *st)
+int k1s_api_create(k1s_api *api, const k1s_target *t0, json_t *body, const k1s_opts *o,
+                   json_t **out, k1s_status *st)
 {
     assert(api && t0 && t0->kind && body && st);
     if (!o)
@@ -194,7 +190,9 @@ int k1s_api_create(k1s_api *api, const k1s_target *t0, json_t *body,
     if (k->namespaced) {
         const char *bns = json_string_value(json_object_get(m, "namespace"));
         if (bns && *bns && t.ns && strcmp(bns, t.ns) != 0) {
-            k1s_err_bad_request(st, "the namespace of the provided object does not match the namespace sent on the request");
+            k1s_err_bad_request(
+                st,
+                "the namespace of the provided object does not match the namespace sent on the request");
             goto cleanup;
         }
         if (!t.ns || !*t.ns)
@@ -257,10 +255,14 @@ static bool rv_mismatch(const json_t *obj, const json_t *cur)
 /* Fields of metadata that only the server sets. */
 static void keep_system_meta(json_t *obj, const json_t *cur)
 {
-    static const char *const keep[] = {"uid", "creationTimestamp",
+    static const char *const keep[] = {"uid",
+                                       "creationTimestamp",
                                        "deletionTimestamp",
                                        "deletionGracePeriodSeconds",
-                                       "generation", "namespace", "name", NULL};
+                                       "generation",
+                                       "namespace",
+                                       "name",
+                                       NULL};
     json_t *m = k1s_json_object_at(obj, "metadata");
     const json_t *cm = json_object_get(cur, "metadata");
     for (const char *const *f = keep; *f; f++) {
@@ -279,21 +281,18 @@ static json_t *scale_of(const json_t *cur, const k1s_subresource *sr)
 {
     const json_t *cm = json_object_get(cur, "metadata");
     json_t *meta = json_object();
-    static const char *const f[] = {"name", "namespace", "uid",
-                                    "resourceVersion", "creationTimestamp",
-                                    NULL};
+    static const char *const f[] = {
+        "name", "namespace", "uid", "resourceVersion", "creationTimestamp", NULL};
     for (const char *const *p = f; *p; p++)
         if (json_object_get(cm, *p))
             json_object_set(meta, *p, json_object_get(cm, *p));
     const json_t *sel = k1s_json_at(cur, sr->selector);
-    char *selstr = json_is_string(sel) ? strdup(json_string_value(sel))
-                                       : k1s__selector_string(sel);
-    json_t *scale = json_pack(
-        "{s:s, s:s, s:o, s:{s:I}, s:{s:I, s:s}}", "kind", "Scale",
-        "apiVersion", "autoscaling/v1", "metadata", meta, "spec", "replicas",
-        (json_int_t)k1s_json_int(cur, sr->spec_replicas, 0), "status", "replicas",
-        (json_int_t)k1s_json_int(cur, sr->status_replicas, 0), "selector",
-        selstr ? selstr : "");
+    char *selstr = json_is_string(sel) ? strdup(json_string_value(sel)) : k1s__selector_string(sel);
+    json_t *scale = json_pack("{s:s, s:s, s:o, s:{s:I}, s:{s:I, s:s}}", "kind", "Scale",
+                              "apiVersion", "autoscaling/v1", "metadata", meta, "spec", "replicas",
+                              (json_int_t)k1s_json_int(cur, sr->spec_replicas, 0), "status",
+                              "replicas", (json_int_t)k1s_json_int(cur, sr->status_replicas, 0),
+                              "selector", selstr ? selstr : "");
     free(selstr);
     return scale;
 }
@@ -331,14 +330,15 @@ static int merge_subresource(wctx *c, const k1s_subresource *sr, json_t *cur, js
         json_t *sm = json_object_get(sent, "metadata");
         json_t *nm = k1s_json_object_at(next, "metadata");
         if (json_object_get(sm, "resourceVersion"))
-            json_object_set(nm, "resourceVersion",
-                            json_object_get(sm, "resourceVersion"));
+            json_object_set(nm, "resourceVersion", json_object_get(sm, "resourceVersion"));
     } else {
         assert(sr->type == K1S_SUBR_SCALE);
         const json_t *rep = json_object_get(json_object_get(sent, "spec"), "replicas");
         if (rep && !json_is_integer(rep)) {
             json_decref(next);
-            return k1s_err_bad_request(c->st, "Scale in version \"v1\" cannot be handled as a Scale: spec.replicas must be an integer");
+            return k1s_err_bad_request(
+                c->st,
+                "Scale in version \"v1\" cannot be handled as a Scale: spec.replicas must be an integer");
         }
         if (json_integer_value(rep) < 0) {
             json_decref(next);
@@ -355,7 +355,8 @@ static int merge_subresource(wctx *c, const k1s_subresource *sr, json_t *cur, js
         }
         const char *want = k1s_meta(sent, "resourceVersion");
         if (want && *want)
-            json_object_set_new(k1s_json_object_at(next, "metadata"), "resourceVersion", json_string(want));
+            json_object_set_new(k1s_json_object_at(next, "metadata"), "resourceVersion",
+                                json_string(want));
     }
     json_decref(sent);
     *obj = next;
@@ -393,8 +394,8 @@ static int apply_patch(wctx *c, json_t *base, json_t **out)
             k1s_err_bad_request(c->st, "%s", err ? err : "invalid patch");
             break;
         case K1S_PATCH_ETOOLARGE:
-            k1s_status_set(c->st, 413, "RequestEntityTooLarge",
-                           "Request entity too large: %s", err ? err : "");
+            k1s_status_set(c->st, 413, "RequestEntityTooLarge", "Request entity too large: %s",
+                           err ? err : "");
             break;
         case K1S_PATCH_EINVALID:
             k1s_status_set(c->st, 422, "Invalid", "%s", K1S_PATCH_MSG_INVALID);
@@ -410,8 +411,7 @@ static int apply_patch(wctx *c, json_t *base, json_t **out)
     return 0;
 }
 
-static int update_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
-                     json_t **out)
+static int update_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev, json_t **out)
 {
     wctx *c = vctx;
     const k1s_kind *k = c->t->kind;
@@ -442,18 +442,22 @@ static int update_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
         goto fail;
     const char *bname = k1s_meta(obj, "name");
     if (bname && *bname && strcmp(bname, c->t->name) != 0) {
-        k1s_err_bad_request(c->st, "the name of the object (%s) does not match the name on the URL (%s)",
+        k1s_err_bad_request(c->st,
+                            "the name of the object (%s) does not match the name on the URL (%s)",
                             bname, c->t->name);
         goto fail;
     }
     const char *bns = k1s_meta(obj, "namespace");
     if (k->namespaced && bns && *bns && strcmp(bns, tgt_ns(c->t)) != 0) {
-        k1s_err_bad_request(c->st, "the namespace of the provided object does not match the namespace sent on the request");
+        k1s_err_bad_request(
+            c->st,
+            "the namespace of the provided object does not match the namespace sent on the request");
         goto fail;
     }
     if (rv_mismatch(obj, cur)) {
-        k1s_err_conflict(c->st, k->group, k->plural, c->t->name,
-                         "the object has been modified; please apply your changes to the latest version and try again");
+        k1s_err_conflict(
+            c->st, k->group, k->plural, c->t->name,
+            "the object has been modified; please apply your changes to the latest version and try again");
         goto fail;
     }
     keep_system_meta(obj, cur);
@@ -472,10 +476,9 @@ static int update_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
     apply_defaults(k, ws, obj);
     if (validate(k, ws, obj, cur, c->st))
         goto fail;
-    if (k->has_spec &&
-        !json_equal(json_object_get(obj, "spec"), json_object_get(cur, "spec"))) {
-        json_int_t g = json_integer_value(
-            json_object_get(json_object_get(cur, "metadata"), "generation"));
+    if (k->has_spec && !json_equal(json_object_get(obj, "spec"), json_object_get(cur, "spec"))) {
+        json_int_t g =
+            json_integer_value(json_object_get(json_object_get(cur, "metadata"), "generation"));
         json_object_set_new(k1s_json_object_at(obj, "metadata"), "generation", json_integer(g + 1));
     }
     if (json_equal(obj, cur)) {
@@ -505,8 +508,7 @@ fail:
     return rc;
 }
 
-static int write_existing(k1s_api *api, const k1s_target *t, wctx *c,
-                          json_t **out, k1s_status *st)
+static int write_existing(k1s_api *api, const k1s_target *t, wctx *c, json_t **out, k1s_status *st)
 {
     const k1s_kind *k = t->kind;
     const k1s_subresource *sr = written_sub(c);
@@ -533,8 +535,8 @@ static int write_existing(k1s_api *api, const k1s_target *t, wctx *c,
     return 0;
 }
 
-int k1s_api_update(k1s_api *api, const k1s_target *t, json_t *obj,
-                   const k1s_opts *o, json_t **out, k1s_status *st)
+int k1s_api_update(k1s_api *api, const k1s_target *t, json_t *obj, const k1s_opts *o, json_t **out,
+                   k1s_status *st)
 {
     assert(api && t && t->kind && t->name && st && obj && out);
     if (!o)
@@ -549,15 +551,13 @@ int k1s_api_update(k1s_api *api, const k1s_target *t, json_t *obj,
     return write_existing(api, t, &c, out, st);
 }
 
-int k1s_api_patch(k1s_api *api, const k1s_target *t, k1s_patch_type type,
-                  const json_t *patch, const k1s_opts *o, json_t **out,
-                  k1s_status *st)
+int k1s_api_patch(k1s_api *api, const k1s_target *t, k1s_patch_type type, const json_t *patch,
+                  const k1s_opts *o, json_t **out, k1s_status *st)
 {
     assert(api && t && t->kind && t->name && st && patch && out);
     if (!o)
         o = &default_opts;
-    wctx c = {.api = api, .t = t, .o = o, .mode = W_PATCH, .ptype = type,
-              .patch = patch, .st = st};
+    wctx c = {.api = api, .t = t, .o = o, .mode = W_PATCH, .ptype = type, .patch = patch, .st = st};
     return write_existing(api, t, &c, out, st);
 }
 
@@ -572,12 +572,12 @@ static void add_finalizer(json_t *m, const char *f)
     }
     size_t i;
     json_t *v;
-    json_array_foreach(fin, i, v) if (!strcmp(json_string_value(v) ? json_string_value(v) : "", f)) return;
+    json_array_foreach(fin, i,
+                       v) if (!strcmp(json_string_value(v) ? json_string_value(v) : "", f)) return;
     json_array_append_new(fin, json_string(f));
 }
 
-static int delete_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
-                     json_t **out)
+static int delete_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev, json_t **out)
 {
     wctx *c = vctx;
     const k1s_kind *k = c->t->kind;
@@ -590,7 +590,8 @@ static int delete_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
     if (o->precondition_uid && *o->precondition_uid &&
         strcmp(o->precondition_uid, uid ? uid : "") != 0) {
         char why[256];
-        snprintf(why, sizeof why, "Precondition failed: UID in precondition: %.64s, UID in object meta: %s",
+        snprintf(why, sizeof why,
+                 "Precondition failed: UID in precondition: %.64s, UID in object meta: %s",
                  o->precondition_uid, uid ? uid : "");
         return k1s_err_conflict(c->st, k->group, k->plural, c->t->name, why);
     }
@@ -598,8 +599,10 @@ static int delete_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
     if (o->precondition_rv && *o->precondition_rv &&
         strcmp(o->precondition_rv, rv ? rv : "") != 0) {
         char why[256];
-        snprintf(why, sizeof why, "Precondition failed: ResourceVersion in precondition: %.32s, ResourceVersion in object meta: %s",
-                 o->precondition_rv, rv ? rv : "");
+        snprintf(
+            why, sizeof why,
+            "Precondition failed: ResourceVersion in precondition: %.32s, ResourceVersion in object meta: %s",
+            o->precondition_rv, rv ? rv : "");
         return k1s_err_conflict(c->st, k->group, k->plural, c->t->name, why);
     }
     json_t *obj = json_deep_copy(cur);
@@ -651,8 +654,8 @@ static int delete_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
     return rc;
 }
 
-int k1s_api_delete(k1s_api *api, const k1s_target *t, const k1s_opts *o,
-                   json_t **out, int *removed, k1s_status *st)
+int k1s_api_delete(k1s_api *api, const k1s_target *t, const k1s_opts *o, json_t **out, int *removed,
+                   k1s_status *st)
 {
     assert(api && t && t->kind && t->name && st && out && removed);
     if (!o)

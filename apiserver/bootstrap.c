@@ -8,12 +8,11 @@
 
 #include "k1s_api.h"
 
-static int ensure(k1s_api *api, const k1s_kind *k, const char *ns, json_t *obj,
-                  char *err, size_t errlen)
+static int ensure(k1s_api *api, const k1s_kind *k, const char *ns, json_t *obj, char *err,
+                  size_t errlen)
 {
-    k1s_target t = {k, ns, json_string_value(json_object_get(
-                               json_object_get(obj, "metadata"), "name")),
-                    NULL};
+    k1s_target t = {
+        k, ns, json_string_value(json_object_get(json_object_get(obj, "metadata"), "name")), NULL};
     k1s_status st = {0};
     json_t *out = NULL;
     int rc = 0;
@@ -38,23 +37,20 @@ static int ensure(k1s_api *api, const k1s_kind *k, const char *ns, json_t *obj,
 
 int k1s_api_bootstrap(k1s_api *api, int api_port, char *err, size_t errlen)
 {
-    static const char *const namespaces[] = {"default", "kube-system",
-                                             "kube-public", "kube-node-lease",
-                                             NULL};
+    static const char *const namespaces[] = {"default", "kube-system", "kube-public",
+                                             "kube-node-lease", NULL};
     const k1s_kind *nsk = k1s_registry_find_kind("", "Namespace");
     for (const char *const *n = namespaces; *n; n++)
         if (ensure(api, nsk, "",
-                   json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "v1", "kind",
-                             "Namespace", "metadata", "name", *n),
+                   json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "v1", "kind", "Namespace",
+                             "metadata", "name", *n),
                    err, errlen))
             return -1;
-    json_t *svc = json_pack(
-        "{s:s, s:s, s:{s:s, s:s, s:{s:s, s:s}}, s:{s:s, s:s, s:[{s:s, s:i, s:s, s:i}]}}",
-        "apiVersion", "v1", "kind", "Service", "metadata", "name", "kubernetes",
-        "namespace", "default", "labels", "component", "apiserver", "provider",
-        "kubernetes", "spec", "type", "ClusterIP", "clusterIP", "10.96.0.1",
-        "ports", "name", "https", "port", 443, "protocol", "TCP", "targetPort",
-        api_port);
-    return ensure(api, k1s_registry_find_kind("", "Service"), "default", svc,
-                  err, errlen);
+    json_t *svc =
+        json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s, s:s}}, s:{s:s, s:s, s:[{s:s, s:i, s:s, s:i}]}}",
+                  "apiVersion", "v1", "kind", "Service", "metadata", "name", "kubernetes",
+                  "namespace", "default", "labels", "component", "apiserver", "provider",
+                  "kubernetes", "spec", "type", "ClusterIP", "clusterIP", "10.96.0.1", "ports",
+                  "name", "https", "port", 443, "protocol", "TCP", "targetPort", api_port);
+    return ensure(api, k1s_registry_find_kind("", "Service"), "default", svc, err, errlen);
 }

@@ -28,14 +28,13 @@ static const struct {
 static const char *field_path(const k1s_kind *k, const char *field)
 {
     for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
-        if (!strcmp(aliases[i].group, k->group) &&
-            !strcmp(aliases[i].kind, k->kind) && !strcmp(aliases[i].field, field))
+        if (!strcmp(aliases[i].group, k->group) && !strcmp(aliases[i].kind, k->kind) &&
+            !strcmp(aliases[i].field, field))
             return aliases[i].path;
     return field;
 }
 
-static const char *const meta_fields[] = {"metadata.name", "metadata.namespace",
-                                          NULL};
+static const char *const meta_fields[] = {"metadata.name", "metadata.namespace", NULL};
 
 static bool supported(const k1s_kind *k, const char *field)
 {
@@ -49,9 +48,8 @@ static bool supported(const k1s_kind *k, const char *field)
     return false;
 }
 
-int k1s_filter_new(const k1s_kind *kind, const char *label_selector,
-                   const char *field_selector, k1s_filter **out,
-                   k1s_status *st)
+int k1s_filter_new(const k1s_kind *kind, const char *label_selector, const char *field_selector,
+                   k1s_filter **out, k1s_status *st)
 {
     *out = NULL;
     bool has_l = label_selector && *label_selector;
@@ -138,8 +136,7 @@ bool k1s_filter_match(const k1s_filter *f, const json_t *obj)
     if (!f)
         return true;
     const json_t *meta = json_object_get(obj, "metadata");
-    if (f->labels &&
-        !k1s_selector_matches_labels(f->labels, json_object_get(meta, "labels")))
+    if (f->labels && !k1s_selector_matches_labels(f->labels, json_object_get(meta, "labels")))
         return false;
     if (f->fields) {
         fieldctx c = {.kind = f->kind, .obj = obj};
@@ -162,8 +159,7 @@ char *k1s__selector_string(const json_t *label_selector)
 {
     k1s_selector *sel = NULL;
     char *err = NULL;
-    if (!label_selector ||
-        k1s_label_selector_from_json(label_selector, &sel, &err)) {
+    if (!label_selector || k1s_label_selector_from_json(label_selector, &sel, &err)) {
         free(err);
         return NULL;
     }

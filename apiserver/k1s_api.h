@@ -22,8 +22,8 @@
 typedef struct k1s_api k1s_api;
 
 typedef struct k1s_api_config {
-    const char *db_path;          /* SQLite file, or ":memory:" */
-    const char *service_cidr;     /* default "10.96.0.0/12" */
+    const char *db_path;              /* SQLite file, or ":memory:" */
+    const char *service_cidr;         /* default "10.96.0.0/12" */
     int node_port_min, node_port_max; /* default 30000-32767 */
 } k1s_api_config;
 
@@ -59,38 +59,35 @@ typedef struct k1s_opts {
     k1s_field_validation field_validation;
     json_t *warnings; /* borrowed array: warnings are appended, may be NULL */
     /* delete only */
-    const char *propagation;   /* Background, Foreground, Orphan or NULL */
-    long long grace_seconds;   /* -1: not given */
+    const char *propagation; /* Background, Foreground, Orphan or NULL */
+    long long grace_seconds; /* -1: not given */
     const char *precondition_uid, *precondition_rv;
 } k1s_opts;
 
-int k1s_api_get(k1s_api *api, const k1s_target *t, json_t **out,
-                k1s_status *st);
+int k1s_api_get(k1s_api *api, const k1s_target *t, json_t **out, k1s_status *st);
 /* The stored text as is, for answering GET without re-encoding.
  * *json is malloc'd, owned by the caller. */
-int k1s_api_get_raw(k1s_api *api, const k1s_target *t, char **json,
-                    k1s_status *st);
+int k1s_api_get_raw(k1s_api *api, const k1s_target *t, char **json, k1s_status *st);
 /* out may be NULL when the caller does not want the created object. */
-int k1s_api_create(k1s_api *api, const k1s_target *t, json_t *obj,
-                   const k1s_opts *o, json_t **out, k1s_status *st);
-int k1s_api_update(k1s_api *api, const k1s_target *t, json_t *obj,
-                   const k1s_opts *o, json_t **out, k1s_status *st);
-int k1s_api_patch(k1s_api *api, const k1s_target *t, k1s_patch_type type,
-                  const json_t *patch, const k1s_opts *o, json_t **out,
-                  k1s_status *st);
+int k1s_api_create(k1s_api *api, const k1s_target *t, json_t *obj, const k1s_opts *o, json_t **out,
+                   k1s_status *st);
+int k1s_api_update(k1s_api *api, const k1s_target *t, json_t *obj, const k1s_opts *o, json_t **out,
+                   k1s_status *st);
+int k1s_api_patch(k1s_api *api, const k1s_target *t, k1s_patch_type type, const json_t *patch,
+                  const k1s_opts *o, json_t **out, k1s_status *st);
 /* *out: the object as it is after the call (marked for deletion, or the
  * last state when removed). *removed: 1 if it is gone from the store. */
-int k1s_api_delete(k1s_api *api, const k1s_target *t, const k1s_opts *o,
-                   json_t **out, int *removed, k1s_status *st);
+int k1s_api_delete(k1s_api *api, const k1s_target *t, const k1s_opts *o, json_t **out, int *removed,
+                   k1s_status *st);
 
 /* ---- list --------------------------------------------------------------- */
 
 typedef struct k1s_list_opts {
-    const char *label_selector;     /* NULL: everything */
+    const char *label_selector; /* NULL: everything */
     const char *field_selector;
-    long long limit;                /* 0: no limit */
+    long long limit; /* 0: no limit */
     const char *continue_token;
-    const char *resource_version;   /* NULL, "0" or a revision */
+    const char *resource_version;       /* NULL, "0" or a revision */
     const char *resource_version_match; /* NULL, Exact or NotOlderThan */
 } k1s_list_opts;
 
@@ -99,21 +96,19 @@ typedef struct k1s_list_opts {
 typedef int (*k1s_list_item_fn)(void *ctx, const char *json, size_t len);
 
 typedef struct k1s_list_result {
-    int64_t rev;              /* resourceVersion of the list */
-    char *continue_token;     /* malloc'd or NULL */
-    long long remaining;      /* remainingItemCount when limited, else -1 */
+    int64_t rev;          /* resourceVersion of the list */
+    char *continue_token; /* malloc'd or NULL */
+    long long remaining;  /* remainingItemCount when limited, else -1 */
 } k1s_list_result;
 
-int k1s_api_list(k1s_api *api, const k1s_kind *kind, const char *ns,
-                 const k1s_list_opts *lo, k1s_list_item_fn cb, void *ctx,
-                 k1s_list_result *res, k1s_status *st);
+int k1s_api_list(k1s_api *api, const k1s_kind *kind, const char *ns, const k1s_list_opts *lo,
+                 k1s_list_item_fn cb, void *ctx, k1s_list_result *res, k1s_status *st);
 void k1s_list_result_free(k1s_list_result *r);
 
 /* Parsed selectors of a list or watch, to test objects against. */
 typedef struct k1s_filter k1s_filter;
-int k1s_filter_new(const k1s_kind *kind, const char *label_selector,
-                   const char *field_selector, k1s_filter **out,
-                   k1s_status *st);
+int k1s_filter_new(const k1s_kind *kind, const char *label_selector, const char *field_selector,
+                   k1s_filter **out, k1s_status *st);
 /* obj: borrowed. NULL filter matches everything. */
 bool k1s_filter_match(const k1s_filter *f, const json_t *obj);
 void k1s_filter_free(k1s_filter *f);
@@ -122,9 +117,8 @@ void k1s_filter_free(k1s_filter *f);
  * from_rev (the rev of a list). See k1s_store_watch for the contract of
  * notify and k1s_watch_next. 0, or -1 with st set (410 when from_rev was
  * compacted away). */
-int k1s_api_watch(k1s_api *api, const k1s_kind *kind, const char *ns,
-                  int64_t from_rev, k1s_watch_notify_fn notify, void *ctx,
-                  k1s_watch **out, k1s_status *st);
+int k1s_api_watch(k1s_api *api, const k1s_kind *kind, const char *ns, int64_t from_rev,
+                  k1s_watch_notify_fn notify, void *ctx, k1s_watch **out, k1s_status *st);
 
 /* Parse a resourceVersion string: 0 on success with *rev set. */
 int k1s_parse_rv(const char *s, int64_t *rev);
@@ -137,8 +131,8 @@ int k1s_parse_rv(const char *s, int64_t *rev);
  * set or the pod is being deleted) and marks PodScheduled True. The
  * binding's metadata.uid and resourceVersion, when given, are
  * preconditions. *out: a new reference to the Status kube answers. */
-int k1s_api_bind(k1s_api *api, const char *ns, const char *name,
-                 const json_t *binding, json_t **out, k1s_status *st);
+int k1s_api_bind(k1s_api *api, const char *ns, const char *name, const json_t *binding,
+                 json_t **out, k1s_status *st);
 
 /* ---- bootstrap -------------------------------------------------------------- */
 

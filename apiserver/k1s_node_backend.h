@@ -17,13 +17,13 @@
  * server (pod exists and is bound; container resolved; for exec at least
  * one command word). All borrowed. */
 typedef struct k1s_stream_request {
-    const char *verb;               /* "exec", "attach" or "portforward" */
-    const json_t *pod;              /* the pod as stored */
-    const char *container;          /* exec, attach */
-    const char *const *command;     /* exec: ncommand words */
+    const char *verb;           /* "exec", "attach" or "portforward" */
+    const json_t *pod;          /* the pod as stored */
+    const char *container;      /* exec, attach */
+    const char *const *command; /* exec: ncommand words */
     size_t ncommand;
-    bool in, out, err, tty;         /* exec, attach: which streams */
-    const int *ports;               /* portforward: nports ports */
+    bool in, out, err, tty; /* exec, attach: which streams */
+    const int *ports;       /* portforward: nports ports */
     size_t nports;
 } k1s_stream_request;
 
@@ -33,14 +33,13 @@ typedef struct k1s_node_backend {
     /* The runtime's streaming URL to join kubectl's upgraded connection to
      * (containerd's CRI streaming server). 0 with *url malloc'd, or -1 with
      * *st set as kubelet answers (e.g. 400 "container not found"). */
-    int (*stream_url)(void *ctx, const k1s_stream_request *rq, char **url,
-                      k1s_status *st);
+    int (*stream_url)(void *ctx, const k1s_stream_request *rq, char **url, k1s_status *st);
     /* The container's CRI-format log file (the previous instance's when
      * previous). 0 with *path malloc'd, or -1 with *st set as kubelet
      * answers (e.g. 400 "previous terminated container \"c\" in pod \"p\"
      * not found"). */
-    int (*log_path)(void *ctx, const json_t *pod, const char *container,
-                    bool previous, char **path, k1s_status *st);
+    int (*log_path)(void *ctx, const json_t *pod, const char *container, bool previous, char **path,
+                    k1s_status *st);
 } k1s_node_backend;
 
 #endif

@@ -30,8 +30,7 @@ typedef struct k1s_strategy {
     /* Runs inside the write transaction after validation: allocations that
      * must see every other object (Service IPs and ports). old is NULL on
      * create. Return 0 or fill st and return -1. */
-    int (*allocate)(struct k1s_api *api, json_t *obj, const json_t *old,
-                    k1s_status *st);
+    int (*allocate)(struct k1s_api *api, json_t *obj, const json_t *old, k1s_status *st);
     /* Whether an object marked for deletion must stay even with no
      * metadata.finalizers left: a namespace until its spec.finalizers are
      * done, a pod until its kubelet has stopped it (grace period > 0).
@@ -64,12 +63,12 @@ typedef enum {
 /* One subresource of a kind, as discovery lists it and the API serves it.
  * Kinds share these rows (registry.c). */
 typedef struct k1s_subresource {
-    const char *name;               /* "status", "scale", "exec", ... */
+    const char *name; /* "status", "scale", "exec", ... */
     k1s_subr_type type;
     /* The kind a request or answer carries, as discovery names it; NULL
      * group: the parent's own kind. */
     const char *group, *version, *kind;
-    const char *verbs[4];           /* NULL-terminated */
+    const char *verbs[4]; /* NULL-terminated */
     /* K1S_SUBR_STATUS: kube's status strategy, the hooks a write through
      * the subresource runs (prepare_update, defaults, validate). NULL:
      * the kind's own strategy. */
@@ -81,15 +80,15 @@ typedef struct k1s_subresource {
 } k1s_subresource;
 
 typedef struct k1s_kind {
-    const char *group;    /* "" for core */
+    const char *group; /* "" for core */
     const char *version;
     const char *kind;
     const char *plural;
     const char *singular;
     const char *short_names[4]; /* NULL-terminated */
     bool namespaced;
-    bool in_all;          /* member of the "all" category */
-    bool has_spec;        /* metadata.generation is set, and bumped on
+    bool in_all;   /* member of the "all" category */
+    bool has_spec; /* metadata.generation is set, and bumped on
                              spec changes (kube does so for workloads) */
     /* A delete that removes the object answers with the object rather
      * than a Status (kube's ReturnDeletedObject: pods, services). */
@@ -103,8 +102,7 @@ typedef struct k1s_kind {
 /* Every served kind, in discovery order. */
 const k1s_kind *k1s_registry_kinds(size_t *n);
 /* By group, version and plural (the URL form); NULL if not served. */
-const k1s_kind *k1s_registry_find(const char *group, const char *version,
-                                  const char *plural);
+const k1s_kind *k1s_registry_find(const char *group, const char *version, const char *plural);
 /* By group and Kind; NULL if not served. */
 const k1s_kind *k1s_registry_find_kind(const char *group, const char *kind);
 /* The apiVersion string of a kind ("v1" or "apps/v1") into buf. */
@@ -119,14 +117,12 @@ const k1s_subresource *k1s_kind_subresource_of(const k1s_kind *k, k1s_subr_type 
 int k1s_registry_check(char *err, size_t errlen);
 
 /* Strategies, defined next to their kinds (strategy_<group>.c). */
-extern const k1s_strategy k1s__strategy_namespace, k1s__strategy_pod,
-    k1s__strategy_service, k1s__strategy_endpoints, k1s__strategy_configmap,
-    k1s__strategy_secret, k1s__strategy_serviceaccount, k1s__strategy_node,
-    k1s__strategy_event, k1s__strategy_pv, k1s__strategy_pvc,
-    k1s__strategy_statefulset, k1s__strategy_deployment,
-    k1s__strategy_replicaset, k1s__strategy_daemonset,
-    k1s__strategy_controllerrevision, k1s__strategy_storageclass,
-    k1s__strategy_endpointslice, k1s__strategy_lease,
+extern const k1s_strategy k1s__strategy_namespace, k1s__strategy_pod, k1s__strategy_service,
+    k1s__strategy_endpoints, k1s__strategy_configmap, k1s__strategy_secret,
+    k1s__strategy_serviceaccount, k1s__strategy_node, k1s__strategy_event, k1s__strategy_pv,
+    k1s__strategy_pvc, k1s__strategy_statefulset, k1s__strategy_deployment,
+    k1s__strategy_replicaset, k1s__strategy_daemonset, k1s__strategy_controllerrevision,
+    k1s__strategy_storageclass, k1s__strategy_endpointslice, k1s__strategy_lease,
     k1s__strategy_events_event;
 
 #endif

@@ -16,8 +16,7 @@ void k1s_status_clear(k1s_status *st)
     memset(st, 0, sizeof *st);
 }
 
-static int status_vset(k1s_status *st, int code, const char *reason,
-                       const char *fmt, va_list ap)
+static int status_vset(k1s_status *st, int code, const char *reason, const char *fmt, va_list ap)
 {
     char *msg = NULL;
     if (vasprintf(&msg, fmt, ap) < 0)
@@ -29,8 +28,7 @@ static int status_vset(k1s_status *st, int code, const char *reason,
     return -1;
 }
 
-int k1s_status_set(k1s_status *st, int code, const char *reason,
-                   const char *fmt, ...)
+int k1s_status_set(k1s_status *st, int code, const char *reason, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -39,8 +37,7 @@ int k1s_status_set(k1s_status *st, int code, const char *reason,
     return -1;
 }
 
-void k1s_status_details(k1s_status *st, const char *name, const char *group,
-                        const char *kind)
+void k1s_status_details(k1s_status *st, const char *name, const char *group, const char *kind)
 {
     json_t *d = json_object();
     if (name && *name)
@@ -55,10 +52,8 @@ void k1s_status_details(k1s_status *st, const char *name, const char *group,
 
 json_t *k1s_status_json(const k1s_status *st)
 {
-    json_t *o = json_pack("{s:s, s:s, s:{}, s:s}", "kind", "Status",
-                          "apiVersion", "v1", "metadata", "status",
-                          st->code >= 200 && st->code < 300 ? "Success"
-                                                            : "Failure");
+    json_t *o = json_pack("{s:s, s:s, s:{}, s:s}", "kind", "Status", "apiVersion", "v1", "metadata",
+                          "status", st->code >= 200 && st->code < 300 ? "Success" : "Failure");
     if (st->message)
         json_object_set_new(o, "message", json_string(st->message));
     if (st->reason && *st->reason)
@@ -69,8 +64,7 @@ json_t *k1s_status_json(const k1s_status *st)
     return o;
 }
 
-void k1s_qualified_resource(char *buf, size_t len, const char *group,
-                            const char *resource)
+void k1s_qualified_resource(char *buf, size_t len, const char *group, const char *resource)
 {
     if (group && *group)
         snprintf(buf, len, "%s.%s", resource, group);
@@ -78,8 +72,7 @@ void k1s_qualified_resource(char *buf, size_t len, const char *group,
         snprintf(buf, len, "%s", resource);
 }
 
-int k1s_err_not_found(k1s_status *st, const char *group, const char *resource,
-                      const char *name)
+int k1s_err_not_found(k1s_status *st, const char *group, const char *resource, const char *name)
 {
     char qr[160];
     k1s_qualified_resource(qr, sizeof qr, group, resource);
@@ -88,24 +81,22 @@ int k1s_err_not_found(k1s_status *st, const char *group, const char *resource,
     return -1;
 }
 
-int k1s_err_already_exists(k1s_status *st, const char *group,
-                           const char *resource, const char *name)
+int k1s_err_already_exists(k1s_status *st, const char *group, const char *resource,
+                           const char *name)
 {
     char qr[160];
     k1s_qualified_resource(qr, sizeof qr, group, resource);
-    k1s_status_set(st, 409, "AlreadyExists", "%s \"%s\" already exists", qr,
-                   name);
+    k1s_status_set(st, 409, "AlreadyExists", "%s \"%s\" already exists", qr, name);
     k1s_status_details(st, name, group, resource);
     return -1;
 }
 
-int k1s_err_conflict(k1s_status *st, const char *group, const char *resource,
-                     const char *name, const char *why)
+int k1s_err_conflict(k1s_status *st, const char *group, const char *resource, const char *name,
+                     const char *why)
 {
     char qr[160];
     k1s_qualified_resource(qr, sizeof qr, group, resource);
-    k1s_status_set(st, 409, "Conflict",
-                   "Operation cannot be fulfilled on %s \"%s\": %s", qr, name,
+    k1s_status_set(st, 409, "Conflict", "Operation cannot be fulfilled on %s \"%s\": %s", qr, name,
                    why);
     k1s_status_details(st, name, group, resource);
     return -1;
@@ -122,24 +113,22 @@ int k1s_err_bad_request(k1s_status *st, const char *fmt, ...)
 
 int k1s_err_internal(k1s_status *st, const char *what)
 {
-    return k1s_status_set(st, 500, "InternalError",
-                          "Internal error occurred: %s", what);
+    return k1s_status_set(st, 500, "InternalError", "Internal error occurred: %s", what);
 }
 
-int k1s_err_method_not_allowed(k1s_status *st, const char *verb,
-                               const char *group, const char *resource)
+int k1s_err_method_not_allowed(k1s_status *st, const char *verb, const char *group,
+                               const char *resource)
 {
     char qr[160];
     k1s_qualified_resource(qr, sizeof qr, group, resource);
-    k1s_status_set(st, 405, "MethodNotAllowed",
-                   "%s is not supported on resources of kind \"%s\"", verb, qr);
+    k1s_status_set(st, 405, "MethodNotAllowed", "%s is not supported on resources of kind \"%s\"",
+                   verb, qr);
     return -1;
 }
 
 int k1s_err_gone(k1s_status *st, long long asked, long long oldest)
 {
-    return k1s_status_set(st, 410, "Expired",
-                          "too old resource version: %lld (%lld)", asked,
+    return k1s_status_set(st, 410, "Expired", "too old resource version: %lld (%lld)", asked,
                           oldest);
 }
 
@@ -163,12 +152,10 @@ size_t k1s_ferrs_count(const k1s_ferrs *fe)
     return json_array_size(fe->causes);
 }
 
-static void ferr_add(k1s_ferrs *fe, const char *reason, const char *field,
-                     const char *body)
+static void ferr_add(k1s_ferrs *fe, const char *reason, const char *field, const char *body)
 {
-    json_array_append_new(fe->causes,
-                          json_pack("{s:s, s:s, s:s}", "reason", reason,
-                                    "message", body, "field", field));
+    json_array_append_new(fe->causes, json_pack("{s:s, s:s, s:s}", "reason", reason, "message",
+                                                body, "field", field));
     char *line = NULL;
     if (asprintf(&line, "%s: %s", field, body) >= 0) {
         json_array_append_new(fe->text, json_string(line));
@@ -200,29 +187,26 @@ void k1s_ferr_required(k1s_ferrs *fe, const char *field, const char *detail)
     free(body);
 }
 
-void k1s_ferr_invalid(k1s_ferrs *fe, const char *field, const json_t *value,
-                      const char *detail)
+void k1s_ferr_invalid(k1s_ferrs *fe, const char *field, const json_t *value, const char *detail)
 {
     char *vt = value_text(value), *body = NULL;
-    int n = detail && *detail
-                ? asprintf(&body, "Invalid value: %s: %s", vt, detail)
-                : asprintf(&body, "Invalid value: %s", vt);
+    int n = detail && *detail ? asprintf(&body, "Invalid value: %s: %s", vt, detail)
+                              : asprintf(&body, "Invalid value: %s", vt);
     if (n >= 0)
         ferr_add(fe, "FieldValueInvalid", field, body);
     free(vt);
     free(body);
 }
 
-void k1s_ferr_invalid_str(k1s_ferrs *fe, const char *field, const char *value,
-                          const char *detail)
+void k1s_ferr_invalid_str(k1s_ferrs *fe, const char *field, const char *value, const char *detail)
 {
     json_t *v = json_string(value ? value : "");
     k1s_ferr_invalid(fe, field, v, detail);
     json_decref(v);
 }
 
-void k1s_ferr_not_supported(k1s_ferrs *fe, const char *field,
-                            const json_t *value, const char *const *supported)
+void k1s_ferr_not_supported(k1s_ferrs *fe, const char *field, const json_t *value,
+                            const char *const *supported)
 {
     char *vt = value_text(value);
     size_t cap = 64;
@@ -237,8 +221,7 @@ void k1s_ferr_not_supported(k1s_ferrs *fe, const char *field,
         strcat(list, "\"");
     }
     char *body = NULL;
-    if (list && asprintf(&body, "Unsupported value: %s: supported values: %s",
-                         vt, list) >= 0)
+    if (list && asprintf(&body, "Unsupported value: %s: supported values: %s", vt, list) >= 0)
         ferr_add(fe, "FieldValueNotSupported", field, body);
     free(vt);
     free(list);
@@ -262,8 +245,7 @@ void k1s_ferr_duplicate(k1s_ferrs *fe, const char *field, const json_t *value)
     free(body);
 }
 
-void k1s_ferr_too_long(k1s_ferrs *fe, const char *field, const json_t *value,
-                       int max)
+void k1s_ferr_too_long(k1s_ferrs *fe, const char *field, const json_t *value, int max)
 {
     (void)value; /* kube omits over-long values from the message */
     char *body = NULL;
@@ -272,8 +254,8 @@ void k1s_ferr_too_long(k1s_ferrs *fe, const char *field, const json_t *value,
     free(body);
 }
 
-int k1s_err_invalid(k1s_status *st, const char *group, const char *kind,
-                    const char *name, const k1s_ferrs *fe)
+int k1s_err_invalid(k1s_status *st, const char *group, const char *kind, const char *name,
+                    const k1s_ferrs *fe)
 {
     char qk[160];
     k1s_qualified_resource(qk, sizeof qk, group, kind);
@@ -293,8 +275,7 @@ int k1s_err_invalid(k1s_status *st, const char *group, const char *kind,
     }
     if (n > 1)
         strcat(all, "]");
-    k1s_status_set(st, 422, "Invalid", "%s \"%s\" is invalid: %s", qk,
-                   name ? name : "", all);
+    k1s_status_set(st, 422, "Invalid", "%s \"%s\" is invalid: %s", qk, name ? name : "", all);
     free(all);
     k1s_status_details(st, name, group, kind);
     json_object_set(st->details, "causes", fe->causes);

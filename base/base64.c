@@ -7,8 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-static const char digits[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 char *k1s_base64_encode(const void *vin, size_t n)
 {
@@ -65,8 +64,8 @@ unsigned char *k1s_base64_decode(const char *in, size_t n, size_t *outlen)
             free(out);
             return NULL;
         }
-        uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 |
-                     (uint32_t)(c < 0 ? 0 : c) << 6 | (uint32_t)(d < 0 ? 0 : d);
+        uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)(c < 0 ? 0 : c) << 6 |
+                     (uint32_t)(d < 0 ? 0 : d);
         out[o++] = (unsigned char)(v >> 16);
         if (c >= 0)
             out[o++] = (unsigned char)(v >> 8);

@@ -21,18 +21,17 @@
 #define K1S_BUF_LIMIT ((size_t)1 << 30)
 
 typedef struct k1s_buf {
-    char *p;      /* malloc'd; NUL-terminated after any append that fit */
+    char *p; /* malloc'd; NUL-terminated after any append that fit */
     size_t len, cap;
-    size_t max;   /* most bytes it may hold (0: K1S_BUF_LIMIT) */
-    bool oom;     /* an allocation failed */
-    bool full;    /* an append would have passed max */
+    size_t max; /* most bytes it may hold (0: K1S_BUF_LIMIT) */
+    bool oom;   /* an allocation failed */
+    bool full;  /* an append would have passed max */
 } k1s_buf;
 
 void k1s_buf_add(k1s_buf *b, const void *s, size_t n);
 void k1s_buf_adds(k1s_buf *b, const char *s);
 void k1s_buf_addc(k1s_buf *b, char c);
-void k1s_buf_addf(k1s_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void k1s_buf_addf(k1s_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void k1s_buf_vaddf(k1s_buf *b, const char *fmt, va_list ap);
 /* Room for n more bytes; false (and the latch set) when it cannot be. */
 bool k1s_buf_reserve(k1s_buf *b, size_t n);

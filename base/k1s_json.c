@@ -30,8 +30,7 @@ const char *k1s_json_str(const json_t *o, const char *path)
     return json_string_value(k1s_json_at(o, path));
 }
 
-const char *k1s_json_str_or(const json_t *o, const char *path,
-                            const char *dflt)
+const char *k1s_json_str_or(const json_t *o, const char *path, const char *dflt)
 {
     const char *s = k1s_json_str(o, path);
     return s ? s : dflt;
@@ -99,12 +98,8 @@ static bool members_equal(const json_t *a, const json_t *b, int depth)
 {
     const char *k;
     json_t *v;
-    json_object_foreach(MUT(a), k, v)
-        if (!equal(v, json_object_get(b, k), depth + 1))
-            return false;
-    json_object_foreach(MUT(b), k, v)
-        if (!json_object_get(a, k) && !zero(v))
-            return false;
+    json_object_foreach(MUT(a), k, v) if (!equal(v, json_object_get(b, k), depth + 1)) return false;
+    json_object_foreach(MUT(b), k, v) if (!json_object_get(a, k) && !zero(v)) return false;
     return true;
 }
 

@@ -17,8 +17,7 @@ const json_t *k1s_json_at(const json_t *o, const char *path);
 /* The string at path, or NULL when absent or not a string. */
 const char *k1s_json_str(const json_t *o, const char *path);
 /* ... or dflt. */
-const char *k1s_json_str_or(const json_t *o, const char *path,
-                            const char *dflt);
+const char *k1s_json_str_or(const json_t *o, const char *path, const char *dflt);
 /* The integer at path, or dflt when absent or not an integer. */
 long long k1s_json_int(const json_t *o, const char *path, long long dflt);
 /* The boolean at path, or dflt when absent or not a boolean. */

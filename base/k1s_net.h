@@ -19,10 +19,10 @@ void k1s_ipv4_format(uint32_t addr, char *buf, size_t len);
 bool k1s_ipv4_is_local(uint32_t addr);
 
 typedef struct k1s_cidr4 {
-    uint32_t addr;  /* as written, host bits and all */
-    uint32_t net;   /* addr & mask */
+    uint32_t addr; /* as written, host bits and all */
+    uint32_t net;  /* addr & mask */
     uint32_t mask;
-    unsigned bits;  /* 0..32 */
+    unsigned bits; /* 0..32 */
 } k1s_cidr4;
 
 /* "a.b.c.d/n": 0 with *c set, or K1S_EINVAL. Callers judge the prefix

@@ -45,12 +45,11 @@ int k1s_time_parse(const char *s, size_t n, k1s_time *t)
 {
     static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int Y, M, D, h, m, sec;
-    if (!s || n < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
-        s[16] != ':')
+    if (!s || n < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':')
         return K1S_EINVAL;
-    if (!field(s, 4, 0, 9999, &Y) || !field(s + 5, 2, 1, 12, &M) ||
-        !field(s + 8, 2, 1, 31, &D) || !field(s + 11, 2, 0, 23, &h) ||
-        !field(s + 14, 2, 0, 59, &m) || !field(s + 17, 2, 0, 59, &sec))
+    if (!field(s, 4, 0, 9999, &Y) || !field(s + 5, 2, 1, 12, &M) || !field(s + 8, 2, 1, 31, &D) ||
+        !field(s + 11, 2, 0, 23, &h) || !field(s + 14, 2, 0, 59, &m) ||
+        !field(s + 17, 2, 0, 59, &sec))
         return K1S_EINVAL;
     if (D > mdays[M - 1] + (M == 2 && leap(Y)))
         return K1S_EINVAL;

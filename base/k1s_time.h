@@ -12,9 +12,9 @@
 #define K1S_TIME_LEN 21
 
 typedef struct k1s_time {
-    int64_t sec;     /* Unix seconds (UTC) */
-    int32_t nsec;    /* 0..999999999 */
-    int32_t offset;  /* the zone it was written in, seconds east of UTC */
+    int64_t sec;    /* Unix seconds (UTC) */
+    int32_t nsec;   /* 0..999999999 */
+    int32_t offset; /* the zone it was written in, seconds east of UTC */
 } k1s_time;
 
 /* Parse n bytes of s as Go's time.Parse(time.RFC3339Nano, ...) does:

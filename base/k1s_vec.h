@@ -15,10 +15,10 @@
 #include <stddef.h>
 
 typedef struct k1s_vec {
-    void *p;       /* malloc'd: n elements of size bytes */
+    void *p; /* malloc'd: n elements of size bytes */
     size_t n, cap;
-    size_t size;   /* bytes per element (set before the first push) */
-    size_t max;    /* most elements (0: as many as memory allows) */
+    size_t size; /* bytes per element (set before the first push) */
+    size_t max;  /* most elements (0: as many as memory allows) */
 } k1s_vec;
 
 #define K1S_VEC(type) ((k1s_vec){.size = sizeof(type)})

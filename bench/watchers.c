@@ -34,8 +34,8 @@
 struct conn {
     int fd;
     gnutls_session_t s;
-    double seen;      /* seconds after the create was sent; 0 until seen */
-    size_t tail_len;  /* bytes of the previous read kept for a split marker */
+    double seen;     /* seconds after the create was sent; 0 until seen */
+    size_t tail_len; /* bytes of the previous read kept for a split marker */
     char tail[MAX_NAME + 16];
 };
 
@@ -44,7 +44,7 @@ struct run {
     const char *token, *watch_path, *post_path, *name;
     long count;
     gnutls_certificate_credentials_t cred;
-    struct conn *w;   /* count watchers, then the control connection */
+    struct conn *w; /* count watchers, then the control connection */
     long opened;
     char marker[MAX_NAME + 16];
     size_t marker_len;
@@ -83,8 +83,7 @@ static void conn_close(struct conn *c)
 
 /* Blocking connect + handshake (bounded by socket timeouts), then the
  * request; for a watch also its response head, which must say 200. */
-static int conn_open(struct run *r, struct conn *c, const char *req, size_t req_len,
-                     int want_head)
+static int conn_open(struct run *r, struct conn *c, const char *req, size_t req_len, int want_head)
 {
     c->fd = -1;
     c->s = NULL;
@@ -97,7 +96,8 @@ static int conn_open(struct run *r, struct conn *c, const char *req, size_t req_
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)r->port),
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons((uint16_t)r->port),
                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
         goto fail;
@@ -174,7 +174,8 @@ static int event_phase(struct run *r, int ep)
     char body[256], req[MAX_ARG * 3];
     int blen = snprintf(body, sizeof body,
                         "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
-                        "{\"name\":\"%s\"},\"data\":{\"k\":\"v\"}}", r->name);
+                        "{\"name\":\"%s\"},\"data\":{\"k\":\"v\"}}",
+                        r->name);
     int qlen = snprintf(req, sizeof req,
                         "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
                         "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
@@ -263,8 +264,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: watchers PORT TOKEN WATCH_PATH POST_PATH NAME COUNT\n");
         return 2;
     }
-    struct run r = {.port = atoi(argv[1]), .token = argv[2], .watch_path = argv[3],
-                    .post_path = argv[4], .name = argv[5], .count = atol(argv[6])};
+    struct run r = {.port = atoi(argv[1]),
+                    .token = argv[2],
+                    .watch_path = argv[3],
+                    .post_path = argv[4],
+                    .name = argv[5],
+                    .count = atol(argv[6])};
     for (int i = 2; i < 5; i++)
         if (strlen(argv[i]) > MAX_ARG || strpbrk(argv[i], "\r\n")) {
             fprintf(stderr, "watchers: argument %d is too long or has a line break\n", i);
@@ -284,7 +289,8 @@ int main(int argc, char **argv)
     char req[MAX_ARG * 3];
     int qlen = snprintf(req, sizeof req,
                         "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
-                        "Accept: application/json\r\n\r\n", r.watch_path, r.token);
+                        "Accept: application/json\r\n\r\n",
+                        r.watch_path, r.token);
     if (qlen <= 0 || (size_t)qlen >= sizeof req)
         return 2;
     if (gnutls_global_init() < 0)
@@ -315,8 +321,8 @@ int main(int argc, char **argv)
         }
         r.opened++;
     }
-    printf("opened %ld of %ld in %.3f s, errors %ld\nready\n", r.opened, r.count,
-           now_s() - t0, errors);
+    printf("opened %ld of %ld in %.3f s, errors %ld\nready\n", r.opened, r.count, now_s() - t0,
+           errors);
     fflush(stdout);
 
     char line[64];

@@ -33,14 +33,13 @@ typedef struct options {
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: k1s server [--data-dir DIR] [--bind ADDR] [--port N]\n"
-            "                  [--kubelet none|simulated|containerd]\n"
-            "                  [--disable-controllers] [--kubeconfig-out FILE]\n"
-            "                  [--container-runtime-endpoint PATH]\n"
-            "       k1s version\n"
-            "  --data-dir :memory: keeps everything in memory (needs --kubeconfig-out)\n"
-            "  --port 0 picks a free port\n");
+    fprintf(f, "usage: k1s server [--data-dir DIR] [--bind ADDR] [--port N]\n"
+               "                  [--kubelet none|simulated|containerd]\n"
+               "                  [--disable-controllers] [--kubeconfig-out FILE]\n"
+               "                  [--container-runtime-endpoint PATH]\n"
+               "       k1s version\n"
+               "  --data-dir :memory: keeps everything in memory (needs --kubeconfig-out)\n"
+               "  --port 0 picks a free port\n");
 }
 
 static int parse(int argc, char **argv, options *o)
@@ -55,13 +54,17 @@ static int parse(int argc, char **argv, options *o)
         {"container-runtime-endpoint", required_argument, NULL, 'r'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    *o = (options){.data_dir = "./k1s-data", .bind = "127.0.0.1",
-                   .port = 6443, .kubelet = "containerd"};
+    *o = (options){
+        .data_dir = "./k1s-data", .bind = "127.0.0.1", .port = 6443, .kubelet = "containerd"};
     int ch;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (ch) {
-        case 'd': o->data_dir = optarg; break;
-        case 'b': o->bind = optarg; break;
+        case 'd':
+            o->data_dir = optarg;
+            break;
+        case 'b':
+            o->bind = optarg;
+            break;
         case 'p': {
             char *end;
             long p = strtol(optarg, &end, 10);
@@ -80,11 +83,21 @@ static int parse(int argc, char **argv, options *o)
             }
             o->kubelet = optarg;
             break;
-        case 'C': o->disable_controllers = 1; break;
-        case 'o': o->kubeconfig_out = optarg; break;
-        case 'r': o->runtime_endpoint = optarg; break;
-        case 'h': usage(stdout); exit(0);
-        default: usage(stderr); return -1;
+        case 'C':
+            o->disable_controllers = 1;
+            break;
+        case 'o':
+            o->kubeconfig_out = optarg;
+            break;
+        case 'r':
+            o->runtime_endpoint = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        default:
+            usage(stderr);
+            return -1;
         }
     }
     if (optind != argc) {
@@ -112,8 +125,11 @@ static int run_server(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    k1s_options ko = {.data_dir = o.data_dir, .kubeconfig_out = o.kubeconfig_out,
-                      .bind = o.bind, .port = o.port, .kubelet = o.kubelet,
+    k1s_options ko = {.data_dir = o.data_dir,
+                      .kubeconfig_out = o.kubeconfig_out,
+                      .bind = o.bind,
+                      .port = o.port,
+                      .kubelet = o.kubelet,
                       .runtime_endpoint = o.runtime_endpoint,
                       .disable_controllers = o.disable_controllers};
     k1s *k = NULL;

@@ -10,7 +10,6 @@
 #include "k1s_manager.h"
 
 /* Start every controller; returns once their caches are filled. */
-int k1s_controllers_start(const k1s_controllers_config *cfg,
-                          k1s_controllers **out, char **err);
+int k1s_controllers_start(const k1s_controllers_config *cfg, k1s_controllers **out, char **err);
 
 #endif

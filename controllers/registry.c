@@ -33,9 +33,7 @@ static const k1s_controller_def *const defs[] = {
     NULL,
 };
 
-int k1s_controllers_start(const k1s_controllers_config *cfg,
-                          k1s_controllers **out, char **err)
+int k1s_controllers_start(const k1s_controllers_config *cfg, k1s_controllers **out, char **err)
 {
-    return k1s_controllers_start_defs(cfg, defs, NULL, out,
-                                      err);
+    return k1s_controllers_start_defs(cfg, defs, NULL, out, err);
 }

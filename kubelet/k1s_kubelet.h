@@ -19,14 +19,14 @@
 typedef struct k1s_kubelet k1s_kubelet;
 
 typedef struct k1s_kubelet_config {
-    k1s_api *api;                /* borrowed; must outlive the kubelet */
-    bool simulated;              /* the simulated mode (see above) */
-    const char *node_name;       /* default: the host name */
-    const char *data_dir;        /* pods/, storage/, containerd/; required
+    k1s_api *api;                 /* borrowed; must outlive the kubelet */
+    bool simulated;               /* the simulated mode (see above) */
+    const char *node_name;        /* default: the host name */
+    const char *data_dir;         /* pods/, storage/, containerd/; required
                                     but in simulated mode (NULL: the Node's
                                     disk is that of /) */
-    const char *runtime_endpoint;/* NULL: start k1s's own containerd */
-    const char *pod_cidr;        /* default 10.244.0.0/24 (simulated: a /24) */
+    const char *runtime_endpoint; /* NULL: start k1s's own containerd */
+    const char *pod_cidr;         /* default 10.244.0.0/24 (simulated: a /24) */
     /* The Node's InternalIP. NULL or not a specific IPv4 address (0.0.0.0,
      * a name): the address of the default route's interface, or in
      * simulated mode 127.0.0.1. */
@@ -34,8 +34,7 @@ typedef struct k1s_kubelet_config {
     bool quiet;
 } k1s_kubelet_config;
 
-int k1s_kubelet_start(const k1s_kubelet_config *cfg, k1s_kubelet **out,
-                      char **err);
+int k1s_kubelet_start(const k1s_kubelet_config *cfg, k1s_kubelet **out, char **err);
 /* What the API server calls for pods/exec, attach, portforward and log;
  * NULL in simulated mode (no containers to reach). */
 const k1s_node_backend *k1s_kubelet_backend(k1s_kubelet *k);

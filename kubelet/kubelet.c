@@ -79,8 +79,10 @@ static int start_runtime(k1s_kubelet *kl, const k1s_kubelet_config *cfg, char **
 {
     if (mkdir(kl->pods_dir, 0755) != 0 && errno != EEXIST)
         return fail(err, "cannot create %s: %s", kl->pods_dir, strerror(errno));
-    k1s_containerd_config ccfg = {.data_dir = cfg->data_dir, .endpoint = cfg->runtime_endpoint,
-                                  .pod_cidr = kl->pod_cidr, .quiet = cfg->quiet};
+    k1s_containerd_config ccfg = {.data_dir = cfg->data_dir,
+                                  .endpoint = cfg->runtime_endpoint,
+                                  .pod_cidr = kl->pod_cidr,
+                                  .quiet = cfg->quiet};
     if (k1s_containerd_start(&ccfg, &kl->ctd, err) != 0)
         return -1;
     if (k1s_cri_open(k1s_containerd_socket(kl->ctd), &kl->cri, err) != 0)
@@ -126,9 +128,8 @@ int k1s_kubelet_start(const k1s_kubelet_config *cfg, k1s_kubelet **out, char **e
     pick_node_ip(kl, cfg->node_ip);
     if ((kl->simulated ? k1s__sim_prepare(kl, err) : start_runtime(kl, cfg, err)) != 0)
         goto fail;
-    k1s_controllers_config lcfg = {.api = cfg->api,
-                                   .data_dir = kl->data_dir, .node_name = kl->node,
-                                   .api_host = kl->node_ip};
+    k1s_controllers_config lcfg = {
+        .api = cfg->api, .data_dir = kl->data_dir, .node_name = kl->node, .api_host = kl->node_ip};
     static const k1s_controller_def *const real_defs[] = {&k1s__pods_def, NULL};
     static const k1s_controller_def *const sim_defs[] = {&k1s__sim_def, NULL};
     if (k1s_controllers_start_defs(&lcfg, kl->simulated ? sim_defs : real_defs, kl, &kl->loop,

@@ -26,8 +26,8 @@ static int cri_failed(k1s_status *st, const char *what, const k1s_cri_error *e)
 
 /* The id of the first listed item (ListContainers/ListPodSandbox) into id;
  * -1 with st set on a runtime error, 0 with id "" when there is none. */
-static int first_id(k1s_kubelet *kl, const char *method, json_t *rq, const char *items,
-                    char *id, size_t len, k1s_status *st)
+static int first_id(k1s_kubelet *kl, const char *method, json_t *rq, const char *items, char *id,
+                    size_t len, k1s_status *st)
 {
     json_t *r = NULL;
     k1s_cri_error e = {0};
@@ -55,8 +55,8 @@ static int stream_url(void *ctx, const k1s_stream_request *rq, char **url, k1s_s
     *url = NULL;
     if (!strcmp(rq->verb, "portforward")) {
         if (first_id(kl, "ListPodSandbox",
-                     json_pack("{s:{s:{s:s}, s:{s:s}}}", "filter", "state", "state", "SANDBOX_READY",
-                               "label_selector", K1S__L_POD_UID, uid),
+                     json_pack("{s:{s:{s:s}, s:{s:s}}}", "filter", "state", "state",
+                               "SANDBOX_READY", "label_selector", K1S__L_POD_UID, uid),
                      "items", id, sizeof id, st) != 0)
             return -1;
         if (!*id)
@@ -82,13 +82,13 @@ static int stream_url(void *ctx, const k1s_stream_request *rq, char **url, k1s_s
             json_t *cmd = json_array();
             for (size_t i = 0; i < rq->ncommand; i++)
                 json_array_append_new(cmd, json_string(rq->command[i] ? rq->command[i] : ""));
-            req = json_pack("{s:s, s:o, s:b, s:b, s:b, s:b}", "container_id", id, "cmd", cmd,
-                            "tty", rq->tty, "stdin", rq->in, "stdout", rq->out, "stderr",
+            req = json_pack("{s:s, s:o, s:b, s:b, s:b, s:b}", "container_id", id, "cmd", cmd, "tty",
+                            rq->tty, "stdin", rq->in, "stdout", rq->out, "stderr",
                             rq->err && !rq->tty);
             method = "Exec";
         } else {
-            req = json_pack("{s:s, s:b, s:b, s:b, s:b}", "container_id", id, "stdin", rq->in,
-                            "tty", rq->tty, "stdout", rq->out, "stderr", rq->err && !rq->tty);
+            req = json_pack("{s:s, s:b, s:b, s:b, s:b}", "container_id", id, "stdin", rq->in, "tty",
+                            rq->tty, "stdout", rq->out, "stderr", rq->err && !rq->tty);
             method = "Attach";
         }
     }
@@ -182,16 +182,16 @@ static char *log_file(k1s_kubelet *kl, const json_t *pod, const char *name, cons
     return path;
 }
 
-static int log_path(void *ctx, const json_t *pod, const char *container, bool previous,
-                    char **path, k1s_status *st)
+static int log_path(void *ctx, const json_t *pod, const char *container, bool previous, char **path,
+                    k1s_status *st)
 {
     k1s_kubelet *kl = ctx;
     const char *pname = k1s_json_str_or(pod, "metadata.name", "");
     *path = NULL;
     const json_t *cs = status_of(pod, container);
     if (!cs)
-        return k1s_err_bad_request(st, "container \"%s\" in pod \"%s\" is not available",
-                                   container, pname);
+        return k1s_err_bad_request(st, "container \"%s\" in pod \"%s\" is not available", container,
+                                   pname);
     const json_t *state = json_object_get(cs, "state");
     const json_t *last = json_object_get(json_object_get(cs, "lastState"), "terminated");
     const json_t *term = json_object_get(state, "terminated");
@@ -199,13 +199,14 @@ static int log_path(void *ctx, const json_t *pod, const char *container, bool pr
     if (previous) {
         cid = k1s_json_str_or(last, "containerID", "");
         if (!*cid)
-            return k1s_err_bad_request(st, "previous terminated container \"%s\" in pod \"%s\" not found",
-                                       container, pname);
+            return k1s_err_bad_request(
+                st, "previous terminated container \"%s\" in pod \"%s\" not found", container,
+                pname);
     } else if (json_object_get(state, "running")) {
         cid = k1s_json_str_or(cs, "containerID", "");
     } else if (term) {
         cid = *k1s_json_str_or(term, "containerID", "") ? k1s_json_str_or(term, "containerID", "")
-                                               : k1s_json_str_or(last, "containerID", "");
+                                                        : k1s_json_str_or(last, "containerID", "");
         if (!*cid)
             return k1s_err_bad_request(st, "container \"%s\" in pod \"%s\" is terminated",
                                        container, pname);
@@ -216,19 +217,20 @@ static int log_path(void *ctx, const json_t *pod, const char *container, bool pr
                                        container, pname);
     } else {
         const char *reason = k1s_json_str_or(state, "waiting.reason", "");
-        const char *why = !strcmp(reason, "ErrImagePull") ? "image can't be pulled"
+        const char *why = !strcmp(reason, "ErrImagePull")       ? "image can't be pulled"
                           : !strcmp(reason, "ImagePullBackOff") ? "trying and failing to pull image"
-                                                                 : reason;
+                                                                : reason;
         if (!*why)
-            return k1s_err_bad_request(st, "container \"%s\" in pod \"%s\" is waiting to start - no logs yet",
-                                       container, pname);
+            return k1s_err_bad_request(
+                st, "container \"%s\" in pod \"%s\" is waiting to start - no logs yet", container,
+                pname);
         return k1s_err_bad_request(st, "container \"%s\" in pod \"%s\" is waiting to start: %s",
                                    container, pname, why);
     }
     *path = log_file(kl, pod, container, cid, previous);
     if (!*path)
-        return k1s_err_bad_request(st, "container \"%s\" in pod \"%s\" is not available",
-                                   container, pname);
+        return k1s_err_bad_request(st, "container \"%s\" in pod \"%s\" is not available", container,
+                                   pname);
     return 0;
 }
 

@@ -67,13 +67,13 @@ typedef struct k1s__task k1s__task;
 typedef struct k1s__probes k1s__probes;
 
 struct k1s_kubelet {
-    k1s_api *api;           /* borrowed */
-    char *node;             /* owned */
+    k1s_api *api;                         /* borrowed */
+    char *node;                           /* owned */
     char *data_dir, *pods_dir, *pod_cidr; /* owned; data_dir and pods_dir
                                              NULL in simulated mode without
                                              a data directory */
     bool quiet;
-    bool simulated;         /* no runtime, CRI or proxy (sim.c) */
+    bool simulated; /* no runtime, CRI or proxy (sim.c) */
     k1s_containerd *ctd;
     k1s_cri *cri;
     k1s_proxy *proxy;
@@ -84,12 +84,12 @@ struct k1s_kubelet {
 
     /* ---- loop-only state ---- */
     k1s_ctrl *c;
-    k1s_vec pods;           /* of k1s__pod * (owned): k1s__pod_at */
+    k1s_vec pods; /* of k1s__pod * (owned): k1s__pod_at */
     k1s__probes *probes;
-    k1s_vec pulls;          /* of k1s__pull */
-    k1s_vec reaps;          /* of k1s__reaping: orphan removals running */
-    json_t *seen;           /* poll: container id -> "uid state" */
-    int64_t fast_until;     /* poll fast until (monotonic ms) */
+    k1s_vec pulls;      /* of k1s__pull */
+    k1s_vec reaps;      /* of k1s__reaping: orphan removals running */
+    json_t *seen;       /* poll: container id -> "uid state" */
+    int64_t fast_until; /* poll fast until (monotonic ms) */
     int64_t poll_armed, sweep_armed, node_armed;
     /* node */
     int64_t next_lease, next_status, next_check;
@@ -98,12 +98,12 @@ struct k1s_kubelet {
      * runtime_msg), and what to do when it is back; NULL when simulated */
     bool (*runtime_check)(k1s_kubelet *kl);
     void (*runtime_back)(k1s_kubelet *kl);
-    char runtime_msg[512];  /* why not ready ("" when ready) */
+    char runtime_msg[512]; /* why not ready ("" when ready) */
     /* simulated mode (loop-only but sim_net) */
-    uint32_t sim_net;       /* the pod CIDR's /24 network, host order */
-    json_t *sim_ips;        /* owned: pod IP -> uid handed out (the cache
+    uint32_t sim_net;     /* the pod CIDR's /24 network, host order */
+    json_t *sim_ips;      /* owned: pod IP -> uid handed out (the cache
                                may not show them yet) */
-    json_t *sim_stopping;   /* owned: "ns/name" -> uid whose Killing events
+    json_t *sim_stopping; /* owned: "ns/name" -> uid whose Killing events
                                were recorded */
 };
 

@@ -52,8 +52,8 @@ int k1s_cmd_token(const char *data_dir, char *buf, size_t len)
     return rc;
 }
 
-int k1s_cmd_write_kubeconfig(const char *path, const char *url,
-                             const char *token, const char *ca_pem)
+int k1s_cmd_write_kubeconfig(const char *path, const char *url, const char *token,
+                             const char *ca_pem)
 {
     char *ca = k1s_base64_encode(ca_pem, strlen(ca_pem));
     if (!ca)

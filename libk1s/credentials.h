@@ -11,7 +11,7 @@
 int k1s_cmd_token(const char *data_dir, char *buf, size_t len);
 /* Write a kubeconfig for url with token, trusting ca_pem (atomically).
  * 0 or -1. */
-int k1s_cmd_write_kubeconfig(const char *path, const char *url,
-                             const char *token, const char *ca_pem);
+int k1s_cmd_write_kubeconfig(const char *path, const char *url, const char *token,
+                             const char *ca_pem);
 
 #endif

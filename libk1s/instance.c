@@ -28,10 +28,10 @@ struct k1s {
     k1s_api *api;
     k1s_server *srv;
     k1s_controllers *ctl;
-    k1s_kubelet *kubelet;   /* --kubelet simulated or containerd */
+    k1s_kubelet *kubelet; /* --kubelet simulated or containerd */
     char kubeconfig[4096];
     char url[128];
-    bool own_kubeconfig;  /* a temp file this instance made */
+    bool own_kubeconfig; /* a temp file this instance made */
     double start_ms;
 };
 
@@ -49,8 +49,7 @@ static double ms_since(const struct timespec *t0)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)(t.tv_sec - t0->tv_sec) * 1e3 +
-           (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
+    return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
 int k1s_start(const k1s_options *o, k1s **out, char **err)
@@ -72,8 +71,7 @@ int k1s_start(const k1s_options *o, k1s **out, char **err)
         return fail(err, "out of memory");
     char db[4096], token[128];
     char *cert = NULL, *key = NULL;
-    snprintf(db, sizeof db, "%s%s", memory ? ":memory:" : o->data_dir,
-             memory ? "" : "/k1s.db");
+    snprintf(db, sizeof db, "%s%s", memory ? ":memory:" : o->data_dir, memory ? "" : "/k1s.db");
     if (o->kubeconfig_out) {
         snprintf(k->kubeconfig, sizeof k->kubeconfig, "%s", o->kubeconfig_out);
     } else if (memory) {
@@ -99,8 +97,12 @@ int k1s_start(const k1s_options *o, k1s **out, char **err)
         fail(err, "cannot create the serving certificate");
         goto fail;
     }
-    k1s_server_config scfg = {.api = k->api, .bind = bind, .port = o->port,
-                              .token = token, .tls_cert = cert, .tls_key = key};
+    k1s_server_config scfg = {.api = k->api,
+                              .bind = bind,
+                              .port = o->port,
+                              .token = token,
+                              .tls_cert = cert,
+                              .tls_key = key};
     if (k1s_server_start(&scfg, &k->srv, err))
         goto fail;
     int port = k1s_server_port(k->srv);
@@ -112,7 +114,8 @@ int k1s_start(const k1s_options *o, k1s **out, char **err)
     if (!o->disable_controllers) {
         k1s_controllers_config ccfg = {.api = k->api,
                                        .data_dir = memory ? NULL : o->data_dir,
-                                       .api_host = bind, .api_port = port};
+                                       .api_host = bind,
+                                       .api_port = port};
         if (k1s_controllers_start(&ccfg, &k->ctl, err))
             goto fail;
     }
@@ -125,7 +128,8 @@ int k1s_start(const k1s_options *o, k1s **out, char **err)
         }
         /* the simulated node's address is the API's (127.0.0.1 when the
          * API listens everywhere); the real one's, its host's */
-        k1s_kubelet_config kcfg = {.api = k->api, .simulated = !real_kubelet,
+        k1s_kubelet_config kcfg = {.api = k->api,
+                                   .simulated = !real_kubelet,
                                    .data_dir = memory ? NULL : abs_dir,
                                    .runtime_endpoint = o->runtime_endpoint,
                                    .node_ip = real_kubelet ? NULL : bind,
@@ -144,9 +148,8 @@ int k1s_start(const k1s_options *o, k1s **out, char **err)
     free(key);
     k->start_ms = ms_since(&t0);
     if (!o->quiet)
-        fprintf(stderr, "k1s: store %s, API %s, kubelet %s, controllers %s, ready in %.1f ms\n",
-                db, k->url, kubelet, o->disable_controllers ? "off" : "on",
-                k->start_ms);
+        fprintf(stderr, "k1s: store %s, API %s, kubelet %s, controllers %s, ready in %.1f ms\n", db,
+                k->url, kubelet, o->disable_controllers ? "off" : "on", k->start_ms);
     *out = k;
     return 0;
 fail:

@@ -24,16 +24,16 @@
 typedef struct k1s k1s;
 
 typedef struct k1s_options {
-    const char *data_dir;       /* NULL or ":memory:": everything in memory */
-    const char *kubeconfig_out; /* NULL: DATA_DIR/kubeconfig, or a temp file
+    const char *data_dir;         /* NULL or ":memory:": everything in memory */
+    const char *kubeconfig_out;   /* NULL: DATA_DIR/kubeconfig, or a temp file
                                    for in-memory instances */
-    const char *bind;           /* default 127.0.0.1 */
-    int port;                   /* 0: a free port */
-    const char *kubelet;        /* "none", "simulated" (default) or "containerd" */
+    const char *bind;             /* default 127.0.0.1 */
+    int port;                     /* 0: a free port */
+    const char *kubelet;          /* "none", "simulated" (default) or "containerd" */
     const char *runtime_endpoint; /* containerd kubelet: a running containerd's
                                      socket; NULL: k1s starts its own */
     bool disable_controllers;
-    bool quiet;                 /* no start-up lines on stderr */
+    bool quiet; /* no start-up lines on stderr */
 } k1s_options;
 
 /* 0, or -1 with *err a malloc'd message. */

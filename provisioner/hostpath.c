@@ -65,10 +65,11 @@ const k1s_controller_def k1s__ctrl_hostpath_provisioner = {
     .group = "",
     .kind = "PersistentVolumeClaim",
     .reconcile = reconcile,
-    .watches = {
-        {"", "PersistentVolume", NULL},
-        {"storage.k8s.io", "StorageClass", map_class},
-    },
+    .watches =
+        {
+            {"", "PersistentVolume", NULL},
+            {"storage.k8s.io", "StorageClass", map_class},
+        },
     .init = init,
     .fini = fini,
 };

@@ -30,18 +30,16 @@ static bool should_delete(const json_t *volume)
 
 /* The directory name this provisioner made for volume, if its hostPath
  * is exactly that name under the root. 0 or -1. */
-static int own_directory(const k1s__hostpath *hp, const json_t *volume, char *dir,
-                         size_t len)
+static int own_directory(const k1s__hostpath *hp, const json_t *volume, char *dir, size_t len)
 {
     const json_t *spec = json_object_get(volume, "spec");
     const json_t *ref = json_object_get(spec, "claimRef");
-    const char *path = json_string_value(
-        json_object_get(json_object_get(spec, "hostPath"), "path"));
+    const char *path =
+        json_string_value(json_object_get(json_object_get(spec, "hostPath"), "path"));
     const char *ns = json_string_value(json_object_get(ref, "namespace"));
     const char *claim = json_string_value(json_object_get(ref, "name"));
     const char *pvname = k1s_meta(volume, "name");
-    if (!hp->root || !path || !pvname ||
-        k1s__hostpath_dir_name(dir, len, ns, claim, pvname) != 0)
+    if (!hp->root || !path || !pvname || k1s__hostpath_dir_name(dir, len, ns, claim, pvname) != 0)
         return -1;
     size_t rl = strlen(hp->root);
     if (strncmp(path, hp->root, rl) != 0 || path[rl] != '/' || strcmp(path + rl + 1, dir) != 0)
@@ -75,8 +73,8 @@ int k1s__hostpath_delete(k1s_ctrl *c, k1s__hostpath *hp, const json_t *volume)
                             sizeof component);
     char dir[NAME_MAX + 1], err[512];
     if (own_directory(hp, volume, dir, sizeof dir) != 0) {
-        const char *path = json_string_value(json_object_get(
-            json_object_get(json_object_get(volume, "spec"), "hostPath"), "path"));
+        const char *path = json_string_value(
+            json_object_get(json_object_get(json_object_get(volume, "spec"), "hostPath"), "path"));
         k1s_ctrl_event(c, component, volume, "Warning", "VolumeFailedDelete",
                        "refusing to delete %s: not a directory this provisioner created under %s",
                        path ? path : "(no hostPath)", hp->root ? hp->root : "its root");

@@ -88,12 +88,10 @@ int k1s__hostpath_open(k1s__hostpath *hp, const char *data_dir)
     return 0;
 }
 
-static int remove_at(int dirfd, const char *name, dev_t dev, int depth, char *err,
-                     size_t errlen);
+static int remove_at(int dirfd, const char *name, dev_t dev, int depth, char *err, size_t errlen);
 
 /* Remove everything inside the open directory fd (taken over). */
-static int empty_dir(int fd, const char *name, dev_t dev, int depth, char *err,
-                     size_t errlen)
+static int empty_dir(int fd, const char *name, dev_t dev, int depth, char *err, size_t errlen)
 {
     DIR *d = fdopendir(fd);
     if (!d) {
@@ -124,8 +122,7 @@ cleanup:
     return rc;
 }
 
-static int remove_at(int dirfd, const char *name, dev_t dev, int depth, char *err,
-                     size_t errlen)
+static int remove_at(int dirfd, const char *name, dev_t dev, int depth, char *err, size_t errlen)
 {
     struct stat st;
     if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
@@ -177,8 +174,8 @@ void k1s__hostpath_close(k1s__hostpath *hp)
             int parent = open(hp->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
             *slash = '/';
             if (parent < 0 || remove_at(parent, slash + 1, hp->root_dev, 0, err, sizeof err) != 0)
-                fprintf(stderr, "k1s: hostpath-provisioner: cannot remove %s: %s\n",
-                        hp->root, parent < 0 ? strerror(errno) : err);
+                fprintf(stderr, "k1s: hostpath-provisioner: cannot remove %s: %s\n", hp->root,
+                        parent < 0 ? strerror(errno) : err);
             if (parent >= 0)
                 close(parent);
         }
@@ -203,8 +200,7 @@ static bool name_part_ok(const char *s, size_t max)
     return true;
 }
 
-int k1s__hostpath_dir_name(char *buf, size_t len, const char *ns,
-                           const char *claim, const char *pv)
+int k1s__hostpath_dir_name(char *buf, size_t len, const char *ns, const char *claim, const char *pv)
 {
     /* API names are at most 253 characters; anything longer is not one */
     if (!name_part_ok(ns, 253) || !name_part_ok(claim, 253) || !name_part_ok(pv, 253))
@@ -218,8 +214,7 @@ int k1s__hostpath_dir_name(char *buf, size_t len, const char *ns,
     return w < 0 || (size_t)w >= len ? -1 : 0;
 }
 
-int k1s__hostpath_mkdir(k1s__hostpath *hp, const char *name, char *err,
-                        size_t errlen)
+int k1s__hostpath_mkdir(k1s__hostpath *hp, const char *name, char *err, size_t errlen)
 {
     if (hp->root_fd < 0 && hp->want_temporary)
         make_root(hp, NULL);
@@ -244,8 +239,7 @@ int k1s__hostpath_mkdir(k1s__hostpath *hp, const char *name, char *err,
     return rc ? -1 : 0;
 }
 
-int k1s__hostpath_rmtree(k1s__hostpath *hp, const char *name, char *err,
-                         size_t errlen)
+int k1s__hostpath_rmtree(k1s__hostpath *hp, const char *name, char *err, size_t errlen)
 {
     if (hp->root_fd < 0) {
         snprintf(err, errlen, "%s", hp->error);

@@ -20,13 +20,13 @@
 #include "k1s_ctrl.h"
 
 typedef struct k1s__hostpath {
-    char *root;      /* owned: the root's real path; NULL when unusable */
-    int root_fd;     /* -1 when unusable */
-    dev_t root_dev;  /* removal never crosses into another filesystem */
-    bool temporary;  /* removed with everything in it at stop */
+    char *root;          /* owned: the root's real path; NULL when unusable */
+    int root_fd;         /* -1 when unusable */
+    dev_t root_dev;      /* removal never crosses into another filesystem */
+    bool temporary;      /* removed with everything in it at stop */
     bool want_temporary; /* no data directory: a temporary root is made
                             when the first volume needs it */
-    char error[256]; /* why the root is unusable */
+    char error[256];     /* why the root is unusable */
 } k1s__hostpath;
 
 /* ---- the root and its directories (hostpath_dirs.c) --------------------- */
@@ -39,17 +39,15 @@ void k1s__hostpath_close(k1s__hostpath *hp);
 /* The directory name of a volume: <ns>_<claim>_<pv>, the claim part cut
  * short if the whole would pass NAME_MAX. 0, or -1 when a part is empty
  * or holds anything but [a-z0-9.-] (what API names allow) or is "."/"..". */
-int k1s__hostpath_dir_name(char *buf, size_t len, const char *ns,
-                           const char *claim, const char *pv);
+int k1s__hostpath_dir_name(char *buf, size_t len, const char *ns, const char *claim,
+                           const char *pv);
 /* Create the directory name (mode 0777, as local-path does) or accept
  * it if it is already a directory. 0, or -1 with err filled. */
-int k1s__hostpath_mkdir(k1s__hostpath *hp, const char *name, char *err,
-                        size_t errlen);
+int k1s__hostpath_mkdir(k1s__hostpath *hp, const char *name, char *err, size_t errlen);
 /* Remove the directory name and everything in it, without following
  * symlinks or leaving the root's filesystem; absent is fine. 0, or -1
  * with err filled. */
-int k1s__hostpath_rmtree(k1s__hostpath *hp, const char *name, char *err,
-                         size_t errlen);
+int k1s__hostpath_rmtree(k1s__hostpath *hp, const char *name, char *err, size_t errlen);
 
 /* ---- the work (hostpath_provision.c, hostpath_delete.c) --------------------- */
 
@@ -57,8 +55,7 @@ int k1s__hostpath_rmtree(k1s__hostpath *hp, const char *name, char *err,
 extern const char *const k1s__hostpath_names[];
 bool k1s__hostpath_known(const char *provisioner);
 /* "<provisioner>_<node>": the source of the events it records. */
-void k1s__hostpath_component(k1s_ctrl *c, const char *provisioner, char *buf,
-                             size_t len);
+void k1s__hostpath_component(k1s_ctrl *c, const char *provisioner, char *buf, size_t len);
 
 /* Reconcile one claim / one volume (borrowed, from the caches):
  * 0 done, > 0 retry after ms, < 0 failure (backoff). */

@@ -34,8 +34,7 @@ bool k1s__hostpath_known(const char *provisioner)
     return false;
 }
 
-void k1s__hostpath_component(k1s_ctrl *c, const char *provisioner, char *buf,
-                             size_t len)
+void k1s__hostpath_component(k1s_ctrl *c, const char *provisioner, char *buf, size_t len)
 {
     const char *node = k1s_ctrl_config(c)->node_name;
     snprintf(buf, len, "%s_%s", provisioner, node ? node : "k1s");
@@ -54,8 +53,7 @@ static const char *target_node(k1s_ctrl *c, const json_t *claim)
 
 /* The PersistentVolume for claim (new reference, NULL when out of memory). */
 static json_t *build_volume(k1s_ctrl *c, const json_t *claim, const json_t *class,
-                            const char *provisioner, const char *pvname,
-                            const char *path)
+                            const char *provisioner, const char *pvname, const char *path)
 {
     const json_t *cspec = json_object_get(claim, "spec");
     const json_t *request = json_object_get(
@@ -66,27 +64,20 @@ static json_t *build_volume(k1s_ctrl *c, const json_t *claim, const json_t *clas
     json_t *pv = json_pack(
         "{s:s, s:s, s:{s:s, s:{s:s}}, s:{s:{s:O}, s:{s:s, s:s}, s:O, s:o*, s:s, s:s, s:s,"
         " s:{s:{s:[{s:[{s:s, s:s, s:[s]}]}]}}}}",
-        "apiVersion", "v1", "kind", "PersistentVolume",
-        "metadata", "name", pvname, "annotations", K1S_ANN_PROVISIONED_BY, provisioner,
-        "spec",
-        "capacity", "storage", request,
-        "hostPath", "path", path, "type", "DirectoryOrCreate",
-        "accessModes", modes ? modes : json_null(),
-        "claimRef", ref,
-        "persistentVolumeReclaimPolicy", policy && *policy ? policy : "Delete",
-        "storageClassName", k1s__pv_claim_class(claim),
-        "volumeMode", "Filesystem",
-        "nodeAffinity", "required", "nodeSelectorTerms", "matchExpressions",
-        "key", "kubernetes.io/hostname", "operator", "In", "values",
-        target_node(c, claim)); /* new */
+        "apiVersion", "v1", "kind", "PersistentVolume", "metadata", "name", pvname, "annotations",
+        K1S_ANN_PROVISIONED_BY, provisioner, "spec", "capacity", "storage", request, "hostPath",
+        "path", path, "type", "DirectoryOrCreate", "accessModes", modes ? modes : json_null(),
+        "claimRef", ref, "persistentVolumeReclaimPolicy", policy && *policy ? policy : "Delete",
+        "storageClassName", k1s__pv_claim_class(claim), "volumeMode", "Filesystem", "nodeAffinity",
+        "required", "nodeSelectorTerms", "matchExpressions", "key", "kubernetes.io/hostname",
+        "operator", "In", "values", target_node(c, claim)); /* new */
     return pv;
 }
 
 /* What the library's shouldProvision asks: a claim without a volume,
  * annotated for us, of a class that is ours, and (WaitForFirstConsumer)
  * placed on a node. Returns the class, or NULL. */
-static const json_t *should_provision(k1s_ctrl *c, const json_t *claim,
-                                      const char **provisioner)
+static const json_t *should_provision(k1s_ctrl *c, const json_t *claim, const char **provisioner)
 {
     if (*k1s_json_str_or(claim, "spec.volumeName", ""))
         return NULL;
@@ -118,8 +109,8 @@ static int reschedule(k1s_ctrl *c, const json_t *claim)
     json_t *copy = json_deep_copy(claim); /* new */
     json_t *ann = json_object_get(json_object_get(copy, "metadata"), "annotations");
     json_object_del(ann, K1S_ANN_SELECTED_NODE);
-    int code = k1s_ctrl_update(c, "", "PersistentVolumeClaim",
-                               k1s_meta(claim, "namespace"), NULL, copy, NULL);
+    int code = k1s_ctrl_update(c, "", "PersistentVolumeClaim", k1s_meta(claim, "namespace"), NULL,
+                               copy, NULL);
     json_decref(copy);
     return code == 0 || code == 404 ? 0 : code == 409 ? K1S_PV_RETRY_MS : -1;
 }
@@ -167,20 +158,21 @@ int k1s__hostpath_provision(k1s_ctrl *c, k1s__hostpath *hp, const json_t *claim)
         }
     }
     k1s_ctrl_event(c, component, claim, "Normal", "Provisioning",
-                   "External provisioner is provisioning volume for claim \"%s/%s\"",
-                   ns, name);
+                   "External provisioner is provisioning volume for claim \"%s/%s\"", ns, name);
     k1s_quantity req;
     if (k1s__pv_request(claim, &req) != 0) {
-        k1s_ctrl_event(c, component, claim, "Warning", "ProvisioningFailed",
-                       "failed to provision volume with StorageClass \"%s\": claim has no storage request",
-                       cname);
+        k1s_ctrl_event(
+            c, component, claim, "Warning", "ProvisioningFailed",
+            "failed to provision volume with StorageClass \"%s\": claim has no storage request",
+            cname);
         return 0;
     }
     char dir[NAME_MAX + 1], err[512], path[PATH_MAX];
     if (k1s__hostpath_dir_name(dir, sizeof dir, ns, name, pvname) != 0) {
-        k1s_ctrl_event(c, component, claim, "Warning", "ProvisioningFailed",
-                       "failed to provision volume with StorageClass \"%s\": claim name cannot name a directory",
-                       cname);
+        k1s_ctrl_event(
+            c, component, claim, "Warning", "ProvisioningFailed",
+            "failed to provision volume with StorageClass \"%s\": claim name cannot name a directory",
+            cname);
         return 0;
     }
     if (k1s__hostpath_mkdir(hp, dir, err, sizeof err) != 0 ||

@@ -54,8 +54,7 @@ static bool go_isprint(uint32_t r)
     if ((r >= 0x200b && r <= 0x200f) || (r >= 0x202a && r <= 0x202e) ||
         (r >= 0x2060 && r <= 0x206f))
         return false;
-    if ((r >= 0xe000 && r <= 0xf8ff) || r >= 0xf0000 || r == 0xfffe ||
-        r == 0xffff)
+    if ((r >= 0xe000 && r <= 0xf8ff) || r >= 0xf0000 || r == 0xfffe || r == 0xffff)
         return false;
     return true;
 }
@@ -73,15 +72,33 @@ void k1s__goquote(k1s_buf *b, const char *s, size_t n)
             continue;
         }
         switch (r) {
-        case '"': k1s_buf_adds(b, "\\\""); break;
-        case '\\': k1s_buf_adds(b, "\\\\"); break;
-        case '\a': k1s_buf_adds(b, "\\a"); break;
-        case '\b': k1s_buf_adds(b, "\\b"); break;
-        case '\f': k1s_buf_adds(b, "\\f"); break;
-        case '\n': k1s_buf_adds(b, "\\n"); break;
-        case '\r': k1s_buf_adds(b, "\\r"); break;
-        case '\t': k1s_buf_adds(b, "\\t"); break;
-        case '\v': k1s_buf_adds(b, "\\v"); break;
+        case '"':
+            k1s_buf_adds(b, "\\\"");
+            break;
+        case '\\':
+            k1s_buf_adds(b, "\\\\");
+            break;
+        case '\a':
+            k1s_buf_adds(b, "\\a");
+            break;
+        case '\b':
+            k1s_buf_adds(b, "\\b");
+            break;
+        case '\f':
+            k1s_buf_adds(b, "\\f");
+            break;
+        case '\n':
+            k1s_buf_adds(b, "\\n");
+            break;
+        case '\r':
+            k1s_buf_adds(b, "\\r");
+            break;
+        case '\t':
+            k1s_buf_adds(b, "\\t");
+            break;
+        case '\v':
+            k1s_buf_adds(b, "\\v");
+            break;
         default:
             if (go_isprint(r))
                 k1s_buf_add(b, s + i, len);

@@ -33,21 +33,21 @@ typedef enum k1s_tkind {
 typedef struct k1s_type k1s_type;
 
 typedef struct k1s_field {
-    const char *name;            /* JSON name */
+    const char *name; /* JSON name */
     k1s_tkind kind;
-    k1s_tkind elem;              /* element kind for ARRAY and MAP */
-    const k1s_type *type;        /* for OBJECT, or ARRAY/MAP of OBJECT */
-    const char *merge_key;       /* x-kubernetes-patch-merge-key, or NULL */
-    const char *patch_strategy;  /* "merge", "replace", "retainKeys",
+    k1s_tkind elem;             /* element kind for ARRAY and MAP */
+    const k1s_type *type;       /* for OBJECT, or ARRAY/MAP of OBJECT */
+    const char *merge_key;      /* x-kubernetes-patch-merge-key, or NULL */
+    const char *patch_strategy; /* "merge", "replace", "retainKeys",
                                     "merge,retainKeys", or NULL */
-    const char *list_type;       /* x-kubernetes-list-type or NULL */
+    const char *list_type;      /* x-kubernetes-list-type or NULL */
     bool required;
-    const char *default_json;    /* static default as JSON text, or NULL */
+    const char *default_json; /* static default as JSON text, or NULL */
     const char *description;
 } k1s_field;
 
 struct k1s_type {
-    const char *name;            /* e.g. "io.k8s.api.core.v1.PodSpec" */
+    const char *name; /* e.g. "io.k8s.api.core.v1.PodSpec" */
     const char *description;
     const k1s_field *fields;
     size_t nfields;
@@ -59,8 +59,7 @@ struct k1s_type {
 /* Look up a type by its OpenAPI definition name; NULL if unknown. */
 const k1s_type *k1s_schema_type(const char *name);
 /* The type of a served kind; NULL if unknown. */
-const k1s_type *k1s_schema_kind(const char *group, const char *version,
-                                const char *kind);
+const k1s_type *k1s_schema_kind(const char *group, const char *version, const char *kind);
 /* A field of t by JSON name; NULL if t has no such field. */
 const k1s_field *k1s_schema_field(const k1s_type *t, const char *name);
 /* Every type, for iteration (OpenAPI generation). */
@@ -73,8 +72,7 @@ const k1s_type *const *k1s_schema_all(size_t *n);
  *   unknown field "spec.template.spec.containers[0].imagee"
  * Returns the number of problems appended.
  */
-size_t k1s_schema_unknown_fields(const k1s_type *t, const json_t *obj,
-                                 json_t *errs);
+size_t k1s_schema_unknown_fields(const k1s_type *t, const json_t *obj, json_t *errs);
 
 /* Drop the fields t does not have, recursively, as kube-apiserver's decoder
  * drops them when field validation is not Strict (obj modified in place). */
@@ -108,7 +106,7 @@ json_t *k1s_openapi_v2(const k1s_openapi_resource *res, size_t n);
  * (every operation lists the query parameters kube-apiserver's does,
  * fieldValidation and dryRun included) and the component schemas they reach.
  * New reference. */
-json_t *k1s_openapi_v3(const char *group, const char *version,
-                       const k1s_openapi_resource *res, size_t n);
+json_t *k1s_openapi_v3(const char *group, const char *version, const k1s_openapi_resource *res,
+                       size_t n);
 
 #endif

@@ -58,7 +58,6 @@ bool k1s_schema_pb_inline(const k1s_type *t, int num);
  * out/len), K1S_ENOMEM or K1S_ETOOLARGE (over 64 MiB, or nested too
  * deeply).
  * JSON gnostic has no field for is left out. */
-int k1s_openapi_v2_protobuf(const json_t *swagger, unsigned char **out,
-                            size_t *len);
+int k1s_openapi_v2_protobuf(const json_t *swagger, unsigned char **out, size_t *len);
 
 #endif

@@ -21,11 +21,11 @@
 typedef struct k1s__field_ext {
     const char *const *list_map_keys; /* NULL-terminated, or NULL */
     const char *map_type;             /* x-kubernetes-map-type, or NULL */
-    k1s_tkind elem2; /* element kind of a nested container ([][]T, map[[]T]) */
-    int pb;          /* protobuf field number, 0 when not carried (pb=-) */
-    int pb_outer;    /* number of the inline message holding it, or 0 */
-    unsigned pb_flags; /* K1S_PB_* */
-    bool no_defaults;  /* static defaults do not descend into this field */
+    k1s_tkind elem2;                  /* element kind of a nested container ([][]T, map[[]T]) */
+    int pb;                           /* protobuf field number, 0 when not carried (pb=-) */
+    int pb_outer;                     /* number of the inline message holding it, or 0 */
+    unsigned pb_flags;                /* K1S_PB_* */
+    bool no_defaults;                 /* static defaults do not descend into this field */
 } k1s__field_ext;
 
 typedef struct k1s__type_ext {
@@ -101,17 +101,15 @@ json_t *k1s__oa_ref(k1s__oa *oa, const char *name);
 void k1s__oa_add_closure(k1s__oa *oa, const char *name);
 /* Adds the list schema for a kind (x-kubernetes-group-version-kind set to
  * group/version/list_kind, items of item_name); name is its schema name. */
-void k1s__oa_add_list(k1s__oa *oa, const char *name, const char *item_name,
-                      const char *group, const char *version,
-                      const char *list_kind);
+void k1s__oa_add_list(k1s__oa *oa, const char *name, const char *item_name, const char *group,
+                      const char *version, const char *list_kind);
 /* The schema name of a served kind (its type's name, or a derived name when
  * the schema does not describe it; then a stub is added for it). Writes at
  * most n bytes to buf. */
-void k1s__oa_kind_name(const char *group, const char *version,
-                       const char *kind, char *buf, size_t n);
+void k1s__oa_kind_name(const char *group, const char *version, const char *kind, char *buf,
+                       size_t n);
 /* Adds paths for one resource to paths (borrowed). */
-void k1s__oa_add_paths(k1s__oa *oa, json_t *paths,
-                       const k1s_openapi_resource *r);
+void k1s__oa_add_paths(k1s__oa *oa, json_t *paths, const k1s_openapi_resource *r);
 /* The securitySchemes/securityDefinitions entry and info block. */
 json_t *k1s__oa_info(k1s__oa *oa);
 

@@ -11,9 +11,8 @@
 
 static json_t *security_scheme(void)
 {
-    return json_pack("{s:s,s:s,s:s,s:s}", "description",
-                     "Bearer token authentication", "in", "header", "name",
-                     "authorization", "type", "apiKey");
+    return json_pack("{s:s,s:s,s:s,s:s}", "description", "Bearer token authentication", "in",
+                     "header", "name", "authorization", "type", "apiKey");
 }
 
 static json_t *finish(k1s__oa *oa, json_t *doc)
@@ -25,8 +24,8 @@ static json_t *finish(k1s__oa *oa, json_t *doc)
     return doc;
 }
 
-json_t *k1s_openapi_v3(const char *group, const char *version,
-                       const k1s_openapi_resource *res, size_t n)
+json_t *k1s_openapi_v3(const char *group, const char *version, const k1s_openapi_resource *res,
+                       size_t n)
 {
     if (!group || !version || (!res && n))
         return NULL;
@@ -40,15 +39,13 @@ json_t *k1s_openapi_v3(const char *group, const char *version,
         return NULL;
     }
     k1s__oa oa = {.v3 = true, .schemas = schemas};
-    json_t *components = json_pack("{s:o,s:{s:o}}", "schemas", schemas,
-                                   "securitySchemes", "BearerToken",
-                                   security_scheme());
+    json_t *components = json_pack("{s:o,s:{s:o}}", "schemas", schemas, "securitySchemes",
+                                   "BearerToken", security_scheme());
     k1s__oa_set(&oa, doc, "components", components);
     k1s__oa_set(&oa, doc, "info", k1s__oa_info(&oa));
     k1s__oa_set(&oa, doc, "openapi", json_string("3.0.0"));
     k1s__oa_set(&oa, doc, "paths", paths);
-    k1s__oa_set(&oa, doc, "security",
-                json_pack("[{s:[]}]", "BearerToken"));
+    k1s__oa_set(&oa, doc, "security", json_pack("[{s:[]}]", "BearerToken"));
     if (oa.oom)
         return finish(&oa, doc);
     for (size_t i = 0; i < n && !oa.oom; i++) {
@@ -77,8 +74,7 @@ json_t *k1s_openapi_v2(const k1s_openapi_resource *res, size_t n)
     k1s__oa_set(&oa, doc, "definitions", defs);
     k1s__oa_set(&oa, doc, "info", k1s__oa_info(&oa));
     k1s__oa_set(&oa, doc, "paths", paths);
-    k1s__oa_set(&oa, doc, "security",
-                json_pack("[{s:[]}]", "BearerToken"));
+    k1s__oa_set(&oa, doc, "security", json_pack("[{s:[]}]", "BearerToken"));
     k1s__oa_set(&oa, doc, "securityDefinitions",
                 json_pack("{s:o}", "BearerToken", security_scheme()));
     k1s__oa_set(&oa, doc, "swagger", json_string("2.0"));

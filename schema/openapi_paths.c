@@ -19,8 +19,7 @@
 /* snprintf into a fixed buffer. Names are length-checked on entry
  * (k1s__oa_add_paths), so the buffers always suffice; truncation would
  * still only shorten a text, never overflow. */
-static void fmt(char *buf, size_t n, const char *f, ...)
-    __attribute__((format(printf, 3, 4)));
+static void fmt(char *buf, size_t n, const char *f, ...) __attribute__((format(printf, 3, 4)));
 static void fmt(char *buf, size_t n, const char *f, ...)
 {
     va_list ap;
@@ -33,24 +32,19 @@ typedef struct param {
     const char *name, *type, *desc;
 } param;
 
-static const param P_PRETTY = {"pretty", "string",
-                               "If 'true', indent the output for reading."};
-static const param P_DRYRUN = {
-    "dryRun", "string",
-    "If 'All', run every stage of the request but persist nothing."};
+static const param P_PRETTY = {"pretty", "string", "If 'true', indent the output for reading."};
+static const param P_DRYRUN = {"dryRun", "string",
+                               "If 'All', run every stage of the request but persist nothing."};
 static const param P_FIELDMANAGER = {
-    "fieldManager", "string",
-    "Name of the actor making the change, recorded in managedFields."};
+    "fieldManager", "string", "Name of the actor making the change, recorded in managedFields."};
 static const param P_FIELDVALIDATION = {
     "fieldValidation", "string",
     "What to do with unknown or duplicate fields in the body: Ignore, Warn "
     "(the default) or Strict."};
-static const param P_FORCE = {
-    "force", "boolean",
-    "For apply patches only: take over fields other managers own."};
-static const param P_GRACE = {
-    "gracePeriodSeconds", "integer",
-    "Seconds to give the object before it is deleted; 0 means at once."};
+static const param P_FORCE = {"force", "boolean",
+                              "For apply patches only: take over fields other managers own."};
+static const param P_GRACE = {"gracePeriodSeconds", "integer",
+                              "Seconds to give the object before it is deleted; 0 means at once."};
 static const param P_ORPHAN = {
     "orphanDependents", "boolean",
     "Deprecated, use propagationPolicy: whether dependents are orphaned."};
@@ -61,74 +55,59 @@ static const param P_PROPAGATION = {
 static const param P_BOOKMARKS = {"allowWatchBookmarks", "boolean",
                                   "Ask for BOOKMARK events on a watch."};
 static const param P_CONTINUE = {
-    "continue", "string",
-    "Token from the previous page of a paged list, to get the next page."};
-static const param P_FIELDSEL = {"fieldSelector", "string",
-                                 "Only objects whose fields match."};
-static const param P_LABELSEL = {"labelSelector", "string",
-                                 "Only objects whose labels match."};
-static const param P_LIMIT = {"limit", "integer",
-                              "Most items to return in one page."};
-static const param P_RV = {
-    "resourceVersion", "string",
-    "Resource version the response must be at least as new as."};
-static const param P_RVMATCH = {
-    "resourceVersionMatch", "string",
-    "How resourceVersion applies to a list: Exact or NotOlderThan."};
-static const param P_INITIAL = {
-    "sendInitialEvents", "boolean",
-    "Begin a watch with ADDED events for the objects that exist."};
+    "continue", "string", "Token from the previous page of a paged list, to get the next page."};
+static const param P_FIELDSEL = {"fieldSelector", "string", "Only objects whose fields match."};
+static const param P_LABELSEL = {"labelSelector", "string", "Only objects whose labels match."};
+static const param P_LIMIT = {"limit", "integer", "Most items to return in one page."};
+static const param P_RV = {"resourceVersion", "string",
+                           "Resource version the response must be at least as new as."};
+static const param P_RVMATCH = {"resourceVersionMatch", "string",
+                                "How resourceVersion applies to a list: Exact or NotOlderThan."};
+static const param P_INITIAL = {"sendInitialEvents", "boolean",
+                                "Begin a watch with ADDED events for the objects that exist."};
 static const param P_TIMEOUT = {"timeoutSeconds", "integer",
                                 "Time limit of the list or watch call."};
-static const param P_WATCH = {
-    "watch", "boolean",
-    "Stream changes to the listed objects instead of listing them."};
+static const param P_WATCH = {"watch", "boolean",
+                              "Stream changes to the listed objects instead of listing them."};
 
-static const param *const LIST_PARAMS[] = {
-    &P_BOOKMARKS, &P_CONTINUE, &P_FIELDSEL, &P_LABELSEL, &P_LIMIT, &P_RV,
-    &P_RVMATCH,   &P_INITIAL,  &P_TIMEOUT,  &P_WATCH,    NULL};
-static const param *const WRITE_PARAMS[] = {&P_DRYRUN, &P_FIELDMANAGER,
-                                            &P_FIELDVALIDATION, NULL};
-static const param *const PATCH_PARAMS[] = {
-    &P_DRYRUN, &P_FIELDMANAGER, &P_FIELDVALIDATION, &P_FORCE, NULL};
-static const param *const DELETE_PARAMS[] = {&P_DRYRUN, &P_GRACE, &P_ORPHAN,
-                                             &P_PROPAGATION, NULL};
+static const param *const LIST_PARAMS[] = {&P_BOOKMARKS, &P_CONTINUE, &P_FIELDSEL, &P_LABELSEL,
+                                           &P_LIMIT,     &P_RV,       &P_RVMATCH,  &P_INITIAL,
+                                           &P_TIMEOUT,   &P_WATCH,    NULL};
+static const param *const WRITE_PARAMS[] = {&P_DRYRUN, &P_FIELDMANAGER, &P_FIELDVALIDATION, NULL};
+static const param *const PATCH_PARAMS[] = {&P_DRYRUN, &P_FIELDMANAGER, &P_FIELDVALIDATION,
+                                            &P_FORCE, NULL};
+static const param *const DELETE_PARAMS[] = {&P_DRYRUN, &P_GRACE, &P_ORPHAN, &P_PROPAGATION, NULL};
 static const param *const DELETECOLL_PARAMS[] = {
-    &P_CONTINUE, &P_DRYRUN,       &P_FIELDSEL, &P_GRACE,   &P_LABELSEL,
-    &P_LIMIT,    &P_ORPHAN,       &P_PROPAGATION, &P_RV,   &P_RVMATCH,
-    &P_INITIAL,  &P_TIMEOUT,      NULL};
+    &P_CONTINUE,    &P_DRYRUN, &P_FIELDSEL, &P_GRACE,   &P_LABELSEL, &P_LIMIT, &P_ORPHAN,
+    &P_PROPAGATION, &P_RV,     &P_RVMATCH,  &P_INITIAL, &P_TIMEOUT,  NULL};
 static const param *const NO_PARAMS[] = {NULL};
 
 enum body { BODY_NONE, BODY_OBJECT, BODY_PATCH, BODY_DELETE };
 enum resp { R_READ, R_CREATE, R_REPLACE, R_DELETE, R_STREAM };
 
 static const char *const PATCH_TYPES[] = {
-    "application/apply-patch+yaml", "application/json-patch+json",
-    "application/merge-patch+json", "application/strategic-merge-patch+json",
-    NULL};
+    "application/apply-patch+yaml", "application/json-patch+json", "application/merge-patch+json",
+    "application/strategic-merge-patch+json", NULL};
 
 /* What every operation of one resource shares. */
 typedef struct res {
     k1s__oa *oa;
     const k1s_openapi_resource *r;
-    char gv[192];    /* AppsV1, CoreV1: operation id infix */
-    char tag[128];   /* apps_v1, core_v1 */
-    char base[256];  /* /apis/apps/v1 or /api/v1 */
+    char gv[192];   /* AppsV1, CoreV1: operation id infix */
+    char tag[128];  /* apps_v1, core_v1 */
+    char base[256]; /* /apis/apps/v1 or /api/v1 */
     char kind_name[256], list_name[256];
 } res;
 
-static json_t *param_json(k1s__oa *oa, const param *p, const char *in,
-                          bool required)
+static json_t *param_json(k1s__oa *oa, const param *p, const char *in, bool required)
 {
-    json_t *j = json_pack("{s:s,s:s,s:s}", "description", p->desc, "in", in,
-                          "name", p->name);
+    json_t *j = json_pack("{s:s,s:s,s:s}", "description", p->desc, "in", in, "name", p->name);
     if (!j)
         return NULL;
     if (required)
         k1s__oa_set(oa, j, "required", json_true());
     if (oa->v3) {
-        k1s__oa_set(oa, j, "schema",
-                    json_pack("{s:s,s:b}", "type", p->type, "uniqueItems", 1));
+        k1s__oa_set(oa, j, "schema", json_pack("{s:s,s:b}", "type", p->type, "uniqueItems", 1));
     } else {
         k1s__oa_set(oa, j, "type", json_string(p->type));
         k1s__oa_set(oa, j, "uniqueItems", json_true());
@@ -136,23 +115,22 @@ static json_t *param_json(k1s__oa *oa, const param *p, const char *in,
     return j;
 }
 
-static json_t *content(k1s__oa *oa, const char *const *mimes,
-                       const char *ref)
+static json_t *content(k1s__oa *oa, const char *const *mimes, const char *ref)
 {
     json_t *c = json_object();
     for (size_t i = 0; c && mimes[i]; i++)
-        k1s__oa_set(oa, c, mimes[i],
-                    json_pack("{s:o}", "schema", k1s__oa_ref(oa, ref)));
+        k1s__oa_set(oa, c, mimes[i], json_pack("{s:o}", "schema", k1s__oa_ref(oa, ref)));
     return c;
 }
 
 static const char *const MIMES[] = {"application/json", "application/yaml",
-                                    "application/vnd.kubernetes.protobuf",
-                                    NULL};
-static const char *const STREAM_MIMES[] = {
-    "application/json", "application/yaml",
-    "application/vnd.kubernetes.protobuf", "application/json;stream=watch",
-    "application/vnd.kubernetes.protobuf;stream=watch", NULL};
+                                    "application/vnd.kubernetes.protobuf", NULL};
+static const char *const STREAM_MIMES[] = {"application/json",
+                                           "application/yaml",
+                                           "application/vnd.kubernetes.protobuf",
+                                           "application/json;stream=watch",
+                                           "application/vnd.kubernetes.protobuf;stream=watch",
+                                           NULL};
 
 static json_t *responses(k1s__oa *oa, enum resp kind, const char *ref)
 {
@@ -174,8 +152,7 @@ static json_t *responses(k1s__oa *oa, enum resp kind, const char *ref)
         k1s__oa_set(oa, rs, CODES[i].code, r);
     }
     if (rs)
-        k1s__oa_set(oa, rs, "401",
-                    json_pack("{s:s}", "description", "Unauthorized"));
+        k1s__oa_set(oa, rs, "401", json_pack("{s:s}", "description", "Unauthorized"));
     return rs;
 }
 
@@ -192,8 +169,8 @@ typedef struct opdesc {
 static json_t *operation(res *rs, const opdesc *d)
 {
     k1s__oa *oa = rs->oa;
-    json_t *op = json_pack("{s:s,s:s,s:[s]}", "description", d->desc,
-                           "operationId", d->opid, "tags", rs->tag);
+    json_t *op = json_pack("{s:s,s:s,s:[s]}", "description", d->desc, "operationId", d->opid,
+                           "tags", rs->tag);
     if (!op)
         return NULL;
     json_t *params = json_array();
@@ -201,9 +178,8 @@ static json_t *operation(res *rs, const opdesc *d)
         k1s__oa_push(oa, params, param_json(oa, d->params[i], "query", false));
     if (!oa->v3 && params && d->body != BODY_NONE)
         k1s__oa_push(oa, params,
-                     json_pack("{s:s,s:s,s:b,s:o}", "in", "body", "name",
-                               "body", "required", d->body != BODY_DELETE,
-                               "schema", k1s__oa_ref(oa, d->body_ref)));
+                     json_pack("{s:s,s:s,s:b,s:o}", "in", "body", "name", "body", "required",
+                               d->body != BODY_DELETE, "schema", k1s__oa_ref(oa, d->body_ref)));
     if (json_array_size(params))
         k1s__oa_set(oa, op, "parameters", params);
     else
@@ -211,8 +187,7 @@ static json_t *operation(res *rs, const opdesc *d)
     static const char *const ANY[] = {"*/*", NULL};
     const char *const *in_mimes = d->body == BODY_PATCH ? PATCH_TYPES : ANY;
     if (oa->v3 && d->body != BODY_NONE) {
-        json_t *rb = json_pack("{s:o}", "content",
-                               content(oa, in_mimes, d->body_ref));
+        json_t *rb = json_pack("{s:o}", "content", content(oa, in_mimes, d->body_ref));
         if (rb && d->body != BODY_DELETE)
             k1s__oa_set(oa, rb, "required", json_true());
         k1s__oa_set(oa, op, "requestBody", rb);
@@ -230,15 +205,14 @@ static json_t *operation(res *rs, const opdesc *d)
     }
     k1s__oa_set(oa, op, "responses", responses(oa, d->resp, d->resp_ref));
     k1s__oa_set(oa, op, "x-kubernetes-action", json_string(d->action));
-    k1s__oa_set(oa, op, "x-kubernetes-group-version-kind",
-                json_pack("{s:s,s:s,s:s}", "group", d->group, "kind",
-                          d->kind, "version", d->version));
+    k1s__oa_set(
+        oa, op, "x-kubernetes-group-version-kind",
+        json_pack("{s:s,s:s,s:s}", "group", d->group, "kind", d->kind, "version", d->version));
     return op;
 }
 
 /* The path item: its shared parameters, then the operations. */
-static json_t *path_item(res *rs, bool with_name, bool with_ns,
-                         bool with_pretty)
+static json_t *path_item(res *rs, bool with_name, bool with_ns, bool with_pretty)
 {
     k1s__oa *oa = rs->oa;
     json_t *item = json_object();
@@ -255,8 +229,7 @@ static json_t *path_item(res *rs, bool with_name, bool with_ns,
         k1s__oa_push(oa, params, param_json(oa, &p, "path", true));
     }
     if (with_ns) {
-        const param p = {"namespace", "string",
-                         "Namespace of the objects."};
+        const param p = {"namespace", "string", "Namespace of the objects."};
         k1s__oa_push(oa, params, param_json(oa, &p, "path", true));
     }
     if (with_pretty)
@@ -265,16 +238,14 @@ static json_t *path_item(res *rs, bool with_name, bool with_ns,
     return item;
 }
 
-static void add_op(res *rs, json_t *item, const char *method,
-                   const opdesc *d)
+static void add_op(res *rs, json_t *item, const char *method, const opdesc *d)
 {
     if (item)
         k1s__oa_set(rs->oa, item, method, operation(rs, d));
 }
 
 /* Adds the item/status/scale ops; ns is "Namespaced" or "". */
-static void item_paths(res *rs, json_t *paths, const char *prefix,
-                       bool namespaced)
+static void item_paths(res *rs, json_t *paths, const char *prefix, bool namespaced)
 {
     k1s__oa *oa = rs->oa;
     const k1s_openapi_resource *r = rs->r;
@@ -285,40 +256,39 @@ static void item_paths(res *rs, json_t *paths, const char *prefix,
         bool on;
     } subs[] = {
         {"", "", "the", rs->kind_name, r->group, r->version, r->kind, true},
-        {"/status", "Status", "status of the", rs->kind_name, r->group,
-         r->version, r->kind, r->has_status},
-        {"/scale", "Scale", "scale of the",
-         "io.k8s.api.autoscaling.v1.Scale", "autoscaling", "v1", "Scale",
-         r->has_scale},
+        {"/status", "Status", "status of the", rs->kind_name, r->group, r->version, r->kind,
+         r->has_status},
+        {"/scale", "Scale", "scale of the", "io.k8s.api.autoscaling.v1.Scale", "autoscaling", "v1",
+         "Scale", r->has_scale},
     };
     for (size_t s = 0; s < 3; s++) {
         if (!subs[s].on)
             continue;
         if (s == 2)
             k1s__oa_add_closure(oa, subs[s].ref);
-        fmt(path, sizeof path, "%s/%s/{name}%s", prefix, r->plural,
-                 subs[s].suffix);
+        fmt(path, sizeof path, "%s/%s/{name}%s", prefix, r->plural, subs[s].suffix);
         json_t *item = path_item(rs, true, namespaced, true);
-        opdesc d = {.group = subs[s].g, .version = subs[s].v,
-                    .kind = subs[s].k, .resp_ref = subs[s].ref,
-                    .body_ref = subs[s].ref, .opid = opid, .desc = desc};
+        opdesc d = {.group = subs[s].g,
+                    .version = subs[s].v,
+                    .kind = subs[s].k,
+                    .resp_ref = subs[s].ref,
+                    .body_ref = subs[s].ref,
+                    .opid = opid,
+                    .desc = desc};
 
-        fmt(opid, sizeof opid, "read%s%s%s%s", rs->gv, ns, r->kind,
-                 subs[s].idsuffix);
+        fmt(opid, sizeof opid, "read%s%s%s%s", rs->gv, ns, r->kind, subs[s].idsuffix);
         fmt(desc, sizeof desc, "Read %s %s.", subs[s].what, r->kind);
         d.action = "get", d.params = NO_PARAMS, d.body = BODY_NONE;
         d.resp = R_READ;
         add_op(rs, item, "get", &d);
 
-        fmt(opid, sizeof opid, "replace%s%s%s%s", rs->gv, ns, r->kind,
-                 subs[s].idsuffix);
+        fmt(opid, sizeof opid, "replace%s%s%s%s", rs->gv, ns, r->kind, subs[s].idsuffix);
         fmt(desc, sizeof desc, "Replace %s %s.", subs[s].what, r->kind);
         d.action = "put", d.params = WRITE_PARAMS, d.body = BODY_OBJECT;
         d.resp = R_REPLACE;
         add_op(rs, item, "put", &d);
 
-        fmt(opid, sizeof opid, "patch%s%s%s%s", rs->gv, ns, r->kind,
-                 subs[s].idsuffix);
+        fmt(opid, sizeof opid, "patch%s%s%s%s", rs->gv, ns, r->kind, subs[s].idsuffix);
         fmt(desc, sizeof desc, "Patch %s %s.", subs[s].what, r->kind);
         d.action = "patch", d.params = PATCH_PARAMS, d.body = BODY_PATCH;
         d.body_ref = K1S__META "Patch", d.resp = R_REPLACE;
@@ -336,8 +306,7 @@ static void item_paths(res *rs, json_t *paths, const char *prefix,
     }
 }
 
-static void collection_paths(res *rs, json_t *paths, const char *prefix,
-                             bool namespaced)
+static void collection_paths(res *rs, json_t *paths, const char *prefix, bool namespaced)
 {
     k1s__oa *oa = rs->oa;
     const k1s_openapi_resource *r = rs->r;
@@ -345,8 +314,8 @@ static void collection_paths(res *rs, json_t *paths, const char *prefix,
     char path[512], opid[300], desc[300];
     fmt(path, sizeof path, "%s/%s", prefix, r->plural);
     json_t *item = path_item(rs, false, namespaced, true);
-    opdesc d = {.group = r->group, .version = r->version, .kind = r->kind,
-                .opid = opid, .desc = desc};
+    opdesc d = {
+        .group = r->group, .version = r->version, .kind = r->kind, .opid = opid, .desc = desc};
 
     fmt(opid, sizeof opid, "list%s%s%s", rs->gv, ns, r->kind);
     fmt(desc, sizeof desc, "List or watch %s objects.", r->kind);
@@ -361,10 +330,8 @@ static void collection_paths(res *rs, json_t *paths, const char *prefix,
     d.resp_ref = rs->kind_name;
     add_op(rs, item, "post", &d);
 
-    fmt(opid, sizeof opid, "delete%sCollection%s%s", rs->gv, ns,
-             r->kind);
-    fmt(desc, sizeof desc, "Delete a collection of %s objects.",
-             r->kind);
+    fmt(opid, sizeof opid, "delete%sCollection%s%s", rs->gv, ns, r->kind);
+    fmt(desc, sizeof desc, "Delete a collection of %s objects.", r->kind);
     d.action = "deletecollection", d.params = DELETECOLL_PARAMS;
     d.body = BODY_DELETE, d.body_ref = K1S__META "DeleteOptions";
     d.resp = R_READ, d.resp_ref = K1S__META "Status";
@@ -373,32 +340,34 @@ static void collection_paths(res *rs, json_t *paths, const char *prefix,
 }
 
 /* A GET-only path: list across namespaces, or a legacy watch path. */
-static void get_path(res *rs, json_t *paths, const char *path,
-                     bool with_name, bool with_ns, const char *action,
-                     const char *opid, const char *desc, const char *ref)
+static void get_path(res *rs, json_t *paths, const char *path, bool with_name, bool with_ns,
+                     const char *action, const char *opid, const char *desc, const char *ref)
 {
     json_t *item = path_item(rs, with_name, with_ns, true);
     json_t *params = item ? json_object_get(item, "parameters") : NULL;
     for (size_t i = 0; params && LIST_PARAMS[i]; i++)
-        k1s__oa_push(rs->oa, params,
-                     param_json(rs->oa, LIST_PARAMS[i], "query", false));
-    opdesc d = {.action = action, .desc = desc, .opid = opid,
-                .params = NO_PARAMS, .body = BODY_NONE, .resp = R_STREAM,
-                .resp_ref = ref, .group = rs->r->group,
-                .version = rs->r->version, .kind = rs->r->kind};
+        k1s__oa_push(rs->oa, params, param_json(rs->oa, LIST_PARAMS[i], "query", false));
+    opdesc d = {.action = action,
+                .desc = desc,
+                .opid = opid,
+                .params = NO_PARAMS,
+                .body = BODY_NONE,
+                .resp = R_STREAM,
+                .resp_ref = ref,
+                .group = rs->r->group,
+                .version = rs->r->version,
+                .kind = rs->r->kind};
     add_op(rs, item, "get", &d);
     k1s__oa_set(rs->oa, paths, path, item);
 }
 
-static void camel_group(char *buf, size_t n, const char *group,
-                        bool lower_first)
+static void camel_group(char *buf, size_t n, const char *group, bool lower_first)
 {
     size_t len = 0;
     const char *g = group[0] ? group : "core";
     size_t glen = strlen(g);
     const char *suffix = ".k8s.io";
-    if (glen > strlen(suffix) &&
-        strcmp(g + glen - strlen(suffix), suffix) == 0)
+    if (glen > strlen(suffix) && strcmp(g + glen - strlen(suffix), suffix) == 0)
         glen -= strlen(suffix);
     bool up = !lower_first;
     for (size_t i = 0; i < glen && len + 1 < n; i++) {
@@ -412,13 +381,11 @@ static void camel_group(char *buf, size_t n, const char *group,
     buf[len] = '\0';
 }
 
-void k1s__oa_add_paths(k1s__oa *oa, json_t *paths,
-                       const k1s_openapi_resource *r)
+void k1s__oa_add_paths(k1s__oa *oa, json_t *paths, const k1s_openapi_resource *r)
 {
-    if (!r || !r->group || !r->version || !r->kind || !r->plural ||
-        strlen(r->group) > 253 || !r->version[0] || strlen(r->version) > 63 ||
-        !r->kind[0] || strlen(r->kind) > 63 || !r->plural[0] ||
-        strlen(r->plural) > 63 || (r->list_kind && strlen(r->list_kind) > 63))
+    if (!r || !r->group || !r->version || !r->kind || !r->plural || strlen(r->group) > 253 ||
+        !r->version[0] || strlen(r->version) > 63 || !r->kind[0] || strlen(r->kind) > 63 ||
+        !r->plural[0] || strlen(r->plural) > 63 || (r->list_kind && strlen(r->list_kind) > 63))
         return; /* not a resource kube-apiserver could serve either */
     res rs = {.oa = oa, .r = r};
     char g[96], v[64];
@@ -429,17 +396,14 @@ void k1s__oa_add_paths(k1s__oa *oa, json_t *paths,
     camel_group(g, sizeof g, r->group, true);
     fmt(rs.tag, sizeof rs.tag, "%s_%s", g, r->version);
     if (r->group[0])
-        fmt(rs.base, sizeof rs.base, "/apis/%s/%s", r->group,
-                 r->version);
+        fmt(rs.base, sizeof rs.base, "/apis/%s/%s", r->group, r->version);
     else
         fmt(rs.base, sizeof rs.base, "/api/%s", r->version);
 
-    k1s__oa_kind_name(r->group, r->version, r->kind, rs.kind_name,
-                      sizeof rs.kind_name);
+    k1s__oa_kind_name(r->group, r->version, r->kind, rs.kind_name, sizeof rs.kind_name);
     k1s__oa_add_closure(oa, rs.kind_name);
     char list_kind[200];
-    fmt(list_kind, sizeof list_kind, "%s",
-             r->list_kind ? r->list_kind : "");
+    fmt(list_kind, sizeof list_kind, "%s", r->list_kind ? r->list_kind : "");
     if (!list_kind[0])
         fmt(list_kind, sizeof list_kind, "%sList", r->kind);
     const k1s_type *lt = k1s_schema_kind(r->group, r->version, list_kind);
@@ -449,11 +413,9 @@ void k1s__oa_add_paths(k1s__oa *oa, json_t *paths,
         /* same package as the kind's schema */
         const char *dot = strrchr(rs.kind_name, '.');
         int pkg = dot ? (int)(dot - rs.kind_name) : 0;
-        fmt(rs.list_name, sizeof rs.list_name, "%.*s.%s", pkg,
-                 rs.kind_name, list_kind);
+        fmt(rs.list_name, sizeof rs.list_name, "%.*s.%s", pkg, rs.kind_name, list_kind);
     }
-    k1s__oa_add_list(oa, rs.list_name, rs.kind_name, r->group, r->version,
-                     list_kind);
+    k1s__oa_add_list(oa, rs.list_name, rs.kind_name, r->group, r->version, list_kind);
     k1s__oa_add_closure(oa, K1S__META "Status");
     k1s__oa_add_closure(oa, K1S__META "DeleteOptions");
     k1s__oa_add_closure(oa, K1S__META "Patch");
@@ -463,14 +425,13 @@ void k1s__oa_add_paths(k1s__oa *oa, json_t *paths,
     const char *watchref = K1S__META "WatchEvent";
     if (r->namespaced) {
         fmt(path, sizeof path, "%s/%s", rs.base, r->plural);
-        fmt(opid, sizeof opid, "list%s%sForAllNamespaces", rs.gv,
-                 r->kind);
-        fmt(desc, sizeof desc, "List or watch %s objects in all "
-                 "namespaces.", r->kind);
-        get_path(&rs, paths, path, false, false, "list", opid, desc,
-                 rs.list_name);
-        fmt(prefix, sizeof prefix, "%s/namespaces/{namespace}",
-                 rs.base);
+        fmt(opid, sizeof opid, "list%s%sForAllNamespaces", rs.gv, r->kind);
+        fmt(desc, sizeof desc,
+            "List or watch %s objects in all "
+            "namespaces.",
+            r->kind);
+        get_path(&rs, paths, path, false, false, "list", opid, desc, rs.list_name);
+        fmt(prefix, sizeof prefix, "%s/namespaces/{namespace}", rs.base);
     } else {
         fmt(prefix, sizeof prefix, "%s", rs.base);
     }
@@ -478,25 +439,22 @@ void k1s__oa_add_paths(k1s__oa *oa, json_t *paths,
     item_paths(&rs, paths, prefix, r->namespaced);
 
     const char *ns = r->namespaced ? "Namespaced" : "";
-    fmt(desc, sizeof desc, "Watch changes to %s objects (legacy; use "
-             "watch=true on the list).", r->kind);
+    fmt(desc, sizeof desc,
+        "Watch changes to %s objects (legacy; use "
+        "watch=true on the list).",
+        r->kind);
     if (r->namespaced) {
         fmt(path, sizeof path, "%s/watch/%s", rs.base, r->plural);
-        fmt(opid, sizeof opid, "watch%s%sListForAllNamespaces", rs.gv,
-                 r->kind);
-        get_path(&rs, paths, path, false, false, "watchlist", opid, desc,
-                 watchref);
-        fmt(prefix, sizeof prefix, "%s/watch/namespaces/{namespace}",
-                 rs.base);
+        fmt(opid, sizeof opid, "watch%s%sListForAllNamespaces", rs.gv, r->kind);
+        get_path(&rs, paths, path, false, false, "watchlist", opid, desc, watchref);
+        fmt(prefix, sizeof prefix, "%s/watch/namespaces/{namespace}", rs.base);
     } else {
         fmt(prefix, sizeof prefix, "%s/watch", rs.base);
     }
     fmt(path, sizeof path, "%s/%s", prefix, r->plural);
     fmt(opid, sizeof opid, "watch%s%s%sList", rs.gv, ns, r->kind);
-    get_path(&rs, paths, path, false, r->namespaced, "watchlist", opid, desc,
-             watchref);
+    get_path(&rs, paths, path, false, r->namespaced, "watchlist", opid, desc, watchref);
     fmt(path, sizeof path, "%s/%s/{name}", prefix, r->plural);
     fmt(opid, sizeof opid, "watch%s%s%s", rs.gv, ns, r->kind);
-    get_path(&rs, paths, path, true, r->namespaced, "watch", opid, desc,
-             watchref);
+    get_path(&rs, paths, path, true, r->namespaced, "watch", opid, desc, watchref);
 }

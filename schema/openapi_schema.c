@@ -35,8 +35,7 @@ void k1s__oa_push(k1s__oa *oa, json_t *arr, json_t *val)
 json_t *k1s__oa_ref(k1s__oa *oa, const char *name)
 {
     char buf[512];
-    int n = snprintf(buf, sizeof buf, "%s%s",
-                     oa->v3 ? "#/components/schemas/" : "#/definitions/",
+    int n = snprintf(buf, sizeof buf, "%s%s", oa->v3 ? "#/components/schemas/" : "#/definitions/",
                      name);
     if (n < 0 || (size_t)n >= sizeof buf) {
         oa->oom = true;
@@ -78,28 +77,27 @@ static json_t *builtin(k1s__oa *oa, const char *name)
                         "suffix, such as 500m, 2 or 1.5Gi. Written as a "
                         "string; numbers are accepted on input.";
         if (oa->v3)
-            return json_pack("{s:s,s:[{s:s},{s:s}]}", "description", d,
-                             "oneOf", "type", "string", "type", "number");
+            return json_pack("{s:s,s:[{s:s},{s:s}]}", "description", d, "oneOf", "type", "string",
+                             "type", "number");
         return json_pack("{s:s,s:s}", "description", d, "type", "string");
     }
     if (strcmp(name, INTSTR) == 0) {
         const char *d = "Either an integer or a string, such as a port "
                         "number or a port name.";
         if (oa->v3)
-            return json_pack("{s:s,s:s,s:[{s:s},{s:s}]}", "description", d,
-                             "format", "int-or-string", "oneOf", "type",
-                             "integer", "type", "string");
-        return json_pack("{s:s,s:s,s:s}", "description", d, "format",
-                         "int-or-string", "type", "string");
+            return json_pack("{s:s,s:s,s:[{s:s},{s:s}]}", "description", d, "format",
+                             "int-or-string", "oneOf", "type", "integer", "type", "string");
+        return json_pack("{s:s,s:s,s:s}", "description", d, "format", "int-or-string", "type",
+                         "string");
     }
     if (strcmp(name, TIME) == 0)
         return json_pack("{s:s,s:s,s:s}", "description",
-                         "An RFC 3339 timestamp with second precision.",
-                         "format", "date-time", "type", "string");
+                         "An RFC 3339 timestamp with second precision.", "format", "date-time",
+                         "type", "string");
     if (strcmp(name, MICROTIME) == 0)
         return json_pack("{s:s,s:s,s:s}", "description",
-                         "An RFC 3339 timestamp with microsecond precision.",
-                         "format", "date-time", "type", "string");
+                         "An RFC 3339 timestamp with microsecond precision.", "format", "date-time",
+                         "type", "string");
     return NULL;
 }
 
@@ -108,12 +106,10 @@ static json_t *stand_in(k1s__oa *oa, queue *q, const char *name)
 {
     if (strcmp(name, K1S__META "WatchEvent") == 0) {
         enqueue(oa, q, RAWEXT);
-        json_t *s = json_pack("{s:s,s:{s:{s:s},s:o},s:[s,s],s:s}",
-                              "description",
-                              "One change to a watched object.",
-                              "properties", "type", "type", "string",
-                              "object", k1s__oa_ref(oa, RAWEXT), "required",
-                              "type", "object", "type", "object");
+        json_t *s = json_pack("{s:s,s:{s:{s:s},s:o},s:[s,s],s:s}", "description",
+                              "One change to a watched object.", "properties", "type", "type",
+                              "string", "object", k1s__oa_ref(oa, RAWEXT), "required", "type",
+                              "object", "type", "object");
         return s;
     }
     const char *d = "An object; its fields are not described here.";
@@ -127,19 +123,20 @@ static json_t *stand_in(k1s__oa *oa, queue *q, const char *name)
 
 /* ---- field and type schemas ---------------------------------------------- */
 
-static json_t *kind_schema(k1s__oa *oa, queue *q, k1s_tkind kind,
-                           k1s_tkind elem, k1s_tkind elem2,
+static json_t *kind_schema(k1s__oa *oa, queue *q, k1s_tkind kind, k1s_tkind elem, k1s_tkind elem2,
                            const k1s_type *t)
 {
     switch (kind) {
-    case K1S_T_STRING: return json_pack("{s:s}", "type", "string");
+    case K1S_T_STRING:
+        return json_pack("{s:s}", "type", "string");
     case K1S_T_INT32:
         return json_pack("{s:s,s:s}", "format", "int32", "type", "integer");
     case K1S_T_INT64:
         return json_pack("{s:s,s:s}", "format", "int64", "type", "integer");
     case K1S_T_NUMBER:
         return json_pack("{s:s,s:s}", "format", "double", "type", "number");
-    case K1S_T_BOOL: return json_pack("{s:s}", "type", "boolean");
+    case K1S_T_BOOL:
+        return json_pack("{s:s}", "type", "boolean");
     case K1S_T_BYTES:
         return json_pack("{s:s,s:s}", "format", "byte", "type", "string");
     case K1S_T_OBJECT:
@@ -158,25 +155,22 @@ static json_t *kind_schema(k1s__oa *oa, queue *q, k1s_tkind kind,
         return k1s__oa_ref(oa, TIME);
     case K1S_T_ANY:
         if (oa->v3)
-            return json_pack("{s:s,s:b}", "type", "object",
-                             "x-kubernetes-preserve-unknown-fields", 1);
+            return json_pack("{s:s,s:b}", "type", "object", "x-kubernetes-preserve-unknown-fields",
+                             1);
         return json_pack("{s:s}", "type", "object");
     case K1S_T_ARRAY:
-        return json_pack("{s:o,s:s}", "items",
-                         kind_schema(oa, q, elem, elem2, K1S_T_STRING, t),
+        return json_pack("{s:o,s:s}", "items", kind_schema(oa, q, elem, elem2, K1S_T_STRING, t),
                          "type", "array");
     case K1S_T_MAP:
         return json_pack("{s:o,s:s}", "additionalProperties",
-                         kind_schema(oa, q, elem, elem2, K1S_T_STRING, t),
-                         "type", "object");
+                         kind_schema(oa, q, elem, elem2, K1S_T_STRING, t), "type", "object");
     }
     return NULL;
 }
 
 static json_t *field_schema(k1s__oa *oa, queue *q, const k1s_field *f)
 {
-    json_t *s = kind_schema(oa, q, f->kind, f->elem,
-                            k1s_schema_field_elem2(f), f->type);
+    json_t *s = kind_schema(oa, q, f->kind, f->elem, k1s_schema_field_elem2(f), f->type);
     if (!s)
         return NULL;
     json_t *def = NULL;
@@ -184,8 +178,8 @@ static json_t *field_schema(k1s__oa *oa, queue *q, const k1s_field *f)
         def = json_loads(f->default_json, JSON_DECODE_ANY, NULL);
     const char *const *keys = k1s_schema_field_list_map_keys(f);
     const char *map_type = k1s_schema_field_map_type(f);
-    bool decorated = f->description || def || f->merge_key ||
-                     f->patch_strategy || f->list_type || keys || map_type;
+    bool decorated = f->description || def || f->merge_key || f->patch_strategy || f->list_type ||
+                     keys || map_type;
     if (oa->v3 && decorated && json_object_get(s, "$ref")) {
         /* siblings of $ref are ignored by OpenAPI 3.0 tools: wrap it
            (json_pack releases s on failure too) */
@@ -200,8 +194,7 @@ static json_t *field_schema(k1s__oa *oa, queue *q, const k1s_field *f)
     if (f->description)
         k1s__oa_set(oa, s, "description", json_string(f->description));
     if (f->list_type)
-        k1s__oa_set(oa, s, "x-kubernetes-list-type",
-                    json_string(f->list_type));
+        k1s__oa_set(oa, s, "x-kubernetes-list-type", json_string(f->list_type));
     if (keys) {
         json_t *arr = json_array();
         for (size_t i = 0; arr && keys[i]; i++)
@@ -211,11 +204,9 @@ static json_t *field_schema(k1s__oa *oa, queue *q, const k1s_field *f)
     if (map_type)
         k1s__oa_set(oa, s, "x-kubernetes-map-type", json_string(map_type));
     if (f->merge_key)
-        k1s__oa_set(oa, s, "x-kubernetes-patch-merge-key",
-                    json_string(f->merge_key));
+        k1s__oa_set(oa, s, "x-kubernetes-patch-merge-key", json_string(f->merge_key));
     if (f->patch_strategy)
-        k1s__oa_set(oa, s, "x-kubernetes-patch-strategy",
-                    json_string(f->patch_strategy));
+        k1s__oa_set(oa, s, "x-kubernetes-patch-strategy", json_string(f->patch_strategy));
     return s;
 }
 
@@ -280,9 +271,8 @@ void k1s__oa_add_closure(k1s__oa *oa, const char *name)
     drain(oa, &q);
 }
 
-void k1s__oa_add_list(k1s__oa *oa, const char *name, const char *item_name,
-                      const char *group, const char *version,
-                      const char *list_kind)
+void k1s__oa_add_list(k1s__oa *oa, const char *name, const char *item_name, const char *group,
+                      const char *version, const char *list_kind)
 {
     if (json_object_get(oa->schemas, name))
         return;
@@ -296,20 +286,18 @@ void k1s__oa_add_list(k1s__oa *oa, const char *name, const char *item_name,
     enqueue(oa, &q, item_name);
     char desc[256];
     snprintf(desc, sizeof desc, "A list of %s objects.", list_kind);
-    json_t *s = json_pack(
-        "{s:s,s:{s:{s:s},s:{s:o,s:s},s:{s:s},s:o},s:[s],s:s,s:o}",
-        "description", desc, "properties", "apiVersion", "type", "string",
-        "items", "items", k1s__oa_ref(oa, item_name), "type", "array",
-        "kind", "type", "string", "metadata",
-        k1s__oa_ref(oa, K1S__META "ListMeta"), "required", "items", "type",
-        "object", "x-kubernetes-group-version-kind",
-        gvk_list(group, version, list_kind));
+    json_t *s =
+        json_pack("{s:s,s:{s:{s:s},s:{s:o,s:s},s:{s:s},s:o},s:[s],s:s,s:o}", "description", desc,
+                  "properties", "apiVersion", "type", "string", "items", "items",
+                  k1s__oa_ref(oa, item_name), "type", "array", "kind", "type", "string", "metadata",
+                  k1s__oa_ref(oa, K1S__META "ListMeta"), "required", "items", "type", "object",
+                  "x-kubernetes-group-version-kind", gvk_list(group, version, list_kind));
     k1s__oa_set(oa, oa->schemas, name, s);
     drain(oa, &q);
 }
 
-void k1s__oa_kind_name(const char *group, const char *version,
-                       const char *kind, char *buf, size_t n)
+void k1s__oa_kind_name(const char *group, const char *version, const char *kind, char *buf,
+                       size_t n)
 {
     const k1s_type *t = k1s_schema_kind(group, version, kind);
     if (t) {
@@ -321,13 +309,11 @@ void k1s__oa_kind_name(const char *group, const char *version,
     if (glen == 0)
         snprintf(buf, n, "io.k8s.api.core.%s.%s", version, kind);
     else
-        snprintf(buf, n, "io.k8s.api.%.*s.%s.%s", (int)glen, group, version,
-                 kind);
+        snprintf(buf, n, "io.k8s.api.%.*s.%s.%s", (int)glen, group, version, kind);
 }
 
 json_t *k1s__oa_info(k1s__oa *oa)
 {
     (void)oa;
-    return json_pack("{s:s,s:s}", "title", "Kubernetes", "version",
-                     "unversioned");
+    return json_pack("{s:s,s:s}", "title", "Kubernetes", "version", "unversioned");
 }

@@ -174,8 +174,7 @@ typedef struct fdesc {
     msg_fn fn;
 } fdesc;
 
-static bool fields(pbw *w, const json_t *obj, const fdesc *t, size_t n,
-                   unsigned base, int depth);
+static bool fields(pbw *w, const json_t *obj, const fdesc *t, size_t n, unsigned base, int depth);
 #define FIELDS(w, v, t, d) fields(w, v, t, sizeof t / sizeof t[0], 0, d)
 
 static void put_string(pbw *w, unsigned num, const json_t *s)
@@ -229,7 +228,8 @@ static void put_vext(pbw *w, unsigned num, const json_t *obj)
 {
     const char *k;
     json_t *v; /* borrowed */
-    json_object_foreach((json_t *)obj, k, v) {
+    json_object_foreach((json_t *)obj, k, v)
+    {
         if (strncmp(k, "x-", 2) != 0)
             continue;
         pbw_mark m = pbw_begin(w, num);
@@ -239,8 +239,7 @@ static void put_vext(pbw *w, unsigned num, const json_t *obj)
     }
 }
 
-static void put_field(pbw *w, const fdesc *f, unsigned num, const json_t *v,
-                      int depth)
+static void put_field(pbw *w, const fdesc *f, unsigned num, const json_t *v, int depth)
 {
     size_t i;
     json_t *e; /* borrowed */
@@ -269,20 +268,16 @@ static void put_field(pbw *w, const fdesc *f, unsigned num, const json_t *v,
         put_any(w, num, v);
         break;
     case F_STRS:
-        json_array_foreach(v, i, e)
-            if (json_is_string(e))
-                put_string(w, num, e);
+        json_array_foreach(v, i, e) if (json_is_string(e)) put_string(w, num, e);
         break;
     case F_ANYS:
-        json_array_foreach(v, i, e)
-            put_any(w, num, e);
+        json_array_foreach(v, i, e) put_any(w, num, e);
         break;
     case F_MSG:
         nested(w, num, v, f->fn, depth);
         break;
     case F_MSGS:
-        json_array_foreach(v, i, e)
-            nested(w, num, e, f->fn, depth);
+        json_array_foreach(v, i, e) nested(w, num, e, f->fn, depth);
         break;
     default:
         break;
@@ -293,8 +288,7 @@ static void put_field(pbw *w, const fdesc *f, unsigned num, const json_t *v,
  * them); base is added to every number (see prim_block). False when obj is
  * not an object, which gnostic would reject: the message is left out. An
  * object without known keys is still a present (empty) message. */
-static bool fields(pbw *w, const json_t *obj, const fdesc *t, size_t n,
-                   unsigned base, int depth)
+static bool fields(pbw *w, const json_t *obj, const fdesc *t, size_t n, unsigned base, int depth)
 {
     if (!json_is_object(obj))
         return false;
@@ -321,7 +315,8 @@ static void named_map(pbw *w, unsigned num, const json_t *obj, msg_fn fn,
         pbw_fail(w, K1S_ETOOLARGE);
         return;
     }
-    json_object_foreach((json_t *)obj, k, v) {
+    json_object_foreach((json_t *)obj, k, v)
+    {
         if (pbw_failed(w))
             return;
         if (keep && !keep(k))
@@ -349,16 +344,14 @@ static bool is_path(const char *k)
 
 static bool external_docs(pbw *w, const json_t *v, int d)
 {
-    static const fdesc t[] = {{"description", 1, F_STR, NULL},
-                              {"url", 2, F_STR, NULL},
-                              {NULL, 3, F_VEXT, NULL}};
+    static const fdesc t[] = {
+        {"description", 1, F_STR, NULL}, {"url", 2, F_STR, NULL}, {NULL, 3, F_VEXT, NULL}};
     return FIELDS(w, v, t, d);
 }
 
 static bool json_reference(pbw *w, const json_t *v, int d)
 {
-    static const fdesc t[] = {{"$ref", 1, F_STR, NULL},
-                              {"description", 2, F_STR, NULL}};
+    static const fdesc t[] = {{"$ref", 1, F_STR, NULL}, {"description", 2, F_STR, NULL}};
     return FIELDS(w, v, t, d);
 }
 
@@ -373,19 +366,17 @@ static bool contact(pbw *w, const json_t *v, int d)
 
 static bool license(pbw *w, const json_t *v, int d)
 {
-    static const fdesc t[] = {{"name", 1, F_STR, NULL},
-                              {"url", 2, F_STR, NULL},
-                              {NULL, 3, F_VEXT, NULL}};
+    static const fdesc t[] = {
+        {"name", 1, F_STR, NULL}, {"url", 2, F_STR, NULL}, {NULL, 3, F_VEXT, NULL}};
     return FIELDS(w, v, t, d);
 }
 
 static bool info(pbw *w, const json_t *v, int d)
 {
-    static const fdesc t[] = {
-        {"title", 1, F_STR, NULL},          {"version", 2, F_STR, NULL},
-        {"description", 3, F_STR, NULL},    {"termsOfService", 4, F_STR, NULL},
-        {"contact", 5, F_MSG, contact},     {"license", 6, F_MSG, license},
-        {NULL, 7, F_VEXT, NULL}};
+    static const fdesc t[] = {{"title", 1, F_STR, NULL},       {"version", 2, F_STR, NULL},
+                              {"description", 3, F_STR, NULL}, {"termsOfService", 4, F_STR, NULL},
+                              {"contact", 5, F_MSG, contact},  {"license", 6, F_MSG, license},
+                              {NULL, 7, F_VEXT, NULL}};
     return FIELDS(w, v, t, d);
 }
 
@@ -400,10 +391,9 @@ static bool tag(pbw *w, const json_t *v, int d)
 
 static bool xml(pbw *w, const json_t *v, int d)
 {
-    static const fdesc t[] = {
-        {"name", 1, F_STR, NULL},      {"namespace", 2, F_STR, NULL},
-        {"prefix", 3, F_STR, NULL},    {"attribute", 4, F_BOOL, NULL},
-        {"wrapped", 5, F_BOOL, NULL},  {NULL, 6, F_VEXT, NULL}};
+    static const fdesc t[] = {{"name", 1, F_STR, NULL},     {"namespace", 2, F_STR, NULL},
+                              {"prefix", 3, F_STR, NULL},   {"attribute", 4, F_BOOL, NULL},
+                              {"wrapped", 5, F_BOOL, NULL}, {NULL, 6, F_VEXT, NULL}};
     return FIELDS(w, v, t, d);
 }
 
@@ -421,9 +411,7 @@ static bool type_item(pbw *w, const json_t *v, int d)
     }
     size_t i;
     json_t *e; /* borrowed */
-    json_array_foreach(v, i, e)
-        if (json_is_string(e))
-            put_string(w, 1, e);
+    json_array_foreach(v, i, e) if (json_is_string(e)) put_string(w, 1, e);
     return json_is_array(v);
 }
 
@@ -436,8 +424,7 @@ static bool items_item(pbw *w, const json_t *v, int d)
         return false;
     size_t i;
     json_t *e; /* borrowed */
-    json_array_foreach(v, i, e)
-        nested(w, 1, e, schema, d);
+    json_array_foreach(v, i, e) nested(w, 1, e, schema, d);
     return true;
 }
 
@@ -505,11 +492,11 @@ static bool schema(pbw *w, const json_t *v, int d)
 static bool file_schema(pbw *w, const json_t *v, int d)
 {
     static const fdesc t[] = {
-        {"format", 1, F_STR, NULL},       {"title", 2, F_STR, NULL},
-        {"description", 3, F_STR, NULL},  {"default", 4, F_ANY, NULL},
-        {"required", 5, F_STRS, NULL},    {"type", 6, F_STR, NULL},
-        {"readOnly", 7, F_BOOL, NULL},    {"externalDocs", 8, F_MSG, external_docs},
-        {"example", 9, F_ANY, NULL},      {NULL, 10, F_VEXT, NULL}};
+        {"format", 1, F_STR, NULL},      {"title", 2, F_STR, NULL},
+        {"description", 3, F_STR, NULL}, {"default", 4, F_ANY, NULL},
+        {"required", 5, F_STRS, NULL},   {"type", 6, F_STR, NULL},
+        {"readOnly", 7, F_BOOL, NULL},   {"externalDocs", 8, F_MSG, external_docs},
+        {"example", 9, F_ANY, NULL},     {NULL, 10, F_VEXT, NULL}};
     return FIELDS(w, v, t, d);
 }
 
@@ -561,8 +548,7 @@ static bool primitives_items(pbw *w, const json_t *v, int d)
 /* Header (a response header): the block at 1, description 18. */
 static bool header(pbw *w, const json_t *v, int d)
 {
-    static const fdesc t[] = {{"description", 18, F_STR, NULL},
-                              {NULL, 19, F_VEXT, NULL}};
+    static const fdesc t[] = {{"description", 18, F_STR, NULL}, {NULL, 19, F_VEXT, NULL}};
     fields(w, v, prim_block, PRIM_N, 0, d);
     return FIELDS(w, v, t, d);
 }
@@ -612,10 +598,9 @@ static bool nonbody_param(pbw *w, const json_t *v, int d)
 
 static bool body_param(pbw *w, const json_t *v, int d)
 {
-    static const fdesc t[] = {
-        {"description", 1, F_STR, NULL}, {"name", 2, F_STR, NULL},
-        {"in", 3, F_STR, NULL},          {"required", 4, F_BOOL, NULL},
-        {"schema", 5, F_MSG, schema},    {NULL, 6, F_VEXT, NULL}};
+    static const fdesc t[] = {{"description", 1, F_STR, NULL}, {"name", 2, F_STR, NULL},
+                              {"in", 3, F_STR, NULL},          {"required", 4, F_BOOL, NULL},
+                              {"schema", 5, F_MSG, schema},    {NULL, 6, F_VEXT, NULL}};
     return FIELDS(w, v, t, d);
 }
 
@@ -658,10 +643,11 @@ static bool examples(pbw *w, const json_t *v, int d)
 
 static bool response(pbw *w, const json_t *v, int d)
 {
-    static const fdesc t[] = {
-        {"description", 1, F_STR, NULL}, {"schema", 2, F_MSG, schema_item},
-        {"headers", 3, F_MSG, headers},  {"examples", 4, F_MSG, examples},
-        {NULL, 5, F_VEXT, NULL}};
+    static const fdesc t[] = {{"description", 1, F_STR, NULL},
+                              {"schema", 2, F_MSG, schema_item},
+                              {"headers", 3, F_MSG, headers},
+                              {"examples", 4, F_MSG, examples},
+                              {NULL, 5, F_VEXT, NULL}};
     return FIELDS(w, v, t, d);
 }
 
@@ -692,9 +678,7 @@ static bool string_array(pbw *w, const json_t *v, int d)
     (void)d;
     size_t i;
     json_t *e; /* borrowed */
-    json_array_foreach(v, i, e)
-        if (json_is_string(e))
-            put_string(w, 1, e);
+    json_array_foreach(v, i, e) if (json_is_string(e)) put_string(w, 1, e);
     return json_is_array(v);
 }
 
@@ -709,18 +693,18 @@ static bool security_requirement(pbw *w, const json_t *v, int d)
 
 static bool basic_security(pbw *w, const json_t *v, int d)
 {
-    static const fdesc t[] = {{"type", 1, F_STR, NULL},
-                              {"description", 2, F_STR, NULL},
-                              {NULL, 3, F_VEXT, NULL}};
+    static const fdesc t[] = {
+        {"type", 1, F_STR, NULL}, {"description", 2, F_STR, NULL}, {NULL, 3, F_VEXT, NULL}};
     return FIELDS(w, v, t, d);
 }
 
 static bool api_key_security(pbw *w, const json_t *v, int d)
 {
-    static const fdesc t[] = {
-        {"type", 1, F_STR, NULL}, {"name", 2, F_STR, NULL},
-        {"in", 3, F_STR, NULL},   {"description", 4, F_STR, NULL},
-        {NULL, 5, F_VEXT, NULL}};
+    static const fdesc t[] = {{"type", 1, F_STR, NULL},
+                              {"name", 2, F_STR, NULL},
+                              {"in", 3, F_STR, NULL},
+                              {"description", 4, F_STR, NULL},
+                              {NULL, 5, F_VEXT, NULL}};
     return FIELDS(w, v, t, d);
 }
 
@@ -743,18 +727,12 @@ static bool security_item(pbw *w, const json_t *v, int d)
 static bool operation(pbw *w, const json_t *v, int d)
 {
     static const fdesc t[] = {
-        {"tags", 1, F_STRS, NULL},
-        {"summary", 2, F_STR, NULL},
-        {"description", 3, F_STR, NULL},
-        {"externalDocs", 4, F_MSG, external_docs},
-        {"operationId", 5, F_STR, NULL},
-        {"produces", 6, F_STRS, NULL},
-        {"consumes", 7, F_STRS, NULL},
-        {"parameters", 8, F_MSGS, parameters_item},
-        {"responses", 9, F_MSG, responses},
-        {"schemes", 10, F_STRS, NULL},
-        {"deprecated", 11, F_BOOL, NULL},
-        {"security", 12, F_MSGS, security_requirement},
+        {"tags", 1, F_STRS, NULL},          {"summary", 2, F_STR, NULL},
+        {"description", 3, F_STR, NULL},    {"externalDocs", 4, F_MSG, external_docs},
+        {"operationId", 5, F_STR, NULL},    {"produces", 6, F_STRS, NULL},
+        {"consumes", 7, F_STRS, NULL},      {"parameters", 8, F_MSGS, parameters_item},
+        {"responses", 9, F_MSG, responses}, {"schemes", 10, F_STRS, NULL},
+        {"deprecated", 11, F_BOOL, NULL},   {"security", 12, F_MSGS, security_requirement},
         {NULL, 13, F_VEXT, NULL},
     };
     return FIELDS(w, v, t, d);
@@ -844,8 +822,7 @@ static bool document(pbw *w, const json_t *v, int d)
     return FIELDS(w, v, t, d);
 }
 
-int k1s_openapi_v2_protobuf(const json_t *swagger, unsigned char **out,
-                            size_t *len)
+int k1s_openapi_v2_protobuf(const json_t *swagger, unsigned char **out, size_t *len)
 {
     if (out)
         *out = NULL;

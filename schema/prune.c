@@ -28,8 +28,8 @@ static void prune_value(const k1s_field *f, json_t *v, int depth)
 {
     if (f->kind == K1S_T_OBJECT) {
         prune_object(f->type, v, depth);
-    } else if ((f->kind == K1S_T_ARRAY || f->kind == K1S_T_MAP) &&
-               f->elem == K1S_T_OBJECT && f->type) {
+    } else if ((f->kind == K1S_T_ARRAY || f->kind == K1S_T_MAP) && f->elem == K1S_T_OBJECT &&
+               f->type) {
         if (json_is_array(v)) {
             size_t i;
             json_t *e;

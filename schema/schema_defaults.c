@@ -10,8 +10,8 @@
 
 static void defaults_object(const k1s_type *t, json_t *obj, int depth);
 
-static void defaults_value(k1s_tkind kind, k1s_tkind elem, k1s_tkind elem2,
-                           const k1s_type *t, json_t *v, int depth)
+static void defaults_value(k1s_tkind kind, k1s_tkind elem, k1s_tkind elem2, const k1s_type *t,
+                           json_t *v, int depth)
 {
     if (depth > K1S__SCHEMA_MAX_DEPTH)
         return;
@@ -36,8 +36,7 @@ static bool has_objects(k1s_tkind kind, k1s_tkind elem, k1s_tkind elem2)
         return true;
     if (kind == K1S_T_ARRAY || kind == K1S_T_MAP)
         return elem == K1S_T_OBJECT ||
-               ((elem == K1S_T_ARRAY || elem == K1S_T_MAP) &&
-                elem2 == K1S_T_OBJECT);
+               ((elem == K1S_T_ARRAY || elem == K1S_T_MAP) && elem2 == K1S_T_OBJECT);
     return false;
 }
 
@@ -59,8 +58,7 @@ static void defaults_object(const k1s_type *t, json_t *obj, int depth)
         if (ext && ext->no_defaults)
             continue;
         if (v && has_objects(f->kind, f->elem, k1s_schema_field_elem2(f)))
-            defaults_value(f->kind, f->elem, k1s_schema_field_elem2(f),
-                           f->type, v, depth);
+            defaults_value(f->kind, f->elem, k1s_schema_field_elem2(f), f->type, v, depth);
     }
 }
 

@@ -27,8 +27,7 @@ const k1s_type *k1s_schema_type(const char *name)
     return NULL;
 }
 
-static int gvk_cmp(const char *g, const char *v, const char *k,
-                   const k1s_type *t)
+static int gvk_cmp(const char *g, const char *v, const char *k, const k1s_type *t)
 {
     int c = strcmp(g, t->group);
     if (c == 0)
@@ -38,8 +37,7 @@ static int gvk_cmp(const char *g, const char *v, const char *k,
     return c;
 }
 
-const k1s_type *k1s_schema_kind(const char *group, const char *version,
-                                const char *kind)
+const k1s_type *k1s_schema_kind(const char *group, const char *version, const char *kind)
 {
     if (!group || !version || !kind)
         return NULL;
@@ -68,8 +66,7 @@ static size_t type_index(const k1s_type *t)
     if (k1s__schema_ntypes == 0 || p < base)
         return SIZE_MAX;
     uintptr_t off = p - base;
-    if (off % sizeof(k1s_type) != 0 ||
-        off / sizeof(k1s_type) >= k1s__schema_ntypes)
+    if (off % sizeof(k1s_type) != 0 || off / sizeof(k1s_type) >= k1s__schema_ntypes)
         return SIZE_MAX;
     return off / sizeof(k1s_type);
 }
@@ -85,8 +82,7 @@ const k1s_field *k1s_schema_field(const k1s_type *t, const char *name)
                 return &t->fields[i];
         return NULL;
     }
-    const unsigned short *order =
-        &k1s__schema_by_name[k1s__schema_type_ext[ti].by_name];
+    const unsigned short *order = &k1s__schema_by_name[k1s__schema_type_ext[ti].by_name];
     size_t lo = 0, hi = t->nfields;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -116,8 +112,7 @@ const k1s__field_ext *k1s__schema_field_ext_of(const k1s_field *f)
     if (!f || k1s__schema_nfields == 0 || p < base)
         return NULL;
     uintptr_t off = p - base;
-    if (off % sizeof(k1s_field) != 0 ||
-        off / sizeof(k1s_field) >= k1s__schema_nfields)
+    if (off % sizeof(k1s_field) != 0 || off / sizeof(k1s_field) >= k1s__schema_nfields)
         return NULL;
     return &k1s__schema_field_ext[off / sizeof(k1s_field)];
 }
@@ -159,14 +154,13 @@ int k1s_schema_field_pb(const k1s_field *f, int *outer, unsigned *flags)
 }
 
 /* Position of the first entry of t's by-pb slice not below (outer, num). */
-static size_t pb_lower_bound(const k1s_type *t, const unsigned short *order,
-                             size_t n, int outer, int num)
+static size_t pb_lower_bound(const k1s_type *t, const unsigned short *order, size_t n, int outer,
+                             int num)
 {
     size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        const k1s__field_ext *x =
-            k1s__schema_field_ext_of(&t->fields[order[mid]]);
+        const k1s__field_ext *x = k1s__schema_field_ext_of(&t->fields[order[mid]]);
         if (x->pb_outer < outer || (x->pb_outer == outer && x->pb < num))
             lo = mid + 1;
         else
@@ -198,6 +192,5 @@ bool k1s_schema_pb_inline(const k1s_type *t, int num)
     const k1s__type_ext *te = &k1s__schema_type_ext[ti];
     const unsigned short *order = &k1s__schema_by_pb[te->by_pb];
     size_t i = pb_lower_bound(t, order, te->npb, num, 1);
-    return i < te->npb &&
-           k1s__schema_field_ext_of(&t->fields[order[i]])->pb_outer == num;
+    return i < te->npb && k1s__schema_field_ext_of(&t->fields[order[i]])->pb_outer == num;
 }

@@ -9,18 +9,20 @@
 #include "k1s_schema_internal.h"
 #include "k1s_time.h"
 
-#define QTY_FORMAT_MSG                                                        \
-    "quantities must match the regular expression "                          \
+#define QTY_FORMAT_MSG                              \
+    "quantities must match the regular expression " \
     "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
 #define QTY_SUFFIX_MSG "unable to parse quantity's suffix"
 
-static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
 
 static bool valid_suffix(const char *s, size_t n)
 {
-    static const char *const names[] = {"",  "Ki", "Mi", "Gi", "Ti", "Pi",
-                                        "Ei", "n",  "u",  "m",  "k",  "M",
-                                        "G",  "T",  "P",  "E"};
+    static const char *const names[] = {"",  "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "n",
+                                        "u", "m",  "k",  "M",  "G",  "T",  "P",  "E"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strlen(names[i]) == n && memcmp(names[i], s, n) == 0)
             return true;
@@ -82,8 +84,7 @@ int k1s__check_quantity(const char *s, size_t n, k1s_buf *err)
 
 #define RFC3339_LAYOUT "2006-01-02T15:04:05Z07:00"
 
-static void time_error(k1s_buf *err, const char *s, size_t n, size_t at,
-                       const char *elem)
+static void time_error(k1s_buf *err, const char *s, size_t n, size_t at, const char *elem)
 {
     k1s_buf_adds(err, "parsing time ");
     k1s__goquote(err, s, n);
@@ -93,8 +94,7 @@ static void time_error(k1s_buf *err, const char *s, size_t n, size_t at,
     k1s__goquote(err, elem, strlen(elem));
 }
 
-static void range_error(k1s_buf *err, const char *s, size_t n,
-                        const char *what)
+static void range_error(k1s_buf *err, const char *s, size_t n, const char *what)
 {
     k1s_buf_adds(err, "parsing time ");
     k1s__goquote(err, s, n);
@@ -180,9 +180,8 @@ int k1s__check_rfc3339(const char *s, size_t n, k1s_buf *err)
     if (!lit(s, n, &at, 'Z')) {
         size_t zone = at;
         int zh, zm;
-        if (!(lit(s, n, &at, '+') || lit(s, n, &at, '-')) ||
-            (zh = fixed_num(s, n, &at, 2)) < 0 || !lit(s, n, &at, ':') ||
-            (zm = fixed_num(s, n, &at, 2)) < 0)
+        if (!(lit(s, n, &at, '+') || lit(s, n, &at, '-')) || (zh = fixed_num(s, n, &at, 2)) < 0 ||
+            !lit(s, n, &at, ':') || (zm = fixed_num(s, n, &at, 2)) < 0)
             return time_error(err, s, n, zone, "Z07:00"), -1;
         if (zh > 23 || zm > 59)
             return range_error(err, s, n, "time zone offset"), -1;
@@ -203,8 +202,7 @@ int k1s__check_rfc3339(const char *s, size_t n, k1s_buf *err)
 
 static bool b64_char(char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || is_digit(c) ||
-           c == '+' || c == '/';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || is_digit(c) || c == '+' || c == '/';
 }
 
 int k1s__check_base64(const char *s, size_t n, k1s_buf *err)

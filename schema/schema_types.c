@@ -17,10 +17,10 @@
 #include "k1s_schema_internal.h"
 
 typedef struct check {
-    k1s_buf path;   /* JSON field names from the root, '.'-joined */
+    k1s_buf path;          /* JSON field names from the root, '.'-joined */
     const k1s_type *owner; /* struct holding the current field */
     k1s_buf msg;
-    bool failed;      /* a problem was found: stop */
+    bool failed; /* a problem was found: stop */
 } check;
 
 /* "v1.PodSpec" for io.k8s.api.core.v1.PodSpec: package, dot, type. */
@@ -38,16 +38,27 @@ static void go_struct_type(k1s_buf *b, const k1s_type *t)
     k1s_buf_adds(b, pkg);
 }
 
-static void go_type(k1s_buf *b, k1s_tkind kind, k1s_tkind elem,
-                    k1s_tkind elem2, const k1s_type *t)
+static void go_type(k1s_buf *b, k1s_tkind kind, k1s_tkind elem, k1s_tkind elem2, const k1s_type *t)
 {
     switch (kind) {
-    case K1S_T_STRING: k1s_buf_adds(b, "string"); break;
-    case K1S_T_INT32: k1s_buf_adds(b, "int32"); break;
-    case K1S_T_INT64: k1s_buf_adds(b, "int64"); break;
-    case K1S_T_NUMBER: k1s_buf_adds(b, "float64"); break;
-    case K1S_T_BOOL: k1s_buf_adds(b, "bool"); break;
-    case K1S_T_OBJECT: go_struct_type(b, t); break;
+    case K1S_T_STRING:
+        k1s_buf_adds(b, "string");
+        break;
+    case K1S_T_INT32:
+        k1s_buf_adds(b, "int32");
+        break;
+    case K1S_T_INT64:
+        k1s_buf_adds(b, "int64");
+        break;
+    case K1S_T_NUMBER:
+        k1s_buf_adds(b, "float64");
+        break;
+    case K1S_T_BOOL:
+        k1s_buf_adds(b, "bool");
+        break;
+    case K1S_T_OBJECT:
+        go_struct_type(b, t);
+        break;
     case K1S_T_ARRAY:
         k1s_buf_adds(b, "[]");
         go_type(b, elem, elem2, K1S_T_STRING, t);
@@ -56,11 +67,21 @@ static void go_type(k1s_buf *b, k1s_tkind kind, k1s_tkind elem,
         k1s_buf_adds(b, "map[string]");
         go_type(b, elem, elem2, K1S_T_STRING, t);
         break;
-    case K1S_T_INT_OR_STRING: k1s_buf_adds(b, "intstr.IntOrString"); break;
-    case K1S_T_QUANTITY: k1s_buf_adds(b, "resource.Quantity"); break;
-    case K1S_T_TIME: k1s_buf_adds(b, "v1.Time"); break;
-    case K1S_T_BYTES: k1s_buf_adds(b, "[]uint8"); break;
-    case K1S_T_ANY: k1s_buf_adds(b, "runtime.RawExtension"); break;
+    case K1S_T_INT_OR_STRING:
+        k1s_buf_adds(b, "intstr.IntOrString");
+        break;
+    case K1S_T_QUANTITY:
+        k1s_buf_adds(b, "resource.Quantity");
+        break;
+    case K1S_T_TIME:
+        k1s_buf_adds(b, "v1.Time");
+        break;
+    case K1S_T_BYTES:
+        k1s_buf_adds(b, "[]uint8");
+        break;
+    case K1S_T_ANY:
+        k1s_buf_adds(b, "runtime.RawExtension");
+        break;
     }
 }
 
@@ -68,9 +89,15 @@ static void go_type(k1s_buf *b, k1s_tkind kind, k1s_tkind elem,
 static void json_word(k1s_buf *b, const json_t *v, bool with_number)
 {
     switch (json_typeof(v)) {
-    case JSON_OBJECT: k1s_buf_adds(b, "object"); break;
-    case JSON_ARRAY: k1s_buf_adds(b, "array"); break;
-    case JSON_STRING: k1s_buf_adds(b, "string"); break;
+    case JSON_OBJECT:
+        k1s_buf_adds(b, "object");
+        break;
+    case JSON_ARRAY:
+        k1s_buf_adds(b, "array");
+        break;
+    case JSON_STRING:
+        k1s_buf_adds(b, "string");
+        break;
     case JSON_INTEGER:
     case JSON_REAL:
         k1s_buf_adds(b, "number");
@@ -80,8 +107,12 @@ static void json_word(k1s_buf *b, const json_t *v, bool with_number)
         }
         break;
     case JSON_TRUE:
-    case JSON_FALSE: k1s_buf_adds(b, "bool"); break;
-    case JSON_NULL: k1s_buf_adds(b, "null"); break;
+    case JSON_FALSE:
+        k1s_buf_adds(b, "bool");
+        break;
+    case JSON_NULL:
+        k1s_buf_adds(b, "null");
+        break;
     }
 }
 
@@ -94,8 +125,7 @@ static void type_error_head(check *c, const json_t *v, bool with_number)
     json_word(&c->msg, v, with_number);
     if (c->owner && c->path.len) {
         const char *name = strrchr(c->owner->name, '.');
-        k1s_buf_addf(&c->msg, " into Go struct field %s.",
-                       name ? name + 1 : c->owner->name);
+        k1s_buf_addf(&c->msg, " into Go struct field %s.", name ? name + 1 : c->owner->name);
         k1s_buf_add(&c->msg, c->path.p, c->path.len);
         k1s_buf_adds(&c->msg, " of type ");
     } else {
@@ -103,16 +133,14 @@ static void type_error_head(check *c, const json_t *v, bool with_number)
     }
 }
 
-static void type_error(check *c, const json_t *v, bool with_number,
-                       k1s_tkind kind, k1s_tkind elem, k1s_tkind elem2,
-                       const k1s_type *t)
+static void type_error(check *c, const json_t *v, bool with_number, k1s_tkind kind, k1s_tkind elem,
+                       k1s_tkind elem2, const k1s_type *t)
 {
     type_error_head(c, v, with_number);
     go_type(&c->msg, kind, elem, elem2, t);
 }
 
-static void check_object(check *c, const k1s_type *t, const json_t *obj,
-                         int depth);
+static void check_object(check *c, const k1s_type *t, const json_t *obj, int depth);
 
 static void check_int(check *c, const json_t *v, k1s_tkind kind)
 {
@@ -126,9 +154,8 @@ static void check_int(check *c, const json_t *v, k1s_tkind kind)
     }
 }
 
-static void check_value(check *c, k1s_tkind kind, k1s_tkind elem,
-                        k1s_tkind elem2, const k1s_type *t, const json_t *v,
-                        int depth)
+static void check_value(check *c, k1s_tkind kind, k1s_tkind elem, k1s_tkind elem2,
+                        const k1s_type *t, const json_t *v, int depth)
 {
     if (c->failed || json_is_null(v) || depth > K1S__SCHEMA_MAX_DEPTH)
         return;
@@ -164,7 +191,8 @@ static void check_value(check *c, k1s_tkind kind, k1s_tkind elem,
         }
         size_t i;
         json_t *item;
-        json_array_foreach(v, i, item) {
+        json_array_foreach(v, i, item)
+        {
             check_value(c, elem, elem2, K1S_T_STRING, t, item, depth + 1);
             if (c->failed)
                 break;
@@ -178,7 +206,8 @@ static void check_value(check *c, k1s_tkind kind, k1s_tkind elem,
         }
         const char *key;
         json_t *item;
-        json_object_foreach((json_t *)v, key, item) {
+        json_object_foreach((json_t *)v, key, item)
+        {
             check_value(c, elem, elem2, K1S_T_STRING, t, item, depth + 1);
             if (c->failed)
                 break;
@@ -209,8 +238,7 @@ static void check_value(check *c, k1s_tkind kind, k1s_tkind elem,
         /* metav1.Time reads a Go string first, then parses it */
         if (!json_is_string(v))
             type_error(c, v, false, K1S_T_STRING, 0, 0, NULL);
-        else if (k1s__check_rfc3339(json_string_value(v),
-                                    json_string_length(v), &c->msg) != 0)
+        else if (k1s__check_rfc3339(json_string_value(v), json_string_length(v), &c->msg) != 0)
             c->failed = true;
         break;
     case K1S_T_BYTES:
@@ -218,7 +246,8 @@ static void check_value(check *c, k1s_tkind kind, k1s_tkind elem,
             /* Go also fills a []byte from a list of small numbers */
             size_t i;
             json_t *item;
-            json_array_foreach(v, i, item) {
+            json_array_foreach(v, i, item)
+            {
                 if (json_is_null(item))
                     continue;
                 if (!json_is_integer(item) || json_integer_value(item) < 0 ||
@@ -230,8 +259,7 @@ static void check_value(check *c, k1s_tkind kind, k1s_tkind elem,
             }
         } else if (!json_is_string(v)) {
             type_error(c, v, false, kind, 0, 0, NULL);
-        } else if (k1s__check_base64(json_string_value(v),
-                                     json_string_length(v), &c->msg) != 0) {
+        } else if (k1s__check_base64(json_string_value(v), json_string_length(v), &c->msg) != 0) {
             c->failed = true;
         }
         break;
@@ -240,12 +268,12 @@ static void check_value(check *c, k1s_tkind kind, k1s_tkind elem,
     }
 }
 
-static void check_object(check *c, const k1s_type *t, const json_t *obj,
-                         int depth)
+static void check_object(check *c, const k1s_type *t, const json_t *obj, int depth)
 {
     const char *key;
     json_t *v;
-    json_object_foreach((json_t *)obj, key, v) {
+    json_object_foreach((json_t *)obj, key, v)
+    {
         const k1s_field *f = k1s_schema_field(t, key);
         if (!f)
             continue;
@@ -255,8 +283,7 @@ static void check_object(check *c, const k1s_type *t, const json_t *obj,
             k1s_buf_add(&c->path, ".", 1);
         k1s_buf_adds(&c->path, key);
         c->owner = t;
-        check_value(c, f->kind, f->elem, k1s_schema_field_elem2(f), f->type,
-                    v, depth);
+        check_value(c, f->kind, f->elem, k1s_schema_field_elem2(f), f->type, v, depth);
         if (c->failed)
             return; /* keep path and owner: the message is written */
         c->owner = owner;

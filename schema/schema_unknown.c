@@ -15,7 +15,7 @@
 #define MAX_PROBLEMS 100
 
 typedef struct walk {
-    json_t *errs;     /* borrowed */
+    json_t *errs; /* borrowed */
     size_t appended;
     k1s_buf path;
 } walk;
@@ -47,7 +47,8 @@ static void report(walk *w, const char *key)
         return;
     size_t i;
     json_t *e;
-    json_array_foreach(w->errs, i, e) {
+    json_array_foreach(w->errs, i, e)
+    {
         if (json_is_string(e) && strcmp(json_string_value(e), text) == 0) {
             free(text);
             return;
@@ -58,13 +59,11 @@ static void report(walk *w, const char *key)
     free(text);
 }
 
-static void walk_object(walk *w, const k1s_type *t, const json_t *obj,
-                        int depth);
+static void walk_object(walk *w, const k1s_type *t, const json_t *obj, int depth);
 
 /* v is the value of a field (or an element) of kind/elem/elem2. */
-static void walk_value(walk *w, k1s_tkind kind, k1s_tkind elem,
-                       k1s_tkind elem2, const k1s_type *type, const json_t *v,
-                       int depth)
+static void walk_value(walk *w, k1s_tkind kind, k1s_tkind elem, k1s_tkind elem2,
+                       const k1s_type *type, const json_t *v, int depth)
 {
     if (depth > K1S__SCHEMA_MAX_DEPTH || k1s_buf_failed(&w->path))
         return;
@@ -76,7 +75,8 @@ static void walk_value(walk *w, k1s_tkind kind, k1s_tkind elem,
             return;
         size_t i;
         json_t *item;
-        json_array_foreach(v, i, item) {
+        json_array_foreach(v, i, item)
+        {
             k1s_buf_addf(&w->path, "[%zu]", i);
             walk_value(w, elem, elem2, K1S_T_STRING, type, item, depth + 1);
             path_pop(w, mark);
@@ -86,7 +86,8 @@ static void walk_value(walk *w, k1s_tkind kind, k1s_tkind elem,
             return;
         const char *key;
         json_t *item;
-        json_object_foreach((json_t *)v, key, item) {
+        json_object_foreach((json_t *)v, key, item)
+        {
             k1s_buf_add(&w->path, ".", 1);
             k1s_buf_adds(&w->path, key);
             walk_value(w, elem, elem2, K1S_T_STRING, type, item, depth + 1);
@@ -95,34 +96,31 @@ static void walk_value(walk *w, k1s_tkind kind, k1s_tkind elem,
     }
 }
 
-static void walk_object(walk *w, const k1s_type *t, const json_t *obj,
-                        int depth)
+static void walk_object(walk *w, const k1s_type *t, const json_t *obj, int depth)
 {
     if (k1s__schema_opaque(t) || !json_is_object(obj))
         return;
     const char *key;
     json_t *v;
-    json_object_foreach((json_t *)obj, key, v) {
+    json_object_foreach((json_t *)obj, key, v)
+    {
         const k1s_field *f = k1s_schema_field(t, key);
         if (!f) {
             report(w, key);
             continue;
         }
-        if (f->kind != K1S_T_OBJECT && f->kind != K1S_T_ARRAY &&
-            f->kind != K1S_T_MAP)
+        if (f->kind != K1S_T_OBJECT && f->kind != K1S_T_ARRAY && f->kind != K1S_T_MAP)
             continue;
         size_t mark = w->path.len;
         if (mark)
             k1s_buf_add(&w->path, ".", 1);
         k1s_buf_adds(&w->path, key);
-        walk_value(w, f->kind, f->elem, k1s_schema_field_elem2(f), f->type, v,
-                   depth);
+        walk_value(w, f->kind, f->elem, k1s_schema_field_elem2(f), f->type, v, depth);
         path_pop(w, mark);
     }
 }
 
-size_t k1s_schema_unknown_fields(const k1s_type *t, const json_t *obj,
-                                 json_t *errs)
+size_t k1s_schema_unknown_fields(const k1s_type *t, const json_t *obj, json_t *errs)
 {
     if (!t || !obj || !json_is_array(errs))
         return 0;

@@ -53,16 +53,15 @@ int k1s_store_get(k1s_store *s, const k1s_key *key, char **json, int64_t *rev);
  * cb is called once per item with borrowed text; returning non-zero stops the
  * list and that value is returned. *list_rev: the store revision the list
  * reflects. *more: set to 1 if items remain after the last one delivered. */
-typedef int (*k1s_store_list_fn)(void *ctx, const char *ns, const char *name,
-                                 const char *json, size_t len, int64_t rev);
-int k1s_store_list(k1s_store *s, const char *group, const char *resource,
-                   const char *ns, const char *after_ns, const char *after_name,
-                   size_t limit, k1s_store_list_fn cb, void *ctx,
-                   int64_t *list_rev, int *more);
+typedef int (*k1s_store_list_fn)(void *ctx, const char *ns, const char *name, const char *json,
+                                 size_t len, int64_t rev);
+int k1s_store_list(k1s_store *s, const char *group, const char *resource, const char *ns,
+                   const char *after_ns, const char *after_name, size_t limit, k1s_store_list_fn cb,
+                   void *ctx, int64_t *list_rev, int *more);
 
 /* Count objects of group/resource in ns (NULL: all). */
-int k1s_store_count(k1s_store *s, const char *group, const char *resource,
-                    const char *ns, int64_t *count);
+int k1s_store_count(k1s_store *s, const char *group, const char *resource, const char *ns,
+                    int64_t *count);
 
 /*
  * The one write primitive (kube-apiserver's GuaranteedUpdate): under the
@@ -94,10 +93,10 @@ int k1s_store_count(k1s_store *s, const char *group, const char *resource,
  * transaction fails to commit, every write in it fails with K1S_EIO.
  */
 enum { K1S_STORE_NOOP = 0, K1S_STORE_PUT = 1, K1S_STORE_DELETE = 2 };
-typedef int (*k1s_store_mutate_fn)(void *ctx, json_t *cur, int64_t cur_rev,
-                                   int64_t new_rev, json_t **out);
-int k1s_store_update(k1s_store *s, const k1s_key *key, k1s_store_mutate_fn fn,
-                     void *ctx, json_t **result, int64_t *rev);
+typedef int (*k1s_store_mutate_fn)(void *ctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
+                                   json_t **out);
+int k1s_store_update(k1s_store *s, const k1s_key *key, k1s_store_mutate_fn fn, void *ctx,
+                     json_t **result, int64_t *rev);
 
 /* Drop events with rev < keep_from from the event log. */
 int k1s_store_compact(k1s_store *s, int64_t keep_from);
@@ -116,11 +115,11 @@ enum { K1S_EV_ADDED = 1, K1S_EV_MODIFIED = 2, K1S_EV_DELETED = 3 };
 /* One change. Shared between watchers: refcounted, immutable. */
 typedef struct k1s_event {
     int64_t rev;
-    int type;        /* K1S_EV_* */
+    int type; /* K1S_EV_* */
     char *group, *resource, *ns, *name;
-    char *json;      /* the object as stored at rev (for DELETED: last state) */
+    char *json; /* the object as stored at rev (for DELETED: last state) */
     size_t len;
-    int refs;        /* private: use k1s_event_ref/unref */
+    int refs; /* private: use k1s_event_ref/unref */
 } k1s_event;
 void k1s_event_ref(k1s_event *e);
 void k1s_event_unref(k1s_event *e);
@@ -136,9 +135,8 @@ typedef void (*k1s_watch_notify_fn)(void *ctx);
  * resources) for events with rev > from_rev. from_rev below the compacted
  * revision: K1S_EGONE. Events already in the log are replayed first, in
  * revision order, then live ones, with no gap and no duplicate. */
-int k1s_store_watch(k1s_store *s, const char *group, const char *resource,
-                    const char *ns, int64_t from_rev, k1s_watch_notify_fn notify,
-                    void *ctx, k1s_watch **out);
+int k1s_store_watch(k1s_store *s, const char *group, const char *resource, const char *ns,
+                    int64_t from_rev, k1s_watch_notify_fn notify, void *ctx, k1s_watch **out);
 /* Non-blocking. 1: *ev is the next event (caller unrefs), 0: none queued now,
  * K1S_EOVERFLOW: the watcher was dropped (client must relist). */
 int k1s_watch_next(k1s_watch *w, k1s_event **ev);

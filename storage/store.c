@@ -222,8 +222,7 @@ int k1s_store_compact(k1s_store *s, int64_t keep_from)
     in_tx = 1;
     if ((ret = k1s__stmt(s->writer, K1S__ST_COMPACT, &st)))
         goto cleanup;
-    if (sqlite3_bind_int64(st, 1, keep_from) != SQLITE_OK ||
-        sqlite3_step(st) != SQLITE_DONE) {
+    if (sqlite3_bind_int64(st, 1, keep_from) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE) {
         ret = K1S_EIO;
         goto cleanup;
     }

@@ -28,8 +28,7 @@ int k1s__in_callback(const k1s_store *s)
 }
 
 /* *cur: new reference, NULL when absent. */
-static int read_current(k1s__conn *c, const k1s_key *key, json_t **cur,
-                        int64_t *cur_rev)
+static int read_current(k1s__conn *c, const k1s_key *key, json_t **cur, int64_t *cur_rev)
 {
     sqlite3_stmt *st = NULL;
     *cur = NULL;
@@ -37,10 +36,8 @@ static int read_current(k1s__conn *c, const k1s_key *key, json_t **cur,
     int ret = k1s__stmt(c, K1S__ST_GET, &st);
     if (ret)
         return ret;
-    if ((ret = k1s__bind_str(st, 1, key->group)) ||
-        (ret = k1s__bind_str(st, 2, key->resource)) ||
-        (ret = k1s__bind_str(st, 3, key->ns)) ||
-        (ret = k1s__bind_str(st, 4, key->name)))
+    if ((ret = k1s__bind_str(st, 1, key->group)) || (ret = k1s__bind_str(st, 2, key->resource)) ||
+        (ret = k1s__bind_str(st, 3, key->ns)) || (ret = k1s__bind_str(st, 4, key->name)))
         goto cleanup;
     int rc = sqlite3_step(st);
     if (rc == SQLITE_DONE)
@@ -106,18 +103,16 @@ static int serialize(json_t *obj, char **text, size_t *len)
 
 /* The object row and the event row; the revision meta row is written once
  * per batch by the leader. */
-static int write_rows(k1s__conn *c, const k1s_key *key, int type,
-                      int64_t rev, const char *text, size_t len)
+static int write_rows(k1s__conn *c, const k1s_key *key, int type, int64_t rev, const char *text,
+                      size_t len)
 {
     int id = type == K1S_EV_DELETED ? K1S__ST_DEL : K1S__ST_PUT;
     sqlite3_stmt *st = NULL, *ev = NULL;
     int ret = k1s__stmt(c, id, &st);
     if (ret)
         goto cleanup;
-    if ((ret = k1s__bind_str(st, 1, key->group)) ||
-        (ret = k1s__bind_str(st, 2, key->resource)) ||
-        (ret = k1s__bind_str(st, 3, key->ns)) ||
-        (ret = k1s__bind_str(st, 4, key->name)))
+    if ((ret = k1s__bind_str(st, 1, key->group)) || (ret = k1s__bind_str(st, 2, key->resource)) ||
+        (ret = k1s__bind_str(st, 3, key->ns)) || (ret = k1s__bind_str(st, 4, key->name)))
         goto cleanup;
     if (id == K1S__ST_PUT &&
         (sqlite3_bind_int64(st, 5, rev) != SQLITE_OK ||
@@ -131,12 +126,9 @@ static int write_rows(k1s__conn *c, const k1s_key *key, int type,
     }
     if ((ret = k1s__stmt(c, K1S__ST_EVENT_ADD, &ev)))
         goto cleanup;
-    if (sqlite3_bind_int64(ev, 1, rev) != SQLITE_OK ||
-        sqlite3_bind_int(ev, 2, type) != SQLITE_OK ||
-        (ret = k1s__bind_str(ev, 3, key->group)) ||
-        (ret = k1s__bind_str(ev, 4, key->resource)) ||
-        (ret = k1s__bind_str(ev, 5, key->ns)) ||
-        (ret = k1s__bind_str(ev, 6, key->name)) ||
+    if (sqlite3_bind_int64(ev, 1, rev) != SQLITE_OK || sqlite3_bind_int(ev, 2, type) != SQLITE_OK ||
+        (ret = k1s__bind_str(ev, 3, key->group)) || (ret = k1s__bind_str(ev, 4, key->resource)) ||
+        (ret = k1s__bind_str(ev, 5, key->ns)) || (ret = k1s__bind_str(ev, 6, key->name)) ||
         sqlite3_bind_text(ev, 7, text, (int)len, SQLITE_STATIC) != SQLITE_OK) {
         ret = ret ? ret : K1S_EIO;
         goto cleanup;
@@ -190,8 +182,7 @@ int k1s__apply(k1s_store *s, k1s__wreq *r, int64_t new_rev, int first_write)
             ret = K1S_EINVAL;
             goto cleanup;
         }
-        if ((ret = stamp_rv(out, new_rev)) ||
-            (ret = serialize(out, &r->text, &r->len)))
+        if ((ret = stamp_rv(out, new_rev)) || (ret = serialize(out, &r->text, &r->len)))
             goto cleanup;
         type = cur ? K1S_EV_MODIFIED : K1S_EV_ADDED;
     } else if (rc == K1S_STORE_DELETE) {
@@ -200,8 +191,7 @@ int k1s__apply(k1s_store *s, k1s__wreq *r, int64_t new_rev, int first_write)
             goto cleanup;
         }
         /* The DELETED event shows the last state at the deleting revision. */
-        if ((ret = stamp_rv(cur, new_rev)) ||
-            (ret = serialize(cur, &r->text, &r->len)))
+        if ((ret = stamp_rv(cur, new_rev)) || (ret = serialize(cur, &r->text, &r->len)))
             goto cleanup;
         type = K1S_EV_DELETED;
     } else {
@@ -242,8 +232,7 @@ cleanup:
     if (ret && wrote && !in_sp)
         k1s__rollback(s->writer); /* the first write: nothing else to keep */
     else if (in_sp && tx_open(s->writer) &&
-             (k1s__exec(s->writer, K1S__ST_ROLLBACK_TO) ||
-              k1s__exec(s->writer, K1S__ST_RELEASE)))
+             (k1s__exec(s->writer, K1S__ST_ROLLBACK_TO) || k1s__exec(s->writer, K1S__ST_RELEASE)))
         k1s__rollback(s->writer); /* never commit half of a request */
     if (ret) {
         free(r->text);

@@ -27,16 +27,14 @@ static int wal_hook(void *ctx, sqlite3 *db, const char *name, int nframes)
 {
     k1s_store *s = ctx;
     if (nframes >= K1S__CKPT_INLINE_FRAMES) {
-        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL,
-                                  NULL);
+        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
         return SQLITE_OK;
     }
     if (nframes < K1S__CKPT_FRAMES)
         return SQLITE_OK;
     pthread_mutex_lock(&s->ckpt_mu);
     /* nframes below the covered count: the WAL was started over. */
-    if (!s->ckpt_want && (nframes - s->ckpt_done >= K1S__CKPT_FRAMES ||
-                          nframes < s->ckpt_done)) {
+    if (!s->ckpt_want && (nframes - s->ckpt_done >= K1S__CKPT_FRAMES || nframes < s->ckpt_done)) {
         s->ckpt_want = 1;
         pthread_cond_signal(&s->ckpt_cv);
     }
@@ -58,8 +56,7 @@ static void *ckpt_main(void *arg)
         int nlog = 0, nckpt = 0;
         /* Failures (SQLITE_BUSY while the writer checkpoints inline, I/O)
          * only mean the work is done later, inline or on the next wake. */
-        int rc = sqlite3_wal_checkpoint_v2(s->ckpt_conn->db, NULL,
-                                           SQLITE_CHECKPOINT_PASSIVE, &nlog,
+        int rc = sqlite3_wal_checkpoint_v2(s->ckpt_conn->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog,
                                            &nckpt);
         pthread_mutex_lock(&s->ckpt_mu);
         if (rc == SQLITE_OK && nckpt >= 0)

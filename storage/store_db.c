@@ -35,20 +35,18 @@ static const char *const stmt_sql[K1S__ST_N] = {
                     " WHERE grp=?1 AND res=?2 AND ns=?3 AND name=?4",
     [K1S__ST_EVENT_ADD] = "INSERT INTO events(rev,type,grp,res,ns,name,json)"
                           " VALUES(?1,?2,?3,?4,?5,?6,?7)",
-    [K1S__ST_EVENTS_RANGE] =
-        "SELECT rev,type,grp,res,ns,name,json FROM events"
-        " WHERE rev>?1 AND rev<=?2 AND (?3 IS NULL OR grp=?3)"
-        " AND (?4 IS NULL OR res=?4) AND (?5 IS NULL OR ns=?5) ORDER BY rev",
+    [K1S__ST_EVENTS_RANGE] = "SELECT rev,type,grp,res,ns,name,json FROM events"
+                             " WHERE rev>?1 AND rev<=?2 AND (?3 IS NULL OR grp=?3)"
+                             " AND (?4 IS NULL OR res=?4) AND (?5 IS NULL OR ns=?5) ORDER BY rev",
     [K1S__ST_COMPACT] = "DELETE FROM events WHERE rev<?1",
     /* The newest revision in this snapshot: every revision has an event row
      * until compaction, which records the compacted (and head) revision.
      * Meta values are stored as text (column affinity), hence the casts. */
-    [K1S__ST_HEAD_REV] =
-        "SELECT max(coalesce((SELECT max(rev) FROM events),0),"
-        " coalesce((SELECT CAST(v AS INTEGER) FROM meta"
-        " WHERE k='" K1S__META_COMPACTED "'),0),"
-        " coalesce((SELECT CAST(v AS INTEGER) FROM meta"
-        " WHERE k='" K1S__META_REV "'),0))",
+    [K1S__ST_HEAD_REV] = "SELECT max(coalesce((SELECT max(rev) FROM events),0),"
+                         " coalesce((SELECT CAST(v AS INTEGER) FROM meta"
+                         " WHERE k='" K1S__META_COMPACTED "'),0),"
+                         " coalesce((SELECT CAST(v AS INTEGER) FROM meta"
+                         " WHERE k='" K1S__META_REV "'),0))",
     [K1S__ST_META_GET] = "SELECT v FROM meta WHERE k=?1",
     [K1S__ST_META_SET] = "INSERT INTO meta(k,v) VALUES(?1,?2)"
                          " ON CONFLICT(k) DO UPDATE SET v=excluded.v",
@@ -298,8 +296,7 @@ int k1s__head_rev(k1s__conn *c, int64_t *out)
 
 int k1s__bind_str(sqlite3_stmt *st, int idx, const char *v)
 {
-    int rc = v ? sqlite3_bind_text(st, idx, v, -1, SQLITE_STATIC)
-               : sqlite3_bind_null(st, idx);
+    int rc = v ? sqlite3_bind_text(st, idx, v, -1, SQLITE_STATIC) : sqlite3_bind_null(st, idx);
     return rc == SQLITE_OK ? 0 : map_rc(rc);
 }
 
@@ -310,9 +307,8 @@ int k1s__key_part_valid(const char *v)
 
 int k1s__key_valid(const k1s_key *k)
 {
-    return k && k1s__key_part_valid(k->group) &&
-           k1s__key_part_valid(k->resource) && k1s__key_part_valid(k->ns) &&
-           k1s__key_part_valid(k->name) && *k->resource && *k->name;
+    return k && k1s__key_part_valid(k->group) && k1s__key_part_valid(k->resource) &&
+           k1s__key_part_valid(k->ns) && k1s__key_part_valid(k->name) && *k->resource && *k->name;
 }
 
 void k1s__rollback(k1s__conn *c)
@@ -326,8 +322,7 @@ int k1s__reader_get_short(k1s_store *s, k1s__conn **out)
     /* The writer's page cache is always current, while a pooled reader's
      * is dropped by every commit and re-read from the file; a lookup that
      * finds no write running borrows the writer for a few microseconds. */
-    if (!s->mem && !k1s__in_callback(s) &&
-        pthread_mutex_trylock(&s->write_mu) == 0) {
+    if (!s->mem && !k1s__in_callback(s) && pthread_mutex_trylock(&s->write_mu) == 0) {
         *out = s->writer;
         return 0;
     }

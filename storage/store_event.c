@@ -9,9 +9,8 @@
 
 #include "store_internal.h"
 
-k1s_event *k1s__event_new(int64_t rev, int type, const char *group,
-                          const char *resource, const char *ns,
-                          const char *name, char *json, size_t len)
+k1s_event *k1s__event_new(int64_t rev, int type, const char *group, const char *resource,
+                          const char *ns, const char *name, char *json, size_t len)
 {
     size_t lg = strlen(group) + 1, lr = strlen(resource) + 1;
     size_t ln = strlen(ns) + 1, lm = strlen(name) + 1;

@@ -96,7 +96,7 @@ typedef struct k1s__wreq {
     sem_t sem;
     int state;
     int ret;
-    int type;       /* K1S_EV_* when the write was applied, else 0 */
+    int type; /* K1S_EV_* when the write was applied, else 0 */
     int64_t rev;
     json_t *result; /* new reference for the caller (may be NULL) */
     char *text;     /* serialized object until it becomes the event */
@@ -104,8 +104,8 @@ typedef struct k1s__wreq {
 } k1s__wreq;
 
 struct k1s_store {
-    int mem;       /* 1: private in-memory database, one shared connection */
-    char *path;    /* file name (file mode) */
+    int mem;    /* 1: private in-memory database, one shared connection */
+    char *path; /* file name (file mode) */
     k1s__conn *writer;
     pthread_mutex_t write_mu; /* serialises every write transaction */
     /* Memory mode only: the single connection is shared by the writer and
@@ -194,9 +194,8 @@ void k1s__ckpt_stop(k1s_store *s);
 /* ---- store_event.c ------------------------------------------------------- */
 /* A new event with refs = 1. Takes ownership of json (malloc'd, NUL
  * terminated, len bytes) only on success. */
-k1s_event *k1s__event_new(int64_t rev, int type, const char *group,
-                          const char *resource, const char *ns,
-                          const char *name, char *json, size_t len);
+k1s_event *k1s__event_new(int64_t rev, int type, const char *group, const char *resource,
+                          const char *ns, const char *name, char *json, size_t len);
 
 /* ---- store_watch.c ------------------------------------------------------- */
 /* Watchers collected by a publish, to be notified once locks are dropped. */
@@ -222,11 +221,9 @@ void k1s__notify_batch_run(k1s__notify_batch *nb);
 
 /* Test hook: how many batches the leaders applied, how many requests they
  * held in all, and the largest one. */
-void k1s__store_batch_stats(k1s_store *s, uint64_t *batches,
-                            uint64_t *requests, size_t *max_batch);
+void k1s__store_batch_stats(k1s_store *s, uint64_t *batches, uint64_t *requests, size_t *max_batch);
 
 /* Test hook: change the per-watcher queue bound for watches created later. */
-void k1s__store_set_watch_limits(k1s_store *s, size_t max_events,
-                                 size_t max_bytes);
+void k1s__store_set_watch_limits(k1s_store *s, size_t max_events, size_t max_bytes);
 
 #endif

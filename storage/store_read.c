@@ -29,10 +29,8 @@ int k1s_store_get(k1s_store *s, const k1s_key *key, char **json, int64_t *rev)
         return ret;
     if ((ret = k1s__stmt(c, K1S__ST_GET, &st)))
         goto cleanup;
-    if ((ret = k1s__bind_str(st, 1, key->group)) ||
-        (ret = k1s__bind_str(st, 2, key->resource)) ||
-        (ret = k1s__bind_str(st, 3, key->ns)) ||
-        (ret = k1s__bind_str(st, 4, key->name)))
+    if ((ret = k1s__bind_str(st, 1, key->group)) || (ret = k1s__bind_str(st, 2, key->resource)) ||
+        (ret = k1s__bind_str(st, 3, key->ns)) || (ret = k1s__bind_str(st, 4, key->name)))
         goto cleanup;
     int rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) {
@@ -66,9 +64,8 @@ cleanup:
     return ret;
 }
 
-static int list_args_valid(const char *group, const char *resource,
-                           const char *ns, const char *after_ns,
-                           const char *after_name)
+static int list_args_valid(const char *group, const char *resource, const char *ns,
+                           const char *after_ns, const char *after_name)
 {
     if (!k1s__key_part_valid(group) || !k1s__key_part_valid(resource))
         return 0;
@@ -82,8 +79,7 @@ static int list_args_valid(const char *group, const char *resource,
 }
 
 /* Streams rows of an already bound list statement to cb. */
-static int list_rows(sqlite3_stmt *st, size_t limit, k1s_store_list_fn cb,
-                     void *ctx, int *more)
+static int list_rows(sqlite3_stmt *st, size_t limit, k1s_store_list_fn cb, void *ctx, int *more)
 {
     size_t delivered = 0;
     for (;;) {
@@ -104,18 +100,16 @@ static int list_rows(sqlite3_stmt *st, size_t limit, k1s_store_list_fn cb,
         int len = sqlite3_column_bytes(st, 2);
         if (!ns || !name || !json || len < 0)
             return K1S_ENOMEM;
-        int r = cb(ctx, ns, name, json, (size_t)len,
-                   sqlite3_column_int64(st, 3));
+        int r = cb(ctx, ns, name, json, (size_t)len, sqlite3_column_int64(st, 3));
         if (r)
             return r;
         delivered++;
     }
 }
 
-int k1s_store_list(k1s_store *s, const char *group, const char *resource,
-                   const char *ns, const char *after_ns, const char *after_name,
-                   size_t limit, k1s_store_list_fn cb, void *ctx,
-                   int64_t *list_rev, int *more)
+int k1s_store_list(k1s_store *s, const char *group, const char *resource, const char *ns,
+                   const char *after_ns, const char *after_name, size_t limit, k1s_store_list_fn cb,
+                   void *ctx, int64_t *list_rev, int *more)
 {
     if (list_rev)
         *list_rev = 0;
@@ -160,10 +154,8 @@ int k1s_store_list(k1s_store *s, const char *group, const char *resource,
         goto cleanup;
     /* One extra row tells whether more remain; SQLite reads LIMIT -1 as
      * "no limit". */
-    int64_t lim = (limit == 0 || limit >= (size_t)INT64_MAX) ? -1
-                                                            : (int64_t)limit + 1;
-    if ((ret = k1s__bind_str(st, 1, group)) ||
-        (ret = k1s__bind_str(st, 2, resource)))
+    int64_t lim = (limit == 0 || limit >= (size_t)INT64_MAX) ? -1 : (int64_t)limit + 1;
+    if ((ret = k1s__bind_str(st, 1, group)) || (ret = k1s__bind_str(st, 2, resource)))
         goto cleanup;
     if (sqlite3_bind_int64(st, 3, lim) != SQLITE_OK) {
         ret = K1S_EIO;
@@ -171,8 +163,7 @@ int k1s_store_list(k1s_store *s, const char *group, const char *resource,
     }
     if (after_name) {
         const char *an = after_ns ? after_ns : ns ? ns : "";
-        if ((ret = k1s__bind_str(st, 4, an)) ||
-            (ret = k1s__bind_str(st, 5, after_name)))
+        if ((ret = k1s__bind_str(st, 4, an)) || (ret = k1s__bind_str(st, 5, after_name)))
             goto cleanup;
     }
     if (ns && (ret = k1s__bind_str(st, 6, ns)))
@@ -190,8 +181,8 @@ cleanup:
     return ret;
 }
 
-int k1s_store_count(k1s_store *s, const char *group, const char *resource,
-                    const char *ns, int64_t *count)
+int k1s_store_count(k1s_store *s, const char *group, const char *resource, const char *ns,
+                    int64_t *count)
 {
     if (count)
         *count = 0;
@@ -205,8 +196,7 @@ int k1s_store_count(k1s_store *s, const char *group, const char *resource,
         return ret;
     if ((ret = k1s__stmt(c, id, &st)))
         goto cleanup;
-    if ((ret = k1s__bind_str(st, 1, group)) ||
-        (ret = k1s__bind_str(st, 2, resource)))
+    if ((ret = k1s__bind_str(st, 1, group)) || (ret = k1s__bind_str(st, 2, resource)))
         goto cleanup;
     if (ns && (ret = k1s__bind_str(st, 3, ns)))
         goto cleanup;

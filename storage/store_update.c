@@ -33,8 +33,7 @@ static void fail_request(k1s__wreq *r, int ret)
 /* Requests [from, to) ran in a transaction that is gone: whatever succeeded
  * in it fails now (NOOPs too: they may have read its uncommitted rows,
  * unless nothing had been written); a callback's own error is kept. */
-static void fail_range(k1s__wreq **v, size_t from, size_t to, int wrote,
-                       int ret)
+static void fail_range(k1s__wreq **v, size_t from, size_t to, int wrote, int ret)
 {
     for (size_t i = from; i < to; i++)
         if (v[i]->ret == 0 && (wrote || v[i]->type))
@@ -44,8 +43,7 @@ static void fail_range(k1s__wreq **v, size_t from, size_t to, int wrote,
 /* Leader only. Applies v[0..n) in one transaction (a new one if a failure
  * lost it), commits once, and publishes what it committed; collects the
  * watchers to notify in nb. */
-static void run_batch(k1s_store *s, k1s__wreq **v, size_t n,
-                      k1s__notify_batch *nb)
+static void run_batch(k1s_store *s, k1s__wreq **v, size_t n, k1s__notify_batch *nb)
 {
     pthread_mutex_lock(&s->write_mu);
     k1s__db_enter(s);
@@ -89,8 +87,7 @@ static void run_batch(k1s_store *s, k1s__wreq **v, size_t n,
         k1s__wreq *r = v[i];
         if (!r->type)
             continue;
-        k1s_event *ev = k1s__event_new(r->rev, r->type, r->key->group,
-                                       r->key->resource, r->key->ns,
+        k1s_event *ev = k1s__event_new(r->rev, r->type, r->key->group, r->key->resource, r->key->ns,
                                        r->key->name, r->text, r->len);
         if (ev) {
             r->text = NULL; /* owned by the event now */
@@ -153,8 +150,8 @@ static void lead(k1s_store *s, k1s__wreq *r, k1s__notify_batch *nb)
         wake(next, K1S__WREQ_LEAD);
 }
 
-int k1s_store_update(k1s_store *s, const k1s_key *key, k1s_store_mutate_fn fn,
-                     void *ctx, json_t **result, int64_t *rev)
+int k1s_store_update(k1s_store *s, const k1s_key *key, k1s_store_mutate_fn fn, void *ctx,
+                     json_t **result, int64_t *rev)
 {
     if (result)
         *result = NULL;
@@ -200,8 +197,7 @@ int k1s_store_update(k1s_store *s, const k1s_key *key, k1s_store_mutate_fn fn,
     return r.ret;
 }
 
-void k1s__store_batch_stats(k1s_store *s, uint64_t *batches,
-                            uint64_t *requests, size_t *max_batch)
+void k1s__store_batch_stats(k1s_store *s, uint64_t *batches, uint64_t *requests, size_t *max_batch)
 {
     pthread_mutex_lock(&s->write_mu);
     *batches = s->n_batches;

@@ -315,8 +315,7 @@ void k1s__hub_publish(k1s__hub *h, k1s_event *e, k1s__notify_batch *nb)
     pthread_mutex_unlock(&h->mu);
 }
 
-void k1s__store_set_watch_limits(k1s_store *s, size_t max_events,
-                                 size_t max_bytes)
+void k1s__store_set_watch_limits(k1s_store *s, size_t max_events, size_t max_bytes)
 {
     pthread_mutex_lock(&s->hub->mu);
     s->hub->max_events = max_events ? max_events : K1S__WATCH_MAX_EVENTS;
@@ -353,9 +352,8 @@ static int replay_row(sqlite3_stmt *st, replay_buf *rb)
     int n = sqlite3_column_bytes(st, 6);
     if (!g || !r || !ns || !name || !json || n < 0)
         return K1S_ENOMEM;
-    if (type < K1S_EV_ADDED || type > K1S_EV_DELETED ||
-        !k1s__key_part_valid(g) || !k1s__key_part_valid(r) ||
-        !k1s__key_part_valid(ns) || !k1s__key_part_valid(name))
+    if (type < K1S_EV_ADDED || type > K1S_EV_DELETED || !k1s__key_part_valid(g) ||
+        !k1s__key_part_valid(r) || !k1s__key_part_valid(ns) || !k1s__key_part_valid(name))
         return K1S_EIO;
     if (rb->n == rb->cap) {
         size_t cap = rb->cap ? rb->cap * 2 : 64;
@@ -382,8 +380,8 @@ static int replay_row(sqlite3_stmt *st, replay_buf *rb)
 
 /* Reads the matching events in (from_rev, upto] into rb, in order. Sets
  * *overflow instead of reading on once the watcher's bound is exceeded. */
-static int replay_read(k1s_store *s, const k1s_watch *w, int64_t from_rev,
-                       int64_t upto, replay_buf *rb, int *overflow)
+static int replay_read(k1s_store *s, const k1s_watch *w, int64_t from_rev, int64_t upto,
+                       replay_buf *rb, int *overflow)
 {
     k1s__conn *c = NULL;
     sqlite3_stmt *st = NULL;
@@ -412,8 +410,7 @@ static int replay_read(k1s_store *s, const k1s_watch *w, int64_t from_rev,
         ret = K1S_EIO;
         goto cleanup;
     }
-    if ((ret = k1s__bind_str(st, 3, w->group)) ||
-        (ret = k1s__bind_str(st, 4, w->resource)) ||
+    if ((ret = k1s__bind_str(st, 3, w->group)) || (ret = k1s__bind_str(st, 4, w->resource)) ||
         (ret = k1s__bind_str(st, 5, w->ns)))
         goto cleanup;
     for (;;) {
@@ -490,9 +487,8 @@ static void watch_free(k1s_watch *w)
     free(w);
 }
 
-int k1s_store_watch(k1s_store *s, const char *group, const char *resource,
-                    const char *ns, int64_t from_rev, k1s_watch_notify_fn notify,
-                    void *ctx, k1s_watch **out)
+int k1s_store_watch(k1s_store *s, const char *group, const char *resource, const char *ns,
+                    int64_t from_rev, k1s_watch_notify_fn notify, void *ctx, k1s_watch **out)
 {
     if (out)
         *out = NULL;
@@ -504,8 +500,8 @@ int k1s_store_watch(k1s_store *s, const char *group, const char *resource,
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
     int ret;
-    if ((ret = dup_opt(group, &w->group)) ||
-        (ret = dup_opt(resource, &w->resource)) || (ret = dup_opt(ns, &w->ns))) {
+    if ((ret = dup_opt(group, &w->group)) || (ret = dup_opt(resource, &w->resource)) ||
+        (ret = dup_opt(ns, &w->ns))) {
         watch_free(w);
         return ret;
     }

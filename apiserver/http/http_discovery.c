@@ -15,9 +15,8 @@
 #define K1S_KUBE_MINOR "33"
 #define K1S_KUBE_VERSION "v1.33.0-k1s"
 
-static const char *const std_verbs[] = {"create", "delete", "deletecollection",
-                                        "get", "list", "patch", "update",
-                                        "watch", NULL};
+static const char *const std_verbs[] = {
+    "create", "delete", "deletecollection", "get", "list", "patch", "update", "watch", NULL};
 
 static json_t *verbs_json(void)
 {
@@ -51,9 +50,9 @@ static bool first_of_group(const k1s_kind *k, size_t i)
 
 static void add_resource_entries(json_t *arr, const k1s_kind *k)
 {
-    json_t *r = json_pack("{s:s, s:s, s:b, s:s, s:o}", "name", k->plural,
-                          "singularName", k->singular, "namespaced",
-                          k->namespaced, "kind", k->kind, "verbs", verbs_json());
+    json_t *r =
+        json_pack("{s:s, s:s, s:b, s:s, s:o}", "name", k->plural, "singularName", k->singular,
+                  "namespaced", k->namespaced, "kind", k->kind, "verbs", verbs_json());
     if (k->short_names[0])
         json_object_set_new(r, "shortNames", strings_json(k->short_names));
     if (k->in_all)
@@ -63,9 +62,8 @@ static void add_resource_entries(json_t *arr, const k1s_kind *k)
     for (const k1s_subresource *sr = k->subresources; sr && sr->name; sr++) {
         char name[160];
         snprintf(name, sizeof name, "%s/%s", k->plural, sr->name);
-        json_t *e = json_pack("{s:s, s:s, s:b, s:s, s:o}", "name", name,
-                              "singularName", "", "namespaced", k->namespaced,
-                              "kind", sr->kind ? sr->kind : k->kind,
+        json_t *e = json_pack("{s:s, s:s, s:b, s:s, s:o}", "name", name, "singularName", "",
+                              "namespaced", k->namespaced, "kind", sr->kind ? sr->kind : k->kind,
                               "verbs", strings_json(sr->verbs));
         if (sr->group && *sr->group) {
             json_object_set_new(e, "group", json_string(sr->group));
@@ -89,29 +87,27 @@ static json_t *resource_list(const char *group, const char *version)
     }
     char gv[128];
     snprintf(gv, sizeof gv, "%s%s%s", group, *group ? "/" : "", version);
-    return json_pack("{s:s, s:s, s:s, s:o}", "kind", "APIResourceList",
-                     "apiVersion", "v1", "groupVersion", gv, "resources", res);
+    return json_pack("{s:s, s:s, s:s, s:o}", "kind", "APIResourceList", "apiVersion", "v1",
+                     "groupVersion", gv, "resources", res);
 }
 
 static json_t *group_entry(const char *group)
 {
     char gv[128];
     snprintf(gv, sizeof gv, "%s/v1", group);
-    return json_pack("{s:s, s:[{s:s, s:s}], s:{s:s, s:s}}", "name", group,
-                     "versions", "groupVersion", gv, "version", "v1",
-                     "preferredVersion", "groupVersion", gv, "version", "v1");
+    return json_pack("{s:s, s:[{s:s, s:s}], s:{s:s, s:s}}", "name", group, "versions",
+                     "groupVersion", gv, "version", "v1", "preferredVersion", "groupVersion", gv,
+                     "version", "v1");
 }
 
 /* ---- aggregated discovery -------------------------------------------------- */
 
 static json_t *agg_resource(const k1s_kind *k)
 {
-    json_t *r = json_pack("{s:s, s:{s:s, s:s, s:s}, s:s, s:s, s:o}", "resource",
-                          k->plural, "responseKind", "group", k->group,
-                          "version", k->version, "kind", k->kind, "scope",
-                          k->namespaced ? "Namespaced" : "Cluster",
-                          "singularResource", k->singular, "verbs",
-                          verbs_json());
+    json_t *r = json_pack("{s:s, s:{s:s, s:s, s:s}, s:s, s:s, s:o}", "resource", k->plural,
+                          "responseKind", "group", k->group, "version", k->version, "kind", k->kind,
+                          "scope", k->namespaced ? "Namespaced" : "Cluster", "singularResource",
+                          k->singular, "verbs", verbs_json());
     if (k->short_names[0])
         json_object_set_new(r, "shortNames", strings_json(k->short_names));
     if (k->in_all)
@@ -120,11 +116,10 @@ static json_t *agg_resource(const k1s_kind *k)
     for (const k1s_subresource *sr = k->subresources; sr && sr->name; sr++) {
         const char *group = sr->group ? sr->group : k->group;
         const char *version = sr->group ? sr->version : k->version;
-        json_array_append_new(
-            subs, json_pack("{s:s, s:{s:s, s:s, s:s}, s:o}", "subresource", sr->name,
-                            "responseKind", "group", group, "version", version,
-                            "kind", sr->kind ? sr->kind : k->kind,
-                            "verbs", strings_json(sr->verbs)));
+        json_array_append_new(subs, json_pack("{s:s, s:{s:s, s:s, s:s}, s:o}", "subresource",
+                                              sr->name, "responseKind", "group", group, "version",
+                                              version, "kind", sr->kind ? sr->kind : k->kind,
+                                              "verbs", strings_json(sr->verbs)));
     }
     if (json_array_size(subs))
         json_object_set_new(r, "subresources", subs);
@@ -152,13 +147,12 @@ static json_t *aggregated(bool core, const char *api_version)
             json_object_set_new(meta, "name", json_string(group));
         else
             json_object_set_new(meta, "creationTimestamp", json_null());
-        json_array_append_new(
-            items, json_pack("{s:o, s:[{s:s, s:o, s:s}]}", "metadata", meta,
-                             "versions", "version", "v1", "resources", res,
-                             "freshness", "Current"));
+        json_array_append_new(items,
+                              json_pack("{s:o, s:[{s:s, s:o, s:s}]}", "metadata", meta, "versions",
+                                        "version", "v1", "resources", res, "freshness", "Current"));
     }
-    return json_pack("{s:s, s:s, s:{}, s:o}", "kind", "APIGroupDiscoveryList",
-                     "apiVersion", api_version, "metadata", "items", items);
+    return json_pack("{s:s, s:s, s:{}, s:o}", "kind", "APIGroupDiscoveryList", "apiVersion",
+                     api_version, "metadata", "items", items);
 }
 
 /* Which aggregated discovery version, if any, the client accepts. */
@@ -167,21 +161,19 @@ static const char *agg_version(struct MHD_Connection *c)
     const char *a = k1s__header(c, "Accept");
     if (!a || !strstr(a, "g=apidiscovery.k8s.io"))
         return NULL;
-    if (strstr(a, "v=v2;") || strstr(a, "v=v2,") ||
-        (strstr(a, "v=v2") && !strstr(a, "v=v2beta1")))
+    if (strstr(a, "v=v2;") || strstr(a, "v=v2,") || (strstr(a, "v=v2") && !strstr(a, "v=v2beta1")))
         return "v2";
     if (strstr(a, "v=v2beta1"))
         return "v2beta1";
     return NULL;
 }
 
-static enum MHD_Result reply_agg(struct MHD_Connection *c, bool core,
-                                 const char *v)
+static enum MHD_Result reply_agg(struct MHD_Connection *c, bool core, const char *v)
 {
     char av[64], ct[160];
     snprintf(av, sizeof av, "apidiscovery.k8s.io/%s", v);
-    snprintf(ct, sizeof ct,
-             "application/json;g=apidiscovery.k8s.io;v=%s;as=APIGroupDiscoveryList", v);
+    snprintf(ct, sizeof ct, "application/json;g=apidiscovery.k8s.io;v=%s;as=APIGroupDiscoveryList",
+             v);
     json_t *j = aggregated(core, av);
     char *text = json_dumps(j, JSON_COMPACT);
     json_decref(j);
@@ -195,8 +187,7 @@ static enum MHD_Result reply_agg(struct MHD_Connection *c, bool core,
 /* The resources of group/version (NULL: all) for the OpenAPI documents,
  * in a malloc'd array of *m (room for every kind: no limit to pass), or
  * NULL when out of memory. */
-static k1s_openapi_resource *openapi_resources(const char *group, const char *version,
-                                               size_t *m)
+static k1s_openapi_resource *openapi_resources(const char *group, const char *version, size_t *m)
 {
     size_t n;
     const k1s_kind *k = k1s_registry_kinds(&n);
@@ -218,8 +209,7 @@ static k1s_openapi_resource *openapi_resources(const char *group, const char *ve
     return out;
 }
 
-static enum MHD_Result reply_openapi_v3(struct MHD_Connection *c,
-                                        const char *url)
+static enum MHD_Result reply_openapi_v3(struct MHD_Connection *c, const char *url)
 {
     if (!strcmp(url, "/openapi/v3") || !strcmp(url, "/openapi/v3/")) {
         size_t n;
@@ -262,7 +252,8 @@ static enum MHD_Result reply_openapi_v3(struct MHD_Connection *c,
         return k1s__reply_error(c, 500, "InternalError", "out of memory");
     if (!m) {
         free(res);
-        return k1s__reply_error(c, 404, "NotFound", "the server could not find the requested resource");
+        return k1s__reply_error(c, 404, "NotFound",
+                                "the server could not find the requested resource");
     }
     json_t *doc = k1s_openapi_v3(group, version, res, m);
     free(res);
@@ -289,8 +280,9 @@ static enum MHD_Result reply_openapi_v2(struct MHD_Connection *c)
     const char *a = k1s__header(c, "Accept");
     bool pb = wants_openapi_pb(a);
     if (!pb && a && strstr(a, "protobuf") && !strstr(a, "application/json"))
-        return k1s__reply_error(c, 406, "NotAcceptable",
-                                "only application/json and application/com.github.proto-openapi.spec.v2.v1.0+protobuf are supported for /openapi/v2");
+        return k1s__reply_error(
+            c, 406, "NotAcceptable",
+            "only application/json and application/com.github.proto-openapi.spec.v2.v1.0+protobuf are supported for /openapi/v2");
     size_t m = 0;
     k1s_openapi_resource *res = openapi_resources(NULL, NULL, &m);
     json_t *doc = res ? k1s_openapi_v2(res, m) : NULL; /* new reference */
@@ -307,32 +299,31 @@ static enum MHD_Result reply_openapi_v2(struct MHD_Connection *c)
     int rc = k1s_openapi_v2_protobuf(doc, &bytes, &len);
     json_decref(doc);
     if (rc < 0)
-        return k1s__reply_error(c, 500, "InternalError", "encoding the OpenAPI document as protobuf failed");
+        return k1s__reply_error(c, 500, "InternalError",
+                                "encoding the OpenAPI document as protobuf failed");
     return k1s__reply_text(c, 200, "application/com.github.proto-openapi.spec.v2.v1.0+protobuf",
                            (char *)bytes, len, NULL);
 }
 
 /* ---- entry -------------------------------------------------------------- */
 
-enum MHD_Result k1s__handle_nonresource(k1s_server *s,
-                                        struct MHD_Connection *c,
-                                        const char *method, const char *url)
+enum MHD_Result k1s__handle_nonresource(k1s_server *s, struct MHD_Connection *c, const char *method,
+                                        const char *url)
 {
     (void)s;
     if (strcmp(method, "GET") && strcmp(method, "HEAD"))
-        return k1s__reply_error(c, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
-    if (!strcmp(url, "/healthz") || !strcmp(url, "/livez") ||
-        !strcmp(url, "/readyz")) {
+        return k1s__reply_error(c, 405, "MethodNotAllowed",
+                                "the server does not allow this method on the requested resource");
+    if (!strcmp(url, "/healthz") || !strcmp(url, "/livez") || !strcmp(url, "/readyz")) {
         char *ok = strdup("ok");
         return ok ? k1s__reply_text(c, 200, "text/plain; charset=utf-8", ok, 2, NULL) : MHD_NO;
     }
     if (!strcmp(url, "/version")) {
-        json_t *v = json_pack(
-            "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "major", "1",
-            "minor", K1S_KUBE_MINOR, "gitVersion", K1S_KUBE_VERSION,
-            "gitCommit", "0000000000000000000000000000000000000000",
-            "gitTreeState", "clean", "buildDate", "2026-11-25T00:00:00Z",
-            "goVersion", "go1.24.0", "compiler", "gc", "platform", "linux/amd64");
+        json_t *v = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "major", "1",
+                              "minor", K1S_KUBE_MINOR, "gitVersion", K1S_KUBE_VERSION, "gitCommit",
+                              "0000000000000000000000000000000000000000", "gitTreeState", "clean",
+                              "buildDate", "2026-11-25T00:00:00Z", "goVersion", "go1.24.0",
+                              "compiler", "gc", "platform", "linux/amd64");
         enum MHD_Result r = k1s__reply_json(c, 200, v, NULL);
         json_decref(v);
         return r;
@@ -341,10 +332,9 @@ enum MHD_Result k1s__handle_nonresource(k1s_server *s,
         const char *v = agg_version(c);
         if (v)
             return reply_agg(c, true, v);
-        json_t *j = json_pack("{s:s, s:[s], s:[{s:s, s:s}]}", "kind",
-                              "APIVersions", "versions", "v1",
-                              "serverAddressByClientCIDRs", "clientCIDR",
-                              "0.0.0.0/0", "serverAddress", s->bind);
+        json_t *j = json_pack("{s:s, s:[s], s:[{s:s, s:s}]}", "kind", "APIVersions", "versions",
+                              "v1", "serverAddressByClientCIDRs", "clientCIDR", "0.0.0.0/0",
+                              "serverAddress", s->bind);
         enum MHD_Result r = k1s__reply_json(c, 200, j, NULL);
         json_decref(j);
         return r;
@@ -359,8 +349,8 @@ enum MHD_Result k1s__handle_nonresource(k1s_server *s,
         for (size_t g = 0; g < n; g++)
             if (*k[g].group && first_of_group(k, g))
                 json_array_append_new(arr, group_entry(k[g].group));
-        json_t *j = json_pack("{s:s, s:s, s:o}", "kind", "APIGroupList",
-                              "apiVersion", "v1", "groups", arr);
+        json_t *j =
+            json_pack("{s:s, s:s, s:o}", "kind", "APIGroupList", "apiVersion", "v1", "groups", arr);
         enum MHD_Result r = k1s__reply_json(c, 200, j, NULL);
         json_decref(j);
         return r;
@@ -388,7 +378,8 @@ enum MHD_Result k1s__handle_nonresource(k1s_server *s,
                 }
         }
         if (!j)
-            return k1s__reply_error(c, 404, "NotFound", "the server could not find the requested resource");
+            return k1s__reply_error(c, 404, "NotFound",
+                                    "the server could not find the requested resource");
         enum MHD_Result r = k1s__reply_json(c, 200, j, NULL);
         json_decref(j);
         return r;

@@ -14,18 +14,17 @@
 #include "k1s_stream.h"
 #include "k1s_wire.h"
 
-
 typedef struct k1s_wstream k1s_wstream;
 
 struct k1s_server {
     struct MHD_Daemon *d;
     k1s_api *api;
-    char *token;            /* owned or NULL */
+    char *token; /* owned or NULL */
     int port;
-    char *bind;             /* owned */
+    char *bind; /* owned */
     bool tls;
     pthread_mutex_t streams_mu;
-    k1s_wstream *streams;   /* live watch streams, linked by ->next */
+    k1s_wstream *streams; /* live watch streams, linked by ->next */
     /* set by k1s__watch_stop_all: a watch linked afterwards ends at once,
        since libmicrohttpd aborts when it stops with a connection suspended */
     bool streams_closed;
@@ -47,26 +46,22 @@ typedef struct k1s_req {
 
 /* What a resource URL names (kube's RequestInfo). */
 typedef struct k1s_route {
-    const char *group, *version;  /* borrowed from the path copy */
-    const char *ns;               /* NULL when not in the path */
+    const char *group, *version; /* borrowed from the path copy */
+    const char *ns;              /* NULL when not in the path */
     const char *resource, *name, *sub;
-    bool legacy_watch;            /* /api/v1/watch/... */
+    bool legacy_watch; /* /api/v1/watch/... */
 } k1s_route;
 
 /* Parse path (modified in place: '/' become NUL). 0: a resource path;
  * 1: not a resource path (discovery etc.); -1: malformed. */
 int k1s__route_parse(char *path, k1s_route *r);
 
-
-enum MHD_Result k1s__handle_resource(k1s_server *s, struct MHD_Connection *c,
-                                     const char *method, k1s_route *r,
-                                     k1s_req *rq);
-enum MHD_Result k1s__handle_nonresource(k1s_server *s,
-                                        struct MHD_Connection *c,
-                                        const char *method, const char *url);
-enum MHD_Result k1s__handle_watch(k1s_server *s, struct MHD_Connection *c,
-                                  const k1s_kind *kind, const char *ns,
-                                  const char *name);
+enum MHD_Result k1s__handle_resource(k1s_server *s, struct MHD_Connection *c, const char *method,
+                                     k1s_route *r, k1s_req *rq);
+enum MHD_Result k1s__handle_nonresource(k1s_server *s, struct MHD_Connection *c, const char *method,
+                                        const char *url);
+enum MHD_Result k1s__handle_watch(k1s_server *s, struct MHD_Connection *c, const k1s_kind *kind,
+                                  const char *ns, const char *name);
 void *k1s__watch_ticker(void *arg);
 void k1s__watch_stop_all(k1s_server *s);
 

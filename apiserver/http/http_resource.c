@@ -23,8 +23,7 @@ static bool wants_table(struct MHD_Connection *c)
     return a && strstr(a, "as=Table") && strstr(a, "g=meta.k8s.io");
 }
 
-static int write_opts(struct MHD_Connection *c, k1s_opts *o, json_t *warnings,
-                      k1s_status *st)
+static int write_opts(struct MHD_Connection *c, k1s_opts *o, json_t *warnings, k1s_status *st)
 {
     memset(o, 0, sizeof *o);
     o->grace_seconds = -1;
@@ -44,7 +43,10 @@ static int write_opts(struct MHD_Connection *c, k1s_opts *o, json_t *warnings,
         else if (!strcmp(fv, "Ignore"))
             o->field_validation = K1S_FV_IGNORE;
         else if (strcmp(fv, "Warn") != 0)
-            return k1s_err_bad_request(st, "fieldValidation must be one of \"Ignore\", \"Warn\", or \"Strict\", got \"%.64s\"", fv);
+            return k1s_err_bad_request(
+                st,
+                "fieldValidation must be one of \"Ignore\", \"Warn\", or \"Strict\", got \"%.64s\"",
+                fv);
     }
     return 0;
 }
@@ -63,7 +65,8 @@ static json_t *parse_body(k1s_req *rq, k1s_status *st)
     json_error_t je;
     json_t *j = json_loadb(rq->body.p, rq->body.len, 0, &je);
     if (!j) {
-        k1s_err_bad_request(st, "couldn't get version/kind; json parse error: %s (line %d, column %d)",
+        k1s_err_bad_request(st,
+                            "couldn't get version/kind; json parse error: %s (line %d, column %d)",
                             je.text, je.line, je.column);
         return NULL;
     }
@@ -72,15 +75,14 @@ static json_t *parse_body(k1s_req *rq, k1s_status *st)
 
 /* ---- answers ------------------------------------------------------------ */
 
-static enum MHD_Result reply_object(struct MHD_Connection *c, int code,
-                                    const k1s_kind *k, json_t *obj,
-                                    const json_t *warnings)
+static enum MHD_Result reply_object(struct MHD_Connection *c, int code, const k1s_kind *k,
+                                    json_t *obj, const json_t *warnings)
 {
     if (wants_table(c)) {
         json_t *items = json_array();
         json_array_append(items, obj);
-        json_t *tbl = k1s_table_build(k->group, k->kind, items,
-                                      k1s__arg(c, "includeObject"), time(NULL));
+        json_t *tbl =
+            k1s_table_build(k->group, k->kind, items, k1s__arg(c, "includeObject"), time(NULL));
         json_decref(items);
         json_t *meta = json_object_get(json_object_get(obj, "metadata"), "resourceVersion");
         if (meta)
@@ -96,11 +98,11 @@ static enum MHD_Result reply_object(struct MHD_Connection *c, int code,
  * as it is, and for tables each item becomes one row right away, so no tree
  * of every object is ever held in memory. */
 typedef struct listout {
-    k1s_buf buf;           /* items, or table rows, comma-separated */
+    k1s_buf buf; /* items, or table rows, comma-separated */
     const k1s_kind *kind;
     bool table;
-    const char *include;   /* Table includeObject */
-    char *columns;         /* columnDefinitions text */
+    const char *include; /* Table includeObject */
+    char *columns;       /* columnDefinitions text */
     time_t now;
     size_t count;
 } listout;
@@ -114,9 +116,8 @@ static int list_collect(void *ctx, const char *json, size_t len)
         k1s_buf_add(&lo->buf, json, len);
     } else {
         json_t *o = json_loadb(json, len, 0, NULL);
-        json_t *row = o ? k1s_table_row(lo->kind->group, lo->kind->kind, o,
-                                        lo->include, lo->now)
-                        : NULL;
+        json_t *row =
+            o ? k1s_table_row(lo->kind->group, lo->kind->kind, o, lo->include, lo->now) : NULL;
         char *text = row ? json_dumps(row, JSON_COMPACT) : NULL;
         bool ok = text != NULL;
         if (ok)
@@ -131,8 +132,7 @@ static int list_collect(void *ctx, const char *json, size_t len)
     return k1s_buf_failed(&lo->buf) ? -1 : 0;
 }
 
-static void list_opts_from(struct MHD_Connection *c, k1s_list_opts *lo,
-                           k1s_status *st, int *bad)
+static void list_opts_from(struct MHD_Connection *c, k1s_list_opts *lo, k1s_status *st, int *bad)
 {
     memset(lo, 0, sizeof *lo);
     lo->label_selector = k1s__arg(c, "labelSelector");
@@ -153,8 +153,8 @@ static void list_opts_from(struct MHD_Connection *c, k1s_list_opts *lo,
     }
 }
 
-static enum MHD_Result do_list(k1s_server *s, struct MHD_Connection *c,
-                               const k1s_kind *k, const char *ns)
+static enum MHD_Result do_list(k1s_server *s, struct MHD_Connection *c, const k1s_kind *k,
+                               const char *ns)
 {
     k1s_status st = {0};
     k1s_list_opts lo;
@@ -165,8 +165,10 @@ static enum MHD_Result do_list(k1s_server *s, struct MHD_Connection *c,
         k1s_status_clear(&st);
         return r;
     }
-    listout out = {.kind = k, .table = wants_table(c),
-                   .include = k1s__arg(c, "includeObject"), .now = time(NULL)};
+    listout out = {.kind = k,
+                   .table = wants_table(c),
+                   .include = k1s__arg(c, "includeObject"),
+                   .now = time(NULL)};
     if (out.table && out.include && !k1s_table_include_object_valid(out.include)) {
         k1s_err_bad_request(&st, "unrecognized includeObject value: \"%.64s\"", out.include);
         enum MHD_Result r = k1s__reply_status(c, &st);
@@ -226,14 +228,14 @@ static enum MHD_Result do_list(k1s_server *s, struct MHD_Connection *c,
     return r;
 }
 
-static enum MHD_Result do_get(k1s_server *s, struct MHD_Connection *c,
-                              const k1s_target *t)
+static enum MHD_Result do_get(k1s_server *s, struct MHD_Connection *c, const k1s_target *t)
 {
     k1s_status st = {0};
     enum MHD_Result r;
     const k1s_subresource *sr = t->sub ? k1s_kind_subresource(t->kind, t->sub) : NULL;
     if (t->sub && !(sr && (sr->type == K1S_SUBR_STATUS || sr->type == K1S_SUBR_SCALE)))
-        return k1s__reply_error(c, 404, "NotFound", "the server could not find the requested resource");
+        return k1s__reply_error(c, 404, "NotFound",
+                                "the server could not find the requested resource");
     if (!t->sub && !wants_table(c)) {
         char *text = NULL;
         if (k1s_api_get_raw(s->api, t, &text, &st)) {
@@ -269,9 +271,8 @@ static enum MHD_Result do_get(k1s_server *s, struct MHD_Connection *c,
     return r;
 }
 
-static enum MHD_Result finish(struct MHD_Connection *c, const k1s_kind *k,
-                              int rc, int code, json_t *obj, json_t *warnings,
-                              k1s_status *st)
+static enum MHD_Result finish(struct MHD_Connection *c, const k1s_kind *k, int rc, int code,
+                              json_t *obj, json_t *warnings, k1s_status *st)
 {
     enum MHD_Result r;
     if (rc)
@@ -284,9 +285,8 @@ static enum MHD_Result finish(struct MHD_Connection *c, const k1s_kind *k,
     return r;
 }
 
-static enum MHD_Result do_write(k1s_server *s, struct MHD_Connection *c,
-                                const char *method, const k1s_target *t,
-                                k1s_req *rq)
+static enum MHD_Result do_write(k1s_server *s, struct MHD_Connection *c, const char *method,
+                                const k1s_target *t, k1s_req *rq)
 {
     k1s_status st = {0};
     json_t *warnings = json_array();
@@ -305,8 +305,9 @@ static enum MHD_Result do_write(k1s_server *s, struct MHD_Connection *c,
         }
     } else if (!rc && strcmp(method, "PATCH") && ctype &&
                strncmp(ctype, "application/json", 16) != 0) {
-        k1s_status_set(&st, 415, "UnsupportedMediaType",
-                       "the body of the request was in an unknown format - accepted media types include: application/json, application/vnd.kubernetes.protobuf");
+        k1s_status_set(
+            &st, 415, "UnsupportedMediaType",
+            "the body of the request was in an unknown format - accepted media types include: application/json, application/vnd.kubernetes.protobuf");
         return finish(c, t->kind, -1, 0, NULL, warnings, &st);
     }
     json_t *body = rc ? NULL : pbody ? pbody : parse_body(rq, &st);
@@ -329,15 +330,18 @@ static enum MHD_Result do_write(k1s_server *s, struct MHD_Connection *c,
             pt = K1S_PATCH_STRATEGIC;
         else {
             json_decref(body);
-            k1s_status_set(&st, 415, "UnsupportedMediaType",
-                           "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json");
+            k1s_status_set(
+                &st, 415, "UnsupportedMediaType",
+                "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json");
             return finish(c, t->kind, -1, 0, NULL, warnings, &st);
         }
         if (pt == K1S_PATCH_JSON ? !json_is_array(body) : !json_is_object(body)) {
             json_decref(body);
-            k1s_err_bad_request(&st, pt == K1S_PATCH_JSON
-                                         ? "json: cannot unmarshal object into Go value of type jsonpatch.Patch"
-                                         : "json: cannot unmarshal array into Go value of type map[string]interface {}");
+            k1s_err_bad_request(
+                &st,
+                pt == K1S_PATCH_JSON
+                    ? "json: cannot unmarshal object into Go value of type jsonpatch.Patch"
+                    : "json: cannot unmarshal array into Go value of type map[string]interface {}");
             return finish(c, t->kind, -1, 0, NULL, warnings, &st);
         }
         rc = k1s_api_patch(s->api, t, pt, body, &o, &out, &st);
@@ -347,8 +351,8 @@ static enum MHD_Result do_write(k1s_server *s, struct MHD_Connection *c,
 }
 
 /* DeleteOptions come as a body, as query parameters, or both. */
-static int delete_opts(struct MHD_Connection *c, k1s_req *rq, k1s_opts *o,
-                       json_t **holder, k1s_status *st)
+static int delete_opts(struct MHD_Connection *c, k1s_req *rq, k1s_opts *o, json_t **holder,
+                       k1s_status *st)
 {
     if (write_opts(c, o, NULL, st))
         return -1;
@@ -379,8 +383,10 @@ static int delete_opts(struct MHD_Connection *c, k1s_req *rq, k1s_opts *o,
     if (gp && o->grace_seconds < 0)
         o->grace_seconds = atoll(gp);
     if (pp && strcmp(pp, "Orphan") && strcmp(pp, "Foreground") && strcmp(pp, "Background")) {
-        k1s_status_set(st, 422, "Invalid",
-                       "DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Unsupported value: \"%.64s\": supported values: \"Foreground\", \"Background\", \"Orphan\", \"nil\"", pp);
+        k1s_status_set(
+            st, 422, "Invalid",
+            "DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Unsupported value: \"%.64s\": supported values: \"Foreground\", \"Background\", \"Orphan\", \"nil\"",
+            pp);
         return -1;
     }
     o->propagation = pp;
@@ -389,9 +395,9 @@ static int delete_opts(struct MHD_Connection *c, k1s_req *rq, k1s_opts *o,
 
 static json_t *deleted_status(const k1s_target *t, const json_t *obj)
 {
-    json_t *st = json_pack("{s:s, s:s, s:{}, s:s, s:{s:s, s:s}}", "kind", "Status",
-                           "apiVersion", "v1", "metadata", "status", "Success",
-                           "details", "name", t->name, "kind", t->kind->plural);
+    json_t *st = json_pack("{s:s, s:s, s:{}, s:s, s:{s:s, s:s}}", "kind", "Status", "apiVersion",
+                           "v1", "metadata", "status", "Success", "details", "name", t->name,
+                           "kind", t->kind->plural);
     json_t *d = json_object_get(st, "details");
     if (*t->kind->group)
         json_object_set_new(d, "group", json_string(t->kind->group));
@@ -401,8 +407,8 @@ static json_t *deleted_status(const k1s_target *t, const json_t *obj)
     return st;
 }
 
-static enum MHD_Result do_delete(k1s_server *s, struct MHD_Connection *c,
-                                 const k1s_target *t, k1s_req *rq)
+static enum MHD_Result do_delete(k1s_server *s, struct MHD_Connection *c, const k1s_target *t,
+                                 k1s_req *rq)
 {
     k1s_status st = {0};
     k1s_opts o;
@@ -436,7 +442,8 @@ static int collect_name(void *ctx, const char *json, size_t len)
 {
     namelist *nl = ctx;
     json_t *o = json_loadb(json, len, 0, NULL);
-    const char *ns = json_string_value(json_object_get(json_object_get(o, "metadata"), "namespace"));
+    const char *ns =
+        json_string_value(json_object_get(json_object_get(o, "metadata"), "namespace"));
     const char *name = json_string_value(json_object_get(json_object_get(o, "metadata"), "name"));
     if (name)
         json_array_append_new(nl->names, json_pack("[s,s]", ns ? ns : "", name));
@@ -444,10 +451,8 @@ static int collect_name(void *ctx, const char *json, size_t len)
     return 0;
 }
 
-static enum MHD_Result do_delete_collection(k1s_server *s,
-                                            struct MHD_Connection *c,
-                                            const k1s_kind *k, const char *ns,
-                                            k1s_req *rq)
+static enum MHD_Result do_delete_collection(k1s_server *s, struct MHD_Connection *c,
+                                            const k1s_kind *k, const char *ns, k1s_req *rq)
 {
     k1s_status st = {0};
     k1s_list_opts lo;
@@ -487,8 +492,8 @@ static enum MHD_Result do_delete_collection(k1s_server *s,
     }
     char kl[128];
     snprintf(kl, sizeof kl, "%sList", k->kind);
-    json_t *list = json_pack("{s:s, s:s, s:{}, s:o}", "kind", kl, "apiVersion",
-                             av, "metadata", "items", items);
+    json_t *list = json_pack("{s:s, s:s, s:{}, s:o}", "kind", kl, "apiVersion", av, "metadata",
+                             "items", items);
     r = k1s__reply_json(c, 200, list, NULL);
     json_decref(list);
     json_decref(nl.names);
@@ -497,8 +502,8 @@ static enum MHD_Result do_delete_collection(k1s_server *s,
 }
 
 /* POST .../pods/NAME/binding (the scheduler's verb): k1s_api_bind. */
-static enum MHD_Result do_bind(k1s_server *s, struct MHD_Connection *c,
-                               const k1s_target *t, k1s_req *rq)
+static enum MHD_Result do_bind(k1s_server *s, struct MHD_Connection *c, const k1s_target *t,
+                               k1s_req *rq)
 {
     k1s_status st = {0};
     json_t *out = NULL, *body = NULL;
@@ -533,14 +538,14 @@ static bool segment_ok(const char *s)
     return k1s_utf8_valid(s, n);
 }
 
-enum MHD_Result k1s__handle_resource(k1s_server *s, struct MHD_Connection *c,
-                                     const char *method, k1s_route *r,
-                                     k1s_req *rq)
+enum MHD_Result k1s__handle_resource(k1s_server *s, struct MHD_Connection *c, const char *method,
+                                     k1s_route *r, k1s_req *rq)
 {
     const k1s_kind *k = k1s_registry_find(r->group, r->version, r->resource);
-    if (!k || (r->ns && !k->namespaced) || !segment_ok(r->ns) ||
-        !segment_ok(r->name) || !segment_ok(r->sub))
-        return k1s__reply_error(c, 404, "NotFound", "the server could not find the requested resource");
+    if (!k || (r->ns && !k->namespaced) || !segment_ok(r->ns) || !segment_ok(r->name) ||
+        !segment_ok(r->sub))
+        return k1s__reply_error(c, 404, "NotFound",
+                                "the server could not find the requested resource");
     k1s_target t = {k, r->ns ? r->ns : "", r->name, r->sub};
     const k1s_subresource *sr = r->name ? k1s_kind_subresource(k, r->sub) : NULL;
     /* the node's subresources: streams, not objects */
@@ -555,23 +560,29 @@ enum MHD_Result k1s__handle_resource(k1s_server *s, struct MHD_Connection *c,
         if (!r->name)
             return do_list(s, c, k, r->ns);
         if (k->namespaced && !r->ns)
-            return k1s__reply_error(c, 404, "NotFound", "the server could not find the requested resource");
+            return k1s__reply_error(c, 404, "NotFound",
+                                    "the server could not find the requested resource");
         return do_get(s, c, &t);
     }
     if (watch)
         return k1s__reply_error(c, 405, "MethodNotAllowed", "watch is only supported with GET");
     if (k->namespaced && !r->ns && !(r->name == NULL && !strcmp(method, "POST")))
-        return k1s__reply_error(c, 404, "NotFound", "the server could not find the requested resource");
+        return k1s__reply_error(c, 404, "NotFound",
+                                "the server could not find the requested resource");
     if (!strcmp(method, "POST")) {
         if (sr && sr->type == K1S_SUBR_BINDING)
             return do_bind(s, c, &t, rq);
         if (r->name)
-            return k1s__reply_error(c, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+            return k1s__reply_error(
+                c, 405, "MethodNotAllowed",
+                "the server does not allow this method on the requested resource");
         return do_write(s, c, method, &t, rq);
     }
     if (!strcmp(method, "PUT") || !strcmp(method, "PATCH")) {
         if (!r->name)
-            return k1s__reply_error(c, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+            return k1s__reply_error(
+                c, 405, "MethodNotAllowed",
+                "the server does not allow this method on the requested resource");
         return do_write(s, c, method, &t, rq);
     }
     if (!strcmp(method, "DELETE")) {
@@ -579,5 +590,6 @@ enum MHD_Result k1s__handle_resource(k1s_server *s, struct MHD_Connection *c,
             return do_delete_collection(s, c, k, r->ns, rq);
         return do_delete(s, c, &t, rq);
     }
-    return k1s__reply_error(c, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+    return k1s__reply_error(c, 405, "MethodNotAllowed",
+                            "the server does not allow this method on the requested resource");
 }

@@ -40,9 +40,9 @@ int k1s__route_parse(char *path, k1s_route *r)
         i++;
     }
     if (i < n && !strcmp(parts[i], "namespaces") && i + 1 < n) {
-        if (i + 2 == n || (i + 3 == n && *r->group == 0 &&
-                           (!strcmp(parts[i + 2], "status") ||
-                            !strcmp(parts[i + 2], "finalize")))) {
+        if (i + 2 == n ||
+            (i + 3 == n && *r->group == 0 &&
+             (!strcmp(parts[i + 2], "status") || !strcmp(parts[i + 2], "finalize")))) {
             /* the namespace object itself */
             r->resource = "namespaces";
             r->name = parts[i + 1];

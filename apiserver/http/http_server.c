@@ -23,9 +23,8 @@ static bool authorized(k1s_server *s, struct MHD_Connection *c, const char *url)
     if (!s->token)
         return true;
     /* health and version are public, as kube's system:public-info-viewer */
-    if (!strcmp(url, "/healthz") || !strcmp(url, "/livez") ||
-        !strcmp(url, "/readyz") || !strcmp(url, "/version") ||
-        !strncmp(url, "/healthz/", 9) || !strncmp(url, "/livez/", 7) ||
+    if (!strcmp(url, "/healthz") || !strcmp(url, "/livez") || !strcmp(url, "/readyz") ||
+        !strcmp(url, "/version") || !strncmp(url, "/healthz/", 9) || !strncmp(url, "/livez/", 7) ||
         !strncmp(url, "/readyz/", 8))
         return true;
     const char *h = k1s__header(c, "Authorization");
@@ -42,16 +41,14 @@ static bool authorized(k1s_server *s, struct MHD_Connection *c, const char *url)
     return diff == 0;
 }
 
-static enum MHD_Result dispatch(k1s_server *s, struct MHD_Connection *c,
-                                const char *url, const char *method,
-                                k1s_req *rq)
+static enum MHD_Result dispatch(k1s_server *s, struct MHD_Connection *c, const char *url,
+                                const char *method, k1s_req *rq)
 {
     if (!authorized(s, c, url))
         return k1s__reply_error(c, 401, "Unauthorized", "Unauthorized");
     if (rq->too_large)
         return k1s__reply_errorf(c, 413, "RequestEntityTooLarge",
-                                 "Request entity too large: limit is %zu",
-                                 K1S_MAX_OBJECT_BYTES);
+                                 "Request entity too large: limit is %zu", K1S_MAX_OBJECT_BYTES);
     if (strlen(url) > 4096)
         return k1s__reply_error(c, 414, "RequestURITooLong", "the request URI is too long");
     char *path = strdup(url);
@@ -65,14 +62,14 @@ static enum MHD_Result dispatch(k1s_server *s, struct MHD_Connection *c,
     else if (kind == 1)
         ret = k1s__handle_nonresource(s, c, method, url);
     else
-        ret = k1s__reply_error(c, 404, "NotFound", "the server could not find the requested resource");
+        ret = k1s__reply_error(c, 404, "NotFound",
+                               "the server could not find the requested resource");
     free(path);
     return ret;
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
-                                  const char *url, const char *method,
-                                  const char *version, const char *upload,
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload,
                                   size_t *upload_size, void **con_cls)
 {
     k1s_server *s = cls;
@@ -117,8 +114,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     }
 }
 
-int k1s_server_start(const k1s_server_config *cfg, k1s_server **out,
-                     char **err)
+int k1s_server_start(const k1s_server_config *cfg, k1s_server **out, char **err)
 {
     k1s_server *s = calloc(1, sizeof *s);
     if (!s)
@@ -135,8 +131,7 @@ int k1s_server_start(const k1s_server_config *cfg, k1s_server **out,
         goto fail;
     }
 
-    struct sockaddr_in sa = {.sin_family = AF_INET,
-                             .sin_port = htons((uint16_t)cfg->port)};
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->port)};
     if (inet_pton(AF_INET, s->bind, &sa.sin_addr) != 1) {
         if (asprintf(err, "invalid bind address %s", s->bind) < 0)
             *err = NULL;
@@ -149,9 +144,8 @@ int k1s_server_start(const k1s_server_config *cfg, k1s_server **out,
         setrlimit(RLIMIT_NOFILE, &rl);
     }
     unsigned threads = cfg->threads > 0 ? (unsigned)cfg->threads : 4;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-                     MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE |
-                     MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+                     MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG;
     bool tls = cfg->tls_cert && cfg->tls_key;
     if (tls)
         flags |= MHD_USE_TLS;
@@ -164,25 +158,21 @@ int k1s_server_start(const k1s_server_config *cfg, k1s_server **out,
     };
     if (!tls)
         tls_opts[0].option = MHD_OPTION_END;
-    s->d = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, s,
-        MHD_OPTION_ARRAY, tls_opts,
-        MHD_OPTION_SOCK_ADDR, &sa,
-        MHD_OPTION_THREAD_POOL_SIZE, threads,
-        /* per-connection pool: headers and read buffer (bodies are copied
+    s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, tls_opts,
+                            MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_THREAD_POOL_SIZE, threads,
+                            /* per-connection pool: headers and read buffer (bodies are copied
            out as they arrive), small so idle watchers stay cheap */
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024),
-        MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)20000, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024),
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)20000,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0,
+                            MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
     if (!s->d) {
         if (asprintf(err, "cannot listen on %s:%d", s->bind, cfg->port) < 0)
             *err = NULL;
         goto fail;
     }
-    const union MHD_DaemonInfo *info =
-        MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info ? info->port : cfg->port;
     if (pthread_create(&s->ticker, NULL, k1s__watch_ticker, s) == 0)
         s->ticker_running = true;

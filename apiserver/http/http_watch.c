@@ -22,25 +22,25 @@
 #define BOOKMARK_EVERY_MS 60000
 
 struct k1s_wstream {
-    k1s_wstream *next;               /* in server->streams */
+    k1s_wstream *next; /* in server->streams */
     k1s_server *srv;
     struct MHD_Connection *con;
     pthread_mutex_t mu;
-    k1s_watch *w;                    /* owned; NULL once closed */
+    k1s_watch *w; /* owned; NULL once closed */
     const k1s_kind *kind;
-    k1s_filter *filter;              /* owned or NULL */
-    json_t *known;                   /* owned set ("ns/name" keys) of objects
+    k1s_filter *filter;   /* owned or NULL */
+    json_t *known;        /* owned set ("ns/name" keys) of objects
                                         last sent as matching the filter;
                                         NULL when there is no filter */
-    char *name;                      /* owned: watch of one object, or NULL */
-    bool table;                      /* objects sent as meta.k8s.io Tables */
-    char *include_object;            /* owned: Table includeObject, or NULL */
-    k1s_buf out;                     /* bytes not yet handed to MHD */
+    char *name;           /* owned: watch of one object, or NULL */
+    bool table;           /* objects sent as meta.k8s.io Tables */
+    char *include_object; /* owned: Table includeObject, or NULL */
+    k1s_buf out;          /* bytes not yet handed to MHD */
     size_t off;
     bool suspended, ending, ended;
-    int64_t deadline;                /* ms on the monotonic clock, 0: none */
+    int64_t deadline; /* ms on the monotonic clock, 0: none */
     bool bookmarks;
-    int64_t next_bookmark;           /* ms on the monotonic clock */
+    int64_t next_bookmark; /* ms on the monotonic clock */
     int64_t last_rev;
 };
 
@@ -62,8 +62,7 @@ static void stream_notify(void *ctx)
     pthread_mutex_unlock(&ws->mu);
 }
 
-static void add_event_text(k1s_buf *b, const char *type, const char *obj,
-                           size_t len)
+static void add_event_text(k1s_buf *b, const char *type, const char *obj, size_t len)
 {
     k1s_buf_adds(b, "{\"type\":\"");
     k1s_buf_adds(b, type);
@@ -74,17 +73,16 @@ static void add_event_text(k1s_buf *b, const char *type, const char *obj,
 
 /* An object event, as a one-row Table when the client asked for tables
  * (kubectl get -w), else the stored text as it is. */
-static void add_object_event(k1s_wstream *ws, const char *type,
-                             const char *obj, size_t len)
+static void add_object_event(k1s_wstream *ws, const char *type, const char *obj, size_t len)
 {
     if (!ws->table) {
         add_event_text(&ws->out, type, obj, len);
         return;
     }
     json_t *o = json_loadb(obj, len, 0, NULL);
-    json_t *tbl = o ? k1s_table_build(ws->kind->group, ws->kind->kind, o,
-                                      ws->include_object, time(NULL))
-                    : NULL;
+    json_t *tbl =
+        o ? k1s_table_build(ws->kind->group, ws->kind->kind, o, ws->include_object, time(NULL))
+          : NULL;
     if (tbl) {
         json_t *rv = json_object_get(json_object_get(o, "metadata"), "resourceVersion");
         if (rv)
@@ -102,10 +100,11 @@ static void add_bookmark(k1s_wstream *ws, bool initial_end)
 {
     char av[96], text[512];
     k1s_kind_api_version(ws->kind, av, sizeof av);
-    snprintf(text, sizeof text,
-             "{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":{\"resourceVersion\":\"%lld\",\"creationTimestamp\":null%s}}",
-             ws->kind->kind, av, (long long)ws->last_rev,
-             initial_end ? ",\"annotations\":{\"k8s.io/initial-events-end\":\"true\"}" : "");
+    snprintf(
+        text, sizeof text,
+        "{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":{\"resourceVersion\":\"%lld\",\"creationTimestamp\":null%s}}",
+        ws->kind->kind, av, (long long)ws->last_rev,
+        initial_end ? ",\"annotations\":{\"k8s.io/initial-events-end\":\"true\"}" : "");
     add_event_text(&ws->out, "BOOKMARK", text, strlen(text));
 }
 
@@ -150,8 +149,7 @@ static void drain(k1s_wstream *ws)
 {
     k1s_event *ev;
     int rc;
-    while (ws->w && ws->out.len - ws->off < 256 * 1024 &&
-           (rc = k1s_watch_next(ws->w, &ev)) != 0) {
+    while (ws->w && ws->out.len - ws->off < 256 * 1024 && (rc = k1s_watch_next(ws->w, &ev)) != 0) {
         if (rc < 0) {
             /* dropped for falling behind: the client relists */
             k1s_status st = {0};
@@ -292,7 +290,7 @@ void k1s__watch_stop_all(k1s_server *s)
 
 typedef struct initctx {
     k1s_wstream *ws;
-    bool send;      /* emit ADDED events, or only note what matches */
+    bool send; /* emit ADDED events, or only note what matches */
 } initctx;
 
 static int initial_item(void *ctx, const char *json, size_t len)
@@ -319,9 +317,8 @@ static int initial_item(void *ctx, const char *json, size_t len)
     return k1s_buf_failed(&ws->out) ? -1 : 0;
 }
 
-enum MHD_Result k1s__handle_watch(k1s_server *s, struct MHD_Connection *c,
-                                  const k1s_kind *kind, const char *ns,
-                                  const char *name)
+enum MHD_Result k1s__handle_watch(k1s_server *s, struct MHD_Connection *c, const k1s_kind *kind,
+                                  const char *ns, const char *name)
 {
     k1s_status st = {0};
     const char *rvs = k1s__arg(c, "resourceVersion");
@@ -349,8 +346,8 @@ enum MHD_Result k1s__handle_watch(k1s_server *s, struct MHD_Connection *c,
         if (t > 0 && t < 365LL * 24 * 3600)
             ws->deadline = now_ms() + t * 1000;
     }
-    if (k1s_filter_new(kind, k1s__arg(c, "labelSelector"),
-                       k1s__arg(c, "fieldSelector"), &ws->filter, &st))
+    if (k1s_filter_new(kind, k1s__arg(c, "labelSelector"), k1s__arg(c, "fieldSelector"),
+                       &ws->filter, &st))
         goto fail_status;
 
     if (ws->filter)
@@ -358,8 +355,9 @@ enum MHD_Result k1s__handle_watch(k1s_server *s, struct MHD_Connection *c,
     int64_t from = rv;
     bool initial = send_initial || !rvs || !*rvs || rv == 0;
     if (send_initial && !ws->bookmarks) {
-        k1s_status_set(&st, 422, "Invalid",
-                       "ListOptions.meta.k8s.io \"\" is invalid: allowWatchBookmarks: Forbidden: sendInitialEvents requires setting allowWatchBookmarks=true");
+        k1s_status_set(
+            &st, 422, "Invalid",
+            "ListOptions.meta.k8s.io \"\" is invalid: allowWatchBookmarks: Forbidden: sendInitialEvents requires setting allowWatchBookmarks=true");
         goto fail_status;
     }
     if (initial) {
@@ -402,8 +400,8 @@ enum MHD_Result k1s__handle_watch(k1s_server *s, struct MHD_Connection *c,
         ws->ending = true;
         ws->w = NULL;
     }
-    struct MHD_Response *resp = MHD_create_response_from_callback(
-        MHD_SIZE_UNKNOWN, STREAM_BLOCK, stream_read, ws, stream_free);
+    struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_BLOCK,
+                                                                  stream_read, ws, stream_free);
     if (!resp) {
         stream_destroy(ws);
         return MHD_NO;

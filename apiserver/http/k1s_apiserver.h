@@ -12,17 +12,16 @@
 typedef struct k1s_server k1s_server;
 
 typedef struct k1s_server_config {
-    k1s_api *api;          /* borrowed; must outlive the server */
-    const char *bind;      /* IPv4 address, default 127.0.0.1 */
-    int port;              /* 0: pick a free port */
-    const char *token;     /* bearer token clients must send; NULL: no auth */
-    int threads;           /* worker threads, default 4 */
-    const char *tls_cert;  /* PEM; NULL: plain HTTP (tests of the HTTP layer) */
-    const char *tls_key;   /* PEM */
+    k1s_api *api;         /* borrowed; must outlive the server */
+    const char *bind;     /* IPv4 address, default 127.0.0.1 */
+    int port;             /* 0: pick a free port */
+    const char *token;    /* bearer token clients must send; NULL: no auth */
+    int threads;          /* worker threads, default 4 */
+    const char *tls_cert; /* PEM; NULL: plain HTTP (tests of the HTTP layer) */
+    const char *tls_key;  /* PEM */
 } k1s_server_config;
 
-int k1s_server_start(const k1s_server_config *cfg, k1s_server **out,
-                     char **err);
+int k1s_server_start(const k1s_server_config *cfg, k1s_server **out, char **err);
 /* The port actually bound (useful with port 0). */
 int k1s_server_port(const k1s_server *s);
 void k1s_server_stop(k1s_server *s);
@@ -33,7 +32,6 @@ void k1s_server_set_node_backend(k1s_server *s, const k1s_node_backend *b);
 
 /* The serving certificate and key (PEM, malloc'd): read from dir, or made
  * and saved there at first start; dir NULL: made fresh, not saved. */
-int k1s_tls_material(const char *dir, const char *bind, char **cert_pem,
-                     char **key_pem);
+int k1s_tls_material(const char *dir, const char *bind, char **cert_pem, char **key_pem);
 
 #endif

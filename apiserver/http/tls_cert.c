@@ -61,17 +61,14 @@ static void add_ip(gnutls_x509_crt_t crt, const char *ip)
 {
     unsigned char a[16];
     if (inet_pton(AF_INET, ip, a) == 1)
-        gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_IPADDRESS, a, 4,
-                                             GNUTLS_FSAN_APPEND);
+        gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_IPADDRESS, a, 4, GNUTLS_FSAN_APPEND);
     else if (inet_pton(AF_INET6, ip, a) == 1)
-        gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_IPADDRESS, a, 16,
-                                             GNUTLS_FSAN_APPEND);
+        gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_IPADDRESS, a, 16, GNUTLS_FSAN_APPEND);
 }
 
 static void add_dns(gnutls_x509_crt_t crt, const char *name)
 {
-    gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_DNSNAME, name,
-                                         (unsigned)strlen(name),
+    gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_DNSNAME, name, (unsigned)strlen(name),
                                          GNUTLS_FSAN_APPEND);
 }
 
@@ -82,9 +79,8 @@ static int generate(const char *bind, char **cert_pem, char **key_pem)
     int rc = -1;
     gnutls_datum_t d;
     if (gnutls_x509_privkey_init(&key) < 0 ||
-        gnutls_x509_privkey_generate(
-            key, GNUTLS_PK_ECDSA,
-            GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0) < 0 ||
+        gnutls_x509_privkey_generate(key, GNUTLS_PK_ECDSA,
+                                     GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0) < 0 ||
         gnutls_x509_crt_init(&crt) < 0)
         goto cleanup;
     unsigned char serial[16];
@@ -100,8 +96,7 @@ static int generate(const char *bind, char **cert_pem, char **key_pem)
     gnutls_x509_crt_set_key(crt, key);
     /* its own CA: the kubeconfig trusts this one certificate */
     gnutls_x509_crt_set_basic_constraints(crt, 1, -1);
-    gnutls_x509_crt_set_key_usage(crt, GNUTLS_KEY_DIGITAL_SIGNATURE |
-                                           GNUTLS_KEY_KEY_CERT_SIGN);
+    gnutls_x509_crt_set_key_usage(crt, GNUTLS_KEY_DIGITAL_SIGNATURE | GNUTLS_KEY_KEY_CERT_SIGN);
     gnutls_x509_crt_set_key_purpose_oid(crt, GNUTLS_KP_TLS_WWW_SERVER, 0);
     add_dns(crt, "localhost");
     add_dns(crt, "kubernetes");
@@ -134,8 +129,7 @@ cleanup:
     return rc;
 }
 
-int k1s_tls_material(const char *dir, const char *bind, char **cert_pem,
-                     char **key_pem)
+int k1s_tls_material(const char *dir, const char *bind, char **cert_pem, char **key_pem)
 {
     *cert_pem = *key_pem = NULL;
     char cpath[4096], kpath[4096];

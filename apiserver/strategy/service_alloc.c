@@ -67,8 +67,8 @@ static void mark_port(used_set *u, json_int_t p)
         set_bit(u->ports, (uint32_t)p);
 }
 
-static int collect_cb(void *ctx, const char *ns, const char *name,
-                      const char *text, size_t len, int64_t rev)
+static int collect_cb(void *ctx, const char *ns, const char *name, const char *text, size_t len,
+                      int64_t rev)
 {
     used_set *u = ctx;
     (void)rev;
@@ -87,8 +87,7 @@ static int collect_cb(void *ctx, const char *ns, const char *name,
         set_bit(u->ips, (uint32_t)off);
     const json_t *ports = k1s__arrv(spec, "ports");
     for (size_t i = 0; i < json_array_size(ports); i++)
-        mark_port(u, json_integer_value(json_object_get(json_array_get(ports, i),
-                                                        "nodePort")));
+        mark_port(u, json_integer_value(json_object_get(json_array_get(ports, i), "nodePort")));
     mark_port(u, json_integer_value(json_object_get(spec, "healthCheckNodePort")));
     json_decref(svc);
     return 0;
@@ -106,8 +105,7 @@ void k1s__service_cidr_text(const k1s_api *api, char *buf, size_t len)
 }
 
 /* 422 on spec.clusterIPs as kube's allocator words it. */
-static int ip_error(k1s_status *st, const json_t *svc, const char *ip,
-                    const char *why)
+static int ip_error(k1s_status *st, const json_t *svc, const char *ip, const char *why)
 {
     k1s_ferrs fe;
     k1s_ferrs_init(&fe);
@@ -116,14 +114,12 @@ static int ip_error(k1s_status *st, const json_t *svc, const char *ip,
     snprintf(detail, sizeof detail, "failed to allocate IP %.64s: %s", ip, why);
     k1s__ferr_invalid_text(&fe, "spec.clusterIPs", t, detail);
     free(t);
-    k1s_err_invalid(st, "", "Service", k1s__str(k1s__objv(svc, "metadata"), "name"),
-                    &fe);
+    k1s_err_invalid(st, "", "Service", k1s__str(k1s__objv(svc, "metadata"), "name"), &fe);
     k1s_ferrs_free(&fe);
     return -1;
 }
 
-static int alloc_ip(k1s_api *api, used_set *u, json_t *svc, json_t *spec,
-                    k1s_status *st)
+static int alloc_ip(k1s_api *api, used_set *u, json_t *svc, json_t *spec, k1s_status *st)
 {
     const char *ip = k1s__str0(spec, "clusterIP");
     if (!strcmp(ip, "None"))
@@ -138,9 +134,10 @@ static int alloc_ip(k1s_api *api, used_set *u, json_t *svc, json_t *spec,
         if (off < 0) {
             char cidr[64], why[256];
             k1s__service_cidr_text(api, cidr, sizeof cidr);
-            snprintf(why, sizeof why,
-                     "the provided IP (%.64s) is not in the valid range. The range of valid IPs is %s",
-                     ip, cidr);
+            snprintf(
+                why, sizeof why,
+                "the provided IP (%.64s) is not in the valid range. The range of valid IPs is %s",
+                ip, cidr);
             return ip_error(st, svc, ip, why);
         }
         if (bit(u->ips, (uint32_t)off))
@@ -180,8 +177,7 @@ typedef enum { PORT_OK, PORT_RANGE, PORT_TAKEN } port_rc;
 
 static port_rc take_port(k1s_api *api, used_set *u, json_int_t p)
 {
-    if (p < api->node_port_min || p > api->node_port_max || p <= 0 ||
-        p >= PORT_BITS)
+    if (p < api->node_port_min || p > api->node_port_max || p <= 0 || p >= PORT_BITS)
         return PORT_RANGE;
     if (bit(u->ports, (uint32_t)p))
         return PORT_TAKEN;
@@ -215,8 +211,8 @@ static json_int_t next_port(k1s_api *api, used_set *u)
     return 0;
 }
 
-static int port_error(k1s_api *api, k1s_status *st, const json_t *svc, size_t i,
-                      json_int_t p, port_rc rc)
+static int port_error(k1s_api *api, k1s_status *st, const json_t *svc, size_t i, json_int_t p,
+                      port_rc rc)
 {
     k1s_ferrs fe;
     k1s_ferrs_init(&fe);
@@ -230,16 +226,14 @@ static int port_error(k1s_api *api, k1s_status *st, const json_t *svc, size_t i,
     json_t *v = json_integer(p); /* new */
     k1s_ferr_invalid(&fe, k1s__fp(fp, "spec.ports[%zu].nodePort", i), v, why);
     json_decref(v);
-    k1s_err_invalid(st, "", "Service", k1s__str(k1s__objv(svc, "metadata"), "name"),
-                    &fe);
+    k1s_err_invalid(st, "", "Service", k1s__str(k1s__objv(svc, "metadata"), "name"), &fe);
     k1s_ferrs_free(&fe);
     return -1;
 }
 
 /* kube's initNodePorts: requested ports are taken, the others picked; ports
  * with the same number (TCP and UDP) share one node port. */
-static int alloc_node_ports(k1s_api *api, used_set *u, json_t *svc,
-                            json_t *spec, k1s_status *st)
+static int alloc_node_ports(k1s_api *api, used_set *u, json_t *svc, json_t *spec, k1s_status *st)
 {
     bool allocate = strcmp(k1s__str0(spec, "type"), "LoadBalancer") ||
                     !json_is_false(json_object_get(spec, "allocateLoadBalancerNodePorts"));
@@ -289,8 +283,7 @@ static int alloc_node_ports(k1s_api *api, used_set *u, json_t *svc,
 
 /* The health-check node port of a LoadBalancer service with the Local
  * external traffic policy. */
-static int alloc_health_check(k1s_api *api, used_set *u, json_t *spec,
-                              k1s_status *st)
+static int alloc_health_check(k1s_api *api, used_set *u, json_t *spec, k1s_status *st)
 {
     json_int_t hc = json_integer_value(json_object_get(spec, "healthCheckNodePort"));
     if (hc) {
@@ -299,13 +292,15 @@ static int alloc_health_check(k1s_api *api, used_set *u, json_t *spec,
             return 0;
         char why[256];
         if (rc == PORT_RANGE)
-            snprintf(why, sizeof why,
-                     "failed to allocate requested HealthCheck NodePort %lld: provided port is not in the valid range. The range of valid ports is %d-%d",
-                     (long long)hc, api->node_port_min, api->node_port_max);
+            snprintf(
+                why, sizeof why,
+                "failed to allocate requested HealthCheck NodePort %lld: provided port is not in the valid range. The range of valid ports is %d-%d",
+                (long long)hc, api->node_port_min, api->node_port_max);
         else
-            snprintf(why, sizeof why,
-                     "failed to allocate requested HealthCheck NodePort %lld: provided port is already allocated",
-                     (long long)hc);
+            snprintf(
+                why, sizeof why,
+                "failed to allocate requested HealthCheck NodePort %lld: provided port is already allocated",
+                (long long)hc);
         return k1s_err_internal(st, why);
     }
     json_int_t got = next_port(api, u);
@@ -315,8 +310,7 @@ static int alloc_health_check(k1s_api *api, used_set *u, json_t *spec,
     return 0;
 }
 
-int k1s__service_allocate(k1s_api *api, json_t *svc, const json_t *old,
-                          k1s_status *st)
+int k1s__service_allocate(k1s_api *api, json_t *svc, const json_t *old, k1s_status *st)
 {
     k1s__service_prepare(svc, old);
     json_t *spec = k1s__objv(svc, "spec");
@@ -325,8 +319,8 @@ int k1s__service_allocate(k1s_api *api, json_t *svc, const json_t *old,
     const char *type = k1s__str0(spec, "type");
     bool cluster_ip = strcmp(type, "ExternalName") != 0;
     bool node_ports = !strcmp(type, "NodePort") || !strcmp(type, "LoadBalancer");
-    bool health = !strcmp(type, "LoadBalancer") &&
-                  !strcmp(k1s__str0(spec, "externalTrafficPolicy"), "Local");
+    bool health =
+        !strcmp(type, "LoadBalancer") && !strcmp(k1s__str0(spec, "externalTrafficPolicy"), "Local");
     if (!cluster_ip && !node_ports)
         return 0;
     const json_t *m = k1s__objv(svc, "metadata");
@@ -346,8 +340,8 @@ int k1s__service_allocate(k1s_api *api, json_t *svc, const json_t *old,
     }
     int64_t list_rev = 0;
     int more = 0;
-    if (k1s_store_list(api->store, "", "services", NULL, NULL, NULL, 0,
-                       collect_cb, u, &list_rev, &more) != 0) {
+    if (k1s_store_list(api->store, "", "services", NULL, NULL, NULL, 0, collect_cb, u, &list_rev,
+                       &more) != 0) {
         k1s_err_internal(st, "failed to list services for allocation");
         goto cleanup;
     }

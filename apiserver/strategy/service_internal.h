@@ -40,8 +40,7 @@ static inline bool headless(const json_t *spec)
 static inline bool externally_accessible(const json_t *spec)
 {
     return is_type(spec, "LoadBalancer") || is_type(spec, "NodePort") ||
-           (is_type(spec, "ClusterIP") &&
-            json_array_size(k1s__arrv(spec, "externalIPs")) > 0);
+           (is_type(spec, "ClusterIP") && json_array_size(k1s__arrv(spec, "externalIPs")) > 0);
 }
 
 static inline bool needs_cluster_ip(const json_t *spec)
@@ -74,7 +73,6 @@ static inline bool same_field(const json_t *a, const json_t *b, const char *k)
 }
 
 /* ValidateService and ValidateServiceUpdate (validate_service.c). */
-void k1s__service_validate(const json_t *obj, const json_t *old,
-                           k1s_ferrs *fe);
+void k1s__service_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe);
 
 #endif

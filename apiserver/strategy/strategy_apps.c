@@ -20,8 +20,7 @@ static void template_defaults(json_t *obj)
 }
 
 /* Go's %#v of a struct {Type string; RollingUpdate *T}. */
-static char *go_strategy(const char *type_name, const char *ru_type,
-                         const json_t *s)
+static char *go_strategy(const char *type_name, const char *ru_type, const json_t *s)
 {
     char *t = NULL;
     char *buf = NULL;
@@ -43,8 +42,7 @@ static char *go_strategy(const char *type_name, const char *ru_type,
 /* The selector of a workload: required, valid, not empty; then whether it
  * matches the template's labels. kind is "deployment", "statefulset"...
  * as kube's "empty selector is invalid for <kind>" says it. */
-static void workload_selector(const json_t *spec, const char *kind,
-                              bool required, k1s_ferrs *fe)
+static void workload_selector(const json_t *spec, const char *kind, bool required, k1s_ferrs *fe)
 {
     json_t *sel = json_object_get(spec, "selector");
     if (!json_is_object(sel)) {
@@ -53,7 +51,8 @@ static void workload_selector(const json_t *spec, const char *kind,
     } else {
         k1s__validate_label_selector(sel, "spec.selector", fe);
         if (json_object_size(k1s__objv(sel, "matchLabels")) +
-                json_array_size(k1s__arrv(sel, "matchExpressions")) == 0) {
+                json_array_size(k1s__arrv(sel, "matchExpressions")) ==
+            0) {
             char detail[64];
             snprintf(detail, sizeof detail, "empty selector is invalid for %s", kind);
             char *t = k1s__go_label_selector(sel);
@@ -63,13 +62,11 @@ static void workload_selector(const json_t *spec, const char *kind,
     }
     /* an absent selector matches nothing (so kube reports a mismatch as
        well); an empty one matches everything */
-    bool empty = json_is_object(sel) &&
-                 json_object_size(k1s__objv(sel, "matchLabels")) +
-                         json_array_size(k1s__arrv(sel, "matchExpressions")) ==
-                     0;
-    const json_t *labels = k1s__objv(k1s__objv(k1s__objv(spec, "template"),
-                                               "metadata"),
-                                     "labels");
+    bool empty =
+        json_is_object(sel) && json_object_size(k1s__objv(sel, "matchLabels")) +
+                                       json_array_size(k1s__arrv(sel, "matchExpressions")) ==
+                                   0;
+    const json_t *labels = k1s__objv(k1s__objv(k1s__objv(spec, "template"), "metadata"), "labels");
     if (!empty && !k1s__selector_matches(sel, false, labels)) {
         char *t = k1s__go_string_map(labels);
         k1s__ferr_invalid_text(fe, "spec.template.metadata.labels", t,
@@ -79,8 +76,7 @@ static void workload_selector(const json_t *spec, const char *kind,
 }
 
 /* apps/v1 selectors never change. */
-static void immutable_selector(const json_t *obj, const json_t *old,
-                               k1s_ferrs *fe)
+static void immutable_selector(const json_t *obj, const json_t *old, k1s_ferrs *fe)
 {
     json_t *sel = json_object_get(k1s__objv(obj, "spec"), "selector");
     json_t *osel = json_object_get(k1s__objv(old, "spec"), "selector");
@@ -92,28 +88,24 @@ static void immutable_selector(const json_t *obj, const json_t *old,
 }
 
 /* The restrictions every workload's template has besides ValidatePodSpec. */
-static void template_rules(const json_t *spec, const char *kind,
-                           k1s_ferrs *fe)
+static void template_rules(const json_t *spec, const char *kind, k1s_ferrs *fe)
 {
     static const char *const always[] = {"Always", NULL};
     const json_t *tspec = k1s__objv(k1s__objv(spec, "template"), "spec");
     json_t *rp = json_object_get(tspec, "restartPolicy");
     if (!json_is_string(rp) || strcmp(json_string_value(rp), "Always")) {
         json_t *empty = json_is_string(rp) ? NULL : json_string(""); /* new */
-        k1s_ferr_not_supported(fe, "spec.template.spec.restartPolicy",
-                               empty ? empty : rp, always);
+        k1s_ferr_not_supported(fe, "spec.template.spec.restartPolicy", empty ? empty : rp, always);
         json_decref(empty);
     }
     if (k1s__has(tspec, "activeDeadlineSeconds")) {
         char detail[80];
-        snprintf(detail, sizeof detail,
-                 "activeDeadlineSeconds in %s is not Supported", kind);
+        snprintf(detail, sizeof detail, "activeDeadlineSeconds in %s is not Supported", kind);
         k1s_ferr_forbidden(fe, "spec.template.spec.activeDeadlineSeconds", detail);
     }
 }
 
-static void nonneg(const json_t *o, const char *key, const char *path,
-                   k1s_ferrs *fe)
+static void nonneg(const json_t *o, const char *key, const char *path, k1s_ferrs *fe)
 {
     char fp[K1S_FP_MAX];
     k1s__ferr_nonneg(fe, k1s__fp(fp, "%s.%s", path, key), json_object_get(o, key));
@@ -121,8 +113,8 @@ static void nonneg(const json_t *o, const char *key, const char *path,
 
 /* ValidatePositiveIntOrPercent and IsNotMoreThan100Percent; the value as
  * getIntOrPercentValue reads it into *out. */
-static void int_or_percent(const json_t *v, const char *path, bool max100,
-                           long long *out, k1s_ferrs *fe)
+static void int_or_percent(const json_t *v, const char *path, bool max100, long long *out,
+                           k1s_ferrs *fe)
 {
     *out = 0;
     if (json_is_integer(v)) {
@@ -141,8 +133,7 @@ static void int_or_percent(const json_t *v, const char *path, bool max100,
     }
     *out = strtoll(json_string_value(v), NULL, 10);
     if (max100 && *out > 100)
-        k1s__ferr_invalid_text(fe, path, json_string_value(v),
-                               "must not be greater than 100%");
+        k1s__ferr_invalid_text(fe, path, json_string_value(v), "must not be greater than 100%");
 }
 
 /* Nonnegative status counts, none above status.replicas. */
@@ -165,8 +156,8 @@ static void status_counts(const json_t *status, const char *const *counts,
 
 static void statefulset_prepare_create(json_t *obj)
 {
-    json_object_set_new(obj, "status", json_pack("{s:i, s:i}", "availableReplicas",
-                                                 0, "replicas", 0));
+    json_object_set_new(obj, "status",
+                        json_pack("{s:i, s:i}", "availableReplicas", 0, "replicas", 0));
 }
 
 static void statefulset_defaults(json_t *obj)
@@ -183,8 +174,7 @@ static void statefulset_defaults(json_t *obj)
             json_object_set_new(us, "rollingUpdate", json_pack("{s:i}", "partition", 0));
     }
     json_t *ru = k1s__objv(us, "rollingUpdate");
-    if (ru && !strcmp(k1s__str0(us, "type"), "RollingUpdate") &&
-        !k1s__has(ru, "partition"))
+    if (ru && !strcmp(k1s__str0(us, "type"), "RollingUpdate") && !k1s__has(ru, "partition"))
         json_object_set_new(ru, "partition", json_integer(0));
     /* Claim templates are kept as written (no apiVersion/kind, no PVC
        defaults) so re-applying an unchanged manifest is "unchanged"; the
@@ -201,10 +191,11 @@ static void statefulset_strategy(const json_t *spec, k1s_ferrs *fe)
     } else if (!strcmp(type, "OnDelete")) {
         if (ru) {
             char t[160];
-            snprintf(t, sizeof t,
-                     "apps.RollingUpdateStatefulSetStrategy{Partition:%lld, MaxUnavailable:(*intstr.IntOrString)(%s)}",
-                     (long long)json_integer_value(json_object_get(ru, "partition")),
-                     k1s__has(ru, "maxUnavailable") ? "0xc000010000" : "nil");
+            snprintf(
+                t, sizeof t,
+                "apps.RollingUpdateStatefulSetStrategy{Partition:%lld, MaxUnavailable:(*intstr.IntOrString)(%s)}",
+                (long long)json_integer_value(json_object_get(ru, "partition")),
+                k1s__has(ru, "maxUnavailable") ? "0xc000010000" : "nil");
             k1s__ferr_invalid_text(fe, "spec.updateStrategy.rollingUpdate", t,
                                    "only allowed for updateStrategy 'RollingUpdate'");
         }
@@ -228,8 +219,7 @@ static void statefulset_strategy(const json_t *spec, k1s_ferrs *fe)
             }
         }
     } else {
-        char *t = go_strategy("StatefulSetUpdateStrategy",
-                              "RollingUpdateStatefulSetStrategy", us);
+        char *t = go_strategy("StatefulSetUpdateStrategy", "RollingUpdateStatefulSetStrategy", us);
         k1s__ferr_invalid_text(fe, "spec.updateStrategy", t,
                                "must be 'RollingUpdate' or 'OnDelete'");
         free(t);
@@ -273,8 +263,7 @@ static void statefulset_validate_spec(const json_t *obj, k1s_ferrs *fe)
     const json_t *tmpl = k1s__objv(spec, "template");
     const json_t *tmeta = k1s__objv(tmpl, "metadata");
     k1s__validate_labels(k1s__objv(tmeta, "labels"), "spec.template.labels", fe);
-    k1s__validate_annotations(k1s__objv(tmeta, "annotations"),
-                              "spec.template.annotations", fe);
+    k1s__validate_annotations(k1s__objv(tmeta, "annotations"), "spec.template.annotations", fe);
     /* kube leaves a set's pod spec to pod creation; here it is checked up
        front, its claim templates counting as volumes */
     k1s_podspec_opts o = {.claim_templates = k1s__arrv(spec, "volumeClaimTemplates")};
@@ -285,15 +274,18 @@ static void statefulset_validate_spec(const json_t *obj, k1s_ferrs *fe)
     template_rules(spec, "StatefulSet", fe);
 }
 
-static void statefulset_validate(const json_t *obj, const json_t *old,
-                                 k1s_ferrs *fe)
+static void statefulset_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
 {
     statefulset_validate_spec(obj, fe);
     if (!old)
         return;
-    static const char *const mutable_fields[] = {
-        "replicas", "template", "updateStrategy", "minReadySeconds", "ordinals",
-        "persistentVolumeClaimRetentionPolicy", NULL};
+    static const char *const mutable_fields[] = {"replicas",
+                                                 "template",
+                                                 "updateStrategy",
+                                                 "minReadySeconds",
+                                                 "ordinals",
+                                                 "persistentVolumeClaimRetentionPolicy",
+                                                 NULL};
     const json_t *ospec = k1s__objv(old, "spec");
     json_t *n = json_deep_copy(k1s__objv(obj, "spec")); /* new */
     if (n) {
@@ -305,22 +297,20 @@ static void statefulset_validate(const json_t *obj, const json_t *old,
                 json_object_del(n, *f);
         }
         if (!k1s_json_semantic_equal(n, ospec))
-            k1s_ferr_forbidden(fe, "spec",
-                               "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden");
+            k1s_ferr_forbidden(
+                fe, "spec",
+                "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden");
         json_decref(n);
     }
-    static const char *const counts[] = {"replicas", "readyReplicas",
-                                         "currentReplicas", "updatedReplicas",
-                                         "availableReplicas", "observedGeneration",
-                                         "collisionCount", NULL};
-    static const char *const bounded[] = {"readyReplicas", "currentReplicas",
-                                          "updatedReplicas", "availableReplicas",
-                                          NULL};
+    static const char *const counts[] = {
+        "replicas",          "readyReplicas",      "currentReplicas", "updatedReplicas",
+        "availableReplicas", "observedGeneration", "collisionCount",  NULL};
+    static const char *const bounded[] = {"readyReplicas", "currentReplicas", "updatedReplicas",
+                                          "availableReplicas", NULL};
     const json_t *status = k1s__objv(obj, "status");
     status_counts(status, counts, bounded, fe);
     json_t *av = json_object_get(status, "availableReplicas");
-    if (json_integer_value(av) >
-        json_integer_value(json_object_get(status, "readyReplicas")))
+    if (json_integer_value(av) > json_integer_value(json_object_get(status, "readyReplicas")))
         k1s_ferr_invalid(fe, "status.availableReplicas", av,
                          "cannot be greater than status.readyReplicas");
 }
@@ -353,12 +343,10 @@ static void deployment_defaults(json_t *obj)
 
 /* ValidatePodTemplateSpecForReplicaSet (the selector half is in
  * workload_selector). */
-static void replica_template(const json_t *spec, const char *kind,
-                             k1s_ferrs *fe)
+static void replica_template(const json_t *spec, const char *kind, k1s_ferrs *fe)
 {
     k1s_podspec_opts o = {0};
-    k1s__validate_pod_template(k1s__objv(spec, "template"), "spec.template", &o,
-                               fe);
+    k1s__validate_pod_template(k1s__objv(spec, "template"), "spec.template", &o, fe);
     template_rules(spec, kind, fe);
 }
 
@@ -381,8 +369,8 @@ static void deployment_strategy(const json_t *spec, k1s_ferrs *fe)
             json_t *mu = json_object_get(ru, "maxUnavailable");
             long long u, s;
             int_or_percent(mu, mup, false, &u, fe);
-            int_or_percent(json_object_get(ru, "maxSurge"),
-                           "spec.strategy.rollingUpdate.maxSurge", false, &s, fe);
+            int_or_percent(json_object_get(ru, "maxSurge"), "spec.strategy.rollingUpdate.maxSurge",
+                           false, &s, fe);
             if (u == 0 && s == 0) {
                 char *t = k1s__go_plain(mu);
                 k1s__ferr_invalid_text(fe, mup, t, "may not be 0 when `maxSurge` is 0");
@@ -395,16 +383,15 @@ static void deployment_strategy(const json_t *spec, k1s_ferrs *fe)
     } else {
         char *t = go_strategy("DeploymentStrategy", "RollingUpdateDeployment", st);
         char *list = NULL;
-        if (asprintf(&list, "Unsupported value: %s: supported values: \"%s\", \"%s\"",
-                     t ? t : "", types[0], types[1]) >= 0)
+        if (asprintf(&list, "Unsupported value: %s: supported values: \"%s\", \"%s\"", t ? t : "",
+                     types[0], types[1]) >= 0)
             k1s__ferr_raw(fe, "FieldValueNotSupported", "spec.strategy", list);
         free(list);
         free(t);
     }
 }
 
-static void deployment_validate(const json_t *obj, const json_t *old,
-                                k1s_ferrs *fe)
+static void deployment_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
 {
     const json_t *spec = k1s__objv(obj, "spec");
     nonneg(spec, "replicas", "spec", fe);
@@ -416,8 +403,7 @@ static void deployment_validate(const json_t *obj, const json_t *old,
     json_t *pds = json_object_get(spec, "progressDeadlineSeconds");
     if (json_is_integer(pds)) {
         k1s__ferr_nonneg(fe, "spec.progressDeadlineSeconds", pds);
-        if (json_integer_value(pds) <=
-            json_integer_value(json_object_get(spec, "minReadySeconds")))
+        if (json_integer_value(pds) <= json_integer_value(json_object_get(spec, "minReadySeconds")))
             k1s_ferr_invalid(fe, "spec.progressDeadlineSeconds", pds,
                              "must be greater than minReadySeconds");
     }
@@ -425,17 +411,15 @@ static void deployment_validate(const json_t *obj, const json_t *old,
         return;
     immutable_selector(obj, old, fe);
     static const char *const counts[] = {"observedGeneration", "replicas",
-                                         "updatedReplicas", "readyReplicas",
-                                         "availableReplicas",
-                                         "unavailableReplicas",
-                                         "collisionCount", NULL};
-    static const char *const bounded[] = {"updatedReplicas", "readyReplicas",
-                                          "availableReplicas", NULL};
+                                         "updatedReplicas",    "readyReplicas",
+                                         "availableReplicas",  "unavailableReplicas",
+                                         "collisionCount",     NULL};
+    static const char *const bounded[] = {"updatedReplicas", "readyReplicas", "availableReplicas",
+                                          NULL};
     const json_t *status = k1s__objv(obj, "status");
     status_counts(status, counts, bounded, fe);
     json_t *av = json_object_get(status, "availableReplicas");
-    if (json_integer_value(av) >
-        json_integer_value(json_object_get(status, "readyReplicas")))
+    if (json_integer_value(av) > json_integer_value(json_object_get(status, "readyReplicas")))
         k1s_ferr_invalid(fe, "status.availableReplicas", av,
                          "cannot be greater than readyReplicas");
 }
@@ -451,8 +435,7 @@ static void replicaset_prepare_create(json_t *obj)
     json_object_set_new(obj, "status", json_pack("{s:i}", "replicas", 0));
 }
 
-static void replicaset_validate(const json_t *obj, const json_t *old,
-                                k1s_ferrs *fe)
+static void replicaset_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
 {
     const json_t *spec = k1s__objv(obj, "spec");
     nonneg(spec, "replicas", "spec", fe);
@@ -462,17 +445,15 @@ static void replicaset_validate(const json_t *obj, const json_t *old,
     if (!old)
         return;
     immutable_selector(obj, old, fe);
-    static const char *const counts[] = {"replicas", "fullyLabeledReplicas",
-                                         "readyReplicas", "availableReplicas",
+    static const char *const counts[] = {"replicas",           "fullyLabeledReplicas",
+                                         "readyReplicas",      "availableReplicas",
                                          "observedGeneration", NULL};
-    static const char *const bounded[] = {"fullyLabeledReplicas",
-                                          "readyReplicas", "availableReplicas",
-                                          NULL};
+    static const char *const bounded[] = {"fullyLabeledReplicas", "readyReplicas",
+                                          "availableReplicas", NULL};
     const json_t *status = k1s__objv(obj, "status");
     status_counts(status, counts, bounded, fe);
     json_t *av = json_object_get(status, "availableReplicas");
-    if (json_integer_value(av) >
-        json_integer_value(json_object_get(status, "readyReplicas")))
+    if (json_integer_value(av) > json_integer_value(json_object_get(status, "readyReplicas")))
         k1s_ferr_invalid(fe, "status.availableReplicas", av,
                          "cannot be greater than readyReplicas");
 }
@@ -492,8 +473,8 @@ static void daemonset_prepare_create(json_t *obj)
 {
     json_object_set_new(obj, "status",
                         json_pack("{s:i, s:i, s:i, s:i}", "currentNumberScheduled", 0,
-                                  "numberMisscheduled", 0, "desiredNumberScheduled",
-                                  0, "numberReady", 0));
+                                  "numberMisscheduled", 0, "desiredNumberScheduled", 0,
+                                  "numberReady", 0));
 }
 
 static void daemonset_defaults(json_t *obj)
@@ -518,7 +499,8 @@ static void daemonset_strategy(const json_t *spec, k1s_ferrs *fe)
     if (strcmp(type, "RollingUpdate")) {
         char *t = go_strategy("DaemonSetUpdateStrategy", "RollingUpdateDaemonSet", us);
         char *body = NULL;
-        if (asprintf(&body, "Unsupported value: %s: supported values: \"RollingUpdate\", \"OnDelete\"",
+        if (asprintf(&body,
+                     "Unsupported value: %s: supported values: \"RollingUpdate\", \"OnDelete\"",
                      t ? t : "") >= 0)
             k1s__ferr_raw(fe, "FieldValueNotSupported", "spec.updateStrategy", body);
         free(body);
@@ -545,8 +527,7 @@ static void daemonset_strategy(const json_t *spec, k1s_ferrs *fe)
     }
 }
 
-static void daemonset_validate(const json_t *obj, const json_t *old,
-                               k1s_ferrs *fe)
+static void daemonset_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
 {
     const json_t *spec = k1s__objv(obj, "spec");
     workload_selector(spec, "daemonset", false, fe);
@@ -557,10 +538,11 @@ static void daemonset_validate(const json_t *obj, const json_t *old,
     if (!old)
         return;
     immutable_selector(obj, old, fe);
-    static const char *const counts[] = {
-        "currentNumberScheduled", "numberMisscheduled", "desiredNumberScheduled",
-        "numberReady", "observedGeneration", "updatedNumberScheduled",
-        "numberAvailable", "numberUnavailable", "collisionCount", NULL};
+    static const char *const counts[] = {"currentNumberScheduled", "numberMisscheduled",
+                                         "desiredNumberScheduled", "numberReady",
+                                         "observedGeneration",     "updatedNumberScheduled",
+                                         "numberAvailable",        "numberUnavailable",
+                                         "collisionCount",         NULL};
     static const char *const none[] = {NULL};
     status_counts(k1s__objv(obj, "status"), counts, none, fe);
 }
@@ -573,8 +555,7 @@ const k1s_strategy k1s__strategy_daemonset = {
 
 /* ---- ControllerRevision --------------------------------------------------------------- */
 
-static void controllerrevision_validate(const json_t *obj, const json_t *old,
-                                        k1s_ferrs *fe)
+static void controllerrevision_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
 {
     json_t *data = json_object_get(obj, "data");
     if (!data || json_is_null(data))

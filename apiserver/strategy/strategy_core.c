@@ -43,15 +43,12 @@ static void namespace_defaults(json_t *obj)
         return;
     json_t *labels = k1s__ensure_obj(m, "labels");
     if (labels)
-        json_object_set_new(labels, "kubernetes.io/metadata.name",
-                            json_string(name));
+        json_object_set_new(labels, "kubernetes.io/metadata.name", json_string(name));
 }
 
-static void namespace_validate(const json_t *obj, const json_t *old,
-                               k1s_ferrs *fe)
+static void namespace_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
 {
-    static const char *const standard[] = {"kubernetes", "orphan",
-                                           "foregroundDeletion", NULL};
+    static const char *const standard[] = {"kubernetes", "orphan", "foregroundDeletion", NULL};
     const json_t *fins = k1s__arrv(k1s__objv(obj, "spec"), "finalizers");
     /* updates keep the old finalizers (they change through finalize) */
     for (size_t i = 0; !old && i < json_array_size(fins); i++) {
@@ -104,8 +101,7 @@ static bool namespace_prepare_delete(json_t *obj)
 /* kube's NamespaceLifecycle admission keeps these for good */
 static int namespace_admit_delete(const char *name, k1s_status *st)
 {
-    static const char *const immortal[] = {"default", "kube-system",
-                                           "kube-public", NULL};
+    static const char *const immortal[] = {"default", "kube-system", "kube-public", NULL};
     for (const char *const *n = immortal; name && *n; n++)
         if (!strcmp(name, *n)) {
             k1s_status_set(st, 403, "Forbidden",
@@ -148,18 +144,18 @@ static void data_keys(const json_t *data, const char *name, k1s_ferrs *fe)
 {
     const char *k;
     json_t *v;
-    json_object_foreach((json_t *)data, k, v) {
+    json_object_foreach((json_t *)data, k, v)
+    {
         char fp[K1S_FP_MAX];
         json_t *key = json_string(k); /* new */
-        k1s__check_str(fe, k1s__fp(fp, "%s[%s]", name, k), key,
-                       k1s_is_config_map_key);
+        k1s__check_str(fe, k1s__fp(fp, "%s[%s]", name, k), key, k1s_is_config_map_key);
         json_decref(key);
     }
 }
 
 /* The rules of an immutable ConfigMap or Secret. */
-static void immutable_data(const json_t *obj, const json_t *old,
-                           const char *const *fields, k1s_ferrs *fe)
+static void immutable_data(const json_t *obj, const json_t *old, const char *const *fields,
+                           k1s_ferrs *fe)
 {
     const char *msg = "field is immutable when `immutable` is set";
     if (!old || !json_is_true(json_object_get(old, "immutable")))
@@ -171,8 +167,7 @@ static void immutable_data(const json_t *obj, const json_t *old,
             k1s_ferr_forbidden(fe, *f, msg);
 }
 
-static void configmap_validate(const json_t *obj, const json_t *old,
-                               k1s_ferrs *fe)
+static void configmap_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
 {
     static const char *const fields[] = {"data", "binaryData", NULL};
     immutable_data(obj, old, fields, fe);
@@ -181,7 +176,8 @@ static void configmap_validate(const json_t *obj, const json_t *old,
     size_t total = 0;
     const char *k;
     json_t *v;
-    json_object_foreach((json_t *)data, k, v) {
+    json_object_foreach((json_t *)data, k, v)
+    {
         char fp[K1S_FP_MAX];
         json_t *key = json_string(k); /* new */
         k1s__fp(fp, "data[%s]", k);
@@ -209,7 +205,8 @@ static void secret_defaults(json_t *obj)
         json_t *data = k1s__ensure_obj(obj, "data");
         const char *k;
         json_t *v;
-        json_object_foreach(sd, k, v) {
+        json_object_foreach(sd, k, v)
+        {
             char *enc = k1s_base64_encode(k1s__str0(sd, k), json_string_length(v));
             if (enc && data)
                 json_object_set_new(data, k, json_string(enc));
@@ -219,8 +216,7 @@ static void secret_defaults(json_t *obj)
     json_object_del(obj, "stringData");
 }
 
-static void secret_validate(const json_t *obj, const json_t *old,
-                            k1s_ferrs *fe)
+static void secret_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
 {
     static const char *const fields[] = {"data", NULL};
     if (old) {
@@ -290,8 +286,7 @@ static void node_defaults(json_t *obj)
 
 static void node_taints(const json_t *taints, k1s_ferrs *fe)
 {
-    static const char *const effects[] = {"NoSchedule", "PreferNoSchedule",
-                                          "NoExecute", NULL};
+    static const char *const effects[] = {"NoSchedule", "PreferNoSchedule", "NoExecute", NULL};
     char ip[K1S_FP_MAX], fp[K1S_FP_MAX];
     for (size_t i = 0; i < json_array_size(taints); i++) {
         const json_t *t = json_array_get(taints, i);
@@ -306,8 +301,7 @@ static void node_taints(const json_t *taints, k1s_ferrs *fe)
             char **msgs = k1s_is_label_value(json_string_value(val));
             if (msgs) {
                 char *joined = k1s_msgs_join(msgs, ";");
-                k1s_ferr_invalid(fe, k1s__fp(fp, "%s.value", ip), val,
-                                 joined ? joined : "");
+                k1s_ferr_invalid(fe, k1s__fp(fp, "%s.value", ip), val, joined ? joined : "");
                 free(joined);
                 k1s_msgs_free(msgs);
             }
@@ -316,15 +310,15 @@ static void node_taints(const json_t *taints, k1s_ferrs *fe)
         if (!*eff)
             k1s_ferr_required(fe, k1s__fp(fp, "%s.effect", ip), "");
         else if (!k1s__one_of(eff, effects))
-            k1s__ferr_not_supported_str(fe, k1s__fp(fp, "%s.effect", ip), eff,
-                                        effects);
+            k1s__ferr_not_supported_str(fe, k1s__fp(fp, "%s.effect", ip), eff, effects);
         for (size_t j = 0; j < i; j++) {
             const json_t *o = json_array_get(taints, j);
             if (!strcmp(k1s__str0(o, "key"), k1s__str0(t, "key")) &&
                 !strcmp(k1s__str0(o, "effect"), eff)) {
                 char *txt = json_dumps(t, JSON_COMPACT);
                 char *body = NULL;
-                if (asprintf(&body, "Duplicate value: %s: taints must be unique by key and effect pair",
+                if (asprintf(&body,
+                             "Duplicate value: %s: taints must be unique by key and effect pair",
                              txt ? txt : "") >= 0)
                     k1s__ferr_raw(fe, "FieldValueDuplicate", ip, body);
                 free(body);
@@ -335,18 +329,18 @@ static void node_taints(const json_t *taints, k1s_ferrs *fe)
     }
 }
 
-static void node_resources(const json_t *status, const char *section,
-                           k1s_ferrs *fe)
+static void node_resources(const json_t *status, const char *section, k1s_ferrs *fe)
 {
     const char *k;
     json_t *v;
-    json_object_foreach(k1s__objv(status, section), k, v) {
+    json_object_foreach(k1s__objv(status, section), k, v)
+    {
         int sign;
         if (k1s__quantity_sign(v, &sign) == 0 && sign < 0) {
             char fp[K1S_FP_MAX];
             char *t = k1s__quantity_text(v);
-            k1s_ferr_invalid_str(fe, k1s__fp(fp, "status.%s.%s", section, k),
-                                 t ? t : "", "must be greater than or equal to 0");
+            k1s_ferr_invalid_str(fe, k1s__fp(fp, "status.%s.%s", section, k), t ? t : "",
+                                 "must be greater than or equal to 0");
             free(t);
         }
     }
@@ -372,7 +366,7 @@ static void node_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
         k1s_ferr_forbidden(fe, "spec.providerID",
                            "node updates may not change providerID except from \"\" to valid");
     if (!k1s_json_semantic_equal(json_object_get(spec, "externalID"),
-                        json_object_get(ospec, "externalID")))
+                                 json_object_get(ospec, "externalID")))
         k1s_ferr_forbidden(fe, "spec.externalID", "may not be updated");
 }
 
@@ -406,8 +400,7 @@ static void endpoint_ip(json_t *v, const char *path, k1s_ferrs *fe)
     k1s__validate_non_special_ipv4(v, path, fe);
 }
 
-static void endpoint_addresses(const json_t *addrs, const char *path,
-                               k1s_ferrs *fe)
+static void endpoint_addresses(const json_t *addrs, const char *path, k1s_ferrs *fe)
 {
     char ap[K1S_FP_MAX], fp[K1S_FP_MAX];
     for (size_t i = 0; i < json_array_size(addrs); i++) {
@@ -419,13 +412,12 @@ static void endpoint_addresses(const json_t *addrs, const char *path,
             k1s__check_dns_label(fe, k1s__fp(fp, "%s.hostname", ap), hn);
         json_t *nn = json_object_get(a, "nodeName");
         if (json_is_string(nn))
-            k1s__check_name_rule(fe, k1s__fp(fp, "%s.nodeName", ap), nn,
-                                 K1S_NAME_DNS1123_SUBDOMAIN, false);
+            k1s__check_name_rule(fe, k1s__fp(fp, "%s.nodeName", ap), nn, K1S_NAME_DNS1123_SUBDOMAIN,
+                                 false);
     }
 }
 
-static void endpoints_validate(const json_t *obj, const json_t *old,
-                               k1s_ferrs *fe)
+static void endpoints_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
 {
     (void)old;
     char sp[K1S_FP_MAX], fp[K1S_FP_MAX], pp[K1S_FP_MAX];
@@ -454,8 +446,7 @@ static void endpoints_validate(const json_t *obj, const json_t *old,
             if (!*k1s__str0(p, "protocol"))
                 k1s_ferr_required(fe, k1s__fp(fp, "%s.protocol", pp), "");
             else if (!k1s__one_of(json_string_value(proto), protocols))
-                k1s_ferr_not_supported(fe, k1s__fp(fp, "%s.protocol", pp), proto,
-                                       protocols);
+                k1s_ferr_not_supported(fe, k1s__fp(fp, "%s.protocol", pp), proto, protocols);
             json_t *ap = json_object_get(p, "appProtocol");
             if (json_is_string(ap))
                 k1s__check_qualified_name(fe, k1s__fp(fp, "%s.appProtocol", pp), ap);
@@ -508,8 +499,7 @@ static void event_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
             if (limits[i].required && n == 0)
                 k1s_ferr_required(fe, limits[i].field, "");
             if (n > limits[i].max) {
-                snprintf(detail, sizeof detail, "can have at most %zu characters",
-                         limits[i].max);
+                snprintf(detail, sizeof detail, "can have at most %zu characters", limits[i].max);
                 k1s_ferr_invalid_str(fe, limits[i].field, "", detail);
             }
         }
@@ -517,16 +507,20 @@ static void event_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
     json_decref(empty);
 }
 
-static const char *const event_fields[] = {
-    "involvedObject.kind",      "involvedObject.namespace",
-    "involvedObject.name",      "involvedObject.uid",
-    "involvedObject.apiVersion", "involvedObject.resourceVersion",
-    "involvedObject.fieldPath", "reason",
-    "reportingComponent",       "source",
-    "type",                     NULL};
+static const char *const event_fields[] = {"involvedObject.kind",
+                                           "involvedObject.namespace",
+                                           "involvedObject.name",
+                                           "involvedObject.uid",
+                                           "involvedObject.apiVersion",
+                                           "involvedObject.resourceVersion",
+                                           "involvedObject.fieldPath",
+                                           "reason",
+                                           "reportingComponent",
+                                           "source",
+                                           "type",
+                                           NULL};
 
 const k1s_strategy k1s__strategy_event = {
     .validate = event_validate,
     .field_labels = event_fields,
 };
-

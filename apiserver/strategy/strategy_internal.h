@@ -25,8 +25,7 @@
 /* Longer paths are cut: they only label messages. */
 #define K1S_FP_MAX 512
 /* printf into buf (K1S_FP_MAX bytes) and return buf. */
-const char *k1s__fp(char *buf, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+const char *k1s__fp(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- JSON access (all borrowed) --------------------------------------------- */
 
@@ -50,24 +49,21 @@ void k1s__validate_non_special_ipv4(const json_t *v, const char *path, k1s_ferrs
 /* ---- field errors status.c lacks ------------------------------------------ */
 
 /* One cause with reason and the text after "field: ". */
-void k1s__ferr_raw(k1s_ferrs *fe, const char *reason, const char *field,
-                   const char *body);
+void k1s__ferr_raw(k1s_ferrs *fe, const char *reason, const char *field, const char *body);
 /* Invalid with the value already formatted (Go's %#v of structs, slices). */
-void k1s__ferr_invalid_text(k1s_ferrs *fe, const char *field,
-                            const char *value_text, const char *detail);
+void k1s__ferr_invalid_text(k1s_ferrs *fe, const char *field, const char *value_text,
+                            const char *detail);
 /* "Not found: <value>". */
 void k1s__ferr_not_found(k1s_ferrs *fe, const char *field, const json_t *value);
 /* "Invalid value: <value>: must be greater than or equal to 0" when v < 0. */
 void k1s__ferr_nonneg(k1s_ferrs *fe, const char *field, const json_t *v);
 /* One Invalid error per message (msgs is freed; NULL adds nothing). */
-void k1s__ferr_msgs(k1s_ferrs *fe, const char *field, const json_t *value,
-                    char **msgs);
+void k1s__ferr_msgs(k1s_ferrs *fe, const char *field, const json_t *value, char **msgs);
 /* IsValidPortNum on an integer field; absent counts as 0, as Go's zero
  * value does. */
 void k1s__check_port_num(k1s_ferrs *fe, const char *field, const json_t *v);
 /* NotSupported for a string value. */
-void k1s__ferr_not_supported_str(k1s_ferrs *fe, const char *field,
-                                 const char *value,
+void k1s__ferr_not_supported_str(k1s_ferrs *fe, const char *field, const char *value,
                                  const char *const *supported);
 /* Whether s is one of the NULL-terminated list. */
 bool k1s__one_of(const char *s, const char *const *list);
@@ -92,8 +88,8 @@ char *k1s__go_plain(const json_t *v);
  * type_name. (kube prints go-cmp's exact diff of its internal types, which
  * JSON cannot reproduce; the head line, which clients match, is exact.)
  * malloc'd, NULL on out of memory. */
-char *k1s__diff_message(const char *head, const char *type_name,
-                        const json_t *old, const json_t *cur);
+char *k1s__diff_message(const char *head, const char *type_name, const json_t *old,
+                        const json_t *cur);
 
 /* ---- reusable validators ------------------------------------------------------ */
 
@@ -102,32 +98,24 @@ typedef char **(*k1s__strcheck_fn)(const char *v);
 /* One Invalid error per message fn gives for the JSON string v (a string
  * with a NUL byte inside is checked as if that byte were a control
  * character, so it fails like kube's regular expressions make it fail). */
-void k1s__check_str(k1s_ferrs *fe, const char *field, const json_t *v,
-                    k1s__strcheck_fn fn);
-void k1s__check_name_rule(k1s_ferrs *fe, const char *field, const json_t *v,
-                          k1s_name_rule rule, bool prefix);
+void k1s__check_str(k1s_ferrs *fe, const char *field, const json_t *v, k1s__strcheck_fn fn);
+void k1s__check_name_rule(k1s_ferrs *fe, const char *field, const json_t *v, k1s_name_rule rule,
+                          bool prefix);
 void k1s__check_dns_label(k1s_ferrs *fe, const char *field, const json_t *v);
-void k1s__check_dns_subdomain(k1s_ferrs *fe, const char *field,
-                              const json_t *v);
-void k1s__check_qualified_name(k1s_ferrs *fe, const char *field,
-                               const json_t *v);
+void k1s__check_dns_subdomain(k1s_ferrs *fe, const char *field, const json_t *v);
+void k1s__check_qualified_name(k1s_ferrs *fe, const char *field, const json_t *v);
 /* metav1 ValidateLabels: keys qualified names, values label values. */
-void k1s__validate_labels(const json_t *labels, const char *path,
-                          k1s_ferrs *fe);
+void k1s__validate_labels(const json_t *labels, const char *path, k1s_ferrs *fe);
 /* ValidateAnnotations: keys qualified names (case-insensitive), total size
  * of keys and values at most 256 KiB. */
-void k1s__validate_annotations(const json_t *ann, const char *path,
-                               k1s_ferrs *fe);
+void k1s__validate_annotations(const json_t *ann, const char *path, k1s_ferrs *fe);
 /* metav1 ValidateLabelSelector (strict label values). NULL/absent is fine. */
-void k1s__validate_label_selector(const json_t *sel, const char *path,
-                                  k1s_ferrs *fe);
+void k1s__validate_label_selector(const json_t *sel, const char *path, k1s_ferrs *fe);
 /* Whether a LabelSelector (or a plain label map when map_form) matches the
  * labels; an unparsable selector matches nothing. */
-bool k1s__selector_matches(const json_t *sel, bool map_form,
-                           const json_t *labels);
+bool k1s__selector_matches(const json_t *sel, bool map_form, const json_t *labels);
 /* ValidateTemplateObjectMeta: only labels and annotations may be set. */
-void k1s__validate_template_meta(const json_t *meta, const char *path,
-                                 k1s_ferrs *fe);
+void k1s__validate_template_meta(const json_t *meta, const char *path, k1s_ferrs *fe);
 
 /* ---- pod specs (validate_podspec.c, validate_volumes.c, strategy_pod.c) ---- */
 
@@ -140,35 +128,33 @@ void k1s__podspec_defaults(json_t *spec);
 void k1s__pod_only_defaults(json_t *spec);
 
 typedef struct k1s_podspec_opts {
-    bool is_pod;                  /* a Pod, not a template */
-    const char *pod_name;         /* for ephemeral volume claim names */
+    bool is_pod;          /* a Pod, not a template */
+    const char *pod_name; /* for ephemeral volume claim names */
     /* Volume names that exist besides spec.volumes (a StatefulSet's
      * volumeClaimTemplates): a JSON array of claim templates or NULL. */
     const json_t *claim_templates;
 } k1s_podspec_opts;
 
 /* ValidatePodSpec at path (e.g. "spec" or "spec.template.spec"). */
-void k1s__validate_podspec(const json_t *spec, const char *path,
-                           const k1s_podspec_opts *o, k1s_ferrs *fe);
+void k1s__validate_podspec(const json_t *spec, const char *path, const k1s_podspec_opts *o,
+                           k1s_ferrs *fe);
 /* ValidatePodTemplateSpec: labels, annotations, spec; no ephemeral
  * containers. */
-void k1s__validate_pod_template(const json_t *tmpl, const char *path,
-                                const k1s_podspec_opts *o, k1s_ferrs *fe);
+void k1s__validate_pod_template(const json_t *tmpl, const char *path, const k1s_podspec_opts *o,
+                                k1s_ferrs *fe);
 /* Volume names that validated, for volumeMounts; returned by
  * k1s__validate_volumes as a new JSON object name -> volume (borrowed
  * values inside), never NULL unless out of memory. */
-json_t *k1s__validate_volumes(const json_t *vols, const char *path,
-                              const k1s_podspec_opts *o, k1s_ferrs *fe);
+json_t *k1s__validate_volumes(const json_t *vols, const char *path, const k1s_podspec_opts *o,
+                              k1s_ferrs *fe);
 /* Regular and init containers of a pod spec at path ("spec"), given the
  * volumes that validated (validate_container.c). */
-void k1s__validate_containers(const json_t *spec, const char *path,
-                              const json_t *vols, k1s_ferrs *fe);
+void k1s__validate_containers(const json_t *spec, const char *path, const json_t *vols,
+                              k1s_ferrs *fe);
 /* Tolerations (ValidateTolerations). */
-void k1s__validate_tolerations(const json_t *tols, const char *path,
-                               k1s_ferrs *fe);
+void k1s__validate_tolerations(const json_t *tols, const char *path, k1s_ferrs *fe);
 /* PersistentVolumeClaimSpec validation (also for claim templates). */
-void k1s__validate_pvc_spec(const json_t *spec, const char *path,
-                            k1s_ferrs *fe);
+void k1s__validate_pvc_spec(const json_t *spec, const char *path, k1s_ferrs *fe);
 /* Quantity checks: parses v as a quantity; 0 and *neg/zero when it parses. */
 int k1s__quantity_sign(const json_t *v, int *sign);
 /* ValidateResourceQuantityValue / validateBasicResource share this: the
@@ -183,10 +169,8 @@ struct k1s_api;
  * and dropTypeDependentFields). old NULL: create. Idempotent. */
 void k1s__service_prepare(json_t *svc, const json_t *old);
 /* The allocate hook: cluster IP and node ports. */
-int k1s__service_allocate(struct k1s_api *api, json_t *svc, const json_t *old,
-                          k1s_status *st);
+int k1s__service_allocate(struct k1s_api *api, json_t *svc, const json_t *old, k1s_status *st);
 /* The service CIDR as text ("10.96.0.0/12") into buf. */
 void k1s__service_cidr_text(const struct k1s_api *api, char *buf, size_t len);
-
 
 #endif

@@ -20,13 +20,11 @@
 static void too_many(k1s_ferrs *fe, const char *field, size_t n, size_t max)
 {
     char body[96];
-    snprintf(body, sizeof body, "Too many: %zu: must have at most %zu items", n,
-             max);
+    snprintf(body, sizeof body, "Too many: %zu: must have at most %zu items", n, max);
     k1s__ferr_raw(fe, "FieldValueTooMany", field, body);
 }
 
-static void slice_address(json_t *v, const char *type, const char *path,
-                          k1s_ferrs *fe)
+static void slice_address(json_t *v, const char *type, const char *path, k1s_ferrs *fe)
 {
     const char *s = json_string_value(v);
     json_t *empty = s ? NULL : json_string(""); /* new */
@@ -48,8 +46,7 @@ static void slice_address(json_t *v, const char *type, const char *path,
     json_decref(empty);
 }
 
-static void endpointslice_validate(const json_t *obj, const json_t *old,
-                                   k1s_ferrs *fe)
+static void endpointslice_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
 {
     static const char *const types[] = {"FQDN", "IPv4", "IPv6", NULL};
     static const char *const protocols[] = {"SCTP", "TCP", "UDP", NULL};
@@ -118,8 +115,7 @@ static void endpointslice_validate(const json_t *obj, const json_t *old,
             if (!json_is_string(proto))
                 k1s_ferr_required(fe, k1s__fp(fp, "%s.protocol", ep), "");
             else if (!k1s__one_of(json_string_value(proto), protocols))
-                k1s_ferr_not_supported(fe, k1s__fp(fp, "%s.protocol", ep), proto,
-                                       protocols);
+                k1s_ferr_not_supported(fe, k1s__fp(fp, "%s.protocol", ep), proto, protocols);
             json_t *ap = json_object_get(p, "appProtocol");
             if (json_is_string(ap))
                 k1s__check_qualified_name(fe, k1s__fp(fp, "%s.appProtocol", ep), ap);
@@ -130,8 +126,7 @@ static void endpointslice_validate(const json_t *obj, const json_t *old,
         json_t *oat = json_object_get(old, "addressType");
         if (!k1s_json_semantic_equal(at, oat)) {
             json_t *empty = at ? NULL : json_string(""); /* new */
-            k1s_ferr_invalid(fe, "addressType", empty ? empty : at,
-                             "field is immutable");
+            k1s_ferr_invalid(fe, "addressType", empty ? empty : at, "field is immutable");
             json_decref(empty);
         }
     }
@@ -150,8 +145,7 @@ static void lease_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
     json_t *d = json_object_get(spec, "leaseDurationSeconds");
     if (json_is_integer(d) && json_integer_value(d) <= 0)
         k1s_ferr_invalid(fe, "spec.leaseDurationSeconds", d, "must be greater than 0");
-    k1s__ferr_nonneg(fe, "spec.leaseTransitions",
-                     json_object_get(spec, "leaseTransitions"));
+    k1s__ferr_nonneg(fe, "spec.leaseTransitions", json_object_get(spec, "leaseTransitions"));
 }
 
 const k1s_strategy k1s__strategy_lease = {
@@ -162,8 +156,7 @@ const k1s_strategy k1s__strategy_lease = {
 
 /* Checks kube runs on the core form of the event, so paths use the core
  * field names (involvedObject for regarding, message for note, ...). */
-static void events_event_validate(const json_t *obj, const json_t *old,
-                                  k1s_ferrs *fe)
+static void events_event_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
 {
     const char *ns = k1s__str0(k1s__objv(obj, "metadata"), "namespace");
     const json_t *reg = k1s__objv(obj, "regarding");
@@ -174,12 +167,10 @@ static void events_event_validate(const json_t *obj, const json_t *old,
     bool has_time = k1s__has(obj, "eventTime");
     if (!has_time) {
         if (!*rn ? strcmp(ns, "") && strcmp(ns, "default") : strcmp(ns, rn))
-            k1s_ferr_invalid(fe, "involvedObject.namespace", rnv,
-                             "does not match event.namespace");
+            k1s_ferr_invalid(fe, "involvedObject.namespace", rnv, "does not match event.namespace");
     } else {
         if (!*rn && strcmp(ns, "default") && strcmp(ns, "kube-system"))
-            k1s_ferr_invalid(fe, "involvedObject.namespace", rnv,
-                             "does not match event.namespace");
+            k1s_ferr_invalid(fe, "involvedObject.namespace", rnv, "does not match event.namespace");
         json_t *rc = json_object_get(obj, "reportingController");
         if (!*k1s__str0(obj, "reportingController"))
             k1s_ferr_required(fe, "reportingController", "");
@@ -200,8 +191,7 @@ static void events_event_validate(const json_t *obj, const json_t *old,
             if (limits[i].required && n == 0)
                 k1s_ferr_required(fe, limits[i].field, "");
             if (n > limits[i].max) {
-                snprintf(detail, sizeof detail, "can have at most %zu characters",
-                         limits[i].max);
+                snprintf(detail, sizeof detail, "can have at most %zu characters", limits[i].max);
                 k1s_ferr_invalid_str(fe, limits[i].field, "", detail);
             }
         }
@@ -230,8 +220,7 @@ static void events_event_validate(const json_t *obj, const json_t *old,
             if (json_is_string(v))
                 k1s_ferr_invalid(fe, fixed[i].field, v, "field is immutable");
             else
-                k1s__ferr_invalid_text(fe, fixed[i].field, t ? t : "null",
-                                       "field is immutable");
+                k1s__ferr_invalid_text(fe, fixed[i].field, t ? t : "null", "field is immutable");
             free(t);
         }
         return;
@@ -263,11 +252,17 @@ static void events_event_validate(const json_t *obj, const json_t *old,
         k1s_ferr_invalid_str(fe, "source", "", "needs to be unset");
 }
 
-static const char *const events_event_fields[] = {
-    "regarding.kind",      "regarding.namespace",       "regarding.name",
-    "regarding.uid",       "regarding.apiVersion",      "regarding.resourceVersion",
-    "regarding.fieldPath", "reason",                    "reportingController",
-    "type",                NULL};
+static const char *const events_event_fields[] = {"regarding.kind",
+                                                  "regarding.namespace",
+                                                  "regarding.name",
+                                                  "regarding.uid",
+                                                  "regarding.apiVersion",
+                                                  "regarding.resourceVersion",
+                                                  "regarding.fieldPath",
+                                                  "reason",
+                                                  "reportingController",
+                                                  "type",
+                                                  NULL};
 
 const k1s_strategy k1s__strategy_events_event = {
     .validate = events_event_validate,

@@ -16,8 +16,7 @@
 /* ---- create -------------------------------------------------------------------- */
 
 /* A positive quantity under res[section][name] into *q. */
-static bool positive(const json_t *res, const char *section, const char *name,
-                     k1s_quantity *q)
+static bool positive(const json_t *res, const char *section, const char *name, k1s_quantity *q)
 {
     json_t *v = json_object_get(k1s__objv(res, section), name);
     return v && k1s_quantity_from_json(v, q) == 0 && q->sign > 0;
@@ -61,8 +60,7 @@ static void default_tolerations(json_t *spec)
         for (size_t i = 0; i < json_array_size(tols) && !covered; i++) {
             const json_t *t = json_array_get(tols, i);
             const char *key = k1s__str0(t, "key"), *eff = k1s__str0(t, "effect");
-            covered = (!*key || !strcmp(key, *k)) &&
-                      (!*eff || !strcmp(eff, "NoExecute"));
+            covered = (!*key || !strcmp(key, *k)) && (!*eff || !strcmp(eff, "NoExecute"));
         }
         if (covered)
             continue;
@@ -70,10 +68,9 @@ static void default_tolerations(json_t *spec)
             json_object_set_new(spec, "tolerations", json_array());
             tols = k1s__arrv(spec, "tolerations");
         }
-        json_array_append_new(tols, json_pack("{s:s, s:s, s:s, s:i}", "key", *k,
-                                              "operator", "Exists", "effect",
-                                              "NoExecute", "tolerationSeconds",
-                                              300));
+        json_array_append_new(tols,
+                              json_pack("{s:s, s:s, s:s, s:i}", "key", *k, "operator", "Exists",
+                                        "effect", "NoExecute", "tolerationSeconds", 300));
     }
 }
 
@@ -85,12 +82,11 @@ static void default_priority(json_t *spec)
     if (!k1s__has(spec, "priority")) {
         long long p = !strcmp(cls, "system-node-critical")      ? 2000001000
                       : !strcmp(cls, "system-cluster-critical") ? 2000000000
-                                                                 : 0;
+                                                                : 0;
         json_object_set_new(spec, "priority", json_integer(p));
     }
     if (!k1s__has(spec, "preemptionPolicy"))
-        json_object_set_new(spec, "preemptionPolicy",
-                            json_string("PreemptLowerPriority"));
+        json_object_set_new(spec, "preemptionPolicy", json_string("PreemptLowerPriority"));
 }
 
 static void pod_prepare_create(json_t *obj)
@@ -99,16 +95,13 @@ static void pod_prepare_create(json_t *obj)
     k1s__pod_only_defaults(spec);
     default_tolerations(spec);
     default_priority(spec);
-    json_t *status = json_pack("{s:s, s:s}", "phase", "Pending", "qosClass",
-                               pod_qos(spec));
+    json_t *status = json_pack("{s:s, s:s}", "phase", "Pending", "qosClass", pod_qos(spec));
     if (json_array_size(k1s__arrv(spec, "schedulingGates")))
-        json_object_set_new(
-            status, "conditions",
-            json_pack("[{s:s, s:s, s:n, s:n, s:s, s:s}]", "type",
-                      "PodScheduled", "status", "False", "lastProbeTime",
-                      "lastTransitionTime", "reason", "SchedulingGated",
-                      "message",
-                      "Scheduling is blocked due to non-empty scheduling gates"));
+        json_object_set_new(status, "conditions",
+                            json_pack("[{s:s, s:s, s:n, s:n, s:s, s:s}]", "type", "PodScheduled",
+                                      "status", "False", "lastProbeTime", "lastTransitionTime",
+                                      "reason", "SchedulingGated", "message",
+                                      "Scheduling is blocked due to non-empty scheduling gates"));
     json_object_set_new(obj, "status", status);
 }
 
@@ -124,25 +117,22 @@ static void pod_defaults(json_t *obj)
 /* ---- validation ------------------------------------------------------------------- */
 
 /* validateContainersOnlyForPod: images without surrounding blanks. */
-static void image_whitespace(const json_t *ctrs, const char *path,
-                             k1s_ferrs *fe)
+static void image_whitespace(const json_t *ctrs, const char *path, k1s_ferrs *fe)
 {
     char fp[K1S_FP_MAX];
     for (size_t i = 0; i < json_array_size(ctrs); i++) {
         json_t *img = json_object_get(json_array_get(ctrs, i), "image");
         const char *s = json_string_value(img);
         size_t n = s ? strlen(s) : 0;
-        if (n && (s[0] == ' ' || s[0] == '\t' || s[0] == '\n' || s[0] == '\r' ||
-                  s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' ||
-                  s[n - 1] == '\r'))
+        if (n && (s[0] == ' ' || s[0] == '\t' || s[0] == '\n' || s[0] == '\r' || s[n - 1] == ' ' ||
+                  s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
             k1s_ferr_invalid(fe, k1s__fp(fp, "%s[%zu].image", path, i), img,
                              "must not have leading or trailing whitespace");
     }
 }
 
 /* ValidateContainerUpdates: same count, images present. false: stop. */
-static bool container_updates(const json_t *cur, const json_t *old,
-                              const char *path, k1s_ferrs *fe)
+static bool container_updates(const json_t *cur, const json_t *old, const char *path, k1s_ferrs *fe)
 {
     char fp[K1S_FP_MAX];
     if (json_array_size(cur) != json_array_size(old)) {
@@ -158,8 +148,7 @@ static bool container_updates(const json_t *cur, const json_t *old,
 
 /* validateOnlyAddedTolerations: every old toleration is still there, only
  * its tolerationSeconds may differ. */
-static void only_added_tolerations(const json_t *cur, const json_t *old,
-                                   k1s_ferrs *fe)
+static void only_added_tolerations(const json_t *cur, const json_t *old, k1s_ferrs *fe)
 {
     for (size_t i = 0; i < json_array_size(old); i++) {
         json_t *o = json_deep_copy(json_array_get(old, i)); /* new */
@@ -175,16 +164,16 @@ static void only_added_tolerations(const json_t *cur, const json_t *old,
         }
         json_decref(o);
         if (!found) {
-            k1s_ferr_forbidden(fe, "spec.tolerations",
-                               "existing toleration can not be modified except its tolerationSeconds");
+            k1s_ferr_forbidden(
+                fe, "spec.tolerations",
+                "existing toleration can not be modified except its tolerationSeconds");
             return;
         }
     }
     k1s__validate_tolerations(cur, "spec.tolerations", fe);
 }
 
-static void only_deleted_gates(const json_t *cur, const json_t *old,
-                               k1s_ferrs *fe)
+static void only_deleted_gates(const json_t *cur, const json_t *old, k1s_ferrs *fe)
 {
     char fp[K1S_FP_MAX];
     for (size_t i = 0; i < json_array_size(cur); i++) {
@@ -195,10 +184,8 @@ static void only_deleted_gates(const json_t *cur, const json_t *old,
         if (!known) {
             char detail[2 * K1S_FP_MAX];
             snprintf(detail, sizeof detail,
-                     "only deletion is allowed, but found new scheduling gate '%.400s'",
-                     name);
-            k1s_ferr_forbidden(fe, k1s__fp(fp, "spec.schedulingGates[%zu].name", i),
-                               detail);
+                     "only deletion is allowed, but found new scheduling gate '%.400s'", name);
+            k1s_ferr_forbidden(fe, k1s__fp(fp, "spec.schedulingGates[%zu].name", i), detail);
         }
     }
 }
@@ -233,14 +220,11 @@ static const char *const updatable =
     "`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was "
     "previously negative)";
 
-static void validate_pod_update(const json_t *spec, const json_t *ospec,
-                                k1s_ferrs *fe)
+static void validate_pod_update(const json_t *spec, const json_t *ospec, k1s_ferrs *fe)
 {
-    if (!container_updates(k1s__arrv(spec, "containers"),
-                           k1s__arrv(ospec, "containers"), "spec.containers",
-                           fe) ||
-        !container_updates(k1s__arrv(spec, "initContainers"),
-                           k1s__arrv(ospec, "initContainers"),
+    if (!container_updates(k1s__arrv(spec, "containers"), k1s__arrv(ospec, "containers"),
+                           "spec.containers", fe) ||
+        !container_updates(k1s__arrv(spec, "initContainers"), k1s__arrv(ospec, "initContainers"),
                            "spec.initContainers", fe))
         return;
     json_t *ads = json_object_get(spec, "activeDeadlineSeconds");
@@ -261,10 +245,8 @@ static void validate_pod_update(const json_t *spec, const json_t *ospec,
         k1s__ferr_invalid_text(fe, "spec.activeDeadlineSeconds", "null",
                                "must not update from a positive integer to nil value");
     }
-    only_added_tolerations(k1s__arrv(spec, "tolerations"),
-                           k1s__arrv(ospec, "tolerations"), fe);
-    only_deleted_gates(k1s__arrv(spec, "schedulingGates"),
-                       k1s__arrv(ospec, "schedulingGates"), fe);
+    only_added_tolerations(k1s__arrv(spec, "tolerations"), k1s__arrv(ospec, "tolerations"), fe);
+    only_deleted_gates(k1s__arrv(spec, "schedulingGates"), k1s__arrv(ospec, "schedulingGates"), fe);
     if (k1s_json_semantic_equal(spec, ospec))
         return;
     json_t *m = json_deep_copy(spec); /* new: spec with the updatable parts
@@ -272,8 +254,7 @@ static void validate_pod_update(const json_t *spec, const json_t *ospec,
     if (!m)
         return;
     munge_images(k1s__arrv(m, "containers"), k1s__arrv(ospec, "containers"));
-    munge_images(k1s__arrv(m, "initContainers"),
-                 k1s__arrv(ospec, "initContainers"));
+    munge_images(k1s__arrv(m, "initContainers"), k1s__arrv(ospec, "initContainers"));
     set_or_del(m, "activeDeadlineSeconds", oads);
     set_or_del(m, "schedulingGates", json_object_get(ospec, "schedulingGates"));
     set_or_del(m, "tolerations", json_object_get(ospec, "tolerations"));
@@ -298,14 +279,11 @@ static void pod_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
     };
     k1s__validate_podspec(spec, "spec", &o, fe);
     image_whitespace(k1s__arrv(spec, "containers"), "spec.containers", fe);
-    image_whitespace(k1s__arrv(spec, "initContainers"), "spec.initContainers",
-                     fe);
+    image_whitespace(k1s__arrv(spec, "initContainers"), "spec.initContainers", fe);
     if (!old) {
         if (json_array_size(k1s__arrv(spec, "ephemeralContainers")))
-            k1s_ferr_forbidden(fe, "spec.ephemeralContainers",
-                               "cannot be set on create");
-        if (*k1s__str0(spec, "nodeName") &&
-            json_array_size(k1s__arrv(spec, "schedulingGates")))
+            k1s_ferr_forbidden(fe, "spec.ephemeralContainers", "cannot be set on create");
+        if (*k1s__str0(spec, "nodeName") && json_array_size(k1s__arrv(spec, "schedulingGates")))
             k1s_ferr_forbidden(fe, "spec.nodeName",
                                "cannot be set until all schedulingGates have been cleared");
         return;
@@ -316,23 +294,27 @@ static void pod_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
     json_t *oq = json_object_get(k1s__objv(old, "status"), "qosClass");
     if (!k1s_json_semantic_equal(q, oq)) {
         json_t *empty = q ? NULL : json_string(""); /* new */
-        k1s_ferr_invalid(fe, "status.qosClass", empty ? empty : q,
-                         "field is immutable");
+        k1s_ferr_invalid(fe, "status.qosClass", empty ? empty : q, "field is immutable");
         json_decref(empty);
     }
 }
 
-static const char *const pod_fields[] = {
-    "spec.nodeName",           "spec.restartPolicy", "spec.schedulerName",
-    "spec.serviceAccountName", "spec.hostNetwork",   "status.phase",
-    "status.podIP",            "status.nominatedNodeName", NULL};
+static const char *const pod_fields[] = {"spec.nodeName",
+                                         "spec.restartPolicy",
+                                         "spec.schedulerName",
+                                         "spec.serviceAccountName",
+                                         "spec.hostNetwork",
+                                         "status.phase",
+                                         "status.podIP",
+                                         "status.nominatedNodeName",
+                                         NULL};
 
 /* A pod marked for deletion with a grace period waits for its kubelet to
  * stop the containers and delete it with grace 0. */
 static bool pod_deletion_held(const json_t *obj)
 {
-    return json_integer_value(json_object_get(json_object_get(obj, "metadata"),
-                                              "deletionGracePeriodSeconds")) > 0;
+    return json_integer_value(
+               json_object_get(json_object_get(obj, "metadata"), "deletionGracePeriodSeconds")) > 0;
 }
 
 /* Only a pod a kubelet may be running needs time to stop. */
@@ -343,8 +325,9 @@ static long long pod_deletion_grace(const json_t *pod, long long requested)
     const char *phase = json_string_value(json_object_get(json_object_get(pod, "status"), "phase"));
     if (!node || !*node || (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed"))))
         return 0;
-    return requested >= 0 ? requested
-                          : json_integer_value(json_object_get(spec, "terminationGracePeriodSeconds"));
+    return requested >= 0
+               ? requested
+               : json_integer_value(json_object_get(spec, "terminationGracePeriodSeconds"));
 }
 
 const k1s_strategy k1s__strategy_pod = {

@@ -27,8 +27,7 @@ static void patch_allocated(json_t *spec, const json_t *ospec)
         json_t *ps = k1s__arrv(spec, "ports");
         for (size_t i = 0; i < json_array_size(ps); i++) {
             json_t *p = json_array_get(ps, i);
-            if (json_integer_value(json_object_get(p, "nodePort")) != 0 ||
-                !json_is_object(p))
+            if (json_integer_value(json_object_get(p, "nodePort")) != 0 || !json_is_object(p))
                 continue;
             /* the old port of the same name, unless a new port already
                uses its node port */
@@ -40,8 +39,7 @@ static void patch_allocated(json_t *spec, const json_t *ospec)
             }
             bool used = false;
             for (size_t j = 0; j < json_array_size(ps) && np && !used; j++)
-                used = json_integer_value(json_object_get(
-                           json_array_get(ps, j), "nodePort")) == np;
+                used = json_integer_value(json_object_get(json_array_get(ps, j), "nodePort")) == np;
             if (np && !used)
                 json_object_set_new(p, "nodePort", json_integer(np));
         }
@@ -49,8 +47,7 @@ static void patch_allocated(json_t *spec, const json_t *ospec)
     if (needs_hc_node_port(ospec) && needs_hc_node_port(spec) &&
         json_integer_value(json_object_get(spec, "healthCheckNodePort")) == 0 &&
         k1s__has(ospec, "healthCheckNodePort"))
-        json_object_set(spec, "healthCheckNodePort",
-                        json_object_get(ospec, "healthCheckNodePort"));
+        json_object_set(spec, "healthCheckNodePort", json_object_get(ospec, "healthCheckNodePort"));
 }
 
 static void normalize_cluster_ips(json_t *spec, const json_t *ospec)
@@ -60,15 +57,14 @@ static void normalize_cluster_ips(json_t *spec, const json_t *ospec)
     if (!ospec) {
         if (*ip && json_array_size(ips) == 0)
             json_object_set_new(spec, "clusterIPs", json_pack("[s]", ip));
-        else if (!*ip && json_array_size(ips) > 0 &&
-                 json_is_string(json_array_get(ips, 0)))
+        else if (!*ip && json_array_size(ips) > 0 && json_is_string(json_array_get(ips, 0)))
             /* kube's allocator sets the singular field from the list */
             json_object_set(spec, "clusterIP", json_array_get(ips, 0));
         return;
     }
     const char *oip = k1s__str0(ospec, "clusterIP");
-    if (json_array_size(k1s__arrv(ospec, "clusterIPs")) > 0 &&
-        json_array_size(ips) == 0 && !strcmp(oip, ip))
+    if (json_array_size(k1s__arrv(ospec, "clusterIPs")) > 0 && json_array_size(ips) == 0 &&
+        !strcmp(oip, ip))
         json_object_set_new(spec, "clusterIPs",
                             json_deep_copy(json_object_get(ospec, "clusterIPs")));
     if (strcmp(oip, ip)) {
@@ -130,13 +126,11 @@ static void init_ip_families(json_t *spec, const json_t *ospec)
     bool none = !strcmp(k1s__str0(spec, "clusterIP"), "None");
     if (!k1s__has(spec, "ipFamilyPolicy")) {
         if (ospec && k1s__has(ospec, "ipFamilyPolicy"))
-            json_object_set(spec, "ipFamilyPolicy",
-                            json_object_get(ospec, "ipFamilyPolicy"));
+            json_object_set(spec, "ipFamilyPolicy", json_object_get(ospec, "ipFamilyPolicy"));
         else
-            json_object_set_new(spec, "ipFamilyPolicy",
-                                json_string(none && selectorless
-                                                ? "RequireDualStack"
-                                                : "SingleStack"));
+            json_object_set_new(
+                spec, "ipFamilyPolicy",
+                json_string(none && selectorless ? "RequireDualStack" : "SingleStack"));
     }
     json_t *fams = k1s__arrv(spec, "ipFamilies");
     if (!fams) {
@@ -158,8 +152,7 @@ static void init_ip_families(json_t *spec, const json_t *ospec)
         json_array_append_new(fams, json_string("IPv4"));
     if (none && selectorless && json_array_size(fams) < 2 &&
         strcmp(k1s__str0(spec, "ipFamilyPolicy"), "SingleStack"))
-        json_array_append_new(
-            fams, json_string(strcmp(nth(fams, 0), "IPv4") ? "IPv4" : "IPv6"));
+        json_array_append_new(fams, json_string(strcmp(nth(fams, 0), "IPv4") ? "IPv4" : "IPv6"));
 }
 
 void k1s__service_prepare(json_t *svc, const json_t *old)
@@ -196,33 +189,27 @@ static void service_defaults(json_t *obj)
         json_object_del(spec, "sessionAffinityConfig");
     } else if (!strcmp(aff, "ClientIP")) {
         const json_t *ts = json_object_get(
-            k1s__objv(k1s__objv(spec, "sessionAffinityConfig"), "clientIP"),
-            "timeoutSeconds");
+            k1s__objv(k1s__objv(spec, "sessionAffinityConfig"), "clientIP"), "timeoutSeconds");
         if (!ts || json_is_null(ts))
             json_object_set_new(spec, "sessionAffinityConfig",
-                                json_pack("{s:{s:i}}", "clientIP",
-                                          "timeoutSeconds", 10800));
+                                json_pack("{s:{s:i}}", "clientIP", "timeoutSeconds", 10800));
     }
     json_t *ports = k1s__arrv(spec, "ports");
     for (size_t i = 0; i < json_array_size(ports); i++) {
         json_t *p = json_array_get(ports, i);
         json_t *tp = json_object_get(p, "targetPort");
         if (json_is_object(p) &&
-            (!tp || json_is_null(tp) ||
-             (json_is_integer(tp) && json_integer_value(tp) == 0) ||
+            (!tp || json_is_null(tp) || (json_is_integer(tp) && json_integer_value(tp) == 0) ||
              (json_is_string(tp) && json_string_length(tp) == 0)))
             json_object_set_new(p, "targetPort",
-                                json_integer(json_integer_value(
-                                    json_object_get(p, "port"))));
+                                json_integer(json_integer_value(json_object_get(p, "port"))));
     }
     if (externally_accessible(spec) && !*k1s__str0(spec, "externalTrafficPolicy"))
         json_object_set_new(spec, "externalTrafficPolicy", json_string("Cluster"));
     if (!k1s__has(spec, "internalTrafficPolicy") &&
-        (is_type(spec, "NodePort") || is_type(spec, "LoadBalancer") ||
-         is_type(spec, "ClusterIP")))
+        (is_type(spec, "NodePort") || is_type(spec, "LoadBalancer") || is_type(spec, "ClusterIP")))
         json_object_set_new(spec, "internalTrafficPolicy", json_string("Cluster"));
-    if (is_type(spec, "LoadBalancer") &&
-        !k1s__has(spec, "allocateLoadBalancerNodePorts"))
+    if (is_type(spec, "LoadBalancer") && !k1s__has(spec, "allocateLoadBalancerNodePorts"))
         json_object_set_new(spec, "allocateLoadBalancerNodePorts", json_true());
 }
 

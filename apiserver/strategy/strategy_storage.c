@@ -12,9 +12,8 @@
 
 #include "k1s_quantity.h"
 
-static const char *const access_modes[] = {"ReadOnlyMany", "ReadWriteMany",
-                                           "ReadWriteOnce", "ReadWriteOncePod",
-                                           NULL};
+static const char *const access_modes[] = {"ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce",
+                                           "ReadWriteOncePod", NULL};
 static const char *const volume_modes[] = {"Block", "Filesystem", NULL};
 
 /* ---- PersistentVolume ----------------------------------------------------------- */
@@ -49,20 +48,18 @@ static const struct {
 };
 
 static const char *const host_path_types[] = {
-    "", "BlockDevice", "CharDevice", "Directory", "DirectoryOrCreate",
-    "File", "FileOrCreate", "Socket", NULL};
+    "",     "BlockDevice",  "CharDevice", "Directory", "DirectoryOrCreate",
+    "File", "FileOrCreate", "Socket",     NULL};
 
 static void pv_prepare_create(json_t *obj)
 {
     char ts[32];
     k1s_time_format_now(ts, sizeof ts);
     json_object_set_new(obj, "status",
-                        json_pack("{s:s, s:s}", "phase", "Pending",
-                                  "lastPhaseTransitionTime", ts));
+                        json_pack("{s:s, s:s}", "phase", "Pending", "lastPhaseTransitionTime", ts));
 }
 
-static void required_str(const json_t *o, const char *key, const char *path,
-                         k1s_ferrs *fe)
+static void required_str(const json_t *o, const char *key, const char *path, k1s_ferrs *fe)
 {
     char fp[K1S_FP_MAX];
     if (!*k1s__str0(o, key))
@@ -81,8 +78,8 @@ static bool has_backstep(const char *p)
     return false;
 }
 
-static void pv_source(const char *name, const json_t *src, const char *path,
-                      bool node_affinity, k1s_ferrs *fe)
+static void pv_source(const char *name, const json_t *src, const char *path, bool node_affinity,
+                      k1s_ferrs *fe)
 {
     char fp[K1S_FP_MAX];
     if (!strcmp(name, "hostPath") || !strcmp(name, "local")) {
@@ -91,17 +88,14 @@ static void pv_source(const char *name, const json_t *src, const char *path,
             k1s_ferr_required(fe, k1s__fp(fp, "%s.path", path), "");
         } else {
             if (has_backstep(json_string_value(p)))
-                k1s_ferr_invalid(fe, k1s__fp(fp, "%s.path", path), p,
-                                 "must not contain '..'");
+                k1s_ferr_invalid(fe, k1s__fp(fp, "%s.path", path), p, "must not contain '..'");
             json_t *t = json_object_get(src, "type");
             if (!strcmp(name, "hostPath") && json_is_string(t) &&
                 !k1s__one_of(json_string_value(t), host_path_types))
-                k1s_ferr_not_supported(fe, k1s__fp(fp, "%s.type", path), t,
-                                       host_path_types);
+                k1s_ferr_not_supported(fe, k1s__fp(fp, "%s.type", path), t, host_path_types);
         }
         if (!strcmp(name, "local") && !node_affinity)
-            k1s_ferr_required(fe, "spec.nodeAffinity",
-                              "Local volume requires node affinity");
+            k1s_ferr_required(fe, "spec.nodeAffinity", "Local volume requires node affinity");
     } else if (!strcmp(name, "nfs")) {
         required_str(src, "server", path, fe);
         required_str(src, "path", path, fe);
@@ -149,7 +143,8 @@ static void pv_validate_spec(const json_t *spec, k1s_ferrs *fe)
     }
     const char *k;
     json_t *v;
-    json_object_foreach((json_t *)cap, k, v) {
+    json_object_foreach((json_t *)cap, k, v)
+    {
         k1s_quantity q;
         if (k1s_quantity_from_json(v, &q) != 0)
             continue;
@@ -170,8 +165,7 @@ static void pv_validate_spec(const json_t *spec, k1s_ferrs *fe)
     json_t *rp = json_object_get(spec, "persistentVolumeReclaimPolicy");
     if (json_is_string(rp) && json_string_length(rp) &&
         !k1s__one_of(json_string_value(rp), policies))
-        k1s_ferr_not_supported(fe, "spec.persistentVolumeReclaimPolicy", rp,
-                               policies);
+        k1s_ferr_not_supported(fe, "spec.persistentVolumeReclaimPolicy", rp, policies);
     bool affinity = k1s__objv(spec, "nodeAffinity") != NULL;
     if (affinity && !k1s__objv(k1s__objv(spec, "nodeAffinity"), "required"))
         k1s_ferr_required(fe, "spec.nodeAffinity.required",
@@ -187,8 +181,8 @@ static void pv_validate_spec(const json_t *spec, k1s_ferrs *fe)
             continue;
         }
         n++;
-        pv_source(pv_sources[i].json, src,
-                  k1s__fp(fp, "spec.%s", pv_sources[i].json), affinity, fe);
+        pv_source(pv_sources[i].json, src, k1s__fp(fp, "spec.%s", pv_sources[i].json), affinity,
+                  fe);
     }
     if (n == 0)
         k1s_ferr_required(fe, "spec", "must specify a volume type");
@@ -282,8 +276,7 @@ static void pvc_prepare_create(json_t *obj)
 
 static json_t *storage_request(const json_t *spec)
 {
-    return json_object_get(k1s__objv(k1s__objv(spec, "resources"), "requests"),
-                           "storage");
+    return json_object_get(k1s__objv(k1s__objv(spec, "resources"), "requests"), "storage");
 }
 
 static void pvc_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
@@ -311,8 +304,7 @@ static void pvc_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
     /* a class may be given to a claim that had none */
     const json_t *oann = k1s__objv(k1s__objv(old, "metadata"), "annotations");
     const char *beta = k1s__str(oann, "volume.beta.kubernetes.io/storage-class");
-    if (!k1s__has(ospec, "storageClassName") &&
-        k1s__has(spec, "storageClassName") &&
+    if (!k1s__has(ospec, "storageClassName") && k1s__has(spec, "storageClassName") &&
         (!beta || !strcmp(beta, k1s__str0(spec, "storageClassName"))))
         json_object_del(n, "storageClassName");
     bool bound = !strcmp(k1s__str0(k1s__objv(obj, "status"), "phase"), "Bound");
@@ -332,7 +324,8 @@ static void pvc_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
         }
     }
     if (!k1s_json_semantic_equal(n, o)) {
-        const char *head = "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims";
+        const char *head =
+            "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims";
         char *msg = k1s__diff_message(head, "core.PersistentVolumeClaimSpec", o, n);
         k1s_ferr_forbidden(fe, "spec", msg ? msg : head);
         free(msg);
@@ -340,8 +333,7 @@ static void pvc_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
     json_decref(n);
     json_decref(o);
     k1s_quantity ns, os, cs;
-    json_t *cap = json_object_get(k1s__objv(k1s__objv(old, "status"), "capacity"),
-                                  "storage");
+    json_t *cap = json_object_get(k1s__objv(k1s__objv(old, "status"), "capacity"), "storage");
     json_t *nreq = storage_request(spec), *oreq = storage_request(ospec);
     if (nreq && oreq && k1s_quantity_from_json(nreq, &ns) == 0 &&
         k1s_quantity_from_json(oreq, &os) == 0 && k1s_quantity_cmp(&ns, &os) < 0) {
@@ -372,8 +364,7 @@ const k1s_strategy k1s__strategy_pvc = {
 #define MAX_PARAMETERS 512
 #define MAX_PARAMETERS_SIZE (256 * 1024)
 
-static void storageclass_validate(const json_t *obj, const json_t *old,
-                                  k1s_ferrs *fe)
+static void storageclass_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
 {
     json_t *prov = json_object_get(obj, "provisioner");
     const char *ps = json_string_value(prov);
@@ -386,8 +377,7 @@ static void storageclass_validate(const json_t *obj, const json_t *old,
                 *p += 32;
         json_t *lv = lower ? json_string(lower) : NULL; /* new */
         if (lv)
-            k1s__ferr_msgs(fe, "provisioner", lv,
-                           k1s_is_qualified_name(json_string_value(lv)));
+            k1s__ferr_msgs(fe, "provisioner", lv, k1s_is_qualified_name(json_string_value(lv)));
         json_decref(lv);
         free(lower);
     }
@@ -398,7 +388,8 @@ static void storageclass_validate(const json_t *obj, const json_t *old,
         size_t total = 0;
         const char *k;
         json_t *v;
-        json_object_foreach((json_t *)params, k, v) {
+        json_object_foreach((json_t *)params, k, v)
+        {
             if (!*k)
                 k1s_ferr_invalid_str(fe, "parameters", "", "field can not be empty.");
             total += strlen(k) + json_string_length(v);
@@ -430,8 +421,7 @@ static void storageclass_validate(const json_t *obj, const json_t *old,
         if (bm && !json_is_null(bm))
             k1s_ferr_invalid(fe, "volumeBindingMode", bm, "field is immutable");
         else
-            k1s__ferr_invalid_text(fe, "volumeBindingMode", "null",
-                                   "field is immutable");
+            k1s__ferr_invalid_text(fe, "volumeBindingMode", "null", "field is immutable");
     }
 }
 

@@ -24,17 +24,14 @@ void k1s_stream_hub_stop(k1s_stream_hub *h);
 void k1s_stream_hub_free(k1s_stream_hub *h);
 /* The node the streams go to (borrowed; NULL: none, answered as kube does
  * when it cannot reach the kubelet). Safe from any thread. */
-void k1s_stream_hub_set_node_backend(k1s_stream_hub *h,
-                                     const k1s_node_backend *b);
+void k1s_stream_hub_set_node_backend(k1s_stream_hub *h, const k1s_node_backend *b);
 
 /* GET/POST .../pods/NAME/{exec,attach,portforward}. */
-enum MHD_Result k1s_stream_pod_connect(k1s_stream_hub *h,
-                                       struct MHD_Connection *c,
-                                       const char *method, const char *ns,
-                                       const char *name, const char *sub);
+enum MHD_Result k1s_stream_pod_connect(k1s_stream_hub *h, struct MHD_Connection *c,
+                                       const char *method, const char *ns, const char *name,
+                                       const char *sub);
 /* GET .../pods/NAME/log. */
-enum MHD_Result k1s_stream_pod_log(k1s_stream_hub *h, struct MHD_Connection *c,
-                                   const char *method, const char *ns,
-                                   const char *name);
+enum MHD_Result k1s_stream_pod_log(k1s_stream_hub *h, struct MHD_Connection *c, const char *method,
+                                   const char *ns, const char *name);
 
 #endif

@@ -34,8 +34,7 @@ void k1s__spdy_parse_head(const uint8_t p[8], k1s_spdy_head *h)
     h->len = w1 & K1S_SPDY_MAX_LEN;
 }
 
-int k1s__spdy_parse_control(const k1s_spdy_head *h, const uint8_t *payload,
-                            k1s_spdy_ctrl *c)
+int k1s__spdy_parse_control(const k1s_spdy_head *h, const uint8_t *payload, k1s_spdy_ctrl *c)
 {
     const uint8_t *p = payload;
     uint32_t n = h->len;
@@ -97,8 +96,7 @@ static void put_control_head(k1s_buf *b, uint16_t type, uint8_t flags, uint32_t 
 
 /* A control frame whose payload is fixed fields then a header block. */
 static int put_with_block(k1s_buf *b, k1s_spdy_zlib *z, uint16_t type, uint8_t flags,
-                          const uint8_t *fixed, size_t nfixed,
-                          const k1s_spdy_header *hs, size_t n)
+                          const uint8_t *fixed, size_t nfixed, const k1s_spdy_header *hs, size_t n)
 {
     k1s_buf block = {0};
     if (k1s__spdy_block_encode(z, hs, n, &block) || nfixed + block.len > K1S_SPDY_MAX_LEN) {
@@ -112,28 +110,33 @@ static int put_with_block(k1s_buf *b, k1s_spdy_zlib *z, uint16_t type, uint8_t f
     return 0;
 }
 
-int k1s__spdy_put_syn_stream(k1s_buf *b, k1s_spdy_zlib *z, uint32_t sid,
-                             uint8_t priority, uint8_t flags,
-                             const k1s_spdy_header *hs, size_t n)
+int k1s__spdy_put_syn_stream(k1s_buf *b, k1s_spdy_zlib *z, uint32_t sid, uint8_t priority,
+                             uint8_t flags, const k1s_spdy_header *hs, size_t n)
 {
     uint8_t fixed[10] = {
-        (uint8_t)(sid >> 24 & 0x7f), (uint8_t)(sid >> 16), (uint8_t)(sid >> 8), (uint8_t)sid,
-        0, 0, 0, 0,                         /* associated-to: none */
-        (uint8_t)((priority & 7) << 5), 0,  /* priority, slot */
+        (uint8_t)(sid >> 24 & 0x7f),
+        (uint8_t)(sid >> 16),
+        (uint8_t)(sid >> 8),
+        (uint8_t)sid,
+        0,
+        0,
+        0,
+        0, /* associated-to: none */
+        (uint8_t)((priority & 7) << 5),
+        0, /* priority, slot */
     };
     return put_with_block(b, z, K1S_SPDY_SYN_STREAM, flags, fixed, sizeof fixed, hs, n);
 }
 
-int k1s__spdy_put_syn_reply(k1s_buf *b, k1s_spdy_zlib *z, uint32_t sid,
-                            uint8_t flags, const k1s_spdy_header *hs, size_t n)
+int k1s__spdy_put_syn_reply(k1s_buf *b, k1s_spdy_zlib *z, uint32_t sid, uint8_t flags,
+                            const k1s_spdy_header *hs, size_t n)
 {
-    uint8_t fixed[4] = {(uint8_t)(sid >> 24 & 0x7f), (uint8_t)(sid >> 16),
-                        (uint8_t)(sid >> 8), (uint8_t)sid};
+    uint8_t fixed[4] = {(uint8_t)(sid >> 24 & 0x7f), (uint8_t)(sid >> 16), (uint8_t)(sid >> 8),
+                        (uint8_t)sid};
     return put_with_block(b, z, K1S_SPDY_SYN_REPLY, flags, fixed, sizeof fixed, hs, n);
 }
 
-void k1s__spdy_put_data(k1s_buf *b, uint32_t sid, uint8_t flags,
-                        const void *p, size_t n)
+void k1s__spdy_put_data(k1s_buf *b, uint32_t sid, uint8_t flags, const void *p, size_t n)
 {
     put32(b, sid & 0x7fffffffu);
     put32(b, (uint32_t)flags << 24 | ((uint32_t)n & K1S_SPDY_MAX_LEN));

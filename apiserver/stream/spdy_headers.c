@@ -54,8 +54,7 @@ static void put32(k1s_buf *b, uint32_t v)
     k1s_buf_add(b, p, 4);
 }
 
-int k1s__spdy_block_encode(k1s_spdy_zlib *z, const k1s_spdy_header *hs,
-                           size_t n, k1s_buf *out)
+int k1s__spdy_block_encode(k1s_spdy_zlib *z, const k1s_spdy_header *hs, size_t n, k1s_buf *out)
 {
     k1s_buf plain = {0};
     put32(&plain, (uint32_t)n);
@@ -90,8 +89,7 @@ int k1s__spdy_block_encode(k1s_spdy_zlib *z, const k1s_spdy_header *hs,
     return rc || k1s_buf_failed(out) ? -1 : 0;
 }
 
-int k1s__spdy_block_decode(k1s_spdy_zlib *z, const uint8_t *in, size_t n,
-                           size_t max, k1s_buf *out)
+int k1s__spdy_block_decode(k1s_spdy_zlib *z, const uint8_t *in, size_t n, size_t max, k1s_buf *out)
 {
     size_t start = out->len;
     z->inf.next_in = (Bytef *)in;
@@ -128,8 +126,7 @@ static uint32_t get32(const uint8_t *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-int k1s__spdy_block_pairs(const uint8_t *p, size_t n, k1s_spdy_pair_fn fn,
-                          void *ctx)
+int k1s__spdy_block_pairs(const uint8_t *p, size_t n, k1s_spdy_pair_fn fn, void *ctx)
 {
     if (n < 4)
         return -1;

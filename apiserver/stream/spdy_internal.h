@@ -62,33 +62,30 @@ k1s_spdy_zlib *k1s__spdy_zlib_new(void);
 void k1s__spdy_zlib_free(k1s_spdy_zlib *z);
 
 typedef struct k1s_spdy_header {
-    const char *name;   /* lowercase, as SPDY/3 requires */
-    const char *value;  /* several values: joined with NUL bytes */
-    size_t value_len;   /* 0: strlen(value) */
+    const char *name;  /* lowercase, as SPDY/3 requires */
+    const char *value; /* several values: joined with NUL bytes */
+    size_t value_len;  /* 0: strlen(value) */
 } k1s_spdy_header;
 
 /* Append the compressed block holding hs to out. -1 on zlib failure. */
-int k1s__spdy_block_encode(k1s_spdy_zlib *z, const k1s_spdy_header *hs,
-                           size_t n, k1s_buf *out);
+int k1s__spdy_block_encode(k1s_spdy_zlib *z, const k1s_spdy_header *hs, size_t n, k1s_buf *out);
 /* Inflate one received block (n compressed bytes); the plain block is
  * appended to out, at most max bytes. -1 on a corrupt block. */
-int k1s__spdy_block_decode(k1s_spdy_zlib *z, const uint8_t *in, size_t n,
-                           size_t max, k1s_buf *out);
+int k1s__spdy_block_decode(k1s_spdy_zlib *z, const uint8_t *in, size_t n, size_t max, k1s_buf *out);
 /* Walk a plain block: fn for each name/value pair. The number of pairs,
  * or -1 when the block is malformed (fn may have seen some pairs). */
-typedef void (*k1s_spdy_pair_fn)(void *ctx, const char *name, size_t nl,
-                                 const char *value, size_t vl);
-int k1s__spdy_block_pairs(const uint8_t *p, size_t n, k1s_spdy_pair_fn fn,
-                          void *ctx);
+typedef void (*k1s_spdy_pair_fn)(void *ctx, const char *name, size_t nl, const char *value,
+                                 size_t vl);
+int k1s__spdy_block_pairs(const uint8_t *p, size_t n, k1s_spdy_pair_fn fn, void *ctx);
 
 /* ---- frames (spdy_frame.c) ------------------------------------------------------ */
 
 typedef struct k1s_spdy_head {
     bool control;
-    uint16_t version, type;  /* control frames */
-    uint32_t sid;            /* data frames */
+    uint16_t version, type; /* control frames */
+    uint32_t sid;           /* data frames */
     uint8_t flags;
-    uint32_t len;            /* payload bytes after the 8-byte head */
+    uint32_t len; /* payload bytes after the 8-byte head */
 } k1s_spdy_head;
 
 void k1s__spdy_parse_head(const uint8_t p[8], k1s_spdy_head *h);
@@ -97,31 +94,28 @@ void k1s__spdy_parse_head(const uint8_t p[8], k1s_spdy_head *h);
 typedef struct k1s_spdy_ctrl {
     uint16_t type;
     uint8_t flags;
-    uint32_t sid;       /* SYN_STREAM, SYN_REPLY, RST_STREAM, HEADERS,
+    uint32_t sid;         /* SYN_STREAM, SYN_REPLY, RST_STREAM, HEADERS,
                            WINDOW_UPDATE; GOAWAY: the last good stream */
-    uint32_t assoc;     /* SYN_STREAM */
-    uint8_t priority;   /* SYN_STREAM, 0 (highest) to 7 */
-    uint32_t value;     /* RST_STREAM and GOAWAY: status; PING: id;
+    uint32_t assoc;       /* SYN_STREAM */
+    uint8_t priority;     /* SYN_STREAM, 0 (highest) to 7 */
+    uint32_t value;       /* RST_STREAM and GOAWAY: status; PING: id;
                            WINDOW_UPDATE: delta; SETTINGS: entry count */
-    const uint8_t *block;  /* compressed header block (SYN_STREAM,
+    const uint8_t *block; /* compressed header block (SYN_STREAM,
                               SYN_REPLY, HEADERS), inside the payload */
     size_t nblock;
 } k1s_spdy_ctrl;
 
 /* Decode a control frame's payload (h->len bytes). -1: malformed. */
-int k1s__spdy_parse_control(const k1s_spdy_head *h, const uint8_t *payload,
-                            k1s_spdy_ctrl *c);
+int k1s__spdy_parse_control(const k1s_spdy_head *h, const uint8_t *payload, k1s_spdy_ctrl *c);
 
 /* Frame writers: append one frame to b. Those with header blocks return
  * -1 on zlib failure; k1s_buf_failed(b) reports memory. */
-int k1s__spdy_put_syn_stream(k1s_buf *b, k1s_spdy_zlib *z, uint32_t sid,
-                             uint8_t priority, uint8_t flags,
-                             const k1s_spdy_header *hs, size_t n);
-int k1s__spdy_put_syn_reply(k1s_buf *b, k1s_spdy_zlib *z, uint32_t sid,
-                            uint8_t flags, const k1s_spdy_header *hs, size_t n);
+int k1s__spdy_put_syn_stream(k1s_buf *b, k1s_spdy_zlib *z, uint32_t sid, uint8_t priority,
+                             uint8_t flags, const k1s_spdy_header *hs, size_t n);
+int k1s__spdy_put_syn_reply(k1s_buf *b, k1s_spdy_zlib *z, uint32_t sid, uint8_t flags,
+                            const k1s_spdy_header *hs, size_t n);
 /* n <= K1S_SPDY_MAX_LEN */
-void k1s__spdy_put_data(k1s_buf *b, uint32_t sid, uint8_t flags,
-                        const void *p, size_t n);
+void k1s__spdy_put_data(k1s_buf *b, uint32_t sid, uint8_t flags, const void *p, size_t n);
 void k1s__spdy_put_rst(k1s_buf *b, uint32_t sid, uint32_t status);
 void k1s__spdy_put_ping(k1s_buf *b, uint32_t id);
 void k1s__spdy_put_goaway(k1s_buf *b, uint32_t last_good, uint32_t status);
@@ -146,14 +140,14 @@ typedef struct k1s_spdy_events {
  * arrive (a 16 MiB frame needs no 16 MiB buffer); control frames once
  * whole, so the caller's buffer must hold 8 + K1S_SPDY_MAX_CONTROL. */
 typedef struct k1s_spdy_reader {
-    bool in_data;       /* inside a DATA payload */
+    bool in_data; /* inside a DATA payload */
     k1s_spdy_head h;
-    uint32_t left;      /* payload bytes still to come */
+    uint32_t left; /* payload bytes still to come */
 } k1s_spdy_reader;
 
 /* Feed n bytes: the number consumed (the rest waits for more), or -1 on a
  * protocol error or when a callback returned non-zero. */
-ssize_t k1s__spdy_read(k1s_spdy_reader *r, const uint8_t *p, size_t n,
-                       const k1s_spdy_events *ev, void *ctx);
+ssize_t k1s__spdy_read(k1s_spdy_reader *r, const uint8_t *p, size_t n, const k1s_spdy_events *ev,
+                       void *ctx);
 
 #endif

@@ -6,8 +6,8 @@
  */
 #include "spdy_internal.h"
 
-ssize_t k1s__spdy_read(k1s_spdy_reader *r, const uint8_t *p, size_t n,
-                       const k1s_spdy_events *ev, void *ctx)
+ssize_t k1s__spdy_read(k1s_spdy_reader *r, const uint8_t *p, size_t n, const k1s_spdy_events *ev,
+                       void *ctx)
 {
     size_t off = 0;
     for (;;) {

@@ -43,18 +43,18 @@
 typedef struct bridge {
     k1s_hub_member member;
     k1s_stream_hub *hub;
-    int client;                  /* borrowed from libmicrohttpd */
-    int raw;                     /* kubectl's TCP socket under TLS, else -1 */
+    int client; /* borrowed from libmicrohttpd */
+    int raw;    /* kubectl's TCP socket under TLS, else -1 */
     struct MHD_UpgradeResponseHandle *urh;
-    int backend;                 /* owned; -1 once closed */
-    int wake;                    /* eventfd, owned */
+    int backend; /* owned; -1 once closed */
+    int wake;    /* eventfd, owned */
     k1s_xlate x;
-    uint8_t *cin, *rin;          /* bytes read, not yet translated */
+    uint8_t *cin, *rin; /* bytes read, not yet translated */
     size_t ncin, nrin;
-    bool client_broken;          /* broke the protocol: read no more */
+    bool client_broken; /* broke the protocol: read no more */
     bool runtime_eof;
-    int64_t deadline;            /* 0: none */
-    int64_t ready_by;            /* the runtime's stream replies are due */
+    int64_t deadline; /* 0: none */
+    int64_t ready_by; /* the runtime's stream replies are due */
 } bridge;
 
 static void bridge_poke(void *ctx, bool stopping)
@@ -246,9 +246,8 @@ static void *bridge_main(void *arg)
 }
 
 void k1s__bridge_start(k1s_stream_hub *h, int client, int raw,
-                       struct MHD_UpgradeResponseHandle *urh, int backend,
-                       const k1s_bridge_opts *o, const char *from_client,
-                       size_t nc, const char *from_runtime, size_t nr)
+                       struct MHD_UpgradeResponseHandle *urh, int backend, const k1s_bridge_opts *o,
+                       const char *from_client, size_t nc, const char *from_runtime, size_t nr)
 {
     bridge *b = calloc(1, sizeof *b);
     if (b)

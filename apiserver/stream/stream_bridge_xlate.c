@@ -23,8 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const stream_type[K1S_CH_N] = {"stdin", "stdout", "stderr",
-                                                  "error", "resize"};
+static const char *const stream_type[K1S_CH_N] = {"stdin", "stdout", "stderr", "error", "resize"};
 
 void k1s__outq_consumed(k1s_outq *q, size_t n)
 {
@@ -58,8 +57,8 @@ int k1s__xlate_init(k1s_xlate *x, const k1s_bridge_opts *o)
         [K1S_CH_ERROR] = true,
         [K1S_CH_RESIZE] = o->tty,
     };
-    static const int order[K1S_CH_N] = {K1S_CH_ERROR, K1S_CH_STDIN, K1S_CH_STDOUT,
-                                        K1S_CH_STDERR, K1S_CH_RESIZE};
+    static const int order[K1S_CH_N] = {K1S_CH_ERROR, K1S_CH_STDIN, K1S_CH_STDOUT, K1S_CH_STDERR,
+                                        K1S_CH_RESIZE};
     uint32_t sid = 1; /* a client's streams have odd ids */
     for (int i = 0; i < K1S_CH_N; i++) {
         int ch = order[i];
@@ -286,9 +285,9 @@ void k1s__xlate_runtime_ended(k1s_xlate *x, const char *why)
            apierrors.NewInternalError */
         char msg[256];
         snprintf(msg, sizeof msg, "Internal error occurred: %s", why);
-        json_t *st = json_pack("{s:{},s:s,s:s,s:s,s:{s:[{s:s}]},s:i}", "metadata",
-                               "status", "Failure", "message", msg, "reason", "InternalError",
-                               "details", "causes", "message", why, "code", 500);
+        json_t *st = json_pack("{s:{},s:s,s:s,s:s,s:{s:[{s:s}]},s:i}", "metadata", "status",
+                               "Failure", "message", msg, "reason", "InternalError", "details",
+                               "causes", "message", why, "code", 500);
         char *text = st ? json_dumps(st, JSON_COMPACT) : NULL;
         json_decref(st);
         if (text) {

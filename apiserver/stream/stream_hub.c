@@ -13,16 +13,16 @@
 #include <time.h>
 
 struct k1s_stream_hub {
-    k1s_api *api;               /* borrowed */
+    k1s_api *api; /* borrowed */
     /* borrowed, set after start: read with k1s__hub_node() */
     const k1s_node_backend *node;
     pthread_mutex_t mu;
-    pthread_cond_t cv;          /* ticker wake-ups; thread count changes */
+    pthread_cond_t cv; /* ticker wake-ups; thread count changes */
     bool stopping;
     k1s_hub_member *members;
     size_t nperiodic;
     k1s_pending_upgrade *pending;
-    size_t nthreads;            /* tunnel threads still running */
+    size_t nthreads; /* tunnel threads still running */
     pthread_t ticker;
     bool ticker_running;
 };
@@ -199,8 +199,8 @@ void k1s__hub_thread_done(k1s_stream_hub *h)
     pthread_mutex_unlock(&h->mu);
 }
 
-int k1s__hub_run(k1s_stream_hub *h, k1s_hub_member *m, int client, int backend,
-                 void *(*fn)(void *), void *arg)
+int k1s__hub_run(k1s_stream_hub *h, k1s_hub_member *m, int client, int backend, void *(*fn)(void *),
+                 void *arg)
 {
     fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK);
     fcntl(backend, F_SETFL, fcntl(backend, F_GETFL) | O_NONBLOCK);
@@ -237,8 +237,7 @@ void k1s__hub_pending_add(k1s_stream_hub *h, k1s_pending_upgrade *p)
     pthread_mutex_unlock(&h->mu);
 }
 
-k1s_pending_upgrade *k1s__hub_pending_take(k1s_stream_hub *h,
-                                           struct MHD_Connection *con)
+k1s_pending_upgrade *k1s__hub_pending_take(k1s_stream_hub *h, struct MHD_Connection *con)
 {
     k1s_pending_upgrade *found = NULL;
     pthread_mutex_lock(&h->mu);

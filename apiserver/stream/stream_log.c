@@ -23,25 +23,25 @@
 #define CHECK_EVERY_MS 1000
 
 typedef struct logstream {
-    k1s_hub_member member;           /* joined only when following */
+    k1s_hub_member member; /* joined only when following */
     bool joined;
     k1s_stream_hub *hub;
     struct MHD_Connection *con;
     pthread_mutex_t mu;
-    k1s_logfile *f;                  /* owned */
+    k1s_logfile *f; /* owned */
     k1s_buf out;
     size_t off;
     bool follow;
-    bool final;                      /* the container stopped: read to the end */
+    bool final; /* the container stopped: read to the end */
     bool done, ending, suspended;
-    int64_t next_check;              /* ms, monotonic */
+    int64_t next_check;               /* ms, monotonic */
     char *ns, *pod, *container, *cid; /* owned: whose run is followed */
 } logstream;
 
 /* ---- options ----------------------------------------------------------------- */
 
-static int int_arg(struct MHD_Connection *c, const char *name, int64_t *v,
-                   bool *set, k1s_status *st)
+static int int_arg(struct MHD_Connection *c, const char *name, int64_t *v, bool *set,
+                   k1s_status *st)
 {
     const char *s = k1s__arg(c, name);
     *set = false;
@@ -59,8 +59,7 @@ static int int_arg(struct MHD_Connection *c, const char *name, int64_t *v,
 }
 
 /* Query parameters into o; kube's ValidatePodLogOptions. */
-static int log_options(struct MHD_Connection *c, const char *pod, k1s_logopts *o,
-                       k1s_status *st)
+static int log_options(struct MHD_Connection *c, const char *pod, k1s_logopts *o, k1s_status *st)
 {
     int64_t since_s = 0, tail = 0, limit = 0, since_t = 0;
     bool has_since_s, has_tail, has_limit;
@@ -71,8 +70,10 @@ static int log_options(struct MHD_Connection *c, const char *pod, k1s_logopts *o
     const char *stime = k1s__arg(c, "sinceTime");
     bool has_since_t = stime && *stime;
     if (has_since_t && k1s__parse_rfc3339(stime, strlen(stime), &since_t))
-        return k1s_err_bad_request(st, "parsing time \"%.64s\" as \"2006-01-02T15:04:05Z07:00\": cannot parse \"%.64s\" as \"2006\"",
-                                   stime, stime);
+        return k1s_err_bad_request(
+            st,
+            "parsing time \"%.64s\" as \"2006-01-02T15:04:05Z07:00\": cannot parse \"%.64s\" as \"2006\"",
+            stime, stime);
     k1s_ferrs fe;
     k1s_ferrs_init(&fe);
     if (has_tail && tail < 0) {
@@ -86,7 +87,8 @@ static int log_options(struct MHD_Connection *c, const char *pod, k1s_logopts *o
         json_decref(v);
     }
     if (has_since_s && has_since_t) {
-        k1s_ferr_forbidden(&fe, "", "at most one of `sinceTime` or `sinceSeconds` may be specified");
+        k1s_ferr_forbidden(&fe, "",
+                           "at most one of `sinceTime` or `sinceSeconds` may be specified");
     } else if (has_since_s && since_s < 1) {
         json_t *v = json_integer(since_s);
         k1s_ferr_invalid(&fe, "sinceSeconds", v, "must be greater than 0");
@@ -138,26 +140,28 @@ static const json_t *container_status(const json_t *pod, const char *name)
 
 static const char *state_id(const json_t *state, const char *which)
 {
-    const char *id = json_string_value(
-        json_object_get(json_object_get(state, which), "containerID"));
+    const char *id =
+        json_string_value(json_object_get(json_object_get(state, which), "containerID"));
     return id && *id ? id : NULL;
 }
 
 /* Which run of the container the logs are of: *cid (borrowed; may be ""
  * when the status has no ID), or -1 with a 400 as the kubelet says it. */
-static int log_status(const json_t *pod, const char *pname, const char *cname,
-                      bool previous, const char **cid, k1s_status *st)
+static int log_status(const json_t *pod, const char *pname, const char *cname, bool previous,
+                      const char **cid, k1s_status *st)
 {
     const json_t *cs = container_status(pod, cname);
     if (!cs)
-        return k1s_err_bad_request(st, "container \"%s\" in pod \"%s\" is not available", cname, pname);
+        return k1s_err_bad_request(st, "container \"%s\" in pod \"%s\" is not available", cname,
+                                   pname);
     const json_t *state = json_object_get(cs, "state");
     const json_t *last = json_object_get(cs, "lastState");
     const char *own = json_string_value(json_object_get(cs, "containerID"));
     const char *last_id = state_id(last, "terminated");
     if (previous) {
         if (!last_id)
-            return k1s_err_bad_request(st, "previous terminated container \"%s\" in pod \"%s\" not found", cname, pname);
+            return k1s_err_bad_request(
+                st, "previous terminated container \"%s\" in pod \"%s\" not found", cname, pname);
         *cid = last_id;
     } else if (json_object_get(state, "running")) {
         *cid = own ? own : "";
@@ -166,22 +170,31 @@ static int log_status(const json_t *pod, const char *pname, const char *cname,
         if (!tid)
             tid = last_id;
         if (!tid)
-            return k1s_err_bad_request(st, "container \"%s\" in pod \"%s\" is terminated", cname, pname);
+            return k1s_err_bad_request(st, "container \"%s\" in pod \"%s\" is terminated", cname,
+                                       pname);
         *cid = tid;
     } else if (json_object_get(last, "terminated")) {
         if (!last_id)
-            return k1s_err_bad_request(st, "container \"%s\" in pod \"%s\" is terminated", cname, pname);
+            return k1s_err_bad_request(st, "container \"%s\" in pod \"%s\" is terminated", cname,
+                                       pname);
         *cid = last_id;
     } else if (json_object_get(state, "waiting")) {
-        const char *reason = json_string_value(
-            json_object_get(json_object_get(state, "waiting"), "reason"));
+        const char *reason =
+            json_string_value(json_object_get(json_object_get(state, "waiting"), "reason"));
         if (reason && !strcmp(reason, "ErrImagePull"))
-            return k1s_err_bad_request(st, "container \"%s\" in pod \"%s\" is waiting to start: image can't be pulled", cname, pname);
+            return k1s_err_bad_request(
+                st, "container \"%s\" in pod \"%s\" is waiting to start: image can't be pulled",
+                cname, pname);
         if (reason && !strcmp(reason, "ImagePullBackOff"))
-            return k1s_err_bad_request(st, "container \"%s\" in pod \"%s\" is waiting to start: trying and failing to pull image", cname, pname);
-        return k1s_err_bad_request(st, "container \"%s\" in pod \"%s\" is waiting to start: %s", cname, pname, reason ? reason : "");
+            return k1s_err_bad_request(
+                st,
+                "container \"%s\" in pod \"%s\" is waiting to start: trying and failing to pull image",
+                cname, pname);
+        return k1s_err_bad_request(st, "container \"%s\" in pod \"%s\" is waiting to start: %s",
+                                   cname, pname, reason ? reason : "");
     } else {
-        return k1s_err_bad_request(st, "container \"%s\" in pod \"%s\" is waiting to start - no logs yet", cname, pname);
+        return k1s_err_bad_request(
+            st, "container \"%s\" in pod \"%s\" is waiting to start - no logs yet", cname, pname);
     }
     return 0;
 }
@@ -235,8 +248,7 @@ static ssize_t log_read(void *cls, uint64_t pos, char *buf, size_t max)
         if (ls->done || ls->ending)
             break;
         bool done = false;
-        int rc = k1s__logfile_read(ls->f, &ls->out, LOG_BLOCK,
-                                   !ls->follow || ls->final, &done);
+        int rc = k1s__logfile_read(ls->f, &ls->out, LOG_BLOCK, !ls->follow || ls->final, &done);
         if (rc < 0 || done)
             ls->done = true;
         if (ls->out.len || ls->done)
@@ -277,8 +289,8 @@ static void log_poke(void *ctx, bool stopping)
     pthread_mutex_lock(&ls->mu);
     if (stopping)
         ls->ending = true;
-    if (ls->suspended && (stopping || k1s_time_mono_ms() >= ls->next_check ||
-                          k1s__logfile_grown(ls->f))) {
+    if (ls->suspended &&
+        (stopping || k1s_time_mono_ms() >= ls->next_check || k1s__logfile_grown(ls->f))) {
         ls->suspended = false;
         MHD_resume_connection(ls->con);
     }
@@ -308,14 +320,15 @@ static void log_free(void *cls)
 static int open_failed(k1s_status *st, const char *path, int e)
 {
     if (e == ENOENT)
-        return k1s_err_bad_request(st, "failed to try resolving symlinks in path \"%s\": lstat %s: %s",
+        return k1s_err_bad_request(st,
+                                   "failed to try resolving symlinks in path \"%s\": lstat %s: %s",
                                    path, path, strerror(e));
-    return k1s_err_bad_request(st, "failed to open log file \"%s\": open %s: %s", path, path, strerror(e));
+    return k1s_err_bad_request(st, "failed to open log file \"%s\": open %s: %s", path, path,
+                               strerror(e));
 }
 
 enum MHD_Result k1s_stream_pod_log(k1s_stream_hub *hub, struct MHD_Connection *c,
-                                    const char *method, const char *ns,
-                                    const char *name)
+                                   const char *method, const char *ns, const char *name)
 {
     if (strcmp(method, "GET"))
         return k1s__reply_error(c, 405, "MethodNotAllowed",
@@ -343,7 +356,8 @@ enum MHD_Result k1s_stream_pod_log(k1s_stream_hub *hub, struct MHD_Connection *c
     const k1s_node_backend *b = k1s__hub_node(hub);
     if (!b || !b->log_path) {
         char url[1024];
-        snprintf(url, sizeof url, "https://%s:10250/containerLogs/%s/%s/%s", node, ns, name, container);
+        snprintf(url, sizeof url, "https://%s:10250/containerLogs/%s/%s/%s", node, ns, name,
+                 container);
         k1s__stream_no_node(&st, pod, url);
         goto fail;
     }
@@ -386,8 +400,8 @@ enum MHD_Result k1s_stream_pod_log(k1s_stream_hub *hub, struct MHD_Connection *c
         }
         ls->joined = true;
     }
-    struct MHD_Response *r = MHD_create_response_from_callback(
-        MHD_SIZE_UNKNOWN, LOG_BLOCK, log_read, ls, log_free);
+    struct MHD_Response *r =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, LOG_BLOCK, log_read, ls, log_free);
     if (!r) {
         if (ls->joined)
             k1s__hub_leave(hub, &ls->member);

@@ -27,12 +27,12 @@ struct k1s_logfile {
     int fd;
     dev_t dev;
     ino_t ino;
-    off_t off;              /* file offset of the next byte to read */
-    k1s_buf rb;             /* bytes read and not yet parsed, from rpos */
+    off_t off;  /* file offset of the next byte to read */
+    k1s_buf rb; /* bytes read and not yet parsed, from rpos */
     size_t rpos;
     k1s_logopts o;
-    int64_t remain;         /* output bytes still allowed */
-    int64_t lines_left;     /* messages left with tail and no follow; -1 */
+    int64_t remain;     /* output bytes still allowed */
+    int64_t lines_left; /* messages left with tail and no follow; -1 */
     bool finished;
 };
 
@@ -181,8 +181,7 @@ static void emit(k1s_logfile *f, const char *line, size_t len, k1s_buf *out)
     }
 }
 
-int k1s__logfile_read(k1s_logfile *f, k1s_buf *out, size_t want, bool final,
-                      bool *done)
+int k1s__logfile_read(k1s_logfile *f, k1s_buf *out, size_t want, bool final, bool *done)
 {
     size_t start = out->len;
     while (!f->finished && out->len - start < want) {

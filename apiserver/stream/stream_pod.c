@@ -30,8 +30,8 @@ typedef struct argscan {
     bool failed;
 } argscan;
 
-static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind,
-                                   const char *key, const char *value)
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
 {
     argscan *a = cls;
     (void)kind;
@@ -51,8 +51,7 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind,
     return MHD_YES;
 }
 
-const char **k1s__stream_args(struct MHD_Connection *c, const char *name,
-                              size_t *n)
+const char **k1s__stream_args(struct MHD_Connection *c, const char *name, size_t *n)
 {
     argscan a = {.name = name};
     MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &a);
@@ -73,8 +72,7 @@ bool k1s__stream_bool(struct MHD_Connection *c, const char *name)
 
 /* ---- pods ------------------------------------------------------------------ */
 
-json_t *k1s__stream_pod(k1s_stream_hub *hub, const char *ns, const char *name,
-                        k1s_status *st)
+json_t *k1s__stream_pod(k1s_stream_hub *hub, const char *ns, const char *name, k1s_status *st)
 {
     k1s_target t = {k1s_registry_find_kind("", "Pod"), ns ? ns : "", name, NULL};
     json_t *pod = NULL;
@@ -86,12 +84,11 @@ json_t *k1s__stream_pod(k1s_stream_hub *hub, const char *ns, const char *name,
 static const char *const container_lists[] = {"initContainers", "containers",
                                               "ephemeralContainers"};
 
-const char *k1s__stream_container(const json_t *pod, const char *want,
-                                  k1s_status *st)
+const char *k1s__stream_container(const json_t *pod, const char *want, k1s_status *st)
 {
     const json_t *spec = json_object_get(pod, "spec");
-    const char *pname = json_string_value(
-        json_object_get(json_object_get(pod, "metadata"), "name"));
+    const char *pname =
+        json_string_value(json_object_get(json_object_get(pod, "metadata"), "name"));
     if (!pname)
         pname = "";
     if (want && *want) {
@@ -145,11 +142,10 @@ const char *k1s__stream_container(const json_t *pod, const char *want,
 
 int k1s__stream_no_node(k1s_status *st, const json_t *pod, const char *url)
 {
-    const char *node = json_string_value(
-        json_object_get(json_object_get(pod, "spec"), "nodeName"));
+    const char *node = json_string_value(json_object_get(json_object_get(pod, "spec"), "nodeName"));
     if (url)
-        k1s_status_set(st, 500, "", "Get \"%s\": no kubelet is serving node \"%s\"",
-                       url, node ? node : "");
+        k1s_status_set(st, 500, "", "Get \"%s\": no kubelet is serving node \"%s\"", url,
+                       node ? node : "");
     else
         k1s_status_set(st, 500, "", "error dialing backend: no kubelet is serving node \"%s\"",
                        node ? node : "");
@@ -164,8 +160,8 @@ typedef struct tokscan {
 } tokscan;
 
 /* One header line: does its comma-separated list hold the token? */
-static enum MHD_Result scan_token(void *cls, enum MHD_ValueKind kind,
-                                  const char *key, const char *v)
+static enum MHD_Result scan_token(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  const char *v)
 {
     tokscan *ts = cls;
     (void)kind;
@@ -188,8 +184,7 @@ static enum MHD_Result scan_token(void *cls, enum MHD_ValueKind kind,
     return MHD_YES;
 }
 
-bool k1s__header_has_token(struct MHD_Connection *c, const char *name,
-                           const char *token)
+bool k1s__header_has_token(struct MHD_Connection *c, const char *name, const char *token)
 {
     tokscan ts = {name, token, false};
     MHD_get_connection_values(c, MHD_HEADER_KIND, scan_token, &ts);
@@ -198,8 +193,7 @@ bool k1s__header_has_token(struct MHD_Connection *c, const char *name,
 
 /* kube's Convert_Slice_string_To_Slice_int32: repeated and/or
  * comma-separated values. */
-static int parse_ports(struct MHD_Connection *c, int **ports, size_t *nports,
-                       k1s_status *st)
+static int parse_ports(struct MHD_Connection *c, int **ports, size_t *nports, k1s_status *st)
 {
     size_t n;
     const char **vals = k1s__stream_args(c, "ports", &n);
@@ -219,15 +213,17 @@ static int parse_ports(struct MHD_Connection *c, int **ports, size_t *nports,
             errno = 0;
             unsigned long v = isdigit((unsigned char)word[0]) ? strtoul(word, &end, 10) : 0;
             const char *why = !end || *end || len != wl ? "invalid syntax"
-                              : errno || v > 65535       ? "value out of range"
-                                                         : NULL;
+                              : errno || v > 65535      ? "value out of range"
+                                                        : NULL;
             if (why) {
                 free(vals);
                 free(*ports);
                 *ports = NULL;
                 *nports = 0;
-                return k1s_err_bad_request(st, "cannot convert to []int32: strconv.ParseUint: "
-                                               "parsing \"%s\": %s", word, why);
+                return k1s_err_bad_request(st,
+                                           "cannot convert to []int32: strconv.ParseUint: "
+                                           "parsing \"%s\": %s",
+                                           word, why);
             }
             if (*nports == cap) {
                 cap = cap ? cap * 2 : 4;
@@ -252,21 +248,22 @@ static int parse_ports(struct MHD_Connection *c, int **ports, size_t *nports,
  * the same before it connects, with these words. */
 static int check_phase(const char *verb, const json_t *pod, k1s_status *st)
 {
-    const char *phase = json_string_value(
-        json_object_get(json_object_get(pod, "status"), "phase"));
+    const char *phase = json_string_value(json_object_get(json_object_get(pod, "status"), "phase"));
     if (!phase || (strcmp(phase, "Succeeded") && strcmp(phase, "Failed")))
         return 0;
     if (!strcmp(verb, "exec"))
-        return k1s_err_bad_request(st, "cannot exec into a container in a completed pod; current phase is %s", phase);
+        return k1s_err_bad_request(
+            st, "cannot exec into a container in a completed pod; current phase is %s", phase);
     if (!strcmp(verb, "attach"))
-        return k1s_err_bad_request(st, "cannot attach a container in a completed pod; current phase is %s", phase);
-    return k1s_err_bad_request(st, "unable to forward port because pod is not running. Current status=%s", phase);
+        return k1s_err_bad_request(
+            st, "cannot attach a container in a completed pod; current phase is %s", phase);
+    return k1s_err_bad_request(
+        st, "unable to forward port because pod is not running. Current status=%s", phase);
 }
 
 /* Everything before the backend is asked: 0, or -1 with st set. */
-static int check_request(k1s_stream_hub *hub, struct MHD_Connection *c,
-                         const char *verb, const json_t *pod,
-                         k1s_stream_request *rq, k1s_status *st)
+static int check_request(k1s_stream_hub *hub, struct MHD_Connection *c, const char *verb,
+                         const json_t *pod, k1s_stream_request *rq, k1s_status *st)
 {
     bool pf = !strcmp(verb, "portforward");
     if (!pf) {
@@ -274,10 +271,9 @@ static int check_request(k1s_stream_hub *hub, struct MHD_Connection *c,
         if (!rq->container)
             return -1;
     }
-    const char *node = json_string_value(
-        json_object_get(json_object_get(pod, "spec"), "nodeName"));
-    const char *pname = json_string_value(
-        json_object_get(json_object_get(pod, "metadata"), "name"));
+    const char *node = json_string_value(json_object_get(json_object_get(pod, "spec"), "nodeName"));
+    const char *pname =
+        json_string_value(json_object_get(json_object_get(pod, "metadata"), "name"));
     if (!node || !*node)
         return k1s_err_bad_request(st, "pod %s does not have a host assigned", pname ? pname : "");
     if (!k1s__hub_node(hub))
@@ -299,8 +295,8 @@ static int check_request(k1s_stream_hub *hub, struct MHD_Connection *c,
 }
 
 enum MHD_Result k1s_stream_pod_connect(k1s_stream_hub *hub, struct MHD_Connection *c,
-                                        const char *method, const char *ns,
-                                        const char *name, const char *sub)
+                                       const char *method, const char *ns, const char *name,
+                                       const char *sub)
 {
     if (strcmp(method, "GET") && strcmp(method, "POST"))
         return k1s__reply_error(c, 405, "MethodNotAllowed",
@@ -332,7 +328,8 @@ enum MHD_Result k1s_stream_pod_connect(k1s_stream_hub *hub, struct MHD_Connectio
            not bridged: any answer but 101 makes kubectl fall back to
            SPDY, which is joined to the runtime as it is */
         if (!strcmp(sub, "portforward")) {
-            k1s_err_bad_request(&st, "WebSocket port forwarding is not supported by this server; use SPDY/3.1");
+            k1s_err_bad_request(
+                &st, "WebSocket port forwarding is not supported by this server; use SPDY/3.1");
             goto fail;
         }
         wsproto = k1s__ws_check(c, &st);

@@ -32,7 +32,7 @@
 
 typedef struct target {
     char host[256], port[8];
-    const char *path;            /* into the URL: "/exec/TOKEN?..." */
+    const char *path; /* into the URL: "/exec/TOKEN?..." */
 } target;
 
 static int parse_url(const char *url, target *t)
@@ -58,8 +58,7 @@ static int parse_url(const char *url, target *t)
         hostlen = colon ? (size_t)(colon - h) : hl;
     }
     size_t portlen = colon ? (size_t)(h + hl - colon - 1) : 2;
-    if (hostlen == 0 || hostlen >= sizeof t->host || portlen == 0 ||
-        portlen >= sizeof t->port)
+    if (hostlen == 0 || hostlen >= sizeof t->host || portlen == 0 || portlen >= sizeof t->port)
         return -1;
     memcpy(t->host, hs, hostlen);
     t->host[hostlen] = 0;
@@ -89,8 +88,8 @@ static int wait_fd(int fd, short ev, int64_t deadline)
 
 static int dial(const target *t, int64_t deadline, char *err, size_t errlen)
 {
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-                             .ai_flags = AI_NUMERICSERV};
+    struct addrinfo hints = {
+        .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
     struct addrinfo *res = NULL;
     int rc = getaddrinfo(t->host, t->port, &hints, &res);
     if (rc) {
@@ -109,7 +108,9 @@ static int dial(const target *t, int64_t deadline, char *err, size_t errlen)
               getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) == 0 && e == 0)))
             break;
         snprintf(err, errlen, "dial tcp %s:%s: connect: %s", t->host, t->port,
-                 strerror(e ? e : errno ? errno : ETIMEDOUT));
+                 strerror(e       ? e
+                          : errno ? errno
+                                  : ETIMEDOUT));
         close(fd);
         fd = -1;
     }
@@ -158,8 +159,7 @@ static int read_more(int fd, k1s_buf *b, size_t cap, int64_t deadline)
 
 /* The value of header name in a response head ("Name: value\r\n" lines),
  * copied into out; false when absent. */
-bool k1s__head_value(const char *head, const char *name, char *out,
-                     size_t outlen)
+bool k1s__head_value(const char *head, const char *name, char *out, size_t outlen)
 {
     size_t nl = strlen(name);
     for (const char *l = strstr(head, "\r\n"); l && l[2]; l = strstr(l + 2, "\r\n")) {
@@ -187,13 +187,12 @@ bool k1s__head_value(const char *head, const char *name, char *out,
 
 /* kubectl's protocol headers go through as they came, one line each:
  * the runtime picks one version from the list. */
-static enum MHD_Result copy_header(void *cls, enum MHD_ValueKind kind,
-                                   const char *key, const char *value)
+static enum MHD_Result copy_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
 {
     k1s_buf *b = cls;
     (void)kind;
-    static const char *const pass[] = {"X-Stream-Protocol-Version", "Upgrade",
-                                       "User-Agent", NULL};
+    static const char *const pass[] = {"X-Stream-Protocol-Version", "Upgrade", "User-Agent", NULL};
     for (const char *const *p = pass; *p; p++)
         if (key && value && !strcasecmp(key, *p)) {
             k1s_buf_adds(b, *p);
@@ -204,8 +203,7 @@ static enum MHD_Result copy_header(void *cls, enum MHD_ValueKind kind,
     return MHD_YES;
 }
 
-static char *build_request(const char *method, const target *t,
-                           const char *hdrs, size_t *len)
+static char *build_request(const char *method, const target *t, const char *hdrs, size_t *len)
 {
     k1s_buf b = {0};
     k1s_buf_adds(&b, method);
@@ -227,21 +225,20 @@ static char *build_request(const char *method, const target *t,
 
 static bool chunked_complete(const char *body, size_t n)
 {
-    return (n >= 5 && !memcmp(body, "0\r\n\r\n", 5)) ||
-           memmem(body, n, "\r\n0\r\n\r\n", 7) != NULL;
+    return (n >= 5 && !memcmp(body, "0\r\n\r\n", 5)) || memmem(body, n, "\r\n0\r\n\r\n", 7) != NULL;
 }
 
 /* A refused upgrade: pass the runtime's status and body on to kubectl. */
-static enum MHD_Result relay_error(struct MHD_Connection *c, int fd, int code,
-                                   k1s_buf *in, size_t head_len, int64_t deadline)
+static enum MHD_Result relay_error(struct MHD_Connection *c, int fd, int code, k1s_buf *in,
+                                   size_t head_len, int64_t deadline)
 {
     char v[64];
     bool has_len = k1s__head_value(in->p, "Content-Length", v, sizeof v);
     size_t want = has_len ? (size_t)strtoull(v, NULL, 10) : MAX_ERROR_BODY;
     if (want > MAX_ERROR_BODY)
         want = MAX_ERROR_BODY;
-    bool chunked = k1s__head_value(in->p, "Transfer-Encoding", v, sizeof v) &&
-                   strcasestr(v, "chunked");
+    bool chunked =
+        k1s__head_value(in->p, "Transfer-Encoding", v, sizeof v) && strcasestr(v, "chunked");
     while (in->len - head_len < want &&
            !(chunked && chunked_complete(in->p + head_len, in->len - head_len)) &&
            read_more(fd, in, head_len + MAX_ERROR_BODY + 1024, deadline) > 0)
@@ -282,11 +279,11 @@ static enum MHD_Result relay_error(struct MHD_Connection *c, int fd, int code,
 }
 
 typedef struct pending {
-    k1s_pending_upgrade base;        /* first: the hub hands this back */
+    k1s_pending_upgrade base; /* first: the hub hands this back */
     int backend;
-    char *early;                     /* runtime bytes that followed its 101 */
+    char *early; /* runtime bytes that followed its 101 */
     size_t nearly;
-    bool bridge;                     /* WebSocket to translate, else raw */
+    bool bridge; /* WebSocket to translate, else raw */
     k1s_bridge_opts opts;
 } pending;
 
@@ -299,9 +296,9 @@ static void pending_discard(k1s_pending_upgrade *p)
 }
 
 /* libmicrohttpd sent our 101 and hands over kubectl's socket. */
-static void on_upgraded(void *cls, struct MHD_Connection *c, void *con_cls,
-                        const char *extra_in, size_t extra_in_size,
-                        MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
+static void on_upgraded(void *cls, struct MHD_Connection *c, void *con_cls, const char *extra_in,
+                        size_t extra_in_size, MHD_socket sock,
+                        struct MHD_UpgradeResponseHandle *urh)
 {
     k1s_stream_hub *h = cls;
     (void)con_cls;
@@ -329,8 +326,7 @@ enum MHD_Result k1s__answer_upgrade(k1s_stream_hub *hub, struct MHD_Connection *
                                     const k1s_bridge_opts *bridge)
 {
     pending *p = calloc(1, sizeof *p);
-    struct MHD_Response *r = p ? MHD_create_response_for_upgrade(on_upgraded, hub)
-                               : NULL;
+    struct MHD_Response *r = p ? MHD_create_response_for_upgrade(on_upgraded, hub) : NULL;
     if (!r) {
         free(p);
         k1s__runtime_link_free(l);
@@ -377,16 +373,16 @@ static enum MHD_Result answer_upgrade(k1s_stream_hub *hub, struct MHD_Connection
     return k1s__answer_upgrade(hub, c, l, h, NULL);
 }
 
-int k1s__runtime_upgrade(struct MHD_Connection *c, const char *method,
-                         const char *url, const char *hdrs,
-                         k1s_runtime_link *l, enum MHD_Result *ret)
+int k1s__runtime_upgrade(struct MHD_Connection *c, const char *method, const char *url,
+                         const char *hdrs, k1s_runtime_link *l, enum MHD_Result *ret)
 {
     memset(l, 0, sizeof *l);
     l->fd = -1;
     target t;
     if (parse_url(url, &t)) {
-        *ret = k1s__reply_error(c, 500, "InternalError",
-                                "Internal error occurred: the node returned an unusable streaming URL");
+        *ret = k1s__reply_error(
+            c, 500, "InternalError",
+            "Internal error occurred: the node returned an unusable streaming URL");
         return -1;
     }
     int64_t deadline = k1s_time_mono_ms() + HANDSHAKE_MS;
@@ -412,8 +408,9 @@ int k1s__runtime_upgrade(struct MHD_Connection *c, const char *method,
     /* only a 101 or a final status kubectl can be answered with */
     if (!end || (code != 101 && (code < 200 || code > 599))) {
         close(fd);
-        *ret = k1s__reply_error(c, 500, "",
-                                "error dialing backend: the runtime's streaming server gave no valid answer");
+        *ret = k1s__reply_error(
+            c, 500, "",
+            "error dialing backend: the runtime's streaming server gave no valid answer");
         free(in.p);
         return -1;
     }
@@ -448,8 +445,8 @@ void k1s__runtime_link_free(k1s_runtime_link *l)
     l->fd = -1;
 }
 
-enum MHD_Result k1s__stream_proxy(k1s_stream_hub *hub, struct MHD_Connection *c,
-                                  const char *method, const char *url)
+enum MHD_Result k1s__stream_proxy(k1s_stream_hub *hub, struct MHD_Connection *c, const char *method,
+                                  const char *url)
 {
     k1s_buf hdrs = {0};
     MHD_get_connection_values(c, MHD_HEADER_KIND, copy_header, &hdrs);

@@ -26,21 +26,21 @@
 typedef struct pipebuf {
     char *p;
     size_t len, off, cap;
-    bool eof;        /* the source has closed */
+    bool eof; /* the source has closed */
 } pipebuf;
 
 typedef struct tunnel {
     k1s_hub_member member;
     k1s_stream_hub *hub;
-    int client;                              /* borrowed from libmicrohttpd */
-    int raw;                                 /* kubectl's TCP socket when
+    int client; /* borrowed from libmicrohttpd */
+    int raw;    /* kubectl's TCP socket when
                                                 client is a TLS forwarding
                                                 socketpair; -1 otherwise */
     struct MHD_UpgradeResponseHandle *urh;
-    int backend;                             /* owned */
-    int wake;                                /* eventfd, owned */
-    pipebuf up;                              /* client -> backend */
-    pipebuf down;                            /* backend -> client */
+    int backend;  /* owned */
+    int wake;     /* eventfd, owned */
+    pipebuf up;   /* client -> backend */
+    pipebuf down; /* backend -> client */
 } tunnel;
 
 static void tunnel_poke(void *ctx, bool stopping)
@@ -180,9 +180,8 @@ static void *tunnel_main(void *arg)
 }
 
 void k1s__tunnel_start(k1s_stream_hub *h, int client, int raw,
-                       struct MHD_UpgradeResponseHandle *urh, int backend,
-                       const char *to_backend, size_t nb,
-                       const char *to_client, size_t nc)
+                       struct MHD_UpgradeResponseHandle *urh, int backend, const char *to_backend,
+                       size_t nb, const char *to_client, size_t nc)
 {
     tunnel *t = calloc(1, sizeof *t);
     if (!t)
@@ -194,8 +193,7 @@ void k1s__tunnel_start(k1s_stream_hub *h, int client, int raw,
     t->backend = backend;
     t->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     t->member = (k1s_hub_member){.poke = tunnel_poke, .ctx = t};
-    if (t->wake < 0 || buf_init(&t->up, to_backend, nb) ||
-        buf_init(&t->down, to_client, nc))
+    if (t->wake < 0 || buf_init(&t->up, to_backend, nb) || buf_init(&t->down, to_client, nc))
         goto fail;
     if (k1s__hub_run(h, &t->member, client, backend, tunnel_main, t) == 0)
         return;

@@ -43,7 +43,8 @@ char *k1s__ws_accept(const char *key)
 const char *k1s__ws_check(struct MHD_Connection *c, k1s_status *st)
 {
     if (!k1s__header_has_token(c, "Sec-WebSocket-Version", "13")) {
-        k1s_err_bad_request(st, "websocket: unsupported version: 13 not found in 'Sec-Websocket-Version' header");
+        k1s_err_bad_request(
+            st, "websocket: unsupported version: 13 not found in 'Sec-Websocket-Version' header");
         return NULL;
     }
     const char *key = k1s__header(c, "Sec-WebSocket-Key");
@@ -51,7 +52,9 @@ const char *k1s__ws_check(struct MHD_Connection *c, k1s_status *st)
     unsigned char *raw = key ? k1s_base64_decode(key, strlen(key), &n) : NULL;
     free(raw);
     if (!raw || n != 16) {
-        k1s_err_bad_request(st, "websocket: not a websocket handshake: 'Sec-WebSocket-Key' header must be Base64 encoded value of 16-byte in length");
+        k1s_err_bad_request(
+            st,
+            "websocket: not a websocket handshake: 'Sec-WebSocket-Key' header must be Base64 encoded value of 16-byte in length");
         return NULL;
     }
     /* the translator speaks v5; v4 lacks only the close channel, so a
@@ -72,21 +75,21 @@ static bool runtime_agreed(const char *head)
 {
     char v[128];
     return k1s__head_value(head, "Upgrade", v, sizeof v) && !strcasecmp(v, "SPDY/3.1") &&
-           k1s__head_value(head, "X-Stream-Protocol-Version", v, sizeof v) &&
-           !strcmp(v, K1S_WS_V4);
+           k1s__head_value(head, "X-Stream-Protocol-Version", v, sizeof v) && !strcmp(v, K1S_WS_V4);
 }
 
-enum MHD_Result k1s__ws_bridge(k1s_stream_hub *hub, struct MHD_Connection *c,
-                               const char *url, const k1s_stream_request *rq,
-                               const char *proto)
+enum MHD_Result k1s__ws_bridge(k1s_stream_hub *hub, struct MHD_Connection *c, const char *url,
+                               const k1s_stream_request *rq, const char *proto)
 {
     char *accept = k1s__ws_accept(k1s__header(c, "Sec-WebSocket-Key"));
     if (!accept)
         return k1s__reply_error(c, 500, "InternalError", "out of memory");
     const char *ua = k1s__header(c, "User-Agent");
     char *hdrs = NULL;
-    if (asprintf(&hdrs, "Upgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: %s\r\n"
-                        "User-Agent: %s\r\n", K1S_WS_V4, ua ? ua : "k1s") < 0) {
+    if (asprintf(&hdrs,
+                 "Upgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: %s\r\n"
+                 "User-Agent: %s\r\n",
+                 K1S_WS_V4, ua ? ua : "k1s") < 0) {
         free(accept);
         return k1s__reply_error(c, 500, "InternalError", "out of memory");
     }
@@ -103,13 +106,18 @@ enum MHD_Result k1s__ws_bridge(k1s_stream_hub *hub, struct MHD_Connection *c,
     if (!runtime_agreed(l.head)) {
         k1s__runtime_link_free(&l);
         free(accept);
-        return k1s__reply_error(c, 500, "",
-                                "error dialing backend: the runtime did not accept SPDY/3.1 with " K1S_WS_V4);
+        return k1s__reply_error(
+            c, 500, "",
+            "error dialing backend: the runtime did not accept SPDY/3.1 with " K1S_WS_V4);
     }
-    k1s_bridge_opts o = {.v5 = !strcmp(proto, K1S_WS_V5), .in = rq->in, .out = rq->out,
-                         .err = rq->err && !rq->tty, .tty = rq->tty};
-    const char *h[] = {"Upgrade", "websocket", "Sec-WebSocket-Accept", accept,
-                       "Sec-WebSocket-Protocol", proto, NULL};
+    k1s_bridge_opts o = {.v5 = !strcmp(proto, K1S_WS_V5),
+                         .in = rq->in,
+                         .out = rq->out,
+                         .err = rq->err && !rq->tty,
+                         .tty = rq->tty};
+    const char *h[] = {
+        "Upgrade", "websocket", "Sec-WebSocket-Accept", accept, "Sec-WebSocket-Protocol",
+        proto,     NULL};
     ret = k1s__answer_upgrade(hub, c, &l, h, &o);
     free(accept);
     return ret;

@@ -19,8 +19,8 @@ static int fail(k1s_ws_reader *r, uint16_t code)
 
 /* Parse the frame head at p: its length, or 0 when more bytes are needed,
  * or -1 (r->error set). */
-static int parse_head(k1s_ws_reader *r, const uint8_t *p, size_t n,
-                      bool *fin, uint8_t *opcode, uint64_t *len, uint8_t mask[4])
+static int parse_head(k1s_ws_reader *r, const uint8_t *p, size_t n, bool *fin, uint8_t *opcode,
+                      uint64_t *len, uint8_t mask[4])
 {
     if (n < 2)
         return 0;
@@ -66,8 +66,8 @@ void k1s__ws_unmask(uint8_t *p, size_t n, const uint8_t mask[4], uint64_t off)
 }
 
 /* A whole control frame is at p (head hl bytes, then len). */
-static int control(k1s_ws_reader *r, const uint8_t *p, size_t hl, uint8_t opcode,
-                   size_t len, const uint8_t mask[4], const k1s_ws_events *ev, void *ctx)
+static int control(k1s_ws_reader *r, const uint8_t *p, size_t hl, uint8_t opcode, size_t len,
+                   const uint8_t mask[4], const k1s_ws_events *ev, void *ctx)
 {
     uint8_t body[125];
     memcpy(body, p + hl, len);
@@ -77,8 +77,7 @@ static int control(k1s_ws_reader *r, const uint8_t *p, size_t hl, uint8_t opcode
     return ev->control(ctx, opcode, body, len) ? fail(r, 0) : 0;
 }
 
-ssize_t k1s__ws_read(k1s_ws_reader *r, uint8_t *p, size_t n,
-                     const k1s_ws_events *ev, void *ctx)
+ssize_t k1s__ws_read(k1s_ws_reader *r, uint8_t *p, size_t n, const k1s_ws_events *ev, void *ctx)
 {
     size_t off = 0;
     for (;;) {
@@ -136,8 +135,8 @@ ssize_t k1s__ws_read(k1s_ws_reader *r, uint8_t *p, size_t n,
     }
 }
 
-void k1s__ws_put(k1s_buf *b, bool fin, uint8_t opcode, const uint8_t *mask,
-                 const void *p1, size_t n1, const void *p2, size_t n2)
+void k1s__ws_put(k1s_buf *b, bool fin, uint8_t opcode, const uint8_t *mask, const void *p1,
+                 size_t n1, const void *p2, size_t n2)
 {
     uint8_t h[HEAD_MAX];
     size_t hl = 2;

@@ -198,8 +198,7 @@ static json_t *ip_parent(const json_t *o, const k1s__tb_cell *cell, time_t now)
 
 static const k1s__tb_column ipaddress_columns[] = {
     K1S__COL_NAME,
-    {"ParentRef", "string", "", 0, "The object the address is allocated to.",
-     K1S__FN(ip_parent)},
+    {"ParentRef", "string", "", 0, "The object the address is allocated to.", K1S__FN(ip_parent)},
     K1S__COL_AGE,
 };
 
@@ -346,15 +345,13 @@ static const k1s__tb_column clustertrustbundle_columns[] = {
 
 static const k1s__tb_column lease_columns[] = {
     K1S__COL_NAME,
-    {"Holder", "string", "", 0, "Identity of the current holder.",
-     K1S__STR("spec.holderIdentity")},
+    {"Holder", "string", "", 0, "Identity of the current holder.", K1S__STR("spec.holderIdentity")},
     K1S__COL_AGE,
 };
 
 static const k1s__tb_column leasecandidate_columns[] = {
     K1S__COL_NAME,
-    {"LeaseName", "string", "", 0, "The lease the candidate runs for.",
-     K1S__STR("spec.leaseName")},
+    {"LeaseName", "string", "", 0, "The lease the candidate runs for.", K1S__STR("spec.leaseName")},
     {"BinaryVersion", "string", "", 0, "The candidate's binary version.",
      K1S__STR("spec.binaryVersion")},
     {"EmulationVersion", "string", "", 0, "The version the candidate emulates.",
@@ -389,9 +386,11 @@ static const k1s__tb_column webhook_columns[] = {
     K1S__COL_AGE,
 };
 
-#define COL_PARAM_KIND                                                      \
-    {"ParamKind", "string", "", 0, "Kind of the policy's parameter objects.", \
-     K1S__PAIR("spec.paramKind", "apiVersion/kind", "<unset>")}
+#define COL_PARAM_KIND                                                           \
+    {                                                                            \
+        "ParamKind", "string", "", 0, "Kind of the policy's parameter objects.", \
+            K1S__PAIR("spec.paramKind", "apiVersion/kind", "<unset>")            \
+    }
 
 static const k1s__tb_column vap_columns[] = {
     K1S__COL_NAME,
@@ -418,7 +417,8 @@ static void sb_go_selector(k1s_buf *sb, const json_t *sel)
     const char *key;
     json_t *val;
     if (json_is_object(labels)) {
-        json_object_foreach((json_t *)labels, key, val) {
+        json_object_foreach((json_t *)labels, key, val)
+        {
             if (nk < sizeof keys / sizeof keys[0])
                 keys[nk++] = key;
         }
@@ -477,8 +477,7 @@ static json_t *binding_param_ref(const json_t *o, const k1s__tb_cell *cell, time
 
 static const k1s__tb_column policybinding_columns[] = {
     K1S__COL_NAME,
-    {"PolicyName", "string", "", 0, "The policy the binding applies.",
-     K1S__STR("spec.policyName")},
+    {"PolicyName", "string", "", 0, "The policy the binding applies.", K1S__STR("spec.policyName")},
     {"ParamRef", "string", "", 0, "The parameter object (namespace/name or selector).",
      K1S__FN(binding_param_ref)},
     K1S__COL_AGE,
@@ -641,15 +640,17 @@ static const k1s__tb_column resourceclaim_columns[] = {
 static const k1s__tb_column resourceslice_columns[] = {
     K1S__COL_NAME,
     {"Node", "string", "", 0, "The node the devices are on.", K1S__STR("spec.nodeName")},
-    {"Driver", "string", "", 0, "The driver that publishes the devices.",
-     K1S__STR("spec.driver")},
+    {"Driver", "string", "", 0, "The driver that publishes the devices.", K1S__STR("spec.driver")},
     {"Pool", "string", "", 0, "The pool the slice belongs to.", K1S__STR("spec.pool.name")},
     K1S__COL_AGE,
 };
 
 /* ---- the kinds ------------------------------------------------------------------------ */
 
-#define KIND(group, kind, cols) {group, kind, cols, K1S__NCOLS(cols), NULL, NULL}
+#define KIND(group, kind, cols)                         \
+    {                                                   \
+        group, kind, cols, K1S__NCOLS(cols), NULL, NULL \
+    }
 #define ADMISSION "admissionregistration.k8s.io"
 
 const k1s__tb_kind_table k1s__tb_kinds_cluster[] = {

@@ -33,8 +33,7 @@ static const k1s__tb_column podtemplate_columns[] = {
 static const k1s__tb_column rc_columns[] = {
     K1S__COL_NAME,
     {"Desired", "integer", "", 0, "Number of replicas asked for.", K1S__INT("spec.replicas", 1)},
-    {"Current", "integer", "", 0, "Number of replicas that exist.",
-     K1S__INT("status.replicas", 0)},
+    {"Current", "integer", "", 0, "Number of replicas that exist.", K1S__INT("status.replicas", 0)},
     {"Ready", "integer", "", 0, "Number of replicas that are ready.",
      K1S__INT("status.readyReplicas", 0)},
     K1S__COL_AGE,
@@ -219,8 +218,7 @@ static json_t *ep_endpoints(const json_t *o, const k1s__tb_cell *cell, time_t no
 
 static const k1s__tb_column endpoints_columns[] = {
     K1S__COL_NAME,
-    {"Endpoints", "string", "", 0, "Addresses and ports of the endpoints.",
-     K1S__FN(ep_endpoints)},
+    {"Endpoints", "string", "", 0, "Addresses and ports of the endpoints.", K1S__FN(ep_endpoints)},
     K1S__COL_AGE,
 };
 
@@ -262,7 +260,8 @@ static json_t *node_roles(const json_t *o, const k1s__tb_cell *cell, time_t now)
     k1s_buf sb = K1S__CELL_BUF;
 
     if (n) {
-        json_object_foreach((json_t *)labels, key, val) {
+        json_object_foreach((json_t *)labels, key, val)
+        {
             const char *role = NULL;
             if (strncmp(key, prefix, sizeof prefix - 1) == 0 && key[sizeof prefix - 1])
                 role = key + sizeof prefix - 1;
@@ -303,8 +302,7 @@ static const k1s__tb_column node_columns[] = {
     K1S__COL_NAME,
     {"Status", "string", "", 0, "Whether the node is ready, and schedulable.",
      K1S__FN(node_status)},
-    {"Roles", "string", "", 0, "The node's roles, from its node-role labels.",
-     K1S__FN(node_roles)},
+    {"Roles", "string", "", 0, "The node's roles, from its node-role labels.", K1S__FN(node_roles)},
     K1S__COL_AGE,
     {"Version", "string", "", 0, "The kubelet's version.",
      K1S__STR("status.nodeInfo.kubeletVersion")},
@@ -409,7 +407,8 @@ static json_t *quota_cell(const json_t *o, const k1s__tb_cell *cell, time_t now)
     k1s_buf sb = K1S__CELL_BUF;
 
     if (n) {
-        json_object_foreach((json_t *)hard, key, val) {
+        json_object_foreach((json_t *)hard, key, val)
+        {
             if (nn < sizeof names / sizeof names[0])
                 names[nn++] = key;
         }
@@ -445,8 +444,7 @@ static const k1s__tb_column resourcequota_columns[] = {
 /* The two versions of Event name their fields differently; each column
  * says which it reads. */
 
-static void event_first_seen(const json_t *o, const char *first, time_t now, char *buf,
-                             size_t len)
+static void event_first_seen(const json_t *o, const char *first, time_t now, char *buf, size_t len)
 {
     k1s__tb_time t = k1s__tb_time_at(o, first);
     if (t.zero)
@@ -543,25 +541,53 @@ static json_t *event_message(const json_t *o, const k1s__tb_cell *cell, time_t n
 }
 
 /* The columns of an Event, from the field names of its version. */
-#define EVENT_COLUMNS(first, last, count, object, source, controller, message)                  \
-    {                                                                                           \
-        {"Last Seen", "string", "", 0, "Time since the event was last seen.",                   \
-         K1S__FN_AT(event_last, last, first)},                                                  \
-        {"Type", "string", "", 0, "Normal or Warning.", K1S__STR("type")},                      \
-        {"Reason", "string", "", 0, "Short machine-readable reason.", K1S__STR("reason")},      \
-        {"Object", "string", "", 0, "The object the event is about.",                           \
-         K1S__FN_AT(event_object, object, NULL)},                                               \
-        {"Subobject", "string", "", 1, "The part of the object (field path).",                  \
-         K1S__STR(object ".fieldPath")},                                                        \
-        {"Source", "string", "", 1, "The component that reported the event.",                  \
-         K1S__FN_AT(event_source, source, controller)},                                         \
-        {"Message", "string", "", 0, "What happened, for humans.",                              \
-         K1S__FN_AT(event_message, message, NULL)},                                             \
-        {"First Seen", "string", "", 1, "Time since the event was first seen.",                 \
-         K1S__FN_AT(event_first, first, NULL)},                                                 \
-        {"Count", "string", "", 1, "How many times the event occurred.",                        \
-         K1S__FN_AT(event_count, count, NULL)},                                                 \
-        {"Name", "string", "name", 1, K1S__DESC_NAME, K1S__STR("metadata.name")},               \
+#define EVENT_COLUMNS(first, last, count, object, source, controller, message)                 \
+    {                                                                                          \
+        {"Last Seen",                                                                          \
+         "string",                                                                             \
+         "",                                                                                   \
+         0,                                                                                    \
+         "Time since the event was last seen.",                                                \
+         K1S__FN_AT(event_last, last, first)},                                                 \
+            {"Type", "string", "", 0, "Normal or Warning.", K1S__STR("type")},                 \
+            {"Reason", "string", "", 0, "Short machine-readable reason.", K1S__STR("reason")}, \
+            {"Object",                                                                         \
+             "string",                                                                         \
+             "",                                                                               \
+             0,                                                                                \
+             "The object the event is about.",                                                 \
+             K1S__FN_AT(event_object, object, NULL)},                                          \
+            {"Subobject",                                                                      \
+             "string",                                                                         \
+             "",                                                                               \
+             1,                                                                                \
+             "The part of the object (field path).",                                           \
+             K1S__STR(object ".fieldPath")},                                                   \
+            {"Source",                                                                         \
+             "string",                                                                         \
+             "",                                                                               \
+             1,                                                                                \
+             "The component that reported the event.",                                         \
+             K1S__FN_AT(event_source, source, controller)},                                    \
+            {"Message",                                                                        \
+             "string",                                                                         \
+             "",                                                                               \
+             0,                                                                                \
+             "What happened, for humans.",                                                     \
+             K1S__FN_AT(event_message, message, NULL)},                                        \
+            {"First Seen",                                                                     \
+             "string",                                                                         \
+             "",                                                                               \
+             1,                                                                                \
+             "Time since the event was first seen.",                                           \
+             K1S__FN_AT(event_first, first, NULL)},                                            \
+            {"Count",                                                                          \
+             "string",                                                                         \
+             "",                                                                               \
+             1,                                                                                \
+             "How many times the event occurred.",                                             \
+             K1S__FN_AT(event_count, count, NULL)},                                            \
+            {"Name", "string", "name", 1, K1S__DESC_NAME, K1S__STR("metadata.name")},          \
     }
 
 static const k1s__tb_column core_event_columns[] =
@@ -573,7 +599,10 @@ static const k1s__tb_column events_event_columns[] =
 
 /* ---- the kinds ------------------------------------------------------------------ */
 
-#define KIND(group, kind, cols) {group, kind, cols, K1S__NCOLS(cols), NULL, NULL}
+#define KIND(group, kind, cols)                         \
+    {                                                   \
+        group, kind, cols, K1S__NCOLS(cols), NULL, NULL \
+    }
 
 const k1s__tb_kind_table k1s__tb_kinds_core[] = {
     KIND("", "PodTemplate", podtemplate_columns),

@@ -222,7 +222,10 @@ static const k1s__tb_column csistoragecapacity_columns[] = {
 
 /* ---- the kinds ------------------------------------------------------------------ */
 
-#define KIND(group, kind, cols) {group, kind, cols, K1S__NCOLS(cols), NULL, NULL}
+#define KIND(group, kind, cols)                         \
+    {                                                   \
+        group, kind, cols, K1S__NCOLS(cols), NULL, NULL \
+    }
 
 const k1s__tb_kind_table k1s__tb_kinds_storage[] = {
     KIND("", "PersistentVolume", pv_columns),

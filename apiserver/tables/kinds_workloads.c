@@ -31,16 +31,17 @@ static json_t *ready_of_desired(const json_t *o, const k1s__tb_cell *cell, time_
 #define JOB_TEMPLATE "spec.jobTemplate.spec.template.spec.containers"
 #define COL_CONTAINERS K1S__COL_CONTAINERS(TEMPLATE, 1)
 #define COL_IMAGES K1S__COL_IMAGES(TEMPLATE, 1)
-#define COL_SELECTOR(p) \
-    {"Selector", "string", "", 1, "Label query over the pods the controller owns.", p}
+#define COL_SELECTOR(p)                                                                  \
+    {                                                                                    \
+        "Selector", "string", "", 1, "Label query over the pods the controller owns.", p \
+    }
 
 /* ---- ReplicaSet, DaemonSet, Deployment, StatefulSet --------------------------- */
 
 static const k1s__tb_column replicaset_columns[] = {
     K1S__COL_NAME,
     {"Desired", "integer", "", 0, "Number of replicas asked for.", K1S__INT("spec.replicas", 1)},
-    {"Current", "integer", "", 0, "Number of replicas that exist.",
-     K1S__INT("status.replicas", 0)},
+    {"Current", "integer", "", 0, "Number of replicas that exist.", K1S__INT("status.replicas", 0)},
     {"Ready", "integer", "", 0, "Number of replicas that are ready.",
      K1S__INT("status.readyReplicas", 0)},
     K1S__COL_AGE,
@@ -84,8 +85,7 @@ static json_t *deploy_selector(const json_t *o, const k1s__tb_cell *cell, time_t
 
 static const k1s__tb_column deployment_columns[] = {
     K1S__COL_NAME,
-    {"Ready", "string", "", 0, "Ready replicas out of those asked for.",
-     K1S__FN(ready_of_desired)},
+    {"Ready", "string", "", 0, "Ready replicas out of those asked for.", K1S__FN(ready_of_desired)},
     {"Up-to-date", "string", "", 0, "Replicas running the current template.",
      K1S__INT("status.updatedReplicas", 0)},
     {"Available", "string", "", 0, "Replicas available to serve.",
@@ -98,8 +98,7 @@ static const k1s__tb_column deployment_columns[] = {
 
 static const k1s__tb_column statefulset_columns[] = {
     K1S__COL_NAME,
-    {"Ready", "string", "", 0, "Ready replicas out of those asked for.",
-     K1S__FN(ready_of_desired)},
+    {"Ready", "string", "", 0, "Ready replicas out of those asked for.", K1S__FN(ready_of_desired)},
     K1S__COL_AGE,
     COL_CONTAINERS,
     COL_IMAGES,
@@ -143,8 +142,7 @@ static json_t *cr_controller(const json_t *o, const k1s__tb_cell *cell, time_t n
 
 static const k1s__tb_column controllerrevision_columns[] = {
     K1S__COL_NAME,
-    {"Controller", "string", "", 0, "The object that owns the revision.",
-     K1S__FN(cr_controller)},
+    {"Controller", "string", "", 0, "The object that owns the revision.", K1S__FN(cr_controller)},
     {"Revision", "string", "", 0, "The revision number.", K1S__INT("revision", 0)},
     K1S__COL_AGE,
 };
@@ -268,8 +266,7 @@ static void sb_qty(k1s_buf *sb, const json_t *q)
 static void hpa_metric(k1s_buf *sb, const json_t *spec, const json_t *status)
 {
     const char *type = k1s_json_str_or(spec, "type", "");
-    if (strcmp(type, "External") == 0 || strcmp(type, "Object") == 0 ||
-        strcmp(type, "Pods") == 0) {
+    if (strcmp(type, "External") == 0 || strcmp(type, "Object") == 0 || strcmp(type, "Pods") == 0) {
         const char *member = type[0] == 'E' ? "external" : type[0] == 'O' ? "object" : "pods";
         const json_t *target = k1s_json_at(k1s_json_at(spec, member), "target");
         const json_t *cur = k1s_json_at(status, member);
@@ -365,8 +362,7 @@ static const k1s__tb_column hpa_columns[] = {
     K1S__COL_NAME,
     {"Reference", "string", "", 0, "The scaled object.",
      K1S__PAIR("spec.scaleTargetRef", "kind/name", NULL)},
-    {"Targets", "string", "", 0, "Current and target values of the metrics.",
-     K1S__FN(hpa_targets)},
+    {"Targets", "string", "", 0, "Current and target values of the metrics.", K1S__FN(hpa_targets)},
     {"MinPods", "string", "", 0, "Lower limit of replicas.", K1S__FN(hpa_min)},
     {"MaxPods", "string", "", 0, "Upper limit of replicas.", K1S__INT("spec.maxReplicas", 0)},
     {"Replicas", "string", "", 0, "Current number of replicas.",
@@ -401,7 +397,10 @@ static const k1s__tb_column pdb_columns[] = {
 
 /* ---- the kinds ------------------------------------------------------------------ */
 
-#define KIND(group, kind, cols) {group, kind, cols, K1S__NCOLS(cols), NULL, NULL}
+#define KIND(group, kind, cols)                         \
+    {                                                   \
+        group, kind, cols, K1S__NCOLS(cols), NULL, NULL \
+    }
 
 const k1s__tb_kind_table k1s__tb_kinds_workloads[] = {
     KIND("apps", "ReplicaSet", replicaset_columns),

@@ -86,8 +86,7 @@ static json_t *cell_created_at(const json_t *obj, const k1s__tb_cell *cell, time
 
 static const k1s__tb_column default_columns[] = {
     K1S__COL_NAME,
-    {"Created At", "date", "", 0, "Time the object was created, in UTC.",
-     K1S__FN(cell_created_at)},
+    {"Created At", "date", "", 0, "Time the object was created, in UTC.", K1S__FN(cell_created_at)},
 };
 
 static const k1s__tb_kind_table default_table = {
@@ -104,9 +103,9 @@ static json_t *column_definitions(const k1s__tb_kind_table *kt)
         return NULL;
     for (size_t i = 0; i < kt->ncolumns; i++) {
         const k1s__tb_column *c = &kt->columns[i];
-        json_t *def = json_pack("{s:s, s:s, s:s, s:s, s:i}", "name", c->name, "type", c->type,
-                                "format", c->format, "description", c->description, "priority",
-                                c->priority);
+        json_t *def =
+            json_pack("{s:s, s:s, s:s, s:s, s:i}", "name", c->name, "type", c->type, "format",
+                      c->format, "description", c->description, "priority", c->priority);
         if (json_array_append_new(cols, def) != 0) {
             json_decref(cols);
             return NULL;

@@ -47,7 +47,8 @@ void k1s__tb_add_labels(k1s_buf *sb, const json_t *map)
     size_t np = 0;
     const char *key;
     json_t *val;
-    json_object_foreach((json_t *)map, key, val) {
+    json_object_foreach((json_t *)map, key, val)
+    {
         if (np == n)
             break;
         k1s_buf p = K1S__CELL_BUF;
@@ -143,7 +144,8 @@ int k1s__tb_add_selector(k1s_buf *sb, const json_t *sel)
     const char *key;
     json_t *val;
     if (nl) {
-        json_object_foreach((json_t *)labels, key, val) {
+        json_object_foreach((json_t *)labels, key, val)
+        {
             if (n == nl)
                 break;
             reqs[n] = (sel_req){key, OP_EQUALS, json_is_string(val) ? json_string_value(val) : "",

@@ -68,27 +68,72 @@ struct k1s__tb_cell {
 json_t *k1s__tb_cell_render(const k1s__tb_cell *c, const json_t *obj, time_t now);
 
 /* How columns say where their cells come from. */
-#define K1S__STR(p) {.as = K1S__CELL_STR, .path = (p)}
-#define K1S__STR_OR(p, d) {.as = K1S__CELL_STR, .path = (p), .dflt = (d)}
-#define K1S__NONEMPTY_OR(p, d) {.as = K1S__CELL_NONEMPTY, .path = (p), .dflt = (d)}
-#define K1S__INT(p, d) {.as = K1S__CELL_INT, .path = (p), .ival = (d)}
-#define K1S__BOOL(p, d) {.as = K1S__CELL_BOOL, .path = (p), .ival = (d)}
-#define K1S__COUNT(p) {.as = K1S__CELL_COUNT, .path = (p)}
-#define K1S__AGE(p) {.as = K1S__CELL_AGE, .path = (p)}
-#define K1S__AGE_OR(p, d) {.as = K1S__CELL_AGE, .path = (p), .dflt = (d)}
-#define K1S__LABELS(p) {.as = K1S__CELL_LABELS, .path = (p)}
-#define K1S__SELECTOR(p) {.as = K1S__CELL_SELECTOR, .path = (p)}
-#define K1S__LIST(p, member, d) {.as = K1S__CELL_LIST, .path = (p), .arg = (member), .dflt = (d)}
-#define K1S__QUANTITY(p, d) {.as = K1S__CELL_QUANTITY, .path = (p), .dflt = (d)}
-#define K1S__PAIR(p, members, d) {.as = K1S__CELL_PAIR, .path = (p), .arg = (members), .dflt = (d)}
-#define K1S__FN(f) {.as = K1S__CELL_FN, .fn = (f)}
-#define K1S__FN_AT(f, p, a) {.as = K1S__CELL_FN, .path = (p), .arg = (a), .fn = (f)}
+#define K1S__STR(p)                      \
+    {                                    \
+        .as = K1S__CELL_STR, .path = (p) \
+    }
+#define K1S__STR_OR(p, d)                             \
+    {                                                 \
+        .as = K1S__CELL_STR, .path = (p), .dflt = (d) \
+    }
+#define K1S__NONEMPTY_OR(p, d)                             \
+    {                                                      \
+        .as = K1S__CELL_NONEMPTY, .path = (p), .dflt = (d) \
+    }
+#define K1S__INT(p, d)                                \
+    {                                                 \
+        .as = K1S__CELL_INT, .path = (p), .ival = (d) \
+    }
+#define K1S__BOOL(p, d)                                \
+    {                                                  \
+        .as = K1S__CELL_BOOL, .path = (p), .ival = (d) \
+    }
+#define K1S__COUNT(p)                      \
+    {                                      \
+        .as = K1S__CELL_COUNT, .path = (p) \
+    }
+#define K1S__AGE(p)                      \
+    {                                    \
+        .as = K1S__CELL_AGE, .path = (p) \
+    }
+#define K1S__AGE_OR(p, d)                             \
+    {                                                 \
+        .as = K1S__CELL_AGE, .path = (p), .dflt = (d) \
+    }
+#define K1S__LABELS(p)                      \
+    {                                       \
+        .as = K1S__CELL_LABELS, .path = (p) \
+    }
+#define K1S__SELECTOR(p)                      \
+    {                                         \
+        .as = K1S__CELL_SELECTOR, .path = (p) \
+    }
+#define K1S__LIST(p, member, d)                                         \
+    {                                                                   \
+        .as = K1S__CELL_LIST, .path = (p), .arg = (member), .dflt = (d) \
+    }
+#define K1S__QUANTITY(p, d)                                \
+    {                                                      \
+        .as = K1S__CELL_QUANTITY, .path = (p), .dflt = (d) \
+    }
+#define K1S__PAIR(p, members, d)                                         \
+    {                                                                    \
+        .as = K1S__CELL_PAIR, .path = (p), .arg = (members), .dflt = (d) \
+    }
+#define K1S__FN(f)                    \
+    {                                 \
+        .as = K1S__CELL_FN, .fn = (f) \
+    }
+#define K1S__FN_AT(f, p, a)                                    \
+    {                                                          \
+        .as = K1S__CELL_FN, .path = (p), .arg = (a), .fn = (f) \
+    }
 
 typedef struct k1s__tb_column {
     const char *name;
-    const char *type;        /* "string", "integer", "boolean", "date" */
-    const char *format;      /* "name" for the object's name column, else "" */
-    int priority;            /* 1: shown by `-o wide` only */
+    const char *type;   /* "string", "integer", "boolean", "date" */
+    const char *format; /* "name" for the object's name column, else "" */
+    int priority;       /* 1: shown by `-o wide` only */
     const char *description;
     k1s__tb_cell cell;
 } k1s__tb_column;
@@ -131,13 +176,23 @@ const k1s__tb_kind_table *k1s__tb_kind_lookup(const char *group, const char *kin
 
 /* Columns many kinds share: the name (first, in almost every kind), the
  * age, and the containers and images of a pod template's container list. */
-#define K1S__COL_NAME {"Name", "string", "name", 0, K1S__DESC_NAME, K1S__STR("metadata.name")}
-#define K1S__COL_AGE \
-    {"Age", "string", "", 0, K1S__DESC_AGE, K1S__AGE("metadata.creationTimestamp")}
-#define K1S__COL_CONTAINERS(containers, prio) \
-    {"Containers", "string", "", prio, K1S__DESC_CONTAINERS, K1S__LIST(containers, "name", NULL)}
-#define K1S__COL_IMAGES(containers, prio) \
-    {"Images", "string", "", prio, K1S__DESC_IMAGES, K1S__LIST(containers, "image", NULL)}
+#define K1S__COL_NAME                                                          \
+    {                                                                          \
+        "Name", "string", "name", 0, K1S__DESC_NAME, K1S__STR("metadata.name") \
+    }
+#define K1S__COL_AGE                                                                  \
+    {                                                                                 \
+        "Age", "string", "", 0, K1S__DESC_AGE, K1S__AGE("metadata.creationTimestamp") \
+    }
+#define K1S__COL_CONTAINERS(containers, prio)                   \
+    {                                                           \
+        "Containers", "string", "", prio, K1S__DESC_CONTAINERS, \
+            K1S__LIST(containers, "name", NULL)                 \
+    }
+#define K1S__COL_IMAGES(containers, prio)                                                    \
+    {                                                                                        \
+        "Images", "string", "", prio, K1S__DESC_IMAGES, K1S__LIST(containers, "image", NULL) \
+    }
 
 /* ---- JSON reads (all borrowed; base's k1s_json_* for the rest) ---------- */
 
@@ -146,7 +201,10 @@ size_t k1s__tb_count(const json_t *obj, const char *path);
 /* The array at path or NULL. */
 const json_t *k1s__tb_array(const json_t *obj, const char *path);
 /* Whether s is a non-empty string. */
-static inline bool k1s__tb_nonempty(const char *s) { return s && *s; }
+static inline bool k1s__tb_nonempty(const char *s)
+{
+    return s && *s;
+}
 
 /* ---- cells ---------------------------------------------------------------- */
 
@@ -155,7 +213,10 @@ static inline bool k1s__tb_nonempty(const char *s) { return s && *s; }
  * whole, and so is everything after it, so the text stays valid UTF-8 and
  * ends cleanly. A full cell keeps its text; only out of memory fails. */
 #define K1S__CELL_MAX (64 * 1024)
-#define K1S__CELL_BUF {.max = K1S__CELL_MAX}
+#define K1S__CELL_BUF        \
+    {                        \
+        .max = K1S__CELL_MAX \
+    }
 
 /* New references for cells; NULL s is "". */
 json_t *k1s__tb_jstr(const char *s);

@@ -12,18 +12,14 @@
 #include "k1s_quantity.h"
 
 static const char *const protocols[] = {"SCTP", "TCP", "UDP", NULL};
-static const char *const pull_policies[] = {"Always", "IfNotPresent", "Never",
-                                            NULL};
-static const char *const message_policies[] = {"File", "FallbackToLogsOnError",
-                                               NULL};
+static const char *const pull_policies[] = {"Always", "IfNotPresent", "Never", NULL};
+static const char *const message_policies[] = {"File", "FallbackToLogsOnError", NULL};
 static const char *const http_schemes[] = {"HTTP", "HTTPS", NULL};
-static const char *const propagations[] = {"Bidirectional", "HostToContainer",
-                                           "None", NULL};
+static const char *const propagations[] = {"Bidirectional", "HostToContainer", "None", NULL};
 
 /* ---- ports ------------------------------------------------------------------ */
 
-static void validate_ports(const json_t *ports, const char *path,
-                           k1s_ferrs *fe)
+static void validate_ports(const json_t *ports, const char *path, k1s_ferrs *fe)
 {
     char ip[K1S_FP_MAX], fp[K1S_FP_MAX];
     json_t *names = json_object(); /* new: names seen */
@@ -34,8 +30,7 @@ static void validate_ports(const json_t *ports, const char *path,
         const char *ns = json_string_value(name);
         if (ns && *ns) {
             size_t before = k1s_ferrs_count(fe);
-            k1s__check_str(fe, k1s__fp(fp, "%s.name", ip), name,
-                           k1s_is_port_name);
+            k1s__check_str(fe, k1s__fp(fp, "%s.name", ip), name, k1s_is_port_name);
             if (k1s_ferrs_count(fe) == before) {
                 if (json_object_get(names, ns))
                     k1s_ferr_duplicate(fe, fp, name);
@@ -55,16 +50,14 @@ static void validate_ports(const json_t *ports, const char *path,
         if (!json_is_string(proto) || !json_string_length(proto))
             k1s_ferr_required(fe, k1s__fp(fp, "%s.protocol", ip), "");
         else if (!k1s__one_of(json_string_value(proto), protocols))
-            k1s_ferr_not_supported(fe, k1s__fp(fp, "%s.protocol", ip), proto,
-                                   protocols);
+            k1s_ferr_not_supported(fe, k1s__fp(fp, "%s.protocol", ip), proto, protocols);
     }
     json_decref(names);
 }
 
 /* checkHostPortConflicts: one protocol/hostIP/hostPort per pod. seen is a
  * JSON object used as a set across the containers checked together. */
-static void host_port_conflicts(const json_t *ctrs, const char *path,
-                                json_t *seen, k1s_ferrs *fe)
+static void host_port_conflicts(const json_t *ctrs, const char *path, json_t *seen, k1s_ferrs *fe)
 {
     char fp[K1S_FP_MAX];
     for (size_t c = 0; c < json_array_size(ctrs); c++) {
@@ -75,13 +68,11 @@ static void host_port_conflicts(const json_t *ctrs, const char *path,
             if (hp == 0)
                 continue;
             char key[K1S_FP_MAX];
-            k1s__fp(key, "%s/%s/%lld", k1s__str0(p, "protocol"),
-                    k1s__str0(p, "hostIP"), (long long)hp);
+            k1s__fp(key, "%s/%s/%lld", k1s__str0(p, "protocol"), k1s__str0(p, "hostIP"),
+                    (long long)hp);
             if (json_object_get(seen, key)) {
                 json_t *v = json_string(key);
-                k1s_ferr_duplicate(
-                    fe, k1s__fp(fp, "%s[%zu].ports[%zu].hostPort", path, c, i),
-                    v);
+                k1s_ferr_duplicate(fe, k1s__fp(fp, "%s[%zu].ports[%zu].hostPort", path, c, i), v);
                 json_decref(v);
             } else {
                 json_object_set_new(seen, key, json_true());
@@ -101,27 +92,47 @@ static void env_name(const json_t *v, const char *path, k1s_ferrs *fe)
     for (size_t i = 0; s && i < n; i++) {
         unsigned char ch = (unsigned char)s[i];
         if (ch < 0x20 || ch > 0x7e || ch == '=') {
-            k1s_ferr_invalid(fe, path, v,
-                             "a valid environment variable name must consist only of printable ASCII characters other than '='");
+            k1s_ferr_invalid(
+                fe, path, v,
+                "a valid environment variable name must consist only of printable ASCII characters other than '='");
             return;
         }
     }
 }
 
 /* Field paths ConvertDownwardAPIFieldLabel knows, and those env may use. */
-static const char *const downward_known[] = {
-    "metadata.annotations", "metadata.labels", "metadata.name",
-    "metadata.namespace", "metadata.uid", "spec.nodeName",
-    "spec.restartPolicy", "spec.serviceAccountName", "spec.schedulerName",
-    "status.phase", "status.hostIP", "status.hostIPs", "status.podIP",
-    "status.podIPs", NULL};
-static const char *const downward_env[] = {
-    "metadata.name", "metadata.namespace", "metadata.uid", "spec.nodeName",
-    "spec.serviceAccountName", "status.hostIP", "status.hostIPs",
-    "status.podIP", "status.podIPs", NULL};
-static const char *const resource_fields[] = {
-    "limits.cpu", "limits.ephemeral-storage", "limits.memory", "requests.cpu",
-    "requests.ephemeral-storage", "requests.memory", NULL};
+static const char *const downward_known[] = {"metadata.annotations",
+                                             "metadata.labels",
+                                             "metadata.name",
+                                             "metadata.namespace",
+                                             "metadata.uid",
+                                             "spec.nodeName",
+                                             "spec.restartPolicy",
+                                             "spec.serviceAccountName",
+                                             "spec.schedulerName",
+                                             "status.phase",
+                                             "status.hostIP",
+                                             "status.hostIPs",
+                                             "status.podIP",
+                                             "status.podIPs",
+                                             NULL};
+static const char *const downward_env[] = {"metadata.name",
+                                           "metadata.namespace",
+                                           "metadata.uid",
+                                           "spec.nodeName",
+                                           "spec.serviceAccountName",
+                                           "status.hostIP",
+                                           "status.hostIPs",
+                                           "status.podIP",
+                                           "status.podIPs",
+                                           NULL};
+static const char *const resource_fields[] = {"limits.cpu",
+                                              "limits.ephemeral-storage",
+                                              "limits.memory",
+                                              "requests.cpu",
+                                              "requests.ephemeral-storage",
+                                              "requests.memory",
+                                              NULL};
 
 static void field_ref(const json_t *fs, const char *path, k1s_ferrs *fe)
 {
@@ -177,8 +188,7 @@ static void field_ref(const json_t *fs, const char *path, k1s_ferrs *fe)
         return;
     }
     if (!k1s__one_of(f, downward_env))
-        k1s_ferr_not_supported(fe, k1s__fp(fp, "%s.fieldPath", path), fpv,
-                               downward_env);
+        k1s_ferr_not_supported(fe, k1s__fp(fp, "%s.fieldPath", path), fpv, downward_env);
 }
 
 static void key_selector(const json_t *s, const char *path, k1s_ferrs *fe)
@@ -186,9 +196,8 @@ static void key_selector(const json_t *s, const char *path, k1s_ferrs *fe)
     char fp[K1S_FP_MAX];
     json_t *name = json_object_get(s, "name");
     json_t *empty = json_is_string(name) ? NULL : json_string(""); /* new */
-    k1s__check_name_rule(fe, k1s__fp(fp, "%s.name", path),
-                         empty ? empty : name, K1S_NAME_DNS1123_SUBDOMAIN,
-                         false);
+    k1s__check_name_rule(fe, k1s__fp(fp, "%s.name", path), empty ? empty : name,
+                         K1S_NAME_DNS1123_SUBDOMAIN, false);
     json_decref(empty);
     json_t *key = json_object_get(s, "key");
     if (!json_is_string(key) || !json_string_length(key))
@@ -225,11 +234,10 @@ static void validate_env(const json_t *env, const char *path, k1s_ferrs *fe)
             const char *r = json_string_value(res);
             if (!r || !*r)
                 k1s_ferr_required(fe, k1s__fp(fp, "%s.resourceFieldRef.resource", vp), "");
-            else if (!k1s__one_of(r, resource_fields) &&
-                     strncmp(r, "requests.hugepages-", 19) &&
+            else if (!k1s__one_of(r, resource_fields) && strncmp(r, "requests.hugepages-", 19) &&
                      strncmp(r, "limits.hugepages-", 17))
-                k1s_ferr_not_supported(fe, k1s__fp(fp, "%s.resourceFieldRef.resource", vp),
-                                       res, resource_fields);
+                k1s_ferr_not_supported(fe, k1s__fp(fp, "%s.resourceFieldRef.resource", vp), res,
+                                       resource_fields);
         }
         if ((src = k1s__objv(vf, "configMapKeyRef"))) {
             n++;
@@ -240,11 +248,11 @@ static void validate_env(const json_t *env, const char *path, k1s_ferrs *fe)
             key_selector(src, k1s__fp(fp, "%s.secretKeyRef", vp), fe);
         }
         if (n == 0)
-            k1s_ferr_invalid_str(fe, vp, "",
-                                 "must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`");
+            k1s_ferr_invalid_str(
+                fe, vp, "",
+                "must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`");
         else if (*k1s__str0(ev, "value"))
-            k1s_ferr_invalid_str(fe, vp, "",
-                                 "may not be specified when `value` is not empty");
+            k1s_ferr_invalid_str(fe, vp, "", "may not be specified when `value` is not empty");
         else if (n > 1)
             k1s_ferr_invalid_str(fe, vp, "",
                                  "may not have more than one field specified at a time");
@@ -258,12 +266,11 @@ static void env_source_name(const json_t *ref, const char *path, k1s_ferrs *fe)
     if (!json_is_string(name) || !json_string_length(name))
         k1s_ferr_required(fe, k1s__fp(fp, "%s.name", path), "");
     else
-        k1s__check_name_rule(fe, k1s__fp(fp, "%s.name", path), name,
-                             K1S_NAME_DNS1123_SUBDOMAIN, true);
+        k1s__check_name_rule(fe, k1s__fp(fp, "%s.name", path), name, K1S_NAME_DNS1123_SUBDOMAIN,
+                             true);
 }
 
-static void validate_env_from(const json_t *list, const char *path,
-                              k1s_ferrs *fe)
+static void validate_env_from(const json_t *list, const char *path, k1s_ferrs *fe)
 {
     char ip[K1S_FP_MAX], fp[K1S_FP_MAX];
     for (size_t i = 0; i < json_array_size(list); i++) {
@@ -275,13 +282,11 @@ static void validate_env_from(const json_t *list, const char *path,
         int n = 0;
         if (k1s__objv(ev, "configMapRef")) {
             n++;
-            env_source_name(k1s__objv(ev, "configMapRef"),
-                            k1s__fp(fp, "%s.configMapRef", ip), fe);
+            env_source_name(k1s__objv(ev, "configMapRef"), k1s__fp(fp, "%s.configMapRef", ip), fe);
         }
         if (k1s__objv(ev, "secretRef")) {
             n++;
-            env_source_name(k1s__objv(ev, "secretRef"),
-                            k1s__fp(fp, "%s.secretRef", ip), fe);
+            env_source_name(k1s__objv(ev, "secretRef"), k1s__fp(fp, "%s.secretRef", ip), fe);
         }
         if (n == 0)
             k1s_ferr_invalid_str(fe, path, "",
@@ -313,8 +318,8 @@ static void descending_path(const json_t *v, const char *path, k1s_ferrs *fe)
     }
 }
 
-static void validate_mounts(const json_t *mounts, const char *path,
-                            const json_t *vols, k1s_ferrs *fe)
+static void validate_mounts(const json_t *mounts, const char *path, const json_t *vols,
+                            k1s_ferrs *fe)
 {
     char ip[K1S_FP_MAX], fp[K1S_FP_MAX];
     json_t *points = json_object(); /* new: mount paths seen */
@@ -327,8 +332,7 @@ static void validate_mounts(const json_t *mounts, const char *path,
             k1s_ferr_required(fe, k1s__fp(fp, "%s.name", ip), "");
         if (!json_object_get(vols, ns ? ns : "")) {
             json_t *empty = ns ? NULL : json_string(""); /* new */
-            k1s__ferr_not_found(fe, k1s__fp(fp, "%s.name", ip),
-                                empty ? empty : name);
+            k1s__ferr_not_found(fe, k1s__fp(fp, "%s.name", ip), empty ? empty : name);
             json_decref(empty);
         }
         json_t *mp = json_object_get(m, "mountPath");
@@ -336,8 +340,7 @@ static void validate_mounts(const json_t *mounts, const char *path,
         if (!mps || !*mps)
             k1s_ferr_required(fe, k1s__fp(fp, "%s.mountPath", ip), "");
         if (json_object_get(points, mps ? mps : ""))
-            k1s_ferr_invalid(fe, k1s__fp(fp, "%s.mountPath", ip), mp,
-                             "must be unique");
+            k1s_ferr_invalid(fe, k1s__fp(fp, "%s.mountPath", ip), mp, "must be unique");
         json_object_set_new(points, mps ? mps : "", json_true());
         json_t *sub = json_object_get(m, "subPath");
         json_t *expr = json_object_get(m, "subPathExpr");
@@ -350,22 +353,35 @@ static void validate_mounts(const json_t *mounts, const char *path,
             descending_path(expr, k1s__fp(fp, "%s.subPathExpr", path), fe);
         }
         json_t *prop = json_object_get(m, "mountPropagation");
-        if (json_is_string(prop) &&
-            !k1s__one_of(json_string_value(prop), propagations))
-            k1s_ferr_not_supported(fe, k1s__fp(fp, "%s.mountPropagation", path),
-                                   prop, propagations);
+        if (json_is_string(prop) && !k1s__one_of(json_string_value(prop), propagations))
+            k1s_ferr_not_supported(fe, k1s__fp(fp, "%s.mountPropagation", path), prop,
+                                   propagations);
     }
     json_decref(points);
 }
 
 /* ---- resources ------------------------------------------------------------------- */
 
-static const char *const standard_resources[] = {
-    "cpu", "memory", "ephemeral-storage", "requests.cpu", "requests.memory",
-    "requests.ephemeral-storage", "limits.cpu", "limits.memory",
-    "limits.ephemeral-storage", "pods", "services", "replicationcontrollers",
-    "resourcequotas", "secrets", "persistentvolumeclaims", "configmaps",
-    "services.nodeports", "services.loadbalancers", "requests.storage", NULL};
+static const char *const standard_resources[] = {"cpu",
+                                                 "memory",
+                                                 "ephemeral-storage",
+                                                 "requests.cpu",
+                                                 "requests.memory",
+                                                 "requests.ephemeral-storage",
+                                                 "limits.cpu",
+                                                 "limits.memory",
+                                                 "limits.ephemeral-storage",
+                                                 "pods",
+                                                 "services",
+                                                 "replicationcontrollers",
+                                                 "resourcequotas",
+                                                 "secrets",
+                                                 "persistentvolumeclaims",
+                                                 "configmaps",
+                                                 "services.nodeports",
+                                                 "services.loadbalancers",
+                                                 "requests.storage",
+                                                 NULL};
 
 static bool is_hugepages(const char *r)
 {
@@ -396,38 +412,32 @@ static void resource_name(const char *r, const char *path, k1s_ferrs *fe)
                 strncmp(r, "requests.hugepages-", 19))
                 k1s_ferr_invalid(fe, path, v,
                                  "must be a standard resource type or fully qualified");
-            if (strcmp(r, "cpu") && strcmp(r, "memory") &&
-                strcmp(r, "ephemeral-storage") && !is_hugepages(r))
-                k1s_ferr_invalid(fe, path, v,
-                                 "must be a standard resource for containers");
+            if (strcmp(r, "cpu") && strcmp(r, "memory") && strcmp(r, "ephemeral-storage") &&
+                !is_hugepages(r))
+                k1s_ferr_invalid(fe, path, v, "must be a standard resource for containers");
         } else if (!is_native(r) && !strncmp(r, "requests.", 9)) {
-            k1s_ferr_invalid(fe, path, v,
-                             "doesn't follow extended resource name standard");
+            k1s_ferr_invalid(fe, path, v, "doesn't follow extended resource name standard");
         }
     }
     json_decref(v);
 }
 
 /* ValidateResourceQuantityValue: not negative; extended resources whole. */
-static void quantity_value(const char *r, const json_t *q, const char *path,
-                           k1s_ferrs *fe)
+static void quantity_value(const char *r, const json_t *q, const char *path, k1s_ferrs *fe)
 {
     k1s_quantity qq;
     if (k1s_quantity_from_json(q, &qq) != 0)
         return; /* decoding rejects what does not parse */
     char *t = k1s_quantity_string(&qq);
     if (qq.sign < 0)
-        k1s_ferr_invalid_str(fe, path, t ? t : "",
-                             "must be greater than or equal to 0");
+        k1s_ferr_invalid_str(fe, path, t ? t : "", "must be greater than or equal to 0");
     int64_t milli;
-    if (!is_native(r) &&
-        (k1s_quantity_milli(&qq, &milli) != 0 || milli % 1000 != 0))
+    if (!is_native(r) && (k1s_quantity_milli(&qq, &milli) != 0 || milli % 1000 != 0))
         k1s__ferr_invalid_text(fe, path, t, "must be an integer");
     free(t);
 }
 
-static void validate_resources(const json_t *res, const char *path,
-                               k1s_ferrs *fe)
+static void validate_resources(const json_t *res, const char *path, k1s_ferrs *fe)
 {
     char fp[K1S_FP_MAX], lp[K1S_FP_MAX], rp[K1S_FP_MAX];
     const json_t *limits = k1s__objv(res, "limits");
@@ -437,41 +447,40 @@ static void validate_resources(const json_t *res, const char *path,
     bool lim_cm = false, req_cm = false, huge = false;
     const char *r;
     json_t *q;
-    json_object_foreach((json_t *)limits, r, q) {
+    json_object_foreach((json_t *)limits, r, q)
+    {
         k1s__fp(fp, "%s[%s]", lp, r);
         resource_name(r, fp, fe);
         quantity_value(r, q, fp, fe);
         huge |= is_hugepages(r);
         lim_cm |= !strcmp(r, "cpu") || !strcmp(r, "memory");
     }
-    json_object_foreach((json_t *)requests, r, q) {
+    json_object_foreach((json_t *)requests, r, q)
+    {
         k1s__fp(fp, "%s[%s]", rp, r);
         resource_name(r, fp, fe);
         quantity_value(r, q, fp, fe);
         json_t *lim = json_object_get(limits, r);
         k1s_quantity a, b;
         if (lim) {
-            if (k1s_quantity_from_json(q, &a) == 0 &&
-                k1s_quantity_from_json(lim, &b) == 0) {
+            if (k1s_quantity_from_json(q, &a) == 0 && k1s_quantity_from_json(lim, &b) == 0) {
                 int c = k1s_quantity_cmp(&a, &b);
                 char *at = k1s_quantity_string(&a), *bt = k1s_quantity_string(&b);
                 char detail[2 * K1S_FP_MAX];
                 if (c != 0 && !overcommit_allowed(r)) {
-                    snprintf(detail, sizeof detail, "must be equal to %s limit of %s",
-                             r, bt ? bt : "");
+                    snprintf(detail, sizeof detail, "must be equal to %s limit of %s", r,
+                             bt ? bt : "");
                     k1s_ferr_invalid_str(fe, rp, at ? at : "", detail);
                 } else if (c > 0) {
-                    snprintf(detail, sizeof detail,
-                             "must be less than or equal to %s limit of %s", r,
-                             bt ? bt : "");
+                    snprintf(detail, sizeof detail, "must be less than or equal to %s limit of %s",
+                             r, bt ? bt : "");
                     k1s_ferr_invalid_str(fe, rp, at ? at : "", detail);
                 }
                 free(at);
                 free(bt);
             }
         } else if (!overcommit_allowed(r)) {
-            k1s_ferr_required(fe, lp,
-                              "Limit must be set for non overcommitable resources");
+            k1s_ferr_required(fe, lp, "Limit must be set for non overcommitable resources");
         }
         huge |= is_hugepages(r);
         req_cm |= !strcmp(r, "cpu") || !strcmp(r, "memory");
@@ -482,8 +491,7 @@ static void validate_resources(const json_t *res, const char *path,
 
 /* ---- probes and handlers ----------------------------------------------------------- */
 
-static void port_num_or_name(const json_t *port, const char *path,
-                             k1s_ferrs *fe)
+static void port_num_or_name(const json_t *port, const char *path, k1s_ferrs *fe)
 {
     if (json_is_string(port))
         k1s__check_str(fe, path, port, k1s_is_port_name);
@@ -491,13 +499,10 @@ static void port_num_or_name(const json_t *port, const char *path,
         k1s__check_port_num(fe, path, port);
 }
 
-static void handler(const json_t *h, const char *path, bool probe,
-                    k1s_ferrs *fe)
+static void handler(const json_t *h, const char *path, bool probe, k1s_ferrs *fe)
 {
-    static const char *const probe_kinds[] = {"exec", "httpGet", "tcpSocket",
-                                              "grpc", NULL};
-    static const char *const life_kinds[] = {"exec", "httpGet", "tcpSocket",
-                                             "sleep", NULL};
+    static const char *const probe_kinds[] = {"exec", "httpGet", "tcpSocket", "grpc", NULL};
+    static const char *const life_kinds[] = {"exec", "httpGet", "tcpSocket", "sleep", NULL};
     char fp[K1S_FP_MAX];
     int n = 0;
     for (const char *const *k = probe ? probe_kinds : life_kinds; *k; k++) {
@@ -515,8 +520,7 @@ static void handler(const json_t *h, const char *path, bool probe,
         } else if (!strcmp(*k, "httpGet")) {
             if (!*k1s__str0(a, "path"))
                 k1s_ferr_required(fe, k1s__fp(fp, "%s.httpGet.path", path), "");
-            port_num_or_name(json_object_get(a, "port"),
-                             k1s__fp(fp, "%s.httpGet.port", path), fe);
+            port_num_or_name(json_object_get(a, "port"), k1s__fp(fp, "%s.httpGet.port", path), fe);
             json_t *scheme = json_object_get(a, "scheme");
             const char *s = json_string_value(scheme);
             if (!k1s__one_of(s ? s : "", http_schemes)) {
@@ -526,8 +530,8 @@ static void handler(const json_t *h, const char *path, bool probe,
                 json_decref(empty);
             }
         } else if (!strcmp(*k, "tcpSocket")) {
-            port_num_or_name(json_object_get(a, "port"),
-                             k1s__fp(fp, "%s.tcpSocket.port", path), fe);
+            port_num_or_name(json_object_get(a, "port"), k1s__fp(fp, "%s.tcpSocket.port", path),
+                             fe);
         } else if (!strcmp(*k, "grpc")) {
             json_t *port = json_object_get(a, "port");
             k1s__check_port_num(fe, k1s__fp(fp, "%s.grpc.port", path), port);
@@ -539,50 +543,41 @@ static void handler(const json_t *h, const char *path, bool probe,
 
 typedef enum { LIVENESS, READINESS, STARTUP } probe_kind;
 
-static void validate_probe(const json_t *p, const char *path, probe_kind kind,
-                           k1s_ferrs *fe)
+static void validate_probe(const json_t *p, const char *path, probe_kind kind, k1s_ferrs *fe)
 {
-    static const char *const counts[] = {"initialDelaySeconds",
-                                         "timeoutSeconds", "periodSeconds",
-                                         "successThreshold",
-                                         "failureThreshold", NULL};
+    static const char *const counts[] = {"initialDelaySeconds", "timeoutSeconds",   "periodSeconds",
+                                         "successThreshold",    "failureThreshold", NULL};
     char fp[K1S_FP_MAX];
     if (!p)
         return;
     handler(p, path, true, fe);
     for (const char *const *c = counts; *c; c++)
-        k1s__ferr_nonneg(fe, k1s__fp(fp, "%s.%s", path, *c),
-                         json_object_get(p, *c));
+        k1s__ferr_nonneg(fe, k1s__fp(fp, "%s.%s", path, *c), json_object_get(p, *c));
     json_t *tg = json_object_get(p, "terminationGracePeriodSeconds");
     if (json_is_integer(tg) && json_integer_value(tg) <= 0)
-        k1s_ferr_invalid(fe, k1s__fp(fp, "%s.terminationGracePeriodSeconds", path),
-                         tg, "must be greater than 0");
+        k1s_ferr_invalid(fe, k1s__fp(fp, "%s.terminationGracePeriodSeconds", path), tg,
+                         "must be greater than 0");
     json_t *st = json_object_get(p, "successThreshold");
     if (kind != READINESS && json_is_integer(st) && json_integer_value(st) != 1)
-        k1s_ferr_invalid(fe, k1s__fp(fp, "%s.successThreshold", path), st,
-                         "must be 1");
+        k1s_ferr_invalid(fe, k1s__fp(fp, "%s.successThreshold", path), st, "must be 1");
     if (kind == READINESS && tg && !json_is_null(tg))
-        k1s_ferr_invalid(fe, k1s__fp(fp, "%s.terminationGracePeriodSeconds", path),
-                         tg, "must not be set for readinessProbes");
+        k1s_ferr_invalid(fe, k1s__fp(fp, "%s.terminationGracePeriodSeconds", path), tg,
+                         "must not be set for readinessProbes");
 }
 
-static void validate_lifecycle(const json_t *lc, const char *path,
-                               k1s_ferrs *fe)
+static void validate_lifecycle(const json_t *lc, const char *path, k1s_ferrs *fe)
 {
     char fp[K1S_FP_MAX];
     if (k1s__objv(lc, "postStart"))
-        handler(k1s__objv(lc, "postStart"), k1s__fp(fp, "%s.postStart", path),
-                false, fe);
+        handler(k1s__objv(lc, "postStart"), k1s__fp(fp, "%s.postStart", path), false, fe);
     if (k1s__objv(lc, "preStop"))
-        handler(k1s__objv(lc, "preStop"), k1s__fp(fp, "%s.preStop", path),
-                false, fe);
+        handler(k1s__objv(lc, "preStop"), k1s__fp(fp, "%s.preStop", path), false, fe);
 }
 
 /* ---- containers ---------------------------------------------------------------------- */
 
 /* validateContainerCommon. */
-static void container_common(const json_t *c, const char *path,
-                             const json_t *vols, k1s_ferrs *fe)
+static void container_common(const json_t *c, const char *path, const json_t *vols, k1s_ferrs *fe)
 {
     char fp[K1S_FP_MAX];
     json_t *name = json_object_get(c, "name");
@@ -596,26 +591,22 @@ static void container_common(const json_t *c, const char *path,
     if (!json_is_string(tmp) || !json_string_length(tmp))
         k1s_ferr_required(fe, k1s__fp(fp, "%s.terminationMessagePolicy", path), "");
     else if (!k1s__one_of(json_string_value(tmp), message_policies))
-        k1s_ferr_not_supported(fe, k1s__fp(fp, "%s.terminationMessagePolicy", path),
-                               tmp, message_policies);
+        k1s_ferr_not_supported(fe, k1s__fp(fp, "%s.terminationMessagePolicy", path), tmp,
+                               message_policies);
     validate_ports(k1s__arrv(c, "ports"), k1s__fp(fp, "%s.ports", path), fe);
     validate_env(k1s__arrv(c, "env"), k1s__fp(fp, "%s.env", path), fe);
-    validate_env_from(k1s__arrv(c, "envFrom"), k1s__fp(fp, "%s.envFrom", path),
-                      fe);
-    validate_mounts(k1s__arrv(c, "volumeMounts"),
-                    k1s__fp(fp, "%s.volumeMounts", path), vols, fe);
+    validate_env_from(k1s__arrv(c, "envFrom"), k1s__fp(fp, "%s.envFrom", path), fe);
+    validate_mounts(k1s__arrv(c, "volumeMounts"), k1s__fp(fp, "%s.volumeMounts", path), vols, fe);
     json_t *pp = json_object_get(c, "imagePullPolicy");
     if (!json_is_string(pp) || !json_string_length(pp))
         k1s_ferr_required(fe, k1s__fp(fp, "%s.imagePullPolicy", path), "");
     else if (!k1s__one_of(json_string_value(pp), pull_policies))
-        k1s_ferr_not_supported(fe, k1s__fp(fp, "%s.imagePullPolicy", path), pp,
-                               pull_policies);
-    validate_resources(k1s__objv(c, "resources"),
-                       k1s__fp(fp, "%s.resources", path), fe);
+        k1s_ferr_not_supported(fe, k1s__fp(fp, "%s.imagePullPolicy", path), pp, pull_policies);
+    validate_resources(k1s__objv(c, "resources"), k1s__fp(fp, "%s.resources", path), fe);
 }
 
-void k1s__validate_containers(const json_t *spec, const char *path,
-                              const json_t *vols, k1s_ferrs *fe)
+void k1s__validate_containers(const json_t *spec, const char *path, const json_t *vols,
+                              k1s_ferrs *fe)
 {
     char cp[K1S_FP_MAX], fp[K1S_FP_MAX], base[K1S_FP_MAX];
     const json_t *ctrs = k1s__arrv(spec, "containers");
@@ -634,14 +625,13 @@ void k1s__validate_containers(const json_t *spec, const char *path,
         else
             json_object_set_new(names, ns ? ns : "", json_true());
         if (k1s__objv(c, "lifecycle"))
-            validate_lifecycle(k1s__objv(c, "lifecycle"),
-                               k1s__fp(fp, "%s.lifecycle", cp), fe);
-        validate_probe(k1s__objv(c, "livenessProbe"),
-                       k1s__fp(fp, "%s.livenessProbe", cp), LIVENESS, fe);
-        validate_probe(k1s__objv(c, "readinessProbe"),
-                       k1s__fp(fp, "%s.readinessProbe", cp), READINESS, fe);
-        validate_probe(k1s__objv(c, "startupProbe"),
-                       k1s__fp(fp, "%s.startupProbe", cp), STARTUP, fe);
+            validate_lifecycle(k1s__objv(c, "lifecycle"), k1s__fp(fp, "%s.lifecycle", cp), fe);
+        validate_probe(k1s__objv(c, "livenessProbe"), k1s__fp(fp, "%s.livenessProbe", cp), LIVENESS,
+                       fe);
+        validate_probe(k1s__objv(c, "readinessProbe"), k1s__fp(fp, "%s.readinessProbe", cp),
+                       READINESS, fe);
+        validate_probe(k1s__objv(c, "startupProbe"), k1s__fp(fp, "%s.startupProbe", cp), STARTUP,
+                       fe);
         if (k1s__has(c, "restartPolicy"))
             k1s_ferr_forbidden(fe, k1s__fp(fp, "%s.restartPolicy", cp),
                                "may not be set for non-init containers");
@@ -662,8 +652,7 @@ void k1s__validate_containers(const json_t *spec, const char *path,
             static const char *const only_always[] = {"Always", NULL};
             always = !strcmp(json_string_value(rp), "Always");
             if (!always)
-                k1s_ferr_not_supported(fe, k1s__fp(fp, "%s.restartPolicy", cp),
-                                       rp, only_always);
+                k1s_ferr_not_supported(fe, k1s__fp(fp, "%s.restartPolicy", cp), rp, only_always);
         }
         json_t *name = json_object_get(c, "name");
         const char *ns = json_string_value(name);
@@ -678,22 +667,21 @@ void k1s__validate_containers(const json_t *spec, const char *path,
         json_decref(seen1);
         if (always) {
             if (k1s__objv(c, "lifecycle"))
-                validate_lifecycle(k1s__objv(c, "lifecycle"),
-                                   k1s__fp(fp, "%s.lifecycle", cp), fe);
-            validate_probe(k1s__objv(c, "livenessProbe"),
-                           k1s__fp(fp, "%s.livenessProbe", cp), LIVENESS, fe);
-            validate_probe(k1s__objv(c, "readinessProbe"),
-                           k1s__fp(fp, "%s.readinessProbe", cp), READINESS, fe);
-            validate_probe(k1s__objv(c, "startupProbe"),
-                           k1s__fp(fp, "%s.startupProbe", cp), STARTUP, fe);
+                validate_lifecycle(k1s__objv(c, "lifecycle"), k1s__fp(fp, "%s.lifecycle", cp), fe);
+            validate_probe(k1s__objv(c, "livenessProbe"), k1s__fp(fp, "%s.livenessProbe", cp),
+                           LIVENESS, fe);
+            validate_probe(k1s__objv(c, "readinessProbe"), k1s__fp(fp, "%s.readinessProbe", cp),
+                           READINESS, fe);
+            validate_probe(k1s__objv(c, "startupProbe"), k1s__fp(fp, "%s.startupProbe", cp),
+                           STARTUP, fe);
         } else {
-            static const char *const banned[] = {"lifecycle", "livenessProbe",
-                                                 "readinessProbe",
+            static const char *const banned[] = {"lifecycle", "livenessProbe", "readinessProbe",
                                                  "startupProbe", NULL};
             for (const char *const *b = banned; *b; b++)
                 if (k1s__has(c, *b))
-                    k1s_ferr_forbidden(fe, k1s__fp(fp, "%s.%s", cp, *b),
-                                       "may not be set for init containers without restartPolicy=Always");
+                    k1s_ferr_forbidden(
+                        fe, k1s__fp(fp, "%s.%s", cp, *b),
+                        "may not be set for init containers without restartPolicy=Always");
         }
     }
     json_decref(names);

@@ -21,14 +21,14 @@
 
 /* ---- labels, annotations, selectors ---------------------------------------- */
 
-void k1s__validate_labels(const json_t *labels, const char *path,
-                          k1s_ferrs *fe)
+void k1s__validate_labels(const json_t *labels, const char *path, k1s_ferrs *fe)
 {
     if (!json_is_object(labels))
         return;
     const char *k;
     json_t *v;
-    json_object_foreach((json_t *)labels, k, v) {
+    json_object_foreach((json_t *)labels, k, v)
+    {
         json_t *key = json_string(k);
         k1s__check_qualified_name(fe, path, key);
         json_decref(key);
@@ -36,15 +36,15 @@ void k1s__validate_labels(const json_t *labels, const char *path,
     }
 }
 
-void k1s__validate_annotations(const json_t *ann, const char *path,
-                               k1s_ferrs *fe)
+void k1s__validate_annotations(const json_t *ann, const char *path, k1s_ferrs *fe)
 {
     if (!json_is_object(ann))
         return;
     size_t total = 0;
     const char *k;
     json_t *v;
-    json_object_foreach((json_t *)ann, k, v) {
+    json_object_foreach((json_t *)ann, k, v)
+    {
         /* the rule is a qualified name with case ignored */
         size_t n = strlen(k);
         char *lower = malloc(n + 1);
@@ -63,8 +63,7 @@ void k1s__validate_annotations(const json_t *ann, const char *path,
         k1s_ferr_too_long(fe, path, NULL, ANNOTATIONS_MAX);
 }
 
-static void validate_requirement(const json_t *req, const char *path,
-                                 k1s_ferrs *fe)
+static void validate_requirement(const json_t *req, const char *path, k1s_ferrs *fe)
 {
     char fp[K1S_FP_MAX];
     const char *op = k1s__str0(req, "operator");
@@ -75,41 +74,37 @@ static void validate_requirement(const json_t *req, const char *path,
                               "must be specified when `operator` is 'In' or 'NotIn'");
     } else if (!strcmp(op, "Exists") || !strcmp(op, "DoesNotExist")) {
         if (json_array_size(values) > 0)
-            k1s_ferr_forbidden(fe, k1s__fp(fp, "%s.values", path),
-                               "may not be specified when `operator` is 'Exists' or 'DoesNotExist'");
+            k1s_ferr_forbidden(
+                fe, k1s__fp(fp, "%s.values", path),
+                "may not be specified when `operator` is 'Exists' or 'DoesNotExist'");
     } else {
         k1s_ferr_invalid_str(fe, k1s__fp(fp, "%s.operator", path), op,
                              "not a valid selector operator");
     }
     json_t *key = json_object_get(req, "key");
     json_t *empty = json_is_string(key) ? NULL : json_string(""); /* new */
-    k1s__check_qualified_name(fe, k1s__fp(fp, "%s.key", path),
-                              empty ? empty : key);
+    k1s__check_qualified_name(fe, k1s__fp(fp, "%s.key", path), empty ? empty : key);
     json_decref(empty);
     for (size_t i = 0; i < json_array_size(values); i++)
-        k1s__check_str(fe, k1s__fp(fp, "%s.values[%zu]", path, i),
-                       json_array_get(values, i), k1s_is_label_value);
+        k1s__check_str(fe, k1s__fp(fp, "%s.values[%zu]", path, i), json_array_get(values, i),
+                       k1s_is_label_value);
 }
 
-void k1s__validate_label_selector(const json_t *sel, const char *path,
-                                  k1s_ferrs *fe)
+void k1s__validate_label_selector(const json_t *sel, const char *path, k1s_ferrs *fe)
 {
     char fp[K1S_FP_MAX];
     if (!json_is_object(sel))
         return;
-    k1s__validate_labels(k1s__objv(sel, "matchLabels"),
-                         k1s__fp(fp, "%s.matchLabels", path), fe);
+    k1s__validate_labels(k1s__objv(sel, "matchLabels"), k1s__fp(fp, "%s.matchLabels", path), fe);
     const json_t *exprs = k1s__arrv(sel, "matchExpressions");
     for (size_t i = 0; i < json_array_size(exprs); i++) {
         char ep[K1S_FP_MAX];
         validate_requirement(json_array_get(exprs, i),
-                             k1s__fp(ep, "%s.matchExpressions[%zu]", path, i),
-                             fe);
+                             k1s__fp(ep, "%s.matchExpressions[%zu]", path, i), fe);
     }
 }
 
-bool k1s__selector_matches(const json_t *sel, bool map_form,
-                           const json_t *labels)
+bool k1s__selector_matches(const json_t *sel, bool map_form, const json_t *labels)
 {
     k1s_selector *s = NULL;
     char *err = NULL;
@@ -154,18 +149,15 @@ static bool zero_value(const json_t *v)
            (json_is_object(v) && json_object_size(v) == 0);
 }
 
-void k1s__validate_template_meta(const json_t *meta, const char *path,
-                                 k1s_ferrs *fe)
+void k1s__validate_template_meta(const json_t *meta, const char *path, k1s_ferrs *fe)
 {
     char fp[K1S_FP_MAX];
-    k1s__validate_annotations(k1s__objv(meta, "annotations"),
-                              k1s__fp(fp, "%s.annotations", path), fe);
-    k1s__validate_labels(k1s__objv(meta, "labels"),
-                         k1s__fp(fp, "%s.labels", path), fe);
+    k1s__validate_annotations(k1s__objv(meta, "annotations"), k1s__fp(fp, "%s.annotations", path),
+                              fe);
+    k1s__validate_labels(k1s__objv(meta, "labels"), k1s__fp(fp, "%s.labels", path), fe);
     for (size_t i = 0; i < sizeof meta_fields / sizeof meta_fields[0]; i++)
         if (!zero_value(json_object_get(meta, meta_fields[i].json)))
-            k1s_ferr_forbidden(fe, k1s__fp(fp, "%s.%s", path, meta_fields[i].go),
-                               "cannot be set");
+            k1s_ferr_forbidden(fe, k1s__fp(fp, "%s.%s", path, meta_fields[i].go), "cannot be set");
 }
 
 /* ---- owner references and finalizers ------------------------------------------ */
@@ -241,14 +233,11 @@ static void validate_owner_refs(const json_t *refs, k1s_ferrs *fe)
             k1s_ferr_invalid_str(fe, "metadata.ownerReferences.apiVersion", av,
                                  "version must not be empty");
         if (!*kind)
-            k1s_ferr_invalid_str(fe, "metadata.ownerReferences.kind", kind,
-                                 "must not be empty");
+            k1s_ferr_invalid_str(fe, "metadata.ownerReferences.kind", kind, "must not be empty");
         if (!*k1s__str0(r, "name"))
-            k1s_ferr_invalid_str(fe, "metadata.ownerReferences.name", "",
-                                 "must not be empty");
+            k1s_ferr_invalid_str(fe, "metadata.ownerReferences.name", "", "must not be empty");
         if (!*k1s__str0(r, "uid"))
-            k1s_ferr_invalid_str(fe, "metadata.ownerReferences.uid", "",
-                                 "must not be empty");
+            k1s_ferr_invalid_str(fe, "metadata.ownerReferences.uid", "", "must not be empty");
         if (!strcmp(av, "v1") && !strcmp(kind, "Event")) {
             char *t = go_owner_refs(r);
             k1s__ferr_invalid_text(fe, path, t,
@@ -260,9 +249,10 @@ static void validate_owner_refs(const json_t *refs, k1s_ferrs *fe)
             k1s__fp(cur, "%s/%s", kind, k1s__str0(r, "name"));
             if (*first) {
                 char detail[3 * K1S_FP_MAX];
-                snprintf(detail, sizeof detail,
-                         "Only one reference can have Controller set to true. Found \"true\" in references for %s and %s",
-                         first, cur);
+                snprintf(
+                    detail, sizeof detail,
+                    "Only one reference can have Controller set to true. Found \"true\" in references for %s and %s",
+                    first, cur);
                 char *t = go_owner_refs(refs);
                 k1s__ferr_invalid_text(fe, path, t, detail);
                 free(t);
@@ -273,8 +263,8 @@ static void validate_owner_refs(const json_t *refs, k1s_ferrs *fe)
     }
 }
 
-static const char *const standard_finalizers[] = {"kubernetes", "orphan",
-                                                  "foregroundDeletion", NULL};
+static const char *const standard_finalizers[] = {"kubernetes", "orphan", "foregroundDeletion",
+                                                  NULL};
 
 static void validate_finalizers(const json_t *fins, k1s_ferrs *fe)
 {
@@ -297,15 +287,15 @@ static void validate_finalizers(const json_t *fins, k1s_ferrs *fe)
         const char *s = json_string_value(json_array_get(fins, i));
         if (s && !strchr(s, '/') && !k1s__one_of(s, standard_finalizers)) {
             char fp[K1S_FP_MAX];
-            k1s_ferr_invalid_str(fe, k1s__fp(fp, "metadata.finalizers[%zu]", i),
-                                 s, "name is neither a standard finalizer name nor is it fully qualified");
+            k1s_ferr_invalid_str(
+                fe, k1s__fp(fp, "metadata.finalizers[%zu]", i), s,
+                "name is neither a standard finalizer name nor is it fully qualified");
         }
     }
 }
 
 /* Forbidden when finalizers are added to an object being deleted. */
-static void validate_no_new_finalizers(const json_t *fins, const json_t *old,
-                                       k1s_ferrs *fe)
+static void validate_no_new_finalizers(const json_t *fins, const json_t *old, k1s_ferrs *fe)
 {
     json_t *added = json_array(); /* new reference */
     if (!added)
@@ -335,7 +325,11 @@ static void validate_no_new_finalizers(const json_t *fins, const json_t *old,
             }
         char *t = k1s__go_string_slice(added);
         char *detail = NULL;
-        if (t && asprintf(&detail, "no new finalizers can be added if the object is being deleted, found new finalizers %s", t) >= 0)
+        if (t &&
+            asprintf(
+                &detail,
+                "no new finalizers can be added if the object is being deleted, found new finalizers %s",
+                t) >= 0)
             k1s_ferr_forbidden(fe, "metadata.finalizers", detail);
         free(detail);
         free(t);
@@ -357,32 +351,27 @@ static k1s_name_rule name_rule(const k1s_kind *k)
     return K1S_NAME_DNS1123_SUBDOMAIN;
 }
 
-static void immutable(const json_t *m, const json_t *om, const char *field,
-                      k1s_ferrs *fe)
+static void immutable(const json_t *m, const json_t *om, const char *field, k1s_ferrs *fe)
 {
     json_t *v = json_object_get(m, field), *ov = json_object_get(om, field);
     if (k1s_json_semantic_equal(v, ov))
         return;
     char fp[K1S_FP_MAX];
     if (v)
-        k1s_ferr_invalid(fe, k1s__fp(fp, "metadata.%s", field), v,
-                         "field is immutable");
+        k1s_ferr_invalid(fe, k1s__fp(fp, "metadata.%s", field), v, "field is immutable");
     else
-        k1s__ferr_invalid_text(fe, k1s__fp(fp, "metadata.%s", field), "null",
-                               "field is immutable");
+        k1s__ferr_invalid_text(fe, k1s__fp(fp, "metadata.%s", field), "null", "field is immutable");
 }
 
 /* The common part of create and update. */
 static void validate_meta_common(const json_t *m, k1s_ferrs *fe)
 {
     k1s__validate_labels(k1s__objv(m, "labels"), "metadata.labels", fe);
-    k1s__validate_annotations(k1s__objv(m, "annotations"),
-                              "metadata.annotations", fe);
+    k1s__validate_annotations(k1s__objv(m, "annotations"), "metadata.annotations", fe);
     validate_owner_refs(k1s__arrv(m, "ownerReferences"), fe);
 }
 
-void k1s__validate_meta(const k1s_kind *k, const json_t *obj,
-                        const json_t *old, k1s_ferrs *fe)
+void k1s__validate_meta(const k1s_kind *k, const json_t *obj, const json_t *old, k1s_ferrs *fe)
 {
     const json_t *m = k1s__objv(obj, "metadata");
     bool core_event = !*k->group && !strcmp(k->kind, "Event");
@@ -398,11 +387,14 @@ void k1s__validate_meta(const k1s_kind *k, const json_t *obj,
     if (old) {
         const json_t *om = k1s__objv(old, "metadata");
         if (k1s__has(om, "deletionTimestamp"))
-            validate_no_new_finalizers(k1s__arrv(m, "finalizers"),
-                                       k1s__arrv(om, "finalizers"), fe);
-        static const char *const fixed[] = {
-            "name", "namespace", "uid", "creationTimestamp",
-            "deletionTimestamp", "deletionGracePeriodSeconds", NULL};
+            validate_no_new_finalizers(k1s__arrv(m, "finalizers"), k1s__arrv(om, "finalizers"), fe);
+        static const char *const fixed[] = {"name",
+                                            "namespace",
+                                            "uid",
+                                            "creationTimestamp",
+                                            "deletionTimestamp",
+                                            "deletionGracePeriodSeconds",
+                                            NULL};
         for (const char *const *f = fixed; *f; f++)
             immutable(m, om, *f, fe);
         validate_meta_common(m, fe);
@@ -415,8 +407,7 @@ void k1s__validate_meta(const k1s_kind *k, const json_t *obj,
         k1s__check_name_rule(fe, "metadata.generateName", gen, rule, true);
     json_t *name = json_object_get(m, "name");
     if (!json_is_string(name) || !json_string_length(name))
-        k1s_ferr_required(fe, "metadata.name",
-                          "name or generateName is required");
+        k1s_ferr_required(fe, "metadata.name", "name or generateName is required");
     else
         k1s__check_name_rule(fe, "metadata.name", name, rule, false);
     json_t *ns = json_object_get(m, "namespace");
@@ -428,8 +419,7 @@ void k1s__validate_meta(const k1s_kind *k, const json_t *obj,
     } else if (json_is_string(ns) && json_string_length(ns)) {
         k1s_ferr_forbidden(fe, "metadata.namespace", "not allowed on this type");
     }
-    k1s__ferr_nonneg(fe, "metadata.generation",
-                     json_object_get(m, "generation"));
+    k1s__ferr_nonneg(fe, "metadata.generation", json_object_get(m, "generation"));
     validate_meta_common(m, fe);
     validate_finalizers(k1s__arrv(m, "finalizers"), fe);
 }

@@ -52,23 +52,46 @@ static void container_defaults(json_t *c)
     char buf[256];
     const char *tag = image_tag(k1s__str(c, "image"), buf, sizeof buf);
     json_object_set_new(c, "imagePullPolicy",
-                        json_string(!strcmp(tag, "latest") ? "Always"
-                                                           : "IfNotPresent"));
+                        json_string(!strcmp(tag, "latest") ? "Always" : "IfNotPresent"));
 }
 
 /* Every volume source key, to see whether a volume names none. */
-static const char *const volume_sources[] = {
-    "emptyDir", "hostPath", "gitRepo", "gcePersistentDisk",
-    "awsElasticBlockStore", "secret", "nfs", "iscsi", "glusterfs", "flocker",
-    "persistentVolumeClaim", "rbd", "cinder", "cephfs", "quobyte",
-    "downwardAPI", "fc", "flexVolume", "configMap", "azureFile",
-    "vsphereVolume", "photonPersistentDisk", "portworxVolume", "azureDisk",
-    "storageos", "projected", "scaleIO", "csi", "ephemeral", "image", NULL};
+static const char *const volume_sources[] = {"emptyDir",
+                                             "hostPath",
+                                             "gitRepo",
+                                             "gcePersistentDisk",
+                                             "awsElasticBlockStore",
+                                             "secret",
+                                             "nfs",
+                                             "iscsi",
+                                             "glusterfs",
+                                             "flocker",
+                                             "persistentVolumeClaim",
+                                             "rbd",
+                                             "cinder",
+                                             "cephfs",
+                                             "quobyte",
+                                             "downwardAPI",
+                                             "fc",
+                                             "flexVolume",
+                                             "configMap",
+                                             "azureFile",
+                                             "vsphereVolume",
+                                             "photonPersistentDisk",
+                                             "portworxVolume",
+                                             "azureDisk",
+                                             "storageos",
+                                             "projected",
+                                             "scaleIO",
+                                             "csi",
+                                             "ephemeral",
+                                             "image",
+                                             NULL};
 
 void k1s__podspec_defaults(json_t *spec)
 {
-    static const char *const lists[] = {"containers", "initContainers",
-                                        "ephemeralContainers", NULL};
+    static const char *const lists[] = {"containers", "initContainers", "ephemeralContainers",
+                                        NULL};
     for (const char *const *l = lists; *l; l++) {
         json_t *ctrs = k1s__arrv(spec, *l);
         for (size_t i = 0; i < json_array_size(ctrs); i++)
@@ -104,9 +127,8 @@ static void requests_from_limits(json_t *ctrs)
         json_t *req = k1s__ensure_obj(res, "requests");
         const char *k;
         json_t *v;
-        json_object_foreach(limits, k, v)
-            if (req && !json_object_get(req, k))
-                json_object_set_new(req, k, json_deep_copy(v));
+        json_object_foreach(limits, k, v) if (req && !json_object_get(req, k))
+            json_object_set_new(req, k, json_deep_copy(v));
     }
 }
 
@@ -118,10 +140,8 @@ static void host_network_ports(json_t *ctrs)
             json_t *p = json_array_get(ports, j);
             json_t *hp = json_object_get(p, "hostPort");
             json_t *cp = json_object_get(p, "containerPort");
-            if (json_is_object(p) && json_integer_value(hp) == 0 &&
-                json_is_integer(cp))
-                json_object_set_new(p, "hostPort",
-                                    json_integer(json_integer_value(cp)));
+            if (json_is_object(p) && json_integer_value(hp) == 0 && json_is_integer(cp))
+                json_object_set_new(p, "hostPort", json_integer(json_integer_value(cp)));
         }
     }
 }
@@ -142,12 +162,10 @@ void k1s__pod_only_defaults(json_t *spec)
 
 /* ---- tolerations -------------------------------------------------------------- */
 
-void k1s__validate_tolerations(const json_t *tols, const char *path,
-                               k1s_ferrs *fe)
+void k1s__validate_tolerations(const json_t *tols, const char *path, k1s_ferrs *fe)
 {
     static const char *const ops[] = {"Equal", "Exists", NULL};
-    static const char *const effects[] = {"NoSchedule", "PreferNoSchedule",
-                                          "NoExecute", NULL};
+    static const char *const effects[] = {"NoSchedule", "PreferNoSchedule", "NoExecute", NULL};
     char ip[K1S_FP_MAX], fp[K1S_FP_MAX];
     for (size_t i = 0; i < json_array_size(tols); i++) {
         const json_t *t = json_array_get(tols, i);
@@ -158,8 +176,9 @@ void k1s__validate_tolerations(const json_t *tols, const char *path,
         if (json_is_string(key) && json_string_length(key))
             k1s__check_qualified_name(fe, k1s__fp(fp, "%s.key", ip), key);
         if (!*k1s__str0(t, "key") && strcmp(op, "Exists"))
-            k1s_ferr_invalid_str(fe, k1s__fp(fp, "%s.operator", ip), op,
-                                 "operator must be Exists when `key` is empty, which means \"match all values and all keys\"");
+            k1s_ferr_invalid_str(
+                fe, k1s__fp(fp, "%s.operator", ip), op,
+                "operator must be Exists when `key` is empty, which means \"match all values and all keys\"");
         if (k1s__has(t, "tolerationSeconds") && strcmp(effect, "NoExecute"))
             k1s_ferr_invalid_str(fe, k1s__fp(fp, "%s.effect", ip), effect,
                                  "effect must be 'NoExecute' when `tolerationSeconds` is set");
@@ -183,25 +202,20 @@ void k1s__validate_tolerations(const json_t *tols, const char *path,
             k1s__ferr_not_supported_str(fe, fp, op, ops);
         }
         if (*effect && !k1s__one_of(effect, effects))
-            k1s__ferr_not_supported_str(fe, k1s__fp(fp, "%s.effect", ip),
-                                        effect, effects);
+            k1s__ferr_not_supported_str(fe, k1s__fp(fp, "%s.effect", ip), effect, effects);
     }
 }
 
 /* ---- pod spec ---------------------------------------------------------------------- */
 
-static const char *const restart_policies[] = {"Always", "OnFailure", "Never",
-                                               NULL};
-static const char *const dns_policies[] = {"ClusterFirstWithHostNet",
-                                           "ClusterFirst", "Default", "None",
-                                           NULL};
-static const char *const preemption_policies[] = {"PreemptLowerPriority",
-                                                  "Never", NULL};
+static const char *const restart_policies[] = {"Always", "OnFailure", "Never", NULL};
+static const char *const dns_policies[] = {"ClusterFirstWithHostNet", "ClusterFirst", "Default",
+                                           "None", NULL};
+static const char *const preemption_policies[] = {"PreemptLowerPriority", "Never", NULL};
 static const char *const os_names[] = {"linux", "windows", NULL};
 
 /* A string field checked as a DNS-1123 subdomain when set. */
-static void subdomain_field(const json_t *spec, const char *key,
-                            const char *path, k1s_ferrs *fe)
+static void subdomain_field(const json_t *spec, const char *key, const char *path, k1s_ferrs *fe)
 {
     char fp[K1S_FP_MAX];
     json_t *v = json_object_get(spec, key);
@@ -209,8 +223,7 @@ static void subdomain_field(const json_t *spec, const char *key,
         k1s__check_dns_subdomain(fe, k1s__fp(fp, "%s.%s", path, key), v);
 }
 
-static void label_field(const json_t *spec, const char *key, const char *path,
-                        k1s_ferrs *fe)
+static void label_field(const json_t *spec, const char *key, const char *path, k1s_ferrs *fe)
 {
     char fp[K1S_FP_MAX];
     json_t *v = json_object_get(spec, key);
@@ -232,8 +245,7 @@ static void enum_field(const json_t *spec, const char *key, const char *path,
 
 /* validatePodHostNetworkDeps: on the host network a hostPort must equal its
  * containerPort (a template may leave it 0). */
-static void host_network_deps(const json_t *spec, const char *path,
-                              bool is_pod, k1s_ferrs *fe)
+static void host_network_deps(const json_t *spec, const char *path, bool is_pod, k1s_ferrs *fe)
 {
     char fp[K1S_FP_MAX];
     if (!json_is_true(json_object_get(spec, "hostNetwork")))
@@ -249,8 +261,7 @@ static void host_network_deps(const json_t *spec, const char *path,
             if ((is_pod || hp != 0) && hp != cp) {
                 json_t *v = json_integer(hp); /* new */
                 k1s_ferr_invalid(fe,
-                                 k1s__fp(fp, "%s.containers[%zu].ports[%zu].hostPort",
-                                         path, i, j),
+                                 k1s__fp(fp, "%s.containers[%zu].ports[%zu].hostPort", path, i, j),
                                  v, "must match `containerPort` when `hostNetwork` is true");
                 json_decref(v);
             }
@@ -277,8 +288,8 @@ static void dns_config(const json_t *spec, const char *path, k1s_ferrs *fe)
     const json_t *ns = k1s__arrv(cfg, "nameservers");
     if (json_array_size(ns) > 3) {
         char *t = k1s__go_string_slice(ns);
-        k1s__ferr_invalid_text(fe, k1s__fp(fp, "%s.dnsConfig.nameservers", path),
-                               t, "must not have more than 3 nameservers");
+        k1s__ferr_invalid_text(fe, k1s__fp(fp, "%s.dnsConfig.nameservers", path), t,
+                               "must not have more than 3 nameservers");
         free(t);
     }
     const json_t *opts = k1s__arrv(cfg, "options");
@@ -288,18 +299,17 @@ static void dns_config(const json_t *spec, const char *path, k1s_ferrs *fe)
                               "must not be empty");
 }
 
-void k1s__validate_podspec(const json_t *spec, const char *path,
-                           const k1s_podspec_opts *o, k1s_ferrs *fe)
+void k1s__validate_podspec(const json_t *spec, const char *path, const k1s_podspec_opts *o,
+                           k1s_ferrs *fe)
 {
     char fp[K1S_FP_MAX];
     static const k1s_podspec_opts none = {0};
     if (!o)
         o = &none;
     if (!k1s__has(spec, "terminationGracePeriodSeconds"))
-        k1s_ferr_required(fe, k1s__fp(fp, "%s.terminationGracePeriodSeconds", path),
-                          "");
-    json_t *vols = k1s__validate_volumes(k1s__arrv(spec, "volumes"),
-                                         k1s__fp(fp, "%s.volumes", path), o, fe);
+        k1s_ferr_required(fe, k1s__fp(fp, "%s.terminationGracePeriodSeconds", path), "");
+    json_t *vols =
+        k1s__validate_volumes(k1s__arrv(spec, "volumes"), k1s__fp(fp, "%s.volumes", path), o, fe);
     /* a StatefulSet's claim templates become volumes of its pods */
     for (size_t i = 0; vols && i < json_array_size(o->claim_templates); i++) {
         const json_t *ct = json_array_get(o->claim_templates, i);
@@ -312,16 +322,14 @@ void k1s__validate_podspec(const json_t *spec, const char *path,
     host_network_deps(spec, path, o->is_pod, fe);
     enum_field(spec, "restartPolicy", path, restart_policies, fe);
     enum_field(spec, "dnsPolicy", path, dns_policies, fe);
-    k1s__validate_labels(k1s__objv(spec, "nodeSelector"),
-                         k1s__fp(fp, "%s.nodeSelector", path), fe);
+    k1s__validate_labels(k1s__objv(spec, "nodeSelector"), k1s__fp(fp, "%s.nodeSelector", path), fe);
     dns_config(spec, path, fe);
     const json_t *gates = k1s__arrv(spec, "readinessGates");
     for (size_t i = 0; i < json_array_size(gates); i++) {
         json_t *ct = json_object_get(json_array_get(gates, i), "conditionType");
         json_t *empty = json_is_string(ct) ? NULL : json_string(""); /* new */
-        k1s__check_qualified_name(
-            fe, k1s__fp(fp, "%s.readinessGates[%zu].conditionType", path, i),
-            empty ? empty : ct);
+        k1s__check_qualified_name(fe, k1s__fp(fp, "%s.readinessGates[%zu].conditionType", path, i),
+                                  empty ? empty : ct);
         json_decref(empty);
     }
     const json_t *sg = k1s__arrv(spec, "schedulingGates");
@@ -347,8 +355,8 @@ void k1s__validate_podspec(const json_t *spec, const char *path,
                        k1s_is_in_range(json_integer_value(ads), 1, 2147483647));
     label_field(spec, "hostname", path, fe);
     label_field(spec, "subdomain", path, fe);
-    k1s__validate_tolerations(k1s__arrv(spec, "tolerations"),
-                              k1s__fp(fp, "%s.tolerations", path), fe);
+    k1s__validate_tolerations(k1s__arrv(spec, "tolerations"), k1s__fp(fp, "%s.tolerations", path),
+                              fe);
     subdomain_field(spec, "priorityClassName", path, fe);
     json_t *rc = json_object_get(spec, "runtimeClassName");
     if (json_is_string(rc))
@@ -366,15 +374,14 @@ void k1s__validate_podspec(const json_t *spec, const char *path,
     }
 }
 
-void k1s__validate_pod_template(const json_t *tmpl, const char *path,
-                                const k1s_podspec_opts *o, k1s_ferrs *fe)
+void k1s__validate_pod_template(const json_t *tmpl, const char *path, const k1s_podspec_opts *o,
+                                k1s_ferrs *fe)
 {
     char fp[K1S_FP_MAX];
     const json_t *meta = k1s__objv(tmpl, "metadata");
-    k1s__validate_labels(k1s__objv(meta, "labels"),
-                         k1s__fp(fp, "%s.labels", path), fe);
-    k1s__validate_annotations(k1s__objv(meta, "annotations"),
-                              k1s__fp(fp, "%s.annotations", path), fe);
+    k1s__validate_labels(k1s__objv(meta, "labels"), k1s__fp(fp, "%s.labels", path), fe);
+    k1s__validate_annotations(k1s__objv(meta, "annotations"), k1s__fp(fp, "%s.annotations", path),
+                              fe);
     const json_t *spec = k1s__objv(tmpl, "spec");
     k1s__validate_podspec(spec, k1s__fp(fp, "%s.spec", path), o, fe);
     if (json_array_size(k1s__arrv(spec, "ephemeralContainers")))

@@ -13,11 +13,9 @@
 
 static const char *const protocols[] = {"SCTP", "TCP", "UDP", NULL};
 static const char *const affinities[] = {"ClientIP", "None", NULL};
-static const char *const types[] = {"ClusterIP", "ExternalName", "LoadBalancer",
-                                    "NodePort", NULL};
+static const char *const types[] = {"ClusterIP", "ExternalName", "LoadBalancer", "NodePort", NULL};
 static const char *const families[] = {"IPv4", "IPv6", NULL};
-static const char *const family_policies[] = {"PreferDualStack",
-                                              "RequireDualStack", "SingleStack",
+static const char *const family_policies[] = {"PreferDualStack", "RequireDualStack", "SingleStack",
                                               NULL};
 static const char *const traffic_policies[] = {"Cluster", "Local", NULL};
 
@@ -38,11 +36,13 @@ static bool family_errors(const json_t *spec, k1s_ferrs *fe)
     const json_t *ips = k1s__arrv(spec, "clusterIPs");
     if (!strcmp(k1s__str0(spec, "ipFamilyPolicy"), "SingleStack")) {
         if (json_array_size(ips) == 2)
-            k1s_ferr_invalid(fe, "spec.ipFamilyPolicy", pol,
-                             "must be 'RequireDualStack' or 'PreferDualStack' when multiple cluster IPs are specified");
+            k1s_ferr_invalid(
+                fe, "spec.ipFamilyPolicy", pol,
+                "must be 'RequireDualStack' or 'PreferDualStack' when multiple cluster IPs are specified");
         if (json_array_size(fams) == 2)
-            k1s_ferr_invalid(fe, "spec.ipFamilyPolicy", pol,
-                             "must be 'RequireDualStack' or 'PreferDualStack' when multiple IP families are specified");
+            k1s_ferr_invalid(
+                fe, "spec.ipFamilyPolicy", pol,
+                "must be 'RequireDualStack' or 'PreferDualStack' when multiple IP families are specified");
     }
     for (size_t i = 0; i < json_array_size(ips); i++) {
         const char *ip = json_string_value(json_array_get(ips, i));
@@ -90,8 +90,7 @@ static void cluster_ip_fields(const json_t *spec, k1s_ferrs *fe)
         if (json_array_size(ips) == 0)
             k1s_ferr_required(fe, "spec.clusterIPs", "");
         else if (strcmp(nth(ips, 0), ip))
-            k1s__ferr_invalid_text(fe, "spec.clusterIPs", t,
-                                   "first value must match `clusterIP`");
+            k1s__ferr_invalid_text(fe, "spec.clusterIPs", t, "first value must match `clusterIP`");
     } else if (json_array_size(ips)) {
         k1s__ferr_invalid_text(fe, "spec.clusterIPs", t,
                                "must be empty when `clusterIP` is not specified");
@@ -110,8 +109,7 @@ static void cluster_ip_fields(const json_t *spec, k1s_ferrs *fe)
     }
     json_decref(seen);
     json_t *pol = json_object_get(spec, "ipFamilyPolicy");
-    if (pol && !json_is_null(pol) &&
-        !k1s__one_of(json_string_value(pol), family_policies))
+    if (pol && !json_is_null(pol) && !k1s__one_of(json_string_value(pol), family_policies))
         k1s_ferr_not_supported(fe, "spec.ipFamilyPolicy", pol, family_policies);
     bool bad = false;
     for (size_t i = 0; i < json_array_size(ips); i++) {
@@ -129,23 +127,19 @@ static void cluster_ip_fields(const json_t *spec, k1s_ferrs *fe)
         if (!s || (!is_ipv4(s) && inet_pton(AF_INET6, s, &a6) != 1)) {
             bad = true;
             json_t *empty = s ? NULL : json_string(""); /* new */
-            k1s_ferr_invalid(fe, k1s__fp(fp, "spec.clusterIPs[%zu]", i),
-                             empty ? empty : v,
+            k1s_ferr_invalid(fe, k1s__fp(fp, "spec.clusterIPs[%zu]", i), empty ? empty : v,
                              "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)");
             json_decref(empty);
         }
     }
     if (json_array_size(ips) > 2)
-        k1s__ferr_invalid_text(fe, "spec.clusterIPs", t,
-                               "may only hold up to 2 values");
+        k1s__ferr_invalid_text(fe, "spec.clusterIPs", t, "may only hold up to 2 values");
     if (!bad) {
-        if (json_array_size(ips) > 1 &&
-            is_ipv4(json_string_value(json_array_get(ips, 0))) ==
-                is_ipv4(json_string_value(json_array_get(ips, 1))))
+        if (json_array_size(ips) > 1 && is_ipv4(json_string_value(json_array_get(ips, 0))) ==
+                                            is_ipv4(json_string_value(json_array_get(ips, 1))))
             k1s__ferr_invalid_text(fe, "spec.clusterIPs", t,
                                    "may specify no more than one IP for each IP family");
-        for (size_t i = 0; !headless(spec) && i < json_array_size(ips) &&
-                           i < json_array_size(fams);
+        for (size_t i = 0; !headless(spec) && i < json_array_size(ips) && i < json_array_size(fams);
              i++) {
             json_t *v = json_array_get(ips, i);
             const char *f = json_string_value(json_array_get(fams, i));
@@ -176,8 +170,10 @@ static char *port_key_text(const char *proto, json_int_t port)
         return NULL;
     fputs("core.ServicePort{Name:\"\", Protocol:", f);
     k1s__go_quote(f, proto);
-    fprintf(f, ", AppProtocol:(*string)(nil), Port:%lld, TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:\"\"}, NodePort:0}",
-            (long long)port);
+    fprintf(
+        f,
+        ", AppProtocol:(*string)(nil), Port:%lld, TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:\"\"}, NodePort:0}",
+        (long long)port);
     if (fclose(f) == 0)
         t = buf;
     else
@@ -211,8 +207,7 @@ static void validate_ports(const json_t *spec, k1s_ferrs *fe)
         if (!json_is_string(proto) || !json_string_length(proto))
             k1s_ferr_required(fe, k1s__fp(fp, "%s.protocol", ip), "");
         else if (!k1s__one_of(json_string_value(proto), protocols))
-            k1s_ferr_not_supported(fe, k1s__fp(fp, "%s.protocol", ip), proto,
-                                   protocols);
+            k1s_ferr_not_supported(fe, k1s__fp(fp, "%s.protocol", ip), proto, protocols);
         json_t *tp = json_object_get(p, "targetPort");
         k1s__fp(fp, "%s.targetPort", ip);
         if (json_is_string(tp))
@@ -244,11 +239,10 @@ static void validate_affinity(const json_t *spec, k1s_ferrs *fe)
         else if (!cip)
             k1s_ferr_required(fe, "spec.sessionAffinityConfig.clientIP", when);
         else if (!ts || json_is_null(ts))
-            k1s_ferr_required(fe, "spec.sessionAffinityConfig.clientIP.timeoutSeconds",
-                              when);
+            k1s_ferr_required(fe, "spec.sessionAffinityConfig.clientIP.timeoutSeconds", when);
         else if (json_integer_value(ts) <= 0 || json_integer_value(ts) > 86400)
-            k1s_ferr_invalid(fe, "spec.sessionAffinityConfig.clientIP.timeoutSeconds",
-                             ts, "must be greater than 0 and less than 86400");
+            k1s_ferr_invalid(fe, "spec.sessionAffinityConfig.clientIP.timeoutSeconds", ts,
+                             "must be greater than 0 and less than 86400");
     } else if (a && !strcmp(a, "None") && k1s__has(spec, "sessionAffinityConfig")) {
         k1s_ferr_forbidden(fe, "spec.sessionAffinityConfig",
                            "must not be set when session affinity is None");
@@ -261,8 +255,7 @@ static void validate_spec(const json_t *spec, k1s_ferrs *fe)
     const char *type = svc_type(spec);
     bool hl = headless(spec);
     const json_t *ips = k1s__arrv(spec, "clusterIPs");
-    if (json_array_size(k1s__arrv(spec, "ports")) == 0 && !hl &&
-        strcmp(type, "ExternalName"))
+    if (json_array_size(k1s__arrv(spec, "ports")) == 0 && !hl && strcmp(type, "ExternalName"))
         k1s_ferr_required(fe, "spec.ports", "");
     if (!strcmp(type, "LoadBalancer") && hl)
         k1s_ferr_invalid(fe, "spec.clusterIPs[0]", json_array_get(ips, 0),
@@ -272,11 +265,9 @@ static void validate_spec(const json_t *spec, k1s_ferrs *fe)
                          "may not be set to 'None' for NodePort services");
     else if (!strcmp(type, "ExternalName")) {
         if (json_array_size(ips) > 0)
-            k1s_ferr_forbidden(fe, "spec.clusterIPs",
-                               "may not be set for ExternalName services");
+            k1s_ferr_forbidden(fe, "spec.clusterIPs", "may not be set for ExternalName services");
         if (json_array_size(k1s__arrv(spec, "ipFamilies")) > 0)
-            k1s_ferr_forbidden(fe, "spec.ipFamilies",
-                               "may not be set for ExternalName services");
+            k1s_ferr_forbidden(fe, "spec.ipFamilies", "may not be set for ExternalName services");
         if (k1s__has(spec, "ipFamilyPolicy"))
             k1s_ferr_forbidden(fe, "spec.ipFamilyPolicy",
                                "may not be set for ExternalName services");
@@ -317,8 +308,7 @@ static void validate_spec(const json_t *spec, k1s_ferrs *fe)
     const json_t *ports = k1s__arrv(spec, "ports");
     if (!strcmp(type, "ClusterIP"))
         for (size_t i = 0; i < json_array_size(ports); i++)
-            if (json_integer_value(json_object_get(json_array_get(ports, i),
-                                                   "nodePort")) != 0)
+            if (json_integer_value(json_object_get(json_array_get(ports, i), "nodePort")) != 0)
                 k1s_ferr_forbidden(fe, k1s__fp(fp, "spec.ports[%zu].nodePort", i),
                                    "may not be used when `type` is 'ClusterIP'");
     for (size_t i = 0; i < json_array_size(ports); i++) {
@@ -328,8 +318,7 @@ static void validate_spec(const json_t *spec, k1s_ferrs *fe)
             continue;
         for (size_t j = 0; j < i; j++) {
             const json_t *q = json_array_get(ports, j);
-            if (json_integer_value(json_object_get(q, "nodePort")) ==
-                    json_integer_value(np) &&
+            if (json_integer_value(json_object_get(q, "nodePort")) == json_integer_value(np) &&
                 !strcmp(k1s__str0(q, "protocol"), k1s__str0(p, "protocol"))) {
                 k1s_ferr_duplicate(fe, k1s__fp(fp, "spec.ports[%zu].nodePort", i), np);
                 break;
@@ -346,8 +335,8 @@ static void validate_spec(const json_t *spec, k1s_ferrs *fe)
                 char *t = port_key_text(k1s__str0(p, "protocol"), port);
                 char *body = NULL;
                 if (t && asprintf(&body, "Duplicate value: %s", t) >= 0)
-                    k1s__ferr_raw(fe, "FieldValueDuplicate",
-                                  k1s__fp(fp, "spec.ports[%zu]", i), body);
+                    k1s__ferr_raw(fe, "FieldValueDuplicate", k1s__fp(fp, "spec.ports[%zu]", i),
+                                  body);
                 free(body);
                 free(t);
                 break;
@@ -358,12 +347,10 @@ static void validate_spec(const json_t *spec, k1s_ferrs *fe)
         strcmp(type, "LoadBalancer"))
         k1s_ferr_forbidden(fe, "spec.LoadBalancerSourceRanges",
                            "may only be used when `type` is 'LoadBalancer'");
-    if (k1s__has(spec, "allocateLoadBalancerNodePorts") &&
-        strcmp(type, "LoadBalancer"))
+    if (k1s__has(spec, "allocateLoadBalancerNodePorts") && strcmp(type, "LoadBalancer"))
         k1s_ferr_forbidden(fe, "spec.allocateLoadBalancerNodePorts",
                            "may only be used when `type` is 'LoadBalancer'");
-    if (!strcmp(type, "LoadBalancer") &&
-        !k1s__has(spec, "allocateLoadBalancerNodePorts"))
+    if (!strcmp(type, "LoadBalancer") && !k1s__has(spec, "allocateLoadBalancerNodePorts"))
         k1s_ferr_required(fe, "allocateLoadBalancerNodePorts", "");
     json_t *etp = json_object_get(spec, "externalTrafficPolicy");
     const char *etps = json_string_value(etp);
@@ -374,36 +361,31 @@ static void validate_spec(const json_t *spec, k1s_ferrs *fe)
     } else if (!etps || !*etps) {
         k1s_ferr_required(fe, "spec.externalTrafficPolicy", "");
     } else if (!k1s__one_of(etps, traffic_policies)) {
-        k1s_ferr_not_supported(fe, "spec.externalTrafficPolicy", etp,
-                               traffic_policies);
+        k1s_ferr_not_supported(fe, "spec.externalTrafficPolicy", etp, traffic_policies);
     }
     json_t *hc = json_object_get(spec, "healthCheckNodePort");
     /* a missing health-check port is allocated after validation here */
     if (!needs_hc_node_port(spec) && json_integer_value(hc) != 0)
-        k1s_ferr_invalid(fe, "spec.healthCheckNodePort", hc,
-                         "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'");
+        k1s_ferr_invalid(
+            fe, "spec.healthCheckNodePort", hc,
+            "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'");
     else if (needs_hc_node_port(spec) && json_integer_value(hc) != 0)
         k1s__check_port_num(fe, "spec.healthCheckNodePort", hc);
     json_t *itp = json_object_get(spec, "internalTrafficPolicy");
     if ((!itp || json_is_null(itp)) &&
-        (!strcmp(type, "NodePort") || !strcmp(type, "LoadBalancer") ||
-         !strcmp(type, "ClusterIP")))
+        (!strcmp(type, "NodePort") || !strcmp(type, "LoadBalancer") || !strcmp(type, "ClusterIP")))
         k1s_ferr_required(fe, "spec.internalTrafficPolicy", "");
-    if (itp && !json_is_null(itp) &&
-        !k1s__one_of(json_string_value(itp), traffic_policies))
-        k1s_ferr_not_supported(fe, "spec.internalTrafficPolicy", itp,
-                               traffic_policies);
+    if (itp && !json_is_null(itp) && !k1s__one_of(json_string_value(itp), traffic_policies))
+        k1s_ferr_not_supported(fe, "spec.internalTrafficPolicy", itp, traffic_policies);
     json_t *td = json_object_get(spec, "trafficDistribution");
     static const char *const distributions[] = {"PreferClose", NULL};
-    if (td && !json_is_null(td) &&
-        !k1s__one_of(json_string_value(td), distributions))
+    if (td && !json_is_null(td) && !k1s__one_of(json_string_value(td), distributions))
         k1s_ferr_not_supported(fe, "spec.trafficDistribution", td, distributions);
 }
 
 /* validateUpgradeDowngradeClusterIPs / IPFamilies and the health-check
  * port for a single-stack cluster. */
-static void validate_update(const json_t *spec, const json_t *ospec,
-                            k1s_ferrs *fe)
+static void validate_update(const json_t *spec, const json_t *ospec, k1s_ferrs *fe)
 {
     char fp[K1S_FP_MAX];
     if (!needs_cluster_ip(spec) || !needs_cluster_ip(ospec))
@@ -417,19 +399,16 @@ static void validate_update(const json_t *spec, const json_t *ospec,
         if (n == on) {
             for (size_t i = 0; i < on; i++)
                 if (!json_equal(json_array_get(ips, i), json_array_get(oips, i)))
-                    k1s__ferr_invalid_text(fe, k1s__fp(fp, "spec.clusterIPs[%zu]", i),
-                                           t, "may not change once set");
+                    k1s__ferr_invalid_text(fe, k1s__fp(fp, "spec.clusterIPs[%zu]", i), t,
+                                           "may not change once set");
         } else if (on > n) {
             if (n == 0)
                 k1s__ferr_invalid_text(fe, "spec.clusterIPs[0]", t,
                                        "primary clusterIP can not be unset");
             else if (!json_equal(json_array_get(ips, 0), json_array_get(oips, 0)))
-                k1s__ferr_invalid_text(fe, "spec.clusterIPs[0]", t,
-                                       "may not change once set");
-        } else if (on > 0 &&
-                   !json_equal(json_array_get(ips, 0), json_array_get(oips, 0))) {
-            k1s__ferr_invalid_text(fe, "spec.clusterIPs[0]", t,
-                                   "may not change once set");
+                k1s__ferr_invalid_text(fe, "spec.clusterIPs[0]", t, "may not change once set");
+        } else if (on > 0 && !json_equal(json_array_get(ips, 0), json_array_get(oips, 0))) {
+            k1s__ferr_invalid_text(fe, "spec.clusterIPs[0]", t, "may not change once set");
         }
     }
     if (nh == oh && !nh) {
@@ -439,12 +418,10 @@ static void validate_update(const json_t *spec, const json_t *ospec,
         if (json_array_size(f) == json_array_size(of)) {
             for (size_t i = 0; i < json_array_size(of); i++)
                 if (!json_equal(json_array_get(f, i), json_array_get(of, i)))
-                    k1s__ferr_invalid_text(fe, "spec.ipFamilies[0]", ft,
-                                           "may not change once set");
+                    k1s__ferr_invalid_text(fe, "spec.ipFamilies[0]", ft, "may not change once set");
         } else if (json_array_size(f) > 0 && json_array_size(of) > 0 &&
                    !json_equal(json_array_get(f, 0), json_array_get(of, 0))) {
-            k1s__ferr_invalid_text(fe, "spec.ipFamilies[0]", t,
-                                   "may not change once set");
+            k1s__ferr_invalid_text(fe, "spec.ipFamilies[0]", t, "may not change once set");
         }
         free(ft);
     }
@@ -454,8 +431,7 @@ static void validate_update(const json_t *spec, const json_t *ospec,
         k1s_ferr_forbidden(fe, "spec.healthCheckNodePort", "field is immutable");
 }
 
-void k1s__service_validate(const json_t *obj, const json_t *old,
-                           k1s_ferrs *fe)
+void k1s__service_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
 {
     /* validate what will be stored: allocated values carried over */
     json_t *copy = json_deep_copy(obj); /* new */

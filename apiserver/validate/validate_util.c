@@ -69,11 +69,9 @@ bool k1s__has(const json_t *obj, const char *key)
 
 /* ---- field errors ----------------------------------------------------------- */
 
-void k1s__ferr_raw(k1s_ferrs *fe, const char *reason, const char *field,
-                   const char *body)
+void k1s__ferr_raw(k1s_ferrs *fe, const char *reason, const char *field, const char *body)
 {
-    json_t *cause = json_pack("{s:s, s:s, s:s}", "reason", reason, "message",
-                              body, "field", field);
+    json_t *cause = json_pack("{s:s, s:s, s:s}", "reason", reason, "message", body, "field", field);
     if (cause)
         json_array_append_new(fe->causes, cause);
     char *line = NULL;
@@ -83,15 +81,13 @@ void k1s__ferr_raw(k1s_ferrs *fe, const char *reason, const char *field,
     }
 }
 
-void k1s__ferr_invalid_text(k1s_ferrs *fe, const char *field,
-                            const char *value_text, const char *detail)
+void k1s__ferr_invalid_text(k1s_ferrs *fe, const char *field, const char *value_text,
+                            const char *detail)
 {
     char *body = NULL;
     int n = detail && *detail
-                ? asprintf(&body, "Invalid value: %s: %s",
-                           value_text ? value_text : "null", detail)
-                : asprintf(&body, "Invalid value: %s",
-                           value_text ? value_text : "null");
+                ? asprintf(&body, "Invalid value: %s: %s", value_text ? value_text : "null", detail)
+                : asprintf(&body, "Invalid value: %s", value_text ? value_text : "null");
     if (n >= 0)
         k1s__ferr_raw(fe, "FieldValueInvalid", field, body);
     free(body);
@@ -99,8 +95,7 @@ void k1s__ferr_invalid_text(k1s_ferrs *fe, const char *field,
 
 void k1s__ferr_not_found(k1s_ferrs *fe, const char *field, const json_t *value)
 {
-    char *vt = value ? json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT)
-                     : NULL;
+    char *vt = value ? json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
     char *body = NULL;
     if (asprintf(&body, "Not found: %s", vt ? vt : "null") >= 0)
         k1s__ferr_raw(fe, "FieldValueNotFound", field, body);
@@ -111,12 +106,10 @@ void k1s__ferr_not_found(k1s_ferrs *fe, const char *field, const json_t *value)
 void k1s__ferr_nonneg(k1s_ferrs *fe, const char *field, const json_t *v)
 {
     if (json_is_integer(v) && json_integer_value(v) < 0)
-        k1s_ferr_invalid(fe, field, v,
-                         "must be greater than or equal to 0");
+        k1s_ferr_invalid(fe, field, v, "must be greater than or equal to 0");
 }
 
-void k1s__ferr_msgs(k1s_ferrs *fe, const char *field, const json_t *value,
-                    char **msgs)
+void k1s__ferr_msgs(k1s_ferrs *fe, const char *field, const json_t *value, char **msgs)
 {
     if (!msgs)
         return;
@@ -136,8 +129,7 @@ void k1s__check_port_num(k1s_ferrs *fe, const char *field, const json_t *v)
     json_decref(iv);
 }
 
-void k1s__ferr_not_supported_str(k1s_ferrs *fe, const char *field,
-                                 const char *value,
+void k1s__ferr_not_supported_str(k1s_ferrs *fe, const char *field, const char *value,
                                  const char *const *supported)
 {
     json_t *v = json_string(value ? value : "");
@@ -173,8 +165,7 @@ static char *check_copy(const json_t *v)
     return s;
 }
 
-void k1s__check_str(k1s_ferrs *fe, const char *field, const json_t *v,
-                    k1s__strcheck_fn fn)
+void k1s__check_str(k1s_ferrs *fe, const char *field, const json_t *v, k1s__strcheck_fn fn)
 {
     char *s = check_copy(v);
     if (!s)
@@ -183,8 +174,8 @@ void k1s__check_str(k1s_ferrs *fe, const char *field, const json_t *v,
     free(s);
 }
 
-void k1s__check_name_rule(k1s_ferrs *fe, const char *field, const json_t *v,
-                          k1s_name_rule rule, bool prefix)
+void k1s__check_name_rule(k1s_ferrs *fe, const char *field, const json_t *v, k1s_name_rule rule,
+                          bool prefix)
 {
     char *s = check_copy(v);
     if (!s)
@@ -198,14 +189,12 @@ void k1s__check_dns_label(k1s_ferrs *fe, const char *field, const json_t *v)
     k1s__check_str(fe, field, v, k1s_is_dns1123_label);
 }
 
-void k1s__check_dns_subdomain(k1s_ferrs *fe, const char *field,
-                              const json_t *v)
+void k1s__check_dns_subdomain(k1s_ferrs *fe, const char *field, const json_t *v)
 {
     k1s__check_str(fe, field, v, k1s_is_dns1123_subdomain);
 }
 
-void k1s__check_qualified_name(k1s_ferrs *fe, const char *field,
-                               const json_t *v)
+void k1s__check_qualified_name(k1s_ferrs *fe, const char *field, const json_t *v)
 {
     k1s__check_str(fe, field, v, k1s_is_qualified_name);
 }
@@ -217,15 +206,33 @@ void k1s__go_quote(FILE *f, const char *s)
     fputc('"', f);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         switch (*p) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\a': fputs("\\a", f); break;
-        case '\b': fputs("\\b", f); break;
-        case '\f': fputs("\\f", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '\t': fputs("\\t", f); break;
-        case '\v': fputs("\\v", f); break;
+        case '"':
+            fputs("\\\"", f);
+            break;
+        case '\\':
+            fputs("\\\\", f);
+            break;
+        case '\a':
+            fputs("\\a", f);
+            break;
+        case '\b':
+            fputs("\\b", f);
+            break;
+        case '\f':
+            fputs("\\f", f);
+            break;
+        case '\n':
+            fputs("\\n", f);
+            break;
+        case '\r':
+            fputs("\\r", f);
+            break;
+        case '\t':
+            fputs("\\t", f);
+            break;
+        case '\v':
+            fputs("\\v", f);
+            break;
         default:
             if (*p < 0x20 || *p == 0x7f)
                 fprintf(f, "\\x%02x", *p);
@@ -371,8 +378,8 @@ static void diff_line(FILE *f, char sign, const char *k, const json_t *v)
     free(t);
 }
 
-char *k1s__diff_message(const char *head, const char *type_name,
-                        const json_t *old, const json_t *cur)
+char *k1s__diff_message(const char *head, const char *type_name, const json_t *old,
+                        const json_t *cur)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -383,7 +390,8 @@ char *k1s__diff_message(const char *head, const char *type_name,
     const char *k;
     json_t *v;
     size_t same = 0;
-    json_object_foreach((json_t *)old, k, v) {
+    json_object_foreach((json_t *)old, k, v)
+    {
         json_t *nv = json_object_get(cur, k);
         if (k1s_json_semantic_equal(v, nv)) {
             same++;
@@ -392,11 +400,12 @@ char *k1s__diff_message(const char *head, const char *type_name,
         diff_line(f, '-', k, v);
         diff_line(f, '+', k, nv);
     }
-    json_object_foreach((json_t *)cur, k, v)
-        if (!json_object_get(old, k) && !k1s_json_semantic_equal(NULL, v)) {
-            diff_line(f, '-', k, NULL);
-            diff_line(f, '+', k, v);
-        }
+    json_object_foreach((json_t *)cur, k,
+                        v) if (!json_object_get(old, k) && !k1s_json_semantic_equal(NULL, v))
+    {
+        diff_line(f, '-', k, NULL);
+        diff_line(f, '+', k, v);
+    }
     if (same)
         fprintf(f, "  \t... // %zu identical fields\n", same);
     fputs("  }\n", f);

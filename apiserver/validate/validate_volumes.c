@@ -70,11 +70,10 @@ static const struct {
 };
 
 static const char *const host_path_types[] = {
-    "", "BlockDevice", "CharDevice", "Directory", "DirectoryOrCreate",
-    "File", "FileOrCreate", "Socket", NULL};
+    "",     "BlockDevice",  "CharDevice", "Directory", "DirectoryOrCreate",
+    "File", "FileOrCreate", "Socket",     NULL};
 
-static void required_str(const json_t *o, const char *key, const char *path,
-                         k1s_ferrs *fe)
+static void required_str(const json_t *o, const char *key, const char *path, k1s_ferrs *fe)
 {
     char fp[K1S_FP_MAX];
     if (!*k1s__str0(o, key))
@@ -98,13 +97,11 @@ static void no_backsteps(const json_t *pv, const char *path, k1s_ferrs *fe)
     }
 }
 
-static void file_mode(const json_t *o, const char *key, const char *path,
-                      k1s_ferrs *fe)
+static void file_mode(const json_t *o, const char *key, const char *path, k1s_ferrs *fe)
 {
     char fp[K1S_FP_MAX];
     json_t *m = json_object_get(o, key);
-    if (json_is_integer(m) &&
-        (json_integer_value(m) < 0 || json_integer_value(m) > 0777))
+    if (json_is_integer(m) && (json_integer_value(m) < 0 || json_integer_value(m) > 0777))
         k1s_ferr_invalid(fe, k1s__fp(fp, "%s.%s", path, key), m,
                          "must be a number between 0 and 0777 (octal), both inclusive");
 }
@@ -121,16 +118,14 @@ static void key_to_paths(const json_t *items, const char *path, k1s_ferrs *fe)
     }
 }
 
-static void validate_source(const char *name, const json_t *src,
-                            const char *path, const json_t *vol_name,
-                            const k1s_podspec_opts *o, k1s_ferrs *fe)
+static void validate_source(const char *name, const json_t *src, const char *path,
+                            const json_t *vol_name, const k1s_podspec_opts *o, k1s_ferrs *fe)
 {
     char fp[K1S_FP_MAX];
     if (!strcmp(name, "emptyDir")) {
         int sign;
         json_t *sl = json_object_get(src, "sizeLimit");
-        if (sl && !json_is_null(sl) && k1s__quantity_sign(sl, &sign) == 0 &&
-            sign < 0)
+        if (sl && !json_is_null(sl) && k1s__quantity_sign(sl, &sign) == 0 && sign < 0)
             k1s_ferr_forbidden(fe, k1s__fp(fp, "%s.sizeLimit", path),
                                "SizeLimit field must be a valid resource quantity");
     } else if (!strcmp(name, "hostPath")) {
@@ -141,10 +136,8 @@ static void validate_source(const char *name, const json_t *src,
         }
         no_backsteps(p, k1s__fp(fp, "%s.path", path), fe);
         json_t *t = json_object_get(src, "type");
-        if (json_is_string(t) &&
-            !k1s__one_of(json_string_value(t), host_path_types))
-            k1s_ferr_not_supported(fe, k1s__fp(fp, "%s.type", path), t,
-                                   host_path_types);
+        if (json_is_string(t) && !k1s__one_of(json_string_value(t), host_path_types))
+            k1s_ferr_not_supported(fe, k1s__fp(fp, "%s.type", path), t, host_path_types);
     } else if (!strcmp(name, "gitRepo")) {
         required_str(src, "repository", path, fe);
     } else if (!strcmp(name, "secret")) {
@@ -164,35 +157,30 @@ static void validate_source(const char *name, const json_t *src,
         const char *ps = json_string_value(p);
         if (!ps || ps[0] != '/') {
             json_t *empty = ps ? NULL : json_string(""); /* new */
-            k1s_ferr_invalid(fe, k1s__fp(fp, "%s.path", path),
-                             empty ? empty : p, "must be an absolute path");
+            k1s_ferr_invalid(fe, k1s__fp(fp, "%s.path", path), empty ? empty : p,
+                             "must be an absolute path");
             json_decref(empty);
         }
     } else if (!strcmp(name, "ephemeral")) {
         const json_t *tmpl = k1s__objv(src, "volumeClaimTemplate");
         if (!tmpl) {
-            k1s_ferr_required(fe, k1s__fp(fp, "%s.volumeClaimTemplate", path),
-                              "");
+            k1s_ferr_required(fe, k1s__fp(fp, "%s.volumeClaimTemplate", path), "");
             return;
         }
         char tp[K1S_FP_MAX];
         k1s__fp(tp, "%s.volumeClaimTemplate", path);
-        k1s__validate_template_meta(k1s__objv(tmpl, "metadata"),
-                                    k1s__fp(fp, "%s.metadata", tp), fe);
-        k1s__validate_pvc_spec(k1s__objv(tmpl, "spec"),
-                               k1s__fp(fp, "%s.spec", tp), fe);
+        k1s__validate_template_meta(k1s__objv(tmpl, "metadata"), k1s__fp(fp, "%s.metadata", tp),
+                                    fe);
+        k1s__validate_pvc_spec(k1s__objv(tmpl, "spec"), k1s__fp(fp, "%s.spec", tp), fe);
         const char *vn = json_string_value(vol_name);
         if (o && o->pod_name && *o->pod_name && vn && *vn) {
             char claim[K1S_FP_MAX];
             k1s__fp(claim, "%s-%s", o->pod_name, vn);
-            char **msgs = k1s_validate_name(K1S_NAME_DNS1123_SUBDOMAIN, claim,
-                                            false);
+            char **msgs = k1s_validate_name(K1S_NAME_DNS1123_SUBDOMAIN, claim, false);
             for (char **m = msgs; m && *m; m++) {
                 char detail[2 * K1S_FP_MAX];
-                snprintf(detail, sizeof detail, "PVC name \"%s\": %s", claim,
-                         *m);
-                k1s_ferr_invalid(fe, k1s__fp(fp, "%s.name", path), vol_name,
-                                 detail);
+                snprintf(detail, sizeof detail, "PVC name \"%s\": %s", claim, *m);
+                k1s_ferr_invalid(fe, k1s__fp(fp, "%s.name", path), vol_name, detail);
             }
             k1s_msgs_free(msgs);
         }
@@ -201,8 +189,8 @@ static void validate_source(const char *name, const json_t *src,
 
 /* validateVolumeSource: exactly one source, then its own checks. Returns
  * the number of errors added. */
-static size_t validate_volume_source(const json_t *vol, const char *path,
-                                     const k1s_podspec_opts *o, k1s_ferrs *fe)
+static size_t validate_volume_source(const json_t *vol, const char *path, const k1s_podspec_opts *o,
+                                     k1s_ferrs *fe)
 {
     size_t before = k1s_ferrs_count(fe);
     int n = 0;
@@ -217,8 +205,7 @@ static size_t validate_volume_source(const json_t *vol, const char *path,
             continue;
         }
         n++;
-        validate_source(pod_sources[i].json, src,
-                        k1s__fp(fp, "%s.%s", path, pod_sources[i].json),
+        validate_source(pod_sources[i].json, src, k1s__fp(fp, "%s.%s", path, pod_sources[i].json),
                         json_object_get(vol, "name"), o, fe);
     }
     if (n == 0)
@@ -226,8 +213,8 @@ static size_t validate_volume_source(const json_t *vol, const char *path,
     return k1s_ferrs_count(fe) - before;
 }
 
-json_t *k1s__validate_volumes(const json_t *vols, const char *path,
-                              const k1s_podspec_opts *o, k1s_ferrs *fe)
+json_t *k1s__validate_volumes(const json_t *vols, const char *path, const k1s_podspec_opts *o,
+                              k1s_ferrs *fe)
 {
     json_t *names = json_object(); /* new: name -> volume (borrowed values) */
     char vp[K1S_FP_MAX], np[K1S_FP_MAX];
@@ -254,8 +241,7 @@ json_t *k1s__validate_volumes(const json_t *vols, const char *path,
             json_object_set(names, ns, (json_t *)vol);
         /* a claim reference cannot name a claim this pod's ephemeral
            volumes create */
-        const char *claim = k1s__str(k1s__objv(vol, "persistentVolumeClaim"),
-                                     "claimName");
+        const char *claim = k1s__str(k1s__objv(vol, "persistentVolumeClaim"), "claimName");
         if (claim && o && o->pod_name && *o->pod_name) {
             for (size_t j = 0; j < json_array_size(vols); j++) {
                 const json_t *other = json_array_get(vols, j);
@@ -265,8 +251,8 @@ json_t *k1s__validate_volumes(const json_t *vols, const char *path,
                 k1s__fp(made, "%s-%s", o->pod_name, k1s__str0(other, "name"));
                 if (!strcmp(made, claim)) {
                     k1s_ferr_invalid_str(
-                        fe, k1s__fp(np, "%s.persistentVolumeClaim.claimName", vp),
-                        claim, "must not reference a PVC that gets created for an ephemeral volume");
+                        fe, k1s__fp(np, "%s.persistentVolumeClaim.claimName", vp), claim,
+                        "must not reference a PVC that gets created for an ephemeral volume");
                     break;
                 }
             }
@@ -277,13 +263,11 @@ json_t *k1s__validate_volumes(const json_t *vols, const char *path,
 
 /* ---- persistent volume claim specs ---------------------------------------------- */
 
-static const char *const access_modes[] = {"ReadOnlyMany", "ReadWriteMany",
-                                           "ReadWriteOnce", "ReadWriteOncePod",
-                                           NULL};
+static const char *const access_modes[] = {"ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce",
+                                           "ReadWriteOncePod", NULL};
 static const char *const volume_modes[] = {"Block", "Filesystem", NULL};
 
-static void validate_data_source(const json_t *ds, const char *path,
-                                 bool is_ref, k1s_ferrs *fe)
+static void validate_data_source(const json_t *ds, const char *path, bool is_ref, k1s_ferrs *fe)
 {
     char fp[K1S_FP_MAX];
     required_str(ds, "name", path, fe);
@@ -304,8 +288,7 @@ static void validate_data_source(const json_t *ds, const char *path,
         k1s__check_dns_label(fe, k1s__fp(fp, "%s.namespace", path), ns);
 }
 
-void k1s__validate_pvc_spec(const json_t *spec, const char *path,
-                            k1s_ferrs *fe)
+void k1s__validate_pvc_spec(const json_t *spec, const char *path, k1s_ferrs *fe)
 {
     char fp[K1S_FP_MAX];
     const json_t *modes = k1s__arrv(spec, "accessModes");
@@ -313,15 +296,14 @@ void k1s__validate_pvc_spec(const json_t *spec, const char *path,
         k1s_ferr_required(fe, k1s__fp(fp, "%s.accessModes", path),
                           "at least 1 access mode is required");
     if (k1s__objv(spec, "selector"))
-        k1s__validate_label_selector(k1s__objv(spec, "selector"),
-                                     k1s__fp(fp, "%s.selector", path), fe);
+        k1s__validate_label_selector(k1s__objv(spec, "selector"), k1s__fp(fp, "%s.selector", path),
+                                     fe);
     bool rwop = false, other = false;
     for (size_t i = 0; i < json_array_size(modes); i++) {
         json_t *m = json_array_get(modes, i);
         const char *s = json_string_value(m);
         if (!k1s__one_of(s, access_modes))
-            k1s_ferr_not_supported(fe, k1s__fp(fp, "%s.accessModes", path), m,
-                                   access_modes);
+            k1s_ferr_not_supported(fe, k1s__fp(fp, "%s.accessModes", path), m, access_modes);
         else if (!strcmp(s, "ReadWriteOncePod"))
             rwop = true;
         else
@@ -330,8 +312,8 @@ void k1s__validate_pvc_spec(const json_t *spec, const char *path,
     if (rwop && other)
         k1s_ferr_forbidden(fe, k1s__fp(fp, "%s.accessModes", path),
                            "may not use ReadWriteOncePod with other access modes");
-    json_t *storage = json_object_get(
-        k1s__objv(k1s__objv(spec, "resources"), "requests"), "storage");
+    json_t *storage =
+        json_object_get(k1s__objv(k1s__objv(spec, "resources"), "requests"), "storage");
     k1s__fp(fp, "%s.resources[storage]", path);
     int sign = 0;
     if (!storage) {
@@ -343,26 +325,23 @@ void k1s__validate_pvc_spec(const json_t *spec, const char *path,
     }
     json_t *sc = json_object_get(spec, "storageClassName");
     if (json_is_string(sc) && json_string_length(sc))
-        k1s__check_dns_subdomain(fe, k1s__fp(fp, "%s.storageClassName", path),
-                                 sc);
+        k1s__check_dns_subdomain(fe, k1s__fp(fp, "%s.storageClassName", path), sc);
     json_t *vm = json_object_get(spec, "volumeMode");
     if (json_is_string(vm) && !k1s__one_of(json_string_value(vm), volume_modes))
-        k1s_ferr_not_supported(fe, k1s__fp(fp, "%s.volumeMode", path), vm,
-                               volume_modes);
+        k1s_ferr_not_supported(fe, k1s__fp(fp, "%s.volumeMode", path), vm, volume_modes);
     const json_t *ds = k1s__objv(spec, "dataSource");
     const json_t *dsr = k1s__objv(spec, "dataSourceRef");
     if (ds)
         validate_data_source(ds, k1s__fp(fp, "%s.dataSource", path), false, fe);
     if (dsr)
-        validate_data_source(dsr, k1s__fp(fp, "%s.dataSourceRef", path), true,
-                             fe);
+        validate_data_source(dsr, k1s__fp(fp, "%s.dataSourceRef", path), true, fe);
     /* Go prints the *field.Path through its String method: unquoted */
     char dsp[K1S_FP_MAX];
     k1s__fp(dsp, "%s.dataSource", path);
     if (dsr && *k1s__str0(dsr, "namespace")) {
         if (ds)
-            k1s__ferr_invalid_text(fe, path, dsp,
-                                   "may not be specified when dataSourceRef.namespace is specified");
+            k1s__ferr_invalid_text(
+                fe, path, dsp, "may not be specified when dataSourceRef.namespace is specified");
     } else if (ds && dsr &&
                (strcmp(k1s__str0(ds, "apiGroup"), k1s__str0(dsr, "apiGroup")) ||
                 k1s__has(ds, "apiGroup") != k1s__has(dsr, "apiGroup") ||

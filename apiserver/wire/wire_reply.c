@@ -25,12 +25,10 @@ static void add_warnings(struct MHD_Response *r, const json_t *warnings)
     }
 }
 
-enum MHD_Result k1s__reply_text(struct MHD_Connection *c, int code,
-                                const char *content_type, char *text,
-                                size_t len, const json_t *warnings)
+enum MHD_Result k1s__reply_text(struct MHD_Connection *c, int code, const char *content_type,
+                                char *text, size_t len, const json_t *warnings)
 {
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
     if (!r) {
         free(text);
         return MHD_NO;
@@ -43,8 +41,8 @@ enum MHD_Result k1s__reply_text(struct MHD_Connection *c, int code,
     return ret;
 }
 
-enum MHD_Result k1s__reply_json(struct MHD_Connection *c, int code,
-                                const json_t *body, const json_t *warnings)
+enum MHD_Result k1s__reply_json(struct MHD_Connection *c, int code, const json_t *body,
+                                const json_t *warnings)
 {
     char *text = json_dumps(body, JSON_COMPACT);
     if (!text)
@@ -61,8 +59,7 @@ enum MHD_Result k1s__reply_json(struct MHD_Connection *c, int code,
     return k1s__reply_text(c, code, "application/json", text, n, warnings);
 }
 
-enum MHD_Result k1s__reply_status(struct MHD_Connection *c,
-                                  const k1s_status *st)
+enum MHD_Result k1s__reply_status(struct MHD_Connection *c, const k1s_status *st)
 {
     json_t *j = k1s_status_json(st);
     enum MHD_Result r = k1s__reply_json(c, st->code ? st->code : 500, j, NULL);
@@ -70,8 +67,8 @@ enum MHD_Result k1s__reply_status(struct MHD_Connection *c,
     return r;
 }
 
-enum MHD_Result k1s__reply_error(struct MHD_Connection *c, int code,
-                                 const char *reason, const char *msg)
+enum MHD_Result k1s__reply_error(struct MHD_Connection *c, int code, const char *reason,
+                                 const char *msg)
 {
     k1s_status st = {0};
     k1s_status_set(&st, code, reason, "%s", msg);
@@ -80,8 +77,8 @@ enum MHD_Result k1s__reply_error(struct MHD_Connection *c, int code,
     return r;
 }
 
-enum MHD_Result k1s__reply_errorf(struct MHD_Connection *c, int code,
-                                  const char *reason, const char *fmt, ...)
+enum MHD_Result k1s__reply_errorf(struct MHD_Connection *c, int code, const char *reason,
+                                  const char *fmt, ...)
 {
     char *msg = NULL;
     va_list ap;

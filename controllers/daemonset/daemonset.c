@@ -57,8 +57,8 @@ static int enqueue_selecting(void *vctx, const json_t *ds)
     selctx *s = vctx;
     bool yes = !s->obj;
     if (!yes) {
-        k1s_selector *sel = k1s__wl_selector(
-            json_object_get(json_object_get(ds, "spec"), "selector"));
+        k1s_selector *sel =
+            k1s__wl_selector(json_object_get(json_object_get(ds, "spec"), "selector"));
         yes = sel && k1s__wl_matches(sel, s->obj);
         k1s_selector_free(sel);
     }
@@ -210,8 +210,8 @@ static void backoff_next(k1s__ds_state *s, const char *key)
         if (delay > BACKOFF_MAX_MS)
             delay = BACKOFF_MAX_MS;
     }
-    json_object_set_new(s->backoff, key, json_pack("{s:I, s:I}", "at", (json_int_t)now,
-                                                   "delay", (json_int_t)delay));
+    json_object_set_new(s->backoff, key,
+                        json_pack("{s:I, s:I}", "at", (json_int_t)now, "delay", (json_int_t)delay));
 }
 
 /* ---- manage ----------------------------------------------------------------------------- */
@@ -243,9 +243,8 @@ static void on_node(k1s_ctrl *c, k1s__ds_state *s, const json_t *ds, const json_
     size_t i;
     const json_t *pod;
     if (!keep) {
-        json_array_foreach(pods, i, pod)
-            if (!k1s__wl_deleting(pod))
-                json_array_append_new(p->del, json_string(k1s__wl_name(pod)));
+        json_array_foreach(pods, i, pod) if (!k1s__wl_deleting(pod))
+            json_array_append_new(p->del, json_string(k1s__wl_name(pod)));
         return;
     }
     json_t *running = json_array(); /* new */
@@ -253,7 +252,8 @@ static void on_node(k1s_ctrl *c, k1s__ds_state *s, const json_t *ds, const json_
     {
         if (k1s__wl_deleting(pod))
             continue;
-        const char *phase = json_string_value(json_object_get(json_object_get(pod, "status"), "phase"));
+        const char *phase =
+            json_string_value(json_object_get(json_object_get(pod, "status"), "phase"));
         if (phase && (!strcmp(phase, "Failed") || !strcmp(phase, "Succeeded"))) {
             /* the kubelet may keep refusing it: back off */
             char key[800];
@@ -319,7 +319,7 @@ static bool sync_nodes(k1s_ctrl *c, k1s__ds_state *s, const json_t *ds, const js
     {
         if (i >= BURST)
             break;
-        json_t *tmpl = k1s__ds_pod_template(ds, hash); /* new */
+        json_t *tmpl = k1s__ds_pod_template(ds, hash);                             /* new */
         json_t *pod = k1s__wl_pod_from_template(tmpl, ds, "apps/v1", "DaemonSet"); /* new */
         json_decref(tmpl);
         k1s__ds_pin(json_object_get(pod, "spec"), json_string_value(v));
@@ -346,9 +346,8 @@ static bool sync_nodes(k1s_ctrl *c, k1s__ds_state *s, const json_t *ds, const js
 
 /* ---- status ----------------------------------------------------------------------------- */
 
-static int update_status(k1s_ctrl *c, const json_t *ds, const json_t *nodes,
-                         const json_t *bynode, const char *hash, bool observe,
-                         int64_t *requeue_ms)
+static int update_status(k1s_ctrl *c, const json_t *ds, const json_t *nodes, const json_t *bynode,
+                         const char *hash, bool observe, int64_t *requeue_ms)
 {
     long long desired = 0, current = 0, mis = 0, ready = 0, updated = 0, available = 0;
     long long min_ready = k1s_json_int(ds, "spec.minReadySeconds", 0);
@@ -476,7 +475,8 @@ static int reconcile(k1s_ctrl *c, void *state, const char *ns, const char *name)
     const json_t *pod;
     json_array_foreach(pc.out, i, pod)
     {
-        const char *nn = json_string_value(json_object_get(json_object_get(pod, "spec"), "nodeName"));
+        const char *nn =
+            json_string_value(json_object_get(json_object_get(pod, "spec"), "nodeName"));
         const char *target = k1s__ds_target_node(pod);
         if ((!nn || !*nn) && *target && !json_object_get(known, target) && !k1s__wl_deleting(pod))
             json_array_append_new(p.del, json_string(k1s__wl_name(pod)));
@@ -486,8 +486,8 @@ static int reconcile(k1s_ctrl *c, void *state, const char *ns, const char *name)
     requeue = p.requeue_ms;
     json_decref(p.create);
     json_decref(p.del);
-    const char *type = json_string_value(json_object_get(
-        json_object_get(json_object_get(ds, "spec"), "updateStrategy"), "type"));
+    const char *type = json_string_value(
+        json_object_get(json_object_get(json_object_get(ds, "spec"), "updateStrategy"), "type"));
     if (!acted && type && !strcmp(type, "RollingUpdate")) {
         json_t *del = json_array(), *create = json_array(); /* new */
         k1s__ds_rolling(ds, nodes, bynode, hash, del, create);

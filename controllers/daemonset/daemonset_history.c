@@ -24,8 +24,7 @@ static json_t *sorted(const json_t *v, int depth)
         json_t *a = json_array(); /* new */
         size_t i;
         const json_t *x;
-        json_array_foreach(v, i, x)
-            json_array_append_new(a, sorted(x, depth + 1));
+        json_array_foreach(v, i, x) json_array_append_new(a, sorted(x, depth + 1));
         return a;
     }
     if (!json_is_object(v))
@@ -37,8 +36,7 @@ static json_t *sorted(const json_t *v, int depth)
     size_t k = 0;
     const char *key;
     const json_t *x;
-    json_object_foreach((json_t *)v, key, x)
-        keys[k++] = key;
+    json_object_foreach((json_t *)v, key, x) keys[k++] = key;
     for (size_t i = 1; i < k; i++) /* insertion sort: few keys per object */
         for (size_t j = i; j > 0 && strcmp(keys[j - 1], keys[j]) > 0; j--) {
             const char *t = keys[j];
@@ -68,7 +66,7 @@ static json_t *patch_of(const json_t *ds)
         json_object_set_new(meta, "creationTimestamp", json_null());
     json_object_set_new(tmpl, "$patch", json_string("replace"));
     json_t *p = json_pack("{s:{s:o}}", "spec", "template", tmpl); /* new */
-    json_t *s = sorted(p, 0); /* new */
+    json_t *s = sorted(p, 0);                                     /* new */
     json_decref(p);
     return s;
 }
@@ -98,8 +96,7 @@ static int claim(void *vctx, const json_t *rev)
         return 0;
     }
     if (k1s__wl_matches(h->sel, rev) && !k1s__wl_deleting(h->ds) &&
-        k1s__wl_adopt(h->c, "apps", "ControllerRevision", rev, h->ds, "apps/v1",
-                      "DaemonSet") == 0)
+        k1s__wl_adopt(h->c, "apps", "ControllerRevision", rev, h->ds, "apps/v1", "DaemonSet") == 0)
         json_array_append(h->out, (json_t *)rev);
     return 0;
 }
@@ -116,13 +113,13 @@ static int update_rev(k1s_ctrl *c, json_t *rev)
 }
 
 /* kube's snapshot: a new ControllerRevision for the template. */
-static int snapshot(k1s_ctrl *c, const json_t *ds, long long revision, char *hash,
-                    size_t hashlen)
+static int snapshot(k1s_ctrl *c, const json_t *ds, long long revision, char *hash, size_t hashlen)
 {
     const json_t *spec = json_object_get(ds, "spec");
     const json_t *tmpl = json_object_get(spec, "template");
     char h[16];
-    k1s__wl_template_hash(tmpl, json_object_get(json_object_get(ds, "status"), "collisionCount"), h);
+    k1s__wl_template_hash(tmpl, json_object_get(json_object_get(ds, "status"), "collisionCount"),
+                          h);
     char name[300];
     snprintf(name, sizeof name, "%.223s-%s", k1s__wl_name(ds), h);
     json_t *labels = json_deep_copy(json_object_get(json_object_get(tmpl, "metadata"), "labels"));
@@ -132,9 +129,9 @@ static int snapshot(k1s_ctrl *c, const json_t *ds, long long revision, char *has
     }
     json_object_set_new(labels, K1S_DS_HASH_LABEL, json_string(h));
     /* new */
-    json_t *meta = json_pack("{s:s, s:s, s:o, s:[o]}", "name", name, "namespace",
-                             k1s__wl_ns(ds), "labels", labels, "ownerReferences",
-                             k1s__wl_owner_ref(ds, "apps/v1", "DaemonSet"));
+    json_t *meta =
+        json_pack("{s:s, s:s, s:o, s:[o]}", "name", name, "namespace", k1s__wl_ns(ds), "labels",
+                  labels, "ownerReferences", k1s__wl_owner_ref(ds, "apps/v1", "DaemonSet"));
     json_t *ann = json_object_get(json_object_get(ds, "metadata"), "annotations"); /* borrowed */
     if (json_object_size(ann))
         json_object_set_new(meta, "annotations", json_deep_copy(ann));
@@ -153,7 +150,7 @@ static int snapshot(k1s_ctrl *c, const json_t *ds, long long revision, char *has
         }
         if (cur) {
             /* a hash collision: bump collisionCount and try again */
-            json_t *up = json_deep_copy(ds); /* new */
+            json_t *up = json_deep_copy(ds);            /* new */
             json_t *st = json_object_get(up, "status"); /* borrowed */
             if (!json_is_object(st)) {
                 st = json_object();
@@ -172,8 +169,7 @@ static int snapshot(k1s_ctrl *c, const json_t *ds, long long revision, char *has
     return 0;
 }
 
-int k1s__ds_history(k1s_ctrl *c, const json_t *ds, char *hash, size_t hashlen,
-                    json_t **old)
+int k1s__ds_history(k1s_ctrl *c, const json_t *ds, char *hash, size_t hashlen, json_t **old)
 {
     *old = json_array();
     *hash = 0;
@@ -193,9 +189,9 @@ int k1s__ds_history(k1s_ctrl *c, const json_t *ds, char *hash, size_t hashlen,
     {
         if (!k1s_meta_label(rev, K1S_DS_HASH_LABEL)) {
             /* kube labels old revisions by their name */
-            json_t *up = json_deep_copy(rev); /* new */
+            json_t *up = json_deep_copy(rev);            /* new */
             json_t *m = json_object_get(up, "metadata"); /* borrowed */
-            json_t *l = json_object_get(m, "labels"); /* borrowed */
+            json_t *l = json_object_get(m, "labels");    /* borrowed */
             if (!json_is_object(l)) {
                 l = json_object();
                 json_object_set_new(m, "labels", l);
@@ -209,9 +205,7 @@ int k1s__ds_history(k1s_ctrl *c, const json_t *ds, char *hash, size_t hashlen,
         json_array_append(matches(ds, rev) ? current : *old, rev);
     }
     long long next = 0;
-    json_array_foreach(*old, i, rev)
-        if (revision_of(rev) > next)
-            next = revision_of(rev);
+    json_array_foreach(*old, i, rev) if (revision_of(rev) > next) next = revision_of(rev);
     next++;
     if (json_array_size(current) == 0) {
         rc = snapshot(c, ds, next, hash, hashlen);
@@ -219,15 +213,13 @@ int k1s__ds_history(k1s_ctrl *c, const json_t *ds, char *hash, size_t hashlen,
     }
     /* duplicates of the current template: keep the newest */
     json_t *keep = json_array_get(current, 0); /* borrowed */
-    json_array_foreach(current, i, rev)
-        if (revision_of(rev) > revision_of(keep))
-            keep = rev;
+    json_array_foreach(current, i, rev) if (revision_of(rev) > revision_of(keep)) keep = rev;
     json_array_foreach(current, i, rev)
     {
         if (rev == keep)
             continue;
-        k1s_ctrl_delete(c, "apps", "ControllerRevision", k1s__wl_ns(rev), k1s__wl_name(rev),
-                        -1, k1s__wl_uid(rev));
+        k1s_ctrl_delete(c, "apps", "ControllerRevision", k1s__wl_ns(rev), k1s__wl_name(rev), -1,
+                        k1s__wl_uid(rev));
     }
     const char *h2 = k1s_meta_label(keep, K1S_DS_HASH_LABEL);
     snprintf(hash, hashlen, "%s", h2 ? h2 : k1s__wl_name(keep));
@@ -275,8 +267,8 @@ void k1s__ds_cleanup_history(k1s_ctrl *c, const json_t *ds, const json_t *pods, 
             const char *h = k1s_meta_label(v[k], K1S_DS_HASH_LABEL);
             if (h && json_object_get(live, h))
                 continue;
-            k1s_ctrl_delete(c, "apps", "ControllerRevision", k1s__wl_ns(v[k]),
-                            k1s__wl_name(v[k]), -1, k1s__wl_uid(v[k]));
+            k1s_ctrl_delete(c, "apps", "ControllerRevision", k1s__wl_ns(v[k]), k1s__wl_name(v[k]),
+                            -1, k1s__wl_uid(v[k]));
             kill--;
         }
         free(v);

@@ -47,21 +47,18 @@ bool k1s__ds_pod_updated(const json_t *pod, const char *hash, long long generati
  * (made, or renumbered to be the newest, when needed); its hash into
  * hash, the others into *old (new array). 0, > 0 to retry after that many
  * ms, < 0 on error. */
-int k1s__ds_history(k1s_ctrl *c, const json_t *ds, char *hash, size_t hashlen,
-                    json_t **old);
+int k1s__ds_history(k1s_ctrl *c, const json_t *ds, char *hash, size_t hashlen, json_t **old);
 /* Delete old revisions beyond revisionHistoryLimit that no pod uses. */
-void k1s__ds_cleanup_history(k1s_ctrl *c, const json_t *ds, const json_t *pods,
-                             json_t *old);
+void k1s__ds_cleanup_history(k1s_ctrl *c, const json_t *ds, const json_t *pods, json_t *old);
 
 /* ---- daemonset_update.c --------------------------------------------------------- */
 
 /* kube's rollingUpdate: old pods to delete (names into del) and nodes that
  * get a surge pod (into create), within maxUnavailable/maxSurge. by_node:
  * node name -> array of the DaemonSet's pods on it. */
-void k1s__ds_rolling(const json_t *ds, const json_t *nodes, const json_t *by_node,
-                     const char *hash, json_t *del, json_t *create);
+void k1s__ds_rolling(const json_t *ds, const json_t *nodes, const json_t *by_node, const char *hash,
+                     json_t *del, json_t *create);
 /* maxSurge and maxUnavailable resolved for desired nodes. */
-void k1s__ds_counts(const json_t *ds, long long desired, long long *surge,
-                    long long *unavailable);
+void k1s__ds_counts(const json_t *ds, long long desired, long long *surge, long long *unavailable);
 
 #endif

@@ -35,8 +35,7 @@ static bool untolerated(const json_t *taints, const json_t *tols, bool no_schedu
     json_array_foreach(taints, i, t)
     {
         const char *effect = k1s_json_str_or(t, "effect", "");
-        if (strcmp(effect, "NoExecute") != 0 &&
-            !(no_schedule && !strcmp(effect, "NoSchedule")))
+        if (strcmp(effect, "NoExecute") != 0 && !(no_schedule && !strcmp(effect, "NoSchedule")))
             continue;
         bool ok = false;
         json_array_foreach(tols, j, tol)
@@ -88,8 +87,7 @@ static void add_daemon_tolerations(json_t *spec)
         }
         if (!have)
             json_array_append_new(tols, json_pack("{s:s, s:s, s:s}", "key", defaults[d][0],
-                                                  "operator", "Exists", "effect",
-                                                  defaults[d][1]));
+                                                  "operator", "Exists", "effect", defaults[d][1]));
     }
 }
 
@@ -167,9 +165,9 @@ static bool affinity_matches(const json_t *spec, const json_t *node)
         if (!have || strcmp(have, json_string_value(v) ? json_string_value(v) : "") != 0)
             return false;
     }
-    const json_t *req = json_object_get(
-        json_object_get(json_object_get(spec, "affinity"), "nodeAffinity"),
-        "requiredDuringSchedulingIgnoredDuringExecution");
+    const json_t *req =
+        json_object_get(json_object_get(json_object_get(spec, "affinity"), "nodeAffinity"),
+                        "requiredDuringSchedulingIgnoredDuringExecution");
     if (!req || json_is_null(req))
         return true;
     size_t i;
@@ -185,8 +183,8 @@ static bool affinity_matches(const json_t *spec, const json_t *node)
 void k1s__ds_should_run(const json_t *node, const json_t *ds, bool *run, bool *keep)
 {
     *run = *keep = false;
-    const json_t *tspec = json_object_get(
-        json_object_get(json_object_get(ds, "spec"), "template"), "spec");
+    const json_t *tspec =
+        json_object_get(json_object_get(json_object_get(ds, "spec"), "template"), "spec");
     const char *want = k1s_json_str_or(tspec, "nodeName", "");
     if (*want && strcmp(want, k1s__wl_name(node)) != 0)
         return;
@@ -266,8 +264,8 @@ json_t *k1s__ds_pod_template(const json_t *ds, const char *hash)
 void k1s__ds_pin(json_t *spec, const char *node)
 {
     /* new */
-    json_t *terms = json_pack("[{s:[{s:s, s:s, s:[s]}]}]", "matchFields", "key",
-                              "metadata.name", "operator", "In", "values", node);
+    json_t *terms = json_pack("[{s:[{s:s, s:s, s:[s]}]}]", "matchFields", "key", "metadata.name",
+                              "operator", "In", "values", node);
     json_t *aff = json_object_get(spec, "affinity"); /* borrowed */
     if (!json_is_object(aff)) {
         aff = json_object();
@@ -292,9 +290,9 @@ const char *k1s__ds_target_node(const json_t *pod)
     const char *n = k1s_json_str_or(spec, "nodeName", "");
     if (*n)
         return n;
-    const json_t *req = json_object_get(
-        json_object_get(json_object_get(spec, "affinity"), "nodeAffinity"),
-        "requiredDuringSchedulingIgnoredDuringExecution");
+    const json_t *req =
+        json_object_get(json_object_get(json_object_get(spec, "affinity"), "nodeAffinity"),
+                        "requiredDuringSchedulingIgnoredDuringExecution");
     size_t i, j;
     const json_t *term, *f;
     json_array_foreach(json_object_get(req, "nodeSelectorTerms"), i, term)

@@ -14,8 +14,7 @@ static const json_t *update_strategy(const json_t *ds)
     return json_object_get(json_object_get(ds, "spec"), "updateStrategy");
 }
 
-void k1s__ds_counts(const json_t *ds, long long desired, long long *surge,
-                    long long *unavailable)
+void k1s__ds_counts(const json_t *ds, long long desired, long long *surge, long long *unavailable)
 {
     *surge = *unavailable = 0;
     const json_t *us = update_strategy(ds);
@@ -34,8 +33,8 @@ void k1s__ds_counts(const json_t *ds, long long desired, long long *surge,
 
 /* kube's findUpdatedPodsOnNode: the node's one new and one old pod (not
  * being deleted); false when there are more of either. */
-static bool new_and_old(const json_t *pods, const char *hash, long long gen,
-                        const json_t **newp, const json_t **oldp)
+static bool new_and_old(const json_t *pods, const char *hash, long long gen, const json_t **newp,
+                        const json_t **oldp)
 {
     *newp = *oldp = NULL;
     size_t i;
@@ -52,8 +51,8 @@ static bool new_and_old(const json_t *pods, const char *hash, long long gen,
     return true;
 }
 
-void k1s__ds_rolling(const json_t *ds, const json_t *nodes, const json_t *by_node,
-                     const char *hash, json_t *del, json_t *create)
+void k1s__ds_rolling(const json_t *ds, const json_t *nodes, const json_t *by_node, const char *hash,
+                     json_t *del, json_t *create)
 {
     long long min_ready = k1s_json_int(ds, "spec.minReadySeconds", 0);
     long long gen = k1s__ds_template_generation(ds);

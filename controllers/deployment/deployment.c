@@ -50,8 +50,7 @@ typedef struct selctx {
 static int enqueue_if_selects(void *vctx, const json_t *d)
 {
     selctx *s = vctx;
-    k1s_selector *sel = k1s__wl_selector(
-        json_object_get(json_object_get(d, "spec"), "selector"));
+    k1s_selector *sel = k1s__wl_selector(json_object_get(json_object_get(d, "spec"), "selector"));
     if (sel && k1s__wl_matches(sel, s->obj))
         k1s_ctrl_enqueue(s->c, s->id, k1s__wl_ns(d), k1s__wl_name(d));
     k1s_selector_free(sel);
@@ -87,9 +86,9 @@ static void map_pod(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
     if (!kind || strcmp(kind, "ReplicaSet") != 0)
         return;
     k1s_informer *rsi = k1s_ctrl_informer(c, "apps", "ReplicaSet");
-    const json_t *rs = rsi ? k1s_informer_get(rsi, k1s__wl_ns(p),
-                                              json_string_value(json_object_get(ref, "name")))
-                           : NULL;
+    const json_t *rs =
+        rsi ? k1s_informer_get(rsi, k1s__wl_ns(p), json_string_value(json_object_get(ref, "name")))
+            : NULL;
     if (rs)
         k1s_ctrl_enqueue_owner(c, id, rs, "Deployment");
 }
@@ -121,8 +120,7 @@ static int claim(void *vctx, const json_t *rs)
     }
     if (!selected || deleting || k1s__wl_deleting(rs))
         return 0;
-    if (k1s__wl_adopt(x->c, "apps", "ReplicaSet", rs, x->orig, "apps/v1",
-                      "Deployment") == 0)
+    if (k1s__wl_adopt(x->c, "apps", "ReplicaSet", rs, x->orig, "apps/v1", "Deployment") == 0)
         json_array_append_new(x->rss, json_deep_copy(rs));
     return 0;
 }
@@ -133,12 +131,11 @@ static int finish(k1s__dsync *x)
 {
     const json_t *d0 = x->orig;
     int rc = 0;
-    if ((!x->err || x->report) && !k1s_json_semantic_equal(json_object_get(x->d, "status"),
-                                                     json_object_get(d0, "status"))) {
+    if ((!x->err || x->report) &&
+        !k1s_json_semantic_equal(json_object_get(x->d, "status"), json_object_get(d0, "status"))) {
         json_t *up = json_deep_copy(d0); /* new */
         json_object_set(up, "status", json_object_get(x->d, "status"));
-        rc = k1s_ctrl_update(x->c, "apps", "Deployment", k1s__wl_ns(d0), "status",
-                             up, NULL);
+        rc = k1s_ctrl_update(x->c, "apps", "Deployment", k1s__wl_ns(d0), "status", up, NULL);
         json_decref(up);
         if (rc && !x->err)
             x->err = rc;
@@ -147,13 +144,13 @@ static int finish(k1s__dsync *x)
     const char *have = k1s_meta_annotation(d0, K1S_DEP_REVISION);
     if (!x->err && want && (!have || strcmp(want, have) != 0)) {
         /* new */
-        json_t *patch = json_pack("{s:{s:{s:s}}}", "metadata", "annotations",
-                                  K1S_DEP_REVISION, want);
+        json_t *patch =
+            json_pack("{s:{s:{s:s}}}", "metadata", "annotations", K1S_DEP_REVISION, want);
         char *text = json_dumps(patch, JSON_COMPACT);
         json_decref(patch);
         if (text) {
-            rc = k1s_ctrl_patch(x->c, "apps", "Deployment", k1s__wl_ns(d0),
-                                k1s__wl_name(d0), NULL, text);
+            rc = k1s_ctrl_patch(x->c, "apps", "Deployment", k1s__wl_ns(d0), k1s__wl_name(d0), NULL,
+                                text);
             free(text);
             if (rc)
                 x->err = rc;
@@ -181,8 +178,7 @@ static int reconcile(k1s_ctrl *c, void *state, const char *ns, const char *name)
     /* act only on a cache that shows our own last writes */
     if (!k1s__wl_expect_satisfied(s->exp, ns, name, rsi))
         return 20;
-    k1s__dsync x = {.c = c, .s = s, .orig = d0, .d = json_deep_copy(d0),
-                    .rss = json_array()};
+    k1s__dsync x = {.c = c, .s = s, .orig = d0, .d = json_deep_copy(d0), .rss = json_array()};
     const json_t *selector = json_object_get(json_object_get(d0, "spec"), "selector");
     if (k1s__wl_selects_all(selector)) {
         k1s_ctrl_event(c, K1S_DEP_COMPONENT, d0, "Warning", "SelectingAll",
@@ -193,8 +189,7 @@ static int reconcile(k1s_ctrl *c, void *state, const char *ns, const char *name)
                 st = json_object();
                 json_object_set_new(x.d, "status", st);
             }
-            json_object_set_new(st, "observedGeneration",
-                                json_integer(k1s__wl_generation(d0)));
+            json_object_set_new(st, "observedGeneration", json_integer(k1s__wl_generation(d0)));
         }
         int rc = finish(&x);
         json_decref(x.d);

@@ -71,18 +71,14 @@ void k1s__dep_cond_remove(json_t *status, const char *type);
 /* kube's SetDeploymentCondition: no change when status and reason are the
  * same; lastTransitionTime kept when only the reason changes. */
 void k1s__dep_cond_set(json_t *status, json_t *cond /* stolen */);
-json_t *k1s__dep_cond_new(const char *type, const char *cstatus,
-                          const char *reason, const char *message);
+json_t *k1s__dep_cond_new(const char *type, const char *cstatus, const char *reason,
+                          const char *message);
 
-bool k1s__dep_set_replicas_annotations(json_t *rs, long long desired,
-                                       long long max);
-bool k1s__dep_replicas_annotations_stale(const json_t *rs, long long desired,
-                                         long long max);
-bool k1s__dep_set_new_rs_annotations(const json_t *d, json_t *rs,
-                                     long long revision, bool exists);
+bool k1s__dep_set_replicas_annotations(json_t *rs, long long desired, long long max);
+bool k1s__dep_replicas_annotations_stale(const json_t *rs, long long desired, long long max);
+bool k1s__dep_set_new_rs_annotations(const json_t *d, json_t *rs, long long revision, bool exists);
 bool k1s__dep_set_revision(json_t *d, const char *revision);
-long long k1s__dep_new_rs_replicas(const json_t *d, const k1s__rsvec *all,
-                                   const json_t *new_rs);
+long long k1s__dep_new_rs_replicas(const json_t *d, const k1s__rsvec *all, const json_t *new_rs);
 bool k1s__dep_complete(const json_t *d, const json_t *status);
 
 /* ---- deployment_sync.c ------------------------------------------------------ */

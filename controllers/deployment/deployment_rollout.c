@@ -51,8 +51,7 @@ static long long cleanup_unhealthy(k1s__dsync *x, k1s__rsvec *olds, long long ma
 
 /* Scale old ReplicaSets down while availability stays at least
  * replicas - maxUnavailable; returns how many went. */
-static long long scale_down_old(k1s__dsync *x, const k1s__rsvec *all,
-                                k1s__rsvec *olds)
+static long long scale_down_old(k1s__dsync *x, const k1s__rsvec *all, k1s__rsvec *olds)
 {
     long long min_avail = k1s__dep_replicas(x->d) - k1s__dep_max_unavailable(x->d);
     long long available = k1s__rsvec_status(all, "availableReplicas");
@@ -84,8 +83,8 @@ static bool reconcile_old(k1s__dsync *x)
     k1s__rsvec all = x->old;
     k1s__rsvec_add(&all, x->new_rs);
     long long min_avail = k1s__dep_replicas(x->d) - k1s__dep_max_unavailable(x->d);
-    long long new_unavail = k1s__dep_rs_replicas(x->new_rs) -
-                            k1s__dep_rs_status(x->new_rs, "availableReplicas");
+    long long new_unavail =
+        k1s__dep_rs_replicas(x->new_rs) - k1s__dep_rs_status(x->new_rs, "availableReplicas");
     long long max_down = k1s__rsvec_replicas(&all) - min_avail - new_unavail;
     if (max_down <= 0)
         return false;

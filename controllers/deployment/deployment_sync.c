@@ -34,8 +34,7 @@ static void replace(json_t *rs, json_t *fresh)
 static int update_rs(k1s__dsync *x, json_t *rs)
 {
     json_t *out = NULL; /* new once set */
-    int rc = k1s_ctrl_update(x->c, "apps", "ReplicaSet", k1s__wl_ns(rs), NULL,
-                             rs, &out);
+    int rc = k1s_ctrl_update(x->c, "apps", "ReplicaSet", k1s__wl_ns(rs), NULL, rs, &out);
     if (rc) {
         if (!x->err)
             x->err = rc;
@@ -57,9 +56,8 @@ static json_t *find_new(k1s__dsync *x)
     k1s__rsvec_sort_created(&all, false);
     const json_t *tmpl = json_object_get(json_object_get(x->d, "spec"), "template");
     for (size_t i = 0; i < all.n; i++)
-        if (k1s__wl_template_equal(
-                json_object_get(json_object_get(all.v[i], "spec"), "template"),
-                tmpl, K1S_DEP_HASH_LABEL))
+        if (k1s__wl_template_equal(json_object_get(json_object_get(all.v[i], "spec"), "template"),
+                                   tmpl, K1S_DEP_HASH_LABEL))
             return all.v[i]; /* the oldest match, as kube picks */
     return NULL;
 }
@@ -96,7 +94,7 @@ static void create_new(k1s__dsync *x, long long revision)
     k1s__wl_template_hash(json_object_get(spec, "template"),
                           json_object_get(status, "collisionCount"), hash);
     json_t *tmpl = json_deep_copy(json_object_get(spec, "template")); /* new */
-    json_t *tmeta = json_object_get(tmpl, "metadata"); /* borrowed */
+    json_t *tmeta = json_object_get(tmpl, "metadata");                /* borrowed */
     if (!json_is_object(tmeta)) {
         tmeta = json_object();
         json_object_set_new(tmpl, "metadata", tmeta);
@@ -121,13 +119,13 @@ static void create_new(k1s__dsync *x, long long revision)
     char name[320];
     snprintf(name, sizeof name, "%.250s-%s", k1s__wl_name(x->d), hash);
     /* new */
-    json_t *rs = json_pack(
-        "{s:s, s:s, s:{s:s, s:s, s:o, s:[o]}, s:{s:i, s:I, s:o, s:o}}",
-        "apiVersion", "apps/v1", "kind", "ReplicaSet", "metadata", "name", name,
-        "namespace", k1s__wl_ns(x->d), "labels", json_deep_copy(labels), "ownerReferences",
-        k1s__wl_owner_ref(x->d, "apps/v1", "Deployment"), "spec", "replicas", 0,
-        "minReadySeconds", (json_int_t)k1s_json_int(spec, "minReadySeconds", 0),
-        "selector", sel, "template", tmpl); /* new */
+    json_t *rs =
+        json_pack("{s:s, s:s, s:{s:s, s:s, s:o, s:[o]}, s:{s:i, s:I, s:o, s:o}}", "apiVersion",
+                  "apps/v1", "kind", "ReplicaSet", "metadata", "name", name, "namespace",
+                  k1s__wl_ns(x->d), "labels", json_deep_copy(labels), "ownerReferences",
+                  k1s__wl_owner_ref(x->d, "apps/v1", "Deployment"), "spec", "replicas", 0,
+                  "minReadySeconds", (json_int_t)k1s_json_int(spec, "minReadySeconds", 0),
+                  "selector", sel, "template", tmpl); /* new */
     if (!rs) {
         x->err = 500;
         return;
@@ -138,8 +136,7 @@ static void create_new(k1s__dsync *x, long long revision)
     json_object_set_new(json_object_get(rs, "spec"), "replicas", json_integer(replicas));
     k1s__dep_set_new_rs_annotations(x->d, rs, revision, false);
 
-    k1s_target t = {k1s_registry_find_kind("apps", "ReplicaSet"), k1s__wl_ns(x->d),
-                    name, NULL};
+    k1s_target t = {k1s_registry_find_kind("apps", "ReplicaSet"), k1s__wl_ns(x->d), name, NULL};
     k1s_status st = {0};
     json_t *made = NULL; /* new once set */
     bool existed = false;
@@ -151,8 +148,7 @@ static void create_new(k1s__dsync *x, long long revision)
             const json_t *cur = rsi ? k1s_informer_get(rsi, k1s__wl_ns(x->d), name) : NULL;
             if (cur && k1s__wl_controlled_by(cur, k1s__wl_uid(x->d)) &&
                 k1s__wl_template_equal(json_object_get(json_object_get(cur, "spec"), "template"),
-                                       json_object_get(spec, "template"),
-                                       K1S_DEP_HASH_LABEL)) {
+                                       json_object_get(spec, "template"), K1S_DEP_HASH_LABEL)) {
                 made = json_deep_copy(cur);
                 existed = true;
             } else if (cur) {
@@ -165,13 +161,14 @@ static void create_new(k1s__dsync *x, long long revision)
             }
         } else {
             char msg[1024];
-            snprintf(msg, sizeof msg, "Failed to create new replica set \"%s\": %s",
-                     name, st.message ? st.message : "unknown error");
-            if (k1s__dep_has_deadline(x->d) && !(st.message && strstr(st.message, "being terminated")))
+            snprintf(msg, sizeof msg, "Failed to create new replica set \"%s\": %s", name,
+                     st.message ? st.message : "unknown error");
+            if (k1s__dep_has_deadline(x->d) &&
+                !(st.message && strstr(st.message, "being terminated")))
                 k1s__dep_cond_set(status, k1s__dep_cond_new("Progressing", "False",
                                                             "ReplicaSetCreateError", msg));
-            k1s_ctrl_event(x->c, K1S_DEP_COMPONENT, x->orig, "Warning",
-                           "ReplicaSetCreateError", "%s", msg);
+            k1s_ctrl_event(x->c, K1S_DEP_COMPONENT, x->orig, "Warning", "ReplicaSetCreateError",
+                           "%s", msg);
             x->err = code;
             x->report = true;
         }
@@ -183,9 +180,8 @@ static void create_new(k1s__dsync *x, long long revision)
     if (!existed) {
         k1s__wl_expect_write(x->s->exp, k1s__wl_ns(x->d), k1s__wl_name(x->d), made);
         if (replicas > 0)
-            k1s_ctrl_event(x->c, K1S_DEP_COMPONENT, x->orig, "Normal",
-                           "ScalingReplicaSet", "Scaled up replica set %s from 0 to %lld",
-                           name, replicas);
+            k1s_ctrl_event(x->c, K1S_DEP_COMPONENT, x->orig, "Normal", "ScalingReplicaSet",
+                           "Scaled up replica set %s from 0 to %lld", name, replicas);
     }
     char rev[24];
     snprintf(rev, sizeof rev, "%lld", revision);
@@ -193,8 +189,8 @@ static void create_new(k1s__dsync *x, long long revision)
     if (!existed && k1s__dep_has_deadline(x->d)) {
         char msg[400];
         snprintf(msg, sizeof msg, "Created new replica set \"%s\"", name);
-        k1s__dep_cond_set(status, k1s__dep_cond_new("Progressing", "True",
-                                                    "NewReplicaSetCreated", msg));
+        k1s__dep_cond_set(status,
+                          k1s__dep_cond_new("Progressing", "True", "NewReplicaSetCreated", msg));
     }
     json_array_append_new(x->rss, made);
     x->new_rs = made;
@@ -225,8 +221,8 @@ void k1s__dsync_all_rs(k1s__dsync *x, bool create)
         if (k1s__dep_has_deadline(x->d) && !k1s__dep_cond_get(status, "Progressing")) {
             char msg[400];
             snprintf(msg, sizeof msg, "Found new replica set \"%s\"", k1s__wl_name(rs));
-            k1s__dep_cond_set(status, k1s__dep_cond_new("Progressing", "True",
-                                                        "FoundNewReplicaSet", msg));
+            k1s__dep_cond_set(status,
+                              k1s__dep_cond_new("Progressing", "True", "FoundNewReplicaSet", msg));
         }
         return;
     }
@@ -258,8 +254,8 @@ static bool scale_rs(k1s__dsync *x, json_t *rs, long long scale)
     if (rc || !size)
         return false;
     k1s_ctrl_event(x->c, K1S_DEP_COMPONENT, x->orig, "Normal", "ScalingReplicaSet",
-                   "Scaled %s replica set %s from %lld to %lld",
-                   old < scale ? "up" : "down", k1s__wl_name(rs), old, scale);
+                   "Scaled %s replica set %s from %lld to %lld", old < scale ? "up" : "down",
+                   k1s__wl_name(rs), old, scale);
     return true;
 }
 
@@ -329,8 +325,7 @@ static long long fraction(const json_t *rs, const json_t *d)
     return q - size;
 }
 
-static long long proportion(const json_t *rs, const json_t *d, long long to_add,
-                            long long added)
+static long long proportion(const json_t *rs, const json_t *d, long long to_add, long long added)
 {
     if (!rs || k1s__dep_rs_replicas(rs) == 0 || to_add == 0 || to_add == added)
         return 0;
@@ -414,15 +409,15 @@ void k1s__dsync_cleanup(k1s__dsync *x)
             k1s__wl_generation(rs) > k1s__dep_rs_status(rs, "observedGeneration") ||
             k1s__wl_deleting(rs))
             continue;
-        int rc = k1s_ctrl_delete(x->c, "apps", "ReplicaSet", k1s__wl_ns(rs),
-                                 k1s__wl_name(rs), -1, k1s__wl_uid(rs));
+        int rc = k1s_ctrl_delete(x->c, "apps", "ReplicaSet", k1s__wl_ns(rs), k1s__wl_name(rs), -1,
+                                 k1s__wl_uid(rs));
         if (rc && rc != 404) {
             if (!x->err)
                 x->err = rc;
             return;
         }
-        k1s__wl_expect_delete(x->s->exp, k1s__wl_ns(x->d), k1s__wl_name(x->d),
-                              k1s__wl_name(rs), k1s__wl_uid(rs));
+        k1s__wl_expect_delete(x->s->exp, k1s__wl_ns(x->d), k1s__wl_name(x->d), k1s__wl_name(rs),
+                              k1s__wl_uid(rs));
     }
 }
 
@@ -460,12 +455,10 @@ static json_t *calculate(k1s__dsync *x)
     if (cc)
         json_object_set(st, "collisionCount", cc);
     if (available >= k1s__dep_replicas(x->d) - k1s__dep_max_unavailable(x->d))
-        k1s__dep_cond_set(st, k1s__dep_cond_new("Available", "True",
-                                                "MinimumReplicasAvailable",
+        k1s__dep_cond_set(st, k1s__dep_cond_new("Available", "True", "MinimumReplicasAvailable",
                                                 "Deployment has minimum availability."));
     else
-        k1s__dep_cond_set(st, k1s__dep_cond_new("Available", "False",
-                                                "MinimumReplicasUnavailable",
+        k1s__dep_cond_set(st, k1s__dep_cond_new("Available", "False", "MinimumReplicasUnavailable",
                                                 "Deployment does not have minimum availability."));
     /* keep collisionCount last, where Go puts it */
     if (cc) {
@@ -546,14 +539,15 @@ void k1s__dsync_rollout_status(k1s__dsync *x)
         k1s__dep_cond_remove(st, "Progressing");
     const json_t *cur = k1s__dep_cond_get(json_object_get(x->d, "status"), "Progressing");
     const char *cur_reason = json_string_value(json_object_get(cur, "reason"));
-    bool complete_before = k1s_json_int(st, "replicas", 0) == k1s_json_int(st, "updatedReplicas", 0) &&
-                           cur_reason && !strcmp(cur_reason, "NewReplicaSetAvailable");
+    bool complete_before =
+        k1s_json_int(st, "replicas", 0) == k1s_json_int(st, "updatedReplicas", 0) && cur_reason &&
+        !strcmp(cur_reason, "NewReplicaSetAvailable");
     char msg[400];
     if (k1s__dep_has_deadline(x->d) && !complete_before) {
         if (k1s__dep_complete(x->d, st)) {
             rs_message(msg, sizeof msg, x, "has successfully progressed.");
-            k1s__dep_cond_set(st, k1s__dep_cond_new("Progressing", "True",
-                                                    "NewReplicaSetAvailable", msg));
+            k1s__dep_cond_set(
+                st, k1s__dep_cond_new("Progressing", "True", "NewReplicaSetAvailable", msg));
         } else if (progressing(x->d, st)) {
             rs_message(msg, sizeof msg, x, "is progressing.");
             json_t *cnd = k1s__dep_cond_new("Progressing", "True", "ReplicaSetUpdated", msg);
@@ -567,25 +561,25 @@ void k1s__dsync_rollout_status(k1s__dsync *x)
             k1s__dep_cond_set(st, cnd);
         } else if (timed_out(x->d, st)) {
             rs_message(msg, sizeof msg, x, "has timed out progressing.");
-            k1s__dep_cond_set(st, k1s__dep_cond_new("Progressing", "False",
-                                                    "ProgressDeadlineExceeded", msg));
+            k1s__dep_cond_set(
+                st, k1s__dep_cond_new("Progressing", "False", "ProgressDeadlineExceeded", msg));
         }
     }
     /* a ReplicaSet's failure to make pods shows on the Deployment, the new
        ReplicaSet's first */
-    const json_t *failure = x->new_rs ? k1s__dep_cond_get(json_object_get(x->new_rs, "status"),
-                                                          "ReplicaFailure")
-                                      : NULL;
+    const json_t *failure =
+        x->new_rs ? k1s__dep_cond_get(json_object_get(x->new_rs, "status"), "ReplicaFailure")
+                  : NULL;
     for (size_t i = 0; !failure && i < x->old.n; i++)
         failure = k1s__dep_cond_get(json_object_get(x->old.v[i], "status"), "ReplicaFailure");
     if (failure) {
         const json_t *lt = json_object_get(failure, "lastTransitionTime");
         /* new */
-        json_t *cnd = json_pack("{s:s, s:O, s:O, s:O, s:O, s:O}", "type", "ReplicaFailure",
-                                "status", json_object_get(failure, "status"),
-                                "lastUpdateTime", lt, "lastTransitionTime", lt, "reason",
-                                json_object_get(failure, "reason"), "message",
-                                json_object_get(failure, "message"));
+        json_t *cnd =
+            json_pack("{s:s, s:O, s:O, s:O, s:O, s:O}", "type", "ReplicaFailure", "status",
+                      json_object_get(failure, "status"), "lastUpdateTime", lt,
+                      "lastTransitionTime", lt, "reason", json_object_get(failure, "reason"),
+                      "message", json_object_get(failure, "message"));
         k1s__dep_cond_set(st, cnd);
     } else {
         k1s__dep_cond_remove(st, "ReplicaFailure");
@@ -629,9 +623,9 @@ void k1s__dsync_paused_conditions(k1s__dsync *x)
     bool paused_cond = reason && !strcmp(reason, "DeploymentPaused");
     bool paused = json_is_true(json_object_get(json_object_get(x->d, "spec"), "paused"));
     if (paused && !paused_cond)
-        k1s__dep_cond_set(st, k1s__dep_cond_new("Progressing", "Unknown",
-                                                "DeploymentPaused", "Deployment is paused"));
+        k1s__dep_cond_set(st, k1s__dep_cond_new("Progressing", "Unknown", "DeploymentPaused",
+                                                "Deployment is paused"));
     else if (!paused && paused_cond)
-        k1s__dep_cond_set(st, k1s__dep_cond_new("Progressing", "Unknown",
-                                                "DeploymentResumed", "Deployment is resumed"));
+        k1s__dep_cond_set(st, k1s__dep_cond_new("Progressing", "Unknown", "DeploymentResumed",
+                                                "Deployment is resumed"));
 }

@@ -46,8 +46,7 @@ static void fenceposts(const json_t *d, long long *surge, long long *unavail)
     long long desired = k1s__dep_replicas(d);
     if (k1s__wl_scaled(json_object_get(ru, "maxSurge"), desired, true, surge))
         *surge = 0;
-    if (k1s__wl_scaled(json_object_get(ru, "maxUnavailable"), desired, false,
-                       unavail))
+    if (k1s__wl_scaled(json_object_get(ru, "maxUnavailable"), desired, false, unavail))
         *unavail = 0;
     if (*surge == 0 && *unavail == 0)
         *unavail = 1;
@@ -97,8 +96,7 @@ bool k1s__dep_complete(const json_t *d, const json_t *status)
            k1s_json_int(status, "observedGeneration", 0) >= k1s__wl_generation(d);
 }
 
-long long k1s__dep_new_rs_replicas(const json_t *d, const k1s__rsvec *all,
-                                   const json_t *new_rs)
+long long k1s__dep_new_rs_replicas(const json_t *d, const k1s__rsvec *all, const json_t *new_rs)
 {
     long long want = k1s__dep_replicas(d);
     if (!k1s__dep_rolling(d))
@@ -223,8 +221,7 @@ void k1s__dep_cond_remove(json_t *status, const char *type)
 {
     json_t *conds = json_object_get(status, "conditions"); /* borrowed */
     for (size_t i = 0; i < json_array_size(conds);) {
-        const char *t = json_string_value(
-            json_object_get(json_array_get(conds, i), "type"));
+        const char *t = json_string_value(json_object_get(json_array_get(conds, i), "type"));
         if (t && !strcmp(t, type))
             json_array_remove(conds, i);
         else
@@ -234,14 +231,14 @@ void k1s__dep_cond_remove(json_t *status, const char *type)
         json_object_del(status, "conditions");
 }
 
-json_t *k1s__dep_cond_new(const char *type, const char *cstatus,
-                          const char *reason, const char *message)
+json_t *k1s__dep_cond_new(const char *type, const char *cstatus, const char *reason,
+                          const char *message)
 {
     char ts[32];
     k1s_time_format(k1s_time_now(), ts, sizeof ts);
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "type", type, "status",
-                     cstatus, "lastUpdateTime", ts, "lastTransitionTime", ts,
-                     "reason", reason, "message", message);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "type", type, "status", cstatus,
+                     "lastUpdateTime", ts, "lastTransitionTime", ts, "reason", reason, "message",
+                     message);
 }
 
 static bool same_str(const json_t *a, const json_t *b, const char *key)
@@ -279,7 +276,7 @@ void k1s__dep_cond_set(json_t *status, json_t *cond)
 
 static json_t *annotations(json_t *obj)
 {
-    json_t *m = json_object_get(obj, "metadata"); /* borrowed */
+    json_t *m = json_object_get(obj, "metadata");  /* borrowed */
     json_t *a = json_object_get(m, "annotations"); /* borrowed */
     if (!json_is_object(a)) {
         a = json_object();
@@ -298,8 +295,7 @@ static bool set_annotation(json_t *obj, const char *key, const char *value)
     return true;
 }
 
-bool k1s__dep_set_replicas_annotations(json_t *rs, long long desired,
-                                       long long max)
+bool k1s__dep_set_replicas_annotations(json_t *rs, long long desired, long long max)
 {
     char d[24], m[24];
     snprintf(d, sizeof d, "%lld", desired);
@@ -309,8 +305,7 @@ bool k1s__dep_set_replicas_annotations(json_t *rs, long long desired,
     return a || b;
 }
 
-bool k1s__dep_replicas_annotations_stale(const json_t *rs, long long desired,
-                                         long long max)
+bool k1s__dep_replicas_annotations_stale(const json_t *rs, long long desired, long long max)
 {
     char d[24], m[24];
     snprintf(d, sizeof d, "%lld", desired);
@@ -323,10 +318,13 @@ bool k1s__dep_replicas_annotations_stale(const json_t *rs, long long desired,
 /* Annotations a ReplicaSet does not inherit from its Deployment. */
 static bool skipped(const char *key)
 {
-    static const char *const skip[] = {
-        "kubectl.kubernetes.io/last-applied-configuration", K1S_DEP_REVISION,
-        K1S_DEP_REVISION_HISTORY, K1S_DEP_DESIRED, K1S_DEP_MAX,
-        "deprecated.deployment.rollback.to", NULL};
+    static const char *const skip[] = {"kubectl.kubernetes.io/last-applied-configuration",
+                                       K1S_DEP_REVISION,
+                                       K1S_DEP_REVISION_HISTORY,
+                                       K1S_DEP_DESIRED,
+                                       K1S_DEP_MAX,
+                                       "deprecated.deployment.rollback.to",
+                                       NULL};
     for (const char *const *s = skip; *s; s++)
         if (!strcmp(key, *s))
             return true;
@@ -336,8 +334,7 @@ static bool skipped(const char *key)
 /* kube's maxRevHistoryLengthInChars */
 #define REV_HISTORY_MAX 2000
 
-bool k1s__dep_set_new_rs_annotations(const json_t *d, json_t *rs,
-                                     long long revision, bool exists)
+bool k1s__dep_set_new_rs_annotations(const json_t *d, json_t *rs, long long revision, bool exists)
 {
     bool changed = false;
     const char *k;
@@ -381,8 +378,8 @@ bool k1s__dep_set_new_rs_annotations(const json_t *d, json_t *rs,
                 }
                 if (total <= REV_HISTORY_MAX) {
                     char *joined = NULL;
-                    if (asprintf(&joined, "%s%s%s", start ? start : "",
-                                 start && *start ? "," : "", oldbuf) >= 0) {
+                    if (asprintf(&joined, "%s%s%s", start ? start : "", start && *start ? "," : "",
+                                 oldbuf) >= 0) {
                         set_annotation(rs, K1S_DEP_REVISION_HISTORY, joined);
                         free(joined);
                     }
@@ -392,8 +389,7 @@ bool k1s__dep_set_new_rs_annotations(const json_t *d, json_t *rs,
     }
     if (!exists) {
         long long want = k1s__dep_replicas(d);
-        changed |= k1s__dep_set_replicas_annotations(rs, want,
-                                                     want + k1s__dep_max_surge(d));
+        changed |= k1s__dep_set_replicas_annotations(rs, want, want + k1s__dep_max_surge(d));
     }
     return changed;
 }

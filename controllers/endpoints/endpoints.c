@@ -72,8 +72,7 @@ static json_t *address_of(const json_t *pod, const json_t *svc, const char *ip)
     const char *host = k1s__ep_hostname(pod, svc);
     if (host)
         json_object_set_new(a, "hostname", json_string(host));
-    const char *node = json_string_value(json_object_get(json_object_get(pod, "spec"),
-                                                         "nodeName"));
+    const char *node = json_string_value(json_object_get(json_object_get(pod, "spec"), "nodeName"));
     if (node && *node)
         json_object_set_new(a, "nodeName", json_string(node));
     json_object_set_new(a, "targetRef",
@@ -120,8 +119,8 @@ static json_t *subsets_of(const json_t *svc, const json_t *pods)
         if (json_array_size(ports) == 0) {
             /* a headless service may have no ports */
             if (!k1s__ep_ip_set(svc))
-                json_array_append_new(entries, json_pack("{s:O, s:n, s:b}", "addr", addr,
-                                                         "port", "ready", ready));
+                json_array_append_new(
+                    entries, json_pack("{s:O, s:n, s:b}", "addr", addr, "port", "ready", ready));
         }
         size_t j;
         const json_t *sp;
@@ -140,8 +139,8 @@ static json_t *subsets_of(const json_t *svc, const json_t *pods)
             json_t *ap = json_object_get(sp, "appProtocol"); /* borrowed */
             if (json_is_string(ap))
                 json_object_set(epp, "appProtocol", ap);
-            json_array_append_new(entries, json_pack("{s:O, s:o, s:b}", "addr", addr,
-                                                     "port", epp, "ready", ready));
+            json_array_append_new(
+                entries, json_pack("{s:O, s:o, s:b}", "addr", addr, "port", epp, "ready", ready));
         }
         json_decref(addr);
     }
@@ -157,7 +156,8 @@ static bool labels_right(const json_t *ep, const json_t *svc_labels)
     const char *by = k1s_meta_label(ep, K1S_EP_MANAGED_BY);
     if (!by || strcmp(by, K1S_EP_CONTROLLER) != 0)
         return false;
-    json_t *l = json_deep_copy(json_object_get(json_object_get(ep, "metadata"), "labels")); /* new */
+    json_t *l =
+        json_deep_copy(json_object_get(json_object_get(ep, "metadata"), "labels")); /* new */
     json_object_del(l, K1S_EP_HEADLESS);
     json_object_del(l, K1S_EP_MANAGED_BY);
     bool same = k1s_json_semantic_equal(l, svc_labels);
@@ -170,9 +170,9 @@ static bool capacity_marked_right(const json_t *ep)
     long long n = 0;
     size_t i;
     const json_t *ss;
-    json_array_foreach(json_object_get(ep, "subsets"), i, ss)
-        n += (long long)(json_array_size(json_object_get(ss, "addresses")) +
-                         json_array_size(json_object_get(ss, "notReadyAddresses")));
+    json_array_foreach(json_object_get(ep, "subsets"), i, ss) n +=
+        (long long)(json_array_size(json_object_get(ss, "addresses")) +
+                    json_array_size(json_object_get(ss, "notReadyAddresses")));
     if (n > K1S_EP_MAX_CAPACITY)
         return false;
     return !k1s_meta_annotation(ep, "endpoints.kubernetes.io/over-capacity");
@@ -241,8 +241,7 @@ static int sync_service(k1s_ctrl *c, ep_state *s, const json_t *svc)
                            "Failed to update endpoint %s/%s: error %d", ns, name, rc);
         else
             k1s_ctrl_event(c, "endpoint-controller", ep, "Warning", "FailedToCreateEndpoint",
-                           "Failed to create endpoint for service %s/%s: error %d", ns,
-                           name, rc);
+                           "Failed to create endpoint for service %s/%s: error %d", ns, name, rc);
     }
     json_decref(ep);
     if (rc == 409)

@@ -53,8 +53,8 @@ static const char *protocol_of(const json_t *port)
     return p && *p ? p : "TCP";
 }
 
-static int named_port(const json_t *containers, const char *name,
-                      const char *proto, bool sidecars_only, long long *port)
+static int named_port(const json_t *containers, const char *name, const char *proto,
+                      bool sidecars_only, long long *port)
 {
     size_t i, j;
     const json_t *ctr, *p;
@@ -160,8 +160,8 @@ static int enqueue_if_selects(void *vctx, const json_t *svc)
         return 0;
     k1s_selector *sel = NULL;
     char *err = NULL;
-    if (k1s_label_selector_from_map(json_object_get(json_object_get(svc, "spec"), "selector"),
-                                    &sel, &err)) {
+    if (k1s_label_selector_from_map(json_object_get(json_object_get(svc, "spec"), "selector"), &sel,
+                                    &err)) {
         free(err);
         return 0;
     }
@@ -174,8 +174,7 @@ static int enqueue_if_selects(void *vctx, const json_t *svc)
     return 0;
 }
 
-static bool same_member(const json_t *a, const json_t *b, const char *obj,
-                        const char *key)
+static bool same_member(const json_t *a, const json_t *b, const char *obj, const char *key)
 {
     return json_equal(json_object_get(json_object_get(a, obj), key),
                       json_object_get(json_object_get(b, obj), key)) ||
@@ -242,11 +241,9 @@ static int64_t pod_trigger(const json_t *pod)
     return -1;
 }
 
-int64_t k1s__ep_tracker_compute(k1s__ep_tracker *t, const json_t *svc,
-                                const json_t *pods)
+int64_t k1s__ep_tracker_compute(k1s__ep_tracker *t, const json_t *svc, const json_t *pods)
 {
-    int64_t created = k1s__wl_parse_time(
-        k1s_json_str_or(svc, "metadata.creationTimestamp", ""));
+    int64_t created = k1s__wl_parse_time(k1s_json_str_or(svc, "metadata.creationTimestamp", ""));
     if (!t)
         return created;
     char key[600];
@@ -268,11 +265,10 @@ int64_t k1s__ep_tracker_compute(k1s__ep_tracker *t, const json_t *svc,
         if (tt > before && (min < 0 || tt < min))
             min = tt;
     }
-    if (created > json_integer_value(json_object_get(state, "svc")) &&
-        (min < 0 || created < min))
+    if (created > json_integer_value(json_object_get(state, "svc")) && (min < 0 || created < min))
         min = created;
-    json_object_set_new(t->m, key, json_pack("{s:I, s:o}", "svc", (json_int_t)created,
-                                             "pods", now));
+    json_object_set_new(t->m, key,
+                        json_pack("{s:I, s:o}", "svc", (json_int_t)created, "pods", now));
     return known ? min : created;
 }
 
@@ -335,8 +331,7 @@ static int host_ip(char *buf, size_t len)
     return rc;
 }
 
-int k1s__ep_apiserver(k1s_ctrl *c, const json_t *svc, char *ip, size_t iplen,
-                      long long *port)
+int k1s__ep_apiserver(k1s_ctrl *c, const json_t *svc, char *ip, size_t iplen, long long *port)
 {
     const k1s_controllers_config *cfg = k1s_ctrl_config(c);
     const char *host = cfg->api_host;

@@ -58,10 +58,8 @@ k1s__ep_tracker *k1s__ep_tracker_new(void);
 void k1s__ep_tracker_free(k1s__ep_tracker *t);
 /* The time to export as last-change-trigger-time (epoch seconds) or -1
  * for none; records the state seen. pods: array of the Service's pods. */
-int64_t k1s__ep_tracker_compute(k1s__ep_tracker *t, const json_t *svc,
-                                const json_t *pods);
-void k1s__ep_tracker_forget(k1s__ep_tracker *t, const char *ns,
-                            const char *name);
+int64_t k1s__ep_tracker_compute(k1s__ep_tracker *t, const json_t *svc, const json_t *pods);
+void k1s__ep_tracker_forget(k1s__ep_tracker *t, const char *ns, const char *name);
 
 /* Where the API server answers, for the `kubernetes` Service: the address
  * it is served on, or as kube-apiserver advertises itself when bound to
@@ -69,8 +67,7 @@ void k1s__ep_tracker_forget(k1s__ep_tracker *t, const char *ns,
  * interface), since Endpoints refuse loopback addresses; and its port (the
  * Service's targetPort when the controllers were not told). 0, or -1 when
  * the host has no usable address. */
-int k1s__ep_apiserver(k1s_ctrl *c, const json_t *svc, char *ip, size_t iplen,
-                      long long *port);
+int k1s__ep_apiserver(k1s_ctrl *c, const json_t *svc, char *ip, size_t iplen, long long *port);
 /* Keep default/kubernetes's Endpoints and EndpointSlice pointing at the
  * API server, as kube-apiserver's endpoint reconciler does. */
 int k1s__ep_sync_apiserver_endpoints(k1s_ctrl *c, const json_t *svc);

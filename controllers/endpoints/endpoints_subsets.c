@@ -97,9 +97,8 @@ json_t *k1s__ep_repack(const json_t *entries)
         const json_t *port = json_object_get(e, "port");
         bool ready = json_is_true(json_object_get(e, "ready"));
         char *ak = addr_key(addr);
-        char *pk = port && !json_is_null(port)
-                       ? json_dumps(port, JSON_COMPACT | JSON_SORT_KEYS)
-                       : strdup("");
+        char *pk = port && !json_is_null(port) ? json_dumps(port, JSON_COMPACT | JSON_SORT_KEYS)
+                                               : strdup("");
         if (ak && pk) {
             if (!json_object_get(addrs, ak))
                 json_object_set(addrs, ak, (json_t *)addr);
@@ -109,7 +108,7 @@ json_t *k1s__ep_repack(const json_t *entries)
                 json_object_set_new(byport, pk, g);
             }
             json_t *set = json_object_get(g, "set"); /* borrowed */
-            json_t *was = json_object_get(set, ak); /* borrowed */
+            json_t *was = json_object_get(set, ak);  /* borrowed */
             /* not ready always wins over ready */
             if (!was || json_is_true(was))
                 json_object_set_new(set, ak, json_boolean(ready));
@@ -146,8 +145,7 @@ json_t *k1s__ep_repack(const json_t *entries)
         const char *ak;
         json_t *r; /* new once set */
         json_object_foreach(json_object_get(g, "set"), ak, r)
-            json_array_append(json_is_true(r) ? ready : notready,
-                              json_object_get(addrs, ak));
+            json_array_append(json_is_true(r) ? ready : notready, json_object_get(addrs, ak));
         sort_array(ready, cmp_addr);
         sort_array(notready, cmp_addr);
         json_t *ports = json_object_get(g, "ports"); /* borrowed */

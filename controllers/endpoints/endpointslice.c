@@ -61,8 +61,8 @@ static void map_slice(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
             continue;
         const char *svc = k1s_meta_label(s, SERVICE_NAME);
         const char *by = k1s_meta_label(s, MANAGED_BY);
-        bool apiserver = !strcmp(k1s__wl_ns(s), "default") &&
-                         !strcmp(k1s__wl_name(s), "kubernetes");
+        bool apiserver =
+            !strcmp(k1s__wl_ns(s), "default") && !strcmp(k1s__wl_name(s), "kubernetes");
         if (svc && *svc && ((by && !strcmp(by, CONTROLLER_NAME)) || apiserver))
             k1s_ctrl_enqueue(c, id, k1s__wl_ns(s), svc);
     }
@@ -85,8 +85,9 @@ static int enqueue_service(void *vctx, const json_t *svc)
  * shows in its endpoints. */
 static void map_node(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
 {
-    if (old && obj && json_equal(json_object_get(json_object_get(old, "metadata"), "labels"),
-                                 json_object_get(json_object_get(obj, "metadata"), "labels")))
+    if (old && obj &&
+        json_equal(json_object_get(json_object_get(old, "metadata"), "labels"),
+                   json_object_get(json_object_get(obj, "metadata"), "labels")))
         return;
     k1s_informer *si = k1s_ctrl_informer(c, "", "Service");
     allctx a = {c, id};
@@ -96,18 +97,17 @@ static void map_node(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
 
 /* ---- desired endpoints ------------------------------------------------------------------ */
 
-static json_t *endpoint_of(const json_t *pod, const json_t *node, const json_t *svc,
-                           bool ipv6)
+static json_t *endpoint_of(const json_t *pod, const json_t *node, const json_t *svc, bool ipv6)
 {
-    bool publish = json_is_true(json_object_get(json_object_get(svc, "spec"),
-                                                "publishNotReadyAddresses"));
+    bool publish =
+        json_is_true(json_object_get(json_object_get(svc, "spec"), "publishNotReadyAddresses"));
     bool serving = k1s__wl_pod_ready(pod);
     bool terminating = k1s__wl_deleting(pod);
     bool ready = publish || (serving && !terminating);
     /* new */
-    json_t *ep = json_pack("{s:o, s:{s:b, s:b, s:b}}", "addresses",
-                           k1s__ep_pod_ips(pod, ipv6), "conditions", "ready", ready,
-                           "serving", serving, "terminating", terminating);
+    json_t *ep =
+        json_pack("{s:o, s:{s:b, s:b, s:b}}", "addresses", k1s__ep_pod_ips(pod, ipv6), "conditions",
+                  "ready", ready, "serving", serving, "terminating", terminating);
     const char *host = k1s__ep_hostname(pod, svc);
     if (host)
         json_object_set_new(ep, "hostname", json_string(host));
@@ -223,10 +223,10 @@ static json_t *new_slice(const json_t *svc, const json_t *ports, const char *typ
     bool changed;
     json_t *labels = slice_labels(NULL, svc, &changed); /* new */
     return json_pack("{s:s, s:s, s:{s:s, s:s, s:o, s:[o]}, s:s, s:[], s:O}", "apiVersion",
-                     "discovery.k8s.io/v1", "kind", "EndpointSlice", "metadata",
-                     "generateName", prefix, "namespace", k1s__wl_ns(svc), "labels", labels,
-                     "ownerReferences", k1s__wl_owner_ref(svc, "v1", "Service"),
-                     "addressType", type, "endpoints", "ports", ports);
+                     "discovery.k8s.io/v1", "kind", "EndpointSlice", "metadata", "generateName",
+                     prefix, "namespace", k1s__wl_ns(svc), "labels", labels, "ownerReferences",
+                     k1s__wl_owner_ref(svc, "v1", "Service"), "addressType", type, "endpoints",
+                     "ports", ports);
 }
 
 static bool owned_by(const json_t *slice, const json_t *svc)
@@ -283,7 +283,7 @@ static void fill(json_t *slice, json_t *desired)
 static void by_ports(plan *p, const json_t *svc, const json_t *existing, json_t *desired,
                      const json_t *ports, const char *type)
 {
-    json_t *updates = json_array(); /* copies, changed */
+    json_t *updates = json_array();   /* copies, changed */
     json_t *unchanged = json_array(); /* borrowed refs */
     size_t i;
     const json_t *slice;
@@ -385,8 +385,8 @@ static void by_type(k1s_ctrl *c, plan *p, const json_t *svc, const json_t *pods,
                     const json_t *existing, const char *type, nodesctx *nc)
 {
     bool ipv6 = !strcmp(type, "IPv6");
-    bool publish = json_is_true(json_object_get(json_object_get(svc, "spec"),
-                                                "publishNotReadyAddresses"));
+    bool publish =
+        json_is_true(json_object_get(json_object_get(svc, "spec"), "publishNotReadyAddresses"));
     k1s_informer *ni = k1s_ctrl_informer(c, "", "Node");
     json_t *existing_by = json_object(); /* ports key -> [slices] */
     size_t existing_n = 0;
@@ -404,7 +404,7 @@ static void by_type(k1s_ctrl *c, plan *p, const json_t *svc, const json_t *pods,
             continue;
         }
         json_t *ports = json_object_get(slice, "ports"); /* borrowed */
-        json_t *empty = json_array(); /* new */
+        json_t *empty = json_array();                    /* new */
         char *pk = ports_key(json_array_size(ports) ? ports : empty);
         json_decref(empty);
         if (!pk)
@@ -460,7 +460,7 @@ static void by_type(k1s_ctrl *c, plan *p, const json_t *svc, const json_t *pods,
     size_t deleting = json_array_size(p->del) - del_before;
     if (existing_n == deleting && json_array_size(p->create) == create_before) {
         /* no endpoints: one empty placeholder slice */
-        json_t *empty = json_array(); /* new */
+        json_t *empty = json_array();             /* new */
         json_t *ph = new_slice(svc, empty, type); /* new */
         json_decref(empty);
         const json_t *only = deleting == 1 ? json_array_get(p->del, del_before) : NULL;
@@ -468,12 +468,12 @@ static void by_type(k1s_ctrl *c, plan *p, const json_t *svc, const json_t *pods,
         if (only && ph) {
             bool changed;
             json_t *labels = slice_labels(only, svc, &changed); /* new */
-            same = endpoints_n(only) == 0 &&
-                   json_array_size(json_object_get(only, "ports")) == 0 &&
-                   k1s_json_semantic_equal(json_object_get(json_object_get(only, "metadata"), "labels"),
-                                     labels) &&
-                   k1s_json_semantic_equal(json_object_get(json_object_get(only, "metadata"), "ownerReferences"),
-                                     json_object_get(json_object_get(ph, "metadata"), "ownerReferences"));
+            same = endpoints_n(only) == 0 && json_array_size(json_object_get(only, "ports")) == 0 &&
+                   k1s_json_semantic_equal(
+                       json_object_get(json_object_get(only, "metadata"), "labels"), labels) &&
+                   k1s_json_semantic_equal(
+                       json_object_get(json_object_get(only, "metadata"), "ownerReferences"),
+                       json_object_get(json_object_get(ph, "metadata"), "ownerReferences"));
             json_decref(labels);
         }
         if (same) {
@@ -501,7 +501,7 @@ static void nulls_for_empty(json_t *slice)
 static void set_trigger(json_t *slice, int64_t trigger)
 {
     nulls_for_empty(slice);
-    json_t *meta = json_object_get(slice, "metadata"); /* borrowed */
+    json_t *meta = json_object_get(slice, "metadata");  /* borrowed */
     json_t *ann = json_object_get(meta, "annotations"); /* borrowed */
     if (!json_is_object(ann)) {
         ann = json_object();
@@ -570,8 +570,8 @@ static int finalize(k1s_ctrl *c, es_state *s, const json_t *svc, plan *p, int64_
     }
     json_array_foreach(p->del, i, slice)
     {
-        int r = k1s_ctrl_delete(c, "discovery.k8s.io", "EndpointSlice", ns, k1s__wl_name(slice),
-                                -1, NULL);
+        int r = k1s_ctrl_delete(c, "discovery.k8s.io", "EndpointSlice", ns, k1s__wl_name(slice), -1,
+                                NULL);
         if (r && r != 404)
             return r;
         k1s__wl_expect_delete(s->exp, ns, name, k1s__wl_name(slice), k1s__wl_uid(slice));
@@ -630,7 +630,7 @@ static int sync_service(k1s_ctrl *c, es_state *s, const json_t *svc)
     if (!esi)
         return -1;
     if (!k1s__wl_expect_satisfied(s->exp, ns, name, esi))
-        return 20; /* our last writes are not in the cache yet */
+        return 20;                               /* our last writes are not in the cache yet */
     json_t *pods = k1s__ep_service_pods(c, svc); /* new */
     slicesctx sc = {name, json_array()};
     k1s_informer_each(esi, ns, ours, &sc);

@@ -19,9 +19,8 @@
 /* kube never lets these go; the collector does not even try. */
 static bool is_protected(const k1s__gc_id *id)
 {
-    static const char *const system_ns[] = {"default", "kube-system",
-                                            "kube-public", "kube-node-lease",
-                                            NULL};
+    static const char *const system_ns[] = {"default", "kube-system", "kube-public",
+                                            "kube-node-lease", NULL};
     if (strcmp(id->kind->kind, "Namespace") || *id->kind->group)
         return false;
     for (const char *const *n = system_ns; *n; n++)
@@ -40,11 +39,10 @@ static json_t *dependents_of(k1s__gc *g, const char *uid)
 
 /* Orphan: remove the owner from its dependents' references, then the
  * finalizer, which lets the owner go. */
-static int orphan_dependents(k1s_ctrl *c, k1s__gc *g, const k1s__gc_id *id,
-                             const char *uid)
+static int orphan_dependents(k1s_ctrl *c, k1s__gc *g, const k1s__gc_id *id, const char *uid)
 {
-    json_t *deps = dependents_of(g, uid);   /* new */
-    json_t *drop = json_pack("[s]", uid);   /* new */
+    json_t *deps = dependents_of(g, uid); /* new */
+    json_t *drop = json_pack("[s]", uid); /* new */
     int rc = 0;
     const char *key;
     json_t *v;
@@ -66,8 +64,7 @@ static int orphan_dependents(k1s_ctrl *c, k1s__gc *g, const k1s__gc_id *id,
 
 /* Foreground: every dependent is deleted; the owner waits for those whose
  * reference to it says blockOwnerDeletion. */
-static int delete_dependents(k1s_ctrl *c, k1s__gc *g, const k1s__gc_id *id,
-                             const char *uid)
+static int delete_dependents(k1s_ctrl *c, k1s__gc *g, const k1s__gc_id *id, const char *uid)
 {
     json_t *deps = dependents_of(g, uid); /* new */
     int blocking = 0;
@@ -79,8 +76,7 @@ static int delete_dependents(k1s_ctrl *c, k1s__gc *g, const k1s__gc_id *id,
         const json_t *dep;
         if (k1s__gc_parse_key(key, &d) || !(dep = k1s__gc_cached(c, &d)))
             continue;
-        const json_t *refs = json_object_get(json_object_get(dep, "metadata"),
-                                             "ownerReferences");
+        const json_t *refs = json_object_get(json_object_get(dep, "metadata"), "ownerReferences");
         size_t i;
         const json_t *r;
         json_array_foreach(refs, i, r)

@@ -26,14 +26,12 @@ typedef struct verdict {
 
 static bool waits_for_dependents(const json_t *owner)
 {
-    return k1s__gc_deleting(owner) &&
-           k1s__gc_has_finalizer(owner, "foregroundDeletion");
+    return k1s__gc_deleting(owner) && k1s__gc_has_finalizer(owner, "foregroundDeletion");
 }
 
 /* Sort refs (borrowed) of the object id. live: ask the store, else the
  * caches. 0, or -1 when the store could not answer. */
-static int classify(k1s_ctrl *c, const k1s__gc_id *id, const json_t *refs,
-                    bool live, verdict *v)
+static int classify(k1s_ctrl *c, const k1s__gc_id *id, const json_t *refs, bool live, verdict *v)
 {
     size_t i;
     const json_t *r;
@@ -41,8 +39,7 @@ static int classify(k1s_ctrl *c, const k1s__gc_id *id, const json_t *refs,
     {
         const char *name, *uid;
         const k1s_kind *ok = k1s__gc_ref(r, &name, &uid);
-        if (!ok || !name || !*name || !uid || !*uid ||
-            (!id->kind->namespaced && ok->namespaced)) {
+        if (!ok || !name || !*name || !uid || !*uid || (!id->kind->namespaced && ok->namespaced)) {
             v->solid++;
             continue;
         }
@@ -86,18 +83,15 @@ static bool dependent_in_foreground(k1s_ctrl *c, k1s__gc *g, const char *uid)
     json_object_foreach(json_object_get(g->deps, uid), key, v)
     {
         k1s__gc_id d;
-        if (k1s__gc_parse_key(key, &d) == 0 &&
-            waits_for_dependents(k1s__gc_cached(c, &d)))
+        if (k1s__gc_parse_key(key, &d) == 0 && waits_for_dependents(k1s__gc_cached(c, &d)))
             return true;
     }
     return false;
 }
 
-int k1s__gc_attempt_delete(k1s_ctrl *c, k1s__gc *g, const k1s__gc_id *id,
-                           const json_t *obj)
+int k1s__gc_attempt_delete(k1s_ctrl *c, k1s__gc *g, const k1s__gc_id *id, const json_t *obj)
 {
-    const json_t *refs =
-        json_object_get(json_object_get(obj, "metadata"), "ownerReferences");
+    const json_t *refs = json_object_get(json_object_get(obj, "metadata"), "ownerReferences");
     if (!json_array_size(refs))
         return 0;
     verdict v = {0, json_array(), json_array()};
@@ -130,8 +124,7 @@ int k1s__gc_attempt_delete(k1s_ctrl *c, k1s__gc *g, const k1s__gc_id *id,
             json_array_extend(v.dangling, v.waiting);
             rc = k1s__gc_edit_refs(c, id, uid, v.dangling, false);
         }
-    } else if (json_array_size(v.waiting) &&
-               json_object_size(json_object_get(g->deps, uid))) {
+    } else if (json_array_size(v.waiting) && json_object_size(json_object_get(g->deps, uid))) {
         if (dependent_in_foreground(c, g, uid)) {
             rc = k1s__gc_edit_refs(c, id, uid, NULL, true);
             rv = NULL; /* the edit made a new version */
@@ -139,10 +132,9 @@ int k1s__gc_attempt_delete(k1s_ctrl *c, k1s__gc *g, const k1s__gc_id *id,
         if (rc == 0)
             rc = k1s__gc_delete(c, id, uid, rv, "Foreground");
     } else {
-        const char *policy = k1s__gc_has_finalizer(cur, "orphan") ? "Orphan"
-                             : k1s__gc_has_finalizer(cur, "foregroundDeletion")
-                                 ? "Foreground"
-                                 : "Background";
+        const char *policy = k1s__gc_has_finalizer(cur, "orphan")               ? "Orphan"
+                             : k1s__gc_has_finalizer(cur, "foregroundDeletion") ? "Foreground"
+                                                                                : "Background";
         rc = k1s__gc_delete(c, id, uid, rv, policy);
     }
 cleanup:

@@ -19,8 +19,7 @@ bool k1s__gc_deleting(const json_t *obj)
 
 bool k1s__gc_has_finalizer(const json_t *obj, const char *f)
 {
-    const json_t *fins =
-        json_object_get(json_object_get(obj, "metadata"), "finalizers");
+    const json_t *fins = json_object_get(json_object_get(obj, "metadata"), "finalizers");
     size_t i;
     const json_t *v;
     json_array_foreach(fins, i, v)
@@ -48,8 +47,7 @@ const k1s_kind *k1s__gc_resolve(const char *api_version, const char *kind)
     return k1s_registry_find_kind(group, kind);
 }
 
-const k1s_kind *k1s__gc_ref(const json_t *ref, const char **name,
-                            const char **uid)
+const k1s_kind *k1s__gc_ref(const json_t *ref, const char **name, const char **uid)
 {
     *name = k1s_json_str(ref, "name");
     *uid = k1s_json_str(ref, "uid");
@@ -139,8 +137,7 @@ static void unindex(k1s__gc *g, const char *key)
 
 static void index_refs(k1s__gc *g, const char *key, const json_t *obj)
 {
-    const json_t *refs =
-        json_object_get(json_object_get(obj, "metadata"), "ownerReferences");
+    const json_t *refs = json_object_get(json_object_get(obj, "metadata"), "ownerReferences");
     if (!json_array_size(refs))
         return;
     json_t *uids = json_array(); /* new */
@@ -169,17 +166,14 @@ static void enqueue_dependents(k1s_ctrl *c, k1s__gc *g, const char *uid)
 {
     const char *key;
     json_t *v;
-    json_object_foreach(json_object_get(g->deps, uid), key, v)
-        k1s__gc_enqueue(c, g->id, key);
+    json_object_foreach(json_object_get(g->deps, uid), key, v) k1s__gc_enqueue(c, g->id, key);
 }
 
 /* An owner deleting with the orphan or foregroundDeletion finalizer waits
  * on its dependents: any change of one is news for it. */
-static void notify_owners(k1s_ctrl *c, k1s__gc *g, const k1s_kind *k,
-                          const json_t *obj)
+static void notify_owners(k1s_ctrl *c, k1s__gc *g, const k1s_kind *k, const json_t *obj)
 {
-    const json_t *refs =
-        json_object_get(json_object_get(obj, "metadata"), "ownerReferences");
+    const json_t *refs = json_object_get(json_object_get(obj, "metadata"), "ownerReferences");
     size_t i;
     const json_t *r;
     json_array_foreach(refs, i, r)
@@ -205,9 +199,8 @@ void k1s__gc_map(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
 {
     k1s__gc *g = k1s_ctrl_state(c, id);
     const json_t *any = obj ? obj : old;
-    const k1s_kind *k = k1s__gc_resolve(
-        json_string_value(json_object_get(any, "apiVersion")),
-        json_string_value(json_object_get(any, "kind")));
+    const k1s_kind *k = k1s__gc_resolve(json_string_value(json_object_get(any, "apiVersion")),
+                                        json_string_value(json_object_get(any, "kind")));
     char key[K1S_GC_KEY_MAX];
     if (!g || !k || k1s__gc_key(k, any, key, sizeof key))
         return;
@@ -226,11 +219,10 @@ void k1s__gc_map(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
         notify_owners(c, g, k, obj);
     if (!obj)
         return;
-    bool owned = json_array_size(json_object_get(
-                     json_object_get(obj, "metadata"), "ownerReferences")) > 0;
-    bool waits = k1s__gc_deleting(obj) &&
-                 (k1s__gc_has_finalizer(obj, "orphan") ||
-                  k1s__gc_has_finalizer(obj, "foregroundDeletion"));
+    bool owned =
+        json_array_size(json_object_get(json_object_get(obj, "metadata"), "ownerReferences")) > 0;
+    bool waits = k1s__gc_deleting(obj) && (k1s__gc_has_finalizer(obj, "orphan") ||
+                                           k1s__gc_has_finalizer(obj, "foregroundDeletion"));
     if (owned || waits)
         k1s__gc_enqueue(c, id, key);
 }

@@ -53,8 +53,7 @@ void k1s__gc_map(k1s_ctrl *c, int id, const json_t *old, const json_t *obj);
 
 /* The kind an ownerReference names (NULL when not served), with its name
  * and uid (NULL when absent). */
-const k1s_kind *k1s__gc_ref(const json_t *ref, const char **name,
-                            const char **uid);
+const k1s_kind *k1s__gc_ref(const json_t *ref, const char **name, const char **uid);
 bool k1s__gc_deleting(const json_t *obj);
 bool k1s__gc_has_finalizer(const json_t *obj, const char *f);
 
@@ -63,25 +62,22 @@ bool k1s__gc_has_finalizer(const json_t *obj, const char *f);
 /* Delete obj (cached, not being deleted, with ownerReferences) if none of
  * its owners exists any more, or drop the references to the missing ones
  * while another owner lives. A reconcile result. */
-int k1s__gc_attempt_delete(k1s_ctrl *c, k1s__gc *g, const k1s__gc_id *id,
-                           const json_t *obj);
+int k1s__gc_attempt_delete(k1s_ctrl *c, k1s__gc *g, const k1s__gc_id *id, const json_t *obj);
 
 /* ---- gc_write.c: writes, each against the latest stored object --------------- */
 
 /* Fetch ns/name of kind k: 0 with *out (new reference), or the HTTP code. */
-int k1s__gc_get(k1s_ctrl *c, const k1s_kind *k, const char *ns,
-                const char *name, json_t **out);
+int k1s__gc_get(k1s_ctrl *c, const k1s_kind *k, const char *ns, const char *name, json_t **out);
 /* Delete with a propagation policy, the object's uid and resourceVersion as
  * preconditions (rv may be NULL). Pods bound to a node go gracefully. */
-int k1s__gc_delete(k1s_ctrl *c, const k1s__gc_id *id, const char *uid,
-                   const char *rv, const char *policy);
+int k1s__gc_delete(k1s_ctrl *c, const k1s__gc_id *id, const char *uid, const char *rv,
+                   const char *policy);
 /* Remove the ownerReferences whose uid is in drop (array of strings, may
  * be NULL) and, if unblock, clear blockOwnerDeletion on the others. uid
  * (may be NULL): only if the stored object still has it. */
-int k1s__gc_edit_refs(k1s_ctrl *c, const k1s__gc_id *id, const char *uid,
-                      const json_t *drop, bool unblock);
+int k1s__gc_edit_refs(k1s_ctrl *c, const k1s__gc_id *id, const char *uid, const json_t *drop,
+                      bool unblock);
 /* Remove finalizer f from the object if it still has uid. */
-int k1s__gc_remove_finalizer(k1s_ctrl *c, const k1s__gc_id *id,
-                             const char *uid, const char *f);
+int k1s__gc_remove_finalizer(k1s_ctrl *c, const k1s__gc_id *id, const char *uid, const char *f);
 
 #endif

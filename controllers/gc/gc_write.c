@@ -15,8 +15,7 @@
 /* Retry soon after a conflict: the watch brings the new version at once. */
 #define CONFLICT_RETRY_MS 20
 
-int k1s__gc_get(k1s_ctrl *c, const k1s_kind *k, const char *ns,
-                const char *name, json_t **out)
+int k1s__gc_get(k1s_ctrl *c, const k1s_kind *k, const char *ns, const char *name, json_t **out)
 {
     k1s_target t = {k, k->namespaced ? ns : "", name, NULL};
     k1s_status st = {0};
@@ -25,8 +24,8 @@ int k1s__gc_get(k1s_ctrl *c, const k1s_kind *k, const char *ns,
         return 0;
     int code = st.code ? st.code : 500;
     if (code != 404)
-        fprintf(stderr, "k1s: garbage-collector: get %s %s: %s\n", k->plural,
-                name, st.message ? st.message : "?");
+        fprintf(stderr, "k1s: garbage-collector: get %s %s: %s\n", k->plural, name,
+                st.message ? st.message : "?");
     k1s_status_clear(&st);
     return code;
 }
@@ -38,8 +37,8 @@ static int result(int code)
     return code == 409 ? CONFLICT_RETRY_MS : -1;
 }
 
-int k1s__gc_delete(k1s_ctrl *c, const k1s__gc_id *id, const char *uid,
-                   const char *rv, const char *policy)
+int k1s__gc_delete(k1s_ctrl *c, const k1s__gc_id *id, const char *uid, const char *rv,
+                   const char *policy)
 {
     k1s_target t = {id->kind, id->ns, id->name, NULL};
     k1s_opts o = {.propagation = policy,
@@ -55,16 +54,14 @@ int k1s__gc_delete(k1s_ctrl *c, const k1s__gc_id *id, const char *uid,
     }
     int code = st.code ? st.code : 500;
     if (code != 404 && code != 409)
-        fprintf(stderr, "k1s: garbage-collector: delete %s %s/%s: %s\n",
-                id->kind->plural, id->ns, id->name,
-                st.message ? st.message : "?");
+        fprintf(stderr, "k1s: garbage-collector: delete %s %s/%s: %s\n", id->kind->plural, id->ns,
+                id->name, st.message ? st.message : "?");
     k1s_status_clear(&st);
     return result(code);
 }
 
 /* The stored object if it still is the one with uid (NULL: any). */
-static int latest(k1s_ctrl *c, const k1s__gc_id *id, const char *uid,
-                  json_t **out)
+static int latest(k1s_ctrl *c, const k1s__gc_id *id, const char *uid, json_t **out)
 {
     int code = k1s__gc_get(c, id->kind, id->ns, id->name, out);
     if (code)
@@ -91,16 +88,16 @@ static bool in_list(const json_t *list, const char *s)
     return false;
 }
 
-int k1s__gc_edit_refs(k1s_ctrl *c, const k1s__gc_id *id, const char *uid,
-                      const json_t *drop, bool unblock)
+int k1s__gc_edit_refs(k1s_ctrl *c, const k1s__gc_id *id, const char *uid, const json_t *drop,
+                      bool unblock)
 {
     json_t *obj = NULL; /* new */
     int code = latest(c, id, uid, &obj);
     if (code)
         return result(code);
-    json_t *m = json_object_get(obj, "metadata");     /* borrowed */
+    json_t *m = json_object_get(obj, "metadata");         /* borrowed */
     json_t *refs = json_object_get(m, "ownerReferences"); /* borrowed */
-    json_t *keep = json_array();                      /* new */
+    json_t *keep = json_array();                          /* new */
     bool changed = false;
     size_t i;
     json_t *r;
@@ -125,16 +122,14 @@ int k1s__gc_edit_refs(k1s_ctrl *c, const k1s__gc_id *id, const char *uid,
             json_object_set(m, "ownerReferences", keep);
         else
             json_object_del(m, "ownerReferences");
-        rc = result(k1s_ctrl_update(c, id->kind->group, id->kind->kind, id->ns,
-                                    NULL, obj, NULL));
+        rc = result(k1s_ctrl_update(c, id->kind->group, id->kind->kind, id->ns, NULL, obj, NULL));
     }
     json_decref(keep);
     json_decref(obj);
     return rc;
 }
 
-int k1s__gc_remove_finalizer(k1s_ctrl *c, const k1s__gc_id *id,
-                             const char *uid, const char *f)
+int k1s__gc_remove_finalizer(k1s_ctrl *c, const k1s__gc_id *id, const char *uid, const char *f)
 {
     json_t *obj = NULL; /* new */
     int code = latest(c, id, uid, &obj);
@@ -142,7 +137,7 @@ int k1s__gc_remove_finalizer(k1s_ctrl *c, const k1s__gc_id *id,
         return result(code);
     int rc = 0;
     if (k1s__gc_has_finalizer(obj, f)) {
-        json_t *m = json_object_get(obj, "metadata");  /* borrowed */
+        json_t *m = json_object_get(obj, "metadata");    /* borrowed */
         json_t *fins = json_object_get(m, "finalizers"); /* borrowed */
         json_t *keep = json_array();                     /* new */
         size_t i;
@@ -158,8 +153,7 @@ int k1s__gc_remove_finalizer(k1s_ctrl *c, const k1s__gc_id *id,
         else
             json_object_del(m, "finalizers");
         json_decref(keep);
-        rc = result(k1s_ctrl_update(c, id->kind->group, id->kind->kind, id->ns,
-                                    NULL, obj, NULL));
+        rc = result(k1s_ctrl_update(c, id->kind->group, id->kind->kind, id->ns, NULL, obj, NULL));
     }
     json_decref(obj);
     return rc;

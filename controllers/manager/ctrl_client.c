@@ -9,13 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int finish(k1s_status *st, const char *verb, const char *kind,
-                  const char *name)
+static int finish(k1s_status *st, const char *verb, const char *kind, const char *name)
 {
     int code = st->code ? st->code : 500;
     if (code != 409 && code != 404)
-        fprintf(stderr, "k1s: controllers: %s %s %s: %s\n", verb, kind,
-                name ? name : "", st->message ? st->message : "?");
+        fprintf(stderr, "k1s: controllers: %s %s %s: %s\n", verb, kind, name ? name : "",
+                st->message ? st->message : "?");
     k1s_status_clear(st);
     return code;
 }
@@ -25,14 +24,13 @@ static const k1s_kind *kind_of(const char *group, const char *kind)
     return k1s_registry_find_kind(group, kind);
 }
 
-int k1s_ctrl_create(k1s_ctrl *c, const char *group, const char *kind,
-                    const char *ns, json_t *obj, json_t **out)
+int k1s_ctrl_create(k1s_ctrl *c, const char *group, const char *kind, const char *ns, json_t *obj,
+                    json_t **out)
 {
     const k1s_kind *k = kind_of(group, kind);
     if (!k)
         return 404;
-    const char *name = json_string_value(
-        json_object_get(json_object_get(obj, "metadata"), "name"));
+    const char *name = json_string_value(json_object_get(json_object_get(obj, "metadata"), "name"));
     k1s_target t = {k, ns, name, NULL};
     k1s_status st = {0};
     json_t *res = NULL;
@@ -45,14 +43,13 @@ int k1s_ctrl_create(k1s_ctrl *c, const char *group, const char *kind,
     return 0;
 }
 
-int k1s_ctrl_update(k1s_ctrl *c, const char *group, const char *kind,
-                    const char *ns, const char *sub, json_t *obj, json_t **out)
+int k1s_ctrl_update(k1s_ctrl *c, const char *group, const char *kind, const char *ns,
+                    const char *sub, json_t *obj, json_t **out)
 {
     const k1s_kind *k = kind_of(group, kind);
     if (!k)
         return 404;
-    const char *name = json_string_value(
-        json_object_get(json_object_get(obj, "metadata"), "name"));
+    const char *name = json_string_value(json_object_get(json_object_get(obj, "metadata"), "name"));
     k1s_target t = {k, ns, name, sub};
     k1s_status st = {0};
     json_t *res = NULL;
@@ -65,9 +62,8 @@ int k1s_ctrl_update(k1s_ctrl *c, const char *group, const char *kind,
     return 0;
 }
 
-int k1s_ctrl_patch(k1s_ctrl *c, const char *group, const char *kind,
-                   const char *ns, const char *name, const char *sub,
-                   const char *merge_patch_json)
+int k1s_ctrl_patch(k1s_ctrl *c, const char *group, const char *kind, const char *ns,
+                   const char *name, const char *sub, const char *merge_patch_json)
 {
     const k1s_kind *k = kind_of(group, kind);
     if (!k)
@@ -86,16 +82,14 @@ int k1s_ctrl_patch(k1s_ctrl *c, const char *group, const char *kind,
     return 0;
 }
 
-int k1s_ctrl_delete(k1s_ctrl *c, const char *group, const char *kind,
-                    const char *ns, const char *name, long long grace_seconds,
-                    const char *precondition_uid)
+int k1s_ctrl_delete(k1s_ctrl *c, const char *group, const char *kind, const char *ns,
+                    const char *name, long long grace_seconds, const char *precondition_uid)
 {
     const k1s_kind *k = kind_of(group, kind);
     if (!k)
         return 404;
     k1s_target t = {k, ns, name, NULL};
-    k1s_opts o = {.grace_seconds = grace_seconds,
-                  .precondition_uid = precondition_uid};
+    k1s_opts o = {.grace_seconds = grace_seconds, .precondition_uid = precondition_uid};
     k1s_status st = {0};
     json_t *res = NULL;
     int removed = 0;

@@ -27,16 +27,16 @@ static int find_same(void *vctx, const json_t *ev)
     const char *uid = json_string_value(json_object_get(io, "uid"));
     const char *reason = json_string_value(json_object_get(ev, "reason"));
     const char *msg = json_string_value(json_object_get(ev, "message"));
-    if (uid && reason && msg && !strcmp(uid, f->uid) &&
-        !strcmp(reason, f->reason) && !strcmp(msg, f->message)) {
+    if (uid && reason && msg && !strcmp(uid, f->uid) && !strcmp(reason, f->reason) &&
+        !strcmp(msg, f->message)) {
         f->found = ev;
         return 1;
     }
     return 0;
 }
 
-void k1s_ctrl_event(k1s_ctrl *c, const char *component, const json_t *obj,
-                    const char *type, const char *reason, const char *fmt, ...)
+void k1s_ctrl_event(k1s_ctrl *c, const char *component, const json_t *obj, const char *type,
+                    const char *reason, const char *fmt, ...)
 {
     char message[1024];
     va_list ap;
@@ -76,21 +76,19 @@ void k1s_ctrl_event(k1s_ctrl *c, const char *component, const json_t *obj,
     const char *kind = json_string_value(json_object_get(obj, "kind"));
     const char *av = json_string_value(json_object_get(obj, "apiVersion"));
     const char *rv = json_string_value(json_object_get(m, "resourceVersion"));
-    json_t *io = json_pack("{s:s, s:s, s:s}", "kind", kind ? kind : "",
-                           "name", name, "uid", uid);
+    json_t *io = json_pack("{s:s, s:s, s:s}", "kind", kind ? kind : "", "name", name, "uid", uid);
     if (json_string_value(json_object_get(m, "namespace")))
         json_object_set_new(io, "namespace", json_string(ns));
     if (av)
         json_object_set_new(io, "apiVersion", json_string(av));
     if (rv)
         json_object_set_new(io, "resourceVersion", json_string(rv));
-    json_t *ev = json_pack(
-        "{s:s, s:s, s:{s:s, s:s}, s:o, s:s, s:s, s:{s:s}, s:s, s:s, s:i, s:s, s:s, s:s}",
-        "apiVersion", "v1", "kind", "Event", "metadata", "name", evname,
-        "namespace", ns, "involvedObject", io, "reason", reason, "message",
-        message, "source", "component", component, "firstTimestamp", ts,
-        "lastTimestamp", ts, "count", 1, "type", type, "reportingComponent",
-        component, "reportingInstance", "");
+    json_t *ev =
+        json_pack("{s:s, s:s, s:{s:s, s:s}, s:o, s:s, s:s, s:{s:s}, s:s, s:s, s:i, s:s, s:s, s:s}",
+                  "apiVersion", "v1", "kind", "Event", "metadata", "name", evname, "namespace", ns,
+                  "involvedObject", io, "reason", reason, "message", message, "source", "component",
+                  component, "firstTimestamp", ts, "lastTimestamp", ts, "count", 1, "type", type,
+                  "reportingComponent", component, "reportingInstance", "");
     k1s_ctrl_create(c, "", "Event", ns, ev, NULL);
     json_decref(ev);
 }

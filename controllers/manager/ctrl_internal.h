@@ -18,10 +18,10 @@ typedef struct k1s__sub {
 
 struct k1s_informer {
     const k1s_kind *kind;
-    json_t *cache;        /* owned: "ns/name" -> object */
-    k1s_watch *w;         /* owned */
-    int64_t rev;          /* revision of the last list or event applied */
-    k1s_vec subs;         /* of k1s__sub, fixed once the manager runs */
+    json_t *cache; /* owned: "ns/name" -> object */
+    k1s_watch *w;  /* owned */
+    int64_t rev;   /* revision of the last list or event applied */
+    k1s_vec subs;  /* of k1s__sub, fixed once the manager runs */
 };
 
 typedef struct k1s__timer {
@@ -33,8 +33,8 @@ typedef struct k1s__timer {
 typedef struct k1s__controller {
     const k1s_controller_def *def;
     void *state;
-    json_t *queued;   /* owned set of keys waiting (dedup) */
-    json_t *fifo;     /* owned array of keys, in order, from index head */
+    json_t *queued; /* owned set of keys waiting (dedup) */
+    json_t *fifo;   /* owned array of keys, in order, from index head */
     size_t head;
     json_t *failures; /* owned: key -> consecutive failures */
     bool inited;      /* init has run: fini is owed */
@@ -46,16 +46,16 @@ typedef struct k1s__controller {
 struct k1s_ctrl {
     k1s_api *api;
     k1s_controllers_config cfg;
-    void *user;         /* borrowed: k1s_controllers_start_defs' user */
+    void *user;                            /* borrowed: k1s_controllers_start_defs' user */
     char *node_name, *data_dir, *api_host; /* owned copies */
     /* of k1s_informer *, each owned and never moved: controllers keep
        the pointers */
     k1s_vec informers;
     k1s__controller *ctrls; /* owned array of nctrls, ids are indexes */
     int nctrls;
-    k1s_vec timers;     /* of k1s__timer */
+    k1s_vec timers; /* of k1s__timer */
     pthread_t thread;
-    pthread_mutex_t mu;  /* guards wake and stop only */
+    pthread_mutex_t mu; /* guards wake and stop only */
     pthread_cond_t cv;
     bool wake, stop, running;
 };
@@ -67,8 +67,7 @@ static inline k1s_informer *k1s__ctrl_informer_at(const k1s_ctrl *c, size_t i)
 }
 
 void k1s__ctrl_wake(void *ctx);
-void k1s__ctrl_changed(k1s_ctrl *c, k1s_informer *inf, const json_t *old,
-                       const json_t *obj);
+void k1s__ctrl_changed(k1s_ctrl *c, k1s_informer *inf, const json_t *old, const json_t *obj);
 int k1s__informer_sync(k1s_ctrl *c, k1s_informer *inf);
 int k1s__informer_drain(k1s_ctrl *c, k1s_informer *inf);
 

@@ -58,8 +58,7 @@ int k1s__informer_sync(k1s_ctrl *c, k1s_informer *inf)
         return -1;
     }
     k1s_list_result_free(&res);
-    if (k1s_api_watch(c->api, inf->kind, NULL, res.rev, k1s__ctrl_wake, c,
-                      &inf->w, &st)) {
+    if (k1s_api_watch(c->api, inf->kind, NULL, res.rev, k1s__ctrl_wake, c, &inf->w, &st)) {
         k1s_status_clear(&st);
         json_decref(lc.fresh);
         return -1;
@@ -118,16 +117,14 @@ int k1s__informer_drain(k1s_ctrl *c, k1s_informer *inf)
     return n;
 }
 
-const json_t *k1s_informer_get(k1s_informer *inf, const char *ns,
-                               const char *name)
+const json_t *k1s_informer_get(k1s_informer *inf, const char *ns, const char *name)
 {
     char key[600];
     key_of(key, sizeof key, inf->kind->namespaced ? ns : "", name);
     return json_object_get(inf->cache, key);
 }
 
-void k1s_informer_each(k1s_informer *inf, const char *ns,
-                       k1s_informer_each_fn fn, void *ctx)
+void k1s_informer_each(k1s_informer *inf, const char *ns, k1s_informer_each_fn fn, void *ctx)
 {
     const char *key;
     json_t *obj;

@@ -11,10 +11,10 @@
 typedef struct k1s_controllers k1s_controllers;
 
 typedef struct k1s_controllers_config {
-    k1s_api *api;            /* borrowed; must outlive the controllers */
-    const char *data_dir;    /* NULL for :memory: (provisioner uses a tmp dir) */
-    const char *node_name;   /* default: the host name */
-    const char *api_host;    /* address the API is served on */
+    k1s_api *api;          /* borrowed; must outlive the controllers */
+    const char *data_dir;  /* NULL for :memory: (provisioner uses a tmp dir) */
+    const char *node_name; /* default: the host name */
+    const char *api_host;  /* address the API is served on */
     int api_port;
 } k1s_controllers_config;
 

@@ -70,21 +70,19 @@ static void queue_key(k1s_ctrl *c, int id, const char *key)
     if (json_object_set_new(k->queued, key, json_true()) != 0 ||
         json_array_append_new(k->fifo, json_string(key)) != 0) {
         json_object_del(k->queued, key);
-        fprintf(stderr, "k1s: controllers: %s: out of memory, %s not queued\n",
-                k->def->name, key);
+        fprintf(stderr, "k1s: controllers: %s: out of memory, %s not queued\n", k->def->name, key);
     }
 }
 
-void k1s_ctrl_enqueue(k1s_ctrl *c, int ctrl_id, const char *ns,
-                      const char *name)
+void k1s_ctrl_enqueue(k1s_ctrl *c, int ctrl_id, const char *ns, const char *name)
 {
     char key[600];
     snprintf(key, sizeof key, "%s/%s", ns ? ns : "", name ? name : "");
     queue_key(c, ctrl_id, key);
 }
 
-void k1s_ctrl_enqueue_after(k1s_ctrl *c, int ctrl_id, const char *ns,
-                            const char *name, int64_t delay_ms)
+void k1s_ctrl_enqueue_after(k1s_ctrl *c, int ctrl_id, const char *ns, const char *name,
+                            int64_t delay_ms)
 {
     if (delay_ms <= 0) {
         k1s_ctrl_enqueue(c, ctrl_id, ns, name);
@@ -104,8 +102,7 @@ void k1s_ctrl_enqueue_after(k1s_ctrl *c, int ctrl_id, const char *ns,
     *t = (k1s__timer){k1s_time_mono_ms() + delay_ms, ctrl_id, dup};
 }
 
-void k1s_ctrl_enqueue_owner(k1s_ctrl *c, int ctrl_id, const json_t *obj,
-                            const char *owner_kind)
+void k1s_ctrl_enqueue_owner(k1s_ctrl *c, int ctrl_id, const json_t *obj, const char *owner_kind)
 {
     const json_t *m = json_object_get(obj, "metadata");
     const json_t *refs = json_object_get(m, "ownerReferences");
@@ -114,10 +111,8 @@ void k1s_ctrl_enqueue_owner(k1s_ctrl *c, int ctrl_id, const json_t *obj,
     json_array_foreach(refs, i, r)
     {
         const char *kind = json_string_value(json_object_get(r, "kind"));
-        if (json_is_true(json_object_get(r, "controller")) && kind &&
-            !strcmp(kind, owner_kind))
-            k1s_ctrl_enqueue(c, ctrl_id,
-                             json_string_value(json_object_get(m, "namespace")),
+        if (json_is_true(json_object_get(r, "controller")) && kind && !strcmp(kind, owner_kind))
+            k1s_ctrl_enqueue(c, ctrl_id, json_string_value(json_object_get(m, "namespace")),
                              json_string_value(json_object_get(r, "name")));
     }
 }
@@ -144,8 +139,7 @@ static int64_t fire_timers(k1s_ctrl *c)
 
 /* ---- changes ----------------------------------------------------------------- */
 
-void k1s__ctrl_changed(k1s_ctrl *c, k1s_informer *inf, const json_t *old,
-                       const json_t *obj)
+void k1s__ctrl_changed(k1s_ctrl *c, k1s_informer *inf, const json_t *old, const json_t *obj)
 {
     const json_t *any = obj ? obj : old;
     const json_t *m = json_object_get(any, "metadata");
@@ -154,14 +148,12 @@ void k1s__ctrl_changed(k1s_ctrl *c, k1s_informer *inf, const json_t *old,
         if (subs[i].map)
             subs[i].map(c, subs[i].ctrl_id, old, obj);
         else
-            k1s_ctrl_enqueue(c, subs[i].ctrl_id,
-                             json_string_value(json_object_get(m, "namespace")),
+            k1s_ctrl_enqueue(c, subs[i].ctrl_id, json_string_value(json_object_get(m, "namespace")),
                              json_string_value(json_object_get(m, "name")));
     }
 }
 
-k1s_informer *k1s_ctrl_informer(k1s_ctrl *c, const char *group,
-                                const char *kind)
+k1s_informer *k1s_ctrl_informer(k1s_ctrl *c, const char *group, const char *kind)
 {
     const k1s_kind *k = k1s_registry_find_kind(group, kind);
     if (!k)
@@ -173,8 +165,7 @@ k1s_informer *k1s_ctrl_informer(k1s_ctrl *c, const char *group,
     if (inf)
         inf->cache = json_object();
     if (!inf || !inf->cache || k1s_vec_append(&c->informers, &inf) != 0) {
-        fprintf(stderr, "k1s: controllers: out of memory for an informer of %s\n",
-                k->plural);
+        fprintf(stderr, "k1s: controllers: out of memory for an informer of %s\n", k->plural);
         if (inf)
             json_decref(inf->cache);
         free(inf);
@@ -188,22 +179,20 @@ k1s_informer *k1s_ctrl_informer(k1s_ctrl *c, const char *group,
 }
 
 /* Subscribe controller id to group/kind: 0, or -1 with *err saying why. */
-static int subscribe(k1s_ctrl *c, int id, const char *group, const char *kind,
-                     k1s_map_fn map, char **err)
+static int subscribe(k1s_ctrl *c, int id, const char *group, const char *kind, k1s_map_fn map,
+                     char **err)
 {
     const char *cname = c->ctrls[id].def->name ? c->ctrls[id].def->name : "?";
     k1s_informer *inf = k1s_ctrl_informer(c, group, kind);
     if (!inf) {
-        if (asprintf(err, "controller %s: cannot watch %s%s%s: %s", cname, group,
-                     *group ? "/" : "", kind,
-                     k1s_registry_find_kind(group, kind) ? "out of memory"
-                                                         : "kind not served") < 0)
+        if (asprintf(err, "controller %s: cannot watch %s%s%s: %s", cname, group, *group ? "/" : "",
+                     kind,
+                     k1s_registry_find_kind(group, kind) ? "out of memory" : "kind not served") < 0)
             *err = NULL;
         return -1;
     }
     if (k1s_vec_append(&inf->subs, &(k1s__sub){id, map}) != 0) {
-        if (asprintf(err, "controller %s: out of memory subscribing to %s", cname,
-                     kind) < 0)
+        if (asprintf(err, "controller %s: out of memory subscribing to %s", cname, kind) < 0)
             *err = NULL;
         return -1;
     }
@@ -361,8 +350,8 @@ static void release(k1s_ctrl *c)
 }
 
 int k1s_controllers_start_defs(const k1s_controllers_config *cfg,
-                               const k1s_controller_def *const *defs,
-                               void *user, k1s_controllers **out, char **err)
+                               const k1s_controller_def *const *defs, void *user,
+                               k1s_controllers **out, char **err)
 {
     *err = NULL;
     k1s_ctrl *c = calloc(1, sizeof *c);

@@ -45,8 +45,7 @@ static bool deleting(const json_t *o)
 
 static bool has_spec_finalizer(const json_t *ns)
 {
-    const json_t *fins =
-        json_object_get(json_object_get(ns, "spec"), "finalizers");
+    const json_t *fins = json_object_get(json_object_get(ns, "spec"), "finalizers");
     size_t i;
     const json_t *v;
     json_array_foreach(fins, i, v)
@@ -70,8 +69,7 @@ static void count_left(tally *t, const json_t *obj)
     snprintf(res, sizeof res, "%s.%s", t->kind->plural, t->kind->group);
     bump(t->remaining, res);
     t->left++;
-    const json_t *fins =
-        json_object_get(json_object_get(obj, "metadata"), "finalizers");
+    const json_t *fins = json_object_get(json_object_get(obj, "metadata"), "finalizers");
     size_t i;
     const json_t *v;
     json_array_foreach(fins, i, v)
@@ -90,8 +88,8 @@ static int delete_one(void *ctx, const json_t *obj)
     }
     k1s_target tg = {t->kind, k1s_meta(obj, "namespace"), k1s_meta(obj, "name"), NULL};
     /* background, as kube's namespace deleter; pods keep their grace */
-    k1s_opts o = {.propagation = "Background", .grace_seconds = -1,
-                  .precondition_uid = k1s_meta(obj, "uid")};
+    k1s_opts o = {
+        .propagation = "Background", .grace_seconds = -1, .precondition_uid = k1s_meta(obj, "uid")};
     k1s_status st = {0};
     json_t *out = NULL; /* new */
     int removed = 0;
@@ -135,8 +133,7 @@ static void confirm_empty(tally *t, const char *ns)
         k1s_list_opts lo = {.limit = 1};
         k1s_list_result res = {0};
         k1s_status st = {0};
-        if (k1s_api_list(k1s_ctrl_api(t->c), t->kind, ns, &lo, count_item, t,
-                         &res, &st) == 0)
+        if (k1s_api_list(k1s_ctrl_api(t->c), t->kind, ns, &lo, count_item, t, &res, &st) == 0)
             k1s_list_result_free(&res);
         else
             t->left++;
@@ -153,8 +150,7 @@ static int cmp_str(const void *a, const void *b)
 
 /* "prefix" + the counts as "<key><sep><n> resource instances", sorted,
  * joined by ", ". New string. */
-static json_t *count_message(const char *prefix, json_t *counts,
-                             const char *sep)
+static json_t *count_message(const char *prefix, json_t *counts, const char *sep)
 {
     size_t n = json_object_size(counts), k = 0;
     char **parts = calloc(n ? n : 1, sizeof *parts);
@@ -162,8 +158,8 @@ static json_t *count_message(const char *prefix, json_t *counts,
     json_t *v;
     json_object_foreach(counts, key, v)
     {
-        if (!parts || asprintf(&parts[k], "%s%s%lld resource instances", key,
-                               sep, (long long)json_integer_value(v)) < 0)
+        if (!parts || asprintf(&parts[k], "%s%s%lld resource instances", key, sep,
+                               (long long)json_integer_value(v)) < 0)
             break;
         k++;
     }
@@ -218,8 +214,8 @@ static json_t *failure_message(json_t *errors)
 
 /* Set condition type in conds (borrowed array) as kube does: a transition
  * time when it is new or its status changes. Returns true if it changed. */
-static bool set_condition(json_t *conds, const char *type, bool on,
-                          const char *reason, json_t *message /* stolen */)
+static bool set_condition(json_t *conds, const char *type, bool on, const char *reason,
+                          json_t *message /* stolen */)
 {
     const char *status = on ? "True" : "False";
     char now[K1S_TIME_LEN];
@@ -242,9 +238,9 @@ static bool set_condition(json_t *conds, const char *type, bool on,
         json_object_set_new(c, "message", message);
         return changed;
     }
-    json_array_append_new(conds, json_pack("{s:s, s:s, s:s, s:s, s:o}", "type", type,
-                                           "status", status, "lastTransitionTime", now,
-                                           "reason", reason, "message", message));
+    json_array_append_new(conds, json_pack("{s:s, s:s, s:s, s:s, s:o}", "type", type, "status",
+                                           status, "lastTransitionTime", now, "reason", reason,
+                                           "message", message));
     return true;
 }
 
@@ -264,9 +260,9 @@ static int update_conditions(k1s_ctrl *c, json_t **ns, const tally *t)
         json_object_set_new(status, "conditions", conds);
     }
     bool changed = false;
-    changed |= set_condition(conds, "NamespaceDeletionDiscoveryFailure", false,
-                             "ResourcesDiscovered",
-                             json_string("All resources successfully discovered"));
+    changed |=
+        set_condition(conds, "NamespaceDeletionDiscoveryFailure", false, "ResourcesDiscovered",
+                      json_string("All resources successfully discovered"));
     changed |= set_condition(conds, "NamespaceDeletionGroupVersionParsingFailure", false,
                              "ParsedGroupVersions",
                              json_string("All legacy kube types successfully parsed"));
@@ -278,8 +274,7 @@ static int update_conditions(k1s_ctrl *c, json_t **ns, const tally *t)
                : json_string("All content successfully deleted, may be waiting on finalization"));
     bool left = json_object_size(t->remaining) > 0;
     changed |= set_condition(
-        conds, "NamespaceContentRemaining", left,
-        left ? "SomeResourcesRemain" : "ContentRemoved",
+        conds, "NamespaceContentRemaining", left, left ? "SomeResourcesRemain" : "ContentRemoved",
         left ? count_message("Some resources are remaining: ", t->remaining, " has ")
              : json_string("All content successfully removed"));
     bool held = json_object_size(t->finalizers) > 0;
@@ -351,8 +346,7 @@ static int requeue(ns_state *s, const char *name, const json_t *ns)
     return (int)d;
 }
 
-static int reconcile(k1s_ctrl *c, void *state, const char *unused,
-                     const char *name)
+static int reconcile(k1s_ctrl *c, void *state, const char *unused, const char *name)
 {
     ns_state *s = state;
     (void)unused;
@@ -406,8 +400,7 @@ cleanup:
 }
 
 /* A pod or claim went: its namespace may be empty now. */
-static void content_gone(k1s_ctrl *c, int id, const json_t *old,
-                         const json_t *obj)
+static void content_gone(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
 {
     if (obj || !old)
         return;
@@ -442,8 +435,7 @@ const k1s_controller_def k1s__ctrl_namespace = {
     .group = "",
     .kind = "Namespace",
     .reconcile = reconcile,
-    .watches = {{"", "Pod", content_gone},
-                {"", "PersistentVolumeClaim", content_gone}},
+    .watches = {{"", "Pod", content_gone}, {"", "PersistentVolumeClaim", content_gone}},
     .init = ns_init,
     .fini = ns_fini,
 };

@@ -44,21 +44,18 @@ long long k1s__wl_pod_max_restarts(const json_t *pod);
  * GetPodFromTemplate does: generateName "<owner>-", the template's labels,
  * annotations and finalizers, a controller reference to owner. */
 json_t *k1s__wl_pod_from_template(const json_t *tmpl, const json_t *owner,
-                                  const char *owner_api_version,
-                                  const char *owner_kind);
+                                  const char *owner_api_version, const char *owner_kind);
 
 /* Create a pod for owner and record kube's SuccessfulCreate/FailedCreate
  * event ("Created pod: web-x2c4z" / "Error creating: ..."). *out (may be
  * NULL) gets the created pod, a new reference; err (may be NULL) the
  * failure's message. 0 or the HTTP code. */
-int k1s__wl_create_pod(k1s_ctrl *c, const char *component,
-                       const json_t *owner, json_t *pod, json_t **out,
-                       char *err, size_t errlen);
+int k1s__wl_create_pod(k1s_ctrl *c, const char *component, const json_t *owner, json_t *pod,
+                       json_t **out, char *err, size_t errlen);
 /* Delete a pod of owner with its default grace period and record
  * SuccessfulDelete/FailedDelete. 0 or the HTTP code (404 is quiet). */
-int k1s__wl_delete_pod(k1s_ctrl *c, const char *component,
-                       const json_t *owner, const json_t *pod, char *err,
-                       size_t errlen);
+int k1s__wl_delete_pod(k1s_ctrl *c, const char *component, const json_t *owner, const json_t *pod,
+                       char *err, size_t errlen);
 
 /* ---- owners ------------------------------------------------------------------ */
 
@@ -67,16 +64,14 @@ const json_t *k1s__wl_controller_of(const json_t *obj);
 /* Whether obj's controller reference names uid. */
 bool k1s__wl_controlled_by(const json_t *obj, const char *uid);
 /* A controller ownerReference to owner (new reference). */
-json_t *k1s__wl_owner_ref(const json_t *owner, const char *api_version,
-                          const char *kind);
+json_t *k1s__wl_owner_ref(const json_t *owner, const char *api_version, const char *kind);
 /* Adopt obj (add a controller reference to owner) or release it (remove
  * owner's references), as kube's ControllerRefManager does, with a merge
  * patch of metadata.ownerReferences. 0 or the HTTP code. */
-int k1s__wl_adopt(k1s_ctrl *c, const char *group, const char *kind,
-                  const json_t *obj, const json_t *owner,
-                  const char *owner_api_version, const char *owner_kind);
-int k1s__wl_release(k1s_ctrl *c, const char *group, const char *kind,
-                    const json_t *obj, const char *owner_uid);
+int k1s__wl_adopt(k1s_ctrl *c, const char *group, const char *kind, const json_t *obj,
+                  const json_t *owner, const char *owner_api_version, const char *owner_kind);
+int k1s__wl_release(k1s_ctrl *c, const char *group, const char *kind, const json_t *obj,
+                    const char *owner_uid);
 
 /* ---- selectors ------------------------------------------------------------------ */
 
@@ -99,20 +94,17 @@ int64_t k1s__wl_rev(const json_t *obj);
 
 /* kube's GetScaledValueFromIntOrPercent: an integer as is, "25%" of total
  * rounded up or down; v NULL gives 0. 0, or -1 when v is neither. */
-int k1s__wl_scaled(const json_t *v, long long total, bool round_up,
-                   long long *out);
+int k1s__wl_scaled(const json_t *v, long long total, bool round_up, long long *out);
 
 /* ---- hashing, equality, time (base's k1s_json.h and k1s_time.h do the rest) --- */
 
 /* The pod-template-hash / controller-revision-hash of a template: FNV-32a
  * of the template (canonical JSON) and the collision count, printed in
  * decimal and encoded with kube's SafeEncodeString alphabet. */
-void k1s__wl_template_hash(const json_t *tmpl, const json_t *collision_count,
-                           char out[16]);
+void k1s__wl_template_hash(const json_t *tmpl, const json_t *collision_count, char out[16]);
 /* Templates semantically equal (k1s_json_semantic_equal) once the label
  * `ignore_label` (e.g. pod-template-hash) is dropped from both. */
-bool k1s__wl_template_equal(const json_t *a, const json_t *b,
-                            const char *ignore_label);
+bool k1s__wl_template_equal(const json_t *a, const json_t *b, const char *ignore_label);
 
 /* An RFC 3339 time (k1s_time_parse) in epoch seconds; -1 when absent or
  * malformed. */
@@ -136,15 +128,13 @@ void k1s__wl_expect_free(k1s__wl_expect *e);
 void k1s__wl_expect_write(k1s__wl_expect *e, const char *ns, const char *name,
                           const json_t *written);
 /* A delete for owner ns/name of object obj_name with uid. */
-void k1s__wl_expect_delete(k1s__wl_expect *e, const char *ns,
-                           const char *name, const char *obj_name,
-                           const char *uid);
+void k1s__wl_expect_delete(k1s__wl_expect *e, const char *ns, const char *name,
+                           const char *obj_name, const char *uid);
 /* Whether the cache inf shows every expected write and delete of owner
  * ns/name (satisfied entries are dropped; ones older than a minute are
  * given up, as kube's expectations expire). */
-bool k1s__wl_expect_satisfied(k1s__wl_expect *e, const char *ns,
-                              const char *name, k1s_informer *inf);
-void k1s__wl_expect_forget(k1s__wl_expect *e, const char *ns,
-                           const char *name);
+bool k1s__wl_expect_satisfied(k1s__wl_expect *e, const char *ns, const char *name,
+                              k1s_informer *inf);
+void k1s__wl_expect_forget(k1s__wl_expect *e, const char *ns, const char *name);
 
 #endif

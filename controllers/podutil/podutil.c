@@ -49,8 +49,7 @@ bool k1s__wl_deleting(const json_t *obj)
     return k1s_json_at(obj, "metadata.deletionTimestamp") != NULL;
 }
 
-int k1s__wl_scaled(const json_t *v, long long total, bool round_up,
-                   long long *out)
+int k1s__wl_scaled(const json_t *v, long long total, bool round_up, long long *out)
 {
     *out = 0;
     if (!v || json_is_null(v))
@@ -78,8 +77,7 @@ int k1s__wl_scaled(const json_t *v, long long total, bool round_up,
 
 const json_t *k1s__wl_ready_condition(const json_t *pod)
 {
-    const json_t *conds =
-        json_object_get(json_object_get(pod, "status"), "conditions");
+    const json_t *conds = json_object_get(json_object_get(pod, "status"), "conditions");
     size_t i;
     const json_t *cnd;
     json_array_foreach(conds, i, cnd)
@@ -93,8 +91,7 @@ const json_t *k1s__wl_ready_condition(const json_t *pod)
 
 bool k1s__wl_pod_ready(const json_t *pod)
 {
-    const char *s = json_string_value(
-        json_object_get(k1s__wl_ready_condition(pod), "status"));
+    const char *s = json_string_value(json_object_get(k1s__wl_ready_condition(pod), "status"));
     return s && !strcmp(s, "True");
 }
 
@@ -102,8 +99,8 @@ int64_t k1s__wl_pod_ready_since(const json_t *pod)
 {
     if (!k1s__wl_pod_ready(pod))
         return -1;
-    return k1s__wl_parse_time(json_string_value(
-        json_object_get(k1s__wl_ready_condition(pod), "lastTransitionTime")));
+    return k1s__wl_parse_time(
+        json_string_value(json_object_get(k1s__wl_ready_condition(pod), "lastTransitionTime")));
 }
 
 bool k1s__wl_pod_available(const json_t *pod, long long min_ready, int64_t now)
@@ -118,8 +115,7 @@ bool k1s__wl_pod_available(const json_t *pod, long long min_ready, int64_t now)
 
 bool k1s__wl_pod_terminal(const json_t *pod)
 {
-    const char *p = json_string_value(
-        json_object_get(json_object_get(pod, "status"), "phase"));
+    const char *p = json_string_value(json_object_get(json_object_get(pod, "status"), "phase"));
     return p && (!strcmp(p, "Succeeded") || !strcmp(p, "Failed"));
 }
 
@@ -131,8 +127,7 @@ bool k1s__wl_pod_active(const json_t *pod)
 long long k1s__wl_pod_max_restarts(const json_t *pod)
 {
     long long max = 0;
-    const json_t *cs = json_object_get(json_object_get(pod, "status"),
-                                       "containerStatuses");
+    const json_t *cs = json_object_get(json_object_get(pod, "status"), "containerStatuses");
     size_t i;
     const json_t *s;
     json_array_foreach(cs, i, s)
@@ -145,15 +140,14 @@ long long k1s__wl_pod_max_restarts(const json_t *pod)
 }
 
 json_t *k1s__wl_pod_from_template(const json_t *tmpl, const json_t *owner,
-                                  const char *owner_api_version,
-                                  const char *owner_kind)
+                                  const char *owner_api_version, const char *owner_kind)
 {
     const json_t *tm = json_object_get(tmpl, "metadata");
     char prefix[300];
     snprintf(prefix, sizeof prefix, "%.250s-", k1s__wl_name(owner));
     /* new */
-    json_t *meta = json_pack("{s:s, s:s}", "generateName", prefix,
-                             "namespace", k1s__wl_ns(owner)); /* new */
+    json_t *meta =
+        json_pack("{s:s, s:s}", "generateName", prefix, "namespace", k1s__wl_ns(owner)); /* new */
     static const char *const copy[] = {"labels", "annotations", NULL};
     for (const char *const *k = copy; *k; k++) {
         json_t *v = json_object_get(tm, *k); /* borrowed */
@@ -161,33 +155,28 @@ json_t *k1s__wl_pod_from_template(const json_t *tmpl, const json_t *owner,
             json_object_set_new(meta, *k, json_deep_copy(v));
     }
     json_object_set_new(meta, "ownerReferences",
-                        json_pack("[o]", k1s__wl_owner_ref(owner, owner_api_version,
-                                                           owner_kind)));
+                        json_pack("[o]", k1s__wl_owner_ref(owner, owner_api_version, owner_kind)));
     json_t *fin = json_object_get(tm, "finalizers"); /* borrowed */
     if (json_array_size(fin))
         json_object_set_new(meta, "finalizers", json_deep_copy(fin));
     json_t *spec = json_object_get(tmpl, "spec"); /* borrowed */
-    return json_pack("{s:s, s:s, s:o, s:o}", "apiVersion", "v1", "kind", "Pod",
-                     "metadata", meta, "spec",
-                     spec ? json_deep_copy(spec) : json_object());
+    return json_pack("{s:s, s:s, s:o, s:o}", "apiVersion", "v1", "kind", "Pod", "metadata", meta,
+                     "spec", spec ? json_deep_copy(spec) : json_object());
 }
 
-int k1s__wl_create_pod(k1s_ctrl *c, const char *component,
-                       const json_t *owner, json_t *pod, json_t **out,
-                       char *err, size_t errlen)
+int k1s__wl_create_pod(k1s_ctrl *c, const char *component, const json_t *owner, json_t *pod,
+                       json_t **out, char *err, size_t errlen)
 {
     if (err && errlen)
         *err = 0;
     if (!pod)
         return 500;
-    if (json_object_size(json_object_get(json_object_get(pod, "metadata"),
-                                         "labels")) == 0) {
+    if (json_object_size(json_object_get(json_object_get(pod, "metadata"), "labels")) == 0) {
         if (err)
             snprintf(err, errlen, "unable to create pods, no labels");
         return 400;
     }
-    k1s_target t = {k1s_registry_find_kind("", "Pod"), k1s__wl_ns(owner), NULL,
-                    NULL};
+    k1s_target t = {k1s_registry_find_kind("", "Pod"), k1s__wl_ns(owner), NULL, NULL};
     k1s_status st = {0};
     json_t *res = NULL; /* new once set */
     if (k1s_api_create(k1s_ctrl_api(c), &t, pod, NULL, &res, &st)) {
@@ -197,13 +186,13 @@ int k1s__wl_create_pod(k1s_ctrl *c, const char *component,
             snprintf(err, errlen, "%s", msg);
         /* a terminating namespace refuses every pod; kube stays quiet */
         if (!strstr(msg, "being terminated"))
-            k1s_ctrl_event(c, component, owner, "Warning", "FailedCreate",
-                           "Error creating: %s", msg);
+            k1s_ctrl_event(c, component, owner, "Warning", "FailedCreate", "Error creating: %s",
+                           msg);
         k1s_status_clear(&st);
         return code;
     }
-    k1s_ctrl_event(c, component, owner, "Normal", "SuccessfulCreate",
-                   "Created pod: %s", k1s__wl_name(res));
+    k1s_ctrl_event(c, component, owner, "Normal", "SuccessfulCreate", "Created pod: %s",
+                   k1s__wl_name(res));
     if (out)
         *out = res;
     else
@@ -211,14 +200,12 @@ int k1s__wl_create_pod(k1s_ctrl *c, const char *component,
     return 0;
 }
 
-int k1s__wl_delete_pod(k1s_ctrl *c, const char *component,
-                       const json_t *owner, const json_t *pod, char *err,
-                       size_t errlen)
+int k1s__wl_delete_pod(k1s_ctrl *c, const char *component, const json_t *owner, const json_t *pod,
+                       char *err, size_t errlen)
 {
     if (err && errlen)
         *err = 0;
-    k1s_target t = {k1s_registry_find_kind("", "Pod"), k1s__wl_ns(pod),
-                    k1s__wl_name(pod), NULL};
+    k1s_target t = {k1s_registry_find_kind("", "Pod"), k1s__wl_ns(pod), k1s__wl_name(pod), NULL};
     k1s_opts o = {.grace_seconds = -1};
     k1s_status st = {0};
     json_t *res = NULL; /* new once set */
@@ -229,14 +216,14 @@ int k1s__wl_delete_pod(k1s_ctrl *c, const char *component,
         if (err)
             snprintf(err, errlen, "unable to delete pods: %s", msg);
         if (code != 404)
-            k1s_ctrl_event(c, component, owner, "Warning", "FailedDelete",
-                           "Error deleting: %s", msg);
+            k1s_ctrl_event(c, component, owner, "Warning", "FailedDelete", "Error deleting: %s",
+                           msg);
         k1s_status_clear(&st);
         return code;
     }
     json_decref(res);
-    k1s_ctrl_event(c, component, owner, "Normal", "SuccessfulDelete",
-                   "Deleted pod: %s", k1s__wl_name(pod));
+    k1s_ctrl_event(c, component, owner, "Normal", "SuccessfulDelete", "Deleted pod: %s",
+                   k1s__wl_name(pod));
     return 0;
 }
 
@@ -244,8 +231,7 @@ int k1s__wl_delete_pod(k1s_ctrl *c, const char *component,
 
 const json_t *k1s__wl_controller_of(const json_t *obj)
 {
-    const json_t *refs = json_object_get(json_object_get(obj, "metadata"),
-                                         "ownerReferences");
+    const json_t *refs = json_object_get(json_object_get(obj, "metadata"), "ownerReferences");
     size_t i;
     const json_t *r;
     json_array_foreach(refs, i, r)
@@ -258,54 +244,45 @@ const json_t *k1s__wl_controller_of(const json_t *obj)
 
 bool k1s__wl_controlled_by(const json_t *obj, const char *uid)
 {
-    const char *u = json_string_value(
-        json_object_get(k1s__wl_controller_of(obj), "uid"));
+    const char *u = json_string_value(json_object_get(k1s__wl_controller_of(obj), "uid"));
     return u && uid && !strcmp(u, uid);
 }
 
-json_t *k1s__wl_owner_ref(const json_t *owner, const char *api_version,
-                          const char *kind)
+json_t *k1s__wl_owner_ref(const json_t *owner, const char *api_version, const char *kind)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:b, s:b}", "apiVersion",
-                     api_version, "kind", kind, "name", k1s__wl_name(owner),
-                     "uid", k1s__wl_uid(owner), "controller", 1,
+    return json_pack("{s:s, s:s, s:s, s:s, s:b, s:b}", "apiVersion", api_version, "kind", kind,
+                     "name", k1s__wl_name(owner), "uid", k1s__wl_uid(owner), "controller", 1,
                      "blockOwnerDeletion", 1);
 }
 
-static int patch_refs(k1s_ctrl *c, const char *group, const char *kind,
-                      const json_t *obj, json_t *refs /* stolen */)
+static int patch_refs(k1s_ctrl *c, const char *group, const char *kind, const json_t *obj,
+                      json_t *refs /* stolen */)
 {
     /* new */
     json_t *patch = json_pack("{s:{s:o}}", "metadata", "ownerReferences",
-                              json_array_size(refs) ? refs
-                                                    : (json_decref(refs), json_null()));
+                              json_array_size(refs) ? refs : (json_decref(refs), json_null()));
     char *text = json_dumps(patch, JSON_COMPACT);
     json_decref(patch);
     if (!text)
         return 500;
-    int rc = k1s_ctrl_patch(c, group, kind, k1s__wl_ns(obj), k1s__wl_name(obj),
-                            NULL, text);
+    int rc = k1s_ctrl_patch(c, group, kind, k1s__wl_ns(obj), k1s__wl_name(obj), NULL, text);
     free(text);
     return rc;
 }
 
-int k1s__wl_adopt(k1s_ctrl *c, const char *group, const char *kind,
-                  const json_t *obj, const json_t *owner,
-                  const char *owner_api_version, const char *owner_kind)
+int k1s__wl_adopt(k1s_ctrl *c, const char *group, const char *kind, const json_t *obj,
+                  const json_t *owner, const char *owner_api_version, const char *owner_kind)
 {
-    const json_t *refs = json_object_get(json_object_get(obj, "metadata"),
-                                         "ownerReferences");
+    const json_t *refs = json_object_get(json_object_get(obj, "metadata"), "ownerReferences");
     json_t *next = json_is_array(refs) ? json_deep_copy(refs) : json_array(); /* new */
-    json_array_append_new(next, k1s__wl_owner_ref(owner, owner_api_version,
-                                                  owner_kind));
+    json_array_append_new(next, k1s__wl_owner_ref(owner, owner_api_version, owner_kind));
     return patch_refs(c, group, kind, obj, next);
 }
 
-int k1s__wl_release(k1s_ctrl *c, const char *group, const char *kind,
-                    const json_t *obj, const char *owner_uid)
+int k1s__wl_release(k1s_ctrl *c, const char *group, const char *kind, const json_t *obj,
+                    const char *owner_uid)
 {
-    const json_t *refs = json_object_get(json_object_get(obj, "metadata"),
-                                         "ownerReferences");
+    const json_t *refs = json_object_get(json_object_get(obj, "metadata"), "ownerReferences");
     json_t *next = json_array(); /* new */
     size_t i;
     const json_t *r;
@@ -341,6 +318,5 @@ bool k1s__wl_selects_all(const json_t *label_selector)
 bool k1s__wl_matches(const k1s_selector *sel, const json_t *obj)
 {
     return sel && k1s_selector_matches_labels(
-                      sel, json_object_get(json_object_get(obj, "metadata"),
-                                           "labels"));
+                      sel, json_object_get(json_object_get(obj, "metadata"), "labels"));
 }

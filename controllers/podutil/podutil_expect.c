@@ -62,20 +62,18 @@ void k1s__wl_expect_write(k1s__wl_expect *e, const char *ns, const char *name,
     json_object_set_new(en, "since", json_integer(k1s_time_mono_ms()));
 }
 
-void k1s__wl_expect_delete(k1s__wl_expect *e, const char *ns,
-                           const char *name, const char *obj_name,
-                           const char *uid)
+void k1s__wl_expect_delete(k1s__wl_expect *e, const char *ns, const char *name,
+                           const char *obj_name, const char *uid)
 {
     json_t *en = e ? entry(e, ns, name) : NULL; /* borrowed */
     if (!en || !obj_name)
         return;
-    json_object_set_new(json_object_get(en, "del"), obj_name,
-                        json_string(uid ? uid : ""));
+    json_object_set_new(json_object_get(en, "del"), obj_name, json_string(uid ? uid : ""));
     json_object_set_new(en, "since", json_integer(k1s_time_mono_ms()));
 }
 
-bool k1s__wl_expect_satisfied(k1s__wl_expect *e, const char *ns,
-                              const char *name, k1s_informer *inf)
+bool k1s__wl_expect_satisfied(k1s__wl_expect *e, const char *ns, const char *name,
+                              k1s_informer *inf)
 {
     if (!e)
         return true;
@@ -84,8 +82,7 @@ bool k1s__wl_expect_satisfied(k1s__wl_expect *e, const char *ns,
     json_t *en = json_object_get(e->m, key); /* borrowed */
     if (!en)
         return true;
-    if (k1s_time_mono_ms() - json_integer_value(json_object_get(en, "since")) >
-        EXPECT_TTL_MS) {
+    if (k1s_time_mono_ms() - json_integer_value(json_object_get(en, "since")) > EXPECT_TTL_MS) {
         json_object_del(e->m, key);
         return true;
     }
@@ -97,8 +94,7 @@ bool k1s__wl_expect_satisfied(k1s__wl_expect *e, const char *ns,
     {
         const json_t *o = k1s_informer_get(inf, ns, obj_name);
         const char *want = json_string_value(uid);
-        if (o && !k1s__wl_deleting(o) &&
-            (!want || !*want || !strcmp(want, k1s__wl_uid(o))))
+        if (o && !k1s__wl_deleting(o) && (!want || !*want || !strcmp(want, k1s__wl_uid(o))))
             return false;
     }
     json_object_del(e->m, key);

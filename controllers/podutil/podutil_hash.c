@@ -24,23 +24,27 @@ static uint32_t fnv32a(uint32_t h, const unsigned char *p, size_t n)
     return h;
 }
 
-void k1s__wl_template_hash(const json_t *tmpl, const json_t *collision_count,
-                           char out[16])
+void k1s__wl_template_hash(const json_t *tmpl, const json_t *collision_count, char out[16])
 {
     /* kube's rand.SafeEncodeString alphabet: no vowels, no 0/1/3 */
     static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
     uint32_t h = 2166136261u;
-    char *text = json_dumps(tmpl ? tmpl : json_null(),
-                            JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    char *text =
+        json_dumps(tmpl ? tmpl : json_null(), JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
     if (text) {
         h = fnv32a(h, (const unsigned char *)text, strlen(text));
         free(text);
     }
     if (json_is_integer(collision_count)) {
         uint32_t cc = (uint32_t)json_integer_value(collision_count);
-        unsigned char b[8] = {(unsigned char)cc, (unsigned char)(cc >> 8),
-                              (unsigned char)(cc >> 16), (unsigned char)(cc >> 24),
-                              0, 0, 0, 0};
+        unsigned char b[8] = {(unsigned char)cc,
+                              (unsigned char)(cc >> 8),
+                              (unsigned char)(cc >> 16),
+                              (unsigned char)(cc >> 24),
+                              0,
+                              0,
+                              0,
+                              0};
         h = fnv32a(h, b, sizeof b);
     }
     char dec[16];
@@ -53,14 +57,11 @@ void k1s__wl_template_hash(const json_t *tmpl, const json_t *collision_count,
 
 /* ---- equality ---------------------------------------------------------------- */
 
-bool k1s__wl_template_equal(const json_t *a, const json_t *b,
-                            const char *ignore_label)
+bool k1s__wl_template_equal(const json_t *a, const json_t *b, const char *ignore_label)
 {
     json_t *ca = json_deep_copy(a), *cb = json_deep_copy(b); /* new */
-    json_object_del(json_object_get(json_object_get(ca, "metadata"), "labels"),
-                    ignore_label);
-    json_object_del(json_object_get(json_object_get(cb, "metadata"), "labels"),
-                    ignore_label);
+    json_object_del(json_object_get(json_object_get(ca, "metadata"), "labels"), ignore_label);
+    json_object_del(json_object_get(json_object_get(cb, "metadata"), "labels"), ignore_label);
     bool eq = k1s_json_semantic_equal(ca, cb);
     json_decref(ca);
     json_decref(cb);

@@ -63,13 +63,11 @@ bool k1s__pv_ref_is_exactly(const json_t *pv, const json_t *claim);
 void k1s__pv_set_ann(json_t *obj, const char *key, const char *value);
 /* Read straight from the API, past the caches: 0 with *out (new
  * reference), or the HTTP code (404 when absent). */
-int k1s__pv_get_live(k1s_ctrl *c, const char *kind, const char *ns,
-                     const char *name, json_t **out);
+int k1s__pv_get_live(k1s_ctrl *c, const char *kind, const char *ns, const char *name, json_t **out);
 /* A StorageClass from the cache, or NULL. */
 const json_t *k1s__pv_class(k1s_ctrl *c, const char *name);
 /* Enqueue for ctrl_id every claim in the cache that is not bound yet
  * and asks for class (NULL: any class). */
-void k1s__pv_enqueue_unbound_claims(k1s_ctrl *c, int ctrl_id,
-                                    const char *class_name);
+void k1s__pv_enqueue_unbound_claims(k1s_ctrl *c, int ctrl_id, const char *class_name);
 
 #endif

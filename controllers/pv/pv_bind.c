@@ -38,9 +38,8 @@ static json_t *status_of(json_t *obj)
     return st;
 }
 
-int k1s__pv_update_claim_status(k1s_ctrl *c, const json_t *claim,
-                                const char *phase, const json_t *volume,
-                                json_t **out)
+int k1s__pv_update_claim_status(k1s_ctrl *c, const json_t *claim, const char *phase,
+                                const json_t *volume, json_t **out)
 {
     if (out)
         *out = NULL;
@@ -84,8 +83,7 @@ int k1s__pv_update_claim_status(k1s_ctrl *c, const json_t *claim,
                 goto cleanup;
             }
             const json_t *cur = json_object_get(json_object_get(st, "capacity"), "storage");
-            if (!cur || k1s_quantity_from_json(cur, &cq) != 0 ||
-                k1s_quantity_cmp(&vq, &cq) != 0) {
+            if (!cur || k1s_quantity_from_json(cur, &cq) != 0 || k1s_quantity_cmp(&vq, &cq) != 0) {
                 json_object_set_new(st, "capacity",
                                     json_deep_copy(json_object_get(spec, "capacity")));
                 dirty = true;
@@ -98,17 +96,15 @@ int k1s__pv_update_claim_status(k1s_ctrl *c, const json_t *claim,
         rc = 0;
         goto cleanup;
     }
-    rc = write_result(k1s_ctrl_update(c, "", "PersistentVolumeClaim",
-                                      k1s_meta(claim, "namespace"), "status",
-                                      copy, out));
+    rc = write_result(k1s_ctrl_update(c, "", "PersistentVolumeClaim", k1s_meta(claim, "namespace"),
+                                      "status", copy, out));
 cleanup:
     json_decref(copy);
     return rc;
 }
 
-int k1s__pv_update_volume_phase(k1s_ctrl *c, const json_t *volume,
-                                const char *phase, const char *message,
-                                json_t **out)
+int k1s__pv_update_volume_phase(k1s_ctrl *c, const json_t *volume, const char *phase,
+                                const char *message, json_t **out)
 {
     if (out)
         *out = NULL;
@@ -129,8 +125,7 @@ int k1s__pv_update_volume_phase(k1s_ctrl *c, const json_t *volume,
         json_object_set_new(st, "message", json_string(message));
     else
         json_object_del(st, "message");
-    rc = write_result(k1s_ctrl_update(c, "", "PersistentVolume", NULL, "status",
-                                      copy, out));
+    rc = write_result(k1s_ctrl_update(c, "", "PersistentVolume", NULL, "status", copy, out));
 cleanup:
     json_decref(copy);
     return rc;
@@ -138,9 +133,8 @@ cleanup:
 
 /* The phase write of a claim or a volume, then the event on what it
  * saved, unless the phase is already there. */
-static int phase_event(k1s_ctrl *c, const json_t *obj, bool claim,
-                       const char *phase, const char *type, const char *reason,
-                       const char *message)
+static int phase_event(k1s_ctrl *c, const json_t *obj, bool claim, const char *phase,
+                       const char *type, const char *reason, const char *message)
 {
     if (!strcmp(k1s_json_str_or(obj, "status.phase", ""), phase))
         return 0;
@@ -153,23 +147,21 @@ static int phase_event(k1s_ctrl *c, const json_t *obj, bool claim,
     return rc;
 }
 
-int k1s__pv_update_claim_phase_event(k1s_ctrl *c, const json_t *claim,
-                                     const char *phase, const char *type,
-                                     const char *reason, const char *message)
+int k1s__pv_update_claim_phase_event(k1s_ctrl *c, const json_t *claim, const char *phase,
+                                     const char *type, const char *reason, const char *message)
 {
     return phase_event(c, claim, true, phase, type, reason, message);
 }
 
-int k1s__pv_update_volume_phase_event(k1s_ctrl *c, const json_t *volume,
-                                      const char *phase, const char *type,
-                                      const char *reason, const char *message)
+int k1s__pv_update_volume_phase_event(k1s_ctrl *c, const json_t *volume, const char *phase,
+                                      const char *type, const char *reason, const char *message)
 {
     return phase_event(c, volume, false, phase, type, reason, message);
 }
 
 /* volume.spec.claimRef := the claim; *out the saved volume (new). */
-static int bind_volume_to_claim(k1s_ctrl *c, const json_t *volume,
-                                const json_t *claim, json_t **out)
+static int bind_volume_to_claim(k1s_ctrl *c, const json_t *volume, const json_t *claim,
+                                json_t **out)
 {
     *out = NULL;
     bool set_ref = !k1s__pv_ref_is_exactly(volume, claim);
@@ -202,8 +194,8 @@ cleanup:
 }
 
 /* claim.spec.volumeName := the volume, and the bind-completed mark. */
-static int bind_claim_to_volume(k1s_ctrl *c, const json_t *claim,
-                                const json_t *volume, json_t **out)
+static int bind_claim_to_volume(k1s_ctrl *c, const json_t *claim, const json_t *volume,
+                                json_t **out)
 {
     *out = NULL;
     const char *vname = k1s_meta(volume, "name");
@@ -229,8 +221,8 @@ static int bind_claim_to_volume(k1s_ctrl *c, const json_t *claim,
     }
     if (set_done)
         k1s__pv_set_ann(copy, K1S_ANN_BIND_COMPLETED, "yes");
-    rc = write_result(k1s_ctrl_update(c, "", "PersistentVolumeClaim",
-                                      k1s_meta(claim, "namespace"), NULL, copy, out));
+    rc = write_result(k1s_ctrl_update(c, "", "PersistentVolumeClaim", k1s_meta(claim, "namespace"),
+                                      NULL, copy, out));
 cleanup:
     json_decref(copy);
     return rc;

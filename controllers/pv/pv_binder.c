@@ -98,9 +98,10 @@ const k1s_controller_def k1s__ctrl_pv_binder = {
     .group = "",
     .kind = "PersistentVolumeClaim",
     .reconcile = reconcile,
-    .watches = {
-        {"", "PersistentVolume", map_volume},
-        {"", "PersistentVolumeClaim", map_claim},
-        {"storage.k8s.io", "StorageClass", map_class},
-    },
+    .watches =
+        {
+            {"", "PersistentVolume", map_volume},
+            {"", "PersistentVolumeClaim", map_claim},
+            {"storage.k8s.io", "StorageClass", map_class},
+        },
 };

@@ -63,8 +63,8 @@ static int collect_unscheduled(void *vctx, const json_t *pod)
     if (*k1s_json_str_or(pod, "spec.nodeName", "") || !pod_uses_claim(pod, p->claim))
         return 0;
     const char *name = k1s_meta(pod, "name");
-    int w = snprintf(p->names + p->len, sizeof p->names - p->len, "%s%s",
-                     p->n ? "," : "", name ? name : "");
+    int w = snprintf(p->names + p->len, sizeof p->names - p->len, "%s%s", p->n ? "," : "",
+                     name ? name : "");
     if (w < 0 || (size_t)w >= sizeof p->names - p->len)
         return 1; /* long enough to tell the story */
     p->len += (size_t)w;
@@ -83,16 +83,15 @@ static void event_delay_binding(k1s_ctrl *c, const json_t *claim)
                        "waiting for first consumer to be created before binding");
     else
         k1s_ctrl_event(c, K1S_PV_COMPONENT, claim, "Normal", "WaitForPodScheduled",
-                       "waiting for %s %s to be scheduled", p.n > 1 ? "pods" : "pod",
-                       p.names);
+                       "waiting for %s %s to be scheduled", p.n > 1 ? "pods" : "pod", p.names);
 }
 
 /* ---- provisioning -------------------------------------------------------------- */
 
 /* Annotate the claim with the provisioner that is to serve it; *out the
  * claim as saved (new reference). */
-static int set_claim_provisioner(k1s_ctrl *c, const json_t *claim,
-                                 const char *provisioner, json_t **out)
+static int set_claim_provisioner(k1s_ctrl *c, const json_t *claim, const char *provisioner,
+                                 json_t **out)
 {
     *out = NULL;
     const char *cur = k1s_meta_annotation(claim, K1S_ANN_STORAGE_PROVISIONER);
@@ -105,8 +104,8 @@ static int set_claim_provisioner(k1s_ctrl *c, const json_t *claim,
         return -1;
     k1s__pv_set_ann(copy, K1S_ANN_BETA_STORAGE_PROVISIONER, provisioner);
     k1s__pv_set_ann(copy, K1S_ANN_STORAGE_PROVISIONER, provisioner);
-    int code = k1s_ctrl_update(c, "", "PersistentVolumeClaim",
-                               k1s_meta(claim, "namespace"), NULL, copy, out);
+    int code = k1s_ctrl_update(c, "", "PersistentVolumeClaim", k1s_meta(claim, "namespace"), NULL,
+                               copy, out);
     json_decref(copy);
     if (code == 409 || code == 404)
         return K1S_PV_RETRY_MS;
@@ -135,8 +134,7 @@ static int provision_claim(k1s_ctrl *c, const json_t *claim)
     int rc = set_claim_provisioner(c, claim, prov, &saved);
     if (rc != 0)
         return rc;
-    k1s_ctrl_event(c, K1S_PV_COMPONENT, saved ? saved : claim, "Normal",
-                   "ExternalProvisioning",
+    k1s_ctrl_event(c, K1S_PV_COMPONENT, saved ? saved : claim, "Normal", "ExternalProvisioning",
                    "Waiting for a volume to be created either by the external "
                    "provisioner '%s' or manually by the system administrator. If "
                    "volume creation is delayed, please verify that the provisioner "
@@ -165,8 +163,8 @@ static int assign_default_class(k1s_ctrl *c, const json_t *claim, bool *updated)
         return -1;
     }
     json_object_set_new(spec, "storageClassName", json_string(dname));
-    int code = k1s_ctrl_update(c, "", "PersistentVolumeClaim",
-                               k1s_meta(claim, "namespace"), NULL, copy, NULL);
+    int code = k1s_ctrl_update(c, "", "PersistentVolumeClaim", k1s_meta(claim, "namespace"), NULL,
+                               copy, NULL);
     json_decref(copy);
     if (code == 409 || code == 404)
         return K1S_PV_RETRY_MS;
@@ -191,8 +189,7 @@ static int sync_unbound_any(k1s_ctrl *c, const json_t *claim)
     else if (*k1s__pv_claim_class(claim))
         return provision_claim(c, claim);
     else
-        k1s_ctrl_event(c, K1S_PV_COMPONENT, claim, "Normal", "FailedBinding", "%s",
-                       no_class_msg);
+        k1s_ctrl_event(c, K1S_PV_COMPONENT, claim, "Normal", "FailedBinding", "%s", no_class_msg);
     return k1s__pv_update_claim_status(c, claim, "Pending", NULL, NULL);
 }
 
@@ -218,8 +215,7 @@ static int sync_unbound_named(k1s_ctrl *c, const json_t *claim, const char *vnam
     if (k1s_meta_annotation(claim, K1S_ANN_BOUND_BY_CONTROLLER)) {
         /* only a user removing bind-completed gets here */
         fprintf(stderr, "k1s: %s: claim %s/%s: volume %s already claimed by another claim\n",
-                K1S_PV_COMPONENT, k1s_meta(claim, "namespace"),
-                k1s_meta(claim, "name"), vname);
+                K1S_PV_COMPONENT, k1s_meta(claim, "namespace"), k1s_meta(claim, "name"), vname);
         return -1;
     }
     return k1s__pv_update_claim_status(c, claim, "Pending", NULL, NULL);

@@ -21,20 +21,16 @@
 
 /* Save claim.status: phase, and accessModes/capacity from volume (NULL:
  * cleared). *out (optional) gets the saved claim (new reference) or NULL. */
-int k1s__pv_update_claim_status(k1s_ctrl *c, const json_t *claim,
-                                const char *phase, const json_t *volume,
-                                json_t **out);
+int k1s__pv_update_claim_status(k1s_ctrl *c, const json_t *claim, const char *phase,
+                                const json_t *volume, json_t **out);
 /* Save volume.status.phase (and message, NULL for none). */
-int k1s__pv_update_volume_phase(k1s_ctrl *c, const json_t *volume,
-                                const char *phase, const char *message,
-                                json_t **out);
+int k1s__pv_update_volume_phase(k1s_ctrl *c, const json_t *volume, const char *phase,
+                                const char *message, json_t **out);
 /* Both of the above, plus an event when the phase really changes. */
-int k1s__pv_update_claim_phase_event(k1s_ctrl *c, const json_t *claim,
-                                     const char *phase, const char *type,
-                                     const char *reason, const char *message);
-int k1s__pv_update_volume_phase_event(k1s_ctrl *c, const json_t *volume,
-                                      const char *phase, const char *type,
-                                      const char *reason, const char *message);
+int k1s__pv_update_claim_phase_event(k1s_ctrl *c, const json_t *claim, const char *phase,
+                                     const char *type, const char *reason, const char *message);
+int k1s__pv_update_volume_phase_event(k1s_ctrl *c, const json_t *volume, const char *phase,
+                                      const char *type, const char *reason, const char *message);
 /* Bind volume and claim both ways and mark both Bound, volume first. */
 int k1s__pv_bind(k1s_ctrl *c, const json_t *volume, const json_t *claim);
 /* Undo the controller's half of a binding: claimRef dropped (when the
@@ -49,8 +45,7 @@ int k1s__pv_unbind_volume(k1s_ctrl *c, const json_t *volume);
  * selector whose access modes hold all of the claim's, preferring fewer
  * access modes and then the smallest capacity not below the request.
  * delay_binding (WaitForFirstConsumer): only pre-bound volumes. */
-const json_t *k1s__pv_find_match(k1s_ctrl *c, const json_t *claim,
-                                 bool delay_binding);
+const json_t *k1s__pv_find_match(k1s_ctrl *c, const json_t *claim, bool delay_binding);
 /* Why the volume a claim names cannot serve it (kube's
  * checkVolumeSatisfyClaim): NULL when it can, else a static message. */
 const char *k1s__pv_unsatisfied(const json_t *volume, const json_t *claim);

@@ -46,8 +46,8 @@ static bool access_modes_ok(const json_t *volume, const json_t *claim)
 static size_t distinct_modes(const json_t *volume)
 {
     const json_t *vm = json_object_get(json_object_get(volume, "spec"), "accessModes");
-    static const char *const all[] = {"ReadWriteOnce", "ReadOnlyMany",
-                                      "ReadWriteMany", "ReadWriteOncePod"};
+    static const char *const all[] = {"ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany",
+                                      "ReadWriteOncePod"};
     size_t n = 0;
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         n += has_string(vm, all[i]);
@@ -118,8 +118,7 @@ static int consider(void *vctx, const json_t *volume)
             int cmp = k1s_quantity_cmp(&cap, &m->best_cap);
             if (cmp > 0)
                 return 0;
-            if (cmp == 0 && strcmp(k1s_meta(volume, "name"),
-                                   k1s_meta(m->best, "name")) > 0)
+            if (cmp == 0 && strcmp(k1s_meta(volume, "name"), k1s_meta(m->best, "name")) > 0)
                 return 0;
         }
     }
@@ -129,8 +128,7 @@ static int consider(void *vctx, const json_t *volume)
     return 0;
 }
 
-const json_t *k1s__pv_find_match(k1s_ctrl *c, const json_t *claim,
-                                 bool delay_binding)
+const json_t *k1s__pv_find_match(k1s_ctrl *c, const json_t *claim, bool delay_binding)
 {
     k1s_informer *inf = k1s_ctrl_informer(c, "", "PersistentVolume");
     if (!inf)
@@ -196,8 +194,7 @@ static int pick_default(void *vctx, const json_t *class)
         int cmp = strcmp(t ? t : "", bt ? bt : "");
         if (cmp < 0)
             return 0;
-        if (cmp == 0 && strcmp(k1s_meta(class, "name"),
-                               k1s_meta(d->best, "name")) > 0)
+        if (cmp == 0 && strcmp(k1s_meta(class, "name"), k1s_meta(d->best, "name")) > 0)
             return 0;
     }
     d->best = class;

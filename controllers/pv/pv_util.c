@@ -88,10 +88,8 @@ typedef struct ids {
 static bool ref_and_claim(const json_t *pv, const json_t *claim, ids *r, ids *c)
 {
     const json_t *ref = k1s_json_at(pv, "spec.claimRef");
-    *r = (ids){k1s_json_str(ref, "name"), k1s_json_str(ref, "namespace"),
-               k1s_json_str(ref, "uid")};
-    *c = (ids){k1s_meta(claim, "name"), k1s_meta(claim, "namespace"),
-               k1s_meta(claim, "uid")};
+    *r = (ids){k1s_json_str(ref, "name"), k1s_json_str(ref, "namespace"), k1s_json_str(ref, "uid")};
+    *c = (ids){k1s_meta(claim, "name"), k1s_meta(claim, "namespace"), k1s_meta(claim, "uid")};
     return json_is_object(ref);
 }
 
@@ -113,8 +111,8 @@ bool k1s__pv_bound_to_claim(const json_t *pv, const json_t *claim)
 bool k1s__pv_ref_is_exactly(const json_t *pv, const json_t *claim)
 {
     ids r, c;
-    return ref_and_claim(pv, claim, &r, &c) && same(r.name, c.name) &&
-           same(r.ns, c.ns) && same(r.uid, c.uid);
+    return ref_and_claim(pv, claim, &r, &c) && same(r.name, c.name) && same(r.ns, c.ns) &&
+           same(r.uid, c.uid);
 }
 
 void k1s__pv_set_ann(json_t *obj, const char *key, const char *value)
@@ -124,8 +122,7 @@ void k1s__pv_set_ann(json_t *obj, const char *key, const char *value)
         json_object_set_new(k1s_json_object_at(m, "annotations"), key, json_string(value));
 }
 
-int k1s__pv_get_live(k1s_ctrl *c, const char *kind, const char *ns,
-                     const char *name, json_t **out)
+int k1s__pv_get_live(k1s_ctrl *c, const char *kind, const char *ns, const char *name, json_t **out)
 {
     *out = NULL;
     const k1s_kind *k = k1s_registry_find_kind("", kind);
@@ -161,13 +158,11 @@ static int enqueue_unbound(void *vctx, const json_t *claim)
         return 0;
     if (u->class_name && strcmp(k1s__pv_claim_class(claim), u->class_name) != 0)
         return 0;
-    k1s_ctrl_enqueue(u->c, u->id, k1s_meta(claim, "namespace"),
-                     k1s_meta(claim, "name"));
+    k1s_ctrl_enqueue(u->c, u->id, k1s_meta(claim, "namespace"), k1s_meta(claim, "name"));
     return 0;
 }
 
-void k1s__pv_enqueue_unbound_claims(k1s_ctrl *c, int ctrl_id,
-                                    const char *class_name)
+void k1s__pv_enqueue_unbound_claims(k1s_ctrl *c, int ctrl_id, const char *class_name)
 {
     k1s_informer *inf = k1s_ctrl_informer(c, "", "PersistentVolumeClaim");
     if (!inf)

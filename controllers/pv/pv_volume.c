@@ -40,15 +40,16 @@ static int reclaim(k1s_ctrl *c, const json_t *volume)
         if (external_deleter(volume))
             return 0;
         char msg[512];
-        snprintf(msg, sizeof msg,
-                 "error getting deleter volume plugin for volume \"%s\": no deletable volume plugin matched",
-                 k1s_meta(volume, "name"));
+        snprintf(
+            msg, sizeof msg,
+            "error getting deleter volume plugin for volume \"%s\": no deletable volume plugin matched",
+            k1s_meta(volume, "name"));
         return k1s__pv_update_volume_phase_event(c, volume, "Failed", "Warning",
                                                  "VolumeFailedDelete", msg);
     }
-    return k1s__pv_update_volume_phase_event(c, volume, "Failed", "Warning",
-                                             "VolumeUnknownReclaimPolicy",
-                                             "Volume has unrecognized PersistentVolumeReclaimPolicy");
+    return k1s__pv_update_volume_phase_event(
+        c, volume, "Failed", "Warning", "VolumeUnknownReclaimPolicy",
+        "Volume has unrecognized PersistentVolumeReclaimPolicy");
 }
 
 /* Released (unless already Released or Failed), then the reclaim policy. */
@@ -71,8 +72,8 @@ cleanup:
  * (same uid). The cache may lag behind a claim that was just created or
  * re-created, so absence or a different uid is confirmed with the API.
  * 0 with *claim (borrowed from the cache or *live) or NULL; -1 on error. */
-static int find_claim(k1s_ctrl *c, const json_t *volume, const json_t *ref,
-                      const json_t **claim, json_t **live)
+static int find_claim(k1s_ctrl *c, const json_t *volume, const json_t *ref, const json_t **claim,
+                      json_t **live)
 {
     *claim = NULL;
     *live = NULL;
@@ -122,12 +123,14 @@ int k1s__pv_sync_volume(k1s_ctrl *c, const json_t *volume)
     if (!*cvol) {
         /* the claim's own sync binds it (the volume's change queued it) */
         if (strcmp(k1s__pv_volume_mode(volume), k1s__pv_volume_mode(claim)) != 0) {
-            k1s_ctrl_event(c, K1S_PV_COMPONENT, volume, "Warning", "VolumeMismatch",
-                           "Cannot bind PersistentVolume to requested PersistentVolumeClaim \"%s\" due to incompatible volumeMode.",
-                           k1s_meta(claim, "name"));
-            k1s_ctrl_event(c, K1S_PV_COMPONENT, claim, "Warning", "VolumeMismatch",
-                           "Cannot bind PersistentVolume \"%s\" to requested PersistentVolumeClaim due to incompatible volumeMode.",
-                           vname);
+            k1s_ctrl_event(
+                c, K1S_PV_COMPONENT, volume, "Warning", "VolumeMismatch",
+                "Cannot bind PersistentVolume to requested PersistentVolumeClaim \"%s\" due to incompatible volumeMode.",
+                k1s_meta(claim, "name"));
+            k1s_ctrl_event(
+                c, K1S_PV_COMPONENT, claim, "Warning", "VolumeMismatch",
+                "Cannot bind PersistentVolume \"%s\" to requested PersistentVolumeClaim due to incompatible volumeMode.",
+                vname);
         }
         rc = 0;
     } else if (vname && !strcmp(cvol, vname)) {

@@ -56,8 +56,7 @@ typedef struct orphanctx {
 static int enqueue_if_selects(void *vctx, const json_t *rs)
 {
     orphanctx *o = vctx;
-    k1s_selector *sel = k1s__wl_selector(
-        json_object_get(json_object_get(rs, "spec"), "selector"));
+    k1s_selector *sel = k1s__wl_selector(json_object_get(json_object_get(rs, "spec"), "selector"));
     if (sel && k1s__wl_matches(sel, o->pod))
         k1s_ctrl_enqueue(o->c, o->id, k1s__wl_ns(rs), k1s__wl_name(rs));
     k1s_selector_free(sel);
@@ -110,8 +109,8 @@ static int collect(void *vctx, const json_t *pod)
 
 /* kube's claimPods over the active pods of the namespace: keep the owned
  * ones still selected, release the others, adopt selected orphans. */
-static void claim_pods(k1s_ctrl *c, const json_t *rs, const k1s_selector *sel,
-                       const podvec *all, podvec *out)
+static void claim_pods(k1s_ctrl *c, const json_t *rs, const k1s_selector *sel, const podvec *all,
+                       podvec *out)
 {
     const char *uid = k1s__wl_uid(rs);
     bool rs_deleting = k1s__wl_deleting(rs);
@@ -141,8 +140,7 @@ static void claim_pods(k1s_ctrl *c, const json_t *rs, const k1s_selector *sel,
 
 static int phase_ordinal(const json_t *pod)
 {
-    const char *p = json_string_value(
-        json_object_get(json_object_get(pod, "status"), "phase"));
+    const char *p = json_string_value(json_object_get(json_object_get(pod, "status"), "phase"));
     if (p && !strcmp(p, "Unknown"))
         return 1;
     if (p && !strcmp(p, "Running"))
@@ -187,8 +185,7 @@ static int log_rank(int64_t t, int64_t now)
 /* kube's ActivePodsWithRanks.Less with LogarithmicScaleDown: whether a
  * is deleted before b. Ranks of pods doubled up on a node are all equal on
  * a single node and left out. */
-static int time_order(int64_t ta, int64_t tb, int64_t now, const json_t *a,
-                      const json_t *b)
+static int time_order(int64_t ta, int64_t tb, int64_t now, const json_t *a, const json_t *b)
 {
     if (ta == 0 || tb == 0 || now == 0) {
         /* the zero time counts as after any other: deleted first */
@@ -248,8 +245,8 @@ static long long spec_replicas(const json_t *rs)
 
 /* Create or delete pods towards spec.replicas. 0, or the HTTP code of the
  * first failure with its message in err. */
-static int manage(k1s_ctrl *c, rs_state *s, const json_t *rs, podvec *pods,
-                  char *err, size_t errlen)
+static int manage(k1s_ctrl *c, rs_state *s, const json_t *rs, podvec *pods, char *err,
+                  size_t errlen)
 {
     const char *ns = k1s__wl_ns(rs), *name = k1s__wl_name(rs);
     long long diff = (long long)pods->n - spec_replicas(rs);
@@ -275,8 +272,7 @@ static int manage(k1s_ctrl *c, rs_state *s, const json_t *rs, podvec *pods,
         }
         for (size_t i = 0; i < want; i++) {
             const json_t *pod = pods_of(pods)[i];
-            k1s__wl_expect_delete(s->exp, ns, name, k1s__wl_name(pod),
-                                  k1s__wl_uid(pod));
+            k1s__wl_expect_delete(s->exp, ns, name, k1s__wl_name(pod), k1s__wl_uid(pod));
             int r = k1s__wl_delete_pod(c, COMPONENT, rs, pod, rc ? NULL : err, errlen);
             if (r && r != 404 && !rc)
                 rc = r;
@@ -290,8 +286,8 @@ static json_t *rs_status(const json_t *rs, const podvec *pods, int manage_rc,
                          const char *manage_err)
 {
     const json_t *spec = json_object_get(rs, "spec");
-    const json_t *tmpl_labels = json_object_get(
-        json_object_get(json_object_get(spec, "template"), "metadata"), "labels");
+    const json_t *tmpl_labels =
+        json_object_get(json_object_get(json_object_get(spec, "template"), "metadata"), "labels");
     k1s_selector *tsel = NULL;
     char *serr = NULL;
     if (k1s_label_selector_from_map(tmpl_labels, &tsel, &serr))
@@ -341,11 +337,13 @@ static json_t *rs_status(const json_t *rs, const podvec *pods, int manage_rc,
         long long diff = (long long)pods->n - spec_replicas(rs);
         char ts[32];
         k1s_time_format(k1s_time_now(), ts, sizeof ts);
-        json_array_append_new(
-            conds, json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", "ReplicaFailure",
-                             "status", "True", "lastTransitionTime", ts, "reason",
-                             diff < 0 ? "FailedCreate" : diff > 0 ? "FailedDelete" : "",
-                             "message", manage_err ? manage_err : ""));
+        json_array_append_new(conds,
+                              json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", "ReplicaFailure",
+                                        "status", "True", "lastTransitionTime", ts, "reason",
+                                        diff < 0   ? "FailedCreate"
+                                        : diff > 0 ? "FailedDelete"
+                                                   : "",
+                                        "message", manage_err ? manage_err : ""));
     }
     if (json_array_size(conds))
         json_object_set_new(st, "conditions", conds);
@@ -367,8 +365,7 @@ static int reconcile(k1s_ctrl *c, void *state, const char *ns, const char *name)
         return 0;
     }
     bool need_sync = k1s__wl_expect_satisfied(s->exp, ns, name, pi);
-    k1s_selector *sel = k1s__wl_selector(
-        json_object_get(json_object_get(rs, "spec"), "selector"));
+    k1s_selector *sel = k1s__wl_selector(json_object_get(json_object_get(rs, "spec"), "selector"));
     if (!sel)
         return 0; /* kube: an unusable selector is logged and dropped */
     podvec all = K1S_VEC(const json_t *), pods = K1S_VEC(const json_t *);
@@ -404,8 +401,7 @@ static int reconcile(k1s_ctrl *c, void *state, const char *ns, const char *name)
         ret = -1;
     if (ret == 0 && !need_sync)
         ret = 1000; /* the watch normally comes first */
-    if (ret == 0 && min_ready > 0 &&
-        k1s_json_int(status, "readyReplicas", 0) == want &&
+    if (ret == 0 && min_ready > 0 && k1s_json_int(status, "readyReplicas", 0) == want &&
         k1s_json_int(status, "availableReplicas", 0) != want)
         ret = (int)(min_ready > 86400 ? 86400000 : min_ready * 1000);
     json_decref(status);

@@ -78,8 +78,7 @@ static int enqueue_pending(void *vctx, const json_t *pod)
     return 0;
 }
 
-static void requeue_pending(k1s_ctrl *c, int id, const char *ns,
-                            const char *claim)
+static void requeue_pending(k1s_ctrl *c, int id, const char *ns, const char *claim)
 {
     k1s_informer *pods = k1s_ctrl_informer(c, "", "Pod");
     pendctx p = {c, id, claim};
@@ -157,8 +156,7 @@ static const json_t *untolerated_taint(const json_t *node, const json_t *pod)
     json_array_foreach(json_object_get(json_object_get(node, "spec"), "taints"), i, t)
     {
         const char *eff = k1s_json_str_or(t, "effect", "");
-        if ((!strcmp(eff, "NoSchedule") || !strcmp(eff, "NoExecute")) &&
-            !tolerates(tols, t))
+        if ((!strcmp(eff, "NoSchedule") || !strcmp(eff, "NoExecute")) && !tolerates(tols, t))
             return t;
     }
     return NULL;
@@ -168,8 +166,8 @@ static bool unschedulable_node(const json_t *node, const json_t *pod)
 {
     if (!json_is_true(json_object_get(json_object_get(node, "spec"), "unschedulable")))
         return false;
-    json_t *t = json_pack("{s:s, s:s}", "key", "node.kubernetes.io/unschedulable",
-                          "effect", "NoSchedule"); /* new */
+    json_t *t = json_pack("{s:s, s:s}", "key", "node.kubernetes.io/unschedulable", "effect",
+                          "NoSchedule"); /* new */
     bool ok = tolerates(json_object_get(json_object_get(pod, "spec"), "tolerations"), t);
     json_decref(t);
     return !ok;
@@ -209,16 +207,14 @@ static bool requirement_matches(const json_t *req, const json_t *values_of)
     if (!strcmp(op, "Gt") || !strcmp(op, "Lt")) {
         long long a, b;
         const char *want = json_string_value(json_array_get(vals, 0));
-        if (!v || json_array_size(vals) != 1 || !want || !parse_int(v, &a) ||
-            !parse_int(want, &b))
+        if (!v || json_array_size(vals) != 1 || !want || !parse_int(v, &a) || !parse_int(want, &b))
             return false;
         return !strcmp(op, "Gt") ? a > b : a < b;
     }
     return false;
 }
 
-static bool term_matches(const json_t *term, const json_t *labels,
-                         const json_t *fields)
+static bool term_matches(const json_t *term, const json_t *labels, const json_t *fields)
 {
     const json_t *exprs = json_object_get(term, "matchExpressions");
     const json_t *mf = json_object_get(term, "matchFields");
@@ -252,13 +248,13 @@ static bool affinity_matches(const json_t *node, const json_t *pod)
         if (!have || !json_is_string(v) || strcmp(have, json_string_value(v)) != 0)
             return false;
     }
-    const json_t *req = json_object_get(
-        json_object_get(json_object_get(spec, "affinity"), "nodeAffinity"),
-        "requiredDuringSchedulingIgnoredDuringExecution");
+    const json_t *req =
+        json_object_get(json_object_get(json_object_get(spec, "affinity"), "nodeAffinity"),
+                        "requiredDuringSchedulingIgnoredDuringExecution");
     if (!req)
         return true;
-    json_t *fields = json_pack("{s:s}", "metadata.name",
-                               k1s_json_str_or(node, "metadata.name", "")); /* new */
+    json_t *fields =
+        json_pack("{s:s}", "metadata.name", k1s_json_str_or(node, "metadata.name", "")); /* new */
     bool any = false;
     size_t i;
     const json_t *term;
@@ -361,8 +357,8 @@ static void add_ports(json_t *ports, const json_t *pod)
                 continue;
             const char *proto = k1s_json_str_or(p, "protocol", "");
             const char *ip = k1s_json_str_or(p, "hostIP", "");
-            json_array_append_new(ports, json_pack("[s, s, I]", *proto ? proto : "TCP",
-                                                   *ip ? ip : "0.0.0.0", hp));
+            json_array_append_new(
+                ports, json_pack("[s, s, I]", *proto ? proto : "TCP", *ip ? ip : "0.0.0.0", hp));
         }
     }
 }
@@ -395,8 +391,7 @@ static int sum_pod(void *vctx, const json_t *pod)
 
 /* What the pods on node already take: the cache, plus pods bound here
  * whose binding the cache does not show yet (dropped once it does). */
-static void node_usage(k1s_ctrl *c, sched_state *s, const char *node,
-                       const json_t *skip, usage *u)
+static void node_usage(k1s_ctrl *c, sched_state *s, const char *node, const json_t *skip, usage *u)
 {
     memset(u, 0, sizeof *u);
     u->ports = json_array();
@@ -428,7 +423,8 @@ static bool same_port(const json_t *a, const json_t *b)
     const char *aip = json_string_value(json_array_get(a, 1));
     const char *bip = json_string_value(json_array_get(b, 1));
     return json_integer_value(json_array_get(a, 2)) == json_integer_value(json_array_get(b, 2)) &&
-           !strcmp(json_string_value(json_array_get(a, 0)), json_string_value(json_array_get(b, 0))) &&
+           !strcmp(json_string_value(json_array_get(a, 0)),
+                   json_string_value(json_array_get(b, 0))) &&
            (!strcmp(aip, bip) || !strcmp(aip, "0.0.0.0") || !strcmp(bip, "0.0.0.0"));
 }
 
@@ -514,8 +510,8 @@ static void select_node(k1s_ctrl *c, const json_t *pod, const char *node)
         if (!pvc || *k1s_json_str_or(pvc, "spec.volumeName", "") ||
             (selected && !strcmp(selected, node)))
             continue;
-        json_t *p = json_pack("{s:{s:{s:s}}}", "metadata", "annotations", SELECTED_NODE,
-                              node); /* new */
+        json_t *p =
+            json_pack("{s:{s:{s:s}}}", "metadata", "annotations", SELECTED_NODE, node); /* new */
         char *text = json_dumps(p, JSON_COMPACT);
         if (text)
             k1s_ctrl_patch(c, "", "PersistentVolumeClaim", ns, claim, NULL, text);
@@ -530,8 +526,8 @@ static void select_node(k1s_ctrl *c, const json_t *pod, const char *node)
  * available: ", without the preemption part, into msg. resolvable: whether
  * preemption could help (resource shortage rather than a mismatch).
  * Returns false when it fits. */
-static bool misfit(k1s_ctrl *c, sched_state *s, const json_t *node,
-                   const json_t *pod, char *msg, size_t len, bool *resolvable)
+static bool misfit(k1s_ctrl *c, sched_state *s, const json_t *node, const json_t *pod, char *msg,
+                   size_t len, bool *resolvable)
 {
     *resolvable = false;
     if (unschedulable_node(node, pod)) {
@@ -597,9 +593,9 @@ static int record_failure(k1s_ctrl *c, const json_t *pod, const char *msg)
     json_t *status = k1s_json_object_at(copy, "status");
     char ts[K1S_TIME_LEN];
     k1s_time_format_now(ts, sizeof ts);
-    json_t *cnd = json_pack("{s:s, s:s, s:n, s:s, s:s, s:s}", "type", "PodScheduled",
-                            "status", "False", "lastProbeTime", "lastTransitionTime",
-                            ts, "reason", "Unschedulable", "message", msg); /* new */
+    json_t *cnd = json_pack("{s:s, s:s, s:n, s:s, s:s, s:s}", "type", "PodScheduled", "status",
+                            "False", "lastProbeTime", "lastTransitionTime", ts, "reason",
+                            "Unschedulable", "message", msg); /* new */
     if (cur && !strcmp(k1s_json_str_or(cur, "status", ""), "False") &&
         json_is_string(json_object_get(cur, "lastTransitionTime")))
         json_object_set(cnd, "lastTransitionTime", json_object_get(cur, "lastTransitionTime"));
@@ -619,8 +615,8 @@ static int record_failure(k1s_ctrl *c, const json_t *pod, const char *msg)
         json_array_set_new(conds, i, cnd);
     else
         json_array_append_new(conds, cnd);
-    int rc = k1s_ctrl_update(c, "", "Pod", k1s_json_str_or(pod, "metadata.namespace", ""),
-                             "status", copy, NULL);
+    int rc = k1s_ctrl_update(c, "", "Pod", k1s_json_str_or(pod, "metadata.namespace", ""), "status",
+                             copy, NULL);
     json_decref(copy);
     if (rc == 0)
         k1s_ctrl_event(c, SCHEDULER, pod, "Warning", "FailedScheduling", "%s", msg);
@@ -632,10 +628,10 @@ static int bind(k1s_ctrl *c, sched_state *s, const json_t *pod, const char *node
 {
     const char *ns = k1s_json_str_or(pod, "metadata.namespace", "");
     const char *name = k1s_json_str_or(pod, "metadata.name", "");
-    json_t *b = json_pack("{s:s, s:s, s:{s:s, s:s, s:s}, s:{s:s, s:s}}", "apiVersion",
-                          "v1", "kind", "Binding", "metadata", "name", name,
-                          "namespace", ns, "uid", k1s_json_str_or(pod, "metadata.uid", ""),
-                          "target", "kind", "Node", "name", node); /* new */
+    json_t *b = json_pack("{s:s, s:s, s:{s:s, s:s, s:s}, s:{s:s, s:s}}", "apiVersion", "v1", "kind",
+                          "Binding", "metadata", "name", name, "namespace", ns, "uid",
+                          k1s_json_str_or(pod, "metadata.uid", ""), "target", "kind", "Node",
+                          "name", node); /* new */
     json_t *out = NULL;
     k1s_status st = {0};
     int rc = k1s_api_bind(k1s_ctrl_api(c), ns, name, b, &out, &st);
@@ -651,8 +647,8 @@ static int bind(k1s_ctrl *c, sched_state *s, const json_t *pod, const char *node
     }
     json_object_set_new(s->assumed, k1s_json_str_or(pod, "metadata.uid", ""),
                         json_pack("[s, O]", node, pod));
-    k1s_ctrl_event(c, SCHEDULER, pod, "Normal", "Scheduled",
-                   "Successfully assigned %s/%s to %s", ns, name, node);
+    k1s_ctrl_event(c, SCHEDULER, pod, "Normal", "Scheduled", "Successfully assigned %s/%s to %s",
+                   ns, name, node);
     return 0;
 }
 
@@ -673,18 +669,22 @@ static int reconcile(k1s_ctrl *c, void *state, const char *ns, const char *name)
     volstate vs = check_volumes(c, pod, why, sizeof why);
     if (vs == VOL_FAIL) {
         /* a PreFilter verdict: no per-node reasons follow */
-        snprintf(msg, sizeof msg, "0/1 nodes are available: %s. preemption: 0/1 nodes are available: 1 %s.",
-                 why, NOT_HELPFUL);
+        snprintf(msg, sizeof msg,
+                 "0/1 nodes are available: %s. preemption: 0/1 nodes are available: 1 %s.", why,
+                 NOT_HELPFUL);
         return record_failure(c, pod, msg);
     }
     if (misfit(c, s, node, pod, why, sizeof why, &resolvable)) {
         const char *policy = k1s_json_str_or(pod, "spec.preemptionPolicy", "");
         if (!strcmp(policy, "Never"))
-            snprintf(msg, sizeof msg, "0/1 nodes are available: %s. preemption: not eligible due to preemptionPolicy=Never.",
-                     why);
+            snprintf(
+                msg, sizeof msg,
+                "0/1 nodes are available: %s. preemption: not eligible due to preemptionPolicy=Never.",
+                why);
         else
-            snprintf(msg, sizeof msg, "0/1 nodes are available: %s. preemption: 0/1 nodes are available: 1 %s.",
-                     why, resolvable ? NO_VICTIMS : NOT_HELPFUL);
+            snprintf(msg, sizeof msg,
+                     "0/1 nodes are available: %s. preemption: 0/1 nodes are available: 1 %s.", why,
+                     resolvable ? NO_VICTIMS : NOT_HELPFUL);
         return record_failure(c, pod, msg);
     }
     if (vs == VOL_WAIT) {
@@ -717,11 +717,12 @@ const k1s_controller_def k1s__ctrl_scheduler = {
     .group = "",
     .kind = "Pod",
     .reconcile = reconcile,
-    .watches = {
-        {"", "Pod", map_pod},
-        {"", "Node", map_node},
-        {"", "PersistentVolumeClaim", map_claim},
-    },
+    .watches =
+        {
+            {"", "Pod", map_pod},
+            {"", "Node", map_node},
+            {"", "PersistentVolumeClaim", map_claim},
+        },
     .init = init,
     .fini = fini,
 };

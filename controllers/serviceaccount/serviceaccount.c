@@ -12,8 +12,7 @@
 
 #define DEFAULT_SA "default"
 
-static int reconcile(k1s_ctrl *c, void *state, const char *unused,
-                     const char *name)
+static int reconcile(k1s_ctrl *c, void *state, const char *unused, const char *name)
 {
     (void)state;
     (void)unused;
@@ -23,18 +22,14 @@ static int reconcile(k1s_ctrl *c, void *state, const char *unused,
     if (!ns || !sai)
         return 0;
     const json_t *m = json_object_get(ns, "metadata");
-    const char *phase =
-        json_string_value(json_object_get(json_object_get(ns, "status"), "phase"));
-    if (json_object_get(m, "deletionTimestamp") ||
-        (phase && strcmp(phase, "Active")))
+    const char *phase = json_string_value(json_object_get(json_object_get(ns, "status"), "phase"));
+    if (json_object_get(m, "deletionTimestamp") || (phase && strcmp(phase, "Active")))
         return 0;
     if (k1s_informer_get(sai, name, DEFAULT_SA))
         return 0;
-    json_t *sa = json_pack("{s:s, s:s, s:{s:s, s:s}}", "apiVersion", "v1",
-                           "kind", "ServiceAccount", "metadata", "name",
-                           DEFAULT_SA, "namespace", name); /* new */
-    k1s_target t = {k1s_registry_find_kind("", "ServiceAccount"), name,
-                    DEFAULT_SA, NULL};
+    json_t *sa = json_pack("{s:s, s:s, s:{s:s, s:s}}", "apiVersion", "v1", "kind", "ServiceAccount",
+                           "metadata", "name", DEFAULT_SA, "namespace", name); /* new */
+    k1s_target t = {k1s_registry_find_kind("", "ServiceAccount"), name, DEFAULT_SA, NULL};
     k1s_status st = {0};
     json_t *out = NULL; /* new */
     int rc = 0;
@@ -42,8 +37,8 @@ static int reconcile(k1s_ctrl *c, void *state, const char *unused,
         /* 409: the cache had not seen it yet; 403/404: the namespace is
          * going, which its own events tell us */
         if (st.code != 409 && st.code != 403 && st.code != 404) {
-            fprintf(stderr, "k1s: serviceaccount-controller: create %s/%s: %s\n",
-                    name, DEFAULT_SA, st.message ? st.message : "?");
+            fprintf(stderr, "k1s: serviceaccount-controller: create %s/%s: %s\n", name, DEFAULT_SA,
+                    st.message ? st.message : "?");
             rc = -1;
         }
         k1s_status_clear(&st);
@@ -54,15 +49,13 @@ static int reconcile(k1s_ctrl *c, void *state, const char *unused,
 }
 
 /* The default ServiceAccount went: make it again. */
-static void sa_changed(k1s_ctrl *c, int id, const json_t *old,
-                       const json_t *obj)
+static void sa_changed(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
 {
     const json_t *m = json_object_get(obj ? obj : old, "metadata");
     const char *name = json_string_value(json_object_get(m, "name"));
     if (obj || !name || strcmp(name, DEFAULT_SA))
         return;
-    k1s_ctrl_enqueue(c, id, "",
-                     json_string_value(json_object_get(m, "namespace")));
+    k1s_ctrl_enqueue(c, id, "", json_string_value(json_object_get(m, "namespace")));
 }
 
 const k1s_controller_def k1s__ctrl_serviceaccount = {

@@ -56,8 +56,7 @@ static int enqueue_if_selected(void *vctx, const json_t *set)
         return 0;
     }
     if (k1s_selector_matches_labels(sel, k1s_json_at(m->obj, "metadata.labels")))
-        k1s_ctrl_enqueue(m->c, m->id, k1s_meta(set, "namespace"),
-                         k1s_meta(set, "name"));
+        k1s_ctrl_enqueue(m->c, m->id, k1s_meta(set, "namespace"), k1s_meta(set, "name"));
     k1s_selector_free(sel);
     return 0;
 }
@@ -89,8 +88,7 @@ static void map_owned(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
         return;
     k1s_ctrl_enqueue_owner(c, id, obj, "StatefulSet");
     if (!k1s__sts_controller_of(obj) && !k1s__sts_pod_terminating(obj) &&
-        (!old || meta_changed(old, obj, "labels") ||
-         meta_changed(old, obj, "ownerReferences")))
+        (!old || meta_changed(old, obj, "labels") || meta_changed(old, obj, "ownerReferences")))
         enqueue_selecting(c, id, obj);
 }
 
@@ -111,8 +109,7 @@ static int enqueue_if_claim_of(void *vctx, const json_t *set)
         char prefix[K1S_STS_NAME_MAX];
         const char *tn = k1s_meta(t, "name");
         int n = tn && name ? snprintf(prefix, sizeof prefix, "%s-%s", tn, name) : -1;
-        if (n > 0 && (size_t)n < sizeof prefix &&
-            k1s__sts_ordinal(prefix, m->claim) >= 0) {
+        if (n > 0 && (size_t)n < sizeof prefix && k1s__sts_ordinal(prefix, m->claim) >= 0) {
             k1s_ctrl_enqueue(m->c, m->id, k1s_meta(set, "namespace"), name);
             break;
         }
@@ -171,8 +168,7 @@ static int sort_pod(void *vctx, const json_t *pod)
             ok = push(&l->items, pod);
         else if (!k1s__sts_pod_terminating(s->set))
             ok = push(&l->released, pod);
-    } else if (member && !k1s__sts_pod_terminating(s->set) &&
-               !k1s__sts_pod_terminating(pod)) {
+    } else if (member && !k1s__sts_pod_terminating(s->set) && !k1s__sts_pod_terminating(pod)) {
         ok = push(&l->orphans, pod);
     }
     l->oom |= !ok;
@@ -196,8 +192,7 @@ static int set_owner(k1s__sts *s, const json_t *pod, bool adopt)
             json_array_append(refs, (json_t *)r);
     }
     if (adopt)
-        json_array_append_new(refs, k1s__sts_owner_ref("apps/v1", "StatefulSet",
-                                                       s->name, s->uid));
+        json_array_append_new(refs, k1s__sts_owner_ref("apps/v1", "StatefulSet", s->name, s->uid));
     if (json_array_size(refs))
         json_object_set_new(meta, "ownerReferences", refs);
     else {
@@ -240,7 +235,7 @@ typedef struct counts {
 } counts;
 
 typedef struct slots {
-    const json_t **rep;    /* per ordinal: the cached pod, NULL if missing */
+    const json_t **rep; /* per ordinal: the cached pod, NULL if missing */
     size_t n;
     const json_t **condemned; /* members beyond the range, highest first */
     size_t ncondemned;
@@ -298,8 +293,10 @@ static int process_replica(k1s__sts *s, slots *sl, size_t i, int *created)
         /* missing: made now, at the revision its ordinal gets; the
            placeholder is only built here, so huge sets cost nothing */
         json_t *fresh = k1s__sts_versioned_pod(s, s->start + (long long)i); /* new */
-        int rc = !fresh ? -1 : k1s__sts_claim_is_stale(s, fresh) ? 1
-                              : k1s__sts_create_pod(s, fresh) ? -1 : 0;
+        int rc = !fresh                              ? -1
+                 : k1s__sts_claim_is_stale(s, fresh) ? 1
+                 : k1s__sts_create_pod(s, fresh)     ? -1
+                                                     : 0;
         json_decref(fresh);
         if (rc)
             return rc; /* error, or its old claims must go first */
@@ -329,14 +326,12 @@ static int process_replica(k1s__sts *s, slots *sl, size_t i, int *created)
 
 /* processCondemned. first_unavailable: the replica or condemned pod an
  * ordered scale-down may remove although it is not healthy. */
-static int process_condemned(k1s__sts *s, const json_t *pod,
-                             const void *first_unavailable)
+static int process_condemned(k1s__sts *s, const json_t *pod, const void *first_unavailable)
 {
     if (k1s__sts_pod_terminating(pod))
         return s->monotonic ? 1 : 0;
     if (s->monotonic && (const void *)pod != first_unavailable &&
-        (!k1s__sts_pod_running_ready(pod) ||
-         !k1s__sts_pod_available(pod, s->min_ready, NULL)))
+        (!k1s__sts_pod_running_ready(pod) || !k1s__sts_pod_available(pod, s->min_ready, NULL)))
         return 1;
     if (k1s__sts_delete_pod(s, pod))
         return -1;
@@ -345,8 +340,7 @@ static int process_condemned(k1s__sts *s, const json_t *pod,
 
 /* Everything but the status write. *n gets the status counts. Returns 0
  * or -1 (retry with backoff). */
-static int update_set(k1s__sts *s, const json_t *const *pods, size_t npods,
-                      counts *n)
+static int update_set(k1s__sts *s, const json_t *const *pods, size_t npods, counts *n)
 {
     slots sl = {0};
     int rc = 0;
@@ -433,8 +427,7 @@ static int update_set(k1s__sts *s, const json_t *const *pods, size_t npods,
         const json_t *pod = sl.rep[t];
         if (!pod)
             goto cleanup; /* made this round (at the update revision) */
-        if (strcmp(k1s__sts_pod_revision(pod), s->update_rev) &&
-            !k1s__sts_pod_terminating(pod)) {
+        if (strcmp(k1s__sts_pod_revision(pod), s->update_rev) && !k1s__sts_pod_terminating(pod)) {
             if (k1s__sts_delete_pod(s, pod))
                 rc = -1;
             if (n->current > 0)
@@ -468,8 +461,8 @@ static int write_status(k1s__sts *s, counts *n)
     const char *type = k1s_json_str(k1s_json_at(s->set, "spec.updateStrategy"), "type");
     const char *current = s->current_rev;
     /* completeRollingUpdate: every pod updated and ready */
-    if (type && !strcmp(type, "RollingUpdate") && n->updated == want &&
-        n->ready == want && n->replicas == want) {
+    if (type && !strcmp(type, "RollingUpdate") && n->updated == want && n->ready == want &&
+        n->replicas == want) {
         n->current = n->updated;
         current = s->update_rev;
     }
@@ -508,7 +501,8 @@ static int write_status(k1s__sts *s, counts *n)
 
 static int sync_set(k1s__sts *s)
 {
-    podlist l = {.s = s, .items = K1S_VEC(const json_t *),
+    podlist l = {.s = s,
+                 .items = K1S_VEC(const json_t *),
                  .orphans = K1S_VEC(const json_t *),
                  .released = K1S_VEC(const json_t *)};
     int rc = claim_pods(s, &l);
@@ -547,7 +541,9 @@ static int reconcile(k1s_ctrl *c, void *state, const char *ns, const char *name)
         return 0; /* an invalid selector does not heal by retrying */
     }
     long long replicas = k1s_json_int(set, "spec.replicas", 1);
-    s.replicas = replicas < 0 ? 0 : replicas > K1S_STS_MAX_REPLICAS ? K1S_STS_MAX_REPLICAS : replicas;
+    s.replicas = replicas < 0                      ? 0
+                 : replicas > K1S_STS_MAX_REPLICAS ? K1S_STS_MAX_REPLICAS
+                                                   : replicas;
     s.start = k1s_json_int(set, "spec.ordinals.start", 0);
     if (s.start < 0 || s.start > 2147483647LL - s.replicas)
         s.start = 0;
@@ -579,11 +575,12 @@ const k1s_controller_def k1s__ctrl_statefulset = {
     .group = "apps",
     .kind = "StatefulSet",
     .reconcile = reconcile,
-    .watches = {
-        {"", "Pod", map_owned},
-        {"", "PersistentVolumeClaim", map_claim},
-        {"apps", "ControllerRevision", map_owned},
-    },
+    .watches =
+        {
+            {"", "Pod", map_owned},
+            {"", "PersistentVolumeClaim", map_claim},
+            {"apps", "ControllerRevision", map_owned},
+        },
     .init = sts_init,
     .fini = sts_fini,
 };

@@ -42,21 +42,21 @@ typedef struct k1s__sts {
     k1s__sts_state *st;
     const char *ns, *name, *uid;
     const json_t *set;
-    k1s_selector *sel;        /* owned */
-    long long start;          /* spec.ordinals.start */
-    long long replicas;       /* spec.replicas, at most K1S_STS_MAX_REPLICAS */
-    long long min_ready;      /* spec.minReadySeconds */
-    bool monotonic;           /* OrderedReady */
-    bool scaled_delete;       /* whenScaled: Delete */
-    bool deleted_delete;      /* whenDeleted: Delete */
-    int64_t requeue_ms;       /* smallest wanted requeue, 0: none */
+    k1s_selector *sel;   /* owned */
+    long long start;     /* spec.ordinals.start */
+    long long replicas;  /* spec.replicas, at most K1S_STS_MAX_REPLICAS */
+    long long min_ready; /* spec.minReadySeconds */
+    bool monotonic;      /* OrderedReady */
+    bool scaled_delete;  /* whenScaled: Delete */
+    bool deleted_delete; /* whenDeleted: Delete */
+    int64_t requeue_ms;  /* smallest wanted requeue, 0: none */
     /* revisions, sorted by revision number */
-    const json_t **revs;      /* owned array */
+    const json_t **revs; /* owned array */
     size_t nrevs;
-    json_t *current_set, *update_set; /* owned: the set at each revision */
+    json_t *current_set, *update_set;     /* owned: the set at each revision */
     const char *current_rev, *update_rev; /* names (owned by the objects
                                              in current_obj/update_obj) */
-    json_t *current_obj, *update_obj; /* owned revision objects */
+    json_t *current_obj, *update_obj;     /* owned revision objects */
     long long collision_count;
 } k1s__sts;
 
@@ -73,8 +73,7 @@ long long k1s__sts_ordinal(const char *set_name, const char *pod_name);
 bool k1s__sts_pod_running_ready(const json_t *pod);
 /* Ready for minReadySeconds (kube's IsPodAvailable); *wait_ms (if not
  * NULL) gets how long until it will be, when it is ready but not yet. */
-bool k1s__sts_pod_available(const json_t *pod, long long min_ready,
-                            int64_t *wait_ms);
+bool k1s__sts_pod_available(const json_t *pod, long long min_ready, int64_t *wait_ms);
 bool k1s__sts_pod_terminating(const json_t *pod);
 const char *k1s__sts_pod_phase(const json_t *pod);
 const char *k1s__sts_pod_revision(const json_t *pod);
@@ -84,8 +83,8 @@ bool k1s__sts_pod_unavailable(const json_t *pod, long long min_ready);
 /* ---- owner references ------------------------------------------------------ */
 
 /* A controller reference to obj (apps/v1 StatefulSet or v1 Pod). New. */
-json_t *k1s__sts_owner_ref(const char *api_version, const char *kind,
-                           const char *name, const char *uid);
+json_t *k1s__sts_owner_ref(const char *api_version, const char *kind, const char *name,
+                           const char *uid);
 /* The controller reference of obj, or NULL (borrowed). */
 const json_t *k1s__sts_controller_of(const json_t *obj);
 
@@ -94,12 +93,12 @@ const json_t *k1s__sts_controller_of(const json_t *obj);
 /* Each returns 0 or the HTTP code; on failure *msg (if not NULL) gets the
  * Status message (malloc'd). *out (if not NULL) gets the written object
  * (new reference). */
-int k1s__sts_create(k1s__sts *s, const char *group, const char *kind,
-                    json_t *obj, json_t **out, char **msg);
-int k1s__sts_update(k1s__sts *s, const char *group, const char *kind,
-                    const char *sub, json_t *obj, json_t **out, char **msg);
-int k1s__sts_delete(k1s__sts *s, const char *group, const char *kind,
-                    const char *name, const char *uid, char **msg);
+int k1s__sts_create(k1s__sts *s, const char *group, const char *kind, json_t *obj, json_t **out,
+                    char **msg);
+int k1s__sts_update(k1s__sts *s, const char *group, const char *kind, const char *sub, json_t *obj,
+                    json_t **out, char **msg);
+int k1s__sts_delete(k1s__sts *s, const char *group, const char *kind, const char *name,
+                    const char *uid, char **msg);
 /* Whether a live read still shows the set, same uid, not being deleted:
  * kube rechecks this way before adopting orphans. */
 bool k1s__sts_can_adopt(k1s__sts *s);
@@ -110,21 +109,19 @@ bool k1s__sts_can_adopt(k1s__sts *s);
  * "replace", ...}}}, keys sorted as kube's encoder writes them. New. */
 json_t *k1s__sts_revision_data(const json_t *set);
 /* <set name>-<hash of data and collision count>, into buf. */
-int k1s__sts_revision_name(const char *set_name, const json_t *data,
-                           long long collision, char *buf, size_t len);
+int k1s__sts_revision_name(const char *set_name, const json_t *data, long long collision, char *buf,
+                           size_t len);
 /* Find or make the current and update revisions (fills s->revs,
  * current_*, update_*, collision_count). 0, or < 0 to retry later. */
 int k1s__sts_revisions(k1s__sts *s);
 /* Delete old revisions beyond spec.revisionHistoryLimit; pods' revisions
  * are kept. pods: the set's pods. */
-void k1s__sts_truncate_history(k1s__sts *s, const json_t *const *pods,
-                               size_t npods);
+void k1s__sts_truncate_history(k1s__sts *s, const json_t *const *pods, size_t npods);
 
 /* ---- pods and claims (statefulset_pods.c) -------------------------------------- */
 
 /* A new pod for ordinal ord, at revision rev of from_set. New. */
-json_t *k1s__sts_new_pod(k1s__sts *s, const json_t *from_set,
-                         const char *rev, long long ord);
+json_t *k1s__sts_new_pod(k1s__sts *s, const json_t *from_set, const char *rev, long long ord);
 /* The pod for ord at the revision the strategy gives it. New. */
 json_t *k1s__sts_versioned_pod(k1s__sts *s, long long ord);
 /* Whether a claim of pod has a stale pod owner (whenScaled: Delete) and

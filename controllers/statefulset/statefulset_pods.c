@@ -21,8 +21,7 @@ static const char *template_name(const json_t *tmpl)
     return n && *n ? n : NULL;
 }
 
-static int claim_name(k1s__sts *s, const json_t *tmpl, long long ord,
-                      char *buf, size_t len)
+static int claim_name(k1s__sts *s, const json_t *tmpl, long long ord, char *buf, size_t len)
 {
     const char *t = template_name(tmpl);
     if (!t)
@@ -68,10 +67,8 @@ static void set_claim_volumes(k1s__sts *s, json_t *spec, long long ord)
         char cn[K1S_STS_NAME_MAX];
         if (claim_name(s, t, ord, cn, sizeof cn))
             continue;
-        json_array_append_new(vols, json_pack("{s:s, s:{s:s}}", "name",
-                                              template_name(t),
-                                              "persistentVolumeClaim",
-                                              "claimName", cn));
+        json_array_append_new(vols, json_pack("{s:s, s:{s:s}}", "name", template_name(t),
+                                              "persistentVolumeClaim", "claimName", cn));
     }
     const json_t *old = json_object_get(spec, "volumes");
     const json_t *v;
@@ -95,8 +92,7 @@ static void set_claim_volumes(k1s__sts *s, json_t *spec, long long ord)
         json_decref(vols);
 }
 
-json_t *k1s__sts_new_pod(k1s__sts *s, const json_t *from_set, const char *rev,
-                         long long ord)
+json_t *k1s__sts_new_pod(k1s__sts *s, const json_t *from_set, const char *rev, long long ord)
 {
     char name[K1S_STS_NAME_MAX], prefix[K1S_STS_NAME_MAX], index[32];
     int n = snprintf(name, sizeof name, "%s-%lld", s->name, ord);
@@ -112,15 +108,14 @@ json_t *k1s__sts_new_pod(k1s__sts *s, const json_t *from_set, const char *rev,
     json_object_set_new(labels, K1S_STS_POD_NAME_LABEL, json_string(name));
     json_object_set_new(labels, K1S_STS_POD_INDEX_LABEL, json_string(index));
     json_object_set_new(labels, K1S_STS_REVISION_LABEL, json_string(rev ? rev : ""));
-    json_t *meta = json_pack("{s:s, s:s, s:s, s:o}", "name", name,
-                             "generateName", prefix, "namespace", s->ns,
-                             "labels", labels); /* new */
+    json_t *meta = json_pack("{s:s, s:s, s:s, s:o}", "name", name, "generateName", prefix,
+                             "namespace", s->ns, "labels", labels); /* new */
     const json_t *ann = json_object_get(tmeta, "annotations");
     if (json_is_object(ann) && json_object_size(ann))
         json_object_set_new(meta, "annotations", json_deep_copy(ann));
-    json_object_set_new(meta, "ownerReferences",
-                        json_pack("[o]", k1s__sts_owner_ref("apps/v1", "StatefulSet",
-                                                            s->name, s->uid)));
+    json_object_set_new(
+        meta, "ownerReferences",
+        json_pack("[o]", k1s__sts_owner_ref("apps/v1", "StatefulSet", s->name, s->uid)));
     const json_t *fin = json_object_get(tmeta, "finalizers");
     if (json_is_array(fin) && json_array_size(fin))
         json_object_set_new(meta, "finalizers", json_deep_copy(fin));
@@ -131,8 +126,8 @@ json_t *k1s__sts_new_pod(k1s__sts *s, const json_t *from_set, const char *rev,
     if (svc && *svc)
         json_object_set_new(spec, "subdomain", json_string(svc));
     set_claim_volumes(s, spec, ord);
-    return json_pack("{s:s, s:s, s:o, s:o}", "apiVersion", "v1", "kind", "Pod",
-                     "metadata", meta, "spec", spec);
+    return json_pack("{s:s, s:s, s:o, s:o}", "apiVersion", "v1", "kind", "Pod", "metadata", meta,
+                     "spec", spec);
 }
 
 json_t *k1s__sts_versioned_pod(k1s__sts *s, long long ord)
@@ -161,8 +156,7 @@ typedef struct podid {
     bool scaled_down;
 } podid;
 
-static bool is_ref(const json_t *ref, const char *av, const char *kind,
-                   const char *name)
+static bool is_ref(const json_t *ref, const char *av, const char *kind, const char *name)
 {
     const char *a = k1s_json_str(ref, "apiVersion"), *k = k1s_json_str(ref, "kind");
     const char *n = k1s_json_str(ref, "name");
@@ -225,8 +219,7 @@ static bool has_owner(const json_t *claim, const char *uid)
     return false;
 }
 
-static bool unexpected_controller(k1s__sts *s, const json_t *claim,
-                                  const podid *p)
+static bool unexpected_controller(k1s__sts *s, const json_t *claim, const podid *p)
 {
     if (!s->scaled_delete && !s->deleted_delete)
         return false; /* with Retain others may manage the claims */
@@ -250,8 +243,7 @@ static bool unexpected_controller(k1s__sts *s, const json_t *claim,
     return false;
 }
 
-static bool non_controller_owner(k1s__sts *s, const json_t *claim,
-                                 const podid *p)
+static bool non_controller_owner(k1s__sts *s, const json_t *claim, const podid *p)
 {
     size_t i;
     const json_t *r;
@@ -299,8 +291,8 @@ static void claim_set_refs(k1s__sts *s, json_t *claim, const podid *p)
         if (s->scaled_delete && p->scaled_down && *p->uid)
             json_array_append_new(refs, k1s__sts_owner_ref("v1", "Pod", p->name, p->uid));
         else if (s->deleted_delete)
-            json_array_append_new(refs, k1s__sts_owner_ref("apps/v1", "StatefulSet",
-                                                           s->name, s->uid));
+            json_array_append_new(refs,
+                                  k1s__sts_owner_ref("apps/v1", "StatefulSet", s->name, s->uid));
     }
     if (json_array_size(refs))
         json_object_set_new(meta, "ownerReferences", refs);
@@ -313,8 +305,7 @@ static void claim_set_refs(k1s__sts *s, json_t *claim, const podid *p)
 static podid pod_id(k1s__sts *s, const json_t *pod)
 {
     const char *uid = k1s_meta(pod, "uid");
-    podid p = {k1s_meta(pod, "name"), uid ? uid : "",
-               !in_range(s, pod_ordinal(s, pod))};
+    podid p = {k1s_meta(pod, "name"), uid ? uid : "", !in_range(s, pod_ordinal(s, pod))};
     if (!p.name)
         p.name = "";
     return p;
@@ -339,10 +330,10 @@ static int fix_claims(k1s__sts *s, const json_t *pod, bool *changed)
         if (!claim || claim_up_to_date(s, claim, &p))
             continue;
         if (unexpected_controller(s, claim, &p))
-            k1s_ctrl_event(s->c, K1S_STS_COMPONENT, s->set, "Warning",
-                           "ConflictingController",
-                           "PersistentVolumeClaim %s has a conflicting OwnerReference that acts as a manging controller, the retention policy is ignored for this claim",
-                           cn);
+            k1s_ctrl_event(
+                s->c, K1S_STS_COMPONENT, s->set, "Warning", "ConflictingController",
+                "PersistentVolumeClaim %s has a conflicting OwnerReference that acts as a manging controller, the retention policy is ignored for this claim",
+                cn);
         json_t *copy = json_deep_copy(claim); /* new */
         claim_set_refs(s, copy, &p);
         if (k1s__sts_update(s, "", "PersistentVolumeClaim", NULL, copy, NULL, NULL))
@@ -406,10 +397,14 @@ static json_t *new_claim(k1s__sts *s, const json_t *tmpl, const char *name)
     json_object_set_new(claim, "apiVersion", json_string("v1"));
     json_object_set_new(claim, "kind", json_string("PersistentVolumeClaim"));
     json_t *meta = k1s_json_object_at(claim, "metadata");
-    static const char *const drop[] = {"uid", "resourceVersion",
-                                       "creationTimestamp", "generateName",
-                                       "ownerReferences", "deletionTimestamp",
-                                       "deletionGracePeriodSeconds", NULL};
+    static const char *const drop[] = {"uid",
+                                       "resourceVersion",
+                                       "creationTimestamp",
+                                       "generateName",
+                                       "ownerReferences",
+                                       "deletionTimestamp",
+                                       "deletionGracePeriodSeconds",
+                                       NULL};
     for (const char *const *d = drop; *d; d++)
         json_object_del(meta, *d);
     json_object_set_new(meta, "name", json_string(name));
@@ -425,9 +420,9 @@ static json_t *new_claim(k1s__sts *s, const json_t *tmpl, const char *name)
     else
         json_decref(labels);
     if (s->deleted_delete)
-        json_object_set_new(meta, "ownerReferences",
-                            json_pack("[o]", k1s__sts_owner_ref("apps/v1", "StatefulSet",
-                                                                s->name, s->uid)));
+        json_object_set_new(
+            meta, "ownerReferences",
+            json_pack("[o]", k1s__sts_owner_ref("apps/v1", "StatefulSet", s->name, s->uid)));
     return claim;
 }
 
@@ -449,8 +444,7 @@ static void add_error(char **errs, int *nerrs, const char *what)
 
 /* createPersistentVolumeClaims: make the missing claims of the pod named
  * pod_name (ordinal ord). Returns 0 or -1 with *err the aggregate text. */
-static int create_claims(k1s__sts *s, const char *pod_name, long long ord,
-                         char **err)
+static int create_claims(k1s__sts *s, const char *pod_name, long long ord, char **err)
 {
     char *errs = NULL;
     int nerrs = 0;
@@ -476,20 +470,17 @@ static int create_claims(k1s__sts *s, const char *pod_name, long long ord,
         int rc = k1s__sts_create(s, "", "PersistentVolumeClaim", claim, NULL, &msg);
         json_decref(claim);
         if (rc == 0) {
-            k1s_ctrl_event(s->c, K1S_STS_COMPONENT, s->set, "Normal",
-                           "SuccessfulCreate",
-                           "create Claim %s Pod %s in StatefulSet %s success",
-                           cn, pod_name, s->name);
+            k1s_ctrl_event(s->c, K1S_STS_COMPONENT, s->set, "Normal", "SuccessfulCreate",
+                           "create Claim %s Pod %s in StatefulSet %s success", cn, pod_name,
+                           s->name);
         } else if (rc != 409) {
             /* (409: made meanwhile, the cache had not caught up; it is
                reused like any existing claim) */
-            snprintf(line, sizeof line, "failed to create PVC %s: %s", cn,
-                     msg ? msg : "");
+            snprintf(line, sizeof line, "failed to create PVC %s: %s", cn, msg ? msg : "");
             add_error(&errs, &nerrs, line);
-            k1s_ctrl_event(s->c, K1S_STS_COMPONENT, s->set, "Warning",
-                           "FailedCreate",
-                           "create Claim %s for Pod %s in StatefulSet %s failed error: %s",
-                           cn, pod_name, s->name, msg ? msg : "");
+            k1s_ctrl_event(s->c, K1S_STS_COMPONENT, s->set, "Warning", "FailedCreate",
+                           "create Claim %s for Pod %s in StatefulSet %s failed error: %s", cn,
+                           pod_name, s->name, msg ? msg : "");
         }
         free(msg);
     }
@@ -523,10 +514,9 @@ int k1s__sts_create_pod(k1s__sts *s, json_t *pod)
     const char *name = k1s_meta(pod, "name");
     char *err = NULL;
     if (create_claims(s, name, pod_ordinal(s, pod), &err)) {
-        k1s_ctrl_event(s->c, K1S_STS_COMPONENT, s->set, "Warning",
-                       "FailedCreate",
-                       "create Pod %s in StatefulSet %s failed error: %s", name,
-                       s->name, err ? err : "");
+        k1s_ctrl_event(s->c, K1S_STS_COMPONENT, s->set, "Warning", "FailedCreate",
+                       "create Pod %s in StatefulSet %s failed error: %s", name, s->name,
+                       err ? err : "");
         free(err);
         return -1;
     }
@@ -540,15 +530,12 @@ int k1s__sts_create_pod(k1s__sts *s, json_t *pod)
         /* reused claims may need the policy's owner references */
         if (fix_claims(s, made, NULL))
             rc = -1;
-        k1s_ctrl_event(s->c, K1S_STS_COMPONENT, s->set, "Normal",
-                       "SuccessfulCreate",
-                       "create Pod %s in StatefulSet %s successful", name,
-                       s->name);
+        k1s_ctrl_event(s->c, K1S_STS_COMPONENT, s->set, "Normal", "SuccessfulCreate",
+                       "create Pod %s in StatefulSet %s successful", name, s->name);
     } else {
-        k1s_ctrl_event(s->c, K1S_STS_COMPONENT, s->set, "Warning",
-                       "FailedCreate",
-                       "create Pod %s in StatefulSet %s failed error: %s", name,
-                       s->name, err ? err : "");
+        k1s_ctrl_event(s->c, K1S_STS_COMPONENT, s->set, "Warning", "FailedCreate",
+                       "create Pod %s in StatefulSet %s failed error: %s", name, s->name,
+                       err ? err : "");
     }
     json_decref(made);
     free(err);
@@ -565,15 +552,12 @@ int k1s__sts_delete_pod(k1s__sts *s, const json_t *pod)
         return 0; /* already gone */
     }
     if (rc == 0)
-        k1s_ctrl_event(s->c, K1S_STS_COMPONENT, s->set, "Normal",
-                       "SuccessfulDelete",
-                       "delete Pod %s in StatefulSet %s successful", name,
-                       s->name);
+        k1s_ctrl_event(s->c, K1S_STS_COMPONENT, s->set, "Normal", "SuccessfulDelete",
+                       "delete Pod %s in StatefulSet %s successful", name, s->name);
     else
-        k1s_ctrl_event(s->c, K1S_STS_COMPONENT, s->set, "Warning",
-                       "FailedDelete",
-                       "delete Pod %s in StatefulSet %s failed error: %s", name,
-                       s->name, err ? err : "");
+        k1s_ctrl_event(s->c, K1S_STS_COMPONENT, s->set, "Warning", "FailedDelete",
+                       "delete Pod %s in StatefulSet %s failed error: %s", name, s->name,
+                       err ? err : "");
     free(err);
     return rc ? -1 : 0;
 }
@@ -608,8 +592,8 @@ static bool storage_matches(k1s__sts *s, const json_t *pod)
         json_array_foreach(vols, j, v)
         {
             const char *vn = k1s_json_str(v, "name");
-            const char *claim = json_string_value(
-                k1s_json_at(v, "persistentVolumeClaim.claimName"));
+            const char *claim =
+                json_string_value(k1s_json_at(v, "persistentVolumeClaim.claimName"));
             if (vn && !strcmp(vn, template_name(t)))
                 found = claim && !strcmp(claim, cn);
         }
@@ -648,15 +632,12 @@ int k1s__sts_update_pod(k1s__sts *s, const json_t *pod)
         char *err = NULL;
         int urc = k1s__sts_update(s, "", "Pod", NULL, copy, NULL, &err);
         if (urc == 0)
-            k1s_ctrl_event(s->c, K1S_STS_COMPONENT, s->set, "Normal",
-                           "SuccessfulUpdate",
-                           "update Pod %s in StatefulSet %s successful", name,
-                           s->name);
+            k1s_ctrl_event(s->c, K1S_STS_COMPONENT, s->set, "Normal", "SuccessfulUpdate",
+                           "update Pod %s in StatefulSet %s successful", name, s->name);
         else if (urc != 409)
-            k1s_ctrl_event(s->c, K1S_STS_COMPONENT, s->set, "Warning",
-                           "FailedUpdate",
-                           "update Pod %s in StatefulSet %s failed error: %s",
-                           name, s->name, err ? err : "");
+            k1s_ctrl_event(s->c, K1S_STS_COMPONENT, s->set, "Warning", "FailedUpdate",
+                           "update Pod %s in StatefulSet %s failed error: %s", name, s->name,
+                           err ? err : "");
         if (urc)
             rc = -1;
         free(err);
@@ -726,7 +707,6 @@ void k1s__sts_collect_claims(k1s__sts *s)
     const char *name;
     json_t *uid;
     json_object_foreach(g.doomed, name, uid)
-        k1s__sts_delete(s, "", "PersistentVolumeClaim", name,
-                        json_string_value(uid), NULL);
+        k1s__sts_delete(s, "", "PersistentVolumeClaim", name, json_string_value(uid), NULL);
     json_decref(g.doomed);
 }

@@ -56,8 +56,8 @@ static void safe_encode(const char *in, char *out, size_t len)
     out[i] = 0;
 }
 
-int k1s__sts_revision_name(const char *set_name, const json_t *data,
-                           long long collision, char *buf, size_t len)
+int k1s__sts_revision_name(const char *set_name, const json_t *data, long long collision, char *buf,
+                           size_t len)
 {
     char *text = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS);
     if (!text)
@@ -115,8 +115,7 @@ static int collect(void *vctx, const json_t *rev)
         const char *uid = k1s_json_str(ref, "uid");
         if (!uid || strcmp(uid, l->s->uid))
             return 0;
-    } else if (!k1s_selector_matches_labels(l->s->sel,
-                                            k1s_json_at(rev, "metadata.labels"))) {
+    } else if (!k1s_selector_matches_labels(l->s->sel, k1s_json_at(rev, "metadata.labels"))) {
         return 0;
     } else {
         l->orphans = true;
@@ -149,8 +148,7 @@ static int adopt(k1s__sts *s, const json_t *rev)
         refs = json_array();
         json_object_set_new(meta, "ownerReferences", refs);
     }
-    json_array_append_new(refs, k1s__sts_owner_ref("apps/v1", "StatefulSet",
-                                                   s->name, s->uid));
+    json_array_append_new(refs, k1s__sts_owner_ref("apps/v1", "StatefulSet", s->name, s->uid));
     int rc = k1s__sts_update(s, "apps", "ControllerRevision", NULL, copy, NULL, NULL);
     json_decref(copy);
     return rc;
@@ -159,8 +157,7 @@ static int adopt(k1s__sts *s, const json_t *rev)
 /* ---- current and update revisions ---------------------------------------------- */
 
 /* A new revision object for data (owned by the caller). New. */
-static json_t *new_revision(k1s__sts *s, const char *name, json_t *data,
-                            long long number)
+static json_t *new_revision(k1s__sts *s, const char *name, json_t *data, long long number)
 {
     char hash[64];
     const char *dash = strrchr(name, '-');
@@ -168,31 +165,27 @@ static json_t *new_revision(k1s__sts *s, const char *name, json_t *data,
     const json_t *tl = k1s_json_at(s->set, "spec.template.metadata.labels");
     json_t *labels = json_is_object(tl) ? json_deep_copy(tl) : json_object();
     json_object_set_new(labels, K1S_STS_HASH_LABEL, json_string(hash));
-    json_t *meta = json_pack("{s:s, s:s, s:o, s:[o]}", "name", name,
-                             "namespace", s->ns, "labels", labels,
-                             "ownerReferences",
-                             k1s__sts_owner_ref("apps/v1", "StatefulSet",
-                                                s->name, s->uid));
+    json_t *meta =
+        json_pack("{s:s, s:s, s:o, s:[o]}", "name", name, "namespace", s->ns, "labels", labels,
+                  "ownerReferences", k1s__sts_owner_ref("apps/v1", "StatefulSet", s->name, s->uid));
     /* the set's annotations travel with the revision: kubectl rollout
        history shows kubernetes.io/change-cause from there */
     const json_t *ann = k1s_json_at(s->set, "metadata.annotations");
     if (meta && json_is_object(ann) && json_object_size(ann))
         json_object_set_new(meta, "annotations", json_deep_copy(ann));
-    return json_pack("{s:s, s:s, s:o, s:O, s:I}", "apiVersion", "apps/v1",
-                     "kind", "ControllerRevision", "metadata", meta, "data",
-                     data, "revision", (json_int_t)number);
+    return json_pack("{s:s, s:s, s:o, s:O, s:I}", "apiVersion", "apps/v1", "kind",
+                     "ControllerRevision", "metadata", meta, "data", data, "revision",
+                     (json_int_t)number);
 }
 
 /* Create the revision for data, stepping the collision count past names
  * taken by other data. *out: the revision (new reference). */
-static int create_revision(k1s__sts *s, json_t *data, long long number,
-                           json_t **out)
+static int create_revision(k1s__sts *s, json_t *data, long long number, json_t **out)
 {
     const k1s_kind *k = k1s_registry_find_kind("apps", "ControllerRevision");
     for (int i = 0; i < MAX_COLLISIONS; i++) {
         char name[K1S_STS_NAME_MAX];
-        if (k1s__sts_revision_name(s->name, data, s->collision_count, name,
-                                   sizeof name))
+        if (k1s__sts_revision_name(s->name, data, s->collision_count, name, sizeof name))
             return -1;
         json_t *rev = new_revision(s, name, data, number); /* new */
         if (!rev)
@@ -257,8 +250,8 @@ int k1s__sts_revisions(k1s__sts *s)
         /* back to an older template: it becomes the newest revision */
         json_t *copy = json_deep_copy(equal); /* new */
         json_object_set_new(copy, "revision", json_integer(next));
-        rc = k1s__sts_update(s, "apps", "ControllerRevision", NULL, copy,
-                             &s->update_obj, NULL) ? -1 : 0;
+        rc = k1s__sts_update(s, "apps", "ControllerRevision", NULL, copy, &s->update_obj, NULL) ? -1
+                                                                                                : 0;
         json_decref(copy);
     } else {
         rc = create_revision(s, data, next, &s->update_obj);
@@ -296,8 +289,7 @@ static bool live(const char *name, const char *const *names, size_t n)
     return false;
 }
 
-void k1s__sts_truncate_history(k1s__sts *s, const json_t *const *pods,
-                               size_t npods)
+void k1s__sts_truncate_history(k1s__sts *s, const json_t *const *pods, size_t npods)
 {
     long long limit = k1s_json_int(s->set, "spec.revisionHistoryLimit", 10);
     if (limit < 0 || s->nrevs <= (size_t)limit)
@@ -320,8 +312,7 @@ void k1s__sts_truncate_history(k1s__sts *s, const json_t *const *pods,
         const char *n = k1s_meta(s->revs[i], "name");
         if (!n || live(n, names, npods + 2))
             continue;
-        k1s__sts_delete(s, "apps", "ControllerRevision", n,
-                        k1s_meta(s->revs[i], "uid"), NULL);
+        k1s__sts_delete(s, "apps", "ControllerRevision", n, k1s_meta(s->revs[i], "uid"), NULL);
         old--;
     }
     free(names);

@@ -83,15 +83,13 @@ static long long parse_time(const char *s)
     return k1s_time_parse_str(s, &t) == 0 ? (long long)t.sec : -1;
 }
 
-bool k1s__sts_pod_available(const json_t *pod, long long min_ready,
-                            int64_t *wait_ms)
+bool k1s__sts_pod_available(const json_t *pod, long long min_ready, int64_t *wait_ms)
 {
     if (!pod_ready(pod))
         return false;
     if (min_ready <= 0)
         return true;
-    long long since = parse_time(k1s_json_str(ready_condition(pod),
-                                              "lastTransitionTime"));
+    long long since = parse_time(k1s_json_str(ready_condition(pod), "lastTransitionTime"));
     if (since < 0)
         return false;
     long long now = (long long)k1s_time_now();
@@ -118,18 +116,16 @@ const char *k1s__sts_pod_revision(const json_t *pod)
 
 bool k1s__sts_pod_unavailable(const json_t *pod, long long min_ready)
 {
-    return !k1s__sts_pod_available(pod, min_ready, NULL) ||
-           k1s__sts_pod_terminating(pod);
+    return !k1s__sts_pod_available(pod, min_ready, NULL) || k1s__sts_pod_terminating(pod);
 }
 
 /* ---- owner references ----------------------------------------------------- */
 
-json_t *k1s__sts_owner_ref(const char *api_version, const char *kind,
-                           const char *name, const char *uid)
+json_t *k1s__sts_owner_ref(const char *api_version, const char *kind, const char *name,
+                           const char *uid)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:b, s:b}", "apiVersion",
-                     api_version, "kind", kind, "name", name ? name : "",
-                     "uid", uid ? uid : "", "controller", 1,
+    return json_pack("{s:s, s:s, s:s, s:s, s:b, s:b}", "apiVersion", api_version, "kind", kind,
+                     "name", name ? name : "", "uid", uid ? uid : "", "controller", 1,
                      "blockOwnerDeletion", 1);
 }
 
@@ -148,22 +144,21 @@ const json_t *k1s__sts_controller_of(const json_t *obj)
 
 /* ---- writes ------------------------------------------------------------------ */
 
-static int finish(k1s_status *st, const char *verb, const char *kind,
-                  const char *name, char **msg)
+static int finish(k1s_status *st, const char *verb, const char *kind, const char *name, char **msg)
 {
     int code = st->code ? st->code : 500;
     const char *text = st->message ? st->message : "unknown error";
     if (code != 409 && code != 404)
-        fprintf(stderr, "k1s: controllers: statefulset: %s %s %s: %s\n", verb,
-                kind, name ? name : "", text);
+        fprintf(stderr, "k1s: controllers: statefulset: %s %s %s: %s\n", verb, kind,
+                name ? name : "", text);
     if (msg)
         *msg = strdup(text);
     k1s_status_clear(st);
     return code;
 }
 
-int k1s__sts_create(k1s__sts *s, const char *group, const char *kind,
-                    json_t *obj, json_t **out, char **msg)
+int k1s__sts_create(k1s__sts *s, const char *group, const char *kind, json_t *obj, json_t **out,
+                    char **msg)
 {
     const k1s_kind *k = k1s_registry_find_kind(group, kind);
     const char *name = k1s_meta(obj, "name");
@@ -181,8 +176,8 @@ int k1s__sts_create(k1s__sts *s, const char *group, const char *kind,
     return 0;
 }
 
-int k1s__sts_update(k1s__sts *s, const char *group, const char *kind,
-                    const char *sub, json_t *obj, json_t **out, char **msg)
+int k1s__sts_update(k1s__sts *s, const char *group, const char *kind, const char *sub, json_t *obj,
+                    json_t **out, char **msg)
 {
     const k1s_kind *k = k1s_registry_find_kind(group, kind);
     const char *name = k1s_meta(obj, "name");
@@ -200,8 +195,8 @@ int k1s__sts_update(k1s__sts *s, const char *group, const char *kind,
     return 0;
 }
 
-int k1s__sts_delete(k1s__sts *s, const char *group, const char *kind,
-                    const char *name, const char *uid, char **msg)
+int k1s__sts_delete(k1s__sts *s, const char *group, const char *kind, const char *name,
+                    const char *uid, char **msg)
 {
     const k1s_kind *k = k1s_registry_find_kind(group, kind);
     if (!k)
@@ -228,8 +223,7 @@ bool k1s__sts_can_adopt(k1s__sts *s)
         return false;
     }
     const char *uid = k1s_meta(fresh, "uid");
-    bool ok = uid && !strcmp(uid, s->uid) &&
-              !k1s_json_at(fresh, "metadata.deletionTimestamp");
+    bool ok = uid && !strcmp(uid, s->uid) && !k1s_json_at(fresh, "metadata.deletionTimestamp");
     json_decref(fresh);
     return ok;
 }

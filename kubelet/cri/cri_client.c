@@ -44,7 +44,8 @@ int k1s_cri_open(const char *socket_path, k1s_cri **out, char **err)
         path += 7;
     struct sockaddr_un sa;
     if (!*path || strlen(path) >= sizeof sa.sun_path) {
-        if (asprintf(err, "invalid CRI endpoint \"%s\": want a socket path "
+        if (asprintf(err,
+                     "invalid CRI endpoint \"%s\": want a socket path "
                      "or unix:///path, shorter than %zu bytes",
                      socket_path ? socket_path : "", sizeof sa.sun_path) < 0)
             *err = NULL;
@@ -74,14 +75,14 @@ void k1s_cri_close(k1s_cri *c)
 }
 
 /* The request as protobuf bytes. 0, or -1 with e filled. */
-static int encode(const k1s__cri_method *m, const json_t *request, uint8_t **buf,
-                  size_t *len, k1s_cri_error *e)
+static int encode(const k1s__cri_method *m, const json_t *request, uint8_t **buf, size_t *len,
+                  k1s_cri_error *e)
 {
     ProtobufCMessage *msg;
     char *why = NULL;
     if (k1s__cri_json_to_pb(m->request, request, &msg, &why) < 0) {
         k1s__cri_error_set(e, 3, 3, "k1s: bad %s: %s", m->request->name,
-                      why ? why : "out of memory");
+                           why ? why : "out of memory");
         free(why);
         return -1;
     }
@@ -97,8 +98,8 @@ static int encode(const k1s__cri_method *m, const json_t *request, uint8_t **buf
     return 0;
 }
 
-int k1s_cri_call(k1s_cri *c, const char *method, const json_t *request,
-                 json_t **reply, int timeout_ms, k1s_cri_error *e)
+int k1s_cri_call(k1s_cri *c, const char *method, const json_t *request, json_t **reply,
+                 int timeout_ms, k1s_cri_error *e)
 {
     k1s_cri_error scratch = {0, NULL};
     if (!e)
@@ -113,8 +114,7 @@ int k1s_cri_call(k1s_cri *c, const char *method, const json_t *request,
     }
     const k1s__cri_method *m = k1s__cri_method_find(method);
     if (!m) {
-        k1s__cri_error_set(e, 12, 12, "k1s: unknown CRI method \"%s\"",
-                      method ? method : "");
+        k1s__cri_error_set(e, 12, 12, "k1s: unknown CRI method \"%s\"", method ? method : "");
         k1s_cri_error_clear(&scratch);
         return -1;
     }
@@ -124,16 +124,14 @@ int k1s_cri_call(k1s_cri *c, const char *method, const json_t *request,
     int rc = encode(m, request, &req, &req_len, e);
     if (rc == 0)
         rc = k1s__cri_grpc_unary(c->grpc, m->path, req, req_len,
-                            timeout_ms > 0 ? timeout_ms : DEFAULT_TIMEOUT_MS,
-                            &rep, &rep_len, e);
+                                 timeout_ms > 0 ? timeout_ms : DEFAULT_TIMEOUT_MS, &rep, &rep_len,
+                                 e);
     free(req);
     if (rc == 0) {
-        ProtobufCMessage *msg = protobuf_c_message_unpack(m->reply, NULL,
-                                                          rep_len, rep);
+        ProtobufCMessage *msg = protobuf_c_message_unpack(m->reply, NULL, rep_len, rep);
         if (!msg) {
-            k1s__cri_error_set(e, 13, 13,
-                          "grpc: failed to unmarshal the received %s",
-                          m->reply->name);
+            k1s__cri_error_set(e, 13, 13, "grpc: failed to unmarshal the received %s",
+                               m->reply->name);
             rc = -1;
         } else {
             *reply = k1s__cri_pb_to_json(msg);

@@ -201,8 +201,8 @@ static struct curl_slist *call_headers(int timeout_ms)
         snprintf(tmo, sizeof tmo, "grpc-timeout: %dm", timeout_ms);
     else
         snprintf(tmo, sizeof tmo, "grpc-timeout: %dS", timeout_ms / 1000);
-    const char *lines[] = {"Content-Type: application/grpc", "TE: trailers",
-                           tmo, "Expect:", "Accept:"};
+    const char *lines[] = {"Content-Type: application/grpc", "TE: trailers", tmo,
+                           "Expect:", "Accept:"};
     struct curl_slist *list = NULL;
     for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
         struct curl_slist *nl = curl_slist_append(list, lines[i]);
@@ -216,13 +216,11 @@ static struct curl_slist *call_headers(int timeout_ms)
 }
 
 /* The outcome of a finished transfer: 0 and the reply bytes, or -1. */
-static int finish(CURL *h, CURLcode rc, const char *errbuf, reply_buf *r,
-                  const char *socket_path, uint8_t **reply, size_t *reply_len,
-                  k1s_cri_error *e)
+static int finish(CURL *h, CURLcode rc, const char *errbuf, reply_buf *r, const char *socket_path,
+                  uint8_t **reply, size_t *reply_len, k1s_cri_error *e)
 {
     if (r->body.full) {
-        k1s__cri_error_set(e, 8, 8, "grpc: received message larger than max (%zu)",
-                      REPLY_MAX);
+        k1s__cri_error_set(e, 8, 8, "grpc: received message larger than max (%zu)", REPLY_MAX);
         return -1;
     }
     if (r->body.oom) {
@@ -233,9 +231,9 @@ static int finish(CURL *h, CURLcode rc, const char *errbuf, reply_buf *r,
         char why[128];
         dial_error(socket_path, why, sizeof why);
         k1s__cri_error_set(e, -1, 14,
-                      "connection error: desc = \"transport: Error while "
-                      "dialing: dial unix %s: connect: %s\"",
-                      socket_path, why);
+                           "connection error: desc = \"transport: Error while "
+                           "dialing: dial unix %s: connect: %s\"",
+                           socket_path, why);
         return -1;
     }
     if (rc == CURLE_OPERATION_TIMEDOUT) {
@@ -243,8 +241,7 @@ static int finish(CURL *h, CURLcode rc, const char *errbuf, reply_buf *r,
         return -1;
     }
     if (rc != CURLE_OK) {
-        k1s__cri_error_set(e, 14, 14, "transport: %s",
-                      errbuf[0] ? errbuf : curl_easy_strerror(rc));
+        k1s__cri_error_set(e, 14, 14, "transport: %s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
         return -1;
     }
     long http = 0;
@@ -253,17 +250,15 @@ static int finish(CURL *h, CURLcode rc, const char *errbuf, reply_buf *r,
         if (http != 200) {
             int code = k1s__cri_code_from_http(http);
             k1s__cri_error_set(e, code, code,
-                          "unexpected HTTP status code received from server: %ld",
-                          http);
+                               "unexpected HTTP status code received from server: %ld", http);
         } else {
-            k1s__cri_error_set(e, 13, 13,
-                          "server closed the stream without sending trailers");
+            k1s__cri_error_set(e, 13, 13, "server closed the stream without sending trailers");
         }
         return -1;
     }
     if (r->grpc_status != 0) {
         k1s__cri_error_set(e, r->grpc_status, r->grpc_status, "%s",
-                      r->grpc_message ? r->grpc_message : "");
+                           r->grpc_message ? r->grpc_message : "");
         return -1;
     }
     const uint8_t *msg;
@@ -281,14 +276,12 @@ static int finish(CURL *h, CURLcode rc, const char *errbuf, reply_buf *r,
 
 /* One transfer on p->h. Returns curl's code; *new_conn: whether it had to
  * open a connection. */
-static CURLcode perform(k1s__cri_grpc *g, pooled *p, const char *url,
-                        struct curl_slist *hdrs, const uint8_t *framed,
-                        size_t framed_len, int timeout_ms, reply_buf *r,
+static CURLcode perform(k1s__cri_grpc *g, pooled *p, const char *url, struct curl_slist *hdrs,
+                        const uint8_t *framed, size_t framed_len, int timeout_ms, reply_buf *r,
                         char *errbuf, bool *new_conn)
 {
     CURL *h = p->h;
-    long version = p->warm ? CURL_HTTP_VERSION_2_0
-                           : CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE;
+    long version = p->warm ? CURL_HTTP_VERSION_2_0 : CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE;
     errbuf[0] = '\0';
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, g->socket_path);
@@ -307,8 +300,7 @@ static CURLcode perform(k1s__cri_grpc *g, pooled *p, const char *url,
     curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-                     (long)(timeout_ms < 10000 ? timeout_ms : 10000));
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(timeout_ms < 10000 ? timeout_ms : 10000));
     CURLcode rc = curl_easy_perform(h);
     long connects = 0;
     curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &connects);
@@ -316,9 +308,8 @@ static CURLcode perform(k1s__cri_grpc *g, pooled *p, const char *url,
     return rc;
 }
 
-int k1s__cri_grpc_unary(k1s__cri_grpc *g, const char *path, const uint8_t *req,
-                   size_t req_len, int timeout_ms, uint8_t **reply,
-                   size_t *reply_len, k1s_cri_error *e)
+int k1s__cri_grpc_unary(k1s__cri_grpc *g, const char *path, const uint8_t *req, size_t req_len,
+                        int timeout_ms, uint8_t **reply, size_t *reply_len, k1s_cri_error *e)
 {
     *reply = NULL;
     *reply_len = 0;
@@ -339,11 +330,9 @@ int k1s__cri_grpc_unary(k1s__cri_grpc *g, const char *path, const uint8_t *req,
     acquire(g, &p);
     for (int attempt = 0; p.h && attempt < 2; attempt++) {
         bool new_conn;
-        rc = perform(g, &p, url, hdrs, framed, framed_len, timeout_ms, &r,
-                     errbuf, &new_conn);
+        rc = perform(g, &p, url, hdrs, framed, framed_len, timeout_ms, &r, errbuf, &new_conn);
         bool understood = rc == CURLE_OK && r.grpc_status >= 0;
-        if (!p.warm || !new_conn || understood ||
-            rc == CURLE_OPERATION_TIMEDOUT)
+        if (!p.warm || !new_conn || understood || rc == CURLE_OPERATION_TIMEDOUT)
             break;
         /* the kept connection was gone: the request went out as HTTP/1.1
          * on a new one and was not executed; again, on a fresh handle */

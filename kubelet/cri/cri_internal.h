@@ -22,8 +22,8 @@
 /* ---- methods (cri_methods.c) ---- */
 
 typedef struct k1s__cri_method {
-    const char *name;                          /* "RunPodSandbox" */
-    const char *path;                          /* "/runtime.v1.RuntimeService/RunPodSandbox" */
+    const char *name; /* "RunPodSandbox" */
+    const char *path; /* "/runtime.v1.RuntimeService/RunPodSandbox" */
     const ProtobufCMessageDescriptor *request;
     const ProtobufCMessageDescriptor *reply;
 } k1s__cri_method;
@@ -38,7 +38,7 @@ const k1s__cri_method *k1s__cri_method_find(const char *name);
  * *err malloc'd, naming the offending field by its path
  * ("config.linux.security_context.privileged: expected true or false"). */
 int k1s__cri_json_to_pb(const ProtobufCMessageDescriptor *desc, const json_t *obj,
-                   ProtobufCMessage **out, char **err);
+                        ProtobufCMessage **out, char **err);
 
 /* The JSON object for msg (see k1s_cri.h for the shape). NULL only when
  * out of memory. */
@@ -62,8 +62,7 @@ char *k1s__cri_percent_decode(const char *s, size_t len);
 /* Fill e: code, and message "rpc error: code = <Name> desc = <desc>".
  * display_code names the code in the text when it differs from code (the
  * -1 of an unreachable socket is shown as Unavailable, as kubelet logs it). */
-void k1s__cri_error_set(k1s_cri_error *e, int code, int display_code,
-                   const char *fmt, ...)
+void k1s__cri_error_set(k1s_cri_error *e, int code, int display_code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* Frame a message: flag 0, 4-byte big-endian length, the bytes. Malloc'd
@@ -71,8 +70,8 @@ void k1s__cri_error_set(k1s_cri_error *e, int code, int display_code,
 uint8_t *k1s__cri_frame(const uint8_t *msg, size_t len, size_t *framed_len);
 /* Find the one uncompressed message in a reply body. 0 with *msg and *len
  * pointing into body, or -1 with *why set (static text). */
-int k1s__cri_unframe(const uint8_t *body, size_t body_len, const uint8_t **msg,
-                size_t *len, const char **why);
+int k1s__cri_unframe(const uint8_t *body, size_t body_len, const uint8_t **msg, size_t *len,
+                     const char **why);
 
 /* ---- transport (cri_grpc.c) ---- */
 
@@ -83,8 +82,7 @@ void k1s__cri_grpc_close(k1s__cri_grpc *g);
 /* One unary call: POST the framed request to path and wait for the reply.
  * 0 with *reply (length *reply_len) malloc'd (the unframed message bytes), or -1
  * with e filled. */
-int k1s__cri_grpc_unary(k1s__cri_grpc *g, const char *path, const uint8_t *req,
-                   size_t req_len, int timeout_ms, uint8_t **reply,
-                   size_t *reply_len, k1s_cri_error *e);
+int k1s__cri_grpc_unary(k1s__cri_grpc *g, const char *path, const uint8_t *req, size_t req_len,
+                        int timeout_ms, uint8_t **reply, size_t *reply_len, k1s_cri_error *e);
 
 #endif

@@ -25,8 +25,7 @@ typedef struct in_ctx {
     char *err;
 } in_ctx;
 
-static size_t path_push(in_ctx *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+static size_t path_push(in_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static size_t path_push(in_ctx *c, const char *fmt, ...)
 {
@@ -50,8 +49,7 @@ static void path_pop(in_ctx *c, size_t old)
     c->path[old] = '\0';
 }
 
-static int fail(in_ctx *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+static int fail(in_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static int fail(in_ctx *c, const char *fmt, ...)
 {
@@ -70,14 +68,21 @@ static int fail(in_ctx *c, const char *fmt, ...)
 static const char *json_kind(const json_t *v)
 {
     switch (json_typeof(v)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER: return "an integer";
-    case JSON_REAL: return "a number with a fraction";
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_STRING:
+        return "a string";
+    case JSON_INTEGER:
+        return "an integer";
+    case JSON_REAL:
+        return "a number with a fraction";
     case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    default: return "null";
+    case JSON_FALSE:
+        return "a boolean";
+    default:
+        return "null";
     }
 }
 
@@ -85,28 +90,38 @@ static const char *json_kind(const json_t *v)
 static size_t elem_size(ProtobufCType t)
 {
     switch (t) {
-    case PROTOBUF_C_TYPE_INT32: case PROTOBUF_C_TYPE_SINT32:
-    case PROTOBUF_C_TYPE_SFIXED32: case PROTOBUF_C_TYPE_UINT32:
-    case PROTOBUF_C_TYPE_FIXED32: case PROTOBUF_C_TYPE_ENUM:
+    case PROTOBUF_C_TYPE_INT32:
+    case PROTOBUF_C_TYPE_SINT32:
+    case PROTOBUF_C_TYPE_SFIXED32:
+    case PROTOBUF_C_TYPE_UINT32:
+    case PROTOBUF_C_TYPE_FIXED32:
+    case PROTOBUF_C_TYPE_ENUM:
         return 4;
-    case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64:
-    case PROTOBUF_C_TYPE_SFIXED64: case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+    case PROTOBUF_C_TYPE_UINT64:
     case PROTOBUF_C_TYPE_FIXED64:
         return 8;
-    case PROTOBUF_C_TYPE_FLOAT: return sizeof(float);
-    case PROTOBUF_C_TYPE_DOUBLE: return sizeof(double);
-    case PROTOBUF_C_TYPE_BOOL: return sizeof(protobuf_c_boolean);
-    case PROTOBUF_C_TYPE_STRING: return sizeof(char *);
-    case PROTOBUF_C_TYPE_BYTES: return sizeof(ProtobufCBinaryData);
-    case PROTOBUF_C_TYPE_MESSAGE: return sizeof(ProtobufCMessage *);
+    case PROTOBUF_C_TYPE_FLOAT:
+        return sizeof(float);
+    case PROTOBUF_C_TYPE_DOUBLE:
+        return sizeof(double);
+    case PROTOBUF_C_TYPE_BOOL:
+        return sizeof(protobuf_c_boolean);
+    case PROTOBUF_C_TYPE_STRING:
+        return sizeof(char *);
+    case PROTOBUF_C_TYPE_BYTES:
+        return sizeof(ProtobufCBinaryData);
+    case PROTOBUF_C_TYPE_MESSAGE:
+        return sizeof(ProtobufCMessage *);
     }
     return 0;
 }
 
 /* A signed integer in [lo, hi]: a JSON integer, or for 64-bit fields also
  * a decimal string (proto3 JSON writes 64-bit numbers as strings). */
-static int get_signed(in_ctx *c, const json_t *v, int64_t lo, int64_t hi,
-                      bool str_ok, int64_t *out)
+static int get_signed(in_ctx *c, const json_t *v, int64_t lo, int64_t hi, bool str_ok, int64_t *out)
 {
     if (json_is_integer(v)) {
         json_int_t n = json_integer_value(v);
@@ -128,8 +143,7 @@ static int get_signed(in_ctx *c, const json_t *v, int64_t lo, int64_t hi,
     return fail(c, "expected an integer, got %s", json_kind(v));
 }
 
-static int get_unsigned(in_ctx *c, const json_t *v, uint64_t hi, bool str_ok,
-                        uint64_t *out)
+static int get_unsigned(in_ctx *c, const json_t *v, uint64_t hi, bool str_ok, uint64_t *out)
 {
     if (json_is_integer(v)) {
         json_int_t n = json_integer_value(v);
@@ -151,15 +165,13 @@ static int get_unsigned(in_ctx *c, const json_t *v, uint64_t hi, bool str_ok,
     return fail(c, "expected an integer, got %s", json_kind(v));
 }
 
-static int get_enum(in_ctx *c, const ProtobufCEnumDescriptor *ed,
-                    const json_t *v, int32_t *out)
+static int get_enum(in_ctx *c, const ProtobufCEnumDescriptor *ed, const json_t *v, int32_t *out)
 {
     if (json_is_string(v)) {
         const ProtobufCEnumValue *ev =
             protobuf_c_enum_descriptor_get_value_by_name(ed, json_string_value(v));
         if (!ev)
-            return fail(c, "unknown %s value \"%s\"", ed->name,
-                        json_string_value(v));
+            return fail(c, "unknown %s value \"%s\"", ed->name, json_string_value(v));
         *out = ev->value;
         return 0;
     }
@@ -170,46 +182,49 @@ static int get_enum(in_ctx *c, const ProtobufCEnumDescriptor *ed,
         *out = (int32_t)n;
         return 0;
     }
-    return fail(c, "expected a %s name or number, got %s", ed->name,
-                json_kind(v));
+    return fail(c, "expected a %s name or number, got %s", ed->name, json_kind(v));
 }
 
-static int new_message(in_ctx *c, const ProtobufCMessageDescriptor *d,
-                       const json_t *obj, ProtobufCMessage **out);
+static int new_message(in_ctx *c, const ProtobufCMessageDescriptor *d, const json_t *obj,
+                       ProtobufCMessage **out);
 
 /* Store one value of field f (singular, or one element of a repeated one)
  * at dst. */
-static int set_value(in_ctx *c, const ProtobufCFieldDescriptor *f,
-                     const json_t *v, void *dst)
+static int set_value(in_ctx *c, const ProtobufCFieldDescriptor *f, const json_t *v, void *dst)
 {
     int64_t s;
     uint64_t u;
     switch (f->type) {
-    case PROTOBUF_C_TYPE_INT32: case PROTOBUF_C_TYPE_SINT32:
+    case PROTOBUF_C_TYPE_INT32:
+    case PROTOBUF_C_TYPE_SINT32:
     case PROTOBUF_C_TYPE_SFIXED32:
         if (get_signed(c, v, INT32_MIN, INT32_MAX, false, &s) < 0)
             return -1;
         *(int32_t *)dst = (int32_t)s;
         return 0;
-    case PROTOBUF_C_TYPE_UINT32: case PROTOBUF_C_TYPE_FIXED32:
+    case PROTOBUF_C_TYPE_UINT32:
+    case PROTOBUF_C_TYPE_FIXED32:
         if (get_unsigned(c, v, UINT32_MAX, false, &u) < 0)
             return -1;
         *(uint32_t *)dst = (uint32_t)u;
         return 0;
-    case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
     case PROTOBUF_C_TYPE_SFIXED64:
         if (get_signed(c, v, INT64_MIN, INT64_MAX, true, &s) < 0)
             return -1;
         *(int64_t *)dst = s;
         return 0;
-    case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64:
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64:
         if (get_unsigned(c, v, UINT64_MAX, true, &u) < 0)
             return -1;
         *(uint64_t *)dst = u;
         return 0;
     case PROTOBUF_C_TYPE_ENUM:
         return get_enum(c, f->descriptor, v, (int32_t *)dst);
-    case PROTOBUF_C_TYPE_FLOAT: case PROTOBUF_C_TYPE_DOUBLE:
+    case PROTOBUF_C_TYPE_FLOAT:
+    case PROTOBUF_C_TYPE_DOUBLE:
         if (!json_is_number(v))
             return fail(c, "expected a number, got %s", json_kind(v));
         if (f->type == PROTOBUF_C_TYPE_FLOAT)
@@ -259,8 +274,8 @@ static int set_value(in_ctx *c, const ProtobufCFieldDescriptor *f,
 }
 
 /* A JSON object as a protobuf map: one entry message per key. */
-static int set_map(in_ctx *c, const ProtobufCFieldDescriptor *f,
-                   const json_t *v, ProtobufCMessage *msg)
+static int set_map(in_ctx *c, const ProtobufCFieldDescriptor *f, const json_t *v,
+                   ProtobufCMessage *msg)
 {
     const ProtobufCMessageDescriptor *ed = f->descriptor;
     const ProtobufCFieldDescriptor *kf = &ed->fields[0], *vf = &ed->fields[1];
@@ -277,7 +292,8 @@ static int set_map(in_ctx *c, const ProtobufCFieldDescriptor *f,
         return fail(c, "out of memory");
     const char *key;
     json_t *val;
-    json_object_foreach((json_t *)v, key, val) {
+    json_object_foreach((json_t *)v, key, val)
+    {
         size_t mark = path_push(c, "[\"%s\"]", key);
         ProtobufCMessage *entry = malloc(ed->sizeof_message);
         if (!entry)
@@ -295,8 +311,8 @@ static int set_map(in_ctx *c, const ProtobufCFieldDescriptor *f,
     return 0;
 }
 
-static int set_repeated(in_ctx *c, const ProtobufCFieldDescriptor *f,
-                        const json_t *v, ProtobufCMessage *msg)
+static int set_repeated(in_ctx *c, const ProtobufCFieldDescriptor *f, const json_t *v,
+                        ProtobufCMessage *msg)
 {
     if (!json_is_array(v))
         return fail(c, "expected an array, got %s", json_kind(v));
@@ -322,8 +338,8 @@ static int set_repeated(in_ctx *c, const ProtobufCFieldDescriptor *f,
     return 0;
 }
 
-static int set_field(in_ctx *c, const ProtobufCFieldDescriptor *f,
-                     const json_t *v, ProtobufCMessage *msg)
+static int set_field(in_ctx *c, const ProtobufCFieldDescriptor *f, const json_t *v,
+                     ProtobufCMessage *msg)
 {
     if (f->label == PROTOBUF_C_LABEL_REPEATED) {
         if (f->type == PROTOBUF_C_TYPE_MESSAGE && k1s__cri_is_map_entry(f->descriptor))
@@ -348,17 +364,16 @@ static int set_field(in_ctx *c, const ProtobufCFieldDescriptor *f,
     return 0;
 }
 
-static int fill_message(in_ctx *c, const ProtobufCMessageDescriptor *d,
-                        const json_t *obj, ProtobufCMessage *msg)
+static int fill_message(in_ctx *c, const ProtobufCMessageDescriptor *d, const json_t *obj,
+                        ProtobufCMessage *msg)
 {
     if (!json_is_object(obj))
-        return fail(c, "expected an object (%s), got %s", d->name,
-                    json_kind(obj));
+        return fail(c, "expected an object (%s), got %s", d->name, json_kind(obj));
     const char *key;
     json_t *val;
-    json_object_foreach((json_t *)obj, key, val) {
-        const ProtobufCFieldDescriptor *f =
-            protobuf_c_message_descriptor_get_field_by_name(d, key);
+    json_object_foreach((json_t *)obj, key, val)
+    {
+        const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(d, key);
         if (!f)
             return fail(c, "unknown field \"%s\" in %s", key, d->name);
         if (json_is_null(val)) /* null: leave the field at its default */
@@ -371,8 +386,8 @@ static int fill_message(in_ctx *c, const ProtobufCMessageDescriptor *d,
     return 0;
 }
 
-static int new_message(in_ctx *c, const ProtobufCMessageDescriptor *d,
-                       const json_t *obj, ProtobufCMessage **out)
+static int new_message(in_ctx *c, const ProtobufCMessageDescriptor *d, const json_t *obj,
+                       ProtobufCMessage **out)
 {
     ProtobufCMessage *msg = malloc(d->sizeof_message);
     if (!msg)
@@ -383,7 +398,7 @@ static int new_message(in_ctx *c, const ProtobufCMessageDescriptor *d,
 }
 
 int k1s__cri_json_to_pb(const ProtobufCMessageDescriptor *desc, const json_t *obj,
-                   ProtobufCMessage **out, char **err)
+                        ProtobufCMessage **out, char **err)
 {
     in_ctx c = {.len = 0, .err = NULL};
     c.path[0] = '\0';

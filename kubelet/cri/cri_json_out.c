@@ -22,9 +22,8 @@
 int k1s__cri_is_map_entry(const ProtobufCMessageDescriptor *d)
 {
     size_t n = strlen(d->name);
-    return n > 5 && strcmp(d->name + n - 5, "Entry") == 0 &&
-           d->n_fields == 2 && d->fields[0].id == 1 &&
-           strcmp(d->fields[0].name, "key") == 0 && d->fields[1].id == 2 &&
+    return n > 5 && strcmp(d->name + n - 5, "Entry") == 0 && d->n_fields == 2 &&
+           d->fields[0].id == 1 && strcmp(d->fields[0].name, "key") == 0 && d->fields[1].id == 2 &&
            strcmp(d->fields[1].name, "value") == 0;
 }
 
@@ -36,10 +35,17 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
     unsigned cp;
     if (c < 0x80)
         return 1;
-    if (c >= 0xc2 && c <= 0xdf) { len = 2; cp = c & 0x1f; }
-    else if (c >= 0xe0 && c <= 0xef) { len = 3; cp = c & 0x0f; }
-    else if (c >= 0xf0 && c <= 0xf4) { len = 4; cp = c & 0x07; }
-    else return 0;
+    if (c >= 0xc2 && c <= 0xdf) {
+        len = 2;
+        cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        cp = c & 0x07;
+    } else
+        return 0;
     if (len > n)
         return 0;
     for (size_t i = 1; i < len; i++) {
@@ -95,15 +101,19 @@ static json_t *double_json(double d)
 static json_t *value_json(const ProtobufCFieldDescriptor *f, const void *p)
 {
     switch (f->type) {
-    case PROTOBUF_C_TYPE_INT32: case PROTOBUF_C_TYPE_SINT32:
+    case PROTOBUF_C_TYPE_INT32:
+    case PROTOBUF_C_TYPE_SINT32:
     case PROTOBUF_C_TYPE_SFIXED32:
         return json_integer(*(const int32_t *)p);
-    case PROTOBUF_C_TYPE_UINT32: case PROTOBUF_C_TYPE_FIXED32:
+    case PROTOBUF_C_TYPE_UINT32:
+    case PROTOBUF_C_TYPE_FIXED32:
         return json_integer(*(const uint32_t *)p);
-    case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
     case PROTOBUF_C_TYPE_SFIXED64:
         return json_integer(*(const int64_t *)p);
-    case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64: {
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64: {
         uint64_t u = *(const uint64_t *)p;
         if (u <= (uint64_t)INT64_MAX)
             return json_integer((json_int_t)u);
@@ -113,8 +123,7 @@ static json_t *value_json(const ProtobufCFieldDescriptor *f, const void *p)
     }
     case PROTOBUF_C_TYPE_ENUM: {
         int32_t v = *(const int32_t *)p;
-        const ProtobufCEnumValue *ev =
-            protobuf_c_enum_descriptor_get_value(f->descriptor, v);
+        const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(f->descriptor, v);
         return ev ? json_string(ev->name) : json_integer(v);
     }
     case PROTOBUF_C_TYPE_FLOAT:
@@ -151,9 +160,8 @@ static json_t *map_json(const ProtobufCFieldDescriptor *f, size_t n,
         json_t *key = value_json(kf, e + kf->offset);
         json_t *val = value_json(vf, e + vf->offset);
         /* string keys are the only ones CRI has; others print as JSON */
-        char *ktext = key && json_is_string(key)
-                          ? strdup(json_string_value(key))
-                          : (key ? json_dumps(key, JSON_ENCODE_ANY) : NULL);
+        char *ktext = key && json_is_string(key) ? strdup(json_string_value(key))
+                                                 : (key ? json_dumps(key, JSON_ENCODE_ANY) : NULL);
         if (!ktext || !val || json_object_set_new(obj, ktext, val) < 0) {
             if (!ktext || !val)
                 json_decref(val);
@@ -166,8 +174,7 @@ static json_t *map_json(const ProtobufCFieldDescriptor *f, size_t n,
     return obj;
 }
 
-static json_t *repeated_json(const ProtobufCFieldDescriptor *f,
-                             const ProtobufCMessage *msg)
+static json_t *repeated_json(const ProtobufCFieldDescriptor *f, const ProtobufCMessage *msg)
 {
     size_t n = *(const size_t *)((const char *)msg + f->quantifier_offset);
     const char *arr = *(char *const *)((const char *)msg + f->offset);
@@ -175,16 +182,34 @@ static json_t *repeated_json(const ProtobufCFieldDescriptor *f,
         return map_json(f, n, (ProtobufCMessage *const *)arr);
     size_t es;
     switch (f->type) {
-    case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64:
-    case PROTOBUF_C_TYPE_SFIXED64: case PROTOBUF_C_TYPE_UINT64:
-    case PROTOBUF_C_TYPE_FIXED64: es = 8; break;
-    case PROTOBUF_C_TYPE_FLOAT: es = sizeof(float); break;
-    case PROTOBUF_C_TYPE_DOUBLE: es = sizeof(double); break;
-    case PROTOBUF_C_TYPE_BOOL: es = sizeof(protobuf_c_boolean); break;
-    case PROTOBUF_C_TYPE_STRING: es = sizeof(char *); break;
-    case PROTOBUF_C_TYPE_BYTES: es = sizeof(ProtobufCBinaryData); break;
-    case PROTOBUF_C_TYPE_MESSAGE: es = sizeof(ProtobufCMessage *); break;
-    default: es = 4; break;
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64:
+        es = 8;
+        break;
+    case PROTOBUF_C_TYPE_FLOAT:
+        es = sizeof(float);
+        break;
+    case PROTOBUF_C_TYPE_DOUBLE:
+        es = sizeof(double);
+        break;
+    case PROTOBUF_C_TYPE_BOOL:
+        es = sizeof(protobuf_c_boolean);
+        break;
+    case PROTOBUF_C_TYPE_STRING:
+        es = sizeof(char *);
+        break;
+    case PROTOBUF_C_TYPE_BYTES:
+        es = sizeof(ProtobufCBinaryData);
+        break;
+    case PROTOBUF_C_TYPE_MESSAGE:
+        es = sizeof(ProtobufCMessage *);
+        break;
+    default:
+        es = 4;
+        break;
     }
     json_t *a = json_array();
     for (size_t i = 0; a && i < n; i++)
@@ -196,8 +221,7 @@ static json_t *repeated_json(const ProtobufCFieldDescriptor *f,
 }
 
 /* Whether a singular field holds a value worth writing. */
-static bool present(const ProtobufCFieldDescriptor *f,
-                    const ProtobufCMessage *msg)
+static bool present(const ProtobufCFieldDescriptor *f, const ProtobufCMessage *msg)
 {
     const char *base = (const char *)msg;
     if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)

@@ -9,14 +9,16 @@
 
 #include "cri.pb-c.h"
 
-#define RT(m, c)                                                     \
-    {#m, "/runtime.v1.RuntimeService/" #m,                           \
-     &runtime__v1__##c##_request__descriptor,                        \
-     &runtime__v1__##c##_response__descriptor}
-#define IMG(m, c)                                                    \
-    {#m, "/runtime.v1.ImageService/" #m,                             \
-     &runtime__v1__##c##_request__descriptor,                        \
-     &runtime__v1__##c##_response__descriptor}
+#define RT(m, c)                                                                       \
+    {                                                                                  \
+#m, "/runtime.v1.RuntimeService/" #m, &runtime__v1__##c##_request__descriptor, \
+            &runtime__v1__##c##_response__descriptor                                   \
+    }
+#define IMG(m, c)                                                                    \
+    {                                                                                \
+#m, "/runtime.v1.ImageService/" #m, &runtime__v1__##c##_request__descriptor, \
+            &runtime__v1__##c##_response__descriptor                                 \
+    }
 
 static const k1s__cri_method methods[] = {
     RT(Version, version),

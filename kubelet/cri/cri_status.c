@@ -12,10 +12,10 @@
 #include <string.h>
 
 static const char *const code_names[] = {
-    "OK", "Canceled", "Unknown", "InvalidArgument", "DeadlineExceeded",
-    "NotFound", "AlreadyExists", "PermissionDenied", "ResourceExhausted",
-    "FailedPrecondition", "Aborted", "OutOfRange", "Unimplemented",
-    "Internal", "Unavailable", "DataLoss", "Unauthenticated",
+    "OK",       "Canceled",        "Unknown",          "InvalidArgument",   "DeadlineExceeded",
+    "NotFound", "AlreadyExists",   "PermissionDenied", "ResourceExhausted", "FailedPrecondition",
+    "Aborted",  "OutOfRange",      "Unimplemented",    "Internal",          "Unavailable",
+    "DataLoss", "Unauthenticated",
 };
 
 const char *k1s__cri_code_name(int code)
@@ -28,20 +28,32 @@ const char *k1s__cri_code_name(int code)
 int k1s__cri_code_from_http(long http_status)
 {
     switch (http_status) {
-    case 400: return 13; /* Internal */
-    case 401: return 16; /* Unauthenticated */
-    case 403: return 7;  /* PermissionDenied */
-    case 404: return 12; /* Unimplemented */
-    case 429: case 502: case 503: case 504: return 14; /* Unavailable */
-    default: return 2;   /* Unknown */
+    case 400:
+        return 13; /* Internal */
+    case 401:
+        return 16; /* Unauthenticated */
+    case 403:
+        return 7; /* PermissionDenied */
+    case 404:
+        return 12; /* Unimplemented */
+    case 429:
+    case 502:
+    case 503:
+    case 504:
+        return 14; /* Unavailable */
+    default:
+        return 2; /* Unknown */
     }
 }
 
 static int hexval(char c)
 {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
     return -1;
 }
 
@@ -67,8 +79,7 @@ char *k1s__cri_percent_decode(const char *s, size_t len)
     return out;
 }
 
-void k1s__cri_error_set(k1s_cri_error *e, int code, int display_code,
-                   const char *fmt, ...)
+void k1s__cri_error_set(k1s_cri_error *e, int code, int display_code, const char *fmt, ...)
 {
     if (!e)
         return;
@@ -111,8 +122,8 @@ uint8_t *k1s__cri_frame(const uint8_t *msg, size_t len, size_t *framed_len)
     return f;
 }
 
-int k1s__cri_unframe(const uint8_t *body, size_t body_len, const uint8_t **msg,
-                size_t *len, const char **why)
+int k1s__cri_unframe(const uint8_t *body, size_t body_len, const uint8_t **msg, size_t *len,
+                     const char **why)
 {
     if (body_len == 0) {
         *why = "the reply has no message";
@@ -124,12 +135,10 @@ int k1s__cri_unframe(const uint8_t *body, size_t body_len, const uint8_t **msg,
     }
     if (body[0] != 0) {
         /* we send no grpc-accept-encoding, so nothing may be compressed */
-        *why = body[0] == 1 ? "the reply is compressed"
-                            : "the reply's message flag is not 0";
+        *why = body[0] == 1 ? "the reply is compressed" : "the reply's message flag is not 0";
         return -1;
     }
-    size_t n = (size_t)body[1] << 24 | (size_t)body[2] << 16 |
-               (size_t)body[3] << 8 | body[4];
+    size_t n = (size_t)body[1] << 24 | (size_t)body[2] << 16 | (size_t)body[3] << 8 | body[4];
     if (n > body_len - 5) {
         *why = "the reply's message is cut short";
         return -1;

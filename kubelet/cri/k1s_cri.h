@@ -44,8 +44,8 @@ void k1s_cri_close(k1s_cri *c);
  * runtime.v1.RuntimeService). request: borrowed, NULL for an empty message.
  * On success returns 0 and *reply gets a new object (maybe {}). On failure
  * returns -1 with *e filled (and *reply NULL). timeout_ms <= 0: 2 minutes. */
-int k1s_cri_call(k1s_cri *c, const char *method, const json_t *request,
-                 json_t **reply, int timeout_ms, k1s_cri_error *e);
+int k1s_cri_call(k1s_cri *c, const char *method, const json_t *request, json_t **reply,
+                 int timeout_ms, k1s_cri_error *e);
 
 /* The bytes of a bytes field of a reply (ExecSync's "stdout" and "stderr"
  * are base64 strings): malloc'd and NUL-terminated for convenience, *len

@@ -24,7 +24,8 @@ static json_t *conditions(k1s_kubelet *kl, const json_t *old, const char *now)
 {
     bool ready = kl->runtime_ok;
     const char *rows[][4] = {
-        {"MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"},
+        {"MemoryPressure", "False", "KubeletHasSufficientMemory",
+         "kubelet has sufficient memory available"},
         {"DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"},
         {"PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"},
         {"Ready", ready ? "True" : "False", ready ? "KubeletReady" : "KubeletNotReady",
@@ -42,11 +43,10 @@ static json_t *conditions(k1s_kubelet *kl, const json_t *old, const char *now)
                 json_is_string(json_object_get(c, "lastTransitionTime")))
                 since = k1s_json_str_or(c, "lastTransitionTime", "");
         }
-        json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "type",
-                                             rows[r][0], "status", rows[r][1],
-                                             "lastHeartbeatTime", now, "lastTransitionTime",
-                                             since, "reason", rows[r][2], "message",
-                                             rows[r][3]));
+        json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "type", rows[r][0],
+                                             "status", rows[r][1], "lastHeartbeatTime", now,
+                                             "lastTransitionTime", since, "reason", rows[r][2],
+                                             "message", rows[r][3]));
     }
     return out;
 }
@@ -63,18 +63,18 @@ static json_t *node_status(k1s_kubelet *kl, const json_t *old)
     k1s__host_first_line("/proc/sys/kernel/random/boot_id", boot, sizeof boot);
     k1s__host_first_line("/sys/class/dmi/id/product_uuid", uuid, sizeof uuid);
     if (!*uuid && strlen(mid) >= 32) /* no DMI (containers, some VMs) */
-        snprintf(uuid, sizeof uuid, "%.8s-%.4s-%.4s-%.4s-%.12s", mid, mid + 8, mid + 12,
-                 mid + 16, mid + 20);
+        snprintf(uuid, sizeof uuid, "%.8s-%.4s-%.4s-%.4s-%.12s", mid, mid + 8, mid + 12, mid + 16,
+                 mid + 20);
     json_t *s = json_pack(
         "{s:o, s:o, s:o, s:[{s:s, s:s}, {s:s, s:s}], s:{s:{s:i}},"
         " s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}}",
-        "capacity", k1s__host_resources(kl, false), "allocatable", k1s__host_resources(kl, true), "conditions",
-        conditions(kl, old, now), "addresses", "type", "InternalIP", "address", kl->node_ip,
-        "type", "Hostname", "address", kl->node, "daemonEndpoints", "kubeletEndpoint", "Port",
-        10250, "nodeInfo", "machineID", mid, "systemUUID", uuid, "bootID", boot,
-        "kernelVersion", kernel, "osImage", osimg, "containerRuntimeVersion",
-        kl->runtime_version, "kubeletVersion", K1S__KL_VERSION, "kubeProxyVersion", "",
-        "operatingSystem", "linux", "architecture", k1s__host_arch());
+        "capacity", k1s__host_resources(kl, false), "allocatable", k1s__host_resources(kl, true),
+        "conditions", conditions(kl, old, now), "addresses", "type", "InternalIP", "address",
+        kl->node_ip, "type", "Hostname", "address", kl->node, "daemonEndpoints", "kubeletEndpoint",
+        "Port", 10250, "nodeInfo", "machineID", mid, "systemUUID", uuid, "bootID", boot,
+        "kernelVersion", kernel, "osImage", osimg, "containerRuntimeVersion", kl->runtime_version,
+        "kubeletVersion", K1S__KL_VERSION, "kubeProxyVersion", "", "operatingSystem", "linux",
+        "architecture", k1s__host_arch());
     const char *key;
     json_t *v;
     json_object_foreach((json_t *)old, key, v)
@@ -111,14 +111,14 @@ static int renew_lease(k1s_kubelet *kl, const json_t *cur, const char *node_uid)
     k1s_time_format(ts.tv_sec, sec, sizeof sec);
     snprintf(now, sizeof now, "%.19s.%06ldZ", sec, ts.tv_nsec / 1000);
     if (!cur) {
-        json_t *lease = json_pack(
-            "{s:s, s:s, s:{s:s, s:s, s:[{s:s, s:s, s:s, s:s}]}, s:{s:s, s:i, s:s}}",
-            "apiVersion", "coordination.k8s.io/v1", "kind", "Lease", "metadata", "name",
-            kl->node, "namespace", K1S__KL_LEASE_NS, "ownerReferences", "apiVersion", "v1",
-            "kind", "Node", "name", kl->node, "uid", node_uid, "spec", "holderIdentity",
-            kl->node, "leaseDurationSeconds", 40, "renewTime", now);
-        int rc = k1s_ctrl_create(kl->c, "coordination.k8s.io", "Lease", K1S__KL_LEASE_NS, lease,
-                                 NULL);
+        json_t *lease =
+            json_pack("{s:s, s:s, s:{s:s, s:s, s:[{s:s, s:s, s:s, s:s}]}, s:{s:s, s:i, s:s}}",
+                      "apiVersion", "coordination.k8s.io/v1", "kind", "Lease", "metadata", "name",
+                      kl->node, "namespace", K1S__KL_LEASE_NS, "ownerReferences", "apiVersion",
+                      "v1", "kind", "Node", "name", kl->node, "uid", node_uid, "spec",
+                      "holderIdentity", kl->node, "leaseDurationSeconds", 40, "renewTime", now);
+        int rc =
+            k1s_ctrl_create(kl->c, "coordination.k8s.io", "Lease", K1S__KL_LEASE_NS, lease, NULL);
         json_decref(lease);
         return rc == 409 ? 0 : rc;
     }
@@ -131,8 +131,8 @@ static int renew_lease(k1s_kubelet *kl, const json_t *cur, const char *node_uid)
     json_object_set_new(spec, "holderIdentity", json_string(kl->node));
     json_object_set_new(spec, "leaseDurationSeconds", json_integer(40));
     json_object_set_new(spec, "renewTime", json_string(now));
-    int rc = k1s_ctrl_update(kl->c, "coordination.k8s.io", "Lease", K1S__KL_LEASE_NS, NULL, lease,
-                             NULL);
+    int rc =
+        k1s_ctrl_update(kl->c, "coordination.k8s.io", "Lease", K1S__KL_LEASE_NS, NULL, lease, NULL);
     json_decref(lease);
     return rc;
 }
@@ -178,12 +178,12 @@ int k1s__node_register(k1s_kubelet *kl)
     } else if (st.code == 404) {
         json_t *labels = own_labels(kl);
         json_object_set_new(labels, "node-role.kubernetes.io/control-plane", json_string(""));
-        json_t *obj = json_pack(
-            "{s:s, s:s, s:{s:s, s:o, s:{s:s, s:s}}, s:{s:s, s:[s]}, s:o}", "apiVersion", "v1",
-            "kind", "Node", "metadata", "name", kl->node, "labels", labels,
-            "annotations", "node.alpha.kubernetes.io/ttl", "0",
-            "volumes.kubernetes.io/controller-managed-attach-detach", "true", "spec", "podCIDR",
-            kl->pod_cidr, "podCIDRs", kl->pod_cidr, "status", node_status(kl, NULL));
+        json_t *obj = json_pack("{s:s, s:s, s:{s:s, s:o, s:{s:s, s:s}}, s:{s:s, s:[s]}, s:o}",
+                                "apiVersion", "v1", "kind", "Node", "metadata", "name", kl->node,
+                                "labels", labels, "annotations", "node.alpha.kubernetes.io/ttl",
+                                "0", "volumes.kubernetes.io/controller-managed-attach-detach",
+                                "true", "spec", "podCIDR", kl->pod_cidr, "podCIDRs", kl->pod_cidr,
+                                "status", node_status(kl, NULL));
         rc = k1s_ctrl_create(kl->c, "", "Node", "", obj, &node);
         json_decref(obj);
     } else {
@@ -264,9 +264,9 @@ int k1s__node_sync(k1s_kubelet *kl)
         bool was_ready = false;
         size_t i;
         const json_t *c;
-        json_array_foreach(json_object_get(old, "conditions"), i, c)
-            if (!strcmp(k1s_json_str_or(c, "type", ""), "Ready"))
-                was_ready = !strcmp(k1s_json_str_or(c, "status", ""), "True");
+        json_array_foreach(json_object_get(old, "conditions"), i,
+                           c) if (!strcmp(k1s_json_str_or(c, "type", ""), "Ready")) was_ready =
+            !strcmp(k1s_json_str_or(c, "status", ""), "True");
         json_t *copy = json_deep_copy(node);
         json_object_set_new(copy, "status", node_status(kl, old));
         int rc = k1s_ctrl_update(kl->c, "", "Node", "", "status", copy, NULL);
@@ -282,8 +282,9 @@ int k1s__node_sync(k1s_kubelet *kl)
     k1s_informer *leases = k1s_ctrl_informer(kl->c, "coordination.k8s.io", "Lease");
     const json_t *lease = leases ? k1s_informer_get(leases, K1S__KL_LEASE_NS, kl->node) : NULL;
     const json_t *spec = json_object_get(lease, "spec");
-    bool foreign = lease && (strcmp(k1s_json_str_or(spec, "holderIdentity", ""), kl->node) != 0 ||
-                             json_integer_value(json_object_get(spec, "leaseDurationSeconds")) != 40);
+    bool foreign =
+        lease && (strcmp(k1s_json_str_or(spec, "holderIdentity", ""), kl->node) != 0 ||
+                  json_integer_value(json_object_get(spec, "leaseDurationSeconds")) != 40);
     if (now >= kl->next_lease || !lease || foreign) {
         int rc = renew_lease(kl, lease, k1s_json_str_or(node, "metadata.uid", ""));
         kl->next_lease = now + (rc == 0 ? LEASE_RENEW_MS : rc == 409 ? 100 : 1000);

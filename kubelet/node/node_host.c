@@ -55,8 +55,7 @@ void k1s__host_ip(char *buf, size_t len)
         return;
     for (struct ifaddrs *i = ifs; i; i = i->ifa_next) {
         if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET && !strcmp(i->ifa_name, ifname)) {
-            inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, buf,
-                      (socklen_t)len);
+            inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, buf, (socklen_t)len);
             break;
         }
     }

@@ -12,8 +12,8 @@
 /* ---- node_util.c ----------------------------------------------------------------- */
 
 /* A CRI call: new reply, or NULL with the error text in err (if given). */
-json_t *k1s__cri(k1s_kubelet *kl, const char *method, const json_t *req,
-                 int timeout_ms, char *err, size_t errlen);
+json_t *k1s__cri(k1s_kubelet *kl, const char *method, const json_t *req, int timeout_ms, char *err,
+                 size_t errlen);
 /* Requeue key ns/name after ms, keeping one timer armed at a time (*armed:
  * its due time). Returns the delay for the reconcile to return (0: the
  * armed one is early enough). */
@@ -48,10 +48,10 @@ int k1s__node_sync(k1s_kubelet *kl);
 
 /* pod_phase.c: phase and conditions of a status whose container
  * statuses are computed; the helpers both files use. */
-const char *k1s__pod_phase(const json_t *spec, const json_t *inits,
-                           const json_t *ctrs, bool terminal, bool initialized);
-json_t *k1s__pod_conditions(const json_t *pod, const json_t *status,
-                            bool sandbox_ok, const char *now);
+const char *k1s__pod_phase(const json_t *spec, const json_t *inits, const json_t *ctrs,
+                           bool terminal, bool initialized);
+json_t *k1s__pod_conditions(const json_t *pod, const json_t *status, bool sandbox_ok,
+                            const char *now);
 const json_t *k1s__named(const json_t *arr, const char *name);
 /* The volumeMounts of a container status, as the runtime reports them
  * (RecursiveReadOnlyMounts); rro: the runtime can make a read-only mount

@@ -19,8 +19,8 @@ int k1s__requeue(int64_t *armed, int64_t ms)
     return ms > 3600000 ? 3600000 : (int)ms;
 }
 
-json_t *k1s__cri(k1s_kubelet *kl, const char *method, const json_t *req,
-                 int timeout_ms, char *err, size_t errlen)
+json_t *k1s__cri(k1s_kubelet *kl, const char *method, const json_t *req, int timeout_ms, char *err,
+                 size_t errlen)
 {
     json_t *reply = NULL;
     k1s_cri_error e = {0};

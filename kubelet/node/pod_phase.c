@@ -16,9 +16,7 @@ const json_t *k1s__named(const json_t *arr, const char *name)
 {
     size_t i;
     const json_t *x;
-    json_array_foreach(arr, i, x)
-        if (!strcmp(k1s_json_str_or(x, "name", ""), name))
-            return x;
+    json_array_foreach(arr, i, x) if (!strcmp(k1s_json_str_or(x, "name", ""), name)) return x;
     return NULL;
 }
 
@@ -28,9 +26,7 @@ static const json_t *last_of_type(const json_t *conds, const char *type)
     const json_t *last = NULL;
     size_t i;
     const json_t *x;
-    json_array_foreach(conds, i, x)
-        if (!strcmp(k1s_json_str_or(x, "type", ""), type))
-            last = x;
+    json_array_foreach(conds, i, x) if (!strcmp(k1s_json_str_or(x, "type", ""), type)) last = x;
     return last;
 }
 
@@ -58,7 +54,7 @@ int k1s__cs_exit(const json_t *cs, const char *which)
 }
 
 const char *k1s__pod_phase(const json_t *spec, const json_t *inits, const json_t *ctrs,
-                         bool terminal, bool initialized)
+                           bool terminal, bool initialized)
 {
     int pending_init = 0, pending_sidecars = 0, failed_init = 0;
     int running = 0, waiting = 0, stopped = 0, succeeded = 0;
@@ -140,9 +136,8 @@ static void names_of(json_t *names, char *buf, size_t len)
     size_t n = snprintf(buf, len, "[");
     size_t i;
     const json_t *x;
-    json_array_foreach(names, i, x)
-        if (n < len)
-            n += snprintf(buf + n, len - n, "%s%s", i ? " " : "", json_string_value(x));
+    json_array_foreach(names, i, x) if (n < len) n +=
+        snprintf(buf + n, len - n, "%s%s", i ? " " : "", json_string_value(x));
     if (n < len)
         snprintf(buf + n, len - n, "]");
 }
@@ -156,13 +151,15 @@ static const char *gates_message(const json_t *pod, const json_t *conds, char *b
         const char *type = k1s_json_str_or(g, "conditionType", "");
         const json_t *c = last_of_type(conds, type);
         if (!c) {
-            snprintf(buf, len, "corresponding condition of pod readiness gate \"%.200s\" does not exist.",
+            snprintf(buf, len,
+                     "corresponding condition of pod readiness gate \"%.200s\" does not exist.",
                      type);
             return buf;
         }
         if (strcmp(k1s_json_str_or(c, "status", ""), "True") != 0) {
-            snprintf(buf, len, "the status of pod readiness gate \"%.200s\" is not \"True\", but %.32s",
-                     type, k1s_json_str_or(c, "status", ""));
+            snprintf(buf, len,
+                     "the status of pod readiness gate \"%.200s\" is not \"True\", but %.32s", type,
+                     k1s_json_str_or(c, "status", ""));
             return buf;
         }
     }
@@ -209,22 +206,27 @@ json_t *k1s__pod_conditions(const json_t *pod, const json_t *s, bool sandbox_ok,
     }
     json_decref(incomplete);
     json_decref(unready);
-    const char *cr_reason = !strcmp(ph, "Failed") ? "PodFailed"
+    const char *cr_reason = !strcmp(ph, "Failed")      ? "PodFailed"
                             : !strcmp(ph, "Succeeded") ? "PodCompleted"
-                            : *ready_msg ? "ContainersNotReady" : NULL;
+                            : *ready_msg               ? "ContainersNotReady"
+                                                       : NULL;
     bool cready = !terminal && !*ready_msg;
     const char *gates = cready ? gates_message(pod, prevs, gbuf, sizeof gbuf) : NULL;
     json_t *out = json_array();
-    json_array_append_new(out, condition(prevs, "PodReadyToStartContainers", sandbox_ok, NULL,
-                                         NULL, now));
+    json_array_append_new(
+        out, condition(prevs, "PodReadyToStartContainers", sandbox_ok, NULL, NULL, now));
     json_array_append_new(out, condition(prevs, "Initialized", !*init_msg,
                                          *init_msg ? "ContainersNotInitialized"
                                          : !strcmp(ph, "Succeeded") && json_array_size(inits)
-                                             ? "PodCompleted" : NULL,
+                                             ? "PodCompleted"
+                                             : NULL,
                                          init_msg, now));
     json_array_append_new(out, condition(prevs, "Ready", cready && !gates,
                                          gates ? "ReadinessGatesNotReady" : cr_reason,
-                                         gates ? gates : terminal ? NULL : ready_msg, now));
+                                         gates      ? gates
+                                         : terminal ? NULL
+                                                    : ready_msg,
+                                         now));
     json_array_append_new(out, condition(prevs, "ContainersReady", cready, cr_reason,
                                          terminal ? NULL : ready_msg, now));
     const json_t *sched = last_of_type(prevs, "PodScheduled");

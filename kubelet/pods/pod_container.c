@@ -45,9 +45,8 @@ static json_t *security_context(const json_t *spec, const json_t *ctr)
     json_t *groups = json_array();
     size_t i;
     const json_t *g;
-    json_array_foreach(json_object_get(psc, "supplementalGroups"), i, g)
-        if (json_is_integer(g))
-            json_array_append(groups, (json_t *)g);
+    json_array_foreach(json_object_get(psc, "supplementalGroups"), i, g) if (json_is_integer(g))
+        json_array_append(groups, (json_t *)g);
     if (json_is_integer(json_object_get(psc, "fsGroup")))
         json_array_append(groups, json_object_get(psc, "fsGroup"));
     json_object_set_new(sc, "supplemental_groups", groups);
@@ -62,8 +61,7 @@ static json_t *security_context(const json_t *spec, const json_t *ctr)
     if (caps) {
         json_t *c = json_pack("{s:[], s:[]}", "add_capabilities", "drop_capabilities");
         k1s__append_strings(json_object_get(c, "add_capabilities"), json_object_get(caps, "add"));
-        k1s__append_strings(json_object_get(c, "drop_capabilities"),
-                            json_object_get(caps, "drop"));
+        k1s__append_strings(json_object_get(c, "drop_capabilities"), json_object_get(caps, "drop"));
         json_object_set_new(sc, "capabilities", c);
     }
     return sc;
@@ -97,8 +95,8 @@ static json_t *container_config(k1s_kubelet *kl, const k1s__start *s, k1s_spec_e
     bool own_hosts = false;
     size_t i;
     const json_t *m;
-    json_array_foreach(mounts, i, m)
-        own_hosts |= !strcmp(k1s_json_str_or(m, "container_path", ""), "/etc/hosts");
+    json_array_foreach(mounts, i, m) own_hosts |=
+        !strcmp(k1s_json_str_or(m, "container_path", ""), "/etc/hosts");
     if (*s->etc_hosts && !own_hosts)
         json_array_append_new(mounts, json_pack("{s:s, s:s}", "container_path", "/etc/hosts",
                                                 "host_path", s->etc_hosts));
@@ -123,8 +121,8 @@ static json_t *container_config(k1s_kubelet *kl, const k1s__start *s, k1s_spec_e
         "working_dir", k1s_json_str_or(ctr, "workingDir", ""), "envs", envs, "mounts", mounts,
         "labels", labels, "annotations", ann, "log_path", log_path, "stdin",
         k1s_json_bool(ctr, "stdin", false), "stdin_once", k1s_json_bool(ctr, "stdinOnce", false),
-        "tty", k1s_json_bool(ctr, "tty", false), "linux", "resources",
-        k1s_spec_resources(ctr), "security_context", security_context(spec, ctr));
+        "tty", k1s_json_bool(ctr, "tty", false), "linux", "resources", k1s_spec_resources(ctr),
+        "security_context", security_context(spec, ctr));
     return cfg;
 }
 

@@ -43,8 +43,8 @@ typedef struct stop_one {
 static void *stop_main(void *arg)
 {
     stop_one *s = arg;
-    json_t *rq = json_pack("{s:s, s:I}", "container_id", s->id, "timeout",
-                           (json_int_t)s->job->grace_s);
+    json_t *rq =
+        json_pack("{s:s, s:I}", "container_id", s->id, "timeout", (json_int_t)s->job->grace_s);
     json_t *r = NULL;
     k1s_cri_error e = {0};
     int timeout = (int)(s->job->grace_s + 30) * 1000;
@@ -145,8 +145,9 @@ void k1s__kill_start(k1s_kubelet *kl, k1s__pod *ps, const k1s__view *v, const ch
     json_array_foreach(v->containers, i, x)
     {
         const char *st = k1s_json_str_or(x, "state", "");
-        if (only_cid ? !strcmp(k1s_json_str_or(x, "id", ""), only_cid)
-                     : remove || !strcmp(st, "CONTAINER_RUNNING") || !strcmp(st, "CONTAINER_CREATED"))
+        if (only_cid
+                ? !strcmp(k1s_json_str_or(x, "id", ""), only_cid)
+                : remove || !strcmp(st, "CONTAINER_RUNNING") || !strcmp(st, "CONTAINER_CREATED"))
             json_array_append_new(j->containers, json_string(k1s_json_str_or(x, "id", "")));
     }
     if (!only_cid)
@@ -183,9 +184,8 @@ static bool anything_runs(const k1s__view *v)
         if (!strcmp(st, "CONTAINER_RUNNING") || !strcmp(st, "CONTAINER_CREATED"))
             return true;
     }
-    json_array_foreach(v->sandboxes, i, x)
-        if (!strcmp(k1s_json_str_or(x, "state", ""), "SANDBOX_READY"))
-            return true;
+    json_array_foreach(v->sandboxes, i, x) if (!strcmp(k1s_json_str_or(x, "state", ""),
+                                                       "SANDBOX_READY")) return true;
     return false;
 }
 

@@ -61,7 +61,8 @@ static void map_config(k1s_ctrl *c, int id, const json_t *old, const json_t *obj
 static bool check_runtime(k1s_kubelet *kl)
 {
     kl->runtime_msg[0] = 0;
-    json_t *r = k1s_containerd_check(kl->ctd) ? k1s__cri(kl, "Status", NULL, K1S__CRI_LIST, NULL, 0) : NULL;
+    json_t *r =
+        k1s_containerd_check(kl->ctd) ? k1s__cri(kl, "Status", NULL, K1S__CRI_LIST, NULL, 0) : NULL;
     if (!r) {
         snprintf(kl->runtime_msg, sizeof kl->runtime_msg, "container runtime is down");
         return false;
@@ -75,8 +76,9 @@ static bool check_runtime(k1s_kubelet *kl)
             continue;
         const char *what = !strcmp(type, "NetworkReady") ? "container runtime network not ready"
                                                          : "container runtime not ready";
-        snprintf(kl->runtime_msg, sizeof kl->runtime_msg, "%s: %.60s=false reason:%.100s message:%.250s",
-                 what, type, k1s_json_str_or(c, "reason", ""), k1s_json_str_or(c, "message", ""));
+        snprintf(kl->runtime_msg, sizeof kl->runtime_msg,
+                 "%s: %.60s=false reason:%.100s message:%.250s", what, type,
+                 k1s_json_str_or(c, "reason", ""), k1s_json_str_or(c, "message", ""));
     }
     json_decref(r);
     return !*kl->runtime_msg;
@@ -134,14 +136,15 @@ const k1s_controller_def k1s__pods_def = {
     .group = "",
     .kind = "Pod",
     .reconcile = reconcile,
-    .watches = {
-        {"", "Node", k1s__map_node},
-        {"coordination.k8s.io", "Lease", k1s__map_lease},
-        {"", "ConfigMap", map_config},
-        {"", "Secret", map_config},
-        {"", "PersistentVolumeClaim", map_config},
-        {"", "PersistentVolume", map_config},
-    },
+    .watches =
+        {
+            {"", "Node", k1s__map_node},
+            {"coordination.k8s.io", "Lease", k1s__map_lease},
+            {"", "ConfigMap", map_config},
+            {"", "Secret", map_config},
+            {"", "PersistentVolumeClaim", map_config},
+            {"", "PersistentVolume", map_config},
+        },
     .init = init,
     .fini = fini,
 };

@@ -25,12 +25,12 @@ static const char *const kind_word[NKINDS] = {"Startup", "Readiness", "Liveness"
 
 typedef struct entry {
     char uid[64], key[600], cid[160], pod_ip[64];
-    json_t *ctr;        /* owned copy of the container's spec */
+    json_t *ctr; /* owned copy of the container's spec */
     int64_t started_ms;
     k1s_prober pr[NKINDS];
     bool armed[NKINDS]; /* this probe runs (defined, and its turn came) */
     k1s__probe_result r;
-    bool busy, gone;    /* a probe runs unlocked / forgotten meanwhile */
+    bool busy, gone; /* a probe runs unlocked / forgotten meanwhile */
 } entry;
 
 struct k1s__probes {
@@ -39,7 +39,7 @@ struct k1s__probes {
     pthread_cond_t cv;
     pthread_t th;
     bool stop, running;
-    k1s_vec e;          /* of entry * (owned): at() */
+    k1s_vec e; /* of entry * (owned): at() */
     json_t *news;
 };
 
@@ -55,8 +55,8 @@ static int exec_probe(void *ctx, const char *cid, const char *const *argv, size_
     json_t *cmd = json_array();
     for (size_t i = 0; i < argc; i++)
         json_array_append_new(cmd, json_string(argv[i]));
-    json_t *rq = json_pack("{s:s, s:o, s:i}", "container_id", cid, "cmd", cmd, "timeout",
-                           timeout_s);
+    json_t *rq =
+        json_pack("{s:s, s:o, s:i}", "container_id", cid, "cmd", cmd, "timeout", timeout_s);
     json_t *r = NULL;
     k1s_cri_error e = {0};
     int rc = k1s_cri_call(p->cri, "ExecSync", rq, &r, (timeout_s + 5) * 1000, &e);
@@ -98,9 +98,9 @@ static void apply(k1s__probes *p, entry *e, int kind, const k1s_prober *after, c
     if (after->failures > 0) {
         char text[700];
         snprintf(text, sizeof text, "%s probe failed: %s", kind_word[kind], msg);
-        json_array_append_new(p->news, json_pack("{s:s, s:s, s:s, s:s}", "key", e->key, "type",
-                                                 "Warning", "reason", "Unhealthy", "message",
-                                                 text));
+        json_array_append_new(p->news,
+                              json_pack("{s:s, s:s, s:s, s:s}", "key", e->key, "type", "Warning",
+                                        "reason", "Unhealthy", "message", text));
         snprintf(e->r.why, sizeof e->r.why, "%s", msg);
     }
     if (kind == STARTUP) {

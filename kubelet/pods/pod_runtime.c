@@ -398,8 +398,8 @@ int k1s__sweep(k1s_kubelet *kl)
             const char *ns = k1s_json_str_or(o, "ns", ""), *name = k1s_json_str_or(o, "name", "");
             k1s__pod_dir(kl, ns, name, uid, dir, sizeof dir);
             if (!kl->quiet)
-                fprintf(stderr, "k1s: kubelet: removing what is left of pod %s/%s (%s)\n", ns,
-                        name, uid);
+                fprintf(stderr, "k1s: kubelet: removing what is left of pod %s/%s (%s)\n", ns, name,
+                        uid);
             k1s__reap(kl, uid, json_object_get(o, "sandboxes"), json_object_get(o, "containers"),
                       dir);
         }
@@ -408,8 +408,7 @@ int k1s__sweep(k1s_kubelet *kl)
         /* every pod of this node gets a pass: adoption after a restart,
          * and a safety net for anything the poll missed */
         json_t *key;
-        json_object_foreach(k.uids, uid, key)
-            enqueue_entry(kl, json_string_value(key));
+        json_object_foreach(k.uids, uid, key) enqueue_entry(kl, json_string_value(key));
     }
     json_decref(sb);
     json_decref(ct);

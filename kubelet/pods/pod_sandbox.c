@@ -20,8 +20,8 @@ json_t *k1s__namespace_options(const json_t *spec)
                       : k1s_json_bool(spec, "shareProcessNamespace", false) ? "POD"
                                                                             : "CONTAINER";
     return json_pack("{s:s, s:s, s:s}", "network",
-                     k1s_json_bool(spec, "hostNetwork", false) ? "NODE" : "POD", "pid", pid,
-                     "ipc", k1s_json_bool(spec, "hostIPC", false) ? "NODE" : "POD");
+                     k1s_json_bool(spec, "hostNetwork", false) ? "NODE" : "POD", "pid", pid, "ipc",
+                     k1s_json_bool(spec, "hostIPC", false) ? "NODE" : "POD");
 }
 
 /* ---- DNS ---------------------------------------------------------------------------- */
@@ -98,10 +98,10 @@ static void port_mappings(const json_t *ctrs, json_t *out)
                 continue;
             const char *proto = k1s_json_str_or(p, "protocol", "");
             json_array_append_new(
-                out, json_pack("{s:s, s:I, s:I, s:s}", "protocol", *proto ? proto : "TCP",
-                               "container_port",
-                               json_integer_value(json_object_get(p, "containerPort")),
-                               "host_port", hp, "host_ip", k1s_json_str_or(p, "hostIP", "")));
+                out,
+                json_pack("{s:s, s:I, s:I, s:s}", "protocol", *proto ? proto : "TCP",
+                          "container_port", json_integer_value(json_object_get(p, "containerPort")),
+                          "host_port", hp, "host_ip", k1s_json_str_or(p, "hostIP", "")));
         }
     }
 }
@@ -112,9 +112,9 @@ static bool any_privileged(const json_t *spec)
     for (int l = 0; l < 2; l++) {
         size_t i;
         const json_t *c;
-        json_array_foreach(json_object_get(spec, lists[l]), i, c)
-            if (k1s_json_bool(c, "securityContext.privileged", false))
-                return true;
+        json_array_foreach(
+            json_object_get(spec, lists[l]), i,
+            c) if (k1s_json_bool(c, "securityContext.privileged", false)) return true;
     }
     return false;
 }
@@ -134,16 +134,14 @@ json_t *k1s__sandbox_config(k1s_kubelet *kl, const json_t *pod, uint32_t attempt
     json_t *labels = json_object();
     const char *k;
     json_t *v;
-    json_object_foreach(json_object_get(json_object_get(pod, "metadata"), "labels"), k, v)
-        if (json_is_string(v))
-            json_object_set(labels, k, v);
+    json_object_foreach(json_object_get(json_object_get(pod, "metadata"), "labels"), k,
+                        v) if (json_is_string(v)) json_object_set(labels, k, v);
     json_object_set_new(labels, K1S__L_POD_NAME, json_string(name));
     json_object_set_new(labels, K1S__L_POD_NS, json_string(ns));
     json_object_set_new(labels, K1S__L_POD_UID, json_string(uid));
     json_t *ann = json_object();
-    json_object_foreach(json_object_get(json_object_get(pod, "metadata"), "annotations"), k, v)
-        if (json_is_string(v))
-            json_object_set(ann, k, v);
+    json_object_foreach(json_object_get(json_object_get(pod, "metadata"), "annotations"), k,
+                        v) if (json_is_string(v)) json_object_set(ann, k, v);
     json_t *ports = json_array();
     port_mappings(json_object_get(spec, "initContainers"), ports);
     port_mappings(json_object_get(spec, "containers"), ports);
@@ -153,18 +151,17 @@ json_t *k1s__sandbox_config(k1s_kubelet *kl, const json_t *pod, uint32_t attempt
     json_array_foreach(json_object_get(json_object_get(spec, "securityContext"), "sysctls"), i, x)
         json_object_set_new(sysctls, k1s_json_str_or(x, "name", ""),
                             json_string(k1s_json_str_or(x, "value", "")));
-    return json_pack(
-        "{s:{s:s, s:s, s:s, s:i}, s:s, s:s, s:o, s:o, s:o, s:o,"
-        " s:{s:{s:o, s:b}, s:o}}",
-        "metadata", "name", name, "uid", uid, "namespace", ns, "attempt", (int)attempt,
-        "hostname", hostname, "log_directory", dir, "dns_config", dns_config(spec),
-        "port_mappings", ports, "labels", labels, "annotations", ann, "linux",
-        "security_context", "namespace_options", k1s__namespace_options(spec), "privileged",
-        any_privileged(spec), "sysctls", sysctls);
+    return json_pack("{s:{s:s, s:s, s:s, s:i}, s:s, s:s, s:o, s:o, s:o, s:o,"
+                     " s:{s:{s:o, s:b}, s:o}}",
+                     "metadata", "name", name, "uid", uid, "namespace", ns, "attempt", (int)attempt,
+                     "hostname", hostname, "log_directory", dir, "dns_config", dns_config(spec),
+                     "port_mappings", ports, "labels", labels, "annotations", ann, "linux",
+                     "security_context", "namespace_options", k1s__namespace_options(spec),
+                     "privileged", any_privileged(spec), "sysctls", sysctls);
 }
 
-int k1s__sandbox_run(k1s_kubelet *kl, const json_t *pod, uint32_t attempt, char *id,
-                     size_t idlen, char *err, size_t errlen)
+int k1s__sandbox_run(k1s_kubelet *kl, const json_t *pod, uint32_t attempt, char *id, size_t idlen,
+                     char *err, size_t errlen)
 {
     json_t *cfg = k1s__sandbox_config(kl, pod, attempt);
     const char *dir = k1s_json_str_or(cfg, "log_directory", "");
@@ -185,8 +182,7 @@ int k1s__sandbox_run(k1s_kubelet *kl, const json_t *pod, uint32_t attempt, char 
 
 /* ---- /etc/hosts ------------------------------------------------------------------------------ */
 
-void k1s__etc_hosts(k1s_kubelet *kl, const json_t *pod, const char *pod_ip, char *path,
-                    size_t len)
+void k1s__etc_hosts(k1s_kubelet *kl, const json_t *pod, const char *pod_ip, char *path, size_t len)
 {
     const json_t *spec = json_object_get(pod, "spec");
     path[0] = 0;
@@ -205,7 +201,8 @@ void k1s__etc_hosts(k1s_kubelet *kl, const json_t *pod, const char *pod_ip, char
         return;
     fputs("# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n"
           "::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\n"
-          "fe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n", m);
+          "fe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n",
+          m);
     if (*sub)
         fprintf(m, "%s\t%.63s.%s.%s.svc.cluster.local\t%.63s\n", pod_ip, host, sub, ns, host);
     else

@@ -75,8 +75,7 @@ static bool volumes(k1s_kubelet *kl, k1s__pod *ps, k1s__pass *p, const char *nam
 
 /* Start container ctr (spec entry) anew: backoff, image, volumes, create,
  * start. last: its latest instance anywhere (for the attempt number). */
-static void start_one(k1s_kubelet *kl, k1s__pod *ps, k1s__pass *p, const json_t *ctr,
-                      bool init)
+static void start_one(k1s_kubelet *kl, k1s__pod *ps, k1s__pass *p, const json_t *ctr, bool init)
 {
     const char *name = k1s_json_str_or(ctr, "name", "");
     const json_t *last = k1s__view_latest(p->v, name, NULL);
@@ -84,7 +83,8 @@ static void start_one(k1s_kubelet *kl, k1s__pod *ps, k1s__pass *p, const json_t 
     uint32_t attempt;
     if (last)
         attempt = (uint32_t)json_integer_value(
-                      json_object_get(json_object_get(last, "metadata"), "attempt")) + 1;
+                      json_object_get(json_object_get(last, "metadata"), "attempt")) +
+                  1;
     else
         attempt = attempt_from_logs(kl, ps, name);
     char key[300];
@@ -114,9 +114,15 @@ static void start_one(k1s_kubelet *kl, k1s__pod *ps, k1s__pass *p, const json_t 
     }
     if (!volumes(kl, ps, p, name))
         return;
-    k1s__start s = {.pod = p->pod, .container = ctr, .init = init, .attempt = attempt,
-                    .sandbox_id = p->sandbox_id, .pod_ip = p->pod_ip, .image_ref = ref,
-                    .volumes = p->volumes, .etc_hosts = p->etc_hosts};
+    k1s__start s = {.pod = p->pod,
+                    .container = ctr,
+                    .init = init,
+                    .attempt = attempt,
+                    .sandbox_id = p->sandbox_id,
+                    .pod_ip = p->pod_ip,
+                    .image_ref = ref,
+                    .volumes = p->volumes,
+                    .etc_hosts = p->etc_hosts};
     if (lcs && !strcmp(state(lcs), "CONTAINER_EXITED"))
         k1s__backoff_next(ps, key, finished_ms(lcs));
     if (k1s__container_start(kl, ps, &s) == 0) {
@@ -145,8 +151,8 @@ static bool probe_kill(k1s_kubelet *kl, k1s__pod *ps, k1s__pass *p, const json_t
     json_object_set_new(ps->unhealthy, cid, json_true());
     const json_t *probe = json_object_get(ctr, r.startup_failed ? "startupProbe" : "livenessProbe");
     const json_t *pg = json_object_get(probe, "terminationGracePeriodSeconds");
-    k1s__kill_start(kl, ps, p->v, cid, json_is_integer(pg) ? json_integer_value(pg)
-                                                            : k1s__grace(p->pod), false);
+    k1s__kill_start(kl, ps, p->v, cid,
+                    json_is_integer(pg) ? json_integer_value(pg) : k1s__grace(p->pod), false);
     return true;
 }
 
@@ -210,9 +216,9 @@ static bool any_regular_ran(const k1s__pass *p)
 {
     size_t i;
     const json_t *c;
-    json_array_foreach(json_object_get(json_object_get(p->pod, "spec"), "containers"), i, c)
-        if (k1s__view_latest(p->v, k1s_json_str_or(c, "name", ""), p->sandbox_id))
-            return true;
+    json_array_foreach(
+        json_object_get(json_object_get(p->pod, "spec"), "containers"), i,
+        c) if (k1s__view_latest(p->v, k1s_json_str_or(c, "name", ""), p->sandbox_id)) return true;
     return false;
 }
 

@@ -37,9 +37,7 @@ void k1s__append_strings(json_t *to, const json_t *from)
 {
     size_t i;
     const json_t *x;
-    json_array_foreach(from, i, x)
-        if (json_is_string(x))
-            json_array_append(to, (json_t *)x);
+    json_array_foreach(from, i, x) if (json_is_string(x)) json_array_append(to, (json_t *)x);
 }
 
 void k1s__retry_min(int64_t *retry, int64_t ms)

@@ -115,9 +115,9 @@ static json_t *container_status(k1s_kubelet *kl, const k1s__status_in *in, const
             /* about to be restarted: waiting, the exit becomes lastState */
             json_decref(lastState);
             lastState = state;
-            state = json_pack("{s:{s:s, s:s}}", "waiting", "reason",
-                              k1s_json_str_or(why, "reason", ""), "message",
-                              k1s_json_str_or(why, "message", ""));
+            state =
+                json_pack("{s:{s:s, s:s}}", "waiting", "reason", k1s_json_str_or(why, "reason", ""),
+                          "message", k1s_json_str_or(why, "message", ""));
         } else if (!strcmp(k1s_json_str_or(cs, "state", ""), "CONTAINER_RUNNING")) {
             k1s__probe_result r;
             bool watched = k1s__probes_result(kl->probes, k1s_json_str_or(cs, "id", ""), &r);
@@ -129,16 +129,17 @@ static json_t *container_status(k1s_kubelet *kl, const k1s__status_in *in, const
             ready = json_integer_value(json_object_get(cs, "exit_code")) == 0;
         }
     } else {
-        const char *reason = why ? k1s_json_str_or(why, "reason", "")
-                                 : blocked ? "PodInitializing" : "ContainerCreating";
+        const char *reason = why       ? k1s_json_str_or(why, "reason", "")
+                             : blocked ? "PodInitializing"
+                                       : "ContainerCreating";
         state = json_pack("{s:{s:s}}", "waiting", "reason", reason);
         if (why && *k1s_json_str_or(why, "message", ""))
             json_object_set_new(json_object_get(state, "waiting"), "message",
                                 json_string(k1s_json_str_or(why, "message", "")));
     }
     json_t *s = json_pack("{s:s, s:o, s:o, s:b, s:I, s:s, s:s}", "name", name, "state", state,
-                          "lastState", lastState, "ready", ready, "restartCount", restarts,
-                          "image", image, "imageID", image_id);
+                          "lastState", lastState, "ready", ready, "restartCount", restarts, "image",
+                          image, "imageID", image_id);
     if (*cid)
         json_object_set_new(s, "containerID", json_string(cid));
     json_object_set_new(s, "started", json_boolean(started));
@@ -189,8 +190,8 @@ json_t *k1s__pod_status(k1s_kubelet *kl, const k1s__status_in *in)
     json_t *inits = statuses(kl, in, "initContainers", true, &initialized);
     json_t *ctrs = statuses(kl, in, "containers", false, &initialized);
     json_t *s = json_object();
-    json_object_set_new(s, "phase", json_string(k1s__pod_phase(spec, inits, ctrs, in->terminal,
-                                                               initialized)));
+    json_object_set_new(s, "phase",
+                        json_string(k1s__pod_phase(spec, inits, ctrs, in->terminal, initialized)));
     json_object_set_new(s, "initContainerStatuses", inits);
     json_object_set_new(s, "containerStatuses", ctrs);
     bool sandbox_ok = in->v->sandbox && (host_net || *pod_ip) && !in->terminal;
@@ -207,13 +208,13 @@ json_t *k1s__pod_status(k1s_kubelet *kl, const k1s__status_in *in)
         json_object_set(s, "podIPs", json_object_get(old, "podIPs"));
     }
     const json_t *start = json_object_get(old, "startTime");
-    json_object_set_new(s, "startTime", json_is_string(start) ? json_incref((json_t *)start)
-                                        : json_string(*in->ps->start_time ? in->ps->start_time
-                                                                          : now));
+    json_object_set_new(s, "startTime",
+                        json_is_string(start)
+                            ? json_incref((json_t *)start)
+                            : json_string(*in->ps->start_time ? in->ps->start_time : now));
     const char *k;
     json_t *v;
-    json_object_foreach((json_t *)old, k, v)
-        if (!json_object_get(s, k))
-            json_object_set(s, k, v); /* fields others own (qosClass, ...) */
+    json_object_foreach((json_t *)old, k, v) if (!json_object_get(s, k))
+        json_object_set(s, k, v); /* fields others own (qosClass, ...) */
     return s;
 }

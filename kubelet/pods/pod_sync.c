@@ -132,9 +132,8 @@ static bool any_running(const k1s__view *v)
 {
     size_t i;
     const json_t *c;
-    json_array_foreach(v->containers, i, c)
-        if (!strcmp(k1s_json_str_or(c, "state", ""), "CONTAINER_RUNNING"))
-            return true;
+    json_array_foreach(v->containers, i, c) if (!strcmp(k1s_json_str_or(c, "state", ""),
+                                                        "CONTAINER_RUNNING")) return true;
     return false;
 }
 
@@ -149,9 +148,8 @@ static bool remove_empty_sandboxes(k1s_kubelet *kl, const k1s__view *v)
     json_array_foreach(v->sandboxes, i, sb)
     {
         bool used = false;
-        json_array_foreach(v->containers, j, c)
-            used |= !strcmp(k1s_json_str_or(c, "pod_sandbox_id", ""),
-                            k1s_json_str_or(sb, "id", ""));
+        json_array_foreach(v->containers, j, c) used |=
+            !strcmp(k1s_json_str_or(c, "pod_sandbox_id", ""), k1s_json_str_or(sb, "id", ""));
         ran |= used;
         if (used)
             continue;
@@ -184,8 +182,8 @@ static int ensure_sandbox(k1s_kubelet *kl, k1s__pod *ps, const json_t *pod, k1s_
     char id[160], err[1024];
     if (k1s__sandbox_run(kl, pod, v->next_attempt, id, sizeof id, err, sizeof err) != 0) {
         const char *d = strstr(err, "desc = ");
-        K1S__EVENT(kl, pod, "Warning", "FailedCreatePodSandBox",
-                   "Failed to create pod sandbox: %s", d ? d + 7 : err);
+        K1S__EVENT(kl, pod, "Warning", "FailedCreatePodSandBox", "Failed to create pod sandbox: %s",
+                   d ? d + 7 : err);
         *retry = 5000;
         return 0;
     }
@@ -214,8 +212,8 @@ static void probes_follow(k1s_kubelet *kl, k1s__pod *ps, const json_t *pod, cons
             int64_t started_ns = json_integer_value(json_object_get(cs, "started_at"));
             /* monotonic start: the wall time's age, from now */
             int64_t age = k1s_time_wall_ms() - started_ns / 1000000;
-            k1s__probes_watch(kl->probes, ps->uid, key, k1s_json_str_or(cur, "id", ""), c,
-                              pod_ip, k1s_ctrl_now_ms() - (age > 0 ? age : 0));
+            k1s__probes_watch(kl->probes, ps->uid, key, k1s_json_str_or(cur, "id", ""), c, pod_ip,
+                              k1s_ctrl_now_ms() - (age > 0 ? age : 0));
             json_object_set_new(keep, k1s_json_str_or(cur, "id", ""), json_true());
         }
     }

@@ -14,8 +14,8 @@
 typedef struct k1s_proxy k1s_proxy;
 
 typedef struct k1s_proxy_config {
-    k1s_api *api;          /* borrowed; must outlive the proxy */
-    const char *bind;      /* address NodePorts listen on; default 0.0.0.0 */
+    k1s_api *api;     /* borrowed; must outlive the proxy */
+    const char *bind; /* address NodePorts listen on; default 0.0.0.0 */
     bool quiet;
     /* Also make each Service's ClusterIP reachable from the host and from
      * pods: the address goes on a local interface (a dummy one, or lo when

@@ -151,8 +151,8 @@ int k1s_proxy_start(const k1s_proxy_config *cfg, k1s_proxy **out, char **err)
     p->svcs.kind = k1s_registry_find_kind("", "Service");
     p->eps.kind = k1s_registry_find_kind("", "Endpoints");
     p->bind = strdup(cfg->bind && *cfg->bind ? cfg->bind : "0.0.0.0");
-    p->iface = strndup(cfg->cluster_ip_iface && *cfg->cluster_ip_iface
-                           ? cfg->cluster_ip_iface : "k1s-svc", 12);
+    p->iface = strndup(
+        cfg->cluster_ip_iface && *cfg->cluster_ip_iface ? cfg->cluster_ip_iface : "k1s-svc", 12);
     if (!p->api || !p->svcs.kind || !p->eps.kind) {
         why = "no API or no Service/Endpoints kinds";
         goto fail_msg;
@@ -165,8 +165,7 @@ int k1s_proxy_start(const k1s_proxy_config *cfg, k1s_proxy **out, char **err)
     p->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     p->epfd = epoll_create1(EPOLL_CLOEXEC);
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &p->wake};
-    if (p->wakefd < 0 || p->epfd < 0 ||
-        epoll_ctl(p->epfd, EPOLL_CTL_ADD, p->wakefd, &ev) < 0)
+    if (p->wakefd < 0 || p->epfd < 0 || epoll_ctl(p->epfd, EPOLL_CTL_ADD, p->wakefd, &ev) < 0)
         goto fail_errno;
     int rc = pthread_create(&p->thread, NULL, run, p);
     if (rc) {

@@ -66,8 +66,8 @@ int k1s__proxy_cip_init(k1s_proxy *p)
             k1s__proxy_nl_link_del(c->nl, idx);
         c->ifindex = (int)if_nametoindex("lo");
         snprintf(c->label, sizeof c->label, "lo:%s", p->iface);
-        k1s__proxy_log(p, "no dummy link %s (%s); ClusterIPs go on lo as %s",
-                  p->iface, strerror(rc < 0 ? -rc : ENODEV), c->label);
+        k1s__proxy_log(p, "no dummy link %s (%s); ClusterIPs go on lo as %s", p->iface,
+                       strerror(rc < 0 ? -rc : ENODEV), c->label);
         if (c->ifindex <= 0)
             return -1;
         drop_stale(p);

@@ -96,14 +96,13 @@ static int conn_connect(k1s_proxy *p, k1s__proxy_conn *c)
         c->to_port = be->port;
         if (add_fd(p, &c->be) < 0)
             break;
-        if (connect(fd, (const struct sockaddr *)&be->sa, be->salen) == 0 ||
-            errno == EINPROGRESS) {
+        if (connect(fd, (const struct sockaddr *)&be->sa, be->salen) == 0 || errno == EINPROGRESS) {
             c->connecting = true;
             c->deadline_ms = k1s_time_mono_ms() + CONNECT_TIMEOUT_MS;
             return 0;
         }
         k1s__proxy_log(p, "%s: connect to %s:%d: %s", c->sp->key, be->ip, be->port,
-                  strerror(errno));
+                       strerror(errno));
         close(fd);
         c->be.fd = -1;
     }
@@ -116,11 +115,10 @@ void k1s__proxy_accept(k1s_proxy *p, k1s__proxy_listener *l)
     for (int i = 0; i < 64; i++) {
         int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
-            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-                errno == ENOMEM) {
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
                 /* Level-triggered: it would spin. Resume on the tick. */
                 k1s__proxy_log(p, "accept on %s:%d: %s; pausing", l->addr, l->port,
-                          strerror(errno));
+                               strerror(errno));
                 epoll_ctl(p->epfd, EPOLL_CTL_DEL, l->fd, NULL);
                 l->paused = true;
             }
@@ -246,8 +244,8 @@ static void connect_done(k1s_proxy *p, k1s__proxy_conn *c)
     if (getsockopt(c->be.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
         err = errno;
     if (err) {
-        k1s__proxy_log(p, "%s: connect to %s:%d: %s", c->sp->key, c->to_ip,
-                  c->to_port, strerror(err));
+        k1s__proxy_log(p, "%s: connect to %s:%d: %s", c->sp->key, c->to_ip, c->to_port,
+                       strerror(err));
         conn_connect(p, c); /* the next backend, or the client is reset */
         return;
     }
@@ -299,8 +297,7 @@ void k1s__proxy_conn_tick(k1s_proxy *p, int64_t now)
     for (k1s__proxy_conn *c = p->conns; c; c = next) {
         next = c->next; /* conn_connect may close c */
         if (c->connecting && now >= c->deadline_ms) {
-            k1s__proxy_log(p, "%s: connect to %s:%d timed out", c->sp->key,
-                      c->to_ip, c->to_port);
+            k1s__proxy_log(p, "%s: connect to %s:%d timed out", c->sp->key, c->to_ip, c->to_port);
             conn_connect(p, c);
         }
     }

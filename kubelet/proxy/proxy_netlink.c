@@ -122,12 +122,12 @@ int k1s__proxy_nl_link_del(int nl, int ifindex)
     return talk(nl, &r);
 }
 
-int k1s__proxy_nl_addr(int nl, bool add, int ifindex, const char *ip,
-                  const char *label)
+int k1s__proxy_nl_addr(int nl, bool add, int ifindex, const char *ip, const char *label)
 {
     unsigned char a[16];
-    int fam = inet_pton(AF_INET, ip, a) == 1 ? AF_INET
-              : inet_pton(AF_INET6, ip, a) == 1 ? AF_INET6 : 0;
+    int fam = inet_pton(AF_INET, ip, a) == 1    ? AF_INET
+              : inet_pton(AF_INET6, ip, a) == 1 ? AF_INET6
+                                                : 0;
     if (!fam)
         return -EINVAL;
     size_t alen = fam == AF_INET ? 4 : 16;
@@ -149,8 +149,7 @@ int k1s__proxy_nl_addr(int nl, bool add, int ifindex, const char *ip,
 }
 
 int k1s__proxy_nl_addr_each(int nl, int ifindex,
-                       void (*fn)(void *ctx, const char *ip, const char *label),
-                       void *ctx)
+                            void (*fn)(void *ctx, const char *ip, const char *label), void *ctx)
 {
     nlreq r;
     memset(&r, 0, sizeof r);
@@ -180,14 +179,12 @@ int k1s__proxy_nl_addr_each(int nl, int ifindex,
                 continue;
             char ip[INET6_ADDRSTRLEN] = "", label[IFNAMSIZ] = "";
             int len = (int)IFA_PAYLOAD(h);
-            for (const struct rtattr *a = IFA_RTA(ifa); RTA_OK(a, len);
-                 a = RTA_NEXT(a, len)) {
-                if (a->rta_type == IFA_LOCAL ||
-                    (a->rta_type == IFA_ADDRESS && !*ip))
+            for (const struct rtattr *a = IFA_RTA(ifa); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+                if (a->rta_type == IFA_LOCAL || (a->rta_type == IFA_ADDRESS && !*ip))
                     inet_ntop(ifa->ifa_family, RTA_DATA(a), ip, sizeof ip);
                 else if (a->rta_type == IFA_LABEL)
-                    snprintf(label, sizeof label, "%.*s",
-                             (int)RTA_PAYLOAD(a), (const char *)RTA_DATA(a));
+                    snprintf(label, sizeof label, "%.*s", (int)RTA_PAYLOAD(a),
+                             (const char *)RTA_DATA(a));
             }
             if (*ip)
                 fn(ctx, ip, label);

@@ -85,8 +85,8 @@ static void listener_close(k1s_proxy *p, k1s__proxy_listener *l)
     l->fd = -1;
 }
 
-static void want_listener(k1s_proxy *p, const char *addr, int port,
-                          k1s__proxy_svcport *sp, bool cluster_ip)
+static void want_listener(k1s_proxy *p, const char *addr, int port, k1s__proxy_svcport *sp,
+                          bool cluster_ip)
 {
     if (port < 1 || port > 65535 || strlen(addr) >= INET6_ADDRSTRLEN)
         return;
@@ -127,8 +127,8 @@ static int listener_open(k1s_proxy *p, k1s__proxy_listener *l)
     if (l->cluster_ip) /* the address may arrive a moment later */
         setsockopt(fd, SOL_IP, IP_FREEBIND, &one, sizeof one);
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &l->h};
-    if (bind(fd, (struct sockaddr *)&where.sa, where.salen) < 0 ||
-        listen(fd, 1024) < 0 || epoll_ctl(p->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+    if (bind(fd, (struct sockaddr *)&where.sa, where.salen) < 0 || listen(fd, 1024) < 0 ||
+        epoll_ctl(p->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
         int e = errno;
         close(fd);
         errno = e;
@@ -149,15 +149,14 @@ static void try_open(k1s_proxy *p, k1s__proxy_listener *l, int64_t now)
         return;
     }
     if (!l->warned)
-        k1s__proxy_log(p, "cannot listen on %s:%d for %s: %s (retrying)", l->addr,
-                  l->port, l->sp->key, strerror(errno));
+        k1s__proxy_log(p, "cannot listen on %s:%d for %s: %s (retrying)", l->addr, l->port,
+                       l->sp->key, strerror(errno));
     l->warned = true;
     l->retry_ms = now + 5000;
 }
 
 /* The service ports, listeners and cluster IPs one Service asks for. */
-static void want_service(k1s_proxy *p, const char *key, const json_t *svc,
-                         json_t *cips)
+static void want_service(k1s_proxy *p, const char *key, const json_t *svc, json_t *cips)
 {
     const json_t *spec = json_object_get(svc, "spec");
     const char *type = k1s_json_str_or(spec, "type", "ClusterIP");
@@ -208,8 +207,7 @@ void k1s__proxy_reconcile(k1s_proxy *p)
     json_t *cips = json_object();
     const char *key;
     json_t *svc;
-    json_object_foreach(p->svcs.cache, key, svc)
-        want_service(p, key, svc, cips);
+    json_object_foreach(p->svcs.cache, key, svc) want_service(p, key, svc, cips);
     k1s__proxy_cip_add(p, cips);
     /* Close what is no longer wanted before opening, so a nodePort that
      * moved from one service to another can be bound again. */

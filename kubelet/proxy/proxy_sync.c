@@ -53,7 +53,7 @@ int k1s__proxy_sync_list(k1s_proxy *p, k1s__proxy_informer *inf)
     if (k1s_api_list(p->api, inf->kind, NULL, &lo, list_item, fresh, &res, &st) ||
         k1s_api_watch(p->api, inf->kind, NULL, res.rev, wake, p, &inf->w, &st)) {
         k1s__proxy_log(p, "list/watch %s failed: %s", inf->kind->plural,
-                  st.message ? st.message : "?");
+                       st.message ? st.message : "?");
         k1s_status_clear(&st);
         k1s_list_result_free(&res);
         json_decref(fresh);

@@ -37,9 +37,8 @@ int k1s__proxy_backend_addr(k1s__proxy_backend *be, const char *ip, int port)
     }
     /* Canonical text, so equal addresses compare equal in logs too. */
     inet_ntop(be->sa.ss_family,
-              be->sa.ss_family == AF_INET ? (void *)&a4->sin_addr
-                                          : (void *)&a6->sin6_addr,
-              be->ip, sizeof be->ip);
+              be->sa.ss_family == AF_INET ? (void *)&a4->sin_addr : (void *)&a6->sin6_addr, be->ip,
+              sizeof be->ip);
     be->port = port;
     return 0;
 }
@@ -103,8 +102,8 @@ static int push(k1s_vec *v, const json_t *addr, int port)
     return 0;
 }
 
-int k1s__proxy_backends_from(const json_t *eps, const char *port_name,
-                        bool only_port, k1s__proxy_backends *out)
+int k1s__proxy_backends_from(const json_t *eps, const char *port_name, bool only_port,
+                             k1s__proxy_backends *out)
 {
     k1s_vec v = K1S_VEC(k1s__proxy_backend);
     const json_t *subs = json_object_get(eps, "subsets");

@@ -70,9 +70,8 @@ static k1s_containerd *create(const k1s_containerd_config *cfg)
     } else {
         c->socket = k1s__cd_strf("%s/containerd/containerd.sock", d);
     }
-    if (!c->dir || !c->images_dir || !c->config_path || !c->log_path ||
-        !c->pid_path || !c->pod_cidr || !c->socket ||
-        (cfg->endpoint && !c->stream_base)) {
+    if (!c->dir || !c->images_dir || !c->config_path || !c->log_path || !c->pid_path ||
+        !c->pod_cidr || !c->socket || (cfg->endpoint && !c->stream_base)) {
         destroy(c);
         return NULL;
     }
@@ -83,8 +82,9 @@ static int start_own(k1s_containerd *c, char **err)
 {
     struct sockaddr_un sa;
     if (strlen(c->socket) >= sizeof sa.sun_path)
-        return k1s__cd_err(err, "data directory path too long for a UNIX "
-                                "socket: %s",
+        return k1s__cd_err(err,
+                           "data directory path too long for a UNIX "
+                           "socket: %s",
                            c->socket);
     c->containerd_bin = k1s__cd_which("containerd");
     if (!c->containerd_bin)
@@ -113,20 +113,19 @@ static int start_own(k1s_containerd *c, char **err)
     return 0;
 }
 
-int k1s_containerd_start(const k1s_containerd_config *cfg,
-                         k1s_containerd **out, char **err)
+int k1s_containerd_start(const k1s_containerd_config *cfg, k1s_containerd **out, char **err)
 {
     *out = NULL;
     *err = NULL;
     if (!cfg || !cfg->data_dir || !cfg->data_dir[0])
         return k1s__cd_err(err, "containerd: a data directory is required");
     if (cfg->pod_cidr && !k1s__cd_valid_cidr(cfg->pod_cidr))
-        return k1s__cd_err(err, "invalid pod CIDR %s: want an IPv4 network "
-                                "such as " K1S_CD_DEFAULT_CIDR,
+        return k1s__cd_err(err,
+                           "invalid pod CIDR %s: want an IPv4 network "
+                           "such as " K1S_CD_DEFAULT_CIDR,
                            cfg->pod_cidr);
     if (mkdir(cfg->data_dir, 0755) != 0 && errno != EEXIST)
-        return k1s__cd_err(err, "cannot create %s: %s", cfg->data_dir,
-                           strerror(errno));
+        return k1s__cd_err(err, "cannot create %s: %s", cfg->data_dir, strerror(errno));
     /* absolute: containerd's config wants absolute paths, and the stale
      * check compares the --config argument */
     char *abs = realpath(cfg->data_dir, NULL);
@@ -151,8 +150,7 @@ int k1s_containerd_start(const k1s_containerd_config *cfg,
         if (start_own(c, err) != 0)
             goto fail;
     } else if (!k1s__cd_answers(c)) {
-        k1s__cd_err(err, "container runtime endpoint %s does not answer",
-                    c->socket);
+        k1s__cd_err(err, "container runtime endpoint %s does not answer", c->socket);
         goto fail;
     }
     if (k1s__cd_ensure_pause(c, err) != 0)

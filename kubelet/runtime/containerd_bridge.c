@@ -69,12 +69,16 @@ void k1s__cd_reset_stale_bridge(const char *pod_cidr, bool quiet)
         out = NULL;
         rc = k1s__cd_run(del, -1, &out);
         if (!quiet)
-            fprintf(stderr, "k1s: removed the bridge %s left by a run with another "
-                            "pod CIDR%s%s\n", BRIDGE, rc ? ": " : "", rc && out ? out : "");
+            fprintf(stderr,
+                    "k1s: removed the bridge %s left by a run with another "
+                    "pod CIDR%s%s\n",
+                    BRIDGE, rc ? ": " : "", rc && out ? out : "");
         free(out);
     } else if (stale && !quiet) {
-        fprintf(stderr, "k1s: warning: bridge %s has pods of another k1s with "
-                        "another pod CIDR; pods here will fail to get a network\n", BRIDGE);
+        fprintf(stderr,
+                "k1s: warning: bridge %s has pods of another k1s with "
+                "another pod CIDR; pods here will fail to get a network\n",
+                BRIDGE);
     }
     free(ip_bin);
 }
@@ -90,9 +94,10 @@ void k1s__cd_ensure_masquerade(const char *pod_cidr, bool quiet)
     }
     char cidr[64];
     snprintf(cidr, sizeof cidr, "%s", pod_cidr);
-    char *check[] = {ipt, "-w", "5", "-t", "nat", "-C", "POSTROUTING", "-s", cidr,
-                     "!", "-d", cidr, "-m", "comment", "--comment", K1S_MASQ_COMMENT,
-                     "-j", "MASQUERADE", NULL};
+    char *check[] = {
+        ipt,  "-w",         "5",  "-t", "nat", "-C",      "POSTROUTING", "-s",
+        cidr, "!",          "-d", cidr, "-m",  "comment", "--comment",   K1S_MASQ_COMMENT,
+        "-j", "MASQUERADE", NULL};
     char *out = NULL;
     if (k1s__cd_run(check, -1, &out) != 0) {
         free(out);

@@ -28,14 +28,10 @@
  * creating /opt/containerd (the "opt" plugin). runtime.v1.linux must stay:
  * the tasks service, and so the CRI plugin, need it. */
 static const char *const disabled_plugins[] = {
-    "io.containerd.snapshotter.v1.aufs",
-    "io.containerd.snapshotter.v1.btrfs",
-    "io.containerd.snapshotter.v1.zfs",
-    "io.containerd.snapshotter.v1.devmapper",
-    "io.containerd.snapshotter.v1.native",
-    "io.containerd.internal.v1.opt",
-    "io.containerd.internal.v1.tracing",
-    "io.containerd.tracing.processor.v1.otlp",
+    "io.containerd.snapshotter.v1.aufs",   "io.containerd.snapshotter.v1.btrfs",
+    "io.containerd.snapshotter.v1.zfs",    "io.containerd.snapshotter.v1.devmapper",
+    "io.containerd.snapshotter.v1.native", "io.containerd.internal.v1.opt",
+    "io.containerd.internal.v1.tracing",   "io.containerd.tracing.processor.v1.otlp",
 };
 
 bool k1s__cd_valid_cidr(const char *s)
@@ -50,8 +46,7 @@ int k1s__cd_free_port(void)
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
-    struct sockaddr_in sa = {.sin_family = AF_INET,
-                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t sl = sizeof sa;
     int port = -1;
     if (bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
@@ -78,8 +73,7 @@ static void toml_str(FILE *f, const char *s)
 }
 
 /* key = "<dir>/<leaf>" */
-static void toml_path(FILE *f, const char *key, const char *dir,
-                      const char *leaf)
+static void toml_path(FILE *f, const char *key, const char *dir, const char *leaf)
 {
     char *p = k1s__cd_strf("%s/%s", dir, leaf);
     fprintf(f, "%s = ", key);
@@ -98,13 +92,13 @@ char *k1s__cd_config_toml(const k1s_containerd *c)
     const char *cri = "[plugins.\"io.containerd.grpc.v1.cri\"";
 
     fputs("# Written by k1s at every start; edits are overwritten.\n"
-          "version = 2\n", f);
+          "version = 2\n",
+          f);
     toml_path(f, "root", c->dir, "root");
     toml_path(f, "state", c->dir, "state");
     /* containerd must not try to lower its own OOM score either */
     fputs("oom_score = 0\ndisabled_plugins = [", f);
-    for (size_t i = 0; i < sizeof disabled_plugins / sizeof *disabled_plugins;
-         i++)
+    for (size_t i = 0; i < sizeof disabled_plugins / sizeof *disabled_plugins; i++)
         fprintf(f, "%s\"%s\"", i ? ", " : "", disabled_plugins[i]);
     fputs("]\n\n[grpc]\n", f);
     fputs("address = ", f);
@@ -119,19 +113,22 @@ char *k1s__cd_config_toml(const k1s_containerd *c)
     fputs("restrict_oom_score_adj = true\n"
           "disable_apparmor = true\n"
           "enable_selinux = false\n"
-          "stream_server_address = \"127.0.0.1\"\n", f);
+          "stream_server_address = \"127.0.0.1\"\n",
+          f);
     fprintf(f, "stream_server_port = \"%d\"\n", c->stream_port);
     /* pod network namespaces under <state>/netns, not /var/run/netns */
     fputs("netns_mounts_under_state_dir = true\n", f);
 
     fprintf(f, "\n%s.containerd]\n", cri);
     fputs("snapshotter = \"overlayfs\"\n"
-          "default_runtime_name = \"runc\"\n", f);
+          "default_runtime_name = \"runc\"\n",
+          f);
     fprintf(f, "\n%s.containerd.runtimes.runc]\n", cri);
     fputs("runtime_type = \"io.containerd.runc.v2\"\n", f);
     fprintf(f, "\n%s.containerd.runtimes.runc.options]\n", cri);
     fputs("BinaryName = \"/usr/sbin/runc\"\n"
-          "SystemdCgroup = false\n", f);
+          "SystemdCgroup = false\n",
+          f);
     toml_path(f, "Root", c->dir, "runc");
 
     fprintf(f, "\n%s.cni]\n", cri);
@@ -149,14 +146,13 @@ char *k1s__cd_config_toml(const k1s_containerd *c)
 char *k1s__cd_cni_conflist(const char *pod_cidr, const char *ipam_dir)
 {
     /* bridge then portmap; loopback is set up by containerd itself */
-    json_t *v = json_pack(
-        "{s:s, s:s, s:[{s:s, s:s, s:b, s:b, s:b, s:{s:s, s:[[{s:s}]],"
-        " s:[{s:s}], s:s}}, {s:s, s:{s:b}}]}",
-        "cniVersion", "1.0.0", "name", "k1s", "plugins",
-        "type", "bridge", "bridge", "k1s0", "isGateway", 1, "ipMasq", 0,
-        "hairpinMode", 1, "ipam", "type", "host-local", "ranges", "subnet",
-        pod_cidr, "routes", "dst", "0.0.0.0/0", "dataDir", ipam_dir,
-        "type", "portmap", "capabilities", "portMappings", 1);
+    json_t *v =
+        json_pack("{s:s, s:s, s:[{s:s, s:s, s:b, s:b, s:b, s:{s:s, s:[[{s:s}]],"
+                  " s:[{s:s}], s:s}}, {s:s, s:{s:b}}]}",
+                  "cniVersion", "1.0.0", "name", "k1s", "plugins", "type", "bridge", "bridge",
+                  "k1s0", "isGateway", 1, "ipMasq", 0, "hairpinMode", 1, "ipam", "type",
+                  "host-local", "ranges", "subnet", pod_cidr, "routes", "dst", "0.0.0.0/0",
+                  "dataDir", ipam_dir, "type", "portmap", "capabilities", "portMappings", 1);
     if (!v)
         return NULL;
     char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -164,8 +160,7 @@ char *k1s__cd_cni_conflist(const char *pod_cidr, const char *ipam_dir)
     return s;
 }
 
-int k1s__cd_write_file(const char *path, const void *data, size_t len,
-                       char **err)
+int k1s__cd_write_file(const char *path, const void *data, size_t len, char **err)
 {
     char *tmp = k1s__cd_strf("%s.tmp", path);
     if (!tmp)
@@ -212,8 +207,7 @@ static int make_dir(const char *base, const char *leaf, char **err)
 
 int k1s__cd_write_configs(const k1s_containerd *c, char **err)
 {
-    static const char *const dirs[] = {"root", "state", "cni", "cni-ipam",
-                                       "runc"};
+    static const char *const dirs[] = {"root", "state", "cni", "cni-ipam", "runc"};
     if (make_dir(c->dir, NULL, err) != 0)
         return -1;
     for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++)
@@ -227,10 +221,8 @@ int k1s__cd_write_configs(const k1s_containerd *c, char **err)
     char *conflist = ipam ? k1s__cd_cni_conflist(c->pod_cidr, ipam) : NULL;
     if (!toml || !ipam || !cni_path || !conflist)
         k1s__cd_err(err, "out of memory");
-    else if (k1s__cd_write_file(c->config_path, toml, strlen(toml), err) ==
-                 0 &&
-             k1s__cd_write_file(cni_path, conflist, strlen(conflist), err) ==
-                 0)
+    else if (k1s__cd_write_file(c->config_path, toml, strlen(toml), err) == 0 &&
+             k1s__cd_write_file(cni_path, conflist, strlen(conflist), err) == 0)
         rc = 0;
     free(toml);
     free(ipam);

@@ -38,22 +38,22 @@
 
 struct k1s_containerd {
     /* all strings malloc'd and owned here */
-    char *dir;          /* <data-dir>/containerd */
-    char *images_dir;   /* <data-dir>/images */
-    char *config_path;  /* dir/config.toml */
-    char *socket;       /* gRPC socket (ours, or the given endpoint) */
-    char *log_path;     /* dir/containerd.log */
-    char *pid_path;     /* dir/containerd.pid */
-    char *stream_base;  /* "http://127.0.0.1:PORT" or "" */
+    char *dir;         /* <data-dir>/containerd */
+    char *images_dir;  /* <data-dir>/images */
+    char *config_path; /* dir/config.toml */
+    char *socket;      /* gRPC socket (ours, or the given endpoint) */
+    char *log_path;    /* dir/containerd.log */
+    char *pid_path;    /* dir/containerd.pid */
+    char *stream_base; /* "http://127.0.0.1:PORT" or "" */
     char *pod_cidr;
     char *containerd_bin; /* resolved path, NULL with an endpoint */
     char *ctr_bin;        /* resolved path of ctr */
     k1s_cri *cri;         /* for readiness (Version) and ImageStatus */
-    bool own;           /* k1s started (and stops) containerd */
+    bool own;             /* k1s started (and stops) containerd */
     bool quiet;
     int stream_port;
-    pid_t pid;          /* the child, 0 when none */
-    int64_t started_ms; /* monotonic time of the last spawn */
+    pid_t pid;               /* the child, 0 when none */
+    int64_t started_ms;      /* monotonic time of the last spawn */
     int restart_interval_ms; /* K1S_CD_RESTART_INTERVAL_MS; tests lower it */
     /* check() may run from several threads; spawn/reap under this lock */
     pthread_mutex_t lock;
@@ -88,8 +88,7 @@ char *k1s__cd_cni_conflist(const char *pod_cidr, const char *ipam_dir);
 int k1s__cd_write_configs(const k1s_containerd *c, char **err);
 /* Write data to path atomically (temp file + rename), mode 0644.
  * 0, or -1 with *err malloc'd. */
-int k1s__cd_write_file(const char *path, const void *data, size_t len,
-                       char **err);
+int k1s__cd_write_file(const char *path, const void *data, size_t len, char **err);
 
 /* ---- containerd_proc.c ---- */
 
@@ -113,14 +112,13 @@ bool k1s__cd_child_alive(k1s_containerd *c);
 /* malloc'd formatted string, NULL when out of memory. */
 char *k1s__cd_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Set *err to a malloc'd message; returns -1 for `return k1s__cd_err(..)`. */
-int k1s__cd_err(char **err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+int k1s__cd_err(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* posix_spawn argv[0] (a full path) with stdin, stdout, stderr from
  * in_fd, out_fd, err_fd (-1: /dev/null), nothing else inherited, default
  * signals, completed PATH; in its own process group when own_pgroup.
  * 0 or an errno value. */
-int k1s__cd_spawn(char *const argv[], int in_fd, int out_fd, int err_fd,
-                  bool own_pgroup, pid_t *pid);
+int k1s__cd_spawn(char *const argv[], int in_fd, int out_fd, int err_fd, bool own_pgroup,
+                  pid_t *pid);
 
 /* The full path of an executable found in PATH (or /usr/sbin, /sbin,
  * /usr/local/sbin, which a non-login root PATH may lack); NULL if none. */
@@ -141,8 +139,7 @@ int k1s__cd_sha256(const void *data, size_t len, char out[72]);
  * NULL and a name ending in '/', a directory. Owner root, mtime 0, so
  * equal input gives equal bytes (and equal digests). -1 when name does not
  * fit or b has failed. */
-int k1s__tar_add(k1s_buf *b, const char *name, unsigned mode,
-                 const void *data, size_t len);
+int k1s__tar_add(k1s_buf *b, const char *name, unsigned mode, const void *data, size_t len);
 /* The two zero blocks that end an archive. */
 void k1s__tar_end(k1s_buf *b);
 
@@ -152,9 +149,8 @@ void k1s__tar_end(k1s_buf *b);
  * uncompressed layer contains one executable file (path without the
  * leading '/', e.g. "pause"), entrypoint "/<path>". On success fills *out
  * and the digests of the manifest and config ("sha256:..."). 0, or -1. */
-int k1s__oci_single_file_image(const char *ref, const char *path,
-                               const unsigned char *data, size_t len,
-                               k1s_buf *out, char manifest_digest[72],
+int k1s__oci_single_file_image(const char *ref, const char *path, const unsigned char *data,
+                               size_t len, k1s_buf *out, char manifest_digest[72],
                                char config_digest[72]);
 /* GOARCH for this build ("amd64", "arm64", ...). */
 const char *k1s__oci_arch(void);
@@ -170,8 +166,7 @@ int k1s__cd_ensure_pause(k1s_containerd *c, char **err);
 
 /* Import one tarball with ctr; names of the images it held into *names
  * (malloc'd, space-separated; may be ""). 0, or -1 with *err. */
-int k1s__cd_ctr_import(k1s_containerd *c, const char *path, char **names,
-                       char **err);
+int k1s__cd_ctr_import(k1s_containerd *c, const char *path, char **names, char **err);
 /* k1s_containerd_import: one file with progress lines. 0, or -1. */
 int k1s__cd_import_one(k1s_containerd *c, const char *path, char **err);
 /* Import every tarball in images_dir not imported before with the same

@@ -34,14 +34,12 @@
 #include <time.h>
 #include <unistd.h>
 
-
 #define POLL_MS 5
 #define LOG_MAX (16 << 20)
 
 static void sleep_ms(int ms)
 {
-    struct timespec ts = {.tv_sec = ms / 1000,
-                          .tv_nsec = (long)(ms % 1000) * 1000000L};
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
         ;
 }
@@ -99,8 +97,7 @@ static char *read_small(const char *path, size_t *len)
 
 /* Whether pid is a live (not zombie) containerd run with our config;
  * its parent's pid into *ppid. */
-static bool is_our_containerd(const k1s_containerd *c, pid_t pid,
-                              pid_t *ppid)
+static bool is_our_containerd(const k1s_containerd *c, pid_t pid, pid_t *ppid)
 {
     char path[64];
     size_t len;
@@ -150,9 +147,10 @@ int k1s__cd_stop_stale(k1s_containerd *c, char **err)
     if (pid > 1 && is_our_containerd(c, pid, &ppid)) {
         /* still the child of the k1s that started it: that k1s runs */
         if (owner > 1 && owner != (int)getpid() && ppid == owner)
-            return k1s__cd_err(err, "another k1s (pid %d) is running on "
-                                    "this data directory with its "
-                                    "containerd (pid %d)",
+            return k1s__cd_err(err,
+                               "another k1s (pid %d) is running on "
+                               "this data directory with its "
+                               "containerd (pid %d)",
                                owner, pid);
         if (!c->quiet)
             fprintf(stderr,
@@ -170,8 +168,9 @@ int k1s__cd_stop_stale(k1s_containerd *c, char **err)
                 sleep_ms(20);
         }
         if (!gone(c, pid))
-            return k1s__cd_err(err, "containerd (pid %d) from an earlier k1s "
-                                    "does not stop",
+            return k1s__cd_err(err,
+                               "containerd (pid %d) from an earlier k1s "
+                               "does not stop",
                                (int)pid);
     }
     unlink(c->pid_path);
@@ -222,8 +221,7 @@ static void write_pid_file(const k1s_containerd *c)
     char txt[48];
     int n = snprintf(txt, sizeof txt, "%d %d\n", (int)c->pid, (int)getpid());
     char *err = NULL;
-    if (k1s__cd_write_file(c->pid_path, txt, (size_t)n, &err) != 0 &&
-        !c->quiet)
+    if (k1s__cd_write_file(c->pid_path, txt, (size_t)n, &err) != 0 && !c->quiet)
         fprintf(stderr, "k1s: warning: %s\n", err);
     free(err);
 }
@@ -243,11 +241,9 @@ static void rotate_log(const char *path)
 int k1s__cd_spawn_and_wait(k1s_containerd *c, int timeout_ms, char **err)
 {
     rotate_log(c->log_path);
-    int log = open(c->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-                   0644);
+    int log = open(c->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (log < 0)
-        return k1s__cd_err(err, "cannot open %s: %s", c->log_path,
-                           strerror(errno));
+        return k1s__cd_err(err, "cannot open %s: %s", c->log_path, strerror(errno));
     off_t offset = lseek(log, 0, SEEK_END);
     char *argv[] = {c->containerd_bin, "--config", c->config_path, NULL};
     pid_t pid;
@@ -256,8 +252,7 @@ int k1s__cd_spawn_and_wait(k1s_containerd *c, int timeout_ms, char **err)
     int rc = k1s__cd_spawn(argv, -1, log, log, true, &pid);
     close(log);
     if (rc != 0)
-        return k1s__cd_err(err, "cannot start %s: %s", c->containerd_bin,
-                           strerror(rc));
+        return k1s__cd_err(err, "cannot start %s: %s", c->containerd_bin, strerror(rc));
     c->pid = pid;
     c->started_ms = k1s_time_mono_ms();
     write_pid_file(c);
@@ -266,9 +261,8 @@ int k1s__cd_spawn_and_wait(k1s_containerd *c, int timeout_ms, char **err)
     for (;;) {
         if (!k1s__cd_child_alive(c)) {
             char *why = log_reason(c->log_path, offset);
-            k1s__cd_err(err, "containerd exited at start (log: %s)%s%s",
-                        c->log_path, why && *why ? ":\n" : "",
-                        why ? why : "");
+            k1s__cd_err(err, "containerd exited at start (log: %s)%s%s", c->log_path,
+                        why && *why ? ":\n" : "", why ? why : "");
             free(why);
             return -1;
         }
@@ -279,8 +273,9 @@ int k1s__cd_spawn_and_wait(k1s_containerd *c, int timeout_ms, char **err)
         sleep_ms(POLL_MS);
     }
     k1s__cd_terminate(c, 2000);
-    return k1s__cd_err(err, "containerd did not answer on %s within %d s "
-                            "(log: %s)",
+    return k1s__cd_err(err,
+                       "containerd did not answer on %s within %d s "
+                       "(log: %s)",
                        c->socket, timeout_ms / 1000, c->log_path);
 }
 
@@ -295,11 +290,11 @@ static bool reap(k1s_containerd *c, bool report)
         return true;
     if (r == c->pid && report && !c->quiet) {
         if (WIFSIGNALED(st))
-            fprintf(stderr, "k1s: containerd (pid %d) killed by signal %d\n",
-                    (int)c->pid, WTERMSIG(st));
+            fprintf(stderr, "k1s: containerd (pid %d) killed by signal %d\n", (int)c->pid,
+                    WTERMSIG(st));
         else
-            fprintf(stderr, "k1s: containerd (pid %d) exited with status %d\n",
-                    (int)c->pid, WEXITSTATUS(st));
+            fprintf(stderr, "k1s: containerd (pid %d) exited with status %d\n", (int)c->pid,
+                    WEXITSTATUS(st));
     }
     /* r < 0: not our child any more (reaped elsewhere); treat as gone */
     c->pid = 0;

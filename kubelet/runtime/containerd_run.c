@@ -28,8 +28,7 @@
 extern char **environ;
 
 /* Directories every child's PATH gets, in case k1s's own lacks them. */
-static const char std_path[] =
-    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+static const char std_path[] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 /* ctr's output is only read for names and digests; more is dropped. */
 #define RUN_OUTPUT_MAX (1 << 20)
 
@@ -95,8 +94,7 @@ char *k1s__cd_which(const char *name)
         size_t n = e ? (size_t)(e - d) : strlen(d);
         char *cand = k1s__cd_strf("%.*s/%s", (int)n, d, name);
         struct stat st;
-        if (n > 0 && cand && stat(cand, &st) == 0 && S_ISREG(st.st_mode) &&
-            access(cand, X_OK) == 0)
+        if (n > 0 && cand && stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0)
             found = cand;
         else
             free(cand);
@@ -132,8 +130,8 @@ static char **child_env(char **path_entry)
     return env;
 }
 
-int k1s__cd_spawn(char *const argv[], int in_fd, int out_fd, int err_fd,
-                  bool own_pgroup, pid_t *pid)
+int k1s__cd_spawn(char *const argv[], int in_fd, int out_fd, int err_fd, bool own_pgroup,
+                  pid_t *pid)
 {
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t at;
@@ -157,13 +155,11 @@ int k1s__cd_spawn(char *const argv[], int in_fd, int out_fd, int err_fd,
     if (in_fd >= 0)
         rc = posix_spawn_file_actions_adddup2(&fa, in_fd, 0);
     else
-        rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY,
-                                              0);
+        rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     int to[2] = {out_fd, err_fd};
     for (int i = 0; i < 2 && !rc; i++)
         rc = to[i] >= 0 ? posix_spawn_file_actions_adddup2(&fa, to[i], i + 1)
-                        : posix_spawn_file_actions_addopen(
-                              &fa, i + 1, "/dev/null", O_WRONLY, 0);
+                        : posix_spawn_file_actions_addopen(&fa, i + 1, "/dev/null", O_WRONLY, 0);
     if (!rc)
         rc = posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 

@@ -28,8 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *const suffixes[] = {".tar", ".tar.gz", ".tgz",
-                                       ".tar.zst", ".tzst"};
+static const char *const suffixes[] = {".tar", ".tar.gz", ".tgz", ".tar.zst", ".tzst"};
 
 static bool is_image_file(const char *name)
 {
@@ -88,8 +87,7 @@ static const char *trimmed(char *s)
     return s;
 }
 
-int k1s__cd_ctr_import(k1s_containerd *c, const char *path, char **names,
-                       char **err)
+int k1s__cd_ctr_import(k1s_containerd *c, const char *path, char **names, char **err)
 {
     *names = NULL;
     if (!c->ctr_bin)
@@ -101,16 +99,15 @@ int k1s__cd_ctr_import(k1s_containerd *c, const char *path, char **names,
     char *dec_bin = dec ? k1s__cd_which(dec) : NULL;
     if (dec && !dec_bin) {
         close(fd);
-        return k1s__cd_err(err, "%s is %s-compressed but %s is not "
-                                "installed",
+        return k1s__cd_err(err,
+                           "%s is %s-compressed but %s is not "
+                           "installed",
                            path, dec, dec);
     }
 
-    char *argv[] = {c->ctr_bin, "--address", c->socket, "-n",
-                    K1S_CD_NAMESPACE, "images", "import",
+    char *argv[] = {c->ctr_bin, "--address", c->socket, "-n", K1S_CD_NAMESPACE, "images", "import",
                     /* unpack with the CRI plugin's snapshotter */
-                    "--snapshotter", "overlayfs", (char *)(dec ? "-" : path),
-                    NULL};
+                    "--snapshotter", "overlayfs", (char *)(dec ? "-" : path), NULL};
     pid_t dpid = -1;
     int in = -1, rc = -1;
     char *out = NULL;
@@ -139,8 +136,7 @@ int k1s__cd_ctr_import(k1s_containerd *c, const char *path, char **names,
             ;
     }
     if (st != 0)
-        k1s__cd_err(err, "ctr images import %s failed (status %d): %s", path,
-                    st, trimmed(out));
+        k1s__cd_err(err, "ctr images import %s failed (status %d): %s", path, st, trimmed(out));
     else if (dpid > 0 && !(WIFEXITED(dst) && WEXITSTATUS(dst) == 0))
         k1s__cd_err(err, "%s -dc %s failed", dec, path);
     else if (!(*names = imported_names(out)))
@@ -197,13 +193,12 @@ static bool images_present(k1s_containerd *c, const json_t *rec)
 {
     size_t i;
     json_t *name;
-    json_array_foreach(json_object_get(rec, "images"), i, name) {
-        json_t *req = json_pack("{s:{s:s?}}", "image", "image",
-                                json_string_value(name));
+    json_array_foreach(json_object_get(rec, "images"), i, name)
+    {
+        json_t *req = json_pack("{s:{s:s?}}", "image", "image", json_string_value(name));
         json_t *reply = NULL;
         k1s_cri_error e = {0};
-        bool ok = req && k1s_cri_call(c->cri, "ImageStatus", req, &reply,
-                                      10000, &e) == 0 &&
+        bool ok = req && k1s_cri_call(c->cri, "ImageStatus", req, &reply, 10000, &e) == 0 &&
                   json_object_get(reply, "image");
         json_decref(req);
         json_decref(reply);
@@ -215,15 +210,11 @@ static bool images_present(k1s_containerd *c, const json_t *rec)
 }
 
 /* The record's size/mtime match st, and its images are all there. */
-static bool up_to_date(k1s_containerd *c, const json_t *rec,
-                       const struct stat *st)
+static bool up_to_date(k1s_containerd *c, const json_t *rec, const struct stat *st)
 {
-    return rec &&
-           json_integer_value(json_object_get(rec, "size")) == st->st_size &&
-           json_integer_value(json_object_get(rec, "mtime")) ==
-               st->st_mtim.tv_sec &&
-           json_integer_value(json_object_get(rec, "mtime_ns")) ==
-               st->st_mtim.tv_nsec &&
+    return rec && json_integer_value(json_object_get(rec, "size")) == st->st_size &&
+           json_integer_value(json_object_get(rec, "mtime")) == st->st_mtim.tv_sec &&
+           json_integer_value(json_object_get(rec, "mtime_ns")) == st->st_mtim.tv_nsec &&
            images_present(c, rec);
 }
 
@@ -233,20 +224,19 @@ static json_t *record(const struct stat *st, const char *names)
     json_t *imgs = json_array();
     char *copy = strdup(names);
     char *save = NULL;
-    for (char *t = copy ? strtok_r(copy, " ", &save) : NULL; t;
-         t = strtok_r(NULL, " ", &save))
+    for (char *t = copy ? strtok_r(copy, " ", &save) : NULL; t; t = strtok_r(NULL, " ", &save))
         json_array_append_new(imgs, json_string(t));
     free(copy);
-    return json_pack("{s:I, s:I, s:I, s:o}", "size", (json_int_t)st->st_size,
-                     "mtime", (json_int_t)st->st_mtim.tv_sec, "mtime_ns",
-                     (json_int_t)st->st_mtim.tv_nsec, "images", imgs);
+    return json_pack("{s:I, s:I, s:I, s:o}", "size", (json_int_t)st->st_size, "mtime",
+                     (json_int_t)st->st_mtim.tv_sec, "mtime_ns", (json_int_t)st->st_mtim.tv_nsec,
+                     "images", imgs);
 }
 
 /* Import path with the progress lines ("importing images/x.tar",
  * "imported NAMES in N ms"). names: malloc'd on success. 0, or -1 with
  * *err malloc'd. Caller holds import_lock. */
-static int import_logged(k1s_containerd *c, const char *path,
-                         const char *shown, char **names, char **err)
+static int import_logged(k1s_containerd *c, const char *path, const char *shown, char **names,
+                         char **err)
 {
     if (!c->quiet)
         fprintf(stderr, "k1s: importing %s\n", shown);
@@ -254,8 +244,7 @@ static int import_logged(k1s_containerd *c, const char *path,
     if (k1s__cd_ctr_import(c, path, names, err) != 0)
         return -1;
     if (!c->quiet)
-        fprintf(stderr, "k1s: imported %s in %lld ms\n",
-                **names ? *names : "(no named images)",
+        fprintf(stderr, "k1s: imported %s in %lld ms\n", **names ? *names : "(no named images)",
                 (long long)(k1s_time_mono_ms() - t0));
     return 0;
 }
@@ -315,8 +304,7 @@ int k1s__cd_import_dir(k1s_containerd *c)
     free(files);
 
     if (db_path && now && !json_equal(old, now) &&
-        json_dump_file(now, db_path, JSON_INDENT(2) | JSON_SORT_KEYS) != 0 &&
-        !c->quiet)
+        json_dump_file(now, db_path, JSON_INDENT(2) | JSON_SORT_KEYS) != 0 && !c->quiet)
         fprintf(stderr, "k1s: warning: cannot write %s\n", db_path);
     json_decref(old);
     json_decref(now);

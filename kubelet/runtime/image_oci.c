@@ -49,11 +49,10 @@ const char *k1s__oci_arch(void)
 #endif
 }
 
-static json_t *descriptor(const char *media_type, const char *digest,
-                          size_t size)
+static json_t *descriptor(const char *media_type, const char *digest, size_t size)
 {
-    return json_pack("{s:s, s:s, s:I}", "mediaType", media_type, "digest",
-                     digest, "size", (json_int_t)size);
+    return json_pack("{s:s, s:s, s:I}", "mediaType", media_type, "digest", digest, "size",
+                     (json_int_t)size);
 }
 
 /* Serialise v (stolen) compactly with sorted keys; NULL on failure. */
@@ -67,17 +66,15 @@ static char *dump(json_t *v)
 }
 
 /* "blobs/sha256/<hex>" for a "sha256:<hex>" digest. */
-static int add_blob(k1s_buf *tar, const char *digest, const char *data,
-                    size_t len)
+static int add_blob(k1s_buf *tar, const char *digest, const char *data, size_t len)
 {
     char name[96];
     snprintf(name, sizeof name, "blobs/sha256/%s", digest + 7);
     return k1s__tar_add(tar, name, 0644, data, len);
 }
 
-int k1s__oci_single_file_image(const char *ref, const char *path,
-                               const unsigned char *data, size_t len,
-                               k1s_buf *out, char manifest_digest[72],
+int k1s__oci_single_file_image(const char *ref, const char *path, const unsigned char *data,
+                               size_t len, k1s_buf *out, char manifest_digest[72],
                                char config_digest[72])
 {
     int rc = -1;
@@ -98,38 +95,33 @@ int k1s__oci_single_file_image(const char *ref, const char *path,
         goto cleanup;
     }
     /* uncompressed layer: its diff_id is its own digest */
-    config = dump(json_pack(
-        "{s:s, s:s, s:{s:[s], s:s}, s:{s:s, s:[s]}}", "architecture",
-        k1s__oci_arch(), "os", "linux", "config", "Entrypoint", entry,
-        "WorkingDir", "/", "rootfs", "type", "layers", "diff_ids",
-        layer_digest));
+    config =
+        dump(json_pack("{s:s, s:s, s:{s:[s], s:s}, s:{s:s, s:[s]}}", "architecture",
+                       k1s__oci_arch(), "os", "linux", "config", "Entrypoint", entry, "WorkingDir",
+                       "/", "rootfs", "type", "layers", "diff_ids", layer_digest));
     if (!config || k1s__cd_sha256(config, strlen(config), config_digest))
         goto cleanup;
 
-    manifest = dump(json_pack(
-        "{s:i, s:s, s:o, s:[o]}", "schemaVersion", 2, "mediaType",
-        MT_MANIFEST, "config",
-        descriptor(MT_CONFIG, config_digest, strlen(config)), "layers",
-        descriptor(MT_LAYER, layer_digest, layer.len)));
-    if (!manifest ||
-        k1s__cd_sha256(manifest, strlen(manifest), manifest_digest))
+    manifest =
+        dump(json_pack("{s:i, s:s, s:o, s:[o]}", "schemaVersion", 2, "mediaType", MT_MANIFEST,
+                       "config", descriptor(MT_CONFIG, config_digest, strlen(config)), "layers",
+                       descriptor(MT_LAYER, layer_digest, layer.len)));
+    if (!manifest || k1s__cd_sha256(manifest, strlen(manifest), manifest_digest))
         goto cleanup;
 
     json_t *md = descriptor(MT_MANIFEST, manifest_digest, strlen(manifest));
     /* json_object_set_new consumes the value even when it fails */
-    int bad = json_object_set_new(
-        md, "annotations",
-        json_pack("{s:s, s:s}", "io.containerd.image.name", ref,
-                  "org.opencontainers.image.ref.name", ref));
-    bad |= json_object_set_new(md, "platform",
-                               json_pack("{s:s, s:s}", "architecture",
-                                         k1s__oci_arch(), "os", "linux"));
+    int bad = json_object_set_new(md, "annotations",
+                                  json_pack("{s:s, s:s}", "io.containerd.image.name", ref,
+                                            "org.opencontainers.image.ref.name", ref));
+    bad |= json_object_set_new(
+        md, "platform", json_pack("{s:s, s:s}", "architecture", k1s__oci_arch(), "os", "linux"));
     if (bad) {
         json_decref(md);
         goto cleanup;
     }
-    index = dump(json_pack("{s:i, s:s, s:[o]}", "schemaVersion", 2,
-                           "mediaType", MT_INDEX, "manifests", md));
+    index = dump(
+        json_pack("{s:i, s:s, s:[o]}", "schemaVersion", 2, "mediaType", MT_INDEX, "manifests", md));
     if (!index)
         goto cleanup;
 

@@ -24,10 +24,8 @@ static bool has_image(k1s_containerd *c, const char *ref, const char *want)
     json_t *reply = NULL;
     k1s_cri_error e = {0};
     bool same = false;
-    if (req && k1s_cri_call(c->cri, "ImageStatus", req, &reply, 10000, &e) ==
-                   0) {
-        const char *id = json_string_value(
-            json_object_get(json_object_get(reply, "image"), "id"));
+    if (req && k1s_cri_call(c->cri, "ImageStatus", req, &reply, 10000, &e) == 0) {
+        const char *id = json_string_value(json_object_get(json_object_get(reply, "image"), "id"));
         same = id && strcmp(id, want) == 0;
     }
     json_decref(req);
@@ -43,9 +41,8 @@ int k1s__cd_ensure_pause(k1s_containerd *c, char **err)
     char *path = NULL, *names = NULL;
     int rc = -1;
 
-    if (k1s__oci_single_file_image(K1S_PAUSE_IMAGE, "pause", k1s_pause_bin,
-                                   k1s_pause_bin_len, &tar, manifest,
-                                   config) != 0) {
+    if (k1s__oci_single_file_image(K1S_PAUSE_IMAGE, "pause", k1s_pause_bin, k1s_pause_bin_len, &tar,
+                                   manifest, config) != 0) {
         k1s__cd_err(err, "cannot build the pause image (out of memory)");
         goto cleanup;
     }
@@ -64,8 +61,9 @@ int k1s__cd_ensure_pause(k1s_containerd *c, char **err)
     if (k1s__cd_ctr_import(c, path, &names, err) != 0)
         goto cleanup;
     if (!has_image(c, K1S_PAUSE_IMAGE, config)) {
-        k1s__cd_err(err, "%s was imported from %s but containerd does not "
-                         "list it with id %s",
+        k1s__cd_err(err,
+                    "%s was imported from %s but containerd does not "
+                    "list it with id %s",
                     K1S_PAUSE_IMAGE, path, config);
         goto cleanup;
     }

@@ -36,8 +36,7 @@ static void octal(unsigned char *field, size_t w, unsigned long long v)
     field[w - 1] = '\0';
 }
 
-int k1s__tar_add(k1s_buf *b, const char *name, unsigned mode,
-                 const void *data, size_t len)
+int k1s__tar_add(k1s_buf *b, const char *name, unsigned mode, const void *data, size_t len)
 {
     size_t nl = strlen(name);
     bool dir = data == NULL && nl > 0 && name[nl - 1] == '/';
@@ -49,12 +48,12 @@ int k1s__tar_add(k1s_buf *b, const char *name, unsigned mode,
     unsigned char h[TAR_BLOCK] = {0};
     memcpy(h, name, nl);
     octal(h + 100, 8, mode & 07777);
-    octal(h + 108, 8, 0);            /* uid */
-    octal(h + 116, 8, 0);            /* gid */
+    octal(h + 108, 8, 0); /* uid */
+    octal(h + 116, 8, 0); /* gid */
     octal(h + 124, 12, dir ? 0 : len);
-    octal(h + 136, 12, 0);           /* mtime: fixed, for stable digests */
+    octal(h + 136, 12, 0); /* mtime: fixed, for stable digests */
     h[156] = dir ? '5' : '0';
-    memcpy(h + 257, "ustar", 6);     /* magic with its NUL */
+    memcpy(h + 257, "ustar", 6); /* magic with its NUL */
     memcpy(h + 263, "00", 2);
     memcpy(h + 265, "root", 4);
     memcpy(h + 297, "root", 4);

@@ -19,11 +19,11 @@ typedef struct k1s_containerd k1s_containerd;
 #define K1S_PAUSE_IMAGE "k1s.io/pause:1.0"
 
 typedef struct k1s_containerd_config {
-    const char *data_dir;      /* required */
-    const char *endpoint;      /* non-NULL: a running containerd's socket;
+    const char *data_dir; /* required */
+    const char *endpoint; /* non-NULL: a running containerd's socket;
                                   start nothing, write no config */
-    const char *pod_cidr;      /* default 10.244.0.0/24 */
-    bool quiet;                /* no progress lines on stderr */
+    const char *pod_cidr; /* default 10.244.0.0/24 */
+    bool quiet;           /* no progress lines on stderr */
 } k1s_containerd_config;
 
 /* Write the configs, start containerd (unless endpoint), wait until its
@@ -31,8 +31,7 @@ typedef struct k1s_containerd_config {
  * <data-dir>/images (docker-archive or OCI layout; .tar, .tar.gz, .tgz,
  * .tar.zst) into the k8s.io namespace, logging progress. 0, or -1 with
  * *err malloc'd. */
-int k1s_containerd_start(const k1s_containerd_config *cfg,
-                         k1s_containerd **out, char **err);
+int k1s_containerd_start(const k1s_containerd_config *cfg, k1s_containerd **out, char **err);
 /* The gRPC socket path (for k1s_cri_open). */
 const char *k1s_containerd_socket(const k1s_containerd *c);
 /* The CRI streaming server's base URL (http://127.0.0.1:PORT), "" when

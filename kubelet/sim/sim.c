@@ -135,9 +135,10 @@ static int run_pod(k1s_kubelet *kl, const json_t *pod)
         char first[K1S_IPV4_LEN], last[K1S_IPV4_LEN];
         k1s_ipv4_format(kl->sim_net | 1, first, sizeof first);
         k1s_ipv4_format(kl->sim_net | 254, last, sizeof last);
-        K1S__EVENT(kl, pod, "Warning", "FailedCreatePodSandBox",
-                   "Failed to create pod sandbox: failed to allocate for range 0: no IP addresses available in range set: %s-%s",
-                   first, last);
+        K1S__EVENT(
+            kl, pod, "Warning", "FailedCreatePodSandBox",
+            "Failed to create pod sandbox: failed to allocate for range 0: no IP addresses available in range set: %s-%s",
+            first, last);
         return 5000;
     }
     json_t *started = NULL;
@@ -284,10 +285,11 @@ const k1s_controller_def k1s__sim_def = {
     .group = "",
     .kind = "Pod",
     .reconcile = reconcile,
-    .watches = {
-        {"", "Node", k1s__map_node},
-        {"coordination.k8s.io", "Lease", k1s__map_lease},
-    },
+    .watches =
+        {
+            {"", "Node", k1s__map_node},
+            {"coordination.k8s.io", "Lease", k1s__map_lease},
+        },
     .init = init,
     .fini = fini,
 };

@@ -20,7 +20,7 @@ int k1s__sim_prepare(k1s_kubelet *kl, char **err);
  * is kept, containers already running stay as they are. New reference.
  * *started: new array of the containers started by this status (their
  * spec entries, borrowed from pod), for the kubelet's events. */
-json_t *k1s__sim_pod_status(const json_t *pod, const char *host_ip,
-                            const char *pod_ip, json_t **started);
+json_t *k1s__sim_pod_status(const json_t *pod, const char *host_ip, const char *pod_ip,
+                            json_t **started);
 
 #endif

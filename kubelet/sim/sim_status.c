@@ -38,8 +38,7 @@ static void hex(const unsigned char *b, size_t n, char *out)
 /* The image as containerd names it (docker's normalization: "nginx" is
  * docker.io/library/nginx:latest) into image, and the repository alone
  * (docker.io/library/nginx) into repo. */
-static void normalize_image(const char *in, char *image, size_t ilen,
-                            char *repo, size_t rlen)
+static void normalize_image(const char *in, char *image, size_t ilen, char *repo, size_t rlen)
 {
     char name[512], suffix[300] = "";
     snprintf(name, sizeof name, "%s", in);
@@ -104,8 +103,7 @@ static json_t *new_container_id(void)
 
 /* A container (re)started now. prev: its former status or NULL. running:
  * false for an init container, which has already run to completion. */
-static json_t *started_status(const json_t *ctr, const json_t *prev, bool running,
-                              const char *now)
+static json_t *started_status(const json_t *ctr, const json_t *prev, bool running, const char *now)
 {
     char image[1024], repo[1024], id[1200];
     normalize_image(k1s_json_str_or(ctr, "image", ""), image, sizeof image, repo, sizeof repo);
@@ -118,16 +116,15 @@ static json_t *started_status(const json_t *ctr, const json_t *prev, bool runnin
         restarts++;
         json_object_set_new(last, "terminated",
                             json_pack("{s:i, s:s, s:O*, s:s, s:O*}", "exitCode", 0, "reason",
-                                      "Completed", "startedAt",
-                                      json_object_get(prun, "startedAt"), "finishedAt", now,
-                                      "containerID", json_object_get(prev, "containerID")));
+                                      "Completed", "startedAt", json_object_get(prun, "startedAt"),
+                                      "finishedAt", now, "containerID",
+                                      json_object_get(prev, "containerID")));
     }
     json_t *cid = new_container_id();
-    json_t *state = running
-                        ? json_pack("{s:{s:s}}", "running", "startedAt", now)
-                        : json_pack("{s:{s:i, s:s, s:s, s:s, s:O}}", "terminated", "exitCode", 0,
-                                    "reason", "Completed", "startedAt", now, "finishedAt", now,
-                                    "containerID", cid);
+    json_t *state =
+        running ? json_pack("{s:{s:s}}", "running", "startedAt", now)
+                : json_pack("{s:{s:i, s:s, s:s, s:s, s:O}}", "terminated", "exitCode", 0, "reason",
+                            "Completed", "startedAt", now, "finishedAt", now, "containerID", cid);
     json_t *s = json_pack("{s:s, s:o, s:o, s:b, s:I, s:s, s:s, s:o, s:b}", "name",
                           k1s_json_str_or(ctr, "name", ""), "state", state, "lastState", last,
                           "ready", 1, "restartCount", restarts, "image", image, "imageID", id,
@@ -158,8 +155,8 @@ static json_t *container_statuses(const json_t *ctrs, const json_t *prevs, bool 
             char image[1024], repo[1024];
             normalize_image(k1s_json_str_or(ctr, "image", ""), image, sizeof image, repo,
                             sizeof repo);
-            keep = k1s__cs_has(prev, "running") &&
-                   !strcmp(k1s_json_str_or(prev, "image", ""), image);
+            keep =
+                k1s__cs_has(prev, "running") && !strcmp(k1s_json_str_or(prev, "image", ""), image);
         }
         if (keep) {
             json_array_append(out, (json_t *)prev);
@@ -183,12 +180,12 @@ json_t *k1s__sim_pod_status(const json_t *pod, const char *host_ip, const char *
     *started = json_array();
     json_t *inits = NULL;
     if (json_array_size(json_object_get(spec, "initContainers")))
-        inits = container_statuses(json_object_get(spec, "initContainers"),
-                                   json_object_get(old, "initContainerStatuses"), true, now,
-                                   *started);
-    json_t *ctrs = container_statuses(json_object_get(spec, "containers"),
-                                      json_object_get(old, "containerStatuses"), false, now,
-                                      *started);
+        inits =
+            container_statuses(json_object_get(spec, "initContainers"),
+                               json_object_get(old, "initContainerStatuses"), true, now, *started);
+    json_t *ctrs =
+        container_statuses(json_object_get(spec, "containers"),
+                           json_object_get(old, "containerStatuses"), false, now, *started);
     /* phase and conditions as kubelet derives them from these statuses;
      * the pod is not terminal and its init containers are done */
     json_t *s = json_object();
@@ -210,8 +207,8 @@ json_t *k1s__sim_pod_status(const json_t *pod, const char *host_ip, const char *
     json_object_set_new(s, "podIP", json_string(pod_ip));
     json_object_set_new(s, "podIPs", json_pack("[{s:s}]", "ip", pod_ip));
     const json_t *start = json_object_get(old, "startTime");
-    json_object_set_new(s, "startTime", json_is_string(start) ? json_incref((json_t *)start)
-                                                              : json_string(now));
+    json_object_set_new(s, "startTime",
+                        json_is_string(start) ? json_incref((json_t *)start) : json_string(now));
     if (inits)
         json_object_set_new(s, "initContainerStatuses", inits);
     json_object_set_new(s, "containerStatuses", ctrs);

@@ -48,12 +48,12 @@ char *k1s__spec_expand(const char *in, spec_map_fn map, void *ctx)
             continue;
         }
         char next = in[i + 1];
-        if (next == '$') {                 /* $$: an escaped operator */
+        if (next == '$') { /* $$: an escaped operator */
             fputc('$', f);
             i++;
         } else if (next == '(') {
             const char *close = strchr(in + i + 2, ')');
-            if (!close) {                  /* incomplete: copied as is */
+            if (!close) { /* incomplete: copied as is */
                 fputs("$(", f);
                 i++;
                 continue;
@@ -67,7 +67,7 @@ char *k1s__spec_expand(const char *in, spec_map_fn map, void *ctx)
                 fprintf(f, "$(%.*s)", (int)nl, in + i + 2);
             free(name);
             i = (size_t)(close - in);
-        } else {                           /* "$x": not an expression */
+        } else { /* "$x": not an expression */
             fputc('$', f);
             fputc(next, f);
             i++;
@@ -115,32 +115,33 @@ static json_t *secret_value(const json_t *v)
 }
 
 /* envFrom: 0, or -1 with *e. */
-static int env_from(const json_t *pod, const json_t *c,
-                    const k1s_spec_lookup *lk, bool lenient, json_t *env,
-                    k1s_spec_error *e)
+static int env_from(const json_t *pod, const json_t *c, const k1s_spec_lookup *lk, bool lenient,
+                    json_t *env, k1s_spec_error *e)
 {
     const char *ns = k1s_json_str_or(pod, "metadata.namespace", "");
     size_t i;
     const json_t *ef;
-    json_array_foreach(json_object_get(c, "envFrom"), i, ef) {
+    json_array_foreach(json_object_get(c, "envFrom"), i, ef)
+    {
         const char *prefix = k1s_json_str_or(ef, "prefix", "");
         bool secret = json_object_get(ef, "secretRef") != NULL;
         const json_t *ref = json_object_get(ef, secret ? "secretRef" : "configMapRef");
         if (!ref)
             continue;
         const char *name = k1s_json_str_or(ref, "name", "");
-        const json_t *obj = lk && lk->get
-            ? lk->get(lk->ctx, secret ? "Secret" : "ConfigMap", ns, name) : NULL;
+        const json_t *obj =
+            lk && lk->get ? lk->get(lk->ctx, secret ? "Secret" : "ConfigMap", ns, name) : NULL;
         if (!obj) {
             if (lenient || k1s_json_bool(ref, "optional", false))
                 continue;
             k1s__spec_fail(e, "CreateContainerConfigError", "%s \"%s\" not found",
-                      secret ? "secret" : "configmap", name);
+                           secret ? "secret" : "configmap", name);
             return -1;
         }
         const char *k;
         json_t *v;
-        json_object_foreach(json_object_get(obj, "data"), k, v) {
+        json_object_foreach(json_object_get(obj, "data"), k, v)
+        {
             char *key;
             if (asprintf(&key, "%s%s", prefix, k) < 0)
                 goto oom;
@@ -160,19 +161,19 @@ oom:
 
 /* configMapKeyRef / secretKeyRef: 1 with *out set, 0 to skip (optional),
  * -1 with *e. */
-static int key_ref(const json_t *pod, const json_t *ref, bool secret,
-                   const k1s_spec_lookup *lk, json_t **out, k1s_spec_error *e)
+static int key_ref(const json_t *pod, const json_t *ref, bool secret, const k1s_spec_lookup *lk,
+                   json_t **out, k1s_spec_error *e)
 {
     const char *ns = k1s_json_str_or(pod, "metadata.namespace", "");
     const char *name = k1s_json_str_or(ref, "name", ""), *key = k1s_json_str_or(ref, "key", "");
     bool optional = k1s_json_bool(ref, "optional", false);
-    const json_t *obj = lk && lk->get
-        ? lk->get(lk->ctx, secret ? "Secret" : "ConfigMap", ns, name) : NULL;
+    const json_t *obj =
+        lk && lk->get ? lk->get(lk->ctx, secret ? "Secret" : "ConfigMap", ns, name) : NULL;
     if (!obj) {
         if (optional)
             return 0;
         k1s__spec_fail(e, "CreateContainerConfigError", "%s \"%s\" not found",
-                  secret ? "secret" : "configmap", name);
+                       secret ? "secret" : "configmap", name);
         return -1;
     }
     const json_t *v = json_object_get(json_object_get(obj, "data"), key);
@@ -182,8 +183,8 @@ static int key_ref(const json_t *pod, const json_t *ref, bool secret,
         *out = NULL;
         if (optional)
             return 0;
-        k1s__spec_fail(e, "CreateContainerConfigError", "couldn't find key %s in %s %s/%s",
-                  key, secret ? "Secret" : "ConfigMap", ns, name);
+        k1s__spec_fail(e, "CreateContainerConfigError", "couldn't find key %s in %s %s/%s", key,
+                       secret ? "Secret" : "ConfigMap", ns, name);
         return -1;
     }
     return 1;
@@ -191,8 +192,7 @@ static int key_ref(const json_t *pod, const json_t *ref, bool secret,
 
 /* One env entry's runtime value: 1 with *out, 0 to skip, -1 with *e. */
 static int env_value(const json_t *pod, const json_t *c, const json_t *ev,
-                     const k1s_spec_lookup *lk, json_t *env, json_t **out,
-                     k1s_spec_error *e)
+                     const k1s_spec_lookup *lk, json_t *env, json_t **out, k1s_spec_error *e)
 {
     char err[K1S__SPEC_ERRLEN];
     char *s = NULL;
@@ -220,7 +220,7 @@ static int env_value(const json_t *pod, const json_t *c, const json_t *ev,
     } else if ((r = json_object_get(from, "secretKeyRef"))) {
         return key_ref(pod, r, true, lk, out, e);
     } else {
-        s = strdup("");                   /* a source kubelet would skip */
+        s = strdup(""); /* a source kubelet would skip */
     }
     *out = s ? json_stringn_nocheck(s, strlen(s)) : NULL;
     free(s);
@@ -231,16 +231,14 @@ static int env_value(const json_t *pod, const json_t *c, const json_t *ev,
     return 1;
 }
 
-int k1s_spec_envs(const json_t *pod, const json_t *container,
-                  const k1s_spec_lookup *lk, json_t **envs,
-                  k1s_spec_error *e)
+int k1s_spec_envs(const json_t *pod, const json_t *container, const k1s_spec_lookup *lk,
+                  json_t **envs, k1s_spec_error *e)
 {
     return k1s__spec_envs(pod, container, lk, false, envs, e);
 }
 
-int k1s__spec_envs(const json_t *pod, const json_t *container,
-              const k1s_spec_lookup *lk, bool lenient, json_t **envs,
-              k1s_spec_error *e)
+int k1s__spec_envs(const json_t *pod, const json_t *container, const k1s_spec_lookup *lk,
+                   bool lenient, json_t **envs, k1s_spec_error *e)
 {
     *envs = NULL;
     /* name -> value, in first-definition order (jansson keeps insertion
@@ -254,14 +252,15 @@ int k1s__spec_envs(const json_t *pod, const json_t *container,
         goto fail;
     size_t i;
     const json_t *ev;
-    json_array_foreach(json_object_get(container, "env"), i, ev) {
+    json_array_foreach(json_object_get(container, "env"), i, ev)
+    {
         const char *name = k1s_json_str_or(ev, "name", "");
         if (!*name)
             continue;
         json_t *v = NULL;
         int rc = env_value(pod, container, ev, lk, env, &v, e);
         if (rc < 0 && lenient)
-            continue;                     /* left undefined */
+            continue; /* left undefined */
         if (rc < 0)
             goto fail;
         if (rc > 0)
@@ -270,7 +269,8 @@ int k1s__spec_envs(const json_t *pod, const json_t *container,
     json_t *arr = json_array();
     const char *k;
     json_t *v;
-    json_object_foreach(env, k, v) {
+    json_object_foreach(env, k, v)
+    {
         json_t *kv = json_object();
         json_object_set_new_nocheck(kv, "key", json_stringn_nocheck(k, strlen(k)));
         json_object_set(kv, "value", v);

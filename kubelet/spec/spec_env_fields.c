@@ -22,16 +22,35 @@ static void go_quote(FILE *f, const char *s)
         unsigned char c = *p;
         const char *esc = NULL;
         switch (c) {
-        case '"': esc = "\\\""; break;
-        case '\\': esc = "\\\\"; break;
-        case '\a': esc = "\\a"; break;
-        case '\b': esc = "\\b"; break;
-        case '\f': esc = "\\f"; break;
-        case '\n': esc = "\\n"; break;
-        case '\r': esc = "\\r"; break;
-        case '\t': esc = "\\t"; break;
-        case '\v': esc = "\\v"; break;
-        default: break;
+        case '"':
+            esc = "\\\"";
+            break;
+        case '\\':
+            esc = "\\\\";
+            break;
+        case '\a':
+            esc = "\\a";
+            break;
+        case '\b':
+            esc = "\\b";
+            break;
+        case '\f':
+            esc = "\\f";
+            break;
+        case '\n':
+            esc = "\\n";
+            break;
+        case '\r':
+            esc = "\\r";
+            break;
+        case '\t':
+            esc = "\\t";
+            break;
+        case '\v':
+            esc = "\\v";
+            break;
+        default:
+            break;
         }
         if (esc) {
             fputs(esc, f);
@@ -105,8 +124,7 @@ static char *format_map(const json_t *m)
 }
 
 /* status.<key>s[].ip joined with ",", else status.<key>. */
-static char *join_ips(const json_t *status, const char *plural,
-                      const char *single, bool first_only)
+static char *join_ips(const json_t *status, const char *plural, const char *single, bool first_only)
 {
     const json_t *arr = json_object_get(status, plural);
     char *buf = NULL;
@@ -116,7 +134,8 @@ static char *join_ips(const json_t *status, const char *plural,
         return NULL;
     size_t i, written = 0;
     const json_t *it;
-    json_array_foreach(arr, i, it) {
+    json_array_foreach(arr, i, it)
+    {
         const char *ip = k1s_json_str_or(it, "ip", "");
         if (!*ip || (first_only && written))
             continue;
@@ -137,31 +156,28 @@ static const char *node_ip(const json_t *pod, const k1s_spec_lookup *lk)
 {
     if (!lk || !lk->get)
         return "";
-    const json_t *node = lk->get(lk->ctx, "Node", "",
-                                 k1s_json_str_or(pod, "spec.nodeName", ""));
+    const json_t *node = lk->get(lk->ctx, "Node", "", k1s_json_str_or(pod, "spec.nodeName", ""));
     size_t i;
     const json_t *a;
-    json_array_foreach(json_object_get(json_object_get(node, "status"), "addresses"), i, a)
-        if (!strcmp(k1s_json_str_or(a, "type", ""), "InternalIP"))
-            return k1s_json_str_or(a, "address", "");
+    json_array_foreach(json_object_get(json_object_get(node, "status"), "addresses"), i,
+                       a) if (!strcmp(k1s_json_str_or(a, "type", ""),
+                                      "InternalIP")) return k1s_json_str_or(a, "address", "");
     return "";
 }
 
 /* "metadata.labels['k']" -> map "metadata.labels", key "k". */
-static bool subscript(const char *fp, const char *map, const char **key,
-                      size_t *keylen)
+static bool subscript(const char *fp, const char *map, const char **key, size_t *keylen)
 {
     size_t ml = strlen(map), n = strlen(fp);
-    if (strncmp(fp, map, ml) || strncmp(fp + ml, "['", 2) || n < ml + 4 ||
-        strcmp(fp + n - 2, "']"))
+    if (strncmp(fp, map, ml) || strncmp(fp + ml, "['", 2) || n < ml + 4 || strcmp(fp + n - 2, "']"))
         return false;
     *key = fp + ml + 2;
     *keylen = n - ml - 4;
     return true;
 }
 
-int k1s__spec_field_value(const json_t *pod, const json_t *field_ref,
-                     const k1s_spec_lookup *lk, char **out, char *err)
+int k1s__spec_field_value(const json_t *pod, const json_t *field_ref, const k1s_spec_lookup *lk,
+                          char **out, char *err)
 {
     *out = NULL;
     const char *ver = k1s_json_str_or(field_ref, "apiVersion", "");
@@ -173,7 +189,7 @@ int k1s__spec_field_value(const json_t *pod, const json_t *field_ref,
     const char *key;
     size_t kl;
     const char *v = NULL;
-    if (!strcmp(fp, "spec.host"))      /* the old name kube still accepts */
+    if (!strcmp(fp, "spec.host")) /* the old name kube still accepts */
         fp = "spec.nodeName";
     for (int m = 0; m < 2; m++) {
         const char *map = m ? "metadata.annotations" : "metadata.labels";

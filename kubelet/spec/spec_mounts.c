@@ -23,7 +23,8 @@ static bool volume_read_only(const json_t *pod, const char *name)
 {
     size_t i;
     const json_t *v;
-    json_array_foreach(json_object_get(json_object_get(pod, "spec"), "volumes"), i, v) {
+    json_array_foreach(json_object_get(json_object_get(pod, "spec"), "volumes"), i, v)
+    {
         if (strcmp(k1s_json_str_or(v, "name", ""), name))
             continue;
         if (json_object_get(v, "configMap") || json_object_get(v, "secret") ||
@@ -37,8 +38,8 @@ static bool volume_read_only(const json_t *pod, const char *name)
 static bool within(const char *path, const char *base)
 {
     size_t n = strlen(base);
-    return !strncmp(path, base, n) && (path[n] == '\0' || path[n] == '/' ||
-                                       (n == 1 && base[0] == '/'));
+    return !strncmp(path, base, n) &&
+           (path[n] == '\0' || path[n] == '/' || (n == 1 && base[0] == '/'));
 }
 
 /* Create what is missing of sub under the volume (real path root) without
@@ -62,7 +63,7 @@ static int make_subpath(const char *root, const char *sub, mode_t mode)
         while (end > strlen(root) && full[end - 1] != '/')
             end--;
         if (end > strlen(root))
-            end--;                         /* drop the '/' */
+            end--; /* drop the '/' */
     }
     char c = full[end];
     full[end] = '\0';
@@ -103,15 +104,17 @@ out:
 
 /* The host path of sub inside volume: 0 with *out malloc'd, or -1 with *e
  * as kubelet words it. */
-static int subpath(const char *volume, const char *sub, const char *mname,
-                   const char *cname, char **out, k1s_spec_error *e)
+static int subpath(const char *volume, const char *sub, const char *mname, const char *cname,
+                   char **out, k1s_spec_error *e)
 {
     *out = NULL;
     char root[PATH_MAX], real[PATH_MAX];
     struct stat st;
     if (!realpath(volume, root) || stat(root, &st) < 0) {
-        k1s__spec_fail(e, CONFIG_ERR, "failed to create subPath directory for volumeMount \"%s\" of container \"%s\"",
-                  mname, cname);
+        k1s__spec_fail(
+            e, CONFIG_ERR,
+            "failed to create subPath directory for volumeMount \"%s\" of container \"%s\"", mname,
+            cname);
         return -1;
     }
     char *joined = k1s__spec_join(root, sub);
@@ -119,18 +122,21 @@ static int subpath(const char *volume, const char *sub, const char *mname,
         k1s__spec_fail(e, CONFIG_ERR, "out of memory");
         return -1;
     }
-    mode_t mode = (st.st_mode & 07777) | 0700;  /* the volume's own, as kubelet */
+    mode_t mode = (st.st_mode & 07777) | 0700; /* the volume's own, as kubelet */
     if (lstat(joined, &st) < 0 && make_subpath(root, sub, mode) < 0) {
         free(joined);
-        k1s__spec_fail(e, CONFIG_ERR, "failed to create subPath directory for volumeMount \"%s\" of container \"%s\"",
-                  mname, cname);
+        k1s__spec_fail(
+            e, CONFIG_ERR,
+            "failed to create subPath directory for volumeMount \"%s\" of container \"%s\"", mname,
+            cname);
         return -1;
     }
     bool ok = realpath(joined, real) && within(real, root);
     free(joined);
     if (!ok || !(*out = strdup(real))) {
-        k1s__spec_fail(e, CONFIG_ERR, "failed to prepare subPath for volumeMount \"%s\" of container \"%s\"",
-                  mname, cname);
+        k1s__spec_fail(e, CONFIG_ERR,
+                       "failed to prepare subPath for volumeMount \"%s\" of container \"%s\"",
+                       mname, cname);
         return -1;
     }
     return 0;
@@ -139,8 +145,8 @@ static int subpath(const char *volume, const char *sub, const char *mname,
 /* ---- subPathExpr ---- */
 
 typedef struct expr_ctx {
-    const json_t *envs;     /* [{key, value}] */
-    json_t *missing;        /* names without a (non-empty) value */
+    const json_t *envs; /* [{key, value}] */
+    json_t *missing;    /* names without a (non-empty) value */
 } expr_ctx;
 
 static const char *map_expr(void *vctx, const char *name)
@@ -149,9 +155,8 @@ static const char *map_expr(void *vctx, const char *name)
     const char *val = NULL;
     size_t i;
     const json_t *kv;
-    json_array_foreach(ctx->envs, i, kv)
-        if (!strcmp(k1s_json_str_or(kv, "key", ""), name))
-            val = k1s_json_str_or(kv, "value", "");   /* the last definition wins */
+    json_array_foreach(ctx->envs, i, kv) if (!strcmp(k1s_json_str_or(kv, "key", ""), name)) val =
+        k1s_json_str_or(kv, "value", ""); /* the last definition wins */
     if (!val || !*val) {
         json_object_set_new(ctx->missing, name, json_null());
         return "";
@@ -165,8 +170,7 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* kubecontainer.ExpandContainerVolumeMounts: 0 with *out, or -1 with *e. */
-static int expand_expr(const char *expr, const json_t *envs, char **out,
-                       k1s_spec_error *e)
+static int expand_expr(const char *expr, const json_t *envs, char **out, k1s_spec_error *e)
 {
     expr_ctx ctx = {envs, json_object()};
     *out = ctx.missing ? k1s__spec_expand(expr, map_expr, &ctx) : NULL;
@@ -181,8 +185,8 @@ static int expand_expr(const char *expr, const json_t *envs, char **out,
             qsort(names, k, sizeof *names, cmp_str);
         char list[K1S__SPEC_ERRLEN] = "";
         for (size_t i = 0; i < k; i++)
-            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
-                     i ? ", " : "", names[i]);
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
+                     names[i]);
         free(names);
         k1s__spec_fail(e, CONFIG_ERR, "missing value for %s", list);
         free(*out);
@@ -225,15 +229,14 @@ static bool has_backstep(const char *p)
 }
 
 /* One volumeMount: a new CRI Mount, or NULL with *e. */
-static json_t *one_mount(const json_t *pod, const json_t *c, const json_t *vm,
-                         const json_t *paths, const json_t *envs,
-                         k1s_spec_error *e)
+static json_t *one_mount(const json_t *pod, const json_t *c, const json_t *vm, const json_t *paths,
+                         const json_t *envs, k1s_spec_error *e)
 {
     const char *name = k1s_json_str_or(vm, "name", ""), *cname = k1s_json_str_or(c, "name", "");
     const char *host = json_string_value(json_object_get(paths, name));
     if (!host) {
         k1s__spec_fail(e, CONFIG_ERR, "cannot find volume \"%s\" to mount into container \"%s\"",
-                  name, cname);
+                       name, cname);
         return NULL;
     }
     char *sub = NULL, *host_path = NULL;
@@ -249,16 +252,17 @@ static json_t *one_mount(const json_t *pod, const json_t *c, const json_t *vm,
     if (*sub && sub[0] == '/') {
         k1s__spec_fail(e, CONFIG_ERR, "error SubPath `%s` must not be an absolute path", sub);
     } else if (has_backstep(sub)) {
-        k1s__spec_fail(e, CONFIG_ERR, "unable to provision SubPath `%s`: must not contain '..'", sub);
+        k1s__spec_fail(e, CONFIG_ERR, "unable to provision SubPath `%s`: must not contain '..'",
+                       sub);
     } else if (*sub && subpath(host, sub, name, cname, &host_path, e) < 0) {
         /* *e set */
     } else if (!prop) {
         k1s__spec_fail(e, CONFIG_ERR, "invalid MountPropagation mode: \"%s\"",
-                  k1s_json_str_or(vm, "mountPropagation", ""));
+                       k1s_json_str_or(vm, "mountPropagation", ""));
     } else {
         const char *cp = k1s_json_str_or(vm, "mountPath", "");
-        m = json_pack("{s:s,s:s,s:b}", "container_path", cp,
-                      "host_path", host_path ? host_path : host, "readonly",
+        m = json_pack("{s:s,s:s,s:b}", "container_path", cp, "host_path",
+                      host_path ? host_path : host, "readonly",
                       k1s_json_bool(vm, "readOnly", false) || volume_read_only(pod, name));
         if (m && strcmp(prop, "PROPAGATION_PRIVATE"))
             json_object_set_new(m, "propagation", json_string(prop));
@@ -270,9 +274,8 @@ static json_t *one_mount(const json_t *pod, const json_t *c, const json_t *vm,
     return m;
 }
 
-int k1s_spec_mounts_env(const json_t *pod, const json_t *container,
-                        const json_t *paths, const json_t *envs,
-                        json_t **mounts, k1s_spec_error *e)
+int k1s_spec_mounts_env(const json_t *pod, const json_t *container, const json_t *paths,
+                        const json_t *envs, json_t **mounts, k1s_spec_error *e)
 {
     *mounts = json_array();
     if (!*mounts) {
@@ -281,7 +284,8 @@ int k1s_spec_mounts_env(const json_t *pod, const json_t *container,
     }
     size_t i;
     const json_t *vm;
-    json_array_foreach(json_object_get(container, "volumeMounts"), i, vm) {
+    json_array_foreach(json_object_get(container, "volumeMounts"), i, vm)
+    {
         json_t *m = one_mount(pod, container, vm, paths, envs, e);
         if (!m || json_array_append_new(*mounts, m) < 0) {
             json_decref(*mounts);
@@ -292,14 +296,14 @@ int k1s_spec_mounts_env(const json_t *pod, const json_t *container,
     return 0;
 }
 
-int k1s_spec_mounts(const json_t *pod, const json_t *container,
-                    const json_t *paths, json_t **mounts, k1s_spec_error *e)
+int k1s_spec_mounts(const json_t *pod, const json_t *container, const json_t *paths,
+                    json_t **mounts, k1s_spec_error *e)
 {
     bool exprs = false;
     size_t i;
     const json_t *vm;
-    json_array_foreach(json_object_get(container, "volumeMounts"), i, vm)
-        exprs = exprs || *k1s_json_str_or(vm, "subPathExpr", "");
+    json_array_foreach(json_object_get(container, "volumeMounts"), i, vm) exprs =
+        exprs || *k1s_json_str_or(vm, "subPathExpr", "");
     json_t *envs = NULL;
     if (exprs && k1s__spec_envs(pod, container, NULL, true, &envs, e) < 0) {
         *mounts = NULL;

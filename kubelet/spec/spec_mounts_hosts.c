@@ -25,7 +25,8 @@ static void hosts_aliases(FILE *f, const json_t *spec)
     fputs("\n# Entries added by HostAliases.\n", f);
     size_t i, j;
     const json_t *a, *h;
-    json_array_foreach(aliases, i, a) {
+    json_array_foreach(aliases, i, a)
+    {
         fputs(k1s_json_str_or(a, "ip", ""), f);
         json_array_foreach(json_object_get(a, "hostnames"), j, h)
             fprintf(f, "\t%s", json_string_value(h) ? json_string_value(h) : "");
@@ -68,7 +69,8 @@ static char *hosts_content(const json_t *pod, const char *pod_ip)
               "fe00::0\tip6-localnet\n"
               "fe00::0\tip6-mcastprefix\n"
               "fe00::1\tip6-allnodes\n"
-              "fe00::2\tip6-allrouters\n", f);
+              "fe00::2\tip6-allrouters\n",
+              f);
         const char *sub = k1s_json_str_or(spec, "subdomain", "");
         if (*sub)
             fprintf(f, "%s\t%s.%s.%s.svc.%s\t%s\n", pod_ip, host, sub,
@@ -84,13 +86,12 @@ static char *hosts_content(const json_t *pod, const char *pod_ip)
     return buf;
 }
 
-int k1s_spec_etc_hosts(const json_t *pod, const char *pod_ip,
-                       const char *pod_dir, json_t **mount)
+int k1s_spec_etc_hosts(const json_t *pod, const char *pod_ip, const char *pod_dir, json_t **mount)
 {
     *mount = NULL;
     bool host_net = k1s_json_bool(pod, "spec.hostNetwork", false);
     if (!host_net && (!pod_ip || !*pod_ip))
-        return 0;                         /* kubelet waits for the IP */
+        return 0; /* kubelet waits for the IP */
     char *text = hosts_content(pod, pod_ip ? pod_ip : "");
     char *path = k1s__spec_join(pod_dir, "etc-hosts");
     int rc = -1;
@@ -110,8 +111,8 @@ int k1s_spec_etc_hosts(const json_t *pod, const char *pod_ip,
             close(fd);
     }
     if (rc == 0) {
-        *mount = json_pack("{s:s,s:s,s:b,s:b}", "container_path", "/etc/hosts",
-                           "host_path", path, "readonly", 0, "selinux_relabel", 1);
+        *mount = json_pack("{s:s,s:s,s:b,s:b}", "container_path", "/etc/hosts", "host_path", path,
+                           "readonly", 0, "selinux_relabel", 1);
         if (!*mount) {
             errno = ENOMEM;
             rc = -1;

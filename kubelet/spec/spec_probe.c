@@ -25,7 +25,7 @@
 #define DEF_TIMEOUT 1
 #define DEF_SUCCESS 1
 #define DEF_FAILURE 3
-#define MAX_RETRIES 3      /* prober.go maxProbeRetries */
+#define MAX_RETRIES 3 /* prober.go maxProbeRetries */
 
 static long long positive(const json_t *probe, const char *key, long long def)
 {
@@ -43,8 +43,7 @@ void k1s__spec_go_seconds(char *buf, size_t n, long long s)
         snprintf(buf, n, "%lldh%lldm%llds", s / 3600, s / 60 % 60, s % 60);
 }
 
-void k1s_prober_init(k1s_prober *p, const json_t *probe, int64_t started_ms,
-                     bool initial)
+void k1s_prober_init(k1s_prober *p, const json_t *probe, int64_t started_ms, bool initial)
 {
     long long delay = k1s_json_int(probe, "initialDelaySeconds", 0);
     p->next_ms = started_ms + (delay > 0 ? delay : 0) * 1000;
@@ -59,8 +58,7 @@ bool k1s_prober_due(const k1s_prober *p, int64_t now_ms)
 
 /* extractPort: a number, or a named port of the container (its
  * containerPort), or a number written as a string. -1 with msg. */
-static int probe_port(const json_t *v, const json_t *container, char *msg,
-                      size_t msglen)
+static int probe_port(const json_t *v, const json_t *container, char *msg, size_t msglen)
 {
     long long port = -1;
     if (json_is_integer(v)) {
@@ -70,7 +68,8 @@ static int probe_port(const json_t *v, const json_t *container, char *msg,
         size_t i;
         const json_t *cp;
         bool found = false;
-        json_array_foreach(json_object_get(container, "ports"), i, cp) {
+        json_array_foreach(json_object_get(container, "ports"), i, cp)
+        {
             if (!strcmp(k1s_json_str_or(cp, "name", ""), name)) {
                 port = k1s_json_int(cp, "containerPort", -1);
                 found = true;
@@ -107,13 +106,13 @@ static void go_errno(char *buf, size_t n, int err)
 }
 
 /* net.DialTimeout("tcp", host:port) then close. */
-static k1s__spec_probe_result probe_tcp(const char *host, int port, int timeout_s,
-                                   char *msg, size_t msglen)
+static k1s__spec_probe_result probe_tcp(const char *host, int port, int timeout_s, char *msg,
+                                        size_t msglen)
 {
     char sport[16], addr[INET6_ADDRSTRLEN + 16], why[128];
     snprintf(sport, sizeof sport, "%d", port);
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-                             .ai_flags = AI_NUMERICSERV};
+    struct addrinfo hints = {
+        .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
     struct addrinfo *ai = NULL;
     if (getaddrinfo(host, sport, &hints, &ai) != 0 || !ai) {
         snprintf(msg, msglen, "dial tcp: lookup %s: no such host", host);
@@ -121,8 +120,8 @@ static k1s__spec_probe_result probe_tcp(const char *host, int port, int timeout_
     }
     char ip[INET6_ADDRSTRLEN] = "";
     const void *a = ai->ai_family == AF_INET6
-        ? (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr
-        : (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr;
+                        ? (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr
+                        : (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr;
     inet_ntop(ai->ai_family, a, ip, sizeof ip);
     snprintf(addr, sizeof addr, ai->ai_family == AF_INET6 ? "[%s]:%d" : "%s:%d", ip, port);
     int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -157,9 +156,8 @@ static k1s__spec_probe_result probe_tcp(const char *host, int port, int timeout_
 }
 
 /* exec through the runtime: exit 0 is success. */
-static k1s__spec_probe_result probe_exec(const json_t *ex, const char *cid,
-                                    k1s_spec_exec_fn fn, void *ctx,
-                                    int timeout_s, char *msg, size_t msglen)
+static k1s__spec_probe_result probe_exec(const json_t *ex, const char *cid, k1s_spec_exec_fn fn,
+                                         void *ctx, int timeout_s, char *msg, size_t msglen)
 {
     const json_t *cmd = json_object_get(ex, "command");
     size_t n = json_array_size(cmd);
@@ -171,18 +169,17 @@ static k1s__spec_probe_result probe_exec(const json_t *ex, const char *cid,
     }
     for (size_t i = 0; i < n; i++)
         argv[i] = json_string_value(json_array_get(cmd, i))
-            ? json_string_value(json_array_get(cmd, i)) : "";
+                      ? json_string_value(json_array_get(cmd, i))
+                      : "";
     int code = -1;
     int rc = fn(ctx, cid ? cid : "", argv, n, timeout_s, &code);
     /* the command line as kubelet quotes it in its messages */
     char line[256] = "";
     for (size_t i = 0; i < n; i++)
-        snprintf(line + strlen(line), sizeof line - strlen(line), "%s%s",
-                 i ? " " : "", argv[i]);
+        snprintf(line + strlen(line), sizeof line - strlen(line), "%s%s", i ? " " : "", argv[i]);
     free(argv);
     if (rc < 0) {
-        snprintf(msg, msglen, "failed to exec in container: command \"%s\" could not be run",
-                 line);
+        snprintf(msg, msglen, "failed to exec in container: command \"%s\" could not be run", line);
         return SPEC_PROBE_ERROR;
     }
     if (code == 0)
@@ -201,9 +198,9 @@ static const char *probe_host(const json_t *h, const char *pod_ip)
 }
 
 static k1s__spec_probe_result run_once(const json_t *probe, const char *pod_ip,
-                                  const json_t *container, const char *cid,
-                                  k1s_spec_exec_fn exec_fn, void *exec_ctx,
-                                  char *msg, size_t msglen)
+                                       const json_t *container, const char *cid,
+                                       k1s_spec_exec_fn exec_fn, void *exec_ctx, char *msg,
+                                       size_t msglen)
 {
     int timeout = (int)positive(probe, "timeoutSeconds", DEF_TIMEOUT);
     const json_t *h;
@@ -235,16 +232,14 @@ static k1s__spec_probe_result run_once(const json_t *probe, const char *pod_ip,
 }
 
 bool k1s_prober_step(k1s_prober *p, const json_t *probe, const char *pod_ip,
-                     const json_t *container, const char *container_id,
-                     k1s_spec_exec_fn exec_fn, void *exec_ctx, int64_t now_ms,
-                     char *msg, size_t msglen)
+                     const json_t *container, const char *container_id, k1s_spec_exec_fn exec_fn,
+                     void *exec_ctx, int64_t now_ms, char *msg, size_t msglen)
 {
     char buf[512] = "";
     k1s__spec_probe_result r = SPEC_PROBE_ERROR;
     for (int i = 0; i < MAX_RETRIES && r == SPEC_PROBE_ERROR; i++) {
         buf[0] = '\0';
-        r = run_once(probe, pod_ip, container, container_id, exec_fn, exec_ctx,
-                     buf, sizeof buf);
+        r = run_once(probe, pod_ip, container, container_id, exec_fn, exec_ctx, buf, sizeof buf);
     }
     bool ok = r == SPEC_PROBE_SUCCESS || r == SPEC_PROBE_WARNING;
     if (ok) {

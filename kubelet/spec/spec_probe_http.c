@@ -52,8 +52,8 @@ static void url_host(const char *url, char *out, size_t n)
 }
 
 /* Go's words for a transport error of curl handle c. */
-static void go_error(CURL *c, CURLcode rc, const char *url, const char *host,
-                     int port, char *msg, size_t msglen)
+static void go_error(CURL *c, CURLcode rc, const char *url, const char *host, int port, char *msg,
+                     size_t msglen)
 {
     long os = 0, rport = 0, lport = 0;
     char *rip = NULL, *lip = NULL;
@@ -74,8 +74,10 @@ static void go_error(CURL *c, CURLcode rc, const char *url, const char *host,
         snprintf(remote, sizeof remote, strchr(host, ':') ? "[%s]:%d" : "%s:%d", host, port);
     switch (rc) {
     case CURLE_OPERATION_TIMEDOUT:
-        snprintf(msg, msglen, "Get \"%s\": context deadline exceeded "
-                 "(Client.Timeout exceeded while awaiting headers)", url);
+        snprintf(msg, msglen,
+                 "Get \"%s\": context deadline exceeded "
+                 "(Client.Timeout exceeded while awaiting headers)",
+                 url);
         break;
     case CURLE_COULDNT_RESOLVE_HOST:
         snprintf(msg, msglen, "Get \"%s\": dial tcp: lookup %s: no such host", url, host);
@@ -111,12 +113,13 @@ static struct curl_slist *probe_headers(const json_t *hg)
     bool ua = false, accept = false;
     size_t i;
     const json_t *kv;
-    json_array_foreach(json_object_get(hg, "httpHeaders"), i, kv) {
+    json_array_foreach(json_object_get(hg, "httpHeaders"), i, kv)
+    {
         const char *name = k1s_json_str_or(kv, "name", "");
         const char *value = k1s_json_str_or(kv, "value", "");
         char *line;
         if (!*name || strpbrk(name, "\r\n:") || strpbrk(value, "\r\n"))
-            continue;               /* would split the request */
+            continue; /* would split the request */
         ua = ua || !strcasecmp(name, "User-Agent");
         accept = accept || !strcasecmp(name, "Accept");
         /* "Name;" is curl's way to send an empty value */
@@ -144,9 +147,8 @@ static bool redirect_code(long code)
     return code == 301 || code == 302 || code == 303 || code == 307 || code == 308;
 }
 
-k1s__spec_probe_result k1s__spec_probe_http(const json_t *hg, const char *host,
-                                  int port, int timeout_s, char *msg,
-                                  size_t msglen)
+k1s__spec_probe_result k1s__spec_probe_http(const json_t *hg, const char *host, int port,
+                                            int timeout_s, char *msg, size_t msglen)
 {
     char scheme[16], first_host[256], url[2048];
     const char *want = k1s_json_str_or(hg, "scheme", "");
@@ -154,8 +156,8 @@ k1s__spec_probe_result k1s__spec_probe_http(const json_t *hg, const char *host,
     for (char *c = scheme; *c; c++)
         *c = (char)tolower((unsigned char)*c);
     const char *path = k1s_json_str_or(hg, "path", "");
-    snprintf(url, sizeof url, strchr(host, ':') ? "%s://[%s]:%d%s%s" : "%s://%s:%d%s%s",
-             scheme, host, port, path[0] == '/' ? "" : "/", path);
+    snprintf(url, sizeof url, strchr(host, ':') ? "%s://[%s]:%d%s%s" : "%s://%s:%d%s%s", scheme,
+             host, port, path[0] == '/' ? "" : "/", path);
     url_host(url, first_host, sizeof first_host);
     CURL *c = curl_easy_init();
     struct curl_slist *headers = probe_headers(hg);
@@ -225,7 +227,7 @@ k1s__spec_probe_result k1s__spec_probe_http(const json_t *hg, const char *host,
 /* ---- grpc.health.v1 ---- */
 
 typedef struct grpc_hdrs {
-    int status;          /* grpc-status, -1 when not seen */
+    int status; /* grpc-status, -1 when not seen */
     char message[200];
 } grpc_hdrs;
 
@@ -250,28 +252,27 @@ static size_t on_header(char *p, size_t sz, size_t n, void *ud)
 }
 
 static const char *const grpc_codes[] = {
-    "OK", "Canceled", "Unknown", "InvalidArgument", "DeadlineExceeded", "NotFound",
-    "AlreadyExists", "PermissionDenied", "ResourceExhausted", "FailedPrecondition",
-    "Aborted", "OutOfRange", "Unimplemented", "Internal", "Unavailable", "DataLoss",
-    "Unauthenticated"};
+    "OK",       "Canceled",       "Unknown",          "InvalidArgument",   "DeadlineExceeded",
+    "NotFound", "AlreadyExists",  "PermissionDenied", "ResourceExhausted", "FailedPrecondition",
+    "Aborted",  "OutOfRange",     "Unimplemented",    "Internal",          "Unavailable",
+    "DataLoss", "Unauthenticated"};
 
-static const char *const serving_names[] = {"UNKNOWN", "SERVING", "NOT_SERVING",
-                                            "SERVICE_UNKNOWN"};
+static const char *const serving_names[] = {"UNKNOWN", "SERVING", "NOT_SERVING", "SERVICE_UNKNOWN"};
 
 /* HealthCheckResponse.status (field 1, varint) from a gRPC frame. */
 static long serving_status(const body *b)
 {
     if (b->len < 5 || b->buf[0] != 0)
         return 0;
-    size_t n = ((size_t)b->buf[1] << 24) | ((size_t)b->buf[2] << 16) |
-               ((size_t)b->buf[3] << 8) | b->buf[4];
+    size_t n = ((size_t)b->buf[1] << 24) | ((size_t)b->buf[2] << 16) | ((size_t)b->buf[3] << 8) |
+               b->buf[4];
     const unsigned char *p = b->buf + 5, *end = p + (n < b->len - 5 ? n : b->len - 5);
     while (p < end) {
         unsigned key = *p++;
         long v = 0;
         int shift = 0;
         if ((key & 7) != 0)
-            return 0;                   /* only varints in this message */
+            return 0; /* only varints in this message */
         while (p < end && shift < 63) {
             v |= (long)(*p & 0x7f) << shift;
             shift += 7;
@@ -288,14 +289,13 @@ static bool complete_frame(const body *b)
 {
     if (b->len < 5 || b->buf[0] != 0)
         return false;
-    size_t n = ((size_t)b->buf[1] << 24) | ((size_t)b->buf[2] << 16) |
-               ((size_t)b->buf[3] << 8) | b->buf[4];
+    size_t n = ((size_t)b->buf[1] << 24) | ((size_t)b->buf[2] << 16) | ((size_t)b->buf[3] << 8) |
+               b->buf[4];
     return b->len == 5 + n;
 }
 
-k1s__spec_probe_result k1s__spec_probe_grpc(const char *host, int port,
-                                  const char *service, int timeout_s,
-                                  char *msg, size_t msglen)
+k1s__spec_probe_result k1s__spec_probe_grpc(const char *host, int port, const char *service,
+                                            int timeout_s, char *msg, size_t msglen)
 {
     char url[512], addr[300], within[32];
     snprintf(addr, sizeof addr, strchr(host, ':') ? "[%s]:%d" : "%s:%d", host, port);
@@ -351,22 +351,27 @@ k1s__spec_probe_result k1s__spec_probe_grpc(const char *host, int port,
     if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
         (rc == CURLE_OPERATION_TIMEDOUT && !connected)) {
         /* grpc-go keeps dialling until the deadline */
-        snprintf(msg, msglen, "timeout: failed to connect service \"%s\" within %s: "
-                 "context deadline exceeded", addr, within);
+        snprintf(msg, msglen,
+                 "timeout: failed to connect service \"%s\" within %s: "
+                 "context deadline exceeded",
+                 addr, within);
     } else if (rc == CURLE_OPERATION_TIMEDOUT) {
         snprintf(msg, msglen, "timeout: health rpc did not complete within %s", within);
     } else if (rc != CURLE_OK) {
-        snprintf(msg, msglen, "error: health rpc probe failed: rpc error: code = Unavailable desc = %s",
+        snprintf(msg, msglen,
+                 "error: health rpc probe failed: rpc error: code = Unavailable desc = %s",
                  curl_easy_strerror(rc));
     } else if (g.status == 12) {
-        snprintf(msg, msglen, "error: this server does not implement the grpc health protocol "
-                 "(grpc.health.v1.Health): %s", g.message);
+        snprintf(msg, msglen,
+                 "error: this server does not implement the grpc health protocol "
+                 "(grpc.health.v1.Health): %s",
+                 g.message);
     } else if (g.status != 0) {
         int code = g.status < 0 || g.status > 16 ? 2 : g.status;
         snprintf(msg, msglen, "error: health rpc probe failed: rpc error: code = %s desc = %s",
                  grpc_codes[code], g.message);
     } else {
-            long st = serving_status(b);
+        long st = serving_status(b);
         if (st == 1)
             res = SPEC_PROBE_SUCCESS;
         else

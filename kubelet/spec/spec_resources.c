@@ -22,8 +22,8 @@
 #define MAX_SHARES 262144
 #define SHARES_PER_CPU 1024
 #define MILLI_PER_CPU 1000
-#define QUOTA_PERIOD 100000  /* µs */
-#define MIN_QUOTA 1000       /* µs */
+#define QUOTA_PERIOD 100000 /* µs */
+#define MIN_QUOTA 1000      /* µs */
 
 /* cgroup v1 with swap accounting: kubelet then sets memsw = memory, so the
  * container gets no swap beyond its memory limit. */
@@ -32,28 +32,26 @@
 static int64_t shares_of(int64_t milli)
 {
     if (milli == 0)
-        return MIN_SHARES;          /* the kernel's default for "unset" */
-    int64_t s = milli > INT64_MAX / SHARES_PER_CPU
-        ? MAX_SHARES : milli * SHARES_PER_CPU / MILLI_PER_CPU;
+        return MIN_SHARES; /* the kernel's default for "unset" */
+    int64_t s =
+        milli > INT64_MAX / SHARES_PER_CPU ? MAX_SHARES : milli * SHARES_PER_CPU / MILLI_PER_CPU;
     return s < MIN_SHARES ? MIN_SHARES : s > MAX_SHARES ? MAX_SHARES : s;
 }
 
 static int64_t quota_of(int64_t milli)
 {
     if (milli == 0)
-        return 0;                   /* no limit */
-    int64_t q = milli > INT64_MAX / QUOTA_PERIOD
-        ? INT64_MAX : milli * QUOTA_PERIOD / MILLI_PER_CPU;
+        return 0; /* no limit */
+    int64_t q = milli > INT64_MAX / QUOTA_PERIOD ? INT64_MAX : milli * QUOTA_PERIOD / MILLI_PER_CPU;
     return q < MIN_QUOTA ? MIN_QUOTA : q;
 }
 
 /* resources.<which>.<name> as milli-units (cpu) or units; false when
  * absent or unparsable. */
-static bool res_get(const json_t *c, const char *which, const char *name,
-                    bool milli, int64_t *out)
+static bool res_get(const json_t *c, const char *which, const char *name, bool milli, int64_t *out)
 {
-    const json_t *v = json_object_get(
-        json_object_get(json_object_get(c, "resources"), which), name);
+    const json_t *v =
+        json_object_get(json_object_get(json_object_get(c, "resources"), which), name);
     k1s_quantity q;
     if (!v || k1s_quantity_from_json(v, &q) < 0)
         return false;
@@ -69,9 +67,9 @@ json_t *k1s_spec_resources(const json_t *container)
     /* A request defaults to the limit (the API server does this for new
      * pods; kubelet repeats it for old ones). */
     int64_t shares = !has_req && has_lim && lim ? shares_of(lim) : shares_of(req);
-    json_t *r = json_pack("{s:I,s:I,s:I}", "cpu_period", (json_int_t)QUOTA_PERIOD,
-                          "cpu_quota", (json_int_t)quota_of(has_lim ? lim : 0),
-                          "cpu_shares", (json_int_t)shares);
+    json_t *r =
+        json_pack("{s:I,s:I,s:I}", "cpu_period", (json_int_t)QUOTA_PERIOD, "cpu_quota",
+                  (json_int_t)quota_of(has_lim ? lim : 0), "cpu_shares", (json_int_t)shares);
     if (r && mem > 0) {
         json_object_set_new(r, "memory_limit_in_bytes", json_integer(mem));
         if (access(MEMSW_FILE, F_OK) == 0)
@@ -90,14 +88,14 @@ static int64_t host_memory(void)
 
 /* The node's allocatable name (milli for cpu): the Node object's when the
  * lookup knows it, else the host's own CPUs, memory and root disk. */
-static int64_t allocatable(const json_t *pod, const k1s_spec_lookup *lk,
-                           const char *name, bool milli)
+static int64_t allocatable(const json_t *pod, const k1s_spec_lookup *lk, const char *name,
+                           bool milli)
 {
     if (lk && lk->get) {
-        const json_t *node = lk->get(lk->ctx, "Node", "",
-                                     k1s_json_str_or(pod, "spec.nodeName", ""));
-        const json_t *v = json_object_get(
-            json_object_get(json_object_get(node, "status"), "allocatable"), name);
+        const json_t *node =
+            lk->get(lk->ctx, "Node", "", k1s_json_str_or(pod, "spec.nodeName", ""));
+        const json_t *v =
+            json_object_get(json_object_get(json_object_get(node, "status"), "allocatable"), name);
         k1s_quantity q;
         int64_t out;
         if (v && k1s_quantity_from_json(v, &q) == 0 &&
@@ -122,9 +120,8 @@ static const json_t *find_container(const json_t *pod, const char *name)
     for (size_t l = 0; l < 2; l++) {
         size_t i;
         const json_t *c;
-        json_array_foreach(json_object_get(json_object_get(pod, "spec"), lists[l]), i, c)
-            if (!strcmp(k1s_json_str_or(c, "name", ""), name))
-                return c;
+        json_array_foreach(json_object_get(json_object_get(pod, "spec"), lists[l]), i,
+                           c) if (!strcmp(k1s_json_str_or(c, "name", ""), name)) return c;
     }
     return NULL;
 }
@@ -134,9 +131,8 @@ static int64_t ceil_div(int64_t a, int64_t b)
     return a / b + (a % b != 0);
 }
 
-int k1s__spec_resource_value(const json_t *pod, const json_t *container,
-                        const json_t *ref, const k1s_spec_lookup *lk,
-                        char **out, char *err)
+int k1s__spec_resource_value(const json_t *pod, const json_t *container, const json_t *ref,
+                             const k1s_spec_lookup *lk, char **out, char *err)
 {
     *out = NULL;
     const char *cname = k1s_json_str_or(ref, "containerName", "");
@@ -196,7 +192,8 @@ static enum qos pod_qos(const json_t *pod)
     for (size_t l = 0; l < 2; l++) {
         size_t i;
         const json_t *c;
-        json_array_foreach(json_object_get(json_object_get(pod, "spec"), lists[l]), i, c) {
+        json_array_foreach(json_object_get(json_object_get(pod, "spec"), lists[l]), i, c)
+        {
             int found = 0;
             for (int r = 0; r < 2; r++) {
                 int64_t v;

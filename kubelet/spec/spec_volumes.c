@@ -21,13 +21,12 @@
 #define WAITING "ContainerCreating"
 
 /* The plugins that keep data under the pod's directory. */
-static const char *const pod_plugins[] = {
-    "kubernetes.io~empty-dir", "kubernetes.io~configmap", "kubernetes.io~secret",
-    "kubernetes.io~downward-api", "kubernetes.io~projected", NULL};
+static const char *const pod_plugins[] = {"kubernetes.io~empty-dir", "kubernetes.io~configmap",
+                                          "kubernetes.io~secret",    "kubernetes.io~downward-api",
+                                          "kubernetes.io~projected", NULL};
 
 /* <pod_dir>/volumes/<plugin>/<name>, its parents made 0750. */
-static char *volume_dir(const char *pod_dir, const char *plugin,
-                        const char *name, char *err)
+static char *volume_dir(const char *pod_dir, const char *plugin, const char *name, char *err)
 {
     char *parent = NULL, *dir = NULL;
     if (asprintf(&parent, "%s/volumes/%s", pod_dir, plugin) < 0) {
@@ -87,10 +86,12 @@ static int check_host_path(const char *path, const char *type, char *err)
             return k1s__spec_errf(err, "hostPath type check failed: %s is not a socket file", path);
     } else if (!strcmp(type, "CharDevice")) {
         if (!exists || !S_ISCHR(st.st_mode))
-            return k1s__spec_errf(err, "hostPath type check failed: %s is not a character device", path);
+            return k1s__spec_errf(err, "hostPath type check failed: %s is not a character device",
+                                  path);
     } else if (!strcmp(type, "BlockDevice")) {
         if (!exists || !S_ISBLK(st.st_mode))
-            return k1s__spec_errf(err, "hostPath type check failed: %s is not a block device", path);
+            return k1s__spec_errf(err, "hostPath type check failed: %s is not a block device",
+                                  path);
     } else {
         return k1s__spec_errf(err, "%s is an invalid volume type", type);
     }
@@ -98,8 +99,7 @@ static int check_host_path(const char *path, const char *type, char *err)
 }
 
 /* A claim's PV: 0 with *path malloc'd and pv_name set, or -1 with *e. */
-static int claim_path(const json_t *pod, const json_t *vol,
-                      const k1s_spec_lookup *lk, char **path,
+static int claim_path(const json_t *pod, const json_t *vol, const k1s_spec_lookup *lk, char **path,
                       k1s_spec_error *e)
 {
     const char *ns = k1s_json_str_or(pod, "metadata.namespace", "");
@@ -111,7 +111,9 @@ static int claim_path(const json_t *pod, const json_t *vol,
     const char *pv_name = k1s_json_str_or(pvc, "spec.volumeName", "");
     const json_t *pv = NULL;
     if (!pvc)
-        snprintf(why, sizeof why, "failed to fetch PVC from API server: persistentvolumeclaims \"%s\" not found", claim);
+        snprintf(why, sizeof why,
+                 "failed to fetch PVC from API server: persistentvolumeclaims \"%s\" not found",
+                 claim);
     else if (json_object_get(pvc_meta, "deletionTimestamp"))
         snprintf(why, sizeof why, "can't start pod because PVC %s/%s is being deleted", ns, claim);
     else if (strcmp(k1s_json_str_or(pvc, "status.phase", ""), "Bound"))
@@ -119,23 +121,30 @@ static int claim_path(const json_t *pod, const json_t *vol,
     else if (!*pv_name)
         snprintf(why, sizeof why, "PVC has empty pvc.Spec.VolumeName");
     else if (!(pv = lk->get(lk->ctx, "PersistentVolume", "", pv_name)))
-        snprintf(why, sizeof why, "failed to fetch PV %s from API server: persistentvolumes \"%s\" not found",
+        snprintf(why, sizeof why,
+                 "failed to fetch PV %s from API server: persistentvolumes \"%s\" not found",
                  pv_name, pv_name);
     else {
         const json_t *ref = json_object_get(json_object_get(pv, "spec"), "claimRef");
         const char *ruid = k1s_json_str_or(ref, "uid", "");
         const char *cuid = k1s_json_str_or(pvc_meta, "uid", "");
         if (!ref)
-            snprintf(why, sizeof why, "found PV object %s but it has a nil pv.Spec.ClaimRef indicating it is not yet bound to the claim",
-                     pv_name);
+            snprintf(
+                why, sizeof why,
+                "found PV object %s but it has a nil pv.Spec.ClaimRef indicating it is not yet bound to the claim",
+                pv_name);
         else if (*ruid && *cuid && strcmp(ruid, cuid))
-            snprintf(why, sizeof why, "found PV object %s but its pv.Spec.ClaimRef.UID (%s) does not point to claim.UID (%s)",
-                     pv_name, ruid, cuid);
+            snprintf(
+                why, sizeof why,
+                "found PV object %s but its pv.Spec.ClaimRef.UID (%s) does not point to claim.UID (%s)",
+                pv_name, ruid, cuid);
     }
     if (*why) {
-        k1s__spec_fail(e, WAITING, "Unable to attach or mount volumes: unmounted volumes=[%s], "
-                  "unattached volumes=[], failed to process volumes=[%s]: error processing PVC %s/%s: %s",
-                  vname, vname, ns, claim, why);
+        k1s__spec_fail(
+            e, WAITING,
+            "Unable to attach or mount volumes: unmounted volumes=[%s], "
+            "unattached volumes=[], failed to process volumes=[%s]: error processing PVC %s/%s: %s",
+            vname, vname, ns, claim, why);
         return -1;
     }
     const json_t *spec = json_object_get(pv, "spec");
@@ -146,21 +155,26 @@ static int claim_path(const json_t *pod, const json_t *vol,
     if (hp) {
         const char *hpath = k1s_json_str_or(hp, "path", "");
         if (check_host_path(hpath, k1s_json_str_or(hp, "type", ""), err) < 0) {
-            k1s__spec_fail(e, WAITING, "MountVolume.SetUp failed for volume \"%s\" : %s", pv_name, err);
+            k1s__spec_fail(e, WAITING, "MountVolume.SetUp failed for volume \"%s\" : %s", pv_name,
+                           err);
             return -1;
         }
         *path = strdup(hpath);
     } else if (local) {
         const char *lpath = k1s_json_str_or(local, "path", "");
         if (stat(lpath, &st) < 0) {
-            k1s__spec_fail(e, WAITING, "MountVolume.NewMounter initialization failed for volume \"%s\" : path \"%s\" does not exist",
-                      pv_name, lpath);
+            k1s__spec_fail(
+                e, WAITING,
+                "MountVolume.NewMounter initialization failed for volume \"%s\" : path \"%s\" does not exist",
+                pv_name, lpath);
             return -1;
         }
         *path = strdup(lpath);
     } else {
-        k1s__spec_fail(e, WAITING, "MountVolume.SetUp failed for volume \"%s\" : k1s mounts only hostPath and local persistent volumes",
-                  pv_name);
+        k1s__spec_fail(
+            e, WAITING,
+            "MountVolume.SetUp failed for volume \"%s\" : k1s mounts only hostPath and local persistent volumes",
+            pv_name);
         return -1;
     }
     if (!*path) {
@@ -177,9 +191,8 @@ static int default_mode(const json_t *src)
 }
 
 /* The sources whose files k1s writes: 0 with *path, or -1 with err. */
-static int projected_volume(const json_t *pod, const json_t *vol,
-                            const char *pod_dir, const k1s_spec_lookup *lk,
-                            char **path, char *err)
+static int projected_volume(const json_t *pod, const json_t *vol, const char *pod_dir,
+                            const k1s_spec_lookup *lk, char **path, char *err)
 {
     const char *name = k1s_json_str_or(vol, "name", "");
     const json_t *src;
@@ -250,9 +263,8 @@ static int one_volume(const json_t *pod, const json_t *vol, const char *pod_dir,
     return rc;
 }
 
-int k1s_spec_volumes(const json_t *pod, const char *pod_dir,
-                     const k1s_spec_lookup *lk, json_t **paths,
-                     k1s_spec_error *e)
+int k1s_spec_volumes(const json_t *pod, const char *pod_dir, const k1s_spec_lookup *lk,
+                     json_t **paths, k1s_spec_error *e)
 {
     *paths = json_object();
     if (!*paths) {
@@ -261,18 +273,21 @@ int k1s_spec_volumes(const json_t *pod, const char *pod_dir,
     }
     size_t i;
     const json_t *vol;
-    json_array_foreach(json_object_get(json_object_get(pod, "spec"), "volumes"), i, vol) {
+    json_array_foreach(json_object_get(json_object_get(pod, "spec"), "volumes"), i, vol)
+    {
         char *path;
         if (one_volume(pod, vol, pod_dir, lk, &path, e) < 0) {
             json_decref(*paths);
             *paths = NULL;
             return -1;
         }
-        json_t *js = json_string(path);   /* NULL when not UTF-8 */
+        json_t *js = json_string(path); /* NULL when not UTF-8 */
         free(path);
         if (!js || json_object_set_new(*paths, k1s_json_str_or(vol, "name", ""), js) < 0) {
-            k1s__spec_fail(e, WAITING, "MountVolume.SetUp failed for volume \"%s\" : "
-                      "the host path is not valid UTF-8", k1s_json_str_or(vol, "name", ""));
+            k1s__spec_fail(e, WAITING,
+                           "MountVolume.SetUp failed for volume \"%s\" : "
+                           "the host path is not valid UTF-8",
+                           k1s_json_str_or(vol, "name", ""));
             json_decref(*paths);
             *paths = NULL;
             return -1;
@@ -291,7 +306,7 @@ void k1s_spec_volumes_cleanup(const char *pod_dir)
         free(p);
     }
     if (asprintf(&p, "%s/volumes", pod_dir) >= 0) {
-        rmdir(p);                         /* only when nothing else is left */
+        rmdir(p); /* only when nothing else is left */
         free(p);
     }
     if (asprintf(&p, "%s/etc-hosts", pod_dir) >= 0) {

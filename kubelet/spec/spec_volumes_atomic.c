@@ -35,7 +35,7 @@ int k1s__spec_check_rel_path(const char *path, char *err)
         return k1s__spec_errf(err, "invalid path: must be relative path: %s", path);
     if (strlen(path) > MAX_PATH_LEN)
         return k1s__spec_errf(err, "invalid path: must be less than or equal to %d characters",
-                         MAX_PATH_LEN);
+                              MAX_PATH_LEN);
     const char *p = path;
     bool first = true;
     while (1) {
@@ -43,8 +43,9 @@ int k1s__spec_check_rel_path(const char *path, char *err)
         if (n == 2 && !strncmp(p, "..", 2))
             return k1s__spec_errf(err, "invalid path: must not contain '..': %s", path);
         if (n > MAX_NAME_LEN)
-            return k1s__spec_errf(err, "invalid path: filenames must be less than or equal to %d characters",
-                             MAX_NAME_LEN);
+            return k1s__spec_errf(
+                err, "invalid path: filenames must be less than or equal to %d characters",
+                MAX_NAME_LEN);
         if (first && n > 2 && !strncmp(p, "..", 2))
             return k1s__spec_errf(err, "invalid path: must not start with '..': %s", path);
         first = false;
@@ -78,7 +79,7 @@ int k1s__spec_mkdir_p(const char *path, mode_t mode)
         char c = *s;
         *s = '\0';
         if (mkdir(p, mode) == 0) {
-            chmod(p, mode);              /* not the umask's idea */
+            chmod(p, mode); /* not the umask's idea */
         } else {
             struct stat st;
             if (errno != EEXIST || stat(p, &st) < 0 || !S_ISDIR(st.st_mode)) {
@@ -96,13 +97,12 @@ int k1s__spec_mkdir_p(const char *path, mode_t mode)
     return rc;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
     (void)st;
     (void)flag;
     (void)ftw;
-    remove(path);           /* best effort: a busy mount point stays */
+    remove(path); /* best effort: a busy mount point stays */
     return 0;
 }
 
@@ -145,8 +145,8 @@ static char *clean_path(const char *in)
     return out;
 }
 
-int k1s__spec_payload_add(k1s__spec_payload *p, const char *path, const void *data,
-                     size_t len, int mode)
+int k1s__spec_payload_add(k1s__spec_payload *p, const char *path, const void *data, size_t len,
+                          int mode)
 {
     char *clean = path[0] == '/' ? strdup(path) : clean_path(path);
     unsigned char *copy = malloc(len + 1);
@@ -163,7 +163,7 @@ int k1s__spec_payload_add(k1s__spec_payload *p, const char *path, const void *da
         if (strcmp(f->path, clean) != 0)
             f = NULL;
     }
-    if (f) {                                  /* same key: replaced */
+    if (f) { /* same key: replaced */
         free(f->path);
         free(f->data);
     } else if (!(f = k1s_vec_push(&p->files))) {
@@ -222,8 +222,7 @@ static bool same_file(const char *path, const k1s__spec_file *f)
         return false;
     struct stat st;
     bool same = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-                (st.st_mode & 07777) == (mode_t)(f->mode & 07777) &&
-                (size_t)st.st_size == f->len;
+                (st.st_mode & 07777) == (mode_t)(f->mode & 07777) && (size_t)st.st_size == f->len;
     unsigned char buf[8192];
     for (size_t off = 0; same && off < f->len;) {
         ssize_t r = read(fd, buf, sizeof buf);
@@ -316,8 +315,7 @@ static int relink(const char *dir, const k1s__spec_payload *p, char *err)
         if (lstat(link, &st) == 0) {
             if (!S_ISLNK(st.st_mode))
                 rc = k1s__spec_errf(err, "%s exists and is not a symlink", link);
-        } else if (errno != ENOENT ||
-                   (symlink(target, link) < 0 && errno != EEXIST)) {
+        } else if (errno != ENOENT || (symlink(target, link) < 0 && errno != EEXIST)) {
             rc = k1s__spec_errf(err, "symlink %s: %s", link, strerror(errno));
         }
         free(link);
@@ -327,8 +325,7 @@ static int relink(const char *dir, const k1s__spec_payload *p, char *err)
     DIR *d = opendir(dir);
     struct dirent *de;
     while (d && (de = readdir(d))) {
-        if (!strncmp(de->d_name, "..", 2) || !strcmp(de->d_name, ".") ||
-            in_payload(p, de->d_name))
+        if (!strncmp(de->d_name, "..", 2) || !strcmp(de->d_name, ".") || in_payload(p, de->d_name))
             continue;
         char lt[PATH_MAX];
         ssize_t n = readlinkat(dirfd(d), de->d_name, lt, sizeof lt - 1);
@@ -355,7 +352,7 @@ int k1s__spec_atomic_write(const char *dir, const k1s__spec_payload *p, char *er
     ssize_t n = readlink(data, old, sizeof old - 1);
     old[n > 0 ? n : 0] = '\0';
     if (strchr(old, '/') || strncmp(old, "..", 2) || !strcmp(old, ".."))
-        old[0] = '\0';                    /* not ours: never follow it */
+        old[0] = '\0'; /* not ours: never follow it */
     if (unchanged(dir, old, p))
         goto out;
     char stamp[64];

@@ -26,8 +26,8 @@ static int item_mode(const json_t *item, int default_mode)
 
 /* One value of an object's data map: ConfigMap data is text and binaryData
  * base64; Secret data is base64. 1 with *raw malloc'd, 0 when absent. */
-static int object_value(const json_t *obj, bool secret, const char *key,
-                        unsigned char **raw, size_t *len)
+static int object_value(const json_t *obj, bool secret, const char *key, unsigned char **raw,
+                        size_t *len)
 {
     const json_t *v = json_object_get(json_object_get(obj, "data"), key);
     if (v && !secret) {
@@ -51,8 +51,8 @@ static int object_value(const json_t *obj, bool secret, const char *key,
 
 /* configMap or secret source (also as a projected source): obj is the
  * object (NULL: missing and optional). */
-static int project_object(const json_t *obj, const json_t *src, bool secret,
-                          int default_mode, k1s__spec_payload *p, char *err)
+static int project_object(const json_t *obj, const json_t *src, bool secret, int default_mode,
+                          k1s__spec_payload *p, char *err)
 {
     bool optional = k1s_json_bool(src, "optional", false);
     const json_t *items = json_object_get(src, "items");
@@ -63,7 +63,8 @@ static int project_object(const json_t *obj, const json_t *src, bool secret,
         for (size_t m = 0; m < (secret ? 1u : 2u); m++) {
             const char *k;
             json_t *v;
-            json_object_foreach(json_object_get(obj, maps[m]), k, v) {
+            json_object_foreach(json_object_get(obj, maps[m]), k, v)
+            {
                 if (object_value(obj, secret, k, &raw, &len) <= 0)
                     continue;
                 int rc = k1s__spec_payload_add(p, k, raw, len, default_mode);
@@ -76,7 +77,8 @@ static int project_object(const json_t *obj, const json_t *src, bool secret,
     }
     size_t i;
     const json_t *it;
-    json_array_foreach(items, i, it) {
+    json_array_foreach(items, i, it)
+    {
         const char *key = k1s_json_str_or(it, "key", "");
         int rc = obj ? object_value(obj, secret, key, &raw, &len) : 0;
         if (rc < 0)
@@ -85,7 +87,8 @@ static int project_object(const json_t *obj, const json_t *src, bool secret,
             if (optional)
                 continue;
             return secret ? k1s__spec_errf(err, "references non-existent secret key: %s", key)
-                          : k1s__spec_errf(err, "configmap references non-existent config key: %s", key);
+                          : k1s__spec_errf(err, "configmap references non-existent config key: %s",
+                                           key);
         }
         const char *path = k1s_json_str_or(it, "path", "");
         if (k1s__spec_check_rel_path(path, err) < 0) {
@@ -101,12 +104,11 @@ static int project_object(const json_t *obj, const json_t *src, bool secret,
 }
 
 /* Look the object up: 1 found, 0 missing but optional, -1 error. */
-static int fetch(const json_t *pod, const k1s_spec_lookup *lk, bool secret,
-                 const char *name, bool optional, const json_t **obj,
-                 char *err)
+static int fetch(const json_t *pod, const k1s_spec_lookup *lk, bool secret, const char *name,
+                 bool optional, const json_t **obj, char *err)
 {
-    *obj = lk && lk->get
-        ? lk->get(lk->ctx, secret ? "Secret" : "ConfigMap", pod_ns(pod), name) : NULL;
+    *obj =
+        lk && lk->get ? lk->get(lk->ctx, secret ? "Secret" : "ConfigMap", pod_ns(pod), name) : NULL;
     if (*obj)
         return 1;
     if (optional)
@@ -114,9 +116,8 @@ static int fetch(const json_t *pod, const k1s_spec_lookup *lk, bool secret,
     return k1s__spec_errf(err, "%s \"%s\" not found", secret ? "secret" : "configmap", name);
 }
 
-int k1s__spec_payload_configmap(const json_t *pod, const json_t *src,
-                           const k1s_spec_lookup *lk, int default_mode,
-                           k1s__spec_payload *p, char *err)
+int k1s__spec_payload_configmap(const json_t *pod, const json_t *src, const k1s_spec_lookup *lk,
+                                int default_mode, k1s__spec_payload *p, char *err)
 {
     const json_t *obj;
     if (fetch(pod, lk, false, k1s_json_str_or(src, "name", ""),
@@ -125,26 +126,25 @@ int k1s__spec_payload_configmap(const json_t *pod, const json_t *src,
     return project_object(obj, src, false, default_mode, p, err);
 }
 
-int k1s__spec_payload_secret(const json_t *pod, const json_t *src,
-                        const k1s_spec_lookup *lk, int default_mode,
-                        k1s__spec_payload *p, char *err)
+int k1s__spec_payload_secret(const json_t *pod, const json_t *src, const k1s_spec_lookup *lk,
+                             int default_mode, k1s__spec_payload *p, char *err)
 {
     /* the secret volume names it secretName; a projected source, name */
-    const char *name = json_object_get(src, "secretName")
-        ? k1s_json_str_or(src, "secretName", "") : k1s_json_str_or(src, "name", "");
+    const char *name = json_object_get(src, "secretName") ? k1s_json_str_or(src, "secretName", "")
+                                                          : k1s_json_str_or(src, "name", "");
     const json_t *obj;
     if (fetch(pod, lk, true, name, k1s_json_bool(src, "optional", false), &obj, err) < 0)
         return -1;
     return project_object(obj, src, true, default_mode, p, err);
 }
 
-int k1s__spec_payload_downward(const json_t *pod, const json_t *src,
-                          const k1s_spec_lookup *lk, int default_mode,
-                          k1s__spec_payload *p, char *err)
+int k1s__spec_payload_downward(const json_t *pod, const json_t *src, const k1s_spec_lookup *lk,
+                               int default_mode, k1s__spec_payload *p, char *err)
 {
     size_t i;
     const json_t *it;
-    json_array_foreach(json_object_get(src, "items"), i, it) {
+    json_array_foreach(json_object_get(src, "items"), i, it)
+    {
         const char *path = k1s_json_str_or(it, "path", "");
         if (k1s__spec_check_rel_path(path, err) < 0)
             return -1;
@@ -158,7 +158,7 @@ int k1s__spec_payload_downward(const json_t *pod, const json_t *src,
         if (rc < 0)
             return -1;
         rc = k1s__spec_payload_add(p, path, value ? value : "", value ? strlen(value) : 0,
-                              item_mode(it, default_mode));
+                                   item_mode(it, default_mode));
         free(value);
         if (rc < 0)
             return k1s__spec_errf(err, "out of memory");
@@ -166,14 +166,14 @@ int k1s__spec_payload_downward(const json_t *pod, const json_t *src,
     return 0;
 }
 
-int k1s__spec_payload_projected(const json_t *pod, const json_t *src,
-                           const k1s_spec_lookup *lk, k1s__spec_payload *p,
-                           char *err)
+int k1s__spec_payload_projected(const json_t *pod, const json_t *src, const k1s_spec_lookup *lk,
+                                k1s__spec_payload *p, char *err)
 {
     int mode = (int)k1s_json_int(src, "defaultMode", DEFAULT_MODE);
     size_t i;
     const json_t *s, *v;
-    json_array_foreach(json_object_get(src, "sources"), i, s) {
+    json_array_foreach(json_object_get(src, "sources"), i, s)
+    {
         int rc = 0;
         if ((v = json_object_get(s, "configMap")))
             rc = k1s__spec_payload_configmap(pod, v, lk, mode, p, err);

@@ -40,11 +40,9 @@ int main(int argc, char **argv)
 
     struct sigaction stop = {.sa_handler = on_stop};
     sigemptyset(&stop.sa_mask);
-    struct sigaction child = {.sa_handler = on_child,
-                              .sa_flags = SA_RESTART | SA_NOCLDSTOP};
+    struct sigaction child = {.sa_handler = on_child, .sa_flags = SA_RESTART | SA_NOCLDSTOP};
     sigemptyset(&child.sa_mask);
-    if (sigaction(SIGTERM, &stop, NULL) != 0 ||
-        sigaction(SIGINT, &stop, NULL) != 0 ||
+    if (sigaction(SIGTERM, &stop, NULL) != 0 || sigaction(SIGINT, &stop, NULL) != 0 ||
         sigaction(SIGCHLD, &child, NULL) != 0) {
         perror("pause: sigaction");
         return 1;

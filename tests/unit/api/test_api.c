@@ -11,8 +11,8 @@
 
 static json_t *cm(const char *name, const char *value)
 {
-    return json_pack("{s:s, s:s, s:{s:s}, s:{s:s}}", "apiVersion", "v1", "kind",
-                     "ConfigMap", "metadata", "name", name, "data", "k", value);
+    return json_pack("{s:s, s:s, s:{s:s}, s:{s:s}}", "apiVersion", "v1", "kind", "ConfigMap",
+                     "metadata", "name", name, "data", "k", value);
 }
 
 TEST(test_create_sets_metadata_and_conflicts)
@@ -60,7 +60,9 @@ TEST(test_update_noop_conflict_and_generation)
     json_t *out = NULL;
     CHECK_INT(k1s_api_update(api, &t, changed, NULL, &out, &st), -1);
     CHECK_INT(st.code, 409);
-    CHECK_STR(st.message, "Operation cannot be fulfilled on configmaps \"b\": the object has been modified; please apply your changes to the latest version and try again");
+    CHECK_STR(
+        st.message,
+        "Operation cannot be fulfilled on configmaps \"b\": the object has been modified; please apply your changes to the latest version and try again");
     k1s_status_clear(&st);
     json_decref(in);
     json_decref(v1);
@@ -70,20 +72,22 @@ TEST(test_update_noop_conflict_and_generation)
 
     /* generation moves with spec changes only */
     k1s_target d = {k1s_registry_find_kind("apps", "Deployment"), "default", "web", NULL};
-    json_t *dep = fx_json(
-        "{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'web'},"
-        "'spec':{'replicas':1,'selector':{'matchLabels':{'app':'web'}},"
-        "'template':{'metadata':{'labels':{'app':'web'}},"
-        "'spec':{'containers':[{'name':'c','image':'nginx:1'}]}}}}");
+    json_t *dep = fx_json("{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'web'},"
+                          "'spec':{'replicas':1,'selector':{'matchLabels':{'app':'web'}},"
+                          "'template':{'metadata':{'labels':{'app':'web'}},"
+                          "'spec':{'containers':[{'name':'c','image':'nginx:1'}]}}}}");
     json_t *d1 = NULL, *d2 = NULL, *d3 = NULL;
     CHECK_INT(k1s_api_create(api, &d, dep, NULL, &d1, &st), 0);
-    CHECK_INT(json_integer_value(json_object_get(json_object_get(d1, "metadata"), "generation")), 1);
+    CHECK_INT(json_integer_value(json_object_get(json_object_get(d1, "metadata"), "generation")),
+              1);
     json_t *lp = fx_json("{'metadata':{'labels':{'x':'y'}}}");
     CHECK_INT(k1s_api_patch(api, &d, K1S_PATCH_MERGE, lp, NULL, &d2, &st), 0);
-    CHECK_INT(json_integer_value(json_object_get(json_object_get(d2, "metadata"), "generation")), 1);
+    CHECK_INT(json_integer_value(json_object_get(json_object_get(d2, "metadata"), "generation")),
+              1);
     json_t *sp = fx_json("{'spec':{'replicas':3}}");
     CHECK_INT(k1s_api_patch(api, &d, K1S_PATCH_STRATEGIC, sp, NULL, &d3, &st), 0);
-    CHECK_INT(json_integer_value(json_object_get(json_object_get(d3, "metadata"), "generation")), 2);
+    CHECK_INT(json_integer_value(json_object_get(json_object_get(d3, "metadata"), "generation")),
+              2);
     json_decref(dep);
     json_decref(lp);
     json_decref(sp);
@@ -150,11 +154,10 @@ TEST(test_scale_subresource_and_namespace_checks)
         return;
     k1s_status st = {0};
     k1s_target d = {k1s_registry_find_kind("apps", "Deployment"), "default", "s", NULL};
-    json_t *dep = fx_json(
-        "{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'s'},"
-        "'spec':{'selector':{'matchLabels':{'app':'s'}},"
-        "'template':{'metadata':{'labels':{'app':'s'}},"
-        "'spec':{'containers':[{'name':'c','image':'nginx:1'}]}}}}");
+    json_t *dep = fx_json("{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'s'},"
+                          "'spec':{'selector':{'matchLabels':{'app':'s'}},"
+                          "'template':{'metadata':{'labels':{'app':'s'}},"
+                          "'spec':{'containers':[{'name':'c','image':'nginx:1'}]}}}}");
     json_t *out = NULL;
     CHECK_INT(k1s_api_create(api, &d, dep, NULL, &out, &st), 0);
     json_decref(out);
@@ -163,7 +166,8 @@ TEST(test_scale_subresource_and_namespace_checks)
     CHECK_INT(k1s_api_patch(api, &sc, K1S_PATCH_MERGE, p, NULL, &out, &st), 0);
     CHECK_STR(json_string_value(json_object_get(out, "kind")), "Scale");
     CHECK_INT(json_integer_value(json_object_get(json_object_get(out, "spec"), "replicas")), 4);
-    CHECK_STR(json_string_value(json_object_get(json_object_get(out, "status"), "selector")), "app=s");
+    CHECK_STR(json_string_value(json_object_get(json_object_get(out, "status"), "selector")),
+              "app=s");
     json_decref(out);
     CHECK_INT(k1s_api_get(api, &d, &out, &st), 0);
     CHECK_INT(json_integer_value(json_object_get(json_object_get(out, "spec"), "replicas")), 4);
@@ -181,7 +185,9 @@ TEST(test_scale_subresource_and_namespace_checks)
     k1s_api_close(api);
 }
 
-typedef struct { int n; } counter;
+typedef struct {
+    int n;
+} counter;
 
 static int count_item(void *ctx, const char *json, size_t len)
 {
@@ -245,7 +251,6 @@ TEST(test_list_selectors_and_pages)
 }
 
 K1S_TEST_MAIN(T(test_create_sets_metadata_and_conflicts),
-              T(test_update_noop_conflict_and_generation),
-              T(test_finalizers_hold_deletion), T(test_dry_run_writes_nothing),
-              T(test_scale_subresource_and_namespace_checks),
+              T(test_update_noop_conflict_and_generation), T(test_finalizers_hold_deletion),
+              T(test_dry_run_writes_nothing), T(test_scale_subresource_and_namespace_checks),
               T(test_list_selectors_and_pages))

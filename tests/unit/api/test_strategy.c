@@ -66,22 +66,21 @@ static char *invalid(const k1s_kind *k, const json_t *obj, const json_t *old)
     return msg;
 }
 
-#define CHECK_VALID(k, obj, old)                                               \
-    do {                                                                       \
-        char *m_ = invalid((k), (obj), (old));                                 \
-        if (m_) {                                                              \
-            fprintf(stderr, "%s:%d: unexpectedly invalid: %s\n", __FILE__,     \
-                    __LINE__, m_);                                             \
-            k1s_test_failures++;                                               \
-        }                                                                      \
-        free(m_);                                                              \
+#define CHECK_VALID(k, obj, old)                                                          \
+    do {                                                                                  \
+        char *m_ = invalid((k), (obj), (old));                                            \
+        if (m_) {                                                                         \
+            fprintf(stderr, "%s:%d: unexpectedly invalid: %s\n", __FILE__, __LINE__, m_); \
+            k1s_test_failures++;                                                          \
+        }                                                                                 \
+        free(m_);                                                                         \
     } while (0)
 
-#define CHECK_INVALID(k, obj, old, want)                                       \
-    do {                                                                       \
-        char *m_ = invalid((k), (obj), (old));                                 \
-        CHECK_STR(m_, (want));                                                 \
-        free(m_);                                                              \
+#define CHECK_INVALID(k, obj, old, want)       \
+    do {                                       \
+        char *m_ = invalid((k), (obj), (old)); \
+        CHECK_STR(m_, (want));                 \
+        free(m_);                              \
     } while (0)
 
 /* ---- the scenario's manifests ------------------------------------------------ */
@@ -106,10 +105,9 @@ static const char *const svc_text =
     " 'spec':{'ports':[{'port':80,'name':'web','targetPort':80,'protocol':'TCP','nodePort':30080}],"
     "  'selector':{'app':'nginx'},'type':'NodePort'}}";
 
-static const char *const sc_text =
-    "{'apiVersion':'storage.k8s.io/v1','kind':'StorageClass',"
-    " 'metadata':{'name':'test-storage-class'},"
-    " 'provisioner':'docker.io/hostpath','reclaimPolicy':'Retain'}";
+static const char *const sc_text = "{'apiVersion':'storage.k8s.io/v1','kind':'StorageClass',"
+                                   " 'metadata':{'name':'test-storage-class'},"
+                                   " 'provisioner':'docker.io/hostpath','reclaimPolicy':'Retain'}";
 
 /* ---- StatefulSet ---------------------------------------------------------------- */
 
@@ -121,8 +119,7 @@ TEST(test_statefulset_scenario)
     CHECK_STR(fx_str(sts, "spec.updateStrategy.type"), "RollingUpdate");
     CHECK_INT(json_integer_value(fx_at(sts, "spec.updateStrategy.rollingUpdate.partition")), 0);
     CHECK_STR(fx_str(sts, "spec.podManagementPolicy"), "OrderedReady");
-    CHECK_STR(fx_str(sts, "spec.template.spec.containers.0.imagePullPolicy"),
-              "IfNotPresent");
+    CHECK_STR(fx_str(sts, "spec.template.spec.containers.0.imagePullPolicy"), "IfNotPresent");
     /* claim templates stay as written (see docs/supported.md) */
     CHECK(fx_str(sts, "spec.volumeClaimTemplates.0.apiVersion") == NULL);
     CHECK(fx_str(sts, "spec.volumeClaimTemplates.0.kind") == NULL);
@@ -138,7 +135,8 @@ TEST(test_statefulset_strategy_defaults)
 {
     const k1s_kind *k = kind("apps", "StatefulSet");
     /* a typed strategy keeps no rollingUpdate (kube leaves it nil) */
-    json_t *a = created(k, "{'metadata':{'name':'a'},'spec':{'updateStrategy':{'type':'RollingUpdate'}}}");
+    json_t *a =
+        created(k, "{'metadata':{'name':'a'},'spec':{'updateStrategy':{'type':'RollingUpdate'}}}");
     CHECK(fx_at(a, "spec.updateStrategy.rollingUpdate") == NULL);
     /* an untyped one becomes a rolling update from partition 0 */
     json_t *b = created(k, "{'metadata':{'name':'b'},'spec':{'updateStrategy':{}}}");
@@ -152,12 +150,12 @@ TEST(test_statefulset_selector_mismatch)
 {
     const k1s_kind *k = kind("apps", "StatefulSet");
     json_t *sts = created(k, sts_text);
-    json_object_set_new(fx_at(sts, "spec.template.metadata.labels"), "app",
-                        json_string("other"));
-    CHECK_INVALID(k, sts, NULL,
-                  "StatefulSet.apps \"nginx-statefulset\" is invalid: "
-                  "spec.template.metadata.labels: Invalid value: "
-                  "map[string]string{\"app\":\"other\"}: `selector` does not match template `labels`");
+    json_object_set_new(fx_at(sts, "spec.template.metadata.labels"), "app", json_string("other"));
+    CHECK_INVALID(
+        k, sts, NULL,
+        "StatefulSet.apps \"nginx-statefulset\" is invalid: "
+        "spec.template.metadata.labels: Invalid value: "
+        "map[string]string{\"app\":\"other\"}: `selector` does not match template `labels`");
     json_decref(sts);
 }
 
@@ -166,17 +164,17 @@ TEST(test_statefulset_spec_errors)
     const k1s_kind *k = kind("apps", "StatefulSet");
     json_t *sts = created(k, sts_text);
     json_object_set_new(fx_at(sts, "spec"), "replicas", json_integer(-1));
-    json_object_set_new(fx_at(sts, "spec.template.spec"), "restartPolicy",
-                        json_string("Never"));
-    CHECK_INVALID(k, sts, NULL,
-                  "StatefulSet.apps \"nginx-statefulset\" is invalid: ["
-                  "spec.replicas: Invalid value: -1: must be greater than or equal to 0, "
-                  "spec.template.spec.restartPolicy: Unsupported value: \"Never\": supported values: \"Always\"]");
+    json_object_set_new(fx_at(sts, "spec.template.spec"), "restartPolicy", json_string("Never"));
+    CHECK_INVALID(
+        k, sts, NULL,
+        "StatefulSet.apps \"nginx-statefulset\" is invalid: ["
+        "spec.replicas: Invalid value: -1: must be greater than or equal to 0, "
+        "spec.template.spec.restartPolicy: Unsupported value: \"Never\": supported values: \"Always\"]");
     json_decref(sts);
     /* a mount of neither a volume nor a claim template */
     sts = created(k, sts_text);
-    json_object_set_new(fx_at(sts, "spec.template.spec.containers.0.volumeMounts.0"),
-                        "name", json_string("nope"));
+    json_object_set_new(fx_at(sts, "spec.template.spec.containers.0.volumeMounts.0"), "name",
+                        json_string("nope"));
     CHECK_INVALID(k, sts, NULL,
                   "StatefulSet.apps \"nginx-statefulset\" is invalid: "
                   "spec.template.spec.containers[0].volumeMounts[0].name: Not found: \"nope\"");
@@ -234,7 +232,9 @@ TEST(test_deployment)
                   "MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable");
     json_decref(cur);
     json_decref(d);
-    d = created(k, "{'metadata':{'name':'web'},'spec':{'template':{'spec':{'containers':[{'name':'a','image':'x'}]}}}}");
+    d = created(
+        k,
+        "{'metadata':{'name':'web'},'spec':{'template':{'spec':{'containers':[{'name':'a','image':'x'}]}}}}");
     char *m = invalid(k, d, NULL);
     CHECK(m && strstr(m, "spec.selector: Required value"));
     free(m);
@@ -244,11 +244,11 @@ TEST(test_deployment)
 TEST(test_daemonset_defaults)
 {
     const k1s_kind *k = kind("apps", "DaemonSet");
-    json_t *d = created(k,
-                        "{'metadata':{'name':'agent'},'spec':{'selector':{'matchLabels':{'a':'b'}},"
-                        "'updateStrategy':{'type':'RollingUpdate'},"
-                        "'template':{'metadata':{'labels':{'a':'b'}},"
-                        "'spec':{'containers':[{'name':'a','image':'x:1'}]}}}}");
+    json_t *d =
+        created(k, "{'metadata':{'name':'agent'},'spec':{'selector':{'matchLabels':{'a':'b'}},"
+                   "'updateStrategy':{'type':'RollingUpdate'},"
+                   "'template':{'metadata':{'labels':{'a':'b'}},"
+                   "'spec':{'containers':[{'name':'a','image':'x:1'}]}}}}");
     CHECK_VALID(k, d, NULL);
     CHECK_INT(json_integer_value(fx_at(d, "spec.updateStrategy.rollingUpdate.maxUnavailable")), 1);
     CHECK_INT(json_integer_value(fx_at(d, "spec.updateStrategy.rollingUpdate.maxSurge")), 0);
@@ -295,16 +295,19 @@ TEST(test_service_scenario_defaults)
 TEST(test_service_validation)
 {
     const k1s_kind *k = kind("", "Service");
-    json_t *svc = created(k, "{'metadata':{'name':'s'},'spec':{'ports':[{'port':80,'nodePort':30001}]}}");
+    json_t *svc =
+        created(k, "{'metadata':{'name':'s'},'spec':{'ports':[{'port':80,'nodePort':30001}]}}");
     CHECK_INVALID(k, svc, NULL,
                   "Service \"s\" is invalid: spec.ports[0].nodePort: Forbidden: "
                   "may not be used when `type` is 'ClusterIP'");
     json_decref(svc);
-    svc = created(k, "{'metadata':{'name':'s'},'spec':{'ports':[{'port':80},{'port':0,'name':'b'}]}}");
-    CHECK_INVALID(k, svc, NULL,
-                  "Service \"s\" is invalid: [spec.ports[0].name: Required value, "
-                  "spec.ports[1].port: Invalid value: 0: must be between 1 and 65535, inclusive, "
-                  "spec.ports[1].targetPort: Invalid value: 0: must be between 1 and 65535, inclusive]");
+    svc = created(k,
+                  "{'metadata':{'name':'s'},'spec':{'ports':[{'port':80},{'port':0,'name':'b'}]}}");
+    CHECK_INVALID(
+        k, svc, NULL,
+        "Service \"s\" is invalid: [spec.ports[0].name: Required value, "
+        "spec.ports[1].port: Invalid value: 0: must be between 1 and 65535, inclusive, "
+        "spec.ports[1].targetPort: Invalid value: 0: must be between 1 and 65535, inclusive]");
     json_decref(svc);
     svc = created(k, "{'metadata':{'name':'s'},'spec':{'type':'Magic','ports':[{'port':80}]}}");
     char *m = invalid(k, svc, NULL);
@@ -317,16 +320,20 @@ TEST(test_service_validation)
     CHECK(m && strstr(m, "metadata.name: Invalid value: \"1svc\": a DNS-1035 label"));
     free(m);
     json_decref(svc);
-    svc = created(k, "{'metadata':{'name':'s'},'spec':{'ipFamilyPolicy':'RequireDualStack','ports':[{'port':80}]}}");
+    svc = created(
+        k,
+        "{'metadata':{'name':'s'},'spec':{'ipFamilyPolicy':'RequireDualStack','ports':[{'port':80}]}}");
     CHECK_INVALID(k, svc, NULL,
                   "Service \"s\" is invalid: spec.ipFamilyPolicy: Invalid value: "
                   "\"RequireDualStack\": this cluster is not configured for dual-stack services");
     json_decref(svc);
-    svc = created(k, "{'metadata':{'name':'s'},'spec':{'ports':[{'port':80},{'port':80,'name':'b'}]}}");
+    svc = created(
+        k, "{'metadata':{'name':'s'},'spec':{'ports':[{'port':80},{'port':80,'name':'b'}]}}");
     m = invalid(k, svc, NULL);
-    CHECK(m && strstr(m, "spec.ports[1]: Duplicate value: core.ServicePort{Name:\"\", "
-                         "Protocol:\"TCP\", AppProtocol:(*string)(nil), Port:80, "
-                         "TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:\"\"}, NodePort:0}"));
+    CHECK(m &&
+          strstr(m, "spec.ports[1]: Duplicate value: core.ServicePort{Name:\"\", "
+                    "Protocol:\"TCP\", AppProtocol:(*string)(nil), Port:80, "
+                    "TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:\"\"}, NodePort:0}"));
     free(m);
     json_decref(svc);
 }
@@ -368,16 +375,14 @@ TEST(test_service_update_keeps_allocations)
 }
 
 /* Creates through the API (allocation runs in the write transaction). */
-static int api_create(k1s_api *api, const k1s_kind *k, const char *text,
-                      json_t **out, char **msg)
+static int api_create(k1s_api *api, const k1s_kind *k, const char *text, json_t **out, char **msg)
 {
     json_t *body = fx_json(text);
     char av[64];
     k1s_kind_api_version(k, av, sizeof av);
     json_object_set_new(body, "apiVersion", json_string(av));
     json_object_set_new(body, "kind", json_string(k->kind));
-    k1s_target t = {k, k->namespaced ? "default" : "",
-                    k1s_meta(body, "name"), NULL};
+    k1s_target t = {k, k->namespaced ? "default" : "", k1s_meta(body, "name"), NULL};
     k1s_status st = {0};
     *out = NULL;
     int rc = k1s_api_create(api, &t, body, NULL, out, &st);
@@ -390,8 +395,8 @@ static int api_create(k1s_api *api, const k1s_kind *k, const char *text,
 static bool in_cidr(const char *ip)
 {
     unsigned a, b, c, d;
-    return ip && sscanf(ip, "%u.%u.%u.%u", &a, &b, &c, &d) == 4 && a == 10 &&
-           b >= 96 && b <= 111 && strcmp(ip, "10.96.0.1") != 0;
+    return ip && sscanf(ip, "%u.%u.%u.%u", &a, &b, &c, &d) == 4 && a == 10 && b >= 96 && b <= 111 &&
+           strcmp(ip, "10.96.0.1") != 0;
 }
 
 TEST(test_service_allocation)
@@ -405,8 +410,8 @@ TEST(test_service_allocation)
     const k1s_kind *svck = kind("", "Service");
     json_t *out = NULL;
     char *msg = NULL;
-    CHECK_INT(api_create(api, kind("", "Namespace"), "{'metadata':{'name':'default'}}",
-                         &out, &msg), 0);
+    CHECK_INT(api_create(api, kind("", "Namespace"), "{'metadata':{'name':'default'}}", &out, &msg),
+              0);
     json_decref(out);
     free(msg);
 
@@ -433,8 +438,9 @@ TEST(test_service_allocation)
                      "{'metadata':{'name':'b'},'spec':{'type':'NodePort',"
                      "'ports':[{'port':81,'nodePort':40000}]}}",
                      &out, &msg) != 0);
-    CHECK_STR(msg, "Service \"b\" is invalid: spec.ports[0].nodePort: Invalid value: 40000: "
-                   "provided port is not in the valid range. The range of valid ports is 30000-32767");
+    CHECK_STR(msg,
+              "Service \"b\" is invalid: spec.ports[0].nodePort: Invalid value: 40000: "
+              "provided port is not in the valid range. The range of valid ports is 30000-32767");
     free(msg);
     /* the same cluster IP again */
     char text[512], want[512];
@@ -443,22 +449,26 @@ TEST(test_service_allocation)
     CHECK(api_create(api, svck, text, &out, &msg) != 0);
     snprintf(want, sizeof want,
              "Service \"c\" is invalid: spec.clusterIPs: Invalid value: []string{\"%s\"}: "
-             "failed to allocate IP %s: provided IP is already allocated", first, first);
+             "failed to allocate IP %s: provided IP is already allocated",
+             first, first);
     CHECK_STR(msg, want);
     free(msg);
     /* outside the service CIDR */
-    CHECK(api_create(api, svck,
-                     "{'metadata':{'name':'c'},'spec':{'clusterIP':'10.200.0.5','ports':[{'port':80}]}}",
-                     &out, &msg) != 0);
-    CHECK_STR(msg, "Service \"c\" is invalid: spec.clusterIPs: Invalid value: []string{\"10.200.0.5\"}: "
-                   "failed to allocate IP 10.200.0.5: the provided IP (10.200.0.5) is not in the "
-                   "valid range. The range of valid IPs is 10.96.0.0/12");
+    CHECK(api_create(
+              api, svck,
+              "{'metadata':{'name':'c'},'spec':{'clusterIP':'10.200.0.5','ports':[{'port':80}]}}",
+              &out, &msg) != 0);
+    CHECK_STR(msg,
+              "Service \"c\" is invalid: spec.clusterIPs: Invalid value: []string{\"10.200.0.5\"}: "
+              "failed to allocate IP 10.200.0.5: the provided IP (10.200.0.5) is not in the "
+              "valid range. The range of valid IPs is 10.96.0.0/12");
     free(msg);
     /* a requested free address, the kubernetes one */
     CHECK_INT(api_create(api, svck,
                          "{'metadata':{'name':'kubernetes'},'spec':{'clusterIP':'10.96.0.1',"
                          "'ports':[{'port':443}]}}",
-                         &out, &msg), 0);
+                         &out, &msg),
+              0);
     CHECK_STR(fx_str(out, "spec.clusterIPs.0"), "10.96.0.1");
     json_decref(out);
     free(msg);
@@ -468,7 +478,8 @@ TEST(test_service_allocation)
                          "{'name':'a','port':53,'protocol':'UDP'},"
                          "{'name':'b','port':53,'protocol':'TCP'},"
                          "{'name':'c','port':9153}]}}",
-                         &out, &msg), 0);
+                         &out, &msg),
+              0);
     json_int_t p0 = json_integer_value(fx_at(out, "spec.ports.0.nodePort"));
     json_int_t p1 = json_integer_value(fx_at(out, "spec.ports.1.nodePort"));
     json_int_t p2 = json_integer_value(fx_at(out, "spec.ports.2.nodePort"));
@@ -517,7 +528,8 @@ static const char *pod_qos(const char *resources)
              "{'metadata':{'name':'p'},'spec':{'containers':[{'name':'a','image':'x'%s%s}]}}",
              *resources ? ",'resources':" : "", resources);
     json_t *p = created(kind("", "Pod"), text);
-    snprintf(buf, sizeof buf, "%s", fx_str(p, "status.qosClass") ? fx_str(p, "status.qosClass") : "");
+    snprintf(buf, sizeof buf, "%s",
+             fx_str(p, "status.qosClass") ? fx_str(p, "status.qosClass") : "");
     json_decref(p);
     return buf;
 }
@@ -525,14 +537,14 @@ static const char *pod_qos(const char *resources)
 TEST(test_pod_create)
 {
     const k1s_kind *k = kind("", "Pod");
-    json_t *p = created(k,
-                        "{'metadata':{'name':'p'},'spec':{'containers':["
-                        "{'name':'a','image':'nginx'},{'name':'b','image':'nginx:latest'},"
-                        "{'name':'c','image':'nginx:1.27'},{'name':'d','image':'localhost:5000/app'},"
-                        "{'name':'e','image':'app@sha256:abc'}],"
-                        "'initContainers':[{'name':'i','image':'busybox:1'}],"
-                        "'serviceAccountName':'builder'},"
-                        "'status':{'phase':'Running'}}");
+    json_t *p =
+        created(k, "{'metadata':{'name':'p'},'spec':{'containers':["
+                   "{'name':'a','image':'nginx'},{'name':'b','image':'nginx:latest'},"
+                   "{'name':'c','image':'nginx:1.27'},{'name':'d','image':'localhost:5000/app'},"
+                   "{'name':'e','image':'app@sha256:abc'}],"
+                   "'initContainers':[{'name':'i','image':'busybox:1'}],"
+                   "'serviceAccountName':'builder'},"
+                   "'status':{'phase':'Running'}}");
     CHECK_VALID(k, p, NULL);
     CHECK_STR(fx_str(p, "status.phase"), "Pending");
     CHECK_STR(fx_str(p, "status.qosClass"), "BestEffort");
@@ -565,22 +577,24 @@ TEST(test_pod_validation)
     json_t *p = created(k, "{'metadata':{'name':'p'},'spec':{}}");
     CHECK_INVALID(k, p, NULL, "Pod \"p\" is invalid: spec.containers: Required value");
     json_decref(p);
-    p = created(k,
-                "{'metadata':{'name':'p'},'spec':{'volumes':[{'name':'v','emptyDir':{},"
-                "'hostPath':{'path':'/x'}}],'containers':[{'name':'a','image':'x',"
-                "'ports':[{'containerPort':70000}],"
-                "'volumeMounts':[{'name':'data','mountPath':'/d'}]},{'name':'a','image':''}]}}");
-    CHECK_INVALID(k, p, NULL,
-                  "Pod \"p\" is invalid: ["
-                  "spec.volumes[0].hostPath: Forbidden: may not specify more than 1 volume type, "
-                  "spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive, "
-                  "spec.containers[0].volumeMounts[0].name: Not found: \"data\", "
-                  "spec.containers[1].image: Required value, "
-                  "spec.containers[1].name: Duplicate value: \"a\"]");
+    p = created(k, "{'metadata':{'name':'p'},'spec':{'volumes':[{'name':'v','emptyDir':{},"
+                   "'hostPath':{'path':'/x'}}],'containers':[{'name':'a','image':'x',"
+                   "'ports':[{'containerPort':70000}],"
+                   "'volumeMounts':[{'name':'data','mountPath':'/d'}]},{'name':'a','image':''}]}}");
+    CHECK_INVALID(
+        k, p, NULL,
+        "Pod \"p\" is invalid: ["
+        "spec.volumes[0].hostPath: Forbidden: may not specify more than 1 volume type, "
+        "spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive, "
+        "spec.containers[0].volumeMounts[0].name: Not found: \"data\", "
+        "spec.containers[1].image: Required value, "
+        "spec.containers[1].name: Duplicate value: \"a\"]");
     json_decref(p);
     /* a volume without a source is an emptyDir */
-    p = created(k, "{'metadata':{'name':'p'},'spec':{'volumes':[{'name':'v'}],"
-                   "'containers':[{'name':'a','image':'x','volumeMounts':[{'name':'v','mountPath':'/v'}]}]}}");
+    p = created(
+        k,
+        "{'metadata':{'name':'p'},'spec':{'volumes':[{'name':'v'}],"
+        "'containers':[{'name':'a','image':'x','volumeMounts':[{'name':'v','mountPath':'/v'}]}]}}");
     CHECK(json_is_object(fx_at(p, "spec.volumes.0.emptyDir")));
     CHECK_VALID(k, p, NULL);
     json_decref(p);
@@ -595,7 +609,8 @@ TEST(test_pod_validation)
 TEST(test_pod_update)
 {
     const k1s_kind *k = kind("", "Pod");
-    json_t *old = created(k, "{'metadata':{'name':'p'},'spec':{'containers':[{'name':'a','image':'x:1'}]}}");
+    json_t *old =
+        created(k, "{'metadata':{'name':'p'},'spec':{'containers':[{'name':'a','image':'x:1'}]}}");
     json_t *cur = json_deep_copy(old);
     json_object_set_new(fx_at(cur, "spec.containers.0"), "image", json_string("x:2"));
     json_array_append_new(fx_at(cur, "spec.tolerations"),
@@ -603,17 +618,22 @@ TEST(test_pod_update)
     CHECK_VALID(k, cur, old);
     json_object_set_new(fx_at(cur, "spec.containers.0"), "command", json_pack("[s]", "sh"));
     char *m = invalid(k, cur, old);
-    CHECK(m && strstr(m, "Pod \"p\" is invalid: spec: Forbidden: pod updates may not change "
-                         "fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,"
-                         "`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing "
-                         "tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 "
-                         "if it was previously negative)\n"));
+    CHECK(m &&
+          strstr(m, "Pod \"p\" is invalid: spec: Forbidden: pod updates may not change "
+                    "fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,"
+                    "`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing "
+                    "tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 "
+                    "if it was previously negative)\n"));
     free(m);
     json_decref(cur);
     cur = json_deep_copy(old);
-    json_array_append_new(fx_at(cur, "spec.containers"), fx_json("{'name':'b','image':'y','imagePullPolicy':'Always','terminationMessagePolicy':'File'}"));
+    json_array_append_new(
+        fx_at(cur, "spec.containers"),
+        fx_json(
+            "{'name':'b','image':'y','imagePullPolicy':'Always','terminationMessagePolicy':'File'}"));
     m = invalid(k, cur, old);
-    CHECK(m && strstr(m, "spec.containers: Forbidden: pod updates may not add or remove containers"));
+    CHECK(m &&
+          strstr(m, "spec.containers: Forbidden: pod updates may not add or remove containers"));
     free(m);
     json_decref(cur);
     json_decref(old);
@@ -658,8 +678,9 @@ TEST(test_pv)
     json_decref(pv);
     pv = created(k, "{'metadata':{'name':'pv-1'},'spec':{'capacity':{'storage':'1Gi'},"
                     "'accessModes':['ReadWriteOnce']}}");
-    CHECK_INVALID(k, pv, NULL,
-                  "PersistentVolume \"pv-1\" is invalid: spec: Required value: must specify a volume type");
+    CHECK_INVALID(
+        k, pv, NULL,
+        "PersistentVolume \"pv-1\" is invalid: spec: Required value: must specify a volume type");
     json_decref(pv);
 }
 
@@ -677,12 +698,14 @@ TEST(test_storageclass)
                   "parameters: Forbidden: updates to parameters are forbidden., "
                   "reclaimPolicy: Forbidden: updates to reclaimPolicy are forbidden.]");
     json_decref(cur);
-    cur = created(k, "{'metadata':{'name':'x'},'reclaimPolicy':'Recycle','volumeBindingMode':'Later'}");
-    CHECK_INVALID(k, cur, NULL,
-                  "StorageClass.storage.k8s.io \"x\" is invalid: [provisioner: Required value, "
-                  "reclaimPolicy: Unsupported value: \"Recycle\": supported values: \"Delete\", \"Retain\", "
-                  "volumeBindingMode: Unsupported value: \"Later\": supported values: \"Immediate\", "
-                  "\"WaitForFirstConsumer\"]");
+    cur = created(
+        k, "{'metadata':{'name':'x'},'reclaimPolicy':'Recycle','volumeBindingMode':'Later'}");
+    CHECK_INVALID(
+        k, cur, NULL,
+        "StorageClass.storage.k8s.io \"x\" is invalid: [provisioner: Required value, "
+        "reclaimPolicy: Unsupported value: \"Recycle\": supported values: \"Delete\", \"Retain\", "
+        "volumeBindingMode: Unsupported value: \"Later\": supported values: \"Immediate\", "
+        "\"WaitForFirstConsumer\"]");
     json_decref(cur);
     json_decref(old);
 }
@@ -696,8 +719,8 @@ TEST(test_namespace)
     CHECK_VALID(k, ns, NULL);
     CHECK_STR(fx_str(ns, "spec.finalizers.0"), "kubernetes");
     CHECK_STR(fx_str(ns, "status.phase"), "Active");
-    CHECK_STR(json_string_value(json_object_get(fx_at(ns, "metadata.labels"),
-                                                "kubernetes.io/metadata.name")),
+    CHECK_STR(json_string_value(
+                  json_object_get(fx_at(ns, "metadata.labels"), "kubernetes.io/metadata.name")),
               "team-a");
     json_decref(ns);
     ns = created(k, "{'metadata':{'name':'team.a'}}");
@@ -712,10 +735,11 @@ TEST(test_configmap_and_secret)
 {
     const k1s_kind *cm = kind("", "ConfigMap");
     json_t *c = created(cm, "{'metadata':{'name':'c'},'data':{'a b':'x','ok':'y'}}");
-    CHECK_INVALID(cm, c, NULL,
-                  "ConfigMap \"c\" is invalid: data[a b]: Invalid value: \"a b\": a valid config key "
-                  "must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or "
-                  "'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')");
+    CHECK_INVALID(
+        cm, c, NULL,
+        "ConfigMap \"c\" is invalid: data[a b]: Invalid value: \"a b\": a valid config key "
+        "must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or "
+        "'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')");
     json_decref(c);
     const k1s_kind *sk = kind("", "Secret");
     json_t *s = created(sk, "{'metadata':{'name':'s'},'data':{'a':'b2xk'},"
@@ -727,9 +751,10 @@ TEST(test_configmap_and_secret)
     CHECK_STR(fx_str(s, "type"), "Opaque");
     json_t *cur = json_deep_copy(s);
     json_object_set_new(cur, "type", json_string("kubernetes.io/tls"));
-    CHECK_INVALID(sk, cur, s,
-                  "Secret \"s\" is invalid: [type: Invalid value: \"kubernetes.io/tls\": field is immutable, "
-                  "data[tls.crt]: Required value, data[tls.key]: Required value]");
+    CHECK_INVALID(
+        sk, cur, s,
+        "Secret \"s\" is invalid: [type: Invalid value: \"kubernetes.io/tls\": field is immutable, "
+        "data[tls.crt]: Required value, data[tls.key]: Required value]");
     json_decref(cur);
     json_decref(s);
 }
@@ -740,7 +765,8 @@ TEST(test_object_meta)
     json_t *c = created(cm, "{'metadata':{'name':'Bad_Name','labels':{'a':'b c'},"
                             "'finalizers':['custom']}}");
     char *m = invalid(cm, c, NULL);
-    CHECK(m && strstr(m, "metadata.name: Invalid value: \"Bad_Name\": a lowercase RFC 1123 subdomain"));
+    CHECK(m &&
+          strstr(m, "metadata.name: Invalid value: \"Bad_Name\": a lowercase RFC 1123 subdomain"));
     CHECK(m && strstr(m, "metadata.labels: Invalid value: \"b c\": a valid label must be"));
     CHECK(m && strstr(m, "metadata.finalizers[0]: Invalid value: \"custom\": name is neither a "
                          "standard finalizer name nor is it fully qualified"));
@@ -768,8 +794,9 @@ TEST(test_object_meta)
     /* identity fields are immutable on update */
     json_t *old = created(cm, "{'metadata':{'name':'c','uid':'u1'}}");
     json_t *cur = created(cm, "{'metadata':{'name':'c','uid':'u2'}}");
-    CHECK_INVALID(cm, cur, old,
-                  "ConfigMap \"c\" is invalid: metadata.uid: Invalid value: \"u2\": field is immutable");
+    CHECK_INVALID(
+        cm, cur, old,
+        "ConfigMap \"c\" is invalid: metadata.uid: Invalid value: \"u2\": field is immutable");
     json_decref(cur);
     json_decref(old);
 }
@@ -788,8 +815,9 @@ TEST(test_events)
                    "'involvedObject':{'kind':'Pod','namespace':'default','name':'p'}}");
     /* kube checks the empty name's format too */
     char *m = invalid(k, e, NULL);
-    CHECK(m && !strncmp(m, "Event \"x.1\" is invalid: [reportingComponent: Required value, "
-                           "reportingComponent: Invalid value: \"\": name part must be non-empty, ",
+    CHECK(m && !strncmp(m,
+                        "Event \"x.1\" is invalid: [reportingComponent: Required value, "
+                        "reportingComponent: Invalid value: \"\": name part must be non-empty, ",
                         110));
     CHECK(m && strstr(m, ", reportingInstance: Required value, action: Required value, "
                          "reason: Required value]"));
@@ -809,13 +837,15 @@ TEST(test_events)
 TEST(test_misc_kinds)
 {
     const k1s_kind *k = kind("discovery.k8s.io", "EndpointSlice");
-    json_t *s = created(k, "{'metadata':{'name':'web-abc'},'addressType':'IPv4',"
-                           "'endpoints':[{'addresses':['10.1.2.3']},{'addresses':['300.1.1.1']},"
-                           "{'addresses':[]}],'ports':[{'name':'web','port':80,'protocol':'TCP'}]}");
-    CHECK_INVALID(k, s, NULL,
-                  "EndpointSlice.discovery.k8s.io \"web-abc\" is invalid: ["
-                  "endpoints[1].addresses[0]: Invalid value: \"300.1.1.1\": must be a valid IPv4 address, "
-                  "endpoints[2].addresses: Required value: must contain at least 1 address]");
+    json_t *s =
+        created(k, "{'metadata':{'name':'web-abc'},'addressType':'IPv4',"
+                   "'endpoints':[{'addresses':['10.1.2.3']},{'addresses':['300.1.1.1']},"
+                   "{'addresses':[]}],'ports':[{'name':'web','port':80,'protocol':'TCP'}]}");
+    CHECK_INVALID(
+        k, s, NULL,
+        "EndpointSlice.discovery.k8s.io \"web-abc\" is invalid: ["
+        "endpoints[1].addresses[0]: Invalid value: \"300.1.1.1\": must be a valid IPv4 address, "
+        "endpoints[2].addresses: Required value: must contain at least 1 address]");
     json_decref(s);
     const k1s_kind *lk = kind("coordination.k8s.io", "Lease");
     json_t *l = created(lk, "{'metadata':{'name':'node-1'},'spec':{'leaseDurationSeconds':0}}");
@@ -824,11 +854,13 @@ TEST(test_misc_kinds)
                   "Invalid value: 0: must be greater than 0");
     json_decref(l);
     const k1s_kind *nk = kind("", "Node");
-    json_t *n = created(nk, "{'metadata':{'name':'node-1'},'spec':{'taints':[{'key':'a','effect':'Sometimes'}]},"
-                            "'status':{'capacity':{'cpu':'4','memory':'8Gi'}}}");
-    CHECK_INVALID(nk, n, NULL,
-                  "Node \"node-1\" is invalid: metadata.taints[0].effect: Unsupported value: "
-                  "\"Sometimes\": supported values: \"NoSchedule\", \"PreferNoSchedule\", \"NoExecute\"");
+    json_t *n = created(
+        nk, "{'metadata':{'name':'node-1'},'spec':{'taints':[{'key':'a','effect':'Sometimes'}]},"
+            "'status':{'capacity':{'cpu':'4','memory':'8Gi'}}}");
+    CHECK_INVALID(
+        nk, n, NULL,
+        "Node \"node-1\" is invalid: metadata.taints[0].effect: Unsupported value: "
+        "\"Sometimes\": supported values: \"NoSchedule\", \"PreferNoSchedule\", \"NoExecute\"");
     CHECK_STR(fx_str(n, "status.allocatable.memory"), "8Gi");
     json_decref(n);
     const k1s_kind *epk = kind("", "Endpoints");
@@ -895,7 +927,7 @@ TEST(test_hostile_shapes)
                 k->strategy->defaults(old);
             }
             if (k->strategy->prepare_update)
-        k->strategy->prepare_update(obj, old);
+                k->strategy->prepare_update(obj, old);
             free(invalid(k, obj, NULL));
             free(invalid(k, obj, old));
             json_decref(obj);
@@ -924,6 +956,6 @@ K1S_TEST_MAIN(T(test_statefulset_scenario), T(test_statefulset_strategy_defaults
               T(test_service_scenario_defaults), T(test_service_validation),
               T(test_service_update_keeps_allocations), T(test_service_allocation),
               T(test_pod_create), T(test_pod_validation), T(test_pod_update), T(test_pvc),
-              T(test_pv), T(test_storageclass), T(test_namespace),
-              T(test_configmap_and_secret), T(test_object_meta), T(test_events),
-              T(test_misc_kinds), T(test_hostile_shapes), T(test_field_labels))
+              T(test_pv), T(test_storageclass), T(test_namespace), T(test_configmap_and_secret),
+              T(test_object_meta), T(test_events), T(test_misc_kinds), T(test_hostile_shapes),
+              T(test_field_labels))

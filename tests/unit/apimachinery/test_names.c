@@ -17,32 +17,32 @@ static char *all(char **msgs)
     return s;
 }
 
-#define CHECK_MSGS(call, expected)                                             \
-    do {                                                                       \
-        char *got_ = all(call);                                                \
-        CHECK_STR(got_, expected);                                             \
-        free(got_);                                                            \
+#define CHECK_MSGS(call, expected) \
+    do {                           \
+        char *got_ = all(call);    \
+        CHECK_STR(got_, expected); \
+        free(got_);                \
     } while (0)
 
-#define SUBDOMAIN_REGEX                                                        \
-    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric "  \
-    "characters, '-' or '.', and must start and end with an alphanumeric "     \
-    "character (e.g. 'example.com', regex used for validation is "             \
+#define SUBDOMAIN_REGEX                                                       \
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric " \
+    "characters, '-' or '.', and must start and end with an alphanumeric "    \
+    "character (e.g. 'example.com', regex used for validation is "            \
     "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
-#define LABEL_REGEX                                                            \
-    "a lowercase RFC 1123 label must consist of lower case alphanumeric "      \
-    "characters or '-', and must start and end with an alphanumeric "          \
-    "character (e.g. 'my-name',  or '123-abc', regex used for validation is "  \
+#define LABEL_REGEX                                                           \
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric "     \
+    "characters or '-', and must start and end with an alphanumeric "         \
+    "character (e.g. 'my-name',  or '123-abc', regex used for validation is " \
     "'[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
-#define DNS1035_REGEX                                                          \
-    "a DNS-1035 label must consist of lower case alphanumeric characters or "  \
-    "'-', start with an alphabetic character, and end with an alphanumeric "   \
-    "character (e.g. 'my-name',  or 'abc-123', regex used for validation is "  \
+#define DNS1035_REGEX                                                         \
+    "a DNS-1035 label must consist of lower case alphanumeric characters or " \
+    "'-', start with an alphabetic character, and end with an alphanumeric "  \
+    "character (e.g. 'my-name',  or 'abc-123', regex used for validation is " \
     "'[a-z]([-a-z0-9]*[a-z0-9])?')"
-#define QNAME_REGEX                                                            \
-    "must consist of alphanumeric characters, '-', '_' or '.', and must "      \
-    "start and end with an alphanumeric character (e.g. 'MyName',  or "        \
-    "'my.name',  or '123-abc', regex used for validation is "                  \
+#define QNAME_REGEX                                                       \
+    "must consist of alphanumeric characters, '-', '_' or '.', and must " \
+    "start and end with an alphanumeric character (e.g. 'MyName',  or "   \
+    "'my.name',  or '123-abc', regex used for validation is "             \
     "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
 
 /* Whether the check rejected the value (the messages are freed). */
@@ -75,8 +75,7 @@ TEST(test_dns1123_subdomain)
     CHECK_MSGS(k1s_is_dns1123_subdomain("a_b"), SUBDOMAIN_REGEX);
     char *s253 = repeat('a', 253), *s254 = repeat('a', 254);
     CHECK(k1s_is_dns1123_subdomain(s253) == NULL);
-    CHECK_MSGS(k1s_is_dns1123_subdomain(s254),
-               "must be no more than 253 characters");
+    CHECK_MSGS(k1s_is_dns1123_subdomain(s254), "must be no more than 253 characters");
     s254[10] = 'X';
     CHECK_MSGS(k1s_is_dns1123_subdomain(s254),
                "must be no more than 253 characters | " SUBDOMAIN_REGEX);
@@ -124,27 +123,22 @@ TEST(test_qualified_name)
     CHECK(k1s_is_qualified_name("app.kubernetes.io/name") == NULL);
     CHECK_MSGS(k1s_is_qualified_name("-app"), "name part " QNAME_REGEX);
     CHECK_MSGS(k1s_is_qualified_name("app_"), "name part " QNAME_REGEX);
-    CHECK_MSGS(k1s_is_qualified_name(""),
-               "name part must be non-empty | name part " QNAME_REGEX);
+    CHECK_MSGS(k1s_is_qualified_name(""), "name part must be non-empty | name part " QNAME_REGEX);
     CHECK_MSGS(k1s_is_qualified_name("/a"), "prefix part must be non-empty");
-    CHECK_MSGS(k1s_is_qualified_name("a/"),
-               "name part must be non-empty | name part " QNAME_REGEX);
-    CHECK_MSGS(k1s_is_qualified_name("Example.com/a"),
-               "prefix part " SUBDOMAIN_REGEX);
+    CHECK_MSGS(k1s_is_qualified_name("a/"), "name part must be non-empty | name part " QNAME_REGEX);
+    CHECK_MSGS(k1s_is_qualified_name("Example.com/a"), "prefix part " SUBDOMAIN_REGEX);
     CHECK_MSGS(k1s_is_qualified_name("a/b/c"),
                "a qualified name " QNAME_REGEX
                " with an optional DNS subdomain prefix and '/' (e.g. "
                "'example.com/MyName')");
     char *n64 = repeat('a', 64);
-    CHECK_MSGS(k1s_is_qualified_name(n64),
-               "name part must be no more than 63 characters");
+    CHECK_MSGS(k1s_is_qualified_name(n64), "name part must be no more than 63 characters");
     free(n64);
     /* a prefix of 254 characters fails as a subdomain, prefixed */
     char *p = repeat('a', 256);
     p[254] = '/';
     p[255] = 'x';
-    CHECK_MSGS(k1s_is_qualified_name(p),
-               "prefix part must be no more than 253 characters");
+    CHECK_MSGS(k1s_is_qualified_name(p), "prefix part must be no more than 253 characters");
     free(p);
 }
 
@@ -175,11 +169,9 @@ TEST(test_port_name)
     CHECK_MSGS(k1s_is_port_name("HTTP"),
                "must contain only alpha-numeric characters (a-z, 0-9), and "
                "hyphens (-) | must contain at least one letter (a-z)");
-    CHECK_MSGS(k1s_is_port_name("abcdefghijklmnop"),
-               "must be no more than 15 characters");
-    CHECK_MSGS(k1s_is_port_name(""),
-               "must contain only alpha-numeric characters (a-z, 0-9), and "
-               "hyphens (-) | must contain at least one letter (a-z)");
+    CHECK_MSGS(k1s_is_port_name("abcdefghijklmnop"), "must be no more than 15 characters");
+    CHECK_MSGS(k1s_is_port_name(""), "must contain only alpha-numeric characters (a-z, 0-9), and "
+                                     "hyphens (-) | must contain at least one letter (a-z)");
     CHECK_INT(k1s_msgs_count(k1s_is_port_name("http")), 0);
 }
 
@@ -218,10 +210,9 @@ TEST(test_identifiers)
                "'-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or "
                "'key-name', regex used for validation is '[-._a-zA-Z0-9]+')");
     CHECK(k1s_is_percent("50%") == NULL);
-    CHECK_MSGS(k1s_is_percent("50"),
-               "a valid percent string must be a numeric string followed by "
-               "an ending '%' (e.g. '1%',  or '93%', regex used for "
-               "validation is '[0-9]+%')");
+    CHECK_MSGS(k1s_is_percent("50"), "a valid percent string must be a numeric string followed by "
+                                     "an ending '%' (e.g. '1%',  or '93%', regex used for "
+                                     "validation is '[0-9]+%')");
     CHECK(invalid(k1s_is_percent("%")));
     CHECK(k1s_is_http_header_name("X-Header-Name") == NULL);
     CHECK_MSGS(k1s_is_http_header_name("X Header"),
@@ -238,16 +229,12 @@ TEST(test_validate_name)
     CHECK(k1s_validate_name(K1S_NAME_DNS1123_SUBDOMAIN, "web-0", false) == NULL);
     /* generateName may end in a dash */
     CHECK(k1s_validate_name(K1S_NAME_DNS1123_SUBDOMAIN, "web-", true) == NULL);
-    CHECK_MSGS(k1s_validate_name(K1S_NAME_DNS1123_SUBDOMAIN, "web-", false),
-               SUBDOMAIN_REGEX);
+    CHECK_MSGS(k1s_validate_name(K1S_NAME_DNS1123_SUBDOMAIN, "web-", false), SUBDOMAIN_REGEX);
     CHECK(k1s_validate_name(K1S_NAME_DNS1035_LABEL, "svc-", true) == NULL);
-    CHECK_MSGS(k1s_validate_name(K1S_NAME_DNS1035_LABEL, "9svc", false),
-               DNS1035_REGEX);
-    CHECK_MSGS(k1s_validate_name(K1S_NAME_DNS1123_LABEL, "a.b", false),
-               "must not contain dots");
+    CHECK_MSGS(k1s_validate_name(K1S_NAME_DNS1035_LABEL, "9svc", false), DNS1035_REGEX);
+    CHECK_MSGS(k1s_validate_name(K1S_NAME_DNS1123_LABEL, "a.b", false), "must not contain dots");
     CHECK(k1s_validate_name(K1S_NAME_PATH_SEGMENT, "Any Thing", false) == NULL);
-    CHECK_MSGS(k1s_validate_name(K1S_NAME_PATH_SEGMENT, "..", false),
-               "may not be '..'");
+    CHECK_MSGS(k1s_validate_name(K1S_NAME_PATH_SEGMENT, "..", false), "may not be '..'");
     CHECK(k1s_validate_name(K1S_NAME_PATH_SEGMENT, "..", true) == NULL);
     CHECK_MSGS(k1s_validate_name(K1S_NAME_PATH_SEGMENT, "a/b%c", false),
                "may not contain '/' | may not contain '%'");
@@ -277,7 +264,7 @@ TEST(test_utf8)
     CHECK(k1s_utf8_valid("plain", 5));
     static const char mixed[] = "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80";
     CHECK(k1s_utf8_valid(mixed, sizeof mixed - 1));
-    CHECK(k1s_utf8_valid("a\0b", 3)); /* NUL is valid UTF-8 */
+    CHECK(k1s_utf8_valid("a\0b", 3));              /* NUL is valid UTF-8 */
     CHECK(!k1s_utf8_valid("\xc3", 1));             /* truncated */
     CHECK(!k1s_utf8_valid("\xc0\xaf", 2));         /* overlong '/' */
     CHECK(!k1s_utf8_valid("\xe0\x80\xaf", 3));     /* overlong */
@@ -290,8 +277,6 @@ TEST(test_utf8)
     CHECK(k1s_utf8_valid("ok\xff", 2));
 }
 
-K1S_TEST_MAIN(T(test_dns1123_subdomain), T(test_dns1123_label),
-              T(test_dns1035_label), T(test_qualified_name),
-              T(test_label_value), T(test_port_name), T(test_numbers),
-              T(test_identifiers), T(test_validate_name), T(test_msgs_helpers),
-              T(test_utf8))
+K1S_TEST_MAIN(T(test_dns1123_subdomain), T(test_dns1123_label), T(test_dns1035_label),
+              T(test_qualified_name), T(test_label_value), T(test_port_name), T(test_numbers),
+              T(test_identifiers), T(test_validate_name), T(test_msgs_helpers), T(test_utf8))

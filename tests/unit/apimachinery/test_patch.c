@@ -15,41 +15,49 @@
 
 /* ---- a hand-built schema ------------------------------------------------- */
 
-#define FIELD(n, k) {.name = n, .kind = K1S_T_##k}
-#define OBJ(n, t) {.name = n, .kind = K1S_T_OBJECT, .type = &t}
-#define MAP_OF_STRINGS(n) {.name = n, .kind = K1S_T_MAP, .elem = K1S_T_STRING}
-#define LIST(n, t, key, strategy)                                              \
-    {.name = n, .kind = K1S_T_ARRAY, .elem = K1S_T_OBJECT, .type = &t,         \
-     .merge_key = key, .patch_strategy = strategy}
-#define SCALARS(n, strategy)                                                   \
-    {.name = n, .kind = K1S_T_ARRAY, .elem = K1S_T_STRING,                     \
-     .patch_strategy = strategy}
-#define TYPE(var, tname, flds)                                                 \
-    static const k1s_type var = {.name = tname, .fields = flds,                \
-                                 .nfields = sizeof flds / sizeof flds[0]}
+#define FIELD(n, k)                  \
+    {                                \
+        .name = n, .kind = K1S_T_##k \
+    }
+#define OBJ(n, t)                                   \
+    {                                               \
+        .name = n, .kind = K1S_T_OBJECT, .type = &t \
+    }
+#define MAP_OF_STRINGS(n)                                  \
+    {                                                      \
+        .name = n, .kind = K1S_T_MAP, .elem = K1S_T_STRING \
+    }
+#define LIST(n, t, key, strategy)                                                           \
+    {                                                                                       \
+        .name = n, .kind = K1S_T_ARRAY, .elem = K1S_T_OBJECT, .type = &t, .merge_key = key, \
+        .patch_strategy = strategy                                                          \
+    }
+#define SCALARS(n, strategy)                                                             \
+    {                                                                                    \
+        .name = n, .kind = K1S_T_ARRAY, .elem = K1S_T_STRING, .patch_strategy = strategy \
+    }
+#define TYPE(var, tname, flds)    \
+    static const k1s_type var = { \
+        .name = tname, .fields = flds, .nfields = sizeof flds / sizeof flds[0]}
 
 static const k1s_field owner_ref_f[] = {FIELD("uid", STRING), FIELD("name", STRING),
                                         FIELD("kind", STRING)};
-TYPE(owner_ref_t, "io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference",
-     owner_ref_f);
+TYPE(owner_ref_t, "io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference", owner_ref_f);
 static const k1s_field meta_f[] = {
-    FIELD("name", STRING),
-    FIELD("namespace", STRING),
-    MAP_OF_STRINGS("labels"),
-    MAP_OF_STRINGS("annotations"),
-    SCALARS("finalizers", "merge"),
-    LIST("ownerReferences", owner_ref_t, "uid", "merge"),
+    FIELD("name", STRING),          FIELD("namespace", STRING),
+    MAP_OF_STRINGS("labels"),       MAP_OF_STRINGS("annotations"),
+    SCALARS("finalizers", "merge"), LIST("ownerReferences", owner_ref_t, "uid", "merge"),
 };
 TYPE(meta_t, "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta", meta_f);
 
-static const k1s_field port_f[] = {FIELD("containerPort", INT32),
-                                   FIELD("name", STRING), FIELD("protocol", STRING)};
+static const k1s_field port_f[] = {FIELD("containerPort", INT32), FIELD("name", STRING),
+                                   FIELD("protocol", STRING)};
 TYPE(port_t, "io.k8s.api.core.v1.ContainerPort", port_f);
 static const k1s_field env_f[] = {FIELD("name", STRING), FIELD("value", STRING),
                                   FIELD("valueFrom", ANY)};
 TYPE(env_t, "io.k8s.api.core.v1.EnvVar", env_f);
-static const k1s_field mount_f[] = {FIELD("mountPath", STRING),
-                                    FIELD("name", STRING), FIELD("readOnly", BOOL)};
+static const k1s_field mount_f[] = {FIELD("mountPath", STRING), FIELD("name", STRING),
+                                    FIELD("readOnly", BOOL)};
 TYPE(mount_t, "io.k8s.api.core.v1.VolumeMount", mount_f);
 static const k1s_field res_f[] = {
     {.name = "limits", .kind = K1S_T_MAP, .elem = K1S_T_QUANTITY},
@@ -71,8 +79,7 @@ static const k1s_field cm_src_f[] = {FIELD("name", STRING)};
 TYPE(cm_src_t, "io.k8s.api.core.v1.ConfigMapVolumeSource", cm_src_f);
 static const k1s_field empty_dir_f[] = {FIELD("medium", STRING)};
 TYPE(empty_dir_t, "io.k8s.api.core.v1.EmptyDirVolumeSource", empty_dir_f);
-static const k1s_field volume_f[] = {FIELD("name", STRING),
-                                     OBJ("configMap", cm_src_t),
+static const k1s_field volume_f[] = {FIELD("name", STRING), OBJ("configMap", cm_src_t),
                                      OBJ("emptyDir", empty_dir_t)};
 TYPE(volume_t, "io.k8s.api.core.v1.Volume", volume_f);
 static const k1s_field toleration_f[] = {FIELD("key", STRING), FIELD("effect", STRING)};
@@ -90,8 +97,7 @@ static const k1s_field pod_f[] = {FIELD("apiVersion", STRING), FIELD("kind", STR
                                   OBJ("metadata", meta_t), OBJ("spec", pod_spec_t),
                                   FIELD("status", ANY)};
 TYPE(pod_t, "io.k8s.api.core.v1.Pod", pod_f);
-static const k1s_field template_f[] = {OBJ("metadata", meta_t),
-                                       OBJ("spec", pod_spec_t)};
+static const k1s_field template_f[] = {OBJ("metadata", meta_t), OBJ("spec", pod_spec_t)};
 TYPE(template_t, "io.k8s.api.core.v1.PodTemplateSpec", template_f);
 static const k1s_field pvc_f[] = {OBJ("metadata", meta_t), FIELD("spec", ANY)};
 TYPE(pvc_t, "io.k8s.api.core.v1.PersistentVolumeClaim", pvc_f);
@@ -120,14 +126,13 @@ static json_t *J(const char *text)
 }
 
 /* Semantic JSON equality (object member order ignored, list order not). */
-static void check_json(const char *file, int line, const json_t *got,
-                       const char *want)
+static void check_json(const char *file, int line, const json_t *got, const char *want)
 {
     json_t *w = J(want);
     if (!got || !w || !json_equal((json_t *)got, w)) {
         char *g = got ? json_dumps(got, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-        fprintf(stderr, "%s:%d: got  %s\n%s:%d: want %s\n", file, line,
-                g ? g : "(null)", file, line, want);
+        fprintf(stderr, "%s:%d: got  %s\n%s:%d: want %s\n", file, line, g ? g : "(null)", file,
+                line, want);
         free(g);
         k1s_test_failures++;
     }
@@ -144,8 +149,8 @@ static int smp(const json_t *doc, const json_t *patch, json_t **out, char **err)
 }
 
 /* Apply and compare; the inputs must come out unchanged. */
-static void check_patch(const char *file, int line, patch_fn fn,
-                        const char *doc, const char *patch, const char *want)
+static void check_patch(const char *file, int line, patch_fn fn, const char *doc, const char *patch,
+                        const char *want)
 {
     json_t *d = J(doc), *p = J(patch), *out = NULL;
     char *before_d = json_dumps(d, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -153,8 +158,7 @@ static void check_patch(const char *file, int line, patch_fn fn,
     char *err = NULL;
     int rc = fn(d, p, &out, &err);
     if (rc) {
-        fprintf(stderr, "%s:%d: patch failed %d: %s\n", file, line, rc,
-                err ? err : "(null)");
+        fprintf(stderr, "%s:%d: patch failed %d: %s\n", file, line, rc, err ? err : "(null)");
         k1s_test_failures++;
     } else {
         check_json(file, line, out, want);
@@ -173,15 +177,15 @@ static void check_patch(const char *file, int line, patch_fn fn,
 }
 
 /* Apply and expect failure with code and exact message. */
-static void check_fail(const char *file, int line, patch_fn fn, const char *doc,
-                       const char *patch, int code, const char *msg)
+static void check_fail(const char *file, int line, patch_fn fn, const char *doc, const char *patch,
+                       int code, const char *msg)
 {
     json_t *d = J(doc), *p = J(patch), *out = (json_t *)1;
     char *err = NULL;
     int rc = fn(d, p, &out, &err);
     if (rc != code || out != NULL || !err || (msg && strcmp(err, msg) != 0)) {
-        fprintf(stderr, "%s:%d: rc %d (want %d), err:\n  %s\nwant:\n  %s\n",
-                file, line, rc, code, err ? err : "(null)", msg ? msg : "*");
+        fprintf(stderr, "%s:%d: rc %d (want %d), err:\n  %s\nwant:\n  %s\n", file, line, rc, code,
+                err ? err : "(null)", msg ? msg : "*");
         k1s_test_failures++;
         if (rc == 0)
             json_decref(out);
@@ -191,23 +195,22 @@ static void check_fail(const char *file, int line, patch_fn fn, const char *doc,
     json_decref(p);
 }
 
-#define CHECK_SMP(t, doc, patch, want)                                         \
-    do {                                                                       \
-        smp_type = (t);                                                        \
-        check_patch(__FILE__, __LINE__, smp, doc, patch, want);                \
+#define CHECK_SMP(t, doc, patch, want)                          \
+    do {                                                        \
+        smp_type = (t);                                         \
+        check_patch(__FILE__, __LINE__, smp, doc, patch, want); \
     } while (0)
-#define CHECK_SMP_FAIL(t, doc, patch, code, msg)                               \
-    do {                                                                       \
-        smp_type = (t);                                                        \
-        check_fail(__FILE__, __LINE__, smp, doc, patch, code, msg);            \
+#define CHECK_SMP_FAIL(t, doc, patch, code, msg)                    \
+    do {                                                            \
+        smp_type = (t);                                             \
+        check_fail(__FILE__, __LINE__, smp, doc, patch, code, msg); \
     } while (0)
-#define CHECK_JP(doc, patch, want)                                             \
-    check_patch(__FILE__, __LINE__, k1s_patch_json, doc, patch, want)
-#define CHECK_JP_FAIL(doc, patch, code, msg)                                   \
+#define CHECK_JP(doc, patch, want) check_patch(__FILE__, __LINE__, k1s_patch_json, doc, patch, want)
+#define CHECK_JP_FAIL(doc, patch, code, msg) \
     check_fail(__FILE__, __LINE__, k1s_patch_json, doc, patch, code, msg)
-#define CHECK_MP(doc, patch, want)                                             \
+#define CHECK_MP(doc, patch, want) \
     check_patch(__FILE__, __LINE__, k1s_patch_merge, doc, patch, want)
-#define CHECK_MP_FAIL(doc, patch, code, msg)                                   \
+#define CHECK_MP_FAIL(doc, patch, code, msg) \
     check_fail(__FILE__, __LINE__, k1s_patch_merge, doc, patch, code, msg)
 
 /* ---- strategic merge patch: kubectl apply shapes ------------------------- */
@@ -233,8 +236,8 @@ static const char *STS =
     "\"status\":{\"replicas\":2}}";
 
 /* Run an SMP against STS and compare one member path of the result. */
-static void check_sts(const char *file, int line, const char *patch,
-                      const char *path, const char *want)
+static void check_sts(const char *file, int line, const char *patch, const char *path,
+                      const char *want)
 {
     json_t *d = J(STS), *p = J(patch), *out = NULL;
     char *err = NULL;
@@ -246,10 +249,8 @@ static void check_sts(const char *file, int line, const char *patch,
         /* path is a dot-separated list of members / indices */
         json_t *v = out;
         char *copy = strdup(path), *save = NULL;
-        for (char *tok = strtok_r(copy, ".", &save); tok && v;
-             tok = strtok_r(NULL, ".", &save))
-            v = json_is_array(v) ? json_array_get(v, (size_t)atoi(tok))
-                                 : json_object_get(v, tok);
+        for (char *tok = strtok_r(copy, ".", &save); tok && v; tok = strtok_r(NULL, ".", &save))
+            v = json_is_array(v) ? json_array_get(v, (size_t)atoi(tok)) : json_object_get(v, tok);
         free(copy);
         check_json(file, line, v, want);
     }
@@ -263,14 +264,13 @@ static void check_sts(const char *file, int line, const char *patch,
 TEST(test_smp_apply_image_and_replicas)
 {
     /* what kubectl apply sends after editing image and replicas */
-    const char *patch =
-        "{\"metadata\":{\"annotations\":{\"kubectl.kubernetes.io/last-applied-"
-        "configuration\":\"new\"}},\"spec\":{\"replicas\":3,\"template\":{"
-        "\"spec\":{\"$setElementOrder/containers\":[{\"name\":\"nginx\"},"
-        "{\"name\":\"sidecar\"}],\"containers\":[{\"$setElementOrder/ports\":"
-        "[{\"containerPort\":80}],\"$setElementOrder/volumeMounts\":["
-        "{\"mountPath\":\"/usr/share/nginx/html\"}],\"image\":\"nginx:1.25\","
-        "\"name\":\"nginx\"}]}}}}";
+    const char *patch = "{\"metadata\":{\"annotations\":{\"kubectl.kubernetes.io/last-applied-"
+                        "configuration\":\"new\"}},\"spec\":{\"replicas\":3,\"template\":{"
+                        "\"spec\":{\"$setElementOrder/containers\":[{\"name\":\"nginx\"},"
+                        "{\"name\":\"sidecar\"}],\"containers\":[{\"$setElementOrder/ports\":"
+                        "[{\"containerPort\":80}],\"$setElementOrder/volumeMounts\":["
+                        "{\"mountPath\":\"/usr/share/nginx/html\"}],\"image\":\"nginx:1.25\","
+                        "\"name\":\"nginx\"}]}}}}";
     CHECK_STS(patch, "spec.replicas", "3");
     CHECK_STS(patch, "metadata.annotations",
               "{\"kubectl.kubernetes.io/last-applied-configuration\":\"new\"}");
@@ -307,8 +307,7 @@ TEST(test_smp_apply_add_and_remove_containers)
               "containers\":[{\"name\":\"nginx\"}],\"containers\":[{\"$patch\":"
               "\"delete\",\"name\":\"sidecar\"},{\"name\":\"nginx\",\"args\":"
               "null,\"env\":null,\"ports\":null,\"volumeMounts\":null}]}}}}",
-              "spec.template.spec.containers",
-              "[{\"name\":\"nginx\",\"image\":\"nginx:1.24\"}]");
+              "spec.template.spec.containers", "[{\"name\":\"nginx\",\"image\":\"nginx:1.24\"}]");
     /* reorder only */
     CHECK_STS("{\"spec\":{\"template\":{\"spec\":{\"$setElementOrder/"
               "containers\":[{\"name\":\"sidecar\"},{\"name\":\"nginx\"}]}}}}",
@@ -442,8 +441,8 @@ TEST(test_smp_metadata)
               "{\"metadata\":{\"annotations\":{\"k\":\"v\",\"gone\":null}}}",
               "{\"metadata\":{\"name\":\"p\",\"annotations\":{\"k\":\"v\"}}}");
     /* null on a missing member is ignored */
-    CHECK_SMP(&pod_t, "{\"metadata\":{\"name\":\"p\"}}",
-              "{\"metadata\":{\"labels\":null}}", "{\"metadata\":{\"name\":\"p\"}}");
+    CHECK_SMP(&pod_t, "{\"metadata\":{\"name\":\"p\"}}", "{\"metadata\":{\"labels\":null}}",
+              "{\"metadata\":{\"name\":\"p\"}}");
 }
 
 TEST(test_smp_directives)
@@ -452,8 +451,7 @@ TEST(test_smp_directives)
                       "\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":"
                       "\"x\"},{\"name\":\"b\",\"image\":\"y\"}]}}";
     /* $patch: replace on a map */
-    CHECK_SMP(&pod_t, doc,
-              "{\"metadata\":{\"labels\":{\"$patch\":\"replace\",\"c\":\"3\"}}}",
+    CHECK_SMP(&pod_t, doc, "{\"metadata\":{\"labels\":{\"$patch\":\"replace\",\"c\":\"3\"}}}",
               "{\"metadata\":{\"labels\":{\"c\":\"3\"}},\"spec\":{\"containers\":"
               "[{\"name\":\"a\",\"image\":\"x\"},{\"name\":\"b\",\"image\":"
               "\"y\"}]}}");
@@ -470,8 +468,7 @@ TEST(test_smp_directives)
               "\"containers\":[{\"name\":\"c\",\"image\":\"z\"}]}}");
     /* whole document */
     CHECK_SMP(&pod_t, doc, "{\"$patch\":\"delete\"}", "{}");
-    CHECK_SMP(&pod_t, doc, "{\"$patch\":\"replace\",\"kind\":\"Pod\"}",
-              "{\"kind\":\"Pod\"}");
+    CHECK_SMP(&pod_t, doc, "{\"$patch\":\"replace\",\"kind\":\"Pod\"}", "{\"kind\":\"Pod\"}");
     /* values with nothing to merge into are stored without directives or
      * nulls, lists as sent */
     CHECK_SMP(&pod_t, "{\"spec\":{\"containers\":[{\"name\":\"a\"}]}}",
@@ -500,34 +497,28 @@ TEST(test_smp_errors)
     CHECK_SMP_FAIL(&pod_t, doc, "{\"spec\":{\"containers\":[{\"image\":\"y\"}]}}",
                    K1S_PATCH_EINTERNAL,
                    "map: map[image:y] does not contain declared merge key: name");
-    CHECK_SMP_FAIL(&pod_t, doc, "{\"$patch\":\"bogus\",\"a\":1}",
-                   K1S_PATCH_EINTERNAL,
+    CHECK_SMP_FAIL(&pod_t, doc, "{\"$patch\":\"bogus\",\"a\":1}", K1S_PATCH_EINTERNAL,
                    "unknown patch type: bogus in map: map[$patch:bogus a:1]");
-    CHECK_SMP_FAIL(&pod_t, doc, "{\"spec\":{\"$patch\":\"merge\"}}",
-                   K1S_PATCH_EINTERNAL,
+    CHECK_SMP_FAIL(&pod_t, doc, "{\"spec\":{\"$patch\":\"merge\"}}", K1S_PATCH_EINTERNAL,
                    "unknown patch type: merge in map: map[$patch:merge]");
     CHECK_SMP_FAIL(&pod_t, doc,
                    "{\"spec\":{\"containers\":[{\"name\":\"a\",\"$patch\":"
                    "\"merge\"}]}}",
-                   K1S_PATCH_EINTERNAL,
-                   "merging lists cannot yet be specified in the patch");
-    CHECK_SMP_FAIL(&pod_t, doc,
-                   "{\"spec\":{\"containers\":[{\"$patch\":\"delete\"}]}}",
+                   K1S_PATCH_EINTERNAL, "merging lists cannot yet be specified in the patch");
+    CHECK_SMP_FAIL(&pod_t, doc, "{\"spec\":{\"containers\":[{\"$patch\":\"delete\"}]}}",
                    K1S_PATCH_EINTERNAL,
                    "map: map[$patch:delete] does not contain declared merge "
                    "key: name");
     CHECK_SMP_FAIL(&pod_t, doc, "{\"spec\":{\"$setElementOrderX/containers\":[]}}",
-                   K1S_PATCH_EBADREQUEST,
-                   "invalid patch format of setElementOrder list");
+                   K1S_PATCH_EBADREQUEST, "invalid patch format of setElementOrder list");
     CHECK_SMP_FAIL(&pod_t, doc, "{\"spec\":{\"$setElementOrder/containers\":1}}",
-                   K1S_PATCH_EINTERNAL,
-                   "expected a []interface {}, but received a int64");
+                   K1S_PATCH_EINTERNAL, "expected a []interface {}, but received a int64");
     CHECK_SMP_FAIL(&pod_t, "{\"metadata\":{\"finalizers\":[\"a\"]}}",
-                   "{\"metadata\":{\"$deleteFromPrimitiveList\":[\"a\"]}}",
-                   K1S_PATCH_EBADREQUEST, "invalid patch format of primitive list");
+                   "{\"metadata\":{\"$deleteFromPrimitiveList\":[\"a\"]}}", K1S_PATCH_EBADREQUEST,
+                   "invalid patch format of primitive list");
     CHECK_SMP_FAIL(&pod_t, "{\"metadata\":{\"finalizers\":[[\"a\"]]}}",
-                   "{\"metadata\":{\"finalizers\":[[\"b\"]]}}",
-                   K1S_PATCH_EINVALID, "lists of lists are not supported");
+                   "{\"metadata\":{\"finalizers\":[[\"b\"]]}}", K1S_PATCH_EINVALID,
+                   "lists of lists are not supported");
     CHECK_SMP_FAIL(&pod_t, "{\"metadata\":{\"finalizers\":[\"a\"]}}",
                    "{\"metadata\":{\"finalizers\":[1]}}", K1S_PATCH_EINTERNAL,
                    "list element types are not identical: [[a] [1]]");
@@ -540,8 +531,7 @@ TEST(test_smp_errors)
     CHECK_SMP_FAIL(&pod_t, doc, "[1]", K1S_PATCH_EBADREQUEST,
                    "json: cannot unmarshal array into Go value of type "
                    "map[string]interface {}");
-    CHECK_SMP_FAIL(&pod_t, "[]", "{}", K1S_PATCH_EINTERNAL,
-                   "invalid JSON document");
+    CHECK_SMP_FAIL(&pod_t, "[]", "{}", K1S_PATCH_EINTERNAL, "invalid JSON document");
 }
 
 TEST(test_smp_without_schema)
@@ -551,12 +541,10 @@ TEST(test_smp_without_schema)
               "{\"a\":{\"y\":[3],\"z\":null},\"b\":[{\"name\":\"j\"}]}",
               "{\"a\":{\"x\":1,\"y\":[3]},\"b\":[{\"name\":\"j\"}]}");
     CHECK_SMP(&pod_t, "{\"spec\":{\"unknown\":[1,2],\"containers\":[]}}",
-              "{\"spec\":{\"unknown\":[3]}}",
-              "{\"spec\":{\"unknown\":[3],\"containers\":[]}}");
+              "{\"spec\":{\"unknown\":[3]}}", "{\"spec\":{\"unknown\":[3],\"containers\":[]}}");
     /* free-form fields (status) still honour directives */
     CHECK_SMP(&pod_t, "{\"status\":{\"a\":1,\"b\":2}}",
-              "{\"status\":{\"$patch\":\"replace\",\"c\":3}}",
-              "{\"status\":{\"c\":3}}");
+              "{\"status\":{\"$patch\":\"replace\",\"c\":3}}", "{\"status\":{\"c\":3}}");
     /* type changes replace */
     CHECK_SMP(&pod_t, "{\"spec\":{\"restartPolicy\":{\"x\":1}}}",
               "{\"spec\":{\"restartPolicy\":\"Never\"}}",
@@ -578,8 +566,8 @@ TEST(test_smp_output_is_independent)
     json_t *b = json_array_get(json_object_get(spec, "containers"), 0);
     json_object_set_new(json_array_get(json_object_get(b, "env"), 0), "value",
                         json_string("changed"));
-    json_object_set_new(json_array_get(json_object_get(spec, "containers"), 1),
-                        "name", json_string("changed"));
+    json_object_set_new(json_array_get(json_object_get(spec, "containers"), 1), "name",
+                        json_string("changed"));
     CHECK_JSON(patch, "{\"spec\":{\"containers\":[{\"name\":\"b\",\"env\":[{"
                       "\"name\":\"E\",\"value\":\"1\"}]}],\"nodeSelector\":{"
                       "\"k\":\"v\"}}}");
@@ -608,8 +596,7 @@ TEST(test_patch_hostile)
     /* nesting beyond the limit fails cleanly in all three patch types */
     json_t *doc = nested(K1S_PATCH_MAX_DEPTH + 50, json_integer(1));
     json_t *patch = nested(K1S_PATCH_MAX_DEPTH + 50, json_integer(2));
-    CHECK_INT(k1s_patch_strategic(&pod_t, doc, patch, &out, &err),
-              K1S_PATCH_EBADREQUEST);
+    CHECK_INT(k1s_patch_strategic(&pod_t, doc, patch, &out, &err), K1S_PATCH_EBADREQUEST);
     CHECK_STR(err, "patch exceeds the maximum nesting depth of 512");
     free(err);
     CHECK_INT(k1s_patch_merge(doc, patch, &out, &err), K1S_PATCH_EBADREQUEST);
@@ -620,8 +607,7 @@ TEST(test_patch_hostile)
     /* a new deep value is cleaned with the same bound */
     patch = json_object();
     json_object_set_new(patch, "new", nested(K1S_PATCH_MAX_DEPTH + 50, json_null()));
-    CHECK_INT(k1s_patch_strategic(NULL, doc, patch, &out, &err),
-              K1S_PATCH_EBADREQUEST);
+    CHECK_INT(k1s_patch_strategic(NULL, doc, patch, &out, &err), K1S_PATCH_EBADREQUEST);
     free(err);
     json_decref(patch);
     json_decref(doc);
@@ -645,17 +631,14 @@ TEST(test_patch_hostile)
         json_array_append_new(penv, json_pack("{s:s,s:s}", "name", name, "value", "b"));
         json_array_append_new(order, json_pack("{s:s}", "name", name));
     }
-    doc = json_pack("{s:{s:[{s:s,s:o}]}}", "spec", "containers", "name", "c",
-                    "env", env);
-    patch = json_pack("{s:{s:[{s:s,s:o,s:o}]}}", "spec", "containers", "name",
-                      "c", "env", penv, "$setElementOrder/env", order);
+    doc = json_pack("{s:{s:[{s:s,s:o}]}}", "spec", "containers", "name", "c", "env", env);
+    patch = json_pack("{s:{s:[{s:s,s:o,s:o}]}}", "spec", "containers", "name", "c", "env", penv,
+                      "$setElementOrder/env", order);
     CHECK_INT(k1s_patch_strategic(&pod_t, doc, patch, &out, &err), 0);
     json_t *e = json_object_get(
-        json_array_get(json_object_get(json_object_get(out, "spec"), "containers"), 0),
-        "env");
+        json_array_get(json_object_get(json_object_get(out, "spec"), "containers"), 0), "env");
     CHECK_INT(json_array_size(e), n);
-    CHECK_STR(json_string_value(json_object_get(json_array_get(e, 0), "name")),
-              "E19999");
+    CHECK_STR(json_string_value(json_object_get(json_array_get(e, 0), "name")), "E19999");
     CHECK_STR(json_string_value(json_object_get(json_array_get(e, 0), "value")), "b");
     json_decref(out);
     json_decref(doc);
@@ -670,8 +653,7 @@ TEST(test_patch_hostile)
     doc = json_pack("{s:{s:o}}", "metadata", "finalizers", a);
     patch = json_pack("{s:{s:o}}", "metadata", "finalizers", b);
     CHECK_INT(k1s_patch_strategic(&pod_t, doc, patch, &out, &err), 0);
-    CHECK_INT(json_array_size(json_object_get(json_object_get(out, "metadata"),
-                                              "finalizers")),
+    CHECK_INT(json_array_size(json_object_get(json_object_get(out, "metadata"), "finalizers")),
               n + n / 2);
     json_decref(out);
     json_decref(doc);
@@ -686,11 +668,13 @@ TEST(test_json_patch_ops)
     CHECK_JP(doc, "[{\"op\":\"add\",\"path\":\"/a/c\",\"value\":{\"d\":[]}}]",
              "{\"a\":{\"b\":1,\"c\":{\"d\":[]}},\"arr\":[1,2,3],\"x/y\":2,"
              "\"m~n\":3}");
-    CHECK_JP(doc, "[{\"op\":\"add\",\"path\":\"/arr/-\",\"value\":4},"
-                  "{\"op\":\"add\",\"path\":\"/arr/0\",\"value\":0}]",
+    CHECK_JP(doc,
+             "[{\"op\":\"add\",\"path\":\"/arr/-\",\"value\":4},"
+             "{\"op\":\"add\",\"path\":\"/arr/0\",\"value\":0}]",
              "{\"a\":{\"b\":1},\"arr\":[0,1,2,3,4],\"x/y\":2,\"m~n\":3}");
-    CHECK_JP(doc, "[{\"op\":\"remove\",\"path\":\"/arr/1\"},{\"op\":\"remove\","
-                  "\"path\":\"/x~1y\"},{\"op\":\"remove\",\"path\":\"/m~0n\"}]",
+    CHECK_JP(doc,
+             "[{\"op\":\"remove\",\"path\":\"/arr/1\"},{\"op\":\"remove\","
+             "\"path\":\"/x~1y\"},{\"op\":\"remove\",\"path\":\"/m~0n\"}]",
              "{\"a\":{\"b\":1},\"arr\":[1,3]}");
     CHECK_JP(doc, "[{\"op\":\"replace\",\"path\":\"/a/b\",\"value\":\"s\"}]",
              "{\"a\":{\"b\":\"s\"},\"arr\":[1,2,3],\"x/y\":2,\"m~n\":3}");
@@ -699,18 +683,19 @@ TEST(test_json_patch_ops)
              "{\"a\":{\"b\":1,\"z\":1},\"arr\":[1,2,3],\"x/y\":2,\"m~n\":3}");
     CHECK_JP(doc, "[{\"op\":\"move\",\"from\":\"/a/b\",\"path\":\"/arr/-\"}]",
              "{\"a\":{},\"arr\":[1,2,3,1],\"x/y\":2,\"m~n\":3}");
-    CHECK_JP(doc, "[{\"op\":\"copy\",\"from\":\"/a\",\"path\":\"/c\"},"
-                  "{\"op\":\"replace\",\"path\":\"/c/b\",\"value\":9}]",
+    CHECK_JP(doc,
+             "[{\"op\":\"copy\",\"from\":\"/a\",\"path\":\"/c\"},"
+             "{\"op\":\"replace\",\"path\":\"/c/b\",\"value\":9}]",
              "{\"a\":{\"b\":1},\"c\":{\"b\":9},\"arr\":[1,2,3],\"x/y\":2,"
              "\"m~n\":3}");
-    CHECK_JP(doc, "[{\"op\":\"test\",\"path\":\"/arr\",\"value\":[1,2,3]},"
-                  "{\"op\":\"test\",\"path\":\"/missing\",\"value\":null}]",
+    CHECK_JP(doc,
+             "[{\"op\":\"test\",\"path\":\"/arr\",\"value\":[1,2,3]},"
+             "{\"op\":\"test\",\"path\":\"/missing\",\"value\":null}]",
              doc);
     /* negative indices count from the end */
     CHECK_JP(doc, "[{\"op\":\"remove\",\"path\":\"/arr/-1\"}]",
              "{\"a\":{\"b\":1},\"arr\":[1,2],\"x/y\":2,\"m~n\":3}");
-    CHECK_JP(doc, "[{\"op\":\"replace\",\"path\":\"\",\"value\":{\"n\":1}}]",
-             "{\"n\":1}");
+    CHECK_JP(doc, "[{\"op\":\"replace\",\"path\":\"\",\"value\":{\"n\":1}}]", "{\"n\":1}");
     CHECK_JP(doc, "[]", doc);
     CHECK_JP(doc, "null", doc);
     /* a kubectl-style scale and label edit */
@@ -726,23 +711,20 @@ TEST(test_json_patch_ops)
 TEST(test_json_patch_errors)
 {
     const char *doc = "{\"a\":{\"b\":1},\"arr\":[1,2,3]}";
-    CHECK_JP_FAIL(doc, "[{\"op\":\"add\",\"path\":\"/x/y\",\"value\":1}]",
-                  K1S_PATCH_EINVALID,
+    CHECK_JP_FAIL(doc, "[{\"op\":\"add\",\"path\":\"/x/y\",\"value\":1}]", K1S_PATCH_EINVALID,
                   "add operation does not apply: doc is missing path: "
                   "\"/x/y\": missing value");
     CHECK_JP_FAIL(doc, "[{\"op\":\"remove\",\"path\":\"/x\"}]", K1S_PATCH_EINVALID,
                   "error in remove for path: '/x': Unable to remove "
                   "nonexistent key: x: missing value");
-    CHECK_JP_FAIL(doc, "[{\"op\":\"test\",\"path\":\"/a/b\",\"value\":2}]",
-                  K1S_PATCH_EINVALID, "testing value /a/b failed: test failed");
-    CHECK_JP_FAIL(doc, "[{\"op\":\"test\",\"path\":\"/a/b\",\"value\":1.0}]",
-                  K1S_PATCH_EINVALID, "testing value /a/b failed: test failed");
-    CHECK_JP_FAIL(doc, "[{\"op\":\"add\",\"path\":\"/arr/5\",\"value\":1}]",
-                  K1S_PATCH_EINVALID,
+    CHECK_JP_FAIL(doc, "[{\"op\":\"test\",\"path\":\"/a/b\",\"value\":2}]", K1S_PATCH_EINVALID,
+                  "testing value /a/b failed: test failed");
+    CHECK_JP_FAIL(doc, "[{\"op\":\"test\",\"path\":\"/a/b\",\"value\":1.0}]", K1S_PATCH_EINVALID,
+                  "testing value /a/b failed: test failed");
+    CHECK_JP_FAIL(doc, "[{\"op\":\"add\",\"path\":\"/arr/5\",\"value\":1}]", K1S_PATCH_EINVALID,
                   "error in add for path: '/arr/5': Unable to access invalid "
                   "index: 5: invalid index referenced");
-    CHECK_JP_FAIL(doc, "[{\"op\":\"add\",\"path\":\"/arr/x\",\"value\":1}]",
-                  K1S_PATCH_EINVALID,
+    CHECK_JP_FAIL(doc, "[{\"op\":\"add\",\"path\":\"/arr/x\",\"value\":1}]", K1S_PATCH_EINVALID,
                   "error in add for path: '/arr/x': value was not a proper "
                   "array index: 'x': strconv.Atoi: parsing \"x\": invalid "
                   "syntax");
@@ -751,22 +733,18 @@ TEST(test_json_patch_errors)
                   "error in remove for path: '/arr/99999999999999999999': "
                   "strconv.Atoi: parsing \"99999999999999999999\": value out "
                   "of range");
-    CHECK_JP_FAIL(doc, "[{\"op\":\"remove\",\"path\":\"/arr/-4\"}]",
-                  K1S_PATCH_EINVALID,
+    CHECK_JP_FAIL(doc, "[{\"op\":\"remove\",\"path\":\"/arr/-4\"}]", K1S_PATCH_EINVALID,
                   "error in remove for path: '/arr/-4': Unable to access "
                   "invalid index: -4: invalid index referenced");
-    CHECK_JP_FAIL(doc, "[{\"op\":\"replace\",\"path\":\"/arr/3\",\"value\":1}]",
-                  K1S_PATCH_EINVALID,
+    CHECK_JP_FAIL(doc, "[{\"op\":\"replace\",\"path\":\"/arr/3\",\"value\":1}]", K1S_PATCH_EINVALID,
                   "replace operation does not apply: doc is missing key: "
                   "/arr/3: missing value");
-    CHECK_JP_FAIL(doc, "[{\"op\":\"replace\",\"path\":\"/q/r\",\"value\":1}]",
-                  K1S_PATCH_EINVALID,
+    CHECK_JP_FAIL(doc, "[{\"op\":\"replace\",\"path\":\"/q/r\",\"value\":1}]", K1S_PATCH_EINVALID,
                   "replace operation does not apply: doc is missing path: "
                   "/q/r: missing value");
     CHECK_JP_FAIL(doc, "[{\"op\":\"frob\",\"path\":\"/a\"}]", K1S_PATCH_EINVALID,
                   "Unexpected kind: frob");
-    CHECK_JP_FAIL(doc, "[{\"path\":\"/a\"}]", K1S_PATCH_EINVALID,
-                  "Unexpected kind: unknown");
+    CHECK_JP_FAIL(doc, "[{\"path\":\"/a\"}]", K1S_PATCH_EINVALID, "Unexpected kind: unknown");
     CHECK_JP_FAIL(doc, "[null]", K1S_PATCH_EINVALID, "Unexpected kind: unknown");
     CHECK_JP_FAIL(doc, "[{\"op\":\"add\",\"value\":1}]", K1S_PATCH_EINVALID,
                   "add operation failed to decode path: missing value");
@@ -779,21 +757,20 @@ TEST(test_json_patch_errors)
     CHECK_JP_FAIL(doc, "[{\"op\":\"move\",\"path\":\"/a\"}]", K1S_PATCH_EINVALID,
                   "move operation failed to decode from: operation, missing "
                   "from field: missing value");
-    CHECK_JP_FAIL(doc, "[{\"op\":\"move\",\"from\":\"/a\",\"path\":\"/a/b\"}]",
-                  K1S_PATCH_EINVALID,
+    CHECK_JP_FAIL(doc, "[{\"op\":\"move\",\"from\":\"/a\",\"path\":\"/a/b\"}]", K1S_PATCH_EINVALID,
                   "move operation does not apply: doc is missing destination "
                   "path: /a/b: missing value");
     CHECK_JP_FAIL(doc, "[{\"op\":\"copy\",\"from\":\"/nope/x\",\"path\":\"/c\"}]",
                   K1S_PATCH_EINVALID,
                   "copy operation does not apply: doc is missing from path: "
                   "/nope/x: missing value");
-    CHECK_JP_FAIL(doc, "[{\"op\":\"add\",\"path\":\"\",\"value\":1}]",
-                  K1S_PATCH_EINVALID,
+    CHECK_JP_FAIL(doc, "[{\"op\":\"add\",\"path\":\"\",\"value\":1}]", K1S_PATCH_EINVALID,
                   "add operation does not apply: doc is missing path: \"\": "
                   "missing value");
     /* the operations run in order and the first failure wins */
-    CHECK_JP_FAIL(doc, "[{\"op\":\"remove\",\"path\":\"/a\"},{\"op\":\"test\","
-                       "\"path\":\"/a/b\",\"value\":1}]",
+    CHECK_JP_FAIL(doc,
+                  "[{\"op\":\"remove\",\"path\":\"/a\"},{\"op\":\"test\","
+                  "\"path\":\"/a/b\",\"value\":1}]",
                   K1S_PATCH_EINVALID,
                   "test operation does not apply: is missing path: /a/b: "
                   "missing value");
@@ -813,8 +790,8 @@ TEST(test_json_patch_limits)
     /* too many operations */
     json_t *ops = json_array();
     for (int i = 0; i < K1S_PATCH_MAX_OPERATIONS + 1; i++)
-        json_array_append_new(ops, json_pack("{s:s,s:s,s:i}", "op", "test",
-                                             "path", "/x", "value", 1));
+        json_array_append_new(ops,
+                              json_pack("{s:s,s:s,s:i}", "op", "test", "path", "/x", "value", 1));
     CHECK_INT(k1s_patch_json(doc, ops, &out, &err), K1S_PATCH_ETOOLARGE);
     CHECK_STR(err, "The allowed maximum operations in a JSON patch is 10000, "
                    "got 10001");
@@ -823,11 +800,12 @@ TEST(test_json_patch_limits)
     /* a copy bomb: the document doubles with each copy */
     ops = json_array();
     for (int i = 0; i < 40; i++)
-        json_array_append_new(ops, json_pack("{s:s,s:s,s:s}", "op", "copy",
-                                             "from", "/d", "path", "/d/a/-"));
+        json_array_append_new(
+            ops, json_pack("{s:s,s:s,s:s}", "op", "copy", "from", "/d", "path", "/d/a/-"));
     CHECK_INT(k1s_patch_json(doc, ops, &out, &err), K1S_PATCH_ETOOLARGE);
-    CHECK(strncmp(err, "Unable to complete the copy, the accumulated size "
-                       "increase of copy is ",
+    CHECK(strncmp(err,
+                  "Unable to complete the copy, the accumulated size "
+                  "increase of copy is ",
                   70) == 0);
     free(err);
     json_decref(ops);
@@ -854,8 +832,7 @@ TEST(test_merge_patch_rfc7386)
     CHECK_MP("{\"a\":\"b\",\"b\":\"c\"}", "{\"a\":null}", "{\"b\":\"c\"}");
     CHECK_MP("{\"a\":[\"b\"]}", "{\"a\":\"c\"}", "{\"a\":\"c\"}");
     CHECK_MP("{\"a\":\"c\"}", "{\"a\":[\"b\"]}", "{\"a\":[\"b\"]}");
-    CHECK_MP("{\"a\":{\"b\":\"c\"}}", "{\"a\":{\"b\":\"d\",\"c\":null}}",
-             "{\"a\":{\"b\":\"d\"}}");
+    CHECK_MP("{\"a\":{\"b\":\"c\"}}", "{\"a\":{\"b\":\"d\",\"c\":null}}", "{\"a\":{\"b\":\"d\"}}");
     CHECK_MP("{\"a\":[{\"b\":\"c\"}]}", "{\"a\":[1]}", "{\"a\":[1]}");
     CHECK_MP("[\"a\",\"b\"]", "[\"c\",\"d\"]", "[\"c\",\"d\"]");
     CHECK_MP("{\"a\":\"b\"}", "[\"c\"]", "[\"c\"]");
@@ -863,18 +840,15 @@ TEST(test_merge_patch_rfc7386)
     CHECK_MP("[1,2]", "{\"a\":\"b\",\"c\":null}", "{\"a\":\"b\"}");
     CHECK_MP("{}", "{\"a\":{\"bb\":{\"ccc\":null}}}", "{\"a\":{\"bb\":{}}}");
     /* kube rejects a null or scalar patch */
-    CHECK_MP_FAIL("{\"a\":\"foo\"}", "null", K1S_PATCH_EBADREQUEST,
-                  "Invalid JSON Patch");
-    CHECK_MP_FAIL("{\"a\":\"foo\"}", "\"bar\"", K1S_PATCH_EBADREQUEST,
-                  "Invalid JSON Patch");
+    CHECK_MP_FAIL("{\"a\":\"foo\"}", "null", K1S_PATCH_EBADREQUEST, "Invalid JSON Patch");
+    CHECK_MP_FAIL("{\"a\":\"foo\"}", "\"bar\"", K1S_PATCH_EBADREQUEST, "Invalid JSON Patch");
     /* lists are never merged: a merge patch on containers replaces them */
     CHECK_MP("{\"spec\":{\"containers\":[{\"name\":\"a\"},{\"name\":\"b\"}],"
              "\"replicas\":1}}",
              "{\"spec\":{\"containers\":[{\"name\":\"c\"}]}}",
              "{\"spec\":{\"containers\":[{\"name\":\"c\"}],\"replicas\":1}}");
     /* array values are taken as they are, nulls included */
-    CHECK_MP("{\"a\":{}}", "{\"a\":{\"l\":[null,{\"x\":null}]}}",
-             "{\"a\":{\"l\":[null,{}]}}");
+    CHECK_MP("{\"a\":{}}", "{\"a\":{\"l\":[null,{\"x\":null}]}}", "{\"a\":{\"l\":[null,{}]}}");
 }
 
 static void check_roundtrip(const char *from, const char *to)
@@ -919,11 +893,9 @@ TEST(test_merge_patch_create)
     check_roundtrip("{\"a\":\"s\"}", "{\"a\":{\"deep\":{\"er\":true}}}");
 }
 
-K1S_TEST_MAIN(T(test_smp_apply_image_and_replicas),
-              T(test_smp_apply_add_and_remove_containers),
-              T(test_smp_env_ports_mounts), T(test_smp_volumes_retain_keys),
-              T(test_smp_metadata), T(test_smp_directives), T(test_smp_errors),
-              T(test_smp_without_schema), T(test_smp_output_is_independent),
-              T(test_patch_hostile), T(test_json_patch_ops),
-              T(test_json_patch_errors), T(test_json_patch_limits),
-              T(test_merge_patch_rfc7386), T(test_merge_patch_create))
+K1S_TEST_MAIN(T(test_smp_apply_image_and_replicas), T(test_smp_apply_add_and_remove_containers),
+              T(test_smp_env_ports_mounts), T(test_smp_volumes_retain_keys), T(test_smp_metadata),
+              T(test_smp_directives), T(test_smp_errors), T(test_smp_without_schema),
+              T(test_smp_output_is_independent), T(test_patch_hostile), T(test_json_patch_ops),
+              T(test_json_patch_errors), T(test_json_patch_limits), T(test_merge_patch_rfc7386),
+              T(test_merge_patch_create))

@@ -143,8 +143,7 @@ static void put_msg(pb *p, unsigned num, const pb *m)
 }
 
 /* k8s\0 + runtime.Unknown{typeMeta{apiVersion, kind}, raw}. */
-static void envelope(pb *out, const char *api_version, const char *kind,
-                     const pb *raw)
+static void envelope(pb *out, const char *api_version, const char *kind, const pb *raw)
 {
     pb tm = {.n = 0};
     put_str(&tm, 1, api_version);
@@ -158,7 +157,10 @@ static void envelope(pb *out, const char *api_version, const char *kind,
 
 /* ---- real kubectl bodies ------------------------------------------------ */
 
-#define CAP(name) {#name, cap_##name, sizeof cap_##name, want_##name}
+#define CAP(name)                                         \
+    {                                                     \
+#name, cap_##name, sizeof cap_##name, want_##name \
+    }
 
 TEST(test_captures_match_go_json)
 {
@@ -168,9 +170,8 @@ TEST(test_captures_match_go_json)
         size_t len;
         const char *want;
     } caps[] = {
-        CAP(cm),     CAP(secret), CAP(ns),     CAP(sa),
-        CAP(svc),    CAP(svcip),  CAP(extname), CAP(deploy),
-        CAP(cmbin),  CAP(dockercfg),
+        CAP(cm),    CAP(secret),  CAP(ns),     CAP(sa),    CAP(svc),
+        CAP(svcip), CAP(extname), CAP(deploy), CAP(cmbin), CAP(dockercfg),
     };
     for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
         json_t *o = decode(caps[i].body, caps[i].len, NULL);
@@ -183,8 +184,7 @@ TEST(test_captures_match_go_json)
         /* kind and apiVersion lead, as in Go's encoding of TypeMeta */
         void *it = json_object_iter(o);
         CHECK_STR(json_object_iter_key(it), "kind");
-        CHECK_STR(json_object_iter_key(json_object_iter_next(o, it)),
-                  "apiVersion");
+        CHECK_STR(json_object_iter_key(json_object_iter_next(o, it)), "apiVersion");
         json_decref(o);
     }
 }
@@ -242,10 +242,8 @@ TEST(test_service_and_deployment_fields)
     CHECK_STR(str_at(o, "spec.selector.matchLabels.app"), "web");
     CHECK(json_is_null(at(o, "spec.template.metadata.creationTimestamp")));
     CHECK_STR(str_at(o, "spec.template.spec.containers.0.name"), "nginx");
-    CHECK_INT(int_at(o, "spec.template.spec.containers.0.ports.0.containerPort"),
-              80);
-    CHECK(json_object_size(at(o, "spec.template.spec.containers.0.resources")) ==
-          0);
+    CHECK_INT(int_at(o, "spec.template.spec.containers.0.ports.0.containerPort"), 80);
+    CHECK(json_object_size(at(o, "spec.template.spec.containers.0.resources")) == 0);
     CHECK(json_is_object(at(o, "spec.strategy")));
     CHECK(at(o, "spec.minReadySeconds") == NULL);
     CHECK(at(o, "spec.paused") == NULL);
@@ -290,9 +288,7 @@ TEST(test_rich_pod)
     CHECK_STR(str_at(c, "env.2.valueFrom.resourceFieldRef.divisor"), "1Mi");
     CHECK(json_is_false(at(c, "env.3.valueFrom.secretKeyRef.optional")));
     CHECK_STR(str_at(c, "resources.limits.cpu"), "500m");
-    CHECK_STR(json_string_value(json_object_get(at(c, "resources.limits"),
-                                                "nvidia.com/gpu")),
-              "1");
+    CHECK_STR(json_string_value(json_object_get(at(c, "resources.limits"), "nvidia.com/gpu")), "1");
     CHECK_STR(str_at(c, "resources.requests.memory"), "64Mi");
     CHECK_STR(str_at(c, "volumeMounts.0.mountPropagation"), "None");
     CHECK(json_is_true(at(c, "volumeMounts.0.readOnly")));
@@ -339,8 +335,7 @@ TEST(test_rich_pod)
     CHECK_STR(str_at(s, "schedulingGates.0.name"), "g");
     CHECK(at(s, "nodeName") == NULL); /* cleared by kubectl debug */
     CHECK_STR(str_at(o, "spec.containers.1.name"), "dbg");
-    CHECK(json_is_object(at(o, "status")) &&
-          json_object_size(at(o, "status")) == 0);
+    CHECK(json_is_object(at(o, "status")) && json_object_size(at(o, "status")) == 0);
     json_decref(o);
 
     o = decode(cap_debugnode, sizeof cap_debugnode, NULL);
@@ -419,7 +414,7 @@ TEST(test_times)
     put_msg(&ev, 7, &t);
     timestamp(&t, 0, 0); /* explicit zeros: the Unix epoch */
     put_msg(&ev, 10, &t);
-    put_uint(&ev, 8, 0); /* count 0, omitempty: dropped */
+    put_uint(&ev, 8, 0);            /* count 0, omitempty: dropped */
     timestamp(&t, 253402300799, 0); /* last second of year 9999 */
     pb series = {.n = 0};
     put_uint(&series, 1, 3);
@@ -432,8 +427,7 @@ TEST(test_times)
     CHECK_STR(str_at(o, "eventTime"), "1970-01-01T00:00:00.000000Z");
     CHECK(at(o, "count") == NULL);
     CHECK_INT(int_at(o, "series.count"), 3);
-    CHECK_STR(str_at(o, "series.lastObservedTime"),
-              "9999-12-31T23:59:59.000000Z");
+    CHECK_STR(str_at(o, "series.lastObservedTime"), "9999-12-31T23:59:59.000000Z");
     /* reportingComponent is not omitempty, but absent stays absent */
     CHECK(at(o, "reportingComponent") == NULL);
     json_decref(o);
@@ -506,8 +500,7 @@ TEST(test_intorstring_quantity)
     free(err);
 
     /* PersistentVolumeClaim resources.requests {storage: Quantity{}} */
-    pb q = {.n = 0}, entry = {.n = 0}, res = {.n = 0}, pvcspec = {.n = 0},
-       pvc = {.n = 0};
+    pb q = {.n = 0}, entry = {.n = 0}, res = {.n = 0}, pvcspec = {.n = 0}, pvc = {.n = 0};
     put_str(&entry, 1, "storage");
     put_msg(&entry, 2, &q);
     put_msg(&res, 2, &entry);
@@ -582,8 +575,8 @@ TEST(test_raw_extension)
  * invalid UTF-8, and map keys with odd bytes. */
 TEST(test_wire_details)
 {
-    pb meta = {.n = 0}, meta2 = {.n = 0}, psc = {.n = 0}, spec = {.n = 0},
-       pod = {.n = 0}, packed = {.n = 0}, body;
+    pb meta = {.n = 0}, meta2 = {.n = 0}, psc = {.n = 0}, spec = {.n = 0}, pod = {.n = 0},
+       packed = {.n = 0}, body;
     put_str(&meta, 1, "first");
     put_str(&meta, 3, "ns1");
     put_str(&meta2, 1, "second");
@@ -596,11 +589,11 @@ TEST(test_wire_details)
     put_bytes(&psc, 4, packed.b, packed.n); /* supplementalGroups packed */
     put_uint(&psc, 4, 7);                   /* and one more unpacked */
     put_msg(&spec, 14, &psc);
-    put_uint(&spec, 999, 1);                      /* unknown varint */
-    put_bytes(&spec, 998, "zz", 2);               /* unknown bytes */
-    put_key(&spec, 997, 5);                       /* unknown fixed32 */
+    put_uint(&spec, 999, 1);        /* unknown varint */
+    put_bytes(&spec, 998, "zz", 2); /* unknown bytes */
+    put_key(&spec, 997, 5);         /* unknown fixed32 */
     put_raw(&spec, "abcd", 4);
-    put_key(&spec, 996, 1);                       /* unknown fixed64 */
+    put_key(&spec, 996, 1); /* unknown fixed64 */
     put_raw(&spec, "abcdefgh", 8);
     put_str(&spec, 10, "bad\xff\xfe utf8\xe2\x82"); /* nodeName */
     put_msg(&pod, 2, &spec);
@@ -845,13 +838,12 @@ TEST(test_truncations_and_corruptions)
         const unsigned char *b;
         size_t n;
     } caps[] = {
-        {cap_cm, sizeof cap_cm},         {cap_secret, sizeof cap_secret},
-        {cap_svc, sizeof cap_svc},       {cap_deploy, sizeof cap_deploy},
-        {cap_debug, sizeof cap_debug},   {cap_debugnode, sizeof cap_debugnode},
+        {cap_cm, sizeof cap_cm},       {cap_secret, sizeof cap_secret},
+        {cap_svc, sizeof cap_svc},     {cap_deploy, sizeof cap_deploy},
+        {cap_debug, sizeof cap_debug}, {cap_debugnode, sizeof cap_debugnode},
         {cap_cmbin, sizeof cap_cmbin},
     };
-    static const unsigned char vals[] = {0x00, 0x01, 0x7f, 0x80, 0xff, 0x0a,
-                                         0x12, 0x1a};
+    static const unsigned char vals[] = {0x00, 0x01, 0x7f, 0x80, 0xff, 0x0a, 0x12, 0x1a};
     size_t ok = 0, failed = 0;
     for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
         unsigned char *copy = malloc(caps[i].n);
@@ -892,8 +884,7 @@ TEST(test_content_type)
 }
 
 K1S_TEST_MAIN(T(test_captures_match_go_json), T(test_configmap_and_secret_fields),
-              T(test_service_and_deployment_fields), T(test_rich_pod),
-              T(test_unknown_kind), T(test_times), T(test_intorstring_quantity),
-              T(test_raw_extension), T(test_wire_details), T(test_malformed),
-              T(test_deep_nesting), T(test_output_limit),
+              T(test_service_and_deployment_fields), T(test_rich_pod), T(test_unknown_kind),
+              T(test_times), T(test_intorstring_quantity), T(test_raw_extension),
+              T(test_wire_details), T(test_malformed), T(test_deep_nesting), T(test_output_limit),
               T(test_truncations_and_corruptions), T(test_content_type))

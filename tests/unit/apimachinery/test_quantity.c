@@ -90,14 +90,22 @@ TEST(test_parse_errors)
         const char *in;
         int rc;
     } bad[] = {
-        {"", K1S_QUANTITY_EFORMAT},     {" 1", K1S_QUANTITY_EFORMAT},
-        {"1 ", K1S_QUANTITY_EFORMAT},   {"1.2.3", K1S_QUANTITY_EFORMAT},
-        {"abc", K1S_QUANTITY_EFORMAT},  {"1Gi ", K1S_QUANTITY_EFORMAT},
-        {"1e5e", K1S_QUANTITY_EFORMAT}, {"1gi", K1S_QUANTITY_EFORMAT},
-        {"1K", K1S_QUANTITY_ESUFFIX},   {"1i", K1S_QUANTITY_ESUFFIX},
-        {"1e", K1S_QUANTITY_ESUFFIX},   {"1ee3", K1S_QUANTITY_ESUFFIX},
-        {"1Ki3", K1S_QUANTITY_ESUFFIX}, {"1mm", K1S_QUANTITY_ESUFFIX},
-        {"--1", K1S_QUANTITY_ESUFFIX},  {"1Mi+5", K1S_QUANTITY_ESUFFIX},
+        {"", K1S_QUANTITY_EFORMAT},
+        {" 1", K1S_QUANTITY_EFORMAT},
+        {"1 ", K1S_QUANTITY_EFORMAT},
+        {"1.2.3", K1S_QUANTITY_EFORMAT},
+        {"abc", K1S_QUANTITY_EFORMAT},
+        {"1Gi ", K1S_QUANTITY_EFORMAT},
+        {"1e5e", K1S_QUANTITY_EFORMAT},
+        {"1gi", K1S_QUANTITY_EFORMAT},
+        {"1K", K1S_QUANTITY_ESUFFIX},
+        {"1i", K1S_QUANTITY_ESUFFIX},
+        {"1e", K1S_QUANTITY_ESUFFIX},
+        {"1ee3", K1S_QUANTITY_ESUFFIX},
+        {"1Ki3", K1S_QUANTITY_ESUFFIX},
+        {"1mm", K1S_QUANTITY_ESUFFIX},
+        {"--1", K1S_QUANTITY_ESUFFIX},
+        {"1Mi+5", K1S_QUANTITY_ESUFFIX},
         {"1e99999999999999999999", K1S_QUANTITY_ESUFFIX},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -110,8 +118,7 @@ TEST(test_parse_errors)
     CHECK_STR(k1s_quantity_strerror(K1S_QUANTITY_EFORMAT),
               "quantities must match the regular expression "
               "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
-    CHECK_STR(k1s_quantity_strerror(K1S_QUANTITY_ESUFFIX),
-              "unable to parse quantity's suffix");
+    CHECK_STR(k1s_quantity_strerror(K1S_QUANTITY_ESUFFIX), "unable to parse quantity's suffix");
     CHECK_STR(k1s_quantity_strerror(K1S_QUANTITY_ENUMERIC),
               "unable to parse numeric part of quantity");
     CHECK_STR(k1s_quantity_strerror(K1S_QUANTITY_ERANGE),
@@ -139,9 +146,7 @@ TEST(test_compare)
     CHECK_INT(cmp("0", "-0"), 0);
     CHECK_INT(cmp("10Gi", "5Gi"), 1);
     CHECK_INT(cmp("1e100", "9E"), 1);
-    CHECK_INT(cmp("123456789012345678901234567890",
-                  "123456789012345678901234567891"),
-              -1);
+    CHECK_INT(cmp("123456789012345678901234567890", "123456789012345678901234567891"), -1);
     CHECK_INT(cmp("1n", "0"), 1);
     CHECK_INT(cmp("1e-20", "1n"), 0); /* rounded up to 1n */
     CHECK_INT(cmp("1.0000000001", "1.000000001"), 0);
@@ -268,8 +273,8 @@ TEST(test_hostile)
     CHECK_INT(k1s_quantity_parse("1e4294967299", &v), 0);
     CHECK_INT(v.exp, 3);
     /* garbage of every kind */
-    const char *junk[] = {"\xff", "1\xc3\xa9", "1e+", "++1", "1..",
-                          "1,5", "0x10", "1_000", "NaN", "Inf"};
+    const char *junk[] = {"\xff", "1\xc3\xa9", "1e+",   "++1", "1..",
+                          "1,5",  "0x10",      "1_000", "NaN", "Inf"};
     for (size_t i = 0; i < sizeof junk / sizeof junk[0]; i++)
         CHECK(k1s_quantity_parse(junk[i], &v) < 0);
     /* kube's scanner lets a bare suffix through as zero */
@@ -279,6 +284,5 @@ TEST(test_hostile)
     CHECK(k1s_quantity_is_zero(&v));
 }
 
-K1S_TEST_MAIN(T(test_canonical_forms), T(test_parse_errors), T(test_compare),
-              T(test_integers), T(test_formats), T(test_from_json),
-              T(test_hostile))
+K1S_TEST_MAIN(T(test_canonical_forms), T(test_parse_errors), T(test_compare), T(test_integers),
+              T(test_formats), T(test_from_json), T(test_hostile))

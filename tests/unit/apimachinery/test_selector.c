@@ -28,11 +28,11 @@ static char *roundtrip(const char *s)
     return str;
 }
 
-#define CHECK_RT(in, want)                                                     \
-    do {                                                                       \
-        char *got_ = roundtrip(in);                                            \
-        CHECK_STR(got_, want);                                                 \
-        free(got_);                                                            \
+#define CHECK_RT(in, want)          \
+    do {                            \
+        char *got_ = roundtrip(in); \
+        CHECK_STR(got_, want);      \
+        free(got_);                 \
     } while (0)
 
 static json_t *J(const char *text)
@@ -114,21 +114,19 @@ TEST(test_label_parse_errors)
                           "expected: ',', ')' or identifier");
     CHECK_RT("a in (b,=)", "ERR: unable to parse requirement: found '=', "
                            "expected: ',', or identifier");
-    CHECK_RT("a/b/c",
-             "ERR: unable to parse requirement: <nil>: Invalid value: "
-             "\"a/b/c\": a qualified name must consist of alphanumeric "
-             "characters, '-', '_' or '.', and must start and end with an "
-             "alphanumeric character (e.g. 'MyName',  or 'my.name',  or "
-             "'123-abc', regex used for validation is "
-             "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional "
-             "DNS subdomain prefix and '/' (e.g. 'example.com/MyName')");
-    CHECK_RT("a=b/c",
-             "ERR: unable to parse requirement: values[0][a]: Invalid value: "
-             "\"b/c\": a valid label must be an empty string or consist of "
-             "alphanumeric characters, '-', '_' or '.', and must start and end "
-             "with an alphanumeric character (e.g. 'MyValue',  or "
-             "'my_value',  or '12345', regex used for validation is "
-             "'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')");
+    CHECK_RT("a/b/c", "ERR: unable to parse requirement: <nil>: Invalid value: "
+                      "\"a/b/c\": a qualified name must consist of alphanumeric "
+                      "characters, '-', '_' or '.', and must start and end with an "
+                      "alphanumeric character (e.g. 'MyName',  or 'my.name',  or "
+                      "'123-abc', regex used for validation is "
+                      "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional "
+                      "DNS subdomain prefix and '/' (e.g. 'example.com/MyName')");
+    CHECK_RT("a=b/c", "ERR: unable to parse requirement: values[0][a]: Invalid value: "
+                      "\"b/c\": a valid label must be an empty string or consist of "
+                      "alphanumeric characters, '-', '_' or '.', and must start and end "
+                      "with an alphanumeric character (e.g. 'MyValue',  or "
+                      "'my_value',  or '12345', regex used for validation is "
+                      "'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')");
     CHECK_RT("a>b", "ERR: unable to parse requirement: values[0]: Invalid "
                     "value: \"b\": for 'Gt', 'Lt' operators, the value must be "
                     "an integer");
@@ -351,11 +349,11 @@ static char *fparse(const char *s)
     return str;
 }
 
-#define CHECK_FIELD(in, want)                                                  \
-    do {                                                                       \
-        char *got_ = fparse(in);                                               \
-        CHECK_STR(got_, want);                                                 \
-        free(got_);                                                            \
+#define CHECK_FIELD(in, want)    \
+    do {                         \
+        char *got_ = fparse(in); \
+        CHECK_STR(got_, want);   \
+        free(got_);              \
     } while (0)
 
 TEST(test_field_parse)
@@ -375,19 +373,15 @@ TEST(test_field_parse)
     CHECK_FIELD("a!b=c", "a!b=c");
     CHECK_FIELD("a=!=b", "ERR: invalid field selector: unescaped character "
                          "in value: 61");
-    CHECK_FIELD("weird",
-                "ERR: invalid selector: 'weird'; can't understand 'weird'");
-    CHECK_FIELD("a=1,weird",
-                "ERR: invalid selector: 'a=1,weird'; can't understand 'weird'");
+    CHECK_FIELD("weird", "ERR: invalid selector: 'weird'; can't understand 'weird'");
+    CHECK_FIELD("a=1,weird", "ERR: invalid selector: 'a=1,weird'; can't understand 'weird'");
     CHECK_FIELD("a=b=c", "ERR: invalid field selector: unescaped character in "
                          "value: 61");
-    CHECK_FIELD("a=x\\y",
-                "ERR: invalid field selector: invalid escape sequence: \\y");
+    CHECK_FIELD("a=x\\y", "ERR: invalid field selector: invalid escape sequence: \\y");
     CHECK_FIELD("a=x\\", "ERR: invalid field selector: invalid escape "
                          "sequence: \\");
-    CHECK_FIELD("a=x\\\xc3\xa9",
-                "ERR: invalid field selector: invalid escape sequence: "
-                "\\\xc3\xa9");
+    CHECK_FIELD("a=x\\\xc3\xa9", "ERR: invalid field selector: invalid escape sequence: "
+                                 "\\\xc3\xa9");
 }
 
 TEST(test_field_match)
@@ -421,8 +415,8 @@ TEST(test_field_keys)
     CHECK_STR(k1s_selector_at(sel, 2)->key, "status.phase");
     CHECK_INT(k1s_selector_at(sel, 2)->op, K1S_SEL_NOT_EQUALS);
     CHECK(k1s_selector_at(sel, 3) == NULL);
-    const char *pod_fields[] = {"metadata.name", "metadata.namespace",
-                                "spec.nodeName", "status.phase", NULL};
+    const char *pod_fields[] = {"metadata.name", "metadata.namespace", "spec.nodeName",
+                                "status.phase", NULL};
     CHECK(k1s_selector_first_unknown(sel, pod_fields) == NULL);
     const char *few[] = {"metadata.name", NULL};
     CHECK_STR(k1s_selector_first_unknown(sel, few), "spec.nodeName");
@@ -477,8 +471,9 @@ TEST(test_hostile_selectors)
         p += sprintf(p, "%s-%zu", i ? "," : "", i);
     sprintf(p, ")");
     CHECK_INT(k1s_label_selector_parse(big, &sel, &err), K1S_EINVAL);
-    CHECK(strncmp(err, "unable to parse requirement: [values[0][k]: Invalid "
-                       "value: \"-0\": ",
+    CHECK(strncmp(err,
+                  "unable to parse requirement: [values[0][k]: Invalid "
+                  "value: \"-0\": ",
                   60) == 0);
     CHECK(strlen(err) < 20000);
     free(err);
@@ -514,8 +509,7 @@ TEST(test_hostile_selectors)
     free(big);
 }
 
-K1S_TEST_MAIN(T(test_label_parse_ok), T(test_label_parse_errors),
-              T(test_label_matching), T(test_label_selector_json),
-              T(test_label_selector_json_errors), T(test_label_selector_map),
-              T(test_field_parse), T(test_field_match), T(test_field_keys),
-              T(test_everything_nothing), T(test_hostile_selectors))
+K1S_TEST_MAIN(T(test_label_parse_ok), T(test_label_parse_errors), T(test_label_matching),
+              T(test_label_selector_json), T(test_label_selector_json_errors),
+              T(test_label_selector_map), T(test_field_parse), T(test_field_match),
+              T(test_field_keys), T(test_everything_nothing), T(test_hostile_selectors))

@@ -10,7 +10,8 @@
 TEST(test_vectors)
 {
     static const char *const plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
-    static const char *const coded[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
+    static const char *const coded[] = {"",         "Zg==",     "Zm8=",    "Zm9v",
+                                        "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
     for (size_t i = 0; i < 7; i++) {
         char *e = k1s_base64_encode(plain[i], strlen(plain[i]));
         CHECK_STR(e, coded[i]);
@@ -55,8 +56,13 @@ TEST(test_decode_any)
     static const struct {
         const char *in, *out;
     } ok[] = {
-        {"", ""}, {"Zg==", "f"}, {"Zg", "f"}, {"Zm8", "fo"}, {"Zm9vYmFy", "foobar"},
-        {"-_8", "\xfb\xff"}, {"+/8=", "\xfb\xff"},
+        {"", ""},
+        {"Zg==", "f"},
+        {"Zg", "f"},
+        {"Zm8", "fo"},
+        {"Zm9vYmFy", "foobar"},
+        {"-_8", "\xfb\xff"},
+        {"+/8=", "\xfb\xff"},
     };
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         size_t n = 99;
@@ -77,4 +83,5 @@ TEST(test_decode_any)
     CHECK(k1s_base64_decode("-_8=", 4, &n) == NULL);
 }
 
-K1S_TEST_MAIN(T(test_decode_any), T(test_vectors), T(test_binary_round_trip), T(test_rejects_bad_text))
+K1S_TEST_MAIN(T(test_decode_any), T(test_vectors), T(test_binary_round_trip),
+              T(test_rejects_bad_text))

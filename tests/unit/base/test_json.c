@@ -25,10 +25,10 @@ TEST(test_paths)
     CHECK_INT(k1s_json_int(o, "spec.paused", -1), -1);
     CHECK(k1s_json_bool(o, "spec.paused", false));
     CHECK(k1s_json_bool(o, "spec.missing", true));
-    CHECK(k1s_json_at(o, "spec.selector") == NULL);         /* null is absent */
-    CHECK(k1s_json_at(o, "status.phase") == NULL);          /* through a non-object */
+    CHECK(k1s_json_at(o, "spec.selector") == NULL); /* null is absent */
+    CHECK(k1s_json_at(o, "status.phase") == NULL);  /* through a non-object */
     CHECK(k1s_json_at(o, "spec.replicas.x") == NULL);
-    CHECK(k1s_json_str(o, "spec.replicas") == NULL);        /* not a string */
+    CHECK(k1s_json_str(o, "spec.replicas") == NULL); /* not a string */
     CHECK_STR(k1s_json_str_or(o, "spec.nothing", "dflt"), "dflt");
     CHECK(k1s_json_at(o, "") == o);
     CHECK_STR(k1s_meta(o, "name"), "a");
@@ -63,8 +63,8 @@ TEST(test_semantic_equality)
         {"{}", "{}", true},
         {"{\"x\":null}", "{}", true},
         {"{\"x\":[]}", "{\"y\":{}}", true},
-        {"{\"x\":\"\"}", "{}", false},              /* "" is a value: pointer fields */
-        {"{\"x\":0}", "{}", false},                 /* 0 and false are kept apart */
+        {"{\"x\":\"\"}", "{}", false}, /* "" is a value: pointer fields */
+        {"{\"x\":0}", "{}", false},    /* 0 and false are kept apart */
         {"{\"x\":false}", "{}", false},
         {"{\"x\":1}", "{\"x\":1.0}", true},
         {"{\"x\":9007199254740993}", "{\"x\":9007199254740992}", false},

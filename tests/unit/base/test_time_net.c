@@ -84,8 +84,8 @@ TEST(test_ipv4)
     CHECK_STR(buf, "10.96.0.1");
     k1s_ipv4_format(0xffffffffu, buf, sizeof buf);
     CHECK_STR(buf, "255.255.255.255");
-    static const char *const bad[] = {"", "10.96.0", "10.96.0.256", "10.96.0.1/24", "::1",
-                                      "localhost", " 10.0.0.1"};
+    static const char *const bad[] = {"",    "10.96.0",   "10.96.0.256", "10.96.0.1/24",
+                                      "::1", "localhost", " 10.0.0.1"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         CHECK_INT(k1s_ipv4_parse(bad[i], &a), K1S_EINVAL);
     CHECK_INT(k1s_ipv4_parse(NULL, &a), K1S_EINVAL);
@@ -107,9 +107,9 @@ TEST(test_cidr4)
     CHECK_INT(c.mask, 0);
     CHECK_INT(k1s_cidr4_parse("1.2.3.4/32", &c), 0);
     CHECK_INT(c.mask, 0xffffffffu);
-    static const char *const bad[] = {"10.0.0.0", "10.0.0.0/", "10.0.0.0/33", "10.0.0.0/-1",
-                                      "10.0.0.0/024", "10.0.0.0/2x", "10.0.0/8", "/8",
-                                      "10.0.0.0/1000"};
+    static const char *const bad[] = {"10.0.0.0",    "10.0.0.0/",    "10.0.0.0/33",
+                                      "10.0.0.0/-1", "10.0.0.0/024", "10.0.0.0/2x",
+                                      "10.0.0/8",    "/8",           "10.0.0.0/1000"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         CHECK_INT(k1s_cidr4_parse(bad[i], &c), K1S_EINVAL);
 }

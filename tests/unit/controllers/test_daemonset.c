@@ -13,11 +13,10 @@
 
 static json_t *daemonset(const char *image)
 {
-    return json_pack(
-        "{s:s, s:s, s:{s:s}, s:{s:{s:{s:s}}, s:{s:{s:{s:s}}, s:{s:[{s:s, s:s}]}}}}",
-        "apiVersion", "apps/v1", "kind", "DaemonSet", "metadata", "name", "agent", "spec",
-        "selector", "matchLabels", "app", "agent", "template", "metadata", "labels", "app",
-        "agent", "spec", "containers", "name", "a", "image", image);
+    return json_pack("{s:s, s:s, s:{s:s}, s:{s:{s:{s:s}}, s:{s:{s:{s:s}}, s:{s:[{s:s, s:s}]}}}}",
+                     "apiVersion", "apps/v1", "kind", "DaemonSet", "metadata", "name", "agent",
+                     "spec", "selector", "matchLabels", "app", "agent", "template", "metadata",
+                     "labels", "app", "agent", "spec", "containers", "name", "a", "image", image);
 }
 
 typedef struct dsfield {
@@ -50,9 +49,11 @@ static bool revisions_are(k1s_api *api, void *arg)
 
 static const char *pinned_node(const json_t *pod)
 {
-    const json_t *terms = json_object_get(json_object_get(json_object_get(json_object_get(
-        json_object_get(pod, "spec"), "affinity"), "nodeAffinity"),
-        "requiredDuringSchedulingIgnoredDuringExecution"), "nodeSelectorTerms");
+    const json_t *terms = json_object_get(
+        json_object_get(json_object_get(json_object_get(json_object_get(pod, "spec"), "affinity"),
+                                        "nodeAffinity"),
+                        "requiredDuringSchedulingIgnoredDuringExecution"),
+        "nodeSelectorTerms");
     const json_t *f = json_array_get(json_object_get(json_array_get(terms, 0), "matchFields"), 0);
     if (!f || strcmp(json_string_value(json_object_get(f, "key")), "metadata.name") ||
         strcmp(json_string_value(json_object_get(f, "operator")), "In"))
@@ -109,11 +110,14 @@ TEST(test_daemonset_one_pod_per_node)
     CHECK(tolerates_not_ready(pod));
     json_t *revs = fx_list(api, "ControllerRevision", NS, "app=agent");
     const json_t *rev1 = json_array_get(revs, 0);
-    CHECK_STR(k1s_meta_label(pod, "controller-revision-hash"), k1s_meta_label(rev1, "controller-revision-hash"));
+    CHECK_STR(k1s_meta_label(pod, "controller-revision-hash"),
+              k1s_meta_label(rev1, "controller-revision-hash"));
     CHECK_INT(json_integer_value(json_object_get(rev1, "revision")), 1);
-    CHECK_STR(json_string_value(json_object_get(json_object_get(json_object_get(
-                  json_object_get(rev1, "data"), "spec"), "template"), "$patch")),
-              "replace");
+    CHECK_STR(
+        json_string_value(json_object_get(
+            json_object_get(json_object_get(json_object_get(rev1, "data"), "spec"), "template"),
+            "$patch")),
+        "replace");
     CHECK_INT(wl_events(api, NS, "agent", "SuccessfulCreate", first, 1), 1);
     char first_name[128];
     snprintf(first_name, sizeof first_name, "%s", first ? first : "");
@@ -121,9 +125,11 @@ TEST(test_daemonset_one_pod_per_node)
     json_decref(pods);
 
     /* a new template: revision 2, the pod replaced */
-    CHECK_INT(fx_patch(api, "DaemonSet", NS, "agent", NULL,
-                       "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"busybox:2\"}]}}}}"),
-              0);
+    CHECK_INT(
+        fx_patch(
+            api, "DaemonSet", NS, "agent", NULL,
+            "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"busybox:2\"}]}}}}"),
+        0);
     CHECK(fx_wait_api(api, revisions_are, (void *)(uintptr_t)2, FX_WAIT_MS));
     dsfield updated = {"numberAvailable", 1};
     CHECK(fx_wait_api(api, ds_status, &updated, FX_WAIT_MS));
@@ -133,26 +139,27 @@ TEST(test_daemonset_one_pod_per_node)
     CHECK_INT(json_array_size(pods), 1);
     pod = json_array_get(pods, 0);
     CHECK(pod && strcmp(k1s_meta(pod, "name"), first_name) != 0);
-    const char *image = json_string_value(json_object_get(json_array_get(json_object_get(
-        json_object_get(pod, "spec"), "containers"), 0), "image"));
+    const char *image = json_string_value(json_object_get(
+        json_array_get(json_object_get(json_object_get(pod, "spec"), "containers"), 0), "image"));
     CHECK_STR(image, "busybox:2");
     revs = fx_list(api, "ControllerRevision", NS, "app=agent");
     const json_t *cur = NULL;
     size_t i;
     const json_t *r;
-    json_array_foreach(revs, i, r)
-        if (json_integer_value(json_object_get(r, "revision")) == 2)
-            cur = r;
+    json_array_foreach(revs, i, r) if (json_integer_value(json_object_get(r, "revision")) == 2)
+        cur = r;
     CHECK(cur != NULL);
-    CHECK_STR(k1s_meta_label(pod, "controller-revision-hash"), k1s_meta_label(cur, "controller-revision-hash"));
+    CHECK_STR(k1s_meta_label(pod, "controller-revision-hash"),
+              k1s_meta_label(cur, "controller-revision-hash"));
     CHECK_INT(wl_events(api, NS, "agent", "SuccessfulDelete", first_name, 1), 1);
     json_decref(revs);
     json_decref(pods);
 
     /* a node selector the node does not match: nothing runs there */
-    CHECK_INT(fx_patch(api, "DaemonSet", NS, "agent", NULL,
-                       "{\"spec\":{\"template\":{\"spec\":{\"nodeSelector\":{\"disk\":\"ssd\"}}}}}"),
-              0);
+    CHECK_INT(
+        fx_patch(api, "DaemonSet", NS, "agent", NULL,
+                 "{\"spec\":{\"template\":{\"spec\":{\"nodeSelector\":{\"disk\":\"ssd\"}}}}}"),
+        0);
     dsfield gone = {"desiredNumberScheduled", 0};
     CHECK(fx_wait_api(api, ds_status, &gone, FX_WAIT_MS));
     dsfield gone2 = {"currentNumberScheduled", 0};
@@ -161,9 +168,9 @@ TEST(test_daemonset_one_pod_per_node)
     CHECK_INT(json_array_size(pods), 0);
     json_decref(pods);
     /* until the node gets the label */
-    CHECK_INT(fx_patch(api, "Node", "", WL_NODE, NULL,
-                       "{\"metadata\":{\"labels\":{\"disk\":\"ssd\"}}}"),
-              0);
+    CHECK_INT(
+        fx_patch(api, "Node", "", WL_NODE, NULL, "{\"metadata\":{\"labels\":{\"disk\":\"ssd\"}}}"),
+        0);
     dsfield back = {"numberAvailable", 1};
     CHECK(fx_wait_api(api, ds_status, &back, FX_WAIT_MS));
 done:
@@ -179,8 +186,9 @@ TEST(test_daemonset_taints)
     if (!ctl)
         goto done;
     json_t *node = wl_node(WL_NODE);
-    json_object_set_new(node, "spec", json_pack("{s:[{s:s, s:s}]}", "taints", "key",
-                                                "dedicated", "effect", "NoSchedule"));
+    json_object_set_new(
+        node, "spec",
+        json_pack("{s:[{s:s, s:s}]}", "taints", "key", "dedicated", "effect", "NoSchedule"));
     CHECK_INT(fx_create(api, "Node", "", node), 0);
     CHECK_INT(fx_create(api, "DaemonSet", NS, daemonset("busybox:1")), 0);
     dsfield none = {"desiredNumberScheduled", 0};
@@ -189,9 +197,11 @@ TEST(test_daemonset_taints)
     CHECK_INT(json_array_size(pods), 0);
     json_decref(pods);
     /* a toleration lets it run */
-    CHECK_INT(fx_patch(api, "DaemonSet", NS, "agent", NULL,
-                       "{\"spec\":{\"template\":{\"spec\":{\"tolerations\":[{\"key\":\"dedicated\",\"operator\":\"Exists\"}]}}}}"),
-              0);
+    CHECK_INT(
+        fx_patch(
+            api, "DaemonSet", NS, "agent", NULL,
+            "{\"spec\":{\"template\":{\"spec\":{\"tolerations\":[{\"key\":\"dedicated\",\"operator\":\"Exists\"}]}}}}"),
+        0);
     dsfield one = {"numberAvailable", 1};
     CHECK(fx_wait_api(api, ds_status, &one, FX_WAIT_MS));
 done:

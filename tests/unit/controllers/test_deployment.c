@@ -17,20 +17,18 @@ static json_t *replicaset(const char *name, int replicas)
 {
     return json_pack(
         "{s:s, s:s, s:{s:s}, s:{s:i, s:{s:{s:s}}, s:{s:{s:{s:s, s:s}}, s:{s:[{s:s, s:s}]}}}}",
-        "apiVersion", "apps/v1", "kind", "ReplicaSet", "metadata", "name", name, "spec",
-        "replicas", replicas, "selector", "matchLabels", "app", name, "template", "metadata",
-        "labels", "app", name, "tier", "web", "spec", "containers", "name", "c", "image",
-        "nginx:1");
+        "apiVersion", "apps/v1", "kind", "ReplicaSet", "metadata", "name", name, "spec", "replicas",
+        replicas, "selector", "matchLabels", "app", name, "template", "metadata", "labels", "app",
+        name, "tier", "web", "spec", "containers", "name", "c", "image", "nginx:1");
 }
 
-static json_t *deployment(const char *name, int replicas, const char *image,
-                          const char *strategy)
+static json_t *deployment(const char *name, int replicas, const char *image, const char *strategy)
 {
     json_t *d = json_pack(
         "{s:s, s:s, s:{s:s}, s:{s:i, s:{s:{s:s}}, s:{s:{s:{s:s}}, s:{s:[{s:s, s:s}]}}}}",
-        "apiVersion", "apps/v1", "kind", "Deployment", "metadata", "name", name, "spec",
-        "replicas", replicas, "selector", "matchLabels", "app", name, "template", "metadata",
-        "labels", "app", name, "spec", "containers", "name", "c", "image", image);
+        "apiVersion", "apps/v1", "kind", "Deployment", "metadata", "name", name, "spec", "replicas",
+        replicas, "selector", "matchLabels", "app", name, "template", "metadata", "labels", "app",
+        name, "spec", "containers", "name", "c", "image", image);
     if (strategy)
         json_object_set_new(json_object_get(d, "spec"), "strategy",
                             json_pack("{s:s}", "type", strategy));
@@ -156,8 +154,8 @@ TEST(test_replicaset_creates_and_deletes_pods)
         const char *n = k1s_meta(p, "name");
         CHECK(n && strncmp(n, "web-", 4) == 0 && strlen(n) == 9);
         CHECK_STR(k1s_meta_label(p, "tier"), "web");
-        const json_t *ref = json_array_get(json_object_get(json_object_get(p, "metadata"),
-                                                           "ownerReferences"), 0);
+        const json_t *ref =
+            json_array_get(json_object_get(json_object_get(p, "metadata"), "ownerReferences"), 0);
         CHECK_STR(json_string_value(json_object_get(ref, "kind")), "ReplicaSet");
         CHECK_STR(json_string_value(json_object_get(ref, "uid")), k1s_meta(rs, "uid"));
         CHECK(json_is_true(json_object_get(ref, "controller")));
@@ -166,7 +164,8 @@ TEST(test_replicaset_creates_and_deletes_pods)
     /* two of three ready */
     const char *keep = k1s_meta(json_array_get(pods, 0), "name");
     CHECK_INT(wl_set_pod_status(api, NS, keep, "10.0.0.1", true), 0);
-    CHECK_INT(wl_set_pod_status(api, NS, k1s_meta(json_array_get(pods, 1), "name"), "10.0.0.2", true), 0);
+    CHECK_INT(
+        wl_set_pod_status(api, NS, k1s_meta(json_array_get(pods, 1), "name"), "10.0.0.2", true), 0);
     statusis ready = {"ReplicaSet", "web", "readyReplicas", 2, NULL};
     CHECK(fx_wait_api(api, status_is, &ready, FX_WAIT_MS));
     statusis avail = {"ReplicaSet", "web", "availableReplicas", 2, NULL};
@@ -181,8 +180,7 @@ TEST(test_replicaset_creates_and_deletes_pods)
     podcount two = {"app=web", 2, false};
     CHECK(fx_wait_api(api, live_pods_are, &two, FX_WAIT_MS));
     json_t *left = wl_live_pods(api, NS, "app=web");
-    json_array_foreach(left, i, p)
-        CHECK(wl_pod_ready(p));
+    json_array_foreach(left, i, p) CHECK(wl_pod_ready(p));
     const char *gone = k1s_meta(json_array_get(pods, 2), "name");
     statusis observed = {"ReplicaSet", "web", "observedGeneration", 2, NULL};
     CHECK(fx_wait_api(api, status_is, &observed, FX_WAIT_MS));
@@ -193,9 +191,7 @@ TEST(test_replicaset_creates_and_deletes_pods)
     CHECK(fx_wait_api(api, live_pods_are, &two, FX_WAIT_MS));
     json_t *again = wl_live_pods(api, NS, "app=web");
     bool replaced = true;
-    json_array_foreach(again, i, p)
-        if (!strcmp(k1s_meta(p, "name"), keep))
-            replaced = false;
+    json_array_foreach(again, i, p) if (!strcmp(k1s_meta(p, "name"), keep)) replaced = false;
     CHECK(replaced);
     json_decref(again);
     json_decref(pods);
@@ -213,12 +209,12 @@ TEST(test_replicaset_adopts_orphans)
     if (!ctl)
         goto done;
     /* an orphan pod with the right labels counts as one of the replicas */
-    CHECK_INT(fx_create(api, "Pod", NS,
-                        json_pack("{s:s, s:s, s:{s:s, s:{s:s, s:s}}, s:{s:[{s:s, s:s}]}}",
-                                  "apiVersion", "v1", "kind", "Pod", "metadata", "name",
-                                  "stray", "labels", "app", "db", "tier", "web", "spec",
-                                  "containers", "name", "c", "image", "nginx:1")),
-              0);
+    CHECK_INT(
+        fx_create(api, "Pod", NS,
+                  json_pack("{s:s, s:s, s:{s:s, s:{s:s, s:s}}, s:{s:[{s:s, s:s}]}}", "apiVersion",
+                            "v1", "kind", "Pod", "metadata", "name", "stray", "labels", "app", "db",
+                            "tier", "web", "spec", "containers", "name", "c", "image", "nginx:1")),
+        0);
     CHECK_INT(fx_create(api, "ReplicaSet", NS, replicaset("db", 2)), 0);
     podcount two = {"app=db", 2, false};
     CHECK(fx_wait_api(api, live_pods_are, &two, FX_WAIT_MS));
@@ -226,8 +222,8 @@ TEST(test_replicaset_adopts_orphans)
     json_t *pods = wl_live_pods(api, NS, "app=db");
     CHECK_INT(json_array_size(pods), 2);
     json_t *stray = fx_get(api, "Pod", NS, "stray");
-    const json_t *ref = json_array_get(json_object_get(json_object_get(stray, "metadata"),
-                                                       "ownerReferences"), 0);
+    const json_t *ref =
+        json_array_get(json_object_get(json_object_get(stray, "metadata"), "ownerReferences"), 0);
     CHECK_STR(json_string_value(json_object_get(ref, "name")), "db");
     json_decref(stray);
     json_decref(pods);
@@ -250,13 +246,17 @@ TEST(test_deployment_rolling_update)
     CHECK_INT(json_array_size(rss), 1);
     const json_t *v1 = json_array_get(rss, 0);
     char hash[32];
-    snprintf(hash, sizeof hash, "%s", k1s_meta_label(v1, "pod-template-hash") ? k1s_meta_label(v1, "pod-template-hash") : "");
+    snprintf(hash, sizeof hash, "%s",
+             k1s_meta_label(v1, "pod-template-hash") ? k1s_meta_label(v1, "pod-template-hash")
+                                                     : "");
     CHECK(strlen(hash) >= 6);
     char want[128];
     snprintf(want, sizeof want, "web-%s", hash);
     CHECK_STR(k1s_meta(v1, "name"), want);
-    CHECK_STR(json_string_value(json_object_get(json_object_get(json_object_get(
-                  json_object_get(v1, "spec"), "selector"), "matchLabels"), "pod-template-hash")),
+    CHECK_STR(json_string_value(json_object_get(
+                  json_object_get(json_object_get(json_object_get(v1, "spec"), "selector"),
+                                  "matchLabels"),
+                  "pod-template-hash")),
               hash);
     CHECK_STR(k1s_meta_annotation(v1, "deployment.kubernetes.io/revision"), "1");
     CHECK_STR(k1s_meta_annotation(v1, "deployment.kubernetes.io/desired-replicas"), "3");
@@ -267,8 +267,7 @@ TEST(test_deployment_rolling_update)
     json_t *pods = wl_live_pods(api, NS, "app=web");
     size_t i;
     json_t *p;
-    json_array_foreach(pods, i, p)
-        CHECK_STR(k1s_meta_label(p, "pod-template-hash"), hash);
+    json_array_foreach(pods, i, p) CHECK_STR(k1s_meta_label(p, "pod-template-hash"), hash);
     json_decref(pods);
     json_t *d = fx_get(api, "Deployment", NS, "web");
     CHECK_STR(k1s_meta_annotation(d, "deployment.kubernetes.io/revision"), "1");
@@ -284,17 +283,18 @@ TEST(test_deployment_rolling_update)
 
     /* v2: 3 replicas, maxSurge 25% -> 1 up, maxUnavailable 25% -> 0 down:
        never more than 4 pods, never fewer than 3 available */
-    CHECK_INT(fx_patch(api, "Deployment", NS, "web", NULL,
-                       "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"nginx:1.26\"}]}}}}"),
-              0);
+    CHECK_INT(
+        fx_patch(
+            api, "Deployment", NS, "web", NULL,
+            "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"nginx:1.26\"}]}}}}"),
+        0);
     bool bounded = true;
     for (int waited = 0; waited <= FX_WAIT_MS; waited += 10) {
         json_t *live = wl_live_pods(api, NS, "app=web");
         if (json_array_size(live) > 4)
             bounded = false;
         size_t ready = 0;
-        json_array_foreach(live, i, p)
-            ready += wl_pod_ready(p);
+        json_array_foreach(live, i, p) ready += wl_pod_ready(p);
         if (ready < 3 && waited > 0)
             bounded = false;
         json_decref(live);
@@ -325,9 +325,11 @@ TEST(test_deployment_rolling_update)
 
     /* kubectl rollout undo: the old template comes back and its
        ReplicaSet is reused as revision 3 */
-    CHECK_INT(fx_patch(api, "Deployment", NS, "web", NULL,
-                       "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"nginx:1.25\"}]}}}}"),
-              0);
+    CHECK_INT(
+        fx_patch(
+            api, "Deployment", NS, "web", NULL,
+            "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"nginx:1.25\"}]}}}}"),
+        0);
     CHECK(fx_wait_api(api, rolled_out, &three, FX_WAIT_MS));
     json_decref(rss);
     rss = replicasets(api, "web");
@@ -342,8 +344,7 @@ TEST(test_deployment_rolling_update)
     json_decref(d);
 
     /* scaling is proportional, not a rollout */
-    CHECK_INT(fx_patch(api, "Deployment", NS, "web", "scale",
-                       "{\"spec\":{\"replicas\":5}}"), 0);
+    CHECK_INT(fx_patch(api, "Deployment", NS, "web", "scale", "{\"spec\":{\"replicas\":5}}"), 0);
     rolled five = {"web", 5};
     CHECK(fx_wait_api(api, rolled_out, &five, FX_WAIT_MS));
     json_decref(rss);
@@ -367,9 +368,11 @@ TEST(test_deployment_recreate)
     CHECK_INT(fx_create(api, "Deployment", NS, deployment("rec", 2, "busybox:1", "Recreate")), 0);
     rolled two = {"rec", 2};
     CHECK(fx_wait_api(api, rolled_out, &two, FX_WAIT_MS));
-    CHECK_INT(fx_patch(api, "Deployment", NS, "rec", NULL,
-                       "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"busybox:2\"}]}}}}"),
-              0);
+    CHECK_INT(
+        fx_patch(
+            api, "Deployment", NS, "rec", NULL,
+            "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"busybox:2\"}]}}}}"),
+        0);
     /* the new ReplicaSet gets replicas only when no old pod is left */
     bool overlap = false;
     for (int waited = 0; waited <= FX_WAIT_MS; waited += 10) {
@@ -377,7 +380,8 @@ TEST(test_deployment_recreate)
         const json_t *neu = rs_with_revision(rss, "2"), *old = rs_with_revision(rss, "1");
         if (neu && old && k1s_json_int(neu, "spec.replicas", 0) > 0) {
             char sel[160];
-            snprintf(sel, sizeof sel, "app=rec,pod-template-hash=%s", k1s_meta_label(old, "pod-template-hash"));
+            snprintf(sel, sizeof sel, "app=rec,pod-template-hash=%s",
+                     k1s_meta_label(old, "pod-template-hash"));
             json_t *olds = fx_list(api, "Pod", NS, sel);
             if (json_array_size(olds))
                 overlap = true;
@@ -418,8 +422,10 @@ TEST(test_deployment_history_limit)
     CHECK(fx_wait_api(api, rolled_out, &one, FX_WAIT_MS));
     for (int v = 2; v <= 4; v++) {
         char patch[200];
-        snprintf(patch, sizeof patch,
-                 "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"img:%d\"}]}}}}", v);
+        snprintf(
+            patch, sizeof patch,
+            "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"img:%d\"}]}}}}",
+            v);
         CHECK_INT(fx_patch(api, "Deployment", NS, "hist", NULL, patch), 0);
         CHECK(fx_wait_api(api, rolled_out, &one, FX_WAIT_MS));
     }
@@ -446,8 +452,7 @@ TEST(test_restart_converges_without_duplicates)
     CHECK(fx_wait_api(api, rolled_out, &two, FX_WAIT_MS));
     k1s_controllers_stop(ctl);
     /* while the controllers are down: scale up */
-    CHECK_INT(fx_patch(api, "Deployment", NS, "rs1", "scale",
-                       "{\"spec\":{\"replicas\":4}}"), 0);
+    CHECK_INT(fx_patch(api, "Deployment", NS, "rs1", "scale", "{\"spec\":{\"replicas\":4}}"), 0);
     ctl = fx_controllers_start(api, WL_NODE);
     CHECK(ctl != NULL);
     rolled four = {"rs1", 4};

@@ -19,26 +19,26 @@
 
 static json_t *service(const char *name, bool headless, bool ports)
 {
-    json_t *svc = json_pack("{s:s, s:s, s:{s:s, s:{s:s}}, s:{s:{s:s}}}", "apiVersion", "v1",
-                            "kind", "Service", "metadata", "name", name, "labels", "team",
-                            "blue", "spec", "selector", "app", "web");
+    json_t *svc = json_pack("{s:s, s:s, s:{s:s, s:{s:s}}, s:{s:{s:s}}}", "apiVersion", "v1", "kind",
+                            "Service", "metadata", "name", name, "labels", "team", "blue", "spec",
+                            "selector", "app", "web");
     json_t *spec = json_object_get(svc, "spec");
     if (headless)
         json_object_set_new(spec, "clusterIP", json_string("None"));
     if (ports)
         json_object_set_new(spec, "ports",
-                            json_pack("[{s:s, s:i, s:s}, {s:s, s:i, s:i}]", "name", "http",
-                                      "port", 80, "targetPort", "web", "name", "metrics",
-                                      "port", 9100, "targetPort", 9100));
+                            json_pack("[{s:s, s:i, s:s}, {s:s, s:i, s:i}]", "name", "http", "port",
+                                      80, "targetPort", "web", "name", "metrics", "port", 9100,
+                                      "targetPort", 9100));
     return svc;
 }
 
 static json_t *pod(const char *name)
 {
     return json_pack("{s:s, s:s, s:{s:s, s:{s:s}}, s:{s:s, s:[{s:s, s:s, s:[{s:s, s:i}]}]}}",
-                     "apiVersion", "v1", "kind", "Pod", "metadata", "name", name, "labels",
-                     "app", "web", "spec", "nodeName", WL_NODE, "containers", "name", "c",
-                     "image", "nginx:1", "ports", "name", "web", "containerPort", 8080);
+                     "apiVersion", "v1", "kind", "Pod", "metadata", "name", name, "labels", "app",
+                     "web", "spec", "nodeName", WL_NODE, "containers", "name", "c", "image",
+                     "nginx:1", "ports", "name", "web", "containerPort", 8080);
 }
 
 /* ---- reading Endpoints and slices ------------------------------------------------- */
@@ -53,8 +53,8 @@ static int count_addrs(const json_t *ep, const char *key)
     int n = 0;
     size_t i;
     const json_t *ss;
-    json_array_foreach(json_object_get(ep, "subsets"), i, ss)
-        n += (int)json_array_size(json_object_get(ss, key));
+    json_array_foreach(json_object_get(ep, "subsets"), i, ss) n +=
+        (int)json_array_size(json_object_get(ss, key));
     return n;
 }
 
@@ -81,9 +81,8 @@ static int slice_endpoints(const json_t *slices, bool want)
     int n = 0;
     size_t i, j;
     const json_t *s, *e;
-    json_array_foreach(slices, i, s)
-        json_array_foreach(json_object_get(s, "endpoints"), j, e)
-            n += json_is_true(json_object_get(json_object_get(e, "conditions"), "ready")) == want;
+    json_array_foreach(slices, i, s) json_array_foreach(json_object_get(s, "endpoints"), j, e) n +=
+        json_is_true(json_object_get(json_object_get(e, "conditions"), "ready")) == want;
     return n;
 }
 
@@ -101,8 +100,7 @@ static const json_t *find_endpoint(const json_t *slices, const char *pod)
 {
     size_t i, j;
     const json_t *s, *e;
-    json_array_foreach(slices, i, s)
-        json_array_foreach(json_object_get(s, "endpoints"), j, e)
+    json_array_foreach(slices, i, s) json_array_foreach(json_object_get(s, "endpoints"), j, e)
     {
         const char *n = json_string_value(json_object_get(json_object_get(e, "targetRef"), "name"));
         if (n && !strcmp(n, pod))
@@ -195,8 +193,8 @@ TEST(test_endpoints_follow_readiness)
     CHECK(find_endpoint(sl, "noip") == NULL);
     const json_t *sp = json_object_get(s, "ports");
     CHECK_INT(json_array_size(sp), 2);
-    const json_t *ref0 = json_array_get(json_object_get(json_object_get(s, "metadata"),
-                                                        "ownerReferences"), 0);
+    const json_t *ref0 =
+        json_array_get(json_object_get(json_object_get(s, "metadata"), "ownerReferences"), 0);
     CHECK_STR(json_string_value(json_object_get(ref0, "kind")), "Service");
     json_decref(sl);
 
@@ -207,8 +205,8 @@ TEST(test_endpoints_follow_readiness)
     CHECK(fx_wait_api(api, endpoints_are, &flipped, FX_WAIT_MS));
     for (int w = 0; w < 100; w++) {
         ep = fx_get(api, "Endpoints", NS, "web");
-        const json_t *a0 = json_array_get(json_object_get(json_array_get(json_object_get(ep, "subsets"), 0),
-                                                          "addresses"), 0);
+        const json_t *a0 = json_array_get(
+            json_object_get(json_array_get(json_object_get(ep, "subsets"), 0), "addresses"), 0);
         bool done_flip = a0 && !strcmp(json_string_value(json_object_get(a0, "ip")), "10.1.0.2");
         json_decref(ep);
         if (done_flip)
@@ -217,9 +215,11 @@ TEST(test_endpoints_follow_readiness)
     }
     ep = fx_get(api, "Endpoints", NS, "web");
     ss = json_array_get(json_object_get(ep, "subsets"), 0);
-    CHECK_STR(json_string_value(json_object_get(json_array_get(json_object_get(ss, "addresses"), 0), "ip")),
+    CHECK_STR(json_string_value(
+                  json_object_get(json_array_get(json_object_get(ss, "addresses"), 0), "ip")),
               "10.1.0.2");
-    CHECK_STR(json_string_value(json_object_get(json_array_get(json_object_get(ss, "notReadyAddresses"), 0), "ip")),
+    CHECK_STR(json_string_value(json_object_get(
+                  json_array_get(json_object_get(ss, "notReadyAddresses"), 0), "ip")),
               "10.1.0.1");
     json_decref(ep);
     for (int w = 0; w < 200; w++) {
@@ -247,7 +247,8 @@ TEST(test_endpoints_follow_readiness)
     for (int w = 0; w < 200; w++) {
         sl = slices_of(api, "web");
         e = find_endpoint(sl, "b");
-        bool ok = e && json_is_true(json_object_get(json_object_get(e, "conditions"), "terminating"));
+        bool ok =
+            e && json_is_true(json_object_get(json_object_get(e, "conditions"), "terminating"));
         json_decref(sl);
         if (ok)
             break;
@@ -352,7 +353,8 @@ TEST(test_kubernetes_service_endpoints)
     json_t *ep = fx_get(api, "Endpoints", NS, "kubernetes");
     CHECK_STR(k1s_meta_label(ep, "endpointslice.kubernetes.io/skip-mirror"), "true");
     const json_t *ss = json_array_get(json_object_get(ep, "subsets"), 0);
-    const char *ip = json_string_value(json_object_get(json_array_get(json_object_get(ss, "addresses"), 0), "ip"));
+    const char *ip = json_string_value(
+        json_object_get(json_array_get(json_object_get(ss, "addresses"), 0), "ip"));
     CHECK(ip && strncmp(ip, "127.", 4) != 0 && strcmp(ip, "0.0.0.0") != 0);
     const json_t *port = json_array_get(json_object_get(ss, "ports"), 0);
     CHECK_STR(json_string_value(json_object_get(port, "name")), "https");
@@ -364,7 +366,8 @@ TEST(test_kubernetes_service_endpoints)
     const json_t *e = json_array_get(json_object_get(sl, "endpoints"), 0);
     CHECK_STR(json_string_value(json_array_get(json_object_get(e, "addresses"), 0)), ip);
     CHECK(json_is_true(json_object_get(json_object_get(e, "conditions"), "ready")));
-    CHECK_INT(json_integer_value(json_object_get(json_array_get(json_object_get(sl, "ports"), 0), "port")),
+    CHECK_INT(json_integer_value(
+                  json_object_get(json_array_get(json_object_get(sl, "ports"), 0), "port")),
               6443);
     json_decref(sl);
     /* someone breaking it gets it put back */
@@ -374,8 +377,11 @@ TEST(test_kubernetes_service_endpoints)
     bool restored = false;
     for (int w = 0; w < 500 && !restored; w++) {
         ep = fx_get(api, "Endpoints", NS, "kubernetes");
-        restored = json_integer_value(json_object_get(json_array_get(json_object_get(
-                       json_array_get(json_object_get(ep, "subsets"), 0), "ports"), 0), "port")) == 6443;
+        restored =
+            json_integer_value(json_object_get(
+                json_array_get(
+                    json_object_get(json_array_get(json_object_get(ep, "subsets"), 0), "ports"), 0),
+                "port")) == 6443;
         json_decref(ep);
         if (!restored)
             fx_sleep_ms(20);

@@ -16,10 +16,8 @@
 /* An owner reference to o (ConfigMap) as JSON text into buf. */
 static const char *ref(char *buf, size_t len, const json_t *o, bool block)
 {
-    snprintf(buf, len,
-             "{'apiVersion':'v1','kind':'ConfigMap','name':'%s','uid':'%s'%s}",
-             k1s_meta(o, "name"), k1s_meta(o, "uid"),
-             block ? ",'blockOwnerDeletion':true" : "");
+    snprintf(buf, len, "{'apiVersion':'v1','kind':'ConfigMap','name':'%s','uid':'%s'%s}",
+             k1s_meta(o, "name"), k1s_meta(o, "uid"), block ? ",'blockOwnerDeletion':true" : "");
     return buf;
 }
 
@@ -32,23 +30,20 @@ static bool has_refs(const json_t *obj, const void *n)
     return json_array_size(fx_at(obj, "metadata.ownerReferences")) == (size_t)(uintptr_t)n;
 }
 
-static json_t *dependent(k1s_api *api, const char *name, const char *refs,
-                         const char *finalizers)
+static json_t *dependent(k1s_api *api, const char *name, const char *refs, const char *finalizers)
 {
     char text[2048];
     snprintf(text, sizeof text,
              "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'%s',"
              "'ownerReferences':[%s]%s%s}}",
-             name, refs, finalizers ? ",'finalizers':" : "",
-             finalizers ? finalizers : "");
+             name, refs, finalizers ? ",'finalizers':" : "", finalizers ? finalizers : "");
     return fx_create_get(api, "ConfigMap", "default", fx_json(text));
 }
 
 static json_t *owner(k1s_api *api, const char *name)
 {
     char text[256];
-    snprintf(text, sizeof text,
-             "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'%s'}}",
+    snprintf(text, sizeof text, "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'%s'}}",
              name);
     return fx_create_get(api, "ConfigMap", "default", fx_json(text));
 }
@@ -63,18 +58,22 @@ TEST(test_owner_gone_dependents_deleted)
     json_t *o = owner(api, "o1");
     char r[512];
     json_t *d1 = dependent(api, "d1", ref(r, sizeof r, o, false), NULL);
-    snprintf(r, sizeof r, "{'apiVersion':'v1','kind':'ConfigMap','name':'o1',"
-                          "'uid':'%s'}", k1s_meta(o, "uid"));
+    snprintf(r, sizeof r,
+             "{'apiVersion':'v1','kind':'ConfigMap','name':'o1',"
+             "'uid':'%s'}",
+             k1s_meta(o, "uid"));
     char text[1024];
     snprintf(text, sizeof text,
              "{'apiVersion':'v1','kind':'Secret','metadata':{'name':'s1',"
-             "'ownerReferences':[%s]}}", r);
+             "'ownerReferences':[%s]}}",
+             r);
     json_t *s1 = fx_create_get(api, "Secret", "default", fx_json(text));
     json_t *free_cm = owner(api, "free");
     /* an owner that never existed (by uid: same name, other uid) */
     json_t *ghost = dependent(api, "ghost",
                               "{'apiVersion':'v1','kind':'ConfigMap','name':'o1',"
-                              "'uid':'00000000-0000-0000-0000-000000000000'}", NULL);
+                              "'uid':'00000000-0000-0000-0000-000000000000'}",
+                              NULL);
     CHECK(o && d1 && s1 && free_cm && ghost);
     CHECK(fx_wait_gone(api, "ConfigMap", "default", "ghost", FX_WAIT_MS));
     /* the owner lives: its dependents stay */
@@ -111,8 +110,8 @@ TEST(test_dependent_of_two_owners_kept_while_one_lives)
     CHECK(a && b && d);
     CHECK_INT(fx_delete(api, "ConfigMap", "default", "a", -1), 0);
     /* the reference to the gone owner is dropped, the object kept */
-    json_t *cur = fx_wait_obj(api, "ConfigMap", "default", "shared", has_refs, (void *)1,
-                              FX_WAIT_MS);
+    json_t *cur =
+        fx_wait_obj(api, "ConfigMap", "default", "shared", has_refs, (void *)1, FX_WAIT_MS);
     CHECK_INT(cur ? (long long)json_array_size(fx_at(cur, "metadata.ownerReferences")) : -1, 1);
     json_t *left = fx_at(cur, "metadata.ownerReferences.0");
     CHECK_STR(json_string_value(json_object_get(left, "name")), "b");
@@ -137,16 +136,15 @@ TEST(test_foreground_waits_for_blocking_dependents)
     json_t *o = owner(api, "fg");
     char r[512];
     /* the blocking one is held by a finalizer, so the wait can be seen */
-    json_t *blk = dependent(api, "blocker", ref(r, sizeof r, o, true),
-                            "['example.com/hold']");
+    json_t *blk = dependent(api, "blocker", ref(r, sizeof r, o, true), "['example.com/hold']");
     json_t *loose = dependent(api, "loose", ref(r, sizeof r, o, false), NULL);
     CHECK(o && blk && loose);
     k1s_opts foreground = {.propagation = "Foreground", .grace_seconds = -1};
     CHECK_INT(fx_delete_with(api, "ConfigMap", "default", "fg", &foreground, NULL), 0);
     CHECK(fx_wait_gone(api, "ConfigMap", "default", "loose", FX_WAIT_MS));
     /* the blocker is being deleted, the owner waits for it */
-    json_t *cur = fx_wait_obj(api, "ConfigMap", "default", "blocker", fx_deleting, NULL,
-                              FX_WAIT_MS);
+    json_t *cur =
+        fx_wait_obj(api, "ConfigMap", "default", "blocker", fx_deleting, NULL, FX_WAIT_MS);
     CHECK(cur && fx_deleting(cur, NULL));
     json_decref(cur);
     fx_sleep_ms(300);
@@ -247,14 +245,15 @@ TEST(test_system_namespaces_left_alone)
     if (ns) {
         json_object_set_new(json_object_get(ns, "metadata"), "ownerReferences",
                             fx_json("[{'apiVersion':'v1','kind':'ConfigMap','name':'x',"
-                              "'uid':'11111111-1111-1111-1111-111111111111'}]"));
+                                    "'uid':'11111111-1111-1111-1111-111111111111'}]"));
         CHECK_INT(fx_update(api, "Namespace", "", NULL, ns), 0);
         json_decref(ns);
     }
     /* a dangling ConfigMap made after it is collected: the GC has looked */
     json_t *g = dependent(api, "after",
                           "{'apiVersion':'v1','kind':'ConfigMap','name':'x',"
-                          "'uid':'11111111-1111-1111-1111-111111111111'}", NULL);
+                          "'uid':'11111111-1111-1111-1111-111111111111'}",
+                          NULL);
     CHECK(g != NULL);
     CHECK(fx_wait_gone(api, "ConfigMap", "default", "after", FX_WAIT_MS));
     json_t *cur = fx_get(api, "Namespace", "", "kube-node-lease");
@@ -313,8 +312,6 @@ done:
 
 K1S_TEST_MAIN(T(test_owner_gone_dependents_deleted),
               T(test_dependent_of_two_owners_kept_while_one_lives),
-              T(test_foreground_waits_for_blocking_dependents),
-              T(test_orphan_releases_dependents),
-              T(test_bound_pod_deleted_gracefully),
-              T(test_system_namespaces_left_alone),
+              T(test_foreground_waits_for_blocking_dependents), T(test_orphan_releases_dependents),
+              T(test_bound_pod_deleted_gracefully), T(test_system_namespaces_left_alone),
               T(test_restart_converges))

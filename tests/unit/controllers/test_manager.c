@@ -53,8 +53,10 @@ TEST(test_many_definitions_all_run)
     k1s_controller_def defs[MANY];
     const k1s_controller_def *list[MANY + 1];
     for (int i = 0; i < MANY; i++) {
-        defs[i] = (k1s_controller_def){.name = "probe-controller", .group = "",
-                                       .kind = "ConfigMap", .reconcile = mark_probe,
+        defs[i] = (k1s_controller_def){.name = "probe-controller",
+                                       .group = "",
+                                       .kind = "ConfigMap",
+                                       .reconcile = mark_probe,
                                        .init = slot_init};
         list[i] = &defs[i];
         atomic_store(&seen[i], 0);
@@ -97,8 +99,8 @@ static void count_fini(void *state)
 
 /* start_defs refuses defs: -1, no controllers, an error with each of
  * the words in want. */
-static void check_refused(k1s_api *api, const k1s_controller_def *const *defs,
-                          const char *want1, const char *want2)
+static void check_refused(k1s_api *api, const k1s_controller_def *const *defs, const char *want1,
+                          const char *want2)
 {
     k1s_controllers_config cfg = {.api = api, .node_name = "node1"};
     k1s_controllers *ctl = NULL;
@@ -124,10 +126,14 @@ TEST(test_unserved_kind_refused)
         return;
     /* a watch on a kind nobody serves: the set is refused, the good
        controller before it is stopped again (its fini runs) */
-    k1s_controller_def good = {.name = "good-controller", .group = "",
-                               .kind = "ConfigMap", .reconcile = noop,
+    k1s_controller_def good = {.name = "good-controller",
+                               .group = "",
+                               .kind = "ConfigMap",
+                               .reconcile = noop,
                                .fini = count_fini};
-    k1s_controller_def bad = {.name = "bad-controller", .group = "", .kind = "Secret",
+    k1s_controller_def bad = {.name = "bad-controller",
+                              .group = "",
+                              .kind = "Secret",
                               .reconcile = noop,
                               .watches = {{"", "Pod", NULL}, {"example.com", "Widget", NULL}}};
     const k1s_controller_def *set1[] = {&good, &bad, NULL};
@@ -135,8 +141,8 @@ TEST(test_unserved_kind_refused)
     check_refused(api, set1, "bad-controller", "example.com/Widget");
     CHECK_INT(atomic_load(&finis), 1);
     /* the primary kind itself */
-    k1s_controller_def badkind = {.name = "primary-controller", .group = "apps",
-                                  .kind = "Gadget", .reconcile = noop};
+    k1s_controller_def badkind = {
+        .name = "primary-controller", .group = "apps", .kind = "Gadget", .reconcile = noop};
     const k1s_controller_def *set2[] = {&badkind, NULL};
     check_refused(api, set2, "primary-controller", "apps/Gadget: kind not served");
     k1s_api_close(api);
@@ -165,8 +171,8 @@ TEST(test_init_may_queue)
     CHECK(api != NULL);
     if (!api)
         return;
-    k1s_controller_def d = {.name = "early-controller", .reconcile = mark_early,
-                            .init = enqueue_init};
+    k1s_controller_def d = {
+        .name = "early-controller", .reconcile = mark_early, .init = enqueue_init};
     const k1s_controller_def *set[] = {&d, NULL};
     k1s_controllers_config cfg = {.api = api, .node_name = "node1"};
     k1s_controllers *ctl = NULL;

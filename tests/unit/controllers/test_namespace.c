@@ -17,8 +17,7 @@ static const char *cond_field(const json_t *ns, const char *type, const char *f)
     return json_string_value(json_object_get(fx_condition(ns, type), f));
 }
 
-static json_t *wait_for(k1s_api *api, const char *kind, const char *ns,
-                        const char *name)
+static json_t *wait_for(k1s_api *api, const char *kind, const char *ns, const char *name)
 {
     return fx_wait_obj(api, kind, ns, name, NULL, NULL, FX_WAIT_MS);
 }
@@ -40,8 +39,8 @@ static bool finalizers_remaining(const json_t *ns, const void *want)
 static json_t *make_ns(k1s_api *api, const char *name)
 {
     char text[256];
-    snprintf(text, sizeof text,
-             "{'apiVersion':'v1','kind':'Namespace','metadata':{'name':'%s'}}", name);
+    snprintf(text, sizeof text, "{'apiVersion':'v1','kind':'Namespace','metadata':{'name':'%s'}}",
+             name);
     return fx_create_get(api, "Namespace", "", fx_json(text));
 }
 
@@ -68,8 +67,8 @@ TEST(test_default_serviceaccount)
     json_decref(sa);
     /* deleted: made again */
     CHECK_INT(fx_delete(api, "ServiceAccount", "team-a", "default", -1), 0);
-    json_t *cur = fx_wait_obj(api, "ServiceAccount", "team-a", "default", uid_is_not, uid,
-                              FX_WAIT_MS);
+    json_t *cur =
+        fx_wait_obj(api, "ServiceAccount", "team-a", "default", uid_is_not, uid, FX_WAIT_MS);
     CHECK(cur && uid_is_not(cur, uid));
     json_decref(cur);
     json_decref(ns);
@@ -108,8 +107,8 @@ TEST(test_namespace_deletion_removes_content_then_namespace)
     /* the held one keeps the namespace, and the conditions say so */
     const char *want = "Some content in the namespace has finalizers remaining: "
                        "example.com/hold in 1 resource instances";
-    json_t *cur = fx_wait_obj(api, "Namespace", "", "doomed", finalizers_remaining, want,
-                              FX_WAIT_MS);
+    json_t *cur =
+        fx_wait_obj(api, "Namespace", "", "doomed", finalizers_remaining, want, FX_WAIT_MS);
     CHECK(cur != NULL);
     CHECK_STR(fx_str(cur, "status.phase"), "Terminating");
     CHECK_STR(cond_field(cur, "NamespaceFinalizersRemaining", "status"), "True");
@@ -118,7 +117,8 @@ TEST(test_namespace_deletion_removes_content_then_namespace)
     CHECK_STR(cond_field(cur, "NamespaceContentRemaining", "message"),
               "Some resources are remaining: configmaps. has 1 resource instances");
     CHECK_STR(cond_field(cur, "NamespaceDeletionContentFailure", "status"), "False");
-    CHECK_STR(cond_field(cur, "NamespaceDeletionDiscoveryFailure", "reason"), "ResourcesDiscovered");
+    CHECK_STR(cond_field(cur, "NamespaceDeletionDiscoveryFailure", "reason"),
+              "ResourcesDiscovered");
     CHECK(cond_field(cur, "NamespaceContentRemaining", "lastTransitionTime") != NULL);
     json_decref(cur);
     /* no ServiceAccount comes back while it terminates */
@@ -221,5 +221,4 @@ done:
 
 K1S_TEST_MAIN(T(test_default_serviceaccount),
               T(test_namespace_deletion_removes_content_then_namespace),
-              T(test_bound_pods_deleted_gracefully),
-              T(test_restart_finishes_deletion))
+              T(test_bound_pods_deleted_gracefully), T(test_restart_finishes_deletion))

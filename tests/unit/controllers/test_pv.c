@@ -70,8 +70,7 @@ static bool env_open(env *e, bool controllers)
 
 /* ---- API helpers ------------------------------------------------------------------ */
 
-static bool phase_is(env *e, const char *k, const char *ns, const char *name,
-                     const char *phase)
+static bool phase_is(env *e, const char *k, const char *ns, const char *name, const char *phase)
 {
     json_t *o = fx_get(e->api, k, ns, name);
     const char *p = fx_str(o, "status.phase");
@@ -80,8 +79,7 @@ static bool phase_is(env *e, const char *k, const char *ns, const char *name,
     return ok;
 }
 
-static bool wait_phase(env *e, const char *k, const char *ns, const char *name,
-                       const char *phase)
+static bool wait_phase(env *e, const char *k, const char *ns, const char *name, const char *phase)
 {
     bool ok;
     FX_WAIT_UNTIL(ok, phase_is(e, k, ns, name, phase), FX_WAIT_MS);
@@ -103,8 +101,8 @@ static bool has_event(env *e, const char *uid, const char *type, const char *rea
     {
         const char *u = fx_str(ev, "involvedObject.uid"), *t = fx_str(ev, "type");
         const char *r = fx_str(ev, "reason"), *m = fx_str(ev, "message");
-        found |= u && t && r && m && !strcmp(u, uid) && !strcmp(t, type) &&
-                 !strcmp(r, reason) && (!message || !strcmp(m, message));
+        found |= u && t && r && m && !strcmp(u, uid) && !strcmp(t, type) && !strcmp(r, reason) &&
+                 (!message || !strcmp(m, message));
     }
     json_decref(evs);
     return found;
@@ -163,21 +161,20 @@ static const char *SCENARIO_CLAIM =
     "'spec':{'accessModes':['ReadWriteOnce'],'storageClassName':'test-storage-class',"
     "'resources':{'requests':{'storage':'1Gi'}}}}";
 
-static void claim_json(char *buf, size_t len, const char *name, const char *cls,
-                       const char *size, const char *modes, const char *extra)
+static void claim_json(char *buf, size_t len, const char *name, const char *cls, const char *size,
+                       const char *modes, const char *extra)
 {
     snprintf(buf, len,
              "{'apiVersion':'v1','kind':'PersistentVolumeClaim',"
              "'metadata':{'name':'%s','namespace':'default'},"
              "'spec':{'accessModes':[%s],%s%s%s"
              "'resources':{'requests':{'storage':'%s'}}%s}}",
-             name, modes, cls ? "'storageClassName':'" : "", cls ? cls : "",
-             cls ? "'," : "", size, extra ? extra : "");
+             name, modes, cls ? "'storageClassName':'" : "", cls ? cls : "", cls ? "'," : "", size,
+             extra ? extra : "");
 }
 
-static void volume_json(char *buf, size_t len, const char *name, const char *cls,
-                        const char *size, const char *modes, const char *extra_meta,
-                        const char *extra_spec)
+static void volume_json(char *buf, size_t len, const char *name, const char *cls, const char *size,
+                        const char *modes, const char *extra_meta, const char *extra_spec)
 {
     snprintf(buf, len,
              "{'apiVersion':'v1','kind':'PersistentVolume',"
@@ -209,8 +206,8 @@ TEST(test_scenario_class_provisions_binds_and_retains)
     CHECK(pv != NULL && pvc != NULL);
     snprintf(dir, sizeof dir, "%s/default_%s_%s", e.storage, claim, pvname);
     CHECK_STR(fx_str(pv, "spec.capacity.storage"), "1Gi");
-    CHECK_STR(json_string_value(json_array_get(json_object_get(json_object_get(pv, "spec"),
-                                                               "accessModes"), 0)),
+    CHECK_STR(json_string_value(
+                  json_array_get(json_object_get(json_object_get(pv, "spec"), "accessModes"), 0)),
               "ReadWriteOnce");
     CHECK_STR(fx_str(pv, "spec.persistentVolumeReclaimPolicy"), "Retain");
     CHECK_STR(fx_str(pv, "spec.storageClassName"), "test-storage-class");
@@ -224,10 +221,15 @@ TEST(test_scenario_class_provisions_binds_and_retains)
     CHECK_STR(fx_str(pv, "spec.claimRef.uid"), uid);
     CHECK(fx_str(pv, "spec.claimRef.resourceVersion") != NULL);
     const json_t *expr = json_array_get(
-        json_object_get(json_array_get(json_object_get(json_object_get(json_object_get(
-                                           json_object_get(pv, "spec"), "nodeAffinity"),
-                                           "required"), "nodeSelectorTerms"), 0),
-                        "matchExpressions"), 0);
+        json_object_get(
+            json_array_get(
+                json_object_get(
+                    json_object_get(json_object_get(json_object_get(pv, "spec"), "nodeAffinity"),
+                                    "required"),
+                    "nodeSelectorTerms"),
+                0),
+            "matchExpressions"),
+        0);
     CHECK_STR(fx_str(expr, "key"), "kubernetes.io/hostname");
     CHECK_STR(fx_str(expr, "operator"), "In");
     CHECK_STR(json_string_value(json_array_get(json_object_get(expr, "values"), 0)), "node1");
@@ -238,11 +240,13 @@ TEST(test_scenario_class_provisions_binds_and_retains)
     CHECK_STR(fx_str(pvc, "spec.volumeName"), pvname);
     CHECK_STR(k1s_meta_annotation(pvc, "pv.kubernetes.io/bind-completed"), "yes");
     CHECK_STR(k1s_meta_annotation(pvc, "pv.kubernetes.io/bound-by-controller"), "yes");
-    CHECK_STR(k1s_meta_annotation(pvc, "volume.kubernetes.io/storage-provisioner"), "docker.io/hostpath");
-    CHECK_STR(k1s_meta_annotation(pvc, "volume.beta.kubernetes.io/storage-provisioner"), "docker.io/hostpath");
+    CHECK_STR(k1s_meta_annotation(pvc, "volume.kubernetes.io/storage-provisioner"),
+              "docker.io/hostpath");
+    CHECK_STR(k1s_meta_annotation(pvc, "volume.beta.kubernetes.io/storage-provisioner"),
+              "docker.io/hostpath");
     CHECK_STR(fx_str(pvc, "status.capacity.storage"), "1Gi");
-    CHECK_STR(json_string_value(json_array_get(json_object_get(json_object_get(pvc, "status"),
-                                                               "accessModes"), 0)),
+    CHECK_STR(json_string_value(json_array_get(
+                  json_object_get(json_object_get(pvc, "status"), "accessModes"), 0)),
               "ReadWriteOnce");
     json_decref(pv);
     json_decref(pvc);
@@ -256,8 +260,8 @@ TEST(test_scenario_class_provisions_binds_and_retains)
                      "creation is delayed, please verify that the provisioner is running and "
                      "correctly registered."));
     char msg[256];
-    snprintf(msg, sizeof msg, "External provisioner is provisioning volume for claim \"default/%s\"",
-             claim);
+    snprintf(msg, sizeof msg,
+             "External provisioner is provisioning volume for claim \"default/%s\"", claim);
     CHECK(wait_event(&e, uid, "Normal", "Provisioning", msg));
     snprintf(msg, sizeof msg, "Successfully provisioned volume %s", pvname);
     CHECK(wait_event(&e, uid, "Normal", "ProvisioningSucceeded", msg));
@@ -302,10 +306,12 @@ TEST(test_delete_class_removes_volume_and_directory)
     env e;
     if (!env_open(&e, true))
         return;
-    CHECK_INT(fx_create(e.api, "StorageClass", NULL,
-                        fx_json("{'apiVersion':'storage.k8s.io/v1','kind':'StorageClass',"
-                                "'metadata':{'name':'local-path'},'provisioner':'rancher.io/local-path'}")),
-              0);
+    CHECK_INT(
+        fx_create(
+            e.api, "StorageClass", NULL,
+            fx_json("{'apiVersion':'storage.k8s.io/v1','kind':'StorageClass',"
+                    "'metadata':{'name':'local-path'},'provisioner':'rancher.io/local-path'}")),
+        0);
     char buf[1024];
     claim_json(buf, sizeof buf, "data", "local-path", "2Gi", "'ReadWriteOnce'", NULL);
     CHECK_INT(fx_create(e.api, "PersistentVolumeClaim", "default", fx_json(buf)), 0);
@@ -370,7 +376,8 @@ TEST(test_delete_class_removes_volume_and_directory)
         CHECK(wait_phase(&e, "PersistentVolume", NULL, vname, "Released"));
         json_t *evil = fx_get(e.api, "PersistentVolume", NULL, vname);
         char euid[64], emsg[PATH_MAX * 2];
-        snprintf(euid, sizeof euid, "%s", fx_str(evil, "metadata.uid") ? fx_str(evil, "metadata.uid") : "");
+        snprintf(euid, sizeof euid, "%s",
+                 fx_str(evil, "metadata.uid") ? fx_str(evil, "metadata.uid") : "");
         json_decref(evil);
         snprintf(emsg, sizeof emsg,
                  "refusing to delete %s: not a directory this provisioner created under %s",
@@ -523,10 +530,11 @@ TEST(test_missing_and_default_class)
                      "no persistent volumes available for this claim and no storage class is set"));
 
     /* the class appears: the waiting claim is provisioned */
-    CHECK_INT(fx_create(e.api, "StorageClass", NULL,
-                        fx_json("{'apiVersion':'storage.k8s.io/v1','kind':'StorageClass',"
-                                "'metadata':{'name':'nope'},'provisioner':'k8s.io/minikube-hostpath'}")),
-              0);
+    CHECK_INT(
+        fx_create(e.api, "StorageClass", NULL,
+                  fx_json("{'apiVersion':'storage.k8s.io/v1','kind':'StorageClass',"
+                          "'metadata':{'name':'nope'},'provisioner':'k8s.io/minikube-hostpath'}")),
+        0);
     CHECK(wait_phase(&e, "PersistentVolumeClaim", "default", "x", "Bound"));
 
     /* a default class appears: the classless claim is given it, then served */
@@ -555,9 +563,10 @@ TEST(test_wait_for_first_consumer)
               0);
     json_t *node = fx_get(e.api, "Node", NULL, "node1");
     if (!node)
-        CHECK_INT(fx_create(e.api, "Node", NULL,
-                            fx_json("{'apiVersion':'v1','kind':'Node','metadata':{'name':'node1'}}")),
-                  0);
+        CHECK_INT(
+            fx_create(e.api, "Node", NULL,
+                      fx_json("{'apiVersion':'v1','kind':'Node','metadata':{'name':'node1'}}")),
+            0);
     json_decref(node);
     char buf[1024], uid[64];
     claim_json(buf, sizeof buf, "w", "later", "1Gi", "'ReadWriteOnce'", NULL);
@@ -591,10 +600,11 @@ TEST(test_restart_converges_without_duplicates)
         return;
     /* objects made while no controller runs */
     CHECK_INT(fx_create(e.api, "StorageClass", NULL, fx_json(SCENARIO_CLASS)), 0);
-    CHECK_INT(fx_create(e.api, "StorageClass", NULL,
-                        fx_json("{'apiVersion':'storage.k8s.io/v1','kind':'StorageClass',"
-                                "'metadata':{'name':'scratch'},'provisioner':'docker.io/hostpath'}")),
-              0);
+    CHECK_INT(
+        fx_create(e.api, "StorageClass", NULL,
+                  fx_json("{'apiVersion':'storage.k8s.io/v1','kind':'StorageClass',"
+                          "'metadata':{'name':'scratch'},'provisioner':'docker.io/hostpath'}")),
+        0);
     char buf[1024], name[32];
     for (int i = 0; i < 4; i++) {
         snprintf(name, sizeof name, "claim-%d", i);

@@ -18,11 +18,12 @@
  * controllers): what the scheduler reads of it. */
 static void register_node(k1s_api *api)
 {
-    json_t *node = json_pack("{s:s, s:s, s:{s:s, s:{s:s}}, s:{s:{s:s, s:s, s:s},"
-                             " s:[{s:s, s:s}]}}", "apiVersion", "v1", "kind", "Node",
-                             "metadata", "name", NODE, "labels", "kubernetes.io/hostname", NODE,
-                             "status", "allocatable", "cpu", "2", "memory", "4Gi", "pods", "110",
-                             "conditions", "type", "Ready", "status", "True");
+    json_t *node =
+        json_pack("{s:s, s:s, s:{s:s, s:{s:s}}, s:{s:{s:s, s:s, s:s},"
+                  " s:[{s:s, s:s}]}}",
+                  "apiVersion", "v1", "kind", "Node", "metadata", "name", NODE, "labels",
+                  "kubernetes.io/hostname", NODE, "status", "allocatable", "cpu", "2", "memory",
+                  "4Gi", "pods", "110", "conditions", "type", "Ready", "status", "True");
     fx_create(api, "Node", "", node);
 }
 
@@ -38,9 +39,9 @@ static k1s_controllers *start(k1s_api *api, const char *kubelet)
  * into its spec. */
 static int create_pod(k1s_api *api, const char *name, json_t *extra)
 {
-    json_t *pod = json_pack("{s:s, s:s, s:{s:s}, s:{s:[{s:s, s:s}]}}", "apiVersion", "v1",
-                            "kind", "Pod", "metadata", "name", name, "spec", "containers",
-                            "name", "nginx", "image", "nginx");
+    json_t *pod = json_pack("{s:s, s:s, s:{s:s}, s:{s:[{s:s, s:s}]}}", "apiVersion", "v1", "kind",
+                            "Pod", "metadata", "name", name, "spec", "containers", "name", "nginx",
+                            "image", "nginx");
     if (extra)
         json_object_update(json_object_get(pod, "spec"), extra);
     json_decref(extra);
@@ -98,9 +99,8 @@ static json_t *event(k1s_api *api, const char *name, const char *reason)
 
 static json_t *binding(const char *name, const char *node)
 {
-    return json_pack("{s:s, s:s, s:{s:s}, s:{s:s, s:s}}", "apiVersion", "v1", "kind",
-                     "Binding", "metadata", "name", name, "target", "kind", "Node", "name",
-                     node);
+    return json_pack("{s:s, s:s, s:{s:s}, s:{s:s, s:s}}", "apiVersion", "v1", "kind", "Binding",
+                     "metadata", "name", name, "target", "kind", "Node", "name", node);
 }
 
 TEST(test_binding_subresource)
@@ -127,7 +127,9 @@ TEST(test_binding_subresource)
     k1s_status_clear(&st);
     json_object_set_new(json_object_get(noname, "target"), "kind", json_string("Pod"));
     CHECK_INT(k1s_api_bind(api, "default", "p", noname, &out, &st), -1);
-    CHECK_STR(st.message, "[target.kind: Unsupported value: \"Pod\": supported values: \"Node\", \"<empty>\", target.name: Required value]");
+    CHECK_STR(
+        st.message,
+        "[target.kind: Unsupported value: \"Pod\": supported values: \"Node\", \"<empty>\", target.name: Required value]");
     k1s_status_clear(&st);
     json_decref(noname);
 
@@ -161,12 +163,15 @@ TEST(test_binding_subresource)
     CHECK_STR(json_string_value(json_object_get(c, "status")), "True");
     CHECK(json_is_string(json_object_get(c, "lastTransitionTime")));
     /* a binding is not a spec update: the generation stays */
-    CHECK_INT(json_integer_value(json_object_get(json_object_get(pod, "metadata"), "generation")), 1);
+    CHECK_INT(json_integer_value(json_object_get(json_object_get(pod, "metadata"), "generation")),
+              1);
     json_decref(pod);
 
     CHECK_INT(k1s_api_bind(api, "default", "p", b, &out, &st), -1);
     CHECK_INT(st.code, 409);
-    CHECK_STR(st.message, "Operation cannot be fulfilled on pods/binding \"p\": pod p is already assigned to node \"n1\"");
+    CHECK_STR(
+        st.message,
+        "Operation cannot be fulfilled on pods/binding \"p\": pod p is already assigned to node \"n1\"");
     k1s_status_clear(&st);
     json_decref(b);
     k1s_api_close(api);
@@ -185,7 +190,8 @@ TEST(test_binds_to_the_node_with_an_event)
     json_t *pod = wait_pod(api, "web-0", is_bound, NULL, 10000);
     CHECK(pod && is_bound(pod, NULL));
     CHECK_STR(fx_str(pod, "spec.nodeName"), NODE);
-    CHECK_STR(json_string_value(json_object_get(fx_condition(pod, "PodScheduled"), "status")), "True");
+    CHECK_STR(json_string_value(json_object_get(fx_condition(pod, "PodScheduled"), "status")),
+              "True");
     json_decref(pod);
     json_t *ev = event(api, "web-0", "Scheduled");
     CHECK(ev != NULL);
@@ -204,8 +210,8 @@ TEST(test_binds_to_the_node_with_an_event)
     k1s_api_close(api);
 }
 
-#define SELECTOR_MSG                                                                     \
-    "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector. "   \
+#define SELECTOR_MSG                                                                 \
+    "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector. " \
     "preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling."
 
 TEST(test_node_selector_waits_for_a_matching_node)
@@ -214,7 +220,8 @@ TEST(test_node_selector_waits_for_a_matching_node)
     if (!api)
         return;
     k1s_controllers *ctl = start(api, "simulated");
-    CHECK_INT(create_pod(api, "picky", json_pack("{s:{s:s}}", "nodeSelector", "disktype", "ssd")), 0);
+    CHECK_INT(create_pod(api, "picky", json_pack("{s:{s:s}}", "nodeSelector", "disktype", "ssd")),
+              0);
     json_t *pod = wait_pod(api, "picky", has_message, SELECTOR_MSG, 10000);
     const json_t *c = fx_condition(pod, "PodScheduled");
     CHECK_STR(json_string_value(json_object_get(c, "status")), "False");
@@ -235,22 +242,31 @@ TEST(test_node_selector_waits_for_a_matching_node)
     CHECK_INT(json_integer_value(json_object_get(ev, "count")), 1);
     json_decref(ev);
     /* required node affinity: a label In a set, or the node's name */
-    CHECK_INT(create_pod(api, "affine", fx_json(
-        "{'affinity':{'nodeAffinity':{'requiredDuringSchedulingIgnoredDuringExecution':"
-        "{'nodeSelectorTerms':[{'matchExpressions':[{'key':'disktype','operator':'In',"
-        "'values':['nvme','ssd']}]}]}}}}")), 0);
-    CHECK_INT(create_pod(api, "elsewhere", fx_json(
-        "{'affinity':{'nodeAffinity':{'requiredDuringSchedulingIgnoredDuringExecution':"
-        "{'nodeSelectorTerms':[{'matchFields':[{'key':'metadata.name','operator':'NotIn',"
-        "'values':['" NODE "']}]}]}}}}")), 0);
+    CHECK_INT(
+        create_pod(
+            api, "affine",
+            fx_json("{'affinity':{'nodeAffinity':{'requiredDuringSchedulingIgnoredDuringExecution':"
+                    "{'nodeSelectorTerms':[{'matchExpressions':[{'key':'disktype','operator':'In',"
+                    "'values':['nvme','ssd']}]}]}}}}")),
+        0);
+    CHECK_INT(
+        create_pod(
+            api, "elsewhere",
+            fx_json(
+                "{'affinity':{'nodeAffinity':{'requiredDuringSchedulingIgnoredDuringExecution':"
+                "{'nodeSelectorTerms':[{'matchFields':[{'key':'metadata.name','operator':'NotIn',"
+                "'values':['" NODE "']}]}]}}}}")),
+        0);
     pod = wait_pod(api, "affine", has_message, SELECTOR_MSG, 10000);
     CHECK(has_message(pod, SELECTOR_MSG));
     json_decref(pod);
     /* a node that starts matching takes the pods */
-    CHECK_INT(fx_patch(api, "Node", "", NODE, NULL, "{'metadata':{'labels':{'disktype':'ssd'}}}"), 0);
+    CHECK_INT(fx_patch(api, "Node", "", NODE, NULL, "{'metadata':{'labels':{'disktype':'ssd'}}}"),
+              0);
     pod = wait_pod(api, "picky", is_bound, NULL, 10000);
     CHECK(is_bound(pod, NULL));
-    CHECK_STR(json_string_value(json_object_get(fx_condition(pod, "PodScheduled"), "status")), "True");
+    CHECK_STR(json_string_value(json_object_get(fx_condition(pod, "PodScheduled"), "status")),
+              "True");
     json_decref(pod);
     pod = wait_pod(api, "affine", is_bound, NULL, 10000);
     CHECK(is_bound(pod, NULL));
@@ -272,13 +288,16 @@ TEST(test_taints_and_tolerations)
     if (!api)
         return;
     k1s_controllers *ctl = start(api, "simulated");
-    CHECK_INT(fx_patch(api, "Node", "", NODE, NULL,
-                       "{'spec':{'taints':[{'key':'dedicated','value':'db','effect':'NoSchedule'}]}}"), 0);
+    CHECK_INT(
+        fx_patch(api, "Node", "", NODE, NULL,
+                 "{'spec':{'taints':[{'key':'dedicated','value':'db','effect':'NoSchedule'}]}}"),
+        0);
     fx_sleep_ms(100);
     CHECK_INT(create_pod(api, "plain", NULL), 0);
     CHECK_INT(create_pod(api, "tolerant",
                          json_pack("{s:[{s:s, s:s, s:s, s:s}]}", "tolerations", "key", "dedicated",
-                                   "operator", "Equal", "value", "db", "effect", "NoSchedule")), 0);
+                                   "operator", "Equal", "value", "db", "effect", "NoSchedule")),
+              0);
     json_t *pod = wait_pod(api, "plain", has_message, TAINT_MSG, 10000);
     CHECK(has_message(pod, TAINT_MSG));
     json_decref(pod);
@@ -286,8 +305,11 @@ TEST(test_taints_and_tolerations)
     CHECK(is_bound(pod, NULL));
     json_decref(pod);
     /* PreferNoSchedule is no hard rule */
-    CHECK_INT(fx_patch(api, "Node", "", NODE, NULL,
-                       "{'spec':{'taints':[{'key':'dedicated','value':'db','effect':'PreferNoSchedule'}]}}"), 0);
+    CHECK_INT(
+        fx_patch(
+            api, "Node", "", NODE, NULL,
+            "{'spec':{'taints':[{'key':'dedicated','value':'db','effect':'PreferNoSchedule'}]}}"),
+        0);
     pod = wait_pod(api, "plain", is_bound, NULL, 10000);
     CHECK(is_bound(pod, NULL));
     json_decref(pod);
@@ -303,15 +325,19 @@ TEST(test_resources_and_claims)
     k1s_controllers *ctl = start(api, "simulated");
     CHECK_INT(create_pod(api, "huge",
                          json_pack("{s:[{s:s, s:s, s:{s:{s:s}}}]}", "containers", "name", "big",
-                                   "image", "nginx", "resources", "requests", "cpu", "100000")), 0);
-    const char *cpu_msg = "0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.";
+                                   "image", "nginx", "resources", "requests", "cpu", "100000")),
+              0);
+    const char *cpu_msg =
+        "0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.";
     json_t *pod = wait_pod(api, "huge", has_message, cpu_msg, 10000);
     CHECK(has_message(pod, cpu_msg));
     json_decref(pod);
     CHECK_INT(create_pod(api, "claimer",
                          json_pack("{s:[{s:s, s:{s:s}}]}", "volumes", "name", "data",
-                                   "persistentVolumeClaim", "claimName", "data-claimer")), 0);
-    const char *claim_msg = "0/1 nodes are available: persistentvolumeclaim \"data-claimer\" not found. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.";
+                                   "persistentVolumeClaim", "claimName", "data-claimer")),
+              0);
+    const char *claim_msg =
+        "0/1 nodes are available: persistentvolumeclaim \"data-claimer\" not found. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.";
     pod = wait_pod(api, "claimer", has_message, claim_msg, 10000);
     CHECK(has_message(pod, claim_msg));
     json_decref(pod);
@@ -336,17 +362,22 @@ TEST(test_wait_for_first_consumer_claims)
     CHECK_INT(fx_create(api, "StorageClass", "",
                         fx_json("{'apiVersion':'storage.k8s.io/v1','kind':'StorageClass',"
                                 "'metadata':{'name':'late'},'provisioner':'example.com/none',"
-                                "'volumeBindingMode':'WaitForFirstConsumer'}")), 0);
-    CHECK_INT(fx_create(api, "PersistentVolumeClaim", "default",
-                        fx_json("{'apiVersion':'v1','kind':'PersistentVolumeClaim',"
-                                "'metadata':{'name':'data'},'spec':{'accessModes':['ReadWriteOnce'],"
-                                "'storageClassName':'late','resources':{'requests':{'storage':'1Gi'}}}}")), 0);
+                                "'volumeBindingMode':'WaitForFirstConsumer'}")),
+              0);
+    CHECK_INT(
+        fx_create(
+            api, "PersistentVolumeClaim", "default",
+            fx_json("{'apiVersion':'v1','kind':'PersistentVolumeClaim',"
+                    "'metadata':{'name':'data'},'spec':{'accessModes':['ReadWriteOnce'],"
+                    "'storageClassName':'late','resources':{'requests':{'storage':'1Gi'}}}}")),
+        0);
     CHECK_INT(create_pod(api, "consumer",
                          json_pack("{s:[{s:s, s:{s:s}}]}", "volumes", "name", "data",
-                                   "persistentVolumeClaim", "claimName", "data")), 0);
+                                   "persistentVolumeClaim", "claimName", "data")),
+              0);
     /* the claim is told where the pod goes; the pod waits for it */
-    json_t *pvc = fx_wait_obj(api, "PersistentVolumeClaim", "default", "data", selected, NULL,
-                              FX_WAIT_MS);
+    json_t *pvc =
+        fx_wait_obj(api, "PersistentVolumeClaim", "default", "data", selected, NULL, FX_WAIT_MS);
     CHECK(pvc && selected(pvc, NULL));
     json_decref(pvc);
     fx_sleep_ms(200);
@@ -354,15 +385,20 @@ TEST(test_wait_for_first_consumer_claims)
     CHECK(pod && !is_bound(pod, NULL) && !fx_condition(pod, "PodScheduled"));
     json_decref(pod);
     /* bound (as a provisioner would): the pod follows */
-    CHECK_INT(fx_create(api, "PersistentVolume", "",
-                        fx_json("{'apiVersion':'v1','kind':'PersistentVolume','metadata':{'name':'pv-data'},"
-                                "'spec':{'capacity':{'storage':'1Gi'},'accessModes':['ReadWriteOnce'],"
-                                "'storageClassName':'late','hostPath':{'path':'/tmp/pv-data'},"
-                                "'claimRef':{'namespace':'default','name':'data'}}}")), 0);
+    CHECK_INT(
+        fx_create(
+            api, "PersistentVolume", "",
+            fx_json("{'apiVersion':'v1','kind':'PersistentVolume','metadata':{'name':'pv-data'},"
+                    "'spec':{'capacity':{'storage':'1Gi'},'accessModes':['ReadWriteOnce'],"
+                    "'storageClassName':'late','hostPath':{'path':'/tmp/pv-data'},"
+                    "'claimRef':{'namespace':'default','name':'data'}}}")),
+        0);
     CHECK_INT(fx_patch(api, "PersistentVolumeClaim", "default", "data", NULL,
-                       "{'spec':{'volumeName':'pv-data'}}"), 0);
+                       "{'spec':{'volumeName':'pv-data'}}"),
+              0);
     CHECK_INT(fx_patch(api, "PersistentVolumeClaim", "default", "data", "status",
-                       "{'status':{'phase':'Bound'}}"), 0);
+                       "{'status':{'phase':'Bound'}}"),
+              0);
     pod = wait_pod(api, "consumer", is_bound, NULL, 10000);
     CHECK(is_bound(pod, NULL));
     json_decref(pod);
@@ -377,7 +413,8 @@ TEST(test_no_node_without_a_kubelet)
         return;
     k1s_controllers *ctl = start(api, "none");
     CHECK_INT(create_pod(api, "lonely", NULL), 0);
-    json_t *pod = wait_pod(api, "lonely", has_message, "no nodes available to schedule pods", 10000);
+    json_t *pod =
+        wait_pod(api, "lonely", has_message, "no nodes available to schedule pods", 10000);
     CHECK(has_message(pod, "no nodes available to schedule pods"));
     CHECK(!is_bound(pod, NULL));
     CHECK_STR(fx_str(pod, "status.phase"), "Pending");

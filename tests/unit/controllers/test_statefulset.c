@@ -24,19 +24,20 @@
 /* A StatefulSet with one claim template "data". pod_extra goes into the
  * pod spec, spec_extra into the set's spec (both start with a comma or
  * are empty). */
-static json_t *sts(const char *name, int replicas, const char *policy,
-                   const char *pod_extra, const char *spec_extra)
+static json_t *sts(const char *name, int replicas, const char *policy, const char *pod_extra,
+                   const char *spec_extra)
 {
-    return fx_jsonf("{'apiVersion':'apps/v1','kind':'StatefulSet','metadata':{'name':'%s'},"
-                    "'spec':{'replicas':%d,'serviceName':'svc-%s','podManagementPolicy':'%s',"
-                    "'selector':{'matchLabels':{'app':'%s'}},"
-                    "'template':{'metadata':{'labels':{'app':'%s','tier':'db'}},"
-                    "'spec':{'containers':[{'name':'c','image':'nginx:1',"
-                    "'volumeMounts':[{'name':'data','mountPath':'/data'}]}],"
-                    "'volumes':[{'name':'data','emptyDir':{}},{'name':'scratch','emptyDir':{}}]%s}},"
-                    "'volumeClaimTemplates':[{'metadata':{'name':'data','labels':{'disk':'fast','app':'other'}},"
-                    "'spec':{'accessModes':['ReadWriteOnce'],'resources':{'requests':{'storage':'1Gi'}}}}]%s}}",
-                    name, replicas, name, policy, name, name, pod_extra, spec_extra);
+    return fx_jsonf(
+        "{'apiVersion':'apps/v1','kind':'StatefulSet','metadata':{'name':'%s'},"
+        "'spec':{'replicas':%d,'serviceName':'svc-%s','podManagementPolicy':'%s',"
+        "'selector':{'matchLabels':{'app':'%s'}},"
+        "'template':{'metadata':{'labels':{'app':'%s','tier':'db'}},"
+        "'spec':{'containers':[{'name':'c','image':'nginx:1',"
+        "'volumeMounts':[{'name':'data','mountPath':'/data'}]}],"
+        "'volumes':[{'name':'data','emptyDir':{}},{'name':'scratch','emptyDir':{}}]%s}},"
+        "'volumeClaimTemplates':[{'metadata':{'name':'data','labels':{'disk':'fast','app':'other'}},"
+        "'spec':{'accessModes':['ReadWriteOnce'],'resources':{'requests':{'storage':'1Gi'}}}}]%s}}",
+        name, replicas, name, policy, name, name, pod_extra, spec_extra);
 }
 
 /* Play the kubelet: the pod is Running with every container ready. Other
@@ -105,8 +106,8 @@ static long long status_int(k1s_api *api, const char *name, const char *field)
 }
 
 /* A string field of the set's status, copied into buf. */
-static const char *status_str(k1s_api *api, const char *name, const char *field,
-                              char *buf, size_t len)
+static const char *status_str(k1s_api *api, const char *name, const char *field, char *buf,
+                              size_t len)
 {
     json_t *o = fx_get(api, "StatefulSet", NS, name);
     const char *v = json_string_value(json_object_get(json_object_get(o, "status"), field));
@@ -154,8 +155,8 @@ static bool has_owner(k1s_api *api, const char *kind, const char *name)
 static bool owned_by(k1s_api *api, const char *name, const char *uid)
 {
     json_t *p = fx_get(api, "Pod", NS, name);
-    const char *u = json_string_value(json_object_get(
-        json_array_get(fx_at(p, "metadata.ownerReferences"), 0), "uid"));
+    const char *u = json_string_value(
+        json_object_get(json_array_get(fx_at(p, "metadata.ownerReferences"), 0), "uid"));
     bool mine = u && uid && !strcmp(u, uid);
     json_decref(p);
     return mine;
@@ -224,7 +225,8 @@ TEST(test_ordered_creation_claims_and_identity)
     CHECK_STR(fx_str(claim, "spec.resources.requests.storage"), "1Gi");
     /* the pod's identity */
     const json_t *labels = fx_at(pod, "metadata.labels");
-    CHECK_STR(json_string_value(json_object_get(labels, "statefulset.kubernetes.io/pod-name")), "web-0");
+    CHECK_STR(json_string_value(json_object_get(labels, "statefulset.kubernetes.io/pod-name")),
+              "web-0");
     CHECK_STR(json_string_value(json_object_get(labels, "apps.kubernetes.io/pod-index")), "0");
     CHECK_STR(json_string_value(json_object_get(labels, "tier")), "db");
     char hash[128];
@@ -288,7 +290,9 @@ TEST(test_ordered_creation_claims_and_identity)
     /* events as kube words them, once each */
     CHECK_INT(events(api, "SuccessfulCreate", "create Pod web-0 in StatefulSet web successful"), 1);
     CHECK_INT(events(api, "SuccessfulCreate", "create Pod web-2 in StatefulSet web successful"), 1);
-    CHECK_INT(events(api, "SuccessfulCreate", "create Claim data-web-1 Pod web-1 in StatefulSet web success"), 1);
+    CHECK_INT(events(api, "SuccessfulCreate",
+                     "create Claim data-web-1 Pod web-1 in StatefulSet web success"),
+              1);
     json_decref(set);
 done:
     k1s_controllers_stop(ctl);
@@ -331,7 +335,9 @@ TEST(test_scale_down_in_order_keeps_claims_and_scale_up_reuses_them)
     CHECK_SOON(fx_exists(api, "Pod", NS, "db-1"));
     json_t *again = fx_get(api, "PersistentVolumeClaim", NS, "data-db-1");
     CHECK_STR(k1s_meta(again, "uid"), k1s_meta(claim1, "uid"));
-    CHECK_INT(events(api, "SuccessfulCreate", "create Claim data-db-1 Pod db-1 in StatefulSet db success"), 1);
+    CHECK_INT(events(api, "SuccessfulCreate",
+                     "create Claim data-db-1 Pod db-1 in StatefulSet db success"),
+              1);
     CHECK_INT(events(api, "SuccessfulCreate", "create Pod db-1 in StatefulSet db successful"), 2);
     json_decref(again);
     json_decref(claim1);
@@ -400,7 +406,8 @@ TEST(test_rolling_update_partition_and_rollback)
 
     /* partition 0: ru-1 then ru-0, each after its successor is ready */
     CHECK_INT(fx_patch(api, "StatefulSet", NS, "ru", NULL,
-                       "{'spec':{'updateStrategy':{'rollingUpdate':{'partition':0}}}}"), 0);
+                       "{'spec':{'updateStrategy':{'rollingUpdate':{'partition':0}}}}"),
+              0);
     CHECK_SOON(pod_at_revision(api, "ru-1", rev2));
     fx_sleep_ms(300);
     CHECK(pod_uid_is(api, "ru-0", k1s_meta(p0, "uid")));
@@ -417,7 +424,8 @@ TEST(test_rolling_update_partition_and_rollback)
 
     /* back to the first template: its revision is renumbered, not copied */
     CHECK_INT(fx_patch(api, "StatefulSet", NS, "ru", NULL,
-                       "{'spec':{'template':{'metadata':{'annotations':null}}}}"), 0);
+                       "{'spec':{'template':{'metadata':{'annotations':null}}}}"),
+              0);
     CHECK_SOON(!strcmp(status_str(api, "ru", "updateRevision", buf, sizeof buf), rev1));
     json_t *r1 = fx_get(api, "ControllerRevision", NS, rev1);
     CHECK_INT(json_integer_value(json_object_get(r1, "revision")), 3);
@@ -439,10 +447,10 @@ TEST(test_on_delete_and_history_limit)
     CHECK(ctl != NULL);
     if (!ctl)
         goto done;
-    json_t *set = fx_create_get(
-        api, "StatefulSet", NS,
-        sts("od", 1, "OrderedReady", "",
-            ",'revisionHistoryLimit':1,'updateStrategy':{'type':'OnDelete'}"));
+    json_t *set =
+        fx_create_get(api, "StatefulSet", NS,
+                      sts("od", 1, "OrderedReady", "",
+                          ",'revisionHistoryLimit':1,'updateStrategy':{'type':'OnDelete'}"));
     CHECK(ready_all(api, "od", 1));
     char rev[128], buf[128];
     CHECK_SOON(*status_str(api, "od", "updateRevision", rev, sizeof rev));
@@ -450,7 +458,8 @@ TEST(test_on_delete_and_history_limit)
     /* three new templates; OnDelete leaves the pod alone */
     for (int v = 1; v <= 3; v++) {
         char patch[160];
-        snprintf(patch, sizeof patch, "{'spec':{'template':{'metadata':{'annotations':{'v':'%d'}}}}}", v);
+        snprintf(patch, sizeof patch,
+                 "{'spec':{'template':{'metadata':{'annotations':{'v':'%d'}}}}}", v);
         CHECK_INT(fx_patch(api, "StatefulSet", NS, "od", NULL, patch), 0);
         CHECK_SOON(strcmp(status_str(api, "od", "updateRevision", buf, sizeof buf), rev) != 0);
         snprintf(rev, sizeof rev, "%s", buf);
@@ -508,11 +517,10 @@ TEST(test_retention_policy_delete)
     CHECK(ctl != NULL);
     if (!ctl)
         goto done;
-    json_t *set = fx_create_get(
-        api, "StatefulSet", NS,
-        sts("rd", 2, "Parallel", "",
-            ",'persistentVolumeClaimRetentionPolicy':"
-            "{'whenDeleted':'Delete','whenScaled':'Delete'}"));
+    json_t *set = fx_create_get(api, "StatefulSet", NS,
+                                sts("rd", 2, "Parallel", "",
+                                    ",'persistentVolumeClaimRetentionPolicy':"
+                                    "{'whenDeleted':'Delete','whenScaled':'Delete'}"));
     CHECK_SOON(fx_exists(api, "Pod", NS, "rd-1"));
     json_t *c0 = fx_get(api, "PersistentVolumeClaim", NS, "data-rd-0");
     const json_t *ref = json_array_get(fx_at(c0, "metadata.ownerReferences"), 0);
@@ -530,8 +538,10 @@ TEST(test_retention_policy_delete)
     CHECK_SOON(fx_exists(api, "Pod", NS, "rd-1") &&
                fx_exists(api, "PersistentVolumeClaim", NS, "data-rd-1"));
     /* Retain on deletion, Delete on scale-down: no owner while in range */
-    CHECK_INT(fx_patch(api, "StatefulSet", NS, "rd", NULL,
-                       "{'spec':{'persistentVolumeClaimRetentionPolicy':{'whenDeleted':'Retain'}}}"), 0);
+    CHECK_INT(
+        fx_patch(api, "StatefulSet", NS, "rd", NULL,
+                 "{'spec':{'persistentVolumeClaimRetentionPolicy':{'whenDeleted':'Retain'}}}"),
+        0);
     CHECK_SOON(!has_owner(api, "PersistentVolumeClaim", "data-rd-0"));
     json_decref(set);
 done:
@@ -585,8 +595,10 @@ TEST(test_adopts_orphans_and_blocks_on_claim_being_deleted)
     json_t *set = fx_create_get(api, "StatefulSet", NS, sts("ad", 2, "Parallel", "", ""));
     CHECK_SOON(owned_by(api, "ad-0", k1s_meta(set, "uid")));
     CHECK(pod_uid_is(api, "ad-0", k1s_meta(orphan, "uid")));
-    CHECK_SOON(events(api, "FailedCreate",
-                      "create Pod ad-1 in StatefulSet ad failed error: pvc data-ad-1 is being deleted") >= 1);
+    CHECK_SOON(
+        events(api, "FailedCreate",
+               "create Pod ad-1 in StatefulSet ad failed error: pvc data-ad-1 is being deleted") >=
+        1);
     CHECK(!fx_exists(api, "Pod", NS, "ad-1"));
     /* the old claim goes; a new one and the pod follow */
     json_t *c = fx_get(api, "PersistentVolumeClaim", NS, "data-ad-1");
@@ -676,7 +688,8 @@ TEST(test_set_deleted_midway)
     CHECK(again != NULL);
     fx_sleep_ms(300);
     if (before > 0)
-        CHECK(owned_by(api, "gone-0", k1s_meta(set, "uid")) || !fx_exists(api, "Pod", NS, "gone-0"));
+        CHECK(owned_by(api, "gone-0", k1s_meta(set, "uid")) ||
+              !fx_exists(api, "Pod", NS, "gone-0"));
     for (int i = 0; i < 3; i++) {
         char name[32];
         snprintf(name, sizeof name, "gone-%d", i);
@@ -694,11 +707,8 @@ done:
 K1S_TEST_MAIN(T(test_ordered_creation_claims_and_identity),
               T(test_scale_down_in_order_keeps_claims_and_scale_up_reuses_them),
               T(test_parallel_creates_and_deletes_at_once),
-              T(test_rolling_update_partition_and_rollback),
-              T(test_on_delete_and_history_limit),
-              T(test_min_ready_seconds_and_availability),
-              T(test_retention_policy_delete),
+              T(test_rolling_update_partition_and_rollback), T(test_on_delete_and_history_limit),
+              T(test_min_ready_seconds_and_availability), T(test_retention_policy_delete),
               T(test_failed_pod_recreated_and_deleted_pod_recreated),
               T(test_adopts_orphans_and_blocks_on_claim_being_deleted),
-              T(test_restart_converges_without_duplicates),
-              T(test_set_deleted_midway))
+              T(test_restart_converges_without_duplicates), T(test_set_deleted_midway))

@@ -28,9 +28,7 @@ static inline json_t *wl_live_pods(k1s_api *api, const char *ns, const char *sel
     json_t *all = fx_list(api, "Pod", ns, selector), *out = json_array();
     size_t i;
     json_t *p;
-    json_array_foreach(all, i, p)
-        if (!fx_deleting(p, NULL))
-            json_array_append(out, p);
+    json_array_foreach(all, i, p) if (!fx_deleting(p, NULL)) json_array_append(out, p);
     json_decref(all);
     return out;
 }
@@ -79,8 +77,8 @@ static inline int wl_set_pod_status_once(k1s_api *api, const char *ns, const cha
 }
 
 /* The same, again when another writer (the scheduler) got there first. */
-static inline int wl_set_pod_status(k1s_api *api, const char *ns, const char *name,
-                                    const char *ip, bool ready)
+static inline int wl_set_pod_status(k1s_api *api, const char *ns, const char *name, const char *ip,
+                                    bool ready)
 {
     int rc = 409;
     for (int i = 0; i < 50 && rc == 409; i++)
@@ -118,15 +116,14 @@ static inline void wl_finish_terminating(k1s_api *api, const char *ns, const cha
     json_t *pods = fx_list(api, "Pod", ns, selector);
     size_t i;
     json_t *p;
-    json_array_foreach(pods, i, p)
-        if (fx_deleting(p, NULL))
-            fx_delete(api, "Pod", ns, k1s_meta(p, "name"), 0);
+    json_array_foreach(pods, i, p) if (fx_deleting(p, NULL))
+        fx_delete(api, "Pod", ns, k1s_meta(p, "name"), 0);
     json_decref(pods);
 }
 
 /* Events about an object name with reason whose message contains part. */
-static inline int wl_count_events(k1s_api *api, const char *ns, const char *obj,
-                                  const char *reason, const char *part)
+static inline int wl_count_events(k1s_api *api, const char *ns, const char *obj, const char *reason,
+                                  const char *part)
 {
     json_t *evs = fx_list(api, "Event", ns, NULL);
     int n = 0;
@@ -146,8 +143,8 @@ static inline int wl_count_events(k1s_api *api, const char *ns, const char *obj,
 
 /* wl_count_events once it stops growing towards want (events are
  * written just after what they report). */
-static inline int wl_events(k1s_api *api, const char *ns, const char *obj,
-                            const char *reason, const char *part, int want)
+static inline int wl_events(k1s_api *api, const char *ns, const char *obj, const char *reason,
+                            const char *part, int want)
 {
     int n;
     int64_t deadline = fx_deadline(2000);
@@ -158,10 +155,9 @@ static inline int wl_events(k1s_api *api, const char *ns, const char *obj,
 
 static inline json_t *wl_node(const char *name)
 {
-    return json_pack("{s:s, s:s, s:{s:s, s:{s:s}}, s:{s:[{s:s, s:s}]}}", "apiVersion", "v1",
-                     "kind", "Node", "metadata", "name", name, "labels",
-                     "kubernetes.io/hostname", name, "status", "conditions", "type", "Ready",
-                     "status", "True");
+    return json_pack("{s:s, s:s, s:{s:s, s:{s:s}}, s:{s:[{s:s, s:s}]}}", "apiVersion", "v1", "kind",
+                     "Node", "metadata", "name", name, "labels", "kubernetes.io/hostname", name,
+                     "status", "conditions", "type", "Ready", "status", "True");
 }
 
 #endif

@@ -125,11 +125,10 @@ static int read_full(int fd, void *buf, size_t len)
     return 0;
 }
 
-static void frame_out(int fd, int type, int flags, uint32_t sid,
-                      const void *payload, size_t len)
+static void frame_out(int fd, int type, int flags, uint32_t sid, const void *payload, size_t len)
 {
     uint8_t h[9] = {(uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len,
-                    (uint8_t)type, (uint8_t)flags, (uint8_t)(sid >> 24),
+                    (uint8_t)type,        (uint8_t)flags,      (uint8_t)(sid >> 24),
                     (uint8_t)(sid >> 16), (uint8_t)(sid >> 8), (uint8_t)sid};
     if (send(fd, h, 9, MSG_NOSIGNAL) != 9 ||
         (len && send(fd, payload, len, MSG_NOSIGNAL) != (ssize_t)len))
@@ -212,8 +211,8 @@ static void *conn_main(void *arg)
         if (read_full(fd, h, 9) < 0)
             break;
         size_t len = (size_t)h[0] << 16 | (size_t)h[1] << 8 | h[2];
-        uint32_t sid = ((uint32_t)h[5] & 0x7f) << 24 | (uint32_t)h[6] << 16 |
-                       (uint32_t)h[7] << 8 | h[8];
+        uint32_t sid =
+            ((uint32_t)h[5] & 0x7f) << 24 | (uint32_t)h[6] << 16 | (uint32_t)h[7] << 8 | h[8];
         int type = h[3], flags = h[4];
         if (len > sizeof p || read_full(fd, p, len) < 0)
             break;
@@ -256,8 +255,7 @@ static void *accept_main(void *arg)
         f->accepts++;
         if (f->nconns < 64) {
             f->fds[f->nconns] = fd;
-            pthread_create(&f->conns[f->nconns++], NULL, conn_main,
-                           (void *)(intptr_t)fd);
+            pthread_create(&f->conns[f->nconns++], NULL, conn_main, (void *)(intptr_t)fd);
         } else {
             close(fd);
         }
@@ -274,8 +272,7 @@ static int fake_start(fake *f)
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     snprintf(sa.sun_path, sizeof sa.sun_path, "%s", f->path);
     f->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (f->lfd < 0 || bind(f->lfd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
-        listen(f->lfd, 16) < 0)
+    if (f->lfd < 0 || bind(f->lfd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(f->lfd, 16) < 0)
         return -1;
     pthread_mutex_init(&f->mu, NULL);
     return pthread_create(&f->acceptor, NULL, accept_main, f) == 0 ? 0 : -1;
@@ -305,8 +302,7 @@ static void fake_stop(fake *f)
     fx_rmtree(f->dir);
 }
 
-static int call_status(k1s_cri *c, const char *id, int timeout_ms,
-                       json_t **reply, k1s_cri_error *e)
+static int call_status(k1s_cri *c, const char *id, int timeout_ms, json_t **reply, k1s_cri_error *e)
 {
     json_t *req = json_pack("{s:s}", "container_id", id);
     int rc = k1s_cri_call(c, "ContainerStatus", req, reply, timeout_ms, e);
@@ -427,8 +423,8 @@ static void *worker_main(void *arg)
         json_t *rep = NULL;
         k1s_cri_error e;
         if (call_status(w->c, "ok", 5000, &rep, &e) == 0 &&
-            strcmp(json_string_value(json_object_get(json_object_get(rep, "status"),
-                                                     "id")), "ok") == 0)
+            strcmp(json_string_value(json_object_get(json_object_get(rep, "status"), "id")),
+                   "ok") == 0)
             w->ok++;
         json_decref(rep);
         k1s_cri_error_clear(&e);

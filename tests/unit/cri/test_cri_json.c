@@ -20,7 +20,8 @@ static int subset(const json_t *want, const json_t *got)
         json_t *v;
         if (!json_is_object(got))
             return 0;
-        json_object_foreach((json_t *)want, k, v) {
+        json_object_foreach((json_t *)want, k, v)
+        {
             if (!subset(v, json_object_get(got, k))) {
                 fprintf(stderr, "  differs at key \"%s\"\n", k);
                 return 0;
@@ -40,8 +41,8 @@ static int subset(const json_t *want, const json_t *got)
 }
 
 /* JSON -> message -> wire bytes -> message -> JSON. */
-static json_t *round_trip(const ProtobufCMessageDescriptor *d, const json_t *in,
-                          uint8_t **wire, size_t *wire_len)
+static json_t *round_trip(const ProtobufCMessageDescriptor *d, const json_t *in, uint8_t **wire,
+                          size_t *wire_len)
 {
     ProtobufCMessage *m;
     char *err = NULL;
@@ -105,15 +106,13 @@ TEST(test_sandbox_config_round_trip)
 {
     json_t *cfg = json_loads(sandbox_config, 0, NULL);
     json_t *req = json_pack("{s:O,s:s}", "config", cfg, "runtime_handler", "");
-    json_t *out = round_trip(&runtime__v1__run_pod_sandbox_request__descriptor,
-                             req, NULL, NULL);
+    json_t *out = round_trip(&runtime__v1__run_pod_sandbox_request__descriptor, req, NULL, NULL);
     CHECK(out != NULL);
     CHECK(subset(req, out));
     /* defaults are written out, so readers need not know proto3's zeros */
     json_t *oc = json_object_get(out, "config");
     CHECK_STR(json_string_value(json_object_get(
-                  json_object_get(json_object_get(json_object_get(oc, "linux"),
-                                                  "security_context"),
+                  json_object_get(json_object_get(json_object_get(oc, "linux"), "security_context"),
                                   "namespace_options"),
                   "target_id")),
               "");
@@ -161,8 +160,7 @@ TEST(test_container_config_round_trip)
 {
     json_t *req = json_loads(container_config, 0, NULL);
     CHECK(req != NULL);
-    json_t *out = round_trip(&runtime__v1__create_container_request__descriptor,
-                             req, NULL, NULL);
+    json_t *out = round_trip(&runtime__v1__create_container_request__descriptor, req, NULL, NULL);
     CHECK(out != NULL);
     CHECK(subset(req, out));
     /* envs is a list of KeyValue messages, not a map */
@@ -174,18 +172,16 @@ TEST(test_container_config_round_trip)
 /* The bytes on the wire are those of the published CRI field numbers. */
 TEST(test_wire_field_numbers)
 {
-    json_t *req = json_loads(
-        "{\"config\":{\"hostname\":\"a\",\"labels\":{\"k\":\"v\"},"
-        "\"port_mappings\":[{\"protocol\":\"UDP\"}]}}", 0, NULL);
+    json_t *req = json_loads("{\"config\":{\"hostname\":\"a\",\"labels\":{\"k\":\"v\"},"
+                             "\"port_mappings\":[{\"protocol\":\"UDP\"}]}}",
+                             0, NULL);
     uint8_t *wire = NULL;
     size_t n = 0;
-    json_t *out = round_trip(&runtime__v1__run_pod_sandbox_request__descriptor,
-                             req, &wire, &n);
+    json_t *out = round_trip(&runtime__v1__run_pod_sandbox_request__descriptor, req, &wire, &n);
     /* 1 config { 2 hostname "a", 5 port_mappings { 1 protocol 1 },
      *            6 labels { 1 "k", 2 "v" } } */
-    static const uint8_t want[] = {0x0a, 0x0f, 0x12, 0x01, 'a', 0x2a, 0x02,
-                                   0x08, 0x01, 0x32, 0x06, 0x0a, 0x01, 'k',
-                                   0x12, 0x01, 'v'};
+    static const uint8_t want[] = {0x0a, 0x0f, 0x12, 0x01, 'a', 0x2a, 0x02, 0x08, 0x01,
+                                   0x32, 0x06, 0x0a, 0x01, 'k', 0x12, 0x01, 'v'};
     CHECK_INT(n, sizeof want);
     CHECK(wire && n == sizeof want && memcmp(wire, want, n) == 0);
     free(wire);
@@ -194,11 +190,11 @@ TEST(test_wire_field_numbers)
 
     /* ContainerStatus.exit_code is 7, ImageSpec.user_specified_image 18 */
     req = json_loads("{\"status\":{\"exit_code\":137,\"image\":"
-                     "{\"user_specified_image\":\"x\"}}}", 0, NULL);
-    out = round_trip(&runtime__v1__container_status_response__descriptor, req,
-                     &wire, &n);
-    static const uint8_t want2[] = {0x0a, 0x09, 0x38, 0x89, 0x01, 0x42, 0x04,
-                                    0x92, 0x01, 0x01, 'x'};
+                     "{\"user_specified_image\":\"x\"}}}",
+                     0, NULL);
+    out = round_trip(&runtime__v1__container_status_response__descriptor, req, &wire, &n);
+    static const uint8_t want2[] = {0x0a, 0x09, 0x38, 0x89, 0x01, 0x42,
+                                    0x04, 0x92, 0x01, 0x01, 'x'};
     CHECK(wire && n == sizeof want2 && memcmp(wire, want2, n) == 0);
     free(wire);
     json_decref(out);
@@ -207,13 +203,12 @@ TEST(test_wire_field_numbers)
 
 TEST(test_enums)
 {
-    json_t *req = json_loads(
-        "{\"config\":{\"port_mappings\":[{\"protocol\":1},{\"protocol\":\"SCTP\"},"
-        "{\"protocol\":7}],\"linux\":{\"security_context\":{\"namespace_options\":"
-        "{\"network\":2},\"apparmor\":{\"profile_type\":\"Unconfined\"}}}}}",
-        0, NULL);
-    json_t *out = round_trip(&runtime__v1__run_pod_sandbox_request__descriptor,
-                             req, NULL, NULL);
+    json_t *req =
+        json_loads("{\"config\":{\"port_mappings\":[{\"protocol\":1},{\"protocol\":\"SCTP\"},"
+                   "{\"protocol\":7}],\"linux\":{\"security_context\":{\"namespace_options\":"
+                   "{\"network\":2},\"apparmor\":{\"profile_type\":\"Unconfined\"}}}}}",
+                   0, NULL);
+    json_t *out = round_trip(&runtime__v1__run_pod_sandbox_request__descriptor, req, NULL, NULL);
     json_t *pm = json_object_get(json_object_get(out, "config"), "port_mappings");
     CHECK_STR(json_string_value(json_object_get(json_array_get(pm, 0), "protocol")), "UDP");
     CHECK_STR(json_string_value(json_object_get(json_array_get(pm, 1), "protocol")), "SCTP");
@@ -221,11 +216,12 @@ TEST(test_enums)
     CHECK_INT(json_integer_value(json_object_get(json_array_get(pm, 2), "protocol")), 7);
     json_t *sc = json_object_get(json_object_get(json_object_get(out, "config"), "linux"),
                                  "security_context");
-    CHECK_STR(json_string_value(json_object_get(json_object_get(sc, "namespace_options"),
-                                                "network")), "NODE");
+    CHECK_STR(
+        json_string_value(json_object_get(json_object_get(sc, "namespace_options"), "network")),
+        "NODE");
     /* an enum nested in a message */
-    CHECK_STR(json_string_value(json_object_get(json_object_get(sc, "apparmor"),
-                                                "profile_type")), "Unconfined");
+    CHECK_STR(json_string_value(json_object_get(json_object_get(sc, "apparmor"), "profile_type")),
+              "Unconfined");
     json_decref(out);
     json_decref(req);
 
@@ -243,19 +239,18 @@ TEST(test_enums)
 TEST(test_maps)
 {
     json_t *req = json_loads("{\"filter\":{\"label_selector\":{\"a\":\"1\",\"b\":\"\"},"
-                             "\"state\":{\"state\":\"SANDBOX_NOTREADY\"}}}", 0, NULL);
-    json_t *out = round_trip(&runtime__v1__list_pod_sandbox_request__descriptor,
-                             req, NULL, NULL);
+                             "\"state\":{\"state\":\"SANDBOX_NOTREADY\"}}}",
+                             0, NULL);
+    json_t *out = round_trip(&runtime__v1__list_pod_sandbox_request__descriptor, req, NULL, NULL);
     CHECK(subset(req, out));
-    CHECK_INT(json_object_size(json_object_get(json_object_get(out, "filter"),
-                                               "label_selector")), 2);
+    CHECK_INT(json_object_size(json_object_get(json_object_get(out, "filter"), "label_selector")),
+              2);
     json_decref(out);
     json_decref(req);
 
     /* an empty map is written as {} */
     req = json_loads("{\"items\":[{\"id\":\"x\"}]}", 0, NULL);
-    out = round_trip(&runtime__v1__list_pod_sandbox_response__descriptor, req,
-                     NULL, NULL);
+    out = round_trip(&runtime__v1__list_pod_sandbox_response__descriptor, req, NULL, NULL);
     json_t *item = json_array_get(json_object_get(out, "items"), 0);
     CHECK(json_is_object(json_object_get(item, "labels")));
     CHECK_INT(json_object_size(json_object_get(item, "labels")), 0);
@@ -276,9 +271,9 @@ TEST(test_maps)
 TEST(test_bytes)
 {
     json_t *rep = json_loads("{\"stdout\":\"aGVsbG8K\",\"stderr\":\"AP8A/w\","
-                             "\"exit_code\":3}", 0, NULL);
-    json_t *out = round_trip(&runtime__v1__exec_sync_response__descriptor, rep,
-                             NULL, NULL);
+                             "\"exit_code\":3}",
+                             0, NULL);
+    json_t *out = round_trip(&runtime__v1__exec_sync_response__descriptor, rep, NULL, NULL);
     CHECK_STR(json_string_value(json_object_get(out, "stdout")), "aGVsbG8K");
     /* written back with padding */
     CHECK_STR(json_string_value(json_object_get(out, "stderr")), "AP8A/w==");
@@ -302,8 +297,8 @@ TEST(test_bytes)
     json_decref(out);
     json_decref(rep);
 
-    char *err = encode_error(&runtime__v1__exec_sync_response__descriptor,
-                             "{\"stdout\":\"not base64!\"}");
+    char *err =
+        encode_error(&runtime__v1__exec_sync_response__descriptor, "{\"stdout\":\"not base64!\"}");
     CHECK_STR(err, "stdout: not a base64 string");
     free(err);
 }
@@ -327,7 +322,9 @@ TEST(test_unknown_keys)
 TEST(test_wrong_types)
 {
     const ProtobufCMessageDescriptor *rps = &runtime__v1__run_pod_sandbox_request__descriptor;
-    const struct { const char *in, *err; } cases[] = {
+    const struct {
+        const char *in, *err;
+    } cases[] = {
         {"{\"config\":{\"hostname\":5}}", "config.hostname: expected a string, got an integer"},
         {"{\"config\":{\"port_mappings\":{}}}",
          "config.port_mappings: expected an array, got an object"},
@@ -342,7 +339,8 @@ TEST(test_wrong_types)
         {"{\"config\":{\"linux\":{\"security_context\":{\"run_as_user\":{\"value\":1.5}}}}}",
          "config.linux.security_context.run_as_user.value: expected an integer, "
          "got a number with a fraction"},
-        {"{\"config\":\"x\"}", "config: expected an object (runtime.v1.PodSandboxConfig), got a string"},
+        {"{\"config\":\"x\"}",
+         "config: expected an object (runtime.v1.PodSandboxConfig), got a string"},
         {"{\"config\":{\"dns_config\":{\"servers\":[\"1.1.1.1\",null]}}}",
          "config.dns_config.servers[1]: expected a string, got null"},
         {"[]", "expected an object (runtime.v1.RunPodSandboxRequest), got an array"},
@@ -358,20 +356,20 @@ TEST(test_lenient_input)
 {
     /* null is the default; 64-bit integers may be decimal strings */
     json_t *req = json_loads("{\"config\":{\"hostname\":null,\"linux\":{\"security_context\":"
-                             "{\"run_as_user\":{\"value\":\"-5\"}}}}}", 0, NULL);
-    json_t *out = round_trip(&runtime__v1__run_pod_sandbox_request__descriptor,
-                             req, NULL, NULL);
+                             "{\"run_as_user\":{\"value\":\"-5\"}}}}}",
+                             0, NULL);
+    json_t *out = round_trip(&runtime__v1__run_pod_sandbox_request__descriptor, req, NULL, NULL);
     json_t *cfg = json_object_get(out, "config");
     CHECK_STR(json_string_value(json_object_get(cfg, "hostname")), "");
-    json_t *ru = json_object_get(json_object_get(json_object_get(cfg, "linux"),
-                                                 "security_context"), "run_as_user");
+    json_t *ru = json_object_get(json_object_get(json_object_get(cfg, "linux"), "security_context"),
+                                 "run_as_user");
     CHECK_INT(json_integer_value(json_object_get(ru, "value")), -5);
     json_decref(out);
     json_decref(req);
 
     /* uint64 beyond int64 comes back as a decimal string */
-    req = json_loads("{\"image\":{\"id\":\"sha256:x\",\"size\":\"18446744073709551615\"}}",
-                     0, NULL);
+    req =
+        json_loads("{\"image\":{\"id\":\"sha256:x\",\"size\":\"18446744073709551615\"}}", 0, NULL);
     out = round_trip(&runtime__v1__image_status_response__descriptor, req, NULL, NULL);
     CHECK_STR(json_string_value(json_object_get(json_object_get(out, "image"), "size")),
               "18446744073709551615");
@@ -388,11 +386,12 @@ TEST(test_lenient_input)
 TEST(test_reply_strings_not_utf8)
 {
     Runtime__V1__VersionResponse v = RUNTIME__V1__VERSION_RESPONSE__INIT;
-    char bad[] = "run\xff" "c\xe2\x82";
+    char bad[] = "run\xff"
+                 "c\xe2\x82";
     v.runtime_name = bad;
     json_t *out = k1s__cri_pb_to_json(&v.base);
-    CHECK_STR(json_string_value(json_object_get(out, "runtime_name")),
-              "run\xef\xbf\xbd" "c\xef\xbf\xbd\xef\xbf\xbd");
+    CHECK_STR(json_string_value(json_object_get(out, "runtime_name")), "run\xef\xbf\xbd"
+                                                                       "c\xef\xbf\xbd\xef\xbf\xbd");
     CHECK_STR(json_string_value(json_object_get(out, "version")), "");
     json_decref(out);
 }

@@ -68,5 +68,5 @@ TEST(test_legacy_watch_and_discovery)
     CHECK_INT(route("/api/v1/a/b/c/d/e/f/g/h/i/j/k", &r, b, sizeof b), -1);
 }
 
-K1S_TEST_MAIN(T(test_core_namespaced), T(test_group_collection),
-              T(test_namespace_itself), T(test_legacy_watch_and_discovery))
+K1S_TEST_MAIN(T(test_core_namespaced), T(test_group_collection), T(test_namespace_itself),
+              T(test_legacy_watch_and_discovery))

@@ -98,9 +98,9 @@ static bool wait_gone(const char *name, int ms)
 
 static json_t *cri_list(const char *method, const char *uid)
 {
-    json_t *rq = uid ? json_pack("{s:{s:{s:s}}}", "filter", "label_selector",
-                                 "io.kubernetes.pod.uid", uid)
-                     : NULL;
+    json_t *rq =
+        uid ? json_pack("{s:{s:{s:s}}}", "filter", "label_selector", "io.kubernetes.pod.uid", uid)
+            : NULL;
     json_t *r = NULL;
     k1s_cri_error e = {0};
     if (k1s_cri_call(cri, method, rq, &r, 10000, &e) != 0) {
@@ -117,9 +117,8 @@ static size_t count_listed(const char *method, const char *items, const char *ui
     size_t n = json_array_size(json_object_get(r, items));
     size_t i;
     const json_t *x;
-    json_array_foreach(json_object_get(r, items), i, x)
-        if (!strcmp(method, "ListPodSandbox"))
-            json_array_append_new(sandbox_ids, json_string(sat(x, "id")));
+    json_array_foreach(json_object_get(r, items), i, x) if (!strcmp(method, "ListPodSandbox"))
+        json_array_append_new(sandbox_ids, json_string(sat(x, "id")));
     json_decref(r);
     return n;
 }
@@ -130,10 +129,8 @@ static void print_events(const char *obj)
     json_t *evs = fx_list(api, "Event", NULL, NULL);
     size_t i;
     json_t *e;
-    json_array_foreach(evs, i, e)
-        if (!strcmp(sat(e, "involvedObject.name"), obj))
-            fprintf(stderr, "  event %s %s: %s\n", sat(e, "type"), sat(e, "reason"),
-                    sat(e, "message"));
+    json_array_foreach(evs, i, e) if (!strcmp(sat(e, "involvedObject.name"), obj))
+        fprintf(stderr, "  event %s %s: %s\n", sat(e, "type"), sat(e, "reason"), sat(e, "message"));
     json_decref(evs);
 }
 
@@ -144,16 +141,18 @@ static bool has_event(const char *obj, const char *reason, const char *part)
     bool found = false;
     size_t i;
     json_t *e;
-    json_array_foreach(evs, i, e)
-        found |= !strcmp(sat(e, "involvedObject.name"), obj) && !strcmp(sat(e, "reason"), reason) &&
-                 strstr(sat(e, "message"), part);
+    json_array_foreach(evs, i, e) found |= !strcmp(sat(e, "involvedObject.name"), obj) &&
+                                           !strcmp(sat(e, "reason"), reason) &&
+                                           strstr(sat(e, "message"), part);
     json_decref(evs);
     return found;
 }
 
 static int start_kubelet(void)
 {
-    k1s_kubelet_config cfg = {.api = api, .node_name = NODE, .data_dir = data_dir,
+    k1s_kubelet_config cfg = {.api = api,
+                              .node_name = NODE,
+                              .data_dir = data_dir,
                               .pod_cidr = CIDR_PREFIX "0/24",
                               .quiet = !getenv("K1S_TEST_VERBOSE")};
     char *err = NULL;
@@ -181,9 +180,8 @@ TEST(node_registered)
     const json_t *ready = NULL;
     size_t i;
     const json_t *c;
-    json_array_foreach(fx_at(n, "status.conditions"), i, c)
-        if (!strcmp(sat(c, "type"), "Ready"))
-            ready = c;
+    json_array_foreach(fx_at(n, "status.conditions"), i, c) if (!strcmp(sat(c, "type"), "Ready"))
+        ready = c;
     CHECK_STR(sat(ready, "status"), "True");
     CHECK_STR(sat(ready, "reason"), "KubeletReady");
     CHECK_STR(sat(ready, "message"), "kubelet is posting ready status");
@@ -236,7 +234,8 @@ TEST(pause_pods_run_and_go)
         CHECK(p != NULL);
         if (i == 0 && p) {
             snprintf(pause_uid, sizeof pause_uid, "%s", uids[0]);
-            snprintf(pause_cid, sizeof pause_cid, "%s", sat(p, "status.containerStatuses.0.containerID"));
+            snprintf(pause_cid, sizeof pause_cid, "%s",
+                     sat(p, "status.containerStatuses.0.containerID"));
             CHECK(!strncmp(sat(p, "status.podIP"), CIDR_PREFIX, strlen(CIDR_PREFIX)));
             CHECK_STR(sat(p, "status.podIPs.0.ip"), sat(p, "status.podIP"));
             CHECK(*sat(p, "status.hostIP"));
@@ -253,9 +252,8 @@ TEST(pause_pods_run_and_go)
             size_t j;
             const json_t *c2;
             int ready_true = 0;
-            json_array_foreach(fx_at(p, "status.conditions"), j, c2)
-                if (!strcmp(sat(c2, "status"), "True"))
-                    ready_true++;
+            json_array_foreach(fx_at(p, "status.conditions"), j,
+                               c2) if (!strcmp(sat(c2, "status"), "True")) ready_true++;
             CHECK_INT(ready_true, 5);
             CHECK(has_event("p0", "Started", "Started container pause"));
             CHECK(has_event("p0", "Pulled", "already present on machine"));
@@ -324,8 +322,8 @@ TEST(missing_image_backs_off)
     json_t *c = create_pod("{'apiVersion':'v1','kind':'Pod','metadata':{'name':'ghost'},"
                            "'spec':{'containers':[{'name':'c','image':'k1s.invalid/ghost:1.0'}]}}");
     json_decref(c);
-    json_t *p = wait_pod("ghost", "status.containerStatuses.0.state.waiting.reason", "ErrImagePull",
-                         20000);
+    json_t *p =
+        wait_pod("ghost", "status.containerStatuses.0.state.waiting.reason", "ErrImagePull", 20000);
     CHECK(p != NULL);
     CHECK_STR(sat(p, "status.phase"), "Pending");
     CHECK(strstr(sat(p, "status.containerStatuses.0.state.waiting.message"), "ghost") != NULL);
@@ -404,8 +402,13 @@ TEST(nginx_serves_execs_and_logs)
     CHECK(!strncmp(reply, "HTTP/1.1 200", 12));
     const k1s_node_backend *b = k1s_kubelet_backend(kl);
     const char *cmd[] = {"echo", "hi"};
-    k1s_stream_request rq = {.verb = "exec", .pod = p, .container = "nginx", .command = cmd,
-                             .ncommand = 2, .out = true, .err = true};
+    k1s_stream_request rq = {.verb = "exec",
+                             .pod = p,
+                             .container = "nginx",
+                             .command = cmd,
+                             .ncommand = 2,
+                             .out = true,
+                             .err = true};
     char *url = NULL;
     k1s_status st = {0};
     CHECK(b->stream_url(b->ctx, &rq, &url, &st) == 0);
@@ -463,13 +466,15 @@ TEST(crashing_containers)
                          "CrashLoopBackOff", 15000);
     CHECK(p != NULL);
     CHECK(json_integer_value(fx_at(p, "status.containerStatuses.0.restartCount")) >= 1);
-    CHECK_INT(json_integer_value(fx_at(p, "status.containerStatuses.0.lastState.terminated.exitCode")),
-              1);
+    CHECK_INT(
+        json_integer_value(fx_at(p, "status.containerStatuses.0.lastState.terminated.exitCode")),
+        1);
     CHECK_STR(sat(p, "status.containerStatuses.0.lastState.terminated.reason"), "Error");
     CHECK_STR(sat(p, "status.phase"), "Running");
     CHECK(strstr(sat(p, "status.containerStatuses.0.state.waiting.message"),
                  "back-off 10s restarting failed container=c pod=crash_default(") != NULL);
-    CHECK(has_event("crash", "BackOff", "Back-off restarting failed container c in pod crash_default("));
+    CHECK(has_event("crash", "BackOff",
+                    "Back-off restarting failed container c in pod crash_default("));
     const k1s_node_backend *b = k1s_kubelet_backend(kl);
     char *path = NULL;
     k1s_status st = {0};
@@ -480,7 +485,8 @@ TEST(crashing_containers)
     json_decref(p);
     p = wait_pod("once", "status.phase", "Failed", 15000);
     CHECK(p != NULL);
-    CHECK_INT(json_integer_value(fx_at(p, "status.containerStatuses.0.state.terminated.exitCode")), 3);
+    CHECK_INT(json_integer_value(fx_at(p, "status.containerStatuses.0.state.terminated.exitCode")),
+              3);
     CHECK_STR(sat(p, "status.containerStatuses.0.state.terminated.reason"), "Error");
     CHECK_INT(json_integer_value(fx_at(p, "status.containerStatuses.0.restartCount")), 0);
     /* a pod that is done gives its sandbox (and IP) back, keeps its logs */
@@ -546,9 +552,9 @@ TEST(config_env_and_volumes)
     CHECK_STR(sat(p, "status.conditions.2.reason"), "PodCompleted");
     json_decref(p);
     /* hostNetwork: the node's address */
-    json_decref(create_pod("{'apiVersion':'v1','kind':'Pod','metadata':{'name':'hostnet'},'spec':{"
-                           "'hostNetwork':true,'containers':[{'name':'pause','image':'"
-                           K1S_PAUSE_IMAGE "'}]}}"));
+    json_decref(create_pod(
+        "{'apiVersion':'v1','kind':'Pod','metadata':{'name':'hostnet'},'spec':{"
+        "'hostNetwork':true,'containers':[{'name':'pause','image':'" K1S_PAUSE_IMAGE "'}]}}"));
     p = wait_pod("hostnet", "status.phase", "Running", 15000);
     CHECK(p != NULL);
     CHECK_STR(sat(p, "status.podIP"), sat(p, "status.hostIP"));
@@ -565,9 +571,8 @@ static const json_t *node_ready(const json_t *n)
 {
     size_t i;
     const json_t *c;
-    json_array_foreach(fx_at(n, "status.conditions"), i, c)
-        if (!strcmp(sat(c, "type"), "Ready"))
-            return c;
+    json_array_foreach(fx_at(n, "status.conditions"), i,
+                       c) if (!strcmp(sat(c, "type"), "Ready")) return c;
     return NULL;
 }
 
@@ -621,12 +626,12 @@ TEST(restart_adopts_running_pods)
     CHECK_STR(sat(before, "status.phase"), "Running");
     /* a sandbox of no pod (as a crash between create and record would
      * leave): the sweep at start removes it */
-    json_t *stray = json_pack(
-        "{s:{s:{s:s, s:s, s:s, s:i}, s:{s:s, s:s, s:s}, s:{s:{s:{s:s}}}}}", "config", "metadata",
-        "name", "stray", "uid", "stray-uid", "namespace", "default", "attempt", 0, "labels",
-        "io.kubernetes.pod.uid", "stray-uid", "io.kubernetes.pod.name", "stray",
-        "io.kubernetes.pod.namespace", "default", "linux", "security_context",
-        "namespace_options", "network", "NODE");
+    json_t *stray =
+        json_pack("{s:{s:{s:s, s:s, s:s, s:i}, s:{s:s, s:s, s:s}, s:{s:{s:{s:s}}}}}", "config",
+                  "metadata", "name", "stray", "uid", "stray-uid", "namespace", "default",
+                  "attempt", 0, "labels", "io.kubernetes.pod.uid", "stray-uid",
+                  "io.kubernetes.pod.name", "stray", "io.kubernetes.pod.namespace", "default",
+                  "linux", "security_context", "namespace_options", "network", "NODE");
     json_t *r = NULL;
     k1s_cri_error e = {0};
     CHECK(k1s_cri_call(cri, "RunPodSandbox", stray, &r, 30000, &e) == 0);
@@ -704,10 +709,9 @@ TEST(stop_leaves_nothing)
 
 #define main kubelet_tests
 K1S_TEST_MAIN(T(node_registered), T(pause_pods_run_and_go), T(force_deleted_pod_is_cleaned_up),
-              T(missing_image_backs_off),
-              T(nginx_serves_execs_and_logs), T(crashing_containers),
-              T(config_env_and_volumes),
-              T(runtime_down_and_back), T(restart_adopts_running_pods), T(stop_leaves_nothing))
+              T(missing_image_backs_off), T(nginx_serves_execs_and_logs), T(crashing_containers),
+              T(config_env_and_volumes), T(runtime_down_and_back), T(restart_adopts_running_pods),
+              T(stop_leaves_nothing))
 #undef main
 
 /* The nginx stand-in image into <data-dir>/images, imported at start. */
@@ -718,8 +722,10 @@ static bool build_nginx(void)
     snprintf(cmd, sizeof cmd, "%s/scripts/build-nginx-image.sh", src ? src : ".");
     if (access(cmd, X_OK) != 0)
         return false;
-    snprintf(cmd, sizeof cmd, "mkdir -p '%s/images' && '%s/scripts/build-nginx-image.sh' "
-             "'%s/images/nginx.tar' >/dev/null 2>&1", data_dir, src ? src : ".", data_dir);
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p '%s/images' && '%s/scripts/build-nginx-image.sh' "
+             "'%s/images/nginx.tar' >/dev/null 2>&1",
+             data_dir, src ? src : ".", data_dir);
     return system(cmd) == 0;
 }
 

@@ -23,8 +23,12 @@
 /* The simulated kubelet of node NODE; cidr NULL: the default. */
 static k1s_kubelet *start_kubelet(k1s_api *api, const char *cidr)
 {
-    k1s_kubelet_config cfg = {.api = api, .simulated = true, .node_name = NODE,
-                              .node_ip = "0.0.0.0", .pod_cidr = cidr, .quiet = true};
+    k1s_kubelet_config cfg = {.api = api,
+                              .simulated = true,
+                              .node_name = NODE,
+                              .node_ip = "0.0.0.0",
+                              .pod_cidr = cidr,
+                              .quiet = true};
     k1s_kubelet *kl = NULL;
     char *err = NULL;
     if (k1s_kubelet_start(&cfg, &kl, &err) != 0) {
@@ -69,9 +73,8 @@ static json_t *pod(const char *name, json_t *annotations)
         " s:[{s:s, s:{}}]}}",
         "apiVersion", "v1", "kind", "Pod", "metadata", "name", name, "spec", "initContainers",
         "name", "setup", "image", "busybox:1.36", "containers", "name", "nginx", "image",
-        "k8s.gcr.io/nginx-slim:0.8", "resources", "requests", "cpu", "10m", "volumeMounts",
-        "name", "cache", "mountPath", "/cache", "readOnly", 1, "volumes", "name", "cache",
-        "emptyDir");
+        "k8s.gcr.io/nginx-slim:0.8", "resources", "requests", "cpu", "10m", "volumeMounts", "name",
+        "cache", "mountPath", "/cache", "readOnly", 1, "volumes", "name", "cache", "emptyDir");
     if (annotations)
         json_object_set_new(json_object_get(p, "metadata"), "annotations", annotations);
     return p;
@@ -80,8 +83,8 @@ static json_t *pod(const char *name, json_t *annotations)
 static bool running_ready(const json_t *p)
 {
     return p && fx_str(p, "status.phase") && !strcmp(fx_str(p, "status.phase"), "Running") &&
-           fx_condition(p, "Ready") && !strcmp(fx_str(fx_condition(p, "Ready"), "status"), "True") &&
-           fx_str(p, "status.podIP");
+           fx_condition(p, "Ready") &&
+           !strcmp(fx_str(fx_condition(p, "Ready"), "status"), "True") && fx_str(p, "status.podIP");
 }
 
 static bool is_running_ready(const json_t *p, const void *unused)
@@ -128,17 +131,15 @@ static int by_rv(const void *a, const void *b)
 
 /* The reasons of the events about obj (kind/name) that component recorded
  * (NULL: any), in the order they were recorded ("," joined) into buf. */
-static void event_reasons(k1s_api *api, const char *kind, const char *name,
-                          const char *component, char *buf, size_t len)
+static void event_reasons(k1s_api *api, const char *kind, const char *name, const char *component,
+                          char *buf, size_t len)
 {
     json_t *evs = fx_list(api, "Event", NULL, NULL);
     size_t n = 0, used = 0;
     json_t **items = calloc(json_array_size(evs) + 1, sizeof *items);
     size_t i;
     json_t *ev;
-    json_array_foreach(evs, i, ev)
-        if (event_of(ev, kind, name, component))
-            items[n++] = ev;
+    json_array_foreach(evs, i, ev) if (event_of(ev, kind, name, component)) items[n++] = ev;
     qsort(items, n, sizeof *items, by_rv);
     buf[0] = 0;
     for (i = 0; i < n && used < len; i++)
@@ -169,7 +170,8 @@ TEST(test_node_and_lease)
     CHECK_STR(json_string_value(json_object_get(labels, "kubernetes.io/hostname")), NODE);
     CHECK_STR(json_string_value(json_object_get(labels, "kubernetes.io/os")), "linux");
     CHECK(json_string_value(json_object_get(labels, "kubernetes.io/arch")) != NULL);
-    CHECK_STR(json_string_value(json_object_get(labels, "node-role.kubernetes.io/control-plane")), "");
+    CHECK_STR(json_string_value(json_object_get(labels, "node-role.kubernetes.io/control-plane")),
+              "");
     CHECK_STR(fx_str(node, "spec.podCIDR"), "10.244.0.0/24");
     const json_t *ready = fx_condition(node, "Ready");
     CHECK_STR(fx_str(ready, "status"), "True");
@@ -190,16 +192,19 @@ TEST(test_node_and_lease)
     CHECK_STR(fx_str(node, "status.nodeInfo.kubeletVersion"), "v1.33.0-k1s");
     CHECK_STR(fx_str(node, "status.nodeInfo.containerRuntimeVersion"), "simulated://1.0");
     CHECK_STR(fx_str(node, "status.nodeInfo.operatingSystem"), "linux");
-    CHECK(fx_str(node, "status.nodeInfo.kernelVersion") && *fx_str(node, "status.nodeInfo.kernelVersion"));
+    CHECK(fx_str(node, "status.nodeInfo.kernelVersion") &&
+          *fx_str(node, "status.nodeInfo.kernelVersion"));
     const char *mid = fx_str(node, "status.nodeInfo.machineID");
     CHECK(mid && strlen(mid) >= 32);
-    CHECK(fx_str(node, "status.nodeInfo.systemUUID") && *fx_str(node, "status.nodeInfo.systemUUID"));
+    CHECK(fx_str(node, "status.nodeInfo.systemUUID") &&
+          *fx_str(node, "status.nodeInfo.systemUUID"));
     /* an unspecified node IP: 127.0.0.1, not the host's address */
     CHECK_STR(fx_str(node, "status.addresses.0.type"), "InternalIP");
     CHECK_STR(fx_str(node, "status.addresses.0.address"), "127.0.0.1");
     CHECK_STR(fx_str(node, "status.addresses.1.type"), "Hostname");
     CHECK_STR(fx_str(node, "status.addresses.1.address"), NODE);
-    CHECK_INT(json_integer_value(fx_at(node, "status.daemonEndpoints.kubeletEndpoint.Port")), 10250);
+    CHECK_INT(json_integer_value(fx_at(node, "status.daemonEndpoints.kubeletEndpoint.Port")),
+              10250);
     json_decref(node);
     /* a kubelet's start, and the node controller's notice before NodeReady */
     char reasons[512];
@@ -220,7 +225,8 @@ TEST(test_node_and_lease)
     json_decref(lease);
     /* renewed every 10 s */
     bool renewed = false;
-    for (long long t0 = k1s_time_mono_ms(); !renewed && k1s_time_mono_ms() - t0 < 15000; fx_sleep_ms(100)) {
+    for (long long t0 = k1s_time_mono_ms(); !renewed && k1s_time_mono_ms() - t0 < 15000;
+         fx_sleep_ms(100)) {
         lease = fx_get(api, "Lease", "kube-node-lease", NODE);
         renew = fx_str(lease, "spec.renewTime");
         renewed = renew && strcmp(renew, first) > 0;
@@ -245,15 +251,16 @@ TEST(test_pods_run_with_unique_ips)
     for (int i = 0; names[i]; i++) {
         json_t *p = wait_running(api, names[i], 10000);
         CHECK(running_ready(p));
-        snprintf(ips[i], sizeof ips[i], "%s", fx_str(p, "status.podIP") ? fx_str(p, "status.podIP") : "");
+        snprintf(ips[i], sizeof ips[i], "%s",
+                 fx_str(p, "status.podIP") ? fx_str(p, "status.podIP") : "");
         CHECK(!strncmp(ips[i], "10.244.0.", 9));
         CHECK_STR(fx_str(p, "status.podIPs.0.ip"), ips[i]);
         CHECK_STR(fx_str(p, "status.hostIP"), "127.0.0.1");
         CHECK_STR(fx_str(p, "status.hostIPs.0.ip"), "127.0.0.1");
         CHECK(fx_str(p, "status.startTime") != NULL);
         CHECK_STR(fx_str(p, "status.qosClass"), "Burstable");
-        static const char *const conds[] = {"PodReadyToStartContainers", "Initialized", "Ready",
-                                            "ContainersReady", "PodScheduled", NULL};
+        static const char *const conds[] = {"PodReadyToStartContainers", "Initialized",  "Ready",
+                                            "ContainersReady",           "PodScheduled", NULL};
         for (int c = 0; conds[c]; c++) {
             const json_t *cond = json_array_get(fx_at(p, "status.conditions"), (size_t)c);
             CHECK_STR(fx_str(cond, "type"), conds[c]);
@@ -299,10 +306,13 @@ TEST(test_readiness_gates_and_recursive_read_only)
     k1s_api *api = cl.api;
     json_t *p = pod("gated", NULL);
     json_t *spec = json_object_get(p, "spec");
-    json_object_set_new(spec, "readinessGates", json_pack("[{s:s}]", "conditionType", "example.com/lb"));
-    json_object_set_new(json_array_get(json_object_get(json_array_get(json_object_get(spec, "containers"), 0),
-                                                       "volumeMounts"), 0),
-                        "recursiveReadOnly", json_string("IfPossible"));
+    json_object_set_new(spec, "readinessGates",
+                        json_pack("[{s:s}]", "conditionType", "example.com/lb"));
+    json_object_set_new(
+        json_array_get(
+            json_object_get(json_array_get(json_object_get(spec, "containers"), 0), "volumeMounts"),
+            0),
+        "recursiveReadOnly", json_string("IfPossible"));
     CHECK_INT(fx_create(api, "Pod", "default", p), 0);
     json_t *got = NULL;
     for (long long t0 = k1s_time_mono_ms(); k1s_time_mono_ms() - t0 < 10000; fx_sleep_ms(5)) {
@@ -319,7 +329,8 @@ TEST(test_readiness_gates_and_recursive_read_only)
               "corresponding condition of pod readiness gate \"example.com/lb\" does not exist.");
     CHECK_STR(fx_str(fx_condition(got, "ContainersReady"), "status"), "True");
     /* a simulated runtime makes read-only mounts recursive when it may */
-    CHECK_STR(fx_str(got, "status.containerStatuses.0.volumeMounts.0.recursiveReadOnly"), "Enabled");
+    CHECK_STR(fx_str(got, "status.containerStatuses.0.volumeMounts.0.recursiveReadOnly"),
+              "Enabled");
     json_decref(got);
     stop(&cl);
 }
@@ -345,7 +356,9 @@ TEST(test_deletion_after_the_containers_stop)
     CHECK_STR(reasons, "Pulled,Created,Started,Pulled,Created,Started,Killing");
 
     /* containers that take 2 s to stop keep the pod that long */
-    CHECK_INT(fx_create(api, "Pod", "default", pod("slow", json_pack("{s:s}", "k1s.io/simulated-stop-seconds", "2"))), 0);
+    CHECK_INT(fx_create(api, "Pod", "default",
+                        pod("slow", json_pack("{s:s}", "k1s.io/simulated-stop-seconds", "2"))),
+              0);
     p = wait_running(api, "slow", 10000);
     CHECK(running_ready(p));
     json_decref(p);
@@ -371,7 +384,8 @@ TEST(test_restart_keeps_running_pods)
     fx_sleep_ms(500);
     json_t *after = fx_get(api, "Pod", "default", "stay");
     /* not even rewritten */
-    CHECK_STR(fx_str(after, "metadata.resourceVersion"), fx_str(before, "metadata.resourceVersion"));
+    CHECK_STR(fx_str(after, "metadata.resourceVersion"),
+              fx_str(before, "metadata.resourceVersion"));
     CHECK_STR(fx_str(after, "status.containerStatuses.0.containerID"),
               fx_str(before, "status.containerStatuses.0.containerID"));
     json_t *node2 = fx_get(api, "Node", "", NODE);
@@ -415,11 +429,11 @@ TEST(test_refused_settings)
     k1s_api *api = fx_api_open();
     if (!api)
         return;
-    static const char *const bad[] = {"10.0.0.0/16", "10.0.0.0", "fd00::/64", "10.0.0.0/24x",
+    static const char *const bad[] = {"10.0.0.0/16",  "10.0.0.0",     "fd00::/64", "10.0.0.0/24x",
                                       "10.0.0.0/024", "10.0.0.0/ 24", NULL};
     for (const char *const *c = bad; *c; c++) {
-        k1s_kubelet_config cfg = {.api = api, .simulated = true, .node_name = NODE,
-                                  .pod_cidr = *c, .quiet = true};
+        k1s_kubelet_config cfg = {
+            .api = api, .simulated = true, .node_name = NODE, .pod_cidr = *c, .quiet = true};
         k1s_kubelet *kl = NULL;
         char *err = NULL;
         CHECK_INT(k1s_kubelet_start(&cfg, &kl, &err), -1);

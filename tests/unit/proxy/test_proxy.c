@@ -117,8 +117,8 @@ static int host_ip(char *out, size_t len)
         return -1;
     int rc = -1;
     for (i = ifs; i && rc; i = i->ifa_next) {
-        if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET ||
-            (i->ifa_flags & IFF_LOOPBACK) || !(i->ifa_flags & IFF_UP))
+        if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || (i->ifa_flags & IFF_LOOPBACK) ||
+            !(i->ifa_flags & IFF_UP))
             continue;
         const struct sockaddr_in *s = (const struct sockaddr_in *)i->ifa_addr;
         if ((ntohl(s->sin_addr.s_addr) >> 16) == 0xa9fe)
@@ -224,13 +224,12 @@ static int put(fixture *f, const char *kind, json_t *obj, bool create)
 
 static json_t *service(const char *name, const char *type, int node_port)
 {
-    json_t *port = json_pack("{s:s, s:i, s:i, s:s}", "name", "web", "port", 8080,
-                             "targetPort", 8080, "protocol", "TCP");
+    json_t *port = json_pack("{s:s, s:i, s:i, s:s}", "name", "web", "port", 8080, "targetPort",
+                             8080, "protocol", "TCP");
     if (node_port)
         json_object_set_new(port, "nodePort", json_integer(node_port));
-    return json_pack("{s:s, s:s, s:{s:s}, s:{s:s, s:[o]}}", "apiVersion", "v1",
-                     "kind", "Service", "metadata", "name", name, "spec", "type",
-                     type, "ports", port);
+    return json_pack("{s:s, s:s, s:{s:s}, s:{s:s, s:[o]}}", "apiVersion", "v1", "kind", "Service",
+                     "metadata", "name", name, "spec", "type", type, "ports", port);
 }
 
 /* Endpoints with p-0..p-2 (mask of ready ones; the others not ready). */
@@ -240,16 +239,16 @@ static json_t *endpoints(fixture *f, const char *name, unsigned ready)
     for (int i = 0; i < 3; i++) {
         char pod[8];
         snprintf(pod, sizeof pod, "p-%d", i);
-        json_t *addr = json_pack("{s:s, s:{s:s, s:s, s:s}}", "ip", f->ip, "targetRef",
-                                 "kind", "Pod", "namespace", "default", "name", pod);
+        json_t *addr = json_pack("{s:s, s:{s:s, s:s, s:s}}", "ip", f->ip, "targetRef", "kind",
+                                 "Pod", "namespace", "default", "name", pod);
         json_t *sub = json_pack("{s:[{s:s, s:i, s:s}]}", "ports", "name", "web", "port",
                                 f->srv[i].tcp.port, "protocol", "TCP");
         json_object_set_new(sub, (ready >> i) & 1 ? "addresses" : "notReadyAddresses",
                             json_pack("[o]", addr));
         json_array_append_new(subsets, sub);
     }
-    return json_pack("{s:s, s:s, s:{s:s}, s:o}", "apiVersion", "v1", "kind",
-                     "Endpoints", "metadata", "name", name, "subsets", subsets);
+    return json_pack("{s:s, s:s, s:{s:s}, s:o}", "apiVersion", "v1", "kind", "Endpoints",
+                     "metadata", "name", name, "subsets", subsets);
 }
 
 static bool setup(fixture *f, const k1s_proxy_config *extra, const char *cidr)
@@ -266,8 +265,9 @@ static bool setup(fixture *f, const k1s_proxy_config *extra, const char *cidr)
     k1s_api_config cfg = {.db_path = ":memory:", .service_cidr = cidr};
     f->api = fx_api_open_with(&cfg, !cidr);
     if (f->api && cidr &&
-        fx_create(f->api, "Namespace", NULL,
-                  fx_json("{'apiVersion':'v1','kind':'Namespace','metadata':{'name':'default'}}"))) {
+        fx_create(
+            f->api, "Namespace", NULL,
+            fx_json("{'apiVersion':'v1','kind':'Namespace','metadata':{'name':'default'}}"))) {
         k1s_api_close(f->api);
         f->api = NULL;
     }
@@ -518,8 +518,8 @@ TEST(test_big_transfer_and_half_close)
     double direct = 0;
     CHECK_INT(echo_transfer("127.0.0.1", f.node_port, mib << 20, &secs), 0);
     CHECK_INT(echo_transfer(f.ip, f.srv[1].tcp.port, mib << 20, &direct), 0);
-    printf("  echo %zu MiB each way: %.0f MiB/s through the proxy, %.0f MiB/s direct\n",
-           mib, secs > 0 ? mib / secs : 0, direct > 0 ? mib / direct : 0);
+    printf("  echo %zu MiB each way: %.0f MiB/s through the proxy, %.0f MiB/s direct\n", mib,
+           secs > 0 ? mib / secs : 0, direct > 0 ? mib / direct : 0);
     /* Half-close: the server reads to EOF, then answers. */
     int fd = dial("127.0.0.1", f.node_port);
     CHECK(fd >= 0);
@@ -583,8 +583,8 @@ TEST(test_many_connections_at_once)
     for (int i = 0; i < 200; i++)
         ask(f.ip, f.srv[0].tcp.port, got, sizeof got);
     double direct = (now_s() - t0) / 200;
-    printf("  connect+request+close: %.0f us through the proxy, %.0f us direct\n",
-           via * 1e6, direct * 1e6);
+    printf("  connect+request+close: %.0f us through the proxy, %.0f us direct\n", via * 1e6,
+           direct * 1e6);
     teardown(&f);
 }
 
@@ -597,8 +597,7 @@ static bool has_addr(const char *ip)
     for (struct ifaddrs *i = ifs; i; i = i->ifa_next) {
         char buf[INET_ADDRSTRLEN];
         if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
-            inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, buf,
-                      sizeof buf) &&
+            inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, buf, sizeof buf) &&
             !strcmp(buf, ip))
             found = true;
     }
@@ -630,8 +629,8 @@ TEST(test_cluster_ip_from_the_host)
     fixture f;
     if (!setup(&f, &pc, cidr)) {
         CHECK(!"setup");
-        snprintf(cmd, sizeof cmd, "ip link del %s 2>/dev/null; ip addr del %s/32 dev lo 2>/dev/null",
-                 iface, stale);
+        snprintf(cmd, sizeof cmd,
+                 "ip link del %s 2>/dev/null; ip addr del %s/32 dev lo 2>/dev/null", iface, stale);
         if (system(cmd)) { /* nothing to clean */
         }
         return;
@@ -640,8 +639,7 @@ TEST(test_cluster_ip_from_the_host)
     CHECK(out != NULL);
     char cip[INET_ADDRSTRLEN] = "";
     snprintf(cip, sizeof cip, "%s",
-             json_string_value(json_object_get(json_object_get(out, "spec"), "clusterIP"))
-                 ?: "");
+             json_string_value(json_object_get(json_object_get(out, "spec"), "clusterIP")) ?: "");
     json_decref(out);
     CHECK_INT(put(&f, "Endpoints", endpoints(&f, "db", 6), true), 0);
     /* Not probed by connecting: where the address is not (yet) local the
@@ -666,8 +664,7 @@ TEST(test_cluster_ip_from_the_host)
     out = fx_create_get(f.api, "Service", "default", service("db2", "ClusterIP", 0));
     CHECK(out != NULL);
     snprintf(cip, sizeof cip, "%s",
-             json_string_value(json_object_get(json_object_get(out, "spec"), "clusterIP"))
-                 ?: "");
+             json_string_value(json_object_get(json_object_get(out, "spec"), "clusterIP")) ?: "");
     json_decref(out);
     CHECK_SOON(has_addr(cip));
     teardown(&f);
@@ -675,8 +672,7 @@ TEST(test_cluster_ip_from_the_host)
     CHECK_INT(if_nametoindex(iface), 0);
 }
 
-K1S_TEST_MAIN(T(test_round_robin_readiness_and_delete),
-              T(test_node_port_change_and_host_address),
+K1S_TEST_MAIN(T(test_round_robin_readiness_and_delete), T(test_node_port_change_and_host_address),
               T(test_dead_endpoint_is_skipped_and_aborts_are_harmless),
               T(test_big_transfer_and_half_close), T(test_many_connections_at_once),
               T(test_cluster_ip_from_the_host))

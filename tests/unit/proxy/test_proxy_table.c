@@ -23,14 +23,15 @@ static const char *pod_at(const k1s__proxy_backends *b, size_t i)
 
 TEST(test_sorted_by_pod_name_then_ip)
 {
-    json_t *e = eps("{\"subsets\":["
-                    "{\"addresses\":[{\"ip\":\"10.0.0.9\",\"targetRef\":{\"name\":\"web-10\"}},"
-                    "{\"ip\":\"10.0.0.3\",\"targetRef\":{\"name\":\"web-2\"}}],"
-                    "\"notReadyAddresses\":[{\"ip\":\"10.0.0.7\",\"targetRef\":{\"name\":\"web-0\"}}],"
-                    "\"ports\":[{\"name\":\"http\",\"port\":80}]},"
-                    "{\"addresses\":[{\"ip\":\"10.0.0.10\"},{\"ip\":\"10.0.0.2\"},"
-                    "{\"ip\":\"10.0.0.1\",\"targetRef\":{\"name\":\"web-1\"}}],"
-                    "\"ports\":[{\"name\":\"http\",\"port\":8080}]}]}");
+    json_t *e =
+        eps("{\"subsets\":["
+            "{\"addresses\":[{\"ip\":\"10.0.0.9\",\"targetRef\":{\"name\":\"web-10\"}},"
+            "{\"ip\":\"10.0.0.3\",\"targetRef\":{\"name\":\"web-2\"}}],"
+            "\"notReadyAddresses\":[{\"ip\":\"10.0.0.7\",\"targetRef\":{\"name\":\"web-0\"}}],"
+            "\"ports\":[{\"name\":\"http\",\"port\":80}]},"
+            "{\"addresses\":[{\"ip\":\"10.0.0.10\"},{\"ip\":\"10.0.0.2\"},"
+            "{\"ip\":\"10.0.0.1\",\"targetRef\":{\"name\":\"web-1\"}}],"
+            "\"ports\":[{\"name\":\"http\",\"port\":8080}]}]}");
     k1s__proxy_backends b;
     CHECK_INT(k1s__proxy_backends_from(e, "http", false, &b), 0);
     CHECK_INT(b.n, 5);
@@ -48,15 +49,16 @@ TEST(test_sorted_by_pod_name_then_ip)
 
 TEST(test_port_matching)
 {
-    json_t *e = eps("{\"subsets\":["
-                    "{\"addresses\":[{\"ip\":\"10.0.0.1\",\"targetRef\":{\"name\":\"a\"}}],"
-                    "\"ports\":[{\"name\":\"metrics\",\"port\":9090},{\"name\":\"http\",\"port\":80}]},"
-                    "{\"addresses\":[{\"ip\":\"10.0.0.2\",\"targetRef\":{\"name\":\"b\"}}],"
-                    "\"ports\":[{\"port\":81}]},"
-                    "{\"addresses\":[{\"ip\":\"10.0.0.3\",\"targetRef\":{\"name\":\"c\"}}],"
-                    "\"ports\":[{\"name\":\"http\",\"port\":53,\"protocol\":\"UDP\"}]},"
-                    "{\"addresses\":[{\"ip\":\"not-an-ip\"},{\"ip\":\"fd00::5\"}],"
-                    "\"ports\":[{\"name\":\"http\",\"port\":82}]}]}");
+    json_t *e =
+        eps("{\"subsets\":["
+            "{\"addresses\":[{\"ip\":\"10.0.0.1\",\"targetRef\":{\"name\":\"a\"}}],"
+            "\"ports\":[{\"name\":\"metrics\",\"port\":9090},{\"name\":\"http\",\"port\":80}]},"
+            "{\"addresses\":[{\"ip\":\"10.0.0.2\",\"targetRef\":{\"name\":\"b\"}}],"
+            "\"ports\":[{\"port\":81}]},"
+            "{\"addresses\":[{\"ip\":\"10.0.0.3\",\"targetRef\":{\"name\":\"c\"}}],"
+            "\"ports\":[{\"name\":\"http\",\"port\":53,\"protocol\":\"UDP\"}]},"
+            "{\"addresses\":[{\"ip\":\"not-an-ip\"},{\"ip\":\"fd00::5\"}],"
+            "\"ports\":[{\"name\":\"http\",\"port\":82}]}]}");
     k1s__proxy_backends b;
     CHECK_INT(k1s__proxy_backends_from(e, "http", false, &b), 0);
     CHECK_INT(b.n, 2); /* a:80 and the IPv6 one; UDP and bad IP skipped */
@@ -90,10 +92,10 @@ static json_t *three(bool p1_ready)
              p1_ready ? "" : ",\"notReadyAddresses\":[{\"ip\":\"10.1.0.2\"}]");
     json_t *e = eps(buf);
     if (p1_ready) {
-        json_t *addrs = json_object_get(json_array_get(json_object_get(e, "subsets"), 0),
-                                        "addresses");
-        json_array_append_new(addrs, json_pack("{s:s, s:{s:s}}", "ip", "10.1.0.2",
-                                               "targetRef", "name", "p-1"));
+        json_t *addrs =
+            json_object_get(json_array_get(json_object_get(e, "subsets"), 0), "addresses");
+        json_array_append_new(
+            addrs, json_pack("{s:s, s:{s:s}}", "ip", "10.1.0.2", "targetRef", "name", "p-1"));
     }
     return e;
 }

@@ -30,8 +30,7 @@ static char *data_dir;
 static k1s_containerd *cd;
 
 /* A shell command's status, its output in *out when out is given. */
-static int sh(char **out, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+static int sh(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int sh(char **out, const char *fmt, ...)
 {
     va_list ap;
@@ -57,8 +56,7 @@ static int sh(char **out, const char *fmt, ...)
 static char *images(void)
 {
     char *out = NULL;
-    sh(&out, "ctr --address %s -n k8s.io images ls -q",
-       k1s_containerd_socket(cd));
+    sh(&out, "ctr --address %s -n k8s.io images ls -q", k1s_containerd_socket(cd));
     return out;
 }
 
@@ -104,13 +102,11 @@ TEST(starts_and_answers)
 {
     /* a listening socket k1s holds, which containerd must not inherit */
     int lfd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET,
-                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     CHECK(bind(lfd, (struct sockaddr *)&sa, sizeof sa) == 0);
     CHECK(listen(lfd, 1) == 0);
 
-    k1s_containerd_config cfg = {.data_dir = data_dir,
-                                 .pod_cidr = "10.244.0.0/24"};
+    k1s_containerd_config cfg = {.data_dir = data_dir, .pod_cidr = "10.244.0.0/24"};
     char *err = NULL;
     int64_t t0 = k1s_time_mono_ms();
     int rc = k1s_containerd_start(&cfg, &cd, &err);
@@ -123,8 +119,7 @@ TEST(starts_and_answers)
     fprintf(stderr, "  first start (pause imported): %lld ms\n",
             (long long)(k1s_time_mono_ms() - t0));
     CHECK(k1s__cd_answers(cd));
-    CHECK(strncmp(k1s_containerd_stream_base(cd), "http://127.0.0.1:", 17) ==
-          0);
+    CHECK(strncmp(k1s_containerd_stream_base(cd), "http://127.0.0.1:", 17) == 0);
     CHECK(atoi(k1s_containerd_stream_base(cd) + 17) == cd->stream_port);
     CHECK(cd->pid > 0 && getpgid(cd->pid) == cd->pid);
     CHECK(!process_has_socket(cd->pid, inode_of(lfd)));
@@ -167,12 +162,11 @@ TEST(images_dir_is_imported)
     mkdir(img, 0755);
     static const char *const kinds[] = {"plain", "gz", "zst"};
     for (int i = 0; i < 3; i++) {
-        CHECK(sh(NULL, "%s %s -n k8s.io images tag --force %s test.k1s.io/%s:1",
-                 ctr, s, K1S_PAUSE_IMAGE, kinds[i]) == 0);
-        CHECK(sh(NULL, "%s %s -n k8s.io images export %s/%s.x test.k1s.io/%s:1",
-                 ctr, s, tmpdir, kinds[i], kinds[i]) == 0);
-        CHECK(sh(NULL, "%s %s -n k8s.io images rm test.k1s.io/%s:1", ctr, s,
-                 kinds[i]) == 0);
+        CHECK(sh(NULL, "%s %s -n k8s.io images tag --force %s test.k1s.io/%s:1", ctr, s,
+                 K1S_PAUSE_IMAGE, kinds[i]) == 0);
+        CHECK(sh(NULL, "%s %s -n k8s.io images export %s/%s.x test.k1s.io/%s:1", ctr, s, tmpdir,
+                 kinds[i], kinds[i]) == 0);
+        CHECK(sh(NULL, "%s %s -n k8s.io images rm test.k1s.io/%s:1", ctr, s, kinds[i]) == 0);
     }
     CHECK(sh(NULL, "mv %s/plain.x %s/plain.tar", tmpdir, img) == 0);
     CHECK(sh(NULL, "gzip -c %s/gz.x > %s/gz.tar.gz", tmpdir, img) == 0);
@@ -191,9 +185,8 @@ TEST(images_dir_is_imported)
     free(out);
     char *db = k1s__cd_strf("%s/containerd/imported.json", data_dir);
     json_t *j = json_load_file(db, 0, NULL);
-    CHECK_STR(json_string_value(json_array_get(
-                  json_object_get(json_object_get(j, "gz.tar.gz"), "images"),
-                  0)),
+    CHECK_STR(json_string_value(
+                  json_array_get(json_object_get(json_object_get(j, "gz.tar.gz"), "images"), 0)),
               "test.k1s.io/gz:1");
     CHECK_INT(json_object_size(j), 3);
     json_decref(j);
@@ -227,10 +220,8 @@ TEST(images_dir_is_imported)
 
     /* one file by hand */
     char *plain = k1s__cd_strf("%s/plain.y", tmpdir);
-    CHECK(sh(NULL, "%s %s -n k8s.io images export %s test.k1s.io/zst:1", ctr,
-             s, plain) == 0);
-    CHECK(sh(NULL, "%s %s -n k8s.io images rm test.k1s.io/zst:1", ctr, s) ==
-          0);
+    CHECK(sh(NULL, "%s %s -n k8s.io images export %s test.k1s.io/zst:1", ctr, s, plain) == 0);
+    CHECK(sh(NULL, "%s %s -n k8s.io images rm test.k1s.io/zst:1", ctr, s) == 0);
     err = NULL;
     CHECK_INT(k1s_containerd_import(cd, plain, &err), 0);
     free(err);
@@ -250,8 +241,7 @@ TEST(check_restarts_a_killed_child)
     usleep(100 * 1000);
     int64_t t0 = k1s_time_mono_ms();
     CHECK(k1s_containerd_check(cd));
-    fprintf(stderr, "  restart after SIGKILL: %lld ms\n",
-            (long long)(k1s_time_mono_ms() - t0));
+    fprintf(stderr, "  restart after SIGKILL: %lld ms\n", (long long)(k1s_time_mono_ms() - t0));
     CHECK(cd->pid > 0 && cd->pid != old);
     CHECK(k1s__cd_answers(cd));
     char *out = images();
@@ -274,9 +264,8 @@ TEST(check_restarts_a_killed_child)
 TEST(endpoint_mode_starts_nothing)
 {
     char *d2 = k1s__cd_strf("%s/data2", tmpdir);
-    k1s_containerd_config cfg = {.data_dir = d2,
-                                 .endpoint = k1s_containerd_socket(cd),
-                                 .quiet = true};
+    k1s_containerd_config cfg = {
+        .data_dir = d2, .endpoint = k1s_containerd_socket(cd), .quiet = true};
     k1s_containerd *e = NULL;
     char *err = NULL;
     CHECK_INT(k1s_containerd_start(&cfg, &e, &err), 0);
@@ -407,12 +396,10 @@ TEST(stop_leaves_nothing)
 }
 
 #define main containerd_tests
-K1S_TEST_MAIN(T(starts_and_answers), T(pause_image_present),
-              T(images_dir_is_imported), T(check_restarts_a_killed_child),
-              T(endpoint_mode_starts_nothing), T(bad_config_is_refused),
-              T(second_k1s_refused_then_killed_k1s_replaced),
-              T(restart_skips_the_pause_import),
-              T(stop_leaves_nothing))
+K1S_TEST_MAIN(T(starts_and_answers), T(pause_image_present), T(images_dir_is_imported),
+              T(check_restarts_a_killed_child), T(endpoint_mode_starts_nothing),
+              T(bad_config_is_refused), T(second_k1s_refused_then_killed_k1s_replaced),
+              T(restart_skips_the_pause_import), T(stop_leaves_nothing))
 #undef main
 
 int main(void)
@@ -422,10 +409,9 @@ int main(void)
     free(c1);
     free(c2);
     if (!can) {
-        fprintf(stderr,
-                "\n*** SKIPPED test_containerd: needs root and containerd + "
-                "ctr in PATH (apt-get install containerd runc "
-                "containernetworking-plugins) ***\n\n");
+        fprintf(stderr, "\n*** SKIPPED test_containerd: needs root and containerd + "
+                        "ctr in PATH (apt-get install containerd runc "
+                        "containernetworking-plugins) ***\n\n");
         return 77;
     }
     fx_tmpdir(tmpdir, sizeof tmpdir, "containerd");

@@ -63,8 +63,7 @@ TEST(tar_entries_are_read_by_tar)
     char *out = sh(cmd, &st);
     CHECK_INT(st, 0);
     CHECK(out && strstr(out, "drwxr-xr-x root/root") && strstr(out, " d/\n"));
-    CHECK(out && strstr(out, "-rw-r--r-- root/root        11 ") &&
-          strstr(out, " d/hello.txt\n"));
+    CHECK(out && strstr(out, "-rw-r--r-- root/root        11 ") && strstr(out, " d/hello.txt\n"));
     CHECK(out && strstr(out, " empty\n"));
     free(out);
     free(cmd);
@@ -133,10 +132,10 @@ TEST(oci_layout_is_valid_and_deterministic)
     k1s_buf a = {0}, b = {0};
     char md[72], cd[72], md2[72], cd2[72];
     static const unsigned char payload[] = "#!/bin/false\n0123456789";
-    CHECK(k1s__oci_single_file_image("k1s.io/test:1", "pause", payload,
-                                     sizeof payload, &a, md, cd) == 0);
-    CHECK(k1s__oci_single_file_image("k1s.io/test:1", "pause", payload,
-                                     sizeof payload, &b, md2, cd2) == 0);
+    CHECK(k1s__oci_single_file_image("k1s.io/test:1", "pause", payload, sizeof payload, &a, md,
+                                     cd) == 0);
+    CHECK(k1s__oci_single_file_image("k1s.io/test:1", "pause", payload, sizeof payload, &b, md2,
+                                     cd2) == 0);
     /* same input, same bytes: what lets a restart skip the import */
     CHECK(a.len == b.len && memcmp(a.p, b.p, a.len) == 0);
     CHECK_STR(md, md2);
@@ -147,8 +146,7 @@ TEST(oci_layout_is_valid_and_deterministic)
     write_all(tb, a.p, a.len);
     write_all(pl, payload, sizeof payload);
     write_all(py, checker, strlen(checker));
-    char *cmd = k1s__cd_strf("python3 %s %s %s k1s.io/test:1 %s %s", py, tb,
-                             pl, md, cd);
+    char *cmd = k1s__cd_strf("python3 %s %s %s k1s.io/test:1 %s %s", py, tb, pl, md, cd);
     char *out = sh(cmd, NULL);
     CHECK_STR(out, "OK\n");
     if (out && strcmp(out, "OK\n") != 0)
@@ -344,8 +342,7 @@ TEST(which_finds_sbin_programs)
 
 #define main containerd_oci_tests
 K1S_TEST_MAIN(T(tar_entries_are_read_by_tar), T(sha256_digest_form),
-              T(oci_layout_is_valid_and_deterministic),
-              T(embedded_pause_is_a_static_executable),
+              T(oci_layout_is_valid_and_deterministic), T(embedded_pause_is_a_static_executable),
               T(config_toml_parses_and_has_the_settings), T(cidr_validation),
               T(free_port_is_bindable), T(children_inherit_no_descriptors),
               T(which_finds_sbin_programs))

@@ -85,16 +85,14 @@ static json_t *sandbox_config(void)
 {
     char logdir[160];
     snprintf(logdir, sizeof logdir, "%s/pods/default_cri-live_uid-1", tmpdir);
-    return json_pack(
-        "{s:{s:s,s:s,s:s,s:i},s:s,s:s,s:{s:[s],s:[s],s:[s]},s:[],"
-        "s:{s:s},s:{s:s},s:{s:{s:{s:s,s:s,s:s}}}}",
-        "metadata", "name", "cri-live", "uid", "uid-1", "namespace", "default",
-        "attempt", 0, "hostname", "cri-live", "log_directory", logdir,
-        "dns_config", "servers", "10.96.0.10", "searches",
-        "default.svc.cluster.local", "options", "ndots:5", "port_mappings",
-        "labels", "k1s.io/test", "cri-live", "annotations", "note", "x y",
-        "linux", "security_context", "namespace_options", "network", "POD",
-        "pid", "CONTAINER", "ipc", "POD");
+    return json_pack("{s:{s:s,s:s,s:s,s:i},s:s,s:s,s:{s:[s],s:[s],s:[s]},s:[],"
+                     "s:{s:s},s:{s:s},s:{s:{s:{s:s,s:s,s:s}}}}",
+                     "metadata", "name", "cri-live", "uid", "uid-1", "namespace", "default",
+                     "attempt", 0, "hostname", "cri-live", "log_directory", logdir, "dns_config",
+                     "servers", "10.96.0.10", "searches", "default.svc.cluster.local", "options",
+                     "ndots:5", "port_mappings", "labels", "k1s.io/test", "cri-live", "annotations",
+                     "note", "x y", "linux", "security_context", "namespace_options", "network",
+                     "POD", "pid", "CONTAINER", "ipc", "POD");
 }
 
 TEST(version_and_status)
@@ -148,8 +146,8 @@ TEST(run_sandbox)
     json_decref(r);
     if (!sandbox_id)
         return;
-    json_t *s = must("PodSandboxStatus", json_pack("{s:s,s:b}", "pod_sandbox_id",
-                                                   sandbox_id, "verbose", 1));
+    json_t *s = must("PodSandboxStatus",
+                     json_pack("{s:s,s:b}", "pod_sandbox_id", sandbox_id, "verbose", 1));
     json_t *st = json_object_get(s, "status");
     CHECK_STR(str_at(st, "state"), "SANDBOX_READY");
     CHECK_STR(str_at(json_object_get(st, "metadata"), "name"), "cri-live");
@@ -160,8 +158,8 @@ TEST(run_sandbox)
     /* the pod's network namespace, to check it is gone at the end */
     const char *verbose = str_at(json_object_get(s, "info"), "info");
     json_t *info = json_loads(verbose ? verbose : "{}", 0, NULL);
-    json_t *nss = json_object_get(json_object_get(json_object_get(info, "runtimeSpec"),
-                                                  "linux"), "namespaces");
+    json_t *nss = json_object_get(json_object_get(json_object_get(info, "runtimeSpec"), "linux"),
+                                  "namespaces");
     for (size_t i = 0; i < json_array_size(nss); i++) {
         json_t *ns = json_array_get(nss, i);
         if (!strcmp(nz(str_at(ns, "type")), "network") && str_at(ns, "path"))
@@ -180,17 +178,17 @@ TEST(create_and_start_container)
 {
     if (!sandbox_id)
         return;
-    json_t *cfg = json_pack(
-        "{s:{s:s,s:i},s:{s:s},s:[s],s:[{s:s,s:s}],s:{s:s},s:{s:s},s:s,"
-        "s:{s:{s:i,s:I}}}",
-        "metadata", "name", "pause", "attempt", 0, "image", "image", K1S_PAUSE_IMAGE,
-        "command", "/pause", "envs", "key", "GREETING", "value", "hello",
-        "labels", "io.kubernetes.container.name", "pause", "annotations",
-        "k1s.io/hash", "abc", "log_path", "pause/0.log", "linux", "resources",
-        "cpu_shares", 256, "memory_limit_in_bytes", (json_int_t)64 << 20);
-    json_t *r = must("CreateContainer", json_pack("{s:s,s:o,s:o}", "pod_sandbox_id", sandbox_id,
-                                                  "config", cfg, "sandbox_config",
-                                                  sandbox_config()));
+    json_t *cfg =
+        json_pack("{s:{s:s,s:i},s:{s:s},s:[s],s:[{s:s,s:s}],s:{s:s},s:{s:s},s:s,"
+                  "s:{s:{s:i,s:I}}}",
+                  "metadata", "name", "pause", "attempt", 0, "image", "image", K1S_PAUSE_IMAGE,
+                  "command", "/pause", "envs", "key", "GREETING", "value", "hello", "labels",
+                  "io.kubernetes.container.name", "pause", "annotations", "k1s.io/hash", "abc",
+                  "log_path", "pause/0.log", "linux", "resources", "cpu_shares", 256,
+                  "memory_limit_in_bytes", (json_int_t)64 << 20);
+    json_t *r =
+        must("CreateContainer", json_pack("{s:s,s:o,s:o}", "pod_sandbox_id", sandbox_id, "config",
+                                          cfg, "sandbox_config", sandbox_config()));
     const char *id = str_at(r, "container_id");
     container_id = id ? strdup(id) : NULL;
     json_decref(r);
@@ -213,9 +211,9 @@ TEST(create_and_start_container)
     struct stat sb;
     CHECK(log && stat(log, &sb) == 0); /* containerd writes the CRI log there */
     json_decref(s);
-    json_t *l = must("ListContainers", json_pack("{s:{s:s,s:{s:s}}}", "filter",
-                                                 "pod_sandbox_id", sandbox_id, "state",
-                                                 "state", "CONTAINER_RUNNING"));
+    json_t *l =
+        must("ListContainers", json_pack("{s:{s:s,s:{s:s}}}", "filter", "pod_sandbox_id",
+                                         sandbox_id, "state", "state", "CONTAINER_RUNNING"));
     CHECK_INT(json_array_size(json_object_get(l, "containers")), 1);
     json_decref(l);
 }
@@ -224,8 +222,8 @@ TEST(exec_and_streaming_urls)
 {
     if (!container_id)
         return;
-    json_t *r = must("ExecSync", json_pack("{s:s,s:[s,s],s:i}", "container_id", container_id,
-                                           "cmd", "/pause", "-v", "timeout", 10));
+    json_t *r = must("ExecSync", json_pack("{s:s,s:[s,s],s:i}", "container_id", container_id, "cmd",
+                                           "/pause", "-v", "timeout", 10));
     CHECK_INT(json_integer_value(json_object_get(r, "exit_code")), 0);
     char *out = k1s_cri_bytes(json_object_get(r, "stdout"), NULL);
     CHECK(out && strstr(out, "pause"));
@@ -233,17 +231,19 @@ TEST(exec_and_streaming_urls)
     json_decref(r);
     /* the pause image has no shell: the runtime's error comes through */
     char *msg = NULL;
-    CHECK_INT(must_fail("ExecSync", json_pack("{s:s,s:[s,s,s],s:i}", "container_id",
-                                              container_id, "cmd", "/bin/sh", "-c", "true",
-                                              "timeout", 10), &msg), 2);
+    CHECK_INT(must_fail("ExecSync",
+                        json_pack("{s:s,s:[s,s,s],s:i}", "container_id", container_id, "cmd",
+                                  "/bin/sh", "-c", "true", "timeout", 10),
+                        &msg),
+              2);
     CHECK(msg && strstr(msg, "rpc error: code = Unknown desc = ") == msg &&
           strstr(msg, "no such file or directory"));
     free(msg);
 
     const char *base = k1s_containerd_stream_base(cd);
     char want[160];
-    r = must("Exec", json_pack("{s:s,s:[s],s:b,s:b}", "container_id", container_id, "cmd",
-                               "/pause", "stdout", 1, "stderr", 1));
+    r = must("Exec", json_pack("{s:s,s:[s],s:b,s:b}", "container_id", container_id, "cmd", "/pause",
+                               "stdout", 1, "stderr", 1));
     snprintf(want, sizeof want, "%s/exec/", base);
     CHECK(strncmp(nz(str_at(r, "url")), want, strlen(want)) == 0);
     json_decref(r);
@@ -260,13 +260,12 @@ TEST(exec_and_streaming_urls)
 TEST(errors)
 {
     char *msg = NULL;
-    CHECK_INT(must_fail("ContainerStatus", json_pack("{s:s}", "container_id", "0123unknown"),
-                        &msg), 5);
+    CHECK_INT(must_fail("ContainerStatus", json_pack("{s:s}", "container_id", "0123unknown"), &msg),
+              5);
     CHECK_STR(msg, "rpc error: code = NotFound desc = an error occurred when try to find "
                    "container \"0123unknown\": not found");
     free(msg);
-    CHECK_INT(must_fail("PodSandboxStatus", json_pack("{s:s}", "pod_sandbox_id", "nope"),
-                        NULL), 5);
+    CHECK_INT(must_fail("PodSandboxStatus", json_pack("{s:s}", "pod_sandbox_id", "nope"), NULL), 5);
     CHECK_INT(must_fail("StartContainer", json_pack("{s:s}", "container_idx", "x"), NULL), 3);
 }
 
@@ -337,14 +336,15 @@ TEST(concurrent_callers)
 static void remove_all(void)
 {
     if (container_id) {
-        json_decref(must("StopContainer", json_pack("{s:s,s:i}", "container_id",
-                                                    container_id, "timeout", 5)));
+        json_decref(must("StopContainer",
+                         json_pack("{s:s,s:i}", "container_id", container_id, "timeout", 5)));
         json_t *s = must("ContainerStatus", json_pack("{s:s}", "container_id", container_id));
         CHECK_STR(str_at(json_object_get(s, "status"), "state"), "CONTAINER_EXITED");
         json_decref(s);
         json_decref(must("RemoveContainer", json_pack("{s:s}", "container_id", container_id)));
-        CHECK_INT(must_fail("ContainerStatus",
-                            json_pack("{s:s}", "container_id", container_id), NULL), 5);
+        CHECK_INT(
+            must_fail("ContainerStatus", json_pack("{s:s}", "container_id", container_id), NULL),
+            5);
         free(container_id);
         container_id = NULL;
     }
@@ -376,10 +376,9 @@ TEST(stop_and_remove)
 }
 
 #define main cri_live_tests
-K1S_TEST_MAIN(T(version_and_status), T(images), T(run_sandbox),
-              T(create_and_start_container), T(exec_and_streaming_urls), T(errors),
-              T(latency_on_the_kept_connection), T(concurrent_callers),
-              T(stop_and_remove))
+K1S_TEST_MAIN(T(version_and_status), T(images), T(run_sandbox), T(create_and_start_container),
+              T(exec_and_streaming_urls), T(errors), T(latency_on_the_kept_connection),
+              T(concurrent_callers), T(stop_and_remove))
 #undef main
 
 int main(void)
@@ -392,9 +391,8 @@ int main(void)
     }
     fx_tmpdir(tmpdir, sizeof tmpdir, "cri-live");
     snprintf(data_dir, sizeof data_dir, "%s/data", tmpdir);
-    k1s_containerd_config cfg = {.data_dir = data_dir,
-                                 .pod_cidr = POD_CIDR_PREFIX "0/24",
-                                 .quiet = true};
+    k1s_containerd_config cfg = {
+        .data_dir = data_dir, .pod_cidr = POD_CIDR_PREFIX "0/24", .quiet = true};
     char *err = NULL;
     int rc = 1;
     if (k1s_containerd_start(&cfg, &cd, &err) != 0) {

@@ -58,8 +58,8 @@ static void write_file(const char *name, const char *text)
 static int gen(const char *args, char *out, size_t n)
 {
     char *cmd = NULL;
-    if (asprintf(&cmd, "cd '%s' && '%s' '%s/schema/gen_schema.py' -o out.c %s 2>&1",
-                 tmp, python, src, args) < 0) {
+    if (asprintf(&cmd, "cd '%s' && '%s' '%s/schema/gen_schema.py' -o out.c %s 2>&1", tmp, python,
+                 src, args) < 0) {
         out[0] = '\0';
         return -1;
     }
@@ -148,20 +148,18 @@ TEST(test_empty)
 TEST(test_nested_and_warnings)
 {
     char out[4096];
-    write_file("nested.def",
-               "# comment\n"
-               "type core.v1.A gvk=/v1/A\n"
-               "  \"A thing.\"\n"
-               "  grid [][]string pb=- \"rows \\\"quoted\\\"\"\n"
-               "  groups map[[]string] pb=9\n"
-               "  objs []map[core.v1.B] pb=2.1\n"
-               "  b core.v1.B pb=3 union optional\n"
-               "type core.v1.B\n"
-               "  x int32 default=7 pb=1 keepzero\n"
-               "  t time pb=2 microtime\n");
+    write_file("nested.def", "# comment\n"
+                             "type core.v1.A gvk=/v1/A\n"
+                             "  \"A thing.\"\n"
+                             "  grid [][]string pb=- \"rows \\\"quoted\\\"\"\n"
+                             "  groups map[[]string] pb=9\n"
+                             "  objs []map[core.v1.B] pb=2.1\n"
+                             "  b core.v1.B pb=3 union optional\n"
+                             "type core.v1.B\n"
+                             "  x int32 default=7 pb=1 keepzero\n"
+                             "  t time pb=2 microtime\n");
     CHECK_INT(gen("nested.def", out, sizeof out), 0);
-    CHECK(strstr(out, "nested.def:7: warning: unknown attribute 'optional'") !=
-          NULL);
+    CHECK(strstr(out, "nested.def:7: warning: unknown attribute 'optional'") != NULL);
     CHECK(strstr(out, "union") == NULL);
     char *c = read_out();
     CHECK(c && strstr(c, "{\"grid\", K1S_T_ARRAY, K1S_T_ARRAY, NULL,"));
@@ -191,10 +189,8 @@ TEST(test_pb_errors)
         {"type core.v1.A\n  a string pb=0\n", "bad.def:2: error: pb must be"},
         {"type core.v1.A\n  a string pb=x\n", "bad.def:2: error: pb must be"},
         {"type core.v1.A\n  a string pb=1.2.3\n", "bad.def:2: error: pb must be"},
-        {"type core.v1.A\n  a string pb=536870912\n",
-         "bad.def:2: error: pb must be"},
-        {"type core.v1.A\n  a string pb=1 pb=2\n",
-         "bad.def:2: error: pb= given twice"},
+        {"type core.v1.A\n  a string pb=536870912\n", "bad.def:2: error: pb must be"},
+        {"type core.v1.A\n  a string pb=1 pb=2\n", "bad.def:2: error: pb= given twice"},
         {"type core.v1.A\n  a string pb=4\n  b int32 pb=4\n",
          "bad.def:3: error: pb=4 of io.k8s.api.core.v1.A.b is also the number "
          "of a (bad.def:2)"},
@@ -212,8 +208,7 @@ TEST(test_pb_errors)
         int rc = gen("bad.def", out, sizeof out);
         CHECK_INT(rc, 1);
         if (!strstr(out, cases[i].want)) {
-            fprintf(stderr, "case %zu: want \"%s\" in:\n%s\n", i,
-                    cases[i].want, out);
+            fprintf(stderr, "case %zu: want \"%s\" in:\n%s\n", i, cases[i].want, out);
             CHECK(0);
         }
     }
@@ -234,20 +229,16 @@ TEST(test_errors)
          "undefined type io.k8s.api.core.v1.Missing"},
         {"  a string\n", "bad.def:1: error: field line outside a type block"},
         {"typ core.v1.A\n", "bad.def:1: error: expected 'type NAME'"},
-        {"type core.v1.A\n  a string \"unterminated\n",
-         "bad.def:2: error: unterminated string"},
+        {"type core.v1.A\n  a string \"unterminated\n", "bad.def:2: error: unterminated string"},
         {"type core.v1.A\n  a int32 default=\"x\"\n",
          "bad.def:2: error: default \"x\" does not fit the type of a"},
-        {"type core.v1.A\n  a int32 default={\n",
-         "bad.def:2: error: default of a is not JSON"},
+        {"type core.v1.A\n  a int32 default={\n", "bad.def:2: error: default of a is not JSON"},
         {"type core.v1.A\n  a [][][]string\n",
          "bad.def:2: error: type nests containers deeper than 2"},
-        {"type core.v1.A\n  a string\n  a int32\n",
-         "bad.def:3: error: field a defined twice"},
+        {"type core.v1.A\n  a string\n  a int32\n", "bad.def:3: error: field a defined twice"},
         {"type core.v1.A\n  a []core.v1.A merge=nme\n  nme2 string\n",
          "bad.def:2: error: key nme of io.k8s.api.core.v1.A.a is not a field"},
-        {"type core.v1.A\n  a string strategy=mrge\n",
-         "bad.def:2: error: strategy must be one of"},
+        {"type core.v1.A\n  a string strategy=mrge\n", "bad.def:2: error: strategy must be one of"},
         {"type core.v1.A\n  a string list=set\n",
          "bad.def:2: error: list=set on a, which is not a list"},
         {"type core.v1.A gvk=v1/A\n", "bad.def:1: error: gvk must be"},
@@ -262,8 +253,7 @@ TEST(test_errors)
         int rc = gen("bad.def", out, sizeof out);
         CHECK_INT(rc, 1);
         if (!strstr(out, cases[i].want)) {
-            fprintf(stderr, "case %zu: want \"%s\" in:\n%s\n", i,
-                    cases[i].want, out);
+            fprintf(stderr, "case %zu: want \"%s\" in:\n%s\n", i, cases[i].want, out);
             CHECK(0);
         }
         char path[512];
@@ -285,6 +275,5 @@ TEST(test_duplicates_across_files)
     CHECK(strstr(out, "error: gvk /v1/A given to") != NULL);
 }
 
-K1S_TEST_MAIN(T(test_setup), T(test_sample), T(test_empty),
-              T(test_nested_and_warnings), T(test_errors), T(test_pb_errors),
-              T(test_duplicates_across_files), T(test_cleanup))
+K1S_TEST_MAIN(T(test_setup), T(test_sample), T(test_empty), T(test_nested_and_warnings),
+              T(test_errors), T(test_pb_errors), T(test_duplicates_across_files), T(test_cleanup))

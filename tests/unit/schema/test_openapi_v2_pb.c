@@ -37,8 +37,7 @@ static int rd_varint(span *s, uint64_t *v)
 
 /* Next field of s: 1 and its number, wire type, varint value or payload; 0
  * at the end; -1 on malformed bytes (counted as a failure by callers). */
-static int next_field(span *s, unsigned *num, unsigned *wt, uint64_t *v,
-                      span *sub)
+static int next_field(span *s, unsigned *num, unsigned *wt, uint64_t *v, span *sub)
 {
     uint64_t key;
     if (!s->n)
@@ -126,8 +125,7 @@ static json_t *decode_any(span s)
 }
 
 /* Named* pairs of msg's field num as a JSON object (values by fn). */
-static json_t *decode_named(span msg, unsigned num, int depth,
-                            json_t *(*fn)(span, int))
+static json_t *decode_named(span msg, unsigned num, int depth, json_t *(*fn)(span, int))
 {
     json_t *o = json_object();
     span pair;
@@ -182,8 +180,7 @@ static json_t *decode_schema(span s, int depth)
             if (next_field(&ap, &n2, &wt2, &v2, &inner) != 1)
                 malformed++;
             else if (n2 == 1)
-                json_object_set_new(o, "additionalProperties",
-                                    decode_schema(inner, depth + 1));
+                json_object_set_new(o, "additionalProperties", decode_schema(inner, depth + 1));
             else if (n2 == 2 && wt2 == 0)
                 json_object_set_new(o, "additionalProperties", json_boolean(v2));
             else
@@ -209,8 +206,7 @@ static json_t *decode_schema(span s, int depth)
             break;
         }
         case 25:
-            json_object_set_new(o, "properties",
-                                decode_named(sub, 1, depth, decode_schema));
+            json_object_set_new(o, "properties", decode_named(sub, 1, depth, decode_schema));
             break;
         case 31: {
             span name, val;
@@ -253,8 +249,7 @@ static int encode(const char *json_text, unsigned char **out, size_t *len)
     return rc;
 }
 
-static bool bytes_are(const unsigned char *p, size_t n, const char *expect,
-                      size_t en)
+static bool bytes_are(const unsigned char *p, size_t n, const char *expect, size_t en)
 {
     if (n != en || memcmp(p, expect, n) != 0) {
         fprintf(stderr, "got %zu bytes:", n);
@@ -271,10 +266,13 @@ TEST(test_swagger_version_and_info)
 {
     unsigned char *b;
     size_t n;
-    CHECK_INT(encode("{\"swagger\":\"2.0\",\"info\":{\"title\":\"K\",\"version\":\"v\"}}",
-                     &b, &n), 0);
+    CHECK_INT(encode("{\"swagger\":\"2.0\",\"info\":{\"title\":\"K\",\"version\":\"v\"}}", &b, &n),
+              0);
     /* 1: "2.0"; 2: Info{1: "K", 2: "v"} */
-    CHECK(BYTES_ARE(b, n, "\x0a\x03" "2.0" "\x12\x06\x0a\x01K\x12\x01v"));
+    CHECK(BYTES_ARE(b, n,
+                    "\x0a\x03"
+                    "2.0"
+                    "\x12\x06\x0a\x01K\x12\x01v"));
     free(b);
 }
 
@@ -302,10 +300,12 @@ TEST(test_additional_properties_false_is_written)
 {
     unsigned char *b;
     size_t n;
-    CHECK_INT(encode("{\"definitions\":{\"A\":{\"additionalProperties\":false}}}",
-                     &b, &n), 0);
+    CHECK_INT(encode("{\"definitions\":{\"A\":{\"additionalProperties\":false}}}", &b, &n), 0);
     /* 9: Definitions{1: NamedSchema{1: "A", 2: Schema{21: {2: false}}}} */
-    CHECK(BYTES_ARE(b, n, "\x4a\x0c\x0a\x0a\x0a\x01" "A" "\x12\x05\xaa\x01\x02\x10\x00"));
+    CHECK(BYTES_ARE(b, n,
+                    "\x4a\x0c\x0a\x0a\x0a\x01"
+                    "A"
+                    "\x12\x05\xaa\x01\x02\x10\x00"));
     free(b);
 }
 
@@ -319,7 +319,8 @@ TEST(test_numbers_and_long_strings)
     char doc[512];
     snprintf(doc, sizeof doc,
              "{\"definitions\":{\"N\":{\"minLength\":-1,\"maximum\":1.5,"
-             "\"description\":\"%s\"}}}", desc);
+             "\"description\":\"%s\"}}}",
+             desc);
     CHECK_INT(encode(doc, &b, &n), 0);
     span all = {b, n}, defs, named, sch, d;
     CHECK_INT(get_field(all, 9, 0, &defs), 0);
@@ -357,10 +358,12 @@ TEST(test_parameter_kinds_and_numbering)
                      "{\"in\":\"body\",\"name\":\"c\",\"schema\":{\"$ref\":\"#/r\"}},"
                      "{\"$ref\":\"#/parameters/d\"},"
                      "{\"in\":\"nowhere\",\"name\":\"e\"}]},"
-                     "\"x-p\":true,\"nopath\":{}}}", &b, &n), 0);
+                     "\"x-p\":true,\"nopath\":{}}}",
+                     &b, &n),
+              0);
     span all = {b, n}, paths, np, pi, item, p, nb, sub, f, x;
     CHECK_INT(get_field(all, 8, 0, &paths), 0);
-    CHECK_INT(get_field(paths, 1, 0, &x), 0); /* Paths vendor extension */
+    CHECK_INT(get_field(paths, 1, 0, &x), 0);   /* Paths vendor extension */
     CHECK_INT(get_field(paths, 2, 1, &np), -1); /* only "/p" is a path */
     CHECK_INT(get_field(paths, 2, 0, &np), 0);
     CHECK_INT(get_field(np, 2, 0, &pi), 0);
@@ -409,10 +412,12 @@ TEST(test_bad_input)
     json_decref(obj);
 
     /* values of the wrong JSON type are left out, not written empty */
-    CHECK_INT(encode("{\"info\":\"x\",\"definitions\":{\"A\":5,\"B\":{}}}",
-                     &b, &n), 0);
+    CHECK_INT(encode("{\"info\":\"x\",\"definitions\":{\"A\":5,\"B\":{}}}", &b, &n), 0);
     /* 9: Definitions{1: NamedSchema{1: "B", 2: Schema{}}} */
-    CHECK(BYTES_ARE(b, n, "\x4a\x07\x0a\x05\x0a\x01" "B" "\x12\x00"));
+    CHECK(BYTES_ARE(b, n,
+                    "\x4a\x07\x0a\x05\x0a\x01"
+                    "B"
+                    "\x12\x00"));
     free(b);
 
     /* 1000 nested schemas: refused, not a stack overflow */
@@ -458,7 +463,8 @@ TEST(test_served_document_round_trips)
     const char *k;
     json_t *v; /* borrowed */
     size_t bad = 0;
-    json_object_foreach(want, k, v) {
+    json_object_foreach(want, k, v)
+    {
         if (!json_equal(v, json_object_get(got, k)) && bad++ < 3)
             fprintf(stderr, "definition %s differs\n", k);
     }
@@ -506,6 +512,6 @@ TEST(test_served_document_round_trips)
 
 K1S_TEST_MAIN(T(test_swagger_version_and_info), T(test_empty_document_is_empty_message),
               T(test_vendor_extension_is_named_any_yaml),
-              T(test_additional_properties_false_is_written),
-              T(test_numbers_and_long_strings), T(test_parameter_kinds_and_numbering),
-              T(test_bad_input), T(test_served_document_round_trips))
+              T(test_additional_properties_false_is_written), T(test_numbers_and_long_strings),
+              T(test_parameter_kinds_and_numbering), T(test_bad_input),
+              T(test_served_document_round_trips))

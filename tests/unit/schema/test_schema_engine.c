@@ -39,11 +39,11 @@ static char *type_msg(const char *name, const char *text)
     return msg ? msg : strdup("(null)");
 }
 
-#define CHECK_TYPE_MSG(name, text, want)                                      \
-    do {                                                                      \
-        char *m_ = type_msg(name, text);                                      \
-        CHECK_STR(m_, want);                                                  \
-        free(m_);                                                             \
+#define CHECK_TYPE_MSG(name, text, want) \
+    do {                                 \
+        char *m_ = type_msg(name, text); \
+        CHECK_STR(m_, want);             \
+        free(m_);                        \
     } while (0)
 
 TEST(test_lookup)
@@ -72,8 +72,7 @@ TEST(test_lookup)
     CHECK(k1s_schema_field(pod, "spex") == NULL);
     CHECK(k1s_schema_field(pod, "Spec") == NULL); /* case-sensitive */
 
-    const k1s_field *c = spec ? k1s_schema_field(spec->type, "containers")
-                              : NULL;
+    const k1s_field *c = spec ? k1s_schema_field(spec->type, "containers") : NULL;
     CHECK(c != NULL);
     if (c) {
         CHECK(c->kind == K1S_T_ARRAY);
@@ -100,26 +99,23 @@ TEST(test_lookup)
         if (i)
             CHECK(strcmp(all[i - 1]->name, all[i]->name) < 0);
         for (size_t j = 0; j < all[i]->nfields; j++)
-            CHECK(k1s_schema_field(all[i], all[i]->fields[j].name) ==
-                  &all[i]->fields[j]);
+            CHECK(k1s_schema_field(all[i], all[i]->fields[j].name) == &all[i]->fields[j]);
         if (all[i]->kind)
-            CHECK(k1s_schema_kind(all[i]->group, all[i]->version,
-                                  all[i]->kind) == all[i]);
+            CHECK(k1s_schema_kind(all[i]->group, all[i]->version, all[i]->kind) == all[i]);
     }
 }
 
 TEST(test_unknown_fields)
 {
-    json_t *obj = parse(
-        "{\"apiVersion\":\"apps/v1\",\"kind\":\"StatefulSet\","
-        "\"metadata\":{\"name\":\"web\",\"labelz\":{},"
-        "\"labels\":{\"any-key\":\"v\"},"
-        "\"managedFields\":[{\"manager\":\"m\",\"fieldsV1\":{\"f:x\":{}}}]},"
-        "\"spec\":{\"replicass\":3,\"selector\":{\"matchLabels\":{\"a\":\"b\"}},"
-        "\"template\":{\"metadata\":{\"labels\":{\"a\":\"b\"}},"
-        "\"spec\":{\"containers\":[{\"name\":\"c\",\"imagee\":\"x\"},"
-        "{\"name\":\"d\",\"ports\":[{\"containerPort\":80,\"hostPortt\":1}]}]}}},"
-        "\"extra\":true,\"spec2\":{\"deep\":{}}}");
+    json_t *obj = parse("{\"apiVersion\":\"apps/v1\",\"kind\":\"StatefulSet\","
+                        "\"metadata\":{\"name\":\"web\",\"labelz\":{},"
+                        "\"labels\":{\"any-key\":\"v\"},"
+                        "\"managedFields\":[{\"manager\":\"m\",\"fieldsV1\":{\"f:x\":{}}}]},"
+                        "\"spec\":{\"replicass\":3,\"selector\":{\"matchLabels\":{\"a\":\"b\"}},"
+                        "\"template\":{\"metadata\":{\"labels\":{\"a\":\"b\"}},"
+                        "\"spec\":{\"containers\":[{\"name\":\"c\",\"imagee\":\"x\"},"
+                        "{\"name\":\"d\",\"ports\":[{\"containerPort\":80,\"hostPortt\":1}]}]}}},"
+                        "\"extra\":true,\"spec2\":{\"deep\":{}}}");
     json_t *errs = json_array();
     size_t n = k1s_schema_unknown_fields(k1s_schema_type(STS), obj, errs);
     CHECK_INT(n, 6);
@@ -139,8 +135,7 @@ TEST(test_unknown_fields)
     json_t *obj2 = parse("{\"extra\":1,\"metadata\":{\"a\\\"b\\n\":1}}");
     n = k1s_schema_unknown_fields(k1s_schema_type(STS), obj2, errs);
     CHECK_INT(n, 1);
-    CHECK_STR(json_string_value(json_array_get(errs, 6)),
-              "unknown field \"metadata.a\\\"b\\n\"");
+    CHECK_STR(json_string_value(json_array_get(errs, 6)), "unknown field \"metadata.a\\\"b\\n\"");
     json_decref(obj2);
 
     /* quoted as strconv.Quote: printable runes as they are, the others
@@ -169,8 +164,7 @@ TEST(test_unknown_fields)
         snprintf(key, sizeof key, "bogus%d", i);
         json_object_set_new(many, key, json_true());
     }
-    CHECK_INT(k1s_schema_unknown_fields(k1s_schema_type(POD), many, errs2),
-              100);
+    CHECK_INT(k1s_schema_unknown_fields(k1s_schema_type(POD), many, errs2), 100);
     json_decref(many);
     json_decref(errs2);
     json_decref(errs);
@@ -251,33 +245,25 @@ TEST(test_check_types)
                    "parsing time \"yesterday\" as "
                    "\"2006-01-02T15:04:05Z07:00\": cannot parse \"yesterday\" "
                    "as \"2006\"");
-    CHECK_TYPE_MSG(POD,
-                   "{\"metadata\":{\"creationTimestamp\":\"2023-02-29T00:00:00Z\"}}",
+    CHECK_TYPE_MSG(POD, "{\"metadata\":{\"creationTimestamp\":\"2023-02-29T00:00:00Z\"}}",
                    "parsing time \"2023-02-29T00:00:00Z\": day out of range");
     /* the calendar: centuries leap only every 400 years, day 00 and a
      * day past the month's end are out of range, but only once the rest
      * parsed (Go checks the day last) */
-    CHECK_TYPE_MSG(POD,
-                   "{\"metadata\":{\"creationTimestamp\":\"2000-02-29T00:00:00,5Z\"}}",
-                   "");
-    CHECK_TYPE_MSG(POD,
-                   "{\"metadata\":{\"creationTimestamp\":\"1900-02-29T00:00:00Z\"}}",
+    CHECK_TYPE_MSG(POD, "{\"metadata\":{\"creationTimestamp\":\"2000-02-29T00:00:00,5Z\"}}", "");
+    CHECK_TYPE_MSG(POD, "{\"metadata\":{\"creationTimestamp\":\"1900-02-29T00:00:00Z\"}}",
                    "parsing time \"1900-02-29T00:00:00Z\": day out of range");
-    CHECK_TYPE_MSG(POD,
-                   "{\"metadata\":{\"creationTimestamp\":\"2024-04-31T00:00:00Z\"}}",
+    CHECK_TYPE_MSG(POD, "{\"metadata\":{\"creationTimestamp\":\"2024-04-31T00:00:00Z\"}}",
                    "parsing time \"2024-04-31T00:00:00Z\": day out of range");
-    CHECK_TYPE_MSG(POD,
-                   "{\"metadata\":{\"creationTimestamp\":\"2024-01-00T00:00:00Z\"}}",
+    CHECK_TYPE_MSG(POD, "{\"metadata\":{\"creationTimestamp\":\"2024-01-00T00:00:00Z\"}}",
                    "parsing time \"2024-01-00T00:00:00Z\": day out of range");
-    CHECK_TYPE_MSG(POD,
-                   "{\"metadata\":{\"creationTimestamp\":\"2024-04-31T00:00:00Zx\"}}",
+    CHECK_TYPE_MSG(POD, "{\"metadata\":{\"creationTimestamp\":\"2024-04-31T00:00:00Zx\"}}",
                    "parsing time \"2024-04-31T00:00:00Zx\": extra text: \"x\"");
     CHECK_TYPE_MSG(POD, "{\"metadata\":{\"creationTimestamp\":5}}",
                    "json: cannot unmarshal number into Go struct field "
                    "ObjectMeta.metadata.creationTimestamp of type string");
     /* bytes: standard base64 */
-    CHECK_TYPE_MSG("io.k8s.api.core.v1.Secret",
-                   "{\"data\":{\"a\":\"aGVsbG8=\",\"b\":\"\"}}", "");
+    CHECK_TYPE_MSG("io.k8s.api.core.v1.Secret", "{\"data\":{\"a\":\"aGVsbG8=\",\"b\":\"\"}}", "");
     CHECK_TYPE_MSG("io.k8s.api.core.v1.Secret", "{\"data\":{\"a\":\"a!==\"}}",
                    "illegal base64 data at input byte 1");
     /* unknown fields are not type checked */
@@ -286,38 +272,28 @@ TEST(test_check_types)
 
 TEST(test_defaults)
 {
-    json_t *pod = parse(
-        "{\"metadata\":{\"name\":\"p\"},\"spec\":{\"restartPolicy\":null,"
-        "\"containers\":[{\"name\":\"a\",\"ports\":[{\"containerPort\":80},"
-        "{\"containerPort\":53,\"protocol\":\"UDP\"}]},{\"name\":\"b\"}]}}");
+    json_t *pod = parse("{\"metadata\":{\"name\":\"p\"},\"spec\":{\"restartPolicy\":null,"
+                        "\"containers\":[{\"name\":\"a\",\"ports\":[{\"containerPort\":80},"
+                        "{\"containerPort\":53,\"protocol\":\"UDP\"}]},{\"name\":\"b\"}]}}");
     k1s_schema_apply_defaults(k1s_schema_type(POD), pod);
     json_t *spec = json_object_get(pod, "spec");
-    CHECK_STR(json_string_value(json_object_get(spec, "restartPolicy")),
-              "Always");
-    CHECK_INT(json_integer_value(
-                  json_object_get(spec, "terminationGracePeriodSeconds")),
-              30);
+    CHECK_STR(json_string_value(json_object_get(spec, "restartPolicy")), "Always");
+    CHECK_INT(json_integer_value(json_object_get(spec, "terminationGracePeriodSeconds")), 30);
     json_t *c0 = json_array_get(json_object_get(spec, "containers"), 0);
     json_t *c1 = json_array_get(json_object_get(spec, "containers"), 1);
     json_t *ports = json_object_get(c0, "ports");
-    CHECK_STR(json_string_value(
-                  json_object_get(json_array_get(ports, 0), "protocol")),
-              "TCP");
-    CHECK_STR(json_string_value(
-                  json_object_get(json_array_get(ports, 1), "protocol")),
-              "UDP"); /* given values stay */
+    CHECK_STR(json_string_value(json_object_get(json_array_get(ports, 0), "protocol")), "TCP");
+    CHECK_STR(json_string_value(json_object_get(json_array_get(ports, 1), "protocol")),
+              "UDP");                            /* given values stay */
     CHECK(json_object_get(c1, "ports") == NULL); /* no parent, no default */
     CHECK_STR(json_string_value(json_object_get(c0, "name")), "a");
     json_decref(pod);
 
     /* an object without the field's parent gets no nested defaults */
     json_t *sc = parse("{\"provisioner\":\"x\"}");
-    k1s_schema_apply_defaults(
-        k1s_schema_type("io.k8s.api.storage.v1.StorageClass"), sc);
-    CHECK_STR(json_string_value(json_object_get(sc, "reclaimPolicy")),
-              "Delete");
-    CHECK_STR(json_string_value(json_object_get(sc, "volumeBindingMode")),
-              "Immediate");
+    k1s_schema_apply_defaults(k1s_schema_type("io.k8s.api.storage.v1.StorageClass"), sc);
+    CHECK_STR(json_string_value(json_object_get(sc, "reclaimPolicy")), "Delete");
+    CHECK_STR(json_string_value(json_object_get(sc, "volumeBindingMode")), "Immediate");
     json_decref(sc);
 }
 
@@ -345,5 +321,5 @@ TEST(test_hostile_input)
     k1s_schema_apply_defaults(NULL, NULL);
 }
 
-K1S_TEST_MAIN(T(test_lookup), T(test_unknown_fields), T(test_check_types),
-              T(test_defaults), T(test_hostile_input))
+K1S_TEST_MAIN(T(test_lookup), T(test_unknown_fields), T(test_check_types), T(test_defaults),
+              T(test_hostile_input))

@@ -36,8 +36,7 @@ TEST(test_roundtrip_all_fields)
             }
             numbered++;
             if (k1s_schema_field_by_pb(t, outer, num) != f) {
-                fprintf(stderr, "%s.%s pb=%d.%d not found back\n", t->name,
-                        f->name, outer, num);
+                fprintf(stderr, "%s.%s pb=%d.%d not found back\n", t->name, f->name, outer, num);
                 CHECK(0);
             }
             if (outer)
@@ -66,21 +65,14 @@ TEST(test_pod_numbers)
     CHECK_INT(k1s_schema_field_pb(NULL, NULL, NULL), 0);
 
     const k1s_type *spec = k1s_schema_type("io.k8s.api.core.v1.PodSpec");
-    CHECK(k1s_schema_field_by_pb(spec, 0, 2) ==
-          k1s_schema_field(spec, "containers"));
-    CHECK(k1s_schema_field_by_pb(spec, 0, 20) ==
-          k1s_schema_field(spec, "initContainers"));
-    CHECK(k1s_schema_field_by_pb(spec, 0, 11) ==
-          k1s_schema_field(spec, "hostNetwork"));
+    CHECK(k1s_schema_field_by_pb(spec, 0, 2) == k1s_schema_field(spec, "containers"));
+    CHECK(k1s_schema_field_by_pb(spec, 0, 20) == k1s_schema_field(spec, "initContainers"));
+    CHECK(k1s_schema_field_by_pb(spec, 0, 11) == k1s_schema_field(spec, "hostNetwork"));
 
-    const k1s_type *meta =
-        k1s_schema_type("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta");
-    CHECK(k1s_schema_field_by_pb(meta, 0, 8) ==
-          k1s_schema_field(meta, "creationTimestamp"));
-    CHECK(k1s_schema_field_by_pb(meta, 0, 11) ==
-          k1s_schema_field(meta, "labels"));
-    CHECK(k1s_schema_field_by_pb(meta, 0, 17) ==
-          k1s_schema_field(meta, "managedFields"));
+    const k1s_type *meta = k1s_schema_type("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta");
+    CHECK(k1s_schema_field_by_pb(meta, 0, 8) == k1s_schema_field(meta, "creationTimestamp"));
+    CHECK(k1s_schema_field_by_pb(meta, 0, 11) == k1s_schema_field(meta, "labels"));
+    CHECK(k1s_schema_field_by_pb(meta, 0, 17) == k1s_schema_field(meta, "managedFields"));
 }
 
 /* Volume embeds VolumeSource inline as its field 2: emptyDir is 2.2,
@@ -95,12 +87,10 @@ TEST(test_inline_message)
     CHECK(k1s_schema_field_by_pb(vol, 0, 1) == k1s_schema_field(vol, "name"));
     CHECK(k1s_schema_field_by_pb(vol, 0, 2) == NULL);
     CHECK(k1s_schema_field_by_pb(vol, 2, 2) == k1s_schema_field(vol, "emptyDir"));
-    CHECK(k1s_schema_field_by_pb(vol, 2, 19) ==
-          k1s_schema_field(vol, "configMap"));
+    CHECK(k1s_schema_field_by_pb(vol, 2, 19) == k1s_schema_field(vol, "configMap"));
     CHECK(k1s_schema_field_by_pb(vol, 2, 1) != k1s_schema_field(vol, "name"));
     int outer = 0;
-    CHECK_INT(k1s_schema_field_pb(k1s_schema_field(vol, "emptyDir"), &outer, NULL),
-              2);
+    CHECK_INT(k1s_schema_field_pb(k1s_schema_field(vol, "emptyDir"), &outer, NULL), 2);
     CHECK_INT(outer, 2);
 }
 
@@ -109,27 +99,23 @@ TEST(test_inline_message)
 TEST(test_keepzero)
 {
     unsigned flags = 99;
-    k1s_schema_field_pb(field("io.k8s.api.core.v1.ContainerPort", "containerPort"),
-                        NULL, &flags);
+    k1s_schema_field_pb(field("io.k8s.api.core.v1.ContainerPort", "containerPort"), NULL, &flags);
     CHECK_INT(flags, K1S_PB_KEEPZERO);
-    k1s_schema_field_pb(field("io.k8s.api.core.v1.ContainerPort", "hostPort"),
-                        NULL, &flags);
+    k1s_schema_field_pb(field("io.k8s.api.core.v1.ContainerPort", "hostPort"), NULL, &flags);
     CHECK_INT(flags, 0);
-    k1s_schema_field_pb(field("io.k8s.api.core.v1.PodSpec",
-                              "terminationGracePeriodSeconds"),
-                        NULL, &flags);
-    CHECK_INT(flags, K1S_PB_KEEPZERO);
-    k1s_schema_field_pb(field("io.k8s.api.core.v1.PodSpec", "hostNetwork"), NULL,
+    k1s_schema_field_pb(field("io.k8s.api.core.v1.PodSpec", "terminationGracePeriodSeconds"), NULL,
                         &flags);
+    CHECK_INT(flags, K1S_PB_KEEPZERO);
+    k1s_schema_field_pb(field("io.k8s.api.core.v1.PodSpec", "hostNetwork"), NULL, &flags);
     CHECK_INT(flags, 0);
     k1s_schema_field_pb(field("io.k8s.api.core.v1.EnvVar", "name"), NULL, &flags);
     CHECK_INT(flags, K1S_PB_KEEPZERO);
     /* metav1.Time, not MicroTime */
-    k1s_schema_field_pb(field("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
-                              "creationTimestamp"),
-                        NULL, &flags);
+    k1s_schema_field_pb(
+        field("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta", "creationTimestamp"), NULL,
+        &flags);
     CHECK_INT(flags, 0);
 }
 
-K1S_TEST_MAIN(T(test_roundtrip_all_fields), T(test_pod_numbers),
-              T(test_inline_message), T(test_keepzero))
+K1S_TEST_MAIN(T(test_roundtrip_all_fields), T(test_pod_numbers), T(test_inline_message),
+              T(test_keepzero))

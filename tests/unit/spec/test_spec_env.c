@@ -11,11 +11,12 @@
 
 static json_t *pod_with(const char *container)
 {
-    json_t *pod = fx_json("{'metadata':{'name':'web-0','namespace':'ns1','uid':'u-1',"
-                    "'labels':{'app':'web','tier':'fe'},'annotations':{'a':'x\\ny'}},"
-                    "'spec':{'nodeName':'node1','serviceAccountName':'sa1','containers':[]},"
-                    "'status':{'podIP':'10.244.0.5','podIPs':[{'ip':'10.244.0.5'},{'ip':'fd00::5'}],"
-                    "'hostIP':'192.168.1.2','hostIPs':[{'ip':'192.168.1.2'}]}}");
+    json_t *pod =
+        fx_json("{'metadata':{'name':'web-0','namespace':'ns1','uid':'u-1',"
+                "'labels':{'app':'web','tier':'fe'},'annotations':{'a':'x\\ny'}},"
+                "'spec':{'nodeName':'node1','serviceAccountName':'sa1','containers':[]},"
+                "'status':{'podIP':'10.244.0.5','podIPs':[{'ip':'10.244.0.5'},{'ip':'fd00::5'}],"
+                "'hostIP':'192.168.1.2','hostIPs':[{'ip':'192.168.1.2'}]}}");
     json_array_append_new(json_object_get(json_object_get(pod, "spec"), "containers"),
                           fx_json(container));
     return pod;
@@ -40,16 +41,15 @@ static json_t *envs_of(const json_t *pod, fake_cache *fc, k1s_spec_error *e)
 
 TEST(values_and_expansion)
 {
-    json_t *pod = pod_with(
-        "{'name':'c','env':["
-        "{'name':'A','value':'alpha'},"
-        "{'name':'B','value':'$(A)-b'},"
-        "{'name':'C','value':'$(LATER) $(NOPE)'},"
-        "{'name':'D','value':'$$(A) $$ $x $( $'},"
-        "{'name':'E','value':'$(A)$(B)'},"
-        "{'name':'EMPTY'},"
-        "{'name':'LATER','value':'late'},"
-        "{'name':'A','value':'again $(A)'}]}");
+    json_t *pod = pod_with("{'name':'c','env':["
+                           "{'name':'A','value':'alpha'},"
+                           "{'name':'B','value':'$(A)-b'},"
+                           "{'name':'C','value':'$(LATER) $(NOPE)'},"
+                           "{'name':'D','value':'$$(A) $$ $x $( $'},"
+                           "{'name':'E','value':'$(A)$(B)'},"
+                           "{'name':'EMPTY'},"
+                           "{'name':'LATER','value':'late'},"
+                           "{'name':'A','value':'again $(A)'}]}");
     k1s_spec_error e;
     json_t *envs = envs_of(pod, NULL, &e);
     CHECK(envs != NULL);
@@ -129,7 +129,7 @@ TEST(field_ref_errors_and_node_ip)
     fake_cache fc = {json_object()};
     fake_put(&fc, "Node", "", "node1",
              fx_json("{'status':{'addresses':[{'type':'Hostname','address':'n'},"
-               "{'type':'InternalIP','address':'10.0.0.9'}]}}"));
+                     "{'type':'InternalIP','address':'10.0.0.9'}]}}"));
     json_t *envs = envs_of(pod, &fc, &e);
     CHECK_STR(env_get(envs, "H"), "10.0.0.9");
     json_decref(envs);
@@ -152,20 +152,21 @@ TEST(resource_field_refs)
     k1s_spec_error e;
     json_t *envs = envs_of(pod, NULL, &e);
     CHECK(envs != NULL);
-    CHECK_STR(env_get(envs, "LC"), "1");         /* ceil(0.5) */
+    CHECK_STR(env_get(envs, "LC"), "1"); /* ceil(0.5) */
     CHECK_STR(env_get(envs, "LCM"), "500");
     CHECK_STR(env_get(envs, "LM"), "64");
     CHECK_STR(env_get(envs, "LMB"), "67108864");
     CHECK_STR(env_get(envs, "RC"), "250");
-    CHECK_STR(env_get(envs, "RM"), "34");        /* ceil(33554432 / 1e6) */
+    CHECK_STR(env_get(envs, "RM"), "34"); /* ceil(33554432 / 1e6) */
     CHECK_STR(env_get(envs, "RE"), "0");
     json_decref(envs);
     json_decref(pod);
 
     /* no limits: the node's allocatable, from the Node or the host */
-    pod = pod_with("{'name':'c','env':["
-                   "{'name':'LC','valueFrom':{'resourceFieldRef':{'resource':'limits.cpu'}}},"
-                   "{'name':'LM','valueFrom':{'resourceFieldRef':{'resource':'limits.memory','divisor':'1Ki'}}}]}");
+    pod = pod_with(
+        "{'name':'c','env':["
+        "{'name':'LC','valueFrom':{'resourceFieldRef':{'resource':'limits.cpu'}}},"
+        "{'name':'LM','valueFrom':{'resourceFieldRef':{'resource':'limits.memory','divisor':'1Ki'}}}]}");
     fake_cache fc = {json_object()};
     fake_put(&fc, "Node", "", "node1",
              fx_json("{'status':{'allocatable':{'cpu':'4','memory':'8Gi'}}}"));
@@ -228,7 +229,8 @@ TEST(key_refs)
         const char *ref, *msg;
     } bad[] = {
         {"{'configMapKeyRef':{'name':'nope','key':'k'}}", "configmap \"nope\" not found"},
-        {"{'configMapKeyRef':{'name':'cfg','key':'k'}}", "couldn't find key k in ConfigMap ns1/cfg"},
+        {"{'configMapKeyRef':{'name':'cfg','key':'k'}}",
+         "couldn't find key k in ConfigMap ns1/cfg"},
         {"{'secretKeyRef':{'name':'nope','key':'k'}}", "secret \"nope\" not found"},
         {"{'secretKeyRef':{'name':'sec','key':'k'}}", "couldn't find key k in Secret ns1/sec"},
     };
@@ -254,12 +256,11 @@ TEST(env_from)
 {
     fake_cache fc = {json_object()};
     put_objects(&fc);
-    json_t *pod = pod_with(
-        "{'name':'c','envFrom':["
-        "{'configMapRef':{'name':'cfg'},'prefix':'CFG_'},"
-        "{'secretRef':{'name':'sec'}},"
-        "{'configMapRef':{'name':'gone','optional':true}}],"
-        "'env':[{'name':'user','value':'override $(CFG_mode)'}]}");
+    json_t *pod = pod_with("{'name':'c','envFrom':["
+                           "{'configMapRef':{'name':'cfg'},'prefix':'CFG_'},"
+                           "{'secretRef':{'name':'sec'}},"
+                           "{'configMapRef':{'name':'gone','optional':true}}],"
+                           "'env':[{'name':'user','value':'override $(CFG_mode)'}]}");
     k1s_spec_error e;
     json_t *envs = envs_of(pod, &fc, &e);
     CHECK(envs != NULL);
@@ -279,7 +280,7 @@ TEST(env_from)
     pod = pod_with("{'name':'c','envFrom':[{'configMapRef':{'name':'cfg'}}]}");
     envs = envs_of(pod, &fc, &e);
     CHECK(envs != NULL);
-    CHECK(env_get(envs, "") == NULL);           /* no prefix: "" is invalid */
+    CHECK(env_get(envs, "") == NULL); /* no prefix: "" is invalid */
     CHECK_INT(json_array_size(envs), 2);
     json_decref(envs);
     json_decref(pod);

@@ -20,8 +20,7 @@ typedef struct fake_cache {
     json_t *objs;
 } fake_cache;
 
-static inline const json_t *fake_get(void *ctx, const char *kind, const char *ns,
-                              const char *name)
+static inline const json_t *fake_get(void *ctx, const char *kind, const char *ns, const char *name)
 {
     fake_cache *c = ctx;
     char key[512];
@@ -30,8 +29,8 @@ static inline const json_t *fake_get(void *ctx, const char *kind, const char *ns
 }
 
 /* Add obj (stolen) under kind/ns/name. */
-static inline void fake_put(fake_cache *c, const char *kind, const char *ns,
-                     const char *name, json_t *obj)
+static inline void fake_put(fake_cache *c, const char *kind, const char *ns, const char *name,
+                            json_t *obj)
 {
     char key[512];
     snprintf(key, sizeof key, "%s/%s/%s", kind, ns, name);
@@ -43,9 +42,9 @@ static inline const char *env_get(const json_t *envs, const char *key)
 {
     size_t i;
     const json_t *kv;
-    json_array_foreach(envs, i, kv)
-        if (!strcmp(json_string_value(json_object_get(kv, "key")), key))
-            return json_string_value(json_object_get(kv, "value"));
+    json_array_foreach(envs, i,
+                       kv) if (!strcmp(json_string_value(json_object_get(kv, "key")),
+                                       key)) return json_string_value(json_object_get(kv, "value"));
     return NULL;
 }
 

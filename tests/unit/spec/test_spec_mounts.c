@@ -17,15 +17,16 @@ static char pod_dir[PATH_MAX + 32];
 static json_t *make_pod(const char *mounts)
 {
     char s[4096];
-    snprintf(s, sizeof s,
-             "{'metadata':{'name':'web-0','namespace':'ns1','uid':'u1'},"
-             "'spec':{'containers':[{'name':'c','env':["
-             "{'name':'POD','valueFrom':{'fieldRef':{'fieldPath':'metadata.name'}}},"
-             "{'name':'EMPTY','value':''},{'name':'CM','valueFrom':{'configMapKeyRef':{'name':'cfg','key':'k'}}}],"
-             "'volumeMounts':%s}],"
-             "'volumes':[{'name':'data','emptyDir':{}},{'name':'cfg','configMap':{'name':'cfg'}},"
-             "{'name':'claim','persistentVolumeClaim':{'claimName':'www','readOnly':true}}]}}",
-             mounts);
+    snprintf(
+        s, sizeof s,
+        "{'metadata':{'name':'web-0','namespace':'ns1','uid':'u1'},"
+        "'spec':{'containers':[{'name':'c','env':["
+        "{'name':'POD','valueFrom':{'fieldRef':{'fieldPath':'metadata.name'}}},"
+        "{'name':'EMPTY','value':''},{'name':'CM','valueFrom':{'configMapKeyRef':{'name':'cfg','key':'k'}}}],"
+        "'volumeMounts':%s}],"
+        "'volumes':[{'name':'data','emptyDir':{}},{'name':'cfg','configMap':{'name':'cfg'}},"
+        "{'name':'claim','persistentVolumeClaim':{'claimName':'www','readOnly':true}}]}}",
+        mounts);
     return fx_json(s);
 }
 
@@ -35,7 +36,7 @@ static const json_t *ctr(const json_t *pod)
 }
 
 static fake_cache cache;
-static json_t *paths;     /* the volumes of make_pod, made once */
+static json_t *paths; /* the volumes of make_pod, made once */
 
 /* Mounts of the pod's container with paths; NULL with *e on error. */
 static json_t *mounts_of(const json_t *pod, bool with_env, k1s_spec_error *e)
@@ -72,10 +73,11 @@ static const char *vol(const char *name)
 
 TEST(plain_mounts)
 {
-    json_t *pod = make_pod("[{'name':'data','mountPath':'/data'},"
-                           "{'name':'data','mountPath':'/ro','readOnly':true},"
-                           "{'name':'cfg','mountPath':'/etc/cfg'},"
-                           "{'name':'claim','mountPath':'/www','mountPropagation':'HostToContainer'}]");
+    json_t *pod =
+        make_pod("[{'name':'data','mountPath':'/data'},"
+                 "{'name':'data','mountPath':'/ro','readOnly':true},"
+                 "{'name':'cfg','mountPath':'/etc/cfg'},"
+                 "{'name':'claim','mountPath':'/www','mountPropagation':'HostToContainer'}]");
     k1s_spec_error e;
     json_t *m = mounts_of(pod, false, &e);
     CHECK_INT(json_array_size(m), 4);
@@ -84,8 +86,8 @@ TEST(plain_mounts)
     CHECK(!mro(m, 0));
     CHECK(json_object_get(json_array_get(m, 0), "propagation") == NULL);
     CHECK(mro(m, 1));
-    CHECK(mro(m, 2));                       /* configMap: always */
-    CHECK(mro(m, 3));                       /* the claim says readOnly */
+    CHECK(mro(m, 2)); /* configMap: always */
+    CHECK(mro(m, 3)); /* the claim says readOnly */
     CHECK_STR(mstr(m, 3, "propagation"), "PROPAGATION_HOST_TO_CONTAINER");
     json_decref(m);
     json_decref(pod);
@@ -115,7 +117,7 @@ TEST(sub_paths)
     CHECK_STR(mstr(m, 1, "host_path"), want);
     struct stat st;
     CHECK(stat(want, &st) == 0 && S_ISDIR(st.st_mode));
-    CHECK_INT(st.st_mode & 07777, 0777);    /* the volume's mode */
+    CHECK_INT(st.st_mode & 07777, 0777); /* the volume's mode */
     /* a configMap key resolves to the file of the current version */
     const char *f = mstr(m, 2, "host_path");
     CHECK(f && strstr(f, "/..") && strstr(f, "/app.conf"));
@@ -128,7 +130,7 @@ TEST(sub_path_escapes)
 {
     char link[PATH_MAX * 2];
     snprintf(link, sizeof link, "%s/out", vol("data"));
-    CHECK_INT(symlink(tmp, link), 0);      /* points outside the volume */
+    CHECK_INT(symlink(tmp, link), 0); /* points outside the volume */
     static const struct {
         const char *sub, *msg;
     } bad[] = {
@@ -136,7 +138,8 @@ TEST(sub_path_escapes)
         {"a/../../x", "unable to provision SubPath `a/../../x`: must not contain '..'"},
         {"/etc", "error SubPath `/etc` must not be an absolute path"},
         {"out", "failed to prepare subPath for volumeMount \"data\" of container \"c\""},
-        {"out/made", "failed to create subPath directory for volumeMount \"data\" of container \"c\""},
+        {"out/made",
+         "failed to create subPath directory for volumeMount \"data\" of container \"c\""},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char mounts[256];
@@ -210,29 +213,28 @@ TEST(etc_hosts)
     json_t *pod = fx_json("{'metadata':{'name':'web-0','namespace':'ns1'},'spec':{}}");
     json_t *m = (json_t *)1;
     CHECK_INT(k1s_spec_etc_hosts(pod, NULL, pod_dir, &m), 0);
-    CHECK(m == NULL);                       /* no IP yet: not mounted */
+    CHECK(m == NULL); /* no IP yet: not mounted */
     CHECK_INT(k1s_spec_etc_hosts(pod, "10.244.0.7", pod_dir, &m), 0);
     char path[PATH_MAX * 2];
     snprintf(path, sizeof path, "%s/etc-hosts", pod_dir);
     CHECK_STR(json_string_value(json_object_get(m, "host_path")), path);
     CHECK_STR(json_string_value(json_object_get(m, "container_path")), "/etc/hosts");
     CHECK(json_is_false(json_object_get(m, "readonly")));
-    CHECK_STR(read_all(path),
-              "# Kubernetes-managed hosts file.\n"
-              "127.0.0.1\tlocalhost\n"
-              "::1\tlocalhost ip6-localhost ip6-loopback\n"
-              "fe00::0\tip6-localnet\n"
-              "fe00::0\tip6-mcastprefix\n"
-              "fe00::1\tip6-allnodes\n"
-              "fe00::2\tip6-allrouters\n"
-              "10.244.0.7\tweb-0\n");
+    CHECK_STR(read_all(path), "# Kubernetes-managed hosts file.\n"
+                              "127.0.0.1\tlocalhost\n"
+                              "::1\tlocalhost ip6-localhost ip6-loopback\n"
+                              "fe00::0\tip6-localnet\n"
+                              "fe00::0\tip6-mcastprefix\n"
+                              "fe00::1\tip6-allnodes\n"
+                              "fe00::2\tip6-allrouters\n"
+                              "10.244.0.7\tweb-0\n");
     struct stat st;
     CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0644);
     json_decref(m);
     json_decref(pod);
 
     pod = fx_json("{'metadata':{'name':'web-0','namespace':'ns1'},'spec':{'hostname':'h1',"
-            "'subdomain':'nginx','hostAliases':[{'ip':'1.2.3.4','hostnames':['a','b']}]}}");
+                  "'subdomain':'nginx','hostAliases':[{'ip':'1.2.3.4','hostnames':['a','b']}]}}");
     CHECK_INT(k1s_spec_etc_hosts(pod, "10.244.0.7", pod_dir, &m), 0);
     const char *t = read_all(path);
     CHECK(t && strstr(t, "\n10.244.0.7\th1.nginx.ns1.svc.cluster.local\th1\n"
@@ -257,10 +259,15 @@ static void setup(void)
     cache.objs = json_object();
     fake_put(&cache, "ConfigMap", "ns1", "cfg", fx_json("{'data':{'app.conf':'x','k':'v'}}"));
     char pv[PATH_MAX + 200];
-    snprintf(pv, sizeof pv, "{'spec':{'claimRef':{'uid':'c1'},'hostPath':{'path':'%s/pv','type':'DirectoryOrCreate'}}}", tmp);
+    snprintf(
+        pv, sizeof pv,
+        "{'spec':{'claimRef':{'uid':'c1'},'hostPath':{'path':'%s/pv','type':'DirectoryOrCreate'}}}",
+        tmp);
     fake_put(&cache, "PersistentVolume", "", "pv1", fx_json(pv));
-    fake_put(&cache, "PersistentVolumeClaim", "ns1", "www",
-             fx_json("{'metadata':{'uid':'c1'},'spec':{'volumeName':'pv1'},'status':{'phase':'Bound'}}"));
+    fake_put(
+        &cache, "PersistentVolumeClaim", "ns1", "www",
+        fx_json(
+            "{'metadata':{'uid':'c1'},'spec':{'volumeName':'pv1'},'status':{'phase':'Bound'}}"));
     json_t *pod = make_pod("[]");
     k1s_spec_lookup lk = {&cache, fake_get};
     k1s_spec_error e;
@@ -278,5 +285,4 @@ static void teardown(void)
     fx_rmtree(tmp);
 }
 
-K1S_TEST_MAIN(T(plain_mounts), T(sub_paths), T(sub_path_escapes), T(sub_path_expr),
-              T(etc_hosts))
+K1S_TEST_MAIN(T(plain_mounts), T(sub_paths), T(sub_path_escapes), T(sub_path_expr), T(etc_hosts))

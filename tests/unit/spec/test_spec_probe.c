@@ -19,17 +19,19 @@
 /* ---- a tiny HTTP/1.1 server ---- */
 
 typedef struct server {
-    fx_tcp tcp;                 /* tcp.port: where it listens */
-    atomic_int flip_status;     /* what /flip answers */
-    char last_request[2048];    /* written by the thread, read after a probe */
+    fx_tcp tcp;              /* tcp.port: where it listens */
+    atomic_int flip_status;  /* what /flip answers */
+    char last_request[2048]; /* written by the thread, read after a probe */
     pthread_mutex_t mu;
 } server;
 
 static void respond(int c, int code, const char *extra, const char *body)
 {
     char buf[1024];
-    int n = snprintf(buf, sizeof buf, "HTTP/1.1 %d X\r\nContent-Length: %zu\r\n"
-                     "Connection: close\r\n%s\r\n%s", code, strlen(body), extra, body);
+    int n = snprintf(buf, sizeof buf,
+                     "HTTP/1.1 %d X\r\nContent-Length: %zu\r\n"
+                     "Connection: close\r\n%s\r\n%s",
+                     code, strlen(body), extra, body);
     if (write(c, buf, (size_t)n) < 0) {
         /* the client may have given up (timeouts) */
     }
@@ -120,8 +122,7 @@ static const char *probe_once(const char *probe_json, bool *ok)
     k1s_prober_init(&p, probe, 0, false);
     memset(msg, 'x', sizeof msg - 1);
     /* successThreshold 1: one success makes it true */
-    *ok = k1s_prober_step(&p, probe, "127.0.0.1", container, "cid", NULL, NULL, 0, msg,
-                          sizeof msg);
+    *ok = k1s_prober_step(&p, probe, "127.0.0.1", container, "cid", NULL, NULL, 0, msg, sizeof msg);
     json_decref(probe);
     return msg;
 }
@@ -164,7 +165,10 @@ TEST(http_results)
     /* headers, an explicit host and scheme, a path without '/' */
     CHECK_STR(probe_once(fmt("{'httpGet':{'host':'localhost','scheme':'HTTP','path':'ok','port':%d,"
                              "'httpHeaders':[{'name':'X-Test','value':'yes'},"
-                             "{'name':'User-Agent','value':'mine'}]}}", s.tcp.port), &ok), "");
+                             "{'name':'User-Agent','value':'mine'}]}}",
+                             s.tcp.port),
+                         &ok),
+              "");
     CHECK(ok);
     pthread_mutex_lock(&s.mu);
     CHECK(strstr(s.last_request, "GET /ok HTTP/1.1\r\n") != NULL);
@@ -173,15 +177,20 @@ TEST(http_results)
     CHECK(strstr(s.last_request, "kube-probe") == NULL);
     pthread_mutex_unlock(&s.mu);
     /* a timeout */
-    CHECK_STR(probe_once(fmt("{'httpGet':{'path':'/slow','port':%d},'timeoutSeconds':1}", s.tcp.port), &ok),
-              fmt("Get \"http://127.0.0.1:%d/slow\": context deadline exceeded "
-                  "(Client.Timeout exceeded while awaiting headers)", s.tcp.port));
+    CHECK_STR(
+        probe_once(fmt("{'httpGet':{'path':'/slow','port':%d},'timeoutSeconds':1}", s.tcp.port),
+                   &ok),
+        fmt("Get \"http://127.0.0.1:%d/slow\": context deadline exceeded "
+            "(Client.Timeout exceeded while awaiting headers)",
+            s.tcp.port));
     CHECK(!ok);
     server_stop(&s);
     /* refused */
     int dp = dead_port();
-    CHECK_STR(probe_once(fmt("{'httpGet':{'path':'/','port':%d}}", dp), &ok),
-              fmt("Get \"http://127.0.0.1:%d/\": dial tcp 127.0.0.1:%d: connect: connection refused", dp));
+    CHECK_STR(
+        probe_once(fmt("{'httpGet':{'path':'/','port':%d}}", dp), &ok),
+        fmt("Get \"http://127.0.0.1:%d/\": dial tcp 127.0.0.1:%d: connect: connection refused",
+            dp));
     CHECK(!ok);
 }
 
@@ -190,8 +199,10 @@ TEST(named_ports)
     server s;
     server_start(&s);
     char c[256];
-    snprintf(c, sizeof c, "{'name':'web','ports':[{'name':'metrics','containerPort':1},"
-             "{'name':'http','containerPort':%d}]}", s.tcp.port);
+    snprintf(c, sizeof c,
+             "{'name':'web','ports':[{'name':'metrics','containerPort':1},"
+             "{'name':'http','containerPort':%d}]}",
+             s.tcp.port);
     json_decref(container);
     container = fx_json(c);
     bool ok;
@@ -223,7 +234,8 @@ TEST(tcp)
     int fill[4];
     for (int i = 0; i < 4; i++) {
         fill[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+        struct sockaddr_in a = {.sin_family = AF_INET,
+                                .sin_port = htons((uint16_t)port),
                                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
         if (connect(fill[i], (struct sockaddr *)&a, sizeof a) < 0) {
             /* EINPROGRESS for the ones that wait */
@@ -248,8 +260,8 @@ typedef struct fake_exec {
     int timeout;
 } fake_exec;
 
-static int exec_fn(void *ctx, const char *cid, const char *const *argv, size_t argc,
-                   int timeout_s, int *exit_code)
+static int exec_fn(void *ctx, const char *cid, const char *const *argv, size_t argc, int timeout_s,
+                   int *exit_code)
 {
     fake_exec *f = ctx;
     f->calls++;
@@ -264,21 +276,24 @@ static int exec_fn(void *ctx, const char *cid, const char *const *argv, size_t a
 TEST(exec_probes)
 {
     json_t *probe = fx_json("{'exec':{'command':['cat','/tmp/healthy']},'timeoutSeconds':3,"
-                      "'failureThreshold':1}");
+                            "'failureThreshold':1}");
     fake_exec f = {0};
     k1s_prober p;
     char msg[256];
     k1s_prober_init(&p, probe, 0, true);
-    CHECK(k1s_prober_step(&p, probe, "10.0.0.1", container, "abc123", exec_fn, &f, 0, msg, sizeof msg));
+    CHECK(k1s_prober_step(&p, probe, "10.0.0.1", container, "abc123", exec_fn, &f, 0, msg,
+                          sizeof msg));
     CHECK_STR(f.seen, "abc123: cat /tmp/healthy");
     CHECK_INT(f.timeout, 3);
     CHECK_STR(msg, "");
     f.code = 1;
-    CHECK(!k1s_prober_step(&p, probe, "10.0.0.1", container, "abc123", exec_fn, &f, 0, msg, sizeof msg));
+    CHECK(!k1s_prober_step(&p, probe, "10.0.0.1", container, "abc123", exec_fn, &f, 0, msg,
+                           sizeof msg));
     CHECK_STR(msg, "command \"cat /tmp/healthy\" exited with 1");
     /* could not run: three attempts, then a failure */
     f = (fake_exec){.rc = -1};
-    CHECK(!k1s_prober_step(&p, probe, "10.0.0.1", container, "abc123", exec_fn, &f, 0, msg, sizeof msg));
+    CHECK(!k1s_prober_step(&p, probe, "10.0.0.1", container, "abc123", exec_fn, &f, 0, msg,
+                           sizeof msg));
     CHECK_INT(f.calls, 3);
     CHECK(strstr(msg, "cat /tmp/healthy") != NULL);
     json_decref(probe);
@@ -291,27 +306,35 @@ TEST(thresholds_and_schedule)
     server s;
     server_start(&s);
     char pj[256];
-    snprintf(pj, sizeof pj, "{'httpGet':{'path':'/flip','port':%d},'initialDelaySeconds':5,"
-             "'periodSeconds':2,'successThreshold':2,'failureThreshold':2}", s.tcp.port);
+    snprintf(pj, sizeof pj,
+             "{'httpGet':{'path':'/flip','port':%d},'initialDelaySeconds':5,"
+             "'periodSeconds':2,'successThreshold':2,'failureThreshold':2}",
+             s.tcp.port);
     json_t *probe = fx_json(pj);
     k1s_prober p;
     char msg[256];
     k1s_prober_init(&p, probe, 1000, false);
     CHECK(!k1s_prober_due(&p, 5999));
     CHECK(k1s_prober_due(&p, 6000));
-    CHECK(!k1s_prober_step(&p, probe, "127.0.0.1", container, "c", NULL, NULL, 6000, msg, sizeof msg));
+    CHECK(!k1s_prober_step(&p, probe, "127.0.0.1", container, "c", NULL, NULL, 6000, msg,
+                           sizeof msg));
     CHECK_INT(p.next_ms, 8000);
     CHECK(!k1s_prober_due(&p, 7999));
-    CHECK(k1s_prober_step(&p, probe, "127.0.0.1", container, "c", NULL, NULL, 8000, msg, sizeof msg));
+    CHECK(
+        k1s_prober_step(&p, probe, "127.0.0.1", container, "c", NULL, NULL, 8000, msg, sizeof msg));
     atomic_store(&s.flip_status, 503);
-    CHECK(k1s_prober_step(&p, probe, "127.0.0.1", container, "c", NULL, NULL, 10000, msg, sizeof msg));
+    CHECK(k1s_prober_step(&p, probe, "127.0.0.1", container, "c", NULL, NULL, 10000, msg,
+                          sizeof msg));
     CHECK_STR(msg, "HTTP probe failed with statuscode: 503");
-    CHECK(!k1s_prober_step(&p, probe, "127.0.0.1", container, "c", NULL, NULL, 12000, msg, sizeof msg));
+    CHECK(!k1s_prober_step(&p, probe, "127.0.0.1", container, "c", NULL, NULL, 12000, msg,
+                           sizeof msg));
     /* one success is not enough to be ready again */
     atomic_store(&s.flip_status, 200);
-    CHECK(!k1s_prober_step(&p, probe, "127.0.0.1", container, "c", NULL, NULL, 14000, msg, sizeof msg));
+    CHECK(!k1s_prober_step(&p, probe, "127.0.0.1", container, "c", NULL, NULL, 14000, msg,
+                           sizeof msg));
     CHECK_STR(msg, "");
-    CHECK(k1s_prober_step(&p, probe, "127.0.0.1", container, "c", NULL, NULL, 16000, msg, sizeof msg));
+    CHECK(k1s_prober_step(&p, probe, "127.0.0.1", container, "c", NULL, NULL, 16000, msg,
+                          sizeof msg));
     json_decref(probe);
 
     /* defaults: period 10 s, 3 failures, liveness starts true */
@@ -333,7 +356,7 @@ TEST(thresholds_and_schedule)
 
 typedef struct h2_server {
     int fd, port;
-    int answer;                 /* serving status, or -12 for Unimplemented */
+    int answer; /* serving status, or -12 for Unimplemented */
     pthread_t thread;
 } h2_server;
 
@@ -353,10 +376,10 @@ static bool read_full(int fd, void *buf, size_t n)
 
 static void frame(int fd, int type, int flags, uint32_t stream, const void *p, size_t n)
 {
-    unsigned char h[9] = {(unsigned char)(n >> 16), (unsigned char)(n >> 8), (unsigned char)n,
-                          (unsigned char)type, (unsigned char)flags,
-                          (unsigned char)(stream >> 24), (unsigned char)(stream >> 16),
-                          (unsigned char)(stream >> 8), (unsigned char)stream};
+    unsigned char h[9] = {
+        (unsigned char)(n >> 16),      (unsigned char)(n >> 8),      (unsigned char)n,
+        (unsigned char)type,           (unsigned char)flags,         (unsigned char)(stream >> 24),
+        (unsigned char)(stream >> 16), (unsigned char)(stream >> 8), (unsigned char)stream};
     if (write(fd, h, 9) != 9 || (n && write(fd, p, n) != (ssize_t)n)) {
         /* the client went away; the test's checks will say so */
     }
@@ -387,7 +410,7 @@ static void *h2_serve(void *arg)
             close(c);
         return NULL;
     }
-    frame(c, 4, 0, 0, NULL, 0);                       /* SETTINGS */
+    frame(c, 4, 0, 0, NULL, 0); /* SETTINGS */
     uint32_t stream = 0;
     for (;;) {
         unsigned char h[9], payload[16384];
@@ -396,20 +419,20 @@ static void *h2_serve(void *arg)
         size_t n = ((size_t)h[0] << 16) | ((size_t)h[1] << 8) | h[2];
         if (n > sizeof payload || !read_full(c, payload, n))
             break;
-        uint32_t sid = ((uint32_t)(h[5] & 0x7f) << 24) | ((uint32_t)h[6] << 16) |
-                       ((uint32_t)h[7] << 8) | h[8];
+        uint32_t sid =
+            ((uint32_t)(h[5] & 0x7f) << 24) | ((uint32_t)h[6] << 16) | ((uint32_t)h[7] << 8) | h[8];
         if (h[3] == 4 && !(h[4] & 1))
-            frame(c, 4, 1, 0, NULL, 0);                   /* SETTINGS ACK */
+            frame(c, 4, 1, 0, NULL, 0); /* SETTINGS ACK */
         if (h[3] == 1)
             stream = sid;
-        if ((h[3] == 0 || h[3] == 1) && (h[4] & 1))       /* END_STREAM: answer */
+        if ((h[3] == 0 || h[3] == 1) && (h[4] & 1)) /* END_STREAM: answer */
             break;
     }
     unsigned char block[256];
     size_t bl = 0;
-    block[bl++] = 0x88;                                   /* :status 200 */
+    block[bl++] = 0x88; /* :status 200 */
     bl += hpack(block + bl, "content-type", "application/grpc");
-    if (s->answer < 0) {                                  /* trailers only */
+    if (s->answer < 0) { /* trailers only */
         bl += hpack(block + bl, "grpc-status", "12");
         bl += hpack(block + bl, "grpc-message", "unknown service grpc.health.v1.Health");
         frame(c, 1, 0x5, stream, block, bl);
@@ -435,7 +458,8 @@ static const char *grpc_probe(int answer, bool *ok)
     h2_server s = {.answer = answer};
     s.fd = listen_local(4, &s.port);
     pthread_create(&s.thread, NULL, h2_serve, &s);
-    const char *m = probe_once(fmt("{'grpc':{'port':%d,'service':'web'},'timeoutSeconds':2}", s.port), ok);
+    const char *m =
+        probe_once(fmt("{'grpc':{'port':%d,'service':'web'},'timeoutSeconds':2}", s.port), ok);
     pthread_join(s.thread, NULL);
     close(s.fd);
     return m;
@@ -460,7 +484,8 @@ TEST(grpc_unreachable)
     bool ok;
     CHECK_STR(probe_once(fmt("{'grpc':{'port':%d},'timeoutSeconds':1}", dp), &ok),
               fmt("timeout: failed to connect service \"127.0.0.1:%d\" within 1s: "
-                  "context deadline exceeded", dp));
+                  "context deadline exceeded",
+                  dp));
     CHECK(!ok);
     CHECK_STR(probe_once("{'grpc':{'port':0}}", &ok), "invalid port number: 0");
     CHECK_STR(probe_once("{}", &ok), "missing probe handler for web");
@@ -477,5 +502,5 @@ static void teardown(void)
     json_decref(container);
 }
 
-K1S_TEST_MAIN(T(http_results), T(named_ports), T(tcp), T(exec_probes),
-              T(thresholds_and_schedule), T(grpc_health), T(grpc_unreachable))
+K1S_TEST_MAIN(T(http_results), T(named_ports), T(tcp), T(exec_probes), T(thresholds_and_schedule),
+              T(grpc_health), T(grpc_unreachable))

@@ -16,8 +16,7 @@ static long long num(const json_t *r, const char *k)
 }
 
 /* shares, quota, memory for one container's resources. */
-static void check_res(const char *resources, long long shares, long long quota,
-                      long long mem)
+static void check_res(const char *resources, long long shares, long long quota, long long mem)
 {
     char c[512];
     snprintf(c, sizeof c, "{'name':'c','resources':%s}", resources);
@@ -36,9 +35,8 @@ static void check_res(const char *resources, long long shares, long long quota,
     const char *k;
     json_t *v;
     json_object_foreach(r, k, v)
-        CHECK(!strcmp(k, "cpu_period") || !strcmp(k, "cpu_quota") ||
-              !strcmp(k, "cpu_shares") || !strcmp(k, "memory_limit_in_bytes") ||
-              !strcmp(k, "memory_swap_limit_in_bytes"));
+        CHECK(!strcmp(k, "cpu_period") || !strcmp(k, "cpu_quota") || !strcmp(k, "cpu_shares") ||
+              !strcmp(k, "memory_limit_in_bytes") || !strcmp(k, "memory_swap_limit_in_bytes"));
     json_decref(r);
     json_decref(ct);
 }
@@ -46,7 +44,7 @@ static void check_res(const char *resources, long long shares, long long quota,
 TEST(cgroup_numbers)
 {
     check_res("{}", 2, 0, -1);
-    check_res("{'limits':{'cpu':'500m'}}", 512, 50000, -1);   /* request = limit */
+    check_res("{'limits':{'cpu':'500m'}}", 512, 50000, -1); /* request = limit */
     check_res("{'limits':{'cpu':'1'},'requests':{'cpu':'250m'}}", 256, 100000, -1);
     check_res("{'requests':{'cpu':'100m'}}", 102, 0, -1);
     check_res("{'limits':{'cpu':'1m'},'requests':{'cpu':'1m'}}", 2, 1000, -1);
@@ -54,7 +52,7 @@ TEST(cgroup_numbers)
               2048, 200000, 134217728);
     check_res("{'limits':{'cpu':'1.5','memory':'1G'}}", 1536, 150000, 1000000000);
     check_res("{'requests':{'cpu':'0'},'limits':{'cpu':'300'}}", 2, 30000000, -1);
-    check_res("{'requests':{'cpu':'1000'}}", 262144, 0, -1);  /* MaxShares */
+    check_res("{'requests':{'cpu':'1000'}}", 262144, 0, -1); /* MaxShares */
     /* a bad quantity is ignored, not a crash */
     check_res("{'limits':{'cpu':'lots'},'requests':{'cpu':[1]}}", 2, 0, -1);
 }
@@ -71,9 +69,10 @@ static int adj(const char *pod)
 TEST(oom_score)
 {
     CHECK_INT(adj("{'spec':{'containers':[{'name':'c'}]}}"), 1000);
-    CHECK_INT(adj("{'spec':{'containers':[{'name':'c','resources':"
-                  "{'limits':{'cpu':'1','memory':'1Gi'},'requests':{'cpu':'1','memory':'1Gi'}}}]}}"),
-              -997);
+    CHECK_INT(
+        adj("{'spec':{'containers':[{'name':'c','resources':"
+            "{'limits':{'cpu':'1','memory':'1Gi'},'requests':{'cpu':'1','memory':'1Gi'}}}]}}"),
+        -997);
     /* limits without (defaulted) requests: GetPodQOS says Burstable; the
      * API server defaults requests and sets status.qosClass first */
     CHECK_INT(adj("{'spec':{'containers':[{'name':'c','resources':"
@@ -85,17 +84,22 @@ TEST(oom_score)
     /* the API server's status.qosClass wins */
     CHECK_INT(adj("{'spec':{'containers':[{'name':'c'}]},'status':{'qosClass':'Guaranteed'}}"),
               -997);
-    CHECK_INT(adj("{'spec':{'priorityClassName':'system-node-critical','containers':[{'name':'c'}]}}"),
-              -997);
+    CHECK_INT(
+        adj("{'spec':{'priorityClassName':'system-node-critical','containers':[{'name':'c'}]}}"),
+        -997);
     /* a request of half the memory: about 500 */
     long long mem = (long long)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE);
     char pod[256];
-    snprintf(pod, sizeof pod, "{'spec':{'containers':[{'name':'c','resources':"
-             "{'requests':{'memory':'%lld'}}}]}}", mem / 2);
+    snprintf(pod, sizeof pod,
+             "{'spec':{'containers':[{'name':'c','resources':"
+             "{'requests':{'memory':'%lld'}}}]}}",
+             mem / 2);
     int a = adj(pod);
     CHECK(a >= 499 && a <= 501);
-    snprintf(pod, sizeof pod, "{'spec':{'containers':[{'name':'c','resources':"
-             "{'requests':{'memory':'%lld'}}}]}}", mem * 2);
+    snprintf(pod, sizeof pod,
+             "{'spec':{'containers':[{'name':'c','resources':"
+             "{'requests':{'memory':'%lld'}}}]}}",
+             mem * 2);
     CHECK_INT(adj(pod), 3);
 }
 

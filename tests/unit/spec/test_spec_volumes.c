@@ -15,15 +15,17 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-static char tmp[PATH_MAX];       /* this program's directory */
+static char tmp[PATH_MAX]; /* this program's directory */
 static char pod_dir[PATH_MAX + 32];
 
 static json_t *pod_with_volumes(const char *volumes)
 {
     char *s;
-    if (asprintf(&s, "{'metadata':{'name':'p','namespace':'ns1','uid':'u1','labels':{'b':'2','a':'1'}},"
+    if (asprintf(&s,
+                 "{'metadata':{'name':'p','namespace':'ns1','uid':'u1','labels':{'b':'2','a':'1'}},"
                  "'spec':{'nodeName':'node1','containers':[{'name':'web','resources':"
-                 "{'limits':{'cpu':'250m','memory':'32Mi'}}}],'volumes':%s}}", volumes) < 0)
+                 "{'limits':{'cpu':'250m','memory':'32Mi'}}}],'volumes':%s}}",
+                 volumes) < 0)
         abort();
     json_t *j = fx_json(s);
     free(s);
@@ -86,8 +88,9 @@ static void put_objects(fake_cache *fc)
 {
     fake_put(fc, "ConfigMap", "ns1", "cfg",
              fx_json("{'data':{'app.conf':'listen 80;\\n','mode':'prod'},"
-               "'binaryData':{'logo.bin':'AAEC'}}"));
-    fake_put(fc, "Secret", "ns1", "sec", fx_json("{'data':{'password':'czNjcjN0','raw':'AAEC/w=='}}"));
+                     "'binaryData':{'logo.bin':'AAEC'}}"));
+    fake_put(fc, "Secret", "ns1", "sec",
+             fx_json("{'data':{'password':'czNjcjN0','raw':'AAEC/w=='}}"));
 }
 
 TEST(empty_dir)
@@ -139,7 +142,7 @@ TEST(config_map)
     char bin[PATH_MAX + 16];
     struct stat st;
     snprintf(bin, sizeof bin, "%s/logo.bin", all);
-    CHECK(stat(bin, &st) == 0 && st.st_size == 3);   /* binaryData AAEC: 00 01 02 */
+    CHECK(stat(bin, &st) == 0 && st.st_size == 3); /* binaryData AAEC: 00 01 02 */
     CHECK_INT(mode_of(all, "mode"), 0400);
     CHECK(is_link(all, "mode", "..data/mode"));
     CHECK(is_link(all, "..data", NULL));
@@ -167,7 +170,8 @@ TEST(config_map)
     /* an update: new contents, a removed key's link gone, old version gone */
     fake_put(&fc, "ConfigMap", "ns1", "cfg", fx_json("{'data':{'app.conf':'listen 8080;\\n'}}"));
     json_decref(paths);
-    json_t *only_all = pod_with_volumes("[{'name':'all','configMap':{'name':'cfg','defaultMode':256}}]");
+    json_t *only_all =
+        pod_with_volumes("[{'name':'all','configMap':{'name':'cfg','defaultMode':256}}]");
     paths = volumes(only_all, &fc, &e);
     json_decref(only_all);
     CHECK(paths != NULL);
@@ -181,7 +185,8 @@ out:
     json_decref(paths);
     json_decref(pod);
 
-    pod = pod_with_volumes("[{'name':'some','configMap':{'name':'cfg','items':[{'key':'mode','path':'m'}]}}]");
+    pod = pod_with_volumes(
+        "[{'name':'some','configMap':{'name':'cfg','items':[{'key':'mode','path':'m'}]}}]");
     CHECK(volumes(pod, &fc, &e) == NULL);
     CHECK_STR(e.reason, "ContainerCreating");
     CHECK_STR(e.message, "MountVolume.SetUp failed for volume \"some\" : "
@@ -189,7 +194,8 @@ out:
     json_decref(pod);
     pod = pod_with_volumes("[{'name':'v','configMap':{'name':'nope'}}]");
     CHECK(volumes(pod, &fc, &e) == NULL);
-    CHECK_STR(e.message, "MountVolume.SetUp failed for volume \"v\" : configmap \"nope\" not found");
+    CHECK_STR(e.message,
+              "MountVolume.SetUp failed for volume \"v\" : configmap \"nope\" not found");
     json_decref(pod);
     json_decref(fc.objs);
 }
@@ -219,7 +225,7 @@ TEST(secret_and_downward)
         char raw[PATH_MAX + 16];
         struct stat st;
         snprintf(raw, sizeof raw, "%s/raw", s);
-        CHECK(stat(raw, &st) == 0 && st.st_size == 4);  /* 00 01 02 ff, bytes as they are */
+        CHECK(stat(raw, &st) == 0 && st.st_size == 4); /* 00 01 02 ff, bytes as they are */
         CHECK_STR(slurp(s2, "pw"), "s3cr3t");
         CHECK_INT(mode_of(s2, "pw"), 0400);
         CHECK(strstr(d, "kubernetes.io~downward-api/d") != NULL);
@@ -237,9 +243,11 @@ TEST(secret_and_downward)
     CHECK(volumes(pod, &fc, &e) == NULL);
     CHECK_STR(e.message, "MountVolume.SetUp failed for volume \"s\" : secret \"gone\" not found");
     json_decref(pod);
-    pod = pod_with_volumes("[{'name':'s','secret':{'secretName':'sec','items':[{'key':'k','path':'k'}]}}]");
+    pod = pod_with_volumes(
+        "[{'name':'s','secret':{'secretName':'sec','items':[{'key':'k','path':'k'}]}}]");
     CHECK(volumes(pod, &fc, &e) == NULL);
-    CHECK_STR(e.message, "MountVolume.SetUp failed for volume \"s\" : references non-existent secret key: k");
+    CHECK_STR(e.message,
+              "MountVolume.SetUp failed for volume \"s\" : references non-existent secret key: k");
     json_decref(pod);
     json_decref(fc.objs);
 }
@@ -287,8 +295,10 @@ TEST(unsafe_paths)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char v[512];
-        snprintf(v, sizeof v, "[{'name':'v','configMap':{'name':'cfg','items':"
-                 "[{'key':'mode','path':'%s'}]}}]", bad[i].path);
+        snprintf(v, sizeof v,
+                 "[{'name':'v','configMap':{'name':'cfg','items':"
+                 "[{'key':'mode','path':'%s'}]}}]",
+                 bad[i].path);
         json_t *pod = pod_with_volumes(v);
         k1s_spec_error e;
         CHECK(volumes(pod, &fc, &e) == NULL);
@@ -296,8 +306,10 @@ TEST(unsafe_paths)
         snprintf(want, sizeof want, "MountVolume.SetUp failed for volume \"v\" : %s", bad[i].msg);
         CHECK_STR(e.message, want);
         json_decref(pod);
-        snprintf(v, sizeof v, "[{'name':'d','downwardAPI':{'items':"
-                 "[{'path':'%s','fieldRef':{'fieldPath':'metadata.name'}}]}}]", bad[i].path);
+        snprintf(v, sizeof v,
+                 "[{'name':'d','downwardAPI':{'items':"
+                 "[{'path':'%s','fieldRef':{'fieldPath':'metadata.name'}}]}}]",
+                 bad[i].path);
         pod = pod_with_volumes(v);
         CHECK(volumes(pod, &fc, &e) == NULL);
         json_decref(pod);
@@ -335,33 +347,40 @@ TEST(host_path_types)
     snprintf(dir, sizeof dir, "%s/host/a/b", tmp);
     snprintf(file, sizeof file, "%s/host/file", tmp);
     snprintf(sock, sizeof sock, "%s/host/sock", tmp);
-    CHECK_STR(host_path(dir, ""), "");             /* no check at all */
+    CHECK_STR(host_path(dir, ""), ""); /* no check at all */
     CHECK(!exists(dir));
-    snprintf(want, sizeof want, "MountVolume.SetUp failed for volume \"h\" : "
-             "hostPath type check failed: %s is not a directory", dir);
+    snprintf(want, sizeof want,
+             "MountVolume.SetUp failed for volume \"h\" : "
+             "hostPath type check failed: %s is not a directory",
+             dir);
     CHECK_STR(host_path(dir, "Directory"), want);
     CHECK_STR(host_path(dir, "DirectoryOrCreate"), "");
     CHECK_INT(mode_of(dir, "."), 0755);
     CHECK_STR(host_path(dir, "Directory"), "");
-    snprintf(want, sizeof want, "MountVolume.SetUp failed for volume \"h\" : "
-             "hostPath type check failed: %s is not a file", dir);
+    snprintf(want, sizeof want,
+             "MountVolume.SetUp failed for volume \"h\" : "
+             "hostPath type check failed: %s is not a file",
+             dir);
     CHECK_STR(host_path(dir, "File"), want);
     CHECK_STR(host_path(file, "FileOrCreate"), "");
     CHECK_INT(mode_of(file, NULL), 0644);
     CHECK_STR(host_path(file, "File"), "");
-    snprintf(want, sizeof want, "MountVolume.SetUp failed for volume \"h\" : "
-             "hostPath type check failed: %s is not a directory", file);
+    snprintf(want, sizeof want,
+             "MountVolume.SetUp failed for volume \"h\" : "
+             "hostPath type check failed: %s is not a directory",
+             file);
     CHECK_STR(host_path(file, "DirectoryOrCreate"), want);
-    snprintf(want, sizeof want, "MountVolume.SetUp failed for volume \"h\" : "
-             "hostPath type check failed: %s is not a socket file", file);
+    snprintf(want, sizeof want,
+             "MountVolume.SetUp failed for volume \"h\" : "
+             "hostPath type check failed: %s is not a socket file",
+             file);
     CHECK_STR(host_path(file, "Socket"), want);
     int fd = socket(AF_UNIX, SOCK_STREAM, 0);
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     bool fits = strlen(sock) < sizeof sa.sun_path;
     if (fits)
         memcpy(sa.sun_path, sock, strlen(sock) + 1);
-    if (fd >= 0 && fits &&
-        bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0)
+    if (fd >= 0 && fits && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0)
         CHECK_STR(host_path(sock, "Socket"), "");
     if (fd >= 0)
         close(fd);
@@ -380,19 +399,29 @@ TEST(claims)
     char data[PATH_MAX + 32];
     snprintf(data, sizeof data, "%s/pvdata", tmp);
     char pv[PATH_MAX + 256];
-    snprintf(pv, sizeof pv, "{'spec':{'claimRef':{'name':'www','namespace':'ns1','uid':'c1'},"
-             "'hostPath':{'path':'%s','type':'DirectoryOrCreate'}}}", data);
+    snprintf(pv, sizeof pv,
+             "{'spec':{'claimRef':{'name':'www','namespace':'ns1','uid':'c1'},"
+             "'hostPath':{'path':'%s','type':'DirectoryOrCreate'}}}",
+             data);
     fake_put(&fc, "PersistentVolume", "", "pv1", fx_json(pv));
-    fake_put(&fc, "PersistentVolumeClaim", "ns1", "www",
-             fx_json("{'metadata':{'uid':'c1'},'spec':{'volumeName':'pv1'},'status':{'phase':'Bound'}}"));
+    fake_put(
+        &fc, "PersistentVolumeClaim", "ns1", "www",
+        fx_json(
+            "{'metadata':{'uid':'c1'},'spec':{'volumeName':'pv1'},'status':{'phase':'Bound'}}"));
     fake_put(&fc, "PersistentVolumeClaim", "ns1", "pending",
              fx_json("{'metadata':{'uid':'c2'},'spec':{},'status':{'phase':'Pending'}}"));
-    fake_put(&fc, "PersistentVolumeClaim", "ns1", "lost",
-             fx_json("{'metadata':{'uid':'c3'},'spec':{'volumeName':'gone'},'status':{'phase':'Bound'}}"));
-    fake_put(&fc, "PersistentVolumeClaim", "ns1", "other",
-             fx_json("{'metadata':{'uid':'c4'},'spec':{'volumeName':'pv1'},'status':{'phase':'Bound'}}"));
-    fake_put(&fc, "PersistentVolumeClaim", "ns1", "loc",
-             fx_json("{'metadata':{'uid':'c5'},'spec':{'volumeName':'pv2'},'status':{'phase':'Bound'}}"));
+    fake_put(
+        &fc, "PersistentVolumeClaim", "ns1", "lost",
+        fx_json(
+            "{'metadata':{'uid':'c3'},'spec':{'volumeName':'gone'},'status':{'phase':'Bound'}}"));
+    fake_put(
+        &fc, "PersistentVolumeClaim", "ns1", "other",
+        fx_json(
+            "{'metadata':{'uid':'c4'},'spec':{'volumeName':'pv1'},'status':{'phase':'Bound'}}"));
+    fake_put(
+        &fc, "PersistentVolumeClaim", "ns1", "loc",
+        fx_json(
+            "{'metadata':{'uid':'c5'},'spec':{'volumeName':'pv2'},'status':{'phase':'Bound'}}"));
     fake_put(&fc, "PersistentVolume", "", "pv2",
              fx_json("{'spec':{'claimRef':{'uid':'c5'},'local':{'path':'/nonexistent/k1s'}}}"));
 
@@ -407,23 +436,28 @@ TEST(claims)
     static const struct {
         const char *claim, *msg;
     } bad[] = {
-        {"missing", "Unable to attach or mount volumes: unmounted volumes=[v], unattached volumes=[], "
-                    "failed to process volumes=[v]: error processing PVC ns1/missing: failed to fetch "
-                    "PVC from API server: persistentvolumeclaims \"missing\" not found"},
-        {"pending", "Unable to attach or mount volumes: unmounted volumes=[v], unattached volumes=[], "
-                    "failed to process volumes=[v]: error processing PVC ns1/pending: PVC is not bound"},
-        {"lost", "Unable to attach or mount volumes: unmounted volumes=[v], unattached volumes=[], "
-                 "failed to process volumes=[v]: error processing PVC ns1/lost: failed to fetch PV gone "
-                 "from API server: persistentvolumes \"gone\" not found"},
-        {"other", "Unable to attach or mount volumes: unmounted volumes=[v], unattached volumes=[], "
-                  "failed to process volumes=[v]: error processing PVC ns1/other: found PV object pv1 "
-                  "but its pv.Spec.ClaimRef.UID (c1) does not point to claim.UID (c4)"},
+        {"missing",
+         "Unable to attach or mount volumes: unmounted volumes=[v], unattached volumes=[], "
+         "failed to process volumes=[v]: error processing PVC ns1/missing: failed to fetch "
+         "PVC from API server: persistentvolumeclaims \"missing\" not found"},
+        {"pending",
+         "Unable to attach or mount volumes: unmounted volumes=[v], unattached volumes=[], "
+         "failed to process volumes=[v]: error processing PVC ns1/pending: PVC is not bound"},
+        {"lost",
+         "Unable to attach or mount volumes: unmounted volumes=[v], unattached volumes=[], "
+         "failed to process volumes=[v]: error processing PVC ns1/lost: failed to fetch PV gone "
+         "from API server: persistentvolumes \"gone\" not found"},
+        {"other",
+         "Unable to attach or mount volumes: unmounted volumes=[v], unattached volumes=[], "
+         "failed to process volumes=[v]: error processing PVC ns1/other: found PV object pv1 "
+         "but its pv.Spec.ClaimRef.UID (c1) does not point to claim.UID (c4)"},
         {"loc", "MountVolume.NewMounter initialization failed for volume \"pv2\" : path "
                 "\"/nonexistent/k1s\" does not exist"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char v[256];
-        snprintf(v, sizeof v, "[{'name':'v','persistentVolumeClaim':{'claimName':'%s'}}]", bad[i].claim);
+        snprintf(v, sizeof v, "[{'name':'v','persistentVolumeClaim':{'claimName':'%s'}}]",
+                 bad[i].claim);
         pod = pod_with_volumes(v);
         CHECK(volumes(pod, &fc, &e) == NULL);
         CHECK_STR(e.reason, "ContainerCreating");
@@ -440,8 +474,10 @@ TEST(cleanup)
     char data[PATH_MAX + 32];
     snprintf(data, sizeof data, "%s/keep", tmp);
     char v[PATH_MAX + 256];
-    snprintf(v, sizeof v, "[{'name':'e','emptyDir':{}},{'name':'c','configMap':{'name':'cfg'}},"
-             "{'name':'h','hostPath':{'path':'%s','type':'DirectoryOrCreate'}}]", data);
+    snprintf(v, sizeof v,
+             "[{'name':'e','emptyDir':{}},{'name':'c','configMap':{'name':'cfg'}},"
+             "{'name':'h','hostPath':{'path':'%s','type':'DirectoryOrCreate'}}]",
+             data);
     json_t *pod = pod_with_volumes(v);
     k1s_spec_error e;
     json_t *paths = volumes(pod, &fc, &e);
@@ -474,5 +510,5 @@ static void teardown(void)
     fx_rmtree(tmp);
 }
 
-K1S_TEST_MAIN(T(empty_dir), T(config_map), T(secret_and_downward), T(projected),
-              T(unsafe_paths), T(host_path_types), T(claims), T(cleanup))
+K1S_TEST_MAIN(T(empty_dir), T(config_map), T(secret_and_downward), T(projected), T(unsafe_paths),
+              T(host_path_types), T(claims), T(cleanup))

@@ -20,15 +20,14 @@ enum { OP_CREATE, OP_UPDATE, OP_DELETE, OP_NOOP, OP_FAIL, OP_RAW };
 
 typedef struct op {
     int kind;
-    const char *json;  /* object to store (CREATE/UPDATE) */
-    json_t *raw;       /* OP_RAW: returned as-is (reference handed over) */
+    const char *json; /* object to store (CREATE/UPDATE) */
+    json_t *raw;      /* OP_RAW: returned as-is (reference handed over) */
     int called;
     int saw_cur;
     int64_t cur_rev, new_rev;
 } op;
 
-static int mutate(void *ctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
-                  json_t **out)
+static int mutate(void *ctx, json_t *cur, int64_t cur_rev, int64_t new_rev, json_t **out)
 {
     op *o = ctx;
     o->called++;
@@ -59,8 +58,8 @@ static int mutate(void *ctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
     }
 }
 
-static int run(k1s_store *s, const char *res, const char *ns, const char *name,
-               int kind, const char *json, json_t **result, int64_t *rev)
+static int run(k1s_store *s, const char *res, const char *ns, const char *name, int kind,
+               const char *json, json_t **result, int64_t *rev)
 {
     k1s_key k = {"", res, ns, name};
     op o = {.kind = kind, .json = json};
@@ -69,13 +68,12 @@ static int run(k1s_store *s, const char *res, const char *ns, const char *name,
 
 static const char *rv_of(json_t *obj)
 {
-    return json_string_value(
-        json_object_get(json_object_get(obj, "metadata"), "resourceVersion"));
+    return json_string_value(json_object_get(json_object_get(obj, "metadata"), "resourceVersion"));
 }
 
 /* metadata.resourceVersion of the stored text for a key, in buf. */
-static const char *stored_rv(k1s_store *s, const char *res, const char *ns,
-                             const char *name, char *buf, size_t n)
+static const char *stored_rv(k1s_store *s, const char *res, const char *ns, const char *name,
+                             char *buf, size_t n)
 {
     k1s_key k = {"", res, ns, name};
     char *json = NULL;
@@ -101,8 +99,7 @@ TEST(test_create_get_update_delete)
     int64_t rev = 0;
 
     k1s_key k = {"", "pods", "default", "p1"};
-    op o = {.kind = OP_CREATE,
-            .json = "{\"kind\":\"Pod\",\"metadata\":{\"name\":\"p1\"},\"v\":1}"};
+    op o = {.kind = OP_CREATE, .json = "{\"kind\":\"Pod\",\"metadata\":{\"name\":\"p1\"},\"v\":1}"};
     CHECK_INT(k1s_store_update(s, &k, mutate, &o, &res, &rev), 0);
     CHECK_INT(o.saw_cur, 0);
     CHECK_INT(o.cur_rev, 0);
@@ -206,8 +203,7 @@ TEST(test_put_shapes)
     CHECK_INT(k1s_store_update(s, &k, mutate, &o, &res, &rev), K1S_EINVAL);
     CHECK_INT(k1s_store_revision(s), 1);
     /* Strings with NUL characters survive a store round trip. */
-    o = (op){.kind = OP_RAW,
-             .raw = json_pack("{s:{},s:s#}", "metadata", "data", "a\0b", 3)};
+    o = (op){.kind = OP_RAW, .raw = json_pack("{s:{},s:s#}", "metadata", "data", "a\0b", 3)};
     CHECK_INT(k1s_store_update(s, &k, mutate, &o, NULL, NULL), 0);
     o = (op){.kind = OP_NOOP};
     CHECK_INT(k1s_store_update(s, &k, mutate, &o, &res, &rev), 0);
@@ -259,8 +255,8 @@ TEST(test_bad_input)
     CHECK_INT(o.called, 0);
     k1s_key k = {"", "pods", "ns", "a"};
     CHECK_INT(k1s_store_update(s, &k, NULL, NULL, NULL, NULL), K1S_EINVAL);
-    CHECK_INT(k1s_store_list(s, NULL, "pods", NULL, NULL, NULL, 0,
-                             (k1s_store_list_fn)NULL, NULL, NULL, NULL),
+    CHECK_INT(k1s_store_list(s, NULL, "pods", NULL, NULL, NULL, 0, (k1s_store_list_fn)NULL, NULL,
+                             NULL, NULL),
               K1S_EINVAL);
     int64_t cnt = -1;
     CHECK_INT(k1s_store_count(s, "", longname, NULL, &cnt), K1S_EINVAL);
@@ -280,8 +276,8 @@ typedef struct seen {
     int stop_at; /* return 7 on this item (1-based), 0: never */
 } seen;
 
-static int collect(void *ctx, const char *ns, const char *name,
-                   const char *json, size_t len, int64_t rev)
+static int collect(void *ctx, const char *ns, const char *name, const char *json, size_t len,
+                   int64_t rev)
 {
     seen *sn = ctx;
     if (strlen(json) != len || sn->n >= 64)
@@ -298,9 +294,8 @@ static void fill(k1s_store *s)
     const char *keys[][2] = {{"b", "x"}, {"a", "y"}, {"a", "x"},
                              {"c", "a"}, {"a", "z"}, {"b", "a"}};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        CHECK_INT(run(s, "pods", keys[i][0], keys[i][1], OP_CREATE,
-                      "{\"metadata\":{}}", NULL, NULL),
-                  0);
+        CHECK_INT(
+            run(s, "pods", keys[i][0], keys[i][1], OP_CREATE, "{\"metadata\":{}}", NULL, NULL), 0);
     /* Other resources and groups must never show up. */
     CHECK_INT(run(s, "services", "a", "x", OP_CREATE, "{}", NULL, NULL), 0);
     k1s_key k = {"apps", "pods", "a", "q"};
@@ -316,9 +311,7 @@ TEST(test_list_order_filter_continue)
     seen sn = {0};
     int64_t lrev = 0;
     int more = -1;
-    CHECK_INT(k1s_store_list(s, "", "pods", NULL, NULL, NULL, 0, collect, &sn,
-                             &lrev, &more),
-              0);
+    CHECK_INT(k1s_store_list(s, "", "pods", NULL, NULL, NULL, 0, collect, &sn, &lrev, &more), 0);
     CHECK_INT(sn.n, 6);
     const char *want[] = {"a/x", "a/y", "a/z", "b/a", "b/x", "c/a"};
     for (int i = 0; i < 6 && i < sn.n; i++)
@@ -329,9 +322,7 @@ TEST(test_list_order_filter_continue)
 
     /* Namespace filter. */
     sn = (seen){0};
-    CHECK_INT(k1s_store_list(s, "", "pods", "b", NULL, NULL, 0, collect, &sn,
-                             &lrev, &more),
-              0);
+    CHECK_INT(k1s_store_list(s, "", "pods", "b", NULL, NULL, 0, collect, &sn, &lrev, &more), 0);
     CHECK_INT(sn.n, 2);
     CHECK_STR(sn.items[0], "b/a");
     CHECK_STR(sn.items[1], "b/x");
@@ -342,9 +333,7 @@ TEST(test_list_order_filter_continue)
     int pages = 0, total = 0;
     do {
         sn = (seen){0};
-        CHECK_INT(k1s_store_list(s, "", "pods", NULL, an, am, 2, collect, &sn,
-                                 &lrev, &more),
-                  0);
+        CHECK_INT(k1s_store_list(s, "", "pods", NULL, an, am, 2, collect, &sn, &lrev, &more), 0);
         CHECK(sn.n <= 2);
         for (int i = 0; i < sn.n; i++)
             CHECK_STR(sn.items[i], want[total + i]);
@@ -365,40 +354,30 @@ TEST(test_list_order_filter_continue)
 
     /* Continue within one namespace (after_ns NULL defaults to ns). */
     sn = (seen){0};
-    CHECK_INT(k1s_store_list(s, "", "pods", "a", NULL, "x", 1, collect, &sn,
-                             &lrev, &more),
-              0);
+    CHECK_INT(k1s_store_list(s, "", "pods", "a", NULL, "x", 1, collect, &sn, &lrev, &more), 0);
     CHECK_INT(sn.n, 1);
     CHECK_STR(sn.items[0], "a/y");
     CHECK_INT(more, 1);
 
     /* A continue point in another namespace than the one listed. */
     sn = (seen){0};
-    CHECK_INT(k1s_store_list(s, "", "pods", "b", "a", "zzz", 0, collect, &sn,
-                             &lrev, &more),
-              0);
+    CHECK_INT(k1s_store_list(s, "", "pods", "b", "a", "zzz", 0, collect, &sn, &lrev, &more), 0);
     CHECK_INT(sn.n, 2);
     CHECK_STR(sn.items[0], "b/a");
     sn = (seen){0};
-    CHECK_INT(k1s_store_list(s, "", "pods", "b", "c", "", 0, collect, &sn,
-                             &lrev, &more),
-              0);
+    CHECK_INT(k1s_store_list(s, "", "pods", "b", "c", "", 0, collect, &sn, &lrev, &more), 0);
     CHECK_INT(sn.n, 0);
     CHECK_INT(more, 0);
     CHECK_INT(lrev, 8);
 
     /* A callback's non-zero return stops the list and is returned. */
     sn = (seen){.stop_at = 2};
-    CHECK_INT(k1s_store_list(s, "", "pods", NULL, NULL, NULL, 0, collect, &sn,
-                             NULL, NULL),
-              7);
+    CHECK_INT(k1s_store_list(s, "", "pods", NULL, NULL, NULL, 0, collect, &sn, NULL, NULL), 7);
     CHECK_INT(sn.n, 2);
 
     /* Empty result. */
     sn = (seen){0};
-    CHECK_INT(k1s_store_list(s, "", "pods", "nope", NULL, NULL, 0, collect, &sn,
-                             &lrev, &more),
-              0);
+    CHECK_INT(k1s_store_list(s, "", "pods", "nope", NULL, NULL, 0, collect, &sn, &lrev, &more), 0);
     CHECK_INT(sn.n, 0);
     CHECK_INT(lrev, 8);
 
@@ -419,35 +398,32 @@ typedef struct nested {
     int gets_ok, inner_items;
 } nested;
 
-static int count_cb(void *ctx, const char *ns, const char *name,
-                    const char *json, size_t len, int64_t rev)
+static int count_cb(void *ctx, const char *ns, const char *name, const char *json, size_t len,
+                    int64_t rev)
 {
     (void)ns, (void)name, (void)json, (void)len, (void)rev;
     (*(int *)ctx)++;
     return 0;
 }
 
-static int nested_cb(void *ctx, const char *ns, const char *name,
-                     const char *json, size_t len, int64_t rev)
+static int nested_cb(void *ctx, const char *ns, const char *name, const char *json, size_t len,
+                     int64_t rev)
 {
     nested *n = ctx;
     (void)len;
     k1s_key k = {"", "pods", ns, name};
     char *got = NULL;
     int64_t grev = 0;
-    if (k1s_store_get(n->s, &k, &got, &grev) == 0 && strcmp(got, json) == 0 &&
-        grev == rev)
+    if (k1s_store_get(n->s, &k, &got, &grev) == 0 && strcmp(got, json) == 0 && grev == rev)
         n->gets_ok++;
     free(got);
-    k1s_store_list(n->s, "", "pods", NULL, NULL, NULL, 0, count_cb,
-                   &n->inner_items, NULL, NULL);
+    k1s_store_list(n->s, "", "pods", NULL, NULL, NULL, 0, count_cb, &n->inner_items, NULL, NULL);
     return 0;
 }
 
 /* A mutate callback may read the store (it runs under the writer lock
  * only, never under a reader's). */
-static int reading_mutate(void *ctx, json_t *cur, int64_t cur_rev,
-                          int64_t new_rev, json_t **out)
+static int reading_mutate(void *ctx, json_t *cur, int64_t cur_rev, int64_t new_rev, json_t **out)
 {
     nested *n = ctx;
     (void)cur, (void)cur_rev, (void)new_rev;
@@ -456,8 +432,7 @@ static int reading_mutate(void *ctx, json_t *cur, int64_t cur_rev,
     if (k1s_store_get(n->s, &k, &got, NULL) == 0)
         n->gets_ok++;
     free(got);
-    k1s_store_list(n->s, "", "pods", NULL, NULL, NULL, 0, count_cb,
-                   &n->inner_items, NULL, NULL);
+    k1s_store_list(n->s, "", "pods", NULL, NULL, NULL, 0, count_cb, &n->inner_items, NULL, NULL);
     *out = json_object();
     return K1S_STORE_PUT;
 }
@@ -466,9 +441,7 @@ static void check_nested(k1s_store *s)
 {
     fill(s);
     nested n = {.s = s};
-    CHECK_INT(k1s_store_list(s, "", "pods", NULL, NULL, NULL, 0, nested_cb, &n,
-                             NULL, NULL),
-              0);
+    CHECK_INT(k1s_store_list(s, "", "pods", NULL, NULL, NULL, 0, nested_cb, &n, NULL, NULL), 0);
     CHECK_INT(n.gets_ok, 6);
     CHECK_INT(n.inner_items, 36);
     n = (nested){.s = s};
@@ -500,12 +473,8 @@ TEST(test_restart_keeps_data_and_revision)
     fx_tmpdb_make(&t, "store-test");
     k1s_store *s = NULL;
     CHECK_INT(k1s_store_open(t.path, &s), 0);
-    CHECK_INT(run(s, "pods", "ns", "keep", OP_CREATE, "{\"metadata\":{}}", NULL,
-                  NULL),
-              0);
-    CHECK_INT(run(s, "pods", "ns", "newest", OP_CREATE, "{\"metadata\":{}}",
-                  NULL, NULL),
-              0);
+    CHECK_INT(run(s, "pods", "ns", "keep", OP_CREATE, "{\"metadata\":{}}", NULL, NULL), 0);
+    CHECK_INT(run(s, "pods", "ns", "newest", OP_CREATE, "{\"metadata\":{}}", NULL, NULL), 0);
     int64_t rev = 0;
     CHECK_INT(run(s, "pods", "ns", "newest", OP_DELETE, NULL, NULL, &rev), 0);
     CHECK_INT(rev, 3);
@@ -521,9 +490,7 @@ TEST(test_restart_keeps_data_and_revision)
     char *json = NULL;
     k1s_key gone = {"", "pods", "ns", "newest"};
     CHECK_INT(k1s_store_get(s, &gone, &json, NULL), K1S_ENOTFOUND);
-    CHECK_INT(run(s, "pods", "ns", "next", OP_CREATE, "{\"metadata\":{}}", NULL,
-                  &rev),
-              0);
+    CHECK_INT(run(s, "pods", "ns", "next", OP_CREATE, "{\"metadata\":{}}", NULL, &rev), 0);
     CHECK_INT(rev, 4);
     char *v = NULL;
     CHECK_INT(k1s_store_meta_get(s, "token", &v), 0);
@@ -616,9 +583,8 @@ TEST(test_throughput)
     double t1 = now_s();
     int items = 0;
     int64_t lrev = 0;
-    CHECK_INT(k1s_store_list(s, "", "configmaps", NULL, NULL, NULL, 0, count_cb,
-                             &items, &lrev, NULL),
-              0);
+    CHECK_INT(
+        k1s_store_list(s, "", "configmaps", NULL, NULL, NULL, 0, count_cb, &items, &lrev, NULL), 0);
     double t2 = now_s();
     CHECK_INT(items, n);
     CHECK_INT(lrev, n);
@@ -629,8 +595,8 @@ TEST(test_throughput)
         free(json);
     }
     double t3 = now_s();
-    printf("     %d creates: %.0f/s; list of %d: %.1f ms; get: %.1f us\n", n,
-           n / (t1 - t0), n, (t2 - t1) * 1e3, (t3 - t2) * 1e3);
+    printf("     %d creates: %.0f/s; list of %d: %.1f ms; get: %.1f us\n", n, n / (t1 - t0), n,
+           (t2 - t1) * 1e3, (t3 - t2) * 1e3);
     /* Generous floors (sanitizer builds are several times slower); they
      * catch e.g. a lost WAL setting or a per-write fsync. */
     CHECK(n / (t1 - t0) > 500);
@@ -639,9 +605,8 @@ TEST(test_throughput)
     fx_tmpdb_remove(&t);
 }
 
-K1S_TEST_MAIN(T(test_create_get_update_delete),
-              T(test_noop_and_errors_use_no_revision), T(test_put_shapes),
-              T(test_too_large), T(test_bad_input),
+K1S_TEST_MAIN(T(test_create_get_update_delete), T(test_noop_and_errors_use_no_revision),
+              T(test_put_shapes), T(test_too_large), T(test_bad_input),
               T(test_list_order_filter_continue), T(test_nested_reads),
               T(test_restart_keeps_data_and_revision), T(test_meta),
               T(test_two_memory_stores_are_independent), T(test_throughput))

@@ -91,8 +91,8 @@ typedef struct used_set {
     int items;
 } used_set;
 
-static int mark_used(void *ctx, const char *ns, const char *name,
-                     const char *json, size_t len, int64_t rev)
+static int mark_used(void *ctx, const char *ns, const char *name, const char *json, size_t len,
+                     int64_t rev)
 {
     used_set *u = ctx;
     (void)ns, (void)name, (void)rev;
@@ -106,8 +106,7 @@ static int mark_used(void *ctx, const char *ns, const char *name,
 /* Picks the lowest number no stored "allocs" object holds, as the Service
  * IP allocator does: only correct if the list sees the writes applied
  * earlier in the same batch. */
-static int alloc_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
-                    json_t **out)
+static int alloc_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev, json_t **out)
 {
     alloc_ctx *a = vctx;
     (void)cur_rev;
@@ -116,8 +115,7 @@ static int alloc_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
     used_set u;
     memset(&u, 0, sizeof u);
     int64_t lrev = -1;
-    if (k1s_store_list(a->s, "", "allocs", NULL, NULL, NULL, 0, mark_used, &u,
-                       &lrev, NULL) != 0) {
+    if (k1s_store_list(a->s, "", "allocs", NULL, NULL, NULL, 0, mark_used, &u, &lrev, NULL) != 0) {
         a->list_failed = 1;
         return -50;
     }
@@ -140,8 +138,7 @@ typedef struct alloc_thread {
     int errors, bad_list_rev, deleted;
 } alloc_thread;
 
-static int delete_cb(void *ctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
-                     json_t **out)
+static int delete_cb(void *ctx, json_t *cur, int64_t cur_rev, int64_t new_rev, json_t **out)
 {
     (void)ctx, (void)cur_rev, (void)new_rev, (void)out;
     return cur ? K1S_STORE_DELETE : K1S_ENOTFOUND;
@@ -230,9 +227,7 @@ static void unique_allocation_case(const char *path)
     /* The final state: every live number unique. */
     used_set u;
     memset(&u, 0, sizeof u);
-    CHECK_INT(k1s_store_list(s, "", "allocs", NULL, NULL, NULL, 0, mark_used,
-                             &u, NULL, NULL),
-              0);
+    CHECK_INT(k1s_store_list(s, "", "allocs", NULL, NULL, NULL, 0, mark_used, &u, NULL, NULL), 0);
     int live = 0;
     for (int i = 0; i <= ALLOC_MAX; i++)
         live += u.used[i];
@@ -273,13 +268,13 @@ TEST(test_unique_allocation_memory)
 /* ---- one batch, failures inside it --------------------------------------- */
 
 enum {
-    B_CREATE,  /* PUT {"v":1} unless present */
-    B_UPDATE,  /* PUT {"v":2} */
+    B_CREATE, /* PUT {"v":1} unless present */
+    B_UPDATE, /* PUT {"v":2} */
     B_DELETE,
     B_NOOP,
-    B_FAIL,    /* the callback returns -42 */
-    B_HUGE,    /* PUT an object over the size limit */
-    B_HOLD,    /* create, but first wait for `hold` requests to queue up */
+    B_FAIL, /* the callback returns -42 */
+    B_HUGE, /* PUT an object over the size limit */
+    B_HOLD, /* create, but first wait for `hold` requests to queue up */
 };
 
 typedef struct breq {
@@ -293,8 +288,7 @@ typedef struct breq {
     json_t *res;
 } breq;
 
-static int batch_cb(void *ctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
-                    json_t **out)
+static int batch_cb(void *ctx, json_t *cur, int64_t cur_rev, int64_t new_rev, json_t **out)
 {
     breq *b = ctx;
     (void)cur_rev;
@@ -364,22 +358,21 @@ TEST(test_failures_roll_back_only_themselves)
     /* A statement failure after the object row was written: only the
      * savepoint (or, for the first write of a transaction, the whole
      * transaction, which is then begun again) may undo it. */
-    CHECK_INT(side_exec(t.path,
-                        "CREATE TRIGGER boom BEFORE INSERT ON events"
-                        " WHEN NEW.name LIKE 'boom%'"
-                        " BEGIN SELECT RAISE(ABORT, 'boom'); END"),
+    CHECK_INT(side_exec(t.path, "CREATE TRIGGER boom BEFORE INSERT ON events"
+                                " WHEN NEW.name LIKE 'boom%'"
+                                " BEGIN SELECT RAISE(ABORT, 'boom'); END"),
               SQLITE_OK);
     k1s_watch *w = NULL;
     CHECK_INT(k1s_store_watch(s, NULL, NULL, NULL, 0, NULL, NULL, &w), 0);
 
     breq reqs[] = {
-        {.kind = B_HOLD, .name = "first"}, /* leads a batch of its own */
-        {.kind = B_CREATE, .name = "boom-1"},  /* first write: no savepoint */
+        {.kind = B_HOLD, .name = "first"},    /* leads a batch of its own */
+        {.kind = B_CREATE, .name = "boom-1"}, /* first write: no savepoint */
         {.kind = B_CREATE, .name = "ok-1"},
         {.kind = B_FAIL, .name = "ok-1"},
         {.kind = B_HUGE, .name = "huge"},
-        {.kind = B_CREATE, .name = "boom-2"},  /* inside a savepoint */
-        {.kind = B_NOOP, .name = "ok-1"},      /* sees ok-1, uncommitted */
+        {.kind = B_CREATE, .name = "boom-2"}, /* inside a savepoint */
+        {.kind = B_NOOP, .name = "ok-1"},     /* sees ok-1, uncommitted */
         {.kind = B_UPDATE, .name = "ok-1"},
         {.kind = B_DELETE, .name = "first"},
         {.kind = B_DELETE, .name = "absent"},
@@ -399,8 +392,7 @@ TEST(test_failures_roll_back_only_themselves)
             CHECK(wait_queued(s, (size_t)i));
         } else {
             /* The first must have taken its batch before anyone queues. */
-            for (int spin = 0; spin < 100000 && !atomic_load(&reqs[0].ran);
-                 spin++)
+            for (int spin = 0; spin < 100000 && !atomic_load(&reqs[0].ran); spin++)
                 usleep(100);
         }
     }
@@ -456,8 +448,8 @@ TEST(test_failures_roll_back_only_themselves)
     CHECK_INT(cnt, 2);
 
     /* Watchers got every committed revision once, in order. */
-    static const int types[] = {K1S_EV_ADDED, K1S_EV_ADDED, K1S_EV_MODIFIED,
-                                K1S_EV_DELETED, K1S_EV_ADDED};
+    static const int types[] = {K1S_EV_ADDED, K1S_EV_ADDED, K1S_EV_MODIFIED, K1S_EV_DELETED,
+                                K1S_EV_ADDED};
     static const char *names[] = {"first", "ok-1", "ok-1", "first", "ok-2"};
     k1s_event *e = NULL;
     int n = 0;
@@ -497,16 +489,14 @@ typedef struct reenter {
     int update_rc, meta_rc, compact_rc, other_get_rc, own_get_rc;
 } reenter;
 
-static int nop_cb(void *ctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
-                  json_t **out)
+static int nop_cb(void *ctx, json_t *cur, int64_t cur_rev, int64_t new_rev, json_t **out)
 {
     (void)ctx, (void)cur, (void)cur_rev, (void)new_rev;
     *out = json_object();
     return K1S_STORE_PUT;
 }
 
-static int reenter_cb(void *ctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
-                      json_t **out)
+static int reenter_cb(void *ctx, json_t *cur, int64_t cur_rev, int64_t new_rev, json_t **out)
 {
     reenter *r = ctx;
     (void)cur, (void)cur_rev, (void)new_rev;
@@ -584,9 +574,7 @@ TEST(test_revision_after_full_compaction)
     int64_t lrev = 0;
     used_set u;
     memset(&u, 0, sizeof u);
-    CHECK_INT(k1s_store_list(s, "", "things", NULL, NULL, NULL, 0, mark_used,
-                             &u, &lrev, NULL),
-              0);
+    CHECK_INT(k1s_store_list(s, "", "things", NULL, NULL, NULL, 0, mark_used, &u, &lrev, NULL), 0);
     CHECK_INT(lrev, 2);
     int64_t rev = 0;
     CHECK_INT(k1s_store_update(s, &k, batch_cb, &c, NULL, &rev), 0);
@@ -600,9 +588,7 @@ TEST(test_revision_after_full_compaction)
               SQLITE_OK);
     CHECK_INT(k1s_store_open(t.path, &s), 0);
     CHECK_INT(k1s_store_revision(s), 40);
-    CHECK_INT(k1s_store_list(s, "", "things", NULL, NULL, NULL, 0, mark_used,
-                             &u, &lrev, NULL),
-              0);
+    CHECK_INT(k1s_store_list(s, "", "things", NULL, NULL, NULL, 0, mark_used, &u, &lrev, NULL), 0);
     CHECK_INT(lrev, 40);
     CHECK_INT(k1s_store_update(s, &k, batch_cb, &d, NULL, &rev), 0);
     CHECK_INT(rev, 41);
@@ -695,10 +681,10 @@ TEST(test_file_is_exclusive_to_the_process)
          * so it sees the parent's. (Only a child that never used SQLite
          * itself can ask: SQLite's lock bookkeeping is per process.) */
         int fd = open(t.path, O_RDONLY);
-        struct flock fl = {.l_type = F_RDLCK, .l_whence = SEEK_SET,
-                           .l_start = 0x40000002, .l_len = 510};
-        int ok = fd >= 0 && fcntl(fd, F_GETLK, &fl) == 0 &&
-                 fl.l_type == F_WRLCK && fl.l_pid == getppid();
+        struct flock fl = {
+            .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 0x40000002, .l_len = 510};
+        int ok = fd >= 0 && fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type == F_WRLCK &&
+                 fl.l_pid == getppid();
         _exit(ok ? 0 : 1);
     }
     int status = -1;
@@ -710,10 +696,8 @@ TEST(test_file_is_exclusive_to_the_process)
     pid = fork();
     if (pid == 0) {
         int fd = open(t.path, O_RDONLY);
-        struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET,
-                           .l_start = 0, .l_len = 0};
-        int ok = fd >= 0 && fcntl(fd, F_GETLK, &fl) == 0 &&
-                 fl.l_type == F_UNLCK;
+        struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+        int ok = fd >= 0 && fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type == F_UNLCK;
         _exit(ok ? 0 : 1);
     }
     status = -1;
@@ -723,8 +707,6 @@ TEST(test_file_is_exclusive_to_the_process)
 }
 
 K1S_TEST_MAIN(T(test_unique_allocation_file), T(test_unique_allocation_memory),
-              T(test_failures_roll_back_only_themselves),
-              T(test_reentry_from_callback),
-              T(test_revision_after_full_compaction),
-              T(test_wal_checkpoints_in_background),
+              T(test_failures_roll_back_only_themselves), T(test_reentry_from_callback),
+              T(test_revision_after_full_compaction), T(test_wal_checkpoints_in_background),
               T(test_file_is_exclusive_to_the_process))

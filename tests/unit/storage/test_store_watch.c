@@ -20,8 +20,7 @@
 
 enum { OP_PUT, OP_DELETE };
 
-static int mutate(void *ctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
-                  json_t **out)
+static int mutate(void *ctx, json_t *cur, int64_t cur_rev, int64_t new_rev, json_t **out)
 {
     (void)cur, (void)cur_rev, (void)new_rev;
     if (*(int *)ctx == OP_DELETE)
@@ -30,8 +29,8 @@ static int mutate(void *ctx, json_t *cur, int64_t cur_rev, int64_t new_rev,
     return *out ? K1S_STORE_PUT : K1S_ENOMEM;
 }
 
-static int64_t put(k1s_store *s, const char *group, const char *res,
-                   const char *ns, const char *name)
+static int64_t put(k1s_store *s, const char *group, const char *res, const char *ns,
+                   const char *name)
 {
     k1s_key k = {group, res, ns, name};
     int kind = OP_PUT;
@@ -40,8 +39,7 @@ static int64_t put(k1s_store *s, const char *group, const char *res,
     return rc ? rc : rev;
 }
 
-static int64_t del(k1s_store *s, const char *res, const char *ns,
-                   const char *name)
+static int64_t del(k1s_store *s, const char *res, const char *ns, const char *name)
 {
     k1s_key k = {"", res, ns, name};
     int kind = OP_DELETE;
@@ -124,8 +122,7 @@ TEST(test_watch_replay_then_live)
     drain(w0, &g);
     CHECK_INT(g.rc, 0);
     CHECK(consecutive(&g, 2, 5));
-    const int want[] = {K1S_EV_ADDED, K1S_EV_MODIFIED, K1S_EV_DELETED,
-                        K1S_EV_ADDED};
+    const int want[] = {K1S_EV_ADDED, K1S_EV_MODIFIED, K1S_EV_DELETED, K1S_EV_ADDED};
     for (int i = 0; i < 4 && i < g.n; i++)
         CHECK_INT(g.type[i], want[i]);
     CHECK_STR(g.name[2], "b");
@@ -276,16 +273,16 @@ TEST(test_watch_filters)
     CHECK_INT(k1s_store_open(":memory:", &s), 0);
     k1s_watch *live[8];
     for (size_t i = 0; i < nc; i++)
-        CHECK_INT(k1s_store_watch(s, cases[i].group, cases[i].resource,
-                                  cases[i].ns, 0, NULL, NULL, &live[i]),
+        CHECK_INT(k1s_store_watch(s, cases[i].group, cases[i].resource, cases[i].ns, 0, NULL, NULL,
+                                  &live[i]),
                   0);
     write_mix(s);
     for (int pass = 0; pass < 2; pass++) {
         for (size_t i = 0; i < nc; i++) {
             k1s_watch *w = live[i];
             if (pass == 1) /* replay instead of live */
-                CHECK_INT(k1s_store_watch(s, cases[i].group, cases[i].resource,
-                                          cases[i].ns, 0, NULL, NULL, &w),
+                CHECK_INT(k1s_store_watch(s, cases[i].group, cases[i].resource, cases[i].ns, 0,
+                                          NULL, NULL, &w),
                           0);
             got g = {0};
             drain(w, &g);
@@ -293,8 +290,7 @@ TEST(test_watch_filters)
             for (int j = 0; ok && j < g.n; j++)
                 ok = g.rev[j] == cases[i].want[j];
             if (!ok)
-                fprintf(stderr, "filter case %zu pass %d: %d events\n", i, pass,
-                        g.n);
+                fprintf(stderr, "filter case %zu pass %d: %d events\n", i, pass, g.n);
             CHECK(ok);
             k1s_watch_close(w);
         }
@@ -440,8 +436,8 @@ typedef struct reader_arg {
     int errors, lists;
 } reader_arg;
 
-static int nop_cb(void *ctx, const char *ns, const char *name, const char *json,
-                  size_t len, int64_t rev)
+static int nop_cb(void *ctx, const char *ns, const char *name, const char *json, size_t len,
+                  int64_t rev)
 {
     (void)ctx, (void)ns, (void)name, (void)json, (void)len, (void)rev;
     return 0;
@@ -452,8 +448,7 @@ static void *reader_main(void *p)
     reader_arg *a = p;
     while (!atomic_load(&a->stop)) {
         int64_t lrev = 0, cnt = 0;
-        if (k1s_store_list(a->s, "", "cm", NULL, NULL, NULL, 0, nop_cb, NULL,
-                           &lrev, NULL) ||
+        if (k1s_store_list(a->s, "", "cm", NULL, NULL, NULL, 0, nop_cb, NULL, &lrev, NULL) ||
             k1s_store_count(a->s, "", "cm", "t1", &cnt))
             a->errors++;
         a->lists++;
@@ -716,13 +711,11 @@ TEST(test_no_notify_after_close)
     pthread_create(&t, NULL, churn_writer, &a);
     int opened = 0;
     /* Keep churning until the writer has really run alongside. */
-    for (int i = 0; i < 300 || (atomic_load(&a.writes) < 200 && i < 100000);
-         i++) {
+    for (int i = 0; i < 300 || (atomic_load(&a.writes) < 200 && i < 100000); i++) {
         atomic_int *ctr = malloc(sizeof *ctr);
         atomic_init(ctr, 0);
         k1s_watch *cw = NULL;
-        if (k1s_store_watch(s, "", "pods", NULL, k1s_store_revision(s),
-                            on_notify, ctr, &cw) == 0) {
+        if (k1s_store_watch(s, "", "pods", NULL, k1s_store_revision(s), on_notify, ctr, &cw) == 0) {
             opened++;
             k1s_event *e = NULL;
             if (k1s_watch_next(cw, &e) == 1)
@@ -754,8 +747,7 @@ TEST(test_watch_outlives_store)
 }
 
 K1S_TEST_MAIN(T(test_watch_replay_then_live), T(test_watch_replay_beyond_ring),
-              T(test_watch_after_restart), T(test_watch_filters),
-              T(test_compaction_gone), T(test_concurrent_writers_memory),
-              T(test_concurrent_writers_file), T(test_db_replay_races_live),
-              T(test_slow_watcher_overflows),
+              T(test_watch_after_restart), T(test_watch_filters), T(test_compaction_gone),
+              T(test_concurrent_writers_memory), T(test_concurrent_writers_file),
+              T(test_db_replay_races_live), T(test_slow_watcher_overflows),
               T(test_no_notify_after_close), T(test_watch_outlives_store))

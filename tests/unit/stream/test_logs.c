@@ -17,8 +17,8 @@ typedef struct fake_node {
     bool previous;
 } fake_node;
 
-static int fake_log_path(void *ctx, const json_t *pod, const char *container,
-                         bool previous, char **path, k1s_status *st)
+static int fake_log_path(void *ctx, const json_t *pod, const char *container, bool previous,
+                         char **path, k1s_status *st)
 {
     fake_node *n = ctx;
     (void)pod;
@@ -30,15 +30,14 @@ static int fake_log_path(void *ctx, const json_t *pod, const char *container,
     return 0;
 }
 
-static const char *LOG_TEXT =
-    "2024-01-01T00:00:01.000000001Z stdout F line one\n"
-    "2024-01-01T00:00:02.5Z stderr F err one\n"
-    "2024-01-01T00:00:03Z stdout P part-a \n"
-    "2024-01-01T00:00:03.1Z stdout P part-b \n"
-    "2024-01-01T00:00:03.2Z stdout F part-c\n"
-    "not a CRI line\n"
-    "2024-01-01T02:00:04+02:00 stdout F zoned\n"
-    "2024-01-01T00:00:05.123456789Z stderr F last\n";
+static const char *LOG_TEXT = "2024-01-01T00:00:01.000000001Z stdout F line one\n"
+                              "2024-01-01T00:00:02.5Z stderr F err one\n"
+                              "2024-01-01T00:00:03Z stdout P part-a \n"
+                              "2024-01-01T00:00:03.1Z stdout P part-b \n"
+                              "2024-01-01T00:00:03.2Z stdout F part-c\n"
+                              "not a CRI line\n"
+                              "2024-01-01T02:00:04+02:00 stdout F zoned\n"
+                              "2024-01-01T00:00:05.123456789Z stderr F last\n";
 
 static const char *RUNNING =
     "{\"status\":{\"phase\":\"Running\",\"containerStatuses\":[{\"name\":\"c\",\"ready\":true,"
@@ -107,8 +106,8 @@ static void teardown(fixture *fx)
 static char *get_log(fixture *fx, const char *pod, const char *query, int *code)
 {
     char path[512];
-    snprintf(path, sizeof path, "/api/v1/namespaces/default/pods/%s/log%s%s", pod,
-             query ? "?" : "", query ? query : "");
+    snprintf(path, sizeof path, "/api/v1/namespaces/default/pods/%s/log%s%s", pod, query ? "?" : "",
+             query ? query : "");
     tc_resp r;
     *code = 0;
     if (tc_request(fx->t.port, "GET", path, NULL, &r))
@@ -122,24 +121,24 @@ static char *get_log(fixture *fx, const char *pod, const char *query, int *code)
     return body;
 }
 
-#define CHECK_LOG(fx, pod, query, want_code, want_body)                \
-    do {                                                               \
-        int code_;                                                     \
-        char *b_ = get_log(fx, pod, query, &code_);                    \
-        CHECK_INT(code_, want_code);                                   \
-        CHECK_STR(b_, want_body);                                      \
-        free(b_);                                                      \
+#define CHECK_LOG(fx, pod, query, want_code, want_body) \
+    do {                                                \
+        int code_;                                      \
+        char *b_ = get_log(fx, pod, query, &code_);     \
+        CHECK_INT(code_, want_code);                    \
+        CHECK_STR(b_, want_body);                       \
+        free(b_);                                       \
     } while (0)
 
-#define CHECK_LOG_HAS(fx, pod, query, want_code, needle)               \
-    do {                                                               \
-        int code_;                                                     \
-        char *b_ = get_log(fx, pod, query, &code_);                    \
-        CHECK_INT(code_, want_code);                                   \
-        CHECK(b_ && strstr(b_, needle));                               \
-        if (!(b_ && strstr(b_, needle)))                               \
-            fprintf(stderr, "  body: %s\n", b_ ? b_ : "(none)");       \
-        free(b_);                                                      \
+#define CHECK_LOG_HAS(fx, pod, query, want_code, needle)         \
+    do {                                                         \
+        int code_;                                               \
+        char *b_ = get_log(fx, pod, query, &code_);              \
+        CHECK_INT(code_, want_code);                             \
+        CHECK(b_ &&strstr(b_, needle));                          \
+        if (!(b_ && strstr(b_, needle)))                         \
+            fprintf(stderr, "  body: %s\n", b_ ? b_ : "(none)"); \
+        free(b_);                                                \
     } while (0)
 
 TEST(test_log_options)
@@ -158,8 +157,10 @@ TEST(test_log_options)
     CHECK_LOG(&fx, "p", "tailLines=2", 200, "zoned\nlast\n");
     CHECK_LOG(&fx, "p", "tailLines=4", 200, "part-c\nzoned\nlast\n");
     CHECK_LOG(&fx, "p", "tailLines=0", 200, "");
-    CHECK_LOG(&fx, "p", "tailLines=100", 200, "line one\nerr one\npart-a part-b part-c\nzoned\nlast\n");
-    CHECK_LOG(&fx, "p", "sinceTime=2024-01-01T00:00:03Z", 200, "part-a part-b part-c\nzoned\nlast\n");
+    CHECK_LOG(&fx, "p", "tailLines=100", 200,
+              "line one\nerr one\npart-a part-b part-c\nzoned\nlast\n");
+    CHECK_LOG(&fx, "p", "sinceTime=2024-01-01T00:00:03Z", 200,
+              "part-a part-b part-c\nzoned\nlast\n");
     CHECK_LOG(&fx, "p", "sinceTime=2024-01-01T02:00:04%2B02:00", 200, "zoned\nlast\n");
     CHECK_LOG(&fx, "p", "sinceSeconds=60", 200, "");
     /* further back than the epoch, or beyond 2262: clamped, never overflowed */
@@ -170,7 +171,8 @@ TEST(test_log_options)
     CHECK_LOG(&fx, "p", "limitBytes=1000&tailLines=1&timestamps=1", 200,
               "2024-01-01T00:00:05.123456789Z last\n");
     CHECK(!fx.fn.previous);
-    CHECK_LOG(&fx, "p", "previous=true", 200, "line one\nerr one\npart-a part-b part-c\nzoned\nlast\n");
+    CHECK_LOG(&fx, "p", "previous=true", 200,
+              "line one\nerr one\npart-a part-b part-c\nzoned\nlast\n");
     CHECK(fx.fn.previous);
     teardown(&fx);
 }
@@ -180,18 +182,23 @@ TEST(test_log_errors)
     fixture fx;
     if (setup(&fx))
         return;
-    CHECK_LOG_HAS(&fx, "p", "tailLines=-1", 422,
-                  "PodLogOptions \\\"p\\\" is invalid: tailLines: Invalid value: -1: must be greater than or equal to 0");
-    CHECK_LOG_HAS(&fx, "p", "limitBytes=0", 422, "limitBytes: Invalid value: 0: must be greater than 0");
+    CHECK_LOG_HAS(
+        &fx, "p", "tailLines=-1", 422,
+        "PodLogOptions \\\"p\\\" is invalid: tailLines: Invalid value: -1: must be greater than or equal to 0");
+    CHECK_LOG_HAS(&fx, "p", "limitBytes=0", 422,
+                  "limitBytes: Invalid value: 0: must be greater than 0");
     CHECK_LOG_HAS(&fx, "p", "sinceSeconds=5&sinceTime=2024-01-01T00:00:03Z", 422,
                   ": Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified");
-    CHECK_LOG_HAS(&fx, "p", "sinceSeconds=0", 422, "sinceSeconds: Invalid value: 0: must be greater than 0");
-    CHECK_LOG_HAS(&fx, "p", "tailLines=abc", 400, "strconv.ParseInt: parsing \\\"abc\\\": invalid syntax");
+    CHECK_LOG_HAS(&fx, "p", "sinceSeconds=0", 422,
+                  "sinceSeconds: Invalid value: 0: must be greater than 0");
+    CHECK_LOG_HAS(&fx, "p", "tailLines=abc", 400,
+                  "strconv.ParseInt: parsing \\\"abc\\\": invalid syntax");
     CHECK_LOG_HAS(&fx, "nope", NULL, 404, "pods \\\"nope\\\" not found");
     CHECK_LOG_HAS(&fx, "p", "container=zz", 400, "container zz is not valid for pod p");
     CHECK_LOG_HAS(&fx, "p", "container=c&previous=1", 200, "line one");
     CHECK_INT(tc_pod(&fx.t, pod_json("w", true), WAITING), 0);
-    CHECK_LOG_HAS(&fx, "w", NULL, 400, "container \\\"c\\\" in pod \\\"w\\\" is waiting to start: ContainerCreating");
+    CHECK_LOG_HAS(&fx, "w", NULL, 400,
+                  "container \\\"c\\\" in pod \\\"w\\\" is waiting to start: ContainerCreating");
     CHECK_LOG_HAS(&fx, "w", "previous=true", 400,
                   "previous terminated container \\\"c\\\" in pod \\\"w\\\" not found");
     /* a pod not on a node yet: kube answers with no content */
@@ -205,7 +212,8 @@ TEST(test_log_errors)
     rename(moved, fx.fn.path);
     /* without a kubelet: kube-apiserver's error when it cannot reach it */
     k1s_server_set_node_backend(fx.t.srv, NULL);
-    CHECK_LOG_HAS(&fx, "p", NULL, 500, "Get \\\"https://n1:10250/containerLogs/default/p/c\\\": no kubelet");
+    CHECK_LOG_HAS(&fx, "p", NULL, 500,
+                  "Get \\\"https://n1:10250/containerLogs/default/p/c\\\": no kubelet");
     teardown(&fx);
 }
 

@@ -12,7 +12,7 @@
 /* ---- a recorder for the reader's events ------------------------------------- */
 
 typedef struct rec {
-    k1s_buf data;            /* DATA payload, all streams in order */
+    k1s_buf data; /* DATA payload, all streams in order */
     uint32_t last_sid;
     int fins, controls, pieces;
     uint16_t types[16];
@@ -103,8 +103,7 @@ TEST(test_blocks_round_trip)
     /* three blocks on one session: each depends on the ones before */
     static const char *const types[] = {"error", "stdin", "stdout"};
     for (int i = 0; i < 3; i++) {
-        k1s_spdy_header hs[2] = {{"streamtype", types[i], 0},
-                                 {"x-multi", "one\0two", 7}};
+        k1s_spdy_header hs[2] = {{"streamtype", types[i], 0}, {"x-multi", "one\0two", 7}};
         k1s_buf z = {0}, plain = {0};
         CHECK_INT(k1s__spdy_block_encode(a, hs, 2, &z), 0);
         if (i == 0) {
@@ -207,7 +206,10 @@ TEST(test_frames_read_back)
     free(b.p);
 
     /* the fixed-size frames */
-    struct { int type; uint32_t sid, value; } want[] = {
+    struct {
+        int type;
+        uint32_t sid, value;
+    } want[] = {
         {K1S_SPDY_RST_STREAM, 5, K1S_SPDY_CANCEL},
         {K1S_SPDY_WINDOW_UPDATE, 7, 32768},
         {K1S_SPDY_GOAWAY, 9, 0},

@@ -21,9 +21,9 @@ static const char *POD_DONE =
     "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"done\"},"
     "\"spec\":{\"nodeName\":\"n1\",\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}}";
 
-#define SPDY_HEADERS                                                       \
-    "Connection: Upgrade\r\nUpgrade: SPDY/3.1\r\n"                         \
-    "X-Stream-Protocol-Version: v4.channel.k8s.io\r\n"                     \
+#define SPDY_HEADERS                                   \
+    "Connection: Upgrade\r\nUpgrade: SPDY/3.1\r\n"     \
+    "X-Stream-Protocol-Version: v4.channel.k8s.io\r\n" \
     "X-Stream-Protocol-Version: v3.channel.k8s.io\r\n"
 
 static bool has(const tc_resp *r, const char *s)
@@ -60,9 +60,9 @@ static void expect(int port, const req_case *cases, size_t n)
 
 #define PODS "/api/v1/namespaces/default/pods/"
 #define EXEC_LS(pod, extra) PODS pod "/exec?command=ls&stdout=true" extra
-#define WS_UPGRADE(protocol)                                                   \
+#define WS_UPGRADE(protocol)                                                     \
     "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n" \
-    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"                          \
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"                            \
     "Sec-WebSocket-Protocol: " protocol "\r\n"
 
 /* ---- tests ------------------------------------------------------------------ */
@@ -151,8 +151,10 @@ TEST(test_runtime_refusal_is_relayed)
     k1s_server_set_node_backend(t.srv, &b);
     CHECK_INT(tc_pod(&t, POD_P, NULL), 0);
     tc_resp r;
-    CHECK_INT(tc_request(t.port, "POST", "/api/v1/namespaces/default/pods/p/portforward?ports=80,443&ports=8080",
-                         SPDY_HEADERS, &r), 0);
+    CHECK_INT(tc_request(t.port, "POST",
+                         "/api/v1/namespaces/default/pods/p/portforward?ports=80,443&ports=8080",
+                         SPDY_HEADERS, &r),
+              0);
     CHECK_INT(r.code, 404);
     CHECK_STR(r.body, "unknown exec token\n");
     CHECK_INT(fn.nports, 3);
@@ -169,11 +171,10 @@ TEST(test_runtime_refusal_is_relayed)
 static int open_exec(fx_server *t, tc_buf *in)
 {
     int fd = tc_connect(t->port);
-    const char *req =
-        "POST /api/v1/namespaces/default/pods/p/exec?command=echo&command=hi%20there"
-        "&container=c&stdin=true&stdout=true&stderr=true&tty=true HTTP/1.1\r\n"
-        "Host: localhost\r\nAuthorization: Bearer " FX_TOKEN "\r\n" SPDY_HEADERS
-        "Content-Length: 0\r\n\r\n";
+    const char *req = "POST /api/v1/namespaces/default/pods/p/exec?command=echo&command=hi%20there"
+                      "&container=c&stdin=true&stdout=true&stderr=true&tty=true HTTP/1.1\r\n"
+                      "Host: localhost\r\nAuthorization: Bearer " FX_TOKEN "\r\n" SPDY_HEADERS
+                      "Content-Length: 0\r\n\r\n";
     if (fd < 0 || tc_send(fd, req, strlen(req)) || !tc_wait_for(fd, in, 0, "\r\n\r\n", 5000)) {
         if (fd >= 0)
             close(fd);

@@ -98,8 +98,8 @@ static inline bool tc_wait_for(int fd, tc_buf *b, size_t skip, const char *needl
 
 typedef struct tc_resp {
     int code;
-    char *head;     /* status line and headers */
-    char *body;     /* de-chunked */
+    char *head; /* status line and headers */
+    char *body; /* de-chunked */
     size_t blen;
 } tc_resp;
 
@@ -132,8 +132,8 @@ static inline size_t tc_dechunk(const char *in, size_t n, char *out)
 }
 
 /* One request on a fresh connection (Connection: close), whole answer. */
-static inline int tc_request(int port, const char *method, const char *path,
-                      const char *headers, tc_resp *r)
+static inline int tc_request(int port, const char *method, const char *path, const char *headers,
+                             tc_resp *r)
 {
     memset(r, 0, sizeof *r);
     int fd = tc_connect(port);
@@ -143,7 +143,8 @@ static inline int tc_request(int port, const char *method, const char *path,
     snprintf(req, sizeof req,
              "%s %s HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " FX_TOKEN
              "\r\n%s%sContent-Length: 0\r\n\r\n",
-             method, path, headers && strcasestr(headers, "Connection:") ? "" : "Connection: close\r\n",
+             method, path,
+             headers && strcasestr(headers, "Connection:") ? "" : "Connection: close\r\n",
              headers ? headers : "");
     tc_buf b = {0};
     int rc = tc_send(fd, req, strlen(req));
@@ -157,8 +158,8 @@ static inline int tc_request(int port, const char *method, const char *path,
         if (cl && cl < he && have >= (size_t)atol(cl + 17))
             break;
         if (strcasestr(b.p, "Transfer-Encoding: chunked") &&
-            (have >= 5 && (!memcmp(he + 4, "0\r\n\r\n", 5) ||
-                           memmem(he + 4, have, "\r\n0\r\n\r\n", 7))))
+            (have >= 5 &&
+             (!memcmp(he + 4, "0\r\n\r\n", 5) || memmem(he + 4, have, "\r\n0\r\n\r\n", 7))))
             break;
     }
     close(fd);

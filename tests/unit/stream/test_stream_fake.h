@@ -16,9 +16,9 @@
 typedef struct fake_rt {
     int lfd, port;
     pthread_t th;
-    bool refuse;          /* answer 404 instead of 101 */
-    bool hangup;          /* close right after the 101 and HELLO */
-    char head[4096];      /* the request it got */
+    bool refuse;     /* answer 404 instead of 101 */
+    bool hangup;     /* close right after the 101 and HELLO */
+    char head[4096]; /* the request it got */
     size_t echoed;
     bool saw_eof;
 } fake_rt;
@@ -42,8 +42,9 @@ static inline void *fake_rt_main(void *arg)
         tc_send(fd, r, strlen(r));
     } else {
         /* early bytes right behind the 101, as a SPDY server may send */
-        const char *r = "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
-                        "Upgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: v4.channel.k8s.io\r\n\r\nHELLO";
+        const char *r =
+            "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
+            "Upgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: v4.channel.k8s.io\r\n\r\nHELLO";
         tc_send(fd, r, strlen(r));
         char buf[65536];
         while (!f->hangup) {
@@ -92,7 +93,7 @@ typedef struct fake_node {
 } fake_node;
 
 static inline int fake_stream_url(void *ctx, const k1s_stream_request *rq, char **url,
-                           k1s_status *st)
+                                  k1s_status *st)
 {
     fake_node *n = ctx;
     (void)st;

@@ -39,10 +39,12 @@ TEST(test_tls_exec_and_hangup)
     fake_node fn = {.rt_port = rt.port};
     k1s_node_backend b = {.ctx = &fn, .stream_url = fake_stream_url};
     k1s_server_set_node_backend(ts.srv, &b);
-    CHECK_INT(tc_pod(&ts,
-                     "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},"
-                     "\"spec\":{\"nodeName\":\"n1\",\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}}",
-                     NULL), 0);
+    CHECK_INT(
+        tc_pod(&ts,
+               "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},"
+               "\"spec\":{\"nodeName\":\"n1\",\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}}",
+               NULL),
+        0);
 
     gnutls_certificate_credentials_t cred;
     gnutls_session_t s;

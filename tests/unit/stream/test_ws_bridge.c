@@ -12,9 +12,9 @@ static const uint8_t MASK[4] = {1, 2, 3, 4};
 /* ---- the runtime's view of what the bridge sent -------------------------- */
 
 typedef struct rt_view {
-    k1s_spdy_zlib *z;          /* the runtime's session */
-    char type[16][16];         /* streamtype per stream id */
-    k1s_buf data[16];          /* DATA per stream id */
+    k1s_spdy_zlib *z;  /* the runtime's session */
+    char type[16][16]; /* streamtype per stream id */
+    k1s_buf data[16];  /* DATA per stream id */
     int fins[16], rsts[16], window[16];
     int pings, last_ping;
 } rt_view;
@@ -258,10 +258,11 @@ TEST(test_output_and_status)
     k1s_buf rt = {0};
     k1s_bridge_opts o = {.v5 = true, .out = true, .err = true};
     open_bridge(&x, &o, &rv, &rt);
-    const char *status = "{\"metadata\":{},\"status\":\"Failure\",\"message\":\"command terminated "
-                         "with non-zero exit code: error executing command [sh -c exit 3], exit code 3\","
-                         "\"reason\":\"NonZeroExitCode\",\"details\":{\"causes\":[{\"reason\":\"ExitCode\","
-                         "\"message\":\"3\"}]}}";
+    const char *status =
+        "{\"metadata\":{},\"status\":\"Failure\",\"message\":\"command terminated "
+        "with non-zero exit code: error executing command [sh -c exit 3], exit code 3\","
+        "\"reason\":\"NonZeroExitCode\",\"details\":{\"causes\":[{\"reason\":\"ExitCode\","
+        "\"message\":\"3\"}]}}";
     k1s__spdy_put_data(&rt, 3, 0, "out", 3);
     k1s__spdy_put_data(&rt, 5, 0, "err", 3);
     k1s__spdy_put_data(&rt, 3, K1S_SPDY_FLAG_FIN, NULL, 0);

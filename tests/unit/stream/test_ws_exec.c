@@ -16,7 +16,7 @@ static const uint8_t MASK[4] = {9, 8, 7, 6};
 typedef struct ws_client {
     int fd;
     tc_buf in;
-    size_t used;            /* bytes of in parsed */
+    size_t used; /* bytes of in parsed */
     k1s_ws_reader r;
     k1s_buf ch[5];
     int closes;
@@ -53,8 +53,10 @@ static int ws_open(ws_client *c, int port, const char *query, const char *extra)
     snprintf(req, sizeof req,
              "GET /api/v1/namespaces/default/pods/p/exec?%s HTTP/1.1\r\nHost: localhost\r\n"
              "Authorization: Bearer " FX_TOKEN "\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
-             "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " WS_KEY "\r\n%s\r\n", query, extra);
-    if (c->fd < 0 || tc_send(c->fd, req, strlen(req)) || !tc_wait_for(c->fd, &c->in, 0, "\r\n\r\n", 5000))
+             "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " WS_KEY "\r\n%s\r\n",
+             query, extra);
+    if (c->fd < 0 || tc_send(c->fd, req, strlen(req)) ||
+        !tc_wait_for(c->fd, &c->in, 0, "\r\n\r\n", 5000))
         return -1;
     c->used = (size_t)(strstr(c->in.p, "\r\n\r\n") + 4 - c->in.p);
     return 0;
@@ -121,11 +123,13 @@ TEST(test_ws_exec_round_trip)
     with_runtime(&t, &rt, &fn, &b);
     ws_client c;
     CHECK_INT(ws_open(&c, t.port, "command=cat&stdin=true&stdout=true&stderr=true",
-                      "Sec-WebSocket-Protocol: v5.channel.k8s.io\r\n"), 0);
+                      "Sec-WebSocket-Protocol: v5.channel.k8s.io\r\n"),
+              0);
     CHECK(c.in.p && !strncmp(c.in.p, "HTTP/1.1 101", 12));
     CHECK(c.in.p && strcasestr(c.in.p, "\r\nUpgrade: websocket\r\n"));
     CHECK(c.in.p && strcasestr(c.in.p, "\r\nConnection: Upgrade\r\n"));
-    CHECK(c.in.p && strcasestr(c.in.p, "\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"));
+    CHECK(c.in.p &&
+          strcasestr(c.in.p, "\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"));
     CHECK(c.in.p && strcasestr(c.in.p, "\r\nSec-WebSocket-Protocol: v5.channel.k8s.io\r\n"));
     ws_send(&c, K1S_WS_BINARY, K1S_CH_STDIN, "hello ", 6);
     ws_send(&c, K1S_WS_PING, 0, "hb", 2);
@@ -174,19 +178,21 @@ TEST(test_ws_tty_and_v4)
     /* v4 alone is served too (no close channel: the runtime ends the
        session here because the client leaves) */
     CHECK_INT(ws_open(&c, t.port, "command=bash&stdin=true&stdout=true&stderr=true&tty=true",
-                      "Sec-WebSocket-Protocol: v4.channel.k8s.io\r\n"), 0);
+                      "Sec-WebSocket-Protocol: v4.channel.k8s.io\r\n"),
+              0);
     CHECK(c.in.p && strcasestr(c.in.p, "\r\nSec-WebSocket-Protocol: v4.channel.k8s.io\r\n"));
     ws_send(&c, K1S_WS_BINARY, K1S_CH_RESIZE, "{\"Width\":100,\"Height\":30}", 25);
     ws_send(&c, K1S_WS_BINARY, K1S_CH_STDIN, "x", 1);
     ws_send(&c, K1S_WS_BINARY, K1S_CH_CLOSE, "\x00", 1); /* not a close in v4 */
     /* the echo shows everything before it went through */
     int64_t end = k1s_time_mono_ms() + 5000;
-    while (k1s_time_mono_ms() < end && !(c.in.len >= 3 && memmem(c.in.p + c.used, c.in.len - c.used, "\x01x", 2)))
+    while (k1s_time_mono_ms() < end &&
+           !(c.in.len >= 3 && memmem(c.in.p + c.used, c.in.len - c.used, "\x01x", 2)))
         tc_recv(c.fd, &c.in, 200);
     close(c.fd);
     c.fd = -1;
     spdy_rt_stop(&rt);
-    CHECK(rt.saw_eof);           /* kubectl left: the runtime's connection ends */
+    CHECK(rt.saw_eof); /* kubectl left: the runtime's connection ends */
     CHECK(!rt.saw_stdin_fin);
     CHECK_STR(rt.types[7], "resize");
     CHECK_STR(rt.types[3], "stdin");
@@ -211,23 +217,33 @@ TEST(test_ws_refusals)
     ws_client c;
     /* the runtime's refusal reaches kubectl as it was: no 101, so kubectl
        falls back to SPDY */
-    CHECK_INT(ws_open(&c, t.port, "command=ls&stdout=true", "Sec-WebSocket-Protocol: v5.channel.k8s.io\r\n"), 0);
+    CHECK_INT(ws_open(&c, t.port, "command=ls&stdout=true",
+                      "Sec-WebSocket-Protocol: v5.channel.k8s.io\r\n"),
+              0);
     CHECK(c.in.p && !strncmp(c.in.p, "HTTP/1.1 404", 12));
     ws_close(&c);
     spdy_rt_stop(&rt);
     /* a handshake without its key or version, or with an unknown protocol */
-    CHECK_INT(ws_open(&c, t.port, "command=ls&stdout=true", "Sec-WebSocket-Protocol: base64.channel.k8s.io\r\n"), 0);
+    CHECK_INT(ws_open(&c, t.port, "command=ls&stdout=true",
+                      "Sec-WebSocket-Protocol: base64.channel.k8s.io\r\n"),
+              0);
     CHECK(c.in.p && !strncmp(c.in.p, "HTTP/1.1 400", 12));
     ws_close(&c);
     tc_resp r;
-    CHECK_INT(tc_request(t.port, "GET", "/api/v1/namespaces/default/pods/p/exec?command=ls&stdout=true",
-                         "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 8\r\n"
-                         "Sec-WebSocket-Key: " WS_KEY "\r\nSec-WebSocket-Protocol: v5.channel.k8s.io\r\n", &r), 0);
+    CHECK_INT(
+        tc_request(t.port, "GET", "/api/v1/namespaces/default/pods/p/exec?command=ls&stdout=true",
+                   "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 8\r\n"
+                   "Sec-WebSocket-Key: " WS_KEY "\r\nSec-WebSocket-Protocol: v5.channel.k8s.io\r\n",
+                   &r),
+        0);
     CHECK_INT(r.code, 400);
     tc_resp_free(&r);
-    CHECK_INT(tc_request(t.port, "GET", "/api/v1/namespaces/default/pods/p/exec?command=ls&stdout=true",
-                         "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
-                         "Sec-WebSocket-Key: c2hvcnQ=\r\nSec-WebSocket-Protocol: v5.channel.k8s.io\r\n", &r), 0);
+    CHECK_INT(
+        tc_request(t.port, "GET", "/api/v1/namespaces/default/pods/p/exec?command=ls&stdout=true",
+                   "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+                   "Sec-WebSocket-Key: c2hvcnQ=\r\nSec-WebSocket-Protocol: v5.channel.k8s.io\r\n",
+                   &r),
+        0);
     CHECK_INT(r.code, 400);
     tc_resp_free(&r);
     CHECK_INT(fn.calls, 1); /* only the first reached the node */
@@ -248,9 +264,13 @@ TEST(test_ws_stop_ends_live_sessions)
     with_runtime(&t, &rt, &fn, &b);
     ws_client c;
     CHECK_INT(ws_open(&c, t.port, "command=cat&stdin=true&stdout=true",
-                      "Sec-WebSocket-Protocol: v5.channel.k8s.io\r\n"), 0);
+                      "Sec-WebSocket-Protocol: v5.channel.k8s.io\r\n"),
+              0);
     ws_send(&c, K1S_WS_BINARY, K1S_CH_STDIN, "a", 1);
-    CHECK(tc_wait_for(c.fd, &c.in, c.used, "\x01" "a", 5000));
+    CHECK(tc_wait_for(c.fd, &c.in, c.used,
+                      "\x01"
+                      "a",
+                      5000));
     int64_t t0 = k1s_time_mono_ms();
     k1s_server_set_node_backend(t.srv, NULL);
     fx_server_stop(&t);

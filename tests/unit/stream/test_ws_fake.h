@@ -14,11 +14,11 @@
 
 #define WS_KEY "dGhlIHNhbXBsZSBub25jZQ=="
 #define WS_POD                                                               \
-    "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},"            \
+    "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"}," \
     "\"spec\":{\"nodeName\":\"n1\",\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}}"
 /* the kubelet's words for exit code 3 */
-#define WS_STATUS                                                                 \
-    "{\"metadata\":{},\"status\":\"Failure\",\"reason\":\"NonZeroExitCode\","        \
+#define WS_STATUS                                                             \
+    "{\"metadata\":{},\"status\":\"Failure\",\"reason\":\"NonZeroExitCode\"," \
     "\"details\":{\"causes\":[{\"reason\":\"ExitCode\",\"message\":\"3\"}]}}"
 
 /* ---- a runtime speaking SPDY ------------------------------------------------- */
@@ -26,10 +26,10 @@
 typedef struct spdy_rt {
     int lfd, port, fd;
     pthread_t th;
-    bool refuse;           /* answer 404 */
-    size_t bulk;           /* stdout bytes to send once stdin ends */
+    bool refuse; /* answer 404 */
+    size_t bulk; /* stdout bytes to send once stdin ends */
     char head[4096];
-    char types[16][16];    /* streamtype by stream id */
+    char types[16][16]; /* streamtype by stream id */
     k1s_buf resize, out;
     k1s_spdy_zlib *z;
     bool saw_stdin_fin, saw_eof, done;
@@ -95,7 +95,6 @@ static inline int rt_data(void *ctx, uint32_t sid, const uint8_t *p, size_t n, b
     return 0;
 }
 
-
 static inline void *spdy_rt_main(void *arg)
 {
     spdy_rt *r = arg;
@@ -105,10 +104,11 @@ static inline void *spdy_rt_main(void *arg)
         goto out;
     size_t head = (size_t)(strstr(b.p, "\r\n\r\n") + 4 - b.p);
     snprintf(r->head, sizeof r->head, "%.*s", (int)head, b.p);
-    const char *a = r->refuse ? "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\n"
-                                "Content-Length: 19\r\n\r\nunknown exec token\n"
-                              : "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
-                                "Upgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: v4.channel.k8s.io\r\n\r\n";
+    const char *a =
+        r->refuse ? "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\n"
+                    "Content-Length: 19\r\n\r\nunknown exec token\n"
+                  : "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
+                    "Upgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: v4.channel.k8s.io\r\n\r\n";
     if (tc_send(r->fd, a, strlen(a)) || r->refuse)
         goto out;
     k1s_spdy_reader rd = {0};

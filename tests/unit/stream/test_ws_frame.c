@@ -10,10 +10,10 @@
 static const uint8_t MASK[4] = {0x37, 0xfa, 0x21, 0x3d};
 
 typedef struct got {
-    k1s_buf data[256];       /* per channel */
+    k1s_buf data[256]; /* per channel */
     int controls;
     uint8_t opcodes[8];
-    k1s_buf ctrl_payload;    /* of the last control frame */
+    k1s_buf ctrl_payload; /* of the last control frame */
 } got;
 
 static int on_data(void *ctx, uint8_t ch, const uint8_t *p, size_t n)
@@ -101,7 +101,10 @@ TEST(test_client_frames)
     k1s__ws_put(&in, true, K1S_WS_BINARY, MASK, NULL, 0, NULL, 0);
     /* v5's close of stdin, then the close frame */
     k1s__ws_put(&in, true, K1S_WS_BINARY, MASK, "\xff\x00", 2, NULL, 0);
-    k1s__ws_put(&in, true, K1S_WS_CLOSE, MASK, "\x03\xe8" "bye", 5, NULL, 0);
+    k1s__ws_put(&in, true, K1S_WS_CLOSE, MASK,
+                "\x03\xe8"
+                "bye",
+                5, NULL, 0);
     size_t steps[] = {1, 5, 1000, 1u << 20};
     for (size_t s = 0; s < 4; s++) {
         k1s_ws_reader r = {.from_server = false};
@@ -119,7 +122,10 @@ TEST(test_client_frames)
         CHECK_INT(g.controls, 2);
         CHECK_INT(g.opcodes[0], K1S_WS_PING);
         CHECK_INT(g.opcodes[1], K1S_WS_CLOSE);
-        CHECK(g.ctrl_payload.len == 5 && !memcmp(g.ctrl_payload.p, "\x03\xe8" "bye", 5));
+        CHECK(g.ctrl_payload.len == 5 && !memcmp(g.ctrl_payload.p,
+                                                 "\x03\xe8"
+                                                 "bye",
+                                                 5));
         got_free(&g);
     }
     free(in.p);

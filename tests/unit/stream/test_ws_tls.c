@@ -17,7 +17,9 @@ static int threads(void)
     int n = -1;
     FILE *f = fopen("/proc/self/stat", "r");
     /* field 20: num_threads (the command field has no spaces here) */
-    if (f && fscanf(f, "%*d %*s %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %d", &n) != 1)
+    if (f &&
+        fscanf(f, "%*d %*s %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %d",
+               &n) != 1)
         n = -1;
     if (f)
         fclose(f);
@@ -102,10 +104,11 @@ static bool start_exec(tls_client *c, tc_buf *in)
 {
     if (tls_connect(c) != 0)
         return false;
-    const char *req = "GET /api/v1/namespaces/default/pods/p/exec?command=cat&stdin=true&stdout=true HTTP/1.1\r\n"
-                      "Host: localhost\r\nAuthorization: Bearer " FX_TOKEN "\r\n"
-                      "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
-                      "Sec-WebSocket-Key: " WS_KEY "\r\nSec-WebSocket-Protocol: v5.channel.k8s.io\r\n\r\n";
+    const char *req =
+        "GET /api/v1/namespaces/default/pods/p/exec?command=cat&stdin=true&stdout=true HTTP/1.1\r\n"
+        "Host: localhost\r\nAuthorization: Bearer " FX_TOKEN "\r\n"
+        "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+        "Sec-WebSocket-Key: " WS_KEY "\r\nSec-WebSocket-Protocol: v5.channel.k8s.io\r\n\r\n";
     gnutls_record_send(c->s, req, strlen(req));
     return tls_wait_for(c, in, "\r\n\r\n", 4, 5000) && !strncmp(in->p, "HTTP/1.1 101", 12);
 }
@@ -163,8 +166,14 @@ TEST(test_tls_killed_kubectl_ends_the_runtime_side)
     CHECK_INT(tc_pod(&c.t, WS_POD, NULL), 0);
     tc_buf in = {0};
     CHECK(start_exec(&c, &in));
-    tls_ws_send(&c, K1S_WS_BINARY, "\x00" "abc", 4);
-    CHECK(tls_wait_for(&c, &in, "\x01" "abc", 4, 5000));
+    tls_ws_send(&c, K1S_WS_BINARY,
+                "\x00"
+                "abc",
+                4);
+    CHECK(tls_wait_for(&c, &in,
+                       "\x01"
+                       "abc",
+                       4, 5000));
     /* killed: no close frame, no TLS goodbye */
     int64_t t0 = k1s_time_mono_ms();
     tls_disconnect(&c);

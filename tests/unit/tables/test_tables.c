@@ -88,21 +88,27 @@ typedef struct cell_case {
     const char *conditions; /* the row's conditions; NULL: none */
 } cell_case;
 
-#define CASE(group, kind, object, cells) {__LINE__, group, kind, object, cells, NULL}
-#define CASE_COND(group, kind, object, cells, conds) {__LINE__, group, kind, object, cells, conds}
+#define CASE(group, kind, object, cells)           \
+    {                                              \
+        __LINE__, group, kind, object, cells, NULL \
+    }
+#define CASE_COND(group, kind, object, cells, conds) \
+    {                                                \
+        __LINE__, group, kind, object, cells, conds  \
+    }
 
-#define SCENARIO_SC                                                                            \
-    "{'apiVersion':'storage.k8s.io/v1','kind':'StorageClass',"                                 \
-    "'metadata':{'name':'test-storage-class','creationTimestamp':'2024-05-01T11:53:42Z',"      \
-    "'uid':'7d7c1c9e-0c3a-4d43-9a59-3b5a4b7b0f11','resourceVersion':'412'},"                   \
+#define SCENARIO_SC                                                                       \
+    "{'apiVersion':'storage.k8s.io/v1','kind':'StorageClass',"                            \
+    "'metadata':{'name':'test-storage-class','creationTimestamp':'2024-05-01T11:53:42Z'," \
+    "'uid':'7d7c1c9e-0c3a-4d43-9a59-3b5a4b7b0f11','resourceVersion':'412'},"              \
     "'provisioner':'docker.io/hostpath','reclaimPolicy':'Retain','volumeBindingMode':'Immediate'}"
 
-#define SCENARIO_SVC                                                                           \
+#define SCENARIO_SVC                                                                                \
     "{'apiVersion':'v1','kind':'Service','metadata':{'name':'nginx-service','namespace':'default'," \
-    "'labels':{'app':'nginx'},'creationTimestamp':'2024-05-01T11:59:46Z'},"                    \
+    "'labels':{'app':'nginx'},'creationTimestamp':'2024-05-01T11:59:46Z'},"                         \
     "'spec':{'ports':[{'name':'web','protocol':'TCP','port':80,'targetPort':80,'nodePort':30080}]," \
-    "'selector':{'app':'nginx'},'clusterIP':'10.110.79.79','clusterIPs':['10.110.79.79'],"     \
-    "'type':'NodePort','sessionAffinity':'None','externalTrafficPolicy':'Cluster'},"           \
+    "'selector':{'app':'nginx'},'clusterIP':'10.110.79.79','clusterIPs':['10.110.79.79'],"          \
+    "'type':'NodePort','sessionAffinity':'None','externalTrafficPolicy':'Cluster'},"                \
     "'status':{'loadBalancer':{}}}"
 
 #define SCENARIO_PV                                                                            \
@@ -115,22 +121,23 @@ typedef struct cell_case {
     "'name':'html-volume-nginx-statefulset-0','uid':'146ef4c5-cd7a-4bbc-8c9b-57ffa6a92d6e'}}," \
     "'status':{'phase':'Bound'}}"
 
-#define SCENARIO_PVC                                                                           \
-    "{'apiVersion':'v1','kind':'PersistentVolumeClaim','metadata':{'name':"                    \
+#define SCENARIO_PVC                                                                                       \
+    "{'apiVersion':'v1','kind':'PersistentVolumeClaim','metadata':{'name':"                                \
     "'html-volume-nginx-statefulset-0','namespace':'default','creationTimestamp':'2024-05-01T11:52:31Z'}," \
-    "'spec':{'accessModes':['ReadWriteOnce'],'resources':{'requests':{'storage':'1Gi'}},"      \
-    "'storageClassName':'test-storage-class','volumeMode':'Filesystem',"                       \
-    "'volumeName':'pvc-146ef4c5-cd7a-4bbc-8c9b-57ffa6a92d6e'},"                                \
+    "'spec':{'accessModes':['ReadWriteOnce'],'resources':{'requests':{'storage':'1Gi'}},"                  \
+    "'storageClassName':'test-storage-class','volumeMode':'Filesystem',"                                   \
+    "'volumeName':'pvc-146ef4c5-cd7a-4bbc-8c9b-57ffa6a92d6e'},"                                            \
     "'status':{'phase':'Bound','accessModes':['ReadWriteOnce'],'capacity':{'storage':'1Gi'}}}"
 
 /* The row condition of a failed pod. */
-#define FAILED "[{'type':'Completed','status':'True','reason':'Failed','message':'The pod failed.'}]"
+#define FAILED \
+    "[{'type':'Completed','status':'True','reason':'Failed','message':'The pod failed.'}]"
 
 /* A pod whose first container completed and whose second runs; ready is
  * its Ready condition's status. */
-#define TWO_CONTAINERS(ready)                                                                  \
-    "{'metadata':{'name':'p'},'spec':{'containers':[{'name':'a'},{'name':'b'}]},"              \
-    "'status':{'phase':'Running','conditions':[{'type':'Ready','status':'" ready "'}],"        \
+#define TWO_CONTAINERS(ready)                                                                       \
+    "{'metadata':{'name':'p'},'spec':{'containers':[{'name':'a'},{'name':'b'}]},"                   \
+    "'status':{'phase':'Running','conditions':[{'type':'Ready','status':'" ready "'}],"             \
     "'containerStatuses':[{'name':'a','state':{'terminated':{'exitCode':0,'reason':'Completed'}}}," \
     "{'name':'b','ready':true,'state':{'running':{}}}]}}"
 
@@ -141,39 +148,28 @@ static const cell_case cell_cases[] = {
     CASE("", "ConfigMap",
          "{'metadata':{'name':'a','creationTimestamp':'2024-05-01T13:59:30+02:00'}}",
          "['a',0,'30s']"),
-    CASE("", "ConfigMap",
-         "{'metadata':{'name':'a','creationTimestamp':'2024-05-01T11:59:59.9Z'}}",
+    CASE("", "ConfigMap", "{'metadata':{'name':'a','creationTimestamp':'2024-05-01T11:59:59.9Z'}}",
          "['a',0,'0s']"), /* 0.1s truncates to 0 */
-    CASE("", "ConfigMap",
-         "{'metadata':{'name':'a','creationTimestamp':'2024-05-01T12:00:02Z'}}",
+    CASE("", "ConfigMap", "{'metadata':{'name':'a','creationTimestamp':'2024-05-01T12:00:02Z'}}",
          "['a',0,'<invalid>']"), /* clock skew over a second */
-    CASE("", "ConfigMap",
-         "{'metadata':{'name':'a'}}",
+    CASE("", "ConfigMap", "{'metadata':{'name':'a'}}", "['a',0,'<unknown>']"),
+    CASE("", "ConfigMap", "{'metadata':{'name':'a','creationTimestamp':'yesterday'}}",
          "['a',0,'<unknown>']"),
-    CASE("", "ConfigMap",
-         "{'metadata':{'name':'a','creationTimestamp':'yesterday'}}",
-         "['a',0,'<unknown>']"),
-    CASE("", "ConfigMap",
-         "{'metadata':{'name':'a','creationTimestamp':'2024-02-30T00:00:00Z'}}",
+    CASE("", "ConfigMap", "{'metadata':{'name':'a','creationTimestamp':'2024-02-30T00:00:00Z'}}",
          "['a',0,'<unknown>']"),
     /* only what Go's time.Parse(RFC3339) takes: no ' ', 't' or 'z' */
-    CASE("", "ConfigMap",
-         "{'metadata':{'name':'a','creationTimestamp':'2024-05-01 11:00:00Z'}}",
+    CASE("", "ConfigMap", "{'metadata':{'name':'a','creationTimestamp':'2024-05-01 11:00:00Z'}}",
          "['a',0,'<unknown>']"),
-    CASE("", "ConfigMap",
-         "{'metadata':{'name':'a','creationTimestamp':'2024-05-01t11:00:00Z'}}",
+    CASE("", "ConfigMap", "{'metadata':{'name':'a','creationTimestamp':'2024-05-01t11:00:00Z'}}",
          "['a',0,'<unknown>']"),
-    CASE("", "ConfigMap",
-         "{'metadata':{'name':'a','creationTimestamp':'2024-05-01T11:00:00z'}}",
+    CASE("", "ConfigMap", "{'metadata':{'name':'a','creationTimestamp':'2024-05-01T11:00:00z'}}",
          "['a',0,'<unknown>']"),
-    CASE("", "ConfigMap",
-         "{'metadata':{'name':'a','creationTimestamp':'2022-02-28T12:00:00Z'}}",
+    CASE("", "ConfigMap", "{'metadata':{'name':'a','creationTimestamp':'2022-02-28T12:00:00Z'}}",
          "['a',0,'2y63d']"), /* 2024 is a leap year */
 
     /* ---- the reference scenario --------------------------------------------- */
 
-    CASE("storage.k8s.io", "StorageClass",
-         SCENARIO_SC,
+    CASE("storage.k8s.io", "StorageClass", SCENARIO_SC,
          "['test-storage-class','docker.io/hostpath','Retain','Immediate',false,'6m18s']"),
     /* defaults, the default-class annotation (GA and beta), and "false" */
     CASE("storage.k8s.io", "StorageClass",
@@ -190,8 +186,7 @@ static const cell_case cell_cases[] = {
          "{'metadata':{'name':'no','annotations':"
          "{'storageclass.kubernetes.io/is-default-class':'false'}},'provisioner':'p'}",
          "['no','p','Delete','Immediate',false,'<unknown>']"),
-    CASE("", "Service",
-         SCENARIO_SVC,
+    CASE("", "Service", SCENARIO_SVC,
          "['nginx-service','NodePort','10.110.79.79','<none>','80:30080/TCP','14s','app=nginx']"),
     /* the API server's own service */
     CASE("", "Service",
@@ -211,15 +206,17 @@ static const cell_case cell_cases[] = {
          "{'metadata':{'name':'lb'},'spec':{'type':'LoadBalancer','clusterIPs':['10.0.0.9'],"
          "'ports':[{'port':80,'nodePort':31000,'protocol':'TCP'}]}}",
          "['lb','LoadBalancer','10.0.0.9','<pending>','80:31000/TCP','<unknown>','<none>']"),
-    CASE("", "Service",
-         "{'metadata':{'name':'lb'},'spec':{'type':'LoadBalancer','clusterIPs':['10.0.0.9'],"
-         "'externalIPs':['9.9.9.9'],'ports':[]},'status':{'loadBalancer':{'ingress':"
-         "[{'ip':'172.18.0.3'},{'hostname':'a.example.com'},{'ip':'172.18.0.2'},{'ip':'172.18.0.3'}]}}}",
-         "['lb','LoadBalancer','10.0.0.9','172.18.0.2,172.18.0.3,a.example.com,9.9.9.9',"
-         "'<none>','<unknown>','<none>']"),
-    CASE("", "Service",
-         "{'metadata':{'name':'db'},'spec':{'type':'ExternalName','externalName':'db.example.com'}}",
-         "['db','ExternalName','<none>','db.example.com','<none>','<unknown>','<none>']"),
+    CASE(
+        "", "Service",
+        "{'metadata':{'name':'lb'},'spec':{'type':'LoadBalancer','clusterIPs':['10.0.0.9'],"
+        "'externalIPs':['9.9.9.9'],'ports':[]},'status':{'loadBalancer':{'ingress':"
+        "[{'ip':'172.18.0.3'},{'hostname':'a.example.com'},{'ip':'172.18.0.2'},{'ip':'172.18.0.3'}]}}}",
+        "['lb','LoadBalancer','10.0.0.9','172.18.0.2,172.18.0.3,a.example.com,9.9.9.9',"
+        "'<none>','<unknown>','<none>']"),
+    CASE(
+        "", "Service",
+        "{'metadata':{'name':'db'},'spec':{'type':'ExternalName','externalName':'db.example.com'}}",
+        "['db','ExternalName','<none>','db.example.com','<none>','<unknown>','<none>']"),
     CASE("apps", "StatefulSet",
          "{'metadata':{'name':'nginx-statefulset','creationTimestamp':'2024-05-01T11:59:46Z'},"
          "'spec':{'replicas':3,'serviceName':'nginx-service','selector':{'matchLabels':"
@@ -260,14 +257,15 @@ static const cell_case cell_cases[] = {
          "'reason':'NodeLost'}}",
          "['p','0/1','Unknown','0','<unknown>','<none>','<none>','<none>','<none>']"),
     /* crash looping with restarts: "(5m ago)" from the last termination */
-    CASE("", "Pod",
-         "{'metadata':{'name':'p','creationTimestamp':'2024-05-01T11:00:00Z'},"
-         "'spec':{'containers':[{'name':'c'}]},'status':{'phase':'Running',"
-         "'podIPs':[{'ip':'fd00::5'},{'ip':'10.0.0.5'}],"
-         "'containerStatuses':[{'name':'c','ready':false,'restartCount':5,"
-         "'lastState':{'terminated':{'exitCode':1,'reason':'Error','finishedAt':'2024-05-01T11:55:00Z'}},"
-         "'state':{'waiting':{'reason':'CrashLoopBackOff'}}}]}}",
-         "['p','0/1','CrashLoopBackOff','5 (5m ago)','60m','fd00::5','<none>','<none>','<none>']"),
+    CASE(
+        "", "Pod",
+        "{'metadata':{'name':'p','creationTimestamp':'2024-05-01T11:00:00Z'},"
+        "'spec':{'containers':[{'name':'c'}]},'status':{'phase':'Running',"
+        "'podIPs':[{'ip':'fd00::5'},{'ip':'10.0.0.5'}],"
+        "'containerStatuses':[{'name':'c','ready':false,'restartCount':5,"
+        "'lastState':{'terminated':{'exitCode':1,'reason':'Error','finishedAt':'2024-05-01T11:55:00Z'}},"
+        "'state':{'waiting':{'reason':'CrashLoopBackOff'}}}]}}",
+        "['p','0/1','CrashLoopBackOff','5 (5m ago)','60m','fd00::5','<none>','<none>','<none>']"),
     /* restarts without a termination time print without "ago" */
     CASE("", "Pod",
          "{'metadata':{'name':'p'},'spec':{'containers':[{'name':'c'}]},"
@@ -276,20 +274,21 @@ static const cell_case cell_cases[] = {
          "['p','1/1','Running','2','<unknown>','<none>','<none>','<none>','<none>']"),
     /* terminated without a reason: exit code, or signal */
     CASE_COND("", "Pod",
-         "{'metadata':{'name':'p'},'spec':{'containers':[{'name':'c'}]},"
-         "'status':{'phase':'Failed','containerStatuses':[{'name':'c',"
-         "'state':{'terminated':{'exitCode':137}}}]}}",
-         "['p','0/1','ExitCode:137','0','<unknown>','<none>','<none>','<none>','<none>']", FAILED),
+              "{'metadata':{'name':'p'},'spec':{'containers':[{'name':'c'}]},"
+              "'status':{'phase':'Failed','containerStatuses':[{'name':'c',"
+              "'state':{'terminated':{'exitCode':137}}}]}}",
+              "['p','0/1','ExitCode:137','0','<unknown>','<none>','<none>','<none>','<none>']",
+              FAILED),
     CASE_COND("", "Pod",
-         "{'metadata':{'name':'p'},'spec':{'containers':[{'name':'c'}]},"
-         "'status':{'phase':'Failed','containerStatuses':[{'name':'c',"
-         "'state':{'terminated':{'exitCode':0,'signal':9}}}]}}",
-         "['p','0/1','Signal:9','0','<unknown>','<none>','<none>','<none>','<none>']", FAILED),
+              "{'metadata':{'name':'p'},'spec':{'containers':[{'name':'c'}]},"
+              "'status':{'phase':'Failed','containerStatuses':[{'name':'c',"
+              "'state':{'terminated':{'exitCode':0,'signal':9}}}]}}",
+              "['p','0/1','Signal:9','0','<unknown>','<none>','<none>','<none>','<none>']", FAILED),
     /* evicted: the pod's reason */
     CASE_COND("", "Pod",
-         "{'metadata':{'name':'p'},'spec':{'containers':[{'name':'c'}]},"
-         "'status':{'phase':'Failed','reason':'Evicted'}}",
-         "['p','0/1','Evicted','0','<unknown>','<none>','<none>','<none>','<none>']", FAILED),
+              "{'metadata':{'name':'p'},'spec':{'containers':[{'name':'c'}]},"
+              "'status':{'phase':'Failed','reason':'Evicted'}}",
+              "['p','0/1','Evicted','0','<unknown>','<none>','<none>','<none>','<none>']", FAILED),
     /* gated */
     CASE("", "Pod",
          "{'metadata':{'name':'p'},'spec':{'containers':[{'name':'c'}]},"
@@ -305,17 +304,17 @@ static const cell_case cell_cases[] = {
          "['p','0/1','Pending','0','<unknown>','10.1.1.1','<none>','n2','1/2']"),
     /* finished pods carry the Completed row condition */
     CASE_COND("", "Pod",
-         "{'metadata':{'name':'job-x'},'spec':{'containers':[{'name':'c'}]},"
-         "'status':{'phase':'Succeeded','containerStatuses':[{'name':'c',"
-         "'state':{'terminated':{'exitCode':0,'reason':'Completed'}}}]}}",
-         "['job-x','0/1','Completed','0','<unknown>','<none>','<none>','<none>','<none>']",
-         "[{'type':'Completed','status':'True','reason':'Succeeded',"
-         "'message':'The pod has completed successfully.'}]"),
+              "{'metadata':{'name':'job-x'},'spec':{'containers':[{'name':'c'}]},"
+              "'status':{'phase':'Succeeded','containerStatuses':[{'name':'c',"
+              "'state':{'terminated':{'exitCode':0,'reason':'Completed'}}}]}}",
+              "['job-x','0/1','Completed','0','<unknown>','<none>','<none>','<none>','<none>']",
+              "[{'type':'Completed','status':'True','reason':'Succeeded',"
+              "'message':'The pod has completed successfully.'}]"),
     CASE_COND("", "Pod",
-         "{'metadata':{'name':'p'},'spec':{'containers':[{'name':'c'}]},"
-         "'status':{'phase':'Failed','containerStatuses':[{'name':'c',"
-         "'state':{'terminated':{'exitCode':2,'reason':'Error'}}}]}}",
-         "['p','0/1','Error','0','<unknown>','<none>','<none>','<none>','<none>']", FAILED),
+              "{'metadata':{'name':'p'},'spec':{'containers':[{'name':'c'}]},"
+              "'status':{'phase':'Failed','containerStatuses':[{'name':'c',"
+              "'state':{'terminated':{'exitCode':2,'reason':'Error'}}}]}}",
+              "['p','0/1','Error','0','<unknown>','<none>','<none>','<none>','<none>']", FAILED),
     /* one container completed, the other still runs: Running or NotReady */
     CASE("", "Pod", TWO_CONTAINERS("True"),
          "['p','1/2','Running','0','<unknown>','<none>','<none>','<none>','<none>']"),
@@ -330,69 +329,70 @@ static const cell_case cell_cases[] = {
          "'containerStatuses':[{'name':'c','state':{'waiting':{'reason':'PodInitializing'}}}]}}",
          "['p','0/1','Init:0/2','0','<unknown>','<none>','<none>','<none>','<none>']"),
     /* second one running after the first completed */
-    CASE("", "Pod",
-         "{'metadata':{'name':'p'},'spec':{'initContainers':[{'name':'i1'},{'name':'i2'}],"
-         "'containers':[{'name':'c'}]},'status':{'phase':'Pending',"
-         "'initContainerStatuses':[{'name':'i1','state':{'terminated':{'exitCode':0,'reason':'Completed'}}},"
-         "{'name':'i2','state':{'running':{}}}]}}",
-         "['p','0/1','Init:1/2','0','<unknown>','<none>','<none>','<none>','<none>']"),
+    CASE(
+        "", "Pod",
+        "{'metadata':{'name':'p'},'spec':{'initContainers':[{'name':'i1'},{'name':'i2'}],"
+        "'containers':[{'name':'c'}]},'status':{'phase':'Pending',"
+        "'initContainerStatuses':[{'name':'i1','state':{'terminated':{'exitCode':0,'reason':'Completed'}}},"
+        "{'name':'i2','state':{'running':{}}}]}}",
+        "['p','0/1','Init:1/2','0','<unknown>','<none>','<none>','<none>','<none>']"),
     /* failing init container: its reason, its restarts counted */
-    CASE("", "Pod",
-         "{'metadata':{'name':'p'},'spec':{'initContainers':[{'name':'i1'}],"
-         "'containers':[{'name':'c'}]},'status':{'phase':'Pending',"
-         "'initContainerStatuses':[{'name':'i1','restartCount':3,"
-         "'lastState':{'terminated':{'exitCode':1,'finishedAt':'2024-05-01T11:59:00Z'}},"
-         "'state':{'waiting':{'reason':'CrashLoopBackOff'}}}]}}",
-         "['p','0/1','Init:CrashLoopBackOff','3 (60s ago)','<unknown>','<none>','<none>','<none>','<none>']"),
+    CASE(
+        "", "Pod",
+        "{'metadata':{'name':'p'},'spec':{'initContainers':[{'name':'i1'}],"
+        "'containers':[{'name':'c'}]},'status':{'phase':'Pending',"
+        "'initContainerStatuses':[{'name':'i1','restartCount':3,"
+        "'lastState':{'terminated':{'exitCode':1,'finishedAt':'2024-05-01T11:59:00Z'}},"
+        "'state':{'waiting':{'reason':'CrashLoopBackOff'}}}]}}",
+        "['p','0/1','Init:CrashLoopBackOff','3 (60s ago)','<unknown>','<none>','<none>','<none>','<none>']"),
     CASE("", "Pod",
          "{'metadata':{'name':'p'},'spec':{'initContainers':[{'name':'i1'}],"
          "'containers':[{'name':'c'}]},'status':{'phase':'Pending',"
          "'initContainerStatuses':[{'name':'i1','state':{'terminated':{'exitCode':3}}}]}}",
          "['p','0/1','Init:ExitCode:3','0','<unknown>','<none>','<none>','<none>','<none>']"),
-    CASE("", "Pod",
-         "{'metadata':{'name':'p'},'spec':{'initContainers':[{'name':'i1'}],"
-         "'containers':[{'name':'c'}]},'status':{'phase':'Pending',"
-         "'initContainerStatuses':[{'name':'i1','state':{'terminated':{'exitCode':1,'reason':'Error'}}}]}}",
-         "['p','0/1','Init:Error','0','<unknown>','<none>','<none>','<none>','<none>']"),
+    CASE(
+        "", "Pod",
+        "{'metadata':{'name':'p'},'spec':{'initContainers':[{'name':'i1'}],"
+        "'containers':[{'name':'c'}]},'status':{'phase':'Pending',"
+        "'initContainerStatuses':[{'name':'i1','state':{'terminated':{'exitCode':1,'reason':'Error'}}}]}}",
+        "['p','0/1','Init:Error','0','<unknown>','<none>','<none>','<none>','<none>']"),
     /* a started sidecar (restartable init container) counts as a container */
-    CASE("", "Pod",
-         "{'metadata':{'name':'p'},'spec':{'initContainers':[{'name':'side','restartPolicy':'Always'}],"
-         "'containers':[{'name':'c'}]},'status':{'phase':'Running',"
-         "'conditions':[{'type':'Initialized','status':'True'}],"
-         "'initContainerStatuses':[{'name':'side','started':true,'ready':true,'restartCount':1,"
-         "'lastState':{'terminated':{'exitCode':1,'finishedAt':'2024-05-01T11:50:00Z'}},"
-         "'state':{'running':{}}}],"
-         "'containerStatuses':[{'name':'c','ready':true,'restartCount':2,'state':{'running':{}},"
-         "'lastState':{'terminated':{'exitCode':1,'finishedAt':'2024-05-01T11:40:00Z'}}}]}}",
-         "['p','2/2','Running','3 (10m ago)','<unknown>','<none>','<none>','<none>','<none>']"),
+    CASE(
+        "", "Pod",
+        "{'metadata':{'name':'p'},'spec':{'initContainers':[{'name':'side','restartPolicy':'Always'}],"
+        "'containers':[{'name':'c'}]},'status':{'phase':'Running',"
+        "'conditions':[{'type':'Initialized','status':'True'}],"
+        "'initContainerStatuses':[{'name':'side','started':true,'ready':true,'restartCount':1,"
+        "'lastState':{'terminated':{'exitCode':1,'finishedAt':'2024-05-01T11:50:00Z'}},"
+        "'state':{'running':{}}}],"
+        "'containerStatuses':[{'name':'c','ready':true,'restartCount':2,'state':{'running':{}},"
+        "'lastState':{'terminated':{'exitCode':1,'finishedAt':'2024-05-01T11:40:00Z'}}}]}}",
+        "['p','2/2','Running','3 (10m ago)','<unknown>','<none>','<none>','<none>','<none>']"),
 
     /* ---- volumes ------------------------------------------------------------ */
 
-    CASE("", "PersistentVolume",
-         SCENARIO_PV,
+    CASE("", "PersistentVolume", SCENARIO_PV,
          "['pvc-146ef4c5-cd7a-4bbc-8c9b-57ffa6a92d6e','1Gi','RWO','Retain','Bound',"
          "'default/html-volume-nginx-statefulset-0','test-storage-class','<unset>','',"
          "'7m29s','Filesystem']"),
     /* unbound, all access modes in kube's order, beta class annotation,
      * attributes class, being deleted */
-    CASE("", "PersistentVolume",
-         "{'metadata':{'name':'v','deletionTimestamp':'2024-05-01T12:00:00Z',"
-         "'annotations':{'volume.beta.kubernetes.io/storage-class':'beta'}},"
-         "'spec':{'capacity':{'storage':'10Gi'},'storageClassName':'ignored',"
-         "'accessModes':['ReadWriteOncePod','ReadWriteMany','ReadOnlyMany','ReadWriteOnce','ReadWriteOnce'],"
-         "'persistentVolumeReclaimPolicy':'Delete','volumeAttributesClassName':'gold'},"
-         "'status':{'phase':'Released','reason':'x'}}",
-         "['v','10Gi','RWO,ROX,RWX,RWOP','Delete','Terminating','','beta','gold','x',"
-         "'<unknown>','<unset>']"),
+    CASE(
+        "", "PersistentVolume",
+        "{'metadata':{'name':'v','deletionTimestamp':'2024-05-01T12:00:00Z',"
+        "'annotations':{'volume.beta.kubernetes.io/storage-class':'beta'}},"
+        "'spec':{'capacity':{'storage':'10Gi'},'storageClassName':'ignored',"
+        "'accessModes':['ReadWriteOncePod','ReadWriteMany','ReadOnlyMany','ReadWriteOnce','ReadWriteOnce'],"
+        "'persistentVolumeReclaimPolicy':'Delete','volumeAttributesClassName':'gold'},"
+        "'status':{'phase':'Released','reason':'x'}}",
+        "['v','10Gi','RWO,ROX,RWX,RWOP','Delete','Terminating','','beta','gold','x',"
+        "'<unknown>','<unset>']"),
     /* a quantity stored as a number, and a missing one */
-    CASE("", "PersistentVolume",
-         "{'metadata':{'name':'v'},'spec':{'capacity':{'storage':1000}}}",
+    CASE("", "PersistentVolume", "{'metadata':{'name':'v'},'spec':{'capacity':{'storage':1000}}}",
          "['v','1000','','','','','','<unset>','','<unknown>','<unset>']"),
-    CASE("", "PersistentVolume",
-         "{'metadata':{'name':'v'}}",
+    CASE("", "PersistentVolume", "{'metadata':{'name':'v'}}",
          "['v','0','','','','','','<unset>','','<unknown>','<unset>']"),
-    CASE("", "PersistentVolumeClaim",
-         SCENARIO_PVC,
+    CASE("", "PersistentVolumeClaim", SCENARIO_PVC,
          "['html-volume-nginx-statefulset-0','Bound','pvc-146ef4c5-cd7a-4bbc-8c9b-57ffa6a92d6e',"
          "'1Gi','RWO','test-storage-class','<unset>','7m29s','Filesystem']"),
     /* pending: no volume, so no capacity or modes */
@@ -412,9 +412,7 @@ static const cell_case cell_cases[] = {
     CASE("rbac.authorization.k8s.io", "Role",
          "{'metadata':{'name':'reader','creationTimestamp':'2024-05-01T13:53:42.5+02:00'}}",
          "['reader','2024-05-01T11:53:42Z']"),
-    CASE("example.com", "Widget",
-         "{'metadata':{'name':'w'}}",
-         "['w','0001-01-01T00:00:00Z']"),
+    CASE("example.com", "Widget", "{'metadata':{'name':'w'}}", "['w','0001-01-01T00:00:00Z']"),
 
     /* ---- workloads ---------------------------------------------------------- */
 
@@ -429,8 +427,7 @@ static const cell_case cell_cases[] = {
          "['web','2/3',3,2,'2d3h','nginx','nginx:1.25',"
          "'app=web,app,b in (y),env notin (dev,prod),tier=fe,!zone']"),
     /* Deployment's empty selector prints "", an invalid one "<invalid>" */
-    CASE("apps", "Deployment",
-         "{'metadata':{'name':'d'},'spec':{'selector':{}}}",
+    CASE("apps", "Deployment", "{'metadata':{'name':'d'},'spec':{'selector':{}}}",
          "['d','0/1',0,0,'<unknown>','','','']"),
     CASE("apps", "Deployment",
          "{'metadata':{'name':'d'},'spec':{'replicas':0,'selector':{'matchExpressions':"
@@ -446,25 +443,25 @@ static const cell_case cell_cases[] = {
          "{'metadata':{'name':'r'},'spec':{'selector':{'matchExpressions':"
          "[{'key':'a','operator':'Bogus'}]}}}",
          "['r',1,0,0,'<unknown>','','','<error>']"),
-    CASE("apps", "ReplicaSet",
-         "{'metadata':{'name':'r'}}",
+    CASE("apps", "ReplicaSet", "{'metadata':{'name':'r'}}",
          "['r',1,0,0,'<unknown>','','','<none>']"),
-    CASE("apps", "DaemonSet",
-         "{'metadata':{'name':'kube-proxy','creationTimestamp':'2024-05-01T04:00:00Z'},"
-         "'spec':{'selector':{'matchLabels':{'k8s-app':'kube-proxy'}},'template':{'spec':"
-         "{'nodeSelector':{'kubernetes.io/os':'linux'},'containers':[{'name':'kube-proxy','image':'kp:1'}]}}},"
-         "'status':{'desiredNumberScheduled':1,'currentNumberScheduled':1,'numberReady':1,"
-         "'updatedNumberScheduled':1,'numberAvailable':1}}",
-         "['kube-proxy',1,1,1,1,1,'kubernetes.io/os=linux','8h','kube-proxy','kp:1',"
-         "'k8s-app=kube-proxy']"),
-    CASE("apps", "ControllerRevision",
-         "{'metadata':{'name':'nginx-statefulset-6b8c9d','creationTimestamp':'2024-05-01T11:59:46Z',"
-         "'ownerReferences':[{'apiVersion':'v1','kind':'Foo','name':'nope'},"
-         "{'apiVersion':'apps/v1','kind':'StatefulSet','name':'nginx-statefulset','controller':true}]},"
-         "'revision':1}",
-         "['nginx-statefulset-6b8c9d','statefulset.apps/nginx-statefulset',1,'14s']"),
-    CASE("apps", "ControllerRevision",
-         "{'metadata':{'name':'r'},'revision':2}",
+    CASE(
+        "apps", "DaemonSet",
+        "{'metadata':{'name':'kube-proxy','creationTimestamp':'2024-05-01T04:00:00Z'},"
+        "'spec':{'selector':{'matchLabels':{'k8s-app':'kube-proxy'}},'template':{'spec':"
+        "{'nodeSelector':{'kubernetes.io/os':'linux'},'containers':[{'name':'kube-proxy','image':'kp:1'}]}}},"
+        "'status':{'desiredNumberScheduled':1,'currentNumberScheduled':1,'numberReady':1,"
+        "'updatedNumberScheduled':1,'numberAvailable':1}}",
+        "['kube-proxy',1,1,1,1,1,'kubernetes.io/os=linux','8h','kube-proxy','kp:1',"
+        "'k8s-app=kube-proxy']"),
+    CASE(
+        "apps", "ControllerRevision",
+        "{'metadata':{'name':'nginx-statefulset-6b8c9d','creationTimestamp':'2024-05-01T11:59:46Z',"
+        "'ownerReferences':[{'apiVersion':'v1','kind':'Foo','name':'nope'},"
+        "{'apiVersion':'apps/v1','kind':'StatefulSet','name':'nginx-statefulset','controller':true}]},"
+        "'revision':1}",
+        "['nginx-statefulset-6b8c9d','statefulset.apps/nginx-statefulset',1,'14s']"),
+    CASE("apps", "ControllerRevision", "{'metadata':{'name':'r'},'revision':2}",
          "['r','<none>',2,'<unknown>']"),
     CASE("apps", "ControllerRevision",
          "{'metadata':{'name':'r','ownerReferences':[{'apiVersion':'v1','kind':'Pod',"
@@ -520,17 +517,15 @@ static const cell_case cell_cases[] = {
          "{'metadata':{'name':'e'},'subsets':[{'addresses':[{'ip':'fd00::1'}],"
          "'ports':[{'port':80},{'port':443}]},{'addresses':[{'ip':'10.0.0.1'}]}]}",
          "['e','[fd00::1]:80,[fd00::1]:443,10.0.0.1','<unknown>']"),
-    CASE("", "Endpoints",
-         "{'metadata':{'name':'e'}}",
-         "['e','<none>','<unknown>']"),
-    CASE("discovery.k8s.io", "EndpointSlice",
-         "{'metadata':{'name':'nginx-service-abcde'},'addressType':'IPv4',"
-         "'ports':[{'name':'web','port':80,'protocol':'TCP'},{'name':'x'},{},{'port':1},{'port':2}],"
-         "'endpoints':[{'addresses':['10.244.0.5']},{'addresses':['10.244.0.6','10.244.0.7']}]}",
-         "['nginx-service-abcde','IPv4','80,x,* + 2 more...',"
-         "'10.244.0.5,10.244.0.6,10.244.0.7','<unknown>']"),
-    CASE("discovery.k8s.io", "EndpointSlice",
-         "{'metadata':{'name':'s'},'addressType':'IPv6'}",
+    CASE("", "Endpoints", "{'metadata':{'name':'e'}}", "['e','<none>','<unknown>']"),
+    CASE(
+        "discovery.k8s.io", "EndpointSlice",
+        "{'metadata':{'name':'nginx-service-abcde'},'addressType':'IPv4',"
+        "'ports':[{'name':'web','port':80,'protocol':'TCP'},{'name':'x'},{},{'port':1},{'port':2}],"
+        "'endpoints':[{'addresses':['10.244.0.5']},{'addresses':['10.244.0.6','10.244.0.7']}]}",
+        "['nginx-service-abcde','IPv4','80,x,* + 2 more...',"
+        "'10.244.0.5,10.244.0.6,10.244.0.7','<unknown>']"),
+    CASE("discovery.k8s.io", "EndpointSlice", "{'metadata':{'name':'s'},'addressType':'IPv6'}",
          "['s','IPv6','<unset>','<unset>','<unknown>']"),
 
     /* ---- cluster, config and policy kinds ----------------------------------- */
@@ -551,9 +546,9 @@ static const cell_case cell_cases[] = {
          "'status':{'conditions':[{'type':'Ready','status':'Unknown'}]}}",
          "['n','NotReady,SchedulingDisabled','<none>','<unknown>','','<none>','<none>',"
          "'<unknown>','<unknown>','<unknown>']"),
-    CASE("", "Node",
-         "{'metadata':{'name':'n'}}",
-         "['n','Unknown','<none>','<unknown>','','<none>','<none>','<unknown>','<unknown>','<unknown>']"),
+    CASE(
+        "", "Node", "{'metadata':{'name':'n'}}",
+        "['n','Unknown','<none>','<unknown>','','<none>','<none>','<unknown>','<unknown>','<unknown>']"),
     CASE("", "Namespace",
          "{'metadata':{'name':'default','creationTimestamp':'2024-05-01T11:00:00Z'},"
          "'status':{'phase':'Active'}}",
@@ -562,16 +557,14 @@ static const cell_case cell_cases[] = {
          "{'metadata':{'name':'s'},'type':'kubernetes.io/tls',"
          "'data':{'tls.crt':'AA==','tls.key':'AA=='}}",
          "['s','kubernetes.io/tls',2,'<unknown>']"),
-    CASE("", "ServiceAccount",
-         "{'metadata':{'name':'default'}}",
-         "['default',0,'<unknown>']"),
-    CASE("", "ConfigMap",
-         "{'metadata':{'name':'kube-root-ca.crt'},'data':{'ca.crt':'x'}}",
+    CASE("", "ServiceAccount", "{'metadata':{'name':'default'}}", "['default',0,'<unknown>']"),
+    CASE("", "ConfigMap", "{'metadata':{'name':'kube-root-ca.crt'},'data':{'ca.crt':'x'}}",
          "['kube-root-ca.crt',1,'<unknown>']"),
-    CASE("coordination.k8s.io", "Lease",
-         "{'metadata':{'name':'kube-controller-manager','creationTimestamp':'2024-05-01T09:00:00Z'},"
-         "'spec':{'holderIdentity':'k1s_1234','leaseDurationSeconds':15}}",
-         "['kube-controller-manager','k1s_1234','3h']"),
+    CASE(
+        "coordination.k8s.io", "Lease",
+        "{'metadata':{'name':'kube-controller-manager','creationTimestamp':'2024-05-01T09:00:00Z'},"
+        "'spec':{'holderIdentity':'k1s_1234','leaseDurationSeconds':15}}",
+        "['kube-controller-manager','k1s_1234','3h']"),
     CASE("", "ResourceQuota",
          "{'metadata':{'name':'q'},'status':{'hard':{'pods':'10','limits.cpu':'2',"
          "'requests.memory':'1Gi','limits.memory':'2Gi'},'used':{'pods':'3','limits.cpu':'500m'}}}",
@@ -581,51 +574,56 @@ static const cell_case cell_cases[] = {
          "{'metadata':{'name':'pt'},'template':{'metadata':{'labels':{'a':'b'}},"
          "'spec':{'containers':[{'name':'c','image':'i'}]}}}",
          "['pt','c','i','a=b']"),
-    CASE("policy", "PodDisruptionBudget",
-         "{'metadata':{'name':'pdb'},'spec':{'minAvailable':'50%'},'status':{'disruptionsAllowed':1}}",
-         "['pdb','50%','N/A',1,'<unknown>']"),
+    CASE(
+        "policy", "PodDisruptionBudget",
+        "{'metadata':{'name':'pdb'},'spec':{'minAvailable':'50%'},'status':{'disruptionsAllowed':1}}",
+        "['pdb','50%','N/A',1,'<unknown>']"),
     /* new-style event in core/v1: eventTime, series, reporting fields */
-    CASE("", "Event",
-         "{'metadata':{'name':'e'},'involvedObject':{'kind':'Node'},'reason':'R','type':'Warning',"
-         "'eventTime':'2024-05-01T11:58:00.123456Z','reportingComponent':'k1s-scheduler',"
-         "'reportingInstance':'k1s-1','series':{'count':7,'lastObservedTime':'2024-05-01T11:59:30.000000Z'},"
-         "'firstTimestamp':null}",
-         "['30s','Warning','R','node','','k1s-scheduler, k1s-1','','119s',7,'e']"),
+    CASE(
+        "", "Event",
+        "{'metadata':{'name':'e'},'involvedObject':{'kind':'Node'},'reason':'R','type':'Warning',"
+        "'eventTime':'2024-05-01T11:58:00.123456Z','reportingComponent':'k1s-scheduler',"
+        "'reportingInstance':'k1s-1','series':{'count':7,'lastObservedTime':'2024-05-01T11:59:30.000000Z'},"
+        "'firstTimestamp':null}",
+        "['30s','Warning','R','node','','k1s-scheduler, k1s-1','','119s',7,'e']"),
     /* events.k8s.io/v1 prints the same columns from its own field names */
-    CASE("events.k8s.io", "Event",
-         "{'metadata':{'name':'e2'},'regarding':{'kind':'StatefulSet','name':'nginx-statefulset'},"
-         "'reason':'SuccessfulCreate','note':'create Pod nginx-statefulset-0','type':'Normal',"
-         "'eventTime':null,'reportingController':'statefulset-controller',"
-         "'deprecatedSource':{'component':'statefulset-controller'},"
-         "'deprecatedFirstTimestamp':'2024-05-01T11:59:46Z','deprecatedLastTimestamp':'2024-05-01T11:59:46Z',"
-         "'deprecatedCount':1}",
-         "['14s','Normal','SuccessfulCreate','statefulset/nginx-statefulset','',"
-         "'statefulset-controller','create Pod nginx-statefulset-0','14s',1,'e2']"),
+    CASE(
+        "events.k8s.io", "Event",
+        "{'metadata':{'name':'e2'},'regarding':{'kind':'StatefulSet','name':'nginx-statefulset'},"
+        "'reason':'SuccessfulCreate','note':'create Pod nginx-statefulset-0','type':'Normal',"
+        "'eventTime':null,'reportingController':'statefulset-controller',"
+        "'deprecatedSource':{'component':'statefulset-controller'},"
+        "'deprecatedFirstTimestamp':'2024-05-01T11:59:46Z','deprecatedLastTimestamp':'2024-05-01T11:59:46Z',"
+        "'deprecatedCount':1}",
+        "['14s','Normal','SuccessfulCreate','statefulset/nginx-statefulset','',"
+        "'statefulset-controller','create Pod nginx-statefulset-0','14s',1,'e2']"),
     /* no times at all */
-    CASE("events.k8s.io", "Event",
-         "{'metadata':{'name':'e3'}}",
+    CASE("events.k8s.io", "Event", "{'metadata':{'name':'e3'}}",
          "['<unknown>','','','','','','','<unknown>',1,'e3']"),
-    CASE("networking.k8s.io", "Ingress",
-         "{'metadata':{'name':'ing'},'spec':{'ingressClassName':'nginx','tls':[{}],"
-         "'rules':[{'host':'a.com'},{},{'host':'b.com'},{'host':'c.com'},{'host':'d.com'}]},"
-         "'status':{'loadBalancer':{'ingress':[{'ip':'10.0.0.2'},{'ip':'10.0.0.1'}]}}}",
-         "['ing','nginx','a.com,b.com,c.com + 2 more...','10.0.0.1,10.0.0.2','80, 443','<unknown>']"),
-    CASE("networking.k8s.io", "Ingress",
-         "{'metadata':{'name':'i'}}",
+    CASE(
+        "networking.k8s.io", "Ingress",
+        "{'metadata':{'name':'ing'},'spec':{'ingressClassName':'nginx','tls':[{}],"
+        "'rules':[{'host':'a.com'},{},{'host':'b.com'},{'host':'c.com'},{'host':'d.com'}]},"
+        "'status':{'loadBalancer':{'ingress':[{'ip':'10.0.0.2'},{'ip':'10.0.0.1'}]}}}",
+        "['ing','nginx','a.com,b.com,c.com + 2 more...','10.0.0.1,10.0.0.2','80, 443','<unknown>']"),
+    CASE("networking.k8s.io", "Ingress", "{'metadata':{'name':'i'}}",
          "['i','<none>','*','','80','<unknown>']"),
-    CASE("rbac.authorization.k8s.io", "ClusterRoleBinding",
-         "{'metadata':{'name':'crb'},'roleRef':{'kind':'ClusterRole','name':'admin'},"
-         "'subjects':[{'kind':'User','name':'alice'},{'kind':'ServiceAccount','name':'sa','namespace':'ns'},"
-         "{'kind':'User','name':'bob'},{'kind':'Group','name':'devs'}]}",
-         "['crb','ClusterRole/admin','<unknown>','alice, bob','devs','ns/sa']"),
-    CASE("certificates.k8s.io", "CertificateSigningRequest",
-         "{'metadata':{'name':'csr-1'},'spec':{'signerName':'kubernetes.io/kube-apiserver-client',"
-         "'username':'alice','expirationSeconds':86400},'status':{'conditions':[{'type':'Approved',"
-         "'status':'True'}],'certificate':'AAAA'}}",
-         "['csr-1','<unknown>','kubernetes.io/kube-apiserver-client','alice','24h','Approved,Issued']"),
-    CASE("scheduling.k8s.io", "PriorityClass",
-         "{'metadata':{'name':'system-node-critical'},'value':2000001000,'preemptionPolicy':'PreemptLowerPriority'}",
-         "['system-node-critical',2000001000,false,'<unknown>','PreemptLowerPriority']"),
+    CASE(
+        "rbac.authorization.k8s.io", "ClusterRoleBinding",
+        "{'metadata':{'name':'crb'},'roleRef':{'kind':'ClusterRole','name':'admin'},"
+        "'subjects':[{'kind':'User','name':'alice'},{'kind':'ServiceAccount','name':'sa','namespace':'ns'},"
+        "{'kind':'User','name':'bob'},{'kind':'Group','name':'devs'}]}",
+        "['crb','ClusterRole/admin','<unknown>','alice, bob','devs','ns/sa']"),
+    CASE(
+        "certificates.k8s.io", "CertificateSigningRequest",
+        "{'metadata':{'name':'csr-1'},'spec':{'signerName':'kubernetes.io/kube-apiserver-client',"
+        "'username':'alice','expirationSeconds':86400},'status':{'conditions':[{'type':'Approved',"
+        "'status':'True'}],'certificate':'AAAA'}}",
+        "['csr-1','<unknown>','kubernetes.io/kube-apiserver-client','alice','24h','Approved,Issued']"),
+    CASE(
+        "scheduling.k8s.io", "PriorityClass",
+        "{'metadata':{'name':'system-node-critical'},'value':2000001000,'preemptionPolicy':'PreemptLowerPriority'}",
+        "['system-node-critical',2000001000,false,'<unknown>','PreemptLowerPriority']"),
     CASE("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding",
          "{'metadata':{'name':'b'},'spec':{'policyName':'p','paramRef':{'name':'cfg'}}}",
          "['b','p','*/cfg','<unknown>']"),
@@ -633,20 +631,22 @@ static const cell_case cell_cases[] = {
          "{'metadata':{'name':'v1.apps'},'spec':{'group':'apps','version':'v1'},"
          "'status':{'conditions':[{'type':'Available','status':'True','reason':'Local'}]}}",
          "['v1.apps','Local','True','<unknown>']"),
-    CASE("apiregistration.k8s.io", "APIService",
-         "{'metadata':{'name':'v1beta1.metrics.k8s.io'},'spec':{'service':{'namespace':'kube-system',"
-         "'name':'metrics-server'}},'status':{'conditions':[{'type':'Available','status':'False',"
-         "'reason':'MissingEndpoints'}]}}",
-         "['v1beta1.metrics.k8s.io','kube-system/metrics-server','False (MissingEndpoints)','<unknown>']"),
-    CASE("autoscaling", "HorizontalPodAutoscaler",
-         "{'metadata':{'name':'web'},'spec':{'scaleTargetRef':{'kind':'Deployment','name':'web'},"
-         "'minReplicas':1,'maxReplicas':5,'metrics':[{'type':'Resource','resource':{'name':'cpu',"
-         "'target':{'type':'Utilization','averageUtilization':80}}},{'type':'Pods','pods':{'metric':"
-         "{'name':'qps'},'target':{'type':'AverageValue','averageValue':'10'}}},{'type':'Resource',"
-         "'resource':{'name':'memory','target':{'type':'AverageValue','averageValue':'100Mi'}}}]},"
-         "'status':{'currentReplicas':2,'currentMetrics':[{'type':'Resource','resource':{'name':'cpu',"
-         "'current':{'averageUtilization':35,'averageValue':'70m'}}}]}}",
-         "['web','Deployment/web','cpu: 35%/80%, <unknown>/10 + 1 more...','1',5,2,'<unknown>']"),
+    CASE(
+        "apiregistration.k8s.io", "APIService",
+        "{'metadata':{'name':'v1beta1.metrics.k8s.io'},'spec':{'service':{'namespace':'kube-system',"
+        "'name':'metrics-server'}},'status':{'conditions':[{'type':'Available','status':'False',"
+        "'reason':'MissingEndpoints'}]}}",
+        "['v1beta1.metrics.k8s.io','kube-system/metrics-server','False (MissingEndpoints)','<unknown>']"),
+    CASE(
+        "autoscaling", "HorizontalPodAutoscaler",
+        "{'metadata':{'name':'web'},'spec':{'scaleTargetRef':{'kind':'Deployment','name':'web'},"
+        "'minReplicas':1,'maxReplicas':5,'metrics':[{'type':'Resource','resource':{'name':'cpu',"
+        "'target':{'type':'Utilization','averageUtilization':80}}},{'type':'Pods','pods':{'metric':"
+        "{'name':'qps'},'target':{'type':'AverageValue','averageValue':'10'}}},{'type':'Resource',"
+        "'resource':{'name':'memory','target':{'type':'AverageValue','averageValue':'100Mi'}}}]},"
+        "'status':{'currentReplicas':2,'currentMetrics':[{'type':'Resource','resource':{'name':'cpu',"
+        "'current':{'averageUtilization':35,'averageValue':'70m'}}}]}}",
+        "['web','Deployment/web','cpu: 35%/80%, <unknown>/10 + 1 more...','1',5,2,'<unknown>']"),
     /* matchingPrecedence 0 is defaulted to 1000 (the row order: test_flowschema_order) */
     CASE("flowcontrol.apiserver.k8s.io", "FlowSchema",
          "{'metadata':{'name':'f'},'spec':{'matchingPrecedence':0,"
@@ -660,23 +660,25 @@ static const cell_case cell_cases[] = {
     CASE("flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration",
          "{'metadata':{'name':'exempt'},'spec':{'type':'Exempt'}}",
          "['exempt','Exempt','<none>','<none>','<none>','<none>','<unknown>']"),
-    CASE("storage.k8s.io", "CSIDriver",
-         "{'metadata':{'name':'hostpath.csi.k8s.io'},"
-         "'spec':{'volumeLifecycleModes':['Persistent','Ephemeral']}}",
-         "['hostpath.csi.k8s.io',true,false,false,'<unset>',false,'Persistent,Ephemeral','<unknown>']"),
+    CASE(
+        "storage.k8s.io", "CSIDriver",
+        "{'metadata':{'name':'hostpath.csi.k8s.io'},"
+        "'spec':{'volumeLifecycleModes':['Persistent','Ephemeral']}}",
+        "['hostpath.csi.k8s.io',true,false,false,'<unset>',false,'Persistent,Ephemeral','<unknown>']"),
 
     /* ---- the remaining kinds ------------------------------------------------- */
 
-    CASE("", "Event",
-         "{'metadata':{'name':'nginx-statefulset-0.17c1','namespace':'default'},"
-         "'involvedObject':{'kind':'Pod','name':'nginx-statefulset-0','fieldPath':'spec.containers{nginx}'},"
-         "'reason':'Pulled','message':'  Container image already present on machine\\n',"
-         "'source':{'component':'kubelet','host':'k1s-node'},"
-         "'firstTimestamp':'2024-05-01T11:50:00Z','lastTimestamp':'2024-05-01T11:59:50Z',"
-         "'count':3,'type':'Normal'}",
-         "['10s','Normal','Pulled','pod/nginx-statefulset-0','spec.containers{nginx}',"
-         "'kubelet, k1s-node','Container image already present on machine','10m',3,"
-         "'nginx-statefulset-0.17c1']"),
+    CASE(
+        "", "Event",
+        "{'metadata':{'name':'nginx-statefulset-0.17c1','namespace':'default'},"
+        "'involvedObject':{'kind':'Pod','name':'nginx-statefulset-0','fieldPath':'spec.containers{nginx}'},"
+        "'reason':'Pulled','message':'  Container image already present on machine\\n',"
+        "'source':{'component':'kubelet','host':'k1s-node'},"
+        "'firstTimestamp':'2024-05-01T11:50:00Z','lastTimestamp':'2024-05-01T11:59:50Z',"
+        "'count':3,'type':'Normal'}",
+        "['10s','Normal','Pulled','pod/nginx-statefulset-0','spec.containers{nginx}',"
+        "'kubelet, k1s-node','Container image already present on machine','10m',3,"
+        "'nginx-statefulset-0.17c1']"),
     CASE("", "ComponentStatus",
          "{'metadata':{'name':'etcd-0'},'conditions':[{'type':'Healthy','status':'True',"
          "'message':'ok','error':''}]}",
@@ -696,8 +698,8 @@ static const cell_case cell_cases[] = {
     CASE("networking.k8s.io", "IngressClass", "{'metadata':{'name':'c'}}",
          "['c','','<none>','<unknown>']"),
     /* an empty pod selector selects every pod */
-    CASE("networking.k8s.io", "NetworkPolicy", "{'metadata':{'name':'deny'},'spec':{'podSelector':{}}}",
-         "['deny','<none>','<unknown>']"),
+    CASE("networking.k8s.io", "NetworkPolicy",
+         "{'metadata':{'name':'deny'},'spec':{'podSelector':{}}}", "['deny','<none>','<unknown>']"),
     CASE("networking.k8s.io", "NetworkPolicy",
          "{'metadata':{'name':'db'},'spec':{'podSelector':{'matchLabels':{'app':'db'}}}}",
          "['db','app=db','<unknown>']"),
@@ -809,8 +811,7 @@ static const cell_case cell_cases[] = {
     CASE("storage.k8s.io", "CSIStorageCapacity",
          "{'metadata':{'name':'c'},'storageClassName':'fast','capacity':'10Gi'}",
          "['c','fast','10Gi']"),
-    CASE("storage.k8s.io", "CSIStorageCapacity", "{'metadata':{'name':'c'}}",
-         "['c','','<unset>']"),
+    CASE("storage.k8s.io", "CSIStorageCapacity", "{'metadata':{'name':'c'}}", "['c','','<unset>']"),
     /* autoscaling/v1 objects carry only the CPU target */
     CASE("autoscaling", "HorizontalPodAutoscaler",
          "{'metadata':{'name':'h'},'spec':{'scaleTargetRef':{'kind':'Deployment','name':'w'},"
@@ -956,17 +957,42 @@ TEST(test_duration)
         long long seconds;
         const char *text;
     } cases[] = {
-        {-5, "<invalid>"}, {-2, "<invalid>"}, {-1, "0s"}, {0, "0s"}, {4, "4s"}, {14, "14s"},
-        {119, "119s"}, {120, "2m"}, {121, "2m1s"}, {378, "6m18s"}, {449, "7m29s"},
-        {599, "9m59s"}, {600, "10m"}, {659, "10m"}, {1800, "30m"}, {3 * 3600 - 1, "179m"},
-        {3 * 3600, "3h"}, {3 * 3600 + 5 * 60 + 59, "3h5m"}, {8 * 3600 - 1, "7h59m"},
-        {8 * 3600, "8h"}, {20 * 3600 + 59 * 60, "20h"}, {48 * 3600 - 1, "47h"},
-        {48 * 3600, "2d"}, {51 * 3600, "2d3h"}, {8 * 86400 - 1, "7d23h"}, {8 * 86400, "8d"},
-        {45 * 86400 + 7000, "45d"}, {729 * 86400, "729d"}, {730 * 86400, "2y"},
-        {760 * 86400, "2y30d"}, {8 * 365 * 86400 - 1, "7y364d"}, {8 * 365 * 86400, "8y"},
+        {-5, "<invalid>"},
+        {-2, "<invalid>"},
+        {-1, "0s"},
+        {0, "0s"},
+        {4, "4s"},
+        {14, "14s"},
+        {119, "119s"},
+        {120, "2m"},
+        {121, "2m1s"},
+        {378, "6m18s"},
+        {449, "7m29s"},
+        {599, "9m59s"},
+        {600, "10m"},
+        {659, "10m"},
+        {1800, "30m"},
+        {3 * 3600 - 1, "179m"},
+        {3 * 3600, "3h"},
+        {3 * 3600 + 5 * 60 + 59, "3h5m"},
+        {8 * 3600 - 1, "7h59m"},
+        {8 * 3600, "8h"},
+        {20 * 3600 + 59 * 60, "20h"},
+        {48 * 3600 - 1, "47h"},
+        {48 * 3600, "2d"},
+        {51 * 3600, "2d3h"},
+        {8 * 86400 - 1, "7d23h"},
+        {8 * 86400, "8d"},
+        {45 * 86400 + 7000, "45d"},
+        {729 * 86400, "729d"},
+        {730 * 86400, "2y"},
+        {760 * 86400, "2y30d"},
+        {8 * 365 * 86400 - 1, "7y364d"},
+        {8 * 365 * 86400, "8y"},
         {9 * 365 * 86400 + 100 * 86400, "9y"},
         /* Go's Duration saturates at about 292 years. */
-        {LLONG_MAX, "292y"}, {LLONG_MIN, "<invalid>"},
+        {LLONG_MAX, "292y"},
+        {LLONG_MIN, "<invalid>"},
     };
     char buf[32];
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -1046,16 +1072,17 @@ TEST(test_cell_formats)
 static char *scenario_pod(int ordinal, int secs)
 {
     static char buf[2048];
-    snprintf(buf, sizeof buf,
-             "{'metadata':{'name':'nginx-statefulset-%d','namespace':'default',"
-             "'creationTimestamp':'2024-05-01T11:59:%02dZ'},"
-             "'spec':{'nodeName':'k1s-node','containers':[{'name':'nginx','image':'k8s.gcr.io/nginx-slim:0.8'}]},"
-             "'status':{'phase':'Running','podIP':'10.244.0.%d','podIPs':[{'ip':'10.244.0.%d'}],"
-             "'conditions':[{'type':'Initialized','status':'True'},{'type':'Ready','status':'True'},"
-             "{'type':'ContainersReady','status':'True'},{'type':'PodScheduled','status':'True'}],"
-             "'containerStatuses':[{'name':'nginx','ready':true,'restartCount':0,'started':true,"
-             "'state':{'running':{'startedAt':'2024-05-01T11:59:59Z'}}}]}}",
-             ordinal, 60 - secs, 5 + ordinal, 5 + ordinal);
+    snprintf(
+        buf, sizeof buf,
+        "{'metadata':{'name':'nginx-statefulset-%d','namespace':'default',"
+        "'creationTimestamp':'2024-05-01T11:59:%02dZ'},"
+        "'spec':{'nodeName':'k1s-node','containers':[{'name':'nginx','image':'k8s.gcr.io/nginx-slim:0.8'}]},"
+        "'status':{'phase':'Running','podIP':'10.244.0.%d','podIPs':[{'ip':'10.244.0.%d'}],"
+        "'conditions':[{'type':'Initialized','status':'True'},{'type':'Ready','status':'True'},"
+        "{'type':'ContainersReady','status':'True'},{'type':'PodScheduled','status':'True'}],"
+        "'containerStatuses':[{'name':'nginx','ready':true,'restartCount':0,'started':true,"
+        "'state':{'running':{'startedAt':'2024-05-01T11:59:59Z'}}}]}}",
+        ordinal, 60 - secs, 5 + ordinal, 5 + ordinal);
     return buf;
 }
 
@@ -1069,9 +1096,15 @@ TEST(test_pod_rows)
     json_array_append_new(items, fx_json(scenario_pod(1, 3)));
     json_array_append_new(items, fx_json(scenario_pod(2, 2)));
     json_t *t = k1s_table_build("", "Pod", items, "None", NOW);
-    CHECK_CELLS(t, 0, "['nginx-statefulset-0','1/1','Running','0','4s','10.244.0.5','k1s-node','<none>','<none>']");
-    CHECK_CELLS(t, 1, "['nginx-statefulset-1','1/1','Running','0','3s','10.244.0.6','k1s-node','<none>','<none>']");
-    CHECK_CELLS(t, 2, "['nginx-statefulset-2','1/1','Running','0','2s','10.244.0.7','k1s-node','<none>','<none>']");
+    CHECK_CELLS(
+        t, 0,
+        "['nginx-statefulset-0','1/1','Running','0','4s','10.244.0.5','k1s-node','<none>','<none>']");
+    CHECK_CELLS(
+        t, 1,
+        "['nginx-statefulset-1','1/1','Running','0','3s','10.244.0.6','k1s-node','<none>','<none>']");
+    CHECK_CELLS(
+        t, 2,
+        "['nginx-statefulset-2','1/1','Running','0','2s','10.244.0.7','k1s-node','<none>','<none>']");
     /* running pods carry no row conditions */
     CHECK(json_object_get(row_of(t, 0), "conditions") == NULL);
     json_decref(t);
@@ -1081,13 +1114,14 @@ TEST(test_pod_rows)
 TEST(test_flowschema_order)
 {
     /* flow schemas are listed in matching order */
-    json_t *items = fx_json("[{'metadata':{'name':'global-default'},'spec':{'matchingPrecedence':9900,"
-                      "'priorityLevelConfiguration':{'name':'global-default'},'distinguisherMethod':{'type':'ByUser'}}},"
-                      "{'metadata':{'name':'exempt'},'spec':{'matchingPrecedence':1,"
-                      "'priorityLevelConfiguration':{'name':'exempt'}},'status':{'conditions':"
-                      "[{'type':'Dangling','status':'False'}]}},"
-                      "{'metadata':{'name':'b'},'spec':{'priorityLevelConfiguration':{'name':'x'}}},"
-                      "{'metadata':{'name':'a'},'spec':{'matchingPrecedence':1000,'priorityLevelConfiguration':{'name':'x'}}}]");
+    json_t *items = fx_json(
+        "[{'metadata':{'name':'global-default'},'spec':{'matchingPrecedence':9900,"
+        "'priorityLevelConfiguration':{'name':'global-default'},'distinguisherMethod':{'type':'ByUser'}}},"
+        "{'metadata':{'name':'exempt'},'spec':{'matchingPrecedence':1,"
+        "'priorityLevelConfiguration':{'name':'exempt'}},'status':{'conditions':"
+        "[{'type':'Dangling','status':'False'}]}},"
+        "{'metadata':{'name':'b'},'spec':{'priorityLevelConfiguration':{'name':'x'}}},"
+        "{'metadata':{'name':'a'},'spec':{'matchingPrecedence':1000,'priorityLevelConfiguration':{'name':'x'}}}]");
     json_t *t = k1s_table_build("flowcontrol.apiserver.k8s.io", "FlowSchema", items, NULL, NOW);
     CHECK_CELLS(t, 0, "['exempt','exempt',1,'<none>','<unknown>','False']");
     CHECK_CELLS(t, 1, "['a','x',1000,'<none>','<unknown>','?']");
@@ -1101,8 +1135,9 @@ TEST(test_flowschema_order)
 
 TEST(test_include_object)
 {
-    json_t *items = fx_json("[{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'a','namespace':'ns',"
-                      "'uid':'u1','resourceVersion':'7','labels':{'x':'y'}},'data':{'k':'v'}}]");
+    json_t *items =
+        fx_json("[{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'a','namespace':'ns',"
+                "'uid':'u1','resourceVersion':'7','labels':{'x':'y'}},'data':{'k':'v'}}]");
     const json_t *item = json_array_get(items, 0);
 
     json_t *t = k1s_table_build("", "ConfigMap", items, NULL, NOW);
@@ -1144,15 +1179,18 @@ TEST(test_include_object)
 
 TEST(test_table_shape)
 {
-    json_t *t = table1("", "ConfigMap", "{'metadata':{'name':'a'},'data':{'x':'1'},'binaryData':{'y':'AA=='}}");
+    json_t *t = table1("", "ConfigMap",
+                       "{'metadata':{'name':'a'},'data':{'x':'1'},'binaryData':{'y':'AA=='}}");
     CHECK_STR(json_string_value(json_object_get(t, "kind")), "Table");
     CHECK_STR(json_string_value(json_object_get(t, "apiVersion")), "meta.k8s.io/v1");
     CHECK(json_is_object(json_object_get(t, "metadata")));
     CHECK_INT(json_object_size(json_object_get(t, "metadata")), 0);
     CHECK_CELLS(t, 0, "['a',2,'<unknown>']");
     /* the column definition as kube encodes it: every field, in order */
-    char *col = json_dumps(json_array_get(json_object_get(t, "columnDefinitions"), 0), JSON_COMPACT);
-    CHECK(starts_with(col, "{\"name\":\"Name\",\"type\":\"string\",\"format\":\"name\",\"description\":"));
+    char *col =
+        json_dumps(json_array_get(json_object_get(t, "columnDefinitions"), 0), JSON_COMPACT);
+    CHECK(starts_with(
+        col, "{\"name\":\"Name\",\"type\":\"string\",\"format\":\"name\",\"description\":"));
     CHECK(strstr(col, "\"priority\":0}") != NULL);
     free(col);
     char *all = json_dumps(t, JSON_COMPACT);
