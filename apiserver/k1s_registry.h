@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "k1s_names.h"
 #include "k1s_status.h"
 
 struct k1s_api;
@@ -49,6 +50,12 @@ typedef struct k1s_strategy {
     /* Field selector support: the field names this kind accepts besides
      * metadata.name and metadata.namespace (NULL-terminated). */
     const char *const *field_labels;
+    /* How metadata.name (and generateName) is checked, kube's per-kind
+     * name validation: the zero value is a DNS-1123 subdomain. */
+    k1s_name_rule name_rule;
+    /* ObjectMeta keeps the legacy rules: only the namespace is checked
+     * (core/v1 Events). */
+    bool legacy_meta;
 } k1s_strategy;
 
 /* What a subresource is, and so which code serves it. */

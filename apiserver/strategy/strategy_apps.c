@@ -316,6 +316,8 @@ static void statefulset_validate(const json_t *obj, const json_t *old, k1s_ferrs
 }
 
 const k1s_strategy k1s__strategy_statefulset = {
+    /* pods take the set's name as their host name since kube 1.26 */
+    .name_rule = K1S_NAME_DNS1123_LABEL,
     .defaults = statefulset_defaults,
     .prepare_create = statefulset_prepare_create,
     .validate = statefulset_validate,

@@ -113,6 +113,7 @@ static int namespace_admit_delete(const char *name, k1s_status *st)
 }
 
 const k1s_strategy k1s__strategy_namespace = {
+    .name_rule = K1S_NAME_DNS1123_LABEL,
     .defaults = namespace_defaults,
     .prepare_create = namespace_prepare_create,
     .validate = namespace_validate,
@@ -521,6 +522,7 @@ static const char *const event_fields[] = {"involvedObject.kind",
                                            NULL};
 
 const k1s_strategy k1s__strategy_event = {
+    .legacy_meta = true,
     .validate = event_validate,
     .field_labels = event_fields,
 };

@@ -214,6 +214,7 @@ static void service_defaults(json_t *obj)
 }
 
 const k1s_strategy k1s__strategy_service = {
+    .name_rule = K1S_NAME_DNS1035_LABEL,
     .defaults = service_defaults,
     .prepare_create = service_prepare_create,
     .prepare_update = k1s__service_prepare,

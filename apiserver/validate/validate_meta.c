@@ -339,18 +339,6 @@ static void validate_no_new_finalizers(const json_t *fins, const json_t *old, k1
 
 /* ---- ObjectMeta ------------------------------------------------------------------ */
 
-static k1s_name_rule name_rule(const k1s_kind *k)
-{
-    if (!*k->group && !strcmp(k->kind, "Namespace"))
-        return K1S_NAME_DNS1123_LABEL;
-    if (!*k->group && !strcmp(k->kind, "Service"))
-        return K1S_NAME_DNS1035_LABEL;
-    /* pods take the set's name as their host name since kube 1.26 */
-    if (!strcmp(k->group, "apps") && !strcmp(k->kind, "StatefulSet"))
-        return K1S_NAME_DNS1123_LABEL;
-    return K1S_NAME_DNS1123_SUBDOMAIN;
-}
-
 static void immutable(const json_t *m, const json_t *om, const char *field, k1s_ferrs *fe)
 {
     json_t *v = json_object_get(m, field), *ov = json_object_get(om, field);
@@ -374,8 +362,7 @@ static void validate_meta_common(const json_t *m, k1s_ferrs *fe)
 void k1s__validate_meta(const k1s_kind *k, const json_t *obj, const json_t *old, k1s_ferrs *fe)
 {
     const json_t *m = k1s__objv(obj, "metadata");
-    bool core_event = !*k->group && !strcmp(k->kind, "Event");
-    if (core_event) {
+    if (k->strategy && k->strategy->legacy_meta) {
         /* core/v1 Events keep their legacy rules, on create and update:
            only the namespace is checked */
         json_t *ns = json_object_get(m, "namespace");
@@ -401,7 +388,7 @@ void k1s__validate_meta(const k1s_kind *k, const json_t *obj, const json_t *old,
         validate_finalizers(k1s__arrv(m, "finalizers"), fe);
         return;
     }
-    k1s_name_rule rule = name_rule(k);
+    k1s_name_rule rule = k->strategy ? k->strategy->name_rule : K1S_NAME_DNS1123_SUBDOMAIN;
     json_t *gen = json_object_get(m, "generateName");
     if (json_is_string(gen) && json_string_length(gen))
         k1s__check_name_rule(fe, "metadata.generateName", gen, rule, true);
