@@ -76,14 +76,19 @@ static int make_ready(k1s_api *api, const char *name)
     return -1;
 }
 
+/* As a kubelet writes a pod's phase: read, change, write, and again when a
+ * controller wrote the pod in between (409). */
 static int set_phase(k1s_api *api, const char *name, const char *phase)
 {
-    json_t *pod = fx_get(api, "Pod", NS, name);
-    if (!pod)
-        return -1;
-    json_object_set_new(json_object_get(pod, "status"), "phase", json_string(phase));
-    int rc = fx_update(api, "Pod", NS, "status", pod);
-    json_decref(pod);
+    int rc = 409;
+    for (int attempt = 0; rc == 409 && attempt < 10; attempt++) {
+        json_t *pod = fx_get(api, "Pod", NS, name);
+        if (!pod)
+            return -1;
+        json_object_set_new(json_object_get(pod, "status"), "phase", json_string(phase));
+        rc = fx_update(api, "Pod", NS, "status", pod);
+        json_decref(pod);
+    }
     return rc;
 }
 
