@@ -134,9 +134,11 @@ def check_tty(k, pod, tag):
     """exec -it bash under a pseudo-terminal: size, resize, exit code."""
     pid, fd = pty.fork()
     if pid == 0:
+        # The size is set before kubectl starts: set later, it races kubectl's
+        # first read of the size and its SIGWINCH handler's installation.
+        set_size(0, 30, 100)
         os.environ.update(k.env)
         os.execv(k.path, k.argv("exec", "-it", pod, "--", "bash"))
-    set_size(fd, 30, 100)
     buf = [b""]
     try:
         check(shell_sees_size(fd, 30, 100, buf), f"{tag} exec -it: the terminal has kubectl's size")
