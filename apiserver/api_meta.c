@@ -33,19 +33,61 @@ const k1s_type *k1s__kind_schema(const k1s_kind *k)
     return k1s_schema_kind(k->group, k->version, k->kind);
 }
 
+/* apiVersion and kind must be strings when present; Go's decoder of the
+ * type meta refuses anything else before it looks at the rest. */
+static int type_meta_field(const json_t *obj, const char *key, const char **out, k1s_status *st)
+{
+    const json_t *v = json_object_get(obj, key);
+    *out = json_string_value(v);
+    if (!v || json_is_string(v) || json_is_null(v))
+        return 0;
+    const char *what = json_is_object(v)    ? "object"
+                       : json_is_array(v)   ? "array"
+                       : json_is_boolean(v) ? "bool"
+                                            : "number";
+    return k1s_err_bad_request(
+        st,
+        "couldn't get version/kind; json parse error: json: cannot unmarshal "
+        "%s into Go struct field .%s of type string",
+        what, key);
+}
+
+/* Sets kind and apiVersion as the object's first keys, where kube's
+ * encoding puts them (objects otherwise keep their sender's key order). */
+static void type_meta_first(json_t *obj, const char *kind, const char *api_version)
+{
+    json_t *rest = json_copy(obj);
+    json_t *k = json_string(kind), *av = json_string(api_version);
+    if (!rest) { /* out of memory: right values, any order */
+        json_object_set_new(obj, "kind", k);
+        json_object_set_new(obj, "apiVersion", av);
+        return;
+    }
+    json_object_clear(obj);
+    json_object_set_new(obj, "kind", k);
+    json_object_set_new(obj, "apiVersion", av);
+    json_object_del(rest, "kind");
+    json_object_del(rest, "apiVersion");
+    json_object_update(obj, rest);
+    json_decref(rest);
+}
+
 int k1s__decode_check(const k1s_kind *k, json_t *obj, const k1s_opts *o, k1s_status *st)
 {
     char av[96];
     k1s_kind_api_version(k, av, sizeof av);
     if (!json_is_object(obj))
         return k1s_err_bad_request(st, "the body of the request was not a JSON object");
-    const char *bav = json_string_value(json_object_get(obj, "apiVersion"));
-    const char *bkind = json_string_value(json_object_get(obj, "kind"));
-    if (!bkind || !*bkind)
-        return k1s_err_bad_request(st, "Object 'Kind' is missing in '%.200s'", "the request body");
-    if (!bav || !*bav)
-        return k1s_err_bad_request(st, "Object 'apiVersion' is missing in '%.200s'",
-                                   "the request body");
+    const char *bav = NULL, *bkind = NULL;
+    if (type_meta_field(obj, "apiVersion", &bav, st) || type_meta_field(obj, "kind", &bkind, st))
+        return -1;
+    /* Like kube's decoder, a body that leaves apiVersion or kind out takes
+     * them from the URL (client libraries' models send neither). */
+    if (!bkind || !*bkind || !bav || !*bav) {
+        type_meta_first(obj, bkind && *bkind ? bkind : k->kind, bav && *bav ? bav : av);
+        bkind = json_string_value(json_object_get(obj, "kind"));
+        bav = json_string_value(json_object_get(obj, "apiVersion"));
+    }
     if (strcmp(bav, av) != 0)
         return k1s_err_bad_request(
             st, "the API version in the data (%.100s) does not match the expected API version (%s)",

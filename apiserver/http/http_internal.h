@@ -44,6 +44,12 @@ typedef struct k1s_req {
     bool too_large; /* it went past: the rest is read and dropped, 413 */
 } k1s_req;
 
+/* The body as JSON: k1s__body_json parses JSON, k1s__body_decode first
+ * looks at the Content-Type (JSON, YAML or Kubernetes protobuf; 415 for
+ * anything else). NULL with *st set (400, 413, 415) when it cannot. */
+json_t *k1s__body_json(const k1s_req *rq, k1s_status *st);
+json_t *k1s__body_decode(struct MHD_Connection *c, const k1s_req *rq, k1s_status *st);
+
 /* What a resource URL names (kube's RequestInfo). */
 typedef struct k1s_route {
     const char *group, *version; /* borrowed from the path copy */

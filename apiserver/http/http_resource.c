@@ -11,7 +11,6 @@
 #include <time.h>
 
 #include "k1s_names.h"
-#include "k1s_protobuf.h"
 #include "k1s_tables.h"
 #include "k1s_stream.h"
 
@@ -52,27 +51,6 @@ static int write_opts(struct MHD_Connection *c, k1s_opts *o, json_t *warnings, k
 }
 
 /* Parse a request body. New reference, or NULL with st set. */
-static json_t *parse_body(k1s_req *rq, k1s_status *st)
-{
-    if (rq->body.len == 0) {
-        k1s_err_bad_request(st, "the request body is empty");
-        return NULL;
-    }
-    if (!k1s_utf8_valid(rq->body.p, rq->body.len)) {
-        k1s_err_bad_request(st, "the request body is not valid UTF-8");
-        return NULL;
-    }
-    json_error_t je;
-    json_t *j = json_loadb(rq->body.p, rq->body.len, 0, &je);
-    if (!j) {
-        k1s_err_bad_request(st,
-                            "couldn't get version/kind; json parse error: %s (line %d, column %d)",
-                            je.text, je.line, je.column);
-        return NULL;
-    }
-    return j;
-}
-
 /* ---- answers ------------------------------------------------------------ */
 
 static enum MHD_Result reply_object(struct MHD_Connection *c, int code, const k1s_kind *k,
@@ -293,24 +271,9 @@ static enum MHD_Result do_write(k1s_server *s, struct MHD_Connection *c, const c
     k1s_opts o;
     json_t *out = NULL;
     int rc = write_opts(c, &o, warnings, &st);
-    const char *ctype = k1s__header(c, "Content-Type");
-    json_t *pbody = NULL;
-    if (!rc && strcmp(method, "PATCH") && k1s_protobuf_content_type(ctype)) {
-        /* kubectl >= 1.33 sends typed objects as protobuf */
-        char *perr = NULL;
-        if (k1s_protobuf_decode(k1s_buf_str(&rq->body), rq->body.len, &pbody, &perr) != 0) {
-            k1s_err_bad_request(&st, "%s", perr ? perr : "invalid protobuf body");
-            free(perr);
-            return finish(c, t->kind, -1, 0, NULL, warnings, &st);
-        }
-    } else if (!rc && strcmp(method, "PATCH") && ctype &&
-               strncmp(ctype, "application/json", 16) != 0) {
-        k1s_status_set(
-            &st, 415, "UnsupportedMediaType",
-            "the body of the request was in an unknown format - accepted media types include: application/json, application/vnd.kubernetes.protobuf");
-        return finish(c, t->kind, -1, 0, NULL, warnings, &st);
-    }
-    json_t *body = rc ? NULL : pbody ? pbody : parse_body(rq, &st);
+    json_t *body = NULL;
+    if (!rc)
+        body = strcmp(method, "PATCH") ? k1s__body_decode(c, rq, &st) : k1s__body_json(rq, &st);
     if (!body)
         return finish(c, t->kind, -1, 0, NULL, warnings, &st);
     int code = 200;
@@ -360,7 +323,7 @@ static int delete_opts(struct MHD_Connection *c, k1s_req *rq, k1s_opts *o, json_
     const char *pp = k1s__arg(c, "propagationPolicy");
     const char *gp = k1s__arg(c, "gracePeriodSeconds");
     if (rq->body.len) {
-        json_t *b = parse_body(rq, st);
+        json_t *b = k1s__body_decode(c, rq, st);
         if (!b)
             return -1;
         *holder = b;
@@ -507,15 +470,7 @@ static enum MHD_Result do_bind(k1s_server *s, struct MHD_Connection *c, const k1
 {
     k1s_status st = {0};
     json_t *out = NULL, *body = NULL;
-    const char *ctype = k1s__header(c, "Content-Type");
-    if (k1s_protobuf_content_type(ctype)) {
-        char *perr = NULL;
-        if (k1s_protobuf_decode(k1s_buf_str(&rq->body), rq->body.len, &body, &perr) != 0)
-            k1s_err_bad_request(&st, "%s", perr ? perr : "invalid protobuf body");
-        free(perr);
-    } else {
-        body = parse_body(rq, &st);
-    }
+    body = k1s__body_decode(c, rq, &st);
     int rc = body ? k1s_api_bind(s->api, t->ns, t->name, body, &out, &st) : -1;
     json_decref(body);
     enum MHD_Result r = rc ? k1s__reply_status(c, &st) : k1s__reply_json(c, 201, out, NULL);

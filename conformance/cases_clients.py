@@ -1,0 +1,135 @@
+"""Conformance cases: the wire details client libraries depend on (issue
+10), driven by raw HTTP and by the official Python client."""
+import json
+import os
+import subprocess
+
+from casekit import eq, contains, collector, sim_server, wait_for
+from k1s_fixture import kubectl_versions
+from cases_errors import http
+
+TESTS, case = collector()
+HERE = os.path.dirname(os.path.abspath(__file__))
+CM = "/api/v1/namespaces/default/configmaps"
+
+
+@case
+def test_bodies_without_type_meta(s):
+    # client models send neither apiVersion nor kind: the URL gives them
+    code, body = http(s, "POST", CM, '{"metadata":{"name":"no-tm"},"data":{"a":"1"}}')
+    eq(code, 201, "create without apiVersion/kind: %s" % body)
+    eq(list(body)[:2], ["kind", "apiVersion"], "type meta first, as kube encodes")
+    eq((body["kind"], body["apiVersion"]), ("ConfigMap", "v1"), "taken from the URL")
+    code, body = http(s, "GET", CM + "/no-tm")
+    eq((body["kind"], body["apiVersion"], body["data"]), ("ConfigMap", "v1", {"a": "1"}), "stored")
+    rv = body["metadata"]["resourceVersion"]
+    code, body = http(s, "PUT", CM + "/no-tm",
+                      json.dumps({"metadata": {"name": "no-tm", "resourceVersion": rv},
+                                  "data": {"a": "2"}}))
+    eq((code, body.get("kind")), (200, "ConfigMap"), "update without type meta")
+    code, body = http(s, "POST", CM, '{"kind":"ConfigMap","metadata":{"name":"kind-only"}}')
+    eq((code, body["apiVersion"]), (201, "v1"), "apiVersion from the URL")
+    code, body = http(s, "POST", CM, '{"apiVersion":"v1","metadata":{"name":"av-only"}}')
+    eq((code, body["kind"]), (201, "ConfigMap"), "kind from the URL")
+    code, body = http(s, "POST", "/apis/apps/v1/namespaces/default/deployments", json.dumps({
+        "metadata": {"name": "no-tm"},
+        "spec": {"selector": {"matchLabels": {"a": "b"}},
+                 "template": {"metadata": {"labels": {"a": "b"}},
+                              "spec": {"containers": [{"name": "c", "image": "x"}]}}}}))
+    eq((code, body.get("apiVersion"), body.get("kind")), (201, "apps/v1", "Deployment"),
+       "a group's version from the URL")
+    http(s, "DELETE", "/apis/apps/v1/namespaces/default/deployments/no-tm")
+
+    # what the body does say must agree with the URL
+    code, body = http(s, "POST", CM, '{"apiVersion":"v2","metadata":{"name":"x"}}')
+    eq((code, body["reason"]), (400, "BadRequest"))
+    contains(body["message"], "the API version in the data (v2) does not match the expected "
+             "API version (v1)", "version mismatch")
+    code, body = http(s, "POST", CM, '{"kind":"Secret","metadata":{"name":"x"}}')
+    eq((code, body["reason"]), (400, "BadRequest"))
+    contains(body["message"], "cannot be handled as a ConfigMap", "kind mismatch")
+    code, body = http(s, "POST", CM, '{"kind":5,"metadata":{"name":"x"}}')
+    eq((code, body["reason"]), (400, "BadRequest"))
+    contains(body["message"], "cannot unmarshal number into Go struct field .kind of type string",
+             "kind of the wrong type")
+    code, body = http(s, "GET", CM + "/x")
+    eq(code, 404, "nothing stored by the refused bodies")
+    for n in ("no-tm", "kind-only", "av-only"):
+        http(s, "DELETE", CM + "/" + n)
+
+
+@case
+def test_yaml_bodies(s):
+    doc = ("metadata:\n  name: from-yaml\n  labels: &l {app: web}\n  annotations:\n"
+           "    <<: *l\n    note: \"yes\"\ndata:\n  mode: \"0777\"\n")
+    code, body = http(s, "POST", CM, doc, ctype="application/yaml")
+    eq(code, 201, "create from YAML: %s" % body)
+    eq((body["kind"], body["metadata"]["labels"], body["metadata"]["annotations"], body["data"]),
+       ("ConfigMap", {"app": "web"}, {"app": "web", "note": "yes"}, {"mode": "0777"}),
+       "aliases, merge keys and quoting as kube reads them")
+    code, body = http(s, "POST", "/apis/apps/v1/namespaces/default/deployments",
+                      "metadata: {name: from-yaml}\nspec:\n  replicas: 0x2\n"
+                      "  selector: {matchLabels: {a: b}}\n  template:\n"
+                      "    metadata: {labels: {a: b}}\n"
+                      "    spec: {containers: [{name: c, image: x}]}\n",
+                      ctype="application/yaml; charset=utf-8")
+    eq((code, body.get("spec", {}).get("replicas")), (201, 2), "YAML 1.1 integers")
+    http(s, "DELETE", "/apis/apps/v1/namespaces/default/deployments/from-yaml")
+    # bad YAML, YAML that means a wrong type, an alias bomb: 400, nothing stored
+    code, body = http(s, "POST", CM, "metadata: {name: [", ctype="application/yaml")
+    eq((code, body["reason"]), (400, "BadRequest"))
+    contains(body["message"], "error converting YAML to JSON: yaml: line", "syntax error")
+    code, body = http(s, "POST", CM, "metadata: {name: bad}\ndata: {a: yes}",
+                      ctype="application/yaml")
+    eq((code, body["reason"]), (400, "BadRequest"))
+    contains(body["message"], "cannot unmarshal bool", "yes is a boolean, data wants strings")
+    bomb = "metadata: {name: bomb}\ndata:\n  a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+    for i in range(1, 12):
+        bomb += "  a%d: &a%d [%s]\n" % (i, i, ", ".join(["*a%d" % (i - 1)] * 10))
+    code, body = http(s, "POST", CM, bomb, ctype="application/yaml")
+    eq((code, body["reason"]), (400, "BadRequest"), "alias bomb refused")
+    for n in ("bad", "bomb"):
+        eq(http(s, "GET", CM + "/" + n)[0], 404, "nothing stored for " + n)
+    code, body = http(s, "POST", CM, doc, ctype="text/plain")
+    eq((code, body["reason"]), (415, "UnsupportedMediaType"))
+    contains(body["message"], "application/json, application/yaml, "
+             "application/vnd.kubernetes.protobuf", "the accepted types")
+    code, body = http(s, "GET", CM + "/from-yaml")
+    eq(code, 200, "the first object is intact")
+    http(s, "DELETE", CM + "/from-yaml")
+
+
+@case
+def test_drain_sends_protobuf_delete_options(shared):
+    # kubectl 1.32+ drains (and deletes) with a protobuf DeleteOptions body
+    s = sim_server(shared)
+    try:
+        node = wait_for("the node", lambda: s.kubectl("get", "nodes", "-o", "name").stdout.split())
+        node = node[0].split("/", 1)[1]
+        for kc in [k for k in kubectl_versions() if k.endswith(("1.32", "1.33"))]:
+            s.kubectl("create", "deployment", "drained", "--image=x", "--replicas=2")
+            wait_for("2 running pods", lambda: s.kubectl(
+                "get", "pods", "-l", "app=drained", "--field-selector=status.phase=Running",
+                "-o", "name").stdout.count("pod/") == 2)
+            p = s.kubectl("drain", node, "--pod-selector=app=drained", "--timeout=60s",
+                          kubectl=kc, check=False)
+            eq(p.returncode, 0, "%s drain: %s" % (os.path.basename(kc), p.stderr))
+            contains(p.stdout, "node/%s drained" % node, "drained")
+            s.kubectl("uncordon", node)
+            s.kubectl("delete", "deployment", "drained")
+            wait_for("the pods gone", lambda: "pod/" not in s.kubectl(
+                "get", "pods", "-l", "app=drained", "-o", "name").stdout)
+    finally:
+        rc = s.stop()
+        s.cleanup()
+    eq(rc, 0, "server exit code")
+
+
+@case
+def test_python_client(s):
+    # the official Python client (Debian's python3-kubernetes), as a user's
+    # script drives it: models without kind, patches, lists, a watch
+    script = os.path.join(HERE, "..", "tests", "clients", "python_client.py")
+    p = subprocess.run(["/usr/bin/python3", script], env=dict(os.environ, KUBECONFIG=s.kubeconfig),
+                       capture_output=True, text=True, timeout=120)
+    eq(p.returncode, 0, "python client:\n" + p.stdout[-3000:] + p.stderr[-3000:])
