@@ -17,6 +17,9 @@ struct k1s_api {
     k1s_store *store;           /* owned */
     uint32_t svc_net, svc_mask; /* service CIDR, host order */
     int node_port_min, node_port_max;
+    /* randomness of generated names: getrandom when NULL (tests set it
+     * to make names collide) */
+    void (*fill_random)(unsigned char *buf, size_t n);
 };
 
 /* A random RFC 4122 version 4 UUID into buf (>= 37 bytes). */

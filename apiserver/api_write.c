@@ -34,6 +34,7 @@ typedef struct wctx {
     k1s_status *st;
     json_t *dry; /* owned: the object a dry run would write */
     int removed;
+    bool exists; /* create: the name was taken */
 } wctx;
 
 static const k1s_opts default_opts = {.grace_seconds = -1};
@@ -64,12 +65,17 @@ static int store_error(k1s_status *st, int rc, const k1s_target *t)
     }
 }
 
+/* Names generateName may try before a create fails with 409 (kube: 8). */
+#define GENERATE_TRIES 8
+
 /* generateName gets five characters from kube's alphabet (no vowels). */
-static void generate_name(const char *prefix, char *buf, size_t len)
+static void generate_name(const k1s_api *api, const char *prefix, char *buf, size_t len)
 {
     static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
     unsigned char r[5];
-    if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+    if (api->fill_random)
+        api->fill_random(r, sizeof r);
+    else if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
         memset(r, 7, sizeof r);
     char suffix[6];
     for (int i = 0; i < 5; i++)
@@ -139,8 +145,10 @@ static int create_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev, 
     wctx *c = vctx;
     (void)cur_rev;
     (void)new_rev;
-    if (cur)
+    if (cur) {
+        c->exists = true;
         return k1s_err_already_exists(c->st, c->t->kind->group, c->t->kind->plural, c->t->name);
+    }
     json_t *obj = json_deep_copy(c->body);
     const k1s_strategy *s = c->t->kind->strategy;
     if (s && s->allocate && s->allocate(c->api, obj, NULL, c->st) != 0) {
@@ -170,9 +178,10 @@ int k1s_api_create(k1s_api *api, const k1s_target *t0, json_t *body, const k1s_o
     json_t *m = k1s_json_object_at(obj, "metadata");
     char namebuf[320];
     const char *name = json_string_value(json_object_get(m, "name"));
+    const char *name_given = name;
     const char *gen = json_string_value(json_object_get(m, "generateName"));
     if ((!name || !*name) && gen && *gen) {
-        generate_name(gen, namebuf, sizeof namebuf);
+        generate_name(api, gen, namebuf, sizeof namebuf);
         json_object_set_new(m, "name", json_string(namebuf));
         name = json_string_value(json_object_get(m, "name"));
     }
@@ -223,9 +232,21 @@ int k1s_api_create(k1s_api *api, const k1s_target *t0, json_t *body, const k1s_o
         goto cleanup;
 
     wctx c = {.api = api, .t = &t, .o = o, .mode = W_CREATE, .body = obj, .st = st};
-    k1s_key key = target_key(&t);
     int64_t rev = 0;
-    int src = k1s_store_update(api->store, &key, create_cb, &c, out, &rev);
+    int src;
+    /* a generated name that is taken is generated again, as kube 1.31+
+     * does, rather than failing the create with a 409 */
+    for (int attempt = 0;; attempt++) {
+        k1s_key key = target_key(&t);
+        c.exists = false;
+        src = k1s_store_update(api->store, &key, create_cb, &c, out, &rev);
+        if (!c.exists || (name_given && *name_given) || attempt + 1 >= GENERATE_TRIES)
+            break;
+        k1s_status_clear(st);
+        generate_name(api, gen, namebuf, sizeof namebuf);
+        json_object_set_new(m, "name", json_string(namebuf));
+        t.name = json_string_value(json_object_get(m, "name"));
+    }
     if (src == DRY_RUN_ABORT) {
         if (out)
             *out = c.dry;

@@ -5,9 +5,12 @@
  */
 #include "k1s_test.h"
 
+#include "api_internal.h"
 #include "k1s_api.h"
 #include "k1s_fixture.h"
 #include "k1s_json.h"
+
+#include <string.h>
 
 static json_t *cm(const char *name, const char *value)
 {
@@ -37,6 +40,53 @@ TEST(test_create_sets_metadata_and_conflicts)
     CHECK_STR(st.message, "configmaps \"a\" already exists");
     k1s_status_clear(&st);
     json_decref(in);
+    k1s_api_close(api);
+}
+
+/* The same five "random" bytes for the first three names, then others. */
+static int random_calls;
+static void colliding_random(unsigned char *buf, size_t n)
+{
+    memset(buf, random_calls++ < 3 ? 1 : 2, n);
+}
+
+TEST(test_generated_name_collisions_are_retried)
+{
+    k1s_api *api = fx_api_open();
+    CHECK(api != NULL);
+    if (!api)
+        return;
+    api->fill_random = colliding_random;
+    k1s_target t = {k1s_registry_find_kind("", "ConfigMap"), "default", NULL, NULL};
+    k1s_status st = {0};
+    json_t *in = json_pack("{s:{s:s}}", "metadata", "generateName", "gen-"), *a = NULL, *b = NULL;
+    CHECK_INT(k1s_api_create(api, &t, in, NULL, &a, &st), 0);
+    /* the second create draws the taken name twice, then a free one */
+    CHECK_INT(k1s_api_create(api, &t, in, NULL, &b, &st), 0);
+    CHECK_INT(st.code, 0);
+    CHECK_STR(k1s_meta(a, "name"), "gen-ccccc");
+    CHECK_STR(k1s_meta(b, "name"), "gen-ddddd");
+    CHECK_INT(random_calls, 4);
+    /* a name the client chose is never changed */
+    json_t *named = cm("gen-ccccc", "x"), *c = NULL;
+    k1s_target tn = {t.kind, "default", "gen-ccccc", NULL};
+    CHECK_INT(k1s_api_create(api, &tn, named, NULL, &c, &st), -1);
+    CHECK_INT(st.code, 409);
+    k1s_status_clear(&st);
+    /* names that keep colliding give up after kube's 8 tries: 409 */
+    random_calls = 0;
+    json_decref(b);
+    b = NULL;
+    json_t *again = json_pack("{s:{s:s}}", "metadata", "generateName", "gen-");
+    api->fill_random = colliding_random; /* 3 x "ccccc" then "ddddd" forever */
+    CHECK_INT(k1s_api_create(api, &t, again, NULL, &b, &st), -1);
+    CHECK_INT(st.code, 409);
+    CHECK_INT(random_calls, 8);
+    k1s_status_clear(&st);
+    json_decref(again);
+    json_decref(named);
+    json_decref(in);
+    json_decref(a);
     k1s_api_close(api);
 }
 
@@ -251,6 +301,7 @@ TEST(test_list_selectors_and_pages)
 }
 
 K1S_TEST_MAIN(T(test_create_sets_metadata_and_conflicts),
+              T(test_generated_name_collisions_are_retried),
               T(test_update_noop_conflict_and_generation), T(test_finalizers_hold_deletion),
               T(test_dry_run_writes_nothing), T(test_scale_subresource_and_namespace_checks),
               T(test_list_selectors_and_pages))
