@@ -2,6 +2,9 @@
 # Everything else is cmake; this file only orders the steps.
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+# inputs per fuzz target: `make fuzz` runs millions, `make test` a smoke run
+FUZZ_RUNS ?= 2000000
 JOBS ?= 2
 DATA_DIR ?= ./k1s-data
 PORT ?= 6443
@@ -9,7 +12,7 @@ PORT ?= 6443
 KUBELET ?= containerd
 NGINX_IMAGE = $(DATA_DIR)/images/nginx-slim.tar
 
-.PHONY: all deps build asan buildtypes run test unit conformance bench clean
+.PHONY: all deps build asan buildtypes fuzz run test unit conformance bench clean
 
 all: build
 
@@ -23,6 +26,12 @@ build: deps
 asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DK1S_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 	@cmake --build $(ASAN_BUILD) -j$(JOBS)
+
+# The decoders of network input under libFuzzer (clang, ASan/UBSan).
+fuzz: deps
+	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DK1S_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_yaml fuzz_protobuf >/dev/null
+	@sh tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_RUNS)
 
 # The other build types must compile with -Werror too (their optimisers
 # warn about different things); built, not run.
@@ -46,6 +55,7 @@ run: build
 # Unit tests under the sanitizers, then the kubectl conformance suite
 # against both builds (Release and the sanitizer build).
 test: build asan buildtypes
+	$(MAKE) --no-print-directory fuzz FUZZ_RUNS=200000
 	cd $(ASAN_BUILD) && ctest --output-on-failure
 	K1S_BIN=$(abspath $(ASAN_BUILD))/k1s python3 conformance/run.py
 	K1S_EXEC_PROTOCOLS=1 K1S_BIN=$(abspath $(BUILD))/k1s python3 conformance/run.py --all-kubectl
@@ -54,4 +64,4 @@ bench: build
 	python3 bench/run.py --k1s $(BUILD)/k1s
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) build-types
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) build-types

@@ -2,7 +2,7 @@
 # Installs the Debian packages k1s needs to build and test, only those
 # missing, so a second run is quick and offline-safe.
 set -e
-pkgs="build-essential cmake pkg-config clang-format python3 libmicrohttpd-dev libsqlite3-dev
+pkgs="build-essential cmake pkg-config clang libclang-rt-14-dev clang-format python3 libmicrohttpd-dev libsqlite3-dev
 libjansson-dev libcurl4-openssl-dev libgnutls28-dev zlib1g-dev libyaml-dev libprotobuf-c-dev
 protobuf-c-compiler python3-kubernetes curl
 containerd runc containernetworking-plugins iptables iproute2"
