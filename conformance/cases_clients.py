@@ -133,3 +133,24 @@ def test_python_client(s):
     p = subprocess.run(["/usr/bin/python3", script], env=dict(os.environ, KUBECONFIG=s.kubeconfig),
                        capture_output=True, text=True, timeout=120)
     eq(p.returncode, 0, "python client:\n" + p.stdout[-3000:] + p.stderr[-3000:])
+
+
+@case
+def test_health_endpoints(s):
+    code, body = http(s, "GET", "/readyz", token=False)
+    eq((code, body), (200, "ok"), "plain readyz")
+    code, body = http(s, "GET", "/readyz?verbose", token=False)
+    lines = body.splitlines()
+    eq((code, lines[0], lines[-1]), (200, "[+]ping ok", "readyz check passed"), "verbose readyz")
+    for check in ("[+]etcd ok", "[+]etcd-readiness ok", "[+]informer-sync ok", "[+]shutdown ok"):
+        contains(body, check, "readyz lists " + check)
+    code, body = http(s, "GET", "/livez?verbose&exclude=etcd&exclude=nope", token=False)
+    eq((code, body.splitlines()[-1]), (200, "livez check passed"))
+    contains(body, "[+]etcd excluded: ok", "an excluded check")
+    contains(body, 'warn: some health checks cannot be excluded: no matches for "nope"',
+             "an unknown exclude")
+    eq("shutdown" in body, False, "livez has no shutdown check")
+    eq(http(s, "GET", "/healthz/etcd", token=False), (200, "ok"), "one check")
+    eq(http(s, "GET", "/livez/shutdown", token=False)[0], 404, "a check livez does not run")
+    p = s.kubectl("get", "--raw", "/healthz?verbose")
+    contains(p.stdout, "healthz check passed", "through kubectl")

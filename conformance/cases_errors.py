@@ -42,7 +42,10 @@ def http(s, method, path, body=None, ctype="application/json", token=True):
                 return r.status, json.loads(raw or b"null")
             return r.status, raw.decode()
     except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"null")
+        raw = e.read()
+        if e.headers.get("Content-Type", "").startswith("application/json"):
+            return e.code, json.loads(raw or b"null")
+        return e.code, raw.decode()
 
 
 @case

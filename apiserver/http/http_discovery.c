@@ -314,10 +314,8 @@ enum MHD_Result k1s__handle_nonresource(k1s_server *s, struct MHD_Connection *c,
     if (strcmp(method, "GET") && strcmp(method, "HEAD"))
         return k1s__reply_error(c, 405, "MethodNotAllowed",
                                 "the server does not allow this method on the requested resource");
-    if (!strcmp(url, "/healthz") || !strcmp(url, "/livez") || !strcmp(url, "/readyz")) {
-        char *ok = strdup("ok");
-        return ok ? k1s__reply_text(c, 200, "text/plain; charset=utf-8", ok, 2, NULL) : MHD_NO;
-    }
+    if (!strncmp(url, "/healthz", 8) || !strncmp(url, "/livez", 6) || !strncmp(url, "/readyz", 7))
+        return k1s__handle_health(s, c, url);
     if (!strcmp(url, "/version")) {
         json_t *v = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "major", "1",
                               "minor", K1S_KUBE_MINOR, "gitVersion", K1S_KUBE_VERSION, "gitCommit",

@@ -68,6 +68,8 @@ enum MHD_Result k1s__handle_nonresource(k1s_server *s, struct MHD_Connection *c,
                                         const char *url);
 enum MHD_Result k1s__handle_watch(k1s_server *s, struct MHD_Connection *c, const k1s_kind *kind,
                                   const char *ns, const char *name);
+/* /healthz, /livez, /readyz and their /<check> paths (http_health.c). */
+enum MHD_Result k1s__handle_health(k1s_server *s, struct MHD_Connection *c, const char *url);
 void *k1s__watch_ticker(void *arg);
 void k1s__watch_stop_all(k1s_server *s);
 
