@@ -235,6 +235,13 @@ int k1s_api_list(k1s_api *api, const k1s_kind *kind, const char *ns, const k1s_l
             res->continue_token = k1s_base64_encode(raw, strlen(raw));
             free(raw);
         }
+        /* kube counts what is left only when nothing is filtered out */
+        int64_t left = 0;
+        bool unfiltered = !(lo->label_selector && *lo->label_selector) &&
+                          !(lo->field_selector && *lo->field_selector);
+        if (unfiltered && k1s_store_count_after(api->store, kind->group, kind->plural, ns,
+                                                c.last_ns, c.last_name, &left) == 0)
+            res->remaining = left;
     }
     free(c.last_ns);
     free(c.last_name);

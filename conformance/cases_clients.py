@@ -154,3 +154,24 @@ def test_health_endpoints(s):
     eq(http(s, "GET", "/livez/shutdown", token=False)[0], 404, "a check livez does not run")
     p = s.kubectl("get", "--raw", "/healthz?verbose")
     contains(p.stdout, "healthz check passed", "through kubectl")
+
+
+@case
+def test_list_remaining_item_count(s):
+    for i in range(5):
+        http(s, "POST", CM, json.dumps({"metadata": {"name": "rem-%d" % i,
+                                                     "labels": {"set": "rem"}}}))
+    mine = [n for n in json.loads(s.kubectl("get", "cm", "-o", "json").stdout)["items"]]
+    total = len(mine)
+    code, body = http(s, "GET", CM + "?limit=2")
+    eq((code, body["metadata"].get("remainingItemCount")), (200, total - 2), "first page")
+    code, body = http(s, "GET", CM + "?limit=2&continue=" + body["metadata"]["continue"])
+    eq(body["metadata"].get("remainingItemCount"), total - 4, "second page")
+    code, body = http(s, "GET", CM + "?limit=%d" % total)
+    eq(("remainingItemCount" in body["metadata"], "continue" in body["metadata"]), (False, False),
+       "nothing left: neither field")
+    code, body = http(s, "GET", CM + "?limit=2&labelSelector=set%3Drem")
+    eq(("remainingItemCount" in body["metadata"], len(body["items"])), (False, 2),
+       "not counted when a selector filters (as kube)")
+    for i in range(5):
+        http(s, "DELETE", CM + "/rem-%d" % i)

@@ -59,9 +59,12 @@ int k1s_store_list(k1s_store *s, const char *group, const char *resource, const 
                    const char *after_ns, const char *after_name, size_t limit, k1s_store_list_fn cb,
                    void *ctx, int64_t *list_rev, int *more);
 
-/* Count objects of group/resource in ns (NULL: all). */
+/* Count objects of group/resource in ns (NULL: all); _after: only those
+ * ordered strictly after (after_ns, after_name), as k1s_store_list. */
 int k1s_store_count(k1s_store *s, const char *group, const char *resource, const char *ns,
                     int64_t *count);
+int k1s_store_count_after(k1s_store *s, const char *group, const char *resource, const char *ns,
+                          const char *after_ns, const char *after_name, int64_t *count);
 
 /*
  * The one write primitive (kube-apiserver's GuaranteedUpdate): under the

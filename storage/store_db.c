@@ -68,6 +68,10 @@ static const char *const stmt_sql[K1S__ST_N] = {
     [K1S__ST_COUNT_ALL] = "SELECT count(*) FROM objects WHERE grp=?1 AND res=?2",
     [K1S__ST_COUNT_NS] = "SELECT count(*) FROM objects"
                          " WHERE grp=?1 AND res=?2 AND ns=?3",
+    [K1S__ST_COUNT_ALL_AFTER] = "SELECT count(*) FROM objects"
+                                " WHERE grp=?1 AND res=?2 AND (ns,name)>(?4,?5)",
+    [K1S__ST_COUNT_NS_AFTER] = "SELECT count(*) FROM objects"
+                               " WHERE grp=?1 AND res=?2 AND ns=?3 AND name>?5",
 };
 
 /* objects is a rowid table (rows can be megabytes, which WITHOUT ROWID

@@ -71,6 +71,8 @@ enum k1s__stmt_id {
     K1S__ST_LIST_NS_AFTER,
     K1S__ST_COUNT_ALL,
     K1S__ST_COUNT_NS,
+    K1S__ST_COUNT_ALL_AFTER,
+    K1S__ST_COUNT_NS_AFTER,
     K1S__ST_N
 };
 

@@ -184,11 +184,27 @@ cleanup:
 int k1s_store_count(k1s_store *s, const char *group, const char *resource, const char *ns,
                     int64_t *count)
 {
+    return k1s_store_count_after(s, group, resource, ns, NULL, NULL, count);
+}
+
+int k1s_store_count_after(k1s_store *s, const char *group, const char *resource, const char *ns,
+                          const char *after_ns, const char *after_name, int64_t *count)
+{
     if (count)
         *count = 0;
-    if (!s || !count || !list_args_valid(group, resource, ns, NULL, NULL))
+    if (!s || !count || !list_args_valid(group, resource, ns, after_ns, after_name))
         return K1S_EINVAL;
-    int id = ns ? K1S__ST_COUNT_NS : K1S__ST_COUNT_ALL;
+    /* as for lists: within one namespace, a key in an earlier namespace
+     * counts from the start, one in a later namespace leaves nothing */
+    if (ns && after_name && after_ns) {
+        int cmp = strcmp(after_ns, ns);
+        if (cmp > 0)
+            return 0;
+        if (cmp < 0)
+            after_name = NULL;
+    }
+    int id = ns ? (after_name ? K1S__ST_COUNT_NS_AFTER : K1S__ST_COUNT_NS)
+                : (after_name ? K1S__ST_COUNT_ALL_AFTER : K1S__ST_COUNT_ALL);
     k1s__conn *c = NULL;
     sqlite3_stmt *st = NULL;
     int ret = k1s__reader_get(s, &c);
@@ -199,6 +215,10 @@ int k1s_store_count(k1s_store *s, const char *group, const char *resource, const
     if ((ret = k1s__bind_str(st, 1, group)) || (ret = k1s__bind_str(st, 2, resource)))
         goto cleanup;
     if (ns && (ret = k1s__bind_str(st, 3, ns)))
+        goto cleanup;
+    if (after_name && !ns && (ret = k1s__bind_str(st, 4, after_ns ? after_ns : "")))
+        goto cleanup;
+    if (after_name && (ret = k1s__bind_str(st, 5, after_name)))
         goto cleanup;
     if (sqlite3_step(st) != SQLITE_ROW) {
         ret = K1S_EIO;

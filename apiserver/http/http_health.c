@@ -92,7 +92,7 @@ typedef struct excludes {
 } excludes;
 
 static enum MHD_Result collect_args(void *ctx, enum MHD_ValueKind kind, const char *key,
-                                       const char *value)
+                                    const char *value)
 {
     (void)kind;
     excludes *e = ctx;

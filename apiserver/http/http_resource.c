@@ -186,6 +186,8 @@ static enum MHD_Result do_list(k1s_server *s, struct MHD_Connection *c, const k1
         k1s_buf_adds(&b, res.continue_token); /* base64: no escaping needed */
         k1s_buf_adds(&b, "\"");
     }
+    if (res.remaining >= 0)
+        k1s_buf_addf(&b, ",\"remainingItemCount\":%lld", res.remaining);
     if (out.table) {
         k1s_buf_adds(&b, "},\"columnDefinitions\":");
         k1s_buf_adds(&b, out.columns ? out.columns : "[]");
