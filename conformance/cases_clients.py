@@ -6,7 +6,8 @@ import subprocess
 
 from casekit import eq, contains, collector, sim_server, wait_for
 from k1s_fixture import kubectl_versions
-from cases_errors import http
+from cases_errors import http, token_of, tls_context
+import urllib.request
 
 TESTS, case = collector()
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -175,3 +176,41 @@ def test_list_remaining_item_count(s):
        "not counted when a selector filters (as kube)")
     for i in range(5):
         http(s, "DELETE", CM + "/rem-%d" % i)
+
+
+def meta_accept(as_):
+    # what client-go's metadata client sends: protobuf first, then JSON
+    return ("application/vnd.kubernetes.protobuf;as=%s;g=meta.k8s.io;v=v1,"
+            "application/json;as=%s;g=meta.k8s.io;v=v1,application/json" % (as_, as_))
+
+
+@case
+def test_metadata_only_responses(s):
+    http(s, "POST", CM, json.dumps({"metadata": {"name": "pom", "labels": {"a": "b"}},
+                                    "data": {"secret-ish": "x"}}))
+    code, body = http(s, "GET", CM + "/pom", accept=meta_accept("PartialObjectMetadata"))
+    eq((code, body["kind"], body["apiVersion"]), (200, "PartialObjectMetadata", "meta.k8s.io/v1"))
+    eq((body["metadata"]["name"], body["metadata"]["labels"], "data" in body),
+       ("pom", {"a": "b"}, False), "only the metadata")
+    code, body = http(s, "GET", CM + "?labelSelector=a%3Db",
+                      accept=meta_accept("PartialObjectMetadataList"))
+    eq((code, body["kind"], body["apiVersion"]), (200, "PartialObjectMetadataList", "meta.k8s.io/v1"))
+    eq([(i["kind"], i["metadata"]["name"], "data" in i) for i in body["items"]],
+       [("PartialObjectMetadata", "pom", False)], "items are metadata")
+    rv = body["metadata"]["resourceVersion"]
+    code, body = http(s, "GET", CM + "?labelSelector=a%3Db", accept="application/json")
+    eq(body["items"][0]["data"], {"secret-ish": "x"}, "plain JSON is whole")
+    # a watch of metadata
+    req = urllib.request.Request(s.url + CM + "?watch=1&timeoutSeconds=2&resourceVersion=" + rv)
+    req.add_header("Authorization", "Bearer " + token_of(s))
+    req.add_header("Accept", meta_accept("PartialObjectMetadata"))
+    http(s, "PATCH", CM + "/pom", '{"data":{"b":"c"}}', ctype="application/merge-patch+json")
+    with urllib.request.urlopen(req, timeout=10, context=tls_context(s)) as r:
+        ev = json.loads(r.readline())
+    eq((ev["type"], ev["object"]["kind"], "data" in ev["object"]),
+       ("MODIFIED", "PartialObjectMetadata", False), "watch events carry metadata")
+    # tables still come as tables
+    code, body = http(s, "GET", CM + "/pom",
+                      accept="application/json;as=Table;v=v1;g=meta.k8s.io,application/json")
+    eq(body["kind"], "Table", "as=Table")
+    http(s, "DELETE", CM + "/pom")

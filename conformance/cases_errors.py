@@ -28,11 +28,13 @@ def tls_context(s):
     return ssl.create_default_context(cadata=ca)
 
 
-def http(s, method, path, body=None, ctype="application/json", token=True):
+def http(s, method, path, body=None, ctype="application/json", token=True, accept=None):
     data = body.encode() if isinstance(body, str) else body
     req = urllib.request.Request(s.url + path, data=data, method=method)
     if data is not None:
         req.add_header("Content-Type", ctype)
+    if accept:
+        req.add_header("Accept", accept)
     if token:
         req.add_header("Authorization", "Bearer " + token_of(s))
     try:

@@ -50,6 +50,14 @@ typedef struct k1s_req {
 json_t *k1s__body_json(const k1s_req *rq, k1s_status *st);
 json_t *k1s__body_decode(struct MHD_Connection *c, const k1s_req *rq, k1s_status *st);
 
+/* The form the Accept header asks objects in (http_accept.c): list says
+ * whether the answer is a list (PartialObjectMetadataList) or one object
+ * or watch event (PartialObjectMetadata). */
+typedef enum k1s_as { K1S_AS_OBJECT, K1S_AS_TABLE, K1S_AS_META } k1s_as;
+k1s_as k1s__accept_as(struct MHD_Connection *c, bool list);
+/* {kind: PartialObjectMetadata, apiVersion: meta.k8s.io/v1, metadata}. New ref. */
+json_t *k1s__partial_metadata(const json_t *obj);
+
 /* What a resource URL names (kube's RequestInfo). */
 typedef struct k1s_route {
     const char *group, *version; /* borrowed from the path copy */

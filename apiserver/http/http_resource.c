@@ -16,12 +16,6 @@
 
 /* ---- request options ---------------------------------------------------- */
 
-static bool wants_table(struct MHD_Connection *c)
-{
-    const char *a = k1s__header(c, "Accept");
-    return a && strstr(a, "as=Table") && strstr(a, "g=meta.k8s.io");
-}
-
 static int write_opts(struct MHD_Connection *c, k1s_opts *o, json_t *warnings, k1s_status *st)
 {
     memset(o, 0, sizeof *o);
@@ -50,13 +44,20 @@ static int write_opts(struct MHD_Connection *c, k1s_opts *o, json_t *warnings, k
     return 0;
 }
 
-/* Parse a request body. New reference, or NULL with st set. */
 /* ---- answers ------------------------------------------------------------ */
 
 static enum MHD_Result reply_object(struct MHD_Connection *c, int code, const k1s_kind *k,
                                     json_t *obj, const json_t *warnings)
 {
-    if (wants_table(c)) {
+    k1s_as as = k1s__accept_as(c, false);
+    if (as == K1S_AS_META) {
+        json_t *pm = k1s__partial_metadata(obj);
+        enum MHD_Result r = pm ? k1s__reply_json(c, code, pm, warnings)
+                               : k1s__reply_error(c, 500, "InternalError", "out of memory");
+        json_decref(pm);
+        return r;
+    }
+    if (as == K1S_AS_TABLE) {
         json_t *items = json_array();
         json_array_append(items, obj);
         json_t *tbl =
@@ -79,6 +80,7 @@ typedef struct listout {
     k1s_buf buf; /* items, or table rows, comma-separated */
     const k1s_kind *kind;
     bool table;
+    bool meta;           /* PartialObjectMetadata items */
     const char *include; /* Table includeObject */
     char *columns;       /* columnDefinitions text */
     time_t now;
@@ -90,7 +92,18 @@ static int list_collect(void *ctx, const char *json, size_t len)
     listout *lo = ctx;
     if (lo->count)
         k1s_buf_add(&lo->buf, ",", 1);
-    if (!lo->table) {
+    if (lo->meta) {
+        json_t *o = json_loadb(json, len, 0, NULL);
+        json_t *pm = o ? k1s__partial_metadata(o) : NULL;
+        char *text = pm ? json_dumps(pm, JSON_COMPACT) : NULL;
+        if (text)
+            k1s_buf_adds(&lo->buf, text);
+        free(text);
+        json_decref(pm);
+        json_decref(o);
+        if (!text)
+            return -1;
+    } else if (!lo->table) {
         k1s_buf_add(&lo->buf, json, len);
     } else {
         json_t *o = json_loadb(json, len, 0, NULL);
@@ -143,8 +156,10 @@ static enum MHD_Result do_list(k1s_server *s, struct MHD_Connection *c, const k1
         k1s_status_clear(&st);
         return r;
     }
+    k1s_as as = k1s__accept_as(c, true);
     listout out = {.kind = k,
-                   .table = wants_table(c),
+                   .table = as == K1S_AS_TABLE,
+                   .meta = as == K1S_AS_META,
                    .include = k1s__arg(c, "includeObject"),
                    .now = time(NULL)};
     if (out.table && out.include && !k1s_table_include_object_valid(out.include)) {
@@ -171,6 +186,9 @@ static enum MHD_Result do_list(k1s_server *s, struct MHD_Connection *c, const k1
         out.columns = cols ? json_dumps(cols, JSON_COMPACT) : NULL;
         json_decref(cols);
         k1s_buf_adds(&b, "{\"kind\":\"Table\",\"apiVersion\":\"meta.k8s.io/v1\"");
+    } else if (out.meta) {
+        k1s_buf_adds(&b,
+                     "{\"kind\":\"PartialObjectMetadataList\",\"apiVersion\":\"meta.k8s.io/v1\"");
     } else {
         k1s_buf_adds(&b, "{\"kind\":\"");
         k1s_buf_adds(&b, k->kind);
@@ -216,7 +234,7 @@ static enum MHD_Result do_get(k1s_server *s, struct MHD_Connection *c, const k1s
     if (t->sub && !(sr && (sr->type == K1S_SUBR_STATUS || sr->type == K1S_SUBR_SCALE)))
         return k1s__reply_error(c, 404, "NotFound",
                                 "the server could not find the requested resource");
-    if (!t->sub && !wants_table(c)) {
+    if (!t->sub && k1s__accept_as(c, false) == K1S_AS_OBJECT) {
         char *text = NULL;
         if (k1s_api_get_raw(s->api, t, &text, &st)) {
             r = k1s__reply_status(c, &st);

@@ -34,6 +34,7 @@ struct k1s_wstream {
                                         NULL when there is no filter */
     char *name;           /* owned: watch of one object, or NULL */
     bool table;           /* objects sent as meta.k8s.io Tables */
+    bool meta;            /* objects sent as PartialObjectMetadata */
     char *include_object; /* owned: Table includeObject, or NULL */
     k1s_buf out;          /* bytes not yet handed to MHD */
     size_t off;
@@ -75,15 +76,21 @@ static void add_event_text(k1s_buf *b, const char *type, const char *obj, size_t
  * (kubectl get -w), else the stored text as it is. */
 static void add_object_event(k1s_wstream *ws, const char *type, const char *obj, size_t len)
 {
-    if (!ws->table) {
+    if (!ws->table && !ws->meta) {
         add_event_text(&ws->out, type, obj, len);
         return;
     }
-    json_t *o = json_loadb(obj, len, 0, NULL);
-    json_t *tbl =
-        o ? k1s_table_build(ws->kind->group, ws->kind->kind, o, ws->include_object, time(NULL))
-          : NULL;
-    if (tbl) {
+    json_t *o = json_loadb(obj, len, 0, NULL), *tbl = NULL;
+    if (o && ws->meta)
+        tbl = k1s__partial_metadata(o);
+    else if (o)
+        tbl = k1s_table_build(ws->kind->group, ws->kind->kind, o, ws->include_object, time(NULL));
+    if (tbl && ws->meta) {
+        char *text = json_dumps(tbl, JSON_COMPACT);
+        if (text)
+            add_event_text(&ws->out, type, text, strlen(text));
+        free(text);
+    } else if (tbl) {
         json_t *rv = json_object_get(json_object_get(o, "metadata"), "resourceVersion");
         if (rv)
             json_object_set_new(tbl, "metadata", json_pack("{s:O}", "resourceVersion", rv));
@@ -103,7 +110,8 @@ static void add_bookmark(k1s_wstream *ws, bool initial_end)
     snprintf(
         text, sizeof text,
         "{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":{\"resourceVersion\":\"%lld\",\"creationTimestamp\":null%s}}",
-        ws->kind->kind, av, (long long)ws->last_rev,
+        ws->meta ? "PartialObjectMetadata" : ws->kind->kind, ws->meta ? "meta.k8s.io/v1" : av,
+        (long long)ws->last_rev,
         initial_end ? ",\"annotations\":{\"k8s.io/initial-events-end\":\"true\"}" : "");
     add_event_text(&ws->out, "BOOKMARK", text, strlen(text));
 }
@@ -335,8 +343,9 @@ enum MHD_Result k1s__handle_watch(k1s_server *s, struct MHD_Connection *c, const
     ws->con = c;
     ws->kind = kind;
     ws->name = name ? strdup(name) : NULL;
-    const char *accept = k1s__header(c, "Accept");
-    ws->table = accept && strstr(accept, "as=Table") && strstr(accept, "g=meta.k8s.io");
+    k1s_as as = k1s__accept_as(c, false);
+    ws->table = as == K1S_AS_TABLE;
+    ws->meta = as == K1S_AS_META;
     const char *inc = k1s__arg(c, "includeObject");
     ws->include_object = inc ? strdup(inc) : NULL;
     ws->bookmarks = k1s__arg_true(c, "allowWatchBookmarks");
