@@ -211,6 +211,13 @@ def test_scenario_with_real_containers(shared):
         for kc in (kubectl_versions()[0], kubectl_versions()[-1]):
             eq(port_forward(s, PODS[0], kc), "im 0",
                "port-forward with %s" % os.path.basename(kc))
+        # the official Python client: exec over v4.channel.k8s.io and
+        # port-forward over WebSocket
+        p = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "tests", "clients",
+                                                             "python_streams.py"),
+                            PODS[0], "nginx"], env=dict(os.environ, KUBECONFIG=s.kubeconfig),
+                           capture_output=True, text=True, timeout=120)
+        eq(p.returncode, 0, "python client streams:\n" + p.stdout + p.stderr[-2000:])
         logs = s.kubectl("logs", PODS[0], "-c", "nginx").stdout
         contains(logs, "GET /whoami.html", "nginx's access log through kubectl logs")
         # 5. scale down: only pod 0 answers

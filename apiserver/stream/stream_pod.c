@@ -324,17 +324,19 @@ enum MHD_Result k1s_stream_pod_connect(k1s_stream_hub *hub, struct MHD_Connectio
         goto fail;
     const char *wsproto = NULL;
     if (!strcasecmp(k1s__header(c, "Upgrade"), "websocket")) {
-        /* port-forward's WebSocket (SPDY inside WebSocket messages) is
-           not bridged: any answer but 101 makes kubectl fall back to
-           SPDY, which is joined to the runtime as it is */
+        /* port-forward: the channel protocol (v4.channel.k8s.io, as the
+           Python client speaks it) is the runtime's own and goes through
+           the tunnel; kubectl 1.31+'s SPDY inside WebSocket messages is
+           not bridged: any answer but 101 makes it fall back to SPDY */
         if (!strcmp(sub, "portforward")) {
-            k1s_err_bad_request(
-                &st, "WebSocket port forwarding is not supported by this server; use SPDY/3.1");
+            if (k1s__header_has_token(c, "Sec-WebSocket-Protocol", "SPDY/3.1+portforward.k8s.io")) {
+                k1s_err_bad_request(
+                    &st, "WebSocket port forwarding is not supported by this server; use SPDY/3.1");
+                goto fail;
+            }
+        } else if (!(wsproto = k1s__ws_check(c, &st))) {
             goto fail;
         }
-        wsproto = k1s__ws_check(c, &st);
-        if (!wsproto)
-            goto fail;
     }
     const k1s_node_backend *b = k1s__hub_node(hub);
     if (!b || !b->stream_url) {

@@ -192,7 +192,15 @@ static enum MHD_Result copy_header(void *cls, enum MHD_ValueKind kind, const cha
 {
     k1s_buf *b = cls;
     (void)kind;
-    static const char *const pass[] = {"X-Stream-Protocol-Version", "Upgrade", "User-Agent", NULL};
+    /* the WebSocket ones for port-forward's channel protocol, which the
+       runtime's streaming server speaks itself */
+    static const char *const pass[] = {"X-Stream-Protocol-Version",
+                                       "Upgrade",
+                                       "User-Agent",
+                                       "Sec-WebSocket-Key",
+                                       "Sec-WebSocket-Version",
+                                       "Sec-WebSocket-Protocol",
+                                       NULL};
     for (const char *const *p = pass; *p; p++)
         if (key && value && !strcasecmp(key, *p)) {
             k1s_buf_adds(b, *p);
@@ -359,16 +367,16 @@ enum MHD_Result k1s__answer_upgrade(k1s_stream_hub *hub, struct MHD_Connection *
 static enum MHD_Result answer_upgrade(k1s_stream_hub *hub, struct MHD_Connection *c,
                                       k1s_runtime_link *l)
 {
-    char up[256], ver[256];
-    const char *h[5] = {NULL};
+    static const char *const names[] = {"Upgrade", "X-Stream-Protocol-Version",
+                                        "Sec-WebSocket-Accept", "Sec-WebSocket-Protocol"};
+    char vals[4][256];
+    const char *h[2 * 4 + 1] = {NULL};
     int n = 0;
-    if (k1s__head_value(l->head, "Upgrade", up, sizeof up)) {
-        h[n++] = "Upgrade";
-        h[n++] = up;
-    }
-    if (k1s__head_value(l->head, "X-Stream-Protocol-Version", ver, sizeof ver)) {
-        h[n++] = "X-Stream-Protocol-Version";
-        h[n++] = ver;
+    for (int i = 0; i < 4; i++) {
+        if (k1s__head_value(l->head, names[i], vals[i], sizeof vals[i])) {
+            h[n++] = names[i];
+            h[n++] = vals[i];
+        }
     }
     return k1s__answer_upgrade(hub, c, l, h, NULL);
 }
