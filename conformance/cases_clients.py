@@ -2,7 +2,9 @@
 10), driven by raw HTTP and by the official Python client."""
 import json
 import os
+import shutil
 import subprocess
+import tempfile
 
 from casekit import eq, contains, collector, sim_server, wait_for
 from k1s_fixture import kubectl_versions
@@ -214,3 +216,27 @@ def test_metadata_only_responses(s):
                       accept="application/json;as=Table;v=v1;g=meta.k8s.io,application/json")
     eq(body["kind"], "Table", "as=Table")
     http(s, "DELETE", CM + "/pom")
+
+
+@case
+def test_ruby_kubeclient(s):
+    # Debian's ruby-kubeclient: CRUD, patches and a watch
+    p = subprocess.run(["ruby", os.path.join(HERE, "..", "tests", "clients", "ruby_client.rb"),
+                        s.kubeconfig], capture_output=True, text=True, timeout=120)
+    eq(p.returncode, 0, "ruby kubeclient:\n" + p.stdout[-3000:] + p.stderr[-3000:])
+
+
+@case
+def test_client_node(s):
+    # @kubernetes/client-node from npm (the version tests/clients/node pins),
+    # installed into a scratch directory for the run
+    src = os.path.join(HERE, "..", "tests", "clients", "node")
+    with tempfile.TemporaryDirectory(prefix="k1s-client-node-") as d:
+        for f in ("package.json", "client.mjs"):
+            shutil.copy(os.path.join(src, f), d)
+        p = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"],
+                           cwd=d, capture_output=True, text=True, timeout=300)
+        eq(p.returncode, 0, "npm install @kubernetes/client-node:\n" + p.stderr[-2000:])
+        p = subprocess.run(["node", "client.mjs", s.kubeconfig], cwd=d, capture_output=True,
+                           text=True, timeout=120)
+        eq(p.returncode, 0, "client-node:\n" + p.stdout[-3000:] + p.stderr[-3000:])
