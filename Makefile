@@ -12,7 +12,7 @@ PORT ?= 6443
 KUBELET ?= containerd
 NGINX_IMAGE = $(DATA_DIR)/images/nginx-slim.tar
 
-.PHONY: all deps build asan buildtypes fuzz run test unit conformance bench clean
+.PHONY: all deps build asan buildtypes fuzz compat run test unit conformance bench clean
 
 all: build
 
@@ -59,6 +59,15 @@ test: build asan buildtypes
 	cd $(ASAN_BUILD) && ctest --output-on-failure
 	K1S_BIN=$(abspath $(ASAN_BUILD))/k1s python3 conformance/run.py
 	K1S_EXEC_PROTOCOLS=1 K1S_BIN=$(abspath $(BUILD))/k1s python3 conformance/run.py --all-kubectl
+
+# docs/compatibility.md from the client cases (real clients, real pods as root)
+compat: build
+	@rm -rf $(BUILD)/compat && mkdir -p $(BUILD)/compat
+	K1S_COMPAT_DIR=$(abspath $(BUILD))/compat K1S_BIN=$(abspath $(BUILD))/k1s \
+		python3 conformance/run.py -k client
+	K1S_COMPAT_DIR=$(abspath $(BUILD))/compat K1S_BIN=$(abspath $(BUILD))/k1s \
+		python3 conformance/run.py -k test_scenario_with_real_containers
+	python3 scripts/gen-compat.py $(BUILD)/compat docs/compatibility.md
 
 bench: build
 	python3 bench/run.py --k1s $(BUILD)/k1s

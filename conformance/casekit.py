@@ -1,6 +1,7 @@
 """Small helpers the conformance cases share: assertions with useful output
 and table parsing that ignores what differs run to run (ages, IPs, UIDs)."""
 import json
+import subprocess
 import time
 import os
 import re
@@ -94,3 +95,19 @@ def sim_server(shared):
     """A server of the case's own, on the simulated kubelet."""
     from k1s_fixture import Server
     return Server(shared.binary, extra=["--kubelet", "simulated"]).start()
+
+
+def record(client, version, out):
+    """Keeps a client script's "ok   ..." lines for docs/compatibility.md
+    when K1S_COMPAT_DIR is set (scripts/gen-compat.py renders them)."""
+    d = os.environ.get("K1S_COMPAT_DIR")
+    if not d:
+        return
+    with open(os.path.join(d, client.replace("/", "_").replace("@", "") + ".json"), "w") as f:
+        json.dump({"client": client, "version": version,
+                   "ok": [l[5:] for l in out.splitlines() if l.startswith("ok   ")]}, f)
+
+
+def deb_version(pkg):
+    p = subprocess.run(["dpkg-query", "-W", "-f=${Version}", pkg], capture_output=True, text=True)
+    return p.stdout.strip() or "?"

@@ -6,13 +6,14 @@ import shutil
 import subprocess
 import tempfile
 
-from casekit import eq, contains, collector, sim_server, wait_for
+from casekit import eq, contains, collector, sim_server, wait_for, record, deb_version
 from k1s_fixture import kubectl_versions
 from cases_errors import http, token_of, tls_context
 import urllib.request
 
 TESTS, case = collector()
 HERE = os.path.dirname(os.path.abspath(__file__))
+
 CM = "/api/v1/namespaces/default/configmaps"
 
 
@@ -136,6 +137,7 @@ def test_python_client(s):
     p = subprocess.run(["/usr/bin/python3", script], env=dict(os.environ, KUBECONFIG=s.kubeconfig),
                        capture_output=True, text=True, timeout=120)
     eq(p.returncode, 0, "python client:\n" + p.stdout[-3000:] + p.stderr[-3000:])
+    record("python3-kubernetes", deb_version("python3-kubernetes"), p.stdout)
 
 
 @case
@@ -224,6 +226,7 @@ def test_ruby_kubeclient(s):
     p = subprocess.run(["ruby", os.path.join(HERE, "..", "tests", "clients", "ruby_client.rb"),
                         s.kubeconfig], capture_output=True, text=True, timeout=120)
     eq(p.returncode, 0, "ruby kubeclient:\n" + p.stdout[-3000:] + p.stderr[-3000:])
+    record("ruby-kubeclient", deb_version("ruby-kubeclient"), p.stdout)
 
 
 @case
@@ -240,3 +243,7 @@ def test_client_node(s):
         p = subprocess.run(["node", "client.mjs", s.kubeconfig], cwd=d, capture_output=True,
                            text=True, timeout=120)
         eq(p.returncode, 0, "client-node:\n" + p.stdout[-3000:] + p.stderr[-3000:])
+        with open(os.path.join(d, "node_modules", "@kubernetes", "client-node", "package.json")) as f:
+            version = json.load(f)["version"]
+        record("@kubernetes/client-node", version + " (Node " + subprocess.run(
+            ["node", "--version"], capture_output=True, text=True).stdout.strip() + ")", p.stdout)

@@ -12,7 +12,8 @@ import tempfile
 import time
 
 from k1s_fixture import Server, default_kubectl, kubectl_versions
-from casekit import SC, STS, eq, contains, check_layout, collector, jget, wait_for
+from casekit import (SC, STS, eq, contains, check_layout, collector, deb_version, jget, record,
+                     wait_for)
 from cases_scenario import PodWatch, ready_count
 
 TESTS, case = collector()
@@ -218,6 +219,7 @@ def test_scenario_with_real_containers(shared):
                             PODS[0], "nginx"], env=dict(os.environ, KUBECONFIG=s.kubeconfig),
                            capture_output=True, text=True, timeout=120)
         eq(p.returncode, 0, "python client streams:\n" + p.stdout + p.stderr[-2000:])
+        record("python3-kubernetes streams", deb_version("python3-kubernetes"), p.stdout)
         logs = s.kubectl("logs", PODS[0], "-c", "nginx").stdout
         contains(logs, "GET /whoami.html", "nginx's access log through kubectl logs")
         # 5. scale down: only pod 0 answers
