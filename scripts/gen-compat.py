@@ -22,7 +22,7 @@ GAPS = """## Not yet
 
 - The official Python client's own end-to-end suite (kubernetes-client/python
   `kubernetes/e2e_test`, tag v22.6.0), run by hand against k1s with
-  `--kubelet simulated` from a checkout: 20 of 32 pass (one more is skipped
+  `--kubelet simulated` from a checkout (`tests/clients/python_e2e.py`): 20 of 32 pass (one more is skipped
   upstream as flaky). The other 11 need what
   k1s does not serve yet: ReplicationController (`test_replication_controller_apis`
   and the multi-resource YAML cases), batch/v1 Job (`test_job_apis`),
