@@ -168,6 +168,12 @@ def run_patroni(shared, use_endpoints):
         names = ["pg-0", "pg-1"]
         s.kubectl("apply", "-f", "-", input=json.dumps(
             {"apiVersion": "v1", "kind": "List", "items": [pod(n, scope) for n in names]}))
+
+        def pod_ips():
+            got = {p["metadata"]["name"]: p.get("status", {}).get("podIP") for p in json.loads(
+                s.kubectl("get", "pods", "-l", "cluster-name=" + scope, "-o", "json").stdout)["items"]}
+            return len(got) == len(names) and all(got.values()) and got
+        ips = wait_for("the pods' IPs", pod_ips)
         members = [Member(root, n, scope, use_endpoints, kubeconfig) for n in names]
         by_name = {m.name: m for m in members}
         t0 = time.time()
@@ -197,7 +203,7 @@ def run_patroni(shared, use_endpoints):
         except AssertionError as e:
             raise AssertionError("%s\n%s" % (e, state()))
         elected = time.time() - t0
-        check_objects(s, scope, kind, leader_obj, old, new, use_endpoints)
+        check_objects(s, scope, kind, old, new, ips, use_endpoints)
 
         old.kill()
         t1 = time.time()
@@ -212,10 +218,10 @@ def run_patroni(shared, use_endpoints):
         if took > 2 * TTL + 5:
             raise AssertionError("failover took %.1fs, more than the ttl allows" % took)
         if use_endpoints:
-            ep = json.loads(s.kubectl("get", "endpoints", scope, "-o", "json").stdout)
-            eq([(a["ip"], [p["port"] for p in sub["ports"]]) for sub in ep.get("subsets", [])
-                for a in sub.get("addresses", [])], [("127.0.0.1", [new.pg_port])],
-               "the leader Endpoints point at the new primary")
+            # the new leader takes the lock with no subsets, then points them at itself
+            want = [(ips[new.name], new.name, [new.pg_port])]
+            wait_for("the leader Endpoints at the new primary's pod %s" % (want,),
+                     lambda: leader_addresses(s, scope) == want, timeout=15)
         print("     patroni use_endpoints=%s: leader %s elected in %.1fs, %s took over in %.1fs"
               % (str(use_endpoints).lower(), old.name, elected, new.name, took))
     finally:
@@ -227,7 +233,14 @@ def run_patroni(shared, use_endpoints):
     eq(rc, 0, "server exit code")
 
 
-def check_objects(s, scope, kind, leader_obj, leader, replica, use_endpoints):
+def leader_addresses(s, scope):
+    """(ip, targetRef name, ports) of each address of the leader Endpoints."""
+    ep = json.loads(s.kubectl("get", "endpoints", scope, "-o", "json").stdout)
+    return [(a["ip"], (a.get("targetRef") or {}).get("name"), [p["port"] for p in sub["ports"]])
+            for sub in ep.get("subsets") or [] for a in sub.get("addresses") or []]
+
+
+def check_objects(s, scope, kind, leader, replica, ips, use_endpoints):
     """What Patroni keeps in k1s besides the leader key."""
     def get(k, n):
         return json.loads(s.kubectl("get", k, n, "-o", "json").stdout)
@@ -238,10 +251,9 @@ def check_objects(s, scope, kind, leader_obj, leader, replica, use_endpoints):
        "Patroni's labels on %s-config" % scope)
     if use_endpoints:
         get("service", scope + "-config")  # Patroni keeps its config Endpoints alive with one
-        ep = get("endpoints", scope)
-        eq([(a["ip"], [p["port"] for p in sub["ports"]]) for sub in ep.get("subsets", [])
-            for a in sub.get("addresses", [])], [("127.0.0.1", [leader.pg_port])],
-           "the leader Endpoints point at the primary")
+        want = [(ips[leader.name], leader.name, [leader.pg_port])]
+        wait_for("the leader Endpoints at the primary's pod %s" % (want,),
+                 lambda: leader_addresses(s, scope) == want, timeout=15)
 
     def roles():
         pods = {p["metadata"]["name"]: p for p in get("pods", "-l=cluster-name=" + scope)["items"]}
