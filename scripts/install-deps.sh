@@ -4,7 +4,7 @@
 set -e
 pkgs="build-essential cmake pkg-config clang libclang-rt-14-dev clang-format python3 libmicrohttpd-dev libsqlite3-dev
 libjansson-dev libcurl4-openssl-dev libgnutls28-dev zlib1g-dev libyaml-dev libprotobuf-c-dev
-protobuf-c-compiler python3-kubernetes ruby-kubeclient curl
+protobuf-c-compiler python3-kubernetes ruby-kubeclient curl patroni postgresql
 containerd runc containernetworking-plugins iptables iproute2"
 missing=""
 for p in $pkgs; do
