@@ -87,36 +87,32 @@ typedef struct listout {
     size_t count;
 } listout;
 
+/* What a list item becomes when it is not sent as stored: its Table row
+ * or its metadata. New ref, NULL when it cannot be built. */
+static json_t *item_view(const listout *lo, const json_t *o)
+{
+    if (lo->meta)
+        return k1s__partial_metadata(o);
+    return k1s_table_row(lo->kind->group, lo->kind->kind, o, lo->include, lo->now);
+}
+
 static int list_collect(void *ctx, const char *json, size_t len)
 {
     listout *lo = ctx;
     if (lo->count)
         k1s_buf_add(&lo->buf, ",", 1);
-    if (lo->meta) {
-        json_t *o = json_loadb(json, len, 0, NULL);
-        json_t *pm = o ? k1s__partial_metadata(o) : NULL;
-        char *text = pm ? json_dumps(pm, JSON_COMPACT) : NULL;
-        if (text)
-            k1s_buf_adds(&lo->buf, text);
-        free(text);
-        json_decref(pm);
-        json_decref(o);
-        if (!text)
-            return -1;
-    } else if (!lo->table) {
+    if (!lo->table && !lo->meta) {
         k1s_buf_add(&lo->buf, json, len);
     } else {
         json_t *o = json_loadb(json, len, 0, NULL);
-        json_t *row =
-            o ? k1s_table_row(lo->kind->group, lo->kind->kind, o, lo->include, lo->now) : NULL;
-        char *text = row ? json_dumps(row, JSON_COMPACT) : NULL;
-        bool ok = text != NULL;
-        if (ok)
+        json_t *v = o ? item_view(lo, o) : NULL;
+        char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
+        if (text)
             k1s_buf_adds(&lo->buf, text);
         free(text);
-        json_decref(row);
+        json_decref(v);
         json_decref(o);
-        if (!ok)
+        if (!text)
             return -1;
     }
     lo->count++;

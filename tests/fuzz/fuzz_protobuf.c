@@ -3,22 +3,10 @@
  * protobuf request bodies, for every kind the schema knows): never a
  * crash, a leak or an overrun; a success is an object that serializes.
  */
-#include <stdio.h>
-#include <stdint.h>
 #include <stdlib.h>
 
+#include "fuzz_common.h"
 #include "k1s_protobuf.h"
-
-/* checked in every build type: NDEBUG must not turn the oracle off */
-#define MUST(c)                                                     \
-    do {                                                            \
-        if (!(c)) {                                                 \
-            fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #c); \
-            abort();                                                \
-        }                                                           \
-    } while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -3,22 +3,10 @@
  * bodies): it must never crash, leak or overrun, and a success must be a
  * JSON value that serializes.
  */
-#include <stdio.h>
-#include <stdint.h>
 #include <stdlib.h>
 
+#include "fuzz_common.h"
 #include "k1s_yaml.h"
-
-/* checked in every build type: NDEBUG must not turn the oracle off */
-#define MUST(c)                                                     \
-    do {                                                            \
-        if (!(c)) {                                                 \
-            fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #c); \
-            abort();                                                \
-        }                                                           \
-    } while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
