@@ -158,6 +158,47 @@ static int list_item(void *vctx, const char *ns, const char *name, const char *j
     return 0;
 }
 
+/* Sets res's continue token after c's last key, at list_rev. */
+static void set_continue(k1s_list_result *res, const listctx *c, int64_t list_rev)
+{
+    char *raw = NULL;
+    if (asprintf(&raw, "%lld\n%s\n%s", (long long)list_rev, c->last_ns, c->last_name) >= 0) {
+        res->continue_token = k1s_base64_encode(raw, strlen(raw));
+        free(raw);
+    }
+}
+
+/* resourceVersionMatch=Exact at an earlier revision: the objects as they
+ * were then, from the event log (410 once it no longer reaches back). */
+static int list_exact(k1s_api *api, const k1s_kind *kind, const char *ns, int64_t rv,
+                      const k1s_filter *filter, const k1s_list_opts *lo, k1s_list_item_fn cb,
+                      void *ctx, k1s_list_result *res, k1s_status *st)
+{
+    listctx c = {
+        .filter = filter, .cb = cb, .ctx = ctx, .want = lo->limit > 0 ? lo->limit : -1, .st = st};
+    int rc = k1s_store_list_at(api->store, kind->group, kind->plural, ns, rv, list_item, &c);
+    int64_t head = k1s_store_revision(api->store);
+    if (rc == K1S_EGONE)
+        k1s_err_gone(st, (long long)rv, (long long)head);
+    else if (rc == K1S_ETOOLARGE)
+        k1s_status_set(st, 504, "Timeout", "Too large resource version: %lld, current: %lld",
+                       (long long)rv, (long long)head);
+    else if (rc < 0 || (rc > 0 && !c.stopped_full))
+        if (!st->code)
+            k1s_err_internal(st, "storage failure");
+    if (st->code) {
+        free(c.last_ns);
+        free(c.last_name);
+        return -1;
+    }
+    res->rev = rv;
+    if (c.stopped_full && c.last_ns)
+        set_continue(res, &c, rv);
+    free(c.last_ns);
+    free(c.last_name);
+    return 0;
+}
+
 int k1s_api_list(k1s_api *api, const k1s_kind *kind, const char *ns, const k1s_list_opts *lo,
                  k1s_list_item_fn cb, void *ctx, k1s_list_result *res, k1s_status *st)
 {
@@ -189,10 +230,11 @@ int k1s_api_list(k1s_api *api, const k1s_kind *kind, const char *ns, const k1s_l
                 st, 422, "Invalid",
                 "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided");
         }
-        if (!strcmp(m, "Exact") && rv != k1s_store_revision(api->store)) {
-            /* history of objects is not kept, only of events */
+        if (!strcmp(m, "Exact") && rv != k1s_store_revision(api->store) &&
+            !(lo->continue_token && *lo->continue_token)) {
+            int rc = list_exact(api, kind, ns, rv, filter, lo, cb, ctx, res, st);
             k1s_filter_free(filter);
-            return k1s_err_gone(st, (long long)rv, (long long)k1s_store_revision(api->store));
+            return rc;
         }
     }
     char *after_ns = NULL, *after_name = NULL, *tok = NULL;
@@ -230,11 +272,7 @@ int k1s_api_list(k1s_api *api, const k1s_kind *kind, const char *ns, const k1s_l
     }
     res->rev = list_rev;
     if (c.stopped_full && c.last_ns) {
-        char *raw = NULL;
-        if (asprintf(&raw, "%lld\n%s\n%s", (long long)list_rev, c.last_ns, c.last_name) >= 0) {
-            res->continue_token = k1s_base64_encode(raw, strlen(raw));
-            free(raw);
-        }
+        set_continue(res, &c, list_rev);
         /* kube counts what is left only when nothing is filtered out */
         int64_t left = 0;
         bool unfiltered = !(lo->label_selector && *lo->label_selector) &&

@@ -247,3 +247,36 @@ def test_client_node(s):
             version = json.load(f)["version"]
         record("@kubernetes/client-node", version + " (Node " + subprocess.run(
             ["node", "--version"], capture_output=True, text=True).stdout.strip() + ")", p.stdout)
+
+
+@case
+def test_list_at_an_older_resource_version(s):
+    def rv(b):
+        return b["metadata"]["resourceVersion"]
+
+    _, a1 = http(s, "POST", CM, json.dumps({"metadata": {"name": "hist-a"}, "data": {"v": "1"}}))
+    _, a2 = http(s, "PATCH", CM + "/hist-a", '{"data":{"v":"2"}}',
+                 ctype="application/merge-patch+json")
+    _, b = http(s, "POST", CM, json.dumps({"metadata": {"name": "hist-b"}}))
+    http(s, "DELETE", CM + "/hist-a")
+
+    def names_at(r, extra=""):
+        code, body = http(s, "GET", CM + "?resourceVersion=%s&resourceVersionMatch=Exact%s"
+                          % (r, extra))
+        eq((code, body["metadata"]["resourceVersion"]), (200, r), "a list at %s" % r)
+        return [(i["metadata"]["name"], (i.get("data") or {}).get("v"))
+                for i in body["items"] if i["metadata"]["name"].startswith("hist-")]
+
+    eq(names_at(rv(a1)), [("hist-a", "1")], "as it was at creation")
+    eq(names_at(rv(a2)), [("hist-a", "2")], "after the patch")
+    eq(names_at(rv(b)), [("hist-a", "2"), ("hist-b", None)], "before the delete")
+    eq(names_at(rv(b), "&fieldSelector=metadata.name%3Dhist-b"), [("hist-b", None)],
+       "selectors apply to the old state")
+    code, body = http(s, "GET", CM + "?resourceVersion=999999999&resourceVersionMatch=Exact")
+    eq((code, body["reason"]), (504, "Timeout"), "a revision not reached yet")
+    contains(body["message"], "Too large resource version", "kube's words")
+    code, body = http(s, "GET", CM + "?resourceVersion=%s&resourceVersionMatch=NotOlderThan"
+                      % rv(a1))
+    eq((code, [i["metadata"]["name"] for i in body["items"] if "hist-" in i["metadata"]["name"]]),
+       (200, ["hist-b"]), "NotOlderThan answers the current state")
+    http(s, "DELETE", CM + "/hist-b")
