@@ -68,17 +68,27 @@ static long order_find(const order *o, const json_t *item, const char *mk)
     return k ? k1s__idx_find(o->ix, k) : -1;
 }
 
+/* Room for one more pointer in *arr (n used of *cap): orders and item
+ * lists grow the same way. */
+static int room_for_one(smp *c, json_t ***arr, size_t n, size_t *cap)
+{
+    if (n < *cap)
+        return 0;
+    size_t ncap = *cap ? *cap * 2 : 8;
+    json_t **p = realloc(*arr, ncap * sizeof *p);
+    if (!p)
+        return k1s__perr_oom(&c->e);
+    *arr = p;
+    *cap = ncap;
+    return 0;
+}
+
 /* Append an entry's key to an order (keeping a reference to it). */
 static int order_append(smp *c, order *o, const json_t *item, const char *mk)
 {
-    if (o->n == o->cap) {
-        size_t cap = o->cap ? o->cap * 2 : 8;
-        json_t **keys = realloc(o->keys, cap * sizeof *keys);
-        if (!keys)
-            return k1s__perr_oom(&c->e);
-        o->keys = keys;
-        o->cap = cap;
-    }
+    int rc = room_for_one(c, &o->keys, o->n, &o->cap);
+    if (rc)
+        return rc;
     const json_t *k = key_of(item, mk);
     o->keys[o->n] = k ? json_incref((json_t *)k) : NULL;
     if (k && k1s__idx_add(o->ix, k, o->n)) {
@@ -107,14 +117,9 @@ int k1s__smp_order_of(smp *c, order *o, const json_t *arr, const char *mk)
 
 int k1s__smp_items_push(smp *c, items *it, json_t *v)
 {
-    if (it->n == it->cap) {
-        size_t cap = it->cap ? it->cap * 2 : 8;
-        json_t **p = realloc(it->v, cap * sizeof *p);
-        if (!p)
-            return k1s__perr_oom(&c->e);
-        it->v = p;
-        it->cap = cap;
-    }
+    int rc = room_for_one(c, &it->v, it->n, &it->cap);
+    if (rc)
+        return rc;
     it->v[it->n++] = v;
     return 0;
 }
