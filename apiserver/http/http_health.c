@@ -31,36 +31,34 @@ static bool always(k1s_server *s)
     return true;
 }
 
+/* Reads namespace name: 0 when it exists, else the status code (404:
+ * absent; anything else: the store failed). */
+static int read_namespace(k1s_server *s, const char *name)
+{
+    k1s_target t = {k1s_registry_find_kind("", "Namespace"), "", name, NULL};
+    char *text = NULL;
+    k1s_status st = {0};
+    int code = k1s_api_get_raw(s->api, &t, &text, &st) == 0 ? 0 : st.code ? st.code : 500;
+    free(text);
+    k1s_status_clear(&st);
+    return code;
+}
+
 /* The store answers a read (kube's "etcd" check; tools look for it). */
 static bool store_reads(k1s_server *s)
 {
-    const k1s_kind *k = k1s_registry_find_kind("", "Namespace");
-    k1s_target t = {k, "", "kube-system", NULL};
-    char *text = NULL;
-    k1s_status st = {0};
-    int rc = k1s_api_get_raw(s->api, &t, &text, &st);
-    bool ok = rc == 0 || st.code == 404;
-    free(text);
-    k1s_status_clear(&st);
-    return ok;
+    int code = read_namespace(s, "kube-system");
+    return code == 0 || code == 404;
 }
 
 /* The system namespaces exist: bootstrap has run. */
 static bool system_namespaces(k1s_server *s)
 {
-    const k1s_kind *k = k1s_registry_find_kind("", "Namespace");
     static const char *const names[] = {"default", "kube-system", "kube-public", "kube-node-lease",
                                         NULL};
-    for (const char *const *n = names; *n; n++) {
-        k1s_target t = {k, "", *n, NULL};
-        char *text = NULL;
-        k1s_status st = {0};
-        int rc = k1s_api_get_raw(s->api, &t, &text, &st);
-        free(text);
-        k1s_status_clear(&st);
-        if (rc)
+    for (const char *const *n = names; *n; n++)
+        if (read_namespace(s, *n) != 0)
             return false;
-    }
     return true;
 }
 
