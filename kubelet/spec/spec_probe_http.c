@@ -317,7 +317,7 @@ k1s__spec_probe_result k1s__spec_probe_grpc(const char *host, int port, const ch
     body *b = malloc(sizeof *b);
     struct curl_slist *h = NULL, *t;
     static const char *const lines[] = {"Content-Type: application/grpc", "TE: trailers",
-                                        "User-Agent: " USER_AGENT, "Expect:"};
+                                        ("User-Agent: " USER_AGENT), "Expect:"};
     for (size_t i = 0; i < 4; i++)
         if ((t = curl_slist_append(h, lines[i])))
             h = t;
