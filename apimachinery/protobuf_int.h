@@ -1,9 +1,10 @@
 /*
- * protobuf_int.h - pieces shared by the protobuf decoder's files (internal
- * to apimachinery): a bounds-checked wire reader (protobuf_wire.c), the
+ * protobuf_int.h - pieces shared by the protobuf files (internal to
+ * apimachinery): a bounds-checked wire reader (protobuf_wire.c), the
  * decoding state with its error and output budget, and the Kubernetes
- * well-known messages (protobuf_wellknown.c). protobuf_decode.c walks the
- * schema with them.
+ * well-known messages (protobuf_wellknown.c), which protobuf_decode.c uses
+ * to walk the schema; and the writer the encoder (protobuf_encode.c,
+ * protobuf_body.c) fills (protobuf_write.c).
  */
 #ifndef K1S_PROTOBUF_INT_H
 #define K1S_PROTOBUF_INT_H
@@ -14,6 +15,7 @@
 #include <jansson.h>
 
 #include "k1s_protobuf.h"
+#include "k1s_schema.h"
 
 /* Wire types of the protobuf encoding. */
 #define K1S__PB_VARINT 0
@@ -75,4 +77,44 @@ json_t *k1s__pb_time(k1s__pb_ctx *c, const unsigned char *p, size_t n, bool micr
 json_t *k1s__pb_intorstring(k1s__pb_ctx *c, const unsigned char *p, size_t n);
 /* resource.Quantity {1 string}: the string ("0" when absent). */
 json_t *k1s__pb_quantity(k1s__pb_ctx *c, const unsigned char *p, size_t n);
+
+/* ---- writing (protobuf_write.c) -------------------------------------------
+ * A buffer filled from its end towards its start: a nested message is
+ * written first and its length and key put in front of it afterwards, so
+ * the whole object takes one pass. Fields therefore go in backwards. The
+ * first failure latches in rc and makes every later write a no-op. */
+typedef struct k1s__pb_writer {
+    unsigned char *p; /* malloc'd; the bytes are p[start..cap) */
+    size_t cap, start;
+    int rc; /* 0, K1S_ENOMEM or K1S_ETOOLARGE, or what k1s__pbw_fail set */
+} k1s__pb_writer;
+
+/* Bytes written so far: what k1s__pbw_close takes as a mark. */
+static inline size_t k1s__pbw_size(const k1s__pb_writer *w)
+{
+    return w->cap - w->start;
+}
+/* Records rc (the first one wins) and returns w->rc. */
+int k1s__pbw_fail(k1s__pb_writer *w, int rc);
+void k1s__pbw_bytes(k1s__pb_writer *w, const void *s, size_t n);
+void k1s__pbw_varint(k1s__pb_writer *w, uint64_t v);
+void k1s__pbw_key(k1s__pb_writer *w, uint32_t num, unsigned wire);
+void k1s__pbw_fixed64(k1s__pb_writer *w, uint64_t v);
+/* Ends the length-delimited field num whose content is what was written
+ * since the writer held mark bytes. */
+void k1s__pbw_close(k1s__pb_writer *w, size_t mark, uint32_t num);
+/* A whole length-delimited field num holding s[0..n). */
+void k1s__pbw_field_bytes(k1s__pb_writer *w, uint32_t num, const void *s, size_t n);
+void k1s__pbw_field_varint(k1s__pb_writer *w, uint32_t num, uint64_t v);
+/* The bytes written (malloc'd, caller frees) and their count; NULL when
+ * the writer failed. The writer is emptied either way. */
+unsigned char *k1s__pbw_take(k1s__pb_writer *w, size_t *len);
+/* Forgets the bytes (keeping the memory) and the failure. */
+void k1s__pbw_reset(k1s__pb_writer *w);
+void k1s__pbw_free(k1s__pb_writer *w);
+
+/* The message of obj as type t (fields without a protobuf number, i.e.
+ * apiVersion and kind, left out), written in front of what w holds
+ * (protobuf_encode.c). depth counts enclosing messages. Returns w->rc. */
+int k1s__pb_encode_message(k1s__pb_writer *w, const k1s_type *t, const json_t *obj, int depth);
 #endif
