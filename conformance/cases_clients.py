@@ -9,6 +9,7 @@ import tempfile
 from casekit import eq, contains, collector, sim_server, wait_for, record, deb_version
 from k1s_fixture import kubectl_versions
 from cases_errors import http, token_of, tls_context
+import pbwire
 import urllib.request
 
 TESTS, case = collector()
@@ -182,10 +183,11 @@ def test_list_remaining_item_count(s):
         http(s, "DELETE", CM + "/rem-%d" % i)
 
 
-def meta_accept(as_):
+def meta_accept(as_, protobuf=False):
     # what client-go's metadata client sends: protobuf first, then JSON
-    return ("application/vnd.kubernetes.protobuf;as=%s;g=meta.k8s.io;v=v1,"
-            "application/json;as=%s;g=meta.k8s.io;v=v1,application/json" % (as_, as_))
+    return (("application/vnd.kubernetes.protobuf;as=%s;g=meta.k8s.io;v=v1," % as_
+             if protobuf else "") +
+            "application/json;as=%s;g=meta.k8s.io;v=v1,application/json" % as_)
 
 
 @case
@@ -218,6 +220,123 @@ def test_metadata_only_responses(s):
                       accept="application/json;as=Table;v=v1;g=meta.k8s.io,application/json")
     eq(body["kind"], "Table", "as=Table")
     http(s, "DELETE", CM + "/pom")
+
+
+PB = "application/vnd.kubernetes.protobuf"
+
+
+def open_watch(s, path, accept):
+    req = urllib.request.Request(s.url + path)
+    req.add_header("Authorization", "Bearer " + token_of(s))
+    req.add_header("Accept", accept)
+    return urllib.request.urlopen(req, timeout=10, context=tls_context(s))
+
+
+@case
+def test_protobuf_responses(s):
+    # what client-go's typed clients get when they put protobuf first
+    both = PB + ",application/json"
+    http(s, "POST", CM, json.dumps({"metadata": {"name": "pb1", "labels": {"pb": "y"}},
+                                    "data": {"k": "v"}}))
+    code, body = http(s, "GET", CM + "/pb1", accept=both)
+    eq(code, 200)
+    eq(type(body), bytes, "a protobuf body")
+    av, kind, raw = pbwire.envelope(body)
+    eq((av, kind), ("v1", "ConfigMap"), "typeMeta in the envelope")
+    meta = pbwire.field(raw, 1)
+    eq(pbwire.field(meta, 1), b"pb1", "metadata.name")
+    eq(pbwire.fields(pbwire.field(raw, 2)), [(1, b"k"), (2, b"v")], "data as a map entry")
+    # JSON first still gets JSON
+    code, body = http(s, "GET", CM + "/pb1", accept="application/json," + PB)
+    eq(body["metadata"]["name"], "pb1", "JSON when JSON comes first")
+    # lists: items are fields 2, ListMeta field 1 with the resourceVersion
+    http(s, "POST", CM, json.dumps({"metadata": {"name": "pb2", "labels": {"pb": "y"}}}))
+    code, body = http(s, "GET", CM + "?labelSelector=pb%3Dy", accept=both)
+    av, kind, raw = pbwire.envelope(body)
+    eq((av, kind), ("v1", "ConfigMapList"))
+    names = [pbwire.field(pbwire.field(v, 1), 1) for n, v in pbwire.fields(raw) if n == 2]
+    eq(names, [b"pb1", b"pb2"], "the items")
+    rv = pbwire.field(pbwire.field(raw, 1), 2).decode()
+    eq(rv.isdigit(), True, "list resourceVersion")
+    # a page: continue and remainingItemCount in ListMeta
+    total = len(http(s, "GET", CM)[1]["items"])
+    code, body = http(s, "GET", CM + "?limit=1", accept=both)
+    lm = pbwire.field(pbwire.envelope(body)[2], 1)
+    eq((bool(pbwire.field(lm, 3)), pbwire.field(lm, 4)), (True, total - 1), "continue, remaining")
+    # metadata only, as the metadata client asks
+    code, body = http(s, "GET", CM + "/pb1", accept=meta_accept("PartialObjectMetadata", True))
+    av, kind, raw = pbwire.envelope(body)
+    eq((av, kind), ("meta.k8s.io/v1", "PartialObjectMetadata"))
+    eq([n for n, v in pbwire.fields(raw)], [1], "only metadata")
+    code, body = http(s, "GET", CM + "?labelSelector=pb%3Dy",
+                      accept=meta_accept("PartialObjectMetadataList", True))
+    eq(pbwire.envelope(body)[:2], ("meta.k8s.io/v1", "PartialObjectMetadataList"))
+    # a watch: length-prefixed WatchEvent frames holding whole bodies
+    with open_watch(s, CM + "?watch=1&timeoutSeconds=2&labelSelector=pb%3Dy&resourceVersion=" +
+                    rv, both) as r:
+        eq(r.headers.get("Content-Type"), PB + ";stream=watch", "stream content type")
+        http(s, "PATCH", CM + "/pb1", '{"data":{"k":"w"}}', ctype="application/merge-patch+json")
+        data = r.read()
+    frames = pbwire.watch_frames(data)
+    eq([(t, av, k) for t, av, k, m in frames][:1], [("MODIFIED", "v1", "ConfigMap")], "a frame")
+    eq(pbwire.field(pbwire.field(frames[0][3], 1), 1), b"pb1", "its object")
+    # errors stay JSON Status, which client-go reads by Content-Type
+    code, body = http(s, "GET", CM + "/nope", accept=both)
+    eq((code, body["kind"], body["reason"]), (404, "Status", "NotFound"))
+    # a Table has no protobuf form: protobuf alone is refused
+    code, body = http(s, "GET", CM + "/pb1",
+                      accept=PB + ";as=Table;g=meta.k8s.io;v=v1")
+    eq((code, body["reason"]), (406, "NotAcceptable"), "no protobuf Table")
+    # writes answer in protobuf too
+    code, body = http(s, "PUT", CM + "/pb2", json.dumps({
+        "metadata": {"name": "pb2", "labels": {"pb": "y"}}, "data": {"x": "1"}}), accept=both)
+    eq((code, pbwire.envelope(body)[1]), (200, "ConfigMap"), "update")
+    code, body = http(s, "DELETE", CM + "/pb2", accept=both)
+    eq(pbwire.envelope(body)[1], "Status", "delete's Status")
+    http(s, "DELETE", CM + "/pb1")
+
+
+@case
+def test_kubectl_reads_protobuf(shared):
+    # kubectl's typed clients (describe, drain, run -i) put protobuf first;
+    # every kubectl from 1.27 to 1.33 must read k1s's answers
+    s = sim_server(shared)
+    try:
+        s.kubectl("create", "deployment", "pbd", "--image=nginx", "--replicas=2")
+        s.kubectl("create", "service", "nodeport", "pbd", "--tcp=80:8080")
+        s.kubectl("create", "configmap", "pbc", "--from-literal=k=v")
+        s.kubectl("create", "secret", "generic", "pbs", "--from-literal=p=secret")
+        wait_for("2 running pods", lambda: s.kubectl(
+            "get", "pods", "-l", "app=pbd", "--field-selector=status.phase=Running",
+            "-o", "name").stdout.count("pod/") == 2)
+        for kc in kubectl_versions():
+            v = os.path.basename(kc)
+            p = s.kubectl("describe", "deployment", "pbd", "-v=8", kubectl=kc)
+            contains(p.stdout, "2 desired | 2 updated | 2 total | 2 available", v)
+            contains(p.stdout, "NewReplicaSet:", v)
+            if v >= "kubectl.1.32":  # older ones ask for JSON
+                contains(p.stderr, "Content-Type: " + PB, v + " got protobuf")
+            p = s.kubectl("describe", "pods", "-l", "app=pbd", kubectl=kc)
+            eq(p.stdout.count("Status:       Running"), 2, v)
+            contains(p.stdout, "Controlled By:  ReplicaSet/pbd-", v)
+            p = s.kubectl("describe", "service", "pbd", kubectl=kc)
+            contains(p.stdout, "TargetPort:               8080/TCP", v)
+            p = s.kubectl("describe", "secret", "pbs", kubectl=kc)
+            contains(p.stdout, "p:  6 bytes", v)
+            p = s.kubectl("describe", "configmap", "pbc", kubectl=kc)
+            contains(p.stdout, "k:\n----\nv", v)
+            p = s.kubectl("describe", "nodes", kubectl=kc)
+            contains(p.stdout, "Non-terminated Pods:", v)
+            # run -i lists and watches in protobuf until the pod runs, then
+            # attaches (the simulated kubelet has no streams)
+            p = s.kubectl("run", "pbr", "--image=busybox", "--restart=Never", "-i", "--rm",
+                          "--", "true", kubectl=kc, check=False, timeout=60)
+            contains(p.stderr, "couldn't attach to pod/pbr", v + " saw the pod running")
+            s.kubectl("delete", "pod", "pbr", "--ignore-not-found", "--wait=false")
+    finally:
+        rc = s.stop()
+        s.cleanup()
+    eq(rc, 0, "server exit code")
 
 
 @case

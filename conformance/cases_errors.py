@@ -40,8 +40,11 @@ def http(s, method, path, body=None, ctype="application/json", token=True, accep
     try:
         with urllib.request.urlopen(req, timeout=10, context=tls_context(s)) as r:
             raw = r.read()
-            if r.headers.get("Content-Type", "").startswith("application/json"):
+            ct = r.headers.get("Content-Type", "")
+            if ct.startswith("application/json"):
                 return r.status, json.loads(raw or b"null")
+            if ct.startswith("application/vnd.kubernetes.protobuf"):
+                return r.status, raw
             return r.status, raw.decode()
     except urllib.error.HTTPError as e:
         raw = e.read()

@@ -26,6 +26,10 @@ GAPS = """## Programs
   elect a leader, the leader key lands (Endpoints `<scope>` / ConfigMap
   `<scope>-leader`), killing the leader makes the other one leader (~10 s with
   ttl 10).
+- kubectl's typed clients (`test_kubectl_reads_protobuf`, every kubectl 1.27 to
+  1.33; 1.32 and 1.33 ask for protobuf, older ones for JSON): `describe` of a
+  Deployment, its Pods, a Service, a Secret, a ConfigMap and the Node, `drain`,
+  and `run -i` listing and watching its Pod until it runs.
 
 ## Not yet
 
@@ -39,8 +43,6 @@ GAPS = """## Programs
   port-forward into `busybox`/`nginx` images pulled with policy Always, which an
   offline machine can only serve from a local registry (issue 18). The suite
   is not in `make test`: CI reaches Debian and npm only, not GitHub.
-- Protobuf responses (`Accept: application/vnd.kubernetes.protobuf` alone):
-  k1s answers JSON, which every client listed here asks for as a fallback.
 """
 
 

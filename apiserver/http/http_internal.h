@@ -50,11 +50,29 @@ typedef struct k1s_req {
 json_t *k1s__body_json(const k1s_req *rq, k1s_status *st);
 json_t *k1s__body_decode(struct MHD_Connection *c, const k1s_req *rq, k1s_status *st);
 
-/* The form the Accept header asks objects in (http_accept.c): list says
- * whether the answer is a list (PartialObjectMetadataList) or one object
- * or watch event (PartialObjectMetadata). */
+/* The form the Accept header asks objects in, and how to encode them
+ * (http_accept.c): list says whether the answer is a list
+ * (PartialObjectMetadataList) or one object or watch event
+ * (PartialObjectMetadata); protobuf whether the kind has a protobuf form
+ * (k1s_protobuf_kind_known). */
 typedef enum k1s_as { K1S_AS_OBJECT, K1S_AS_TABLE, K1S_AS_META } k1s_as;
-k1s_as k1s__accept_as(struct MHD_Connection *c, bool list);
+typedef struct k1s_accept {
+    k1s_as as;
+    bool protobuf; /* answer in protobuf */
+    bool json;     /* JSON is acceptable too (the fallback) */
+} k1s_accept;
+#define K1S_PROTOBUF_MEDIA_TYPE "application/vnd.kubernetes.protobuf"
+k1s_accept k1s__accept(struct MHD_Connection *c, bool list, bool protobuf);
+/* The same for objects of kind k. */
+k1s_accept k1s__accept_kind(struct MHD_Connection *c, const k1s_kind *k, bool list);
+/* Whether nothing the client takes can be given: answer 406 before acting. */
+bool k1s__accept_none(const k1s_accept *a);
+/* kube's 406; protobuf says whether protobuf is among what could be given. */
+enum MHD_Result k1s__reply_not_acceptable(struct MHD_Connection *c, bool protobuf);
+/* obj (borrowed) in the negotiated encoding: protobuf when asked and obj
+ * has that form, else JSON (406 when JSON is not acceptable either). */
+enum MHD_Result k1s__reply_encoded(struct MHD_Connection *c, int code, const json_t *obj,
+                                   const json_t *warnings, const k1s_accept *a);
 /* {kind: PartialObjectMetadata, apiVersion: meta.k8s.io/v1, metadata}. New ref. */
 json_t *k1s__partial_metadata(const json_t *obj);
 

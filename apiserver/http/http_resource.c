@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "k1s_names.h"
+#include "k1s_protobuf.h"
 #include "k1s_tables.h"
 #include "k1s_stream.h"
 
@@ -49,10 +50,11 @@ static int write_opts(struct MHD_Connection *c, k1s_opts *o, json_t *warnings, k
 static enum MHD_Result reply_object(struct MHD_Connection *c, int code, const k1s_kind *k,
                                     json_t *obj, const json_t *warnings)
 {
-    k1s_as as = k1s__accept_as(c, false);
+    k1s_accept a = k1s__accept_kind(c, k, false);
+    k1s_as as = a.as;
     if (as == K1S_AS_META) {
         json_t *pm = k1s__partial_metadata(obj);
-        enum MHD_Result r = pm ? k1s__reply_json(c, code, pm, warnings)
+        enum MHD_Result r = pm ? k1s__reply_encoded(c, code, pm, warnings, &a)
                                : k1s__reply_error(c, 500, "InternalError", "out of memory");
         json_decref(pm);
         return r;
@@ -70,7 +72,7 @@ static enum MHD_Result reply_object(struct MHD_Connection *c, int code, const k1
         json_decref(tbl);
         return r;
     }
-    return k1s__reply_json(c, code, obj, warnings);
+    return k1s__reply_encoded(c, code, obj, warnings, &a);
 }
 
 /* A list answer is built as text, item by item: the stored JSON is copied
@@ -140,6 +142,66 @@ static void list_opts_from(struct MHD_Connection *c, k1s_list_opts *lo, k1s_stat
     }
 }
 
+/* ---- lists in protobuf ---------------------------------------------------- */
+
+typedef struct pbout {
+    k1s_protobuf_list *l;
+    int rc; /* the first encoding failure */
+} pbout;
+
+static int pb_collect(void *ctx, const char *json, size_t len)
+{
+    pbout *po = ctx;
+    json_t *o = json_loadb(json, len, 0, NULL);
+    po->rc = o ? k1s_protobuf_list_add(po->l, o) : K1S_ENOMEM;
+    json_decref(o);
+    return po->rc ? -1 : 0;
+}
+
+/* Answers the list in protobuf; false (nothing sent, *st unset) when an
+ * item has no protobuf form and JSON will do. */
+static bool list_protobuf(k1s_server *s, struct MHD_Connection *c, const k1s_kind *k,
+                          const char *ns, const k1s_list_opts *lo, const k1s_accept *a,
+                          enum MHD_Result *r)
+{
+    char av[96];
+    k1s_kind_api_version(k, av, sizeof av);
+    k1s_protobuf_list *l = k1s_protobuf_list_new(av, k->kind, a->as == K1S_AS_META);
+    pbout po = {l, 0};
+    if (!l) {
+        *r = k1s__reply_error(c, 500, "InternalError", "out of memory");
+        return true;
+    }
+    k1s_status st = {0};
+    k1s_list_result res;
+    if (k1s_api_list(s->api, k, ns, lo, pb_collect, &po, &res, &st)) {
+        bool fall_back = po.rc == K1S_PROTOBUF_ENOFORM && a->json;
+        if (!fall_back)
+            *r = po.rc == K1S_PROTOBUF_ENOFORM ? k1s__reply_not_acceptable(c, false)
+                 : po.rc ? k1s__reply_error(c, 500, "InternalError", "encoding failed")
+                         : k1s__reply_status(c, &st);
+        k1s_status_clear(&st);
+        k1s_protobuf_list_free(l);
+        return !fall_back;
+    }
+    char rv[32];
+    snprintf(rv, sizeof rv, "%lld", (long long)res.rev);
+    json_t *meta = json_pack("{s:s}", "resourceVersion", rv);
+    if (meta && res.continue_token)
+        json_object_set_new(meta, "continue", json_string(res.continue_token));
+    if (meta && res.remaining >= 0)
+        json_object_set_new(meta, "remainingItemCount", json_integer(res.remaining));
+    unsigned char *b = NULL;
+    size_t n = 0;
+    int rc = meta ? k1s_protobuf_list_finish(l, meta, &b, &n) : K1S_ENOMEM;
+    json_decref(meta);
+    k1s_protobuf_list_free(l);
+    k1s_list_result_free(&res);
+    *r = rc == 0 ? k1s__reply_text(c, 200, K1S_PROTOBUF_MEDIA_TYPE, (char *)b, n, NULL)
+                 : k1s__reply_error(c, 500, "InternalError", "encoding failed");
+    return true;
+}
+
 static enum MHD_Result do_list(k1s_server *s, struct MHD_Connection *c, const k1s_kind *k,
                                const char *ns)
 {
@@ -152,7 +214,11 @@ static enum MHD_Result do_list(k1s_server *s, struct MHD_Connection *c, const k1
         k1s_status_clear(&st);
         return r;
     }
-    k1s_as as = k1s__accept_as(c, true);
+    k1s_accept a = k1s__accept_kind(c, k, true);
+    enum MHD_Result pr;
+    if (a.protobuf && list_protobuf(s, c, k, ns, &lo, &a, &pr))
+        return pr;
+    k1s_as as = a.as;
     listout out = {.kind = k,
                    .table = as == K1S_AS_TABLE,
                    .meta = as == K1S_AS_META,
@@ -230,7 +296,8 @@ static enum MHD_Result do_get(k1s_server *s, struct MHD_Connection *c, const k1s
     if (t->sub && !(sr && (sr->type == K1S_SUBR_STATUS || sr->type == K1S_SUBR_SCALE)))
         return k1s__reply_error(c, 404, "NotFound",
                                 "the server could not find the requested resource");
-    if (!t->sub && k1s__accept_as(c, false) == K1S_AS_OBJECT) {
+    k1s_accept a = k1s__accept_kind(c, t->kind, false);
+    if (!t->sub && a.as == K1S_AS_OBJECT && !a.protobuf) {
         char *text = NULL;
         if (k1s_api_get_raw(s->api, t, &text, &st)) {
             r = k1s__reply_status(c, &st);
@@ -251,7 +318,7 @@ static enum MHD_Result do_get(k1s_server *s, struct MHD_Connection *c, const k1s
             k1s_status_clear(&st);
             return r;
         }
-        r = k1s__reply_json(c, 200, obj, NULL);
+        r = k1s__reply_encoded(c, 200, obj, NULL, &a);
         json_decref(obj);
         return r;
     }
@@ -404,7 +471,8 @@ static enum MHD_Result do_delete(k1s_server *s, struct MHD_Connection *c, const 
     json_decref(holder);
     if (removed && !t->kind->return_deleted) {
         json_t *ok = deleted_status(t, out);
-        r = k1s__reply_json(c, 200, ok, NULL);
+        k1s_accept a = k1s__accept(c, false, true); /* a Status */
+        r = k1s__reply_encoded(c, 200, ok, NULL, &a);
         json_decref(ok);
     } else {
         r = reply_object(c, 200, t->kind, out, NULL);
@@ -519,6 +587,11 @@ enum MHD_Result k1s__handle_resource(k1s_server *s, struct MHD_Connection *c, co
                                 "the server could not find the requested resource");
     k1s_target t = {k, r->ns ? r->ns : "", r->name, r->sub};
     const k1s_subresource *sr = r->name ? k1s_kind_subresource(k, r->sub) : NULL;
+    /* refused before anything is done, as kube negotiates first */
+    k1s_accept acc = k1s__accept_kind(c, k, r->name == NULL);
+    if (k1s__accept_none(&acc) &&
+        !(sr && (sr->type == K1S_SUBR_CONNECT || sr->type == K1S_SUBR_LOG)))
+        return k1s__reply_not_acceptable(c, false);
     /* the node's subresources: streams, not objects */
     if (sr && r->ns && sr->type == K1S_SUBR_CONNECT)
         return k1s_stream_pod_connect(s->stream_hub, c, method, r->ns, r->name, r->sub);

@@ -1,10 +1,12 @@
 /*
  * http_watch.c - watch responses: long-lived chunked streams of
- * {"type":..,"object":..} lines. A stream with nothing to send suspends its
+ * {"type":..,"object":..} lines, or of length-prefixed protobuf WatchEvent
+ * frames for clients that ask for protobuf. A stream with nothing to send suspends its
  * connection; the store's notify callback (or the ticker, for timeouts and
  * bookmarks) resumes it. No thread waits per watcher.
  */
 #include "http_internal.h"
+#include "k1s_protobuf.h"
 #include "k1s_tables.h"
 
 #include <stdio.h>
@@ -35,6 +37,7 @@ struct k1s_wstream {
     char *name;           /* owned: watch of one object, or NULL */
     bool table;           /* objects sent as meta.k8s.io Tables */
     bool meta;            /* objects sent as PartialObjectMetadata */
+    bool pb;              /* protobuf frames, not JSON lines */
     char *include_object; /* owned: Table includeObject, or NULL */
     k1s_buf out;          /* bytes not yet handed to MHD */
     size_t off;
@@ -72,12 +75,58 @@ static void add_event_text(k1s_buf *b, const char *type, const char *obj, size_t
     k1s_buf_adds(b, "}\n");
 }
 
+static void add_event_json(k1s_wstream *ws, const char *type, const json_t *o);
+
+/* A Status as an ERROR event. */
+static void add_status_event(k1s_wstream *ws, const k1s_status *st)
+{
+    json_t *j = k1s_status_json(st);
+    if (j)
+        add_event_json(ws, "ERROR", j);
+    json_decref(j);
+}
+
+/* One event of object o (borrowed), a line of JSON or a protobuf frame.
+ * An object without a protobuf form ends the stream with an ERROR, as the
+ * client cannot be given it. */
+static void add_event_json(k1s_wstream *ws, const char *type, const json_t *o)
+{
+    if (ws->pb) {
+        int rc = k1s_protobuf_watch_frame(type, o, &ws->out);
+        if (rc == 0 || strcmp(type, "ERROR") == 0)
+            return;
+        k1s_status st = {0};
+        k1s_err_internal(&st, "the object cannot be encoded as protobuf");
+        add_status_event(ws, &st);
+        k1s_status_clear(&st);
+        ws->ending = true;
+        return;
+    }
+    char *text = json_dumps(o, JSON_COMPACT);
+    if (text)
+        add_event_text(&ws->out, type, text, strlen(text));
+    free(text);
+}
+
+/* The same for an object's JSON text: copied as it is when JSON goes out. */
+static void add_event_raw(k1s_wstream *ws, const char *type, const char *obj, size_t len)
+{
+    if (!ws->pb) {
+        add_event_text(&ws->out, type, obj, len);
+        return;
+    }
+    json_t *o = json_loadb(obj, len, 0, NULL);
+    if (o)
+        add_event_json(ws, type, o);
+    json_decref(o);
+}
+
 /* An object event, as a one-row Table when the client asked for tables
  * (kubectl get -w), else the stored text as it is. */
 static void add_object_event(k1s_wstream *ws, const char *type, const char *obj, size_t len)
 {
     if (!ws->table && !ws->meta) {
-        add_event_text(&ws->out, type, obj, len);
+        add_event_raw(ws, type, obj, len);
         return;
     }
     json_t *o = json_loadb(obj, len, 0, NULL), *tbl = NULL;
@@ -85,20 +134,13 @@ static void add_object_event(k1s_wstream *ws, const char *type, const char *obj,
         tbl = k1s__partial_metadata(o);
     else if (o)
         tbl = k1s_table_build(ws->kind->group, ws->kind->kind, o, ws->include_object, time(NULL));
-    if (tbl && ws->meta) {
-        char *text = json_dumps(tbl, JSON_COMPACT);
-        if (text)
-            add_event_text(&ws->out, type, text, strlen(text));
-        free(text);
-    } else if (tbl) {
+    if (tbl && !ws->meta) {
         json_t *rv = json_object_get(json_object_get(o, "metadata"), "resourceVersion");
         if (rv)
             json_object_set_new(tbl, "metadata", json_pack("{s:O}", "resourceVersion", rv));
-        char *text = json_dumps(tbl, JSON_COMPACT);
-        if (text)
-            add_event_text(&ws->out, type, text, strlen(text));
-        free(text);
     }
+    if (tbl)
+        add_event_json(ws, type, tbl);
     json_decref(tbl);
     json_decref(o);
 }
@@ -113,7 +155,7 @@ static void add_bookmark(k1s_wstream *ws, bool initial_end)
         ws->meta ? "PartialObjectMetadata" : ws->kind->kind, ws->meta ? "meta.k8s.io/v1" : av,
         (long long)ws->last_rev,
         initial_end ? ",\"annotations\":{\"k8s.io/initial-events-end\":\"true\"}" : "");
-    add_event_text(&ws->out, "BOOKMARK", text, strlen(text));
+    add_event_raw(ws, "BOOKMARK", text, strlen(text));
 }
 
 static void key_of(char *buf, size_t len, const char *ns, const char *name)
@@ -162,12 +204,7 @@ static void drain(k1s_wstream *ws)
             /* dropped for falling behind: the client relists */
             k1s_status st = {0};
             k1s_err_gone(&st, (long long)ws->last_rev, (long long)ws->last_rev);
-            json_t *j = k1s_status_json(&st);
-            char *t = json_dumps(j, JSON_COMPACT);
-            if (t)
-                add_event_text(&ws->out, "ERROR", t, strlen(t));
-            free(t);
-            json_decref(j);
+            add_status_event(ws, &st);
             k1s_status_clear(&st);
             ws->ending = true;
             return;
@@ -343,9 +380,10 @@ enum MHD_Result k1s__handle_watch(k1s_server *s, struct MHD_Connection *c, const
     ws->con = c;
     ws->kind = kind;
     ws->name = name ? strdup(name) : NULL;
-    k1s_as as = k1s__accept_as(c, false);
-    ws->table = as == K1S_AS_TABLE;
-    ws->meta = as == K1S_AS_META;
+    k1s_accept a = k1s__accept_kind(c, kind, false);
+    ws->table = a.as == K1S_AS_TABLE;
+    ws->meta = a.as == K1S_AS_META;
+    ws->pb = a.protobuf;
     const char *inc = k1s__arg(c, "includeObject");
     ws->include_object = inc ? strdup(inc) : NULL;
     ws->bookmarks = k1s__arg_true(c, "allowWatchBookmarks");
@@ -399,12 +437,7 @@ enum MHD_Result k1s__handle_watch(k1s_server *s, struct MHD_Connection *c, const
         if (st.code != 410)
             goto fail_status;
         /* kube answers 200 and an ERROR event for a compacted revision */
-        json_t *j = k1s_status_json(&st);
-        char *t = json_dumps(j, JSON_COMPACT);
-        if (t)
-            add_event_text(&ws->out, "ERROR", t, strlen(t));
-        free(t);
-        json_decref(j);
+        add_status_event(ws, &st);
         k1s_status_clear(&st);
         ws->ending = true;
         ws->w = NULL;
@@ -424,7 +457,8 @@ enum MHD_Result k1s__handle_watch(k1s_server *s, struct MHD_Connection *c, const
     ws->next = s->streams;
     s->streams = ws;
     pthread_mutex_unlock(&s->streams_mu);
-    MHD_add_response_header(resp, "Content-Type", "application/json");
+    MHD_add_response_header(resp, "Content-Type",
+                            ws->pb ? K1S_PROTOBUF_MEDIA_TYPE ";stream=watch" : "application/json");
     MHD_add_response_header(resp, "Cache-Control", "no-cache, private");
     enum MHD_Result ret = MHD_queue_response(c, 200, resp);
     MHD_destroy_response(resp);
