@@ -168,17 +168,24 @@ static void set_continue(k1s_list_result *res, const listctx *c, int64_t list_re
     }
 }
 
-/* resourceVersionMatch=Exact at an earlier revision: the objects as they
- * were then, from the event log (410 once it no longer reaches back). */
+/* The list as it was at an earlier revision, from the event log (410 once
+ * it no longer reaches back): resourceVersionMatch=Exact, and the later
+ * pages of a list whose first page was made at rv (after the token's key). */
 static int list_exact(k1s_api *api, const k1s_kind *kind, const char *ns, int64_t rv,
-                      const k1s_filter *filter, const k1s_list_opts *lo, k1s_list_item_fn cb,
-                      void *ctx, k1s_list_result *res, k1s_status *st)
+                      const char *after_ns, const char *after_name, const k1s_filter *filter,
+                      const k1s_list_opts *lo, k1s_list_item_fn cb, void *ctx, k1s_list_result *res,
+                      k1s_status *st)
 {
     listctx c = {
         .filter = filter, .cb = cb, .ctx = ctx, .want = lo->limit > 0 ? lo->limit : -1, .st = st};
-    int rc = k1s_store_list_at(api->store, kind->group, kind->plural, ns, rv, list_item, &c);
+    int rc = k1s_store_list_at(api->store, kind->group, kind->plural, ns, after_ns, after_name, rv,
+                               list_item, &c);
     int64_t head = k1s_store_revision(api->store);
-    if (rc == K1S_EGONE)
+    if (rc == K1S_EGONE && after_name)
+        k1s_status_set(st, 410, "Expired",
+                       "The provided continue parameter is too old to display a consistent list "
+                       "result. You can start a new list without the continue parameter.");
+    else if (rc == K1S_EGONE)
         k1s_err_gone(st, (long long)rv, (long long)head);
     else if (rc == K1S_ETOOLARGE)
         k1s_status_set(st, 504, "Timeout", "Too large resource version: %lld, current: %lld",
@@ -232,7 +239,7 @@ int k1s_api_list(k1s_api *api, const k1s_kind *kind, const char *ns, const k1s_l
         }
         if (!strcmp(m, "Exact") && rv != k1s_store_revision(api->store) &&
             !(lo->continue_token && *lo->continue_token)) {
-            int rc = list_exact(api, kind, ns, rv, filter, lo, cb, ctx, res, st);
+            int rc = list_exact(api, kind, ns, rv, NULL, NULL, filter, lo, cb, ctx, res, st);
             k1s_filter_free(filter);
             return rc;
         }
@@ -253,6 +260,16 @@ int k1s_api_list(k1s_api *api, const k1s_kind *kind, const char *ns, const k1s_l
         *nl1 = *nl2 = 0;
         after_ns = nl1 + 1;
         after_name = nl2 + 1;
+        /* later pages show the list as it was when the first was made */
+        int64_t token_rev = 0;
+        if (k1s_parse_rv(tok, &token_rev) == 0 && token_rev > 0 &&
+            token_rev < k1s_store_revision(api->store)) {
+            int rc = list_exact(api, kind, ns, token_rev, after_ns, after_name, filter, lo, cb, ctx,
+                                res, st);
+            free(tok);
+            k1s_filter_free(filter);
+            return rc;
+        }
     }
     listctx c = {
         .filter = filter, .cb = cb, .ctx = ctx, .want = lo->limit > 0 ? lo->limit : -1, .st = st};

@@ -399,3 +399,33 @@ def test_list_at_an_older_resource_version(s):
     eq((code, [i["metadata"]["name"] for i in body["items"] if "hist-" in i["metadata"]["name"]]),
        (200, ["hist-b"]), "NotOlderThan answers the current state")
     http(s, "DELETE", CM + "/hist-b")
+
+
+@case
+def test_pages_show_the_first_pages_revision(s):
+    # kube serves every page of a paged list from the revision of the first
+    # one: what changes meanwhile does not show
+    ns = "/api/v1/namespaces/pages/configmaps"
+    http(s, "POST", "/api/v1/namespaces", json.dumps({"metadata": {"name": "pages"}}))
+    for n in ("p1", "p2", "p3"):
+        http(s, "POST", ns, json.dumps({"metadata": {"name": n}, "data": {"v": "old"}}))
+    code, page = http(s, "GET", ns + "?limit=1")
+    first_rv = page["metadata"]["resourceVersion"]
+    seen = [i["metadata"]["name"] for i in page["items"]]
+    http(s, "DELETE", ns + "/p3")
+    http(s, "PATCH", ns + "/p2", '{"data":{"v":"new"}}', ctype="application/merge-patch+json")
+    http(s, "POST", ns, json.dumps({"metadata": {"name": "p4"}}))
+    values = {i["metadata"]["name"]: (i.get("data") or {}).get("v") for i in page["items"]}
+    while page["metadata"].get("continue"):
+        code, page = http(s, "GET", ns + "?limit=1&continue=" + page["metadata"]["continue"])
+        eq((code, page["metadata"]["resourceVersion"]), (200, first_rv), "the first page's rv")
+        seen += [i["metadata"]["name"] for i in page["items"]]
+        values.update({i["metadata"]["name"]: (i.get("data") or {}).get("v")
+                       for i in page["items"]})
+    # (kube-root-ca.crt may or may not be there yet)
+    eq([n for n in seen if n.startswith("p")], ["p1", "p2", "p3"], "p3 still there, no p4")
+    eq((values["p2"], values["p3"]), ("old", "old"), "as they were")
+    # without limit, the current state
+    code, now = http(s, "GET", ns)
+    eq(sorted(i["metadata"]["name"] for i in now["items"] if i["metadata"]["name"][0] == "p"),
+       ["p1", "p2", "p4"], "the current list")

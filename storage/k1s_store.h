@@ -60,11 +60,14 @@ int k1s_store_list(k1s_store *s, const char *group, const char *resource, const 
                    void *ctx, int64_t *list_rev, int *more);
 
 /* The objects of group/resource in ns (NULL: all) as they were at revision
- * at_rev, ordered by (ns, name), rebuilt from the event log: cb as for
- * k1s_store_list (its rev argument is 0). K1S_EGONE when at_rev is older
- * than what the log retains, K1S_ETOOLARGE when it is in the future. */
+ * at_rev, ordered by (ns, name), rebuilt from the event log, starting
+ * strictly after (after_ns, after_name) when after_name is non-NULL (the
+ * next page of a list made at at_rev): cb as for k1s_store_list (its rev
+ * argument is 0). K1S_EGONE when at_rev is older than what the log retains,
+ * K1S_ETOOLARGE when it is in the future. */
 int k1s_store_list_at(k1s_store *s, const char *group, const char *resource, const char *ns,
-                      int64_t at_rev, k1s_store_list_fn cb, void *ctx);
+                      const char *after_ns, const char *after_name, int64_t at_rev,
+                      k1s_store_list_fn cb, void *ctx);
 
 /* Count objects of group/resource in ns (NULL: all); _after: only those
  * ordered strictly after (after_ns, after_name), as k1s_store_list. */

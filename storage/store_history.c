@@ -129,7 +129,9 @@ static int cmp_keys(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static int deliver(json_t *map, k1s_store_list_fn cb, void *ctx)
+/* Calls cb for the objects of map in key order, those after the key
+ * `after` only when it is not NULL. */
+static int deliver(json_t *map, const char *after, k1s_store_list_fn cb, void *ctx)
 {
     size_t n = json_object_size(map), i = 0;
     const char **keys = malloc((n ? n : 1) * sizeof *keys);
@@ -141,6 +143,8 @@ static int deliver(json_t *map, k1s_store_list_fn cb, void *ctx)
     qsort(keys, n, sizeof *keys, cmp_keys);
     int ret = 0;
     for (i = 0; i < n && !ret; i++) {
+        if (after && strcmp(keys[i], after) <= 0)
+            continue;
         char *sep = strchr(keys[i], '\1');
         char ns[256];
         size_t nl = (size_t)(sep - keys[i]);
@@ -156,11 +160,15 @@ static int deliver(json_t *map, k1s_store_list_fn cb, void *ctx)
 }
 
 int k1s_store_list_at(k1s_store *s, const char *group, const char *resource, const char *ns,
-                      int64_t at_rev, k1s_store_list_fn cb, void *ctx)
+                      const char *after_ns, const char *after_name, int64_t at_rev,
+                      k1s_store_list_fn cb, void *ctx)
 {
     if (!s || !cb || !k1s__key_part_valid(group) || !k1s__key_part_valid(resource) ||
         (ns && !k1s__key_part_valid(ns)))
         return K1S_EINVAL;
+    char *after = after_name ? map_key(after_ns ? after_ns : "", after_name) : NULL;
+    if (after_name && !after)
+        return K1S_ENOMEM;
     k1s__conn *c = NULL;
     int ret = k1s__reader_get(s, &c);
     if (ret)
@@ -192,11 +200,12 @@ int k1s_store_list_at(k1s_store *s, const char *group, const char *resource, con
     if ((ret = read_rows(c, group, resource, ns, map)) ||
         (ret = undo_changes(c, group, resource, ns, compacted, head, at_rev, map)))
         goto out;
-    ret = deliver(map, cb, ctx);
+    ret = deliver(map, after, cb, ctx);
 out:
     if (in_tx)
         k1s__rollback(c);
     k1s__reader_put(s, c);
     json_decref(map);
+    free(after);
     return ret;
 }

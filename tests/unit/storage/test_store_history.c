@@ -56,7 +56,7 @@ static int collect(void *ctx, const char *ns, const char *name, const char *json
 static void check_at(k1s_store *s, const char *ns, int64_t rev, const char *want)
 {
     k1s_buf b = {0};
-    CHECK_INT(k1s_store_list_at(s, "", "configmaps", ns, rev, collect, &b), 0);
+    CHECK_INT(k1s_store_list_at(s, "", "configmaps", ns, NULL, NULL, rev, collect, &b), 0);
     if (strcmp(k1s_buf_str(&b), want) != 0)
         fprintf(stderr, "at %lld:\n", (long long)rev);
     CHECK_STR(k1s_buf_str(&b), want);
@@ -84,11 +84,19 @@ TEST(test_list_at_earlier_revisions)
     check_at(s, "default", r3, "default/a=2");
     check_at(s, "other", r2, "");
     check_at(s, NULL, 0, "");
+    /* the next page of a list made at r4, after default/a */
     k1s_buf b = {0};
-    CHECK_INT(k1s_store_list_at(s, "", "configmaps", NULL, r6 + 1, collect, &b), K1S_ETOOLARGE);
+    CHECK_INT(k1s_store_list_at(s, "", "configmaps", NULL, "default", "a", r4, collect, &b), 0);
+    CHECK_STR(k1s_buf_str(&b), "default/c=c other/b=b");
+    k1s_buf_free(&b);
+    CHECK_INT(k1s_store_list_at(s, "", "configmaps", NULL, "default", "c", r5, collect, &b), 0);
+    CHECK_STR(k1s_buf_str(&b), "other/b=b");
+    k1s_buf_free(&b);
+    CHECK_INT(k1s_store_list_at(s, "", "configmaps", NULL, NULL, NULL, r6 + 1, collect, &b),
+              K1S_ETOOLARGE);
     /* after compaction up to r4, r2 is gone; r4 and later still answer */
     CHECK_INT(k1s_store_compact(s, r4), 0);
-    CHECK_INT(k1s_store_list_at(s, "", "configmaps", NULL, r2, collect, &b), K1S_EGONE);
+    CHECK_INT(k1s_store_list_at(s, "", "configmaps", NULL, NULL, NULL, r2, collect, &b), K1S_EGONE);
     check_at(s, NULL, r5, "default/c=c other/b=b");
     k1s_buf_free(&b);
     k1s_store_close(s);
