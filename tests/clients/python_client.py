@@ -6,10 +6,53 @@ Run with KUBECONFIG pointing at the cluster; exits 1 on the first failure."""
 import sys
 import threading
 
-from kubernetes import client, config, watch
+import os
+import tempfile
+
+from kubernetes import client, config, utils, watch
 from kubernetes.client.rest import ApiException
 
 NS = "pyclient"
+MULTI_DOC = """apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: yaml-cm
+data:
+  a: "1"
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: yaml-secret
+stringData:
+  k: value
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: yaml-dep
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: yaml}
+  template:
+    metadata:
+      labels: {app: yaml}
+    spec:
+      containers:
+      - name: c
+        image: x
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: yaml-svc
+spec:
+  selector: {app: yaml}
+  ports:
+  - port: 80
+    targetPort: 8080
+"""
 
 
 def check(cond, what):
@@ -77,6 +120,35 @@ def main():
     check(dep.kind == "Deployment" and dep.api_version == "apps/v1", "create a Deployment")
     scale = apps.patch_namespaced_deployment_scale("web", NS, {"spec": {"replicas": 3}})
     check(scale.spec.replicas == 3, "patch the scale subresource")
+    # utils.create_from_yaml, as the client's own e2e suite drives it: one
+    # file, several kinds, no namespace in the documents
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+        f.write(MULTI_DOC)
+    try:
+        made = utils.create_from_yaml(client.ApiClient(), f.name, namespace=NS)
+    finally:
+        os.unlink(f.name)
+    kinds = sorted(o.kind for group in made for o in group)
+    check(kinds == ["ConfigMap", "Deployment", "Secret", "Service"],
+          "create_from_yaml of four kinds: %s" % kinds)
+    svc = core.read_namespaced_service("yaml-svc", NS)
+    check(svc.spec.cluster_ip and svc.spec.ports[0].target_port == 8080,
+          "the Service got a ClusterIP")
+    sec = core.read_namespaced_secret("yaml-secret", NS)
+    check(sec.data == {"k": "dmFsdWU="}, "stringData became data")
+    nodes = core.list_node()
+    check(nodes.kind == "NodeList" and all(n.status.node_info.kubelet_version
+                                           for n in nodes.items), "list nodes with their status")
+    status = apps.read_namespaced_deployment_status("yaml-dep", NS)
+    check(status.spec.replicas == 2, "read the status subresource")
+    apps.delete_namespaced_deployment("yaml-dep", NS, body=client.V1DeleteOptions(
+        propagation_policy="Foreground"))
+    try:
+        gone = apps.read_namespaced_deployment("yaml-dep", NS)
+        check(gone.metadata.deletion_timestamp and "foregroundDeletion" in
+              gone.metadata.finalizers, "foreground deletion keeps it with its finalizer")
+    except ApiException as e:
+        check(e.status == 404, "foreground deletion (already done)")
     try:
         core.read_namespaced_config_map("nope", NS)
         check(False, "a missing object raises")
