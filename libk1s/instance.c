@@ -66,6 +66,9 @@ int k1s_start(const k1s_options *o, k1s **out, char **err)
                          "(--data-dir DIR), not :memory:");
     if (!memory && mkdir(o->data_dir, 0700) != 0 && errno != EEXIST)
         return fail(err, "cannot create %s: %s", o->data_dir, strerror(errno));
+    /* it holds the database (Secrets), the CA key and the admin token */
+    if (!memory && chmod(o->data_dir, 0700) != 0)
+        return fail(err, "cannot make %s private: %s", o->data_dir, strerror(errno));
     k1s *k = calloc(1, sizeof *k);
     if (!k)
         return fail(err, "out of memory");

@@ -1,12 +1,18 @@
 /*
  * store.c - the object store's lifecycle and small operations: open/close,
- * the revision counters, the meta key/value table and event-log compaction.
+ * the revision counters, the meta key/value table and event-log compaction,
+ * and the database files' permissions.
  * Reads live in store_read.c, the write path in store_update.c and
  * store_apply.c, checkpoints in store_ckpt.c, watches in store_watch.c.
  * See docs/internals/storage.md.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "store_internal.h"
 
@@ -52,6 +58,29 @@ static int load_revisions(k1s_store *s)
     return 0;
 }
 
+/* The database holds Secrets: it and its WAL and shared-memory files are
+ * the owner's alone whatever the umask (SQLite gives the WAL and -shm the
+ * database file's mode when it creates them). */
+static int private_files(const char *path)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return K1S_EIO;
+    int rc = fchmod(fd, 0600);
+    close(fd);
+    if (rc != 0)
+        return K1S_EIO;
+    static const char *const suffixes[] = {"-wal", "-shm", "-journal"};
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        char side[4096];
+        if ((size_t)snprintf(side, sizeof side, "%s%s", path, suffixes[i]) >= sizeof side)
+            return K1S_EINVAL;
+        if (chmod(side, 0600) != 0 && errno != ENOENT)
+            return K1S_EIO;
+    }
+    return 0;
+}
+
 int k1s_store_open(const char *path, k1s_store **out)
 {
     if (!path || !*path || !out)
@@ -72,6 +101,8 @@ int k1s_store_open(const char *path, k1s_store **out)
     pthread_mutex_init(&s->q_mu, NULL);
     s->mem = strcmp(path, ":memory:") == 0;
     if (!s->mem && !(s->path = strdup(path)))
+        goto cleanup;
+    if (!s->mem && (ret = private_files(path)))
         goto cleanup;
     if ((ret = k1s__conn_open(path, s->mem, 1, &s->writer)))
         goto cleanup;

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "k1s.h"
@@ -57,4 +58,27 @@ TEST(test_side_by_side)
     }
 }
 
-K1S_TEST_MAIN(T(test_side_by_side))
+/* A data directory that exists with wider permissions is made the owner's
+ * alone: it holds the database, the CA key and the admin token. */
+TEST(test_data_dir_is_private)
+{
+    char dir[] = "/tmp/k1s-libtest-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    CHECK(chmod(dir, 0755) == 0);
+    k1s_options o = {.data_dir = dir, .kubelet = "none", .quiet = true};
+    k1s *k = NULL;
+    char *err = NULL;
+    CHECK_INT(k1s_start(&o, &k, &err), 0);
+    free(err);
+    struct stat st;
+    CHECK(stat(dir, &st) == 0 && (st.st_mode & 0777) == 0700);
+    char db[4200];
+    snprintf(db, sizeof db, "%s/k1s.db", dir);
+    CHECK(stat(db, &st) == 0 && (st.st_mode & 0777) == 0600);
+    k1s_stop(k);
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+}
+
+K1S_TEST_MAIN(T(test_side_by_side), T(test_data_dir_is_private))

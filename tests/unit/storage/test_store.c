@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -503,6 +504,31 @@ TEST(test_restart_keeps_data_and_revision)
     fx_tmpdb_remove(&t);
 }
 
+/* The database holds Secrets: owner-only files whatever the umask, and a
+ * database left readable by an older k1s is tightened on open. */
+TEST(test_files_are_private)
+{
+    fx_tmpdb t;
+    fx_tmpdb_make(&t, "store-perm");
+    mode_t old = umask(022);
+    k1s_store *s = NULL;
+    CHECK_INT(k1s_store_open(t.path, &s), 0);
+    CHECK_INT(run(s, "secrets", "ns", "x", OP_CREATE, "{\"metadata\":{}}", NULL, NULL), 0);
+    char wal[4200];
+    snprintf(wal, sizeof wal, "%s-wal", t.path);
+    struct stat st;
+    CHECK(stat(t.path, &st) == 0 && (st.st_mode & 0777) == 0600);
+    CHECK(stat(wal, &st) == 0 && (st.st_mode & 0777) == 0600);
+    k1s_store_close(s);
+    CHECK(chmod(t.path, 0644) == 0);
+    s = NULL;
+    CHECK_INT(k1s_store_open(t.path, &s), 0);
+    CHECK(stat(t.path, &st) == 0 && (st.st_mode & 0777) == 0600);
+    k1s_store_close(s);
+    umask(old);
+    fx_tmpdb_remove(&t);
+}
+
 TEST(test_meta)
 {
     k1s_store *s = NULL;
@@ -605,8 +631,8 @@ TEST(test_throughput)
     fx_tmpdb_remove(&t);
 }
 
-K1S_TEST_MAIN(T(test_create_get_update_delete), T(test_noop_and_errors_use_no_revision),
-              T(test_put_shapes), T(test_too_large), T(test_bad_input),
-              T(test_list_order_filter_continue), T(test_nested_reads),
+K1S_TEST_MAIN(T(test_files_are_private), T(test_create_get_update_delete),
+              T(test_noop_and_errors_use_no_revision), T(test_put_shapes), T(test_too_large),
+              T(test_bad_input), T(test_list_order_filter_continue), T(test_nested_reads),
               T(test_restart_keeps_data_and_revision), T(test_meta),
               T(test_two_memory_stores_are_independent), T(test_throughput))
