@@ -29,6 +29,7 @@ typedef struct options {
     int disable_controllers;
     const char *kubeconfig_out;
     const char *runtime_endpoint;
+    size_t watch_queue_bytes;
 } options;
 
 static void usage(FILE *f)
@@ -36,7 +37,7 @@ static void usage(FILE *f)
     fprintf(f, "usage: k1s server [--data-dir DIR] [--bind ADDR] [--port N]\n"
                "                  [--kubelet none|simulated|containerd]\n"
                "                  [--disable-controllers] [--kubeconfig-out FILE]\n"
-               "                  [--container-runtime-endpoint PATH]\n"
+               "                  [--container-runtime-endpoint PATH] [--watch-queue-bytes N]\n"
                "       k1s version\n"
                "  --data-dir :memory: keeps everything in memory (needs --kubeconfig-out)\n"
                "  --port 0 picks a free port\n");
@@ -52,6 +53,7 @@ static int parse(int argc, char **argv, options *o)
         {"disable-controllers", no_argument, NULL, 'C'},
         {"kubeconfig-out", required_argument, NULL, 'o'},
         {"container-runtime-endpoint", required_argument, NULL, 'r'},
+        {"watch-queue-bytes", required_argument, NULL, 'w'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     *o = (options){
@@ -92,6 +94,16 @@ static int parse(int argc, char **argv, options *o)
         case 'r':
             o->runtime_endpoint = optarg;
             break;
+        case 'w': {
+            char *end;
+            unsigned long long n = strtoull(optarg, &end, 10);
+            if (*end || *optarg == '-' || n < 4096 || n > ((unsigned long long)1 << 40)) {
+                fprintf(stderr, "k1s: --watch-queue-bytes must be 4096 to 2^40\n");
+                return -1;
+            }
+            o->watch_queue_bytes = (size_t)n;
+            break;
+        }
         case 'h':
             usage(stdout);
             exit(0);
@@ -131,7 +143,8 @@ static int run_server(int argc, char **argv)
                       .port = o.port,
                       .kubelet = o.kubelet,
                       .runtime_endpoint = o.runtime_endpoint,
-                      .disable_controllers = o.disable_controllers};
+                      .disable_controllers = o.disable_controllers,
+                      .watch_queue_bytes = o.watch_queue_bytes};
     k1s *k = NULL;
     char *err = NULL;
     if (k1s_start(&ko, &k, &err)) {

@@ -100,3 +100,42 @@ def test_watch_timeout_ends_stream(s):
     w.close()
     if not (0.5 < took < 5):
         raise AssertionError("watch with timeoutSeconds=1 ended after %.1fs" % took)
+
+
+@case
+def test_watch_dropped_for_falling_behind_ends_once(shared):
+    # a watcher that reads nothing while objects pour in is dropped: it gets
+    # one 410 ERROR event and the stream ends (it used to repeat forever)
+    from k1s_fixture import Server
+    s = Server(shared.binary, extra=["--watch-queue-bytes", "65536"]).start()
+    try:
+        path = "/api/v1/namespaces/default/configmaps"
+        u = urllib.parse.urlparse(s.url)
+        conn = http.client.HTTPSConnection(u.hostname, u.port, context=tls_context(s), timeout=30)
+        conn.request("GET", path + "?watch=1",
+                     headers={"Authorization": "Bearer " + token_of(s)})
+        resp = conn.getresponse()
+        blob = "x" * 80000
+        for i in range(150):  # ~12 MB, more than every buffer on the way
+            code, _ = request(s, "POST", path, json.dumps(
+                {"metadata": {"name": "flood-%d" % i}, "data": {"v": blob}}))
+            eq(code, 201, "create %d" % i)
+        types, errors, end = [], [], time.time() + 30
+        for line in resp:
+            if time.time() > end or len(types) > 1000:
+                break
+            if line.strip():
+                ev = json.loads(line)
+                types.append(ev["type"])
+                if ev["type"] == "ERROR":
+                    errors.append(ev["object"])
+        conn.close()
+        eq(len(errors), 1, "one ERROR event (of %d events)" % len(types))
+        eq((errors[0]["code"], errors[0]["reason"]), (410, "Expired"), "410 Expired")
+        eq(types[-1], "ERROR", "and nothing after it: the stream ended")
+        code, _ = request(s, "GET", path + "?limit=1")
+        eq(code, 200, "the server still answers")
+    finally:
+        rc = s.stop()
+        s.cleanup()
+    eq(rc, 0, "server exit code")

@@ -96,6 +96,7 @@ int k1s_start(const k1s_options *o, k1s **out, char **err)
     k1s_api_config acfg = {.db_path = db};
     if (k1s_api_open(&acfg, &k->api, err))
         goto fail;
+    k1s_store_set_watch_limits(k1s_api_store(k->api), 0, o->watch_queue_bytes);
     if (k1s_tls_material(memory ? NULL : o->data_dir, bind, &cert, &key)) {
         fail(err, "cannot create the serving certificate");
         goto fail;

@@ -16,6 +16,7 @@
 #define K1S_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* What libk1s.so exports: these functions and nothing else (everything
  * inside is built with hidden visibility). */
@@ -33,7 +34,9 @@ typedef struct k1s_options {
     const char *runtime_endpoint; /* containerd kubelet: a running containerd's
                                      socket; NULL: k1s starts its own */
     bool disable_controllers;
-    bool quiet; /* no start-up lines on stderr */
+    bool quiet;               /* no start-up lines on stderr */
+    size_t watch_queue_bytes; /* most a watch may fall behind by before it
+                                 is ended with 410 Expired; 0: 128 MiB */
 } k1s_options;
 
 /* 0, or -1 with *err a malloc'd message. */

@@ -155,5 +155,9 @@ int k1s_store_watch(k1s_store *s, const char *group, const char *resource, const
 int k1s_watch_next(k1s_watch *w, k1s_event **ev);
 /* Stop watching; no notify call runs after this returns. */
 void k1s_watch_close(k1s_watch *w);
+/* The bound on one watcher's queue (events not yet taken by k1s_watch_next)
+ * for watches created later; past it the watcher is dropped. 0 keeps the
+ * default (100 000 events, 128 MiB). */
+void k1s_store_set_watch_limits(k1s_store *s, size_t max_events, size_t max_bytes);
 
 #endif

@@ -225,7 +225,4 @@ void k1s__notify_batch_run(k1s__notify_batch *nb);
  * held in all, and the largest one. */
 void k1s__store_batch_stats(k1s_store *s, uint64_t *batches, uint64_t *requests, size_t *max_batch);
 
-/* Test hook: change the per-watcher queue bound for watches created later. */
-void k1s__store_set_watch_limits(k1s_store *s, size_t max_events, size_t max_bytes);
-
 #endif

@@ -315,7 +315,7 @@ void k1s__hub_publish(k1s__hub *h, k1s_event *e, k1s__notify_batch *nb)
     pthread_mutex_unlock(&h->mu);
 }
 
-void k1s__store_set_watch_limits(k1s_store *s, size_t max_events, size_t max_bytes)
+void k1s_store_set_watch_limits(k1s_store *s, size_t max_events, size_t max_bytes)
 {
     pthread_mutex_lock(&s->hub->mu);
     s->hub->max_events = max_events ? max_events : K1S__WATCH_MAX_EVENTS;

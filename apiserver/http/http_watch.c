@@ -194,12 +194,15 @@ static const char *filtered_type(k1s_wstream *ws, const k1s_event *ev)
     return match ? names[ev->type] : NULL;
 }
 
-/* Move queued store events into the output buffer. Caller holds ws->mu. */
+/* Move queued store events into the output buffer. Caller holds ws->mu.
+ * Nothing follows once the stream is ending: a dropped watcher stays
+ * dropped, and its one ERROR event is the last thing sent. */
 static void drain(k1s_wstream *ws)
 {
     k1s_event *ev;
     int rc;
-    while (ws->w && ws->out.len - ws->off < 256 * 1024 && (rc = k1s_watch_next(ws->w, &ev)) != 0) {
+    while (ws->w && !ws->ending && ws->out.len - ws->off < 256 * 1024 &&
+           (rc = k1s_watch_next(ws->w, &ev)) != 0) {
         if (rc < 0) {
             /* dropped for falling behind: the client relists */
             k1s_status st = {0};
@@ -230,7 +233,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
         }
         drain(ws);
         int64_t now = now_ms();
-        if (ws->out.len == 0 && ws->bookmarks && now >= ws->next_bookmark) {
+        if (ws->out.len == 0 && ws->bookmarks && !ws->ending && now >= ws->next_bookmark) {
             add_bookmark(ws, false);
             ws->next_bookmark = now + BOOKMARK_EVERY_MS;
         }

@@ -621,7 +621,7 @@ TEST(test_slow_watcher_overflows)
 {
     k1s_store *s = NULL;
     CHECK_INT(k1s_store_open(":memory:", &s), 0);
-    k1s__store_set_watch_limits(s, 10, 0);
+    k1s_store_set_watch_limits(s, 10, 0);
     atomic_int slow_n = 0;
     k1s_watch *slow = NULL, *fast = NULL;
     CHECK_INT(k1s_store_watch(s, "", "pods", NULL, 0, on_notify, &slow_n, &slow), 0);
@@ -655,10 +655,10 @@ TEST(test_slow_watcher_overflows)
     k1s_watch_close(replay);
 
     /* The byte bound applies too. */
-    k1s__store_set_watch_limits(s, 0, 4000);
+    k1s_store_set_watch_limits(s, 0, 4000);
     k1s_watch *bytes = NULL, *roomy = NULL;
     CHECK_INT(k1s_store_watch(s, "", "pods", NULL, 13, NULL, NULL, &bytes), 0);
-    k1s__store_set_watch_limits(s, 0, 1 << 20);
+    k1s_store_set_watch_limits(s, 0, 1 << 20);
     CHECK_INT(k1s_store_watch(s, "", "pods", NULL, 13, NULL, NULL, &roomy), 0);
     for (int i = 0; i < 200; i++)
         put(s, "", "pods", "ns", "p");
