@@ -30,6 +30,7 @@ typedef struct options {
     const char *kubeconfig_out;
     const char *runtime_endpoint;
     size_t watch_queue_bytes;
+    const char *tls_min_version, *tls_cipher_suites;
 } options;
 
 static void usage(FILE *f)
@@ -38,6 +39,8 @@ static void usage(FILE *f)
                "                  [--kubelet none|simulated|containerd]\n"
                "                  [--disable-controllers] [--kubeconfig-out FILE]\n"
                "                  [--container-runtime-endpoint PATH] [--watch-queue-bytes N]\n"
+               "                  [--tls-min-version VersionTLS12|VersionTLS13]\n"
+               "                  [--tls-cipher-suites NAME,...]\n"
                "       k1s version\n"
                "  --data-dir :memory: keeps everything in memory (needs --kubeconfig-out)\n"
                "  --port 0 picks a free port\n");
@@ -54,6 +57,8 @@ static int parse(int argc, char **argv, options *o)
         {"kubeconfig-out", required_argument, NULL, 'o'},
         {"container-runtime-endpoint", required_argument, NULL, 'r'},
         {"watch-queue-bytes", required_argument, NULL, 'w'},
+        {"tls-min-version", required_argument, NULL, 'T'},
+        {"tls-cipher-suites", required_argument, NULL, 'S'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     *o = (options){
@@ -93,6 +98,12 @@ static int parse(int argc, char **argv, options *o)
             break;
         case 'r':
             o->runtime_endpoint = optarg;
+            break;
+        case 'T':
+            o->tls_min_version = optarg;
+            break;
+        case 'S':
+            o->tls_cipher_suites = optarg;
             break;
         case 'w': {
             char *end;
@@ -144,7 +155,9 @@ static int run_server(int argc, char **argv)
                       .kubelet = o.kubelet,
                       .runtime_endpoint = o.runtime_endpoint,
                       .disable_controllers = o.disable_controllers,
-                      .watch_queue_bytes = o.watch_queue_bytes};
+                      .watch_queue_bytes = o.watch_queue_bytes,
+                      .tls_min_version = o.tls_min_version,
+                      .tls_cipher_suites = o.tls_cipher_suites};
     k1s *k = NULL;
     char *err = NULL;
     if (k1s_start(&ko, &k, &err)) {

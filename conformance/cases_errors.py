@@ -1,6 +1,10 @@
 """Conformance cases: bad input gets kube-apiserver's Status errors, and
 nothing already stored changes."""
 import base64
+import shutil
+import subprocess
+import tempfile
+import urllib.parse
 import json
 import ssl
 import urllib.request
@@ -134,3 +138,94 @@ def test_malformed_json_and_mismatches(s):
 def test_not_found_status(s):
     p = s.kubectl("get", "sts", "nope", check=False)
     contains(p.stderr, 'statefulsets.apps "nope" not found', "not found")
+
+
+def tls_handshake(s, maximum=None, minimum=None, ciphers=None):
+    """The negotiated (version, cipher) of a TLS connection to s, or the
+    handshake's error as a string."""
+    import socket
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    if ciphers:
+        ctx.set_ciphers(ciphers + ":@SECLEVEL=0")
+    if minimum:
+        ctx.minimum_version = minimum
+    if maximum:
+        ctx.maximum_version = maximum
+    u = urllib.parse.urlparse(s.url)
+    try:
+        with socket.create_connection((u.hostname, u.port), timeout=10) as raw:
+            with ctx.wrap_socket(raw) as t:
+                return t.version(), t.cipher()[0]
+    except (ssl.SSLError, OSError) as e:
+        return "refused: %s" % e
+
+
+@case
+def test_tls_versions_and_suites(shared):
+    # kube's floor: TLS 1.2 with ECDHE and AEAD ciphers only
+    from k1s_fixture import Server
+    s = Server(shared.binary).start()
+    try:
+        for v in (ssl.TLSVersion.TLSv1, ssl.TLSVersion.TLSv1_1):
+            got = tls_handshake(s, maximum=v, ciphers="ALL")
+            contains(str(got), "refused", "%s is refused" % v.name)
+        got = tls_handshake(s, maximum=ssl.TLSVersion.TLSv1_2, ciphers="ECDHE-ECDSA-AES128-SHA")
+        contains(str(got), "refused", "CBC with SHA-1 is refused")
+        got = tls_handshake(s, maximum=ssl.TLSVersion.TLSv1_2, ciphers="ECDHE-ECDSA-AES128-SHA256")
+        contains(str(got), "refused", "CBC with SHA-256 is refused")
+        eq(tls_handshake(s, maximum=ssl.TLSVersion.TLSv1_2),
+           ("TLSv1.2", "ECDHE-ECDSA-AES128-GCM-SHA256"), "TLS 1.2 with AES-GCM")
+        eq(tls_handshake(s)[0], "TLSv1.3", "TLS 1.3")
+        # 300 clients that send garbage instead of a handshake: the log gets
+        # a few lines, not one each
+        import socket
+        u = urllib.parse.urlparse(s.url)
+        before = s.log().count("k1s: http:")
+        for _ in range(300):
+            with socket.create_connection((u.hostname, u.port), timeout=5) as c:
+                c.sendall(b"GET / HTTP/1.1\r\n\r\n")
+                try:
+                    c.recv(100)
+                except OSError:
+                    pass
+        code, _ = http(s, "GET", "/readyz")
+        eq(code, 200, "still serving")
+        lines = s.log().count("k1s: http:") - before
+        eq(0 < lines <= 10, True, "%d log lines for 300 bad handshakes" % lines)
+    finally:
+        s.stop()
+        s.cleanup()
+    s = Server(shared.binary, extra=[
+        "--tls-min-version", "VersionTLS13"]).start()
+    try:
+        contains(str(tls_handshake(s, maximum=ssl.TLSVersion.TLSv1_2)), "refused",
+                 "1.2 below --tls-min-version")
+        eq(tls_handshake(s)[0], "TLSv1.3", "1.3 still")
+    finally:
+        s.stop()
+        s.cleanup()
+    s = Server(shared.binary, extra=[
+        "--tls-cipher-suites", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,TLS_AES_128_GCM_SHA256"]
+    ).start()
+    try:
+        eq(tls_handshake(s, maximum=ssl.TLSVersion.TLSv1_2),
+           ("TLSv1.2", "ECDHE-ECDSA-AES256-GCM-SHA384"), "the one suite asked for")
+        contains(str(tls_handshake(s, maximum=ssl.TLSVersion.TLSv1_2,
+                                   ciphers="ECDHE-ECDSA-AES128-GCM-SHA256")),
+                 "refused", "the others are not offered")
+    finally:
+        s.stop()
+        s.cleanup()
+    # what k1s does not offer stops it at start with a clear message
+    for flags, words in ((["--tls-min-version", "VersionTLS11"], "TLS 1.0 and 1.1 are not offered"),
+                         (["--tls-cipher-suites", "TLS_RSA_WITH_AES_128_CBC_SHA"],
+                          "TLS_RSA_WITH_AES_128_CBC_SHA is not offered")):
+        d = tempfile.mkdtemp(prefix="k1s-tls-")
+        p = subprocess.run([shared.binary, "server", "--data-dir", d, "--port", "0",
+                            "--kubelet", "none"] + flags, capture_output=True, text=True,
+                           timeout=30)
+        shutil.rmtree(d, ignore_errors=True)
+        eq(p.returncode != 0, True, "%s refused" % flags)
+        contains(p.stderr, words, "the reason")

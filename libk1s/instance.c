@@ -106,7 +106,9 @@ int k1s_start(const k1s_options *o, k1s **out, char **err)
                               .port = o->port,
                               .token = token,
                               .tls_cert = cert,
-                              .tls_key = key};
+                              .tls_key = key,
+                              .tls_min_version = o->tls_min_version,
+                              .tls_cipher_suites = o->tls_cipher_suites};
     if (k1s_server_start(&scfg, &k->srv, err))
         goto fail;
     int port = k1s_server_port(k->srv);

@@ -34,9 +34,12 @@ typedef struct k1s_options {
     const char *runtime_endpoint; /* containerd kubelet: a running containerd's
                                      socket; NULL: k1s starts its own */
     bool disable_controllers;
-    bool quiet;               /* no start-up lines on stderr */
-    size_t watch_queue_bytes; /* most a watch may fall behind by before it
+    bool quiet;                    /* no start-up lines on stderr */
+    size_t watch_queue_bytes;      /* most a watch may fall behind by before it
                                  is ended with 410 Expired; 0: 128 MiB */
+    const char *tls_min_version;   /* VersionTLS12 (NULL) or VersionTLS13 */
+    const char *tls_cipher_suites; /* Go's names, comma-separated; NULL: all
+                                      ECDHE AEAD suites */
 } k1s_options;
 
 /* 0, or -1 with *err a malloc'd message. */

@@ -36,6 +36,11 @@ struct k1s_server {
     pthread_mutex_t stop_mu;
     pthread_cond_t stop_cv;
     bool stopping;
+    /* libmicrohttpd's messages (failed handshakes, ...), which any client
+       can cause: a few per minute are shown, the rest counted */
+    pthread_mutex_t log_mu;
+    int64_t log_window; /* start of the current minute, monotonic ms */
+    unsigned log_shown, log_dropped;
 };
 
 /* One HTTP request, accumulated across libmicrohttpd's calls. */
@@ -43,6 +48,11 @@ typedef struct k1s_req {
     k1s_buf body;   /* capped at K1S_MAX_OBJECT_BYTES */
     bool too_large; /* it went past: the rest is read and dropped, 413 */
 } k1s_req;
+
+/* The GnuTLS priority string for --tls-min-version and --tls-cipher-suites
+ * (tls_priority.c): 0, or -1 with a message in err. */
+int k1s__tls_priority(const char *min_version, const char *cipher_suites, char *out, size_t cap,
+                      char *err, size_t errcap);
 
 /* The body as JSON: k1s__body_json parses JSON, k1s__body_decode first
  * looks at the Content-Type (JSON, YAML or Kubernetes protobuf; 415 for

@@ -7,6 +7,7 @@
 #include "http_internal.h"
 
 #include <arpa/inet.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,8 +16,38 @@
 
 #include "k1s_names.h"
 #include "k1s_stream.h"
+#include "k1s_time.h"
 
 /* ---- requests ------------------------------------------------------------ */
+
+/* At most this many libmicrohttpd messages a minute reach stderr. */
+#define LOG_BURST 10
+
+static void http_log(void *cls, const char *fmt, va_list ap)
+{
+    k1s_server *s = cls;
+    int64_t now = k1s_time_mono_ms();
+    unsigned dropped = 0;
+    pthread_mutex_lock(&s->log_mu);
+    if (now - s->log_window >= 60000) {
+        dropped = s->log_dropped;
+        s->log_window = now;
+        s->log_shown = s->log_dropped = 0;
+    }
+    bool show = s->log_shown < LOG_BURST;
+    if (show)
+        s->log_shown++;
+    else
+        s->log_dropped++;
+    pthread_mutex_unlock(&s->log_mu);
+    if (dropped)
+        fprintf(stderr, "k1s: http: %u more messages in the minute before were not shown\n",
+                dropped);
+    if (show) {
+        fputs("k1s: http: ", stderr);
+        vfprintf(stderr, fmt, ap);
+    }
+}
 
 static bool authorized(k1s_server *s, struct MHD_Connection *c, const char *url)
 {
@@ -125,6 +156,8 @@ int k1s_server_start(const k1s_server_config *cfg, k1s_server **out, char **err)
     pthread_mutex_init(&s->streams_mu, NULL);
     pthread_mutex_init(&s->stop_mu, NULL);
     pthread_cond_init(&s->stop_cv, NULL);
+    pthread_mutex_init(&s->log_mu, NULL);
+    s->log_window = k1s_time_mono_ms();
     s->stream_hub = k1s_stream_hub_new(s->api);
     if (!s->stream_hub) {
         *err = strdup("out of memory");
@@ -150,23 +183,30 @@ int k1s_server_start(const k1s_server_config *cfg, k1s_server **out, char **err)
     if (tls)
         flags |= MHD_USE_TLS;
     s->tls = tls;
+    char priority[256], perr[256];
+    if (tls && k1s__tls_priority(cfg->tls_min_version, cfg->tls_cipher_suites, priority,
+                                 sizeof priority, perr, sizeof perr) != 0) {
+        *err = strdup(perr);
+        goto fail;
+    }
     /* the certificate only with TLS: libmicrohttpd warns about it otherwise */
     struct MHD_OptionItem tls_opts[] = {
         {MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)cfg->tls_cert},
         {MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)cfg->tls_key},
+        {MHD_OPTION_HTTPS_PRIORITIES, 0, priority},
         {MHD_OPTION_END, 0, NULL},
     };
     if (!tls)
         tls_opts[0].option = MHD_OPTION_END;
-    s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, tls_opts,
-                            MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_THREAD_POOL_SIZE, threads,
-                            /* per-connection pool: headers and read buffer (bodies are copied
+    s->d = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_SOCK_ADDR, &sa,
+        MHD_OPTION_THREAD_POOL_SIZE, threads,
+        /* per-connection pool: headers and read buffer (bodies are copied
            out as they arrive), small so idle watchers stay cheap */
-                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024),
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)20000,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0,
-                            MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
-                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024), MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)20000, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+        s, MHD_OPTION_EXTERNAL_LOGGER, http_log, s, MHD_OPTION_END);
     if (!s->d) {
         if (asprintf(err, "cannot listen on %s:%d", s->bind, cfg->port) < 0)
             *err = NULL;
@@ -213,6 +253,7 @@ void k1s_server_stop(k1s_server *s)
     pthread_mutex_destroy(&s->streams_mu);
     pthread_mutex_destroy(&s->stop_mu);
     pthread_cond_destroy(&s->stop_cv);
+    pthread_mutex_destroy(&s->log_mu);
     free(s->token);
     free(s->bind);
     free(s);

@@ -19,6 +19,11 @@ typedef struct k1s_server_config {
     int threads;          /* worker threads, default 4 */
     const char *tls_cert; /* PEM; NULL: plain HTTP (tests of the HTTP layer) */
     const char *tls_key;  /* PEM */
+    /* kube-apiserver's --tls-min-version (VersionTLS12 when NULL, or
+     * VersionTLS13) and --tls-cipher-suites (Go's names, comma-separated;
+     * NULL: every ECDHE AEAD suite). Anything weaker is refused at start. */
+    const char *tls_min_version;
+    const char *tls_cipher_suites;
 } k1s_server_config;
 
 int k1s_server_start(const k1s_server_config *cfg, k1s_server **out, char **err);
