@@ -97,6 +97,8 @@ int k1s_start(const k1s_options *o, k1s **out, char **err)
     if (k1s_api_open(&acfg, &k->api, err))
         goto fail;
     k1s_store_set_watch_limits(k1s_api_store(k->api), 0, o->watch_queue_bytes);
+    /* compacts now if a former run left a long log, and as writes go on */
+    k1s_store_set_retention(k1s_api_store(k->api), K1S_KEEP_EVENTS);
     if (k1s_tls_material(memory ? NULL : o->data_dir, bind, &cert, &key)) {
         fail(err, "cannot create the serving certificate");
         goto fail;

@@ -15,17 +15,45 @@
  * inline, as SQLite would: by then the thread has copied nearly everything,
  * and the file starts over at the next write. The WAL stays bounded.
  *
+ * The same thread compacts the event log when k1s_store_set_retention asks
+ * for it: the writer's hook sees the log pass its bound, and the thread
+ * deletes old events a step at a time, each step one short transaction.
+ *
  * Used by store.c (start at open, stop at close).
  */
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "store_internal.h"
 
 /* Runs on the writer's thread after every commit, write_mu held; nframes:
  * frames now in the WAL. */
+/* Events deleted per transaction when compacting in the background. */
+#define COMPACT_STEP 5000
+
+/* Whether the log holds a quarter more events than it should keep. */
+static bool over_retention(k1s_store *s)
+{
+    int64_t keep = atomic_load(&s->keep_events);
+    return keep > 0 && atomic_load(&s->rev) - atomic_load(&s->compacted) > keep + keep / 4;
+}
+
+static void want_compaction(k1s_store *s)
+{
+    pthread_mutex_lock(&s->ckpt_mu);
+    if (!s->compact_want) {
+        s->compact_want = 1;
+        pthread_cond_signal(&s->ckpt_cv);
+    }
+    pthread_mutex_unlock(&s->ckpt_mu);
+}
+
 static int wal_hook(void *ctx, sqlite3 *db, const char *name, int nframes)
 {
     k1s_store *s = ctx;
+    if (over_retention(s))
+        want_compaction(s);
     if (nframes >= K1S__CKPT_INLINE_FRAMES) {
         sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
         return SQLITE_OK;
@@ -42,15 +70,38 @@ static int wal_hook(void *ctx, sqlite3 *db, const char *name, int nframes)
     return SQLITE_OK;
 }
 
+/* Down to the retention, in steps; stops early when the store closes. */
+static void compact_steps(k1s_store *s)
+{
+    for (;;) {
+        int64_t keep = atomic_load(&s->keep_events);
+        int64_t target = atomic_load(&s->rev) - keep, done = atomic_load(&s->compacted);
+        pthread_mutex_lock(&s->ckpt_mu);
+        bool stop = s->ckpt_stop;
+        pthread_mutex_unlock(&s->ckpt_mu);
+        if (keep <= 0 || done >= target || stop)
+            return;
+        int64_t next = target - done > COMPACT_STEP ? done + COMPACT_STEP : target;
+        if (k1s_store_compact(s, next + 1) != 0)
+            return; /* tried again when the log grows */
+    }
+}
+
 static void *ckpt_main(void *arg)
 {
     k1s_store *s = arg;
     pthread_mutex_lock(&s->ckpt_mu);
     for (;;) {
-        while (!s->ckpt_want && !s->ckpt_stop)
+        while (!s->ckpt_want && !s->compact_want && !s->ckpt_stop)
             pthread_cond_wait(&s->ckpt_cv, &s->ckpt_mu);
         if (s->ckpt_stop)
             break;
+        if (s->compact_want) {
+            s->compact_want = 0;
+            pthread_mutex_unlock(&s->ckpt_mu);
+            compact_steps(s);
+            pthread_mutex_lock(&s->ckpt_mu);
+        }
         s->ckpt_want = 0;
         pthread_mutex_unlock(&s->ckpt_mu);
         int nlog = 0, nckpt = 0;
@@ -88,6 +139,13 @@ int k1s__ckpt_start(k1s_store *s)
     s->ckpt_running = 1;
     sqlite3_wal_hook(s->writer->db, wal_hook, s);
     return 0;
+}
+
+void k1s_store_set_retention(k1s_store *s, int64_t keep_events)
+{
+    atomic_store(&s->keep_events, keep_events > 0 ? keep_events : 0);
+    if (s->ckpt_running && over_retention(s))
+        want_compaction(s);
 }
 
 void k1s__ckpt_stop(k1s_store *s)

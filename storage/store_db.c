@@ -162,8 +162,11 @@ int k1s__conn_open(const char *path, int mem, int writer, k1s__conn **out)
     if (writer && !mem) {
         if ((ret = pragma_expect(c->db, "PRAGMA journal_mode=WAL", "wal")))
             goto cleanup;
+        /* the WAL file is cut back to 16 MiB whenever it starts over, so
+         * a burst (or a big compaction) does not keep its peak size */
         if ((ret = exec_sql(c->db, "PRAGMA synchronous=NORMAL;"
-                                   "PRAGMA cache_size=-16384")))
+                                   "PRAGMA cache_size=-16384;"
+                                   "PRAGMA journal_size_limit=16777216")))
             goto cleanup;
     }
     if (writer) {

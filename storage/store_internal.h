@@ -137,6 +137,10 @@ struct k1s_store {
     k1s__conn *ckpt_conn;
     int ckpt_inited, ckpt_running, ckpt_want, ckpt_stop;
     int ckpt_done; /* WAL frames the last background checkpoint copied */
+    /* k1s_store_set_retention: events to keep (0: off), and whether the
+     * background thread has a compaction to do (under ckpt_mu) */
+    _Atomic int64_t keep_events;
+    int compact_want;
 };
 
 /* ---- store_db.c ---------------------------------------------------------- */

@@ -660,6 +660,89 @@ TEST(test_wal_checkpoints_in_background)
     fx_tmpdb_remove(&t);
 }
 
+/* One object rewritten n times, as a Lease is renewed. */
+static void renew(k1s_store *s, int n)
+{
+    k1s_key k = {"coordination.k8s.io", "leases", "ns", "lease"};
+    for (int i = 0; i < n; i++)
+        if (k1s_store_update(s, &k, nop_cb, NULL, NULL, NULL) != 0) {
+            CHECK(0);
+            return;
+        }
+}
+
+TEST(test_retention_compacts_in_background)
+{
+    fx_tmpdb t;
+    fx_tmpdb_make(&t, "batch-test");
+    k1s_store *s = NULL;
+    CHECK_INT(k1s_store_open(t.path, &s), 0);
+    renew(s, 3000);
+    CHECK_INT(k1s_store_compacted_revision(s), 0); /* no retention: no compaction */
+    k1s_store_close(s);
+
+    /* a server restarted with a long log compacts at once, not a minute on */
+    CHECK_INT(k1s_store_open(t.path, &s), 0);
+    k1s_store_set_retention(s, 1000);
+    CHECK_SOON(k1s_store_compacted_revision(s) == 3000 - 1000);
+    /* and keeps the log near its bound as writes go on */
+    renew(s, 5000);
+    CHECK_SOON(k1s_store_revision(s) - k1s_store_compacted_revision(s) <= 1250);
+    CHECK(k1s_store_revision(s) - k1s_store_compacted_revision(s) >= 1000);
+    /* watches from what was compacted are 410, from what is kept work */
+    k1s_watch *w = NULL;
+    CHECK_INT(k1s_store_watch(s, "", NULL, NULL, 100, NULL, NULL, &w), K1S_EGONE);
+    CHECK_INT(k1s_store_watch(s, "", NULL, NULL, k1s_store_revision(s) - 10, NULL, NULL, &w), 0);
+    if (w)
+        k1s_watch_close(w);
+    /* the WAL is cut back once it starts over */
+    renew(s, 50);
+    CHECK(file_size(t.path, "-wal") <= 16L * 1024 * 1024 + 2L * K1S__CKPT_INLINE_FRAMES * 4120);
+    k1s_store_close(s);
+    fx_tmpdb_remove(&t);
+}
+
+static int lease_cb(void *ctx, json_t *cur, int64_t cur_rev, int64_t new_rev, json_t **out)
+{
+    (void)ctx, (void)cur, (void)cur_rev;
+    char holder[1024];
+    memset(holder, 'h', sizeof holder - 1);
+    holder[sizeof holder - 1] = '\0';
+    *out =
+        json_pack("{s:{s:s,s:I}}", "spec", "holderIdentity", holder, "renew", (json_int_t)new_rev);
+    return *out ? K1S_STORE_PUT : K1S_ENOMEM;
+}
+
+/* The growth bound of docs/reliability.md: a 1 KiB Lease renewed 100 000
+ * times, 10 000 events kept, stays within 48 MiB of database and WAL. */
+TEST(test_lease_renewals_stay_bounded)
+{
+    fx_tmpdb t;
+    fx_tmpdb_make(&t, "batch-test");
+    k1s_store *s = NULL;
+    CHECK_INT(k1s_store_open(t.path, &s), 0);
+    k1s_store_set_retention(s, 10000);
+    k1s_key k = {"coordination.k8s.io", "leases", "kube-node-lease", "vm"};
+    long peak = 0;
+    for (int i = 0; i < 100000; i++) {
+        if (k1s_store_update(s, &k, lease_cb, NULL, NULL, NULL) != 0) {
+            CHECK(0);
+            break;
+        }
+        if (i % 5000 == 0) {
+            long sz = file_size(t.path, "") + file_size(t.path, "-wal");
+            peak = sz > peak ? sz : peak;
+        }
+    }
+    CHECK_SOON(k1s_store_revision(s) - k1s_store_compacted_revision(s) <= 12500);
+    long db = file_size(t.path, ""), wal = file_size(t.path, "-wal");
+    fprintf(stderr, "  100000 renewals: database %ld KiB, WAL %ld KiB, peak %ld KiB\n", db / 1024,
+            wal / 1024, peak / 1024);
+    CHECK(db + wal <= 48L * 1024 * 1024 && peak <= 48L * 1024 * 1024);
+    k1s_store_close(s);
+    fx_tmpdb_remove(&t);
+}
+
 /* ---- another process is kept out ----------------------------------------- */
 
 TEST(test_file_is_exclusive_to_the_process)
@@ -709,4 +792,5 @@ TEST(test_file_is_exclusive_to_the_process)
 K1S_TEST_MAIN(T(test_unique_allocation_file), T(test_unique_allocation_memory),
               T(test_failures_roll_back_only_themselves), T(test_reentry_from_callback),
               T(test_revision_after_full_compaction), T(test_wal_checkpoints_in_background),
+              T(test_retention_compacts_in_background), T(test_lease_renewals_stay_bounded),
               T(test_file_is_exclusive_to_the_process))
