@@ -27,6 +27,9 @@
 /* Recent events kept in memory so live fan-out and short replays never
  * touch SQLite. A power of two: slots are indexed by rev & (size - 1). */
 #define K1S__RING_SIZE 4096
+/* ... and at most this many bytes of them (ev_cost), so big objects do not
+ * make the ring hold gigabytes. */
+#define K1S__RING_MAX_BYTES ((size_t)64 * 1024 * 1024)
 /* Per-watcher queue bound; past it the watcher is dropped. */
 #define K1S__WATCH_MAX_EVENTS ((size_t)100000)
 #define K1S__WATCH_MAX_BYTES ((size_t)128 * 1024 * 1024)
@@ -228,5 +231,7 @@ void k1s__notify_batch_run(k1s__notify_batch *nb);
 /* Test hook: how many batches the leaders applied, how many requests they
  * held in all, and the largest one. */
 void k1s__store_batch_stats(k1s_store *s, uint64_t *batches, uint64_t *requests, size_t *max_batch);
+/* Test hook: bytes the hub's ring holds. */
+size_t k1s__store_ring_bytes(k1s_store *s);
 
 #endif

@@ -3,7 +3,8 @@
  *
  * The writer publishes every event here (in revision order, under the
  * store's write mutex). The hub keeps the newest K1S__RING_SIZE events in a
- * ring so live delivery and short replays never touch SQLite, and appends
+ * ring so live delivery and short replays never touch SQLite (fewer when
+ * they are big: the ring holds at most K1S__RING_MAX_BYTES), and appends
  * each event (refcounted, shared) to the bounded queue of every matching
  * watcher. A new watch is registered first and then replayed up to the
  * revision it was registered at (from the ring, or from the events table
@@ -27,6 +28,7 @@ struct k1s__hub {
     int closed;
     int64_t head;       /* newest published revision */
     int64_t ring_first; /* no revision below this is in the ring */
+    size_t ring_bytes;  /* ev_cost of the events in the ring */
     k1s_watch *watchers;
     size_t max_events, max_bytes; /* for watches created from now on */
     k1s_event *ring[K1S__RING_SIZE];
@@ -224,6 +226,32 @@ static void ring_clear(k1s__hub *h)
         k1s_event_unref(h->ring[i]);
         h->ring[i] = NULL;
     }
+    h->ring_bytes = 0;
+}
+
+/* Puts e (the caller's reference) in its slot, then lets the oldest events
+ * go until the ring is within its byte budget; replays from before
+ * ring_first read the events table instead. */
+static void ring_put(k1s__hub *h, k1s_event *e)
+{
+    int64_t slot = e->rev & RING_MASK;
+    if (h->ring[slot]) {
+        h->ring_bytes -= ev_cost(h->ring[slot]);
+        k1s_event_unref(h->ring[slot]);
+    }
+    h->ring[slot] = e;
+    h->ring_bytes += ev_cost(e);
+    if (h->ring_first < e->rev - RING_MASK)
+        h->ring_first = e->rev - RING_MASK;
+    while (h->ring_bytes > K1S__RING_MAX_BYTES && h->ring_first < e->rev) {
+        k1s_event **old = &h->ring[h->ring_first & RING_MASK];
+        if (*old && (*old)->rev == h->ring_first) {
+            h->ring_bytes -= ev_cost(*old);
+            k1s_event_unref(*old);
+            *old = NULL;
+        }
+        h->ring_first++;
+    }
 }
 
 /* Drops every watcher and queues a notify for each (hub->mu held). */
@@ -289,9 +317,7 @@ void k1s__hub_publish(k1s__hub *h, k1s_event *e, k1s__notify_batch *nb)
         ring_clear(h);
         h->ring_first = e->rev;
     }
-    int64_t slot = e->rev & RING_MASK;
-    k1s_event_unref(h->ring[slot]);
-    h->ring[slot] = e; /* the caller's reference */
+    ring_put(h, e);
     h->head = e->rev;
 
     k1s_watch *next;
@@ -313,6 +339,14 @@ void k1s__hub_publish(k1s__hub *h, k1s_event *e, k1s__notify_batch *nb)
         batch_add(nb, w);
     }
     pthread_mutex_unlock(&h->mu);
+}
+
+size_t k1s__store_ring_bytes(k1s_store *s)
+{
+    pthread_mutex_lock(&s->hub->mu);
+    size_t n = s->hub->ring_bytes;
+    pthread_mutex_unlock(&s->hub->mu);
+    return n;
 }
 
 void k1s_store_set_watch_limits(k1s_store *s, size_t max_events, size_t max_bytes)

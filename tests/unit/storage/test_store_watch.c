@@ -209,6 +209,49 @@ TEST(test_watch_replay_beyond_ring)
     k1s_store_close(s);
 }
 
+/* Big objects: the ring keeps fewer of them (its byte budget), and watches
+ * from before what it holds replay from the events table, in order. */
+static int big_mutate(void *ctx, json_t *cur, int64_t cur_rev, int64_t new_rev, json_t **out)
+{
+    (void)cur, (void)cur_rev;
+    *out = json_pack("{s:{},s:I,s:s}", "metadata", "n", (json_int_t)new_rev, "blob", (char *)ctx);
+    return *out ? K1S_STORE_PUT : K1S_ENOMEM;
+}
+
+TEST(test_ring_is_bounded_by_bytes)
+{
+    k1s_store *s = NULL;
+    CHECK_INT(k1s_store_open(":memory:", &s), 0);
+    size_t big = 1024 * 1024;
+    char *blob = malloc(big + 1);
+    memset(blob, 'x', big);
+    blob[big] = '\0';
+    const int n = 100; /* 100 MiB of events: past the budget, within a queue */
+    k1s_key k = {"", "configmaps", "ns", "big"};
+    for (int i = 1; i <= n; i++)
+        if (k1s_store_update(s, &k, big_mutate, blob, NULL, NULL) != 0) {
+            CHECK(0);
+            break;
+        }
+    size_t held = k1s__store_ring_bytes(s);
+    CHECK(held <= K1S__RING_MAX_BYTES + big + 4096);
+    CHECK(held >= K1S__RING_MAX_BYTES / 2);
+    k1s_watch *old = NULL, *recent = NULL;
+    CHECK_INT(k1s_store_watch(s, "", "configmaps", NULL, 0, NULL, NULL, &old), 0);
+    CHECK_INT(k1s_store_watch(s, "", "configmaps", NULL, n - 5, NULL, NULL, &recent), 0);
+    static got g;
+    g = (got){0};
+    drain(old, &g);
+    CHECK(consecutive(&g, 1, n));
+    g = (got){0};
+    drain(recent, &g);
+    CHECK(consecutive(&g, n - 4, n));
+    k1s_watch_close(old);
+    k1s_watch_close(recent);
+    free(blob);
+    k1s_store_close(s);
+}
+
 TEST(test_watch_after_restart)
 {
     fx_tmpdb t;
@@ -747,7 +790,8 @@ TEST(test_watch_outlives_store)
 }
 
 K1S_TEST_MAIN(T(test_watch_replay_then_live), T(test_watch_replay_beyond_ring),
-              T(test_watch_after_restart), T(test_watch_filters), T(test_compaction_gone),
-              T(test_concurrent_writers_memory), T(test_concurrent_writers_file),
-              T(test_db_replay_races_live), T(test_slow_watcher_overflows),
-              T(test_no_notify_after_close), T(test_watch_outlives_store))
+              T(test_ring_is_bounded_by_bytes), T(test_watch_after_restart), T(test_watch_filters),
+              T(test_compaction_gone), T(test_concurrent_writers_memory),
+              T(test_concurrent_writers_file), T(test_db_replay_races_live),
+              T(test_slow_watcher_overflows), T(test_no_notify_after_close),
+              T(test_watch_outlives_store))
