@@ -114,6 +114,14 @@ int k1s__decode_check(const k1s_kind *k, json_t *obj, const k1s_opts *o, k1s_sta
     }
     json_t *unknown = json_array();
     size_t n = k1s_schema_unknown_fields(t, obj, unknown);
+    size_t ndup = o && o->duplicates ? json_array_size(o->duplicates) : 0;
+    for (size_t i = 0; i < ndup; i++) {
+        json_t *d = json_pack("s++", "duplicate field \"",
+                              json_string_value(json_array_get(o->duplicates, i)), "\"");
+        if (d && json_array_append_new(unknown, d) == 0)
+            n++;
+    }
+    size_t nunknown = n - ndup;
     int rc = 0;
     if (n && o && o->field_validation == K1S_FV_STRICT) {
         /* kube joins several strict errors with ", " */
@@ -135,7 +143,7 @@ int k1s__decode_check(const k1s_kind *k, json_t *obj, const k1s_opts *o, k1s_sta
         for (size_t i = 0; i < n; i++)
             json_array_append(o->warnings, json_array_get(unknown, i));
     }
-    if (n && rc == 0)
+    if (nunknown && rc == 0)
         k1s_schema_prune_unknown(t, obj);
     json_decref(unknown);
     return rc;

@@ -58,6 +58,10 @@ typedef struct k1s_opts {
     const char *field_manager;
     k1s_field_validation field_validation;
     json_t *warnings; /* borrowed array: warnings are appended, may be NULL */
+    /* create/update: the body's repeated keys as field paths (borrowed
+     * array of strings, may be NULL), which fieldValidation treats like
+     * unknown fields, as kube's strict decoder does */
+    const json_t *duplicates;
     /* delete only */
     const char *propagation; /* Background, Foreground, Orphan or NULL */
     long long grace_seconds; /* -1: not given */

@@ -1,6 +1,7 @@
 """Conformance cases: bad input gets kube-apiserver's Status errors, and
 nothing already stored changes."""
 import base64
+import os
 import shutil
 import subprocess
 import tempfile
@@ -13,6 +14,7 @@ import urllib.error
 from casekit import eq, contains, jget, collector
 
 TESTS, case = collector()
+CM_PATH = "/api/v1/namespaces/default/configmaps"
 
 
 def kubeconfig_value(s, key):
@@ -55,6 +57,34 @@ def http(s, method, path, body=None, ctype="application/json", token=True, accep
         if e.headers.get("Content-Type", "").startswith("application/json"):
             return e.code, json.loads(raw or b"null")
         return e.code, raw.decode()
+
+
+@case
+def test_duplicate_fields(s):
+    # kube's strict decoder reports repeated keys like unknown fields
+    body = ('{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dup-%s",'
+            '"labels":{"a":"1","a":"2"}},"data":{"k":"v"},"data":{"k":"w"}}')
+    code, st = http(s, "POST", CM_PATH + "?fieldValidation=Strict", body % "strict")
+    eq((code, st.get("reason")), (400, "BadRequest"), "Strict refuses them")
+    contains(st["message"], 'strict decoding error: duplicate field "metadata.labels.a", '
+             'duplicate field "data"', "kube's words, with the field paths")
+    eq(http(s, "GET", CM_PATH + "/dup-strict")[0], 404, "nothing created")
+    # Warn (the default): created, one Warning header per repeated key
+    req = urllib.request.Request(s.url + CM_PATH, data=(body % "warn").encode(), method="POST")
+    req.add_header("Content-Type", "application/json")
+    req.add_header("Authorization", "Bearer " + token_of(s))
+    with urllib.request.urlopen(req, timeout=10, context=tls_context(s)) as r:
+        eq(r.status, 201, "Warn creates")
+        warns = r.headers.get_all("Warning") or []
+        created = json.loads(r.read())
+    eq(sorted(warns), ['299 - "duplicate field \\"data\\""',
+                       '299 - "duplicate field \\"metadata.labels.a\\""'], "the warnings")
+    eq((created["data"], created["metadata"]["labels"]), ({"k": "w"}, {"a": "2"}),
+       "the last value wins, as in Go")
+    code, _ = http(s, "POST", CM_PATH + "?fieldValidation=Ignore", body % "ignore")
+    eq(code, 201, "Ignore creates")
+    for n in ("warn", "ignore"):
+        http(s, "DELETE", CM_PATH + "/dup-" + n)
 
 
 @case
@@ -229,3 +259,74 @@ def test_tls_versions_and_suites(shared):
         shutil.rmtree(d, ignore_errors=True)
         eq(p.returncode != 0, True, "%s refused" % flags)
         contains(p.stderr, words, "the reason")
+
+
+def server_fds(s):
+    return len(os.listdir("/proc/%d/fd" % s.proc.pid))
+
+
+@case
+def test_silent_and_slow_connections(shared):
+    # connections without the token get little: a flood of silent ones does
+    # not lock kubectl out, slowloris and half-sent requests are cut off
+    import socket
+    import resource
+    import time
+    from k1s_fixture import Server
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = min(hard, 8192)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, want), hard))
+    s = Server(shared.binary).start()
+    held = []
+    try:
+        u = urllib.parse.urlparse(s.url)
+        base = server_fds(s)
+        for _ in range(min(6000, want - 200)):
+            held.append(socket.create_connection((u.hostname, u.port), timeout=5))
+        start = time.time()
+        p = s.kubectl("get", "namespaces", "-o", "name")
+        took = time.time() - start
+        contains(p.stdout, "namespace/default", "kubectl during the flood")
+        eq(took < 1.0, True, "kubectl answered in %.2f s during a flood of %d" % (took, len(held)))
+        eq(server_fds(s) - base < 1100 + 50, True,
+           "the server holds at most ~1024 of them (%d)" % (server_fds(s) - base))
+        for c in held:
+            c.close()
+        held = []
+        # slowloris: a header byte every second never completes a request
+        slow = socket.create_connection((u.hostname, u.port), timeout=30)
+        ctx = ssl._create_unverified_context()
+        t = ctx.wrap_socket(slow)
+        start = time.time()
+        closed_after = None
+        try:
+            for ch in "GET /api HTTP/1.1\r\nHost: x\r\nX-Slow: " + "a" * 40:
+                t.sendall(ch.encode())
+                time.sleep(1)
+        except OSError:
+            closed_after = time.time() - start
+        if closed_after is None:
+            try:
+                closed_after = time.time() - start if t.recv(1) == b"" else None
+            except OSError:
+                closed_after = time.time() - start
+        t.close()
+        eq(closed_after is not None and closed_after < 15, True,
+           "slowloris cut off (after %s s)" % closed_after)
+        # a valid token with a body shorter than its Content-Length: the
+        # client's own, cut off only when idle for long; without the token,
+        # the answer is at once
+        raw = ctx.wrap_socket(socket.create_connection((u.hostname, u.port), timeout=10))
+        raw.sendall(b"POST /api/v1/namespaces/default/configmaps HTTP/1.1\r\nHost: x\r\n"
+                    b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{}")
+        data = raw.recv(200)
+        raw.close()
+        contains(data.decode(errors="replace"), "401", "no token: 401 without the body")
+        code, _ = http(s, "GET", "/readyz")
+        eq(code, 200, "still serving")
+    finally:
+        for c in held:
+            c.close()
+        rc = s.stop()
+        s.cleanup()
+    eq(rc, 0, "server exit code")

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "k1s_protobuf.h"
+#include "k1s_strict.h"
 #include "k1s_yaml.h"
 
 #define ACCEPTED "application/json, application/yaml, application/vnd.kubernetes.protobuf"
@@ -45,6 +46,19 @@ json_t *k1s__body_json(const k1s_req *rq, k1s_status *st)
         return NULL;
     }
     return j;
+}
+
+json_t *k1s__body_duplicates(struct MHD_Connection *c, const k1s_req *rq)
+{
+    const char *ctype = k1s__header(c, "Content-Type");
+    if (ctype && *ctype && !media_type_is(ctype, "application/json"))
+        return NULL; /* YAML and protobuf bodies: their decoders keep one value */
+    json_t *paths = json_array();
+    if (paths && k1s_json_duplicate_fields(rq->body.p, rq->body.len, paths) == 0) {
+        json_decref(paths);
+        return NULL;
+    }
+    return paths;
 }
 
 json_t *k1s__body_decode(struct MHD_Connection *c, const k1s_req *rq, k1s_status *st)

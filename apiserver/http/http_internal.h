@@ -15,6 +15,7 @@
 #include "k1s_wire.h"
 
 typedef struct k1s_wstream k1s_wstream;
+typedef struct k1s_guard_conn k1s_guard_conn;
 
 struct k1s_server {
     struct MHD_Daemon *d;
@@ -41,7 +42,23 @@ struct k1s_server {
     pthread_mutex_t log_mu;
     int64_t log_window; /* start of the current minute, monotonic ms */
     unsigned log_shown, log_dropped;
+    /* connections without an authenticated request yet (http_guard.c),
+       oldest first; pending_live counts those not shut down already */
+    pthread_mutex_t guard_mu;
+    k1s_guard_conn *pending_head, *pending_tail;
+    unsigned pending_live;
 };
+
+/* The connection guard (http_guard.c): libmicrohttpd's connection
+ * notifications; a connection's first request with the token; a request
+ * that may run for ever (watch, logs, exec); the once-a-second sweep; and
+ * libmicrohttpd's own inactivity timeout for what the guard does not see. */
+void k1s__guard_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+                       enum MHD_ConnectionNotificationCode code);
+void k1s__guard_authenticated(k1s_server *s, struct MHD_Connection *c);
+void k1s__guard_long_running(struct MHD_Connection *c);
+void k1s__guard_sweep(k1s_server *s, int64_t now_ms);
+unsigned k1s__guard_pending_timeout(void);
 
 /* One HTTP request, accumulated across libmicrohttpd's calls. */
 typedef struct k1s_req {
@@ -59,6 +76,9 @@ int k1s__tls_priority(const char *min_version, const char *cipher_suites, char *
  * anything else). NULL with *st set (400, 413, 415) when it cannot. */
 json_t *k1s__body_json(const k1s_req *rq, k1s_status *st);
 json_t *k1s__body_decode(struct MHD_Connection *c, const k1s_req *rq, k1s_status *st);
+/* The repeated keys of a JSON body as field paths (k1s_strict.h): a new
+ * array, or NULL when there are none or the body is not JSON. */
+json_t *k1s__body_duplicates(struct MHD_Connection *c, const k1s_req *rq);
 
 /* The form the Accept header asks objects in, and how to encode them
  * (http_accept.c): list says whether the answer is a list

@@ -359,6 +359,10 @@ static enum MHD_Result do_write(k1s_server *s, struct MHD_Connection *c, const c
         body = strcmp(method, "PATCH") ? k1s__body_decode(c, rq, &st) : k1s__body_json(rq, &st);
     if (!body)
         return finish(c, t->kind, -1, 0, NULL, warnings, &st);
+    json_t *dups = strcmp(method, "PATCH") && o.field_validation != K1S_FV_IGNORE
+                       ? k1s__body_duplicates(c, rq)
+                       : NULL;
+    o.duplicates = dups;
     int code = 200;
     if (!strcmp(method, "POST")) {
         rc = k1s_api_create(s->api, t, body, &o, &out, &st);
@@ -392,6 +396,7 @@ static enum MHD_Result do_write(k1s_server *s, struct MHD_Connection *c, const c
         }
         rc = k1s_api_patch(s->api, t, pt, body, &o, &out, &st);
     }
+    json_decref(dups);
     json_decref(body);
     return finish(c, t->kind, rc, code, out, warnings, &st);
 }
@@ -592,12 +597,14 @@ enum MHD_Result k1s__handle_resource(k1s_server *s, struct MHD_Connection *c, co
     if (k1s__accept_none(&acc) &&
         !(sr && (sr->type == K1S_SUBR_CONNECT || sr->type == K1S_SUBR_LOG)))
         return k1s__reply_not_acceptable(c, false);
+    bool watch = r->legacy_watch || k1s__arg_true(c, "watch");
+    if (watch || (sr && (sr->type == K1S_SUBR_CONNECT || sr->type == K1S_SUBR_LOG)))
+        k1s__guard_long_running(c);
     /* the node's subresources: streams, not objects */
     if (sr && r->ns && sr->type == K1S_SUBR_CONNECT)
         return k1s_stream_pod_connect(s->stream_hub, c, method, r->ns, r->name, r->sub);
     if (sr && r->ns && sr->type == K1S_SUBR_LOG)
         return k1s_stream_pod_log(s->stream_hub, c, method, r->ns, r->name);
-    bool watch = r->legacy_watch || k1s__arg_true(c, "watch");
     if (!strcmp(method, "GET")) {
         if (watch)
             return k1s__handle_watch(s, c, k, r->ns, r->name);

@@ -49,14 +49,18 @@ static void http_log(void *cls, const char *fmt, va_list ap)
     }
 }
 
-static bool authorized(k1s_server *s, struct MHD_Connection *c, const char *url)
+/* Health and version are public, as kube's system:public-info-viewer. */
+static bool public_url(const char *url)
+{
+    return !strcmp(url, "/healthz") || !strcmp(url, "/livez") || !strcmp(url, "/readyz") ||
+           !strcmp(url, "/version") || !strncmp(url, "/healthz/", 9) ||
+           !strncmp(url, "/livez/", 7) || !strncmp(url, "/readyz/", 8);
+}
+
+/* Whether the request carries the token (or none is needed at all). */
+static bool token_valid(k1s_server *s, struct MHD_Connection *c)
 {
     if (!s->token)
-        return true;
-    /* health and version are public, as kube's system:public-info-viewer */
-    if (!strcmp(url, "/healthz") || !strcmp(url, "/livez") || !strcmp(url, "/readyz") ||
-        !strcmp(url, "/version") || !strncmp(url, "/healthz/", 9) || !strncmp(url, "/livez/", 7) ||
-        !strncmp(url, "/readyz/", 8))
         return true;
     const char *h = k1s__header(c, "Authorization");
     if (!h || strncasecmp(h, "Bearer ", 7) != 0)
@@ -70,6 +74,11 @@ static bool authorized(k1s_server *s, struct MHD_Connection *c, const char *url)
     for (size_t i = 0; i < n; i++)
         diff |= (unsigned char)s->token[i] ^ (unsigned char)(i < m ? h[i] : 0);
     return diff == 0;
+}
+
+static bool authorized(k1s_server *s, struct MHD_Connection *c, const char *url)
+{
+    return public_url(url) || token_valid(s, c);
 }
 
 static enum MHD_Result dispatch(k1s_server *s, struct MHD_Connection *c, const char *url,
@@ -112,6 +121,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             return MHD_NO;
         rq->body.max = K1S_MAX_OBJECT_BYTES;
         *con_cls = rq;
+        if (token_valid(s, c))
+            k1s__guard_authenticated(s, c);
+        else if (!public_url(url)) /* refused before any body is read, as kube */
+            return k1s__reply_error(c, 401, "Unauthorized", "Unauthorized");
         return MHD_YES;
     }
     if (*upload_size) {
@@ -157,6 +170,7 @@ int k1s_server_start(const k1s_server_config *cfg, k1s_server **out, char **err)
     pthread_mutex_init(&s->stop_mu, NULL);
     pthread_cond_init(&s->stop_cv, NULL);
     pthread_mutex_init(&s->log_mu, NULL);
+    pthread_mutex_init(&s->guard_mu, NULL);
     s->log_window = k1s_time_mono_ms();
     s->stream_hub = k1s_stream_hub_new(s->api);
     if (!s->stream_hub) {
@@ -198,15 +212,18 @@ int k1s_server_start(const k1s_server_config *cfg, k1s_server **out, char **err)
     };
     if (!tls)
         tls_opts[0].option = MHD_OPTION_END;
-    s->d = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_SOCK_ADDR, &sa,
-        MHD_OPTION_THREAD_POOL_SIZE, threads,
-        /* per-connection pool: headers and read buffer (bodies are copied
+    s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, tls_opts,
+                            MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_THREAD_POOL_SIZE, threads,
+                            /* per-connection pool: headers and read buffer (bodies are copied
            out as they arrive), small so idle watchers stay cheap */
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024), MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)20000, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-        s, MHD_OPTION_EXTERNAL_LOGGER, http_log, s, MHD_OPTION_END);
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024),
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)20000,
+                            /* until the guard knows better (http_guard.c) */
+                            MHD_OPTION_CONNECTION_TIMEOUT, k1s__guard_pending_timeout(),
+                            MHD_OPTION_NOTIFY_CONNECTION, k1s__guard_notify, s,
+                            MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                            MHD_OPTION_EXTERNAL_LOGGER, http_log, s, MHD_OPTION_END);
     if (!s->d) {
         if (asprintf(err, "cannot listen on %s:%d", s->bind, cfg->port) < 0)
             *err = NULL;
@@ -254,6 +271,7 @@ void k1s_server_stop(k1s_server *s)
     pthread_mutex_destroy(&s->stop_mu);
     pthread_cond_destroy(&s->stop_cv);
     pthread_mutex_destroy(&s->log_mu);
+    pthread_mutex_destroy(&s->guard_mu);
     free(s->token);
     free(s->bind);
     free(s);

@@ -301,6 +301,7 @@ void *k1s__watch_ticker(void *arg)
             break;
         pthread_mutex_unlock(&s->stop_mu);
         int64_t now = now_ms();
+        k1s__guard_sweep(s, now);
         pthread_mutex_lock(&s->streams_mu);
         for (k1s_wstream *ws = s->streams; ws; ws = ws->next) {
             pthread_mutex_lock(&ws->mu);
