@@ -212,6 +212,11 @@ static int retain_keys(smp *c, json_t *orig, const json_t *patch)
     int rc = 0;
     for (size_t i = 0; i < json_array_size(rk); i++) {
         const char *name = k1s__json_cstr(json_array_get(rk, i));
+        if (!name && !c->cleaning) { /* every entry names a field */
+            fail_400(c, "invalid patch format of retainKeys");
+            rc = -1;
+            goto cleanup;
+        }
         if (name && json_object_set_new(keep, name, json_true())) {
             rc = k1s__perr_oom(&c->e);
             goto cleanup;
@@ -421,6 +426,12 @@ static int merge_body(smp *c, json_t *orig, const json_t *patch, const schema *s
                 goto cleanup;
             }
             delete_list = true;
+            if (!json_is_array(pv)) { /* null too: kube wants a list here */
+                if (c->cleaning)
+                    continue;
+                fail_400(c, "invalid patch format of primitive list");
+                goto cleanup;
+            }
         }
         if (json_is_null(pv)) {
             json_object_del(orig, name);

@@ -396,6 +396,11 @@ TEST(test_smp_volumes_retain_keys)
                    "{\"spec\":{\"volumes\":[{\"$retainKeys\":[\"name\"],"
                    "\"emptyDir\":{},\"name\":\"v\"}]}}",
                    K1S_PATCH_EBADREQUEST, "invalid patch format of retainKeys");
+    /* every entry of $retainKeys is a field name */
+    CHECK_SMP_FAIL(&pod_t, "{\"spec\":{\"volumes\":[{\"name\":\"v\"}]}}",
+                   "{\"spec\":{\"volumes\":[{\"$retainKeys\":[\"name\",7],"
+                   "\"name\":\"v\"}]}}",
+                   K1S_PATCH_EBADREQUEST, "invalid patch format of retainKeys");
 }
 
 TEST(test_smp_metadata)
@@ -516,6 +521,16 @@ TEST(test_smp_errors)
     CHECK_SMP_FAIL(&pod_t, "{\"metadata\":{\"finalizers\":[\"a\"]}}",
                    "{\"metadata\":{\"$deleteFromPrimitiveList\":[\"a\"]}}", K1S_PATCH_EBADREQUEST,
                    "invalid patch format of primitive list");
+    /* its value is a list, whatever the object holds */
+    CHECK_SMP_FAIL(&pod_t, "{\"metadata\":{\"finalizers\":[\"a\"]}}",
+                   "{\"metadata\":{\"$deleteFromPrimitiveList/finalizers\":\"a\"}}",
+                   K1S_PATCH_EBADREQUEST, "invalid patch format of primitive list");
+    CHECK_SMP_FAIL(&pod_t, "{\"metadata\":{}}",
+                   "{\"metadata\":{\"$deleteFromPrimitiveList/finalizers\":{}}}",
+                   K1S_PATCH_EBADREQUEST, "invalid patch format of primitive list");
+    CHECK_SMP_FAIL(&pod_t, "{\"metadata\":{\"finalizers\":[\"a\"]}}",
+                   "{\"metadata\":{\"$deleteFromPrimitiveList/finalizers\":null}}",
+                   K1S_PATCH_EBADREQUEST, "invalid patch format of primitive list");
     CHECK_SMP_FAIL(&pod_t, "{\"metadata\":{\"finalizers\":[[\"a\"]]}}",
                    "{\"metadata\":{\"finalizers\":[[\"b\"]]}}", K1S_PATCH_EINVALID,
                    "lists of lists are not supported");
