@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "k1s_buf.h"
+#include "k1s_hex.h"
 #include "k1s_strict.h"
 
 typedef struct scan {
@@ -40,17 +41,6 @@ static bool eat(scan *s, char c)
     return false;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Four hex digits at s->i; -1 if not. */
 static long hex4(scan *s)
 {
@@ -58,7 +48,7 @@ static long hex4(scan *s)
         return -1;
     long v = 0;
     for (int k = 0; k < 4; k++) {
-        int h = hexval(s->p[s->i + (size_t)k]);
+        int h = k1s_hex_digit(s->p[s->i + (size_t)k]);
         if (h < 0)
             return -1;
         v = v * 16 + h;

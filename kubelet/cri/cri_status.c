@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "k1s_hex.h"
+
 static const char *const code_names[] = {
     "OK",       "Canceled",        "Unknown",          "InvalidArgument",   "DeadlineExceeded",
     "NotFound", "AlreadyExists",   "PermissionDenied", "ResourceExhausted", "FailedPrecondition",
@@ -46,17 +48,6 @@ int k1s__cri_code_from_http(long http_status)
     }
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 char *k1s__cri_percent_decode(const char *s, size_t len)
 {
     char *out = malloc(len + 1), *o = out;
@@ -64,8 +55,8 @@ char *k1s__cri_percent_decode(const char *s, size_t len)
         return NULL;
     for (size_t i = 0; i < len; i++) {
         int hi, lo;
-        if (s[i] == '%' && i + 2 < len && (hi = hexval(s[i + 1])) >= 0 &&
-            (lo = hexval(s[i + 2])) >= 0) {
+        if (s[i] == '%' && i + 2 < len && (hi = k1s_hex_digit(s[i + 1])) >= 0 &&
+            (lo = k1s_hex_digit(s[i + 2])) >= 0) {
             char c = (char)(hi << 4 | lo);
             if (c != '\0') { /* a NUL would cut the C string short */
                 *o++ = c;
