@@ -330,3 +330,70 @@ def test_silent_and_slow_connections(shared):
         rc = s.stop()
         s.cleanup()
     eq(rc, 0, "server exit code")
+
+
+def raw_request(s, method, path, headers=(), body=None):
+    """(status, body) of one request on its own connection, headers as given."""
+    import http.client
+    u = urllib.parse.urlparse(s.url)
+    c = http.client.HTTPSConnection(u.hostname, u.port, context=ssl._create_unverified_context(),
+                                    timeout=20)
+    try:
+        c.putrequest(method, path, skip_accept_encoding=True)
+        c.putheader("Authorization", "Bearer " + token_of(s))
+        for k, v in headers:
+            c.putheader(k, v)
+        if body is not None:
+            c.putheader("Content-Type", "application/json")
+            c.putheader("Content-Length", str(len(body)))
+        c.endheaders(body)
+        r = c.getresponse()
+        return r.status, r.read()
+    finally:
+        c.close()
+
+
+@case
+def test_bad_input_table(s):
+    # every bad input gets its own clear status; the server stays up and
+    # nothing stored changes
+    code, keep = http(s, "POST", CM_PATH, json.dumps({"metadata": {"name": "sentinel"},
+                                                      "data": {"a": "b"}}))
+    eq(code, 201)
+    P = "/api/v1/pods"
+    rows = [
+        ("a 20 KB header", "GET", P, [("X-Big", "a" * 20000)], None, 431),
+        ("300 headers", "GET", P, [("X-H%d" % i, "v") for i in range(300)], None, 431),
+        ("an 8 KB URL", "GET", "/api/v1/namespaces/" + "b" * 8000, [], None, 414),
+        ("a bad label selector", "GET", P + "?labelSelector=a%3D%3D%3Db", [], None, 400),
+        ("an unknown field selector", "GET", P + "?fieldSelector=spec.nope%3Dx", [], None, 400),
+        ("a bad resourceVersion", "GET", P + "?resourceVersion=abc", [], None, 400),
+        ("a negative limit", "GET", P + "?limit=-3", [], None, 400),
+        ("a bad continue token", "GET", P + "?limit=1&continue=%%%", [], None, 400),
+        ("a bad watch timeout", "GET", P + "?watch=1&resourceVersion=x", [], None, 400),
+        ("an uppercase name", "POST", CM_PATH, [], b'{"metadata":{"name":"UPPER"}}', 422),
+        ("a 300-character name", "POST", CM_PATH, [],
+         json.dumps({"metadata": {"name": "n" * 300}}).encode(), 422),
+        ("invalid UTF-8", "POST", CM_PATH, [], b'{"metadata":{"name":"\xff\xfe"}}', 400),
+        ("a body past 3 MiB", "POST", CM_PATH, [], b" " * (4 << 20), 413),
+        ("nesting 10 000 deep", "POST", CM_PATH, [], b'{"a":' * 10000 + b"1" + b"}" * 10000,
+         400),
+        ("a number where a string goes", "POST", CM_PATH, [],
+         b'{"metadata":{"name":"num"},"data":{"a":1}}', 400),
+        ("a percent-encoded NUL in the path", "GET", "/api/v1/namespaces/%ff%00x/pods", [],
+         None, 404),
+        ("dot segments", "GET", "/api/v1/namespaces/../../../etc/passwd", [], None, 404),
+        ("an unknown verb", "BREW", CM_PATH + "/sentinel", [], None, 405),
+        ("a PUT to a collection", "PUT", CM_PATH, [], b"{}", 405),
+        ("a patch with no patch type", "PATCH", CM_PATH + "/sentinel", [], b"{}", 415),
+    ]
+    got = []
+    for what, method, path, headers, body, want in rows:
+        code, _ = raw_request(s, method, path, headers, body)
+        got.append((what, code))
+    eq(got, [(r[0], r[5]) for r in rows], "status per bad input")
+    code, after = http(s, "GET", CM_PATH + "/sentinel")
+    eq((after["data"], after["metadata"]["resourceVersion"]),
+       (keep["data"], keep["metadata"]["resourceVersion"]), "the sentinel untouched")
+    eq(http(s, "GET", "/readyz")[0], 200, "still ready")
+    http(s, "DELETE", CM_PATH + "/sentinel")
