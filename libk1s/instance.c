@@ -23,6 +23,9 @@
 
 /* Events kept for watches resuming from an older resourceVersion. */
 #define K1S_KEEP_EVENTS 10000
+/* ... and at most about this much of their JSON: big objects rewritten
+ * often must not make a database of gigabytes */
+#define K1S_KEEP_EVENT_BYTES ((int64_t)256 << 20)
 
 struct k1s {
     k1s_api *api;
@@ -98,7 +101,7 @@ int k1s_start(const k1s_options *o, k1s **out, char **err)
         goto fail;
     k1s_store_set_watch_limits(k1s_api_store(k->api), 0, o->watch_queue_bytes);
     /* compacts now if a former run left a long log, and as writes go on */
-    k1s_store_set_retention(k1s_api_store(k->api), K1S_KEEP_EVENTS);
+    k1s_store_set_retention(k1s_api_store(k->api), K1S_KEEP_EVENTS, K1S_KEEP_EVENT_BYTES);
     if (k1s_tls_material(memory ? NULL : o->data_dir, bind, &cert, &key)) {
         fail(err, "cannot create the serving certificate");
         goto fail;

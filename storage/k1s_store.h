@@ -116,13 +116,16 @@ int k1s_store_compact(k1s_store *s, int64_t keep_from);
 /* Compaction policy for a periodic timer: keep only the newest keep_events
  * events (>= 0). A no-op while the log is shorter than that. */
 int k1s_store_compact_auto(k1s_store *s, int64_t keep_events);
-/* Keep about keep_events events (0: no automatic compaction, the default):
- * a file store compacts on its background thread as soon as the log holds
- * a quarter more than that, at once if it already does (a server restarted
- * often still compacts), in steps that never hold writers up for long, and
- * the WAL file is cut back after its checkpoints. Memory stores compact on
+/* Keep about keep_events events (0: no automatic compaction, the default)
+ * and about keep_bytes of their JSON (0: no byte bound; the newest
+ * K1S_STORE_MIN_EVENTS stay whatever their size): a file store compacts on
+ * its background thread as soon as the log holds a quarter more than
+ * either, at once if it already does (a server restarted often still
+ * compacts), in steps that never hold writers up for long, and the WAL file
+ * is cut back after its checkpoints. Memory stores compact on
  * k1s_store_compact_auto only. */
-void k1s_store_set_retention(k1s_store *s, int64_t keep_events);
+#define K1S_STORE_MIN_EVENTS 64
+void k1s_store_set_retention(k1s_store *s, int64_t keep_events, int64_t keep_bytes);
 
 /* Small key/value table for the server's own settings (e.g. the token). */
 int k1s_store_meta_get(k1s_store *s, const char *key, char **value);

@@ -108,6 +108,7 @@ int k1s_store_open(const char *path, k1s_store **out)
         goto cleanup;
     if ((ret = load_revisions(s)))
         goto cleanup;
+    s->open_rev = atomic_load(&s->rev);
     if (!s->mem && (ret = k1s__ckpt_start(s)))
         goto cleanup;
     if ((ret = k1s__hub_new(atomic_load(&s->rev), &s->hub)))
@@ -251,6 +252,16 @@ int k1s_store_compact(k1s_store *s, int64_t keep_from)
     if ((ret = k1s__exec(s->writer, K1S__ST_BEGIN_IMMEDIATE)))
         goto cleanup;
     in_tx = 1;
+    /* what leaves the log's byte count: the events it counts (all once
+     * they are known, else those committed since open) */
+    int64_t freed = 0;
+    if (atomic_load(&s->keep_bytes) > 0) {
+        int64_t from = atomic_load(&s->compacted);
+        if (!atomic_load(&s->log_bytes_known) && from < s->open_rev)
+            from = s->open_rev;
+        if ((ret = k1s__events_bytes(s->writer, from, newc, &freed)))
+            goto cleanup;
+    }
     if ((ret = k1s__stmt(s->writer, K1S__ST_COMPACT, &st)))
         goto cleanup;
     if (sqlite3_bind_int64(st, 1, keep_from) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE) {
@@ -266,6 +277,8 @@ int k1s_store_compact(k1s_store *s, int64_t keep_from)
         goto cleanup;
     in_tx = 0;
     atomic_store(&s->compacted, newc);
+    uint64_t have = atomic_load(&s->log_bytes);
+    atomic_store(&s->log_bytes, have > (uint64_t)freed ? have - (uint64_t)freed : 0);
 cleanup:
     if (st)
         k1s__stmt_done(s->writer, K1S__ST_COMPACT, st);

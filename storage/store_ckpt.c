@@ -16,8 +16,10 @@
  * and the file starts over at the next write. The WAL stays bounded.
  *
  * The same thread compacts the event log when k1s_store_set_retention asks
- * for it: the writer's hook sees the log pass its bound, and the thread
- * deletes old events a step at a time, each step one short transaction.
+ * for it: the writer's hook sees the log pass its bound (in events, or in
+ * bytes), and the thread deletes old events a step at a time, each step one
+ * short transaction. For the byte bound it first reads the sizes of the
+ * events an earlier run left, once, off the start path.
  *
  * Used by store.c (start at open, stop at close).
  */
@@ -32,11 +34,21 @@
 /* Events deleted per transaction when compacting in the background. */
 #define COMPACT_STEP 5000
 
-/* Whether the log holds a quarter more events than it should keep. */
+/* Most bytes one byte-driven compaction step deletes. */
+#define COMPACT_STEP_BYTES ((uint64_t)64 << 20)
+
+/* Whether the log holds a quarter more than it should keep, in events or
+ * in bytes (or its bytes are still to be read). */
 static bool over_retention(k1s_store *s)
 {
-    int64_t keep = atomic_load(&s->keep_events);
-    return keep > 0 && atomic_load(&s->rev) - atomic_load(&s->compacted) > keep + keep / 4;
+    int64_t keep = atomic_load(&s->keep_events), kb = atomic_load(&s->keep_bytes);
+    int64_t events = atomic_load(&s->rev) - atomic_load(&s->compacted);
+    if (keep > 0 && events > keep + keep / 4)
+        return true;
+    if (kb <= 0 || events <= K1S_STORE_MIN_EVENTS)
+        return false;
+    return !atomic_load(&s->log_bytes_known) ||
+           atomic_load(&s->log_bytes) > (uint64_t)(kb + kb / 4);
 }
 
 static void want_compaction(k1s_store *s)
@@ -70,20 +82,73 @@ static int wal_hook(void *ctx, sqlite3 *db, const char *name, int nframes)
     return SQLITE_OK;
 }
 
+/* The revision up to which dropping the oldest events frees about want
+ * bytes (at most COMPACT_STEP_BYTES, keeping K1S_STORE_MIN_EVENTS), and
+ * those bytes in *freed; done when nothing may go. */
+static int64_t bytes_target(k1s_store *s, int64_t done, uint64_t want, uint64_t *freed)
+{
+    int64_t last = atomic_load(&s->rev) - K1S_STORE_MIN_EVENTS, next = done;
+    sqlite3_stmt *st = NULL;
+    *freed = 0;
+    if (want > COMPACT_STEP_BYTES)
+        want = COMPACT_STEP_BYTES;
+    if (last <= done || k1s__stmt(s->ckpt_conn, K1S__ST_EVENTS_SIZES, &st))
+        return done;
+    if (sqlite3_bind_int64(st, 1, done) == SQLITE_OK &&
+        sqlite3_bind_int64(st, 2, COMPACT_STEP) == SQLITE_OK)
+        while (*freed < want && sqlite3_step(st) == SQLITE_ROW) {
+            int64_t rev = sqlite3_column_int64(st, 0);
+            if (rev > last)
+                break;
+            *freed += (uint64_t)sqlite3_column_int64(st, 1);
+            next = rev;
+        }
+    k1s__stmt_done(s->ckpt_conn, K1S__ST_EVENTS_SIZES, st);
+    return next;
+}
+
+static bool stopping(k1s_store *s)
+{
+    pthread_mutex_lock(&s->ckpt_mu);
+    bool stop = s->ckpt_stop;
+    pthread_mutex_unlock(&s->ckpt_mu);
+    return stop;
+}
+
 /* Down to the retention, in steps; stops early when the store closes. */
 static void compact_steps(k1s_store *s)
 {
+    int64_t kb = atomic_load(&s->keep_bytes);
+    if (kb > 0 && !atomic_load(&s->log_bytes_known)) {
+        /* what an earlier run left: events after the compacted revision up
+         * to the head at open (later ones were counted as they committed) */
+        /* Read without holding writers up; a compaction running meanwhile
+         * (k1s_store_compact_auto) can make the count a little high, which
+         * only compacts a little early. */
+        int64_t old = 0;
+        if (k1s__events_bytes(s->ckpt_conn, atomic_load(&s->compacted), s->open_rev, &old))
+            return;
+        atomic_fetch_add(&s->log_bytes, (uint64_t)old);
+        atomic_store(&s->log_bytes_known, 1);
+    }
     for (;;) {
         int64_t keep = atomic_load(&s->keep_events);
         int64_t target = atomic_load(&s->rev) - keep, done = atomic_load(&s->compacted);
-        pthread_mutex_lock(&s->ckpt_mu);
-        bool stop = s->ckpt_stop;
-        pthread_mutex_unlock(&s->ckpt_mu);
-        if (keep <= 0 || done >= target || stop)
+        if (stopping(s))
             return;
-        int64_t next = target - done > COMPACT_STEP ? done + COMPACT_STEP : target;
-        if (k1s_store_compact(s, next + 1) != 0)
-            return; /* tried again when the log grows */
+        if (keep > 0 && done < target) {
+            int64_t next = target - done > COMPACT_STEP ? done + COMPACT_STEP : target;
+            if (k1s_store_compact(s, next + 1) != 0)
+                return; /* tried again when the log grows */
+            continue;
+        }
+        uint64_t have = atomic_load(&s->log_bytes), goal = (uint64_t)(kb - kb / 4);
+        if (kb <= 0 || have <= goal)
+            return;
+        uint64_t freed = 0;
+        int64_t next = bytes_target(s, done, have - goal, &freed);
+        if (next <= done || k1s_store_compact(s, next + 1) != 0)
+            return;
     }
 }
 
@@ -141,9 +206,15 @@ int k1s__ckpt_start(k1s_store *s)
     return 0;
 }
 
-void k1s_store_set_retention(k1s_store *s, int64_t keep_events)
+uint64_t k1s__store_log_bytes(k1s_store *s)
+{
+    return atomic_load(&s->log_bytes_known) ? atomic_load(&s->log_bytes) : 0;
+}
+
+void k1s_store_set_retention(k1s_store *s, int64_t keep_events, int64_t keep_bytes)
 {
     atomic_store(&s->keep_events, keep_events > 0 ? keep_events : 0);
+    atomic_store(&s->keep_bytes, keep_bytes > 0 ? keep_bytes : 0);
     if (s->ckpt_running && over_retention(s))
         want_compaction(s);
 }

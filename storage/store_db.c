@@ -72,6 +72,11 @@ static const char *const stmt_sql[K1S__ST_N] = {
                                 " WHERE grp=?1 AND res=?2 AND (ns,name)>(?4,?5)",
     [K1S__ST_COUNT_NS_AFTER] = "SELECT count(*) FROM objects"
                                " WHERE grp=?1 AND res=?2 AND ns=?3 AND name>?5",
+    /* the event log's bytes, for its byte bound (store_ckpt.c) */
+    [K1S__ST_EVENTS_BYTES] = "SELECT coalesce(sum(length(CAST(json AS BLOB))),0) FROM events"
+                             " WHERE rev>?1 AND rev<=?2",
+    [K1S__ST_EVENTS_SIZES] = "SELECT rev, length(CAST(json AS BLOB)) FROM events"
+                             " WHERE rev>?1 ORDER BY rev LIMIT ?2",
 };
 
 /* objects is a rowid table (rows can be megabytes, which WITHOUT ROWID
@@ -282,6 +287,22 @@ int k1s__meta_set_int(k1s__conn *c, const char *key, int64_t v)
         ret = map_rc(rc);
 cleanup:
     k1s__stmt_done(c, K1S__ST_META_SET, st);
+    return ret;
+}
+
+int k1s__events_bytes(k1s__conn *c, int64_t after, int64_t upto, int64_t *out)
+{
+    sqlite3_stmt *st = NULL;
+    *out = 0;
+    int ret = k1s__stmt(c, K1S__ST_EVENTS_BYTES, &st);
+    if (ret)
+        return ret;
+    if (sqlite3_bind_int64(st, 1, after) != SQLITE_OK ||
+        sqlite3_bind_int64(st, 2, upto) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW)
+        ret = K1S_EIO;
+    else
+        *out = sqlite3_column_int64(st, 0);
+    k1s__stmt_done(c, K1S__ST_EVENTS_BYTES, st);
     return ret;
 }
 

@@ -76,6 +76,8 @@ enum k1s__stmt_id {
     K1S__ST_COUNT_NS,
     K1S__ST_COUNT_ALL_AFTER,
     K1S__ST_COUNT_NS_AFTER,
+    K1S__ST_EVENTS_BYTES,
+    K1S__ST_EVENTS_SIZES,
     K1S__ST_N
 };
 
@@ -144,6 +146,14 @@ struct k1s_store {
      * background thread has a compaction to do (under ckpt_mu) */
     _Atomic int64_t keep_events;
     int compact_want;
+    /* ... and the log's byte bound (0: none). log_bytes counts the JSON of
+     * the events after the compacted revision: those committed since open
+     * as they commit, the older ones once the background thread has read
+     * them (log_bytes_known); open_rev is the head at open. */
+    _Atomic int64_t keep_bytes;
+    _Atomic uint64_t log_bytes;
+    _Atomic int log_bytes_known;
+    int64_t open_rev;
 };
 
 /* ---- store_db.c ---------------------------------------------------------- */
@@ -177,6 +187,8 @@ int k1s__reader_get(k1s_store *s, k1s__conn **out);
 int k1s__reader_get_short(k1s_store *s, k1s__conn **out);
 void k1s__reader_put(k1s_store *s, k1s__conn *c);
 /* The newest revision visible on c (see K1S__ST_HEAD_REV). */
+/* Bytes of the events' JSON in (after, upto]. */
+int k1s__events_bytes(k1s__conn *c, int64_t after, int64_t upto, int64_t *out);
 int k1s__head_rev(k1s__conn *c, int64_t *out);
 /* Bracket SQL on the writer connection (locks mem_mu in memory mode). */
 void k1s__db_enter(k1s_store *s);
@@ -233,5 +245,7 @@ void k1s__notify_batch_run(k1s__notify_batch *nb);
 void k1s__store_batch_stats(k1s_store *s, uint64_t *batches, uint64_t *requests, size_t *max_batch);
 /* Test hook: bytes the hub's ring holds. */
 size_t k1s__store_ring_bytes(k1s_store *s);
+/* Test hook: the event log's bytes as counted for its bound (0 until known). */
+uint64_t k1s__store_log_bytes(k1s_store *s);
 
 #endif

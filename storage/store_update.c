@@ -89,6 +89,7 @@ static void run_batch(k1s_store *s, k1s__wreq **v, size_t n, k1s__notify_batch *
             continue;
         k1s_event *ev = k1s__event_new(r->rev, r->type, r->key->group, r->key->resource, r->key->ns,
                                        r->key->name, r->text, r->len);
+        atomic_fetch_add(&s->log_bytes, (uint64_t)r->len);
         if (ev) {
             r->text = NULL; /* owned by the event now */
             k1s__hub_publish(s->hub, ev, nb);

@@ -683,7 +683,7 @@ TEST(test_retention_compacts_in_background)
 
     /* a server restarted with a long log compacts at once, not a minute on */
     CHECK_INT(k1s_store_open(t.path, &s), 0);
-    k1s_store_set_retention(s, 1000);
+    k1s_store_set_retention(s, 1000, 0);
     CHECK_SOON(k1s_store_compacted_revision(s) == 3000 - 1000);
     /* and keeps the log near its bound as writes go on */
     renew(s, 5000);
@@ -721,7 +721,7 @@ TEST(test_lease_renewals_stay_bounded)
     fx_tmpdb_make(&t, "batch-test");
     k1s_store *s = NULL;
     CHECK_INT(k1s_store_open(t.path, &s), 0);
-    k1s_store_set_retention(s, 10000);
+    k1s_store_set_retention(s, 10000, 0);
     k1s_key k = {"coordination.k8s.io", "leases", "kube-node-lease", "vm"};
     long peak = 0;
     for (int i = 0; i < 100000; i++) {
@@ -740,6 +740,69 @@ TEST(test_lease_renewals_stay_bounded)
             wal / 1024, peak / 1024);
     CHECK(db + wal <= 48L * 1024 * 1024 && peak <= 48L * 1024 * 1024);
     k1s_store_close(s);
+    fx_tmpdb_remove(&t);
+}
+
+static int blob_cb(void *ctx, json_t *cur, int64_t cur_rev, int64_t new_rev, json_t **out)
+{
+    (void)cur, (void)cur_rev;
+    *out = json_pack("{s:s,s:I}", "blob", (const char *)ctx, "rev", (json_int_t)new_rev);
+    return *out ? K1S_STORE_PUT : K1S_ENOMEM;
+}
+
+static void write_blobs(k1s_store *s, const char *blob, int n)
+{
+    k1s_key k = {"", "configmaps", "ns", "big"};
+    for (int i = 0; i < n; i++)
+        if (k1s_store_update(s, &k, blob_cb, (void *)blob, NULL, NULL) != 0) {
+            CHECK(0);
+            return;
+        }
+}
+
+/* Big events: the byte bound keeps the log near it (never below the
+ * newest K1S_STORE_MIN_EVENTS), also for what an earlier run left. */
+TEST(test_retention_by_bytes)
+{
+    fx_tmpdb t;
+    fx_tmpdb_make(&t, "batch-test");
+    size_t big = 64 * 1024;
+    char *blob = malloc(big + 1);
+    memset(blob, 'b', big);
+    blob[big] = '\0';
+    k1s_store *s = NULL;
+    CHECK_INT(k1s_store_open(t.path, &s), 0);
+    write_blobs(s, blob, 300); /* ~19 MiB, no bound yet */
+    k1s_store_close(s);
+
+    int64_t bound = 8 << 20;
+    CHECK_INT(k1s_store_open(t.path, &s), 0);
+    k1s_store_set_retention(s, 10000, bound);
+    /* what the last run left is read and cut down to 3/4 of the bound */
+    CHECK_SOON(k1s__store_log_bytes(s) > 0 &&
+               k1s__store_log_bytes(s) <= (uint64_t)bound - bound / 4 + big + 4096);
+    int64_t kept = k1s_store_revision(s) - k1s_store_compacted_revision(s);
+    CHECK(kept >= K1S_STORE_MIN_EVENTS && kept < 150);
+    write_blobs(s, blob, 300);
+    CHECK_SOON(k1s__store_log_bytes(s) <= (uint64_t)bound + bound / 4 + big);
+    kept = k1s_store_revision(s) - k1s_store_compacted_revision(s);
+    CHECK(kept >= K1S_STORE_MIN_EVENTS);
+    /* the count matches the log */
+    k1s_watch *w = NULL;
+    CHECK_INT(
+        k1s_store_watch(s, "", "configmaps", NULL, k1s_store_compacted_revision(s), NULL, NULL, &w),
+        0);
+    uint64_t sum = 0;
+    k1s_event *e;
+    while (w && k1s_watch_next(w, &e) == 1) {
+        sum += e->len;
+        k1s_event_unref(e);
+    }
+    if (w)
+        k1s_watch_close(w);
+    CHECK(sum == k1s__store_log_bytes(s));
+    k1s_store_close(s);
+    free(blob);
     fx_tmpdb_remove(&t);
 }
 
@@ -793,4 +856,4 @@ K1S_TEST_MAIN(T(test_unique_allocation_file), T(test_unique_allocation_memory),
               T(test_failures_roll_back_only_themselves), T(test_reentry_from_callback),
               T(test_revision_after_full_compaction), T(test_wal_checkpoints_in_background),
               T(test_retention_compacts_in_background), T(test_lease_renewals_stay_bounded),
-              T(test_file_is_exclusive_to_the_process))
+              T(test_retention_by_bytes), T(test_file_is_exclusive_to_the_process))
