@@ -9,6 +9,7 @@
 
 #include <assert.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,7 +21,10 @@ int k1s_parse_rv(const char *s, int64_t *rev)
     for (const char *p = s; *p; p++) {
         if (*p < '0' || *p > '9')
             return -1;
-        v = v * 10 + (*p - '0');
+        int d = *p - '0';
+        if (v > (INT64_MAX - d) / 10) /* 19 digits can pass int64 */
+            return -1;
+        v = v * 10 + d;
     }
     *rev = v;
     return 0;

@@ -300,7 +300,25 @@ TEST(test_list_selectors_and_pages)
     k1s_api_close(api);
 }
 
-K1S_TEST_MAIN(T(test_create_sets_metadata_and_conflicts),
+/* resourceVersion arguments: digits that fit int64, nothing else (a
+ * 19-digit value past INT64_MAX must not overflow). */
+TEST(test_parse_rv)
+{
+    int64_t v = -1;
+    CHECK_INT(k1s_parse_rv("0", &v), 0);
+    CHECK_INT(v, 0);
+    CHECK_INT(k1s_parse_rv("9223372036854775807", &v), 0);
+    CHECK(v == INT64_MAX);
+    CHECK_INT(k1s_parse_rv("9223372036854775808", &v), -1);
+    CHECK_INT(k1s_parse_rv("9999999999999999999", &v), -1);
+    CHECK_INT(k1s_parse_rv("99999999999999999999", &v), -1);
+    CHECK_INT(k1s_parse_rv("12a", &v), -1);
+    CHECK_INT(k1s_parse_rv("-1", &v), -1);
+    CHECK_INT(k1s_parse_rv("", &v), -1);
+    CHECK_INT(k1s_parse_rv(NULL, &v), -1);
+}
+
+K1S_TEST_MAIN(T(test_parse_rv), T(test_create_sets_metadata_and_conflicts),
               T(test_generated_name_collisions_are_retried),
               T(test_update_noop_conflict_and_generation), T(test_finalizers_hold_deletion),
               T(test_dry_run_writes_nothing), T(test_scale_subresource_and_namespace_checks),
