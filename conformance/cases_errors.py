@@ -368,6 +368,8 @@ def test_bad_input_table(s):
         ("a bad label selector", "GET", P + "?labelSelector=a%3D%3D%3Db", [], None, 400),
         ("an unknown field selector", "GET", P + "?fieldSelector=spec.nope%3Dx", [], None, 400),
         ("a bad resourceVersion", "GET", P + "?resourceVersion=abc", [], None, 400),
+        ("a resourceVersion past int64", "GET", P + "?resourceVersion=9999999999999999999", [],
+         None, 400),
         ("a negative limit", "GET", P + "?limit=-3", [], None, 400),
         ("a bad continue token", "GET", P + "?limit=1&continue=%%%", [], None, 400),
         ("a bad watch timeout", "GET", P + "?watch=1&resourceVersion=x", [], None, 400),
