@@ -18,7 +18,6 @@
 #define META_GROUP "meta.k8s.io"
 #define OBJECT_META "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 #define LIST_META "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta"
-#define API_VERSION_MAX 256
 
 struct k1s_protobuf_list {
     const k1s_type *item_type; /* NULL for PartialObjectMetadata items */
@@ -27,25 +26,6 @@ struct k1s_protobuf_list {
     k1s_buf items;       /* the items as fields 2 of the list message */
     int rc;
 };
-
-/* The type of a served kind named by apiVersion "group/version" or
- * "version"; NULL when there is none. */
-static const k1s_type *kind_type(const char *api_version, const char *kind)
-{
-    char group[API_VERSION_MAX];
-    const char *slash = strchr(api_version, '/');
-    const char *version = api_version;
-    group[0] = '\0';
-    if (slash) {
-        size_t n = (size_t)(slash - api_version);
-        if (n >= sizeof group)
-            return NULL;
-        memcpy(group, api_version, n);
-        group[n] = '\0';
-        version = slash + 1;
-    }
-    return k1s_schema_kind(group, version, kind);
-}
 
 static bool partial_metadata(const char *api_version, const char *kind)
 {
@@ -94,7 +74,7 @@ static int write_body(k1s__pb_writer *w, const json_t *obj, int depth)
     if (!json_is_object(obj) || !api_version || !kind)
         return k1s__pbw_fail(w, K1S_PROTOBUF_EKIND);
     bool partial = partial_metadata(api_version, kind);
-    const k1s_type *t = partial ? NULL : kind_type(api_version, kind);
+    const k1s_type *t = partial ? NULL : k1s__pb_kind_type(api_version, kind);
     if (!partial && !t)
         return k1s__pbw_fail(w, K1S_PROTOBUF_EKIND);
     write_envelope_tail(w);
@@ -128,7 +108,7 @@ int k1s_protobuf_encode(const json_t *obj, unsigned char **out, size_t *len)
 
 k1s_protobuf_list *k1s_protobuf_list_new(const char *api_version, const char *item_kind, bool meta)
 {
-    const k1s_type *t = meta ? NULL : kind_type(api_version, item_kind);
+    const k1s_type *t = meta ? NULL : k1s__pb_kind_type(api_version, item_kind);
     if (!meta && !t)
         return NULL;
     k1s_protobuf_list *l = calloc(1, sizeof *l);
@@ -148,19 +128,6 @@ k1s_protobuf_list *k1s_protobuf_list_new(const char *api_version, const char *it
     return l;
 }
 
-/* A varint written forwards, for the list's items buffer. */
-static void put_varint(k1s_buf *b, uint64_t v)
-{
-    char tmp[10];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)((v & 0x7f) | 0x80);
-        v >>= 7;
-    } while (v);
-    tmp[n - 1] &= 0x7f;
-    k1s_buf_add(b, tmp, n);
-}
-
 int k1s_protobuf_list_add(k1s_protobuf_list *l, const json_t *item)
 {
     if (l->rc)
@@ -175,8 +142,9 @@ int k1s_protobuf_list_add(k1s_protobuf_list *l, const json_t *item)
     if (l->item.rc)
         return l->rc = l->item.rc;
     size_t n = k1s__pbw_size(&l->item);
-    k1s_buf_addc(&l->items, (char)((2u << 3) | K1S__PB_LEN));
-    put_varint(&l->items, n);
+    unsigned char head[11];
+    head[0] = (2u << 3) | K1S__PB_LEN;
+    k1s_buf_add(&l->items, head, 1 + k1s__pb_varint_bytes(n, head + 1));
     k1s_buf_add(&l->items, l->item.p + l->item.start, n);
     if (k1s_buf_failed(&l->items))
         l->rc = l->items.oom ? K1S_ENOMEM : K1S_ETOOLARGE;

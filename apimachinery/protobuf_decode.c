@@ -507,15 +507,7 @@ static int decode_unknown(k1s__pb_ctx *c, const unsigned char *p, size_t n, int 
         return k1s__pb_fail(c, K1S_EINVAL, "Object 'Kind' is missing in protobuf body");
     if (!api_version[0])
         return k1s__pb_fail(c, K1S_EINVAL, "Object 'apiVersion' is missing in protobuf body");
-    char group[MAX_TYPE_NAME] = "";
-    const char *version = api_version;
-    const char *slash = strchr(api_version, '/');
-    if (slash) {
-        memcpy(group, api_version, (size_t)(slash - api_version));
-        group[slash - api_version] = '\0';
-        version = slash + 1;
-    }
-    const k1s_type *t = strchr(version, '/') ? NULL : k1s_schema_kind(group, version, kind);
+    const k1s_type *t = k1s__pb_kind_type(api_version, kind);
     if (!t)
         return k1s__pb_fail(c, K1S_PROTOBUF_EKIND,
                             "no kind \"%s\" is registered for version \"%s\"", kind, api_version);

@@ -78,6 +78,13 @@ json_t *k1s__pb_intorstring(k1s__pb_ctx *c, const unsigned char *p, size_t n);
 /* resource.Quantity {1 string}: the string ("0" when absent). */
 json_t *k1s__pb_quantity(k1s__pb_ctx *c, const unsigned char *p, size_t n);
 
+/* The schema type of the served kind named by apiVersion ("group/version"
+ * or "version") and kind; NULL when there is none (protobuf_wire.c). */
+const k1s_type *k1s__pb_kind_type(const char *api_version, const char *kind);
+
+/* v as a varint in b (at most 10 bytes); returns how many (protobuf_wire.c). */
+size_t k1s__pb_varint_bytes(uint64_t v, unsigned char b[10]);
+
 /* ---- writing (protobuf_write.c) -------------------------------------------
  * A buffer filled from its end towards its start: a nested message is
  * written first and its length and key put in front of it afterwards, so

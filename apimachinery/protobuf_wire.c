@@ -2,11 +2,13 @@
  * protobuf_wire.c - the protobuf wire format read from untrusted bytes:
  * varints, field keys, length-delimited payloads and fixed-width values,
  * every read checked against the end of the message (see protobuf_int.h).
- * Also the decoder's error recording and output budget.
+ * Also the decoder's error recording and output budget, and what reading
+ * and writing share: varint bytes and the kind an apiVersion names.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "am_util.h"
 #include "protobuf_int.h"
@@ -55,6 +57,33 @@ json_t *k1s__pb_node(k1s__pb_ctx *c, json_t *v)
         return NULL;
     }
     return v;
+}
+
+const k1s_type *k1s__pb_kind_type(const char *api_version, const char *kind)
+{
+    char group[256] = "";
+    const char *version = api_version;
+    const char *slash = strchr(api_version, '/');
+    if (slash) {
+        size_t n = (size_t)(slash - api_version);
+        if (n >= sizeof group)
+            return NULL;
+        memcpy(group, api_version, n);
+        group[n] = '\0';
+        version = slash + 1;
+    }
+    return strchr(version, '/') ? NULL : k1s_schema_kind(group, version, kind);
+}
+
+size_t k1s__pb_varint_bytes(uint64_t v, unsigned char b[10])
+{
+    size_t n = 0;
+    do {
+        b[n++] = (unsigned char)((v & 0x7f) | 0x80);
+        v >>= 7;
+    } while (v);
+    b[n - 1] &= 0x7f;
+    return n;
 }
 
 int k1s__pb_varint(k1s__pb_reader *r, uint64_t *v)

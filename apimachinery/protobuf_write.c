@@ -56,13 +56,7 @@ void k1s__pbw_bytes(k1s__pb_writer *w, const void *s, size_t n)
 void k1s__pbw_varint(k1s__pb_writer *w, uint64_t v)
 {
     unsigned char b[10];
-    size_t n = 0;
-    do {
-        b[n++] = (unsigned char)((v & 0x7f) | 0x80);
-        v >>= 7;
-    } while (v);
-    b[n - 1] &= 0x7f;
-    k1s__pbw_bytes(w, b, n);
+    k1s__pbw_bytes(w, b, k1s__pb_varint_bytes(v, b));
 }
 
 void k1s__pbw_key(k1s__pb_writer *w, uint32_t num, unsigned wire)
