@@ -62,8 +62,9 @@ unsigned k1s__guard_pending_timeout(void);
 
 /* One HTTP request, accumulated across libmicrohttpd's calls. */
 typedef struct k1s_req {
-    k1s_buf body;   /* capped at K1S_MAX_OBJECT_BYTES */
-    bool too_large; /* it went past: the rest is read and dropped, 413 */
+    k1s_buf body;    /* capped at K1S_MAX_OBJECT_BYTES */
+    bool too_large;  /* it went past: the rest is read and dropped, 413 */
+    bool authorized; /* the token is valid, or the URL is public */
 } k1s_req;
 
 /* The GnuTLS priority string for --tls-min-version and --tls-cipher-suites

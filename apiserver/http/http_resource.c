@@ -592,13 +592,14 @@ enum MHD_Result k1s__handle_resource(k1s_server *s, struct MHD_Connection *c, co
                                 "the server could not find the requested resource");
     k1s_target t = {k, r->ns ? r->ns : "", r->name, r->sub};
     const k1s_subresource *sr = r->name ? k1s_kind_subresource(k, r->sub) : NULL;
+    /* exec, attach, port-forward and logs: streams, not objects */
+    bool stream = sr && (sr->type == K1S_SUBR_CONNECT || sr->type == K1S_SUBR_LOG);
     /* refused before anything is done, as kube negotiates first */
     k1s_accept acc = k1s__accept_kind(c, k, r->name == NULL);
-    if (k1s__accept_none(&acc) &&
-        !(sr && (sr->type == K1S_SUBR_CONNECT || sr->type == K1S_SUBR_LOG)))
+    if (k1s__accept_none(&acc) && !stream)
         return k1s__reply_not_acceptable(c, false);
     bool watch = r->legacy_watch || k1s__arg_true(c, "watch");
-    if (watch || (sr && (sr->type == K1S_SUBR_CONNECT || sr->type == K1S_SUBR_LOG)))
+    if (watch || stream)
         k1s__guard_long_running(c);
     /* the node's subresources: streams, not objects */
     if (sr && r->ns && sr->type == K1S_SUBR_CONNECT)

@@ -76,15 +76,12 @@ static bool token_valid(k1s_server *s, struct MHD_Connection *c)
     return diff == 0;
 }
 
-static bool authorized(k1s_server *s, struct MHD_Connection *c, const char *url)
-{
-    return public_url(url) || token_valid(s, c);
-}
-
 static enum MHD_Result dispatch(k1s_server *s, struct MHD_Connection *c, const char *url,
                                 const char *method, k1s_req *rq)
 {
-    if (!authorized(s, c, url))
+    /* decided at the headers; should libmicrohttpd still hand us a body
+     * after the 401, it is refused again here */
+    if (!rq->authorized)
         return k1s__reply_error(c, 401, "Unauthorized", "Unauthorized");
     if (rq->too_large)
         return k1s__reply_errorf(c, 413, "RequestEntityTooLarge",
@@ -125,6 +122,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             k1s__guard_authenticated(s, c);
         else if (!public_url(url)) /* refused before any body is read, as kube */
             return k1s__reply_error(c, 401, "Unauthorized", "Unauthorized");
+        rq->authorized = true;
         return MHD_YES;
     }
     if (*upload_size) {
