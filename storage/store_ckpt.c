@@ -29,8 +29,6 @@
 
 #include "store_internal.h"
 
-/* Runs on the writer's thread after every commit, write_mu held; nframes:
- * frames now in the WAL. */
 /* Events deleted per transaction when compacting in the background. */
 #define COMPACT_STEP 5000
 
@@ -61,6 +59,8 @@ static void want_compaction(k1s_store *s)
     pthread_mutex_unlock(&s->ckpt_mu);
 }
 
+/* Runs on the writer's thread after every commit, write_mu held; nframes:
+ * frames now in the WAL. */
 static int wal_hook(void *ctx, sqlite3 *db, const char *name, int nframes)
 {
     k1s_store *s = ctx;
@@ -120,9 +120,9 @@ static void compact_steps(k1s_store *s)
 {
     int64_t kb = atomic_load(&s->keep_bytes);
     if (kb > 0 && !atomic_load(&s->log_bytes_known)) {
-        /* what an earlier run left: events after the compacted revision up
-         * to the head at open (later ones were counted as they committed) */
-        /* Read without holding writers up; a compaction running meanwhile
+        /* What an earlier run left: events after the compacted revision up
+         * to the head at open (later ones were counted as they committed).
+         * Read without holding writers up; a compaction running meanwhile
          * (k1s_store_compact_auto) can make the count a little high, which
          * only compacts a little early. */
         int64_t old = 0;
