@@ -3,6 +3,7 @@
  * context's life cycle. Lists stream stored text straight to the caller;
  * objects are parsed only when a selector needs their fields.
  */
+#include "k1s_json.h"
 #include "api_internal.h"
 #include "k1s_net.h"
 #include "k1s_base64.h"
@@ -110,7 +111,7 @@ int k1s_api_get(k1s_api *api, const k1s_target *t, json_t **out, k1s_status *st)
     if (k1s_api_get_raw(api, t, &text, st))
         return -1;
     json_error_t je;
-    *out = json_loads(text, 0, &je);
+    *out = k1s_json_load(text, strlen(text), &je);
     free(text);
     if (!*out)
         return k1s_err_internal(st, "stored object is not valid JSON");
@@ -147,7 +148,7 @@ static int list_item(void *vctx, const char *ns, const char *name, const char *j
     c->last_ns = strdup(ns);
     c->last_name = strdup(name);
     if (c->filter) {
-        json_t *obj = json_loadb(json, len, 0, NULL);
+        json_t *obj = k1s_json_load(json, len, NULL);
         bool ok = obj && k1s_filter_match(c->filter, obj);
         json_decref(obj);
         if (!ok)

@@ -6,6 +6,7 @@
  *   validation -> (under the store's writer lock) preconditions,
  *   allocation, generation, write.
  */
+#include "k1s_json.h"
 #include "api_internal.h"
 
 #include <assert.h>
@@ -98,7 +99,7 @@ static int check_namespace(k1s_api *api, const k1s_target *t, k1s_status *st)
         return k1s_err_not_found(st, "", "namespaces", t->ns);
     if (rc)
         return store_error(st, rc, t);
-    json_t *ns = json_loads(text, 0, NULL);
+    json_t *ns = k1s_json_load(text, strlen(text), NULL);
     free(text);
     int terminating = ns && json_object_get(json_object_get(ns, "metadata"), "deletionTimestamp");
     json_decref(ns);

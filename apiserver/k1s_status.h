@@ -9,6 +9,7 @@
 #define K1S_STATUS_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <jansson.h>
 
 typedef struct k1s_status {
@@ -55,6 +56,9 @@ void k1s_ferrs_free(k1s_ferrs *fe);
 size_t k1s_ferrs_count(const k1s_ferrs *fe);
 void k1s_ferr_required(k1s_ferrs *fe, const char *field, const char *detail);
 /* value: borrowed, printed as kube prints it (strings quoted). */
+/* Writes the n bytes of s as Go's %q writes a string (control characters
+ * as \x00 and the like), so messages quote values as kube's do. */
+void k1s_go_quote(FILE *f, const char *s, size_t n);
 void k1s_ferr_invalid(k1s_ferrs *fe, const char *field, const json_t *value, const char *detail);
 void k1s_ferr_invalid_str(k1s_ferrs *fe, const char *field, const char *value, const char *detail);
 /* supported: NULL-terminated list of allowed strings. */

@@ -163,15 +163,69 @@ static void ferr_add(k1s_ferrs *fe, const char *reason, const char *field, const
     }
 }
 
-/* Values print as Go's validation errors print them: strings quoted,
- * numbers and booleans bare, anything else as compact JSON. */
+void k1s_go_quote(FILE *f, const char *s, size_t n)
+{
+    fputc('"', f);
+    const unsigned char *end = (const unsigned char *)s + n;
+    for (const unsigned char *p = (const unsigned char *)s; p < end; p++) {
+        switch (*p) {
+        case '"':
+            fputs("\\\"", f);
+            break;
+        case '\\':
+            fputs("\\\\", f);
+            break;
+        case '\a':
+            fputs("\\a", f);
+            break;
+        case '\b':
+            fputs("\\b", f);
+            break;
+        case '\f':
+            fputs("\\f", f);
+            break;
+        case '\n':
+            fputs("\\n", f);
+            break;
+        case '\r':
+            fputs("\\r", f);
+            break;
+        case '\t':
+            fputs("\\t", f);
+            break;
+        case '\v':
+            fputs("\\v", f);
+            break;
+        default:
+            if (*p < 0x20 || *p == 0x7f)
+                fprintf(f, "\\x%02x", *p);
+            else
+                fputc(*p, f);
+        }
+    }
+    fputc('"', f);
+}
+
+/* Values print as Go's validation errors print them: strings quoted as %q
+ * quotes them (a NUL inside included), numbers and booleans bare, anything
+ * else as compact JSON. */
 static char *value_text(const json_t *v)
 {
     if (!v)
         return strdup("null");
-    if (json_is_string(v))
+    if (!json_is_string(v))
         return json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-    return json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    if (!f)
+        return NULL;
+    k1s_go_quote(f, json_string_value(v), json_string_length(v));
+    if (fclose(f) != 0) {
+        free(out);
+        return NULL;
+    }
+    return out;
 }
 
 void k1s_ferr_required(k1s_ferrs *fe, const char *field, const char *detail)
@@ -190,6 +244,8 @@ void k1s_ferr_required(k1s_ferrs *fe, const char *field, const char *detail)
 void k1s_ferr_invalid(k1s_ferrs *fe, const char *field, const json_t *value, const char *detail)
 {
     char *vt = value_text(value), *body = NULL;
+    if (!vt)
+        return;
     int n = detail && *detail ? asprintf(&body, "Invalid value: %s: %s", vt, detail)
                               : asprintf(&body, "Invalid value: %s", vt);
     if (n >= 0)
@@ -209,6 +265,8 @@ void k1s_ferr_not_supported(k1s_ferrs *fe, const char *field, const json_t *valu
                             const char *const *supported)
 {
     char *vt = value_text(value);
+    if (!vt)
+        return;
     size_t cap = 64;
     for (const char *const *s = supported; s && *s; s++)
         cap += strlen(*s) + 4;
@@ -239,6 +297,8 @@ void k1s_ferr_forbidden(k1s_ferrs *fe, const char *field, const char *detail)
 void k1s_ferr_duplicate(k1s_ferrs *fe, const char *field, const json_t *value)
 {
     char *vt = value_text(value), *body = NULL;
+    if (!vt)
+        return;
     if (asprintf(&body, "Duplicate value: %s", vt) >= 0)
         ferr_add(fe, "FieldValueDuplicate", field, body);
     free(vt);

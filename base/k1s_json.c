@@ -10,6 +10,11 @@
 /* jansson's getters take non-const pointers; they do not modify. */
 #define MUT(v) ((json_t *)(v))
 
+json_t *k1s_json_load(const char *text, size_t len, json_error_t *err)
+{
+    return json_loadb(text, len, JSON_ALLOW_NUL, err);
+}
+
 const json_t *k1s_json_at(const json_t *o, const char *path)
 {
     const json_t *cur = o;

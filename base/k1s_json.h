@@ -9,6 +9,12 @@
 #include <stdbool.h>
 #include <jansson.h>
 
+/* Parses the JSON text of an API object (a request body, a stored object,
+ * an event): the values may hold \u0000, as kube's decoder allows, so every
+ * reader of such text goes through here. New reference, or NULL with err
+ * filled (err may be NULL). */
+json_t *k1s_json_load(const char *text, size_t len, json_error_t *err);
+
 /* The value at a dotted path of object keys ("spec.template.metadata"):
  * NULL when a step is missing or not an object, or the value is JSON null
  * (Go decodes both to the zero value). Keys holding dots cannot be named

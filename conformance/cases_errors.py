@@ -88,6 +88,49 @@ def test_duplicate_fields(s):
 
 
 @case
+def test_nul_in_string_values(s):
+    # kube's decoder takes \u0000 in any string; only fields with a rule
+    # (names, labels) refuse it, quoting it as Go's %q does
+    body = ('{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"nul-cm",'
+            '"annotations":{"a":"x\\u0000y"}},"data":{"k":"a\\u0000b"}}')
+    code, cm = http(s, "POST", CM_PATH, body)
+    eq((code, cm["data"]["k"], cm["metadata"]["annotations"]["a"]), (201, "a\0b", "x\0y"),
+       "created as sent")
+    rv = cm["metadata"]["resourceVersion"]
+    eq(http(s, "GET", CM_PATH + "/nul-cm")[1]["data"]["k"], "a\0b", "read back whole")
+    items = http(s, "GET", CM_PATH + "?fieldSelector=metadata.name%3Dnul-cm")[1]["items"]
+    eq([i["data"]["k"] for i in items], ["a\0b"], "listed whole")
+    code, cm = http(s, "PATCH", CM_PATH + "/nul-cm", '{"data":{"m":"\\u0000"}}',
+                    ctype="application/merge-patch+json")
+    eq((code, cm["data"]), (200, {"k": "a\0b", "m": "\0"}), "merge patch")
+    code, cm = http(s, "PATCH", CM_PATH + "/nul-cm", '{"data":{"s":"z\\u0000"}}',
+                    ctype="application/strategic-merge-patch+json")
+    eq((code, cm["data"]["s"]), (200, "z\0"), "strategic merge patch")
+    code, raw = http(s, "GET", CM_PATH + "/nul-cm",
+                     accept="application/vnd.kubernetes.protobuf")
+    eq((code, b"a\0b" in raw, b"z\0" in raw), (200, True, True), "protobuf carries the bytes")
+    req = urllib.request.Request(s.url + CM_PATH + "?watch=1&timeoutSeconds=1&resourceVersion=" +
+                                 rv + "&fieldSelector=metadata.name%3Dnul-cm")
+    req.add_header("Authorization", "Bearer " + token_of(s))
+    with urllib.request.urlopen(req, timeout=10, context=tls_context(s)) as r:
+        events = [json.loads(l) for l in r.read().splitlines() if l]
+    eq([e["object"]["data"].get("s") for e in events], [None, "z\0"], "watch events")
+    out = s.kubectl("get", "cm", "nul-cm", "-o", "json").stdout
+    eq(json.loads(out)["data"]["k"], "a\0b", "kubectl sees it")
+    code, st = http(s, "POST", CM_PATH, '{"apiVersion":"v1","kind":"ConfigMap",'
+                    '"metadata":{"name":"nul-lb","labels":{"a":"b\\u0000c"}}}')
+    eq((code, st.get("reason")), (422, "Invalid"), "a label value may not hold it")
+    contains(st["message"], 'metadata.labels: Invalid value: "b\\x00c": a valid label',
+             "quoted as Go quotes it")
+    code, st = http(s, "POST", CM_PATH, '{"apiVersion":"v1","kind":"ConfigMap",'
+                    '"metadata":{"name":"nul\\u0000x"}}')
+    eq((code, st.get("reason")), (422, "Invalid"), "nor a name")
+    contains(st["message"], 'metadata.name: Invalid value: "nul\\x00x"', "the name quoted")
+    eq(http(s, "GET", CM_PATH + "/nul")[0], 404, "nothing stored under the prefix")
+    http(s, "DELETE", CM_PATH + "/nul-cm")
+
+
+@case
 def test_strict_unknown_field(s):
     bad = """apiVersion: v1
 kind: ConfigMap

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "k1s_json.h"
 #include "store_internal.h"
 
 /* The store whose mutate callback this thread is running, NULL when none.
@@ -55,7 +56,7 @@ static int read_current(k1s__conn *c, const k1s_key *key, json_t **cur, int64_t 
     /* The text came from json_dumps, which writes NUL characters as
      * \u0000; accept them back. */
     json_error_t jerr;
-    *cur = json_loadb(text, (size_t)n, JSON_ALLOW_NUL, &jerr);
+    *cur = k1s_json_load(text, (size_t)n, &jerr);
     if (!*cur || !json_is_object(*cur)) {
         json_decref(*cur);
         *cur = NULL;

@@ -3,6 +3,7 @@
  * default), Kubernetes protobuf and YAML, as kube-apiserver's serializers
  * accept them for objects, DeleteOptions and other request types.
  */
+#include "k1s_json.h"
 #include "http_internal.h"
 
 #include <stdlib.h>
@@ -38,7 +39,7 @@ json_t *k1s__body_json(const k1s_req *rq, k1s_status *st)
         return NULL;
     }
     json_error_t je;
-    json_t *j = json_loadb(rq->body.p, rq->body.len, 0, &je);
+    json_t *j = k1s_json_load(rq->body.p, rq->body.len, &je);
     if (!j) {
         k1s_err_bad_request(st,
                             "couldn't get version/kind; json parse error: %s (line %d, column %d)",

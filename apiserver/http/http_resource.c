@@ -3,6 +3,7 @@
  * patch, delete and deletecollection, each translated to one call of the
  * client interface (k1s_api.h) and its answer encoded as kube-apiserver's.
  */
+#include "k1s_json.h"
 #include "http_internal.h"
 
 #include <stdio.h>
@@ -106,7 +107,7 @@ static int list_collect(void *ctx, const char *json, size_t len)
     if (!lo->table && !lo->meta) {
         k1s_buf_add(&lo->buf, json, len);
     } else {
-        json_t *o = json_loadb(json, len, 0, NULL);
+        json_t *o = k1s_json_load(json, len, NULL);
         json_t *v = o ? item_view(lo, o) : NULL;
         char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
         if (text)
@@ -152,7 +153,7 @@ typedef struct pbout {
 static int pb_collect(void *ctx, const char *json, size_t len)
 {
     pbout *po = ctx;
-    json_t *o = json_loadb(json, len, 0, NULL);
+    json_t *o = k1s_json_load(json, len, NULL);
     po->rc = o ? k1s_protobuf_list_add(po->l, o) : K1S_ENOMEM;
     json_decref(o);
     return po->rc ? -1 : 0;
@@ -493,7 +494,7 @@ typedef struct namelist {
 static int collect_name(void *ctx, const char *json, size_t len)
 {
     namelist *nl = ctx;
-    json_t *o = json_loadb(json, len, 0, NULL);
+    json_t *o = k1s_json_load(json, len, NULL);
     const char *ns =
         json_string_value(json_object_get(json_object_get(o, "metadata"), "namespace"));
     const char *name = json_string_value(json_object_get(json_object_get(o, "metadata"), "name"));

@@ -5,6 +5,7 @@
  * connection; the store's notify callback (or the ticker, for timeouts and
  * bookmarks) resumes it. No thread waits per watcher.
  */
+#include "k1s_json.h"
 #include "http_internal.h"
 #include "k1s_protobuf.h"
 #include "k1s_tables.h"
@@ -115,7 +116,7 @@ static void add_event_raw(k1s_wstream *ws, const char *type, const char *obj, si
         add_event_text(&ws->out, type, obj, len);
         return;
     }
-    json_t *o = json_loadb(obj, len, 0, NULL);
+    json_t *o = k1s_json_load(obj, len, NULL);
     if (o)
         add_event_json(ws, type, o);
     json_decref(o);
@@ -129,7 +130,7 @@ static void add_object_event(k1s_wstream *ws, const char *type, const char *obj,
         add_event_raw(ws, type, obj, len);
         return;
     }
-    json_t *o = json_loadb(obj, len, 0, NULL), *tbl = NULL;
+    json_t *o = k1s_json_load(obj, len, NULL), *tbl = NULL;
     if (o && ws->meta)
         tbl = k1s__partial_metadata(o);
     else if (o)
@@ -173,7 +174,7 @@ static const char *filtered_type(k1s_wstream *ws, const k1s_event *ev)
         return NULL;
     if (!ws->filter)
         return names[ev->type];
-    json_t *o = json_loadb(ev->json, ev->len, 0, NULL);
+    json_t *o = k1s_json_load(ev->json, ev->len, NULL);
     bool match = o && k1s_filter_match(ws->filter, o);
     json_decref(o);
     char key[600];
@@ -348,7 +349,7 @@ static int initial_item(void *ctx, const char *json, size_t len)
     k1s_wstream *ws = ic->ws;
     /* list already applied the selectors; only a name filter remains */
     if (ws->name || ws->known) {
-        json_t *o = json_loadb(json, len, 0, NULL);
+        json_t *o = k1s_json_load(json, len, NULL);
         const json_t *m = json_object_get(o, "metadata");
         const char *n = json_string_value(json_object_get(m, "name"));
         bool ok = n && (!ws->name || !strcmp(n, ws->name));

@@ -13,6 +13,7 @@
  * host address of the CIDR (10.96.0.1) is never picked, it belongs to the
  * "kubernetes" service, which asks for it explicitly.
  */
+#include "k1s_json.h"
 #include "api_internal.h"
 #include "strategy_internal.h"
 
@@ -74,7 +75,7 @@ static int collect_cb(void *ctx, const char *ns, const char *name, const char *t
     (void)rev;
     if (!strcmp(ns, u->self_ns) && !strcmp(name, u->self_name))
         return 0;
-    json_t *svc = json_loadb(text, len, 0, NULL); /* new */
+    json_t *svc = k1s_json_load(text, len, NULL); /* new */
     const json_t *spec = k1s__objv(svc, "spec");
     const json_t *ips = k1s__arrv(spec, "clusterIPs");
     for (size_t i = 0; i < json_array_size(ips); i++) {

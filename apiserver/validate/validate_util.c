@@ -203,44 +203,7 @@ void k1s__check_qualified_name(k1s_ferrs *fe, const char *field, const json_t *v
 
 void k1s__go_quote(FILE *f, const char *s)
 {
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"':
-            fputs("\\\"", f);
-            break;
-        case '\\':
-            fputs("\\\\", f);
-            break;
-        case '\a':
-            fputs("\\a", f);
-            break;
-        case '\b':
-            fputs("\\b", f);
-            break;
-        case '\f':
-            fputs("\\f", f);
-            break;
-        case '\n':
-            fputs("\\n", f);
-            break;
-        case '\r':
-            fputs("\\r", f);
-            break;
-        case '\t':
-            fputs("\\t", f);
-            break;
-        case '\v':
-            fputs("\\v", f);
-            break;
-        default:
-            if (*p < 0x20 || *p == 0x7f)
-                fprintf(f, "\\x%02x", *p);
-            else
-                fputc(*p, f);
-        }
-    }
-    fputc('"', f);
+    k1s_go_quote(f, s, strlen(s));
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -4,6 +4,7 @@
  * events are applied on the manager's loop thread, so caches need no locks.
  * A watch that falls behind or is compacted away is replaced by a relist.
  */
+#include "k1s_json.h"
 #include "ctrl_internal.h"
 
 #include <stdio.h>
@@ -29,7 +30,7 @@ typedef struct listctx {
 static int list_item(void *vctx, const char *json, size_t len)
 {
     listctx *lc = vctx;
-    json_t *o = json_loadb(json, len, 0, NULL);
+    json_t *o = k1s_json_load(json, len, NULL);
     if (!o)
         return 0;
     char key[600];
@@ -95,7 +96,7 @@ int k1s__informer_drain(k1s_ctrl *c, k1s_informer *inf)
             k1s__informer_sync(c, inf);
             return n + 1;
         }
-        json_t *obj = json_loadb(ev->json, ev->len, 0, NULL);
+        json_t *obj = k1s_json_load(ev->json, ev->len, NULL);
         char key[600];
         key_of(key, sizeof key, ev->ns, ev->name);
         json_t *prev = json_object_get(inf->cache, key);

@@ -114,7 +114,7 @@ static int delete_one(void *ctx, const json_t *obj)
 static int count_item(void *ctx, const char *json, size_t len)
 {
     tally *t = ctx;
-    json_t *o = json_loadb(json, len, 0, NULL); /* new */
+    json_t *o = k1s_json_load(json, len, NULL); /* new */
     if (o)
         count_left(t, o);
     json_decref(o);

@@ -8,6 +8,7 @@
  * spec.revisionHistoryLimit. kubectl rollout history/undo read and apply
  * these same objects.
  */
+#include "k1s_json.h"
 #include "statefulset_internal.h"
 
 #include <limits.h>
@@ -40,7 +41,7 @@ json_t *k1s__sts_revision_data(const json_t *set)
     json_decref(d);
     if (!text)
         return NULL;
-    json_t *sorted = json_loads(text, 0, NULL);
+    json_t *sorted = k1s_json_load(text, strlen(text), NULL);
     free(text);
     return sorted;
 }

@@ -5,6 +5,7 @@
  * so it only pokes the proxy's eventfd; events are applied on the proxy
  * thread. A watch that is dropped or compacted away is replaced by a relist.
  */
+#include "k1s_json.h"
 #include "proxy_internal.h"
 
 #include <stdio.h>
@@ -29,7 +30,7 @@ static void obj_key(char *buf, size_t len, const char *ns, const char *name)
 static int list_item(void *ctx, const char *json, size_t len)
 {
     json_t *cache = ctx;
-    json_t *o = json_loadb(json, len, 0, NULL);
+    json_t *o = k1s_json_load(json, len, NULL);
     if (!o)
         return 0;
     char key[600];
@@ -85,7 +86,7 @@ int k1s__proxy_sync_drain(k1s_proxy *p, k1s__proxy_informer *inf)
         if (ev->type == K1S_EV_DELETED) {
             json_object_del(inf->cache, key);
         } else {
-            json_t *o = json_loadb(ev->json, ev->len, 0, NULL);
+            json_t *o = k1s_json_load(ev->json, ev->len, NULL);
             if (o)
                 json_object_set_new(inf->cache, key, o);
         }
