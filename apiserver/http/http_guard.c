@@ -15,6 +15,8 @@
  */
 #include "http_internal.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 
@@ -72,6 +74,12 @@ void k1s__guard_notify(void *cls, struct MHD_Connection *c, void **socket_contex
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
         *socket_context = g;
+        if (ci) {
+            /* A response goes out as several TLS records; with Nagle the
+             * last waits for the client's delayed ACK (40 ms). */
+            int one = 1;
+            (void)setsockopt(ci->connect_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        }
         if (!g || !ci)
             return; /* unguarded: libmicrohttpd's own timeout still applies */
         g->fd = ci->connect_fd;
