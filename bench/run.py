@@ -143,6 +143,11 @@ def rows(res, a):
     if isinstance(w, dict):
         n = w.get("watchers", a.watchers)
         client = "C" if w.get("client", "").startswith("C") else "asyncio"
+        lat = w.get("open_latency", {})
+        add("watch open -> first event, median", lat.get("open_p50_ms"), "%.1f ms",
+            "<= 2x GET", lambda v: v <= 2 * max(lat.get("get_p50_ms", 0), 1))
+        add("watch open -> first event, max", lat.get("open_max_ms"), "%.1f ms")
+        add("GET, first byte, new connection, median", lat.get("get_p50_ms"), "%.1f ms")
         add("watchers opened (%s client)" % client, w.get("opened"), "%d of " + str(n))
         add("create -> ADDED at all %d watchers" % n, w.get("all_ms"), "%.1f ms")
         kib = w.get("with_watchers", {}).get("VmRSS")
