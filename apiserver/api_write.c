@@ -309,7 +309,13 @@ static json_t *scale_of(const json_t *cur, const k1s_subresource *sr)
         if (json_object_get(cm, *p))
             json_object_set(meta, *p, json_object_get(cm, *p));
     const json_t *sel = k1s_json_at(cur, sr->selector);
+    /* a ReplicationController selects with a plain label map */
+    json_t *as_selector = NULL;
+    if (json_is_object(sel) && !json_object_get(sel, "matchLabels") &&
+        !json_object_get(sel, "matchExpressions"))
+        sel = as_selector = json_pack("{s:O}", "matchLabels", sel);
     char *selstr = json_is_string(sel) ? strdup(json_string_value(sel)) : k1s__selector_string(sel);
+    json_decref(as_selector);
     json_t *scale = json_pack("{s:s, s:s, s:o, s:{s:I}, s:{s:I, s:s}}", "kind", "Scale",
                               "apiVersion", "autoscaling/v1", "metadata", meta, "spec", "replicas",
                               (json_int_t)k1s_json_int(cur, sr->spec_replicas, 0), "status",

@@ -130,6 +130,11 @@ extern const k1s_strategy k1s__strategy_namespace, k1s__strategy_pod, k1s__strat
     k1s__strategy_pvc, k1s__strategy_statefulset, k1s__strategy_deployment,
     k1s__strategy_replicaset, k1s__strategy_daemonset, k1s__strategy_controllerrevision,
     k1s__strategy_storageclass, k1s__strategy_endpointslice, k1s__strategy_lease,
-    k1s__strategy_events_event;
+    k1s__strategy_events_event, k1s__strategy_replicationcontroller, k1s__strategy_podtemplate,
+    k1s__strategy_resourcequota, k1s__strategy_limitrange, k1s__strategy_job, k1s__strategy_cronjob,
+    k1s__strategy_pdb, k1s__strategy_ingress, k1s__strategy_ingressclass,
+    k1s__strategy_networkpolicy, k1s__strategy_servicecidr, k1s__strategy_ipaddress,
+    k1s__strategy_priorityclass, k1s__strategy_runtimeclass, k1s__strategy_csidriver,
+    k1s__strategy_csinode, k1s__strategy_csistoragecapacity, k1s__strategy_volumeattachment;
 
 #endif

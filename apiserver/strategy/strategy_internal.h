@@ -161,6 +161,15 @@ int k1s__quantity_sign(const json_t *v, int *sign);
  * canonical string of a quantity (malloc'd) or NULL. */
 char *k1s__quantity_text(const json_t *v);
 
+/* ---- batch (validate_batch.c) ------------------------------------------------- */
+
+/* ValidateJob / ValidateJobUpdate (old NULL on create) and the status
+ * rules a Job's status writes keep. */
+void k1s__validate_job(const json_t *obj, const json_t *old, k1s_ferrs *fe);
+/* ValidateCronJobCreate / ValidateCronJobUpdate: the schedule, time zone,
+ * concurrency policy, history limits and the job template. */
+void k1s__validate_cronjob(const json_t *obj, const json_t *old, k1s_ferrs *fe);
+
 /* ---- services (strategy_service.c, service_alloc.c) ----------------------------- */
 
 struct k1s_api;

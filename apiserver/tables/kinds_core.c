@@ -616,6 +616,8 @@ const k1s__tb_kind_table k1s__tb_kinds_core[] = {
     KIND("", "ConfigMap", configmap_columns),
     KIND("", "ComponentStatus", componentstatus_columns),
     KIND("", "ResourceQuota", resourcequota_columns),
+    /* kube prints LimitRanges with the default table */
+    KIND("", "LimitRange", k1s__tb_default_columns),
     KIND("", "Event", core_event_columns),
     KIND("events.k8s.io", "Event", events_event_columns),
 };

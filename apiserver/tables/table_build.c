@@ -84,13 +84,13 @@ static json_t *cell_created_at(const json_t *obj, const k1s__tb_cell *cell, time
     return json_string(buf);
 }
 
-static const k1s__tb_column default_columns[] = {
+const k1s__tb_column k1s__tb_default_columns[K1S__TB_DEFAULT_NCOLUMNS] = {
     K1S__COL_NAME,
     {"Created At", "date", "", 0, "Time the object was created, in UTC.", K1S__FN(cell_created_at)},
 };
 
 static const k1s__tb_kind_table default_table = {
-    "", "", default_columns, K1S__NCOLS(default_columns), NULL, NULL,
+    "", "", k1s__tb_default_columns, K1S__TB_DEFAULT_NCOLUMNS, NULL, NULL,
 };
 
 /* ---- rendering -------------------------------------------------------------- */

@@ -278,4 +278,9 @@ void k1s__tb_add_lower(k1s_buf *sb, const char *s);
 /* Sort strings with strcmp (Go's sort.Strings). */
 void k1s__tb_sort_strings(const char **v, size_t n);
 
+/* The default table's columns (Name, Created At), for kinds kube prints
+ * that way but that are listed on purpose (LimitRange). */
+#define K1S__TB_DEFAULT_NCOLUMNS 2
+extern const k1s__tb_column k1s__tb_default_columns[K1S__TB_DEFAULT_NCOLUMNS];
+
 #endif

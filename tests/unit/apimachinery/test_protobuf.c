@@ -349,12 +349,18 @@ TEST(test_rich_pod)
 TEST(test_unknown_kind)
 {
     int rc;
-    char *err = decode_err(cap_quota, sizeof cap_quota, &rc);
-    CHECK_INT(rc, K1S_PROTOBUF_EKIND);
-    CHECK_STR(err, "no kind \"ResourceQuota\" is registered for version \"v1\"");
-    free(err);
+    /* once unknown, now a served kind: kubectl's own bytes decode */
+    json_t *q = decode(cap_quota, sizeof cap_quota, NULL);
+    CHECK_STR(str_at(q, "metadata.name"), "q");
+    CHECK_STR(str_at(q, "spec.hard.pods"), "2");
+    json_decref(q);
 
     pb body;
+    envelope(&body, "v1", "ResourceQuotaX", NULL);
+    char *err = decode_err(body.b, body.n, &rc);
+    CHECK_INT(rc, K1S_PROTOBUF_EKIND);
+    CHECK_STR(err, "no kind \"ResourceQuotaX\" is registered for version \"v1\"");
+    free(err);
     envelope(&body, "nope.example.com/v1", "Pod", NULL);
     err = decode_err(body.b, body.n, &rc);
     CHECK_INT(rc, K1S_PROTOBUF_EKIND);

@@ -570,6 +570,10 @@ static const cell_case cell_cases[] = {
          "'requests.memory':'1Gi','limits.memory':'2Gi'},'used':{'pods':'3','limits.cpu':'500m'}}}",
          "['q','pods: 3/10, requests.memory: 0/1Gi','limits.cpu: 500m/2, limits.memory: 0/2Gi',"
          "'<unknown>']"),
+    CASE("", "LimitRange",
+         "{'metadata':{'name':'lr','creationTimestamp':'2024-05-01T09:00:00Z'},"
+         "'spec':{'limits':[{'type':'Container'}]}}",
+         "['lr','2024-05-01T09:00:00Z']"),
     CASE("", "PodTemplate",
          "{'metadata':{'name':'pt'},'template':{'metadata':{'labels':{'a':'b'}},"
          "'spec':{'containers':[{'name':'c','image':'i'}]}}}",
@@ -910,6 +914,7 @@ static const column_case column_cases[] = {
     {"", "ReplicationController", "Name|Desired|Current|Ready|Age|*Containers|*Images|*Selector"},
     {"", "ComponentStatus", "Name|Status|Message|Error"},
     {"", "ResourceQuota", "Name|Request|Limit|Age"},
+    {"", "LimitRange", "Name|Created At"},
     {"storage.k8s.io", "VolumeAttributesClass", "Name|DriverName|Age"},
     {"storage.k8s.io", "VolumeAttachment", "Name|Attacher|PV|Node|Attached|Age"},
     {"storage.k8s.io", "CSINode", "Name|Drivers|Age"},
