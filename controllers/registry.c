@@ -16,6 +16,8 @@ extern const k1s_controller_def k1s__ctrl_endpointslice;
 extern const k1s_controller_def k1s__ctrl_deployment;
 extern const k1s_controller_def k1s__ctrl_replicaset;
 extern const k1s_controller_def k1s__ctrl_daemonset;
+extern const k1s_controller_def k1s__ctrl_job;
+extern const k1s_controller_def k1s__ctrl_cronjob;
 
 static const k1s_controller_def *const defs[] = {
     &k1s__ctrl_statefulset,
@@ -30,6 +32,8 @@ static const k1s_controller_def *const defs[] = {
     &k1s__ctrl_deployment,
     &k1s__ctrl_replicaset,
     &k1s__ctrl_daemonset,
+    &k1s__ctrl_job,
+    &k1s__ctrl_cronjob,
     NULL,
 };
 

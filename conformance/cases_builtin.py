@@ -1,0 +1,3 @@
+"""cases_builtin.py - (being written)."""
+
+TESTS = []

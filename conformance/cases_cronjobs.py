@@ -1,0 +1,3 @@
+"""cases_cronjobs.py - (being written)."""
+
+TESTS = []

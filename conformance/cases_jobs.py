@@ -1,0 +1,3 @@
+"""cases_jobs.py - (being written)."""
+
+TESTS = []
