@@ -169,6 +169,10 @@ void k1s__validate_job(const json_t *obj, const json_t *old, k1s_ferrs *fe);
 /* ValidateCronJobCreate / ValidateCronJobUpdate: the schedule, time zone,
  * concurrency policy, history limits and the job template. */
 void k1s__validate_cronjob(const json_t *obj, const json_t *old, k1s_ferrs *fe);
+/* A CronJob spec's schedule and timeZone as kube checks them (cron syntax
+ * with its macros, IANA zone names, no TZ= prefix with timeZone), at
+ * spec_path ("spec"). validate_cron.c. */
+void k1s__validate_cron_schedule(const json_t *spec, const char *spec_path, k1s_ferrs *fe);
 
 /* ---- services (strategy_service.c, service_alloc.c) ----------------------------- */
 

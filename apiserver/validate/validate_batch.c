@@ -38,7 +38,6 @@ void k1s__validate_cronjob(const json_t *obj, const json_t *old, k1s_ferrs *fe)
 {
     (void)old;
     const json_t *spec = k1s__objv(obj, "spec");
-    if (!*k1s__str0(spec, "schedule"))
-        k1s_ferr_required(fe, "spec.schedule", "");
+    k1s__validate_cron_schedule(spec, "spec", fe);
     jobspec(k1s__objv(k1s__objv(spec, "jobTemplate"), "spec"), "spec.jobTemplate.spec", fe);
 }
