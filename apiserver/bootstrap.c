@@ -1,7 +1,8 @@
 /*
  * bootstrap.c - what exists after the first start of every cluster: the
- * system namespaces and the `kubernetes` service. Idempotent: later starts
- * find them and change nothing.
+ * system namespaces and the `kubernetes` service, and unless turned off the
+ * default StorageClass. Idempotent: later starts find them and change
+ * nothing.
  */
 #include <stdio.h>
 #include <string.h>
@@ -53,4 +54,16 @@ int k1s_api_bootstrap(k1s_api *api, int api_port, char *err, size_t errlen)
                   "kubernetes", "spec", "type", "ClusterIP", "clusterIP", "10.96.0.1", "ports",
                   "name", "https", "port", 443, "protocol", "TCP", "targetPort", api_port);
     return ensure(api, k1s_registry_find_kind("", "Service"), "default", svc, err, errlen);
+}
+
+int k1s_api_bootstrap_storage_class(k1s_api *api, char *err, size_t errlen)
+{
+    /* Docker Desktop's class, so manifests written for it bind as they do */
+    json_t *sc = json_pack("{s:s, s:s, s:{s:s, s:{s:s}}, s:s, s:s, s:s}", "apiVersion",
+                           "storage.k8s.io/v1", "kind", "StorageClass", "metadata", "name",
+                           "hostpath", "annotations", "storageclass.kubernetes.io/is-default-class",
+                           "true", "provisioner", "docker.io/hostpath", "reclaimPolicy", "Delete",
+                           "volumeBindingMode", "Immediate");
+    return ensure(api, k1s_registry_find_kind("storage.k8s.io", "StorageClass"), "", sc, err,
+                  errlen);
 }

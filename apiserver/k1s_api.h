@@ -143,5 +143,8 @@ int k1s_api_bind(k1s_api *api, const char *ns, const char *name, const json_t *b
 /* Create the system namespaces and the `kubernetes` service if absent.
  * api_port: the port the API server answers on (the service's targetPort). */
 int k1s_api_bootstrap(k1s_api *api, int api_port, char *err, size_t errlen);
+/* The default StorageClass `hostpath` (provisioner docker.io/hostpath,
+ * marked default) when it does not exist. 0, or -1 with err. */
+int k1s_api_bootstrap_storage_class(k1s_api *api, char *err, size_t errlen);
 
 #endif

@@ -27,6 +27,7 @@ typedef struct options {
     int port;
     const char *kubelet;
     int disable_controllers;
+    int no_default_storage_class;
     const char *kubeconfig_out;
     const char *runtime_endpoint;
     size_t watch_queue_bytes;
@@ -37,7 +38,8 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: k1s server [--data-dir DIR] [--bind ADDR] [--port N]\n"
                "                  [--kubelet none|simulated|containerd]\n"
-               "                  [--disable-controllers] [--kubeconfig-out FILE]\n"
+               "                  [--disable-controllers] [--no-default-storage-class]\n"
+               "                  [--kubeconfig-out FILE]\n"
                "                  [--container-runtime-endpoint PATH] [--watch-queue-bytes N]\n"
                "                  [--tls-min-version VersionTLS12|VersionTLS13]\n"
                "                  [--tls-cipher-suites NAME,...]\n"
@@ -54,6 +56,7 @@ static int parse(int argc, char **argv, options *o)
         {"port", required_argument, NULL, 'p'},
         {"kubelet", required_argument, NULL, 'k'},
         {"disable-controllers", no_argument, NULL, 'C'},
+        {"no-default-storage-class", no_argument, NULL, 'D'},
         {"kubeconfig-out", required_argument, NULL, 'o'},
         {"container-runtime-endpoint", required_argument, NULL, 'r'},
         {"watch-queue-bytes", required_argument, NULL, 'w'},
@@ -92,6 +95,9 @@ static int parse(int argc, char **argv, options *o)
             break;
         case 'C':
             o->disable_controllers = 1;
+            break;
+        case 'D':
+            o->no_default_storage_class = 1;
             break;
         case 'o':
             o->kubeconfig_out = optarg;
@@ -155,6 +161,7 @@ static int run_server(int argc, char **argv)
                       .kubelet = o.kubelet,
                       .runtime_endpoint = o.runtime_endpoint,
                       .disable_controllers = o.disable_controllers,
+                      .no_default_storage_class = o.no_default_storage_class,
                       .watch_queue_bytes = o.watch_queue_bytes,
                       .tls_min_version = o.tls_min_version,
                       .tls_cipher_suites = o.tls_cipher_suites};

@@ -30,7 +30,8 @@ def test_apply_created_then_unchanged(s):
 def test_get_tables_like_scenario(s):
     out = s.kubectl("get", "sc").stdout
     check_layout(out, "NAME PROVISIONER RECLAIMPOLICY VOLUMEBINDINGMODE ALLOWVOLUMEEXPANSION AGE",
-                 [["test-storage-class", "docker.io/hostpath", "Retain", "Immediate", "false"]])
+                 [["hostpath (default)", "docker.io/hostpath", "Delete", "Immediate", "false"],
+                  ["test-storage-class", "docker.io/hostpath", "Retain", "Immediate", "false"]])
     out = s.kubectl("get", "svc").stdout
     lines = out.splitlines()
     eq(lines[0].split(), "NAME TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE".split())

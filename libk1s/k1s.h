@@ -40,6 +40,8 @@ typedef struct k1s_options {
     const char *tls_min_version;   /* VersionTLS12 (NULL) or VersionTLS13 */
     const char *tls_cipher_suites; /* Go's names, comma-separated; NULL: all
                                       ECDHE AEAD suites */
+    bool no_default_storage_class; /* do not create the default StorageClass
+                                      `hostpath` at start */
 } k1s_options;
 
 /* 0, or -1 with *err a malloc'd message. */

@@ -174,6 +174,12 @@ void k1s__validate_cronjob(const json_t *obj, const json_t *old, k1s_ferrs *fe);
  * spec_path ("spec"). validate_cron.c. */
 void k1s__validate_cron_schedule(const json_t *spec, const char *spec_path, k1s_ferrs *fe);
 
+/* ---- claims (pvc_default_class.c) ------------------------------------------------ */
+
+/* DefaultStorageClass admission, as the claims' allocate hook: on create
+ * a claim without storageClassName gets the default class, if any. */
+int k1s__pvc_default_class(struct k1s_api *api, json_t *pvc, const json_t *old, k1s_status *st);
+
 /* ---- services (strategy_service.c, service_alloc.c) ----------------------------- */
 
 struct k1s_api;

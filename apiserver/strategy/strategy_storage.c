@@ -357,6 +357,7 @@ static void pvc_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
 const k1s_strategy k1s__strategy_pvc = {
     .prepare_create = pvc_prepare_create,
     .validate = pvc_validate,
+    .allocate = k1s__pvc_default_class,
 };
 
 /* ---- StorageClass ------------------------------------------------------------------ */
