@@ -12,8 +12,7 @@
 
 #include "k1s_err.h"
 
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
-static int64_t days_from_civil(int64_t y, int m, int d)
+int64_t k1s_days_from_civil(int64_t y, int m, int d)
 {
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -79,7 +78,7 @@ int k1s_time_parse(const char *s, size_t n, k1s_time *t)
     }
     if (i != n)
         return K1S_EINVAL;
-    t->sec = days_from_civil(Y, M, D) * 86400 + h * 3600 + m * 60 + sec - offset;
+    t->sec = k1s_days_from_civil(Y, M, D) * 86400 + h * 3600 + m * 60 + sec - offset;
     t->nsec = nsec;
     t->offset = offset;
     return 0;

@@ -32,6 +32,9 @@ void k1s_time_format_now(char *buf, size_t len);
 
 /* Clocks, in Unix seconds and in milliseconds; monotonic for intervals. */
 int64_t k1s_time_now(void);
+/* Days from 1970-01-01 to y-m-d (m 1-12) in the proleptic Gregorian
+ * calendar; negative before. */
+int64_t k1s_days_from_civil(int64_t y, int m, int d);
 int64_t k1s_time_wall_ms(void);
 int64_t k1s_time_mono_ms(void);
 
