@@ -164,3 +164,37 @@ def test_restart_keeps_node_and_running_pods(shared):
         rc = s.stop()
         s.cleanup()
     eq(rc, 0, "server exit code")
+
+
+@case
+def test_simulated_pods_run_to_completion(shared):
+    """restartPolicy Never/OnFailure pods end as kubelet reports them; the
+    sim.k1s.io annotations choose exit code and run time."""
+    s = sim_server(shared)
+    try:
+        s.kubectl("run", "done", "--image=busybox", "--restart=Never", "--", "true")
+        s.kubectl("run", "broken", "--image=busybox", "--restart=Never",
+                  "--annotations=sim.k1s.io/exit-code=3", "--annotations=sim.k1s.io/run-ms=50",
+                  "--", "false")
+        s.kubectl("run", "retry", "--image=busybox", "--restart=OnFailure",
+                  "--annotations=sim.k1s.io/exit-code=1", "--annotations=sim.k1s.io/run-ms=50",
+                  "--", "false")
+        s.kubectl("run", "server", "--image=busybox", "--restart=Always")
+        wait_for(lambda: phase(s, "done") == "Succeeded", "done to succeed")
+        wait_for(lambda: phase(s, "broken") == "Failed", "broken to fail")
+        for name, code, reason in (("done", 0, "Completed"), ("broken", 3, "Error")):
+            pod = jget(s, "get", "pod", name)
+            term = pod["status"]["containerStatuses"][0]["state"]["terminated"]
+            eq((term["exitCode"], term["reason"]), (code, reason), name + " terminated state")
+            ready = [c for c in pod["status"]["conditions"] if c["type"] == "Ready"][0]
+            eq((ready["status"], ready.get("reason")), ("False", "PodCompleted"), name + " Ready")
+        wait_for(lambda: jget(s, "get", "pod", "retry")["status"]["containerStatuses"][0]
+                 .get("restartCount", 0) >= 1, "retry to restart", timeout=15)
+        eq(phase(s, "retry"), "Running", "OnFailure keeps the pod running")
+        rows = {r[0]: r for r in table(s.kubectl("get", "pods").stdout)[1:]}
+        eq(rows["done"][2], "Completed", "kubectl STATUS of a succeeded pod")
+        eq(rows["broken"][2], "Error", "kubectl STATUS of a failed pod")
+        eq(phase(s, "server"), "Running", "restartPolicy Always pods keep running")
+    finally:
+        s.stop()
+        s.cleanup()

@@ -1,7 +1,9 @@
 /*
  * sim.c - the kubelet's simulated mode (`--kubelet simulated`): a node
- * whose containers start at once and never fail, with no runtime, no CRI
- * and no proxy, so it runs without root. The Node, its Lease and the
+ * whose containers start at once, with no runtime, no CRI and no proxy, so
+ * it runs without root. Containers of restartPolicy Never/OnFailure pods
+ * exit after sim.k1s.io/run-ms (200 ms) with sim.k1s.io/exit-code (0), so
+ * Jobs can finish in fixtures; Always pods run until deleted. The Node, its Lease and the
  * heartbeat are the containerd mode's (node.c, with no runtime
  * check); for every pod bound to the node it posts the status a kubelet
  * would once the containers run (sim_status.c): Running and Ready, with an
@@ -229,6 +231,108 @@ static int stop_pod(k1s_kubelet *kl, const json_t *pod, const char *key)
     return rc == 0 || rc == 404 || rc == 409 ? 0 : -1;
 }
 
+/* ---- pods that run to completion ---------------------------------------------------- */
+
+#define EXIT_ANNOTATION "sim.k1s.io/exit-code"
+#define RUN_MS_ANNOTATION "sim.k1s.io/run-ms"
+#define DEFAULT_RUN_MS 200
+
+static long long ann_int(const json_t *pod, const char *key, long long dflt, long long max)
+{
+    const char *v = k1s_meta_annotation(pod, key);
+    if (!v || !*v)
+        return dflt;
+    char *end = NULL;
+    long long n = strtoll(v, &end, 10);
+    return *end || n < 0 || n > max ? dflt : n;
+}
+
+/* A container that ran its course: terminated with the pod's chosen exit
+ * code. New reference. */
+static json_t *terminated(const json_t *cs, int code, const char *now)
+{
+    json_t *out = json_deep_copy(cs);
+    const json_t *run = json_object_get(json_object_get(cs, "state"), "running");
+    json_object_set_new(out, "state",
+                        json_pack("{s:{s:i, s:s, s:O*, s:s, s:O*}}", "terminated", "exitCode", code,
+                                  "reason", code ? "Error" : "Completed", "startedAt",
+                                  json_object_get(run, "startedAt"), "finishedAt", now,
+                                  "containerID", json_object_get(cs, "containerID")));
+    json_object_set_new(out, "ready", json_false());
+    json_object_set_new(out, "started", json_false());
+    return out;
+}
+
+/* Ms until a running pod of restartPolicy Never/OnFailure ends (0: now),
+ * or -1 when it never ends on its own. */
+static long long finish_in(const json_t *pod)
+{
+    const char *rp = k1s_json_str_or(pod, "spec.restartPolicy", "Always");
+    if (!strcmp(rp, "Always") || strcmp(k1s_json_str_or(pod, "status.phase", ""), "Running"))
+        return -1;
+    const json_t *cs =
+        json_array_get(json_object_get(json_object_get(pod, "status"), "containerStatuses"), 0);
+    const char *at =
+        k1s_json_str_or(json_object_get(json_object_get(cs, "state"), "running"), "startedAt", "");
+    if (!*at)
+        return -1;
+    /* startedAt has whole seconds: a restarted container waits for the
+     * next one, so that restarts never spin */
+    long long restarts = json_integer_value(json_object_get(cs, "restartCount"));
+    long long due = (parse_time(at) + (restarts > 0)) * 1000 +
+                    ann_int(pod, RUN_MS_ANNOTATION, DEFAULT_RUN_MS, 86400000);
+    long long now = k1s_time_wall_ms();
+    return due > now ? due - now : 0;
+}
+
+/* Every container exits: Succeeded or Failed with Ready False
+ * (PodCompleted); with OnFailure a failure restarts the containers. */
+static int finish_pod(k1s_kubelet *kl, const json_t *pod)
+{
+    int code = (int)ann_int(pod, EXIT_ANNOTATION, 0, 255);
+    bool restart = code && !strcmp(k1s_json_str_or(pod, "spec.restartPolicy", ""), "OnFailure");
+    char now[32];
+    k1s_time_format_now(now, sizeof now);
+    json_t *copy = json_deep_copy(pod);
+    json_t *st = json_object_get(copy, "status");
+    json_t *ctrs = json_array();
+    size_t i;
+    json_t *cs;
+    json_array_foreach(json_object_get(st, "containerStatuses"), i, cs)
+    {
+        json_t *t = terminated(cs, code, now);
+        if (restart) {
+            json_t *r = json_deep_copy(cs);
+            json_object_set_new(r, "lastState", json_incref(json_object_get(t, "state")));
+            json_object_set_new(
+                r, "restartCount",
+                json_integer(json_integer_value(json_object_get(cs, "restartCount")) + 1));
+            json_object_set_new(json_object_get(json_object_get(r, "state"), "running"),
+                                "startedAt", json_string(now));
+            json_decref(t);
+            t = r;
+        }
+        json_array_append_new(ctrs, t);
+    }
+    json_object_set_new(st, "containerStatuses", ctrs);
+    if (!restart) {
+        json_object_set_new(st, "phase", json_string(code ? "Failed" : "Succeeded"));
+        json_array_foreach(json_object_get(st, "conditions"), i, cs)
+        {
+            const char *t = k1s_json_str_or(cs, "type", "");
+            if (!strcmp(t, "Ready") || !strcmp(t, "ContainersReady")) {
+                json_object_set_new(cs, "status", json_string("False"));
+                json_object_set_new(cs, "reason", json_string("PodCompleted"));
+                json_object_set_new(cs, "lastTransitionTime", json_string(now));
+            }
+        }
+    }
+    int rc = k1s_ctrl_update(kl->c, "", "Pod", k1s_json_str_or(pod, "metadata.namespace", ""),
+                             "status", copy, NULL);
+    json_decref(copy);
+    return rc == 0 || rc == 404 || rc == 409 ? 0 : -1;
+}
+
 /* ---- the controller -------------------------------------------------------------------------- */
 
 static int reconcile(k1s_ctrl *c, void *state, const char *ns, const char *name)
@@ -252,6 +356,11 @@ static int reconcile(k1s_ctrl *c, void *state, const char *ns, const char *name)
         return stop_pod(kl, pod, key);
     if (terminal(pod))
         return 0;
+    long long due = finish_in(pod);
+    if (due == 0)
+        return finish_pod(kl, pod);
+    if (due > 0)
+        return due > 3600000 ? 3600000 : (int)due;
     return run_pod(kl, pod);
 }
 
