@@ -328,9 +328,11 @@ def test_kubectl_reads_protobuf(shared):
             p = s.kubectl("describe", "nodes", kubectl=kc)
             contains(p.stdout, "Non-terminated Pods:", v)
             # run -i lists and watches in protobuf until the pod runs, then
-            # attaches (the simulated kubelet has no streams)
+            # attaches (the simulated kubelet has no streams); the pod runs
+            # long enough not to have finished by then
             p = s.kubectl("run", "pbr", "--image=busybox", "--restart=Never", "-i", "--rm",
-                          "--", "true", kubectl=kc, check=False, timeout=60)
+                          "--annotations=sim.k1s.io/run-ms=60000", "--", "true", kubectl=kc,
+                          check=False, timeout=60)
             contains(p.stderr, "couldn't attach to pod/pbr", v + " saw the pod running")
             s.kubectl("delete", "pod", "pbr", "--ignore-not-found", "--wait=false")
     finally:
