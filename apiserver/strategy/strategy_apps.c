@@ -14,9 +14,7 @@
 
 static void template_defaults(json_t *obj)
 {
-    json_t *tspec = k1s__objv(k1s__objv(k1s__objv(obj, "spec"), "template"), "spec");
-    if (tspec)
-        k1s__podspec_defaults(tspec);
+    k1s__template_defaults(k1s__objv(obj, "spec"));
 }
 
 /* Go's %#v of a struct {Type string; RollingUpdate *T}. */
@@ -67,12 +65,8 @@ static void workload_selector(const json_t *spec, const char *kind, bool require
                                        json_array_size(k1s__arrv(sel, "matchExpressions")) ==
                                    0;
     const json_t *labels = k1s__objv(k1s__objv(k1s__objv(spec, "template"), "metadata"), "labels");
-    if (!empty && !k1s__selector_matches(sel, false, labels)) {
-        char *t = k1s__go_string_map(labels);
-        k1s__ferr_invalid_text(fe, "spec.template.metadata.labels", t,
-                               "`selector` does not match template `labels`");
-        free(t);
-    }
+    if (!empty && !k1s__selector_matches(sel, false, labels))
+        k1s__ferr_selector_mismatch(fe, "spec.template.metadata.labels", labels);
 }
 
 /* apps/v1 selectors never change. */
@@ -87,53 +81,10 @@ static void immutable_selector(const json_t *obj, const json_t *old, k1s_ferrs *
     }
 }
 
-/* The restrictions every workload's template has besides ValidatePodSpec. */
-static void template_rules(const json_t *spec, const char *kind, k1s_ferrs *fe)
-{
-    static const char *const always[] = {"Always", NULL};
-    const json_t *tspec = k1s__objv(k1s__objv(spec, "template"), "spec");
-    json_t *rp = json_object_get(tspec, "restartPolicy");
-    if (!json_is_string(rp) || strcmp(json_string_value(rp), "Always")) {
-        json_t *empty = json_is_string(rp) ? NULL : json_string(""); /* new */
-        k1s_ferr_not_supported(fe, "spec.template.spec.restartPolicy", empty ? empty : rp, always);
-        json_decref(empty);
-    }
-    if (k1s__has(tspec, "activeDeadlineSeconds")) {
-        char detail[80];
-        snprintf(detail, sizeof detail, "activeDeadlineSeconds in %s is not Supported", kind);
-        k1s_ferr_forbidden(fe, "spec.template.spec.activeDeadlineSeconds", detail);
-    }
-}
-
 static void nonneg(const json_t *o, const char *key, const char *path, k1s_ferrs *fe)
 {
     char fp[K1S_FP_MAX];
     k1s__ferr_nonneg(fe, k1s__fp(fp, "%s.%s", path, key), json_object_get(o, key));
-}
-
-/* ValidatePositiveIntOrPercent and IsNotMoreThan100Percent; the value as
- * getIntOrPercentValue reads it into *out. */
-static void int_or_percent(const json_t *v, const char *path, bool max100, long long *out,
-                           k1s_ferrs *fe)
-{
-    *out = 0;
-    if (json_is_integer(v)) {
-        *out = json_integer_value(v);
-        k1s__ferr_nonneg(fe, path, v);
-        return;
-    }
-    if (!json_is_string(v))
-        return;
-    char **msgs = k1s_is_percent(json_string_value(v));
-    if (msgs) {
-        for (char **m = msgs; *m; m++)
-            k1s__ferr_invalid_text(fe, path, json_string_value(v), *m);
-        k1s_msgs_free(msgs);
-        return;
-    }
-    *out = strtoll(json_string_value(v), NULL, 10);
-    if (max100 && *out > 100)
-        k1s__ferr_invalid_text(fe, path, json_string_value(v), "must not be greater than 100%");
 }
 
 /* Nonnegative status counts, none above status.replicas. */
@@ -207,7 +158,7 @@ static void statefulset_strategy(const json_t *spec, k1s_ferrs *fe)
                 long long v;
                 const char *p = "spec.updateStrategy.rollingUpdate.maxUnavailable";
                 size_t before = k1s_ferrs_count(fe);
-                int_or_percent(mu, p, false, &v, fe);
+                k1s__int_or_percent(mu, p, false, &v, fe);
                 if (v == 0 && k1s_ferrs_count(fe) == before) {
                     char *t = k1s__go_plain(mu);
                     k1s__ferr_invalid_text(fe, p, t, "cannot be 0");
@@ -271,7 +222,7 @@ static void statefulset_validate_spec(const json_t *obj, k1s_ferrs *fe)
     json_t *sn = json_object_get(spec, "serviceName");
     if (json_is_string(sn) && json_string_length(sn))
         k1s__check_dns_label(fe, "spec.serviceName", sn);
-    template_rules(spec, "StatefulSet", fe);
+    k1s__workload_template_rules(spec, "StatefulSet", fe);
 }
 
 static void statefulset_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
@@ -325,11 +276,6 @@ const k1s_strategy k1s__strategy_statefulset = {
 
 /* ---- Deployment and ReplicaSet ------------------------------------------------------- */
 
-static void deployment_prepare_create(json_t *obj)
-{
-    json_object_set_new(obj, "status", json_object());
-}
-
 static void deployment_defaults(json_t *obj)
 {
     template_defaults(obj);
@@ -349,7 +295,7 @@ static void replica_template(const json_t *spec, const char *kind, k1s_ferrs *fe
 {
     k1s_podspec_opts o = {0};
     k1s__validate_pod_template(k1s__objv(spec, "template"), "spec.template", &o, fe);
-    template_rules(spec, kind, fe);
+    k1s__workload_template_rules(spec, kind, fe);
 }
 
 static void deployment_strategy(const json_t *spec, k1s_ferrs *fe)
@@ -370,9 +316,9 @@ static void deployment_strategy(const json_t *spec, k1s_ferrs *fe)
             const char *mup = "spec.strategy.rollingUpdate.maxUnavailable";
             json_t *mu = json_object_get(ru, "maxUnavailable");
             long long u, s;
-            int_or_percent(mu, mup, false, &u, fe);
-            int_or_percent(json_object_get(ru, "maxSurge"), "spec.strategy.rollingUpdate.maxSurge",
-                           false, &s, fe);
+            k1s__int_or_percent(mu, mup, false, &u, fe);
+            k1s__int_or_percent(json_object_get(ru, "maxSurge"),
+                                "spec.strategy.rollingUpdate.maxSurge", false, &s, fe);
             if (u == 0 && s == 0) {
                 char *t = k1s__go_plain(mu);
                 k1s__ferr_invalid_text(fe, mup, t, "may not be 0 when `maxSurge` is 0");
@@ -428,7 +374,7 @@ static void deployment_validate(const json_t *obj, const json_t *old, k1s_ferrs 
 
 const k1s_strategy k1s__strategy_deployment = {
     .defaults = deployment_defaults,
-    .prepare_create = deployment_prepare_create,
+    .prepare_create = k1s__empty_status,
     .validate = deployment_validate,
 };
 
@@ -518,8 +464,8 @@ static void daemonset_strategy(const json_t *spec, k1s_ferrs *fe)
     const char *msp = "spec.updateStrategy.rollingUpdate.maxSurge";
     json_t *ms = json_object_get(ru, "maxSurge");
     long long u, s;
-    int_or_percent(json_object_get(ru, "maxUnavailable"), mup, true, &u, fe);
-    int_or_percent(ms, msp, true, &s, fe);
+    k1s__int_or_percent(json_object_get(ru, "maxUnavailable"), mup, true, &u, fe);
+    k1s__int_or_percent(ms, msp, true, &s, fe);
     if (u != 0 && s != 0) {
         char *t = k1s__go_plain(ms);
         k1s__ferr_invalid_text(fe, msp, t, "may not be set when maxUnavailable is non-zero");

@@ -49,9 +49,7 @@ static void jobspec_defaults(json_t *spec)
                            pattern) if (json_is_object(pattern))
             set_if_absent(pattern, "status", json_string("True"));
     }
-    json_t *tspec = k1s__objv(k1s__objv(spec, "template"), "spec");
-    if (tspec)
-        k1s__podspec_defaults(tspec);
+    k1s__template_defaults(spec);
 }
 
 static void job_defaults(json_t *obj)
@@ -76,7 +74,7 @@ static void label_if_absent(json_t *labels, const char *key, const char *value)
  * user set is left alone (validation reports a mismatch). */
 static void job_prepare_create(json_t *obj)
 {
-    json_object_set_new(obj, "status", json_object());
+    k1s__empty_status(obj);
     json_t *spec = k1s__objv(obj, "spec");
     if (!spec)
         return;
@@ -114,18 +112,11 @@ const k1s_strategy k1s__strategy_job = {
 static void cronjob_defaults(json_t *obj)
 {
     json_t *jt = k1s__objv(k1s__objv(obj, "spec"), "jobTemplate");
-    json_t *tspec = k1s__objv(k1s__objv(k1s__objv(jt, "spec"), "template"), "spec");
-    if (tspec)
-        k1s__podspec_defaults(tspec);
-}
-
-static void cronjob_prepare_create(json_t *obj)
-{
-    json_object_set_new(obj, "status", json_object());
+    k1s__template_defaults(k1s__objv(jt, "spec"));
 }
 
 const k1s_strategy k1s__strategy_cronjob = {
     .defaults = cronjob_defaults,
-    .prepare_create = cronjob_prepare_create,
+    .prepare_create = k1s__empty_status,
     .validate = k1s__validate_cronjob,
 };

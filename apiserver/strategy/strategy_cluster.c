@@ -6,7 +6,6 @@
  */
 #include "strategy_internal.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 /* ---- PodDisruptionBudget ------------------------------------------------------------------- */
@@ -18,27 +17,6 @@ static void pdb_prepare_create(json_t *obj)
                                   "disruptionsAllowed", 0, "expectedPods", 0));
 }
 
-/* An int-or-string budget: a count not below 0 or a percentage. */
-static void budget(const json_t *v, const char *field, k1s_ferrs *fe)
-{
-    if (json_is_integer(v)) {
-        k1s__ferr_nonneg(fe, field, v);
-        return;
-    }
-    if (!json_is_string(v))
-        return;
-    const char *s = json_string_value(v);
-    size_t n = strlen(s);
-    char *end = NULL;
-    long pct = n > 1 && s[n - 1] == '%' ? strtol(s, &end, 10) : -1;
-    if (!end || end != s + n - 1)
-        k1s_ferr_invalid(
-            fe, field, v,
-            "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')");
-    else if (pct > 100)
-        k1s_ferr_invalid(fe, field, v, "must not be greater than 100%");
-}
-
 static void pdb_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
 {
     (void)old;
@@ -48,8 +26,9 @@ static void pdb_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
     if (min && !json_is_null(min) && max && !json_is_null(max))
         k1s__ferr_invalid_text(fe, "spec", "policy.PodDisruptionBudgetSpec{...}",
                                "minAvailable and maxUnavailable cannot be both set");
-    budget(min, "spec.minAvailable", fe);
-    budget(max, "spec.maxUnavailable", fe);
+    long long unused;
+    k1s__int_or_percent(min, "spec.minAvailable", true, &unused, fe);
+    k1s__int_or_percent(max, "spec.maxUnavailable", true, &unused, fe);
     k1s__validate_label_selector(k1s__objv(spec, "selector"), "spec.selector", fe);
     const char *policy = k1s__str(spec, "unhealthyPodEvictionPolicy");
     static const char *const policies[] = {"AlwaysAllow", "IfHealthyBudget", NULL};

@@ -161,6 +161,25 @@ int k1s__quantity_sign(const json_t *v, int *sign);
  * canonical string of a quantity (malloc'd) or NULL. */
 char *k1s__quantity_text(const json_t *v);
 
+/* ---- kinds with a pod template (validate_workload.c) ------------------------------- */
+
+/* The pod defaults of holder.template.spec (holder: a workload's spec, a
+ * PodTemplate, a JobSpec). */
+void k1s__template_defaults(json_t *holder);
+/* kube's "`selector` does not match template `labels`" at path, naming
+ * the template's labels. */
+void k1s__ferr_selector_mismatch(k1s_ferrs *fe, const char *path, const json_t *labels);
+/* What a long-running workload's template (apps/v1, ReplicationController)
+ * must hold besides ValidatePodSpec: restartPolicy Always, no
+ * activeDeadlineSeconds. kind names the workload in the message. */
+void k1s__workload_template_rules(const json_t *spec, const char *kind, k1s_ferrs *fe);
+/* ValidatePositiveIntOrPercent and, with max100, IsNotMoreThan100Percent;
+ * the value as getIntOrPercentValue reads it into *out. */
+void k1s__int_or_percent(const json_t *v, const char *path, bool max100, long long *out,
+                         k1s_ferrs *fe);
+/* A prepare_create hook: the object starts with an empty status. */
+void k1s__empty_status(json_t *obj);
+
 /* ---- batch (validate_batch.c) ------------------------------------------------- */
 
 /* ValidateJob / ValidateJobUpdate (old NULL on create) and the status

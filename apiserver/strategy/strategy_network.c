@@ -8,11 +8,6 @@
 
 #include <string.h>
 
-static void empty_status(json_t *obj)
-{
-    json_object_set_new(obj, "status", json_object());
-}
-
 /* ---- Ingress -------------------------------------------------------------------------- */
 
 static void ingress_prepare_create(json_t *obj)
@@ -88,7 +83,7 @@ const k1s_strategy k1s__strategy_networkpolicy = {
 /* ---- ServiceCIDR and IPAddress ------------------------------------------------------------ */
 
 const k1s_strategy k1s__strategy_servicecidr = {
-    .prepare_create = empty_status,
+    .prepare_create = k1s__empty_status,
 };
 
 /* An IPAddress is named by its address. */

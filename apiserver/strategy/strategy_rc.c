@@ -14,13 +14,6 @@ static json_t *template_labels(const json_t *holder)
     return k1s__objv(k1s__objv(k1s__objv(holder, "template"), "metadata"), "labels");
 }
 
-static void pod_template_defaults(json_t *holder)
-{
-    json_t *tspec = k1s__objv(k1s__objv(holder, "template"), "spec");
-    if (tspec)
-        k1s__podspec_defaults(tspec);
-}
-
 /* ---- ReplicationController ---------------------------------------------------------- */
 
 /* SetDefaults_ReplicationController: selector and labels from the
@@ -30,7 +23,7 @@ static void rc_defaults(json_t *obj)
     json_t *spec = k1s__objv(obj, "spec");
     if (!spec)
         return;
-    pod_template_defaults(spec);
+    k1s__template_defaults(spec);
     json_t *tl = template_labels(spec);
     if (!json_object_size(tl))
         return;
@@ -62,18 +55,11 @@ static void rc_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
             k1s_ferr_required(fe, "spec.template", "");
             return;
         }
-        if (!k1s__selector_matches(sel, true, template_labels(spec))) {
-            char *t = k1s__go_string_map(template_labels(spec));
-            k1s__ferr_invalid_text(fe, "spec.template.metadata.labels", t ? t : "",
-                                   "`selector` does not match template `labels`");
-            free(t);
-        }
+        if (!k1s__selector_matches(sel, true, template_labels(spec)))
+            k1s__ferr_selector_mismatch(fe, "spec.template.metadata.labels", template_labels(spec));
         k1s_podspec_opts o = {0};
         k1s__validate_pod_template(tmpl, "spec.template", &o, fe);
-        const char *rp = k1s__str0(k1s__objv(tmpl, "spec"), "restartPolicy");
-        static const char *const always[] = {"Always", NULL};
-        if (*rp && strcmp(rp, "Always"))
-            k1s__ferr_not_supported_str(fe, "spec.template.spec.restartPolicy", rp, always);
+        k1s__workload_template_rules(spec, "ReplicationController", fe);
     }
 }
 
@@ -93,16 +79,11 @@ static void podtemplate_validate(const json_t *obj, const json_t *old, k1s_ferrs
 }
 
 const k1s_strategy k1s__strategy_podtemplate = {
-    .defaults = pod_template_defaults,
+    .defaults = k1s__template_defaults,
     .validate = podtemplate_validate,
 };
 
 /* ---- ResourceQuota ---------------------------------------------------------------------- */
-
-static void quota_prepare_create(json_t *obj)
-{
-    json_object_set_new(obj, "status", json_object());
-}
 
 /* Every amount a quantity that is not negative. */
 static void nonneg_quantities(const json_t *list, const char *path, k1s_ferrs *fe)
@@ -128,7 +109,7 @@ static void quota_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
 }
 
 const k1s_strategy k1s__strategy_resourcequota = {
-    .prepare_create = quota_prepare_create,
+    .prepare_create = k1s__empty_status,
     .validate = quota_validate,
 };
 

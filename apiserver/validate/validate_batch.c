@@ -43,12 +43,8 @@ static void job_selector(const json_t *spec, k1s_ferrs *fe)
         k1s__validate_label_selector(sel, k1s__fp(fp, "%s.selector", path), fe);
     /* an absent selector selects nothing, so it mismatches too */
     const json_t *labels = k1s__objv(k1s__objv(tmpl, "metadata"), "labels");
-    if (!k1s__selector_matches(sel, false, labels)) {
-        char *t = k1s__go_string_map(labels);
-        k1s__ferr_invalid_text(fe, k1s__fp(fp, "%s.template.metadata.labels", path), t,
-                               "`selector` does not match template `labels`");
-        free(t);
-    }
+    if (!k1s__selector_matches(sel, false, labels))
+        k1s__ferr_selector_mismatch(fe, k1s__fp(fp, "%s.template.metadata.labels", path), labels);
 }
 
 void k1s__validate_job(const json_t *obj, const json_t *old, k1s_ferrs *fe)
