@@ -30,7 +30,7 @@ asan: deps
 # The decoders of network input under libFuzzer (clang, ASan/UBSan).
 fuzz: deps
 	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DK1S_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-	@cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_yaml fuzz_protobuf fuzz_strict fuzz_selector fuzz_quantity fuzz_patch fuzz_streams fuzz_route >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_all >/dev/null
 	@sh tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_RUNS)
 
 # The other build types must compile with -Werror too (their optimisers
