@@ -18,6 +18,7 @@ extern const k1s_controller_def k1s__ctrl_replicaset;
 extern const k1s_controller_def k1s__ctrl_daemonset;
 extern const k1s_controller_def k1s__ctrl_job;
 extern const k1s_controller_def k1s__ctrl_cronjob;
+extern const k1s_controller_def k1s__ctrl_ttl_after_finished;
 
 static const k1s_controller_def *const defs[] = {
     &k1s__ctrl_statefulset,
@@ -34,6 +35,7 @@ static const k1s_controller_def *const defs[] = {
     &k1s__ctrl_daemonset,
     &k1s__ctrl_job,
     &k1s__ctrl_cronjob,
+    &k1s__ctrl_ttl_after_finished,
     NULL,
 };
 

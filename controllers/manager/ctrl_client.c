@@ -65,6 +65,13 @@ int k1s_ctrl_update(k1s_ctrl *c, const char *group, const char *kind, const char
 int k1s_ctrl_patch(k1s_ctrl *c, const char *group, const char *kind, const char *ns,
                    const char *name, const char *sub, const char *merge_patch_json)
 {
+    return k1s_ctrl_patch_get(c, group, kind, ns, name, sub, merge_patch_json, NULL);
+}
+
+int k1s_ctrl_patch_get(k1s_ctrl *c, const char *group, const char *kind, const char *ns,
+                       const char *name, const char *sub, const char *merge_patch_json,
+                       json_t **out)
+{
     const k1s_kind *k = kind_of(group, kind);
     if (!k)
         return 404;
@@ -78,18 +85,31 @@ int k1s_ctrl_patch(k1s_ctrl *c, const char *group, const char *kind, const char 
     json_decref(p);
     if (rc)
         return finish(&st, "patch", kind, name);
-    json_decref(res);
+    if (out)
+        *out = res;
+    else
+        json_decref(res);
     return 0;
 }
 
 int k1s_ctrl_delete(k1s_ctrl *c, const char *group, const char *kind, const char *ns,
                     const char *name, long long grace_seconds, const char *precondition_uid)
 {
+    return k1s_ctrl_delete_propagate(c, group, kind, ns, name, grace_seconds, precondition_uid,
+                                     NULL);
+}
+
+int k1s_ctrl_delete_propagate(k1s_ctrl *c, const char *group, const char *kind, const char *ns,
+                              const char *name, long long grace_seconds,
+                              const char *precondition_uid, const char *propagation)
+{
     const k1s_kind *k = kind_of(group, kind);
     if (!k)
         return 404;
     k1s_target t = {k, ns, name, NULL};
-    k1s_opts o = {.grace_seconds = grace_seconds, .precondition_uid = precondition_uid};
+    k1s_opts o = {.grace_seconds = grace_seconds,
+                  .precondition_uid = precondition_uid,
+                  .propagation = propagation};
     k1s_status st = {0};
     json_t *res = NULL;
     int removed = 0;

@@ -103,6 +103,15 @@ int k1s_ctrl_patch(k1s_ctrl *c, const char *group, const char *kind, const char 
                    const char *name, const char *sub, const char *merge_patch_json);
 int k1s_ctrl_delete(k1s_ctrl *c, const char *group, const char *kind, const char *ns,
                     const char *name, long long grace_seconds, const char *precondition_uid);
+/* The same with *out (if non-NULL) getting the patched object. */
+int k1s_ctrl_patch_get(k1s_ctrl *c, const char *group, const char *kind, const char *ns,
+                       const char *name, const char *sub, const char *merge_patch_json,
+                       json_t **out);
+/* A delete with a propagationPolicy (Background, Foreground, Orphan; NULL:
+ * the kind's default, which for batch/v1 Jobs orphans their pods). */
+int k1s_ctrl_delete_propagate(k1s_ctrl *c, const char *group, const char *kind, const char *ns,
+                              const char *name, long long grace_seconds,
+                              const char *precondition_uid, const char *propagation);
 
 /* Record a core/v1 Event about obj (borrowed) as kube-controller-manager
  * does: type "Normal"/"Warning", reason, message; repeats bump count. */
