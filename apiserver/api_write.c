@@ -636,14 +636,20 @@ static int delete_cb(void *vctx, json_t *cur, int64_t cur_rev, int64_t new_rev, 
     json_t *obj = json_deep_copy(cur);
     json_t *m = k1s_json_object_at(obj, "metadata");
     bool already = json_object_get(m, "deletionTimestamp") != NULL;
-    if (o->propagation && !strcmp(o->propagation, "Orphan"))
+    const k1s_strategy *s = k->strategy;
+    const char *propagation = o->propagation;
+    if (!propagation && s && s->default_propagation) {
+        propagation = s->default_propagation;
+        if (s->default_propagation_warning && o->warnings)
+            json_array_append_new(o->warnings, json_string(s->default_propagation_warning));
+    }
+    if (propagation && !strcmp(propagation, "Orphan"))
         add_finalizer(m, "orphan");
-    else if (o->propagation && !strcmp(o->propagation, "Foreground"))
+    else if (propagation && !strcmp(propagation, "Foreground"))
         add_finalizer(m, "foregroundDeletion");
 
     char ts[32];
     k1s_time_format_now(ts, sizeof ts);
-    const k1s_strategy *s = k->strategy;
     long long grace = s && s->deletion_grace ? s->deletion_grace(obj, o->grace_seconds) : 0;
     if (grace > 0)
         k1s_time_format(k1s_time_now() + grace, ts, sizeof ts);

@@ -56,6 +56,10 @@ typedef struct k1s_strategy {
     /* ObjectMeta keeps the legacy rules: only the namespace is checked
      * (core/v1 Events). */
     bool legacy_meta;
+    /* The propagationPolicy of a delete that names none (kube's
+     * DefaultGarbageCollectionPolicy; NULL: Background) and the warning
+     * such a delete gets (NULL: none). */
+    const char *default_propagation, *default_propagation_warning;
 } k1s_strategy;
 
 /* What a subresource is, and so which code serves it. */

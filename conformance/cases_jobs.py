@@ -4,7 +4,10 @@ simulated kubelet: `kubectl create job` runs to Complete and `kubectl wait
 a failing Job stops at its backoffLimit with the Failed condition kubectl
 waits for; Indexed Jobs' pods carry their index; `kubectl delete job`
 removes the pods; ttlSecondsAfterFinished deletes the finished Job."""
+import urllib.request
+
 from casekit import eq, contains, table, jget, collector, sim_server, wait_for
+from cases_errors import token_of, tls_context
 
 TESTS, case = collector()
 
@@ -102,6 +105,20 @@ def test_job_fails_at_backoff_limit(shared):
         events = s.kubectl("get", "events", "--field-selector",
                            "involvedObject.name=flaky").stdout
         contains(events, "BackoffLimitExceeded")
+        # a DELETE naming no propagationPolicy keeps the pods (batch/v1's
+        # default, Orphan) and says so in a Warning header
+        req = urllib.request.Request(s.url + "/apis/batch/v1/namespaces/default/jobs/flaky",
+                                     method="DELETE")
+        req.add_header("Authorization", "Bearer " + token_of(s))
+        with urllib.request.urlopen(req, timeout=10, context=tls_context(s)) as r:
+            contains(r.headers.get("Warning", ""), "child pods are preserved by default when "
+                     "jobs are deleted; set propagationPolicy=Background to remove them")
+        wait_for("the job to go",
+                 lambda: s.kubectl("get", "job", "flaky", check=False).returncode != 0, 20)
+        pods = wait_for("the orphaned pod", lambda: [
+            p for p in jget(s, "get", "pods", "-l", "job-name=flaky")["items"]
+            if not p["metadata"].get("ownerReferences")], 20)
+        eq(len(pods), 1, "the failed pod stays, orphaned")
     finally:
         s.stop()
         s.cleanup()

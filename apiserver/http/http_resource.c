@@ -403,10 +403,10 @@ static enum MHD_Result do_write(k1s_server *s, struct MHD_Connection *c, const c
 }
 
 /* DeleteOptions come as a body, as query parameters, or both. */
-static int delete_opts(struct MHD_Connection *c, k1s_req *rq, k1s_opts *o, json_t **holder,
-                       k1s_status *st)
+static int delete_opts(struct MHD_Connection *c, k1s_req *rq, k1s_opts *o, json_t *warnings,
+                       json_t **holder, k1s_status *st)
 {
-    if (write_opts(c, o, NULL, st))
+    if (write_opts(c, o, warnings, st))
         return -1;
     *holder = NULL;
     const char *pp = k1s__arg(c, "propagationPolicy");
@@ -464,12 +464,13 @@ static enum MHD_Result do_delete(k1s_server *s, struct MHD_Connection *c, const 
 {
     k1s_status st = {0};
     k1s_opts o;
-    json_t *holder = NULL, *out = NULL;
+    json_t *holder = NULL, *out = NULL, *warnings = json_array();
     int removed = 0;
     enum MHD_Result r;
-    if (delete_opts(c, rq, &o, &holder, &st) ||
+    if (delete_opts(c, rq, &o, warnings, &holder, &st) ||
         k1s_api_delete(s->api, t, &o, &out, &removed, &st)) {
         json_decref(holder);
+        json_decref(warnings);
         r = k1s__reply_status(c, &st);
         k1s_status_clear(&st);
         return r;
@@ -478,12 +479,13 @@ static enum MHD_Result do_delete(k1s_server *s, struct MHD_Connection *c, const 
     if (removed && !t->kind->return_deleted) {
         json_t *ok = deleted_status(t, out);
         k1s_accept a = k1s__accept(c, false, true); /* a Status */
-        r = k1s__reply_encoded(c, 200, ok, NULL, &a);
+        r = k1s__reply_encoded(c, 200, ok, warnings, &a);
         json_decref(ok);
     } else {
-        r = reply_object(c, 200, t->kind, out, NULL);
+        r = reply_object(c, 200, t->kind, out, warnings);
     }
     json_decref(out);
+    json_decref(warnings);
     return r;
 }
 
@@ -518,7 +520,7 @@ static enum MHD_Result do_delete_collection(k1s_server *s, struct MHD_Connection
     k1s_list_result res;
     k1s_opts o;
     json_t *holder = NULL;
-    if (bad || delete_opts(c, rq, &o, &holder, &st) ||
+    if (bad || delete_opts(c, rq, &o, NULL, &holder, &st) ||
         k1s_api_list(s->api, k, ns, &lo, collect_name, &nl, &res, &st)) {
         json_decref(holder);
         json_decref(nl.names);

@@ -105,6 +105,10 @@ const k1s_strategy k1s__strategy_job = {
     .prepare_create = job_prepare_create,
     .validate = k1s__validate_job,
     .field_labels = job_fields,
+    /* batch/v1 keeps the pods of a deleted Job unless asked otherwise */
+    .default_propagation = "Orphan",
+    .default_propagation_warning =
+        "child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress this warning",
 };
 
 /* ---- CronJob ------------------------------------------------------------------------ */
