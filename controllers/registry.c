@@ -15,6 +15,7 @@ extern const k1s_controller_def k1s__ctrl_endpoints;
 extern const k1s_controller_def k1s__ctrl_endpointslice;
 extern const k1s_controller_def k1s__ctrl_deployment;
 extern const k1s_controller_def k1s__ctrl_replicaset;
+extern const k1s_controller_def k1s__ctrl_replicationcontroller;
 extern const k1s_controller_def k1s__ctrl_daemonset;
 extern const k1s_controller_def k1s__ctrl_job;
 extern const k1s_controller_def k1s__ctrl_cronjob;
@@ -32,6 +33,7 @@ static const k1s_controller_def *const defs[] = {
     &k1s__ctrl_endpointslice,
     &k1s__ctrl_deployment,
     &k1s__ctrl_replicaset,
+    &k1s__ctrl_replicationcontroller,
     &k1s__ctrl_daemonset,
     &k1s__ctrl_job,
     &k1s__ctrl_cronjob,

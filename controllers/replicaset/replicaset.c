@@ -11,6 +11,12 @@
  *
  * Expectations (podutil.h) hold a ReplicaSet back until the pod cache shows
  * its own creates and deletes, so a stale cache never doubles them.
+ *
+ * The same code is kube's replicationcontroller controller: kube runs its
+ * ReplicaSet code over core/v1 ReplicationControllers, which differ only in
+ * their kind, apiVersion, event source and a selector that is a plain label
+ * map. A descriptor (rs_kind) says which; each controller's state holds its
+ * own, so reconcile and the pod map serve both.
  */
 #include "k1s_podutil.h"
 #include "k1s_vec.h"
@@ -19,21 +25,53 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define COMPONENT "replicaset-controller"
 /* kube's burstReplicas: the most pods one sync creates or deletes */
 #define BURST 500
 
+/* What tells a ReplicaSet from a ReplicationController. */
+typedef struct rs_kind {
+    const char *group, *kind;
+    const char *api_version; /* of the owner, in the pods' ownerReferences */
+    const char *component;   /* event source */
+    bool map_selector;       /* spec.selector is a label map, not a LabelSelector */
+} rs_kind;
+
+static const rs_kind replicaset_kind = {
+    "apps", "ReplicaSet", "apps/v1", "replicaset-controller", false,
+};
+static const rs_kind replicationcontroller_kind = {
+    "", "ReplicationController", "v1", "replication-controller", true,
+};
+
 typedef struct rs_state {
+    const rs_kind *k; /* static */
     k1s__wl_expect *exp;
 } rs_state;
+
+static void *state_new(const rs_kind *k)
+{
+    rs_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->k = k;
+    s->exp = k1s__wl_expect_new();
+    if (!s->exp) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
 
 static void *rs_init(k1s_ctrl *c)
 {
     (void)c;
-    rs_state *s = calloc(1, sizeof *s);
-    if (s)
-        s->exp = k1s__wl_expect_new();
-    return s;
+    return state_new(&replicaset_kind);
+}
+
+static void *rc_init(k1s_ctrl *c)
+{
+    (void)c;
+    return state_new(&replicationcontroller_kind);
 }
 
 static void rs_fini(void *state)
@@ -45,18 +83,35 @@ static void rs_fini(void *state)
     free(s);
 }
 
+/* The owner's selector, usable (free with k1s_selector_free), or NULL
+ * when it does not parse. */
+static k1s_selector *owner_selector(const rs_kind *k, const json_t *rs)
+{
+    const json_t *sel = json_object_get(json_object_get(rs, "spec"), "selector");
+    if (!k->map_selector)
+        return k1s__wl_selector(sel);
+    k1s_selector *out = NULL;
+    char *err = NULL;
+    if (k1s_label_selector_from_map(sel, &out, &err)) {
+        free(err);
+        return NULL;
+    }
+    return out;
+}
+
 /* ---- pod changes -------------------------------------------------------------- */
 
 typedef struct orphanctx {
     k1s_ctrl *c;
     int id;
+    const rs_kind *k;
     const json_t *pod;
 } orphanctx;
 
 static int enqueue_if_selects(void *vctx, const json_t *rs)
 {
     orphanctx *o = vctx;
-    k1s_selector *sel = k1s__wl_selector(json_object_get(json_object_get(rs, "spec"), "selector"));
+    k1s_selector *sel = owner_selector(o->k, rs);
     if (sel && k1s__wl_matches(sel, o->pod))
         k1s_ctrl_enqueue(o->c, o->id, k1s__wl_ns(rs), k1s__wl_name(rs));
     k1s_selector_free(sel);
@@ -67,6 +122,9 @@ static int enqueue_if_selects(void *vctx, const json_t *rs)
  * that might adopt it. */
 static void map_pod(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
 {
+    const rs_state *s = k1s_ctrl_state(c, id);
+    if (!s)
+        return; /* init failed: nothing reconciles anyway */
     const json_t *pods[2] = {old, obj};
     for (int i = 0; i < 2; i++) {
         const json_t *p = pods[i];
@@ -75,12 +133,12 @@ static void map_pod(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
         const json_t *ref = k1s__wl_controller_of(p);
         if (ref) {
             const char *kind = json_string_value(json_object_get(ref, "kind"));
-            if (kind && !strcmp(kind, "ReplicaSet"))
+            if (kind && !strcmp(kind, s->k->kind))
                 k1s_ctrl_enqueue(c, id, k1s__wl_ns(p),
                                  json_string_value(json_object_get(ref, "name")));
         } else if (p == obj && !k1s__wl_deleting(p)) {
-            k1s_informer *inf = k1s_ctrl_informer(c, "apps", "ReplicaSet");
-            orphanctx o = {c, id, p};
+            k1s_informer *inf = k1s_ctrl_informer(c, s->k->group, s->k->kind);
+            orphanctx o = {c, id, s->k, p};
             if (inf)
                 k1s_informer_each(inf, k1s__wl_ns(p), enqueue_if_selects, &o);
         }
@@ -109,8 +167,8 @@ static int collect(void *vctx, const json_t *pod)
 
 /* kube's claimPods over the active pods of the namespace: keep the owned
  * ones still selected, release the others, adopt selected orphans. */
-static void claim_pods(k1s_ctrl *c, const json_t *rs, const k1s_selector *sel, const podvec *all,
-                       podvec *out)
+static void claim_pods(k1s_ctrl *c, const rs_kind *k, const json_t *rs, const k1s_selector *sel,
+                       const podvec *all, podvec *out)
 {
     const char *uid = k1s__wl_uid(rs);
     bool rs_deleting = k1s__wl_deleting(rs);
@@ -131,7 +189,7 @@ static void claim_pods(k1s_ctrl *c, const json_t *rs, const k1s_selector *sel, c
         }
         if (!selected || rs_deleting || k1s__wl_deleting(pod))
             continue;
-        if (k1s__wl_adopt(c, "", "Pod", pod, rs, "apps/v1", "ReplicaSet") == 0)
+        if (k1s__wl_adopt(c, "", "Pod", pod, rs, k->api_version, k->kind) == 0)
             push(out, pod);
     }
 }
@@ -255,9 +313,10 @@ static int manage(k1s_ctrl *c, rs_state *s, const json_t *rs, podvec *pods, char
         long long want = -diff > BURST ? BURST : -diff;
         const json_t *tmpl = json_object_get(json_object_get(rs, "spec"), "template");
         for (long long i = 0; i < want; i++) {
-            json_t *pod = k1s__wl_pod_from_template(tmpl, rs, "apps/v1", "ReplicaSet"); /* new */
+            json_t *pod =
+                k1s__wl_pod_from_template(tmpl, rs, s->k->api_version, s->k->kind); /* new */
             json_t *made = NULL; /* new once set */
-            rc = k1s__wl_create_pod(c, COMPONENT, rs, pod, &made, err, errlen);
+            rc = k1s__wl_create_pod(c, s->k->component, rs, pod, &made, err, errlen);
             json_decref(pod);
             if (rc)
                 break; /* kube's slow start stops at the first failure */
@@ -273,7 +332,7 @@ static int manage(k1s_ctrl *c, rs_state *s, const json_t *rs, podvec *pods, char
         for (size_t i = 0; i < want; i++) {
             const json_t *pod = pods_of(pods)[i];
             k1s__wl_expect_delete(s->exp, ns, name, k1s__wl_name(pod), k1s__wl_uid(pod));
-            int r = k1s__wl_delete_pod(c, COMPONENT, rs, pod, rc ? NULL : err, errlen);
+            int r = k1s__wl_delete_pod(c, s->k->component, rs, pod, rc ? NULL : err, errlen);
             if (r && r != 404 && !rc)
                 rc = r;
         }
@@ -355,9 +414,11 @@ static json_t *rs_status(const json_t *rs, const podvec *pods, int manage_rc,
 static int reconcile(k1s_ctrl *c, void *state, const char *ns, const char *name)
 {
     rs_state *s = state;
-    k1s_informer *rsi = k1s_ctrl_informer(c, "apps", "ReplicaSet");
+    if (!s)
+        return -1;
+    k1s_informer *rsi = k1s_ctrl_informer(c, s->k->group, s->k->kind);
     k1s_informer *pi = k1s_ctrl_informer(c, "", "Pod");
-    if (!rsi || !pi || !s)
+    if (!rsi || !pi)
         return -1;
     const json_t *rs = k1s_informer_get(rsi, ns, name);
     if (!rs) {
@@ -365,12 +426,12 @@ static int reconcile(k1s_ctrl *c, void *state, const char *ns, const char *name)
         return 0;
     }
     bool need_sync = k1s__wl_expect_satisfied(s->exp, ns, name, pi);
-    k1s_selector *sel = k1s__wl_selector(json_object_get(json_object_get(rs, "spec"), "selector"));
+    k1s_selector *sel = owner_selector(s->k, rs);
     if (!sel)
         return 0; /* kube: an unusable selector is logged and dropped */
     podvec all = K1S_VEC(const json_t *), pods = K1S_VEC(const json_t *);
     k1s_informer_each(pi, ns, collect, &all);
-    claim_pods(c, rs, sel, &all, &pods);
+    claim_pods(c, s->k, rs, sel, &all, &pods);
     k1s_selector_free(sel);
 
     char err[512] = "";
@@ -388,7 +449,7 @@ static int reconcile(k1s_ctrl *c, void *state, const char *ns, const char *name)
             json_object_set_new(status, "observedGeneration", json_integer(gen));
         json_t *up = json_deep_copy(rs); /* new */
         json_object_set(up, "status", status);
-        int rc = k1s_ctrl_update(c, "apps", "ReplicaSet", ns, "status", up, NULL);
+        int rc = k1s_ctrl_update(c, s->k->group, s->k->kind, ns, "status", up, NULL);
         json_decref(up);
         if (rc == 409)
             ret = 50; /* the cache is behind; the watch brings the fresh one */
@@ -410,6 +471,8 @@ static int reconcile(k1s_ctrl *c, void *state, const char *ns, const char *name)
     return ret;
 }
 
+/* The descriptor comes from the state, so both share reconcile and map_pod;
+ * name, group and kind repeat the descriptor's because a def is a constant. */
 const k1s_controller_def k1s__ctrl_replicaset = {
     .name = "replicaset-controller",
     .group = "apps",
@@ -417,5 +480,15 @@ const k1s_controller_def k1s__ctrl_replicaset = {
     .reconcile = reconcile,
     .watches = {{"", "Pod", map_pod}},
     .init = rs_init,
+    .fini = rs_fini,
+};
+
+const k1s_controller_def k1s__ctrl_replicationcontroller = {
+    .name = "replication-controller",
+    .group = "",
+    .kind = "ReplicationController",
+    .reconcile = reconcile,
+    .watches = {{"", "Pod", map_pod}},
+    .init = rc_init,
     .fini = rs_fini,
 };
