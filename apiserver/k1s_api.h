@@ -138,6 +138,12 @@ int k1s_parse_rv(const char *s, int64_t *rev);
 int k1s_api_bind(k1s_api *api, const char *ns, const char *name, const json_t *binding,
                  json_t **out, k1s_status *st);
 
+/* POST .../pods/NAME/eviction: delete the pod if its PodDisruptionBudget
+ * allows (a policy/v1 Eviction, borrowed). 0, or -1 with st (429 when the
+ * budget refuses). */
+int k1s_api_evict(k1s_api *api, const char *ns, const char *name, const json_t *eviction,
+                  bool dry_run, k1s_status *st);
+
 /* ---- bootstrap -------------------------------------------------------------- */
 
 /* Create the system namespaces and the `kubernetes` service if absent.

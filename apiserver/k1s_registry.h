@@ -64,11 +64,12 @@ typedef struct k1s_strategy {
 
 /* What a subresource is, and so which code serves it. */
 typedef enum {
-    K1S_SUBR_STATUS,  /* the object; a write through it changes its status */
-    K1S_SUBR_SCALE,   /* an autoscaling/v1 Scale view of the replicas */
-    K1S_SUBR_BINDING, /* POST a core/v1 Binding (pods/binding) */
-    K1S_SUBR_CONNECT, /* a stream to the node: exec, attach, portforward */
-    K1S_SUBR_LOG,     /* a container's log, read on the node */
+    K1S_SUBR_STATUS,   /* the object; a write through it changes its status */
+    K1S_SUBR_SCALE,    /* an autoscaling/v1 Scale view of the replicas */
+    K1S_SUBR_BINDING,  /* POST a core/v1 Binding (pods/binding) */
+    K1S_SUBR_EVICTION, /* POST a policy/v1 Eviction (pods/eviction) */
+    K1S_SUBR_CONNECT,  /* a stream to the node: exec, attach, portforward */
+    K1S_SUBR_LOG,      /* a container's log, read on the node */
 } k1s_subr_type;
 
 /* One subresource of a kind, as discovery lists it and the API serves it.

@@ -27,6 +27,8 @@ static const k1s_subresource pod_subresources[] = {
     {"attach", K1S_SUBR_CONNECT, "", "v1", "PodAttachOptions", {"create", "get"}, NULL, NULL,
      NULL, NULL},
     {"binding", K1S_SUBR_BINDING, "", "v1", "Binding", {"create"}, NULL, NULL, NULL, NULL},
+    {"eviction", K1S_SUBR_EVICTION, "policy", "v1", "Eviction", {"create"}, NULL, NULL, NULL,
+     NULL},
     {"exec", K1S_SUBR_CONNECT, "", "v1", "PodExecOptions", {"create", "get"}, NULL, NULL, NULL,
      NULL},
     {"log", K1S_SUBR_LOG, "", "v1", "Pod", {"get"}, NULL, NULL, NULL, NULL},

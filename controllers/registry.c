@@ -20,6 +20,7 @@ extern const k1s_controller_def k1s__ctrl_daemonset;
 extern const k1s_controller_def k1s__ctrl_job;
 extern const k1s_controller_def k1s__ctrl_cronjob;
 extern const k1s_controller_def k1s__ctrl_ttl_after_finished;
+extern const k1s_controller_def k1s__ctrl_disruption;
 
 static const k1s_controller_def *const defs[] = {
     &k1s__ctrl_statefulset,
@@ -38,6 +39,7 @@ static const k1s_controller_def *const defs[] = {
     &k1s__ctrl_job,
     &k1s__ctrl_cronjob,
     &k1s__ctrl_ttl_after_finished,
+    &k1s__ctrl_disruption,
     NULL,
 };
 

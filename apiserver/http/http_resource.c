@@ -571,6 +571,30 @@ static enum MHD_Result do_bind(k1s_server *s, struct MHD_Connection *c, const k1
     return r;
 }
 
+/* POST .../pods/NAME/eviction (kubectl drain's verb): k1s_api_evict,
+ * answered with a Success Status and 201 as kube does. */
+static enum MHD_Result do_evict(k1s_server *s, struct MHD_Connection *c, const k1s_target *t,
+                                k1s_req *rq)
+{
+    k1s_status st = {0};
+    json_t *body = k1s__body_decode(c, rq, &st); /* new once set */
+    const char *dr = k1s__arg(c, "dryRun");
+    int rc = body ? k1s_api_evict(s->api, t->ns, t->name, body, dr && *dr, &st) : -1;
+    json_decref(body);
+    enum MHD_Result r;
+    if (rc) {
+        r = k1s__reply_status(c, &st);
+    } else {
+        json_t *ok = json_pack("{s:s, s:s, s:{}, s:s}", "kind", "Status", "apiVersion", "v1",
+                               "metadata", "status", "Success"); /* new */
+        k1s_accept a = k1s__accept(c, false, true);
+        r = k1s__reply_encoded(c, 201, ok, NULL, &a);
+        json_decref(ok);
+    }
+    k1s_status_clear(&st);
+    return r;
+}
+
 /* URL segments become keys and messages: keep them sane. */
 static bool segment_ok(const char *s)
 {
@@ -627,6 +651,8 @@ enum MHD_Result k1s__handle_resource(k1s_server *s, struct MHD_Connection *c, co
     if (!strcmp(method, "POST")) {
         if (sr && sr->type == K1S_SUBR_BINDING)
             return do_bind(s, c, &t, rq);
+        if (sr && sr->type == K1S_SUBR_EVICTION)
+            return do_evict(s, c, &t, rq);
         if (r->name)
             return k1s__reply_error(
                 c, 405, "MethodNotAllowed",
