@@ -35,12 +35,11 @@ GAPS = """## Programs
 
 - The official Python client's own end-to-end suite (kubernetes-client/python
   `kubernetes/e2e_test`, tag v22.6.0), run by hand against k1s with
-  `--kubelet simulated` from a checkout (`tests/clients/python_e2e.py`): 20 of 32 pass (one more is skipped
-  upstream as flaky). The other 11 need what
-  k1s does not serve yet: ReplicationController (`test_replication_controller_apis`
-  and the multi-resource YAML cases), batch/v1 Job (`test_job_apis`),
-  apiregistration APIService, rbac Roles (issues 12 and 14); and real exec and
-  port-forward into `busybox`/`nginx` images pulled with policy Always, which an
+  `--kubelet simulated` from a checkout (`tests/clients/python_e2e.py`): 25 of 32 pass (one more is
+  skipped upstream as flaky; ReplicationController and Job cases pass since those are served). The
+  other 6 need what k1s does not serve yet: apiregistration APIService (issue 12), rbac Roles
+  (issue 14); and real exec and port-forward into `busybox`/`nginx` images pulled with policy
+  Always, which an
   offline machine can only serve from a local registry (issue 18). The suite
   is not in `make test`: CI reaches Debian and npm only, not GitHub.
 """
