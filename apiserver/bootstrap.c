@@ -1,6 +1,7 @@
 /*
  * bootstrap.c - what exists after the first start of every cluster: the
- * system namespaces and the `kubernetes` service, and unless turned off the
+ * system namespaces, the `kubernetes` service, the system-node-critical and
+ * system-cluster-critical PriorityClasses, and unless turned off the
  * default StorageClass. Idempotent: later starts find them and change
  * nothing.
  */
@@ -45,6 +46,27 @@ int k1s_api_bootstrap(k1s_api *api, int api_port, char *err, size_t errlen)
         if (ensure(api, nsk, "",
                    json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "v1", "kind", "Namespace",
                              "metadata", "name", *n),
+                   err, errlen))
+            return -1;
+    /* the classes kube-apiserver's scheduling post-start hook makes */
+    static const struct {
+        const char *name, *description;
+        long long value;
+    } classes[] = {
+        {"system-node-critical",
+         "Used for system critical pods that must not be moved from their current node.",
+         2000001000},
+        {"system-cluster-critical",
+         "Used for system critical pods that must run in the cluster, but can be moved to another "
+         "node if necessary.",
+         2000000000},
+    };
+    const k1s_kind *pck = k1s_registry_find_kind("scheduling.k8s.io", "PriorityClass");
+    for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++)
+        if (ensure(api, pck, "",
+                   json_pack("{s:s, s:s, s:{s:s}, s:I, s:s}", "apiVersion", "scheduling.k8s.io/v1",
+                             "kind", "PriorityClass", "metadata", "name", classes[i].name, "value",
+                             (json_int_t)classes[i].value, "description", classes[i].description),
                    err, errlen))
             return -1;
     json_t *svc =

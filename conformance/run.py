@@ -30,6 +30,7 @@ import cases_durability  # noqa: E402
 import cases_jobs  # noqa: E402
 import cases_cronjobs  # noqa: E402
 import cases_disruption  # noqa: E402
+import cases_admission  # noqa: E402
 import cases_builtin  # noqa: E402
 
 
@@ -49,7 +50,7 @@ def main():
              + cases_kubelet_sim.TESTS + cases_gc.TESTS + cases_statefulset.TESTS
              + cases_workloads.TESTS + cases_clients.TESTS + cases_containerd.TESTS
              + cases_patroni.TESTS + cases_durability.TESTS + cases_jobs.TESTS
-             + cases_cronjobs.TESTS + cases_disruption.TESTS + cases_builtin.TESTS]
+             + cases_cronjobs.TESTS + cases_disruption.TESTS + cases_admission.TESTS + cases_builtin.TESTS]
     if args.all_kubectl:
         for kc in kubectl_versions():
             for n, f in cases_versions.TESTS:

@@ -74,27 +74,11 @@ static void default_tolerations(json_t *spec)
     }
 }
 
-/* The Priority admission plugin for a cluster without a default
- * PriorityClass: the built-in classes, else priority 0. */
-static void default_priority(json_t *spec)
-{
-    const char *cls = k1s__str0(spec, "priorityClassName");
-    if (!k1s__has(spec, "priority")) {
-        long long p = !strcmp(cls, "system-node-critical")      ? 2000001000
-                      : !strcmp(cls, "system-cluster-critical") ? 2000000000
-                                                                : 0;
-        json_object_set_new(spec, "priority", json_integer(p));
-    }
-    if (!k1s__has(spec, "preemptionPolicy"))
-        json_object_set_new(spec, "preemptionPolicy", json_string("PreemptLowerPriority"));
-}
-
 static void pod_prepare_create(json_t *obj)
 {
     json_t *spec = k1s__ensure_obj(obj, "spec");
     k1s__pod_only_defaults(spec);
     default_tolerations(spec);
-    default_priority(spec);
     json_t *status = json_pack("{s:s, s:s}", "phase", "Pending", "qosClass", pod_qos(spec));
     if (json_array_size(k1s__arrv(spec, "schedulingGates")))
         json_object_set_new(status, "conditions",
@@ -336,5 +320,6 @@ const k1s_strategy k1s__strategy_pod = {
     .deletion_grace = pod_deletion_grace,
     .prepare_create = pod_prepare_create,
     .validate = pod_validate,
+    .allocate = k1s__pod_priority,
     .field_labels = pod_fields,
 };

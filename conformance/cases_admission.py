@@ -1,0 +1,60 @@
+"""Conformance cases for the admission plugins of a default kube-apiserver
+that k1s runs: Priority (the system PriorityClasses exist from the start;
+a pod gets its class's priority and preemption policy, or the global
+default's, or 0; an unknown class or a priority that disagrees is
+refused with kube's 403)."""
+from casekit import eq, contains, table, jget, collector
+
+TESTS, case = collector()
+
+POD = """apiVersion: v1
+kind: Pod
+metadata:
+  name: %s
+spec:
+  %s
+  containers:
+  - name: c
+    image: busybox
+"""
+
+
+@case
+def test_priority_admission(s):
+    rows = {r[0]: r for r in table(s.kubectl("get", "priorityclass").stdout)[1:]}
+    eq(rows["system-node-critical"][1:3], ["2000001000", "false"], "system-node-critical")
+    eq(rows["system-cluster-critical"][1:3], ["2000000000", "false"], "system-cluster-critical")
+    s.kubectl("create", "namespace", "prio")
+    try:
+        s.kubectl("apply", "-n", "prio", "-f", "-", input=POD % ("plain", ""))
+        spec = jget(s, "get", "pod", "plain", "-n", "prio")["spec"]
+        eq((spec["priority"], spec["preemptionPolicy"], spec.get("priorityClassName")),
+           (0, "PreemptLowerPriority", None), "no class, no default")
+        s.kubectl("apply", "-n", "prio", "-f", "-",
+                  input=POD % ("crit", "priorityClassName: system-cluster-critical"))
+        eq(jget(s, "get", "pod", "crit", "-n", "prio")["spec"]["priority"], 2000000000,
+           "system class value")
+        bad = s.kubectl("apply", "-n", "prio", "-f", "-", check=False,
+                        input=POD % ("nope", "priorityClassName: no-such-class"))
+        contains(bad.stderr, 'pods "nope" is forbidden: no PriorityClass with name no-such-class '
+                             'was found')
+        s.kubectl("apply", "-f", "-", input="""apiVersion: scheduling.k8s.io/v1
+kind: PriorityClass
+metadata:
+  name: everyday
+value: 1000
+globalDefault: true
+preemptionPolicy: Never
+""")
+        s.kubectl("apply", "-n", "prio", "-f", "-", input=POD % ("dflt", ""))
+        spec = jget(s, "get", "pod", "dflt", "-n", "prio")["spec"]
+        eq((spec["priority"], spec["preemptionPolicy"], spec["priorityClassName"]),
+           (1000, "Never", "everyday"), "the global default class")
+        bad = s.kubectl("apply", "-n", "prio", "-f", "-", check=False,
+                        input=POD % ("liar", "priorityClassName: everyday\n  priority: 5"))
+        contains(bad.stderr, "the integer value of priority (5) must not be provided in pod spec; "
+                             "priority admission controller computed 1000 from the given "
+                             "PriorityClass name")
+    finally:
+        s.kubectl("delete", "namespace", "prio", "--wait=false")
+        s.kubectl("delete", "priorityclass", "everyday", check=False)
