@@ -1,5 +1,7 @@
 """Conformance cases for the admission plugins of a default kube-apiserver
-that k1s runs: Priority (the system PriorityClasses exist from the start;
+that k1s runs: LimitRanger (a namespace's LimitRange fills containers'
+missing requests and limits, says so in an annotation, and refuses pods and
+claims outside its min/max with kube's 403); Priority (the system PriorityClasses exist from the start;
 a pod gets its class's priority and preemption policy, or the global
 default's, or 0; an unknown class or a priority that disagrees is
 refused with kube's 403)."""
@@ -58,3 +60,53 @@ preemptionPolicy: Never
     finally:
         s.kubectl("delete", "namespace", "prio", "--wait=false")
         s.kubectl("delete", "priorityclass", "everyday", check=False)
+
+
+LIMITS = """apiVersion: v1
+kind: LimitRange
+metadata:
+  name: limits
+spec:
+  limits:
+  - type: Container
+    default: {cpu: 500m, memory: 256Mi}
+    defaultRequest: {cpu: 250m}
+    max: {cpu: "1"}
+  - type: PersistentVolumeClaim
+    max: {storage: 2Gi}
+"""
+
+CLAIM = """apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: big
+spec:
+  accessModes: [ReadWriteOnce]
+  resources:
+    requests: {storage: 5Gi}
+"""
+
+
+@case
+def test_limitranger_admission(s):
+    s.kubectl("create", "namespace", "lr")
+    try:
+        s.kubectl("apply", "-n", "lr", "-f", "-", input=LIMITS)
+        s.kubectl("apply", "-n", "lr", "-f", "-", input=POD % ("plain", ""))
+        pod = jget(s, "get", "pod", "plain", "-n", "lr")
+        eq(pod["spec"]["containers"][0]["resources"],
+           {"limits": {"cpu": "500m", "memory": "256Mi"},
+            "requests": {"cpu": "250m", "memory": "256Mi"}}, "defaults filled in")
+        eq(pod["metadata"]["annotations"]["kubernetes.io/limit-ranger"],
+           "LimitRanger plugin set: cpu, memory request for container c; "
+           "cpu, memory limit for container c", "annotation")
+        eq(pod["status"]["qosClass"], "Burstable", "QoS class after the defaults")
+        greedy = POD % ("greedy", "") + "    resources:\n      limits: {cpu: \"2\"}\n"
+        bad = s.kubectl("apply", "-n", "lr", "-f", "-", check=False, input=greedy)
+        contains(bad.stderr, 'pods "greedy" is forbidden: maximum cpu usage per Container is 1, '
+                             'but limit is 2.')
+        bad = s.kubectl("apply", "-n", "lr", "-f", "-", check=False, input=CLAIM)
+        contains(bad.stderr, 'persistentvolumeclaims "big" is forbidden: maximum storage usage '
+                             'per PersistentVolumeClaim is 2Gi, but limit is 5Gi.')
+    finally:
+        s.kubectl("delete", "namespace", "lr", "--wait=false")

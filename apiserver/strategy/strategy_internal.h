@@ -198,6 +198,9 @@ void k1s__validate_cron_schedule(const json_t *spec, const char *spec_path, k1s_
 /* DefaultStorageClass admission, as the claims' allocate hook: on create
  * a claim without storageClassName gets the default class, if any. */
 int k1s__pvc_default_class(struct k1s_api *api, json_t *pvc, const json_t *old, k1s_status *st);
+/* kube's LimitRanger admission of a created pod (is_pod) or claim
+ * (pod_limitrange.c): *changed when defaults were filled in. */
+int k1s__limitranger(struct k1s_api *api, json_t *obj, bool is_pod, bool *changed, k1s_status *st);
 /* kube's Priority admission of a created pod (pod_priority.c). */
 int k1s__pod_priority(struct k1s_api *api, json_t *pod, const json_t *old, k1s_status *st);
 

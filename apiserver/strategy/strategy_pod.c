@@ -314,12 +314,27 @@ static long long pod_deletion_grace(const json_t *pod, long long requested)
                : json_integer_value(json_object_get(spec, "terminationGracePeriodSeconds"));
 }
 
+/* The admission plugins of a default kube-apiserver that change or refuse
+ * a created pod, in kube's order: LimitRanger, then Priority. */
+static int pod_admit(struct k1s_api *api, json_t *obj, const json_t *old, k1s_status *st)
+{
+    if (old)
+        return 0;
+    bool changed = false;
+    if (k1s__limitranger(api, obj, true, &changed, st))
+        return -1;
+    if (changed) /* the defaults may change the pod's QoS class */
+        json_object_set_new(k1s__ensure_obj(obj, "status"), "qosClass",
+                            json_string(pod_qos(k1s__objv(obj, "spec"))));
+    return k1s__pod_priority(api, obj, old, st);
+}
+
 const k1s_strategy k1s__strategy_pod = {
     .defaults = pod_defaults,
     .deletion_held = pod_deletion_held,
     .deletion_grace = pod_deletion_grace,
     .prepare_create = pod_prepare_create,
     .validate = pod_validate,
-    .allocate = k1s__pod_priority,
+    .allocate = pod_admit,
     .field_labels = pod_fields,
 };

@@ -354,10 +354,20 @@ static void pvc_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
     }
 }
 
+/* Admission of a created claim in kube's order: LimitRanger, then
+ * DefaultStorageClass. */
+static int pvc_admit(struct k1s_api *api, json_t *obj, const json_t *old, k1s_status *st)
+{
+    bool changed = false;
+    if (!old && k1s__limitranger(api, obj, false, &changed, st))
+        return -1;
+    return k1s__pvc_default_class(api, obj, old, st);
+}
+
 const k1s_strategy k1s__strategy_pvc = {
     .prepare_create = pvc_prepare_create,
     .validate = pvc_validate,
-    .allocate = k1s__pvc_default_class,
+    .allocate = pvc_admit,
 };
 
 /* ---- StorageClass ------------------------------------------------------------------ */
