@@ -302,8 +302,9 @@ spec:
 
 @case
 def test_faults_with_real_containers(shared):
-    """containerd killed mid-scale, k1s killed with pods running, and pods
-    that cannot run: clear statuses, recovery by itself, nothing stray."""
+    """containerd killed mid-scale, k1s killed with pods running, pods that
+    cannot run, a Job to Complete: clear statuses, recovery by itself,
+    nothing stray."""
     why = skip_reason()
     if why:
         print("!!! SKIPPED: faults with real containers did not run: %s" % why)
@@ -346,6 +347,12 @@ def test_faults_with_real_containers(shared):
             timeout=30)
         eq(jget(s, "get", "pod", "missing-path")["status"].get("phase"), "Pending",
            "a pod whose volume is missing stays Pending")
+        # a Job runs to Complete in a real container
+        s.kubectl("create", "job", "real", "--image=k8s.gcr.io/nginx-slim:0.8", "--",
+                  "sh", "-c", "echo job-done")
+        s.kubectl("wait", "--for=condition=complete", "job/real", "--timeout=90s")
+        contains(s.kubectl("logs", "job/real").stdout, "job-done")
+        s.kubectl("delete", "job", "real")
         # delete everything: no containers left
         s.kubectl("delete", "pods", "no-such-image", "exits-at-once", "missing-path")
         s.kubectl("delete", "-f", STS)
