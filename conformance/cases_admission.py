@@ -1,7 +1,10 @@
 """Conformance cases for the admission plugins of a default kube-apiserver
 that k1s runs: LimitRanger (a namespace's LimitRange fills containers'
 missing requests and limits, says so in an annotation, and refuses pods and
-claims outside its min/max with kube's 403); Priority (the system PriorityClasses exist from the start;
+claims outside its min/max with kube's 403); RuntimeClass (an unknown
+class is refused, a class's overhead and node selector reach the pod);
+DefaultIngressClass (an Ingress naming no class gets the default one);
+Priority (the system PriorityClasses exist from the start;
 a pod gets its class's priority and preemption policy, or the global
 default's, or 0; an unknown class or a priority that disagrees is
 refused with kube's 403)."""
@@ -110,3 +113,71 @@ def test_limitranger_admission(s):
                              'per PersistentVolumeClaim is 2Gi, but limit is 5Gi.')
     finally:
         s.kubectl("delete", "namespace", "lr", "--wait=false")
+
+
+RUNTIME = """apiVersion: node.k8s.io/v1
+kind: RuntimeClass
+metadata:
+  name: sandboxed
+handler: runc
+overhead:
+  podFixed: {cpu: 10m, memory: 16Mi}
+scheduling:
+  nodeSelector: {sandbox: "yes"}
+"""
+
+CLASSES = """apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata:
+  name: plain
+spec:
+  controller: example.com/ingress
+---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata:
+  name: chosen
+  annotations:
+    ingressclass.kubernetes.io/is-default-class: "true"
+spec:
+  controller: example.com/ingress
+"""
+
+INGRESS = """apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: %s
+spec:
+  %s
+  defaultBackend:
+    service: {name: web, port: {number: 80}}
+"""
+
+
+@case
+def test_runtimeclass_and_default_ingressclass_admission(s):
+    s.kubectl("create", "namespace", "classes")
+    try:
+        bad = s.kubectl("apply", "-n", "classes", "-f", "-", check=False,
+                        input=POD % ("nope", "runtimeClassName: missing"))
+        contains(bad.stderr, 'pods "nope" is forbidden: pod rejected: RuntimeClass "missing" '
+                             'not found')
+        s.kubectl("apply", "-f", "-", input=RUNTIME)
+        s.kubectl("apply", "-n", "classes", "-f", "-",
+                  input=POD % ("boxed", "runtimeClassName: sandboxed"))
+        spec = jget(s, "get", "pod", "boxed", "-n", "classes")["spec"]
+        eq((spec["overhead"], spec["nodeSelector"]),
+           ({"cpu": "10m", "memory": "16Mi"}, {"sandbox": "yes"}), "overhead and node selector")
+
+        s.kubectl("apply", "-f", "-", input=CLASSES)
+        s.kubectl("apply", "-n", "classes", "-f", "-", input=INGRESS % ("dflt", ""))
+        s.kubectl("apply", "-n", "classes", "-f", "-",
+                  input=INGRESS % ("named", "ingressClassName: plain"))
+        eq(jget(s, "get", "ingress", "dflt", "-n", "classes")["spec"]["ingressClassName"],
+           "chosen", "the default class")
+        eq(jget(s, "get", "ingress", "named", "-n", "classes")["spec"]["ingressClassName"],
+           "plain", "a named class stays")
+    finally:
+        s.kubectl("delete", "namespace", "classes", "--wait=false")
+        s.kubectl("delete", "runtimeclass", "sandboxed", check=False)
+        s.kubectl("delete", "ingressclass", "plain", "chosen", check=False)

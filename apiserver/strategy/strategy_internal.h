@@ -201,6 +201,9 @@ int k1s__pvc_default_class(struct k1s_api *api, json_t *pvc, const json_t *old, 
 /* kube's LimitRanger admission of a created pod (is_pod) or claim
  * (pod_limitrange.c): *changed when defaults were filled in. */
 int k1s__limitranger(struct k1s_api *api, json_t *obj, bool is_pod, bool *changed, k1s_status *st);
+/* kube's RuntimeClass and DefaultIngressClass admission (admit_classes.c). */
+int k1s__pod_runtime_class(struct k1s_api *api, json_t *pod, const json_t *old, k1s_status *st);
+int k1s__ingress_default_class(struct k1s_api *api, json_t *ing, const json_t *old, k1s_status *st);
 /* kube's Priority admission of a created pod (pod_priority.c). */
 int k1s__pod_priority(struct k1s_api *api, json_t *pod, const json_t *old, k1s_status *st);
 

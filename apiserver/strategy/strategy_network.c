@@ -40,6 +40,7 @@ static void ingress_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe
 const k1s_strategy k1s__strategy_ingress = {
     .prepare_create = ingress_prepare_create,
     .validate = ingress_validate,
+    .allocate = k1s__ingress_default_class,
 };
 
 const k1s_strategy k1s__strategy_ingressclass = {0};

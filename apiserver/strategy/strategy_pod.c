@@ -315,7 +315,7 @@ static long long pod_deletion_grace(const json_t *pod, long long requested)
 }
 
 /* The admission plugins of a default kube-apiserver that change or refuse
- * a created pod, in kube's order: LimitRanger, then Priority. */
+ * a created pod, in kube's order: LimitRanger, Priority, RuntimeClass. */
 static int pod_admit(struct k1s_api *api, json_t *obj, const json_t *old, k1s_status *st)
 {
     if (old)
@@ -326,7 +326,9 @@ static int pod_admit(struct k1s_api *api, json_t *obj, const json_t *old, k1s_st
     if (changed) /* the defaults may change the pod's QoS class */
         json_object_set_new(k1s__ensure_obj(obj, "status"), "qosClass",
                             json_string(pod_qos(k1s__objv(obj, "spec"))));
-    return k1s__pod_priority(api, obj, old, st);
+    if (k1s__pod_priority(api, obj, old, st))
+        return -1;
+    return k1s__pod_runtime_class(api, obj, old, st);
 }
 
 const k1s_strategy k1s__strategy_pod = {
