@@ -21,6 +21,7 @@ extern const k1s_controller_def k1s__ctrl_job;
 extern const k1s_controller_def k1s__ctrl_cronjob;
 extern const k1s_controller_def k1s__ctrl_ttl_after_finished;
 extern const k1s_controller_def k1s__ctrl_disruption;
+extern const k1s_controller_def k1s__ctrl_podgc;
 
 static const k1s_controller_def *const defs[] = {
     &k1s__ctrl_statefulset,
@@ -40,6 +41,7 @@ static const k1s_controller_def *const defs[] = {
     &k1s__ctrl_cronjob,
     &k1s__ctrl_ttl_after_finished,
     &k1s__ctrl_disruption,
+    &k1s__ctrl_podgc,
     NULL,
 };
 
