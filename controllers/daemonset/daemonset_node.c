@@ -13,20 +13,6 @@
 
 /* ---- tolerations --------------------------------------------------------------- */
 
-static bool tolerates(const json_t *tol, const json_t *taint)
-{
-    const char *effect = k1s_json_str_or(tol, "effect", "");
-    if (*effect && strcmp(effect, k1s_json_str_or(taint, "effect", "")) != 0)
-        return false;
-    const char *key = k1s_json_str_or(tol, "key", "");
-    if (*key && strcmp(key, k1s_json_str_or(taint, "key", "")) != 0)
-        return false;
-    const char *op = k1s_json_str_or(tol, "operator", "");
-    if (!*op || !strcmp(op, "Equal"))
-        return !strcmp(k1s_json_str_or(tol, "value", ""), k1s_json_str_or(taint, "value", ""));
-    return !strcmp(op, "Exists");
-}
-
 /* Whether some taint with one of the effects is tolerated by none. */
 static bool untolerated(const json_t *taints, const json_t *tols, bool no_schedule)
 {
@@ -40,7 +26,7 @@ static bool untolerated(const json_t *taints, const json_t *tols, bool no_schedu
         bool ok = false;
         json_array_foreach(tols, j, tol)
         {
-            if (tolerates(tol, t)) {
+            if (k1s__wl_toleration_matches(tol, t)) {
                 ok = true;
                 break;
             }

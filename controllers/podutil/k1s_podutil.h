@@ -82,6 +82,13 @@ k1s_selector *k1s__wl_selector(const json_t *label_selector);
 bool k1s__wl_selects_all(const json_t *label_selector);
 bool k1s__wl_matches(const k1s_selector *sel, const json_t *obj);
 
+/* ---- taints ------------------------------------------------------------------ */
+
+/* v1.Toleration.ToleratesTaint: whether toleration tol matches taint. */
+bool k1s__wl_toleration_matches(const json_t *tol, const json_t *taint);
+/* Whether some toleration of the array matches taint. */
+bool k1s__wl_tolerated(const json_t *tolerations, const json_t *taint);
+
 /* ---- values ------------------------------------------------------------------- */
 
 /* metadata.name / namespace / uid / generation of obj ("" or 0 if absent). */

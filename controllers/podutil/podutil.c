@@ -227,6 +227,30 @@ int k1s__wl_delete_pod(k1s_ctrl *c, const char *component, const json_t *owner, 
     return 0;
 }
 
+/* ---- taints ------------------------------------------------------------------ */
+
+bool k1s__wl_toleration_matches(const json_t *tol, const json_t *taint)
+{
+    const char *effect = k1s_json_str_or(tol, "effect", "");
+    if (*effect && strcmp(effect, k1s_json_str_or(taint, "effect", "")) != 0)
+        return false;
+    const char *key = k1s_json_str_or(tol, "key", "");
+    if (*key && strcmp(key, k1s_json_str_or(taint, "key", "")) != 0)
+        return false;
+    const char *op = k1s_json_str_or(tol, "operator", "");
+    if (!*op || !strcmp(op, "Equal"))
+        return !strcmp(k1s_json_str_or(tol, "value", ""), k1s_json_str_or(taint, "value", ""));
+    return !strcmp(op, "Exists");
+}
+
+bool k1s__wl_tolerated(const json_t *tolerations, const json_t *taint)
+{
+    size_t i;
+    const json_t *t;
+    json_array_foreach(tolerations, i, t) if (k1s__wl_toleration_matches(t, taint)) return true;
+    return false;
+}
+
 /* ---- owners ------------------------------------------------------------------ */
 
 const json_t *k1s__wl_controller_of(const json_t *obj)

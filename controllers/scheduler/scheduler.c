@@ -15,6 +15,7 @@
  * change. Preemption is not done (the message says so as kube's would).
  */
 #include "k1s_ctrl.h"
+#include "k1s_podutil.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -125,28 +126,6 @@ static void map_claim(k1s_ctrl *c, int id, const json_t *old, const json_t *obj)
 
 /* ---- filters ------------------------------------------------------------------------ */
 
-/* v1.Toleration.ToleratesTaint */
-static bool tolerates(const json_t *tolerations, const json_t *taint)
-{
-    size_t i;
-    const json_t *t;
-    json_array_foreach(tolerations, i, t)
-    {
-        const char *eff = k1s_json_str_or(t, "effect", ""), *key = k1s_json_str_or(t, "key", "");
-        const char *op = k1s_json_str_or(t, "operator", "");
-        if (*eff && strcmp(eff, k1s_json_str_or(taint, "effect", "")) != 0)
-            continue;
-        if (*key && strcmp(key, k1s_json_str_or(taint, "key", "")) != 0)
-            continue;
-        if (!strcmp(op, "Exists"))
-            return true;
-        if ((!*op || !strcmp(op, "Equal")) &&
-            !strcmp(k1s_json_str_or(t, "value", ""), k1s_json_str_or(taint, "value", "")))
-            return true;
-    }
-    return false;
-}
-
 /* The first NoSchedule/NoExecute taint the pod does not tolerate. */
 static const json_t *untolerated_taint(const json_t *node, const json_t *pod)
 {
@@ -156,7 +135,8 @@ static const json_t *untolerated_taint(const json_t *node, const json_t *pod)
     json_array_foreach(json_object_get(json_object_get(node, "spec"), "taints"), i, t)
     {
         const char *eff = k1s_json_str_or(t, "effect", "");
-        if ((!strcmp(eff, "NoSchedule") || !strcmp(eff, "NoExecute")) && !tolerates(tols, t))
+        if ((!strcmp(eff, "NoSchedule") || !strcmp(eff, "NoExecute")) &&
+            !k1s__wl_tolerated(tols, t))
             return t;
     }
     return NULL;
@@ -168,7 +148,7 @@ static bool unschedulable_node(const json_t *node, const json_t *pod)
         return false;
     json_t *t = json_pack("{s:s, s:s}", "key", "node.kubernetes.io/unschedulable", "effect",
                           "NoSchedule"); /* new */
-    bool ok = tolerates(json_object_get(json_object_get(pod, "spec"), "tolerations"), t);
+    bool ok = k1s__wl_tolerated(json_object_get(json_object_get(pod, "spec"), "tolerations"), t);
     json_decref(t);
     return !ok;
 }
