@@ -22,6 +22,8 @@ extern const k1s_controller_def k1s__ctrl_cronjob;
 extern const k1s_controller_def k1s__ctrl_ttl_after_finished;
 extern const k1s_controller_def k1s__ctrl_disruption;
 extern const k1s_controller_def k1s__ctrl_podgc;
+extern const k1s_controller_def k1s__ctrl_nodelifecycle;
+extern const k1s_controller_def k1s__ctrl_taint_eviction;
 
 static const k1s_controller_def *const defs[] = {
     &k1s__ctrl_statefulset,
@@ -42,6 +44,8 @@ static const k1s_controller_def *const defs[] = {
     &k1s__ctrl_ttl_after_finished,
     &k1s__ctrl_disruption,
     &k1s__ctrl_podgc,
+    &k1s__ctrl_nodelifecycle,
+    &k1s__ctrl_taint_eviction,
     NULL,
 };
 

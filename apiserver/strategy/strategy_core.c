@@ -373,7 +373,35 @@ static void node_validate(const json_t *obj, const json_t *old, k1s_ferrs *fe)
 
 static const char *const node_fields[] = {"spec.unschedulable", NULL};
 
+/* kube's TaintNodesByCondition admission: a new node is not-ready until
+ * the node lifecycle controller has seen it Ready. */
+static int node_admit(struct k1s_api *api, json_t *obj, const json_t *old, k1s_status *st)
+{
+    (void)api;
+    (void)st;
+    if (old)
+        return 0;
+    json_t *spec = k1s__ensure_obj(obj, "spec");
+    json_t *taints = json_object_get(spec, "taints");
+    size_t i;
+    const json_t *t;
+    json_array_foreach(taints, i, t)
+    {
+        if (!strcmp(k1s__str0(t, "key"), "node.kubernetes.io/not-ready") &&
+            !strcmp(k1s__str0(t, "effect"), "NoSchedule"))
+            return 0;
+    }
+    if (!json_is_array(taints)) {
+        taints = json_array();
+        json_object_set_new(spec, "taints", taints);
+    }
+    json_array_append_new(taints, json_pack("{s:s, s:s}", "key", "node.kubernetes.io/not-ready",
+                                            "effect", "NoSchedule"));
+    return 0;
+}
+
 const k1s_strategy k1s__strategy_node = {
+    .allocate = node_admit,
     .defaults = node_defaults,
     .validate = node_validate,
     .field_labels = node_fields,

@@ -28,11 +28,23 @@ static void register_node(k1s_api *api)
 }
 
 /* kubelet "simulated": with a node to schedule to; "none": without. */
+static bool untainted(const json_t *node, const void *arg)
+{
+    (void)arg;
+    return json_array_size(fx_at(node, "spec.taints")) == 0;
+}
+
+/* The controllers, and a Ready node once the node lifecycle controller
+ * has lifted the not-ready taint a new node is created with. */
 static k1s_controllers *start(k1s_api *api, const char *kubelet)
 {
-    if (!strcmp(kubelet, "simulated"))
+    bool node = !strcmp(kubelet, "simulated");
+    if (node)
         register_node(api);
-    return fx_controllers_start(api, NODE);
+    k1s_controllers *ctl = fx_controllers_start(api, NODE);
+    if (node)
+        json_decref(fx_wait_obj(api, "Node", "", NODE, untainted, NULL, FX_WAIT_MS));
+    return ctl;
 }
 
 /* A pod with one nginx container; extra (stolen, may be NULL) is merged
