@@ -57,22 +57,8 @@ static long long eviction_due(const json_t *node, const json_t *pod, long long *
 
 static int evict(k1s_ctrl *c, const json_t *pod)
 {
-    json_t *up = json_deep_copy(pod); /* new */
-    json_t *st = k1s_json_object_at(up, "status");
-    json_t *conds = json_object_get(st, "conditions");
-    if (!json_is_array(conds)) {
-        conds = json_array();
-        json_object_set_new(st, "conditions", conds);
-    }
-    char ts[K1S_TIME_LEN];
-    k1s_time_format(k1s_time_now(), ts, sizeof ts);
-    json_array_append_new(conds,
-                          json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", "DisruptionTarget",
-                                    "status", "True", "reason", "DeletionByTaintManager", "message",
-                                    "Taint manager: deleting due to NoExecute taint",
-                                    "lastTransitionTime", ts));
-    k1s_ctrl_update(c, "", "Pod", k1s__wl_ns(pod), "status", up, NULL);
-    json_decref(up);
+    k1s__wl_mark_disruption(c, pod, "DeletionByTaintManager",
+                            "Taint manager: deleting due to NoExecute taint", false);
     k1s_ctrl_event(c, COMPONENT, pod, "Normal", "TaintManagerEviction",
                    "Marking for deletion Pod %s/%s", k1s__wl_ns(pod), k1s__wl_name(pod));
     int rc =

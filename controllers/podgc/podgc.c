@@ -59,23 +59,8 @@ static int force_delete(k1s_ctrl *c, const json_t *pod)
  * first (best effort), then the delete. */
 static int delete_orphan(k1s_ctrl *c, const json_t *pod)
 {
-    json_t *up = json_deep_copy(pod); /* new */
-    json_t *st = k1s_json_object_at(up, "status");
-    json_t *conds = json_object_get(st, "conditions");
-    if (!json_is_array(conds)) {
-        conds = json_array();
-        json_object_set_new(st, "conditions", conds);
-    }
-    char ts[K1S_TIME_LEN];
-    k1s_time_format(k1s_time_now(), ts, sizeof ts);
-    json_array_append_new(conds,
-                          json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", "DisruptionTarget",
-                                    "status", "True", "reason", "DeletionByPodGC", "message",
-                                    "PodGC: node no longer exists", "lastTransitionTime", ts));
-    if (!k1s__wl_pod_terminal(pod))
-        json_object_set_new(st, "phase", json_string("Failed"));
-    int rc = k1s_ctrl_update(c, "", "Pod", k1s__wl_ns(pod), "status", up, NULL);
-    json_decref(up);
+    int rc =
+        k1s__wl_mark_disruption(c, pod, "DeletionByPodGC", "PodGC: node no longer exists", true);
     if (rc == 409)
         return 50;
     return force_delete(c, pod);

@@ -57,6 +57,13 @@ int k1s__wl_create_pod(k1s_ctrl *c, const char *component, const json_t *owner, 
 int k1s__wl_delete_pod(k1s_ctrl *c, const char *component, const json_t *owner, const json_t *pod,
                        char *err, size_t errlen);
 
+/* Give the pod the DisruptionTarget condition (True, reason, message) and,
+ * with fail, phase Failed unless it has ended, through pods/status, as
+ * kube's controllers do before deleting a pod they disrupt. 0 or the HTTP
+ * code. */
+int k1s__wl_mark_disruption(k1s_ctrl *c, const json_t *pod, const char *reason, const char *message,
+                            bool fail);
+
 /* ---- owners ------------------------------------------------------------------ */
 
 /* The controller ownerReference of obj (borrowed), or NULL. */

@@ -227,6 +227,28 @@ int k1s__wl_delete_pod(k1s_ctrl *c, const char *component, const json_t *owner, 
     return 0;
 }
 
+int k1s__wl_mark_disruption(k1s_ctrl *c, const json_t *pod, const char *reason, const char *message,
+                            bool fail)
+{
+    json_t *up = json_deep_copy(pod); /* new */
+    json_t *st = k1s_json_object_at(up, "status");
+    json_t *conds = json_object_get(st, "conditions");
+    if (!json_is_array(conds)) {
+        conds = json_array();
+        json_object_set_new(st, "conditions", conds);
+    }
+    char ts[K1S_TIME_LEN];
+    k1s_time_format(k1s_time_now(), ts, sizeof ts);
+    json_array_append_new(conds, json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", "DisruptionTarget",
+                                           "status", "True", "reason", reason, "message", message,
+                                           "lastTransitionTime", ts));
+    if (fail && !k1s__wl_pod_terminal(pod))
+        json_object_set_new(st, "phase", json_string("Failed"));
+    int rc = k1s_ctrl_update(c, "", "Pod", k1s__wl_ns(pod), "status", up, NULL);
+    json_decref(up);
+    return rc;
+}
+
 /* ---- taints ------------------------------------------------------------------ */
 
 bool k1s__wl_toleration_matches(const json_t *tol, const json_t *taint)
