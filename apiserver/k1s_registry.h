@@ -140,6 +140,12 @@ extern const k1s_strategy k1s__strategy_namespace, k1s__strategy_pod, k1s__strat
     k1s__strategy_pdb, k1s__strategy_ingress, k1s__strategy_ingressclass,
     k1s__strategy_networkpolicy, k1s__strategy_servicecidr, k1s__strategy_ipaddress,
     k1s__strategy_priorityclass, k1s__strategy_runtimeclass, k1s__strategy_csidriver,
-    k1s__strategy_csinode, k1s__strategy_csistoragecapacity, k1s__strategy_volumeattachment;
+    k1s__strategy_csinode, k1s__strategy_csistoragecapacity, k1s__strategy_volumeattachment,
+    k1s__strategy_hpa, k1s__strategy_hpa_status, k1s__strategy_flowschema,
+    k1s__strategy_prioritylevelconfiguration;
+
+/* kube's bootstrap FlowSchemas and PriorityLevelConfigurations, created
+ * when absent (bootstrap_flowcontrol.c). 0, or -1 with err. */
+int k1s_api_bootstrap_flowcontrol(struct k1s_api *api, char *err, size_t errlen);
 
 #endif

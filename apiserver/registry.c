@@ -23,6 +23,12 @@
 
 static const k1s_subresource status_only[] = {STATUS, END};
 static const k1s_subresource scale_status[] = {SCALE, STATUS, END};
+/* kube's HPA status strategy checks only the status counts */
+static const k1s_subresource hpa_status[] = {
+    {"status", K1S_SUBR_STATUS, NULL, NULL, NULL, {"get", "patch", "update"},
+     &k1s__strategy_hpa_status, NULL, NULL, NULL},
+    END,
+};
 static const k1s_subresource pod_subresources[] = {
     {"attach", K1S_SUBR_CONNECT, "", "v1", "PodAttachOptions", {"create", "get"}, NULL, NULL,
      NULL, NULL},
@@ -84,6 +90,8 @@ static const k1s_kind kinds[] = {
      &k1s__strategy_daemonset, status_only},
     {"apps", "v1", "ControllerRevision", "controllerrevisions", "controllerrevision", {NULL},
      true, false, false, false, &k1s__strategy_controllerrevision, NULL},
+    {"autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers",
+     "horizontalpodautoscaler", {"hpa"}, true, true, false, false, &k1s__strategy_hpa, hpa_status},
     {"batch", "v1", "Job", "jobs", "job", {NULL}, true, true, true, false, &k1s__strategy_job,
      status_only},
     {"batch", "v1", "CronJob", "cronjobs", "cronjob", {"cj"}, true, true, true, false,
@@ -121,6 +129,11 @@ static const k1s_kind kinds[] = {
      &k1s__strategy_lease, NULL},
     {"events.k8s.io", "v1", "Event", "events", "event", {"ev"}, true, false, false, false,
      &k1s__strategy_events_event, NULL},
+    {"flowcontrol.apiserver.k8s.io", "v1", "FlowSchema", "flowschemas", "flowschema", {NULL},
+     false, false, true, false, &k1s__strategy_flowschema, status_only},
+    {"flowcontrol.apiserver.k8s.io", "v1", "PriorityLevelConfiguration",
+     "prioritylevelconfigurations", "prioritylevelconfiguration", {NULL}, false, false, true,
+     false, &k1s__strategy_prioritylevelconfiguration, status_only},
 };
 /* clang-format on */
 

@@ -28,10 +28,12 @@ import cases_clients  # noqa: E402
 import cases_patroni  # noqa: E402
 import cases_durability  # noqa: E402
 import cases_jobs  # noqa: E402
+import cases_flowcontrol  # noqa: E402
 import cases_cronjobs  # noqa: E402
 import cases_disruption  # noqa: E402
 import cases_admission  # noqa: E402
 import cases_builtin  # noqa: E402
+import cases_hpa  # noqa: E402
 
 
 def main():
@@ -49,8 +51,9 @@ def main():
              + cases_lifecycle.TESTS + cases_scenario.TESTS + cases_storage.TESTS
              + cases_kubelet_sim.TESTS + cases_gc.TESTS + cases_statefulset.TESTS
              + cases_workloads.TESTS + cases_clients.TESTS + cases_containerd.TESTS
-             + cases_patroni.TESTS + cases_durability.TESTS + cases_jobs.TESTS
-             + cases_cronjobs.TESTS + cases_disruption.TESTS + cases_admission.TESTS + cases_builtin.TESTS]
+             + cases_patroni.TESTS + cases_durability.TESTS + cases_jobs.TESTS + cases_flowcontrol.TESTS
+             + cases_cronjobs.TESTS + cases_disruption.TESTS + cases_admission.TESTS + cases_builtin.TESTS
+             + cases_hpa.TESTS]
     if args.all_kubectl:
         for kc in kubectl_versions():
             for n, f in cases_versions.TESTS:

@@ -120,7 +120,8 @@ int k1s_start(const k1s_options *o, k1s **out, char **err)
     char berr[512];
     if (k1s_api_bootstrap(k->api, port, berr, sizeof berr) ||
         (!o->no_default_storage_class &&
-         k1s_api_bootstrap_storage_class(k->api, berr, sizeof berr))) {
+         k1s_api_bootstrap_storage_class(k->api, berr, sizeof berr)) ||
+        k1s_api_bootstrap_flowcontrol(k->api, berr, sizeof berr)) {
         fail(err, "%s", berr);
         goto fail;
     }

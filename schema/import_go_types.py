@@ -62,6 +62,9 @@ KIND_DOC = {
     "networking.k8s.io/v1/NetworkPolicy": "Which traffic a set of pods may receive and send.",
     "networking.k8s.io/v1/ServiceCIDR": "An IP range Service ClusterIPs are allocated from.",
     "networking.k8s.io/v1/IPAddress": "One allocated IP address and the object (a Service) it belongs to; named by the address.",
+    "autoscaling/v2/HorizontalPodAutoscaler": "Scales a workload's replicas (through its scale subresource) between a minimum and a maximum to keep metrics near their targets.",
+    "flowcontrol.apiserver.k8s.io/v1/FlowSchema": "Classifies API requests by who sends them and what they touch, sending each to a priority level (API Priority and Fairness).",
+    "flowcontrol.apiserver.k8s.io/v1/PriorityLevelConfiguration": "A priority level of API Priority and Fairness: its share of the server's concurrency and how excess requests queue or are rejected.",
 }
 
 # Unconditional defaults of kube 1.33 (pkg/apis/<group>/v1/defaults.go and

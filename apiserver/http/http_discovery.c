@@ -91,13 +91,14 @@ static json_t *resource_list(const char *group, const char *version)
                      "groupVersion", gv, "resources", res);
 }
 
-static json_t *group_entry(const char *group)
+/* A group is served at the version of its kinds (one per group). */
+static json_t *group_entry(const char *group, const char *version)
 {
     char gv[128];
-    snprintf(gv, sizeof gv, "%s/v1", group);
+    snprintf(gv, sizeof gv, "%s/%s", group, version);
     return json_pack("{s:s, s:[{s:s, s:s}], s:{s:s, s:s}}", "name", group, "versions",
-                     "groupVersion", gv, "version", "v1", "preferredVersion", "groupVersion", gv,
-                     "version", "v1");
+                     "groupVersion", gv, "version", version, "preferredVersion", "groupVersion", gv,
+                     "version", version);
 }
 
 /* ---- aggregated discovery -------------------------------------------------- */
@@ -147,9 +148,9 @@ static json_t *aggregated(bool core, const char *api_version)
             json_object_set_new(meta, "name", json_string(group));
         else
             json_object_set_new(meta, "creationTimestamp", json_null());
-        json_array_append_new(items,
-                              json_pack("{s:o, s:[{s:s, s:o, s:s}]}", "metadata", meta, "versions",
-                                        "version", "v1", "resources", res, "freshness", "Current"));
+        json_array_append_new(items, json_pack("{s:o, s:[{s:s, s:o, s:s}]}", "metadata", meta,
+                                               "versions", "version", k[g].version, "resources",
+                                               res, "freshness", "Current"));
     }
     return json_pack("{s:s, s:s, s:{}, s:o}", "kind", "APIGroupDiscoveryList", "apiVersion",
                      api_version, "metadata", "items", items);
@@ -220,7 +221,7 @@ static enum MHD_Result reply_openapi_v3(struct MHD_Connection *c, const char *ur
                 continue;
             char p[160];
             if (*k[g].group)
-                snprintf(p, sizeof p, "apis/%s/v1", k[g].group);
+                snprintf(p, sizeof p, "apis/%s/%s", k[g].group, k[g].version);
             else
                 snprintf(p, sizeof p, "api/v1");
             char url2[200];
@@ -346,7 +347,7 @@ enum MHD_Result k1s__handle_nonresource(k1s_server *s, struct MHD_Connection *c,
         json_t *arr = json_array();
         for (size_t g = 0; g < n; g++)
             if (*k[g].group && first_of_group(k, g))
-                json_array_append_new(arr, group_entry(k[g].group));
+                json_array_append_new(arr, group_entry(k[g].group, k[g].version));
         json_t *j =
             json_pack("{s:s, s:s, s:o}", "kind", "APIGroupList", "apiVersion", "v1", "groups", arr);
         enum MHD_Result r = k1s__reply_json(c, 200, j, NULL);
@@ -370,7 +371,7 @@ enum MHD_Result k1s__handle_nonresource(k1s_server *s, struct MHD_Connection *c,
             const k1s_kind *k = k1s_registry_kinds(&n);
             for (size_t g = 0; g < n && !j; g++)
                 if (!strcmp(k[g].group, b)) {
-                    j = group_entry(b);
+                    j = group_entry(b, k[g].version);
                     json_object_set_new(j, "kind", json_string("APIGroup"));
                     json_object_set_new(j, "apiVersion", json_string("v1"));
                 }
