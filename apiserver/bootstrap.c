@@ -8,11 +8,17 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "k1s_api.h"
+#include "bootstrap_internal.h"
 
-static int ensure(k1s_api *api, const k1s_kind *k, const char *ns, json_t *obj, char *err,
-                  size_t errlen)
+int k1s__bootstrap_ensure(k1s_api *api, const k1s_kind *k, const char *ns, json_t *obj,
+                          bool *created, char *err, size_t errlen)
 {
+    if (created)
+        *created = false;
+    if (!obj) {
+        snprintf(err, errlen, "bootstrap of %s: out of memory", k->kind);
+        return -1;
+    }
     k1s_target t = {
         k, ns, json_string_value(json_object_get(json_object_get(obj, "metadata"), "name")), NULL};
     k1s_status st = {0};
@@ -22,10 +28,13 @@ static int ensure(k1s_api *api, const k1s_kind *k, const char *ns, json_t *obj, 
         json_decref(out);
     } else if (st.code == 404) {
         k1s_status_clear(&st);
-        if (k1s_api_create(api, &t, obj, NULL, &out, &st) == 0)
+        if (k1s_api_create(api, &t, obj, NULL, &out, &st) == 0) {
             json_decref(out);
-        else
+            if (created)
+                *created = true;
+        } else {
             rc = -1;
+        }
     } else {
         rc = -1;
     }
@@ -43,10 +52,10 @@ int k1s_api_bootstrap(k1s_api *api, int api_port, char *err, size_t errlen)
                                              "kube-node-lease", NULL};
     const k1s_kind *nsk = k1s_registry_find_kind("", "Namespace");
     for (const char *const *n = namespaces; *n; n++)
-        if (ensure(api, nsk, "",
-                   json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "v1", "kind", "Namespace",
-                             "metadata", "name", *n),
-                   err, errlen))
+        if (k1s__bootstrap_ensure(api, nsk, "",
+                                  json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "v1", "kind",
+                                            "Namespace", "metadata", "name", *n),
+                                  NULL, err, errlen))
             return -1;
     /* the classes kube-apiserver's scheduling post-start hook makes */
     static const struct {
@@ -63,11 +72,12 @@ int k1s_api_bootstrap(k1s_api *api, int api_port, char *err, size_t errlen)
     };
     const k1s_kind *pck = k1s_registry_find_kind("scheduling.k8s.io", "PriorityClass");
     for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++)
-        if (ensure(api, pck, "",
-                   json_pack("{s:s, s:s, s:{s:s}, s:I, s:s}", "apiVersion", "scheduling.k8s.io/v1",
-                             "kind", "PriorityClass", "metadata", "name", classes[i].name, "value",
-                             (json_int_t)classes[i].value, "description", classes[i].description),
-                   err, errlen))
+        if (k1s__bootstrap_ensure(
+                api, pck, "",
+                json_pack("{s:s, s:s, s:{s:s}, s:I, s:s}", "apiVersion", "scheduling.k8s.io/v1",
+                          "kind", "PriorityClass", "metadata", "name", classes[i].name, "value",
+                          (json_int_t)classes[i].value, "description", classes[i].description),
+                NULL, err, errlen))
             return -1;
     json_t *svc =
         json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s, s:s}}, s:{s:s, s:s, s:[{s:s, s:i, s:s, s:i}]}}",
@@ -75,7 +85,8 @@ int k1s_api_bootstrap(k1s_api *api, int api_port, char *err, size_t errlen)
                   "namespace", "default", "labels", "component", "apiserver", "provider",
                   "kubernetes", "spec", "type", "ClusterIP", "clusterIP", "10.96.0.1", "ports",
                   "name", "https", "port", 443, "protocol", "TCP", "targetPort", api_port);
-    return ensure(api, k1s_registry_find_kind("", "Service"), "default", svc, err, errlen);
+    return k1s__bootstrap_ensure(api, k1s_registry_find_kind("", "Service"), "default", svc, NULL,
+                                 err, errlen);
 }
 
 int k1s_api_bootstrap_storage_class(k1s_api *api, char *err, size_t errlen)
@@ -86,6 +97,6 @@ int k1s_api_bootstrap_storage_class(k1s_api *api, char *err, size_t errlen)
                            "hostpath", "annotations", "storageclass.kubernetes.io/is-default-class",
                            "true", "provisioner", "docker.io/hostpath", "reclaimPolicy", "Delete",
                            "volumeBindingMode", "Immediate");
-    return ensure(api, k1s_registry_find_kind("storage.k8s.io", "StorageClass"), "", sc, err,
-                  errlen);
+    return k1s__bootstrap_ensure(api, k1s_registry_find_kind("storage.k8s.io", "StorageClass"), "",
+                                 sc, NULL, err, errlen);
 }

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "k1s_api.h"
+#include "bootstrap_internal.h"
 #include "k1s_json.h"
 
 #define AUTOUPDATE "apf.kubernetes.io/autoupdate-spec"
@@ -224,39 +224,6 @@ static json_t *dangling_false(const char *level)
 
 /* ---- creating them ------------------------------------------------------------------------ */
 
-/* Create obj (consumed) unless an object of that name exists; *created
- * says which. 0, or -1 with err. */
-static int create_absent(k1s_api *api, const k1s_kind *k, json_t *obj, bool *created, char *err,
-                         size_t errlen)
-{
-    *created = false;
-    if (!obj) {
-        snprintf(err, errlen, "bootstrap of %s: out of memory", k->kind);
-        return -1;
-    }
-    k1s_target t = {k, "", k1s_meta(obj, "name"), NULL};
-    k1s_status st = {0};
-    json_t *out = NULL;
-    int rc = 0;
-    if (k1s_api_get(api, &t, &out, &st) == 0) {
-        json_decref(out);
-    } else if (st.code == 404) {
-        k1s_status_clear(&st);
-        if (k1s_api_create(api, &t, obj, NULL, NULL, &st) == 0)
-            *created = true;
-        else
-            rc = -1;
-    } else {
-        rc = -1;
-    }
-    if (rc)
-        snprintf(err, errlen, "bootstrap of %s %s failed: %s", k->kind, t.name,
-                 st.message ? st.message : "unknown error");
-    k1s_status_clear(&st);
-    json_decref(obj);
-    return rc;
-}
-
 int k1s_api_bootstrap_flowcontrol(k1s_api *api, char *err, size_t errlen)
 {
     const char *g = "flowcontrol.apiserver.k8s.io";
@@ -265,10 +232,10 @@ int k1s_api_bootstrap_flowcontrol(k1s_api *api, char *err, size_t errlen)
     bool created;
     /* levels first, so no schema is ever dangling */
     for (size_t i = 0; i < sizeof plc_rows / sizeof plc_rows[0]; i++)
-        if (create_absent(api, plk, plc_object(&plc_rows[i]), &created, err, errlen))
+        if (k1s__bootstrap_ensure(api, plk, "", plc_object(&plc_rows[i]), &created, err, errlen))
             return -1;
     for (size_t i = 0; i < sizeof fs_rows / sizeof fs_rows[0]; i++) {
-        if (create_absent(api, fsk, fs_object(&fs_rows[i]), &created, err, errlen))
+        if (k1s__bootstrap_ensure(api, fsk, "", fs_object(&fs_rows[i]), &created, err, errlen))
             return -1;
         if (!created)
             continue;
